@@ -1,0 +1,45 @@
+"""One exception hierarchy for the workbench, and our own warning class.
+
+A message says what is wrong, where (file, row, column, value), what was expected and what to do.
+"""
+
+from __future__ import annotations
+
+
+class WorkbenchError(Exception):
+    """Base class of every error the workbench raises on purpose."""
+
+
+class DataError(WorkbenchError, ValueError):
+    """Input data break the data contract (data/README.md)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        row: int | None = None,
+        column: str | None = None,
+        value: object = None,
+    ) -> None:
+        super().__init__(message)
+        self.file = file
+        self.row = row
+        self.column = column
+        self.value = value
+
+
+class ParameterError(WorkbenchError, ValueError):
+    """A parameter set or dataset spec has an unknown key or a bad value."""
+
+
+class EstimationError(WorkbenchError, ValueError):
+    """An estimate cannot be computed from these data (too few events, no overlap, ...)."""
+
+
+class ReportError(WorkbenchError):
+    """Executing or rendering a report failed."""
+
+
+class StatisticalWarning(UserWarning):
+    """A statistical caveat: shown under results, and an error in strict batch runs."""
