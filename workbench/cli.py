@@ -1,0 +1,148 @@
+"""The `workbench` command line: one sub-command per job.
+
+Every sub-command lives in the module of its concept; this file only parses arguments and turns
+our errors into one line on stderr with exit code 2 (no traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from workbench import __version__
+from workbench.exceptions import WorkbenchError
+
+# sub-command -> (module, function, help). Each function takes the parsed args, returns an exit code.
+COMMANDS = {
+    "simulate": (
+        "workbench.simulate",
+        "run_simulate",
+        "write a synthetic dataset with known truth",
+    ),
+    "validate": ("workbench.validate", "run_validate", "check a dataset against the data contract"),
+    "cohort": ("workbench.cli", "run_cohort", "build one analysis row per release"),
+    "retention": ("workbench.retention.table", "run_retention", "milestone retention by group"),
+    "effects": ("workbench.effects", "run_effects", "compare support interventions"),
+    "report": ("workbench.reporting", "run_report", "run one evaluation report"),
+    "batch": ("workbench.reporting.batch", "run_batch", "run many reports in parallel"),
+    "pseudonymize": ("workbench.privacy", "run_pseudonymize", "replace direct identifiers"),
+}
+
+
+def _add_simulate(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", required=True, help="folder to write the dataset into")
+    p.add_argument(
+        "--config", default=None, help="simulation YAML (default params/simulation.yaml)"
+    )
+    p.add_argument("--seed", type=int, default=None, help="random seed (default from the config)")
+    p.add_argument("--n", type=int, default=None, help="number of releases (default from config)")
+    p.add_argument("--if-missing", action="store_true", help="do nothing if --out holds a dataset")
+
+
+def _add_data(p: argparse.ArgumentParser) -> None:
+    p.add_argument("data", help="dataset folder, or a dataset spec (.yaml)")
+    p.add_argument("--cutoff", default=None, help="data cut-off date YYYY-MM-DD")
+
+
+def _add_cohort(p: argparse.ArgumentParser) -> None:
+    _add_data(p)
+    p.add_argument("--out", required=True, help="output file (.csv or .parquet)")
+
+
+def _add_retention(p: argparse.ArgumentParser) -> None:
+    _add_data(p)
+    p.add_argument("--by", default=None, help="column to stratify by, e.g. prefecture")
+    p.add_argument("--at", default="12,24,36", help="milestones in months, comma-separated")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.add_argument("--lang", default="en", choices=["en", "zh"], help="labels in the table")
+
+
+def _add_effects(p: argparse.ArgumentParser) -> None:
+    _add_data(p)
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.add_argument("--landmark", type=int, default=180, help="landmark day (default 180)")
+    p.add_argument("--bootstrap", type=int, default=200, help="bootstrap replicates")
+    p.add_argument("--seed", type=int, default=20170101, help="random seed")
+    p.add_argument("--jobs", type=int, default=1, help="parallel workers for the bootstrap")
+
+
+def _add_report(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--params", required=True, help="report parameter file (YAML)")
+    p.add_argument("--out", default=None, help="output folder (default reports/<name>)")
+
+
+def _add_batch(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", help="batch file (YAML) listing report parameter sets")
+    p.add_argument("--workers", type=int, default=None, help="parallel runs (default: cores)")
+    p.add_argument("--force", action="store_true", help="rerun reports that are up to date")
+    p.add_argument("--timeout", type=float, default=None, help="seconds allowed per report")
+    p.add_argument("--out", default=None, help="output folder (default from the batch file)")
+    p.add_argument("--dask-scheduler", default=None, help="address of a Dask scheduler")
+
+
+def _add_pseudonymize(p: argparse.ArgumentParser) -> None:
+    p.add_argument("data", help="dataset folder with direct identifiers")
+    p.add_argument("--key", required=True, help="key file (kept by you, never with the data)")
+    p.add_argument("--out", required=True, help="folder for the pseudonymised dataset")
+
+
+ADDERS = {
+    "simulate": _add_simulate,
+    "validate": _add_data,
+    "cohort": _add_cohort,
+    "retention": _add_retention,
+    "effects": _add_effects,
+    "report": _add_report,
+    "batch": _add_batch,
+    "pseudonymize": _add_pseudonymize,
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="workbench",
+        description="Relapse & Retention Workbench: survival analysis and evaluation reports.",
+    )
+    parser.add_argument("--version", action="version", version=f"workbench {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, (_module, _func, help_text) in COMMANDS.items():
+        ADDERS[name](sub.add_parser(name, help=help_text, description=help_text))
+    return parser
+
+
+def run_cohort(args: argparse.Namespace) -> int:
+    """`workbench cohort DATA --out FILE`: one analysis row per release."""
+    from workbench.cohort import build_cohort
+    from workbench.io import load_dataset, write_table
+
+    ds = load_dataset(args.data, cutoff=args.cutoff)
+    cohort = build_cohort(ds)
+    write_table(cohort, args.out)
+    counts = cohort["event"].value_counts()
+    print(
+        f"{len(cohort):,} releases → {args.out} "
+        f"(relapse {counts.get('relapse', 0):,}, death {counts.get('death', 0):,}, "
+        f"censored {counts.get('censored', 0):,})"
+    )
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    module_name, func_name, _ = COMMANDS[args.command]
+    try:
+        func = getattr(importlib.import_module(module_name), func_name)
+        return int(func(args) or 0)
+    except WorkbenchError as err:
+        print(f"workbench {args.command}: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"workbench {args.command}: interrupted; no partial output was kept", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
