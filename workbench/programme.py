@@ -1,0 +1,221 @@
+"""The programme view: abstinence tiers against the targets, tracking coverage, and a
+risk-adjusted comparison of prefectures (funnel plot data).
+
+Everything here works on the cohort table (`workbench.cohort.build_cohort`) and, for projections,
+on a fitted retention curve given as a callable ``survival(days) -> array``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from workbench.codes import DAYS_PER_MONTH, TIER_TARGETS
+from workbench.exceptions import EstimationError
+
+# The k-year return visit may fall a few weeks before the anniversary (visits are jittered
+# around the schedule); a negative result at it counts as "abstinent for k years".
+VISIT_TOLERANCE_DAYS = 30.0
+
+Survival = Callable[[np.ndarray], np.ndarray]
+
+
+def tier_counts(
+    cohort: pd.DataFrame,
+    survival: Survival | None = None,
+    *,
+    years: Sequence[int] = (1, 2, 3),
+    by: str | None = "release_year",
+) -> pd.DataFrame:
+    """Observed and projected numbers of people abstinent for at least 1, 2 and 3 years.
+
+    observed: people seen abstinent at (or after) the k-year return visit with no relapse seen
+    before it (lower_day >= k years - VISIT_TOLERANCE_DAYS).
+    projected: observed plus, for people still in tracking at the data cut-off whose follow-up has
+    not reached k years, their probability of staying abstinent to k years given abstinence up to
+    their last negative contact, S(k) / S(L), from `survival`. People who died, were transferred
+    or were lost are not projected: the programme no longer follows them.
+    Returns one row per group and tier (and a total row per tier when `by` is given).
+    """
+    rows = []
+    groups = (
+        [("all", cohort)] if by is None else [*cohort.groupby(by, observed=True), ("all", cohort)]
+    )
+    for key, frame in groups:
+        for k in years:
+            observed, projected = _tier(frame, k, survival)
+            rows.append(
+                {
+                    "group": key,
+                    "years": int(k),
+                    "observed": int(observed),
+                    "projected": float(projected) if projected is not None else np.nan,
+                    "target": TIER_TARGETS.get(int(k)),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _tier(frame: pd.DataFrame, years: int, survival: Survival | None) -> tuple[int, float | None]:
+    day = years * 12 * DAYS_PER_MONTH
+    no_relapse_seen = frame["event"].ne("relapse") | (frame["upper_day"] > day)
+    reached = no_relapse_seen & (frame["lower_day"] >= day - VISIT_TOLERANCE_DAYS)
+    observed = int(reached.sum())
+    if survival is None:
+        return observed, None
+    pending = (
+        frame["event"].eq("censored")
+        & frame["censor_reason"].eq("cutoff")
+        & ~reached
+        & (frame["lower_day"] < day)
+    )
+    lower = frame.loc[pending, "lower_day"].to_numpy(float)
+    s_lower = np.asarray(survival(lower), dtype=float)
+    s_day = float(np.asarray(survival(np.array([day])), dtype=float)[0])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        conditional = np.where(s_lower > 0, np.minimum(s_day / s_lower, 1.0), 0.0)
+    return observed, observed + float(conditional.sum())
+
+
+def coverage_table(cohort: pd.DataFrame, by: str = "prefecture") -> pd.DataFrame:
+    """Tracking coverage per group: scheduled visits attended / due, and loss to follow-up."""
+    grouped = cohort.groupby(by, observed=True)
+    table = pd.DataFrame(
+        {
+            "n_releases": grouped.size(),
+            "visits_due": grouped["n_scheduled"].sum(),
+            "visits_attended": grouped["n_attended"].sum(),
+            "lost": grouped["censor_reason"].apply(lambda s: int(s.eq("lost").sum())),
+            "transferred": grouped["censor_reason"].apply(lambda s: int(s.eq("transferred").sum())),
+            "died": grouped["event"].apply(lambda s: int(s.eq("death").sum())),
+        }
+    )
+    total = table.sum(numeric_only=True).to_frame("all").T
+    table = pd.concat([table, total])
+    table.index.name = by
+    due = table["visits_due"].replace(0, np.nan)
+    table["coverage"] = table["visits_attended"] / due
+    table["lost_share"] = table["lost"] / table["n_releases"]
+    return table.reset_index()
+
+
+@dataclass(frozen=True)
+class RegionComparison:
+    """Observed vs expected 12-month retention per region, with funnel-plot limits."""
+
+    table: pd.DataFrame  # code, n, observed, expected, adjusted, lower95, upper95, lower998, ...
+    overall: float
+    months: float
+    method: str
+    notes: tuple[str, ...] = ()
+
+    def summary(self) -> pd.DataFrame:
+        return self.table.copy()
+
+    def funnel(self, n_max: float | None = None, points: int = 200) -> pd.DataFrame:
+        """The control limits as curves over n, for drawing the funnel."""
+        top = n_max or float(self.table["n"].max()) * 1.1
+        n = np.linspace(max(5.0, top / points), top, points)
+        return pd.DataFrame({"n": n, **_limits(self.overall, n)})
+
+
+def _limits(p0: float, n: np.ndarray) -> dict[str, np.ndarray]:
+    se = np.sqrt(p0 * (1 - p0) / np.asarray(n, dtype=float))
+    out = {}
+    for name, level in (("95", 0.95), ("998", 0.998)):
+        z = stats.norm.ppf(0.5 + level / 2)
+        out[f"lower{name}"] = np.clip(p0 - z * se, 0, 1)
+        out[f"upper{name}"] = np.clip(p0 + z * se, 0, 1)
+    return out
+
+
+def compare_regions(
+    cohort: pd.DataFrame,
+    observed: pd.Series,
+    expected_individual: pd.Series,
+    overall: float,
+    *,
+    by: str = "prefecture",
+    months: float = 12,
+    method: str = "",
+) -> RegionComparison:
+    """Risk-adjusted comparison of regions (indirect standardisation, Spiegelhalter's funnel).
+
+    `observed` is each region's estimated retention at `months` (e.g. from the NPMLE),
+    `expected_individual` each release's model-predicted retention from a model WITHOUT region,
+    `overall` the whole cohort's observed retention. Expected values are recalibrated so that the
+    cohort's expected equals its observed (the model's overall misfit is not blamed on regions).
+    A region is flagged when its adjusted retention (overall + observed - expected) falls outside
+    the 99.8 % limits, and marked 'watch' outside the 95 % limits.
+    """
+    eligible = cohort.index[expected_individual.reindex(cohort.index).notna()]
+    if len(eligible) == 0:
+        raise EstimationError("no release has a predicted retention; cannot compare regions")
+    pred = expected_individual.reindex(eligible)
+    scale = overall / float(pred.mean())
+    groups = cohort.loc[eligible, by]
+    expected = (pred * scale).groupby(groups, observed=True).mean()
+    n = groups.value_counts()
+    table = pd.DataFrame({"n": n, "observed": observed, "expected": expected}).dropna()
+    table["adjusted"] = overall + table["observed"] - table["expected"]
+    limits = _limits(overall, table["n"].to_numpy(float))
+    for key, values in limits.items():
+        table[key] = values
+    table["flag"] = np.select(
+        [
+            table["adjusted"] > table["upper998"],
+            table["adjusted"] < table["lower998"],
+            (table["adjusted"] > table["upper95"]) | (table["adjusted"] < table["lower95"]),
+        ],
+        ["better", "worse", "watch"],
+        default="",
+    )
+    table.index.name = "code"
+    notes = (
+        "Expected retention comes from a model without region, recalibrated to the overall level.",
+        "Limits assume binomial variation around the overall retention; censoring widens the true "
+        "uncertainty, so a 'watch' flag alone is not evidence of a difference.",
+    )
+    return RegionComparison(table.reset_index(), float(overall), float(months), method, notes)
+
+
+BASELINE_COVARIATES = (
+    "sex",
+    "age",
+    "primary_drug",
+    "prior_treatments",
+    "years_using",
+    "education",
+    "employed_before",
+    "married",
+    "family_support",
+    "motivation_score",
+)
+
+
+def predicted_retention(
+    cohort: pd.DataFrame,
+    months: float = 12,
+    covariates: Sequence[str] = BASELINE_COVARIATES,
+) -> pd.Series:
+    """Each release's predicted probability of abstinence at `months` from a Cox model on
+    baseline characteristics only (no region), fitted on best available times: relapse at the
+    midpoint of (L, R], censoring at L. Used as the 'expected' in regional comparisons."""
+    from lifelines import CoxPHFitter
+
+    present = [c for c in covariates if c in cohort.columns]
+    design = pd.get_dummies(cohort[present], drop_first=True, dtype=float)
+    design = design.loc[:, design.std() > 0]
+    relapse = cohort["event"].eq("relapse").to_numpy()
+    lower = cohort["lower_day"].to_numpy(float)
+    upper = cohort["upper_day"].to_numpy(float)
+    time = np.where(relapse, (lower + np.nan_to_num(upper, nan=0.0)) / 2, lower)
+    frame = design.assign(_time=np.maximum(time, 0.5), _event=relapse.astype(int))
+    fitter = CoxPHFitter(penalizer=1e-4).fit(frame, "_time", "_event")
+    day = months * DAYS_PER_MONTH
+    surv = fitter.predict_survival_function(design, times=[day])
+    return pd.Series(surv.to_numpy()[0], index=cohort.index, name=f"expected_{months:g}")
