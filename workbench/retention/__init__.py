@@ -1,0 +1,7 @@
+"""Retention: how long people keep abstinent after release.
+
+Exact-time Kaplan–Meier (`km`), competing-risk cumulative incidence (`competing`) and the
+interval-censored NPMLE (`turnbull`), each checked against R's survival package.
+"""
+
+from workbench.retention.km import RMST, KaplanMeier, by_group  # noqa: F401
