@@ -1,0 +1,650 @@
+"""Reading datasets (CSV, Excel, Parquet) into the data contract, and writing files atomically.
+
+`load_dataset(folder)` finds the tables, reads them (`read_table`), conforms them to the contract
+(`workbench.schema.conform`), checks the tables against each other and returns a `Dataset` whose
+`repairs` say, in plain words with counts, every change made on the way. Anything that cannot be
+repaired safely is a `DataError` naming file, row, column, value, what was expected and what to do.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+import zipfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from workbench import codes, schema
+from workbench.dataset import Dataset
+from workbench.exceptions import DataError, ParameterError
+
+EXTENSIONS = (".csv", ".xlsx", ".parquet")
+NA_WORDS = ["", "NA", "N/A", "n/a", "NULL", "null", "NaN", "nan", "None"]
+DATASET_KEYS = ("name", "cutoff", "description", "interventions")
+IDENTIFIER_HEADERS = re.compile(
+    r"(姓名|名字|身份证|证件号|手机|电话|联系方式|住址|^name$|id_?card|id_number|phone|mobile|address)",
+    re.IGNORECASE,
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# atomic writing
+
+
+@contextmanager
+def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temporary path next to `path`; on success move it into place with os.replace.
+
+    If the block raises, the temporary file is removed and `path` is left as it was."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        with open(tmp_path, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp_path, target)
+    finally:
+        if tmp_path.exists():
+            tmp_path.unlink()
+
+
+def atomic_write(path: str | os.PathLike, data: bytes | str) -> Path:
+    """Write `data` (text as UTF-8) to `path` whole or not at all."""
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(raw)
+    return Path(path)
+
+
+def write_table(frame: pd.DataFrame, path: str | os.PathLike) -> Path:
+    """Write a table atomically as UTF-8 CSV or Parquet (chosen by the suffix)."""
+    target = Path(path)
+    suffix = target.suffix.lower()
+    if suffix not in (".csv", ".parquet"):
+        raise ParameterError(
+            f"{target.name}: cannot write a table as {suffix or 'a file without suffix'} "
+            "(expected .csv or .parquet); choose one of those."
+        )
+    with atomic_path(target) as tmp:
+        if suffix == ".csv":
+            frame.to_csv(tmp, index=False, encoding="utf-8", date_format="%Y-%m-%d")
+        else:
+            frame.to_parquet(tmp, index=False)
+    return target
+
+
+def sha256_of(path: str | os.PathLike) -> str:
+    """Hex SHA-256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+# ---------------------------------------------------------------------------------------------
+# reading one table
+
+
+def read_table(path: str | os.PathLike, table: str | None = None) -> pd.DataFrame:
+    """Read a CSV, .xlsx or Parquet file as raw cells (text for CSV), index = spreadsheet row.
+
+    The header is row 1 and the first data row is row 2 in every format. Fully blank rows are
+    dropped. Notes on what was repaired while reading are in ``frame.attrs["repairs"]``."""
+    frame, repairs = _read(Path(path), table)
+    frame.attrs["repairs"] = repairs
+    return frame
+
+
+def _read(path: Path, table: str | None) -> tuple[pd.DataFrame, list[str]]:
+    if not path.is_file():
+        raise DataError(f"{path}: no such file; check the path.", file=str(path))
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        frame, repairs = _read_csv(path)
+    elif suffix == ".xlsx":
+        frame, repairs = _read_xlsx(path, table or path.stem), []
+    elif suffix == ".parquet":
+        frame, repairs = _read_parquet(path, table or path.stem)
+    else:
+        raise DataError(
+            f"{path.name}: files of type {suffix or '(none)'} cannot be read (expected .csv, "
+            ".xlsx or .parquet); save the table in one of these forms.",
+            file=path.name,
+        )
+    blank = frame.isna().all(axis=1).to_numpy()
+    if blank.any():
+        frame = frame.loc[~blank]
+    return frame, repairs
+
+
+def _read_csv(path: Path) -> tuple[pd.DataFrame, list[str]]:
+    name = path.name
+    with open(path, "rb") as fh:
+        head = fh.read(4096)
+    if not head.strip():
+        raise DataError(
+            f"{name}: the file is empty (expected a header row and data rows); export the table again.",
+            file=name,
+        )
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise DataError(
+            f"{name}: the file is UTF-16 text (expected UTF-8 or GB18030); save it again as "
+            "'CSV UTF-8'.",
+            file=name,
+        )
+    if head.startswith(b"PK\x03\x04") or b"\x00" in head:
+        raise DataError(
+            f"{name}: the file is not text (expected a CSV table in UTF-8 or GB18030); "
+            "if it is an Excel workbook, name it .xlsx.",
+            file=name,
+        )
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            frame = _csv_frame(path, encoding)
+        except UnicodeDecodeError:
+            continue
+        repairs = []
+        if head.startswith(b"\xef\xbb\xbf"):
+            repairs.append(f"{name}: removed the UTF-8 byte-order mark.")
+        if encoding == "gb18030":
+            repairs.append(f"{name}: read as GB18030 (Chinese Windows) text.")
+        return frame, repairs
+    raise DataError(
+        f"{name}: the text is neither UTF-8 nor GB18030/GBK (expected one of these encodings); "
+        "save it again as 'CSV UTF-8'.",
+        file=name,
+    )
+
+
+def _csv_frame(path: Path, encoding: str) -> pd.DataFrame:
+    try:
+        frame = pd.read_csv(
+            path,
+            dtype=str,
+            encoding=encoding,
+            keep_default_na=False,
+            na_values=NA_WORDS,
+            skip_blank_lines=False,
+        )
+    except pd.errors.EmptyDataError:
+        raise DataError(
+            f"{path.name}: the file has no header row (expected column names in row 1); "
+            "export the table again.",
+            file=path.name,
+        ) from None
+    except pd.errors.ParserError as exc:
+        raise _parser_error(path.name, str(exc)) from None
+    frame.index = pd.RangeIndex(2, len(frame) + 2)
+    return frame
+
+
+def _parser_error(name: str, text: str) -> DataError:
+    m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", text)
+    if m is None:
+        return DataError(
+            f"{name}: the file is not a well-formed CSV table (expected comma-separated cells); "
+            "export it again.",
+            file=name,
+        )
+    expected, line, seen = (int(g) for g in m.groups())
+    return DataError(
+        f"{name} row {line:,}: the row has {seen} cells but the header has {expected} (expected "
+        "one cell per column); remove the extra commas or quote text that contains commas.",
+        file=name,
+        row=line,
+    )
+
+
+def _read_xlsx(path: Path, table: str) -> pd.DataFrame:
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    name = path.name
+    try:
+        book = openpyxl.load_workbook(path, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
+        raise DataError(
+            f"{name}: the file is not a readable Excel workbook (expected .xlsx); "
+            "open it in Excel and save it again as .xlsx.",
+            file=name,
+        ) from None
+    sheet = book[_pick_sheet(book.sheetnames, table, name)]
+    for merged in sheet.merged_cells.ranges:
+        if merged.min_row == 1:
+            raise DataError(
+                f"{name} sheet {sheet.title}: header cells {merged.coord} are merged (expected "
+                "one header per column in row 1); unmerge them and give each column its own name.",
+                file=name,
+                row=1,
+            )
+    rows = list(sheet.iter_rows(values_only=True))
+    if not rows or all(v is None for v in rows[0]):
+        raise DataError(
+            f"{name} sheet {sheet.title}: row 1 is empty (expected column names in row 1); "
+            "put the header in the first row.",
+            file=name,
+            row=1,
+        )
+    header = list(rows[0])
+    frame = pd.DataFrame(rows[1:], columns=range(len(header)), dtype=object)
+    frame.index = pd.RangeIndex(2, len(frame) + 2)
+    keep = [i for i, h in enumerate(header) if h is not None or frame[i].notna().any()]
+    for i in keep:
+        if header[i] is None:
+            column = openpyxl.utils.get_column_letter(i + 1)
+            raise DataError(
+                f"{name} sheet {sheet.title}: column {column} has data but no header (expected "
+                "a name in row 1); name the column or delete it.",
+                file=name,
+                row=1,
+            )
+    frame = frame[keep]
+    frame.columns = [str(header[i]).strip() for i in keep]
+    return frame
+
+
+def _pick_sheet(sheets: list[str], table: str, name: str) -> str:
+    wanted = {table, *schema.TABLE_ALIASES.get(table, ())}
+    matches = [s for s in sheets if s.strip().lower() in wanted]
+    if matches:
+        return matches[0]
+    if len(sheets) == 1:
+        return sheets[0]
+    raise DataError(
+        f"{name}: the workbook has sheets {', '.join(sheets)} and none is named {table} "
+        f"(expected a sheet {table} or a single sheet); rename the sheet or delete the others.",
+        file=name,
+    )
+
+
+def _read_parquet(path: Path, table: str) -> tuple[pd.DataFrame, list[str]]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        names = pq.read_schema(path).names
+        known = schema.header_lookup(table) if table in schema.SPECS else None
+        wanted = [
+            n
+            for n in names
+            if known is None
+            or schema.normalise_header(n) in known
+            or IDENTIFIER_HEADERS.search(str(n))
+        ]
+        frame = pq.read_table(path, columns=wanted).to_pandas()
+    except (pa.ArrowException, OSError):
+        raise DataError(
+            f"{path.name}: the file is not a readable Parquet file (expected Apache Parquet); "
+            "write it again.",
+            file=path.name,
+        ) from None
+    frame.index = pd.RangeIndex(2, len(frame) + 2)
+    skipped = len(names) - len(wanted)
+    notes = [f"{path.name}: ignored {skipped} columns not in the contract."] if skipped else []
+    return frame, notes
+
+
+# ---------------------------------------------------------------------------------------------
+# a dataset folder
+
+
+def find_tables(folder: Path) -> dict[str, Path]:
+    """The file of each table in `folder` (releases, visits, interventions, optional events)."""
+    found: dict[str, Path] = {}
+    files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+    for table in schema.TABLES:
+        names = {table, *schema.TABLE_ALIASES[table]}
+        hits = [p for p in files if p.stem.strip().lower() in names]
+        old = [p for p in hits if p.suffix.lower() == ".xls"]
+        if old:
+            raise DataError(
+                f"{old[0].name}: old-style Excel files cannot be read (expected .xlsx, .csv or "
+                ".parquet); save it again as .xlsx.",
+                file=old[0].name,
+            )
+        hits = [p for p in hits if p.suffix.lower() in EXTENSIONS]
+        if len(hits) > 1:
+            raise DataError(
+                f"{folder.name}: {' and '.join(p.name for p in hits)} both hold {table} "
+                "(expected one file per table); keep one of them.",
+                file=hits[1].name,
+            )
+        if hits:
+            found[table] = hits[0]
+        elif table not in schema.OPTIONAL_TABLES:
+            raise DataError(
+                f"{folder}: no {table} table (expected {table}.csv, {table}.xlsx or "
+                f"{table}.parquet); add the file or check the folder.",
+                file=f"{table}.csv",
+            )
+    return found
+
+
+def read_meta(folder: Path) -> dict:
+    """dataset.yaml of `folder` (name, cutoff, description, interventions), or {}."""
+    path = folder / "dataset.yaml"
+    if not path.is_file():
+        return {}
+    try:
+        meta = yaml.safe_load(path.read_text(encoding="utf-8-sig")) or {}
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        problem = str(exc).splitlines()[0]
+        raise ParameterError(
+            f"dataset.yaml: not valid YAML ({problem}); fix the file (keys: "
+            f"{', '.join(DATASET_KEYS)})."
+        ) from None
+    if not isinstance(meta, dict):
+        raise ParameterError("dataset.yaml: expected a mapping of keys; write `key: value` lines.")
+    unknown = sorted(set(map(str, meta)) - set(DATASET_KEYS))
+    if unknown:
+        raise ParameterError(
+            f"dataset.yaml: unknown key {unknown[0]} (expected one of {', '.join(DATASET_KEYS)}); "
+            "remove it or correct its spelling."
+        )
+    return meta
+
+
+def _extra_interventions(meta: Mapping) -> dict[str, dict[str, str]]:
+    declared = meta.get("interventions") or {}
+    if not isinstance(declared, dict):
+        raise ParameterError(
+            "dataset.yaml: interventions must map codes to labels, e.g. "
+            "`interventions: {housing: {zh: 住房帮扶, en: housing support}}`; fix the entry."
+        )
+    lookup: dict[str, str] = {}
+    for code, labels in declared.items():
+        code = str(code)
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", code) or code in codes.OUTCOME_CODES:
+            raise ParameterError(
+                f"dataset.yaml: intervention code {code!r} is not allowed (expected lower-case "
+                "letters, digits and _, and not an outcome code); rename it."
+            )
+        lookup[code] = code
+        for word in (labels or {}).values() if isinstance(labels, dict) else ():
+            lookup[str(word)] = code
+    return {"intervention": lookup}
+
+
+def _parse_cutoff(value: object, where: str) -> pd.Timestamp:
+    if isinstance(value, pd.Timestamp) or hasattr(value, "year"):
+        return pd.Timestamp(value).normalize()
+    parsed = schema.parse_date_text(str(value).strip())
+    if isinstance(parsed, str):
+        raise ParameterError(
+            f"{where}: cutoff {schema.show(value)} {parsed} (expected {schema.DATE_FORMS}); "
+            "give the data cut-off date."
+        )
+    return parsed
+
+
+def load_dataset(path: str | os.PathLike, cutoff: object = None) -> Dataset:
+    """Read, repair and check a dataset folder; see data/README.md for the contract."""
+    folder = Path(path)
+    if not folder.is_dir():
+        raise DataError(
+            f"{folder}: not a folder (expected a dataset folder with releases, visits and "
+            "interventions tables); check the path.",
+            file=str(folder),
+        )
+    meta = read_meta(folder)
+    extra = _extra_interventions(meta)
+    files = find_tables(folder)
+    frames: dict[str, pd.DataFrame] = {}
+    repairs: list[str] = []
+    for table, file in files.items():
+        raw, notes = _read(file, table)
+        frame, more = schema.conform(
+            raw, table, file.name, excel=file.suffix.lower() == ".xlsx", extra_codes=extra
+        )
+        frames[table] = frame
+        repairs += notes + more
+    if "person_id" not in frames["releases"].columns:
+        frames["releases"].insert(1, "person_id", frames["releases"]["release_id"])
+        repairs.append(f"{files['releases'].name}: no person_id column; used release_id.")
+    if "events" not in frames:
+        frames["events"] = schema.empty_frame("events")
+    for table in ("interventions", "events"):
+        for col in schema.SPECS[table]:
+            if col.name not in frames[table].columns:
+                frames[table][col.name] = schema.empty_frame(table)[col.name]
+    names = {t: f.name for t, f in files.items()}
+    names.setdefault("events", "events.csv")
+    repairs += check_links(frames, names)
+    when = _dataset_cutoff(cutoff, meta, frames)
+    return Dataset(
+        releases=_finish(frames["releases"], "releases"),
+        visits=_finish(frames["visits"], "visits"),
+        interventions=_finish(frames["interventions"], "interventions"),
+        events=_finish(frames["events"], "events"),
+        cutoff=when,
+        source=str(meta.get("name") or folder.name),
+        sha256={f.name: sha256_of(f) for f in files.values()},
+        repairs=tuple(repairs),
+    )
+
+
+def _finish(frame: pd.DataFrame, table: str) -> pd.DataFrame:
+    order = [c.name for c in schema.SPECS[table] if c.name in frame.columns]
+    rest = [c for c in frame.columns if c not in order]
+    return frame[order + rest].reset_index(drop=True)
+
+
+def _dataset_cutoff(cutoff: object, meta: Mapping, frames: Mapping) -> pd.Timestamp:
+    if cutoff is not None:
+        when = _parse_cutoff(cutoff, "cutoff argument")
+    elif meta.get("cutoff") is not None:
+        when = _parse_cutoff(meta["cutoff"], "dataset.yaml")
+    else:
+        dates = [
+            frames["releases"]["release_date"].max(),
+            frames["visits"]["visit_date"].max(),
+            frames["interventions"]["start_date"].max(),
+            frames["events"]["event_date"].max(),
+        ]
+        when = max(d for d in dates if pd.notna(d))
+    first = frames["releases"]["release_date"].min()
+    if pd.notna(first) and when < first:
+        raise ParameterError(
+            f"cutoff {when:%Y-%m-%d} is before every release (first release {first:%Y-%m-%d}; "
+            "expected a cut-off after the releases); give the data cut-off date."
+        )
+    return when
+
+
+# ---------------------------------------------------------------------------------------------
+# checks across tables
+
+
+def check_links(frames: dict[str, pd.DataFrame], names: Mapping[str, str]) -> list[str]:
+    """Check ids, dates and deaths across tables; drop exact duplicates. Returns repairs."""
+    releases = frames["releases"]
+    _check_unique_ids(releases, names["releases"])
+    repairs: list[str] = []
+    release_day = releases.set_index("release_id")["release_date"]
+    for table, date_col in (
+        ("visits", "visit_date"),
+        ("interventions", "start_date"),
+        ("events", "event_date"),
+    ):
+        frame = frames[table]
+        if frame.empty:
+            continue
+        _check_known_ids(frame, names[table], names["releases"], release_day.index)
+        _check_after_release(frame, names[table], date_col, frame["release_id"].map(release_day))
+    _check_end_dates(frames["interventions"], names["interventions"])
+    keys = {
+        "visits": ["release_id", "visit_date", "result"],
+        "interventions": ["release_id", "intervention", "start_date"],
+        "events": ["release_id", "event_date", "event"],
+    }
+    for table, cols in keys.items():
+        dup = frames[table].duplicated(cols).to_numpy()
+        if dup.any():
+            frames[table] = frames[table].loc[~dup]
+            repairs.append(
+                f"{names[table]}: dropped {int(dup.sum()):,} duplicate rows (same "
+                f"{', '.join(cols)})."
+            )
+    repairs += _check_after_death(frames, names)
+    return repairs
+
+
+def _check_unique_ids(releases: pd.DataFrame, name: str) -> None:
+    dup = releases["release_id"].duplicated(keep="first").to_numpy()
+    if dup.any():
+        rows = releases.index[dup]
+        value = releases.loc[rows[0], "release_id"]
+        first = releases.index[(releases["release_id"] == value).to_numpy()][0]
+        raise schema.row_error(
+            name,
+            rows,
+            "release_id",
+            value,
+            f"appears again (first in row {first:,})",
+            "each release_id once",
+            "give each release its own id or drop the repeated row",
+        )
+
+
+def _check_known_ids(frame: pd.DataFrame, name: str, releases_name: str, ids: pd.Index) -> None:
+    unknown = ~frame["release_id"].isin(ids).to_numpy()
+    if unknown.any():
+        rows = frame.index[unknown]
+        raise schema.row_error(
+            name,
+            rows,
+            "release_id",
+            frame.loc[rows[0], "release_id"],
+            f"is not in {releases_name}",
+            f"an id listed in {releases_name}",
+            "correct the id or add the release",
+        )
+
+
+def _check_after_release(frame, name: str, date_col: str, released: pd.Series) -> None:
+    early = (frame[date_col] < released).to_numpy()
+    if early.any():
+        rows = frame.index[early]
+        raise schema.row_error(
+            name,
+            rows,
+            date_col,
+            f"{frame.loc[rows[0], date_col]:%Y-%m-%d}",
+            f"is before the release on {released.loc[rows[0]]:%Y-%m-%d}",
+            "a date on or after the release date",
+            "correct the date or the release_id",
+        )
+
+
+def _check_end_dates(frame: pd.DataFrame, name: str) -> None:
+    if frame.empty:
+        return
+    bad = (frame["end_date"] < frame["start_date"]).to_numpy()
+    if bad.any():
+        rows = frame.index[bad]
+        raise schema.row_error(
+            name,
+            rows,
+            "end_date",
+            f"{frame.loc[rows[0], 'end_date']:%Y-%m-%d}",
+            f"is before start_date {frame.loc[rows[0], 'start_date']:%Y-%m-%d}",
+            "an end on or after the start",
+            "correct the dates",
+        )
+
+
+def death_dates(visits: pd.DataFrame, events: pd.DataFrame) -> pd.Series:
+    """Earliest recorded death per release_id (visit result died or event death)."""
+    seen = [
+        visits.loc[visits["result"] == "died", ["release_id", "visit_date"]].set_axis(
+            ["release_id", "date"], axis=1
+        ),
+        events.loc[events["event"] == "death", ["release_id", "event_date"]].set_axis(
+            ["release_id", "date"], axis=1
+        ),
+    ]
+    both = (
+        pd.concat([s for s in seen if not s.empty], ignore_index=True)
+        if any(not s.empty for s in seen)
+        else pd.DataFrame({"release_id": [], "date": pd.Series(dtype="datetime64[ns]")})
+    )
+    return both.groupby("release_id")["date"].min()
+
+
+def _check_after_death(frames: dict, names: Mapping[str, str]) -> list[str]:
+    """Contacts after a recorded death are errors; missed visits after it are dropped."""
+    died = death_dates(frames["visits"], frames["events"])
+    if died.empty:
+        return []
+    visits = frames["visits"]
+    death = visits["release_id"].map(died)
+    after = (visits["visit_date"] > death).to_numpy()
+    missed = after & (visits["result"] == "missed").to_numpy()
+    contact = after & ~missed
+    if contact.any():
+        rows = visits.index[contact]
+        raise schema.row_error(
+            names["visits"],
+            rows,
+            "visit_date",
+            f"{visits.loc[rows[0], 'visit_date']:%Y-%m-%d}",
+            f"({visits.loc[rows[0], 'result']}) is after the death recorded on "
+            f"{death.loc[rows[0]]:%Y-%m-%d}",
+            "no contact after a death",
+            "correct the visit or the death record",
+        )
+    events = frames["events"]
+    late = (events["event_date"] > events["release_id"].map(died)).to_numpy()
+    if late.any():
+        rows = events.index[late]
+        raise schema.row_error(
+            names["events"],
+            rows,
+            "event_date",
+            f"{events.loc[rows[0], 'event_date']:%Y-%m-%d}",
+            f"({events.loc[rows[0], 'event']}) is after the recorded death",
+            "no event after a death",
+            "correct the event or the death record",
+        )
+    if missed.any():
+        frames["visits"] = visits.loc[~missed]
+        return [
+            f"{names['visits']}: dropped {int(missed.sum()):,} missed visits scheduled after "
+            "a recorded death."
+        ]
+    return []
+
+
+def load_any(path: str | os.PathLike):
+    """A `Dataset` for a dataset folder, a `SpecDataset` for a dataset spec (.yaml/.yml)."""
+    target = Path(path)
+    if target.suffix.lower() in (".yaml", ".yml") and target.name != "dataset.yaml":
+        from workbench.spec import load_spec
+
+        return load_spec(target)
+    if target.name == "dataset.yaml":
+        target = target.parent
+    return load_dataset(target)
+
+
+__all__ = [
+    "atomic_path",
+    "atomic_write",
+    "death_dates",
+    "find_tables",
+    "load_any",
+    "load_dataset",
+    "read_table",
+    "sha256_of",
+    "write_table",
+]
