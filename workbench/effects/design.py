@@ -1,0 +1,71 @@
+"""Baseline confounders: which cohort columns adjust the comparisons, and their encoding."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from workbench.exceptions import ParameterError
+
+NUMERIC_CONFOUNDERS = (
+    "motivation_score",
+    "employed_before",
+    "family_support",
+    "married",
+    "age",
+    "prior_treatments",
+    "years_using",
+)
+CATEGORICAL_CONFOUNDERS = ("sex", "primary_drug", "prefecture", "education")
+DEFAULT_CONFOUNDERS = NUMERIC_CONFOUNDERS + CATEGORICAL_CONFOUNDERS
+
+
+def default_confounders(frame: pd.DataFrame) -> list[str]:
+    """The default confounders that `frame` carries."""
+    return [c for c in DEFAULT_CONFOUNDERS if c in frame.columns]
+
+
+def encode(
+    frame: pd.DataFrame, columns: Sequence[str], *, center: bool = True, levels: dict | None = None
+) -> pd.DataFrame:
+    """Numeric design matrix: numbers as they are (centred), categories one-hot, first dropped.
+
+    `levels` fixes each category's level order (so bootstrap samples share columns); columns
+    with a single value are dropped.
+    """
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ParameterError(
+            f"confounder(s) {', '.join(missing)} are not in the data; "
+            f"available: {', '.join(map(str, frame.columns))}."
+        )
+    parts = []
+    for col in columns:
+        values = frame[col]
+        if pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
+            x = values.astype(float)
+            if x.isna().any():
+                raise ParameterError(f"confounder {col} has missing values; impute or drop them.")
+            parts.append((x - x.mean() if center else x).rename(col).to_frame())
+            continue
+        cats = (levels or {}).get(col) or sorted(values.dropna().astype(str).unique())
+        codes_ = values.astype(str)
+        for level in cats[1:]:
+            parts.append(pd.DataFrame({f"{col}[{level}]": (codes_ == level).astype(float)}))
+    if not parts:
+        return pd.DataFrame(index=frame.index)
+    design = pd.concat(parts, axis=1)
+    design.index = frame.index
+    constant = design.columns[np.ptp(design.to_numpy(), axis=0) == 0]
+    return design.drop(columns=constant)
+
+
+def category_levels(frame: pd.DataFrame, columns: Sequence[str]) -> dict:
+    """Sorted levels of each non-numeric column (to pass to `encode`)."""
+    return {
+        c: sorted(frame[c].dropna().astype(str).unique())
+        for c in columns
+        if not (pd.api.types.is_numeric_dtype(frame[c]) or pd.api.types.is_bool_dtype(frame[c]))
+    }
