@@ -625,8 +625,10 @@ def _check_after_death(frames: dict, names: Mapping[str, str]) -> list[str]:
     return []
 
 
-def load_any(path: str | os.PathLike):
-    """A `Dataset` for a dataset folder, a `SpecDataset` for a dataset spec (.yaml/.yml)."""
+def load_any(path: str | os.PathLike, cutoff: object = None):
+    """A `Dataset` for a dataset folder, a `SpecDataset` for a dataset spec (.yaml/.yml).
+
+    `cutoff` applies to a dataset folder only (a spec's times are already follow-up times)."""
     target = Path(path)
     if target.suffix.lower() in (".yaml", ".yml") and target.name != "dataset.yaml":
         from workbench.spec import load_spec
@@ -634,7 +636,7 @@ def load_any(path: str | os.PathLike):
         return load_spec(target)
     if target.name == "dataset.yaml":
         target = target.parent
-    return load_dataset(target)
+    return load_dataset(target, cutoff=cutoff)
 
 
 __all__ = [

@@ -1,0 +1,321 @@
+"""Data-quality report of a loaded dataset, and the `workbench validate DATA` command.
+
+Definitions (also in data/README.md):
+- a scheduled visit (month m = 6, 12, ..., 36) is *due* when release + m months is on or before
+  the earlier of the cut-off and the first ending (death, transfer out, re-admission);
+- it is *attended* when a visit with that scheduled_month has a result other than missed;
+- *lost to follow-up*: at least one visit due, no ending, and no contact (negative or positive)
+  on or after 60 days before the last visit due;
+- *contradictions*: a negative after the first evidence of relapse, a contact after a transfer
+  out, both negative and positive results on the same day, a scheduled visit more than 90 days
+  from its scheduled day.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from workbench import codes
+from workbench.dataset import Dataset
+from workbench.exceptions import WorkbenchError
+from workbench.io import IDENTIFIER_HEADERS, load_any
+from workbench.spec import SpecDataset
+
+LOST_GRACE_DAYS = 60
+WINDOW_DAYS = 90
+SAMPLE_ROWS = 5_000
+CONTACT = ("negative", "positive", "detained")
+ENDINGS = ("died", "transferred", "detained")
+_ID_NUMBER = re.compile(r"^\d{17}[\dXx]$")
+_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_CHINESE_NAME = re.compile(r"^[\u4e00-\u9fff·]{2,4}$")
+
+WORDS = {
+    "en": {
+        "title": "Data quality",
+        "rows": "rows",
+        "by_prefecture": "releases by prefecture",
+        "due": "scheduled visits due",
+        "attended": "scheduled visits attended",
+        "coverage": "coverage of scheduled visits",
+        "lost": "lost to follow-up",
+        "contradictions": "contradictions",
+        "repairs": "repairs made",
+        "identifiers": "possible direct identifiers",
+        "none": "none",
+        "cutoff": "data cut-off",
+    },
+    "zh": {
+        "title": "数据质量",
+        "rows": "行",
+        "by_prefecture": "各市州出所人数",
+        "due": "应回访次数",
+        "attended": "实际回访次数",
+        "coverage": "回访覆盖率",
+        "lost": "失访",
+        "contradictions": "矛盾记录",
+        "repairs": "自动修复",
+        "identifiers": "疑似直接身份信息",
+        "none": "无",
+        "cutoff": "数据截止日期",
+    },
+}
+CONTRADICTIONS = {
+    "negative_after_relapse": (
+        "negative result after the first evidence of relapse",
+        "复吸后又出现阴性结果",
+    ),
+    "contact_after_transfer": ("contact after transfer out", "迁出后仍有回访"),
+    "same_day_conflict": ("negative and positive on the same day", "同日阴性与阳性结果并存"),
+    "outside_window": (
+        f"scheduled visit more than {WINDOW_DAYS} days from its due day",
+        f"计划回访与应访日相差超过{WINDOW_DAYS}天",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """What a dataset holds and how good it is; `summary()` and `text(lang)` show it."""
+
+    source: str
+    counts: dict[str, int]
+    cutoff: pd.Timestamp | None = None
+    by_prefecture: dict[str, int] = field(default_factory=dict)
+    n_due: int = 0
+    n_attended: int = 0
+    n_lost: int = 0
+    contradictions: dict[str, int] = field(default_factory=dict)
+    repairs: tuple[str, ...] = ()
+    identifiers: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    @property
+    def coverage(self) -> float:
+        """Share of scheduled visits due that were attended (NaN when none were due)."""
+        return self.n_attended / self.n_due if self.n_due else float("nan")
+
+    def summary(self) -> pd.DataFrame:
+        """Long table: section, item, value."""
+        rows = [("rows", t, n) for t, n in self.counts.items()]
+        rows += [("releases by prefecture", p, n) for p, n in self.by_prefecture.items()]
+        rows += [
+            ("tracking", "scheduled visits due", self.n_due),
+            ("tracking", "scheduled visits attended", self.n_attended),
+            ("tracking", "coverage", self.coverage),
+            ("tracking", "lost to follow-up", self.n_lost),
+        ]
+        rows += [("contradictions", k, n) for k, n in self.contradictions.items()]
+        rows += [("repairs", f"repair {i + 1}", r) for i, r in enumerate(self.repairs)]
+        rows += [("identifiers", f"warning {i + 1}", w) for i, w in enumerate(self.identifiers)]
+        return pd.DataFrame(rows, columns=["section", "item", "value"])
+
+    def text(self, lang: str = "en") -> str:
+        """A plain-text report in English ('en') or Chinese ('zh')."""
+        if lang not in WORDS:
+            raise ValueError(f"language {lang!r} is not one of {', '.join(WORDS)}")
+        w = WORDS[lang]
+        lines = [f"{w['title']}: {self.source}"]
+        if self.cutoff is not None:
+            lines.append(f"{w['cutoff']}: {self.cutoff:%Y-%m-%d}")
+        lines += [f"  {t}: {n:,} {w['rows']}" for t, n in self.counts.items()]
+        if self.by_prefecture:
+            lines.append(f"{w['by_prefecture']}:")
+            lines += [
+                f"  {codes.label('prefecture', p, lang)}: {n:,}"
+                for p, n in self.by_prefecture.items()
+            ]
+        if self.n_due or self.by_prefecture:
+            share = "n/a" if np.isnan(self.coverage) else f"{100 * self.coverage:.1f} %"
+            lines.append(f"{w['coverage']}: {share} ({self.n_attended:,} / {self.n_due:,})")
+            lines.append(f"{w['lost']}: {self.n_lost:,}")
+        lines.append(
+            f"{w['contradictions']}:"
+            + ("" if any(self.contradictions.values()) else f" {w['none']}")
+        )
+        idx = 0 if lang == "en" else 1
+        lines += [f"  {CONTRADICTIONS[k][idx]}: {n:,}" for k, n in self.contradictions.items() if n]
+        for key, items in (("repairs", self.repairs), ("identifiers", self.identifiers)):
+            lines.append(f"{w[key]}:" + ("" if items else f" {w['none']}"))
+            lines += [f"  - {item}" for item in items]
+        lines += [f"note: {n}" for n in self.notes]
+        return "\n".join(lines)
+
+
+def validation_report(data: Dataset | SpecDataset) -> ValidationReport:
+    """Counts, tracking coverage, loss to follow-up, contradictions, repairs and privacy flags."""
+    if isinstance(data, SpecDataset):
+        return _spec_report(data)
+    ds = data
+    counts = {
+        "releases": len(ds.releases),
+        "visits": len(ds.visits),
+        "interventions": len(ds.interventions),
+        "events": len(ds.events),
+    }
+    by_prefecture = ds.releases["prefecture"].value_counts().sort_index()
+    due, attended, lost = _tracking(ds)
+    identifiers = tuple(
+        w
+        for table in ("releases", "visits", "interventions", "events")
+        for w in identifier_warnings(getattr(ds, table), table)
+    )
+    return ValidationReport(
+        source=ds.source,
+        counts=counts,
+        cutoff=ds.cutoff,
+        by_prefecture={str(k): int(v) for k, v in by_prefecture.items()},
+        n_due=due,
+        n_attended=attended,
+        n_lost=lost,
+        contradictions=contradictions(ds),
+        repairs=tuple(ds.repairs),
+        identifiers=identifiers,
+    )
+
+
+def _spec_report(spec: SpecDataset) -> ValidationReport:
+    f = spec.frame
+    n_events = int((f["event"] == "relapse").sum())
+    return ValidationReport(
+        source=spec.name,
+        counts={"rows": len(f), f"events ({spec.event_label})": n_events},
+        repairs=spec.notes,
+        identifiers=tuple(identifier_warnings(f, "table")),
+        notes=("an analysis-ready table: no visit schedule, so no tracking coverage",),
+    )
+
+
+def _endings(ds: Dataset) -> pd.Series:
+    """Day of the first ending (death, transfer, re-admission) per release_id."""
+    v = ds.visits.loc[ds.visits["result"].isin(ENDINGS), ["release_id", "visit_date"]]
+    e = ds.events.loc[ds.events["event"].isin(["death", "transfer"]), ["release_id", "event_date"]]
+    both = pd.concat(
+        [v.set_axis(["release_id", "date"], axis=1), e.set_axis(["release_id", "date"], axis=1)]
+    )
+    return both.groupby("release_id")["date"].min()
+
+
+def _tracking(ds: Dataset) -> tuple[int, int, int]:
+    rel = ds.releases.set_index("release_id")
+    end = pd.Series(ds.cutoff, index=rel.index)
+    ending = _endings(ds).reindex(rel.index)
+    end = end.where(ending.isna() | (ending > end), ending)
+    available = ((end - rel["release_date"]).dt.days).to_numpy(dtype=float)
+    due_days = np.array(codes.SCHEDULED_MONTHS, dtype=float) * codes.DAYS_PER_MONTH
+    n_due_each = (due_days[None, :] <= available[:, None]).sum(axis=1)
+    v = ds.visits
+    avail_v = v["release_id"].map(pd.Series(available, index=rel.index)).to_numpy()
+    seen = v["scheduled_month"].notna().to_numpy() & (v["result"] != "missed").to_numpy()
+    seen &= v["scheduled_month"].to_numpy() * codes.DAYS_PER_MONTH <= avail_v
+    seen &= (v["visit_date"] <= ds.cutoff).to_numpy()
+    attended = int(v.loc[seen, ["release_id", "scheduled_month"]].drop_duplicates().shape[0])
+    last_due = np.where(n_due_each > 0, due_days[np.maximum(n_due_each - 1, 0)], np.nan)
+    contact = v.loc[v["result"].isin(["negative", "positive"]) & (v["visit_date"] <= ds.cutoff)]
+    last_contact = contact.groupby("release_id")["visit_date"].max().reindex(rel.index)
+    contact_day = (last_contact - rel["release_date"]).dt.days.to_numpy(dtype=float)
+    quiet = np.isnan(contact_day) | (contact_day < last_due - LOST_GRACE_DAYS)
+    lost = (n_due_each > 0) & ending.isna().to_numpy() & quiet
+    return int(n_due_each.sum()), attended, int(lost.sum())
+
+
+def contradictions(ds: Dataset) -> dict[str, int]:
+    """Counts of contradictory records (see the module docstring)."""
+    v = ds.visits
+    relapse = (
+        pd.concat(
+            [
+                v.loc[
+                    v["result"].isin(["positive", "detained"]), ["release_id", "visit_date"]
+                ].set_axis(["release_id", "date"], axis=1),
+                ds.events.loc[
+                    ds.events["event"] == "relapse", ["release_id", "event_date"]
+                ].set_axis(["release_id", "date"], axis=1),
+            ]
+        )
+        .groupby("release_id")["date"]
+        .min()
+    )
+    negative = v["result"] == "negative"
+    after_relapse = negative & (v["visit_date"] > v["release_id"].map(relapse))
+    transfer = (
+        pd.concat(
+            [
+                v.loc[v["result"] == "transferred", ["release_id", "visit_date"]].set_axis(
+                    ["release_id", "date"], axis=1
+                ),
+                ds.events.loc[
+                    ds.events["event"] == "transfer", ["release_id", "event_date"]
+                ].set_axis(["release_id", "date"], axis=1),
+            ]
+        )
+        .groupby("release_id")["date"]
+        .min()
+    )
+    contact = v["result"].isin(["negative", "positive"])
+    after_transfer = contact & (v["visit_date"] > v["release_id"].map(transfer))
+    day = v.loc[v["result"].isin(["negative", "positive"]), ["release_id", "visit_date", "result"]]
+    same_day = day.groupby(["release_id", "visit_date"])["result"].nunique()
+    released = v["release_id"].map(ds.releases.set_index("release_id")["release_date"])
+    offset = (v["visit_date"] - released).dt.days - v["scheduled_month"] * codes.DAYS_PER_MONTH
+    outside = v["scheduled_month"].notna() & (offset.abs() > WINDOW_DAYS)
+    return {
+        "negative_after_relapse": int(after_relapse.sum()),
+        "contact_after_transfer": int(after_transfer.sum()),
+        "same_day_conflict": int((same_day > 1).sum()),
+        "outside_window": int(outside.sum()),
+    }
+
+
+def identifier_warnings(frame: pd.DataFrame, table: str) -> list[str]:
+    """Warnings for columns that look like they hold names, ID numbers or phone numbers."""
+    out = []
+    for column in frame.columns:
+        name = str(column)
+        if IDENTIFIER_HEADERS.search(name):
+            out.append(
+                f"{table}: column {name} looks like a direct identifier by its name; drop it or pseudonymize it before sharing."
+            )
+            continue
+        series = frame[column]
+        if series.dtype != object:
+            continue
+        sample = series.dropna().head(SAMPLE_ROWS).astype(str).str.strip()
+        if sample.empty:
+            continue
+        checks = [
+            (_ID_NUMBER, "18-digit resident ID numbers"),
+            (_MOBILE, "11-digit mobile numbers"),
+        ]
+        if name in ("release_id", "person_id", "id"):
+            checks.append((_CHINESE_NAME, "Chinese personal names"))
+        for pattern, what in checks:
+            hits = int(sample.str.match(pattern).sum())
+            if hits:
+                out.append(
+                    f"{table}: column {name} holds values that look like {what} ({hits:,} of "
+                    f"{len(sample):,} checked); pseudonymize them (workbench pseudonymize) before sharing."
+                )
+    return out
+
+
+def one_line(exc: BaseException) -> str:
+    """The error message on one line."""
+    return " ".join(str(exc).split())
+
+
+def run_validate(args) -> int:
+    """`workbench validate DATA`: print the data-quality summary (exit 0) or the error (exit 2)."""
+    try:
+        data = load_any(args.data, cutoff=getattr(args, "cutoff", None))
+        report = validation_report(data)
+    except WorkbenchError as exc:
+        print(f"error: {one_line(exc)}", file=sys.stderr)
+        return 2
+    print(report.text(getattr(args, "lang", None) or "en"))
+    return 0
