@@ -1,0 +1,215 @@
+"""The report's heavy computation, done once per (data, code version, analysis parameters).
+
+`analyse(params)` loads the data, builds the cohort for the report's scope and runs every
+analysis the library provides; the result is a `ReportResults` of plain tables and numbers,
+cached on disk so the Chinese and English reports of one scope compute once and render twice
+(issue 8 item 5), and `workbench report` reads the same object to write metrics.json.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import importlib
+import json
+import os
+import pickle
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from workbench import __version__, codes
+from workbench.exceptions import EstimationError, ParameterError, WorkbenchError
+from workbench.io import atomic_write
+from workbench.params import ReportParams
+
+CACHE_ENV = "WORKBENCH_CACHE_DIR"
+CACHE_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class ReportResults:
+    """Everything a report shows, as plain tables and numbers (no fitted objects).
+
+    ``missing`` maps a section name to why it is not in this report; ``notes`` are caveats shown
+    in the methods section; counts are raw here and suppressed when rendered.
+    """
+
+    kind: str  # "contract" (visit records) or "spec" (analysis-ready table)
+    source: str
+    event_label: str
+    sha256: dict[str, str]
+    cutoff: str | None
+    period: tuple[str | None, str | None]
+    counts: dict[str, Any]
+    coverage: pd.DataFrame | None = None
+    milestones: pd.DataFrame | None = None
+    curve: pd.DataFrame | None = None
+    median_day: float | None = None
+    rmst: dict[str, Any] | None = None
+    tiers: pd.DataFrame | None = None
+    regions: pd.DataFrame | None = None
+    funnel: pd.DataFrame | None = None
+    endings: pd.DataFrame | None = None
+    repairs: tuple[str, ...] = ()
+    missing: dict[str, str] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+
+@functools.cache
+def code_version() -> str:
+    """sha256 over the workbench package's source files: a change of code invalidates caches."""
+    root = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256(__version__.encode())
+    for path in sorted(root.rglob("*.py")):
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _cache_dir() -> Path:
+    default = Path.home() / ".cache" / "workbench" / "report"
+    return Path(os.environ.get(CACHE_ENV) or default)
+
+
+def _optional(module: str) -> Any | None:
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        return None
+
+
+def load_data(params: ReportParams) -> Any:
+    """The dataset (folder → Dataset, .yaml spec → SpecDataset) with our errors."""
+    path = Path(params.data)
+    if not path.exists():
+        raise ParameterError(f"data {params.data!r} does not exist; give a dataset folder or spec")
+    io = importlib.import_module("workbench.io")
+    cutoff = params.cutoff.isoformat() if params.cutoff else None
+    if path.suffix in (".yaml", ".yml"):
+        return io.load_any(str(path))
+    return io.load_dataset(str(path), cutoff=cutoff)
+
+
+def data_sha256(params: ReportParams) -> dict[str, str]:
+    """sha256 of each input file under the data path (cheap; used as the cache key)."""
+    path = Path(params.data)
+    files = [path] if path.is_file() else sorted(p for p in path.iterdir() if p.is_file())
+    out = {}
+    for f in files:
+        h = hashlib.sha256()
+        with open(f, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
+        out[str(f.relative_to(path.parent if path.is_file() else path))] = h.hexdigest()
+    if path.is_file():
+        out.update(_spec_table_sha(path))
+    return out
+
+
+def _spec_table_sha(spec: Path) -> dict[str, str]:
+    import yaml
+
+    try:
+        table = (yaml.safe_load(spec.read_text(encoding="utf-8")) or {}).get("table")
+    except (yaml.YAMLError, AttributeError):
+        return {}
+    target = spec.parent / str(table) if table else None
+    if target is None or not target.is_file():
+        return {}
+    return {target.name: hashlib.sha256(target.read_bytes()).hexdigest()}
+
+
+def cache_key(params: ReportParams) -> str:
+    parts = {
+        "format": CACHE_FORMAT,
+        "code": code_version(),
+        "data": data_sha256(params),
+        "params": params.analysis_key(),
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+def analyse(params: ReportParams, use_cache: bool = True) -> ReportResults:
+    """Run the report's analyses for `params` (cached by data hash, code version, parameters)."""
+    key = cache_key(params)
+    path = _cache_dir() / f"{key}.pkl"
+    if use_cache and path.is_file():
+        try:
+            with open(path, "rb") as fh:
+                return pickle.load(fh)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
+            pass  # a damaged cache entry is recomputed
+    results = _compute(params)
+    if use_cache:
+        atomic_write(path, pickle.dumps(results, protocol=pickle.HIGHEST_PROTOCOL))
+    return results
+
+
+def _compute(params: ReportParams) -> ReportResults:
+    data = load_data(params)
+    if hasattr(data, "releases"):
+        from workbench.reporting.contract import analyse_contract
+
+        return analyse_contract(data, params)
+    from workbench.reporting.contract import analyse_spec
+
+    return analyse_spec(data, params)
+
+
+def record_warnings(notes: list[str]):
+    """Context manager collecting our StatisticalWarnings (and others) into `notes`."""
+    return _Recorder(notes)
+
+
+class _Recorder:
+    def __init__(self, notes: list[str]) -> None:
+        self.notes = notes
+        self._cm = warnings.catch_warnings(record=True)
+
+    def __enter__(self) -> _Recorder:
+        self._log = self._cm.__enter__()
+        warnings.simplefilter("always")
+        return self
+
+    def __exit__(self, *exc: object) -> bool:
+        self._cm.__exit__(*exc)
+        for w in self._log:
+            text = str(w.message).strip()
+            if text and text not in self.notes:
+                self.notes.append(text)
+        return False
+
+
+def guarded(missing: dict[str, str], section: str, func, *args: Any, **kwargs: Any) -> Any:
+    """Run one analysis step; an estimation problem marks the section missing with its reason."""
+    try:
+        return func(*args, **kwargs)
+    except ImportError as err:
+        missing[section] = f"module {err.name or err} not available"
+    except (EstimationError, np.linalg.LinAlgError, ZeroDivisionError) as err:
+        missing[section] = str(err)
+    except WorkbenchError as err:
+        missing[section] = str(err)
+    return None
+
+
+def months_to_days(months: Any) -> np.ndarray:
+    return np.asarray(months, dtype=float) * codes.DAYS_PER_MONTH
+
+
+def as_float(x: Any) -> float | None:
+    """A plain float, or None when not finite."""
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return None
+    return v if np.isfinite(v) else None
+
+
+def frame_or_none(df: pd.DataFrame | None) -> pd.DataFrame | None:
+    return None if df is None or len(df) == 0 else df.reset_index(drop=True)

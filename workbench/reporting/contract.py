@@ -1,0 +1,274 @@
+"""The analyses behind a report: for visit-record datasets and for analysis-ready spec tables."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from workbench import codes
+from workbench.exceptions import EstimationError
+from workbench.params import ReportParams
+from workbench.reporting.analysis import (
+    ReportResults,
+    as_float,
+    frame_or_none,
+    guarded,
+    months_to_days,
+    record_warnings,
+)
+
+CURVE_STEP_DAYS = 7.0
+
+
+def scope_cohort(cohort: pd.DataFrame, params: ReportParams) -> pd.DataFrame:
+    """The cohort rows in the report's scope (prefecture, facility, release period)."""
+    keep = pd.Series(True, index=cohort.index)
+    if params.prefecture:
+        keep &= cohort["prefecture"].astype(str).eq(params.prefecture)
+    if params.facility:
+        keep &= cohort["facility"].astype(str).eq(params.facility)
+    if params.release_start:
+        keep &= cohort["release_date"] >= pd.Timestamp(params.release_start)
+    if params.release_end:
+        keep &= cohort["release_date"] <= pd.Timestamp(params.release_end)
+    return cohort.loc[keep].reset_index(drop=True)
+
+
+def _counts(cohort: pd.DataFrame, n_visits: int | None) -> dict[str, Any]:
+    reasons = cohort.loc[cohort["event"].eq("censored"), "censor_reason"].value_counts()
+    return {
+        "n_releases": int(len(cohort)),
+        "n_visits": None if n_visits is None else int(n_visits),
+        "n_relapses": int(cohort["event"].eq("relapse").sum()),
+        "n_deaths": int(cohort["event"].eq("death").sum()),
+        "n_censored": {str(k): int(v) for k, v in reasons.items()},
+    }
+
+
+def analyse_contract(ds: Any, params: ReportParams) -> ReportResults:
+    """Cohort, coverage, retention, tiers, regions and endings for a visit-record dataset."""
+    from workbench.cohort import build_cohort
+
+    notes: list[str] = []
+    missing: dict[str, str] = {}
+    with record_warnings(notes):
+        cohort = scope_cohort(build_cohort(ds), params)
+    if len(cohort) == 0:
+        raise EstimationError(
+            "no release is in the report's scope (check prefecture, facility and release period)"
+        )
+    visits = ds.visits[ds.visits["release_id"].isin(cohort["release_id"])]
+    fit = {}
+    with record_warnings(notes):
+        fit = guarded(missing, "retention", _fit_retention, cohort, params, exact=False) or {}
+        coverage = guarded(missing, "coverage", _coverage, cohort)
+        tiers = guarded(missing, "tiers", _tiers, cohort, fit.get("survival"))
+        regions = guarded(missing, "regions", _regions, cohort, fit, params)
+    period = _period(cohort, params)
+    return ReportResults(
+        kind="contract",
+        source=str(ds.source or params.data),
+        event_label="relapse",
+        sha256=dict(ds.sha256),
+        cutoff=pd.Timestamp(ds.cutoff).date().isoformat() if ds.cutoff is not None else None,
+        period=period,
+        counts=_counts(cohort, len(visits)),
+        coverage=frame_or_none(coverage),
+        milestones=fit.get("milestones"),
+        curve=fit.get("curve"),
+        median_day=fit.get("median"),
+        rmst=fit.get("rmst"),
+        tiers=frame_or_none(tiers),
+        regions=None if regions is None else frame_or_none(regions[0]),
+        funnel=None if regions is None else regions[1],
+        endings=_endings(cohort),
+        repairs=tuple(getattr(ds, "repairs", ()) or ()),
+        missing=missing,
+        notes=tuple(notes),
+    )
+
+
+def analyse_spec(spec: Any, params: ReportParams) -> ReportResults:
+    """Retention for an analysis-ready table (e.g. lifelines' Rossi data through a spec)."""
+    frame = spec.frame.reset_index(drop=True)
+    notes: list[str] = []
+    missing: dict[str, str] = {}
+    upper = frame["upper_day"].to_numpy(float)
+    lower = frame["lower_day"].to_numpy(float)
+    exact = bool(np.all(np.isnan(upper) | (upper == lower)))
+    with record_warnings(notes):
+        fit = guarded(missing, "retention", _fit_retention, frame, params, exact=exact) or {}
+    event = frame["event"].astype(str)
+    counts = {
+        "n_releases": int(len(frame)),
+        "n_visits": None,
+        "n_relapses": int(event.eq("relapse").sum()),
+        "n_deaths": int(event.eq("death").sum()),
+        "n_censored": {"end_of_follow_up": int(event.eq("censored").sum())},
+    }
+    for section in ("coverage", "tiers", "regions"):
+        missing[section] = "the data are an analysis-ready table without visit records"
+    return ReportResults(
+        kind="spec",
+        source=str(params.data),
+        event_label=str(getattr(spec, "event_label", None) or "relapse"),
+        sha256=dict(getattr(spec, "sha256", None) or {}),
+        cutoff=None,
+        period=(None, None),
+        counts=counts,
+        milestones=fit.get("milestones"),
+        curve=fit.get("curve"),
+        median_day=fit.get("median"),
+        rmst=fit.get("rmst"),
+        missing=missing,
+        notes=tuple(notes),
+    )
+
+
+def _period(cohort: pd.DataFrame, params: ReportParams) -> tuple[str | None, str | None]:
+    first = params.release_start or cohort["release_date"].min().date()
+    last = params.release_end or cohort["release_date"].max().date()
+    return first.isoformat(), last.isoformat()
+
+
+def _fit_retention(frame: pd.DataFrame, params: ReportParams, exact: bool) -> dict[str, Any]:
+    months = np.asarray(params.milestones, dtype=float)
+    lower = frame["lower_day"].to_numpy(float)
+    upper = frame["upper_day"].to_numpy(float)
+    relapse = frame["event"].astype(str).eq("relapse").to_numpy()
+    upper = np.where(relapse, upper, np.nan)
+    tau = codes.TRACKING_DAYS
+    if exact:
+        from workbench.retention.km import KaplanMeier
+
+        fitter = KaplanMeier().fit(np.where(relapse, upper, lower), relapse.astype(int))
+        method = "Kaplan-Meier (exact times)"
+        curve = fitter.curve()[["time", "estimate", "lower", "upper"]]
+        tau = min(tau, float(np.nanmax(np.where(relapse, upper, lower))))
+    else:
+        from workbench.retention.turnbull import TurnbullFitter
+
+        fitter = TurnbullFitter(
+            n_bootstrap=params.n_bootstrap, seed=params.seed, n_jobs=params.n_jobs
+        ).fit(lower, upper)
+        method = f"Turnbull NPMLE, bootstrap {params.n_bootstrap}"
+        grid = np.arange(0.0, codes.TRACKING_DAYS + CURVE_STEP_DAYS, CURVE_STEP_DAYS)
+        curve = _band(fitter, grid)
+    ms = fitter.milestones(months)
+    milestones = pd.DataFrame(
+        {
+            "months": months,
+            "estimate": _col(ms, "estimate", "survival"),
+            "lower": _col(ms, "lower"),
+            "upper": _col(ms, "upper"),
+            "method": method,
+        }
+    )
+    rmst = fitter.rmst(tau)
+    return {
+        "milestones": milestones,
+        "curve": curve.reset_index(drop=True),
+        "median": as_float(getattr(fitter, "median_", None)),
+        "rmst": _rmst_dict(rmst, tau),
+        "survival": _survival_callable(fitter),
+        "method": method,
+    }
+
+
+def _rmst_dict(rmst: Any, tau: float) -> dict[str, Any]:
+    ci = getattr(rmst, "ci", None) or (getattr(rmst, "lower", None), getattr(rmst, "upper", None))
+    return {
+        "tau_days": float(tau),
+        "estimate": as_float(getattr(rmst, "estimate", None)),
+        "lower": as_float(ci[0]),
+        "upper": as_float(ci[1]),
+    }
+
+
+def _col(frame: pd.DataFrame, *names: str) -> np.ndarray:
+    for name in names:
+        if name in frame.columns:
+            return frame[name].to_numpy(float)
+    raise EstimationError(f"retention table has none of the columns {names}")
+
+
+def _band(fitter: Any, grid: np.ndarray) -> pd.DataFrame:
+    band = fitter.confidence_band(grid)
+    return pd.DataFrame(
+        {
+            "time": grid,
+            "estimate": _col(band, "estimate", "survival"),
+            "lower": _col(band, "lower"),
+            "upper": _col(band, "upper"),
+        }
+    )
+
+
+def _survival_callable(fitter: Any):
+    def survival(days: np.ndarray) -> np.ndarray:
+        res = fitter.survival_at(np.asarray(days, dtype=float))
+        if isinstance(res, pd.DataFrame):
+            return _col(res, "estimate", "survival")
+        return np.asarray(res, dtype=float)
+
+    return survival
+
+
+def _coverage(cohort: pd.DataFrame) -> pd.DataFrame:
+    from workbench.programme import coverage_table
+
+    return coverage_table(cohort, by="prefecture")
+
+
+def _tiers(cohort: pd.DataFrame, survival: Any) -> pd.DataFrame:
+    from workbench.programme import tier_counts
+
+    table = tier_counts(cohort, survival, by=None)
+    return table.drop(columns="group")
+
+
+def _regions(cohort: pd.DataFrame, fit: dict[str, Any], params: ReportParams):
+    from workbench.programme import compare_regions, predicted_retention
+
+    groups = cohort["prefecture"].astype(str)
+    if groups.nunique() < 2:
+        raise EstimationError("one prefecture only")
+    if "survival" not in fit:
+        raise EstimationError("needs the retention curve, which is not available")
+    from workbench.retention.turnbull import TurnbullFitter
+
+    day = months_to_days([12.0])
+    observed = {}
+    for code, frame in cohort.groupby(groups):
+        if len(frame) < params.suppression_threshold:
+            continue
+        relapse = frame["event"].eq("relapse").to_numpy()
+        f = TurnbullFitter(n_bootstrap=0, seed=params.seed).fit(
+            frame["lower_day"].to_numpy(float),
+            np.where(relapse, frame["upper_day"].to_numpy(float), np.nan),
+        )
+        observed[code] = float(_survival_callable(f)(day)[0])
+    overall = float(fit["survival"](day)[0])
+    expected = predicted_retention(cohort, months=12)
+    comp = compare_regions(
+        cohort.assign(prefecture=groups),
+        pd.Series(observed, dtype=float),
+        expected,
+        overall,
+        method="Turnbull per prefecture vs Cox-predicted (baseline covariates)",
+    )
+    return comp.summary(), comp.funnel()
+
+
+def _endings(cohort: pd.DataFrame) -> pd.DataFrame:
+    ending = np.where(
+        cohort["event"].eq("censored"), cohort["censor_reason"].astype(str), cohort["event"]
+    )
+    table = pd.Series(ending).value_counts().rename_axis("ending").reset_index(name="n")
+    order = ["relapse", "death", "transferred", "lost", "end_of_tracking", "cutoff"]
+    table["order"] = table["ending"].map({k: i for i, k in enumerate(order)}).fillna(99)
+    table = table.sort_values(["order", "ending"]).drop(columns="order").reset_index(drop=True)
+    table["share"] = table["n"] / table["n"].sum()
+    return table

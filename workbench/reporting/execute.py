@@ -1,0 +1,153 @@
+"""Run one report: validate, analyse (cached), papermill, HTML, PDF, metrics.json — atomically."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import nbformat
+
+from workbench import __version__
+from workbench.exceptions import ReportError
+from workbench.io import atomic_write
+from workbench.params import ReportParams
+from workbench.reporting import metrics as metrics_mod
+from workbench.reporting import provenance as prov
+from workbench.reporting.analysis import analyse, cache_key
+from workbench.reporting.render import document, notebook_body, write_pdf
+from workbench.reporting.sections import suppressed_cells
+from workbench.reporting.text import t
+
+KERNEL = "python3"  # jupyter_client starts it with the current interpreter (sys.executable)
+KERNEL_START_RETRIES = 3
+OUTPUTS = ("report.ipynb", "report.html", "report.pdf", "metrics.json")
+INTERNAL_NOTE = (
+    "INTERNAL — analyst copy of an executed report (may show intermediate results). "
+    "Not for distribution: officials receive report.pdf / report.html only. / "
+    "内部资料：仅供分析人员使用，不得对外提供。"
+)
+
+
+@dataclass(frozen=True)
+class ReportOutputs:
+    out: Path
+    pdf: Path
+    html: Path
+    notebook: Path
+    metrics: Path
+    duration_s: float
+
+
+def notebook_path() -> Path:
+    """The standard report notebook: the repository's notebooks/ (or the installed copy)."""
+    repo = Path(__file__).resolve().parents[2] / "notebooks" / "evaluation_report.ipynb"
+    if repo.is_file():
+        return repo
+    return Path(str(resources.files("workbench.reporting").joinpath("evaluation_report.ipynb")))
+
+
+def _is_kernel_start_failure(err: BaseException) -> bool:
+    text = f"{type(err).__name__}: {err}"
+    markers = ("Address already in use", "Kernel died before replying", "didn't respond in")
+    return any(m in text for m in markers) or type(err).__name__ == "ZMQError"
+
+
+def execute(params: ReportParams, target: Path, workdir: Path, timeout: float | None) -> None:
+    """papermill-execute the notebook into `target`, retrying kernel-start failures (#511)."""
+    import papermill as pm
+
+    for attempt in range(1, KERNEL_START_RETRIES + 1):
+        try:
+            pm.execute_notebook(
+                str(notebook_path()),
+                str(target),
+                parameters=params.to_mapping(),
+                kernel_name=KERNEL,
+                cwd=str(workdir),
+                progress_bar=False,
+                log_output=False,
+                execution_timeout=timeout,
+                start_timeout=120,
+            )
+            return
+        except pm.PapermillExecutionError as err:
+            raise ReportError(
+                f"report {params.name}: cell {err.exec_count} failed: {err.ename}: "
+                f"{str(err.evalue).splitlines()[0] if err.evalue else ''}"
+            ) from None
+        except Exception as err:
+            if attempt < KERNEL_START_RETRIES and _is_kernel_start_failure(err):
+                time.sleep(0.5 * attempt)
+                continue
+            raise ReportError(
+                f"report {params.name}: kernel failed: {type(err).__name__}: {err}"
+            ) from None
+
+
+def mark_internal(path: Path) -> nbformat.NotebookNode:
+    """Mark the executed notebook as internal: in its metadata and in a first cell."""
+    nb = nbformat.read(str(path), as_version=4)
+    body_nb = nbformat.from_dict(nb)
+    nb.metadata["workbench"] = {"internal": True, "note": INTERNAL_NOTE}
+    banner = nbformat.v4.new_markdown_cell(f"**{INTERNAL_NOTE}**")
+    banner.metadata["tags"] = ["internal"]
+    nb.cells.insert(0, banner)
+    nbformat.write(nb, str(path))
+    return body_nb
+
+
+def build_report(
+    params: ReportParams, out: str | Path, timeout: float | None = None
+) -> ReportOutputs:
+    """Run the report for `params` into folder `out`; files appear whole or not at all."""
+    out = Path(out)
+    started, t0 = prov.now_utc(), time.perf_counter()
+    results = analyse(params)  # our data/parameter errors stop here, before any kernel starts
+    out.mkdir(parents=True, exist_ok=True)
+    workdir = Path(tempfile.mkdtemp(prefix=".wb-run-", dir=out))
+    try:
+        executed = workdir / "report.ipynb"
+        execute(params, executed, workdir, timeout)
+        nb = mark_internal(executed)
+        title = params.title or t("default_title", params.lang)
+        page = document(notebook_body(nb), params.lang, title)
+        (workdir / "report.html").write_text(page, encoding="utf-8")
+        write_pdf(page, workdir / "report.pdf", base_url=str(workdir))
+        duration = round(time.perf_counter() - t0, 3)
+        provenance = {
+            "workbench_version": __version__,
+            "git_commit": prov.git_commit(),
+            "params_sha256": params.sha256(),
+            "inputs_key": cache_key(params),
+            "started_at": started,
+            "duration_s": duration,
+        }
+        doc = metrics_mod.build_metrics(
+            results, params, suppressed_cells(results, params), provenance
+        )
+        (workdir / "metrics.json").write_text(metrics_mod.dumps(doc), encoding="utf-8")
+        for name in OUTPUTS:  # metrics.json last: its presence marks a complete report
+            atomic_write(out / name, (workdir / name).read_bytes())
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return ReportOutputs(
+        out,
+        out / "report.pdf",
+        out / "report.html",
+        out / "report.ipynb",
+        out / "metrics.json",
+        duration,
+    )
+
+
+def run_report(args) -> int:
+    """`workbench report --params FILE [--out DIR]`."""
+    params = ReportParams.from_yaml(args.params)
+    out = Path(args.out) if getattr(args, "out", None) else Path("reports") / params.name
+    res = build_report(params, out, timeout=getattr(args, "timeout", None))
+    print(f"report {params.name} ({params.lang}) → {res.pdf} ({res.duration_s:.1f} s)")
+    return 0

@@ -1,0 +1,191 @@
+"""metrics.json ("workbench.metrics/1", design.md): the report's key numbers, machine-readable.
+
+Everything outside ``provenance`` depends only on the inputs, parameters and code, so reruns give
+byte-identical files apart from that block. Numbers are plain floats; a value that could not be
+estimated, or a count below the suppression threshold, is null with a reason in ``notes``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+
+from workbench.exceptions import ReportError
+from workbench.params import ReportParams
+from workbench.reporting.analysis import ReportResults, as_float
+
+SCHEMA = "workbench.metrics/1"
+TOP_KEYS = (
+    "schema",
+    "scope",
+    "data",
+    "coverage",
+    "retention",
+    "tiers",
+    "interventions",
+    "regions",
+    "suppressed",
+    "notes",
+    "provenance",
+)
+PROVENANCE_KEYS = (
+    "workbench_version",
+    "git_commit",
+    "params_sha256",
+    "inputs_key",
+    "started_at",
+    "duration_s",
+)
+
+
+def _num(x: Any) -> float | None:
+    v = as_float(x)
+    return None if v is None else float(round(v, 12))
+
+
+def _count(n: Any, threshold: int, what: str, notes: list[str]) -> int | None:
+    if n is None:
+        return None
+    if int(n) < threshold:
+        notes.append(f"{what}: suppressed (fewer than {threshold})")
+        return None
+    return int(n)
+
+
+def build_metrics(
+    results: ReportResults, params: ReportParams, suppressed: int, provenance: dict[str, Any]
+) -> dict[str, Any]:
+    """The metrics.json document for one report."""
+    k = params.suppression_threshold
+    notes: list[str] = []
+    c = results.counts
+    data = {
+        "sha256": dict(sorted(results.sha256.items())),
+        "n_releases": _count(c["n_releases"], k, "data.n_releases", notes),
+        "n_visits": _count(c["n_visits"], k, "data.n_visits", notes),
+        "n_relapses": _count(c["n_relapses"], k, "data.n_relapses", notes),
+        "n_deaths": _count(c["n_deaths"], k, "data.n_deaths", notes),
+        "n_censored": {
+            r: _count(n, k, f"data.n_censored.{r}", notes)
+            for r, n in sorted(c["n_censored"].items())
+        },
+    }
+    for section, why in sorted(results.missing.items()):
+        notes.append(f"{section}: not estimated ({why})")
+    return {
+        "schema": SCHEMA,
+        "scope": _scope(results, params),
+        "data": data,
+        "coverage": _coverage(results),
+        "retention": _retention(results),
+        "tiers": _tiers(results, k, notes),
+        "interventions": [],
+        "regions": _regions(results, k, notes),
+        "suppressed": int(suppressed),
+        "notes": notes + [n for n in results.notes if n not in notes],
+        "provenance": {key: provenance.get(key) for key in PROVENANCE_KEYS},
+    }
+
+
+def _scope(results: ReportResults, params: ReportParams) -> dict[str, Any]:
+    return {
+        "name": params.name,
+        "language": params.lang,
+        "prefecture": params.prefecture,
+        "facility": params.facility,
+        "release_start": results.period[0],
+        "release_end": results.period[1],
+        "cutoff": results.cutoff,
+    }
+
+
+def _coverage(results: ReportResults) -> float | None:
+    if results.coverage is None:
+        return None
+    return _num(results.coverage.iloc[-1]["coverage"])
+
+
+def _retention(results: ReportResults) -> list[dict[str, Any]]:
+    if results.milestones is None:
+        return []
+    return [
+        {
+            "months": _num(r.months),
+            "estimate": _num(r.estimate),
+            "lower": _num(r.lower),
+            "upper": _num(r.upper),
+            "method": str(r.method),
+        }
+        for r in results.milestones.itertuples(index=False)
+    ]
+
+
+def _tiers(results: ReportResults, k: int, notes: list[str]) -> dict[str, Any]:
+    if results.tiers is None:
+        return {}
+    out = {}
+    for r in results.tiers.itertuples(index=False):
+        y = str(int(r.years))
+        projected = _num(r.projected)
+        if projected is not None and projected < k:
+            notes.append(f"tiers.{y}.projected: suppressed (fewer than {k})")
+            projected = None
+        out[y] = {
+            "observed": _count(r.observed, k, f"tiers.{y}.observed", notes),
+            "projected": projected,
+            "target": _num(r.target),
+        }
+    return out
+
+
+def _regions(results: ReportResults, k: int, notes: list[str]) -> list[dict[str, Any]]:
+    if results.regions is None:
+        return []
+    return [
+        {
+            "code": str(r.code),
+            "n": _count(r.n, k, f"regions.{r.code}.n", notes),
+            "observed": _num(r.observed),
+            "expected": _num(r.expected),
+            "flag": str(r.flag) or None,
+        }
+        for r in results.regions.sort_values("code").itertuples(index=False)
+    ]
+
+
+def dumps(metrics: dict[str, Any]) -> str:
+    """Deterministic JSON text (keys in schema order, UTF-8, 2-space indent)."""
+    check_metrics(metrics)
+    return json.dumps(metrics, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
+
+
+def check_metrics(metrics: dict[str, Any]) -> None:
+    """Raise ReportError unless `metrics` follows workbench.metrics/1."""
+    if tuple(metrics) != TOP_KEYS or metrics["schema"] != SCHEMA:
+        raise ReportError(f"metrics keys {list(metrics)} do not follow {SCHEMA} {list(TOP_KEYS)}")
+    for row in metrics["retention"]:
+        if set(row) != {"months", "estimate", "lower", "upper", "method"}:
+            raise ReportError(f"metrics retention row {row} has the wrong keys")
+    _check_plain(metrics, "metrics")
+
+
+def _check_plain(value: Any, where: str) -> None:
+    if isinstance(value, dict):
+        for key, v in value.items():
+            _check_plain(v, f"{where}.{key}")
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            _check_plain(v, f"{where}[{i}]")
+    elif isinstance(value, float) and not np.isfinite(value):
+        raise ReportError(f"{where} is {value}; use null with a note")
+    elif value is not None and not isinstance(value, bool | int | float | str):
+        raise ReportError(f"{where} has type {type(value).__name__}; only plain JSON types allowed")
+
+
+def without_provenance(text: str) -> dict[str, Any]:
+    """A metrics.json text parsed, minus its provenance block (for reproducibility checks)."""
+    d = json.loads(text)
+    d.pop("provenance", None)
+    return d

@@ -1,0 +1,88 @@
+"""Executed notebook → HTML without code (nbconvert) → A4 PDF (WeasyPrint).
+
+nbconvert's ``basic`` template gives the outputs' HTML (inputs, prompts and streams removed);
+it is wrapped in our page with ``report.css``, and a table of contents is built from the
+section headings. WeasyPrint prints it (``nbconvert --to pdf`` needs TeX and drops Chinese;
+``--to webpdf`` wants a downloaded Chromium: statistics.md trap 7).
+"""
+
+from __future__ import annotations
+
+import copy
+import html
+import re
+from importlib import resources
+from pathlib import Path
+
+import nbformat
+
+from workbench.exceptions import ReportError
+from workbench.fonts import font_css
+from workbench.reporting.text import t
+
+TOC_MARK = "<!-- wb-toc -->"
+_H2 = re.compile(r'<h2 id="(sec-[\w-]+)">(.*?)</h2>', re.S)
+
+
+def report_css() -> str:
+    return resources.files("workbench.reporting").joinpath("report.css").read_text("utf-8")
+
+
+def _outputs_only(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """A copy keeping only rich display outputs of code cells (no streams, no markdown)."""
+    nb = copy.deepcopy(nb)
+    keep = []
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        cell.outputs = [
+            o for o in cell.outputs if o.output_type in ("display_data", "execute_result")
+        ]
+        if cell.outputs:
+            keep.append(cell)
+    nb.cells = keep
+    return nb
+
+
+def notebook_body(nb: nbformat.NotebookNode) -> str:
+    """The report's body HTML from an executed notebook, without code, prompts or logs."""
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(
+        template_name="basic",
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
+    body, _ = exporter.from_notebook_node(_outputs_only(nb))
+    return body
+
+
+def toc_html(body: str, lang: str) -> str:
+    items = "".join(
+        f'<li><a href="#{anchor}">{title}</a></li>' for anchor, title in _H2.findall(body)
+    )
+    return f'<nav class="wb-toc"><h2>{html.escape(t("sec_toc", lang))}</h2><ol>{items}</ol></nav>'
+
+
+def document(body: str, lang: str, title: str) -> str:
+    """The complete HTML page (styles inline, so report.html stands alone)."""
+    if TOC_MARK in body:
+        body = body.replace(TOC_MARK, toc_html(body, lang), 1)
+    css = font_css() + report_css()
+    return (
+        f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8">'
+        f"<title>{html.escape(title)}</title><style>{css}</style></head>"
+        f"<body>{body}</body></html>\n"
+    )
+
+
+def write_pdf(page: str, target: Path, base_url: str | None = None) -> Path:
+    """Print the HTML page to an A4 PDF at `target`."""
+    import weasyprint
+
+    try:
+        weasyprint.HTML(string=page, base_url=base_url).write_pdf(str(target))
+    except Exception as err:  # WeasyPrint raises many types; name the step
+        raise ReportError(f"printing the PDF failed ({type(err).__name__}: {err})") from err
+    return target

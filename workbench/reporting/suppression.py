@@ -1,0 +1,60 @@
+"""Disclosure control: no count below the threshold appears in a table, label or sentence."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from workbench.reporting.text import t
+
+
+def is_small(n: object, threshold: int) -> bool:
+    """True for a count that must not be shown (below the threshold, zero included)."""
+    try:
+        value = float(n)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+    return bool(np.isfinite(value) and value < threshold)
+
+
+def count_text(n: object, threshold: int, lang: str = "en") -> str:
+    """A count for a sentence or a cell: ``"1,234"``, or ``"<10"`` when it is below the threshold."""
+    if n is None or (isinstance(n, float) and not np.isfinite(n)):
+        return "–"
+    if is_small(n, threshold):
+        return t("suppressed_cell", lang, threshold)
+    return f"{round(float(n)):,}"  # type: ignore[arg-type]
+
+
+def suppress(
+    table: pd.DataFrame,
+    threshold: int,
+    counts: Sequence[str] = (),
+    rates: Sequence[str] = (),
+    base: str | None = None,
+    lang: str = "en",
+) -> tuple[pd.DataFrame, int]:
+    """Replace small counts by ``"<threshold"``; returns (display table, cells suppressed).
+
+    `counts` are count columns (each cell checked); `rates` are columns derived from a row's
+    `base` count (e.g. a coverage share from n releases): they are blanked when the base is
+    small, because a rate of a tiny group discloses its members. Columns in `counts` are
+    formatted as whole numbers with thousands separators.
+    """
+    out = table.copy().astype(object)
+    n_suppressed = 0
+    small_base = (
+        table[base].map(lambda v: is_small(v, threshold))
+        if base is not None
+        else pd.Series(False, index=table.index)
+    )
+    for col in counts:
+        mask = table[col].map(lambda v: is_small(v, threshold))
+        n_suppressed += int(mask.sum())
+        out[col] = [count_text(v, threshold, lang) for v in table[col]]
+    for col in rates:
+        n_suppressed += int(small_base.sum())
+        out.loc[small_base, col] = t("suppressed_cell", lang, threshold)
+    return out, n_suppressed
