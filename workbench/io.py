@@ -330,19 +330,31 @@ def find_tables(folder: Path) -> dict[str, Path]:
     return found
 
 
+class _YamlLoader(yaml.SafeLoader):
+    """Safe YAML that keeps dates as text, so our date parser (and messages) handle them."""
+
+
+_YamlLoader.yaml_implicit_resolvers = {
+    key: [r for r in resolvers if r[0] != "tag:yaml.org,2002:timestamp"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def load_yaml(path: Path) -> object:
+    """Parse a YAML file (dates stay text); ParameterError with the file name when invalid."""
+    try:
+        return yaml.load(path.read_text(encoding="utf-8-sig"), Loader=_YamlLoader)
+    except (yaml.YAMLError, UnicodeDecodeError, ValueError) as exc:
+        problem = " ".join(str(exc).split())
+        raise ParameterError(f"{path.name}: not valid YAML ({problem}); fix the file.") from None
+
+
 def read_meta(folder: Path) -> dict:
     """dataset.yaml of `folder` (name, cutoff, description, interventions), or {}."""
     path = folder / "dataset.yaml"
     if not path.is_file():
         return {}
-    try:
-        meta = yaml.safe_load(path.read_text(encoding="utf-8-sig")) or {}
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        problem = str(exc).splitlines()[0]
-        raise ParameterError(
-            f"dataset.yaml: not valid YAML ({problem}); fix the file (keys: "
-            f"{', '.join(DATASET_KEYS)})."
-        ) from None
+    meta = load_yaml(path) or {}
     if not isinstance(meta, dict):
         raise ParameterError("dataset.yaml: expected a mapping of keys; write `key: value` lines.")
     unknown = sorted(set(map(str, meta)) - set(DATASET_KEYS))
@@ -590,7 +602,9 @@ def _check_after_death(frames: dict, names: Mapping[str, str]) -> list[str]:
     death = visits["release_id"].map(died)
     after = (visits["visit_date"] > death).to_numpy()
     missed = after & (visits["result"] == "missed").to_numpy()
-    contact = after & ~missed
+    # a `died` visit after an exact death event is the record of that same death
+    recorded = after & (visits["result"] == "died").to_numpy()
+    contact = after & ~missed & ~recorded
     if contact.any():
         rows = visits.index[contact]
         raise schema.row_error(

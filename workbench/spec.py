@@ -15,7 +15,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from workbench import codes, io
 from workbench.exceptions import DataError, ParameterError
@@ -81,11 +80,7 @@ def read_spec(path: Path) -> dict:
     """The spec's keys, checked for unknown keys and types."""
     if not path.is_file():
         raise ParameterError(f"{path}: no such spec file; check the path.")
-    try:
-        spec = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        first = str(exc).splitlines()[0]
-        raise _fail(path.name, f"not valid YAML ({first})", "fix the file") from None
+    spec = io.load_yaml(path)
     if not isinstance(spec, dict):
         raise _fail(path.name, "expected a mapping of keys", "write `key: value` lines")
     unknown = sorted(set(map(str, spec)) - set(SPEC_KEYS))

@@ -1,0 +1,66 @@
+"""The bad-input corpus (tests/data/bad/, written by make_cases.py): each case makes
+`workbench validate` exit 2 with one clear line on stderr, no traceback, and no file changed."""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from workbench.validate import run_validate
+
+ROOT = Path(__file__).resolve().parents[1]
+BAD = ROOT / "tests" / "data" / "bad"
+CASES = sorted(p.name for p in BAD.iterdir() if (p / "expected.txt").is_file())
+
+
+def _target(case: Path) -> Path:
+    return case / "spec.yaml" if (case / "spec.yaml").is_file() else case
+
+
+def _snapshot(folder: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_corpus_has_at_least_30_cases():
+    assert len(CASES) >= 30
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", CASES)
+def test_bad_input_gives_one_line_and_exit_2(name):
+    case = BAD / name
+    expected = (case / "expected.txt").read_text(encoding="utf-8").strip()
+    before = _snapshot(case)
+    run = subprocess.run(
+        [sys.executable, "-m", "workbench.cli", "validate", str(_target(case))],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert run.returncode == 2, run.stdout + run.stderr
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1, run.stderr
+    assert "Traceback" not in run.stderr
+    assert re.search(expected, lines[0]), lines[0]
+    assert run.stdout == ""
+    assert _snapshot(case) == before
+
+
+def test_run_validate_directly_returns_2(capsys):
+    case = BAD / "impossible_date"
+    code = run_validate(argparse.Namespace(data=str(case), cutoff=None))
+    assert code == 2
+    err = capsys.readouterr().err.strip()
+    assert re.search((case / "expected.txt").read_text(encoding="utf-8").strip(), err)
