@@ -1,0 +1,22 @@
+"""The known-truth simulator: a dataset in the data contract whose truth is known.
+
+`simulate(config=None, seed=20170101, n=None) -> Simulation` draws releases, covariates, support,
+relapse (exact inversion of a proportional-hazards model with time-varying support), deaths,
+transfers, loss to follow-up, visits and exact-dated events; `write_simulation(sim, out_dir)`
+writes the folder with `truth/`. Every knob is in params/simulation.yaml.
+"""
+
+from workbench.simulate.config import default_config, resolve_config
+from workbench.simulate.core import DEFAULT_SEED, Simulation, simulate, true_survival
+from workbench.simulate.output import run_simulate, write_simulation
+
+__all__ = [
+    "DEFAULT_SEED",
+    "Simulation",
+    "default_config",
+    "resolve_config",
+    "run_simulate",
+    "simulate",
+    "true_survival",
+    "write_simulation",
+]

@@ -1,0 +1,244 @@
+"""simulate(): a dataset in the data contract whose truth is known."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from workbench import codes
+from workbench.dataset import Dataset
+from workbench.exceptions import ParameterError
+from workbench.simulate.config import resolve_config
+from workbench.simulate.hazard import cumulative_hazard, invert_cumulative_hazard
+from workbench.simulate.population import (
+    assignment_probability,
+    death_rate_per_day,
+    draw_releases,
+    linear_predictor,
+)
+from workbench.simulate.records import (
+    RESULTS,
+    Fates,
+    draw_events,
+    draw_support,
+    draw_visits,
+    to_dates,
+)
+
+DEFAULT_SEED = 20170101
+TRUTH_SCHEMA = "workbench.simulation_truth/1"
+
+
+@dataclass(frozen=True)
+class Simulation:
+    """A simulated dataset with its truth (see truth/truth.json written by write_simulation)."""
+
+    dataset: Dataset
+    truth: dict
+    truth_table: pd.DataFrame
+    config: dict
+
+
+def baseline(cfg: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Baseline hazard: change points (days) and the rate per day after each."""
+    rel = cfg["relapse"]
+    breaks = np.asarray(rel["baseline_breaks_months"], dtype=float) * codes.DAYS_PER_MONTH
+    rates = np.asarray(rel["baseline_rates_per_month"], dtype=float) / codes.DAYS_PER_MONTH
+    return breaks, rates
+
+
+def log_hazard_ratios(cfg: dict) -> np.ndarray:
+    return np.log([spec["hazard_ratio"] for spec in cfg["interventions"].values()])
+
+
+def planned_starts(rng: np.random.Generator, rel: pd.DataFrame, cfg: dict) -> np.ndarray:
+    """Day each support would start (whole days; NaN = not selected), one column per support."""
+    n = len(rel)
+    specs = list(cfg["interventions"].values())
+    u = rng.random((n, len(specs)))
+    w = rng.random((n, len(specs)))
+    out = np.full((n, len(specs)), np.nan)
+    for c, spec in enumerate(specs):
+        lo, hi = (np.ceil(m * codes.DAYS_PER_MONTH) for m in spec["start_months"])
+        day = np.floor(lo + w[:, c] * (hi - lo + 1))
+        chosen = u[:, c] < assignment_probability(rel, spec)
+        out[chosen, c] = day[chosen]
+    return out
+
+
+def _waiting(rng: np.random.Generator, rate_per_day) -> np.ndarray:
+    """Exponential waiting times (inf where the rate is 0)."""
+    e = rng.standard_exponential(np.shape(rate_per_day))
+    with np.errstate(divide="ignore"):
+        return np.where(np.asarray(rate_per_day) > 0, e / rate_per_day, np.inf)
+
+
+def _fates(rng, rel, cfg, relapse, cut) -> Fates:
+    n = len(rel)
+    c = cfg["censoring"]
+    death = _waiting(rng, death_rate_per_day(rel, cfg))
+    transfer = _waiting(rng, np.full(n, c["transfer_per_year"] / 365.25))
+    lost = _waiting(rng, np.full(n, c["lost_per_year"] / 365.25))
+    extra = relapse + _waiting(rng, np.full(n, cfg["knobs"]["informative_ltfu_per_year"] / 365.25))
+    police = rng.random(n) < cfg["events"]["police_relapse_share"]
+    return Fates(relapse, death, transfer, np.minimum(lost, extra), police, cut)
+
+
+def _tables(rng, rel, cfg, fates, planned) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    dates = rel["release_date"].to_numpy()
+    ids = rel["release_id"].to_numpy(dtype=object)
+    rows, day, month, result, det_day = draw_visits(rng, cfg, fates)
+    order = np.lexsort((day, rows))
+    rows, day, month, result = rows[order], day[order], month[order], result[order]
+    visits = pd.DataFrame(
+        {
+            "release_id": ids[rows],
+            "visit_date": to_dates(dates, rows, day),
+            "scheduled_month": month,
+            "result": RESULTS[result],
+        }
+    )
+    e_rows, e_day, e_event, e_source = draw_events(rng, cfg, fates, det_day)
+    order = np.lexsort((e_day, e_rows))
+    events = pd.DataFrame(
+        {
+            "release_id": ids[e_rows[order]].astype(object),
+            "event_date": to_dates(dates, e_rows[order], e_day[order]),
+            "event": e_event[order].astype(object),
+            "source": e_source[order].astype(object),
+        }
+    )
+    s_rows, s_col, s_day, s_end, s_amount = draw_support(rng, cfg, fates, planned)
+    order = np.lexsort((s_col, s_day, s_rows))
+    names = np.array(list(cfg["interventions"]), dtype=object)
+    interventions = pd.DataFrame(
+        {
+            "release_id": ids[s_rows[order]].astype(object),
+            "intervention": names[s_col[order]],
+            "start_date": to_dates(dates, s_rows[order], s_day[order]),
+            "end_date": to_dates(dates, s_rows[order], s_end[order]),
+            "amount": s_amount[order],
+        }
+    )
+    return visits, interventions, events
+
+
+def _retention(times: np.ndarray) -> dict[str, float]:
+    return {
+        str(m): float(np.mean(times > m * codes.DAYS_PER_MONTH)) for m in codes.MILESTONE_MONTHS
+    }
+
+
+def _truth(cfg, seed, rel, table, lp) -> dict:
+    names = list(cfg["interventions"])
+    death = table["death_day"].to_numpy()
+    years = np.minimum(death, codes.TRACKING_DAYS).sum() / 365.25
+    drugs = rel["primary_drug"].to_numpy()
+    breaks, rates = baseline(cfg)
+    return {
+        "schema": TRUTH_SCHEMA,
+        "seed": int(seed),
+        "n": int(len(rel)),
+        "cutoff": str(cfg["cutoff"]),
+        "hazard_ratios": {k: float(cfg["interventions"][k]["hazard_ratio"]) for k in names},
+        "retention": _retention(table["relapse_day"].to_numpy()),
+        "retention_without_support": _retention(table["relapse_day_without_support"].to_numpy()),
+        "retention_without_support_by_drug": {
+            d: _retention(table["relapse_day_without_support"].to_numpy()[drugs == d])
+            for d in cfg["covariates"]["drug_shares"]
+            if np.any(drugs == d)
+        },
+        "exposed_share": {k: float(table[f"start_{k}"].notna().mean()) for k in names},
+        "deaths_per_100py": float(100 * np.sum(death <= codes.TRACKING_DAYS) / years),
+        "covariate_log_hr": cfg["relapse"]["log_hr"],
+        "prefecture_log_hr": {k: v["log_hr"] for k, v in cfg["prefectures"].items()},
+        "facility_log_hr": cfg["facilities"]["log_hr"],
+        "baseline_hazard": {"breaks_days": breaks.tolist(), "rates_per_day": rates.tolist()},
+        "mean_risk_score": float(np.mean(lp)),
+        "config_sha256": hashlib.sha256(
+            json.dumps(cfg, sort_keys=True, default=str).encode()
+        ).hexdigest(),
+    }
+
+
+def _check_seed(seed) -> int:
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise ParameterError(f"simulate: seed {seed!r} must be a whole number >= 0.")
+    return int(seed)
+
+
+def simulate(
+    config: str | Path | Mapping | None = None, seed: int = DEFAULT_SEED, n: int | None = None
+) -> Simulation:
+    """Simulate a dataset with known truth. `config`: overrides of params/simulation.yaml."""
+    seed = _check_seed(seed)
+    cfg = resolve_config(config, n)
+    rng = np.random.default_rng(seed)
+    rel = draw_releases(rng, cfg)
+    lp = linear_predictor(rel, cfg)
+    planned = planned_starts(rng, rel, cfg)
+    e = rng.standard_exponential(len(rel))
+    breaks, rates = baseline(cfg)
+    gammas = log_hazard_ratios(cfg)
+    relapse = invert_cumulative_hazard(e, lp, breaks, rates, planned, gammas)
+    relapse0 = invert_cumulative_hazard(e, lp, breaks, rates, np.empty((len(rel), 0)), [])
+    cutoff = pd.Timestamp(dt.date.fromisoformat(str(cfg["cutoff"])))
+    cut = (cutoff - rel["release_date"]).dt.days.to_numpy(dtype=float)
+    fates = _fates(rng, rel, cfg, relapse, cut)
+    visits, interventions, events = _tables(rng, rel, cfg, fates, planned)
+    table = pd.DataFrame(
+        {
+            "release_id": rel["release_id"],
+            "relapse_day": relapse,
+            "relapse_day_without_support": relapse0,
+            "death_day": fates.death,
+            "transfer_day": fates.transfer,
+            "lost_day": fates.lost,
+            "risk_score": lp,
+        }
+    )
+    for c, name in enumerate(cfg["interventions"]):
+        table[f"start_{name}"] = np.where(planned[:, c] < relapse, planned[:, c], np.nan)
+    releases = rel.drop(columns="_age")
+    ds = Dataset(
+        releases=releases,
+        visits=visits,
+        interventions=interventions,
+        events=events,
+        cutoff=cutoff,
+        source=f"simulated (seed {seed})",
+    )
+    return Simulation(ds, _truth(cfg, seed, rel, table, lp), table, cfg)
+
+
+def true_survival(
+    days,
+    config: str | Path | Mapping | None = None,
+    *,
+    support: bool = True,
+    n: int = 100_000,
+    seed: int = 1,
+) -> np.ndarray:
+    """Population-average S(t) of relapse (no death, no censoring) at `days`.
+
+    Averages each person's exact exp(-Lambda_i(t)) over a fresh sample of n releases drawn from
+    the configured population (with the support they would be given when `support`)."""
+    cfg = resolve_config(config, n)
+    rng = np.random.default_rng(_check_seed(seed))
+    rel = draw_releases(rng, cfg)
+    lp = linear_predictor(rel, cfg)
+    breaks, rates = baseline(cfg)
+    if support:
+        starts, gammas = planned_starts(rng, rel, cfg), log_hazard_ratios(cfg)
+    else:
+        starts, gammas = np.empty((n, 0)), np.empty(0)
+    days = np.asarray(days, dtype=float)
+    cum = cumulative_hazard(days.reshape(-1), lp, breaks, rates, starts, gammas)
+    return np.exp(-cum).mean(axis=0).reshape(days.shape)

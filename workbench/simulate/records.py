@@ -1,0 +1,166 @@
+"""What the programme records about the simulated truth: visits, exact-dated events, support.
+
+Conventions (also in data/README.md): day d is the d-th day after release (release day = 0). A
+visit on day v sees a relapse when the true relapse day T <= v; an exact-dated event on day d
+means the true time lies in (d - 1, d], i.e. d = ceil(T).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from workbench import codes
+
+RESULTS = np.array(
+    ["negative", "positive", "missed", "died", "detained", "transferred"], dtype=object
+)
+_NEG, _POS, _MISS, _DIED, _DET, _TRANS = range(6)
+_MAX_UNSCHEDULED = 3
+
+
+@dataclass(frozen=True)
+class Fates:
+    """Per-release true times (days since release, continuous; inf = never)."""
+
+    relapse: np.ndarray
+    death: np.ndarray
+    transfer: np.ndarray
+    lost: np.ndarray
+    police: np.ndarray  # bool: the relapse is known to the day from police records
+    cut: np.ndarray  # last day on or before the data cut-off
+
+
+def _slots(rng: np.random.Generator, cfg: dict, n: int):
+    """Contact days (n, 6 + 3): scheduled (jittered) and unscheduled, sorted by day."""
+    v = cfg["visits"]
+    months = np.asarray(codes.SCHEDULED_MONTHS, dtype=float)
+    planned = np.round(months * codes.DAYS_PER_MONTH)
+    jit = int(v["jitter_days"])
+    sched = planned[None, :] + rng.integers(-jit, jit + 1, size=(n, months.size))
+    lam = v["unscheduled_per_year"] * codes.TRACKING_DAYS / 365.25
+    count = np.minimum(rng.poisson(lam, size=n), _MAX_UNSCHEDULED)
+    extra = rng.integers(1, int(codes.TRACKING_DAYS) + 1, size=(n, _MAX_UNSCHEDULED)).astype(float)
+    extra[np.arange(_MAX_UNSCHEDULED)[None, :] >= count[:, None]] = np.inf
+    # one record per day: no unscheduled contact on a scheduled visit's (or planned) day
+    clash = (extra[:, :, None] == sched[:, None, :]).any(axis=2)
+    clash |= np.isin(extra, planned)  # a missed visit is written on its planned day
+    for k in range(1, _MAX_UNSCHEDULED):
+        clash[:, k] |= (extra[:, k : k + 1] == extra[:, :k]).any(axis=1)
+    extra[clash] = np.inf
+    day = np.concatenate([sched, extra], axis=1)
+    month = np.concatenate(
+        [np.broadcast_to(months, (n, months.size)), np.full((n, _MAX_UNSCHEDULED), np.nan)], 1
+    )
+    plan = np.concatenate([np.broadcast_to(planned, (n, months.size)), extra], axis=1)
+    order = np.argsort(day, axis=1, kind="stable")
+    take = lambda a: np.take_along_axis(a, order, axis=1)  # noqa: E731
+    return take(day), take(month), take(plan)
+
+
+def _first(mask: np.ndarray) -> np.ndarray:
+    return mask & (np.cumsum(mask, axis=1) == 1)
+
+
+def draw_visits(rng: np.random.Generator, cfg: dict, f: Fates):
+    """Visit rows (row index, day, scheduled_month, result code) and each release's detention day."""
+    n = f.relapse.shape[0]
+    day, month, plan = _slots(rng, cfg, n)
+    u_miss, u_det, u_persist, u_sens = (rng.random(day.shape) for _ in range(4))
+    v = cfg["visits"]
+    exists = np.isfinite(day)
+    sched = ~np.isnan(month)
+    police_t = np.where(f.police, f.relapse, np.inf)
+    term = np.minimum(np.minimum(f.death, f.transfer), police_t)
+    kind = np.where(term == f.death, _DIED, np.where(term == f.transfer, _TRANS, _DET))
+    known = term < f.lost
+    after_term = known[:, None] & (day > term[:, None])
+    term_slot = _first(after_term & sched)
+    lost = ~known[:, None] & (day > f.lost[:, None])
+    normal = exists & ~after_term & ~lost
+    missed = (normal & sched & (u_miss < v["missed_share"])) | (lost & sched)
+    attended = normal & ~missed
+    relapsed = attended & (day >= f.relapse[:, None])
+    first = _first(relapsed)
+    later = relapsed & ~first
+    det = first & (u_det < v["detained_share"])
+    after_det = (np.cumsum(det, axis=1) - det) > 0
+    using = (first & ~det) | (later & (u_persist < v["persist_share"]))
+    seen = using & (u_sens < cfg["knobs"]["test_sensitivity"])
+    result = np.full(day.shape, _NEG)
+    result[seen] = _POS
+    result[det] = _DET
+    result[missed] = _MISS
+    result[term_slot] = kind[np.nonzero(term_slot)[0]]
+    written_day = np.where(missed, plan, day)
+    keep = (attended | missed | term_slot) & ~after_det & (written_day <= f.cut[:, None])
+    rows, cols = np.nonzero(keep)
+    det_day = np.where(det.any(axis=1), np.where(det, day, np.inf).min(axis=1), np.inf)
+    return rows, written_day[rows, cols], month[rows, cols], result[rows, cols], det_day
+
+
+def draw_events(rng: np.random.Generator, cfg: dict, f: Fates, det_day: np.ndarray):
+    """Exact-dated relapses (police), deaths (hospital / civil registry) and transfers."""
+    e = cfg["events"]
+    n = f.relapse.shape[0]
+    u_death, u_trans, u_src = (rng.random(n) for _ in range(3))
+    police_t = np.where(f.police, f.relapse, np.inf)
+    horizon = codes.TRACKING_DAYS
+
+    def seen(t, *others):
+        end = np.minimum.reduce([f.lost, *others])
+        return (t < end) & (t <= horizon) & (np.ceil(t) <= f.cut)
+
+    rel = f.police & seen(f.relapse, f.death, f.transfer)
+    death = (u_death < e["death_recorded_share"]) & seen(f.death, f.transfer, det_day, police_t)
+    trans = (u_trans < e["transfer_recorded_share"]) & seen(f.transfer, f.death, det_day, police_t)
+    parts = []
+    for mask, times, event, source in (
+        (rel, f.relapse, "relapse", np.full(n, "police", dtype=object)),
+        (death, f.death, "death", np.where(u_src < 0.5, "hospital", "civil_registry")),
+        (trans, f.transfer, "transfer", np.full(n, "household_registry", dtype=object)),
+    ):
+        idx = np.nonzero(mask)[0]
+        parts.append(
+            (idx, np.ceil(times[idx]), np.full(idx.size, event, dtype=object), source[idx])
+        )
+    return tuple(np.concatenate(col) for col in zip(*parts, strict=True))
+
+
+def draw_support(rng: np.random.Generator, cfg: dict, f: Fates, planned: np.ndarray):
+    """Support actually given: planned start before relapse, death, transfer, loss and cut-off."""
+    n, j = planned.shape
+    specs = list(cfg["interventions"].values())
+    u_end = rng.random((n, j))
+    z_amount = rng.standard_normal((n, j))
+    end_of_care = np.minimum.reduce([f.relapse, f.death, f.transfer, f.lost])
+    given = (
+        ~np.isnan(planned)
+        & (planned < end_of_care[:, None])
+        & (planned <= f.cut[:, None])
+        & (planned <= codes.TRACKING_DAYS)
+    )
+    end = np.full((n, j), np.nan)
+    amount = np.full((n, j), np.nan)
+    for c, spec in enumerate(specs):
+        if spec["end_days"] is not None:
+            lo, hi = spec["end_days"]
+            end[:, c] = planned[:, c] + np.floor(lo + u_end[:, c] * (hi - lo + 1))
+        if spec["amount"] is not None:
+            a = spec["amount"]
+            raw = a["median"] * np.exp(a["sigma"] * z_amount[:, c])
+            amount[:, c] = np.round(np.minimum(raw, a["max"]))
+    end[end > f.cut[:, None]] = np.nan  # not yet ended at the cut-off
+    rows, cols = np.nonzero(given)
+    return rows, cols, planned[rows, cols], end[rows, cols], amount[rows, cols]
+
+
+def to_dates(release_dates: np.ndarray, rows: np.ndarray, days: np.ndarray) -> pd.DatetimeIndex:
+    """release date of each row + whole days (NaN -> NaT), as datetime64[ns]."""
+    base = release_dates[rows].astype("datetime64[D]")
+    ok = np.isfinite(days)
+    out = np.full(rows.shape, np.datetime64("NaT"), dtype="datetime64[D]")
+    out[ok] = base[ok] + days[ok].astype(np.int64).astype("timedelta64[D]")
+    return pd.DatetimeIndex(out.astype("datetime64[ns]"))
