@@ -1,0 +1,392 @@
+"""Figures for researchers and officials, labelled in Chinese ('zh') or English ('en').
+
+Every function takes ``ax=None`` (a new figure when absent) and returns the axes. Words come from
+the glossary (shared/docs/glossary.md) and `workbench.codes`; Chinese labels are drawn with Noto
+Sans CJK SC, registered by path (`workbench.fonts.use_font`, statistics.md trap 6). Counts below
+the suppression threshold are printed as "<10", never as numbers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib import transforms
+
+from workbench import codes
+from workbench.exceptions import ParameterError
+
+WORDS = {
+    "retention_title": ("操守保持曲线", "Abstinence retention"),
+    "retention_y": ("操守保持率", "Share still abstinent"),
+    "months_x": ("出所后月数（月）", "Months since release (months)"),
+    "at_risk": ("在访人数", "Number at risk"),
+    "cif_title": ("复吸与死亡的累积发生率", "Cumulative incidence of relapse and death"),
+    "cif_y": ("累积发生率", "Cumulative incidence"),
+    "hr_title": ("风险比（95%置信区间）", "Hazard ratios (95% CI)"),
+    "hr_x": ("风险比（对数刻度）", "Hazard ratio (log scale)"),
+    "tr_title": ("时间比（95%置信区间）", "Time ratios (95% CI)"),
+    "tr_x": ("时间比（对数刻度，>1 表示复吸更晚）", "Time ratio (log scale; > 1 = later relapse)"),
+    "estimate_ci": ("估计值及95%置信区间", "estimate and 95% CI"),
+    "no_effect": ("无差异", "no difference"),
+    "funnel_title": (
+        "{months:g}个月操守保持率（风险调整）",
+        "Risk-adjusted {months:g}-month retention",
+    ),
+    "funnel_x": ("出所人数（人）", "People released (persons)"),
+    "funnel_y": ("调整后操守保持率", "Adjusted retention"),
+    "overall": ("全省平均", "Overall"),
+    "limit95": ("95%控制限", "95% limits"),
+    "limit998": ("99.8%控制限", "99.8% limits"),
+    "region": ("地区", "region"),
+    "tiers_title": ("\u201c百千万\u201d操守人数与目标", "Abstinence tiers against targets"),
+    "tiers_y": ("人数（人，对数刻度）", "People (persons, log scale)"),
+    "observed": ("已观察到", "observed"),
+    "projected": ("预测", "projected"),
+    "target": ("目标", "target"),
+    "ci_band": ("95%置信区间", "95% CI"),
+}
+FLAG_COLOURS = {"better": "tab:green", "worse": "tab:red", "watch": "tab:orange", "": "tab:blue"}
+MONTH_TICKS = np.arange(0, 37, 6)
+
+
+def word(key: str, lang: str) -> str:
+    """The glossary word for `key` in `lang`."""
+    if lang not in codes.LANGUAGES:
+        raise ParameterError(f"language {lang!r} is not one of {', '.join(codes.LANGUAGES)}")
+    return WORDS[key][0 if lang == "zh" else 1]
+
+
+def suppress(n: float, threshold: int = codes.SUPPRESSION_THRESHOLD) -> str:
+    """A count as text, or "<10" when it is below the suppression threshold."""
+    if not np.isfinite(n):
+        return "–"
+    return f"<{threshold}" if n < threshold else f"{int(round(n)):,}"
+
+
+def _axes(ax, lang: str, size=(7.0, 4.5), bottom: float = 0.12):
+    import matplotlib.pyplot as plt
+
+    word("at_risk", lang)  # validates lang
+    if lang == "zh":
+        from workbench.fonts import use_font
+
+        use_font("zh")
+    if ax is None:
+        fig, ax = plt.subplots(figsize=size)
+        fig.subplots_adjust(bottom=bottom)
+    return ax
+
+
+def _curve_frame(curves: pd.DataFrame | list[pd.DataFrame]) -> pd.DataFrame:
+    frame = pd.concat(curves, ignore_index=True) if isinstance(curves, list) else curves.copy()
+    if "time" not in frame.columns and "day" in frame.columns:
+        frame = frame.rename(columns={"day": "time"})
+    missing = [c for c in ("time", "estimate") if c not in frame.columns]
+    if missing:
+        raise ParameterError(
+            f"curves lack column(s) {', '.join(missing)}; expected time (days), estimate, "
+            "lower, upper, label"
+        )
+    if "label" not in frame.columns:
+        frame["label"] = ""
+    return frame
+
+
+def _draw_curves(ax, frame: pd.DataFrame, lang: str) -> None:
+    for label, g in frame.groupby("label", sort=False):
+        g = g.sort_values("time", kind="stable")
+        months = g["time"].to_numpy(float) / codes.DAYS_PER_MONTH
+        (line,) = ax.step(months, g["estimate"], where="post", label=str(label) or None)
+        if {"lower", "upper"} <= set(g.columns) and g["lower"].notna().any():
+            ax.fill_between(
+                months,
+                g["lower"],
+                g["upper"],
+                step="post",
+                alpha=0.2,
+                color=line.get_color(),
+                linewidth=0,
+            )
+
+
+def retention_curves(
+    curves, ax=None, lang: str = "en", at_risk: bool = True, title: str | None = None
+):
+    """Retention curves (time in days, estimate, lower, upper, label[, n_risk]) with CI bands and,
+    when `n_risk` is given, a number-at-risk table under the axis at 0, 6, ..., 36 months."""
+    frame = _curve_frame(curves)
+    n_groups = frame["label"].nunique()
+    ax = _axes(
+        ax, lang, size=(7.5, 4.8 + 0.25 * n_groups), bottom=0.2 + 0.06 * (n_groups + 1) * at_risk
+    )
+    _draw_curves(ax, frame, lang)
+    ax.set_xlim(0, 36.5)
+    ax.set_xticks(MONTH_TICKS)
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel(word("months_x", lang))
+    ax.set_ylabel(word("retention_y", lang))
+    ax.set_title(title or word("retention_title", lang))
+    ax.grid(alpha=0.3)
+    _legend(ax, lang)
+    if at_risk and "n_risk" in frame.columns:
+        _at_risk_table(ax, frame, lang)
+    return ax
+
+
+def _legend(ax, lang: str) -> None:
+    from matplotlib.patches import Patch
+
+    handles, labels = ax.get_legend_handles_labels()
+    handles.append(Patch(facecolor="grey", alpha=0.2))
+    labels.append(word("ci_band", lang))
+    ax.legend(handles, labels, loc="best", frameon=False)
+
+
+def at_risk_counts(frame: pd.DataFrame, months=MONTH_TICKS) -> pd.DataFrame:
+    """Number at risk per label at each month: n_risk at the first curve time at or after it."""
+    out = {}
+    for label, g in frame.groupby("label", sort=False):
+        g = g.sort_values("time", kind="stable")
+        t, n = g["time"].to_numpy(float), g["n_risk"].to_numpy(float)
+        pos = np.searchsorted(
+            t, np.asarray(months, float) * codes.DAYS_PER_MONTH - 1e-9, side="left"
+        )
+        out[str(label)] = np.where(pos < len(t), n[np.clip(pos, 0, len(t) - 1)], 0.0)
+    return pd.DataFrame(out, index=pd.Index(months, name="months")).T
+
+
+def _at_risk_table(ax, frame: pd.DataFrame, lang: str) -> None:
+    counts = at_risk_counts(frame)
+    trans = transforms.blended_transform_factory(ax.transData, ax.transAxes)
+    step = 0.07
+    top = -0.2
+    ax.text(
+        0,
+        top,
+        word("at_risk", lang),
+        transform=ax.transAxes,
+        ha="right",
+        va="center",
+        fontsize=8,
+        fontweight="bold",
+        gid="at_risk_title",
+    )
+    for i, (label, row) in enumerate(counts.iterrows(), start=1):
+        y = top - step * i
+        ax.text(
+            -0.01,
+            y,
+            label,
+            transform=ax.transAxes,
+            ha="right",
+            va="center",
+            fontsize=8,
+            gid="at_risk_label",
+        )
+        for m, n in row.items():
+            ax.text(
+                m,
+                y,
+                suppress(n),
+                transform=trans,
+                ha="center",
+                va="center",
+                fontsize=8,
+                gid="at_risk",
+            )
+
+
+def cif_plot(curves, ax=None, lang: str = "en", title: str | None = None):
+    """Cumulative incidence curves (time, estimate, lower, upper, label[, cause]) in months."""
+    frame = _curve_frame(curves)
+    if "cause" in frame.columns:
+        frame["label"] = [
+            codes.label("event", c, lang)
+            if lbl in (c, "")
+            else f"{lbl.split(':')[0]}: {codes.label('event', c, lang)}"
+            for lbl, c in zip(frame["label"].astype(str), frame["cause"], strict=True)
+        ]
+    ax = _axes(ax, lang)
+    _draw_curves(ax, frame, lang)
+    ax.set_xlim(0, 36.5)
+    ax.set_xticks(MONTH_TICKS)
+    top = float(np.nanmax(frame.get("upper", frame["estimate"]).to_numpy(float)))
+    ax.set_ylim(0, min(1.0, max(0.1, top * 1.1)))
+    ax.set_xlabel(word("months_x", lang))
+    ax.set_ylabel(word("cif_y", lang))
+    ax.set_title(title or word("cif_title", lang))
+    ax.grid(alpha=0.3)
+    _legend(ax, lang)
+    return ax
+
+
+def forest_plot(table: pd.DataFrame, ax=None, lang: str = "en", title: str | None = None):
+    """Hazard ratios (column `hr`) or time ratios (`time_ratio`) with CIs, by `label`."""
+    effect = (
+        "hr" if "hr" in table.columns else "time_ratio" if "time_ratio" in table.columns else None
+    )
+    if effect is None or not {"label", "lower", "upper"} <= set(table.columns):
+        raise ParameterError(
+            "the forest plot needs columns label, hr (or time_ratio), lower, upper"
+        )
+    k = len(table)
+    ax = _axes(ax, lang, size=(7.5, 1.2 + 0.4 * k))
+    if ax.figure.subplotpars.left < 0.35:
+        ax.figure.subplots_adjust(left=0.4)
+    y = np.arange(k)[::-1]
+    est = table[effect].to_numpy(float)
+    err = np.vstack([est - table["lower"].to_numpy(float), table["upper"].to_numpy(float) - est])
+    ax.errorbar(
+        est,
+        y,
+        xerr=err,
+        fmt="s",
+        color="black",
+        ecolor="black",
+        capsize=3,
+        label=word("estimate_ci", lang),
+    )
+    ax.axvline(1.0, color="grey", linestyle="--", linewidth=1, label=word("no_effect", lang))
+    ax.set_xscale("log")
+    ax.set_yticks(y)
+    ax.set_yticklabels(table["label"].astype(str))
+    ax.set_ylim(-0.7, k - 0.3)
+    keys = ("hr_title", "hr_x") if effect == "hr" else ("tr_title", "tr_x")
+    ax.set_title(title or word(keys[0], lang))
+    ax.set_xlabel(word(keys[1], lang))
+    ax.grid(axis="x", alpha=0.3, which="both")
+    ax.legend(loc="best", frameon=False, fontsize=8)
+    return ax
+
+
+def funnel_plot(
+    comparison,
+    ax=None,
+    lang: str = "en",
+    overall: float | None = None,
+    kind: str = "prefecture",
+    months: float = 12,
+    title: str | None = None,
+):
+    """Funnel plot of risk-adjusted retention per region against the number released, with 95 %
+    and 99.8 % binomial limits around the overall retention.
+
+    `comparison` is a `workbench.programme.RegionComparison` or a table with code, n and adjusted
+    (then give `overall`); `flag` ('better', 'worse', 'watch') colours the points."""
+    from scipy import stats
+
+    table = comparison.table if hasattr(comparison, "table") else comparison
+    p0 = comparison.overall if hasattr(comparison, "overall") else overall
+    months = getattr(comparison, "months", months)
+    if p0 is None or not {"code", "n", "adjusted"} <= set(table.columns):
+        raise ParameterError(
+            "the funnel plot needs a table with code, n, adjusted and the overall retention"
+        )
+    ax = _axes(ax, lang)
+    n_max = float(table["n"].max()) * 1.1
+    n = np.linspace(max(5.0, n_max / 200), n_max, 200)
+    se = np.sqrt(p0 * (1 - p0) / n)
+    for level, style, key in ((0.95, "--", "limit95"), (0.998, ":", "limit998")):
+        z = stats.norm.ppf(0.5 + level / 2)
+        ax.plot(n, np.clip(p0 + z * se, 0, 1), style, color="grey", label=word(key, lang))
+        ax.plot(n, np.clip(p0 - z * se, 0, 1), style, color="grey")
+    ax.axhline(p0, color="black", linewidth=1, label=word("overall", lang))
+    flags = (
+        table["flag"].fillna("") if "flag" in table.columns else pd.Series("", index=table.index)
+    )
+    ax.scatter(
+        table["n"],
+        table["adjusted"],
+        c=[FLAG_COLOURS.get(f, "tab:blue") for f in flags],
+        zorder=3,
+        label=word("region", lang),
+    )
+    for row, f in zip(table.itertuples(index=False), flags, strict=True):
+        if f:
+            ax.annotate(
+                codes.label(kind, row.code, lang) if kind in codes.KINDS else str(row.code),
+                (row.n, row.adjusted),
+                textcoords="offset points",
+                xytext=(4, 4),
+                fontsize=8,
+            )
+    ax.set_xlabel(word("funnel_x", lang))
+    ax.set_ylabel(word("funnel_y", lang))
+    ax.set_title(title or word("funnel_title", lang).format(months=months))
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower right", frameon=False, fontsize=8)
+    return ax
+
+
+def tiers_plot(
+    tiers: pd.DataFrame, ax=None, lang: str = "en", group: str = "all", title: str | None = None
+):
+    """Observed and projected numbers abstinent for >= 1, 2, 3 years against the 10,000 / 1,000 /
+    100 targets (rows of `workbench.programme.tier_counts`; the `group` rows are drawn)."""
+    if not {"years", "observed"} <= set(tiers.columns):
+        raise ParameterError("the tiers plot needs columns years, observed (and projected, target)")
+    rows = tiers[tiers["group"].astype(str) == group] if "group" in tiers.columns else tiers
+    if rows.empty:
+        raise ParameterError(f"no tier rows for group {group!r}")
+    rows = rows.sort_values("years")
+    ax = _axes(ax, lang, size=(7.5, 4.5))
+    x = np.arange(len(rows))
+    obs = rows["observed"].to_numpy(float)
+    proj = (
+        rows["projected"].to_numpy(float)
+        if "projected" in rows.columns
+        else np.full(len(rows), np.nan)
+    )
+    targets = (
+        rows["target"].to_numpy(float)
+        if "target" in rows.columns
+        else np.array([codes.TIER_TARGETS.get(int(y), np.nan) for y in rows["years"]])
+    )
+    ax.bar(x - 0.2, np.maximum(obs, 0.8), width=0.4, label=word("observed", lang), color="tab:blue")
+    if np.isfinite(proj).any():
+        ax.bar(
+            x + 0.2,
+            np.maximum(np.nan_to_num(proj), 0.8),
+            width=0.4,
+            label=word("projected", lang),
+            color="tab:blue",
+            alpha=0.45,
+            hatch="//",
+        )
+    for i, t in enumerate(targets):
+        ax.hlines(
+            t,
+            i - 0.45,
+            i + 0.45,
+            colors="tab:red",
+            linewidth=2,
+            label=word("target", lang) if i == 0 else None,
+        )
+    for i, (o, p) in enumerate(zip(obs, proj, strict=True)):
+        ax.annotate(
+            suppress(o),
+            (i - 0.2, max(o, 0.8)),
+            ha="center",
+            va="bottom",
+            fontsize=8,
+            xytext=(0, 2),
+            textcoords="offset points",
+        )
+        if np.isfinite(p):
+            ax.annotate(
+                suppress(p),
+                (i + 0.2, max(p, 0.8)),
+                ha="center",
+                va="bottom",
+                fontsize=8,
+                xytext=(0, 2),
+                textcoords="offset points",
+            )
+    ax.set_yscale("log")
+    ax.set_xticks(x)
+    ax.set_xticklabels([codes.label("tier", str(int(y)), lang) for y in rows["years"]], fontsize=8)
+    ax.set_ylabel(word("tiers_y", lang))
+    ax.set_title(title or word("tiers_title", lang))
+    ax.legend(loc="upper right", frameon=False)
+    ax.grid(axis="y", alpha=0.3)
+    return ax
