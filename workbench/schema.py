@@ -311,10 +311,14 @@ def _as_text(value: object) -> object:
     return str(value)
 
 
-def trim(series: pd.Series) -> tuple[pd.Series, int]:
-    """Text with spaces trimmed (empty → NaN), and how many cells were changed."""
+def trim(series: pd.Series, as_text: bool = True) -> tuple[pd.Series, int]:
+    """Text with spaces trimmed (empty → NaN), and how many cells were changed.
+
+    With `as_text` every value becomes text (ids, codes); otherwise numbers and dates (Excel
+    cells) are kept as they are for the parser of their column."""
     ints, uniq = _factor(series)
-    text = np.array([_as_text(u) for u in uniq], dtype=object)
+    convert = _as_text if as_text else (lambda u: np.nan if _blank(u) else u)
+    text = np.array([convert(u) for u in uniq], dtype=object)
     stripped = np.array([t.strip() if isinstance(t, str) else t for t in text], dtype=object)
     changed = np.array(
         [isinstance(t, str) and t != s for t, s in zip(text, stripped, strict=True)], dtype=bool
@@ -562,7 +566,7 @@ def conform(
         if not (
             pd.api.types.is_numeric_dtype(series) or pd.api.types.is_datetime64_any_dtype(series)
         ):
-            series, n = trim(series)
+            series, n = trim(series, as_text=col.kind in ("id", "text", "code"))
             trimmed += n
         _check_empty(series, file, col)
         out[col.name], notes = _convert(series, file, col, excel, extra_codes)
