@@ -52,9 +52,19 @@ METHODS = {
 }
 
 
+KM_METHOD = {
+    "zh": "事件时间已确切记录，未发生事件的比例用Kaplan–Meier方法估计，置信区间用Greenwood方差（log-log变换）计算。",
+    "en": "Event times are recorded exactly, so the share without the event is the Kaplan–Meier "
+    "estimate, with Greenwood (log-log) confidence intervals.",
+}
+
+
 def methods(results: ReportResults, params: ReportParams) -> Section:
     lang = params.lang
-    items = [x.format(k=params.suppression_threshold) for x in METHODS[lang]]
+    items = list(METHODS[lang])
+    if results.kind == "spec":
+        items = [KM_METHOD[lang], items[4], items[6]]
+    items = [x.format(k=params.suppression_threshold) for x in items]
     notes = list(results.notes)
     body = "<ul>" + "".join(f"<li>{html.escape(x)}</li>" for x in items) + "</ul>"
     if notes:

@@ -38,7 +38,9 @@ def _axes(lang: str, size=(6.4, 3.6)):
     return fig, ax
 
 
-def retention_curve(curve: pd.DataFrame, milestones: pd.DataFrame | None, lang: str) -> str:
+def retention_curve(
+    curve: pd.DataFrame, milestones: pd.DataFrame | None, lang: str, ylabel: str | None = None
+) -> str:
     fig, ax = _axes(lang)
     months = curve["time"].to_numpy(float) / codes.DAYS_PER_MONTH
     ax.step(months, curve["estimate"], where="post", color="#1f5f8b", lw=1.8)
@@ -54,12 +56,13 @@ def retention_curve(curve: pd.DataFrame, milestones: pd.DataFrame | None, lang: 
                     xytext=(4, 6),
                     fontsize=8,
                 )
-    ax.set_xlim(0, codes.TRACKING_MONTHS)
-    ax.set_xticks(range(0, codes.TRACKING_MONTHS + 1, 6))
+    end = min(codes.TRACKING_MONTHS, int(np.ceil(months.max())))
+    ax.set_xlim(0, end)
+    ax.set_xticks(range(0, end + 1, 6 if end > 12 else 1))
     ax.set_ylim(0, 1.02)
     ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
     ax.set_xlabel(t("ax_months", lang))
-    ax.set_ylabel(t("ax_retention", lang))
+    ax.set_ylabel(ylabel or t("ax_retention", lang))
     ax.grid(alpha=0.3)
     return svg(fig)
 

@@ -72,8 +72,10 @@ def _suppress_note(n: int, params: ReportParams) -> str | None:
     return t("suppressed_note", params.lang, params.suppression_threshold) if n else None
 
 
-def _scope(params: ReportParams) -> str:
+def _scope(params: ReportParams, results: ReportResults | None = None) -> str:
     lang = params.lang
+    if results is not None and results.kind == "spec":
+        return t("scope_spec", lang)
     if params.facility:
         return t("scope_facility", lang, codes.label("facility", params.facility, lang))
     if params.prefecture:
@@ -84,7 +86,7 @@ def _scope(params: ReportParams) -> str:
 def cover(results: ReportResults, params: ReportParams) -> Section:
     lang = params.lang
     title = params.title or t("default_title", lang)
-    lines = [_scope(params)]
+    lines = [_scope(params, results)]
     if results.period[0]:
         lines.append(t("period", lang, *results.period))
     if results.cutoff:
@@ -106,53 +108,76 @@ def cover(results: ReportResults, params: ReportParams) -> Section:
 def summary(results: ReportResults, params: ReportParams) -> Section:
     lang, k = params.lang, params.suppression_threshold
     c = results.counts
-    period = " – ".join(p for p in results.period if p) or "–"
-    items = [
-        t(
-            "sum_cohort",
-            lang,
-            n=count_text(c["n_releases"], k, lang),
-            period=period,
-            cutoff=results.cutoff or "–",
-            relapse=count_text(c["n_relapses"], k, lang),
-            death=count_text(c["n_deaths"], k, lang),
-        )
-    ]
+    common = {
+        "n": count_text(c["n_releases"], k, lang),
+        "relapse": count_text(c["n_relapses"], k, lang),
+    }
+    if results.kind == "spec":
+        source = results.source.rsplit("/", 1)[-1]
+        items = [t("sum_cohort_spec", lang, source=source, event=results.event_label, **common)]
+    else:
+        period = " – ".join(p for p in results.period if p) or "–"
+        items = [
+            t(
+                "sum_cohort",
+                lang,
+                period=period,
+                cutoff=results.cutoff or "–",
+                death=count_text(c["n_deaths"], k, lang),
+                **common,
+            )
+        ]
     items += _summary_retention(results, lang)
     items += _summary_tiers(results, params)
     items += _summary_coverage(results, params)
     items += _summary_regions(results, lang)
     if results.repairs:
         items.append(t("sum_quality", lang, "; ".join(results.repairs)))
-    if results.missing:
-        names = ", ".join(sorted(results.missing))
-        items.append(t("sum_missing", lang, names))
+    missing = [
+        SECTION_TITLES.get(m, m)
+        for m in sorted(results.missing)
+        if not (results.kind == "spec" and m in ("coverage", "tiers", "regions"))
+    ]
+    if missing:
+        sep = "、" if lang == "zh" else ", "
+        items.append(
+            t(
+                "sum_missing",
+                lang,
+                sep.join(t(m, lang) if m in SECTION_KEYS else m for m in missing),
+            )
+        )
     body = "<ul>" + "".join(f"<li>{_h(x)}</li>" for x in items) + "</ul>"
     if results.kind == "spec":
         body += _p(t("spec_note", lang, results.source.rsplit("/", 1)[-1], results.event_label))
     return Section("summary", heading("sec_summary", lang) + body)
 
 
+SECTION_TITLES = {
+    "coverage": "sec_coverage",
+    "retention": "sec_retention",
+    "tiers": "cap_tiers",
+    "regions": "sec_regions",
+    "risk": "sec_risk",
+    "effects": "sec_effects",
+    "competing": "sec_competing",
+}
+SECTION_KEYS = frozenset(SECTION_TITLES.values())
+
+
 def _summary_retention(results: ReportResults, lang: str) -> list[str]:
     if results.milestones is None:
         why = results.missing.get("retention", t("not_estimable", lang))
-        return [t("sum_retention_na", lang, m="/".join(map(str, [12, 24, 36])), why=why)]
+        return [t("sum_retention_na", lang, m="12/24/36", why=why)]
     out = []
+    key = "sum_retention_spec" if results.kind == "spec" else "sum_retention"
     for row in results.milestones.itertuples(index=False):
         m = f"{row.months:g}"
         if np.isfinite(row.estimate):
-            out.append(
-                t(
-                    "sum_retention",
-                    lang,
-                    m=m,
-                    est=pct(row.estimate),
-                    lo=pct(row.lower),
-                    hi=pct(row.upper),
-                )
-            )
+            est = {"est": pct(row.estimate), "lo": pct(row.lower), "hi": pct(row.upper)}
+            out.append(t(key, lang, m=m, event=results.event_label, **est))
         else:
-            out.append(t("sum_retention_na", lang, m=m, why=t("not_estimable", lang)))
+            out.append(t("sum_retention_na", lang, m=m, why=t("beyond_follow_up", lang)))
     return out
 
 
@@ -244,9 +269,11 @@ def coverage_table(results: ReportResults, params: ReportParams) -> tuple[pd.Dat
 
 def retention(results: ReportResults, params: ReportParams) -> Section:
     lang = params.lang
-    parts = [heading("sec_retention", lang), _p(t("ret_intro", lang))]
+    exact = str(results.milestones["method"].iloc[0]).startswith("Kaplan")
+    parts = [heading("sec_retention", lang), _p(t("ret_intro_km" if exact else "ret_intro", lang))]
     if results.curve is not None:
-        svg = figures.retention_curve(results.curve, results.milestones, lang)
+        ylabel = t("ax_no_event" if results.kind == "spec" else "ax_retention", lang)
+        svg = figures.retention_curve(results.curve, results.milestones, lang, ylabel)
         parts.append(figure_html(svg, t("cap_curve", lang)))
     ms = results.milestones
     table = pd.DataFrame(

@@ -26,6 +26,23 @@ _T = {
         'The "hundred–thousand–ten-thousand" abstinence programme',
     ),
     "scope_all": ("全省", "Whole province"),
+    "scope_spec": ("全部记录", "All records"),
+    "sum_cohort_spec": (
+        "本报告分析了{n}人的数据（{source}）。研究事件为“{event}”，观察期内发生该事件{relapse}人。",
+        "This report covers {n} people ({source}). The event studied is “{event}”; {relapse} "
+        "had it during follow-up.",
+    ),
+    "sum_retention_spec": (
+        "{m}个月时未发生“{event}”的比例为{est}（95%置信区间 {lo}–{hi}）。",
+        "{est} had no {event} by {m} months (95% CI {lo}–{hi}).",
+    ),
+    "beyond_follow_up": ("超出观察期", "beyond the last follow-up time"),
+    "ret_intro_km": (
+        "事件时间已确切记录，因此用Kaplan–Meier方法估计未发生事件的比例，阴影为95%置信区间。",
+        "Event times are recorded exactly, so the share without the event is the Kaplan–Meier "
+        "estimate; the band is the 95% confidence interval.",
+    ),
+    "ax_no_event": ("未发生事件的比例", "Share without the event"),
     "scope_prefecture": ("市州：{}", "Prefecture: {}"),
     "scope_facility": ("强制隔离戒毒所：{}", "Centre: {}"),
     "period": ("出所时间：{} 至 {}", "Released: {} to {}"),
