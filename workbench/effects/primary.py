@@ -5,7 +5,8 @@ The model is the penalised piecewise-exponential PH model of `pwe`: each exposur
 its start day, so nobody is credited with the time they had to stay abstinent to receive support
 (no immortal time), and an exposure starting between two visits enters the (L, R] likelihood
 exactly. Deaths, transfers, loss and the end of tracking censor relapse at the last day known
-relapse-free (a cause-specific hazard). Confidence intervals: model-based (inverse information)
+relapse-free (a cause-specific hazard). By default a support start before R also counts as a
+relapse-free contact (`starts_imply_relapse_free`). Confidence intervals: model-based (inverse information)
 and a percentile bootstrap over releases.
 """
 
@@ -28,6 +29,15 @@ def _drop_constant(X: pd.DataFrame) -> pd.DataFrame:
     return X.loc[:, np.ptp(X.to_numpy(), axis=0) > 0] if X.shape[1] else X
 
 
+def relapse_free_at_starts(lower, upper, starts) -> np.ndarray:
+    """L moved up to the last support start before R: support is given in person to people
+    not (yet) relapsed, so a start is also a relapse-free contact (the simulator's rule)."""
+    limit = np.where(np.isfinite(upper), upper, np.inf)
+    before = np.where(starts < limit[:, None], starts, -np.inf)
+    last = before.max(axis=1) if before.shape[1] else np.full(lower.shape, -np.inf)
+    return np.maximum(lower, last)
+
+
 class TimeVaryingEffects:
     """Hazard ratios of supports as time-varying exposures (the primary analysis).
 
@@ -47,6 +57,7 @@ class TimeVaryingEffects:
         n_jobs: int = 1,
         alpha: float = 0.05,
         min_exposed: int = SUPPRESSION_THRESHOLD,
+        starts_imply_relapse_free: bool = True,
     ):
         self.exposures = exposures
         self.confounders = confounders
@@ -57,6 +68,7 @@ class TimeVaryingEffects:
         self.n_jobs = n_jobs
         self.alpha = alpha
         self.min_exposed = min_exposed
+        self.starts_imply_relapse_free = starts_imply_relapse_free
 
     def _inputs(self, cohort: pd.DataFrame, starts: pd.DataFrame):
         exposures = check_exposures(self.exposures or list(starts.columns))
@@ -72,6 +84,8 @@ class TimeVaryingEffects:
         exposures, conf, X, S = self._inputs(cohort, starts)
         lower = cohort["lower_day"].to_numpy(float)
         upper = cohort["upper_day"].to_numpy(float)
+        if self.starts_imply_relapse_free:
+            lower = relapse_free_at_starts(lower, upper, S.to_numpy(float))
         end = np.where(np.isfinite(upper), upper, lower)
         self.n_exposed_ = {e: int(np.sum(S[e].to_numpy(float) < end)) for e in exposures}
         self.too_few_ = [e for e in exposures if self.n_exposed_[e] < self.min_exposed]

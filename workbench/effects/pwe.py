@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import sparse, stats
+from scipy import optimize, sparse, stats
 
 from workbench.exceptions import DataError, EstimationError
 
@@ -74,7 +74,7 @@ class PiecewiseExponentialPH:
     `robust`: sandwich covariance (use with weights); otherwise inverse observed information.
     """
 
-    def __init__(self, cuts=DEFAULT_CUTS, *, smooth=1.0, robust=False, tol=1e-9, max_iter=60):
+    def __init__(self, cuts=DEFAULT_CUTS, *, smooth=1.0, robust=False, tol=1e-6, max_iter=200):
         self.cuts = cuts
         self.smooth = smooth
         self.robust = robust
@@ -97,6 +97,8 @@ class PiecewiseExponentialPH:
             lower, upper, entry, w = lower[active], upper[active], entry[active], w[active]
             Xf, Sf = Xf.loc[Xf.index[active]], Sf.loc[Sf.index[active]]
         cuts = np.asarray(self.cuts, float)
+        end = np.where(np.isfinite(upper), upper, lower)
+        cuts = np.append(cuts[cuts < end.max()], np.inf)  # no piece without time at risk
         seg = split_time(lower, upper, Sf.to_numpy(float), entry, cuts)
         K = self._K = cuts.size - 1
         x = Xf.to_numpy(float)
@@ -179,30 +181,40 @@ class PiecewiseExponentialPH:
         return ll - 0.5 * theta @ P @ theta, grad - P @ theta, H - P
 
     def _newton(self, theta, seg, design, w):
+        """Maximise the penalised log-likelihood: trust-region Newton with the exact Hessian
+        (the interval-censored log-likelihood need not be concave far from the optimum)."""
         P = self._penalty(theta.size, self._K)
-        ll, grad, H = self._penalised(theta, seg, design, w, P)
-        for it in range(1, self.max_iter + 1):
-            try:
-                step = np.linalg.solve(-H, grad)
-            except np.linalg.LinAlgError as exc:
-                raise EstimationError("the information matrix is singular; drop a term.") from exc
-            t = min(1.0, 5.0 / max(np.max(np.abs(step)), 1e-300))  # at most 5 on the log scale
-            while True:
-                cand = theta + t * step
-                ll_new, g_new, H_new = self._penalised(cand, seg, design, w, P)
-                if (
-                    np.isfinite(ll_new)
-                    and ll_new >= ll - 1e-10 * abs(ll)
-                    and np.all(np.isfinite(H_new))
-                ):
-                    break
-                t /= 2
-                if t < 1e-8:
-                    raise EstimationError("Newton steps stopped improving the likelihood.")
-            theta, ll_old, ll, grad, H = cand, ll, ll_new, g_new, H_new
-            if np.max(np.abs(t * step)) < self.tol or abs(ll - ll_old) < self.tol * 1e-3:
-                return theta, ll, H, it
-        raise EstimationError(f"no convergence in {self.max_iter} Newton steps.")
+        cache: dict = {}
+
+        def terms(th):
+            key = th.tobytes()
+            if key not in cache:
+                cache.clear()
+                cache[key] = self._penalised(th, seg, design, w, P)
+            return cache[key]
+
+        def fun(th):
+            ll = terms(th)[0]
+            return -ll if np.isfinite(ll) else np.inf
+
+        res = optimize.minimize(
+            fun,
+            theta,
+            jac=lambda th: -terms(th)[1],
+            hess=lambda th: -terms(th)[2],
+            method="trust-exact",
+            options={
+                "gtol": self.tol * max(1.0, float(np.sum(w))) * 1e-2,
+                "maxiter": self.max_iter,
+            },
+        )
+        ll, grad, H = terms(res.x)
+        if not np.isfinite(ll) or np.max(np.abs(grad)) > 1e-4 * max(1.0, float(np.sum(w))):
+            raise EstimationError(
+                f"the likelihood maximisation did not converge ({res.message}); "
+                "try fewer baseline pieces or drop a sparse term."
+            )
+        return res.x, ll, H, int(res.nit)
 
     def _finish(self, theta, ll, H, n_iter, seg, design, w, names, K, cuts):
         info = -H

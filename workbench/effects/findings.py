@@ -1,0 +1,70 @@
+"""Plain-language findings: one sentence per support in Chinese and English (glossary words)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from workbench import codes
+
+VERDICTS = ("helps", "no clear effect", "may harm", "not estimable")
+
+
+def verdict(hr: float, lower: float, upper: float, n_exposed: int) -> str:
+    """helps (CI below 1) / may harm (CI above 1) / no clear effect / not estimable."""
+    if n_exposed < codes.SUPPRESSION_THRESHOLD or not np.isfinite([hr, lower, upper]).all():
+        return "not estimable"
+    if upper < 1:
+        return "helps"
+    if lower > 1:
+        return "may harm"
+    return "no clear effect"
+
+
+def _ci(hr, lower, upper, lang):
+    if lang == "zh":
+        return f"风险比{hr:.2f}，95%置信区间{lower:.2f}–{upper:.2f}"
+    return f"hazard ratio {hr:.2f}, 95% confidence interval {lower:.2f}–{upper:.2f}"
+
+
+def sentence(code: str, hr, lower, upper, n_exposed: int, lang: str = "en") -> str:
+    """One sentence for one support, from its hazard ratio and CI."""
+    name = codes.label("intervention", code, lang)
+    v = verdict(hr, lower, upper, n_exposed)
+    if v == "not estimable":
+        if lang == "zh":
+            return f"{name}：接受帮扶人数少于{codes.SUPPRESSION_THRESHOLD}人，不予估计。"
+        return (
+            f"{name}: not estimable — fewer than {codes.SUPPRESSION_THRESHOLD} people received it."
+        )
+    ci = _ci(hr, lower, upper, lang)
+    pct = abs(1 - hr) * 100
+    if lang == "zh":
+        text = {
+            "helps": f"{name}有助于保持操守：复吸风险降低{pct:.0f}%（{ci}）。",
+            "no clear effect": f"{name}：未见明确效果（{ci}）。",
+            "may harm": f"{name}：复吸风险可能升高{pct:.0f}%（{ci}），需进一步核查。",
+        }
+        return text[v]
+    text = {
+        "helps": f"{name} helps people stay abstinent: relapse rate lower by {pct:.0f}% ({ci}).",
+        "no clear effect": f"{name}: no clear effect ({ci}).",
+        "may harm": f"{name} may harm: relapse rate higher by {pct:.0f}% ({ci}); check further.",
+    }
+    return text[v]
+
+
+def findings(effects: pd.DataFrame) -> pd.DataFrame:
+    """code, verdict, zh, en for a table with code, n_exposed, hr, hr_lower, hr_upper."""
+    rows = []
+    for r in effects.itertuples():
+        args = (r.code, r.hr, r.hr_lower, r.hr_upper, int(r.n_exposed))
+        rows.append(
+            {
+                "code": r.code,
+                "verdict": verdict(*args[1:]),
+                "zh": sentence(*args, lang="zh"),
+                "en": sentence(*args, lang="en"),
+            }
+        )
+    return pd.DataFrame(rows)

@@ -1,0 +1,218 @@
+"""Propensity scores, inverse-probability-of-treatment and overlap weights, balance checks.
+
+Estimands: "ATE" (w = 1/e treated, 1/(1-e) untreated; stabilised by P(A=a)), "ATT" (treated 1,
+untreated e/(1-e), stabilised by P(A=1)/P(A=0)), "overlap" (treated 1-e, untreated e). Extreme
+IPT weights are truncated at percentiles (`truncate`, default 1st/99th) and/or `max_weight`.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+from sklearn.ensemble import GradientBoostingClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from workbench.exceptions import EstimationError, ParameterError, StatisticalWarning
+
+ESTIMANDS = ("ATE", "ATT", "overlap")
+MODELS = ("logistic", "gbm")
+
+
+def _model(name: str, random_state: int):
+    if name == "logistic":
+        return make_pipeline(StandardScaler(), LogisticRegression(C=np.inf, max_iter=5000))
+    if name == "gbm":
+        return GradientBoostingClassifier(random_state=random_state)
+    raise ParameterError(f"propensity model {name!r} is not one of: {', '.join(MODELS)}.")
+
+
+def raw_weights(treated: np.ndarray, e: np.ndarray, estimand: str, stabilize: bool) -> np.ndarray:
+    """Weights from propensity `e` for the estimand (no truncation)."""
+    a = treated.astype(bool)
+    p = a.mean()
+    if estimand == "ATE":
+        w = np.where(a, 1 / e, 1 / (1 - e))
+        return w * np.where(a, p, 1 - p) if stabilize else w
+    if estimand == "ATT":
+        w = np.where(a, 1.0, e / (1 - e))
+        return w * np.where(a, 1.0, (1 - p) / p) if stabilize else w
+    if estimand == "overlap":
+        return np.where(a, 1 - e, e)
+    raise ParameterError(f"estimand {estimand!r} is not one of: {', '.join(ESTIMANDS)}.")
+
+
+def effective_sample_size(w: np.ndarray) -> float:
+    """Kish's effective sample size (sum w)^2 / sum w^2."""
+    w = np.asarray(w, float)
+    return float(w.sum() ** 2 / np.sum(w**2)) if w.size and np.sum(w**2) > 0 else 0.0
+
+
+def _wmean_var(x: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    m = np.average(x, axis=0, weights=w)
+    v = np.average((x - m) ** 2, axis=0, weights=w)
+    return m, v
+
+
+def balance_table(X: pd.DataFrame, treated, weights) -> pd.DataFrame:
+    """SMD and variance ratio per covariate, unweighted and weighted.
+
+    SMD = (mean treated - mean untreated) / sqrt((var treated + var untreated) / 2), the
+    denominator from the unweighted sample in both columns so the two are comparable.
+    """
+    x = X.to_numpy(float)
+    a = np.asarray(treated).astype(bool)
+    w = np.asarray(weights, float)
+    one = np.ones(len(a))
+    m1, v1 = _wmean_var(x[a], one[a])
+    m0, v0 = _wmean_var(x[~a], one[~a])
+    sd = np.sqrt((v1 + v0) / 2)
+    sd = np.where(sd > 0, sd, np.nan)
+    wm1, wv1 = _wmean_var(x[a], w[a])
+    wm0, wv0 = _wmean_var(x[~a], w[~a])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return pd.DataFrame(
+            {
+                "mean_treated": m1,
+                "mean_untreated": m0,
+                "smd_before": (m1 - m0) / sd,
+                "smd_after": (wm1 - wm0) / sd,
+                "var_ratio_before": v1 / v0,
+                "var_ratio_after": wv1 / wv0,
+            },
+            index=pd.Index(X.columns, name="covariate"),
+        )
+
+
+class PropensityWeights:
+    """Propensity model and weights for one binary exposure (see module doc)."""
+
+    def __init__(
+        self,
+        estimand: str = "ATE",
+        model: str = "logistic",
+        *,
+        stabilize: bool = True,
+        truncate: tuple[float, float] | None = (1.0, 99.0),
+        max_weight: float | None = None,
+        positivity: float = 0.01,
+        random_state: int = 0,
+    ):
+        self.estimand = estimand
+        self.model = model
+        self.stabilize = stabilize
+        self.truncate = truncate
+        self.max_weight = max_weight
+        self.positivity = positivity
+        self.random_state = random_state
+
+    def fit(self, X: pd.DataFrame, treated, propensity=None, *, warn: bool = True):
+        """Fit the propensity model on `X` (or take `propensity` as given); compute weights."""
+        a = np.asarray(treated).astype(int)
+        if a.min() == a.max():
+            raise EstimationError("everyone has the same exposure; nothing to compare.")
+        if propensity is None:
+            fitted = _model(self.model, self.random_state).fit(X.to_numpy(float), a)
+            e = fitted.predict_proba(X.to_numpy(float))[:, 1]
+        else:
+            e = np.asarray(propensity, float)
+        self.propensity_ = np.clip(e, 1e-12, 1 - 1e-12)
+        w = raw_weights(a, self.propensity_, self.estimand, self.stabilize)
+        self.n_truncated_ = 0
+        if self.estimand != "overlap":
+            w = self._truncate(w)
+        self.weights_ = w
+        self.treated_ = a
+        self.X_ = X
+        self.ess_ = {
+            "treated": effective_sample_size(w[a == 1]),
+            "untreated": effective_sample_size(w[a == 0]),
+        }
+        self.n_extreme_ = int(
+            np.sum((self.propensity_ < self.positivity) | (self.propensity_ > 1 - self.positivity))
+        )
+        if warn:
+            self._warn()
+        return self
+
+    def _truncate(self, w):
+        lo, hi = -np.inf, np.inf
+        if self.truncate is not None:
+            lo, hi = np.percentile(w, self.truncate)
+        if self.max_weight is not None:
+            hi = min(hi, self.max_weight)
+        self.n_truncated_ = int(np.sum((w < lo) | (w > hi)))
+        return np.clip(w, lo, hi)
+
+    def _warn(self):
+        if self.n_extreme_:
+            warnings.warn(
+                f"positivity: {self.n_extreme_:,} people have a propensity below "
+                f"{self.positivity:g} or above {1 - self.positivity:g}; some covariate patterns "
+                "(almost) never or always receive this support, so weighted comparisons rest on "
+                "few people.",
+                StatisticalWarning,
+                stacklevel=3,
+            )
+        n = {"treated": (self.treated_ == 1).sum(), "untreated": (self.treated_ == 0).sum()}
+        for arm, ess in self.ess_.items():
+            if ess < 0.1 * n[arm]:
+                warnings.warn(
+                    f"positivity: effective sample size of the {arm} arm is {ess:.0f} of "
+                    f"{n[arm]:,} after weighting; a few heavy weights drive the estimate.",
+                    StatisticalWarning,
+                    stacklevel=3,
+                )
+
+    def balance(self) -> pd.DataFrame:
+        """Balance table (SMD, variance ratios) before and after weighting."""
+        return balance_table(self.X_, self.treated_, self.weights_)
+
+    def summary(self) -> pd.DataFrame:
+        """Estimand, arm sizes, effective sample sizes, truncated and extreme counts."""
+        return pd.DataFrame(
+            [
+                {
+                    "estimand": self.estimand,
+                    "model": self.model,
+                    "n_treated": int(self.treated_.sum()),
+                    "n_untreated": int((1 - self.treated_).sum()),
+                    "ess_treated": self.ess_["treated"],
+                    "ess_untreated": self.ess_["untreated"],
+                    "n_truncated": self.n_truncated_,
+                    "n_extreme_propensity": self.n_extreme_,
+                    "max_abs_smd_after": float(np.nanmax(np.abs(self.balance()["smd_after"]))),
+                }
+            ]
+        )
+
+    def plot_love(self, ax=None, threshold: float = 0.1):
+        """Love plot: |SMD| per covariate before and after weighting."""
+        import matplotlib.pyplot as plt
+
+        ax = ax or plt.gca()
+        bal = self.balance().sort_values("smd_before", key=np.abs)
+        y = np.arange(len(bal))
+        ax.scatter(np.abs(bal["smd_before"]), y, marker="o", label="unweighted")
+        ax.scatter(np.abs(bal["smd_after"]), y, marker="x", label="weighted")
+        ax.axvline(threshold, linestyle="--", color="grey")
+        ax.set_yticks(y, bal.index)
+        ax.set_xlabel("|standardised mean difference|")
+        ax.legend()
+        return ax
+
+    def plot_overlap(self, ax=None, bins: int = 30):
+        """Histograms of the propensity score by exposure."""
+        import matplotlib.pyplot as plt
+
+        ax = ax or plt.gca()
+        edges = np.linspace(0, 1, bins + 1)
+        for value, name in ((1, "exposed"), (0, "not exposed")):
+            ax.hist(self.propensity_[self.treated_ == value], edges, alpha=0.5, label=name)
+        ax.set_xlabel("propensity score")
+        ax.set_ylabel("people")
+        ax.legend()
+        return ax
