@@ -240,3 +240,87 @@ def test_builder_emits_no_warnings_on_clean_data():
         ds = three_releases()
         build_cohort(ds)
         exposure_starts(ds)
+
+
+# --- agreement with the simulator's truth -----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sim():
+    from workbench.simulate import simulate
+
+    return simulate(seed=20240611, n=3000)
+
+
+def _implied_by_truth(sim) -> pd.DataFrame:
+    """Per release, from the TRUE relapse day T and the raw records alone: the last negative
+    visit before T and the first evidence on or after T (a positive/detained visit or the
+    police record, written as ceil(T))."""
+    t = sim.truth_table.set_index("release_id")["relapse_day"]
+    v = sim.dataset.visits.merge(sim.dataset.releases[["release_id", "release_date"]])
+    v["day"] = (v["visit_date"] - v["release_date"]).dt.days.astype(float)
+    v["T"] = v["release_id"].map(t)
+    neg = v[(v["result"] == "negative") & (v["day"] < v["T"])]
+    pos = v[v["result"].isin(["positive", "detained"]) & (v["day"] >= v["T"])]
+    e = sim.dataset.events.merge(sim.dataset.releases[["release_id", "release_date"]])
+    e = e[e["event"] == "relapse"]
+    exact = pd.Series(
+        (e["event_date"] - e["release_date"]).dt.days.to_numpy(float), index=e["release_id"]
+    )
+    out = pd.DataFrame({"T": t})
+    out["last_negative"] = neg.groupby("release_id")["day"].max()
+    out["first_positive"] = pos.groupby("release_id")["day"].min()
+    out["exact"] = exact
+    return out.fillna({"last_negative": 0.0})
+
+
+def test_intervals_agree_with_true_relapse_day_for_every_release(sim):
+    c = build_cohort(sim.dataset).set_index("release_id")
+    imp = _implied_by_truth(sim).loc[c.index]
+    T, L, R = imp["T"].to_numpy(), c["lower_day"].to_numpy(), c["upper_day"].to_numpy()
+    seen = (c["event"] == "relapse").to_numpy()
+    exact = seen & (L == R)
+    assert seen.sum() > 500 and exact.sum() > 50 and (~seen).sum() > 500  # all kinds present
+    # every seen relapse: T in (L, R]; an exact record is ceil(T), so T in (R - 1, R]
+    assert np.all(T[seen & ~exact] > L[seen & ~exact])
+    assert np.all(T[seen] <= R[seen])
+    assert np.all(T[exact] > R[exact] - 1)
+    np.testing.assert_array_equal(R[exact], np.ceil(T[exact]))
+    # never seen: T after the last day known relapse-free
+    assert np.all(T[~seen] > L[~seen])
+    # L and R are exactly the interval implied by T and the records
+    first = np.fmin(imp["first_positive"].to_numpy(), imp["exact"].to_numpy())
+    np.testing.assert_array_equal(R[seen], first[seen])
+    np.testing.assert_array_equal(L[seen & ~exact], imp["last_negative"].to_numpy()[seen & ~exact])
+    np.testing.assert_array_equal(L[~seen], imp["last_negative"].to_numpy()[~seen])
+    assert np.all(np.isnan(first[~seen]))
+
+
+def test_deaths_and_transfers_agree_with_truth(sim):
+    c = build_cohort(sim.dataset).set_index("release_id")
+    tt = sim.truth_table.set_index("release_id").loc[c.index]
+    d = c["death_day"].to_numpy()
+    has = ~np.isnan(d)
+    assert has.sum() > 20
+    # a death record is on or after the true death (exact dates are ceil(day))
+    assert np.all(tt["death_day"].to_numpy()[has] <= d[has])
+    assert np.all(tt["death_day"].to_numpy()[has] > c["lower_day"].to_numpy()[has])
+    tr = (c["censor_reason"] == "transferred").to_numpy()
+    assert tr.sum() > 20
+    assert np.all(tt["transfer_day"].to_numpy()[tr] <= c["last_day"].to_numpy()[tr])
+    lost = (c["censor_reason"] == "lost").to_numpy()
+    assert lost.sum() > 20
+    # lost = two scheduled visits with no contact; nearly always a true loss (10 % of visits
+    # are missed at random, so two in a row by chance is ~1 %)
+    assert np.mean(np.isfinite(tt["lost_day"].to_numpy()[lost])) > 0.9
+
+
+def test_exposure_starts_agree_with_truth(sim):
+    s = exposure_starts(sim.dataset)
+    tt = sim.truth_table.set_index("release_id").loc[s.index]
+    for code in codes.INTERVENTIONS:
+        seen = s[code].notna().to_numpy()
+        assert seen.sum() > 20, code
+        np.testing.assert_array_equal(
+            s[code].to_numpy()[seen], tt[f"start_{code}"].to_numpy()[seen]
+        )

@@ -75,6 +75,8 @@ COVARIATES = (
 AGE_GROUPS = ("<30", "30-39", "40-49", "50+")
 _SCHEDULED_DAYS = np.array(_codes.SCHEDULED_MONTHS, dtype=float) * _codes.DAYS_PER_MONTH
 _NS_PER_DAY = 86_400 * 10**9
+_DAY_KEY = 1 << 24  # day-of-follow-up slot in integer (release, day) keys
+_RESULTS = tuple(_codes.VISIT_RESULTS)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -122,17 +124,38 @@ def _check_not_before_release(days: np.ndarray, table: str, column: str, frame: 
         )
 
 
+def _release_index(sorted_ids: np.ndarray) -> pd.Index:
+    index = pd.Index(sorted_ids, name="release_id")
+    if not index.is_unique:
+        dup = index[index.duplicated()][0]
+        raise DataError(
+            f"releases: release_id {dup!r} appears more than once (expected one row per "
+            "release); give each release episode its own id.",
+            file="releases",
+            column="release_id",
+            value=dup,
+        )
+    return index
+
+
+def _cutoff_days(cutoff: object, release_dates: np.ndarray) -> np.ndarray:
+    c = np.datetime64(pd.Timestamp(cutoff).to_datetime64(), "ns")
+    return (c - release_dates).astype(np.int64).astype(float) / _NS_PER_DAY
+
+
 class _Records:
     """Visits and events of one dataset on the follow-up clock, with each release's limits."""
 
     def __init__(self, ds: Dataset) -> None:
-        rel = ds.releases.sort_values("release_id", kind="stable").reset_index(drop=True)
+        rel = ds.releases
+        ids = rel["release_id"].astype(str).to_numpy()
+        self.order = np.argsort(ids, kind="stable")
         self.releases = rel
         self.n = len(rel)
-        index = pd.Index(rel["release_id"].astype(str))
+        index = _release_index(ids[self.order])
         release_dates = pd.to_datetime(rel["release_date"]).to_numpy(dtype="datetime64[ns]")
-        cutoff = np.datetime64(pd.Timestamp(ds.cutoff).to_datetime64(), "ns")
-        self.cutoff_day = (cutoff - release_dates).astype(np.int64).astype(float) / _NS_PER_DAY
+        release_dates = release_dates[self.order]
+        self.cutoff_day = _cutoff_days(ds.cutoff, release_dates)
         # Nothing after the cut-off, nothing after 36 months + the visit window.
         self.limit = np.minimum(self.cutoff_day, WINDOW_END_DAYS)
 
@@ -262,15 +285,21 @@ def _age_group(age: np.ndarray) -> np.ndarray:
     return out
 
 
-def _baseline(rel: pd.DataFrame) -> pd.DataFrame:
-    out = rel.copy()
-    date = pd.to_datetime(out["release_date"])
-    out["release_date"] = date
-    out["release_year"] = date.dt.year.astype(np.int64)
+def _baseline(rel: pd.DataFrame, order: np.ndarray) -> dict[str, object]:
+    """Baseline columns in release_id order, plus release_year, age and age_group."""
+    out: dict[str, object] = {}
+    for col in COHORT_COLUMNS[: COHORT_COLUMNS.index("lower_day")]:
+        if col in rel.columns:
+            out[col] = rel[col].to_numpy()[order]
+    date = pd.DatetimeIndex(pd.to_datetime(rel["release_date"]).to_numpy()[order])
+    out["release_date"] = date.to_numpy(dtype="datetime64[ns]")
+    out["release_year"] = date.year.to_numpy().astype(np.int64)
     # Age at release, birth taken at mid-year (only the birth year is recorded).
-    decimal_year = date.dt.year + (date.dt.dayofyear - 1) / np.where(date.dt.is_leap_year, 366, 365)
-    out["age"] = (decimal_year - (out["birth_year"].astype(float) + 0.5)).to_numpy(float)
-    out["age_group"] = _age_group(out["age"].to_numpy(float))
+    days_in_year = np.where(date.is_leap_year, 366.0, 365.0)
+    decimal_year = date.year.to_numpy() + (date.dayofyear.to_numpy() - 1) / days_in_year
+    age = decimal_year - (out["birth_year"].astype(float) + 0.5)
+    out["age"] = age
+    out["age_group"] = _age_group(age)
     return out
 
 
@@ -281,10 +310,16 @@ def build_cohort(ds: Dataset) -> pd.DataFrame:
     """
     rec = _Records(ds)
     o = _outcomes(rec)
-    out = _baseline(rec.releases)
-    for name, values in _event_columns(rec, o).items():
-        out[name] = values
-    return out.loc[:, list(COHORT_COLUMNS)].reset_index(drop=True)
+    out = _baseline(rec.releases, rec.order)
+    out.update(_event_columns(rec, o))
+    missing = [c for c in COHORT_COLUMNS if c not in out]
+    if missing:
+        raise DataError(
+            f"releases: column {', '.join(missing)} is missing (see data/README.md); add it.",
+            file="releases",
+            column=missing[0],
+        )
+    return pd.DataFrame({c: out[c] for c in COHORT_COLUMNS})
 
 
 def cohort_diagnostics(ds: Dataset) -> pd.Series:
@@ -292,23 +327,27 @@ def cohort_diagnostics(ds: Dataset) -> pd.Series:
     rec = _Records(ds)
     o = _outcomes(rec)
     p, d, r = rec.v_pos, rec.v_day, rec.v_result
-    pos_like = np.isin(r, ["positive", "detained"])
-    same_day = pd.DataFrame({"p": p, "d": d, "neg": r == "negative", "pos": pos_like})
-    same_day = (
-        same_day[rec.v_usable].groupby(["p", "d"]).agg(neg=("neg", "any"), pos=("pos", "any"))
-    )
-    after_death = rec.v_usable & (d > o["death"][p])
-    dup = pd.DataFrame({"p": p, "d": d, "r": r}).duplicated().to_numpy()
+    ok = ~np.isnan(d)
+    key = p.astype(np.int64) * _DAY_KEY + np.where(ok, d, 0).astype(np.int64)
+    neg_keys = np.unique(key[rec.v_usable & (r == "negative")])
+    pos_keys = np.unique(key[rec.v_usable & np.isin(r, ["positive", "detained"])])
+    contradictory = len(np.intersect1d(neg_keys, pos_keys, assume_unique=True))
+    result_code = pd.Index(_RESULTS).get_indexer(r)
+    full_key = key * 8 + (result_code + 1)
+    dup = len(full_key[ok]) - len(np.unique(full_key[ok]))
+    after_death = rec.v_usable & (d > o["death"][p]) & (r != "died")
     counts = {
-        "contradictory_same_day": int((same_day["neg"] & same_day["pos"]).sum()),
+        "contradictory_same_day": contradictory,
         "negative_after_relapse": int(
             (rec.v_usable & (r == "negative") & (d > o["upper"][p])).sum()
         ),
         "records_after_death": int(after_death.sum()),
-        "records_after_transfer": int((rec.v_usable & (d > o["transfer"][p])).sum()),
+        "records_after_transfer": int(
+            (rec.v_usable & (d > o["transfer"][p]) & (r != "transferred")).sum()
+        ),
         "records_after_cutoff": int((d > rec.cutoff_day[p]).sum()),
         "records_after_window": int(((d > WINDOW_END_DAYS) & (d <= rec.cutoff_day[p])).sum()),
-        "duplicate_visits": int(dup.sum()),
+        "duplicate_visits": int(dup),
     }
     return pd.Series(counts, name="count", dtype=np.int64)
 
@@ -363,17 +402,18 @@ def exposure_starts(ds: Dataset, codes: Sequence[str] | None = None) -> pd.DataF
 
 
 def _first_starts(ds: Dataset, columns: Sequence[str]) -> pd.DataFrame:
-    rel = ds.releases.sort_values("release_id", kind="stable")
-    index = pd.Index(rel["release_id"].astype(str), name="release_id")
+    ids = ds.releases["release_id"].astype(str).to_numpy()
+    order = np.argsort(ids, kind="stable")
+    index = _release_index(ids[order])
     iv = ds.interventions
     out = np.full((len(index), len(columns)), np.nan)
     if len(iv):
         pos = _positions(iv["release_id"].astype(str), index, "interventions")
-        release_dates = pd.to_datetime(rel["release_date"]).to_numpy(dtype="datetime64[ns]")
+        dates = pd.to_datetime(ds.releases["release_date"]).to_numpy(dtype="datetime64[ns]")
+        release_dates = dates[order]
         day = _days(iv["start_date"], release_dates, pos)
         _check_not_before_release(day, "interventions", "start_date", iv)
-        cutoff = np.datetime64(pd.Timestamp(ds.cutoff).to_datetime64(), "ns")
-        cutoff_day = (cutoff - release_dates).astype(np.int64).astype(float) / _NS_PER_DAY
+        cutoff_day = _cutoff_days(ds.cutoff, release_dates)
         col = pd.Index(columns).get_indexer(iv["intervention"].astype(str))
         m = (col >= 0) & ~np.isnan(day) & (day <= cutoff_day[pos])
         flat = np.full(out.size, np.inf)
