@@ -81,7 +81,11 @@ def test_km_hand_computed():
     se = km.table_.set_index("time").loc[2, "se_log"]
     assert se == pytest.approx(np.sqrt(1 / 20 + 1 / 12), rel=1e-12)
     # RMST to 3.5: 1*1 + 1*0.8 + 1*0.6 + 0.5*0.3
-    assert km.rmst(3.5).estimate == pytest.approx(2.55, rel=1e-12)
+    r = km.rmst(3.5)
+    assert r.estimate == pytest.approx(2.55, rel=1e-12)
+    assert r.ci == (r.lower, r.upper)
+    assert r.summary()["estimate"].iloc[0] == pytest.approx(2.55, rel=1e-12)
+    assert km.rmst(10).notes[0].startswith("tau 10 is beyond the last observed time 4")
     assert km.median_ == pytest.approx(3.0)
 
 

@@ -164,6 +164,17 @@ def test_tiers_plot_targets_and_suppression():
         tiers_plot(tiers, group="x")
 
 
+def test_km_plot_draws_curve_band_and_table():
+    km = KaplanMeier().fit([30.0, 200.0, 400.0, 800.0] * 5, [1, 0, 1, 0] * 5, label="all")
+    ax = km.plot(lang="en")
+    line = ax.get_lines()[0]
+    # x in months: the first drop is at 30 days
+    np.testing.assert_allclose(line.get_xdata()[:2], [0, 30 / (365.25 / 12)])
+    np.testing.assert_allclose(line.get_ydata()[:2], [1, 0.75])
+    assert len(ax.collections) == 1  # the CI band
+    assert [t.get_text() for t in ax.texts if t.get_gid() == "at_risk"][:2] == ["20", "15"]
+
+
 def test_given_axes_are_used_and_returned():
     fig, ax = plt.subplots()
     assert retention_curves(_km_curves(), ax=ax, at_risk=False) is ax

@@ -146,7 +146,13 @@ class RMST:
     lower: float
     upper: float
     label: str = ""
+    method: str = "Kaplan-Meier, Greenwood-type SE (R summary(survfit, rmean=tau))"
     notes: tuple[str, ...] = ()
+
+    @property
+    def ci(self) -> tuple[float, float]:
+        """(lower, upper) normal-approximation confidence limits."""
+        return (self.lower, self.upper)
 
     def summary(self) -> pd.DataFrame:
         return pd.DataFrame(
@@ -273,7 +279,7 @@ class KaplanMeier:
             notes = (
                 f"tau {tau:g} is beyond the last observed time {self.max_time_:g}; the curve is carried forward.",
             )
-        return RMST(tau, est, se, est - z * se, est + z * se, self.label_, notes)
+        return RMST(tau, est, se, est - z * se, est + z * se, self.label_, notes=notes)
 
     def curve(self) -> pd.DataFrame:
         """The curve as generic rows (time, estimate, lower, upper, n_risk, label) starting at day 0."""
