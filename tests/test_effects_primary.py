@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from scipy import optimize
 
-from workbench.effects.primary import TimeVaryingEffects
+from workbench.effects.primary import TimeVaryingEffects, relapse_free_at_starts
 from workbench.effects.pwe import PiecewiseExponentialPH
 from workbench.exceptions import DataError, ParameterError
 
@@ -127,7 +127,8 @@ def test_weights_equal_replicated_rows():
 
 def test_recovers_time_varying_hazard_ratios():
     cohort, starts = toy_cohort(4000, 11)
-    est = TimeVaryingEffects(n_boot=0).fit(cohort, starts)
+    # toy supports start whatever the relapse status, so a start is no relapse-free contact
+    est = TimeVaryingEffects(n_boot=0, starts_imply_relapse_free=False).fit(cohort, starts)
     sm = est.summary().set_index("code")
     # SE of log HR is about 0.065 here; 0.2 is three SEs
     np.testing.assert_allclose(np.log(sm.loc["job_placement", "hr"]), -0.5, atol=0.2)
@@ -162,6 +163,15 @@ def test_outcome_codes_are_refused_as_exposures():
     starts["award_gold"] = 300.0
     with pytest.raises(ParameterError, match="award_gold.*is an outcome.*cannot be a support"):
         TimeVaryingEffects(n_boot=0).fit(cohort, starts)
+
+
+def test_support_start_moves_last_relapse_free_day():
+    lower = np.array([180.0, 180.0, 0.0, 365.0])
+    upper = np.array([365.0, np.nan, 180.0, 365.0])
+    starts = np.array([[200.0, 250.0], [400.0, np.nan], [180.0, np.nan], [300.0, np.nan]])
+    np.testing.assert_array_equal(
+        relapse_free_at_starts(lower, upper, starts), [250.0, 400.0, 0.0, 365.0]
+    )
 
 
 def test_bad_intervals_are_data_errors():
