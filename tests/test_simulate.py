@@ -258,8 +258,8 @@ def test_visits_are_jittered_and_nothing_is_after_cutoff_or_tracking(small_sim):
     offset = day[sched] - np.round(v["scheduled_month"].to_numpy()[sched] * DPM)
     missed = (v["result"] == "missed").to_numpy()[sched]
     assert np.abs(offset).max() <= 21
-    assert np.all(offset[missed] == 0)  # a missed visit carries its scheduled date
     assert offset[~missed].std() > 10
+    assert offset[missed].std() > 10  # a missed visit carries the day it was scheduled for
     assert set(v.loc[sched, "scheduled_month"]) == {6.0, 12.0, 18.0, 24.0, 30.0, 36.0}
     assert 0.08 < missed.mean() < 0.2
     assert (~sched).sum() > 100  # unscheduled contacts exist

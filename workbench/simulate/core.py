@@ -18,6 +18,8 @@ from workbench.exceptions import ParameterError
 from workbench.simulate.config import resolve_config
 from workbench.simulate.hazard import cumulative_hazard, invert_cumulative_hazard
 from workbench.simulate.population import (
+    DRUG_KEYS,
+    HIDDEN_COLUMNS,
     assignment_probability,
     death_rate_per_day,
     draw_releases,
@@ -94,9 +96,7 @@ def _fates(rng, rel, cfg, relapse, cut) -> Fates:
 def _tables(rng, rel, cfg, fates, planned) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     dates = rel["release_date"].to_numpy()
     ids = rel["release_id"].to_numpy(dtype=object)
-    rows, day, month, result, det_day = draw_visits(rng, cfg, fates)
-    order = np.lexsort((day, rows))
-    rows, day, month, result = rows[order], day[order], month[order], result[order]
+    rows, day, month, result, det_day = draw_visits(rng, cfg, fates)  # sorted by row, day
     visits = pd.DataFrame(
         {
             "release_id": ids[rows],
@@ -140,7 +140,7 @@ def _truth(cfg, seed, rel, table, lp) -> dict:
     names = list(cfg["interventions"])
     death = table["death_day"].to_numpy()
     years = np.minimum(death, codes.TRACKING_DAYS).sum() / 365.25
-    drugs = rel["primary_drug"].to_numpy()
+    drugs = np.array(DRUG_KEYS, dtype=object)[rel["_drug"].to_numpy()]
     breaks, rates = baseline(cfg)
     return {
         "schema": TRUTH_SCHEMA,
@@ -206,7 +206,7 @@ def simulate(
     )
     for c, name in enumerate(cfg["interventions"]):
         table[f"start_{name}"] = np.where(planned[:, c] < relapse, planned[:, c], np.nan)
-    releases = rel.drop(columns="_age")
+    releases = rel.drop(columns=list(HIDDEN_COLUMNS))
     ds = Dataset(
         releases=releases,
         visits=visits,

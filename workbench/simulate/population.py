@@ -7,11 +7,28 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from workbench import codes
+
+PREFECTURE_KEYS = list(codes.PREFECTURES)
+FACILITY_KEYS = list(codes.FACILITIES)
+DRUG_KEYS = list(codes.DRUGS)
+EDUCATION_KEYS = list(codes.EDUCATION)
+
 
 def _choice(rng: np.random.Generator, table: dict, size: int) -> np.ndarray:
-    keys = list(table)
-    p = np.array([float(table[k]) for k in keys])
-    return np.array(keys, dtype=object)[rng.choice(len(keys), size=size, p=p / p.sum())]
+    """Indices into list(table), drawn with probabilities proportional to its values."""
+    p = np.array([float(v) for v in table.values()])
+    return rng.choice(len(p), size=size, p=p / p.sum())
+
+
+def _lookup(table: dict, keys: list, default: float = 0.0) -> np.ndarray:
+    """table's value for each of keys, as an array aligned with the indices of keys."""
+    return np.array([float(table.get(k, default)) for k in keys])
+
+
+def _ids(prefix: str, numbers: np.ndarray) -> np.ndarray:
+    text = np.strings.zfill(numbers.astype(np.dtypes.StringDType()), 7)
+    return np.strings.add(prefix, text).astype(object)
 
 
 def _origins(rng: np.random.Generator, n: int, share: float) -> np.ndarray:
@@ -29,13 +46,13 @@ def _origins(rng: np.random.Generator, n: int, share: float) -> np.ndarray:
     return origin
 
 
-def _release_days(rng: np.random.Generator, cfg: dict) -> tuple[np.ndarray, np.ndarray]:
+def _release_dates(rng: np.random.Generator, cfg: dict) -> np.ndarray:
     start = dt.date.fromisoformat(str(cfg["release_start"]))
     end = dt.date.fromisoformat(str(cfg["release_end"]))
     span = (end - start).days
     offsets = np.sort(rng.integers(0, span + 1, size=cfg["n"]))
     dates = np.datetime64(start, "D") + offsets.astype("timedelta64[D]")
-    return dates, offsets
+    return dates
 
 
 def _decimal_year(dates: np.ndarray) -> np.ndarray:
@@ -47,13 +64,20 @@ def _decimal_year(dates: np.ndarray) -> np.ndarray:
 
 
 def _facilities(rng: np.random.Generator, cfg: dict, pref: np.ndarray, male: np.ndarray):
+    """Facility index into FACILITY_KEYS: women's centre, a local centre, or drawn by weight."""
     fac_cfg = cfg["facilities"]
     n = pref.shape[0]
-    fac = _choice(rng, fac_cfg["male_weights"], n)
-    local = pd.Series(pref).map(fac_cfg["local"]).to_numpy(dtype=object)
-    go_local = (rng.random(n) < fac_cfg["local_share"]) & pd.notna(local)
-    fac[go_local] = local[go_local]
-    fac[~male] = "women"
+    weights = {k: fac_cfg["male_weights"].get(k, 0.0) for k in FACILITY_KEYS}
+    fac = _choice(rng, weights, n)
+    local_of = np.array(
+        [
+            FACILITY_KEYS.index(fac_cfg["local"][k]) if k in fac_cfg["local"] else -1
+            for k in PREFECTURE_KEYS
+        ]
+    )[pref]
+    go_local = (rng.random(n) < fac_cfg["local_share"]) & (local_of >= 0)
+    fac[go_local] = local_of[go_local]
+    fac[~male] = FACILITY_KEYS.index("women")
     return fac
 
 
@@ -64,33 +88,34 @@ def _person_level(rng: np.random.Generator, cfg: dict, n: int) -> dict[str, np.n
     lo, hi = cov["age_min"], cov["age_max"]
     bad = (age < lo) | (age > hi)
     age[bad] = rng.uniform(lo, hi, size=int(bad.sum()))  # truncation by redrawing once, uniformly
-    pref_table = {k: v["weight"] for k, v in cfg["prefectures"].items()}
     return {
         "male": rng.random(n) < cov["male_share"],
         "age_draw": age,
-        "prefecture": _choice(rng, pref_table, n),
-        "primary_drug": _choice(rng, cov["drug_shares"], n),
-        "education": _choice(rng, cov["education_shares"], n),
+        "pref": _choice(
+            rng, {k: cfg["prefectures"].get(k, {}).get("weight", 0.0) for k in PREFECTURE_KEYS}, n
+        ),
+        "drug": _choice(rng, {k: cov["drug_shares"].get(k, 0.0) for k in DRUG_KEYS}, n),
+        "edu": _choice(rng, {k: cov["education_shares"].get(k, 0.0) for k in EDUCATION_KEYS}, n),
     }
 
 
 def draw_releases(rng: np.random.Generator, cfg: dict) -> pd.DataFrame:
-    """The releases table (contract columns) plus the exact age used by the hazard (`_age`)."""
+    """The releases table (contract columns) plus hidden columns the hazard uses (`_age`, ...)."""
     n = cfg["n"]
     cov = cfg["covariates"]
-    dates, _ = _release_days(rng, cfg)
+    dates = _release_dates(rng, cfg)
     origin = _origins(rng, n, cfg["repeat_release_share"])
     person = {k: v[origin] for k, v in _person_level(rng, cfg, n).items()}
     dec_year = _decimal_year(dates)
     birth_year = np.floor(dec_year[origin] - person["age_draw"]).astype(np.int64)
     age = dec_year - (birth_year + 0.5)  # what the records imply: born mid-year
-    drug = person["primary_drug"]
-    prior = rng.poisson(pd.Series(drug).map(cov["prior_treatments_mean"]).to_numpy(float))
+    drug = person["drug"]
+    prior = rng.poisson(_lookup(cov["prior_treatments_mean"], DRUG_KEYS)[drug])
     prior = prior + (origin != np.arange(n))  # a repeat release has at least one treatment more
-    mean_use = pd.Series(drug).map(cov["years_using_mean"]).to_numpy(float)
+    mean_use = _lookup(cov["years_using_mean"], DRUG_KEYS, 1.0)[drug]
     shape = cov["years_using_shape"]
     years_using = np.minimum(rng.gamma(shape, mean_use / shape), np.maximum(age - 12.0, 0.0))
-    heroin = drug == "heroin"
+    heroin = drug == DRUG_KEYS.index("heroin")
     employed = rng.random(n) < cov["employed_before_share"] * np.where(heroin, 0.8, 1.0)
     married = rng.random(n) < cov["married_share"]
     family = rng.random(n) < cov["family_support_share"]
@@ -99,25 +124,32 @@ def draw_releases(rng: np.random.Generator, cfg: dict) -> pd.DataFrame:
         + cov["motivation_family_support"] * (family - cov["family_support_share"])
         + cov["motivation_employed_before"] * (employed - cov["employed_before_share"])
     )
+    fac = _facilities(rng, cfg, person["pref"], person["male"])
     first_ids = np.unique(origin, return_inverse=True)[1]
+    obj = lambda keys, idx: np.array(keys, dtype=object)[idx]  # noqa: E731
     return pd.DataFrame(
         {
-            "release_id": pd.Index(np.arange(1, n + 1)).astype(str).str.zfill(7).map("R{}".format),
-            "person_id": pd.Index(first_ids + 1).astype(str).str.zfill(7).map("P{}".format),
+            "release_id": _ids("R", np.arange(1, n + 1)),
+            "person_id": _ids("P", first_ids + 1),
             "release_date": dates.astype("datetime64[ns]"),
-            "prefecture": person["prefecture"],
-            "facility": _facilities(rng, cfg, person["prefecture"], person["male"]),
+            "prefecture": obj(PREFECTURE_KEYS, person["pref"]),
+            "facility": obj(FACILITY_KEYS, fac),
             "sex": np.where(person["male"], "male", "female").astype(object),
             "birth_year": birth_year,
-            "primary_drug": drug,
+            "primary_drug": obj(DRUG_KEYS, drug),
             "prior_treatments": prior.astype(np.int64),
             "years_using": np.round(years_using, 1),
-            "education": person["education"],
+            "education": obj(EDUCATION_KEYS, person["edu"]),
             "employed_before": employed.astype(np.int64),
             "married": married.astype(np.int64),
             "family_support": family.astype(np.int64),
             "motivation_score": np.round(np.clip(motivation, 0.0, 10.0), 1),
             "_age": age,
+            "_pref": person["pref"],
+            "_fac": fac,
+            "_drug": drug,
+            "_edu": person["edu"],
+            "_male": person["male"],
         }
     )
 
@@ -126,22 +158,22 @@ def linear_predictor(rel: pd.DataFrame, cfg: dict) -> np.ndarray:
     """x'beta of the relapse hazard (covariates, prefecture and facility), per release."""
     b = cfg["relapse"]["log_hr"]
     ref = cfg["relapse"]["reference"]
-    lp = (
-        b["female"] * (rel["sex"] == "female").to_numpy()
-        + b["age_per_10y"] * (rel["_age"].to_numpy() - ref["age"]) / 10.0
-        + rel["primary_drug"].map(b["primary_drug"]).to_numpy(float)
-        + b["prior_treatments"] * (rel["prior_treatments"].to_numpy() - ref["prior_treatments"])
-        + b["years_using_per_10y"] * (rel["years_using"].to_numpy() - ref["years_using"]) / 10.0
-        + rel["education"].map(b["education"]).to_numpy(float)
-        + b["employed_before"] * rel["employed_before"].to_numpy()
-        + b["married"] * rel["married"].to_numpy()
-        + b["family_support"] * rel["family_support"].to_numpy()
-        + b["motivation_score"] * (rel["motivation_score"].to_numpy() - ref["motivation_score"])
-    )
+    col = lambda name: rel[name].to_numpy()  # noqa: E731
     pref_hr = {k: v["log_hr"] for k, v in cfg["prefectures"].items()}
-    lp = lp + rel["prefecture"].map(pref_hr).to_numpy(float)
-    lp = lp + rel["facility"].map(cfg["facilities"]["log_hr"]).fillna(0.0).to_numpy(float)
-    return lp
+    return (
+        b["female"] * ~col("_male")
+        + b["age_per_10y"] * (col("_age") - ref["age"]) / 10.0
+        + _lookup(b["primary_drug"], DRUG_KEYS)[col("_drug")]
+        + b["prior_treatments"] * (col("prior_treatments") - ref["prior_treatments"])
+        + b["years_using_per_10y"] * (col("years_using") - ref["years_using"]) / 10.0
+        + _lookup(b["education"], EDUCATION_KEYS)[col("_edu")]
+        + b["employed_before"] * col("employed_before")
+        + b["married"] * col("married")
+        + b["family_support"] * col("family_support")
+        + b["motivation_score"] * (col("motivation_score") - ref["motivation_score"])
+        + _lookup(pref_hr, PREFECTURE_KEYS)[col("_pref")]
+        + _lookup(cfg["facilities"]["log_hr"], FACILITY_KEYS)[col("_fac")]
+    )
 
 
 def assignment_probability(rel: pd.DataFrame, spec: dict) -> np.ndarray:
@@ -152,21 +184,16 @@ def assignment_probability(rel: pd.DataFrame, spec: dict) -> np.ndarray:
         + a.get("motivation_score", 0.0) * (rel["motivation_score"].to_numpy() - 5.0)
         + a.get("employed_before", 0.0) * rel["employed_before"].to_numpy()
         + a.get("family_support", 0.0) * rel["family_support"].to_numpy()
-        + a.get("heroin", 0.0) * (rel["primary_drug"] == "heroin").to_numpy()
+        + a.get("heroin", 0.0) * (rel["_drug"].to_numpy() == DRUG_KEYS.index("heroin"))
     )
     return 1.0 / (1.0 + np.exp(-z))
 
 
 def death_rate_per_day(rel: pd.DataFrame, cfg: dict) -> np.ndarray:
     d = cfg["deaths"]
-    per_year = rel["primary_drug"].map(d["rate_per_100py"]).to_numpy(float) / 100.0
+    per_year = _lookup(d["rate_per_100py"], DRUG_KEYS)[rel["_drug"].to_numpy()] / 100.0
     per_year = per_year * np.exp(d["age_log_hr_per_10y"] * (rel["_age"].to_numpy() - 35.0) / 10.0)
     return per_year / 365.25
 
 
-__all__ = [
-    "assignment_probability",
-    "death_rate_per_day",
-    "draw_releases",
-    "linear_predictor",
-]
+HIDDEN_COLUMNS = ("_age", "_pref", "_fac", "_drug", "_edu", "_male")

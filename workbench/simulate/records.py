@@ -34,43 +34,52 @@ class Fates:
 
 
 def _slots(rng: np.random.Generator, cfg: dict, n: int):
-    """Contact days (n, 6 + 3): scheduled (jittered) and unscheduled, sorted by day."""
+    """Contact days (n, 6 + 3): scheduled (jittered) and unscheduled (inf = none), sorted."""
     v = cfg["visits"]
     months = np.asarray(codes.SCHEDULED_MONTHS, dtype=float)
-    planned = np.round(months * codes.DAYS_PER_MONTH)
     jit = int(v["jitter_days"])
-    sched = planned[None, :] + rng.integers(-jit, jit + 1, size=(n, months.size))
+    sched = np.round(months * codes.DAYS_PER_MONTH) + rng.integers(-jit, jit + 1, (n, months.size))
     lam = v["unscheduled_per_year"] * codes.TRACKING_DAYS / 365.25
     count = np.minimum(rng.poisson(lam, size=n), _MAX_UNSCHEDULED)
     extra = rng.integers(1, int(codes.TRACKING_DAYS) + 1, size=(n, _MAX_UNSCHEDULED)).astype(float)
     extra[np.arange(_MAX_UNSCHEDULED)[None, :] >= count[:, None]] = np.inf
-    # one record per day: no unscheduled contact on a scheduled visit's (or planned) day
+    # one record per day: no unscheduled contact on the day of another contact
     clash = (extra[:, :, None] == sched[:, None, :]).any(axis=2)
-    clash |= np.isin(extra, planned)  # a missed visit is written on its planned day
     for k in range(1, _MAX_UNSCHEDULED):
         clash[:, k] |= (extra[:, k : k + 1] == extra[:, :k]).any(axis=1)
     extra[clash] = np.inf
     day = np.concatenate([sched, extra], axis=1)
-    month = np.concatenate(
-        [np.broadcast_to(months, (n, months.size)), np.full((n, _MAX_UNSCHEDULED), np.nan)], 1
-    )
-    plan = np.concatenate([np.broadcast_to(planned, (n, months.size)), extra], axis=1)
+    month = np.concatenate([np.broadcast_to(months, sched.shape), np.full(extra.shape, np.nan)], 1)
     order = np.argsort(day, axis=1, kind="stable")
-    take = lambda a: np.take_along_axis(a, order, axis=1)  # noqa: E731
-    return take(day), take(month), take(plan)
+    return np.take_along_axis(day, order, axis=1), np.take_along_axis(month, order, axis=1)
 
 
 def _first(mask: np.ndarray) -> np.ndarray:
-    return mask & (np.cumsum(mask, axis=1) == 1)
+    """True at the first True of each row (column loop: fast for few, long columns)."""
+    out = np.zeros_like(mask)
+    seen = np.zeros(mask.shape[0], dtype=bool)
+    for k in range(mask.shape[1]):
+        out[:, k] = mask[:, k] & ~seen
+        seen |= mask[:, k]
+    return out
+
+
+def _after(mask: np.ndarray) -> np.ndarray:
+    """True strictly after the first True of each row."""
+    out = np.zeros_like(mask)
+    for k in range(1, mask.shape[1]):
+        out[:, k] = out[:, k - 1] | mask[:, k - 1]
+    return out
 
 
 def draw_visits(rng: np.random.Generator, cfg: dict, f: Fates):
-    """Visit rows (row index, day, scheduled_month, result code) and each release's detention day."""
+    """Visit rows (row index, day, scheduled_month, result code), sorted, and detention days.
+
+    A missed visit is written on the day it was scheduled for (the jittered day)."""
     n = f.relapse.shape[0]
-    day, month, plan = _slots(rng, cfg, n)
+    day, month = _slots(rng, cfg, n)
     u_miss, u_det, u_persist, u_sens = (rng.random(day.shape) for _ in range(4))
     v = cfg["visits"]
-    exists = np.isfinite(day)
     sched = ~np.isnan(month)
     police_t = np.where(f.police, f.relapse, np.inf)
     term = np.minimum(np.minimum(f.death, f.transfer), police_t)
@@ -79,26 +88,23 @@ def draw_visits(rng: np.random.Generator, cfg: dict, f: Fates):
     after_term = known[:, None] & (day > term[:, None])
     term_slot = _first(after_term & sched)
     lost = ~known[:, None] & (day > f.lost[:, None])
-    normal = exists & ~after_term & ~lost
+    normal = np.isfinite(day) & ~after_term & ~lost
     missed = (normal & sched & (u_miss < v["missed_share"])) | (lost & sched)
     attended = normal & ~missed
     relapsed = attended & (day >= f.relapse[:, None])
     first = _first(relapsed)
     later = relapsed & ~first
     det = first & (u_det < v["detained_share"])
-    after_det = (np.cumsum(det, axis=1) - det) > 0
     using = (first & ~det) | (later & (u_persist < v["persist_share"]))
-    seen = using & (u_sens < cfg["knobs"]["test_sensitivity"])
-    result = np.full(day.shape, _NEG)
-    result[seen] = _POS
+    result = np.full(day.shape, _NEG, dtype=np.int8)
+    result[using & (u_sens < cfg["knobs"]["test_sensitivity"])] = _POS
     result[det] = _DET
     result[missed] = _MISS
     result[term_slot] = kind[np.nonzero(term_slot)[0]]
-    written_day = np.where(missed, plan, day)
-    keep = (attended | missed | term_slot) & ~after_det & (written_day <= f.cut[:, None])
+    keep = (attended | missed | term_slot) & ~_after(det) & (day <= f.cut[:, None])
     rows, cols = np.nonzero(keep)
-    det_day = np.where(det.any(axis=1), np.where(det, day, np.inf).min(axis=1), np.inf)
-    return rows, written_day[rows, cols], month[rows, cols], result[rows, cols], det_day
+    det_day = np.where(det, day, np.inf).min(axis=1)
+    return rows, day[rows, cols], month[rows, cols], result[rows, cols], det_day
 
 
 def draw_events(rng: np.random.Generator, cfg: dict, f: Fates, det_day: np.ndarray):
