@@ -375,3 +375,10 @@ def test_age_age_group_and_release_year():
     np.testing.assert_allclose(c["age"], [28.9986301, 49.5, 50.4972678], atol=1e-6)
     assert list(c["age_group"]) == ["<30", "40-49", "50+"]
     assert list(c["release_year"]) == [2019, 2019, 2020]
+
+
+def test_scheduled_visits_stop_falling_due_at_readmission_not_at_positive():
+    detained = make_dataset([("r1", 180, "negative", 6), ("r1", 370, "detained", 12)])
+    positive = make_dataset([("r1", 180, "negative", 6), ("r1", 370, "positive", 12)])
+    assert (one(detained)["n_scheduled"], one(detained)["n_attended"]) == (2, 2)
+    assert (one(positive)["n_scheduled"], one(positive)["n_attended"]) == (6, 2)

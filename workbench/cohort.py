@@ -222,6 +222,7 @@ def _outcomes(rec: _Records) -> dict[str, np.ndarray]:
         "upper": upper,
         "death": death,
         "transfer": transfer,
+        "detained": rec.first(["detained"], [], rel_end),
         "exact": exact,
     }
 
@@ -264,7 +265,8 @@ def _event_columns(rec: _Records, o: dict[str, np.ndarray]) -> dict[str, np.ndar
     last = np.where(transferred, o["transfer"], o["lower"])
     last = np.where(death, o["death"], last)
     last = np.where(relapse, o["upper"], last)
-    due_end = np.minimum.reduce([tracking_due, o["death"], o["transfer"]])
+    # Visits stop falling due at a death, a transfer out or a re-admission (detained).
+    due_end = np.minimum.reduce([tracking_due, o["death"], o["transfer"], o["detained"]])
     n_scheduled, n_attended = _scheduled(rec, due_end)
     return {
         "lower_day": o["lower"],
