@@ -24,7 +24,9 @@ MODELS = ("logistic", "gbm")
 
 def _model(name: str, random_state: int):
     if name == "logistic":
-        return make_pipeline(StandardScaler(), LogisticRegression(C=np.inf, max_iter=5000))
+        return make_pipeline(
+            StandardScaler(), LogisticRegression(C=np.inf, tol=1e-10, max_iter=10000)
+        )
     if name == "gbm":
         return GradientBoostingClassifier(random_state=random_state)
     raise ParameterError(f"propensity model {name!r} is not one of: {', '.join(MODELS)}.")
