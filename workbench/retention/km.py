@@ -69,43 +69,53 @@ def influence_paths(t, e, w, n_causes: int = 1) -> dict[str, np.ndarray]:
     """Aalen–Johansen estimates (overall survival and cumulative incidence per cause) at each
     distinct time, with infinitesimal-jackknife variances (R's robust variance for survfit).
 
-    Rows with the same (time, cause, weight) have the same influence, so they are grouped."""
+    The influence of a row on S(t_j) and CIF_c(t_j) has a closed form that depends on j only
+    through running sums, so all variances come from cumulative sums in O(n + times)."""
     tab = risk_table(t, e, w, n_causes)
-    times, n_risk, ev = tab["time"], tab["n_risk"], tab["events"]
-    keys = np.column_stack([t, e, w])
-    grp, ginv = np.unique(keys, axis=0, return_inverse=True)
-    gcount = np.bincount(ginv.ravel(), minlength=len(grp)).astype(float)
-    gt, ge, gw = grp[:, 0], grp[:, 1].astype(int), grp[:, 2]
-    d_tot = ev.sum(axis=1)
-    lam = np.divide(ev, n_risk[:, None], out=np.zeros_like(ev), where=n_risk[:, None] > 0)
-    lam_tot = lam.sum(axis=1)
-    k = times.size
-    surv = np.empty(k)
-    cif = np.empty((k, n_causes))
-    var_s = np.empty(k)
-    var_c = np.empty((k, n_causes))
-    s_prev, c_prev = 1.0, np.zeros(n_causes)
-    ds_prev = np.zeros(len(grp))
-    dc_prev = np.zeros((len(grp), n_causes))
-    for j in range(k):
-        at_risk = gt >= times[j]
-        if d_tot[j] > 0:
-            at_t = gt == times[j]
-            dl = np.zeros((len(grp), n_causes))
-            for c in range(n_causes):
-                dl[:, c] = ((at_t & (ge == c + 1)) - at_risk * lam[j, c]) / n_risk[j]
-            dl_tot = dl.sum(axis=1)
-            ds = ds_prev * (1 - lam_tot[j]) - s_prev * dl_tot
-            dc = dc_prev + ds_prev[:, None] * lam[j] + s_prev * dl
-            s_new = s_prev * (1 - lam_tot[j])
-            c_new = c_prev + s_prev * lam[j]
-        else:
-            ds, dc, s_new, c_new = ds_prev, dc_prev, s_prev, c_prev
-        surv[j], cif[j] = s_new, c_new
-        var_s[j] = np.sum(gcount * (gw * ds) ** 2)
-        var_c[j] = np.sum(gcount[:, None] * (gw[:, None] * dc) ** 2, axis=0)
-        s_prev, c_prev, ds_prev, dc_prev = s_new, c_new, ds, dc
-    return {**tab, "surv": surv, "cif": cif, "var_surv": var_s, "var_cif": var_c}
+    n, ev = tab["n_risk"], tab["events"]
+    k = tab["inv"]  # index of each row's own time
+    lam = ev / n[:, None]
+    a = lam.sum(axis=1)
+    full = a >= 1 - 1e-12
+    surv = np.cumprod(np.where(full, 0.0, 1 - a))
+    s_before = np.r_[1.0, surv[:-1]]
+    cif = np.cumsum(s_before[:, None] * lam, axis=0)
+    # dS_j/dw_g = -S_j [E_g 1{k_g <= j} - H_min(j, k_g)]; a time where everyone at risk has an
+    # event contributes nothing (its hazard is 1 whatever the weights)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        h_step = np.where(full, 0.0, a / (n * (1 - a)))
+        e_step = np.where(full, 0.0, 1 / (n * (1 - a)))
+    H = np.cumsum(h_step)
+    cw2 = w**2
+    T = n.size
+    d_g = H[k] - np.where(e > 0, e_step[k], 0.0)
+    after = _reverse_cumsum_after(np.bincount(k, weights=cw2, minlength=T))
+    var_s = surv**2 * (H**2 * after + np.cumsum(np.bincount(k, weights=cw2 * d_g**2, minlength=T)))
+    var_c = np.empty((T, n_causes))
+    h_before = np.r_[0.0, H[:-1]]
+    for c in range(n_causes):
+        inc = s_before * lam[:, c]
+        A = np.cumsum(inc * h_before - inc / n)
+        F = cif[:, c]
+        b_g = A[k] + s_before[k] * (e == c + 1) / n[k] - d_g * F[k]
+        cum = [
+            np.cumsum(np.bincount(k, weights=cw2 * v, minlength=T))
+            for v in (b_g**2, b_g * d_g, d_g**2)
+        ]
+        var_c[:, c] = A**2 * after + cum[0] + 2 * F * cum[1] + F**2 * cum[2]
+    return {
+        **tab,
+        "surv": surv,
+        "cif": cif,
+        "var_surv": np.maximum(var_s, 0),
+        "var_cif": np.maximum(var_c, 0),
+    }
+
+
+def _reverse_cumsum_after(x: np.ndarray) -> np.ndarray:
+    """Sum of x over indices strictly greater than each index."""
+    total = np.cumsum(x[::-1])[::-1]
+    return np.r_[total[1:], 0.0]
 
 
 def loglog_ci(surv, se_log, alpha: float):
@@ -179,7 +189,7 @@ class KaplanMeier:
             method = "ij" if np.any(w != np.floor(w)) else "greenwood"
         tab = risk_table(t, e, w)
         n, d = tab["n_risk"], tab["events"][:, 0]
-        surv = np.cumprod(1 - d / n)
+        surv = np.cumprod(np.where(d >= n * (1 - 1e-12), 0.0, 1 - d / n))
         if method == "greenwood":
             with np.errstate(divide="ignore", invalid="ignore"):
                 h = np.where(n - d > 0, d / (n * (n - d)), 0.0)
