@@ -61,14 +61,14 @@ def log_hazard_ratios(cfg: dict) -> np.ndarray:
 
 
 def planned_starts(rng: np.random.Generator, rel: pd.DataFrame, cfg: dict) -> np.ndarray:
-    """Day each support would start (whole days; NaN = not selected), one column per support."""
+    """Day each support would start (whole days >= 1; NaN = not selected), one column per support."""
     n = len(rel)
     specs = list(cfg["interventions"].values())
     u = rng.random((n, len(specs)))
     w = rng.random((n, len(specs)))
     out = np.full((n, len(specs)), np.nan)
     for c, spec in enumerate(specs):
-        lo, hi = (np.ceil(m * codes.DAYS_PER_MONTH) for m in spec["start_months"])
+        lo, hi = (max(np.ceil(m * codes.DAYS_PER_MONTH), 1.0) for m in spec["start_months"])
         day = np.floor(lo + w[:, c] * (hi - lo + 1))
         chosen = u[:, c] < assignment_probability(rel, spec)
         out[chosen, c] = day[chosen]

@@ -31,12 +31,15 @@ def _ids(prefix: str, numbers: np.ndarray) -> np.ndarray:
     return np.strings.add(prefix, text).astype(object)
 
 
-def _origins(rng: np.random.Generator, n: int, share: float) -> np.ndarray:
-    """origin[i] = index of the earlier release of the same person (i itself when a first release)."""
+def _origins(rng: np.random.Generator, offsets: np.ndarray, share: float) -> np.ndarray:
+    """origin[i] = index of the person's first release (i itself when a first release).
+
+    A repeat release belongs to a person released at least a year earlier (dates sorted)."""
+    n = offsets.shape[0]
     origin = np.arange(n)
-    repeat = rng.random(n) < share
-    repeat[0] = False
-    earlier = np.floor(rng.random(n) * np.arange(n)).astype(np.int64)
+    eligible = np.searchsorted(offsets, offsets - 365, side="right")  # releases >= 1 year earlier
+    repeat = (rng.random(n) < share) & (eligible > 0)
+    earlier = np.floor(rng.random(n) * eligible).astype(np.int64)
     origin[repeat] = earlier[repeat]
     for _ in range(64):  # follow chains of repeats back to the first release
         nxt = origin[origin]
@@ -46,13 +49,12 @@ def _origins(rng: np.random.Generator, n: int, share: float) -> np.ndarray:
     return origin
 
 
-def _release_dates(rng: np.random.Generator, cfg: dict) -> np.ndarray:
+def _release_dates(rng: np.random.Generator, cfg: dict) -> tuple[np.ndarray, np.ndarray]:
     start = dt.date.fromisoformat(str(cfg["release_start"]))
     end = dt.date.fromisoformat(str(cfg["release_end"]))
     span = (end - start).days
     offsets = np.sort(rng.integers(0, span + 1, size=cfg["n"]))
-    dates = np.datetime64(start, "D") + offsets.astype("timedelta64[D]")
-    return dates
+    return np.datetime64(start, "D") + offsets.astype("timedelta64[D]"), offsets
 
 
 def _decimal_year(dates: np.ndarray) -> np.ndarray:
@@ -103,8 +105,8 @@ def draw_releases(rng: np.random.Generator, cfg: dict) -> pd.DataFrame:
     """The releases table (contract columns) plus hidden columns the hazard uses (`_age`, ...)."""
     n = cfg["n"]
     cov = cfg["covariates"]
-    dates = _release_dates(rng, cfg)
-    origin = _origins(rng, n, cfg["repeat_release_share"])
+    dates, offsets = _release_dates(rng, cfg)
+    origin = _origins(rng, offsets, cfg["repeat_release_share"])
     person = {k: v[origin] for k, v in _person_level(rng, cfg, n).items()}
     dec_year = _decimal_year(dates)
     birth_year = np.floor(dec_year[origin] - person["age_draw"]).astype(np.int64)
