@@ -145,28 +145,36 @@ def efron_score_residuals(X, time, event, beta, weights=None) -> np.ndarray:
     etimes = np.unique(t[d > 0])
     last = np.searchsorted(-ts, -etimes, side="right") - 1  # risk set {T >= t_j} in sorted order
     p, J = X.shape[1], etimes.size
-    H, G = np.zeros(J), np.zeros((J, p))
-    Hf, Gf, xbar_mean = np.zeros(J), np.zeros((J, p)), np.zeros((J, p))
     ev_idx = np.searchsorted(etimes, t)
     is_ev = (d > 0) & (ev_idx < J)
-    for j in range(J):
-        dj = is_ev & (ev_idx == j)
-        e0, e1 = np.sum(w[dj] * r[dj]), (w[dj] * r[dj]) @ xc[dj]
-        n_d = int(dj.sum())
-        f = np.arange(n_d) / n_d
-        den = s0_cum[last[j]] - f * e0
-        xbar = (s1_cum[last[j]][None, :] - f[:, None] * e1[None, :]) / den[:, None]
-        h = (w[dj].sum() / n_d) / den
-        H[j], G[j] = h.sum(), h @ xbar
-        Hf[j], Gf[j] = (f * h).sum(), (f * h) @ xbar
-        xbar_mean[j] = xbar.mean(axis=0)
+    ei = np.flatnonzero(is_ev)
+    ej = ev_idx[ei]
+    # the Efron steps k = 0..d_j-1 of each event time, one per event row (vectorised over all)
+    n_d = np.bincount(ej, minlength=J).astype(float)
+    step_j = np.sort(ej, kind="stable")
+    starts = np.r_[0, np.cumsum(n_d)[:-1]].astype(int)
+    f = (np.arange(ei.size) - starts[step_j]) / n_d[step_j]  # k / d_j within each tie group
+    wr_e = w[ei] * r[ei]
+    e0 = np.bincount(ej, weights=wr_e, minlength=J)
+    e1 = _bincount_cols(ej, wr_e[:, None] * xc[ei], J)
+    den = s0_cum[last][step_j] - f * e0[step_j]
+    xbar = (s1_cum[last][step_j] - f[:, None] * e1[step_j]) / den[:, None]
+    h = (np.bincount(ej, weights=w[ei], minlength=J) / n_d)[step_j] / den
+    H, G = np.bincount(step_j, weights=h, minlength=J), _bincount_cols(step_j, h[:, None] * xbar, J)
+    Hf = np.bincount(step_j, weights=f * h, minlength=J)
+    Gf = _bincount_cols(step_j, (f * h)[:, None] * xbar, J)
+    xbar_mean = _bincount_cols(step_j, xbar, J) / n_d[:, None]
     m = np.searchsorted(etimes, t, side="right")  # event times <= T_i
     cH, cG = np.r_[0.0, np.cumsum(H)], np.vstack([np.zeros(p), np.cumsum(G, axis=0)])
     resid = -r[:, None] * (cH[m][:, None] * xc - cG[m])
-    ei = np.flatnonzero(is_ev)
-    j = ev_idx[ei]
-    resid[ei] += xc[ei] - xbar_mean[j] + r[ei, None] * (Hf[j][:, None] * xc[ei] - Gf[j])
+    resid[ei] += xc[ei] - xbar_mean[ej] + r[ei, None] * (Hf[ej][:, None] * xc[ei] - Gf[ej])
     return resid
+
+
+def _bincount_cols(idx: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
+    return np.column_stack(
+        [np.bincount(idx, weights=values[:, c], minlength=size) for c in range(values.shape[1])]
+    )
 
 
 def sandwich_variance(resid, information_inverse, weights=None, cluster=None) -> np.ndarray:
