@@ -17,6 +17,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -448,7 +449,11 @@ def load_dataset(path: str | os.PathLike, cutoff: object = None) -> Dataset:
 def _finish(frame: pd.DataFrame, table: str) -> pd.DataFrame:
     order = [c.name for c in schema.SPECS[table] if c.name in frame.columns]
     rest = [c for c in frame.columns if c not in order]
-    return frame[order + rest].reset_index(drop=True)
+    out = frame[order + rest].reset_index(drop=True)
+    for name in out.columns:
+        if isinstance(out[name].dtype, pd.CategoricalDtype):
+            out[name] = out[name].astype(object)
+    return out
 
 
 def _dataset_cutoff(cutoff: object, meta: Mapping, frames: Mapping) -> pd.Timestamp:
@@ -481,34 +486,39 @@ def check_links(frames: dict[str, pd.DataFrame], names: Mapping[str, str]) -> li
     """Check ids, dates and deaths across tables; drop exact duplicates. Returns repairs."""
     releases = frames["releases"]
     _check_unique_ids(releases, names["releases"])
+    ids = pd.Index(np.asarray(releases["release_id"], dtype=object))
+    released = releases["release_date"].to_numpy()
     repairs: list[str] = []
-    release_day = releases.set_index("release_id")["release_date"]
-    for table, date_col in (
-        ("visits", "visit_date"),
-        ("interventions", "start_date"),
-        ("events", "event_date"),
-    ):
+    keys = {
+        "visits": ("visit_date", ["release_id", "visit_date", "result"]),
+        "interventions": ("start_date", ["release_id", "intervention", "start_date"]),
+        "events": ("event_date", ["release_id", "event_date", "event"]),
+    }
+    for table, (date_col, cols) in keys.items():
         frame = frames[table]
         if frame.empty:
             continue
-        _check_known_ids(frame, names[table], names["releases"], release_day.index)
-        _check_after_release(frame, names[table], date_col, frame["release_id"].map(release_day))
-    _check_end_dates(frames["interventions"], names["interventions"])
-    keys = {
-        "visits": ["release_id", "visit_date", "result"],
-        "interventions": ["release_id", "intervention", "start_date"],
-        "events": ["release_id", "event_date", "event"],
-    }
-    for table, cols in keys.items():
-        dup = frames[table].duplicated(cols).to_numpy()
+        pos = positions(frame["release_id"], ids)
+        _check_known_ids(frame, pos, names[table], names["releases"])
+        _check_after_release(frame, names[table], date_col, released[pos])
+        dup = frame.duplicated(cols).to_numpy()
         if dup.any():
-            frames[table] = frames[table].loc[~dup]
+            frames[table] = frame.loc[~dup]
             repairs.append(
                 f"{names[table]}: dropped {int(dup.sum()):,} duplicate rows (same "
                 f"{', '.join(cols)})."
             )
-    repairs += _check_after_death(frames, names)
+    _check_end_dates(frames["interventions"], names["interventions"])
+    repairs += _check_after_death(frames, names, ids)
     return repairs
+
+
+def positions(release_ids: pd.Series, ids: pd.Index) -> np.ndarray:
+    """Row of each release_id in `ids` (-1 = not there), looked up once per distinct id."""
+    cat = release_ids.astype("category")
+    where = ids.get_indexer(pd.Index(np.asarray(cat.cat.categories, dtype=object)))
+    where = np.append(where, -1)  # the last entry serves empty ids (code -1)
+    return where[cat.cat.codes.to_numpy()]
 
 
 def _check_unique_ids(releases: pd.DataFrame, name: str) -> None:
@@ -528,8 +538,8 @@ def _check_unique_ids(releases: pd.DataFrame, name: str) -> None:
         )
 
 
-def _check_known_ids(frame: pd.DataFrame, name: str, releases_name: str, ids: pd.Index) -> None:
-    unknown = ~frame["release_id"].isin(ids).to_numpy()
+def _check_known_ids(frame: pd.DataFrame, pos: np.ndarray, name: str, releases_name: str):
+    unknown = pos < 0
     if unknown.any():
         rows = frame.index[unknown]
         raise schema.row_error(
@@ -543,16 +553,17 @@ def _check_known_ids(frame: pd.DataFrame, name: str, releases_name: str, ids: pd
         )
 
 
-def _check_after_release(frame, name: str, date_col: str, released: pd.Series) -> None:
-    early = (frame[date_col] < released).to_numpy()
+def _check_after_release(frame, name: str, date_col: str, released: np.ndarray) -> None:
+    early = frame[date_col].to_numpy() < released
     if early.any():
         rows = frame.index[early]
+        first = int(np.flatnonzero(early)[0])
         raise schema.row_error(
             name,
             rows,
             date_col,
             f"{frame.loc[rows[0], date_col]:%Y-%m-%d}",
-            f"is before the release on {released.loc[rows[0]]:%Y-%m-%d}",
+            f"is before the release on {pd.Timestamp(released[first]):%Y-%m-%d}",
             "a date on or after the release date",
             "correct the date or the release_id",
         )
@@ -575,34 +586,34 @@ def _check_end_dates(frame: pd.DataFrame, name: str) -> None:
         )
 
 
-def death_dates(visits: pd.DataFrame, events: pd.DataFrame) -> pd.Series:
-    """Earliest recorded death per release_id (visit result died or event death)."""
-    seen = [
-        visits.loc[visits["result"] == "died", ["release_id", "visit_date"]].set_axis(
-            ["release_id", "date"], axis=1
-        ),
-        events.loc[events["event"] == "death", ["release_id", "event_date"]].set_axis(
-            ["release_id", "date"], axis=1
-        ),
-    ]
-    both = (
-        pd.concat([s for s in seen if not s.empty], ignore_index=True)
-        if any(not s.empty for s in seen)
-        else pd.DataFrame({"release_id": [], "date": pd.Series(dtype="datetime64[ns]")})
+def _death_days(frames: dict, ids: pd.Index) -> np.ndarray:
+    """Earliest recorded death (a died visit or a death event) per release, NaT when none."""
+    visits, events = frames["visits"], frames["events"]
+    died_v = (visits["result"] == "died").to_numpy()
+    died_e = (events["event"] == "death").to_numpy()
+    pos = np.concatenate(
+        [positions(visits["release_id"][died_v], ids), positions(events["release_id"][died_e], ids)]
     )
-    return both.groupby("release_id")["date"].min()
+    dates = np.concatenate(
+        [visits["visit_date"].to_numpy()[died_v], events["event_date"].to_numpy()[died_e]]
+    )
+    out = np.full(len(ids), np.datetime64("NaT"), dtype="datetime64[ns]")
+    if len(pos):
+        first = pd.Series(dates).groupby(pos).min()
+        out[first.index.to_numpy()] = first.to_numpy()
+    return out
 
 
-def _check_after_death(frames: dict, names: Mapping[str, str]) -> list[str]:
-    """Contacts after a recorded death are errors; missed visits after it are dropped."""
-    died = death_dates(frames["visits"], frames["events"])
-    if died.empty:
+def _check_after_death(frames: dict, names: Mapping[str, str], ids: pd.Index) -> list[str]:
+    """Contacts and events after a recorded death are errors; missed visits after it are dropped."""
+    died = _death_days(frames, ids)
+    if np.isnat(died).all():
         return []
-    visits = frames["visits"]
-    death = visits["release_id"].map(died)
-    after = (visits["visit_date"] > death).to_numpy()
+    visits, events = frames["visits"], frames["events"]
+    death = died[positions(visits["release_id"], ids)]
+    after = visits["visit_date"].to_numpy() > death  # NaT compares False
     missed = after & (visits["result"] == "missed").to_numpy()
-    # a `died` visit after an exact death event is the record of that same death
+    # a `died` visit after an exact death event is the visit at which the death was learnt of
     recorded = after & (visits["result"] == "died").to_numpy()
     contact = after & ~missed & ~recorded
     if contact.any():
@@ -613,23 +624,23 @@ def _check_after_death(frames: dict, names: Mapping[str, str]) -> list[str]:
             "visit_date",
             f"{visits.loc[rows[0], 'visit_date']:%Y-%m-%d}",
             f"({visits.loc[rows[0], 'result']}) is after the death recorded on "
-            f"{death.loc[rows[0]]:%Y-%m-%d}",
+            f"{pd.Timestamp(death[np.flatnonzero(contact)[0]]):%Y-%m-%d}",
             "no contact after a death",
             "correct the visit or the death record",
         )
-    events = frames["events"]
-    late = (events["event_date"] > events["release_id"].map(died)).to_numpy()
-    if late.any():
-        rows = events.index[late]
-        raise schema.row_error(
-            names["events"],
-            rows,
-            "event_date",
-            f"{events.loc[rows[0], 'event_date']:%Y-%m-%d}",
-            f"({events.loc[rows[0], 'event']}) is after the recorded death",
-            "no event after a death",
-            "correct the event or the death record",
-        )
+    if not events.empty:
+        late = events["event_date"].to_numpy() > died[positions(events["release_id"], ids)]
+        if late.any():
+            rows = events.index[late]
+            raise schema.row_error(
+                names["events"],
+                rows,
+                "event_date",
+                f"{events.loc[rows[0], 'event_date']:%Y-%m-%d}",
+                f"({events.loc[rows[0], 'event']}) is after the recorded death",
+                "no event after a death",
+                "correct the event or the death record",
+            )
     if missed.any():
         frames["visits"] = visits.loc[~missed]
         return [
@@ -656,7 +667,6 @@ def load_any(path: str | os.PathLike, cutoff: object = None):
 __all__ = [
     "atomic_path",
     "atomic_write",
-    "death_dates",
     "find_tables",
     "load_any",
     "load_dataset",

@@ -279,6 +279,9 @@ def rename_headers(frame: pd.DataFrame, table: str, file: str) -> tuple[pd.DataF
 
 
 def _factor(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Row → distinct-value numbers (-1 = empty) and the distinct values (object array)."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return series.cat.codes.to_numpy(), np.asarray(series.cat.categories, dtype=object)
     ints, uniques = pd.factorize(series, use_na_sentinel=True)
     return ints, np.asarray(uniques, dtype=object)
 
@@ -315,7 +318,8 @@ def trim(series: pd.Series, as_text: bool = True) -> tuple[pd.Series, int]:
     """Text with spaces trimmed (empty → NaN), and how many cells were changed.
 
     With `as_text` every value becomes text (ids, codes); otherwise numbers and dates (Excel
-    cells) are kept as they are for the parser of their column."""
+    cells) are kept as they are for the parser of their column. The result is a Categorical
+    (distinct values once), so later checks and cross-table look-ups cost little."""
     ints, uniq = _factor(series)
     convert = _as_text if as_text else (lambda u: np.nan if _blank(u) else u)
     text = np.array([convert(u) for u in uniq], dtype=object)
@@ -323,9 +327,13 @@ def trim(series: pd.Series, as_text: bool = True) -> tuple[pd.Series, int]:
     changed = np.array(
         [isinstance(t, str) and t != s for t, s in zip(text, stripped, strict=True)], dtype=bool
     )
-    stripped = np.array([np.nan if s == "" else s for s in stripped], dtype=object)
     n_changed = int(np.isin(ints, np.flatnonzero(changed)).sum()) if changed.any() else 0
-    return _expand(ints, stripped, series.index, np.nan), n_changed
+    blank = np.array([_blank(v) or (isinstance(v, str) and v == "") for v in stripped], dtype=bool)
+    new_ints, categories = pd.factorize(pd.Index(stripped[~blank], dtype=object))
+    lookup = np.full(len(stripped) + 1, -1, dtype=np.int64)  # the last entry serves ints == -1
+    lookup[:-1][~blank] = new_ints
+    cat = pd.Categorical.from_codes(lookup[ints], categories=pd.Index(categories, dtype=object))
+    return pd.Series(cat, index=series.index), n_changed
 
 
 def parse_date_text(text: str) -> pd.Timestamp | str:
@@ -555,7 +563,9 @@ def conform(
     """Canonical columns, codes and dtypes for `table`; raise DataError on the first problem.
 
     The index (spreadsheet row numbers) is kept. Contract columns come first, in contract
-    order; other columns follow as trimmed text. Returns the frame and the repairs made."""
+    order; other columns follow as trimmed text. Id and text columns come back as Categoricals
+    (`workbench.io` turns them into plain text when the checks across tables are done).
+    Returns the frame and the repairs made."""
     frame, repairs = rename_headers(frame, table, file)
     out: dict[str, pd.Series] = {}
     trimmed = 0
@@ -596,7 +606,7 @@ def _convert(series, file, col, excel, extra_codes) -> tuple[pd.Series, list[str
         total = sum(repaired.values())
         detail = "; ".join(f"{k}: {n:,}" for k, n in repaired.items())
         return out, [f"{file}: {col.name}: mapped {total:,} values to codes ({detail})."]
-    return series.astype(object), []
+    return series, []
 
 
 def _flag_words(series: pd.Series, file: str, col: Column) -> list[str]:

@@ -23,7 +23,7 @@ import pandas as pd
 from workbench import codes
 from workbench.dataset import Dataset
 from workbench.exceptions import WorkbenchError
-from workbench.io import IDENTIFIER_HEADERS, load_any
+from workbench.io import IDENTIFIER_HEADERS, load_any, positions
 from workbench.spec import SpecDataset
 
 LOST_GRACE_DAYS = 60
@@ -159,7 +159,8 @@ def validation_report(data: Dataset | SpecDataset) -> ValidationReport:
         "events": len(ds.events),
     }
     by_prefecture = ds.releases["prefecture"].value_counts().sort_index()
-    due, attended, lost = _tracking(ds)
+    days = _Days(ds)
+    due, attended, lost = _tracking(days)
     identifiers = tuple(
         w
         for table in ("releases", "visits", "interventions", "events")
@@ -173,7 +174,7 @@ def validation_report(data: Dataset | SpecDataset) -> ValidationReport:
         n_due=due,
         n_attended=attended,
         n_lost=lost,
-        contradictions=contradictions(ds),
+        contradictions=_contradictions(days),
         repairs=tuple(ds.repairs),
         identifiers=identifiers,
     )
@@ -191,84 +192,97 @@ def _spec_report(spec: SpecDataset) -> ValidationReport:
     )
 
 
-def _endings(ds: Dataset) -> pd.Series:
-    """Day of the first ending (death, transfer, re-admission) per release_id."""
-    v = ds.visits.loc[ds.visits["result"].isin(ENDINGS), ["release_id", "visit_date"]]
-    e = ds.events.loc[ds.events["event"].isin(["death", "transfer"]), ["release_id", "event_date"]]
-    both = pd.concat(
-        [v.set_axis(["release_id", "date"], axis=1), e.set_axis(["release_id", "date"], axis=1)]
-    )
-    return both.groupby("release_id")["date"].min()
+class _Days:
+    """Visits and events as integer release positions and days since release (vectorised)."""
+
+    def __init__(self, ds: Dataset) -> None:
+        ids = pd.Index(np.asarray(ds.releases["release_id"], dtype=object))
+        released = ds.releases["release_date"].to_numpy()
+        self.n = len(ids)
+        self.cutoff = (ds.cutoff.to_datetime64() - released) / np.timedelta64(1, "D")
+        v, e = ds.visits, ds.events
+        self.v_pos = positions(v["release_id"], ids)
+        self.e_pos = positions(e["release_id"], ids)
+        ok_v, ok_e = self.v_pos >= 0, self.e_pos >= 0
+        self.v_day = np.where(ok_v, _days(v["visit_date"], released, self.v_pos), np.nan)
+        self.e_day = np.where(ok_e, _days(e["event_date"], released, self.e_pos), np.nan)
+        self._result = pd.factorize(v["result"])
+        self._event = pd.factorize(e["event"])
+        self.month = v["scheduled_month"].to_numpy(dtype=float)
+
+    @staticmethod
+    def _among(factored, words: tuple[str, ...]) -> np.ndarray:
+        ints, uniques = factored
+        return np.isin(ints, [i for i, u in enumerate(uniques) if u in words])
+
+    def result(self, *words: str) -> np.ndarray:
+        """Visits whose result is one of `words`."""
+        return self._among(self._result, words)
+
+    def event(self, *words: str) -> np.ndarray:
+        """Events that are one of `words`."""
+        return self._among(self._event, words)
+
+    def first(self, results: tuple[str, ...], events: tuple[str, ...]) -> np.ndarray:
+        """Per release, the first day with one of `results` (visits) or `events` (NaN: none)."""
+        out = np.full(self.n, np.inf)
+        for pos, day, mask in (
+            (self.v_pos, self.v_day, self.result(*results)),
+            (self.e_pos, self.e_day, self.event(*events)),
+        ):
+            mask &= pos >= 0
+            np.minimum.at(out, pos[mask], day[mask])
+        return np.where(np.isinf(out), np.nan, out)
+
+    def at_visit(self, per_release: np.ndarray) -> np.ndarray:
+        """A per-release array looked up for each visit (NaN for unknown ids)."""
+        return np.where(self.v_pos >= 0, per_release[np.maximum(self.v_pos, 0)], np.nan)
 
 
-def _tracking(ds: Dataset) -> tuple[int, int, int]:
-    rel = ds.releases.set_index("release_id")
-    end = pd.Series(ds.cutoff, index=rel.index)
-    ending = _endings(ds).reindex(rel.index)
-    end = end.where(ending.isna() | (ending > end), ending)
-    available = ((end - rel["release_date"]).dt.days).to_numpy(dtype=float)
+def _days(dates: pd.Series, released: np.ndarray, pos: np.ndarray) -> np.ndarray:
+    return (dates.to_numpy() - released[np.maximum(pos, 0)]) / np.timedelta64(1, "D")
+
+
+def _tracking(d: _Days) -> tuple[int, int, int]:
+    ending = d.first(ENDINGS, ("death", "transfer"))
+    available = np.fmin(d.cutoff, ending)
     due_days = np.array(codes.SCHEDULED_MONTHS, dtype=float) * codes.DAYS_PER_MONTH
     n_due_each = (due_days[None, :] <= available[:, None]).sum(axis=1)
-    v = ds.visits
-    avail_v = v["release_id"].map(pd.Series(available, index=rel.index)).to_numpy()
-    seen = v["scheduled_month"].notna().to_numpy() & (v["result"] != "missed").to_numpy()
-    seen &= v["scheduled_month"].to_numpy() * codes.DAYS_PER_MONTH <= avail_v
-    seen &= (v["visit_date"] <= ds.cutoff).to_numpy()
-    attended = int(v.loc[seen, ["release_id", "scheduled_month"]].drop_duplicates().shape[0])
+    seen = ~np.isnan(d.month) & ~d.result("missed") & (d.v_pos >= 0)
+    seen &= (d.month * codes.DAYS_PER_MONTH <= d.at_visit(available)) & (
+        d.v_day <= d.at_visit(d.cutoff)
+    )
+    attended = pd.unique(d.v_pos[seen] * 64 + d.month[seen].astype(np.int64)).size
     last_due = np.where(n_due_each > 0, due_days[np.maximum(n_due_each - 1, 0)], np.nan)
-    contact = v.loc[v["result"].isin(["negative", "positive"]) & (v["visit_date"] <= ds.cutoff)]
-    last_contact = contact.groupby("release_id")["visit_date"].max().reindex(rel.index)
-    contact_day = (last_contact - rel["release_date"]).dt.days.to_numpy(dtype=float)
-    quiet = np.isnan(contact_day) | (contact_day < last_due - LOST_GRACE_DAYS)
-    lost = (n_due_each > 0) & ending.isna().to_numpy() & quiet
-    return int(n_due_each.sum()), attended, int(lost.sum())
+    contact = d.result("negative", "positive") & (d.v_day <= d.at_visit(d.cutoff))
+    contact &= d.v_pos >= 0
+    last_contact = np.full(d.n, -np.inf)
+    np.maximum.at(last_contact, d.v_pos[contact], d.v_day[contact])
+    quiet = last_contact < last_due - LOST_GRACE_DAYS
+    lost = (n_due_each > 0) & np.isnan(ending) & quiet
+    return int(n_due_each.sum()), int(attended), int(lost.sum())
 
 
 def contradictions(ds: Dataset) -> dict[str, int]:
     """Counts of contradictory records (see the module docstring)."""
-    v = ds.visits
-    relapse = (
-        pd.concat(
-            [
-                v.loc[
-                    v["result"].isin(["positive", "detained"]), ["release_id", "visit_date"]
-                ].set_axis(["release_id", "date"], axis=1),
-                ds.events.loc[
-                    ds.events["event"] == "relapse", ["release_id", "event_date"]
-                ].set_axis(["release_id", "date"], axis=1),
-            ]
-        )
-        .groupby("release_id")["date"]
-        .min()
-    )
-    negative = v["result"] == "negative"
-    after_relapse = negative & (v["visit_date"] > v["release_id"].map(relapse))
-    transfer = (
-        pd.concat(
-            [
-                v.loc[v["result"] == "transferred", ["release_id", "visit_date"]].set_axis(
-                    ["release_id", "date"], axis=1
-                ),
-                ds.events.loc[
-                    ds.events["event"] == "transfer", ["release_id", "event_date"]
-                ].set_axis(["release_id", "date"], axis=1),
-            ]
-        )
-        .groupby("release_id")["date"]
-        .min()
-    )
-    contact = v["result"].isin(["negative", "positive"])
-    after_transfer = contact & (v["visit_date"] > v["release_id"].map(transfer))
-    day = v.loc[v["result"].isin(["negative", "positive"]), ["release_id", "visit_date", "result"]]
-    same_day = day.groupby(["release_id", "visit_date"])["result"].nunique()
-    released = v["release_id"].map(ds.releases.set_index("release_id")["release_date"])
-    offset = (v["visit_date"] - released).dt.days - v["scheduled_month"] * codes.DAYS_PER_MONTH
-    outside = v["scheduled_month"].notna() & (offset.abs() > WINDOW_DAYS)
+    return _contradictions(_Days(ds))
+
+
+def _contradictions(d: _Days) -> dict[str, int]:
+    relapse = d.at_visit(d.first(("positive", "detained"), ("relapse",)))
+    transfer = d.at_visit(d.first(("transferred",), ("transfer",)))
+    negative, positive = d.result("negative"), d.result("positive")
+    contact = negative | positive
+    ok = d.v_pos >= 0
+    keys = d.v_pos * (1 << 24) + np.nan_to_num(d.v_day, nan=0).astype(np.int64)
+    both = pd.Index(pd.unique(keys[negative & ok])).isin(pd.unique(keys[positive & ok]))
+    same_day = int(both.sum())
+    offset = d.v_day - d.month * codes.DAYS_PER_MONTH
     return {
-        "negative_after_relapse": int(after_relapse.sum()),
-        "contact_after_transfer": int(after_transfer.sum()),
-        "same_day_conflict": int((same_day > 1).sum()),
-        "outside_window": int(outside.sum()),
+        "negative_after_relapse": int((negative & (d.v_day > relapse)).sum()),
+        "contact_after_transfer": int((contact & (d.v_day > transfer)).sum()),
+        "same_day_conflict": int(same_day),
+        "outside_window": int((~np.isnan(d.month) & (np.abs(offset) > WINDOW_DAYS)).sum()),
     }
 
 
