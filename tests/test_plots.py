@@ -22,6 +22,7 @@ from workbench.plots import (
 )
 from workbench.retention.competing import AalenJohansen
 from workbench.retention.km import KaplanMeier
+from workbench.risk import CoxModel
 
 
 @pytest.fixture(autouse=True)
@@ -121,6 +122,29 @@ def test_forest_plot_hr_and_time_ratio():
     assert ax.get_title() == "时间比（95%置信区间）"
     with pytest.raises(ParameterError, match="forest plot needs columns"):
         forest_plot(table.drop(columns="hr"))
+
+
+def test_model_forest_plots_in_chinese():
+    rng = np.random.default_rng(8)
+    n = 400
+    frame = pd.DataFrame(
+        {
+            "sex": rng.choice(["male", "female"], n, p=[0.8, 0.2]),
+            "primary_drug": rng.choice(["heroin", "methamphetamine"], n),
+            "t": rng.exponential(500, n).round(),
+            "person_id": np.arange(n),
+        }
+    )
+    frame["e"] = (frame["t"] < 1000).astype(int)
+    frame["t"] = frame["t"].clip(upper=1000)
+    cox = CoxModel(["sex", "primary_drug"], reference={"primary_drug": "heroin"}, lang="zh")
+    cox.fit(frame, "t", "e")
+    ax = cox.plot()
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels == ["性别: 女（对照：男）", "主要滥用毒品: 甲基苯丙胺（冰毒）（对照：海洛因）"]
+    assert ax.get_xlabel() == "风险比（对数刻度）"
+    # the markers sit at the hazard ratios
+    np.testing.assert_allclose(ax.lines[0].get_xdata(), cox.summary()["hr"].to_numpy())
 
 
 def test_funnel_plot_marks_flagged_regions():
