@@ -164,6 +164,26 @@ def test_funnel_plot_marks_flagged_regions():
         funnel_plot(table)
 
 
+def test_funnel_plot_from_region_comparison():
+    from workbench.programme import RegionComparison
+
+    table = pd.DataFrame(
+        {
+            "code": ["huaihua", "changde"],
+            "n": [900, 400],
+            "adjusted": [0.62, 0.50],
+            "flag": ["better", ""],
+        }
+    )
+    ax = funnel_plot(RegionComparison(table, 0.55, 24.0, "test"), lang="en")
+    assert ax.get_title() == "Risk-adjusted 24-month retention"
+    assert [t.get_text() for t in ax.texts] == ["Huaihua"]
+    upper95 = ax.lines[0]
+    n, y = upper95.get_xdata(), upper95.get_ydata()
+    np.testing.assert_allclose(y, 0.55 + 1.959963984540054 * np.sqrt(0.55 * 0.45 / n), rtol=1e-12)
+    assert upper95.get_label() == "95% limits"
+
+
 def test_tiers_plot_targets_and_suppression():
     tiers = pd.DataFrame(
         {

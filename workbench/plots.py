@@ -273,8 +273,6 @@ def funnel_plot(
 
     `comparison` is a `workbench.programme.RegionComparison` or a table with code, n and adjusted
     (then give `overall`); `flag` ('better', 'worse', 'watch') colours the points."""
-    from scipy import stats
-
     table = comparison.table if hasattr(comparison, "table") else comparison
     p0 = comparison.overall if hasattr(comparison, "overall") else overall
     months = getattr(comparison, "months", months)
@@ -283,13 +281,7 @@ def funnel_plot(
             "the funnel plot needs a table with code, n, adjusted and the overall retention"
         )
     ax = _axes(ax, lang)
-    n_max = float(table["n"].max()) * 1.1
-    n = np.linspace(max(5.0, n_max / 200), n_max, 200)
-    se = np.sqrt(p0 * (1 - p0) / n)
-    for level, style, key in ((0.95, "--", "limit95"), (0.998, ":", "limit998")):
-        z = stats.norm.ppf(0.5 + level / 2)
-        ax.plot(n, np.clip(p0 + z * se, 0, 1), style, color="grey", label=word(key, lang))
-        ax.plot(n, np.clip(p0 - z * se, 0, 1), style, color="grey")
+    _funnel_limits(ax, p0, float(table["n"].max()) * 1.1, lang)
     ax.axhline(p0, color="black", linewidth=1, label=word("overall", lang))
     flags = (
         table["flag"].fillna("") if "flag" in table.columns else pd.Series("", index=table.index)
@@ -318,6 +310,18 @@ def funnel_plot(
     return ax
 
 
+def _funnel_limits(ax, p0: float, n_max: float, lang: str) -> None:
+    """95 % and 99.8 % binomial limits around p0 as curves over n (as workbench.programme)."""
+    from scipy import stats
+
+    n = np.linspace(max(5.0, n_max / 200), n_max, 200)
+    se = np.sqrt(p0 * (1 - p0) / n)
+    for level, style, key in ((0.95, "--", "limit95"), (0.998, ":", "limit998")):
+        z = stats.norm.ppf(0.5 + level / 2)
+        ax.plot(n, np.clip(p0 + z * se, 0, 1), style, color="grey", label=word(key, lang))
+        ax.plot(n, np.clip(p0 - z * se, 0, 1), style, color="grey")
+
+
 def tiers_plot(
     tiers: pd.DataFrame, ax=None, lang: str = "en", group: str = "all", title: str | None = None
 ):
@@ -342,16 +346,30 @@ def tiers_plot(
         if "target" in rows.columns
         else np.array([codes.TIER_TARGETS.get(int(y), np.nan) for y in rows["years"]])
     )
+    _tier_bars(ax, obs, proj, targets, lang)
+    ax.set_yscale("log")
+    ax.set_xticks(x)
+    ax.set_xticklabels([codes.label("tier", str(int(y)), lang) for y in rows["years"]], fontsize=8)
+    ax.set_ylabel(word("tiers_y", lang))
+    ax.set_title(title or word("tiers_title", lang))
+    ax.legend(loc="upper right", frameon=False)
+    ax.grid(axis="y", alpha=0.3)
+    return ax
+
+
+def _tier_bars(ax, obs, proj, targets, lang: str) -> None:
+    """Observed and projected bars (floored at 0.8 for the log scale), target marks, counts."""
+    x = np.arange(len(obs))
     ax.bar(x - 0.2, np.maximum(obs, 0.8), width=0.4, label=word("observed", lang), color="tab:blue")
     if np.isfinite(proj).any():
         ax.bar(
             x + 0.2,
             np.maximum(np.nan_to_num(proj), 0.8),
             width=0.4,
-            label=word("projected", lang),
-            color="tab:blue",
             alpha=0.45,
             hatch="//",
+            label=word("projected", lang),
+            color="tab:blue",
         )
     for i, t in enumerate(targets):
         ax.hlines(
@@ -363,30 +381,14 @@ def tiers_plot(
             label=word("target", lang) if i == 0 else None,
         )
     for i, (o, p) in enumerate(zip(obs, proj, strict=True)):
-        ax.annotate(
-            suppress(o),
-            (i - 0.2, max(o, 0.8)),
-            ha="center",
-            va="bottom",
-            fontsize=8,
-            xytext=(0, 2),
-            textcoords="offset points",
-        )
-        if np.isfinite(p):
-            ax.annotate(
-                suppress(p),
-                (i + 0.2, max(p, 0.8)),
-                ha="center",
-                va="bottom",
-                fontsize=8,
-                xytext=(0, 2),
-                textcoords="offset points",
-            )
-    ax.set_yscale("log")
-    ax.set_xticks(x)
-    ax.set_xticklabels([codes.label("tier", str(int(y)), lang) for y in rows["years"]], fontsize=8)
-    ax.set_ylabel(word("tiers_y", lang))
-    ax.set_title(title or word("tiers_title", lang))
-    ax.legend(loc="upper right", frameon=False)
-    ax.grid(axis="y", alpha=0.3)
-    return ax
+        for value, dx in ((o, -0.2), (p, 0.2)):
+            if np.isfinite(value):
+                ax.annotate(
+                    suppress(value),
+                    (i + dx, max(value, 0.8)),
+                    ha="center",
+                    va="bottom",
+                    fontsize=8,
+                    xytext=(0, 2),
+                    textcoords="offset points",
+                )

@@ -231,6 +231,28 @@ def ph_advice(ph_table: pd.DataFrame, alpha: float = 0.05, lang: str = "en") -> 
     ]
 
 
+def _lifelines_cox(design: Design, time, event, w):
+    """lifelines' CoxPHFitter (Efron ties) on the design, converged tightly."""
+    from lifelines import CoxPHFitter
+
+    df = design.X.copy()
+    df.columns = [f"x{i}" for i in range(df.shape[1])]
+    df["_time"], df["_event"] = time, event
+    if w is not None:
+        df["_w"] = w
+    with warnings.catch_warnings():
+        # our robust variance replaces the naive one lifelines warns about
+        warnings.filterwarnings("ignore", message=".*weights are not integers.*")
+        cph = CoxPHFitter().fit(
+            df,
+            "_time",
+            "_event",
+            weights_col="_w" if w is not None else None,
+            fit_options={"precision": 1e-12},
+        )
+    return df, cph
+
+
 class CoxModel:
     """Cox proportional hazards for relapse (Efron ties) with clustered robust SEs and PH advice."""
 
@@ -259,27 +281,12 @@ class CoxModel:
     ) -> CoxModel:
         """Fit on a cohort table (best available times) or on an analysis-ready table with
         `duration_col` and `event_col` (1 = relapse)."""
-        from lifelines import CoxPHFitter
-
         time, event = self._outcome(data, duration_col, event_col)
         design = design_matrix(data, list(self.covariates), self.reference)
         if event.sum() == 0:
             raise EstimationError("no relapses in these data; a Cox model cannot be fitted")
         w = None if weights_col is None else data[weights_col].to_numpy(float)
-        df = design.X.copy()
-        df.columns = [f"x{i}" for i in range(df.shape[1])]
-        df["_time"], df["_event"] = time, event
-        if w is not None:
-            df["_w"] = w
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message=".*weights are not integers.*")
-            cph = CoxPHFitter().fit(
-                df,
-                "_time",
-                "_event",
-                weights_col="_w" if w is not None else None,
-                fit_options={"precision": 1e-12},
-            )
+        df, cph = _lifelines_cox(design, time, event, w)
         beta = cph.params_.to_numpy()
         v_model = cph.variance_matrix_.to_numpy()
         cluster = None
