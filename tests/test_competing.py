@@ -8,7 +8,7 @@ import pytest
 
 from workbench.exceptions import EstimationError, ParameterError
 from workbench.retention.competing import AalenJohansen, best_available_times
-from workbench.retention.km import KaplanMeier
+from workbench.retention.km import KaplanMeier, by_group
 
 REF = Path(__file__).parent / "reference"
 
@@ -156,3 +156,34 @@ def test_large_continuous_times_are_fast_enough_to_fit():
     tab = AalenJohansen().fit(t, s, weights=rng.uniform(0.5, 2, 50_000)).table_
     assert len(tab) == 50_000
     assert np.all(np.diff(tab["cif_relapse"]) >= -1e-15)
+
+
+def test_on_simulated_cohort_naive_km_overstates_relapse_incidence():
+    from workbench.cohort import build_cohort
+    from workbench.simulate import simulate
+
+    cohort = build_cohort(simulate(seed=20170101, n=3000).dataset)
+    bt = best_available_times(cohort)
+    assert set(bt["status"]) == {0, 1, 2}
+    aj = AalenJohansen().fit(bt["time"], bt["status"])
+    km = KaplanMeier().fit(bt["time"], (bt["status"] == 1).astype(int))  # deaths as censored
+    days = np.array([365.25, 730.5, 1095.75])
+    cif = aj.cif_at(days)["estimate"].to_numpy()
+    naive = 1 - km.survival_at(days)["survival"].to_numpy()
+    # 1 - KM treats the dead as if they could still relapse: it is never below the CIF
+    assert np.all(naive >= cif - 1e-12)
+    assert naive[-1] - cif[-1] > 1e-3
+    tab = aj.table_
+    np.testing.assert_allclose(
+        tab["event_free"] + tab["cif_relapse"] + tab["cif_death"], 1, atol=1e-12
+    )
+
+
+def test_by_group_works_for_aalen_johansen():
+    frame = pd.DataFrame(
+        {"time": [1, 2, 3, 1, 2, 3], "status": [1, 2, 0, 1, 1, 0], "g": list("aaabbb")}
+    )
+    fits = by_group(AalenJohansen, frame, "g", event="status")
+    np.testing.assert_allclose(fits["a"].table_["cif_relapse"], [1 / 3, 1 / 3, 1 / 3], atol=1e-12)
+    np.testing.assert_allclose(fits["b"].table_["cif_relapse"], [1 / 3, 2 / 3, 2 / 3], atol=1e-12)
+    assert fits["b"].label_ == "b"
