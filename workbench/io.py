@@ -421,6 +421,13 @@ def load_dataset(path: str | os.PathLike, cutoff: object = None) -> Dataset:
         )
         frames[table] = frame
         repairs += notes + more
+    if frames["releases"].empty:
+        name = files["releases"].name
+        raise DataError(
+            f"{name}: the table has a header but no rows (expected one row per release); "
+            "export the releases again.",
+            file=name,
+        )
     if "person_id" not in frames["releases"].columns:
         frames["releases"].insert(1, "person_id", frames["releases"]["release_id"])
         repairs.append(f"{files['releases'].name}: no person_id column; used release_id.")

@@ -1,7 +1,7 @@
 """Write the bad-input corpus: one folder per case, each with `expected.txt` (a regex of the
 one-line message `workbench validate CASE` must print). Run from the repository root:
 
-    .venv/bin/python tests/data/bad/make_cases.py
+    .venv/bin/python tests/data/bad/make_cases.py [CASE ...]
 
 Each case starts from a small valid dataset and breaks one thing, the way real exports do.
 If a case folder holds `spec.yaml`, the test validates that spec instead of the folder.
@@ -10,6 +10,7 @@ If a case folder holds `spec.yaml`, the test validates that spec instead of the 
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 
 import openpyxl
@@ -101,6 +102,11 @@ def case_empty_file(d):
     write(d, interventions=None)
     (d / "interventions.csv").write_bytes(b"")
     return r"interventions\.csv: the file is empty \(expected a header row and data rows\)"
+
+
+def case_releases_header_only(d):
+    write(d, releases=RELEASES[:1])
+    return r"releases\.csv: the table has a header but no rows \(expected one row per release\)"
 
 
 def case_missing_releases_table(d):
@@ -332,17 +338,20 @@ def case_spec_bad_event_value(d):
     return r"table\.csv row 3: arrest maybe is not an event value"
 
 
-def main() -> None:
+def main(names: list[str]) -> None:
+    """Write the cases named (all when none are named)."""
     cases = {n[5:]: f for n, f in globals().items() if n.startswith("case_")}
     for name, make in cases.items():
+        if names and name not in names:
+            continue
         folder = HERE / name
         if folder.exists():
             shutil.rmtree(folder)
         folder.mkdir()
         pattern = make(folder)
         (folder / "expected.txt").write_text(pattern + "\n", encoding="utf-8")
-    print(f"wrote {len(cases)} cases")
+    print(f"{len(cases)} cases")
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])
