@@ -135,7 +135,16 @@ def test_written_files_follow_the_contract(small_sim, tmp_path):
 def test_truth_json_keys_and_values(small_sim, tmp_path):
     out = write_simulation(small_sim, tmp_path / "sim")
     truth = json.loads((out / "truth" / "truth.json").read_text(encoding="utf-8"))
-    assert {"hazard_ratios", "retention", "retention_without_support", "seed", "n"} <= set(truth)
+    assert {
+        "hazard_ratios",
+        "retention",
+        "retention_without_support",
+        "retention_by_drug",
+        "retention_by_prefecture",
+        "seed",
+        "n",
+        "notes",
+    } <= set(truth)
     assert truth["seed"] == 7
     assert truth["n"] == 3000
     assert truth["hazard_ratios"] == pytest.approx(
@@ -160,6 +169,10 @@ def test_retention_without_support_in_published_ranges(default_sim):
     assert 0.25 <= r0["36"] <= 0.45
     by = default_sim.truth["retention_without_support_by_drug"]
     assert by["heroin"]["12"] < r0["12"] < by["methamphetamine"]["12"]
+    # regions differ: the lowest-risk prefecture keeps people abstinent longer than the highest
+    pref = default_sim.truth["retention_by_prefecture"]
+    assert set(pref) == set(codes.PREFECTURES)
+    assert pref["zhangjiajie"]["12"] > pref["huaihua"]["12"] + 0.05
 
 
 def test_empirical_relapse_distribution_matches_configured_baseline():

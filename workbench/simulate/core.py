@@ -136,11 +136,34 @@ def _retention(times: np.ndarray) -> dict[str, float]:
     }
 
 
+TRUTH_NOTES = (
+    "Days are days since release (release day = 0); months are 365.25/12 days.",
+    "relapse_day is the continuous true time of first relapse, drawn as if nobody died or was "
+    "censored, with the support the person would be given while relapse-free; "
+    "relapse_day_without_support uses the same random draw without any support.",
+    "A visit on day v sees a relapse when relapse_day <= v; an exact-dated event on day d means "
+    "the true time lies in (d - 1, d] (d = ceil of the true day).",
+    "start_<code> is the planned start day when it falls before the true relapse (support starts "
+    "from that day on); interventions.csv holds only the starts that also fall before death, "
+    "transfer, loss to follow-up and the cut-off. exposed_share counts start_<code>.",
+    "risk_score is x'beta of the relapse hazard (covariates centred at covariate_reference, plus "
+    "prefecture and facility), with age = decimal release year - birth_year - 0.5.",
+    "Relapse hazard: baseline_hazard(t) * exp(risk_score + sum_j log(hazard_ratio_j) * "
+    "1{t >= start_j}); baseline piecewise constant, the last rate continuing.",
+)
+
+
+def _by(groups: np.ndarray, times: np.ndarray, keys) -> dict[str, dict[str, float]]:
+    return {k: _retention(times[groups == k]) for k in keys if np.any(groups == k)}
+
+
 def _truth(cfg, seed, rel, table, lp) -> dict:
     names = list(cfg["interventions"])
     death = table["death_day"].to_numpy()
     years = np.minimum(death, codes.TRACKING_DAYS).sum() / 365.25
     drugs = np.array(DRUG_KEYS, dtype=object)[rel["_drug"].to_numpy()]
+    with_support = table["relapse_day"].to_numpy()
+    without = table["relapse_day_without_support"].to_numpy()
     breaks, rates = baseline(cfg)
     return {
         "schema": TRUTH_SCHEMA,
@@ -148,16 +171,18 @@ def _truth(cfg, seed, rel, table, lp) -> dict:
         "n": int(len(rel)),
         "cutoff": str(cfg["cutoff"]),
         "hazard_ratios": {k: float(cfg["interventions"][k]["hazard_ratio"]) for k in names},
-        "retention": _retention(table["relapse_day"].to_numpy()),
-        "retention_without_support": _retention(table["relapse_day_without_support"].to_numpy()),
-        "retention_without_support_by_drug": {
-            d: _retention(table["relapse_day_without_support"].to_numpy()[drugs == d])
-            for d in cfg["covariates"]["drug_shares"]
-            if np.any(drugs == d)
-        },
+        "retention": _retention(with_support),
+        "retention_without_support": _retention(without),
+        "retention_by_drug": _by(drugs, with_support, DRUG_KEYS),
+        "retention_without_support_by_drug": _by(drugs, without, DRUG_KEYS),
+        "retention_by_prefecture": _by(
+            rel["prefecture"].to_numpy(), with_support, cfg["prefectures"]
+        ),
         "exposed_share": {k: float(table[f"start_{k}"].notna().mean()) for k in names},
+        "support_start_months": {k: cfg["interventions"][k]["start_months"] for k in names},
         "deaths_per_100py": float(100 * np.sum(death <= codes.TRACKING_DAYS) / years),
         "covariate_log_hr": cfg["relapse"]["log_hr"],
+        "covariate_reference": cfg["relapse"]["reference"],
         "prefecture_log_hr": {k: v["log_hr"] for k, v in cfg["prefectures"].items()},
         "facility_log_hr": cfg["facilities"]["log_hr"],
         "baseline_hazard": {"breaks_days": breaks.tolist(), "rates_per_day": rates.tolist()},
@@ -165,6 +190,7 @@ def _truth(cfg, seed, rel, table, lp) -> dict:
         "config_sha256": hashlib.sha256(
             json.dumps(cfg, sort_keys=True, default=str).encode()
         ).hexdigest(),
+        "notes": list(TRUTH_NOTES),
     }
 
 
