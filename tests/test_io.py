@@ -400,3 +400,50 @@ def test_malformed_rows_raise_only_data_error(tmp_path_factory, table, cells, en
         assert any(f"{name}.csv" in message for name in base), message
         return
     assert ds.releases["release_id"].is_unique
+
+
+def test_parquet_dates_ints_and_dictionary_columns(tmp_path):
+    folder = write(tmp_path / "d", visits=None)
+    visits = pd.DataFrame(
+        {
+            "release_id": pd.Categorical(["R1", "R1", "R2", "R3"]),
+            "visit_date": [
+                dt.date(2018, 7, 5),
+                dt.date(2019, 1, 5),
+                dt.date(2018, 9, 5),
+                dt.date(2018, 10, 10),
+            ],
+            "scheduled_month": [6.0, 12.0, 6.0, 6.0],
+            "result": pd.Categorical(["negative", "positive", "missed", "negative"]),
+        }
+    )
+    visits.to_parquet(folder / "visits.parquet")
+    check_canonical(io.load_dataset(folder))
+    visits["visit_date"] = pd.to_datetime(visits["visit_date"]).dt.tz_localize("Asia/Shanghai")
+    visits.to_parquet(folder / "visits.parquet")
+    check_canonical(io.load_dataset(folder))
+
+
+def test_integer_ids_become_text(tmp_path):
+    releases = [RELEASES[0]] + [r.replace("R", "100", 1) for r in RELEASES[1:]]
+    visits = [VISITS[0]] + [v.replace("R", "100", 1) for v in VISITS[1:]]
+    folder = write(tmp_path / "d", releases=releases, visits=visits)
+    (folder / "interventions.csv").write_text(
+        "release_id,intervention,start_date\n", encoding="utf-8"
+    )
+    releases_frame = pd.read_csv(folder / "releases.csv")
+    releases_frame.to_parquet(folder / "releases.parquet")
+    (folder / "releases.csv").unlink()
+    ds = io.load_dataset(folder)
+    assert ds.releases["release_id"].tolist() == ["1001", "1002", "1003"]
+    assert ds.visits["release_id"].tolist() == ["1001", "1001", "1002", "1003"]
+
+
+def test_xlsx_repeated_header_is_error(tmp_path):
+    path = tmp_path / "visits.xlsx"
+    book = openpyxl.Workbook()
+    book.active.append(["release_id", "备注", "备注"])
+    book.active.append(["R1", "a", "b"])
+    book.save(path)
+    with pytest.raises(DataError, match=r"visits\.xlsx: the header 备注 appears more than once"):
+        io.read_table(path)

@@ -186,7 +186,22 @@ def _csv_frame(path: Path, encoding: str) -> pd.DataFrame:
     except pd.errors.ParserError as exc:
         raise _parser_error(path.name, str(exc)) from None
     frame.index = pd.RangeIndex(2, len(frame) + 2)
+    names = [str(c) for c in frame.columns]
+    for name in names:
+        m = re.fullmatch(r"(.*)\.(\d+)", name)
+        if m and m[1] in names:  # pandas renames a repeated header "x" to "x.1"
+            _repeated_header(path.name, m[1])
     return frame
+
+
+def _repeated_header(name: str, header: str) -> None:
+    raise DataError(
+        f"{name}: the header {header} appears more than once (expected each column name once); "
+        "rename or delete the repeated column.",
+        file=name,
+        row=1,
+        column=header,
+    )
 
 
 def _parser_error(name: str, text: str) -> DataError:
@@ -251,6 +266,9 @@ def _read_xlsx(path: Path, table: str) -> pd.DataFrame:
             )
     frame = frame[keep]
     frame.columns = [str(header[i]).strip() for i in keep]
+    repeated = frame.columns[frame.columns.duplicated()]
+    if len(repeated):
+        _repeated_header(name, repeated[0])
     return frame
 
 

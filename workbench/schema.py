@@ -573,10 +573,12 @@ def conform(
         if col.name not in frame.columns:
             continue
         series = frame[col.name]
-        if not (
-            pd.api.types.is_numeric_dtype(series) or pd.api.types.is_datetime64_any_dtype(series)
-        ):
-            series, n = trim(series, as_text=col.kind in ("id", "text", "code"))
+        as_text = col.kind in ("id", "text", "code")
+        typed = pd.api.types.is_numeric_dtype(series) or pd.api.types.is_datetime64_any_dtype(
+            series
+        )
+        if as_text or not typed:
+            series, n = trim(series, as_text=as_text)
             trimmed += n
         _check_empty(series, file, col)
         out[col.name], notes = _convert(series, file, col, excel, extra_codes)

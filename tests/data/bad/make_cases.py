@@ -290,6 +290,11 @@ def case_chinese_header_twice(d):
     return r"releases\.csv: columns release_id and 编号 both mean release_id; keep one of them"
 
 
+def case_repeated_header(d):
+    write(d, visits=[VISITS[0] + ",备注,备注"] + [v + ",," for v in VISITS[1:]])
+    return r"visits\.csv: the header 备注 appears more than once"
+
+
 def case_dataset_yaml_unknown_key(d):
     write(d)
     (d / "dataset.yaml").write_text("name: test\ncut_off: 2020-01-01\n", encoding="utf-8")
