@@ -439,6 +439,14 @@ def test_yaml_defaults_cover_every_intervention_and_prefecture():
         ({"cutoff": "2016-01-01"}, r"release_start <= release_end <= cutoff"),
         ({"cutoff": "2022-02-30"}, r"cutoff '2022-02-30' is not a date"),
         ({"n": 0}, r"n = 0 must be a whole number >= 1"),
+        ({"interventions": {"job_placement": None}}, r"interventions\.job_placement must be a map"),
+        ({"interventions": {"financial_aid": {"amount": {"median": 5}}}}, r"exactly median, sigma"),
+        ({"relapse": {"baseline_rates_per_month": [0.1]}}, r"lists of the same length"),
+        ({"relapse": {"baseline_breaks_months": [1, 2, 3, 4, 5, 6, 7]}}, r"must start at 0"),
+        (
+            {"visits": {"missed_share": 1.5}},
+            r"visits\.missed_share = 1\.5 is outside \[0\.0, 1\.0\]",
+        ),
         (
             {"covariates": {"drug_shares": {"heroin": -0.1}}},
             r"drug_shares\.heroin = -0\.1 is outside",
@@ -453,6 +461,26 @@ def test_bad_configs_are_refused_with_our_message(config, message):
 def test_bad_seed_is_refused():
     with pytest.raises(ParameterError, match=r"seed -1 must be a whole number >= 0"):
         simulate(seed=-1, n=10)
+
+
+def test_amount_and_end_date_can_be_switched_off_or_on():
+    cfg = {
+        "interventions": {
+            "vocational_training": {"amount": None, "end_days": None},
+            "job_placement": {
+                "amount": {"median": 500, "sigma": 0.0, "max": 400},
+                "end_days": [7, 7],
+            },
+        }
+    }
+    iv = simulate(cfg, n=2000, seed=4).dataset.interventions
+    voc = iv[iv["intervention"] == "vocational_training"]
+    assert voc["amount"].isna().all() and voc["end_date"].isna().all()
+    job = iv[iv["intervention"] == "job_placement"]
+    assert len(job) > 20
+    np.testing.assert_array_equal(job["amount"], 400.0)  # the median, capped at max
+    weeks = (job["end_date"] - job["start_date"]).dt.days.dropna()
+    assert len(weeks) > 0 and (weeks == 7).all()
 
 
 def test_config_from_yaml_file(tmp_path):

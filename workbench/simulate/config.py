@@ -16,7 +16,9 @@ from workbench.exceptions import ParameterError
 
 DEFAULT_CONFIG_PATH = Path(__file__).resolve().parents[2] / "params" / "simulation.yaml"
 # Mappings that an override replaces whole (their keys are not fixed by the defaults).
-_LEAF_KEYS = frozenset({"local"})
+_LEAF_KEYS = frozenset({"local", "amount"})
+# Keys that may be set to null (no amount / no end date recorded).
+_NULLABLE = frozenset({"amount", "end_days"})
 
 
 def _read_yaml(path: Path) -> dict:
@@ -52,12 +54,12 @@ def _merge(base: dict, override: Mapping, where: str) -> dict:
             valid = ", ".join(sorted(map(str, base)))
             raise ParameterError(f"simulation config: unknown key {path!r} (valid: {valid}).")
         old = base[key]
-        if isinstance(old, dict) and key not in _LEAF_KEYS and value is not None:
+        if value is None and key in _NULLABLE:
+            out[key] = None
+        elif isinstance(old, dict) and key not in _LEAF_KEYS:
             if not isinstance(value, Mapping):
                 raise ParameterError(f"simulation config: {path} must be a mapping of keys.")
             out[key] = _merge(old, value, path)
-        elif old is None and isinstance(value, Mapping) and key == "amount":
-            out[key] = dict(value)
         else:
             out[key] = copy.deepcopy(value)
     return out
@@ -186,9 +188,15 @@ def _validate_interventions(cfg: dict) -> None:
         for key in spec["assign"]:
             _num(cfg, f"{p}.assign.{key}", -20, 20)
         if spec["amount"] is not None:
+            if not isinstance(spec["amount"], dict) or set(spec["amount"]) != {
+                "median",
+                "sigma",
+                "max",
+            }:
+                raise ParameterError(
+                    f"simulation config: {p}.amount must be null or have exactly median, sigma, max."
+                )
             for key in ("median", "sigma", "max"):
-                if key not in spec["amount"]:
-                    raise ParameterError(f"simulation config: {p}.amount needs median, sigma, max.")
                 _num(cfg, f"{p}.amount.{key}", 0.0)
         ends = spec["end_days"]
         if ends is not None and not (
