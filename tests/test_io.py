@@ -228,6 +228,8 @@ def test_sha256_of_each_input_file(tmp_path):
     assert set(ds.sha256) == {"releases.csv", "visits.csv", "interventions.csv"}
     for name, digest in ds.sha256.items():
         assert digest == hashlib.sha256((folder / name).read_bytes()).hexdigest()
+    (folder / "dataset.yaml").write_text("name: x\n", encoding="utf-8")
+    assert "dataset.yaml" in io.load_dataset(folder).sha256
 
 
 def test_cutoff_precedence(tmp_path):

@@ -428,33 +428,8 @@ def load_dataset(path: str | os.PathLike, cutoff: object = None) -> Dataset:
             file=str(folder),
         )
     meta = read_meta(folder)
-    extra = _extra_interventions(meta)
     files = find_tables(folder)
-    frames: dict[str, pd.DataFrame] = {}
-    repairs: list[str] = []
-    for table, file in files.items():
-        raw, notes = _read(file, table)
-        frame, more = schema.conform(
-            raw, table, file.name, excel=file.suffix.lower() == ".xlsx", extra_codes=extra
-        )
-        frames[table] = frame
-        repairs += notes + more
-    if frames["releases"].empty:
-        name = files["releases"].name
-        raise DataError(
-            f"{name}: the table has a header but no rows (expected one row per release); "
-            "export the releases again.",
-            file=name,
-        )
-    if "person_id" not in frames["releases"].columns:
-        frames["releases"].insert(1, "person_id", frames["releases"]["release_id"])
-        repairs.append(f"{files['releases'].name}: no person_id column; used release_id.")
-    if "events" not in frames:
-        frames["events"] = schema.empty_frame("events")
-    for table in ("interventions", "events"):
-        for col in schema.SPECS[table]:
-            if col.name not in frames[table].columns:
-                frames[table][col.name] = schema.empty_frame(table)[col.name]
+    frames, repairs = _read_tables(files, _extra_interventions(meta))
     names = {t: f.name for t, f in files.items()}
     names.setdefault("events", "events.csv")
     repairs += check_links(frames, names)
@@ -466,9 +441,44 @@ def load_dataset(path: str | os.PathLike, cutoff: object = None) -> Dataset:
         events=_finish(frames["events"], "events"),
         cutoff=when,
         source=str(meta.get("name") or folder.name),
-        sha256={f.name: sha256_of(f) for f in files.values()},
+        sha256=_hashes(folder, files),
         repairs=tuple(repairs),
     )
+
+
+def _hashes(folder: Path, files: Mapping[str, Path]) -> dict[str, str]:
+    """SHA-256 of every input file: the tables and dataset.yaml when present."""
+    inputs = list(files.values())
+    if (folder / "dataset.yaml").is_file():
+        inputs.append(folder / "dataset.yaml")
+    return {f.name: sha256_of(f) for f in inputs}
+
+
+def _read_tables(files: Mapping[str, Path], extra: Mapping) -> tuple[dict, list[str]]:
+    """Each table read and conformed; optional tables and columns filled in. Also repairs."""
+    frames: dict[str, pd.DataFrame] = {}
+    repairs: list[str] = []
+    for table, file in files.items():
+        raw, notes = _read(file, table)
+        excel = file.suffix.lower() == ".xlsx"
+        frames[table], more = schema.conform(raw, table, file.name, excel=excel, extra_codes=extra)
+        repairs += notes + more
+    releases, name = frames["releases"], files["releases"].name
+    if releases.empty:
+        raise DataError(
+            f"{name}: the table has a header but no rows (expected one row per release); "
+            "export the releases again.",
+            file=name,
+        )
+    if "person_id" not in releases.columns:
+        releases.insert(1, "person_id", releases["release_id"])
+        repairs.append(f"{name}: no person_id column; used release_id.")
+    frames.setdefault("events", schema.empty_frame("events"))
+    for table in ("interventions", "events"):
+        for col in schema.SPECS[table]:
+            if col.name not in frames[table].columns:
+                frames[table][col.name] = schema.empty_frame(table)[col.name]
+    return frames, repairs
 
 
 def _finish(frame: pd.DataFrame, table: str) -> pd.DataFrame:
