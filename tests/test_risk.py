@@ -112,6 +112,28 @@ def test_cox_on_cohort_uses_best_available_times():
     assert 1.4 < m.summary()["hr"].iloc[0] < 3.0  # true HR 2 on visit-grid times
 
 
+@pytest.mark.parametrize("name", ["rossi", "cluster", "cluster_weighted"])
+def test_cox_zph_against_R(name):
+    ref = pd.read_csv(REF / "cox_zph.csv").query("fit == @name")
+    if name == "rossi":
+        m = CoxModel(ROSSI, cluster=None).fit(load_rossi(), "week", "arrest")
+    else:
+        data = pd.read_csv(REF / "cox_cluster_input.csv")
+        m = CoxModel(["primary_drug", "age"], reference={"primary_drug": "methamphetamine"})
+        m.fit(data, "time", "status", weights_col="w" if name == "cluster_weighted" else None)
+    ph = m.ph_test()
+    assert list(ph["variable"]) == list(ref["term"])
+    np.testing.assert_allclose(ph["chisq"], ref["chisq"], rtol=1e-6)
+    np.testing.assert_allclose(ph["df"], ref["df"], atol=0)
+    np.testing.assert_allclose(ph["p"], ref["p"], rtol=1e-5)
+    if name == "rossi":  # R flags age (p=0.015) and wexp (p=0.040)
+        advice = m.advice()
+        assert len(advice) == 2
+        assert advice[0].startswith(
+            "The effect of age (years) appears to change over time (p=0.0145)"
+        )
+
+
 def test_ph_advice_sentences():
     tab = pd.DataFrame({"label": ["age (years)", "fin"], "p": [0.003, 0.4]})
     en = ph_advice(tab)
@@ -142,6 +164,7 @@ def test_ph_test_flags_a_time_varying_effect():
     m = CoxModel(["x", "z"], cluster=None).fit(data, "t", "e")
     ph = m.ph_test()
     assert ph.loc[0, "p"] < 1e-6
+    assert ph.loc[1, "p"] > 1e-3  # z has a constant (null) effect
     assert m.advice()[0].startswith("The effect of x appears to change over time")
 
 
