@@ -449,3 +449,18 @@ def test_xlsx_repeated_header_is_error(tmp_path):
     book.save(path)
     with pytest.raises(DataError, match=r"visits\.xlsx: the header 备注 appears more than once"):
         io.read_table(path)
+
+
+def test_died_visit_after_exact_death_event_is_not_a_conflict(tmp_path):
+    visits = [*VISITS, "R3,2019-04-10,12,died"]
+    events = ["release_id,event_date,event,source", "R3,2019-02-01,death,civil_registry"]
+    ds = io.load_dataset(write(tmp_path / "d", visits=visits, events=events))
+    assert ds.visits["result"].tolist()[-1] == "died"
+    assert ds.repairs == ()
+
+
+def test_two_death_records_are_not_a_conflict(tmp_path):
+    visits = [*VISITS, "R3,2019-01-10,,died"]
+    events = ["release_id,event_date,event,source", "R3,2019-02-01,death,hospital"]
+    ds = io.load_dataset(write(tmp_path / "d", visits=visits, events=events))
+    assert ds.events["event"].tolist() == ["death"]

@@ -665,6 +665,7 @@ def _check_after_death(frames: dict, names: Mapping[str, str], ids: pd.Index) ->
         )
     if not events.empty:
         late = events["event_date"].to_numpy() > died[positions(events["release_id"], ids)]
+        late &= (events["event"] != "death").to_numpy()  # two death dates: the cohort decides
         if late.any():
             rows = events.index[late]
             raise schema.row_error(
