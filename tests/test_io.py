@@ -464,3 +464,23 @@ def test_two_death_records_are_not_a_conflict(tmp_path):
     events = ["release_id,event_date,event,source", "R3,2019-02-01,death,hospital"]
     ds = io.load_dataset(write(tmp_path / "d", visits=visits, events=events))
     assert ds.events["event"].tolist() == ["death"]
+
+
+def test_xlsx_title_row_above_header_is_skipped(tmp_path):
+    folder = write(tmp_path / "d", visits=None)
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.append(["湖南省解除强制隔离戒毒人员回访记录表"])
+    ws.merge_cells("A1:D1")
+    for line in CHINESE_VISITS:
+        ws.append(line.split(","))
+    book.save(folder / "visits.xlsx")
+    ds = io.load_dataset(folder)
+    check_canonical(ds)
+    assert "visits.xlsx: skipped the title row above the header." in ds.repairs
+    ws.cell(row=4, column=2, value="2019年2月30日")
+    book.save(folder / "visits.xlsx")
+    with pytest.raises(
+        DataError, match=r"^visits\.xlsx row 4: visit_date 2019年2月30日 is not a date"
+    ):
+        io.load_dataset(folder)

@@ -113,7 +113,7 @@ def _read(path: Path, table: str | None) -> tuple[pd.DataFrame, list[str]]:
     if suffix == ".csv":
         frame, repairs = _read_csv(path)
     elif suffix == ".xlsx":
-        frame, repairs = _read_xlsx(path, table or path.stem), []
+        frame, repairs = _read_xlsx(path, table or path.stem)
     elif suffix == ".parquet":
         frame, repairs = _read_parquet(path, table or path.stem)
     else:
@@ -221,7 +221,7 @@ def _parser_error(name: str, text: str) -> DataError:
     )
 
 
-def _read_xlsx(path: Path, table: str) -> pd.DataFrame:
+def _read_xlsx(path: Path, table: str) -> tuple[pd.DataFrame, list[str]]:
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
@@ -235,34 +235,51 @@ def _read_xlsx(path: Path, table: str) -> pd.DataFrame:
             file=name,
         ) from None
     sheet = book[_pick_sheet(book.sheetnames, table, name)]
-    for merged in sheet.merged_cells.ranges:
-        if merged.min_row == 1:
-            raise DataError(
-                f"{name} sheet {sheet.title}: header cells {merged.coord} are merged (expected "
-                "one header per column in row 1); unmerge them and give each column its own name.",
-                file=name,
-                row=1,
-            )
     rows = list(sheet.iter_rows(values_only=True))
-    if not rows or all(v is None for v in rows[0]):
+    where = f"{name} sheet {sheet.title}"
+    top = _header_row(rows)
+    notes = [f"{name}: skipped the title row above the header."] if top == 2 else []
+    for merged in sheet.merged_cells.ranges:
+        if merged.min_row <= top <= merged.max_row:
+            raise DataError(
+                f"{where}: header cells {merged.coord} are merged (expected one header per "
+                f"column in row {top}); unmerge them and give each column its own name.",
+                file=name,
+                row=top,
+            )
+    if not rows or all(v is None for v in rows[top - 1]):
         raise DataError(
-            f"{name} sheet {sheet.title}: row 1 is empty (expected column names in row 1); "
-            "put the header in the first row.",
+            f"{where}: row 1 is empty (expected column names in row 1); put the header in the "
+            "first row.",
             file=name,
             row=1,
         )
-    header = list(rows[0])
-    frame = pd.DataFrame(rows[1:], columns=range(len(header)), dtype=object)
-    frame.index = pd.RangeIndex(2, len(frame) + 2)
+    return _sheet_frame(rows, top, where, name), notes
+
+
+def _header_row(rows: list[tuple]) -> int:
+    """2 when row 1 is a title (one filled cell, not a column name) above a header row, else 1."""
+    filled = [[v for v in row if v is not None] for row in rows[:2]]
+    if len(filled) < 2 or len(filled[0]) != 1 or len(filled[1]) < 2:
+        return 1
+    known = {h for table in schema.TABLES for h in schema.header_lookup(table)}
+    return 1 if schema.normalise_header(filled[0][0]) in known else 2
+
+
+def _sheet_frame(rows: list[tuple], top: int, where: str, name: str) -> pd.DataFrame:
+    from openpyxl.utils import get_column_letter
+
+    header = list(rows[top - 1])
+    frame = pd.DataFrame(rows[top:], columns=range(len(header)), dtype=object)
+    frame.index = pd.RangeIndex(top + 1, len(frame) + top + 1)
     keep = [i for i, h in enumerate(header) if h is not None or frame[i].notna().any()]
     for i in keep:
         if header[i] is None:
-            column = openpyxl.utils.get_column_letter(i + 1)
             raise DataError(
-                f"{name} sheet {sheet.title}: column {column} has data but no header (expected "
-                "a name in row 1); name the column or delete it.",
+                f"{where}: column {get_column_letter(i + 1)} has data but no header (expected "
+                f"a name in row {top}); name the column or delete it.",
                 file=name,
-                row=1,
+                row=top,
             )
     frame = frame[keep]
     frame.columns = [str(header[i]).strip() for i in keep]
