@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import numpy as np
 import pandas as pd
 
 from workbench import codes
@@ -44,3 +45,42 @@ def ever_exposed(cohort: pd.DataFrame, starts: pd.DataFrame) -> pd.DataFrame:
     last = cohort["last_day"].to_numpy(float)
     flags = {c: (s[c].to_numpy(float) <= last).astype(int) for c in starts.columns}
     return pd.DataFrame(flags, index=cohort.index)
+
+
+def relapse_free_contacts(ds) -> pd.DataFrame:
+    """Days (since release) of negative visits: contacts at which a person was seen abstinent."""
+    v = ds.visits[ds.visits["result"].astype(str) == "negative"]
+    release_date = ds.releases.set_index("release_id")["release_date"]
+    day = (v["visit_date"] - v["release_id"].map(release_date)).dt.days.astype(float)
+    return pd.DataFrame({"release_id": v["release_id"].astype(str).to_numpy(), "day": day})
+
+
+def lag_to_contacts(starts: pd.DataFrame, contacts: pd.DataFrame) -> pd.DataFrame:
+    """Each start day moved to the first relapse-free contact on or after it (NaN if none).
+
+    A support then switches on where relapse status is known, so it never switches on inside an
+    interval (L, R] between visits: there its effect and the baseline hazard's shape within the
+    interval cannot be told apart, and support given only to people still abstinent would make
+    it look protective. The time between the start and that contact counts as unexposed.
+    """
+    table = contacts[["release_id", "day"]].copy()
+    table["release_id"] = table["release_id"].astype(str)
+    table = table.dropna().sort_values("day", kind="stable")
+    out = pd.DataFrame(index=starts.index, columns=starts.columns, dtype=float)
+    ids = starts.index.astype(str)
+    for col in starts.columns:
+        s = pd.DataFrame({"release_id": ids, "start": starts[col].to_numpy(float)})
+        s["row"] = np.arange(len(s))
+        known = s.dropna(subset=["start"]).sort_values("start", kind="stable")
+        merged = pd.merge_asof(
+            known,
+            table,
+            left_on="start",
+            right_on="day",
+            by="release_id",
+            direction="forward",
+        )
+        values = np.full(len(s), np.nan)
+        values[merged["row"].to_numpy()] = merged["day"].to_numpy(float)
+        out[col] = values
+    return out

@@ -4,9 +4,13 @@ for interval-censored relapse, adjusted for baseline confounders (design.md, "wh
 The model is the penalised piecewise-exponential PH model of `pwe`: each exposure switches on at
 its start day, so nobody is credited with the time they had to stay abstinent to receive support
 (no immortal time), and an exposure starting between two visits enters the (L, R] likelihood
-exactly. Deaths, transfers, loss and the end of tracking censor relapse at the last day known
-relapse-free (a cause-specific hazard). By default a support start before R also counts as a
-relapse-free contact (`starts_imply_relapse_free`). Confidence intervals: model-based (inverse information)
+exactly. By default (`lag="contact"`) a support counts from the first relapse-free contact
+(negative visit) on or after its start: then it never switches on inside a visit interval, where
+its effect could not be told apart from the shape of the baseline hazard within the interval,
+and where support given only to the still-abstinent would look protective (the time from the
+start to that contact counts as unexposed, a small dilution). Deaths, transfers, loss and the end of tracking censor relapse at the last day known
+relapse-free (a cause-specific hazard). With `lag="none"` a support start before R can count as
+a relapse-free contact (`starts_imply_relapse_free`). Confidence intervals: model-based (inverse information)
 and a percentile bootstrap over releases.
 """
 
@@ -18,11 +22,12 @@ import pandas as pd
 from workbench.codes import SUPPRESSION_THRESHOLD
 from workbench.effects.design import category_levels, default_confounders, encode
 from workbench.effects.estimate import EffectEstimate, bootstrap, not_estimable, percentile_ci
-from workbench.effects.exposure import check_exposures
+from workbench.effects.exposure import check_exposures, lag_to_contacts
 from workbench.effects.pwe import DEFAULT_CUTS, PiecewiseExponentialPH
-from workbench.exceptions import DataError
+from workbench.exceptions import DataError, ParameterError
 
 METHOD = "time-varying piecewise-exponential PH, interval-censored"
+LAGS = ("contact", "none")
 
 
 def _drop_constant(X: pd.DataFrame) -> pd.DataFrame:
@@ -58,6 +63,7 @@ class TimeVaryingEffects:
         alpha: float = 0.05,
         min_exposed: int = SUPPRESSION_THRESHOLD,
         starts_imply_relapse_free: bool = True,
+        lag: str = "contact",
     ):
         self.exposures = exposures
         self.confounders = confounders
@@ -69,6 +75,7 @@ class TimeVaryingEffects:
         self.alpha = alpha
         self.min_exposed = min_exposed
         self.starts_imply_relapse_free = starts_imply_relapse_free
+        self.lag = lag
 
     def _inputs(self, cohort: pd.DataFrame, starts: pd.DataFrame):
         exposures = check_exposures(self.exposures or list(starts.columns))
@@ -80,11 +87,20 @@ class TimeVaryingEffects:
         S = starts.reindex(cohort["release_id"].to_numpy())[exposures].reset_index(drop=True)
         return exposures, conf, X, S
 
-    def fit(self, cohort: pd.DataFrame, starts: pd.DataFrame) -> TimeVaryingEffects:
+    def fit(self, cohort: pd.DataFrame, starts: pd.DataFrame, contacts=None) -> TimeVaryingEffects:
+        """`contacts`: release_id, day of relapse-free contacts (needed when lag='contact')."""
+        if self.lag not in LAGS:
+            raise ParameterError(f"lag {self.lag!r} is not one of: {', '.join(LAGS)}.")
+        if self.lag == "contact":
+            if contacts is None:
+                raise ParameterError(
+                    "lag='contact' needs contacts=relapse_free_contacts(ds); or use lag='none'."
+                )
+            starts = lag_to_contacts(starts, contacts)
         exposures, conf, X, S = self._inputs(cohort, starts)
         lower = cohort["lower_day"].to_numpy(float)
         upper = cohort["upper_day"].to_numpy(float)
-        if self.starts_imply_relapse_free:
+        if self.starts_imply_relapse_free and self.lag == "none":
             lower = relapse_free_at_starts(lower, upper, S.to_numpy(float))
         end = np.where(np.isfinite(upper), upper, lower)
         self.n_exposed_ = {e: int(np.sum(S[e].to_numpy(float) < end)) for e in exposures}
@@ -151,6 +167,17 @@ class TimeVaryingEffects:
                 )
             )
         return out
+
+    @classmethod
+    def for_dataset(cls, ds, **options) -> TimeVaryingEffects:
+        """Build cohort, start days and contacts from a Dataset and fit."""
+        from workbench.cohort import build_cohort
+        from workbench.effects.exposure import exposure_starts_for, relapse_free_contacts
+
+        est = cls(**options)
+        est.cohort_ = build_cohort(ds)
+        est.starts_ = exposure_starts_for(ds, est.exposures)
+        return est.fit(est.cohort_, est.starts_, relapse_free_contacts(ds))
 
     def summary(self) -> pd.DataFrame:
         """One row per exposure: n_exposed, hr with bootstrap and model-based CIs, p-value."""

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, sparse, stats
+from scipy import optimize, stats
 
 from workbench.exceptions import DataError, EstimationError
 
@@ -67,6 +67,51 @@ def split_time(lower, upper, starts, entry, cuts) -> _Segments:
     return _Segments(person, piece, stop - a, z.astype(float), part1, last, kind)
 
 
+class _Design:
+    """The segment design [piece one-hot | person covariates | exposures], never built densely."""
+
+    def __init__(self, seg: _Segments, x: np.ndarray, K: int):
+        self.seg, self.x, self.K = seg, x, K
+        self.n, self.p, self.J = x.shape[0], x.shape[1], seg.z.shape[1]
+        self.width = K + self.p + self.J
+
+    def eta(self, theta):
+        K, p = self.K, self.p
+        s = self.seg
+        return theta[:K][s.piece] + (self.x @ theta[K : K + p])[s.person] + s.z @ theta[K + p :]
+
+    def per_person(self, v):
+        """n x width matrix: sum over each person's segments of v * design row."""
+        s, n, K = self.seg, self.n, self.K
+        M = np.bincount(s.person * K + s.piece, v, n * K).reshape(n, K)
+        tot = np.bincount(s.person, v, n)
+        Z = np.zeros((n, self.J))
+        for j in range(self.J):
+            Z[:, j] = np.bincount(s.person, v * s.z[:, j], n)
+        return np.hstack([M, tot[:, None] * self.x, Z])
+
+    def rows(self, idx):
+        s = self.seg
+        return np.hstack([np.eye(self.K)[s.piece[idx]], self.x[s.person[idx]], s.z[idx]])
+
+    def gram(self, c):
+        """sum over segments of c * d d' (c: one value per segment)."""
+        s, K, p, J = self.seg, self.K, self.p, self.J
+        x = self.x
+        M = self.per_person(c)
+        tot = np.bincount(s.person, c, self.n)
+        cz = c[:, None] * s.z
+        G = np.zeros((self.width, self.width))
+        G[:K, :K] = np.diag(np.bincount(s.piece, c, K))
+        G[:K, K : K + p] = M[:, :K].T @ x
+        for j in range(J):
+            G[:K, K + p + j] = np.bincount(s.piece, cz[:, j], K)
+        G[K : K + p, K : K + p] = (x * tot[:, None]).T @ x
+        G[K : K + p, K + p :] = x.T @ M[:, K + p :]
+        G[K + p :, K + p :] = cz.T @ s.z
+        return G + np.triu(G, 1).T
+
+
 class PiecewiseExponentialPH:
     """Proportional hazards with a piecewise-constant baseline for (L, R] data (see module doc).
 
@@ -104,8 +149,8 @@ class PiecewiseExponentialPH:
         x = Xf.to_numpy(float)
         names = [f"piece_{k}" for k in range(K)] + list(map(str, Xf.columns))
         names += list(map(str, Sf.columns))
-        design = np.hstack([np.eye(K)[seg.piece], x[seg.person], seg.z])
-        theta = self._start(seg, w, K, design.shape[1]) if init is None else np.array(init, float)
+        design = _Design(seg, x, K)
+        theta = self._start(seg, w, K, design.width) if init is None else np.array(init, float)
         theta, ll, H, n_iter = self._newton(theta, seg, design, w)
         self._finish(theta, ll, H, n_iter, seg, design, w, names, K, cuts)
         self.n_exposures_ = Sf.shape[1]
@@ -143,7 +188,7 @@ class PiecewiseExponentialPH:
         return theta
 
     def _terms(self, theta, seg, design, w, need_hess=True):
-        eta = design @ theta
+        eta = design.eta(theta)
         h = np.exp(eta) * seg.dt
         n = seg.kind.size
         A = np.bincount(seg.person, h * ~seg.part1, n)
@@ -155,17 +200,15 @@ class PiecewiseExponentialPH:
         ll_i = ll_i + np.where(ex, eta[seg.last], 0.0)
         g1 = np.where(iv, 1.0 / np.expm1(Dsafe), 0.0)
         coef = np.where(seg.part1, g1[seg.person], -1.0) * h
-        P1 = sparse.csr_matrix((h * seg.part1, (seg.person, np.arange(h.size))), shape=(n, h.size))
-        dD = P1 @ design
-        score_i = sparse.csr_matrix((coef, (seg.person, np.arange(h.size))), shape=(n, h.size))
-        score_i = score_i @ design
-        score_i[ex] += design[seg.last[ex]]
+        score_i = design.per_person(coef)
+        score_i[ex] += design.rows(seg.last[ex])
         ll = float(np.sum(w * ll_i))
         grad = w @ score_i
         if not need_hess:
             return ll, grad, None, score_i
+        dD = design.per_person(h * seg.part1)
         g2 = -(g1 + g1**2)
-        H = (design * (coef * w[seg.person])[:, None]).T @ design
+        H = design.gram(coef * w[seg.person])
         H += (dD * (w * g2)[:, None]).T @ dD
         return ll, grad, H, score_i
 

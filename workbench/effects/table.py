@@ -15,7 +15,11 @@ import numpy as np
 import pandas as pd
 
 from workbench.codes import TRACKING_DAYS
-from workbench.effects.exposure import check_exposures, exposure_starts_for
+from workbench.effects.exposure import (
+    check_exposures,
+    exposure_starts_for,
+    relapse_free_contacts,
+)
 from workbench.effects.landmark import WeightedEffect, _exact_only
 from workbench.effects.primary import TimeVaryingEffects
 from workbench.effects.pwe import PiecewiseExponentialPH
@@ -52,7 +56,9 @@ def _dataset_table(ds, n_boot, seed, n_jobs, landmark_day):
 
     cohort = build_cohort(ds)
     starts = exposure_starts_for(ds)
-    primary = TimeVaryingEffects(n_boot=n_boot, seed=seed, n_jobs=n_jobs).fit(cohort, starts)
+    contacts = relapse_free_contacts(ds)
+    primary = TimeVaryingEffects(n_boot=n_boot, seed=seed, n_jobs=n_jobs)
+    primary.fit(cohort, starts, contacts)
     rows = []
     for est in primary.estimates():
         row = {"code": est.intervention, "n_exposed": est.n_exposed, "hr": est.hazard_ratio}

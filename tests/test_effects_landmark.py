@@ -1,0 +1,115 @@
+"""Exposure lag, landmark weighted comparison, naive analysis, subgroups, effects_table, CLI."""
+
+import json
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from workbench.effects.exposure import lag_to_contacts, relapse_free_contacts
+from workbench.effects.landmark import WeightedEffect
+from workbench.effects.naive import LABEL, naive_effects
+from workbench.effects.primary import TimeVaryingEffects
+from workbench.effects.subgroups import interaction_test, subgroup_effects
+from workbench.effects.table import COLUMNS, run_effects
+from workbench.exceptions import ParameterError, StatisticalWarning
+
+
+@pytest.fixture(scope="module")
+def sim():
+    from workbench.simulate import simulate
+
+    return simulate(seed=7, n=2500)
+
+
+@pytest.fixture(scope="module")
+def prepared(sim):
+    from workbench.cohort import build_cohort, exposure_starts
+
+    ds = sim.dataset
+    return build_cohort(ds), exposure_starts(ds), relapse_free_contacts(ds)
+
+
+def test_lag_to_next_relapse_free_contact():
+    starts = pd.DataFrame(
+        {"a": [10.0, 200.0, np.nan], "b": [180.0, 400.0, 5.0]}, index=["r1", "r2", "r3"]
+    )
+    contacts = pd.DataFrame(
+        {"release_id": ["r1", "r1", "r2", "r2", "r3"], "day": [180.0, 365.0, 150.0, 370.0, 1.0]}
+    )
+    lagged = lag_to_contacts(starts, contacts)
+    np.testing.assert_array_equal(lagged["a"].to_numpy(), [180.0, 370.0, np.nan])
+    np.testing.assert_array_equal(lagged["b"].to_numpy(), [180.0, np.nan, np.nan])
+
+
+def test_contacts_are_the_negative_visits(sim):
+    contacts = relapse_free_contacts(sim.dataset)
+    assert len(contacts) == int((sim.dataset.visits["result"] == "negative").sum())
+    assert (contacts["day"] > 0).all()
+
+
+def test_primary_needs_contacts_for_the_contact_lag(prepared):
+    cohort, starts, _ = prepared
+    with pytest.raises(ParameterError, match="lag='contact' needs contacts="):
+        TimeVaryingEffects(n_boot=0).fit(cohort, starts)
+
+
+def test_naive_is_labelled_and_biased_towards_benefit(prepared):
+    cohort, starts, contacts = prepared
+    naive = naive_effects(cohort, starts).set_index("code")
+    primary = TimeVaryingEffects(n_boot=0).fit(cohort, starts, contacts).summary().set_index("code")
+    assert (naive["method"] == LABEL).all() and LABEL.startswith("NAIVE")
+    # immortal time and confounding by motivation both push the naive HR below the adjusted one
+    assert (np.log(naive["hr"]) < np.log(primary["hr"])).all()
+
+
+def test_landmark_weighted_comparison_is_internally_consistent(prepared):
+    cohort, starts, _ = prepared
+    we = WeightedEffect("employment_311", n_boot=8, seed=1).fit(cohort, starts)
+    res = we.result_
+    lm_exposed = (starts.reindex(we.frame_["release_id"])["employment_311"] <= 180).sum()
+    assert res.n_exposed == int(lm_exposed)
+    assert we.weights_model_.balance()["smd_after"].abs().max() < 0.1
+    c = res.curves
+    np.testing.assert_allclose(c["day"].iloc[0], 180.0)
+    np.testing.assert_allclose(c["day"].iloc[-1], 1095.75)
+    assert (np.diff(c["exposed"]) <= 1e-12).all() and (np.diff(c["unexposed"]) <= 1e-12).all()
+    rmst = np.trapezoid(c["exposed"] - c["unexposed"], c["day"])
+    np.testing.assert_allclose(res.rmst_difference, rmst, rtol=1e-9)
+    at12 = np.interp(365.25, c["day"], c["unexposed"]) - np.interp(365.25, c["day"], c["exposed"])
+    np.testing.assert_allclose(res.risk_difference, at12, rtol=1e-9)
+    np.testing.assert_allclose(res.nnt, 1 / abs(res.risk_difference), rtol=1e-12)
+    assert res.hr_ci[0] < res.hazard_ratio < res.hr_ci[1]
+    assert (c["exposed_lower"] <= c["exposed_upper"]).all()
+
+
+def test_interaction_test_by_hand():
+    q, df, p = interaction_test([0.0, 1.0], [1.0, 1.0])
+    np.testing.assert_allclose(q, 0.5)
+    assert df == 1
+    np.testing.assert_allclose(p, stats.chi2.sf(0.5, 1))
+
+
+def test_subgroups_by_sex(prepared):
+    cohort, starts, _ = prepared
+    table = subgroup_effects(cohort, starts, "sex", exposures=["employment_311"], lag="none")
+    assert sorted(table["group"]) == ["female", "male"]
+    assert table["n"].sum() == len(cohort)
+    assert 0 <= table["p_interaction"].iloc[0] <= 1
+
+
+def test_effects_table_shape_through_the_cli(tmp_path, capsys):
+    from workbench.simulate import simulate, write_simulation
+
+    write_simulation(simulate(seed=8, n=1200), tmp_path / "sim")
+    args = SimpleNamespace(data=tmp_path / "sim", json=True, n_boot=3, seed=3)
+    with pytest.warns(StatisticalWarning, match="positivity"):
+        assert run_effects(args) == 0
+    table = pd.DataFrame(json.loads(capsys.readouterr().out))
+    assert list(table.columns) == COLUMNS
+    assert len(table) == 6
+    np.testing.assert_allclose(table["horizon_days"], 1095.75)
+    assert (table["hr_lower"] < table["hr"]).all() and (table["hr"] < table["hr_upper"]).all()
+    assert table["method"].str.startswith("HR: time-varying piecewise-exponential PH").all()
