@@ -78,6 +78,13 @@ def test_at_risk_table_suppresses_small_counts():
             assert suppress(n) == "<10"
 
 
+def test_curve_labels_from_codes():
+    km = KaplanMeier().fit([10.0, 20.0, 30.0], [1, 0, 1], label="heroin")
+    ax = retention_curves(km.curve(), lang="zh", kind="primary_drug")
+    assert [t.get_text() for t in ax.get_legend().get_texts()][0] == "海洛因"
+    assert [t.get_text() for t in ax.texts if t.get_gid() == "at_risk_label"] == ["海洛因"]
+
+
 def test_at_risk_counts_hand_checked():
     frame = pd.DataFrame(
         {
@@ -196,7 +203,10 @@ def test_tiers_plot_targets_and_suppression():
     )
     ax = tiers_plot(tiers, lang="en")
     labels = [t.get_text() for t in ax.texts]
-    assert labels == ["8,200", "10,400", "700", "980", "<10", "60"]
+    assert labels == ["8,200", "700", "<10", "10,400", "980", "60"]
+    # no bar for the suppressed count: its height would reveal it
+    heights = sorted(round(p.get_height()) for p in ax.patches)
+    assert heights == [60, 700, 980, 8200, 10400]
     assert ax.get_yscale() == "log"
     assert ax.get_title() == "Abstinence tiers against targets"
     assert [t.get_text() for t in ax.get_legend().get_texts()] == [

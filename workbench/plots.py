@@ -47,6 +47,8 @@ WORDS = {
 }
 FLAG_COLOURS = {"better": "tab:green", "worse": "tab:red", "watch": "tab:orange", "": "tab:blue"}
 MONTH_TICKS = np.arange(0, 37, 6)
+AT_RISK_STEP = 0.07  # axes heights between lines of the number-at-risk table
+AT_RISK_TOP = -0.2
 
 
 def word(key: str, lang: str) -> str:
@@ -63,7 +65,7 @@ def suppress(n: float, threshold: int = codes.SUPPRESSION_THRESHOLD) -> str:
     return f"<{threshold}" if n < threshold else f"{int(round(n)):,}"
 
 
-def _axes(ax, lang: str, size=(7.0, 4.5), bottom: float = 0.12):
+def _axes(ax, lang: str, size=(7.0, 4.5), bottom: float = 0.12, top: float = 0.9):
     import matplotlib.pyplot as plt
 
     word("at_risk", lang)  # validates lang
@@ -73,7 +75,7 @@ def _axes(ax, lang: str, size=(7.0, 4.5), bottom: float = 0.12):
         use_font("zh")
     if ax is None:
         fig, ax = plt.subplots(figsize=size)
-        fig.subplots_adjust(bottom=bottom)
+        fig.subplots_adjust(bottom=bottom, top=top)
     return ax
 
 
@@ -110,15 +112,25 @@ def _draw_curves(ax, frame: pd.DataFrame, lang: str) -> None:
 
 
 def retention_curves(
-    curves, ax=None, lang: str = "en", at_risk: bool = True, title: str | None = None
+    curves,
+    ax=None,
+    lang: str = "en",
+    at_risk: bool = True,
+    title: str | None = None,
+    kind: str | None = None,
 ):
     """Retention curves (time in days, estimate, lower, upper, label[, n_risk]) with CI bands and,
-    when `n_risk` is given, a number-at-risk table under the axis at 0, 6, ..., 36 months."""
+    when `n_risk` is given, a number-at-risk table under the axis at 0, 6, ..., 36 months.
+    With `kind` (e.g. 'primary_drug') the labels are codes turned into words in `lang`."""
     frame = _curve_frame(curves)
-    n_groups = frame["label"].nunique()
-    ax = _axes(
-        ax, lang, size=(7.5, 4.8 + 0.25 * n_groups), bottom=0.2 + 0.06 * (n_groups + 1) * at_risk
-    )
+    if kind is not None:
+        frame["label"] = [codes.label(kind, v, lang) for v in frame["label"]]
+    n_rows = frame["label"].nunique() if at_risk and "n_risk" in frame.columns else 0
+    # axes 3.2 in tall; below it the x label and, when drawn, one table line per curve
+    below = 0.6 + (AT_RISK_STEP * (n_rows + 1) * 3.2 + 0.2 if n_rows else 0.0)
+    height = 0.45 + 3.2 + below
+    created = ax is None
+    ax = _axes(ax, lang, size=(7.5, height), bottom=below / height, top=1 - 0.45 / height)
     _draw_curves(ax, frame, lang)
     ax.set_xlim(0, 36.5)
     ax.set_xticks(MONTH_TICKS)
@@ -128,9 +140,17 @@ def retention_curves(
     ax.set_title(title or word("retention_title", lang))
     ax.grid(alpha=0.3)
     _legend(ax, lang)
-    if at_risk and "n_risk" in frame.columns:
+    if n_rows:
         _at_risk_table(ax, frame, lang)
+        if created:  # room on the left for the table's row labels
+            width = max(_text_width(str(v)) for v in [word("at_risk", lang), *frame["label"]])
+            ax.figure.subplots_adjust(left=min(0.4, max(0.125, (0.55 + width) / 7.5)))
     return ax
+
+
+def _text_width(text: str) -> float:
+    """Rough width in inches of `text` at 8 pt (CJK characters count double)."""
+    return sum(0.11 if ord(ch) > 0x2E80 else 0.065 for ch in text)
 
 
 def _legend(ax, lang: str) -> None:
@@ -158,11 +178,9 @@ def at_risk_counts(frame: pd.DataFrame, months=MONTH_TICKS) -> pd.DataFrame:
 def _at_risk_table(ax, frame: pd.DataFrame, lang: str) -> None:
     counts = at_risk_counts(frame)
     trans = transforms.blended_transform_factory(ax.transData, ax.transAxes)
-    step = 0.07
-    top = -0.2
     ax.text(
-        0,
-        top,
+        -0.06,
+        AT_RISK_TOP,
         word("at_risk", lang),
         transform=ax.transAxes,
         ha="right",
@@ -172,9 +190,9 @@ def _at_risk_table(ax, frame: pd.DataFrame, lang: str) -> None:
         gid="at_risk_title",
     )
     for i, (label, row) in enumerate(counts.iterrows(), start=1):
-        y = top - step * i
+        y = AT_RISK_TOP - AT_RISK_STEP * i
         ax.text(
-            -0.01,
+            -0.06,
             y,
             label,
             transform=ax.transAxes,
@@ -358,19 +376,26 @@ def tiers_plot(
 
 
 def _tier_bars(ax, obs, proj, targets, lang: str) -> None:
-    """Observed and projected bars (floored at 0.8 for the log scale), target marks, counts."""
+    """Observed and projected bars, target marks and counts. A count below the suppression
+    threshold gets no bar (its height would reveal it), only the text "<10" at the bottom."""
     x = np.arange(len(obs))
-    ax.bar(x - 0.2, np.maximum(obs, 0.8), width=0.4, label=word("observed", lang), color="tab:blue")
+    series = [(obs, -0.2, {"label": word("observed", lang)})]
     if np.isfinite(proj).any():
-        ax.bar(
-            x + 0.2,
-            np.maximum(np.nan_to_num(proj), 0.8),
-            width=0.4,
-            alpha=0.45,
-            hatch="//",
-            label=word("projected", lang),
-            color="tab:blue",
-        )
+        extra = {"label": word("projected", lang), "alpha": 0.45, "hatch": "//"}
+        series.append((proj, 0.2, extra))
+    for values, dx, style in series:
+        shown = np.isfinite(values) & (values >= codes.SUPPRESSION_THRESHOLD)
+        ax.bar(x[shown] + dx, values[shown], width=0.4, color="tab:blue", **style)
+        for i in np.flatnonzero(np.isfinite(values)):
+            ax.annotate(
+                suppress(values[i]),
+                (i + dx, values[i] if shown[i] else 1.0),
+                ha="center",
+                va="bottom",
+                fontsize=8,
+                xytext=(0, 2),
+                textcoords="offset points",
+            )
     for i, t in enumerate(targets):
         ax.hlines(
             t,
@@ -380,15 +405,5 @@ def _tier_bars(ax, obs, proj, targets, lang: str) -> None:
             linewidth=2,
             label=word("target", lang) if i == 0 else None,
         )
-    for i, (o, p) in enumerate(zip(obs, proj, strict=True)):
-        for value, dx in ((o, -0.2), (p, 0.2)):
-            if np.isfinite(value):
-                ax.annotate(
-                    suppress(value),
-                    (i + dx, max(value, 0.8)),
-                    ha="center",
-                    va="bottom",
-                    fontsize=8,
-                    xytext=(0, 2),
-                    textcoords="offset points",
-                )
+    ax.set_yscale("log")
+    ax.set_ylim(bottom=1.0)
