@@ -7,6 +7,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from lifelines import CoxPHFitter
 
 from workbench.codes import DAYS_PER_MONTH
@@ -138,9 +140,19 @@ def test_spec_errors(tmp_path, text, message):
         (
             "t,e\n3,1\nx,0\n",
             "table: t.csv\ntime: t\nevent: e\n",
-            r"t\.csv row 3: t x is not a number",
+            r"t\.csv row 3: t x is not a finite number",
         ),
         ("t,e\n3,1\n,0\n", "table: t.csv\ntime: t\nevent: e\n", r"t\.csv row 3: t is empty"),
+        (
+            "t,e\ninf,1\n",
+            "table: t.csv\ntime: t\nevent: e\n",
+            r"t\.csv row 2: t inf is not a finite number",
+        ),
+        (
+            "l,u\n0,-inf\n",
+            "table: t.csv\nlower: l\nupper: u\n",
+            r"t\.csv row 2: u -inf is not a finite number",
+        ),
         ("t,e\n-3,1\n", "table: t.csv\ntime: t\nevent: e\n", r"t\.csv row 2: t -3 is negative"),
         (
             "t,e\n3,2\n",
@@ -153,8 +165,51 @@ def test_spec_errors(tmp_path, text, message):
             r"intervention f 2 is not 0 or 1",
         ),
         ("l,u\n6,3\n", "table: t.csv\nlower: l\nupper: u\n", r"t\.csv row 2: u 3 is below l"),
+        (
+            "i,t,e\na,3,1\nb,4,0\na,5,1\n",
+            "table: t.csv\nid: i\ntime: t\nevent: e\n",
+            r"t\.csv row 4: i a appears again \(first in row 2\)",
+        ),
+        (
+            "i,t,e\na,3,1\n,4,0\n",
+            "table: t.csv\nid: i\ntime: t\nevent: e\n",
+            r"t\.csv row 3: i is empty",
+        ),
     ],
 )
 def test_table_errors(tmp_path, table, text, message):
     with pytest.raises(DataError, match=message):
         load_spec(_spec(tmp_path, text, table))
+
+
+_CELL = st.one_of(
+    st.text(max_size=8),
+    st.sampled_from(["", "-1", "inf", "nan", "1", "0", "true", "是", ",", '"']),
+    st.floats(allow_nan=True, allow_infinity=True).map(str),
+)
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(rows=st.lists(st.lists(_CELL, min_size=1, max_size=5), min_size=1, max_size=4))
+def test_malformed_rows_raise_only_data_error(tmp_path_factory, rows):
+    folder = tmp_path_factory.mktemp("spec")
+    table = "id,l,u,e,fin\nA,0,6,1,0\n" + "\n".join(",".join(r) for r in rows) + "\n"
+    (folder / "t.csv").write_text(table, encoding="utf-8")
+    for text in (
+        "table: t.csv\nid: id\ntime: l\nevent: e\ninterventions: [fin]\n",
+        "table: t.csv\nlower: l\nupper: u\ncovariates: [fin]\n",
+    ):
+        (folder / "spec.yaml").write_text(text, encoding="utf-8")
+        try:
+            spec = load_spec(folder / "spec.yaml")
+        except DataError as exc:
+            assert "\n" not in str(exc)
+            continue
+        f = spec.frame
+        assert (f["lower_day"] >= 0).all() and np.isfinite(f["lower_day"]).all()
+        assert not np.isinf(f["upper_day"]).any()
+        assert not (f["upper_day"] < f["lower_day"]).any()

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from workbench import codes, io
+from workbench import codes, io, schema
 from workbench.exceptions import DataError, ParameterError
 
 SPEC_KEYS = (
@@ -172,12 +172,14 @@ def _check_columns(spec: Mapping, raw: pd.DataFrame, file: str, name: str) -> No
 
 
 def _numeric(raw: pd.DataFrame, column: str, file: str, blank_ok: bool = False) -> np.ndarray:
+    """A numeric column; with `blank_ok` (an interval's upper end) empty and inf mean open."""
     values = pd.to_numeric(raw[column], errors="coerce").to_numpy(dtype=float)
     bad = np.isnan(values) & (raw[column].notna().to_numpy() | (not blank_ok))
+    bad |= np.isinf(values) & ((values < 0) | (not blank_ok))
     if bad.any():
         row = raw.index[bad][0]
         shown = raw.loc[row, column]
-        what = "is empty" if pd.isna(shown) else f"{shown} is not a number"
+        what = "is empty" if pd.isna(shown) else f"{schema.show(shown)} is not a finite number"
         raise DataError(
             f"{file} row {row:,}: {column} {what} (expected a number); correct the value.",
             file=file,
@@ -244,7 +246,7 @@ def _canonical(spec: Mapping, raw: pd.DataFrame, file: str) -> pd.DataFrame:
         if "event" in spec:
             hit = _events(spec, raw, file)
             upper = np.where(hit, upper, np.nan)
-    ids = raw[spec["id"]].astype(str) if "id" in spec else raw.index.astype(str)
+    ids = _ids(raw, spec["id"], file) if "id" in spec else raw.index.astype(str)
     out = pd.DataFrame(
         {
             "id": np.asarray(ids, dtype=object),
@@ -260,6 +262,28 @@ def _canonical(spec: Mapping, raw: pd.DataFrame, file: str) -> pd.DataFrame:
     if spec.get("group_by"):
         out[spec["group_by"]] = raw[spec["group_by"]].to_numpy()
     return out
+
+
+def _ids(raw: pd.DataFrame, column: str, file: str) -> pd.Series:
+    ids = raw[column].astype(str).str.strip()
+    empty = raw[column].isna().to_numpy()
+    again = ids.duplicated().to_numpy() | empty
+    if again.any():
+        row = raw.index[again][0]
+        first = raw.index[(ids == ids.loc[row]).to_numpy()][0]
+        what = (
+            "is empty"
+            if empty[raw.index.get_loc(row)]
+            else f"{ids.loc[row]} appears again (first in row {first:,})"
+        )
+        raise DataError(
+            f"{file} row {row:,}: {column} {what} (expected each id once); "
+            "correct the id or drop the row.",
+            file=file,
+            row=int(row),
+            column=column,
+        )
+    return ids
 
 
 def _nonnegative(raw: pd.DataFrame, column: str, days: np.ndarray, file: str) -> None:
