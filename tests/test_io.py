@@ -484,3 +484,43 @@ def test_xlsx_title_row_above_header_is_skipped(tmp_path):
         DataError, match=r"^visits\.xlsx row 4: visit_date 2019年2月30日 is not a date"
     ):
         io.load_dataset(folder)
+
+
+_TYPED_CELL = st.one_of(
+    _CELL,
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**9), 10**9),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.datetimes(min_value=dt.datetime(1900, 1, 1), max_value=dt.datetime(2200, 1, 1)),
+)
+
+
+@settings(
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    table=st.sampled_from(["releases", "visits", "interventions"]),
+    cells=st.lists(_TYPED_CELL, min_size=1, max_size=16),
+)
+def test_malformed_xlsx_rows_raise_only_data_error(tmp_path_factory, table, cells):
+    folder = tmp_path_factory.mktemp("propx")
+    base = {"releases": RELEASES, "visits": VISITS, "interventions": INTERVENTIONS}
+    write(folder, **{k: (None if k == table else v) for k, v in base.items()})
+    book = openpyxl.Workbook()
+    for line in base[table]:
+        book.active.append(line.split(","))
+    clean = [c.replace("\x00", "") if isinstance(c, str) else c for c in cells]
+    try:
+        book.active.append(clean)
+    except openpyxl.utils.exceptions.IllegalCharacterError:
+        return  # openpyxl refuses control characters; Excel cannot hold them either
+    book.save(folder / f"{table}.xlsx")
+    try:
+        ds = io.load_dataset(folder)
+    except DataError as exc:
+        assert "\n" not in str(exc)
+        return
+    assert ds.releases["release_id"].is_unique
