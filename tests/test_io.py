@@ -524,3 +524,24 @@ def test_malformed_xlsx_rows_raise_only_data_error(tmp_path_factory, table, cell
         assert "\n" not in str(exc)
         return
     assert ds.releases["release_id"].is_unique
+
+
+def test_killed_writer_leaves_previous_file_intact(tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    path = tmp_path / "metrics.json"
+    path.write_text('{"good": true}', encoding="utf-8")
+    script = (
+        "import os, signal, sys\n"
+        "from workbench.io import atomic_path\n"
+        "with atomic_path(sys.argv[1]) as tmp:\n"
+        "    tmp.write_text('{\"half\": ', encoding='utf-8')\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, timeout=60)
+    assert run.returncode == -signal.SIGKILL
+    assert path.read_text(encoding="utf-8") == '{"good": true}'
+    leftovers = [p.name for p in tmp_path.iterdir() if p.name != "metrics.json"]
+    assert all(name.startswith(".metrics.json.") for name in leftovers)

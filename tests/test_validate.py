@@ -145,6 +145,7 @@ def test_summary_and_text(hand_dataset):
     assert "回访覆盖率: 60.0 % (6 / 10)" in zh
     assert "失访: 2" in zh
     assert "长沙市: 2" in zh
+    assert "  回访记录: 13 行" in zh
     with pytest.raises(ValueError, match=r"language 'fr' is not one of en, zh"):
         report.text("fr")
 

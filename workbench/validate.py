@@ -65,6 +65,12 @@ WORDS = {
         "cutoff": "数据截止日期",
     },
 }
+TABLE_NAMES = {
+    "releases": "出所人员",
+    "visits": "回访记录",
+    "interventions": "帮扶措施",
+    "events": "事件",
+}
 CONTRADICTIONS = {
     "negative_after_relapse": (
         "negative result after the first evidence of relapse",
@@ -123,7 +129,8 @@ class ValidationReport:
         lines = [f"{w['title']}: {self.source}"]
         if self.cutoff is not None:
             lines.append(f"{w['cutoff']}: {self.cutoff:%Y-%m-%d}")
-        lines += [f"  {t}: {n:,} {w['rows']}" for t, n in self.counts.items()]
+        names = TABLE_NAMES if lang == "zh" else {}
+        lines += [f"  {names.get(t, t)}: {n:,} {w['rows']}" for t, n in self.counts.items()]
         if self.by_prefecture:
             lines.append(f"{w['by_prefecture']}:")
             lines += [
