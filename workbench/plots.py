@@ -248,9 +248,11 @@ def forest_plot(table: pd.DataFrame, ax=None, lang: str = "en", title: str | Non
             "the forest plot needs columns label, hr (or time_ratio), lower, upper"
         )
     k = len(table)
-    ax = _axes(ax, lang, size=(7.5, 1.2 + 0.4 * k))
-    if ax.figure.subplotpars.left < 0.35:
-        ax.figure.subplots_adjust(left=0.4)
+    created = ax is None
+    label_width = max(_text_width(str(v)) * 10 / 8 for v in table["label"])  # 10 pt tick labels
+    ax = _axes(ax, lang, size=(4.5 + label_width, 1.4 + 0.4 * k), bottom=0.9 / (1.4 + 0.4 * k))
+    if created:
+        ax.figure.subplots_adjust(left=(label_width + 0.3) / (4.5 + label_width), right=0.95)
     y = np.arange(k)[::-1]
     est = table[effect].to_numpy(float)
     err = np.vstack([est - table["lower"].to_numpy(float), table["upper"].to_numpy(float) - est])
@@ -266,6 +268,7 @@ def forest_plot(table: pd.DataFrame, ax=None, lang: str = "en", title: str | Non
     )
     ax.axvline(1.0, color="grey", linestyle="--", linewidth=1, label=word("no_effect", lang))
     ax.set_xscale("log")
+    _ratio_ticks(ax, table["lower"].to_numpy(float), table["upper"].to_numpy(float))
     ax.set_yticks(y)
     ax.set_yticklabels(table["label"].astype(str))
     ax.set_ylim(-0.7, k - 0.3)
@@ -275,6 +278,23 @@ def forest_plot(table: pd.DataFrame, ax=None, lang: str = "en", title: str | Non
     ax.grid(axis="x", alpha=0.3, which="both")
     ax.legend(loc="best", frameon=False, fontsize=8)
     return ax
+
+
+NICE_RATIOS = (0.05, 0.1, 0.2, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 4, 5, 10, 20)
+
+
+def _ratio_ticks(ax, lower, upper) -> None:
+    """Plain-number ticks (0.5, 1, 2, ...) on the log-scale ratio axis."""
+    from matplotlib.ticker import FixedLocator, NullFormatter, NullLocator, StrMethodFormatter
+
+    finite = np.r_[lower[np.isfinite(lower)], upper[np.isfinite(upper)], 1.0]
+    lo, hi = max(float(finite.min()), 1e-3), float(finite.max())
+    ticks = [t for t in NICE_RATIOS if lo / 1.2 <= t <= hi * 1.2] or [1.0]
+    ax.set_xlim(min(lo, min(ticks)) / 1.1, max(hi, max(ticks)) * 1.1)
+    ax.xaxis.set_major_locator(FixedLocator(ticks))
+    ax.xaxis.set_major_formatter(StrMethodFormatter("{x:g}"))
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.xaxis.set_minor_formatter(NullFormatter())
 
 
 def funnel_plot(
