@@ -111,5 +111,7 @@ def test_effects_table_shape_through_the_cli(tmp_path, capsys):
     assert list(table.columns) == COLUMNS
     assert len(table) == 6
     np.testing.assert_allclose(table["horizon_days"], 1095.75)
-    assert (table["hr_lower"] < table["hr"]).all() and (table["hr"] < table["hr_upper"]).all()
+    # 3 bootstrap replicates only: the interval need not contain the estimate, but is ordered
+    assert (table["hr_lower"] < table["hr_upper"]).all()
+    assert (table["rmst_diff_lower"] < table["rmst_diff_upper"]).all()
     assert table["method"].str.startswith("HR: time-varying piecewise-exponential PH").all()

@@ -128,7 +128,9 @@ def test_weights_equal_replicated_rows():
 def test_recovers_time_varying_hazard_ratios():
     cohort, starts = toy_cohort(4000, 11)
     # toy supports start whatever the relapse status, so a start is no relapse-free contact
-    est = TimeVaryingEffects(n_boot=0, starts_imply_relapse_free=False).fit(cohort, starts)
+    est = TimeVaryingEffects(n_boot=0, lag="none", starts_imply_relapse_free=False).fit(
+        cohort, starts
+    )
     sm = est.summary().set_index("code")
     # SE of log HR is about 0.065 here; 0.2 is three SEs
     np.testing.assert_allclose(np.log(sm.loc["job_placement", "hr"]), -0.5, atol=0.2)
@@ -139,8 +141,8 @@ def test_recovers_time_varying_hazard_ratios():
 
 def test_bootstrap_does_not_depend_on_n_jobs():
     cohort, starts = toy_cohort(400, 5)
-    one = TimeVaryingEffects(n_boot=6, seed=3, n_jobs=1).fit(cohort, starts)
-    two = TimeVaryingEffects(n_boot=6, seed=3, n_jobs=2).fit(cohort, starts)
+    one = TimeVaryingEffects(n_boot=6, seed=3, n_jobs=1, lag="none").fit(cohort, starts)
+    two = TimeVaryingEffects(n_boot=6, seed=3, n_jobs=2, lag="none").fit(cohort, starts)
     np.testing.assert_allclose(one.boot_.to_numpy(), two.boot_.to_numpy(), rtol=0, atol=0)
     assert one.boot_.notna().all().all()
     lo, hi = one.estimates()[0].ci
@@ -151,7 +153,7 @@ def test_too_few_exposed_is_not_estimable():
     cohort, starts = toy_cohort(300, 2)
     starts["financial_aid"] = np.nan
     starts.iloc[:3, 2] = 10.0
-    est = TimeVaryingEffects(n_boot=0).fit(cohort, starts)
+    est = TimeVaryingEffects(n_boot=0, lag="none").fit(cohort, starts)
     row = est.summary().set_index("code").loc["financial_aid"]
     assert np.isnan(row["hr"])
     assert "too few exposed" in row["notes"]
@@ -162,7 +164,7 @@ def test_outcome_codes_are_refused_as_exposures():
     cohort, starts = toy_cohort(50, 1)
     starts["award_gold"] = 300.0
     with pytest.raises(ParameterError, match="award_gold.*is an outcome.*cannot be a support"):
-        TimeVaryingEffects(n_boot=0).fit(cohort, starts)
+        TimeVaryingEffects(n_boot=0, lag="none").fit(cohort, starts)
 
 
 def test_support_start_moves_last_relapse_free_day():

@@ -152,3 +152,25 @@ def test_rossi_spec_adjusted_cox_matches_published_and_iptw_beside_it():
     assert row["n_exposed"] == 216
     assert "IPTW HR 0.6" in row["method"] or "IPTW HR 0.7" in row["method"]
     np.testing.assert_allclose(row["horizon_days"], 52 * 7)
+
+
+def test_love_and_overlap_plots_draw_every_covariate_and_person():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rng = np.random.default_rng(3)
+    X = pd.DataFrame({"x": rng.normal(size=300), "y": rng.random(300)})
+    a = (rng.random(300) < 1 / (1 + np.exp(-X["x"]))).astype(int)
+    pw = PropensityWeights().fit(X, a)
+    fig, (ax1, ax2) = plt.subplots(1, 2)
+    assert pw.plot_love(ax=ax1) is ax1
+    ordered = pw.balance().sort_values("smd_before", key=np.abs)
+    assert [t.get_text() for t in ax1.get_yticklabels()] == list(ordered.index)
+    weighted = ax1.collections[1].get_offsets()[:, 0]
+    np.testing.assert_allclose(weighted, np.abs(ordered["smd_after"]), rtol=1e-12)
+    assert pw.plot_overlap(ax=ax2) is ax2
+    heights = sum(p.get_height() for p in ax2.patches)
+    np.testing.assert_allclose(heights, 300)
+    plt.close(fig)

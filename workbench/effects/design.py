@@ -18,7 +18,7 @@ NUMERIC_CONFOUNDERS = (
     "prior_treatments",
     "years_using",
 )
-CATEGORICAL_CONFOUNDERS = ("sex", "primary_drug", "prefecture", "education")
+CATEGORICAL_CONFOUNDERS = ("sex", "primary_drug", "prefecture", "facility", "education")
 DEFAULT_CONFOUNDERS = NUMERIC_CONFOUNDERS + CATEGORICAL_CONFOUNDERS
 
 
