@@ -545,3 +545,12 @@ def test_killed_writer_leaves_previous_file_intact(tmp_path):
     assert path.read_text(encoding="utf-8") == '{"good": true}'
     leftovers = [p.name for p in tmp_path.iterdir() if p.name != "metrics.json"]
     assert all(name.startswith(".metrics.json.") for name in leftovers)
+
+
+def test_atomic_outputs_get_the_usual_file_mode(tmp_path):
+    old = os.umask(0o022)
+    try:
+        io.atomic_write(tmp_path / "a.txt", "x")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "a.txt").stat().st_mode & 0o777 == 0o644
