@@ -549,3 +549,23 @@ def test_written_dataset_loads(small_sim, tmp_path):
     pd.testing.assert_frame_equal(
         ds.releases, small_sim.dataset.releases, check_dtype=False, check_like=True
     )
+
+
+def test_cli_simulate_and_its_errors(tmp_path, capsys):
+    from workbench.cli import main
+
+    out = tmp_path / "cli"
+    assert main(["simulate", "--out", str(out), "--n", "250", "--seed", "9"]) == 0
+    assert json.loads((out / "truth" / "truth.json").read_text())["n"] == 250
+    assert main(["simulate", "--out", str(out), "--if-missing"]) == 0
+    assert "already holds a dataset" in capsys.readouterr().out
+    missing = tmp_path / "nope.yaml"
+    assert main(["simulate", "--out", str(tmp_path / "x"), "--config", str(missing)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("workbench simulate: simulation config ")
+    assert "cannot be read" in err and len(err.strip().splitlines()) == 1
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("knobs: {test_sensitivity: 2}\n", encoding="utf-8")
+    assert main(["simulate", "--out", str(tmp_path / "y"), "--config", str(bad)]) == 2
+    assert "knobs.test_sensitivity = 2 is outside [0.0, 1.0]" in capsys.readouterr().err
+    assert not (tmp_path / "y").exists()
