@@ -77,6 +77,17 @@ _SCHEDULED_DAYS = np.array(_codes.SCHEDULED_MONTHS, dtype=float) * _codes.DAYS_P
 _NS_PER_DAY = 86_400 * 10**9
 _DAY_KEY = 1 << 24  # day-of-follow-up slot in integer (release, day) keys
 _RESULTS = tuple(_codes.VISIT_RESULTS)
+_EVENTS = tuple(_codes.EVENTS)
+
+
+def _distinct(x: np.ndarray) -> np.ndarray:
+    """Sorted distinct values (sort-based: numpy's hash-based unique is slow on these keys)."""
+    a = np.sort(x)
+    return a[np.concatenate([[True], a[1:] != a[:-1]])] if len(a) else a
+
+
+def _code_of(names: Sequence[str], table: Sequence[str]) -> np.ndarray:
+    return np.array([table.index(x) for x in names], dtype=np.int64)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -163,7 +174,8 @@ class _Records:
         self.v_pos = _positions(v["release_id"].astype(str), index, "visits")
         self.v_day = _days(v["visit_date"], release_dates, self.v_pos)
         _check_not_before_release(self.v_day, "visits", "visit_date", v)
-        self.v_result = v["result"].astype(str).to_numpy()
+        # Results and events as small integers (index in _RESULTS / _EVENTS; -1 = other).
+        self.v_result = pd.Index(_RESULTS).get_indexer(v["result"].astype(str))
         self.v_month = pd.to_numeric(v["scheduled_month"], errors="coerce").to_numpy(float)
 
         e = ds.events if ds.events is not None else pd.DataFrame()
@@ -171,22 +183,26 @@ class _Records:
             self.e_pos = _positions(e["release_id"].astype(str), index, "events")
             self.e_day = _days(e["event_date"], release_dates, self.e_pos)
             _check_not_before_release(self.e_day, "events", "event_date", e)
-            self.e_kind = e["event"].astype(str).to_numpy()
+            self.e_kind = pd.Index(_EVENTS).get_indexer(e["event"].astype(str))
         else:
             self.e_pos = np.zeros(0, dtype=np.int64)
             self.e_day = np.zeros(0)
-            self.e_kind = np.zeros(0, dtype=object)
+            self.e_kind = np.zeros(0, dtype=np.int64)
         self.v_usable = self.v_day <= self.limit[self.v_pos]
         self.e_usable = self.e_day <= self.limit[self.e_pos]
 
     def first(self, kinds_v: Sequence[str], kinds_e: Sequence[str], until: np.ndarray):
         """Per release, the first day of a record of these kinds on or before `until` (inf: none)."""
         out = np.full(self.n, np.inf)
-        mv = self.v_usable & np.isin(self.v_result, kinds_v)
+        mv = self.v_usable & np.isin(self.v_result, _code_of(kinds_v, _RESULTS))
         mv &= self.v_day <= until[self.v_pos]
         np.minimum.at(out, self.v_pos[mv], self.v_day[mv])
         if kinds_e and len(self.e_day):
-            me = self.e_usable & np.isin(self.e_kind, kinds_e) & (self.e_day <= until[self.e_pos])
+            me = (
+                self.e_usable
+                & np.isin(self.e_kind, _code_of(kinds_e, _EVENTS))
+                & (self.e_day <= until[self.e_pos])
+            )
             np.minimum.at(out, self.e_pos[me], self.e_day[me])
         return out
 
@@ -194,7 +210,7 @@ class _Records:
         """Per release, the last negative contact strictly before `before` and on or before
         `until` (0 = release day when none)."""
         out = np.zeros(self.n)
-        m = self.v_usable & (self.v_result == "negative")
+        m = self.v_usable & (self.v_result == _RESULTS.index("negative"))
         m &= (self.v_day < before[self.v_pos]) & (self.v_day <= until[self.v_pos])
         np.maximum.at(out, self.v_pos[m], self.v_day[m])
         return out
@@ -234,7 +250,7 @@ def _scheduled(rec: _Records, due_end: np.ndarray) -> tuple[np.ndarray, np.ndarr
     month_idx = np.searchsorted(np.array(_codes.SCHEDULED_MONTHS, float), rec.v_month)
     month_idx = np.minimum(month_idx, len(_codes.SCHEDULED_MONTHS) - 1)
     valid = np.array(_codes.SCHEDULED_MONTHS, float)[month_idx] == rec.v_month
-    m = rec.v_usable & valid & (rec.v_result != "missed")
+    m = rec.v_usable & valid & (rec.v_result != _RESULTS.index("missed"))
     pos, idx = rec.v_pos[m], month_idx[m]
     m2 = due[pos, idx]
     attended = np.zeros(due.shape, dtype=bool)
@@ -329,27 +345,21 @@ def cohort_diagnostics(ds: Dataset) -> pd.Series:
     rec = _Records(ds)
     o = _outcomes(rec)
     p, d, r = rec.v_pos, rec.v_day, rec.v_result
+    neg, died, trans = (_RESULTS.index(x) for x in ("negative", "died", "transferred"))
+    use = rec.v_usable
     ok = ~np.isnan(d)
     key = p.astype(np.int64) * _DAY_KEY + np.where(ok, d, 0).astype(np.int64)
-    neg_keys = np.unique(key[rec.v_usable & (r == "negative")])
-    pos_keys = np.unique(key[rec.v_usable & np.isin(r, ["positive", "detained"])])
-    contradictory = len(np.intersect1d(neg_keys, pos_keys, assume_unique=True))
-    result_code = pd.Index(_RESULTS).get_indexer(r)
-    full_key = key * 8 + (result_code + 1)
-    dup = len(full_key[ok]) - len(np.unique(full_key[ok]))
-    after_death = rec.v_usable & (d > o["death"][p]) & (r != "died")
+    neg_keys = _distinct(key[use & (r == neg)])
+    pos_keys = _distinct(key[use & np.isin(r, _code_of(["positive", "detained"], _RESULTS))])
+    full_key = (key * 8 + (r + 1))[ok]
     counts = {
-        "contradictory_same_day": contradictory,
-        "negative_after_relapse": int(
-            (rec.v_usable & (r == "negative") & (d > o["upper"][p])).sum()
-        ),
-        "records_after_death": int(after_death.sum()),
-        "records_after_transfer": int(
-            (rec.v_usable & (d > o["transfer"][p]) & (r != "transferred")).sum()
-        ),
+        "contradictory_same_day": len(np.intersect1d(neg_keys, pos_keys, assume_unique=True)),
+        "negative_after_relapse": int((use & (r == neg) & (d > o["upper"][p])).sum()),
+        "records_after_death": int((use & (d > o["death"][p]) & (r != died)).sum()),
+        "records_after_transfer": int((use & (d > o["transfer"][p]) & (r != trans)).sum()),
         "records_after_cutoff": int((d > rec.cutoff_day[p]).sum()),
         "records_after_window": int(((d > WINDOW_END_DAYS) & (d <= rec.cutoff_day[p])).sum()),
-        "duplicate_visits": int(dup),
+        "duplicate_visits": len(full_key) - len(_distinct(full_key)),
     }
     return pd.Series(counts, name="count", dtype=np.int64)
 
