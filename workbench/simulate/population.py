@@ -101,19 +101,11 @@ def _person_level(rng: np.random.Generator, cfg: dict, n: int) -> dict[str, np.n
     }
 
 
-def draw_releases(rng: np.random.Generator, cfg: dict) -> pd.DataFrame:
-    """The releases table (contract columns) plus hidden columns the hazard uses (`_age`, ...)."""
-    n = cfg["n"]
-    cov = cfg["covariates"]
-    dates, offsets = _release_dates(rng, cfg)
-    origin = _origins(rng, offsets, cfg["repeat_release_share"])
-    person = {k: v[origin] for k, v in _person_level(rng, cfg, n).items()}
-    dec_year = _decimal_year(dates)
-    birth_year = np.floor(dec_year[origin] - person["age_draw"]).astype(np.int64)
-    age = dec_year - (birth_year + 0.5)  # what the records imply: born mid-year
-    drug = person["drug"]
+def _history(rng: np.random.Generator, cov: dict, drug, age, repeat) -> dict[str, np.ndarray]:
+    """Drug history and social situation at release."""
+    n = drug.shape[0]
     prior = rng.poisson(_lookup(cov["prior_treatments_mean"], DRUG_KEYS)[drug])
-    prior = prior + (origin != np.arange(n))  # a repeat release has at least one treatment more
+    prior = prior + repeat  # a repeat release has at least one treatment more
     mean_use = _lookup(cov["years_using_mean"], DRUG_KEYS, 1.0)[drug]
     shape = cov["years_using_shape"]
     years_using = np.minimum(rng.gamma(shape, mean_use / shape), np.maximum(age - 12.0, 0.0))
@@ -126,6 +118,27 @@ def draw_releases(rng: np.random.Generator, cfg: dict) -> pd.DataFrame:
         + cov["motivation_family_support"] * (family - cov["family_support_share"])
         + cov["motivation_employed_before"] * (employed - cov["employed_before_share"])
     )
+    return {
+        "prior": prior,
+        "years_using": years_using,
+        "employed": employed,
+        "married": married,
+        "family": family,
+        "motivation": motivation,
+    }
+
+
+def draw_releases(rng: np.random.Generator, cfg: dict) -> pd.DataFrame:
+    """The releases table (contract columns) plus hidden columns the hazard uses (`_age`, ...)."""
+    n = cfg["n"]
+    dates, offsets = _release_dates(rng, cfg)
+    origin = _origins(rng, offsets, cfg["repeat_release_share"])
+    person = {k: v[origin] for k, v in _person_level(rng, cfg, n).items()}
+    dec_year = _decimal_year(dates)
+    birth_year = np.floor(dec_year[origin] - person["age_draw"]).astype(np.int64)
+    age = dec_year - (birth_year + 0.5)  # what the records imply: born mid-year
+    drug = person["drug"]
+    h = _history(rng, cfg["covariates"], drug, age, origin != np.arange(n))
     fac = _facilities(rng, cfg, person["pref"], person["male"])
     first_ids = np.unique(origin, return_inverse=True)[1]
     obj = lambda keys, idx: np.array(keys, dtype=object)[idx]  # noqa: E731
@@ -139,13 +152,13 @@ def draw_releases(rng: np.random.Generator, cfg: dict) -> pd.DataFrame:
             "sex": np.where(person["male"], "male", "female").astype(object),
             "birth_year": birth_year,
             "primary_drug": obj(DRUG_KEYS, drug),
-            "prior_treatments": prior.astype(np.int64),
-            "years_using": np.round(years_using, 1),
+            "prior_treatments": h["prior"].astype(np.int64),
+            "years_using": np.round(h["years_using"], 1),
             "education": obj(EDUCATION_KEYS, person["edu"]),
-            "employed_before": employed.astype(np.int64),
-            "married": married.astype(np.int64),
-            "family_support": family.astype(np.int64),
-            "motivation_score": np.round(np.clip(motivation, 0.0, 10.0), 1),
+            "employed_before": h["employed"].astype(np.int64),
+            "married": h["married"].astype(np.int64),
+            "family_support": h["family"].astype(np.int64),
+            "motivation_score": np.round(np.clip(h["motivation"], 0.0, 10.0), 1),
             "_age": age,
             "_pref": person["pref"],
             "_fac": fac,
