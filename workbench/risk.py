@@ -485,7 +485,12 @@ class ICParametric:
         df["_lower"], df["_upper"] = lower, upper
         fits = {}
         for dist in self.distributions:
-            f = self._fit_one(dist, df)
+            f, tight = self._fit_one(dist, df)
+            if not tight:
+                notes.append(
+                    f"The {dist} model converged only with lifelines' default optimiser "
+                    "settings; its log-likelihood may be slightly below the maximum."
+                )
             fits[dist] = _AFTFit(dist, f, float(f.log_likelihood_), float(f.AIC_))
         self.design_, self.fits_, self.notes_ = design, fits, tuple(notes)
         self.best_ = min(fits, key=lambda k: fits[k].aic)
@@ -539,9 +544,8 @@ class ICParametric:
             try:
                 with warnings.catch_warnings():
                     warnings.simplefilter("error", ConvergenceWarning)
-                    return fitter.fit_interval_censoring(
-                        df, "_lower", "_upper", fit_options=options
-                    )
+                    fitter.fit_interval_censoring(df, "_lower", "_upper", fit_options=options)
+                    return fitter, method is not None
             except (ConvergenceError, ConvergenceWarning) as exc:
                 error = exc
         raise EstimationError(
