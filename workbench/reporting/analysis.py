@@ -28,7 +28,10 @@ from workbench.io import atomic_write
 from workbench.params import ReportParams
 
 CACHE_ENV = "WORKBENCH_CACHE_DIR"
-CACHE_FORMAT = 1
+# Set by `build_report` for the kernel it starts: the notebook then uses the parent's cache key
+# even if source files change while the report runs.
+CODE_VERSION_ENV = "WORKBENCH_CODE_VERSION"
+CACHE_FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -55,14 +58,22 @@ class ReportResults:
     regions: pd.DataFrame | None = None
     funnel: pd.DataFrame | None = None
     endings: pd.DataFrame | None = None
+    risk: dict[str, Any] | None = None
+    effects: pd.DataFrame | None = None
+    findings: pd.DataFrame | None = None
+    cif: pd.DataFrame | None = None
     repairs: tuple[str, ...] = ()
     missing: dict[str, str] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
 
 
-@functools.cache
 def code_version() -> str:
     """sha256 over the workbench package's source files: a change of code invalidates caches."""
+    return os.environ.get(CODE_VERSION_ENV) or _source_hash()
+
+
+@functools.cache
+def _source_hash() -> str:
     root = Path(__file__).resolve().parents[1]
     digest = hashlib.sha256(__version__.encode())
     for path in sorted(root.rglob("*.py")):
@@ -136,6 +147,8 @@ def cache_key(params: ReportParams) -> str:
 
 def analyse(params: ReportParams, use_cache: bool = True) -> ReportResults:
     """Run the report's analyses for `params` (cached by data hash, code version, parameters)."""
+    if not Path(params.data).exists():
+        raise ParameterError(f"data {params.data!r} does not exist; give a dataset folder or spec")
     key = cache_key(params)
     path = _cache_dir() / f"{key}.pkl"
     if use_cache and path.is_file():
@@ -195,6 +208,8 @@ def guarded(missing: dict[str, str], section: str, func, *args: Any, **kwargs: A
         missing[section] = str(err)
     except WorkbenchError as err:
         missing[section] = str(err)
+    except Exception as err:  # a failing analysis leaves its section out, with the cause shown
+        missing[section] = f"failed: {type(err).__name__}: {err}"
     return None
 
 

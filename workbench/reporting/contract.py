@@ -10,6 +10,7 @@ import pandas as pd
 from workbench import codes
 from workbench.exceptions import EstimationError
 from workbench.params import ReportParams
+from workbench.reporting import models
 from workbench.reporting.analysis import (
     ReportResults,
     as_float,
@@ -66,6 +67,10 @@ def analyse_contract(ds: Any, params: ReportParams) -> ReportResults:
         coverage = guarded(missing, "coverage", _coverage, cohort)
         tiers = guarded(missing, "tiers", _tiers, cohort, fit.get("survival"))
         regions = guarded(missing, "regions", _regions, cohort, fit, params)
+        risk = guarded(missing, "risk", models.risk_factors, cohort)
+        scoped = models.scoped_dataset(ds, cohort["release_id"])
+        effects = guarded(missing, "effects", models.support_effects, scoped, params) or {}
+        cif = guarded(missing, "competing", models.competing_risks, cohort, params.milestones)
     period = _period(cohort, params)
     return ReportResults(
         kind="contract",
@@ -84,6 +89,10 @@ def analyse_contract(ds: Any, params: ReportParams) -> ReportResults:
         regions=None if regions is None else frame_or_none(regions[0]),
         funnel=None if regions is None else regions[1],
         endings=_endings(cohort),
+        risk=risk,
+        effects=frame_or_none(effects.get("table")),
+        findings=frame_or_none(effects.get("findings")),
+        cif=frame_or_none(cif),
         repairs=tuple(getattr(ds, "repairs", ()) or ()),
         missing=missing,
         notes=tuple(notes),
@@ -100,6 +109,8 @@ def analyse_spec(spec: Any, params: ReportParams) -> ReportResults:
     exact = bool(np.all(np.isnan(upper) | (upper == lower)))
     with record_warnings(notes):
         fit = guarded(missing, "retention", _fit_retention, frame, params, exact=exact) or {}
+        risk = guarded(missing, "risk", _spec_risk, spec, frame)
+        effects = guarded(missing, "effects", models.support_effects, spec, params) or {}
     event = frame["event"].astype(str)
     counts = {
         "n_releases": int(len(frame)),
@@ -122,9 +133,31 @@ def analyse_spec(spec: Any, params: ReportParams) -> ReportResults:
         curve=fit.get("curve"),
         median_day=fit.get("median"),
         rmst=fit.get("rmst"),
+        risk=risk,
+        effects=frame_or_none(effects.get("table")),
+        findings=frame_or_none(effects.get("findings")),
         missing=missing,
         notes=tuple(notes),
     )
+
+
+def _spec_risk(spec: Any, frame: pd.DataFrame) -> dict[str, Any] | None:
+    from workbench.risk import CoxModel
+
+    covariates = [*spec.interventions, *spec.covariates]
+    if not covariates:
+        return None
+    relapse = frame["event"].astype(str).eq("relapse").to_numpy()
+    lower, upper = frame["lower_day"].to_numpy(float), frame["upper_day"].to_numpy(float)
+    data = frame.assign(_time=np.where(relapse, upper, lower), _event=relapse.astype(int))
+    model = CoxModel(covariates=covariates, cluster=None).fit(data, "_time", "_event")
+    return {
+        "table": {lang: model.summary(lang) for lang in models.LANGS},
+        "advice": {lang: list(model.advice(lang)) for lang in models.LANGS},
+        "n": int(model.n_),
+        "n_events": int(model.n_events_),
+        "clustered": False,
+    }
 
 
 def _period(cohort: pd.DataFrame, params: ReportParams) -> tuple[str | None, str | None]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import time
@@ -17,7 +18,7 @@ from workbench.io import atomic_write
 from workbench.params import ReportParams
 from workbench.reporting import metrics as metrics_mod
 from workbench.reporting import provenance as prov
-from workbench.reporting.analysis import analyse, cache_key
+from workbench.reporting.analysis import CODE_VERSION_ENV, analyse, cache_key, code_version
 from workbench.reporting.render import document, notebook_body, write_pdf
 from workbench.reporting.sections import suppressed_cells
 from workbench.reporting.text import t
@@ -42,8 +43,14 @@ class ReportOutputs:
     duration_s: float
 
 
+NOTEBOOK_ENV = "WORKBENCH_REPORT_NOTEBOOK"
+
+
 def notebook_path() -> Path:
-    """The standard report notebook: the repository's notebooks/ (or the installed copy)."""
+    """The report notebook: $WORKBENCH_REPORT_NOTEBOOK (an analyst's variant with the same
+    parameters cell), else the repository's notebooks/evaluation_report.ipynb."""
+    if os.environ.get(NOTEBOOK_ENV):
+        return Path(os.environ[NOTEBOOK_ENV])
     repo = Path(__file__).resolve().parents[2] / "notebooks" / "evaluation_report.ipynb"
     if repo.is_file():
         return repo
@@ -106,6 +113,7 @@ def build_report(
     """Run the report for `params` into folder `out`; files appear whole or not at all."""
     out = Path(out)
     started, t0 = prov.now_utc(), time.perf_counter()
+    os.environ.setdefault(CODE_VERSION_ENV, code_version())  # the kernel keys its cache alike
     results = analyse(params)  # our data/parameter errors stop here, before any kernel starts
     out.mkdir(parents=True, exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix=".wb-run-", dir=out))

@@ -15,6 +15,7 @@ import numpy as np
 from workbench.exceptions import ReportError
 from workbench.params import ReportParams
 from workbench.reporting.analysis import ReportResults, as_float
+from workbench.reporting.suppression import scrub_counts
 
 SCHEMA = "workbench.metrics/1"
 TOP_KEYS = (
@@ -81,10 +82,10 @@ def build_metrics(
         "coverage": _coverage(results),
         "retention": _retention(results),
         "tiers": _tiers(results, k, notes),
-        "interventions": [],
+        "interventions": _interventions(results, k, notes),
         "regions": _regions(results, k, notes),
         "suppressed": int(suppressed),
-        "notes": notes + [n for n in results.notes if n not in notes],
+        "notes": notes + [scrub_counts(n, k) for n in results.notes if n not in notes],
         "provenance": {key: provenance.get(key) for key in PROVENANCE_KEYS},
     }
 
@@ -137,6 +138,23 @@ def _tiers(results: ReportResults, k: int, notes: list[str]) -> dict[str, Any]:
             "projected": projected,
             "target": _num(r.target),
         }
+    return out
+
+
+INTERVENTION_KEYS = ("hr", "hr_lower", "hr_upper", "rmst_diff_days", "rmst_diff_lower",
+                     "rmst_diff_upper", "horizon_days")  # fmt: skip
+
+
+def _interventions(results: ReportResults, k: int, notes: list[str]) -> list[dict[str, Any]]:
+    if results.effects is None:
+        return []
+    out = []
+    for r in results.effects.sort_values("code").to_dict("records"):
+        n = _count(r["n_exposed"], k, f"interventions.{r['code']}.n_exposed", notes)
+        row = {"code": str(r["code"]), "n_exposed": n}
+        row.update({key: (_num(r[key]) if n is not None else None) for key in INTERVENTION_KEYS})
+        row["method"] = str(r["method"])
+        out.append(row)
     return out
 
 

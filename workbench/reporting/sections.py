@@ -36,7 +36,7 @@ def _h(text: str) -> str:
 
 
 def heading(key: str, lang: str) -> str:
-    return f'<h2 id="sec-{key}">{_h(t(key, lang))}</h2>'
+    return f'<h2 id="sec-{key.removeprefix("sec_")}">{_h(t(key, lang))}</h2>'
 
 
 def pct(x: object) -> str:
@@ -128,6 +128,8 @@ def summary(results: ReportResults, params: ReportParams) -> Section:
             )
         ]
     items += _summary_retention(results, lang)
+    if results.findings is not None:
+        items += list(results.findings[lang])
     items += _summary_tiers(results, params)
     items += _summary_coverage(results, params)
     items += _summary_regions(results, lang)
@@ -285,10 +287,13 @@ def retention(results: ReportResults, params: ReportParams) -> Section:
         }
     )
     parts.append(table_html(table, t("cap_milestones", lang), lang, ms["method"].iloc[0]))
+    spec = "_spec" if results.kind == "spec" else ""
     if results.median_day is not None:
-        parts.append(_p(t("median", lang, f"{results.median_day:,.0f}")))
+        parts.append(
+            _p(t("median" + spec, lang, f"{results.median_day:,.0f}", results.event_label))
+        )
     else:
-        parts.append(_p(t("median_na", lang)))
+        parts.append(_p(t("median_na" + spec, lang, results.event_label)))
     n = 0
     if results.tiers is not None:
         tiers, n = _tiers_table(results.tiers, params)
@@ -369,15 +374,6 @@ def regions_table(results: ReportResults, params: ReportParams) -> tuple[pd.Data
     return suppress(table, k, counts=[t("col_n", lang)], lang=lang)
 
 
-def competing(results: ReportResults, params: ReportParams) -> Section:
-    lang = params.lang
-    shown, n = endings_table(results, params)
-    body = _p(t("comp_intro", lang)) + table_html(
-        shown, t("cap_endings", lang), lang, _suppress_note(n, params)
-    )
-    return Section("competing", heading("sec_competing", lang) + body, n)
-
-
 def endings_table(results: ReportResults, params: ReportParams) -> tuple[pd.DataFrame, int]:
     lang, k = params.lang, params.suppression_threshold
     end = results.endings
@@ -404,6 +400,12 @@ def endings_table(results: ReportResults, params: ReportParams) -> tuple[pd.Data
     )
 
 
+def _effects_table(results: ReportResults, params: ReportParams) -> tuple[pd.DataFrame, int]:
+    from workbench.reporting.model_sections import effects_table
+
+    return effects_table(results, params)
+
+
 def suppressed_cells(results: ReportResults, params: ReportParams) -> int:
     """How many table cells the report hides (the same tables the sections show)."""
     builders = {
@@ -411,6 +413,7 @@ def suppressed_cells(results: ReportResults, params: ReportParams) -> int:
         "tiers": lambda r, p: _tiers_table(r.tiers, p),
         "regions": regions_table,
         "endings": endings_table,
+        "effects": _effects_table,
     }
     return sum(
         f(results, params)[1] for name, f in builders.items() if getattr(results, name) is not None

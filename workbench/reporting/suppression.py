@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -26,6 +27,22 @@ def count_text(n: object, threshold: int, lang: str = "en") -> str:
     if is_small(n, threshold):
         return t("suppressed_cell", lang, threshold)
     return f"{round(float(n)):,}"  # type: ignore[arg-type]
+
+
+_COUNT_IN_TEXT = re.compile(
+    r"(?<![\d.,])(\d{1,3}(?:,\d{3})+|\d+)(?=\s*(?:people|persons?|releases?|relapses?|deaths?|"
+    r"exposed|rows?|人))"
+)
+
+
+def scrub_counts(text: str, threshold: int, lang: str = "en") -> str:
+    """Replace counts of people below the threshold in a free-text note by "<threshold"."""
+
+    def repl(m: re.Match) -> str:
+        n = int(m.group(1).replace(",", ""))
+        return t("suppressed_cell", lang, threshold) if n < threshold else m.group(1)
+
+    return _COUNT_IN_TEXT.sub(repl, text)
 
 
 def suppress(

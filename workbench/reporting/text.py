@@ -156,6 +156,11 @@ _T = {
         "plus those still in tracking at the cut-off, weighted by their chance of getting there.",
     ),
     "median": ("中位复吸时间：{}天", "Median time to relapse: {} days"),
+    "median_spec": ("“{1}”的中位时间：{0}天", "Median time to {1}: {0} days"),
+    "median_na_spec": (
+        "“{0}”的中位时间：超过观察期（一半以上的人未发生该事件）",
+        "Median time to {0}: beyond follow-up (more than half did not have it)",
+    ),
     "median_na": (
         "中位复吸时间：超过观察期（一半以上的人仍保持操守）",
         "Median time to relapse: beyond follow-up (more than half stayed abstinent)",
@@ -204,6 +209,53 @@ _T = {
         "This analysis is not available in this version (library module missing: {}).",
     ),
     "na_estimate": ("此项无法估计：{}", "Not estimable: {}"),
+    # risk factors
+    "risk_intro": (
+        "下表为出所时各项特征与复吸风险的关系（Cox比例风险模型，同时考虑所有特征）。风险比大于1表示复吸风险较高，小于1表示较低。"
+        "这些是关联，不一定是原因。",
+        "How characteristics at release relate to the relapse rate (Cox proportional-hazards "
+        "model, all characteristics together). A hazard ratio above 1 means a higher relapse "
+        "rate, below 1 a lower one. These are associations, not necessarily causes.",
+    ),
+    "col_factor": ("因素", "Characteristic"),
+    "col_hr": ("风险比", "Hazard ratio"),
+    "cap_risk": ("复吸风险因素（风险比）", "Relapse risk factors (hazard ratios)"),
+    "risk_note": (
+        "复吸时间取首次发现复吸的时间；稳健标准误。",
+        "Relapse time taken as the first evidence of relapse; robust standard errors.",
+    ),
+    "risk_note_clustered": (
+        "复吸时间取首次发现复吸的时间；同一人多次出所按人聚类计算标准误。",
+        "Relapse time taken as the first evidence of relapse; standard errors clustered on the "
+        "person (some people were released more than once).",
+    ),
+    # support effects
+    "eff_intro": (
+        "帮扶不是随机分配的，并且在出所后才开始。主要分析把每项帮扶作为随时间变化的暴露（从开始之日起计），并调整出所时的特征；"
+        "平均保持操守天数之差来自第{landmark}天界标分析（倾向性评分加权）。",
+        "Support is not handed out at random and starts after release. The main analysis "
+        "treats each support as switching on from its start day and adjusts for characteristics "
+        "at release; the difference in mean abstinent days comes from a landmark analysis at "
+        "day {landmark} with propensity-score weights.",
+    ),
+    "col_support": ("帮扶措施", "Support"),
+    "col_n_exposed": ("接受人数", "Received"),
+    "col_rmst_diff": (
+        "36个月内平均保持操守天数之差",
+        "Difference in mean abstinent days to 36 months",
+    ),
+    "ci_days": ("95%置信区间（天）", "95% CI (days)"),
+    "cap_effects": ("帮扶措施效果", "Effects of support"),
+    # competing events
+    "col_event": ("事件", "Event"),
+    "col_cif": ("累积发生率", "Cumulative incidence"),
+    "cif_intro": (
+        "把死亡作为竞争事件时，复吸和死亡的累积发生率（Aalen–Johansen方法）。",
+        "Cumulative incidence of relapse and of death, with death as a competing event "
+        "(Aalen–Johansen).",
+    ),
+    "cap_cif": ("复吸与死亡的累积发生率", "Cumulative incidence of relapse and death"),
+    "tech_notes": ("技术说明（统计软件输出，英文）：", "Technical notes from the analysis:"),
     # provenance
     "prov_intro": (
         "以下记录可用于复核本报告：输入文件的SHA-256、参数、软件版本和代码版本。",

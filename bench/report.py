@@ -1,0 +1,149 @@
+"""Benchmark of the report pipeline (issue 5 acceptance; issue 8 targets).
+
+Times, on this machine:
+  floor     an empty report through the same pipeline (papermill → nbconvert HTML → WeasyPrint)
+  province  the province report on a simulated cohort (default 23,000 releases): cold (analyses
+            computed) and warm (the same scope in the other language: cached analyses, render only)
+  batch     the annual batch (province + 14 prefectures × zh/en) with `workbench batch`
+            against a sequential papermill + nbconvert loop over the same 30 parameter sets
+
+Usage: .venv/bin/python bench/report.py [--n 23000] [--bootstrap 200] [--skip-batch]
+       [--workers 2] [--out bench/out]
+Writes bench/out/report_bench.json and prints a Markdown table for bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from workbench.params import ReportParams, load_batch  # noqa: E402
+from workbench.reporting import build_report  # noqa: E402
+from workbench.reporting.batch import execute_batch  # noqa: E402
+from workbench.reporting.execute import KERNEL, notebook_path  # noqa: E402
+from workbench.reporting.render import document, notebook_body, write_pdf  # noqa: E402
+
+
+def floor(workdir: Path) -> float:
+    """An empty report: one heading, same kernel, same HTML and PDF steps."""
+    import papermill as pm
+
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell("lang = 'zh'", metadata={"tags": ["parameters"]})
+    cell = nbformat.v4.new_code_cell(
+        "from IPython.display import HTML\nHTML('<h2 id=\"sec-summary\">执行摘要</h2><p>—</p>')"
+    )
+    nb.cells = [params, cell]
+    src = workdir / "empty.ipynb"
+    nbformat.write(nb, str(src))
+    t0 = time.perf_counter()
+    pm.execute_notebook(str(src), str(workdir / "empty_out.ipynb"), parameters={"lang": "zh"},
+                        kernel_name=KERNEL, progress_bar=False, cwd=str(workdir))  # fmt: skip
+    page = document(notebook_body(nbformat.read(str(workdir / "empty_out.ipynb"), 4)), "zh", "x")
+    write_pdf(page, workdir / "empty.pdf")
+    return time.perf_counter() - t0
+
+
+def simulate(n: int, folder: Path) -> Path:
+    from workbench.simulate import simulate as sim
+    from workbench.simulate import write_simulation
+
+    if not (folder / "releases.csv").exists():
+        write_simulation(sim(seed=20170101, n=n), folder)
+    return folder
+
+
+def province(data: Path, out: Path, n_bootstrap: int) -> dict:
+    base = ReportParams.from_yaml(ROOT / "params" / "province.yaml").to_mapping()
+    zh = ReportParams.from_mapping({**base, "data": str(data), "n_bootstrap": n_bootstrap})
+    en = ReportParams.from_mapping({**zh.to_mapping(), "lang": "en", "name": "province_en"})
+    t0 = time.perf_counter()
+    res = build_report(zh, out / "province")
+    cold = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    build_report(en, out / "province_en")
+    warm = time.perf_counter() - t0
+    import pypdf
+
+    pages = len(pypdf.PdfReader(str(res.pdf)).pages)
+    return {"cold_s": cold, "warm_s": warm, "pages": pages}
+
+
+def annual_batch(data: Path, out: Path, workers: int, n_bootstrap: int) -> dict:
+    spec_file = out / "annual.yaml"
+    annual = yaml.safe_load((ROOT / "params" / "batches" / "annual.yaml").read_text("utf-8"))
+    runs = [{k: v for k, v in r.items()} for r in annual["runs"]]
+    for r in runs:
+        r["params"] = str((ROOT / "params" / "batches" / r["params"]).resolve())
+    spec = {"name": "annual", "out": str(out / "annual"),
+            "defaults": {}, "runs": [{**r, "data": str(data), "n_bootstrap": n_bootstrap}
+                                     for r in runs]}  # fmt: skip
+    spec_file.write_text(yaml.safe_dump(spec, allow_unicode=True), "utf-8")
+    batch = load_batch(spec_file)
+    t0 = time.perf_counter()
+    results = execute_batch(batch, out / "annual", workers=workers, force=True, progress=False)
+    ours = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    for run in batch.runs:  # the naive loop: papermill then nbconvert, one after another
+        target = out / "loop" / f"{run.run_id}.ipynb"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        import papermill as pm
+
+        pm.execute_notebook(str(notebook_path()), str(target), parameters=run.params.to_mapping(),
+                            kernel_name=KERNEL, progress_bar=False)  # fmt: skip
+        subprocess.run([sys.executable, "-m", "nbconvert", "--to", "html", "--no-input",
+                        str(target)], check=True, capture_output=True)  # fmt: skip
+    loop = time.perf_counter() - t0
+    failed = [r.run_id for r in results if r.status == "failed"]
+    return {"batch_s": ours, "loop_s": loop, "ratio": ours / loop, "failed": failed}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=23_000)
+    ap.add_argument("--bootstrap", type=int, default=200)
+    ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--skip-batch", action="store_true")
+    ap.add_argument("--out", default=str(ROOT / "bench" / "out"))
+    args = ap.parse_args()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("WORKBENCH_CACHE_DIR", str(out / "cache"))
+    record = {"machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
+              "n": args.n, "bootstrap": args.bootstrap}  # fmt: skip
+    with tempfile.TemporaryDirectory() as tmp:
+        record["floor_s"] = floor(Path(tmp))
+    data = simulate(args.n, out / f"data_{args.n}")
+    record["province"] = province(data, out, args.bootstrap)
+    if not args.skip_batch:
+        record["batch"] = annual_batch(data, out, args.workers, args.bootstrap)
+    (out / "report_bench.json").write_text(json.dumps(record, indent=2), "utf-8")
+    p = record["province"]
+    print("| what | seconds |\n|---|---|")
+    print(f"| empty report (floor) | {record['floor_s']:.1f} |")
+    print(f"| province report, {args.n:,} releases, cold | {p['cold_s']:.1f} "
+          f"({p['cold_s'] / record['floor_s']:.1f}× floor) |")  # fmt: skip
+    print(f"| same scope, other language (cached analyses) | {p['warm_s']:.1f} |")
+    print(f"| PDF pages | {p['pages']} |")
+    if "batch" in record:
+        b = record["batch"]
+        print(f"| annual batch, {args.workers} workers | {b['batch_s']:.1f} |")
+        print(f"| sequential papermill + nbconvert loop | {b['loop_s']:.1f} ({b['ratio']:.2f}×) |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

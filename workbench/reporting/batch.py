@@ -1,0 +1,281 @@
+"""`workbench batch FILE`: many reports in parallel, isolated, resumable, with an index.
+
+Each report runs as its own `workbench report` process (own working folder, own kernel, killed
+with its whole process group on timeout), so a run that raises, hangs or kills its kernel never
+stops the others. Runs that share an analysis (the Chinese and English report of one scope) go to
+the same worker one after the other, so the second renders from the first one's cache.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from workbench.io import atomic_write
+from workbench.params import BatchRun, BatchSpec, ReportParams, load_batch
+from workbench.reporting.analysis import cache_key
+
+STATUS_OK, STATUS_SKIPPED, STATUS_FAILED = "ok", "skipped", "failed"
+
+
+@dataclass(frozen=True)
+class RunResult:
+    run_id: str
+    status: str
+    error: str
+    duration_s: float
+
+
+def is_up_to_date(params: ReportParams, folder: Path) -> bool:
+    """True when `folder` holds a complete report for these parameters, data and code."""
+    try:
+        prov = json.loads((folder / "metrics.json").read_text("utf-8"))["provenance"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    complete = all((folder / f).is_file() for f in ("report.pdf", "report.html", "report.ipynb"))
+    return (
+        complete
+        and prov.get("params_sha256") == params.sha256()
+        and prov.get("inputs_key") == cache_key(params)
+    )
+
+
+def run_one(params_file: str, out_dir: str, timeout: float | None) -> RunResult:
+    """One report in its own process group; the error is the last line it printed on stderr."""
+    run_id = Path(out_dir).name
+    cmd = [sys.executable, "-m", "workbench.cli", "report", "--params", params_file,
+           "--out", out_dir]  # fmt: skip
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
+    try:
+        _, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        return RunResult(run_id, STATUS_FAILED, f"timed out after {timeout:g} s",
+                         round(time.perf_counter() - t0, 3))  # fmt: skip
+    duration = round(time.perf_counter() - t0, 3)
+    if proc.returncode == 0:
+        return RunResult(run_id, STATUS_OK, "", duration)
+    lines = [x for x in err.strip().splitlines() if x.strip() and "running over TCP" not in x]
+    message = lines[-1] if lines else f"exit code {proc.returncode}"
+    return RunResult(run_id, STATUS_FAILED, message.removeprefix("workbench report: "), duration)
+
+
+def run_group(jobs: list[tuple[str, str]], timeout: float | None) -> list[RunResult]:
+    """Runs sharing one analysis, one after the other (the first fills the cache)."""
+    return [run_one(p, o, timeout) for p, o in jobs]
+
+
+def _plan(spec: BatchSpec, out: Path, force: bool) -> tuple[list, list[RunResult]]:
+    """Group the runs to do by analysis cache key; skip up-to-date ones; record invalid ones."""
+    groups: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    done: list[RunResult] = []
+    pdir = out / ".params"
+    for run in spec.runs:
+        folder = out / run.run_id
+        if run.params is None:
+            done.append(RunResult(run.run_id, STATUS_FAILED, run.error or "invalid", 0.0))
+            continue
+        if not force and is_up_to_date(run.params, folder):
+            done.append(RunResult(run.run_id, STATUS_SKIPPED, "", 0.0))
+            continue
+        pfile = pdir / f"{run.run_id}.yaml"
+        text = yaml.safe_dump(run.params.to_mapping(), allow_unicode=True, sort_keys=False)
+        atomic_write(pfile, text)
+        key = _group_key(run.params)
+        groups[key].append((str(pfile), str(folder)))
+    return list(groups.values()), done
+
+
+def _group_key(params: ReportParams) -> str:
+    try:
+        return cache_key(params)
+    except OSError:  # data missing: the run itself reports it
+        return params.sha256()
+
+
+def execute_batch(
+    spec: BatchSpec,
+    out: Path,
+    workers: int | None = None,
+    force: bool = False,
+    timeout: float | None = None,
+    scheduler: str | None = None,
+    progress: bool = True,
+) -> list[RunResult]:
+    """Run every report of `spec` into `out/<run_id>`; write summary.csv and index.html."""
+    out.mkdir(parents=True, exist_ok=True)
+    groups, results = _plan(spec, out, force)
+    total = sum(len(g) for g in groups)
+    submit = _dask_runner(scheduler) if scheduler else _local_runner(workers or os.cpu_count() or 1)
+    results += submit(groups, timeout, _progress(total, progress))
+    order = {r.run_id: i for i, r in enumerate(spec.runs)}
+    results.sort(key=lambda r: order.get(r.run_id, len(order)))
+    write_summary(spec, out, results)
+    write_index(spec, out, results)
+    return results
+
+
+def _progress(total: int, enabled: bool) -> Callable[[int], None]:
+    from tqdm import tqdm
+
+    bar = tqdm(total=total, desc="reports", unit="report", disable=not enabled or total == 0,
+               file=sys.stderr)  # fmt: skip
+
+    def step(n: int) -> None:
+        bar.update(n)
+        if bar.n >= total:
+            bar.close()
+
+    return step
+
+
+def _local_runner(workers: int):
+    def submit(groups, timeout, step) -> list[RunResult]:
+        out: list[RunResult] = []
+        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+            futures = [pool.submit(run_group, g, timeout) for g in groups]
+            for fut in as_completed(futures):
+                res = fut.result()
+                out += res
+                step(len(res))
+        return out
+
+    return submit
+
+
+def _dask_runner(address: str):
+    def submit(groups, timeout, step) -> list[RunResult]:
+        from dask.distributed import Client
+        from dask.distributed import as_completed as dask_completed
+
+        out: list[RunResult] = []
+        with Client(address) as client:
+            futures = [client.submit(run_group, g, timeout, pure=False) for g in groups]
+            for fut in dask_completed(futures):
+                res = fut.result()
+                out += res
+                step(len(res))
+        return out
+
+    return submit
+
+
+SUMMARY_COLUMNS = (
+    "run_id", "name", "lang", "prefecture", "facility", "status", "error", "duration_s",
+    "n_releases", "coverage", "retention_12", "retention_12_lower", "retention_12_upper",
+    "retention_24", "retention_36", "suppressed", "pdf",
+)  # fmt: skip
+
+
+def _summary_row(run: BatchRun, res: RunResult, out: Path) -> dict:
+    p = run.params
+    row = {
+        "run_id": run.run_id,
+        "name": p.name if p else run.raw.get("name"),
+        "lang": p.lang if p else run.raw.get("lang"),
+        "prefecture": p.prefecture if p else run.raw.get("prefecture"),
+        "facility": p.facility if p else run.raw.get("facility"),
+        "status": res.status,
+        "error": res.error,
+        "duration_s": res.duration_s,
+    }
+    m = _read_metrics(out / run.run_id) if res.status != STATUS_FAILED else None
+    if m is not None:
+        ret = {int(r["months"]): r for r in m["retention"]}
+        row.update(
+            n_releases=m["data"]["n_releases"],
+            coverage=m["coverage"],
+            retention_12=ret.get(12, {}).get("estimate"),
+            retention_12_lower=ret.get(12, {}).get("lower"),
+            retention_12_upper=ret.get(12, {}).get("upper"),
+            retention_24=ret.get(24, {}).get("estimate"),
+            retention_36=ret.get(36, {}).get("estimate"),
+            suppressed=m["suppressed"],
+            pdf=f"{run.run_id}/report.pdf",
+        )
+    return row
+
+
+def _read_metrics(folder: Path) -> dict | None:
+    try:
+        return json.loads((folder / "metrics.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def write_summary(spec: BatchSpec, out: Path, results: list[RunResult]) -> Path:
+    """summary.csv: one row of key metrics per report (failed runs with their error)."""
+    by_id = {r.run_id: r for r in results}
+    rows = [_summary_row(run, by_id[run.run_id], out) for run in spec.runs if run.run_id in by_id]
+    frame = pd.DataFrame(rows).reindex(columns=list(SUMMARY_COLUMNS))
+    return atomic_write(out / "summary.csv", frame.to_csv(index=False, lineterminator="\n"))
+
+
+def write_index(spec: BatchSpec, out: Path, results: list[RunResult]) -> Path:
+    """index.html linking every report (PDF and HTML), with each failure's cause."""
+    by_id = {r.run_id: r for r in results}
+    rows = []
+    for run in spec.runs:
+        res = by_id.get(run.run_id)
+        if res is None:
+            continue
+        rid = html.escape(run.run_id)
+        if res.status == STATUS_FAILED:
+            links = f'<td class="failed" colspan="2">{html.escape(res.error)}</td>'
+        else:
+            links = (f'<td><a href="{rid}/report.pdf">PDF</a></td>'
+                     f'<td><a href="{rid}/report.html">HTML</a></td>')  # fmt: skip
+        rows.append(f"<tr><td>{rid}</td><td>{html.escape(res.status)}</td>{links}</tr>")
+    page = (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>{html.escape(spec.name)} reports</title><style>"
+        "body{font-family:'Noto Sans CJK SC',sans-serif;margin:2em}"
+        "table{border-collapse:collapse}td,th{border-bottom:1px solid #ccc;padding:4px 10px}"
+        ".failed{color:#b03a2e}</style></head><body>"
+        f"<h1>{html.escape(spec.name)}</h1>"
+        '<p><a href="summary.csv">summary.csv</a></p>'
+        "<table><thead><tr><th>report</th><th>status</th><th>PDF</th><th>HTML</th></tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table></body></html>\n"
+    )
+    return atomic_write(out / "index.html", page)
+
+
+def format_results(results: list[RunResult]) -> str:
+    frame = pd.DataFrame([asdict(r) for r in results])
+    counts = frame["status"].value_counts()
+    head = ", ".join(f"{counts.get(s, 0)} {s}" for s in (STATUS_OK, STATUS_SKIPPED, STATUS_FAILED))
+    return f"{head}\n{frame.to_string(index=False)}"
+
+
+def run_batch(args) -> int:
+    """`workbench batch FILE [--workers N] [--force] [--timeout S] [--out DIR] [--dask-scheduler]`."""
+    spec = load_batch(args.file)
+    out = Path(args.out) if getattr(args, "out", None) else spec.out
+    results = execute_batch(
+        spec,
+        out,
+        workers=getattr(args, "workers", None),
+        force=bool(getattr(args, "force", False)),
+        timeout=getattr(args, "timeout", None),
+        scheduler=getattr(args, "dask_scheduler", None),
+    )
+    print(format_results(results))
+    print(f"index: {out / 'index.html'}")
+    return 1 if any(r.status == STATUS_FAILED for r in results) else 0

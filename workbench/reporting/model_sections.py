@@ -1,0 +1,128 @@
+"""Report sections for the model-based results: risk factors, support effects, competing events."""
+
+from __future__ import annotations
+
+import html
+
+import numpy as np
+import pandas as pd
+
+from workbench import codes
+from workbench.params import ReportParams
+from workbench.reporting.analysis import ReportResults
+from workbench.reporting.sections import (
+    Section,
+    _p,
+    _suppress_note,
+    endings_table,
+    heading,
+    pct,
+    table_html,
+)
+from workbench.reporting.suppression import suppress
+from workbench.reporting.text import t
+
+
+def _num(x: object, fmt: str = "{:.2f}") -> str:
+    try:
+        v = float(x)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return "–"
+    return fmt.format(v) if np.isfinite(v) else "–"
+
+
+def _ci(lo: object, hi: object, fmt: str = "{:.2f}") -> str:
+    a, b = _num(lo, fmt), _num(hi, fmt)
+    return "–" if "–" in (a, b) else f"{a}–{b}"
+
+
+def _p_value(p: object) -> str:
+    v = float(p)  # type: ignore[arg-type]
+    return "<0.001" if v < 0.001 else f"{v:.3f}"
+
+
+def risk(results: ReportResults, params: ReportParams) -> Section:
+    lang = params.lang
+    tab = results.risk["table"][lang]
+    table = pd.DataFrame(
+        {
+            t("col_factor", lang): tab["label"],
+            t("col_hr", lang): [_num(x) for x in tab["hr"]],
+            t("ci", lang): [_ci(a, b) for a, b in zip(tab["lower"], tab["upper"], strict=True)],
+            "p": [_p_value(x) for x in tab["p"]],
+        }
+    )
+    advice = results.risk["advice"][lang]
+    body = _p(t("risk_intro", lang)) + table_html(
+        table,
+        t("cap_risk", lang),
+        lang,
+        t("risk_note_clustered" if results.risk["clustered"] else "risk_note", lang),
+    )
+    if advice:
+        body += "<ul>" + "".join(f"<li>{html.escape(a)}</li>" for a in advice) + "</ul>"
+    return Section("risk", heading("sec_risk", lang) + body)
+
+
+def effects_table(results: ReportResults, params: ReportParams) -> tuple[pd.DataFrame, int]:
+    lang, k = params.lang, params.suppression_threshold
+    eff = results.effects
+    table = pd.DataFrame(
+        {
+            t("col_support", lang): [codes.label("intervention", c, lang) for c in eff["code"]],
+            t("col_n_exposed", lang): eff["n_exposed"],
+            t("col_hr", lang): [_num(x) for x in eff["hr"]],
+            t("ci", lang): [
+                _ci(a, b) for a, b in zip(eff["hr_lower"], eff["hr_upper"], strict=True)
+            ],
+            t("col_rmst_diff", lang): [_num(x, "{:+.0f}") for x in eff["rmst_diff_days"]],
+            t("ci_days", lang): [
+                _ci(a, b, "{:+.0f}")
+                for a, b in zip(eff["rmst_diff_lower"], eff["rmst_diff_upper"], strict=True)
+            ],
+        }
+    )
+    small = eff["n_exposed"].map(lambda n: float(n) < k)
+    shown, n = suppress(table, k, counts=[t("col_n_exposed", lang)], lang=lang)
+    hidden = [t("col_hr", lang), t("ci", lang), t("col_rmst_diff", lang), t("ci_days", lang)]
+    shown.loc[small.to_numpy(), hidden] = "–"
+    return shown, n
+
+
+def effects(results: ReportResults, params: ReportParams) -> Section:
+    lang = params.lang
+    shown, n = effects_table(results, params)
+    method = str(results.effects["method"].iloc[0]) if len(results.effects) else ""
+    body = _p(t("eff_intro", lang, landmark=params.landmark_day))
+    if results.findings is not None:
+        body += (
+            "<ul>" + "".join(f"<li>{html.escape(s)}</li>" for s in results.findings[lang]) + "</ul>"
+        )
+    note = " ".join(x for x in (_suppress_note(n, params), method) if x)
+    body += table_html(shown, t("cap_effects", lang), lang, note)
+    return Section("effects", heading("sec_effects", lang) + body, n)
+
+
+def competing(results: ReportResults, params: ReportParams) -> Section:
+    lang = params.lang
+    shown, n = endings_table(results, params)
+    body = _p(t("comp_intro", lang)) + table_html(
+        shown, t("cap_endings", lang), lang, _suppress_note(n, params)
+    )
+    if results.cif is not None:
+        cif = results.cif
+        words = {"relapse": t("relapse", lang), "death": t("death", lang)}
+        table = pd.DataFrame(
+            {
+                t("col_event", lang): [words[c] for c in cif["cause"]],
+                t("col_months", lang): [f"{m:g}" for m in cif["months"]],
+                t("col_cif", lang): [pct(x) for x in cif["estimate"]],
+                t("ci", lang): [
+                    f"{pct(a)}–{pct(b)}" for a, b in zip(cif["lower"], cif["upper"], strict=True)
+                ],
+            }
+        )
+        body += _p(t("cif_intro", lang)) + table_html(
+            table, t("cap_cif", lang), lang, str(cif["method"].iloc[0])
+        )
+    return Section("competing", heading("sec_competing", lang) + body, n)

@@ -1,0 +1,82 @@
+"""The model-based analyses of a report: risk factors (Cox), support effects, competing risks.
+
+Each returns plain tables (both languages where labels are words) for `ReportResults`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from workbench.params import ReportParams
+
+RISK_COVARIATES = (
+    "sex",
+    "age",
+    "primary_drug",
+    "prior_treatments",
+    "years_using",
+    "education",
+    "employed_before",
+    "married",
+    "family_support",
+    "motivation_score",
+)
+LANGS = ("zh", "en")
+
+
+def risk_factors(cohort: pd.DataFrame) -> dict[str, Any]:
+    """Cox model of relapse on baseline characteristics (best available times, clustered SEs)."""
+    from workbench.risk import CoxModel
+
+    covariates = [c for c in RISK_COVARIATES if c in cohort.columns and cohort[c].nunique() > 1]
+    model = CoxModel(covariates=covariates).fit(cohort)
+    return {
+        "table": {lang: model.summary(lang) for lang in LANGS},
+        "advice": {lang: list(model.advice(lang)) for lang in LANGS},
+        "n": int(model.n_),
+        "n_events": int(model.n_events_),
+        "clustered": bool(model.clustered_),
+    }
+
+
+def scoped_dataset(ds: Any, release_ids: pd.Series) -> Any:
+    """The dataset restricted to the releases of the report's scope."""
+    keep = set(release_ids)
+    tables = {
+        name: getattr(ds, name)[getattr(ds, name)["release_id"].isin(keep)].reset_index(drop=True)
+        for name in ("releases", "visits", "interventions", "events")
+    }
+    return dataclasses.replace(ds, **tables)
+
+
+def support_effects(data: Any, params: ReportParams) -> dict[str, Any]:
+    """effects_table (primary time-varying model + landmark weighted RMST) and plain findings."""
+    from workbench.effects.findings import findings
+    from workbench.effects.table import effects_table
+
+    table = effects_table(
+        data,
+        n_boot=params.n_bootstrap,
+        seed=params.seed,
+        n_jobs=params.n_jobs,
+        landmark_day=float(params.landmark_day),
+    )
+    if params.interventions is not None:
+        table = table[table["code"].isin(params.interventions)]
+    table = table.reset_index(drop=True)
+    return {"table": table, "findings": findings(table) if len(table) else None}
+
+
+def competing_risks(cohort: pd.DataFrame, months: tuple[int, ...]) -> pd.DataFrame:
+    """Cumulative incidence of relapse and of death (Aalen–Johansen, best available times)."""
+    from workbench.retention.competing import AalenJohansen, best_available_times
+
+    bt = best_available_times(cohort)
+    fit = AalenJohansen().fit(bt["time"].to_numpy(float), bt["status"].to_numpy(int))
+    parts = [fit.milestones(np.asarray(months, dtype=float), cause=c) for c in ("relapse", "death")]
+    out = pd.concat(parts, ignore_index=True)
+    return out[["cause", "months", "estimate", "lower", "upper", "method"]]
