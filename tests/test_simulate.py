@@ -66,6 +66,35 @@ def test_inversion_with_start_on_a_break_and_two_starts():
     np.testing.assert_allclose(t, [14.5], rtol=1e-12)
 
 
+def test_inversion_is_the_inverse_of_the_cumulative_hazard():
+    rng = np.random.default_rng(2024)
+    n = 500
+    breaks = np.array([0.0, 3.0, 10.0, 40.0, 200.0])
+    rates = rng.uniform(0.001, 0.2, size=5)
+    starts = np.where(rng.random((n, 4)) < 0.6, np.floor(rng.uniform(0, 300, (n, 4))), np.nan)
+    gammas = rng.normal(0, 0.7, size=4)
+    lp = rng.normal(0, 0.5, size=n)
+    e = rng.standard_exponential(n) * 3
+    t = invert_cumulative_hazard(e, lp, breaks, rates, starts, gammas)
+    back = np.array(
+        [
+            cumulative_hazard([t[i]], lp[i : i + 1], breaks, rates, starts[i : i + 1], gammas)[0, 0]
+            for i in range(n)
+        ]
+    )
+    np.testing.assert_allclose(back, e, rtol=1e-10)
+    # and the cumulative hazard is the integral of the hazard (midpoint rule on a fine grid)
+    grid = np.linspace(0, 400, 40_001)
+    mid = (grid[1:] + grid[:-1]) / 2
+    i = int(np.argmax(np.isfinite(starts).sum(axis=1)))
+    k = np.searchsorted(breaks, mid, side="right") - 1
+    on = np.nan_to_num(starts[i], nan=np.inf)[None, :] <= mid[:, None]
+    hazard = rates[k] * np.exp(lp[i] + on @ gammas)
+    integral = np.sum(hazard * np.diff(grid))
+    cum = cumulative_hazard([400.0], lp[i : i + 1], breaks, rates, starts[i : i + 1], gammas)
+    assert cum[0, 0] == pytest.approx(integral, rel=1e-3)  # exact up to the grid cells at switches
+
+
 # --- sizes, determinism, files ---------------------------------------------------------------
 
 

@@ -150,6 +150,10 @@ TRUTH_NOTES = (
     "prefecture and facility), with age = decimal release year - birth_year - 0.5.",
     "Relapse hazard: baseline_hazard(t) * exp(risk_score + sum_j log(hazard_ratio_j) * "
     "1{t >= start_j}); baseline piecewise constant, the last rate continuing.",
+    "death_day, transfer_day and lost_day are true continuous times (inf = never, when a rate "
+    "is 0); lost_day includes the informative_ltfu knob. Records stop at the first of death, "
+    "transfer, loss, re-admission (detained) and the cut-off; deaths are learnt at the next "
+    "scheduled visit (a died visit) and some also exactly from events.",
 )
 
 
