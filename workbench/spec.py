@@ -206,7 +206,7 @@ def _events(spec: Mapping, raw: pd.DataFrame, file: str) -> np.ndarray:
     if bad.any():
         row = raw.index[bad][0]
         raise DataError(
-            f"{file} row {row:,}: {column} {raw.loc[row, column]} is not an event value "
+            f"{file} row {row:,}: {column} {schema.show(raw.loc[row, column])} is not an event value "
             f"(expected one of {', '.join(sorted(yes | no))}); correct the value or map it in the spec.",
             file=file,
             row=int(row),
@@ -236,7 +236,7 @@ def _canonical(spec: Mapping, raw: pd.DataFrame, file: str) -> pd.DataFrame:
         if wrong.any():
             row = raw.index[wrong][0]
             raise DataError(
-                f"{file} row {row:,}: {spec['upper']} {raw.loc[row, spec['upper']]} is below "
+                f"{file} row {row:,}: {spec['upper']} {schema.show(raw.loc[row, spec['upper']])} is below "
                 f"{spec['lower']} (expected lower <= upper); correct the interval.",
                 file=file,
                 row=int(row),
@@ -274,7 +274,7 @@ def _ids(raw: pd.DataFrame, column: str, file: str) -> pd.Series:
         what = (
             "is empty"
             if empty[raw.index.get_loc(row)]
-            else f"{ids.loc[row]} appears again (first in row {first:,})"
+            else f"{schema.show(ids.loc[row])} appears again (first in row {first:,})"
         )
         raise DataError(
             f"{file} row {row:,}: {column} {what} (expected each id once); "
@@ -291,7 +291,7 @@ def _nonnegative(raw: pd.DataFrame, column: str, days: np.ndarray, file: str) ->
     if bad.any():
         row = raw.index[bad][0]
         raise DataError(
-            f"{file} row {row:,}: {column} {raw.loc[row, column]} is negative (expected a time "
+            f"{file} row {row:,}: {column} {schema.show(raw.loc[row, column])} is negative (expected a time "
             "since release >= 0); correct the value.",
             file=file,
             row=int(row),
@@ -305,7 +305,7 @@ def _binary(raw: pd.DataFrame, column: str, file: str) -> np.ndarray:
     if bad.any():
         row = raw.index[bad][0]
         raise DataError(
-            f"{file} row {row:,}: intervention {column} {raw.loc[row, column]} is not 0 or 1 "
+            f"{file} row {row:,}: intervention {column} {schema.show(raw.loc[row, column])} is not 0 or 1 "
             "(expected a baseline 0/1 indicator); recode the column.",
             file=file,
             row=int(row),
