@@ -145,6 +145,23 @@ def test_same_seed_gives_byte_identical_files(tmp_path):
     assert (tmp_path / "c" / "visits.csv").read_bytes() != (paths[0] / "visits.csv").read_bytes()
 
 
+def test_files_are_identical_across_processes(tmp_path):
+    # another interpreter with another string-hash seed writes the same bytes
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from workbench.simulate import simulate, write_simulation; "
+        "write_simulation(simulate(n=800, seed=5), sys.argv[1])"
+    )
+    for name, hashseed in (("p1", "1"), ("p2", "2")):
+        env = {**os.environ, "PYTHONHASHSEED": hashseed}
+        subprocess.run([sys.executable, "-c", code, str(tmp_path / name)], check=True, env=env)
+    for f in ("releases.csv", "visits.csv", "truth/truth.json", "truth/truth_table.csv"):
+        assert (tmp_path / "p1" / f).read_bytes() == (tmp_path / "p2" / f).read_bytes(), f
+
+
 def test_written_files_follow_the_contract(small_sim, tmp_path):
     out = write_simulation(small_sim, tmp_path / "sim")
     meta = yaml.safe_load((out / "dataset.yaml").read_text(encoding="utf-8"))
