@@ -372,3 +372,111 @@ def plot_worked_examples(examples: list[WorkedExample], ax=None, title: str | No
     ax.set_title(title or "From raw visits to the (L, R] interval: worked examples")
     ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False, fontsize="small")
     return ax
+
+
+def retention_curve_frame(
+    cohort: pd.DataFrame,
+    by: str | None = None,
+    n_bootstrap: int = 0,
+    seed: int = 0,
+    step: float = 7.0,
+    lang: str = "en",
+) -> pd.DataFrame:
+    """Retention curves (time in days, estimate, lower, upper, label) overall or per group of
+    `by`, on a weekly grid, for `workbench.plots.retention_curves`. The right estimator for the
+    data (NPMLE on (L, R], or Kaplan-Meier for exact times); bands need n_bootstrap > 0."""
+    from workbench.retention.table import fit_retention
+
+    if by is not None and by not in cohort.columns:
+        raise ParameterError(f"{by!r} is not a cohort column; choose one of {list(cohort.columns)}")
+    parts = [("all", cohort)] if by is None else list(cohort.groupby(by, observed=True))
+    frames = []
+    for key, part in parts:
+        name = codes.label(by, key, lang) if by in codes.KINDS else str(key)
+        fit = fit_retention(part, label_=name, n_bootstrap=n_bootstrap, seed=seed)
+        frames.append(curve_from_fit(fit, f"{name} (n={len(part):,})", step))
+    return pd.concat(frames, ignore_index=True)
+
+
+def curve_from_fit(fit, label: str = "all", step: float = 7.0) -> pd.DataFrame:
+    """A fitted TurnbullFitter or KaplanMeier as a weekly curve frame (time, estimate, lower,
+    upper, label); Turnbull bands only when it was fitted with a bootstrap."""
+    grid = np.arange(0.0, codes.TRACKING_DAYS + step, step)
+    if hasattr(fit, "confidence_band") and fit.n_bootstrap:
+        band = fit.confidence_band(grid).rename(columns={"day": "time"})
+    elif hasattr(fit, "confidence_band"):
+        band = pd.DataFrame({"time": grid, "estimate": fit.survival_at(grid)})
+    else:
+        s = fit.survival_at(grid)
+        band = pd.DataFrame(
+            {"time": grid, "estimate": s["survival"], "lower": s["lower"], "upper": s["upper"]}
+        )
+    band["label"] = label
+    return band
+
+
+def _stop_days(cohort: pd.DataFrame) -> np.ndarray:
+    upper = cohort["upper_day"].to_numpy(float)
+    return np.where(np.isfinite(upper), upper, cohort["last_day"].to_numpy(float))
+
+
+def exposure_overview(cohort: pd.DataFrame, starts: pd.DataFrame) -> pd.DataFrame:
+    """Per support: who started it during follow-up, when, and the immortal time a naive
+    'ever received' analysis would credit to it.
+
+    ``immortal_days`` sums, over people who started, the days from release to the start: days
+    they had to stay relapse-free and followed to be counted as exposed at all. A naive analysis
+    counts them as exposed time; ``immortal_share`` is their share of that exposed time."""
+    stop = _stop_days(cohort)
+    s = starts.reindex(cohort["release_id"].to_numpy())
+    rows = []
+    for code in s.columns:
+        day = s[code].to_numpy(float)
+        started = np.isfinite(day) & (day <= stop)
+        rows.append(
+            {
+                "code": code,
+                "support": codes.label("intervention", code, "en"),
+                "n_started": int(started.sum()),
+                "share_started": float(started.mean()),
+                "median_start_day": float(np.median(day[started])) if started.any() else np.nan,
+                "q25_start_day": float(np.quantile(day[started], 0.25))
+                if started.any()
+                else np.nan,
+                "q75_start_day": float(np.quantile(day[started], 0.75))
+                if started.any()
+                else np.nan,
+                "immortal_days": float(day[started].sum()),
+                "immortal_share": float(day[started].sum() / stop[started].sum())
+                if started.any()
+                else np.nan,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def plot_uptake(cohort: pd.DataFrame, starts: pd.DataFrame, ax=None, title: str | None = None):
+    """Cumulative share of releases who have started each support, by month since release."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 4.5))
+    stop = _stop_days(cohort)
+    s = starts.reindex(cohort["release_id"].to_numpy())
+    grid = np.arange(0.0, codes.TRACKING_DAYS + 7.0, 7.0)
+    for code in s.columns:
+        day = s[code].to_numpy(float)
+        day = np.where(np.isfinite(day) & (day <= stop), day, np.inf)
+        share = np.searchsorted(np.sort(day), grid, side="right") / len(day)
+        ax.step(
+            grid / codes.DAYS_PER_MONTH,
+            share,
+            where="post",
+            label=codes.label("intervention", code, "en"),
+        )
+    ax.set_xlabel("months since release")
+    ax.set_ylabel("share of releases who started (proportion)")
+    ax.set_title(title or "When support starts: cumulative uptake after release")
+    ax.set_xlim(0, codes.TRACKING_MONTHS)
+    ax.legend(frameon=False, fontsize="small")
+    return ax
