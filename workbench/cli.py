@@ -46,6 +46,11 @@ def _add_data(p: argparse.ArgumentParser) -> None:
     p.add_argument("--cutoff", default=None, help="data cut-off date YYYY-MM-DD")
 
 
+def _add_validate(p: argparse.ArgumentParser) -> None:
+    _add_data(p)
+    p.add_argument("--lang", default="en", choices=["en", "zh"], help="language of the summary")
+
+
 def _add_cohort(p: argparse.ArgumentParser) -> None:
     _add_data(p)
     p.add_argument("--out", required=True, help="output file (.csv or .parquet)")
@@ -90,7 +95,7 @@ def _add_pseudonymize(p: argparse.ArgumentParser) -> None:
 
 ADDERS = {
     "simulate": _add_simulate,
-    "validate": _add_data,
+    "validate": _add_validate,
     "cohort": _add_cohort,
     "retention": _add_retention,
     "effects": _add_effects,
