@@ -382,3 +382,13 @@ def test_scheduled_visits_stop_falling_due_at_readmission_not_at_positive():
     positive = make_dataset([("r1", 180, "negative", 6), ("r1", 370, "positive", 12)])
     assert (one(detained)["n_scheduled"], one(detained)["n_attended"]) == (2, 2)
     assert (one(positive)["n_scheduled"], one(positive)["n_attended"]) == (6, 2)
+
+
+def test_numeric_release_ids_in_visits_match_text_ids():
+    ds = make_dataset(
+        [("17", 180, "negative", 6), ("17", 370, "positive", 12)], releases=[release_row("17")]
+    )
+    ds.visits["release_id"] = ds.visits["release_id"].astype(object)
+    ds.visits.loc[1, "release_id"] = 17  # an integer among strings, as a spreadsheet may give
+    row = one(ds)
+    assert (row["release_id"], row["lower_day"], row["upper_day"]) == ("17", 180.0, 370.0)

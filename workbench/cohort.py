@@ -95,8 +95,17 @@ def _code_of(names: Sequence[str], table: Sequence[str]) -> np.ndarray:
 # ---------------------------------------------------------------------------------------------
 
 
+def _ids(ids: pd.Series) -> pd.Series:
+    """Release ids as text (object columns are taken as they are; `_positions` retries)."""
+    return ids if ids.dtype == object else ids.astype(str)
+
+
 def _positions(ids: pd.Series, index: pd.Index, table: str) -> np.ndarray:
+    """Position in the (sorted) release index of each row's release_id."""
     pos = index.get_indexer(ids)
+    if (pos < 0).any() and ids.dtype == object:  # ids of other types (e.g. 17 for "17")
+        ids = ids.astype(str)
+        pos = index.get_indexer(ids)
     if (pos < 0).any():
         row = int(np.flatnonzero(pos < 0)[0])
         raise DataError(
@@ -171,7 +180,7 @@ class _Records:
         self.limit = np.minimum(self.cutoff_day, WINDOW_END_DAYS)
 
         v = ds.visits
-        self.v_pos = _positions(v["release_id"].astype(str), index, "visits")
+        self.v_pos = _positions(_ids(v["release_id"]), index, "visits")
         self.v_day = _days(v["visit_date"], release_dates, self.v_pos)
         _check_not_before_release(self.v_day, "visits", "visit_date", v)
         # Results and events as small integers (index in _RESULTS / _EVENTS; -1 = other).
@@ -180,7 +189,7 @@ class _Records:
 
         e = ds.events if ds.events is not None else pd.DataFrame()
         if len(e):
-            self.e_pos = _positions(e["release_id"].astype(str), index, "events")
+            self.e_pos = _positions(_ids(e["release_id"]), index, "events")
             self.e_day = _days(e["event_date"], release_dates, self.e_pos)
             _check_not_before_release(self.e_day, "events", "event_date", e)
             self.e_kind = pd.Index(_EVENTS).get_indexer(e["event"].astype(str))
@@ -420,7 +429,7 @@ def _first_starts(ds: Dataset, columns: Sequence[str]) -> pd.DataFrame:
     iv = ds.interventions
     out = np.full((len(index), len(columns)), np.nan)
     if len(iv):
-        pos = _positions(iv["release_id"].astype(str), index, "interventions")
+        pos = _positions(_ids(iv["release_id"]), index, "interventions")
         dates = pd.to_datetime(ds.releases["release_date"]).to_numpy(dtype="datetime64[ns]")
         release_dates = dates[order]
         day = _days(iv["start_date"], release_dates, pos)
