@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import warnings
+from pathlib import Path
+
 import numpy as np
+import pandas as pd
 import pytest
 
 from workbench.codes import DAYS_PER_MONTH
@@ -152,3 +156,75 @@ def test_bootstrap_does_not_depend_on_n_jobs():
     b = TurnbullFitter(n_bootstrap=20, seed=4, n_jobs=2).fit(L, R).milestones()
     np.testing.assert_allclose(a[["lower", "upper"]], b[["lower", "upper"]], rtol=0, atol=0)
     assert (a["lower"] <= a["estimate"]).all() and (a["estimate"] <= a["upper"]).all()
+
+
+# ------------------------------------------------------------------------------ against R
+REF = Path(__file__).parent / "reference"
+
+
+def _reference(name):
+    data = pd.read_csv(REF / f"turnbull_{name}.csv")
+    r = pd.read_csv(REF / f"turnbull_{name}_R.csv")
+    return data, r
+
+
+def _r_survival(r, t):
+    """R's step curve (drops drawn at interval midpoints) evaluated at t."""
+    k = np.searchsorted(r["time"].to_numpy(), t, side="right")
+    return np.r_[1.0, r["surv"].to_numpy()][k]
+
+
+def test_grid_npmle_against_R():
+    data, r = _reference("grid")
+    fit = TurnbullFitter(n_bootstrap=0).fit(data["l"], data["u"])
+    assert len(fit.intervals_) == 7  # (0, 6], (6, 12], ... months, and beyond 36
+    # identified times: the ends of the innermost intervals (here the visit days)
+    t = np.unique(np.r_[fit.intervals_["left"], fit.intervals_["right"]])
+    t = t[np.isfinite(t)]
+    np.testing.assert_allclose(fit.survival_at(t), _r_survival(r, t), atol=1e-6)
+    assert fit.kt_violation_ <= KT_TOLERANCE
+
+
+@pytest.mark.parametrize("name", ["jitter", "mice", "diabetes", "bcdeter"])
+def test_loglik_at_least_R_and_kuhn_tucker_against_R(name):
+    data, r = _reference(name)
+    fit = TurnbullFitter(n_bootstrap=0).fit(data["l"], data["u"])
+    assert fit.kt_violation_ <= KT_TOLERANCE
+    # one likelihood function for both: R's masses sit at its drop times, the rest beyond
+    r_points = np.r_[r["time"], 1e12]
+    r_masses = np.r_[r["mass"], 1.0 - r["mass"].sum()]
+    ll_r = interval_loglik(data["l"], data["u"], r_points, r_masses)
+    ours = np.minimum(fit.intervals_["right"].to_numpy(), 1e12)
+    ll_ours = interval_loglik(data["l"], data["u"], ours, fit.masses_)
+    assert ll_ours == pytest.approx(fit.loglik_, rel=1e-12)
+    assert ll_ours >= ll_r - 1e-9
+
+
+def test_bcdeter_published_values_against_R():
+    # statistics.md trap 8: R's early-stopped EM gives S(12) = 0.79913, the NPMLE 0.79822
+    data, r = _reference("bcdeter")
+    fit = TurnbullFitter(n_bootstrap=0).fit(data["l"], data["u"])
+    assert _r_survival(r, 12.0) == pytest.approx(0.79913, abs=5e-6)
+    assert fit.survival_at(12.0) == pytest.approx(0.79822, abs=5e-6)
+
+
+def test_lifelines_closed_intervals_disagree_on_grid():
+    # statistics.md trap 3: lifelines treats [L, U] as closed, so a (0, 6] relapse and a
+    # censoring at 6 share the point 6; lifelines puts the relapse mass there and reports no
+    # relapse by month 6 at all (S = 1, overstated), then misplaces the later masses too.
+    from lifelines import KaplanMeierFitter
+
+    data, r = _reference("grid")
+    upper = data["u"].fillna(np.inf)
+    fit = TurnbullFitter(n_bootstrap=0).fit(data["l"], upper)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # lifelines' own convergence chatter
+        km = KaplanMeierFitter().fit_interval_censoring(data["l"], upper)
+    t = np.array([6, 12, 24]) * DAYS_PER_MONTH
+    sf = km.survival_function_["NPMLE_estimate_upper"]
+    theirs = sf.reindex(t, method="ffill").to_numpy()
+    ours = fit.survival_at(t)
+    np.testing.assert_allclose(ours, _r_survival(r, t), atol=1e-6)
+    assert theirs[0] == pytest.approx(1.0, abs=1e-6)
+    assert theirs[0] - ours[0] > 0.3  # overstated at the first visit
+    assert np.all(np.abs(theirs[1:] - ours[1:]) > 0.01)

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy import linalg
+from threadpoolctl import threadpool_limits
 
 from workbench.codes import DAYS_PER_MONTH, MILESTONE_MONTHS, TRACKING_DAYS
 from workbench.exceptions import DataError, EstimationError, ParameterError, StatisticalWarning
@@ -197,7 +198,10 @@ def _squarem(p, w, lo, hi, max_iter: int, rtol: float = 1e-12) -> tuple[np.ndarr
         alpha = -np.sqrt(float(np.dot(r, r)) / vv) if vv > 0 else -1.0
         alpha = min(alpha, -1.0)
         q = np.clip(p - 2 * alpha * r + alpha * alpha * v, 0.0, None)
-        q = _em(q / q.sum(), w, W, lo, hi) if q.sum() > 0 else p2
+        if q.sum() > 0 and np.all(_coverage(q, lo, hi) > 0):
+            q = _em(q / q.sum(), w, W, lo, hi)
+        else:  # the extrapolation left a pair uncovered: take the plain EM steps
+            q = p2
         ll_q, ll_2 = _loglik(q, w, lo, hi), _loglik(p2, w, lo, hi)
         p_new, ll_new = (q, ll_q) if ll_q >= ll_2 else (p2, ll_2)
         it += 3
@@ -266,31 +270,43 @@ def _newton_step(p, delta, S, w, lo, hi, grad):
     t_max = float(np.min(p[S][neg] / -delta[neg])) if neg.any() else np.inf
     t = min(1.0, t_max)
     ll0, slope = _loglik(p, w, lo, hi), float(np.dot(grad[S], delta))
+    if t_max < 1.0:  # projected full step: drops every mass it sends below zero at once
+        q = p.copy()
+        q[S] = np.maximum(p[S] + delta, 0.0)
+        q /= q.sum()
+        if _loglik(q, w, lo, hi) >= ll0 + 1e-4 * t * slope:
+            return q
     while t > 1e-14:
         q = p.copy()
         q[S] = np.maximum(p[S] + t * delta, 0.0)
         if t == t_max:
             q[S[np.argmin(np.where(neg, p[S] / np.where(neg, -delta, 1.0), np.inf))]] = 0.0
         q /= q.sum()
-        if _loglik(q, w, lo, hi) >= ll0 + 1e-4 * t * slope:
-            return q
+        if _loglik(q, w, lo, hi) >= ll0 + 1e-4 * t * slope - 1e-13 * (1 + abs(ll0)):
+            return q  # (the last term forgives rounding once the optimum is reached)
         t /= 2
     return None
 
 
 def npmle(w, lo, hi, m: int, tol=1e-10, max_iter=100_000, p0=None):
     """Masses on the m innermost intervals; returns (p, n_iter, kt_violation)."""
+    with threadpool_limits(1):  # small dense solves: threads only add contention
+        return _npmle(w, lo, hi, m, tol, max_iter, p0)
+
+
+def _npmle(w, lo, hi, m, tol, max_iter, p0):
     p = np.full(m, 1.0 / m) if p0 is None else p0.copy()
-    p, n_em = _squarem(p, w, lo, hi, min(max_iter, 600))
-    q = _trim(p, lo, hi)
-    q, n_nt = _support_reduction(q, w, lo, hi, tol, max_iter=500)
-    if q is not None:
-        p = q
-    n_iter = n_em + n_nt
-    while kt_violation(p, w, lo, hi) > tol and n_iter < max_iter:
-        p, k = _squarem(p, w, lo, hi, min(2000, max_iter - n_iter), rtol=0.0)
-        n_iter += k
-    return p, n_iter, kt_violation(p, w, lo, hi)
+    n_iter, budget, rtol = 0, 150, 1e-8
+    while True:  # EM to get close, Newton to finish; more EM each round if Newton stalls
+        p, k = _squarem(p, w, lo, hi, min(budget, max_iter - n_iter), rtol=rtol)
+        q, k_nt = _support_reduction(_trim(p, lo, hi), w, lo, hi, tol, max_iter=500)
+        n_iter += k + k_nt
+        if q is not None and _loglik(q, w, lo, hi) >= _loglik(p, w, lo, hi) - 1e-9:
+            p = q
+        kt = kt_violation(p, w, lo, hi)
+        if kt <= tol or n_iter >= max_iter:
+            return p, n_iter, kt
+        budget, rtol = budget * 4, rtol * 1e-3
 
 
 def _trim(p, lo, hi) -> np.ndarray:
