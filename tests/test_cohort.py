@@ -17,6 +17,7 @@ from workbench.cohort import (
     counting_process,
     exposure_starts,
     landmark_table,
+    person_period,
 )
 from workbench.exceptions import ParameterError, StatisticalWarning
 
@@ -324,3 +325,38 @@ def test_exposure_starts_agree_with_truth(sim):
         np.testing.assert_array_equal(
             s[code].to_numpy()[seen], tt[f"start_{code}"].to_numpy()[seen]
         )
+
+
+def test_person_period_rows_events_and_exposure_days():
+    ds = three_releases()
+    pp = person_period(build_cohort(ds), exposure_starts(ds), breaks=[0, 100, 200, 400])
+    expected = pd.DataFrame(
+        {
+            # r1: relapse in (180, 370]; r2: exact day 90; r3: censored at L = 740, clipped at 400
+            "release_id": ["r1", "r1", "r1", "r2", "r3", "r3", "r3"],
+            "period": [0, 1, 2, 0, 0, 1, 2],
+            "start": [0.0, 100.0, 200.0, 0.0, 0.0, 100.0, 200.0],
+            "stop": [100.0, 200.0, 370.0, 90.0, 100.0, 200.0, 400.0],
+            "days": [100.0, 100.0, 170.0, 90.0, 100.0, 100.0, 200.0],
+            "after_lower": [0, 1, 1, 0, 0, 0, 0],
+            "event": [0, 0, 1, 1, 0, 0, 0],
+            "job_placement": [0.0, 100.0, 170.0, 0.0, 70.0, 100.0, 200.0],
+            "financial_aid": [0.0, 50.0, 170.0, 0.0, 0.0, 0.0, 0.0],
+            "peer_education": [0.0] * 7,
+        }
+    )
+    pd.testing.assert_frame_equal(pp[list(expected.columns)], expected)
+
+
+def test_person_period_relapse_beyond_last_break_has_no_event():
+    ds = three_releases()
+    pp = person_period(build_cohort(ds), exposure_starts(ds), breaks=[100, 365])  # 0 added
+    r1 = pp[pp["release_id"] == "r1"]
+    np.testing.assert_allclose(r1["stop"], [100.0, 365.0])
+    np.testing.assert_array_equal(r1["event"], [0, 0])
+
+
+def test_person_period_rejects_bad_breaks():
+    ds = three_releases()
+    with pytest.raises(ParameterError, match=r"breaks \[0, 200, 100\] must be increasing"):
+        person_period(build_cohort(ds), exposure_starts(ds), breaks=[0, 200, 100])

@@ -25,6 +25,7 @@ from workbench.cohort.tables import (
     analysis_times,
     counting_process,
     landmark_table,
+    person_period,
 )
 
 __all__ = [
@@ -40,4 +41,5 @@ __all__ = [
     "counting_process",
     "exposure_starts",
     "landmark_table",
+    "person_period",
 ]

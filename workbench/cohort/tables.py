@@ -113,3 +113,54 @@ def landmark_table(cohort: pd.DataFrame, starts: pd.DataFrame, day: float = 180)
         out[c] = out[c].to_numpy(float) - day
     out["landmark_day"] = day
     return out
+
+
+def _check_breaks(breaks: Sequence[float]) -> np.ndarray:
+    b = np.asarray(breaks, dtype=float).ravel()
+    if b.size and b[0] > 0:
+        b = np.concatenate([[0.0], b])
+    if b.size < 2 or not np.all(np.isfinite(b)) or b[0] != 0 or np.any(np.diff(b) <= 0):
+        raise ParameterError(
+            f"breaks {np.asarray(breaks).ravel().tolist()} must be increasing finite days >= 0 "
+            "with at least one period, e.g. [0, 90, 180, 365]."
+        )
+    return b
+
+
+def person_period(
+    cohort: pd.DataFrame, starts: pd.DataFrame, breaks: Sequence[float]
+) -> pd.DataFrame:
+    """One row per release per period of `breaks` (days) overlapping its follow-up.
+
+    Follow-up runs to R for a relapse and to L (the last day known relapse-free) otherwise,
+    clipped at the last break. Columns: release_id, period (0-based), start, stop, days,
+    ``after_lower`` (1 when the piece ends after L: inside the relapse interval), ``event`` (1 on
+    the piece holding R), and per column of ``starts`` the days exposed within (start, stop].
+    """
+    b = _check_breaks(breaks)
+    s = _aligned_starts(cohort, starts).to_numpy(float)
+    lower = cohort["lower_day"].to_numpy(float)
+    upper = cohort["upper_day"].to_numpy(float)
+    relapse = (cohort["event"] == "relapse").to_numpy()
+    end = np.where(relapse, upper, lower)
+    n_pieces = np.searchsorted(b[:-1], np.minimum(end, b[-1]), side="left")
+    pos = np.repeat(np.arange(len(cohort)), n_pieces)
+    first_row = np.repeat(np.cumsum(n_pieces) - n_pieces, n_pieces)
+    k = np.arange(len(pos)) - first_row
+    start = b[k]
+    stop = np.minimum(b[k + 1], end[pos])
+    out = pd.DataFrame(
+        {
+            "release_id": cohort["release_id"].to_numpy()[pos],
+            "period": k.astype(np.int64),
+            "start": start,
+            "stop": stop,
+            "days": stop - start,
+            "after_lower": (stop > lower[pos]).astype(np.int64),
+            "event": (relapse[pos] & (upper[pos] > start) & (upper[pos] <= stop)).astype(np.int64),
+        }
+    )
+    for j, code in enumerate(starts.columns):
+        on = np.maximum(start, np.nan_to_num(s[pos, j], nan=np.inf))
+        out[str(code)] = np.maximum(stop - on, 0.0)
+    return out
