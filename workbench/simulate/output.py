@@ -6,6 +6,7 @@ import json
 import os
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -25,7 +26,10 @@ _WHOLE_NUMBERS = {"visits": ("scheduled_month",), "interventions": ("amount",)}
 def _csv_frame(frame: pd.DataFrame, table: str) -> pd.DataFrame:
     out = frame.copy()
     for col in _DATE_COLUMNS[table]:
-        out[col] = out[col].dt.strftime("%Y-%m-%d")  # NaT stays missing: an empty field
+        days = out[col].to_numpy().astype("datetime64[D]")
+        text = np.datetime_as_string(days, unit="D").astype(object)
+        text[np.isnat(days)] = ""  # a missing date is an empty field
+        out[col] = text
     for col in _WHOLE_NUMBERS.get(table, ()):
         out[col] = out[col].round().astype("Int64")
     return out
