@@ -11,7 +11,13 @@ import pandas as pd
 import pytest
 
 from workbench import codes
-from workbench.cohort import VISIT_WINDOW_DAYS, WINDOW_END_DAYS, build_cohort, cohort_diagnostics
+from workbench.cohort import (
+    COHORT_COLUMNS,
+    VISIT_WINDOW_DAYS,
+    WINDOW_END_DAYS,
+    build_cohort,
+    cohort_diagnostics,
+)
 from workbench.dataset import Dataset
 from workbench.exceptions import DataError
 
@@ -392,3 +398,39 @@ def test_numeric_release_ids_in_visits_match_text_ids():
     ds.visits.loc[1, "release_id"] = 17  # an integer among strings, as a spreadsheet may give
     row = one(ds)
     assert (row["release_id"], row["lower_day"], row["upper_day"]) == ("17", 180.0, 370.0)
+
+
+def test_relapse_on_the_day_of_death_or_transfer_is_a_relapse():
+    died = make_dataset(
+        [("r1", 180, "negative", 6), ("r1", 300, "positive", None)], [("r1", 300, "death")]
+    )
+    moved = make_dataset(
+        [
+            ("r1", 180, "negative", 6),
+            ("r1", 300, "positive", None),
+            ("r1", 300, "transferred", None),
+        ]
+    )
+    for ds in (died, moved):
+        row = one(ds)
+        assert (row["event"], row["lower_day"], row["upper_day"]) == ("relapse", 180.0, 300.0)
+    assert one(died)["death_day"] == 300.0
+
+
+def test_records_after_transfer_are_counted():
+    ds = make_dataset(
+        [("r1", 180, "negative", 6), ("r1", 400, "transferred", None), ("r1", 548, "positive", 18)]
+    )
+    d = cohort_diagnostics(ds)
+    assert (d["records_after_transfer"], d["records_after_death"]) == (1, 0)
+
+
+def test_no_visits_at_all_and_no_releases():
+    rel = [release_row("a"), release_row("b")]
+    c = build_cohort(make_dataset(releases=rel, cutoff=RELEASE + pd.Timedelta(days=400)))
+    assert list(c["censor_reason"]) == ["lost", "lost"]  # months 6 and 12 due, never seen
+    np.testing.assert_allclose(c[["lower_day", "last_day"]].to_numpy(), 0.0)
+    empty = make_dataset(releases=pd.DataFrame(columns=list(release_row("x"))))
+    c = build_cohort(empty)
+    assert c.empty
+    assert list(c.columns) == list(COHORT_COLUMNS)
