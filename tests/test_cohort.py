@@ -360,3 +360,14 @@ def test_person_period_rejects_bad_breaks():
     ds = three_releases()
     with pytest.raises(ParameterError, match=r"breaks \[0, 200, 100\] must be increasing"):
         person_period(build_cohort(ds), exposure_starts(ds), breaks=[0, 200, 100])
+
+
+def test_cohort_same_after_writing_and_loading_the_simulated_folder(tmp_path):
+    from workbench.io import load_dataset
+    from workbench.simulate import simulate, write_simulation
+
+    sim = simulate(seed=5, n=600)
+    write_simulation(sim, tmp_path / "sim")
+    loaded = load_dataset(tmp_path / "sim")
+    pd.testing.assert_frame_equal(build_cohort(loaded), build_cohort(sim.dataset))
+    pd.testing.assert_frame_equal(exposure_starts(loaded), exposure_starts(sim.dataset))
