@@ -434,3 +434,112 @@ def test_no_visits_at_all_and_no_releases():
     c = build_cohort(empty)
     assert c.empty
     assert list(c.columns) == list(COHORT_COLUMNS)
+
+
+# --- the rules, written person by person, against the vectorised builder -----------------------
+
+
+def _reference_row(recs: list[tuple[float, str, float]], cutoff_day: float) -> dict:
+    """The cohort rules for one release, written plainly (loops, no vectorisation).
+
+    recs: (day, kind, scheduled_month) with kind a visit result or 'event:<event>'."""
+    recs = [r for r in recs if r[0] <= min(cutoff_day, WINDOW_END_DAYS)]
+    transfer = min(
+        [d for d, k, _ in recs if k in ("transferred", "event:transfer")], default=np.inf
+    )
+    recs = [r for r in recs if r[0] <= transfer]
+    death = min([d for d, k, _ in recs if k in ("died", "event:death")], default=np.inf)
+    recs = [r for r in recs if r[0] <= death]
+    seen = [d for d, k, _ in recs if k in ("positive", "detained")]
+    exact = [d for d, k, _ in recs if k == "event:relapse"]
+    upper = min(seen + exact, default=np.inf)
+    lower = max([d for d, k, _ in recs if k == "negative" and d < upper], default=0.0)
+    if exact and min(exact) <= min(seen, default=np.inf):
+        lower = upper
+    tracking_due = min(cutoff_day, codes.TRACKING_DAYS)
+    detained = min([d for d, k, _ in recs if k == "detained"], default=np.inf)
+    due_end = min(tracking_due, death, transfer, detained)
+    due = [m for m in codes.SCHEDULED_MONTHS if m * M <= due_end]
+    attended = {m for d, k, m in recs if m in due and not k.startswith("event") and k != "missed"}
+    row = {"lower_day": lower, "death_day": death if death < np.inf else np.nan}
+    row.update(n_scheduled=len(due), n_attended=len(attended), upper_day=np.nan)
+    if upper < np.inf:
+        return row | {"event": "relapse", "upper_day": upper, "last_day": upper, "reason": None}
+    if death < np.inf:
+        return row | {"event": "death", "last_day": death, "reason": None}
+    if transfer < np.inf:
+        return row | {"event": "censored", "last_day": transfer, "reason": "transferred"}
+    missed = [
+        m
+        for m in codes.SCHEDULED_MONTHS
+        if lower < m * M - VISIT_WINDOW_DAYS <= tracking_due - 60 + 60 and m * M <= tracking_due
+    ]
+    reason = (
+        "lost"
+        if len(missed) >= 2
+        else "end_of_tracking"
+        if cutoff_day >= codes.TRACKING_DAYS
+        else "cutoff"
+    )
+    return row | {"event": "censored", "last_day": lower, "reason": reason}
+
+
+def _random_dataset(rng: np.random.Generator, n: int) -> Dataset:
+    releases = [
+        release_row(f"r{i:03d}", RELEASE + pd.Timedelta(days=int(rng.integers(0, 1500))))
+        for i in range(n)
+    ]
+    results = ["negative"] * 6 + ["positive", "missed", "missed", "detained", "died", "transferred"]
+    visits, events = [], []
+    for r in releases:
+        rid = r["release_id"]
+        for m in codes.SCHEDULED_MONTHS:
+            if rng.random() < 0.9:
+                day = int(round(m * M) + rng.integers(-30, 31))
+                visits.append((rid, day, results[rng.integers(len(results))], m))
+        for _ in range(rng.integers(0, 3)):  # unscheduled contacts, some on visit days
+            visits.append((rid, int(rng.integers(0, 1200)), results[rng.integers(7)], None))
+        if rng.random() < 0.2 and visits:
+            visits.append(visits[-1])  # a duplicate
+        for _ in range(rng.integers(0, 2)):
+            ev = ["relapse", "death", "transfer"][rng.integers(3)]
+            events.append((rid, int(rng.integers(0, 1200)), ev))
+    cutoff = RELEASE + pd.Timedelta(days=1700)
+    return make_dataset(visits, events, releases=releases, cutoff=cutoff)
+
+
+def test_builder_equals_rules_written_person_by_person():
+    rng = np.random.default_rng(20261129)
+    ds = _random_dataset(rng, 400)
+    c = build_cohort(ds).set_index("release_id")
+    rel = ds.releases.set_index("release_id")
+    recs: dict[str, list] = {rid: [] for rid in rel.index}
+    for v in ds.visits.itertuples():
+        day = float((v.visit_date - rel.loc[v.release_id, "release_date"]).days)
+        recs[v.release_id].append((day, v.result, v.scheduled_month))
+    for e in ds.events.itertuples():
+        day = float((e.event_date - rel.loc[e.release_id, "release_date"]).days)
+        recs[e.release_id].append((day, f"event:{e.event}", np.nan))
+    ref = {}
+    for rid in rel.index:
+        cutoff_day = float((ds.cutoff - rel.loc[rid, "release_date"]).days)
+        ref[rid] = _reference_row(recs[rid], cutoff_day)
+    ref = pd.DataFrame.from_dict(ref, orient="index").loc[c.index]
+    assert set(ref["event"]) == {"relapse", "death", "censored"}
+    assert set(ref["reason"].dropna()) == {"transferred", "lost", "end_of_tracking", "cutoff"}
+    for col in ("lower_day", "upper_day", "last_day", "death_day"):
+        np.testing.assert_array_equal(c[col].to_numpy(), ref[col].to_numpy(float), err_msg=col)
+    for col in ("event", "n_scheduled", "n_attended"):
+        assert (c[col] == ref[col]).all(), col
+    np.testing.assert_array_equal(c["censor_reason"].fillna("-"), ref["reason"].fillna("-"))
+
+
+def test_visit_after_death_does_not_count_as_attended():
+    ds = make_dataset([("r1", 205, "negative", 6)], [("r1", 200, "death")])  # late month-6 visit
+    row = one(ds)
+    assert (row["event"], row["lower_day"], row["n_scheduled"], row["n_attended"]) == (
+        "death",
+        0.0,
+        1,
+        0,
+    )

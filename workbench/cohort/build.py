@@ -88,11 +88,14 @@ def _outcomes(rec: _Records) -> dict[str, np.ndarray]:
         "death": death,
         "transfer": transfer,
         "detained": rec.first(["detained"], [], rel_end),
+        "used_until": rel_end,
         "exact": exact,
     }
 
 
-def _scheduled(rec: _Records, due_end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _scheduled(
+    rec: _Records, due_end: np.ndarray, used_until: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Scheduled visits due by `due_end` and those attended (a non-missed result), per release."""
     due = _SCHEDULED_DAYS[None, :] <= due_end[:, None]
     n_scheduled = due.sum(axis=1)
@@ -100,6 +103,7 @@ def _scheduled(rec: _Records, due_end: np.ndarray) -> tuple[np.ndarray, np.ndarr
     month_idx = np.minimum(month_idx, len(_codes.SCHEDULED_MONTHS) - 1)
     valid = np.array(_codes.SCHEDULED_MONTHS, float)[month_idx] == rec.v_month
     m = rec.v_usable & valid & (rec.v_result != _RESULTS.index("missed"))
+    m &= rec.v_day <= used_until[rec.v_pos]  # nothing after a transfer or a death
     pos, idx = rec.v_pos[m], month_idx[m]
     m2 = due[pos, idx]
     attended = np.zeros(due.shape, dtype=bool)
@@ -132,7 +136,7 @@ def _event_columns(rec: _Records, o: dict[str, np.ndarray]) -> dict[str, np.ndar
     last = np.where(relapse, o["upper"], last)
     # Visits stop falling due at a death, a transfer out or a re-admission (detained).
     due_end = np.minimum.reduce([tracking_due, o["death"], o["transfer"], o["detained"]])
-    n_scheduled, n_attended = _scheduled(rec, due_end)
+    n_scheduled, n_attended = _scheduled(rec, due_end, o["used_until"])
     return {
         "lower_day": o["lower"],
         "upper_day": np.where(relapse, o["upper"], np.nan),
