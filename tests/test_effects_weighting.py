@@ -174,3 +174,31 @@ def test_love_and_overlap_plots_draw_every_covariate_and_person():
     heights = sum(p.get_height() for p in ax2.patches)
     np.testing.assert_allclose(heights, 300)
     plt.close(fig)
+
+
+def test_evalue_table_switches_to_sqrt_transform_for_common_outcomes():
+    from workbench.effects.evalue import evalue_table
+
+    t = pd.DataFrame({"hr": [0.7, np.nan], "hr_lower": [0.6, np.nan], "hr_upper": [0.82, np.nan]})
+    rare = evalue_table(t, outcome_risk=0.05)
+    common = evalue_table(t, outcome_risk=0.5)
+    np.testing.assert_allclose(rare.loc[0, "evalue"], evalue_rr(0.7), rtol=1e-12)
+    np.testing.assert_allclose(common.loc[0, "evalue"], evalue_rr(hr_to_rr(0.7, False)))
+    assert common.loc[0, "approximation"] == "common outcome: sqrt(HR) transform"
+    assert np.isnan(rare.loc[1, "evalue"])
+
+
+def test_collinear_confounder_columns_are_dropped():
+    from workbench.effects.design import encode
+
+    frame = pd.DataFrame(
+        {
+            "sex": ["male", "female", "male", "female", "male"],
+            "facility": ["a", "women", "b", "women", "a"],
+            "age": [30.0, 40.0, 35.0, 50.0, 45.0],
+        }
+    )
+    X = encode(frame, ["sex", "facility", "age"])
+    # facility[women] is the same column as sex[male] reversed: one of them goes
+    assert list(X.columns) == ["sex[male]", "facility[b]", "age"]
+    np.testing.assert_allclose(X["age"], frame["age"] - 40.0)

@@ -59,7 +59,27 @@ def encode(
     design = pd.concat(parts, axis=1)
     design.index = frame.index
     constant = design.columns[np.ptp(design.to_numpy(), axis=0) == 0]
-    return design.drop(columns=constant)
+    design = design.drop(columns=constant)
+    return design[independent_columns(design)]
+
+
+def independent_columns(design: pd.DataFrame, tol: float = 1e-8) -> list[str]:
+    """Columns kept after dropping those that are linear combinations of earlier ones (e.g. a
+    facility that takes only women next to sex); rank-revealing QR of the centred columns."""
+    if design.shape[1] == 0:
+        return []
+    x = design.to_numpy(float)
+    x = x - x.mean(axis=0)
+    x = x / np.maximum(np.linalg.norm(x, axis=0), 1e-300)
+    gram = x.T @ x
+    keep: list[int] = []
+    for j in range(x.shape[1]):
+        g = gram[np.ix_(keep, keep)]
+        b = gram[keep, j]
+        resid = gram[j, j] - (b @ np.linalg.solve(g, b) if keep else 0.0)
+        if resid > tol:  # share of column j not explained by the columns kept so far
+            keep.append(j)
+    return [design.columns[j] for j in keep]
 
 
 def category_levels(frame: pd.DataFrame, columns: Sequence[str]) -> dict:

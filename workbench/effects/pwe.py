@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy import optimize, stats
+from threadpoolctl import threadpool_limits
 
 from workbench.exceptions import DataError, EstimationError
 
@@ -151,7 +152,9 @@ class PiecewiseExponentialPH:
         names += list(map(str, Sf.columns))
         design = _Design(seg, x, K)
         theta = self._start(seg, w, K, design.width) if init is None else np.array(init, float)
-        theta, ll, H, n_iter = self._newton(theta, seg, design, w)
+        # small matrices: threaded BLAS only adds overhead (and stalls on a busy machine)
+        with threadpool_limits(1, user_api="blas"):
+            theta, ll, H, n_iter = self._newton(theta, seg, design, w)
         self._finish(theta, ll, H, n_iter, seg, design, w, names, K, cuts)
         self.n_exposures_ = Sf.shape[1]
         self.exposure_names_ = list(map(str, Sf.columns))
