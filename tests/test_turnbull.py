@@ -228,3 +228,101 @@ def test_lifelines_closed_intervals_disagree_on_grid():
     assert theirs[0] == pytest.approx(1.0, abs=1e-6)
     assert theirs[0] - ours[0] > 0.3  # overstated at the first visit
     assert np.all(np.abs(theirs[1:] - ours[1:]) > 0.01)
+
+
+# ------------------------------------------------------------------------- against truth
+MILESTONE_DAYS = np.array([12, 24, 36]) * DAYS_PER_MONTH
+
+
+@pytest.mark.slow
+def test_bootstrap_bands_cover_the_truth():
+    # 40 replicates x 3 milestones of n = 200 jittered-visit releases, 100 bootstrap each
+    truth = weibull_survival(MILESTONE_DAYS)
+    covered = []
+    for s in range(40):
+        L, R, _ = visit_data(np.random.default_rng(1000 + s), 200)
+        band = TurnbullFitter(n_bootstrap=100, seed=s).fit(L, R).milestones()
+        covered.append((band["lower"] <= truth) & (truth <= band["upper"]))
+    rate = float(np.mean(covered))
+    assert 0.90 <= rate <= 0.99
+
+
+def test_naive_visit_date_kaplan_meier_is_biased_upwards():
+    # Taking the first positive visit as the relapse day (and the last negative one as the
+    # censoring day) moves every relapse later: retention at 12 months is overstated.
+    from lifelines import KaplanMeierFitter
+
+    L, R, _ = visit_data(np.random.default_rng(5), 20_000)
+    truth = weibull_survival(MILESTONE_DAYS[0])
+    ours = TurnbullFitter(n_bootstrap=0).fit(L, R).survival_at(MILESTONE_DAYS[:1])[0]
+    relapsed = np.isfinite(R)
+    km = KaplanMeierFitter().fit(np.where(relapsed, R, L), relapsed)
+    naive = km.survival_function_at_times(MILESTONE_DAYS[0]).iloc[0]
+    assert naive - truth > 0.05
+    assert ours == pytest.approx(truth, abs=0.015)  # NPMLE sampling error at n = 20,000
+
+
+def test_ipt_weights_reweight_the_curve():
+    # two strata with different retention; weights that double stratum b move S towards b
+    rng = np.random.default_rng(9)
+    La, Ra, _ = visit_data(rng, 1500, scale=300)
+    Lb, Rb, _ = visit_data(rng, 1500, scale=900)
+    L, R = np.r_[La, Lb], np.r_[Ra, Rb]
+    w = np.r_[np.ones(1500), np.full(1500, 2.0)]
+    t = MILESTONE_DAYS
+    s_w = TurnbullFitter(n_bootstrap=0).fit(L, R, weights=w).survival_at(t)
+    s_dup = TurnbullFitter(n_bootstrap=0).fit(np.r_[L, Lb], np.r_[R, Rb]).survival_at(t)
+    np.testing.assert_allclose(s_w, s_dup, atol=1e-8)
+    s_u = TurnbullFitter(n_bootstrap=0).fit(L, R).survival_at(t)
+    assert np.all(s_w > s_u)
+
+
+def test_weighted_bootstrap_resamples_releases():
+    rng = np.random.default_rng(12)
+    L, R, _ = visit_data(rng, 300)
+    w = rng.uniform(0.5, 2.0, 300)  # unequal within pairs: release-level resampling
+    fit = TurnbullFitter(n_bootstrap=30, seed=1).fit(L, R, weights=w)
+    band = fit.confidence_band(MILESTONE_DAYS)
+    assert fit.weighted_
+    assert np.all(band["lower"] < band["estimate"]) and np.all(band["estimate"] < band["upper"])
+    assert np.all(band["upper"] - band["lower"] < 0.3)
+
+
+def test_milestones_median_rmst_and_summary():
+    L, R, _ = visit_data(np.random.default_rng(21), 2000)
+    fit = TurnbullFitter(n_bootstrap=50, seed=3).fit(L, R, label="all")
+    ms = fit.milestones()
+    np.testing.assert_allclose(ms["day"], MILESTONE_DAYS)
+    np.testing.assert_allclose(ms["estimate"], fit.survival_at(MILESTONE_DAYS))
+    # median: first drop point where S <= 0.5, inside the interval that holds the median
+    lo, hi = fit.median_interval_
+    assert fit.median_ == lo and lo < hi
+    assert fit.survival_at(np.nextafter(lo, np.inf)) <= 0.5 < fit.survival_at(lo)
+    # RMST of the step curve: integral by hand on a fine grid
+    r = fit.rmst(365.25)
+    grid = np.linspace(0, 365.25, 200_001)
+    by_hand = np.sum(fit.survival_at((grid[:-1] + grid[1:]) / 2) * np.diff(grid))
+    assert r.estimate == pytest.approx(by_hand, abs=0.05)
+    assert r.ci[0] < r.estimate < r.ci[1]
+    tab = fit.summary()
+    assert list(tab["quantity"][:3]) == [
+        "retention 12 months",
+        "retention 24 months",
+        "retention 36 months",
+    ]
+    assert set(tab["group"]) == {"all"}
+
+
+def test_plot_draws_curve_and_band():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    L, R, _ = visit_data(np.random.default_rng(2), 300)
+    fit = TurnbullFitter(n_bootstrap=20).fit(L, R, label="cohort")
+    fig, ax = plt.subplots()
+    assert fit.plot(ax=ax) is ax
+    assert ax.get_lines()[0].get_label() == "cohort"
+    assert len(ax.collections) == 1  # the band
+    plt.close(fig)

@@ -296,7 +296,7 @@ def npmle(w, lo, hi, m: int, tol=1e-10, max_iter=100_000, p0=None):
 
 def _npmle(w, lo, hi, m, tol, max_iter, p0):
     p = np.full(m, 1.0 / m) if p0 is None else p0.copy()
-    n_iter, budget, rtol = 0, 150, 1e-8
+    n_iter, budget, rtol = 0, 30, 1e-6
     while True:  # EM to get close, Newton to finish; more EM each round if Newton stalls
         p, k = _squarem(p, w, lo, hi, min(budget, max_iter - n_iter), rtol=rtol)
         q, k_nt = _support_reduction(_trim(p, lo, hi), w, lo, hi, tol, max_iter=500)
