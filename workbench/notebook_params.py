@@ -248,10 +248,10 @@ class MethodCheckParams(NotebookParams):
     """04_method_checks: the simulation study (replicates x cohort size)."""
 
     notebook: ClassVar[str] = "04_method_checks"
-    n_replicates: int = field(default=100, metadata=_limits(2, 10_000))
-    n_per_replicate: int = field(default=5_000, metadata=_limits(300, 500_000))
+    n_replicates: int = field(default=50, metadata=_limits(2, 10_000))
+    n_per_replicate: int = field(default=3_000, metadata=_limits(300, 500_000))
     seed: int = _SEED
-    n_bootstrap: int = field(default=100, metadata=_limits(0, 10_000))
+    n_bootstrap: int = field(default=50, metadata=_limits(0, 10_000))
     n_jobs: int = _JOBS
     lang: str = _LANG
     strict_warnings: bool = True
@@ -288,3 +288,44 @@ PARAMETER_SETS = {
     "04_method_checks": MethodCheckParams,
     "05_bring_your_own_data": OwnDataParams,
 }
+
+
+def parameter_set(notebook: str | Path) -> type[NotebookParams]:
+    """The parameter set of a research notebook, by file name or path."""
+    stem = Path(notebook).stem
+    if stem not in PARAMETER_SETS:
+        raise ParameterError(
+            f"{stem!r} is not a research notebook; choose one of: {', '.join(PARAMETER_SETS)}"
+        )
+    return PARAMETER_SETS[stem]
+
+
+def execute(
+    notebook: str | Path,
+    output: str | Path,
+    parameters: Mapping[str, Any] | None = None,
+    kernel_name: str = "workbench",
+    cwd: str | Path | None = None,
+):
+    """Run a research notebook with papermill after validating `parameters` (papermill itself
+    would only warn about an unknown one). Relative paths resolve against `cwd` (default: the
+    notebook's folder). Returns the executed notebook node."""
+    import papermill
+
+    notebook = Path(notebook)
+    given = dict(parameters or {})
+    cls = parameter_set(notebook)
+    unknown = sorted(set(given) - set(cls.field_names()))
+    if unknown:
+        raise ParameterError(
+            f"{cls.notebook}: unknown parameter {unknown[0]!r}; valid parameters are: "
+            f"{', '.join(cls.field_names())}"
+        )
+    return papermill.execute_notebook(
+        str(notebook),
+        str(output),
+        parameters=given,
+        kernel_name=kernel_name,
+        cwd=str(cwd or notebook.parent),
+        progress_bar=False,
+    )

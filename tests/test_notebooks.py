@@ -1,0 +1,130 @@
+"""Research notebooks: hygiene (no outputs, no def/class, parameters match their parameter set)
+and every notebook executed by papermill with small parameters, then rendered to HTML."""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+from pathlib import Path
+
+import nbformat
+import papermill
+import pytest
+
+from workbench.exceptions import ParameterError
+from workbench.notebook_params import PARAMETER_SETS, execute, parameter_set
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"
+NAMES = tuple(PARAMETER_SETS)
+
+# small, fast parameters (the whole file should stay well under 3 minutes on 2 cores)
+SMALL = {
+    "01_cohort_and_followup": {"n_simulated": 800, "n_examples": 4},
+    "02_retention_and_relapse": {
+        "n_simulated": 800,
+        "n_bootstrap": 5,
+        "groups": ["sex", "primary_drug"],
+    },
+    "03_support_effects": {"n_simulated": 1000, "n_bootstrap": 3},
+    "04_method_checks": {"n_replicates": 2, "n_per_replicate": 500, "n_bootstrap": 3},
+    "05_bring_your_own_data": {"n_bootstrap": 5},
+}
+
+
+def _kernel() -> str:
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    specs = KernelSpecManager().find_kernel_specs()
+    return "workbench" if "workbench" in specs else "python3"
+
+
+def _read(name: str) -> nbformat.NotebookNode:
+    return nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+
+
+def _code_cells(nb) -> list:
+    return [c for c in nb.cells if c.cell_type == "code"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_committed_without_outputs(name):
+    for cell in _code_cells(_read(name)):
+        assert cell.outputs == []
+        assert cell.execution_count is None
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_no_def_or_class_in_cells(name):
+    banned = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+    for cell in _code_cells(_read(name)):
+        tree = ast.parse(cell.source)
+        found = [type(n).__name__ for n in ast.walk(tree) if isinstance(n, banned)]
+        assert found == [], f"{name}: {found} in cell\n{cell.source}"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_parameters_cell_then_validation_cell(name):
+    code = _code_cells(_read(name))
+    assert code[0].metadata.get("tags") == ["parameters"]
+    assert f"{PARAMETER_SETS[name].__name__}.from_mapping(" in code[1].source
+    assert 'warnings.simplefilter("error", StatisticalWarning)' in code[1].source
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_parameter_names_and_defaults_match_the_parameter_set(name):
+    inferred = papermill.inspect_notebook(str(NOTEBOOKS / f"{name}.ipynb"))
+    cls = PARAMETER_SETS[name]
+    assert list(inferred) == list(cls.field_names())
+    for f in dataclasses.fields(cls):
+        default = ast.literal_eval(inferred[f.name]["default"])
+        expected = f.default
+        if isinstance(expected, tuple):
+            expected = list(expected)
+        assert default == expected, f"{name}: {f.name}"
+
+
+def test_every_notebook_has_a_parameter_set():
+    on_disk = sorted(p.stem for p in NOTEBOOKS.glob("0*.ipynb"))
+    assert on_disk == sorted(NAMES)
+
+
+def test_unknown_parameter_is_refused_before_running(tmp_path):
+    with pytest.raises(ParameterError, match="unknown parameter 'n_simulate'; valid parameters"):
+        execute(NOTEBOOKS / "01_cohort_and_followup.ipynb", tmp_path / "x.ipynb", {"n_simulate": 5})
+    with pytest.raises(ParameterError, match="'06_x' is not a research notebook"):
+        parameter_set("06_x.ipynb")
+
+
+def test_bad_parameter_value_stops_in_the_validation_cell(tmp_path):
+    with pytest.raises(papermill.PapermillExecutionError) as err:
+        execute(
+            NOTEBOOKS / "05_bring_your_own_data.ipynb",
+            tmp_path / "bad.ipynb",
+            {"n_bootstrap": -1},
+            kernel_name=_kernel(),
+        )
+    assert err.value.ename == "ParameterError"
+    assert "n_bootstrap -1 is below its minimum 0" in err.value.evalue
+    # the validation cell (after papermill's injected parameters), before any analysis
+    assert err.value.exec_count == 3
+    assert "OwnDataParams.from_mapping(" in err.value.source
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", NAMES)
+def test_notebook_executes_and_renders(name, tmp_path):
+    from nbconvert import HTMLExporter
+
+    out = tmp_path / f"{name}.ipynb"
+    nb = execute(NOTEBOOKS / f"{name}.ipynb", out, SMALL[name], kernel_name=_kernel())
+    outputs = [o for c in _code_cells(nb) for o in c.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    warned = [
+        o.text for o in outputs if o.output_type == "stream" and "StatisticalWarning" in o.text
+    ]
+    assert warned == []
+    images = [o for o in outputs if "image/png" in o.get("data", {})]
+    assert len(images) >= 1
+    html, _ = HTMLExporter().from_notebook_node(nb)
+    assert "<html" in html and len(html) > 10_000
