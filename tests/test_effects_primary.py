@@ -179,3 +179,30 @@ def test_support_start_moves_last_relapse_free_day():
 def test_bad_intervals_are_data_errors():
     with pytest.raises(DataError, match="upper_day 5.0 is before lower_day 10.0"):
         PiecewiseExponentialPH().fit([10.0], [5.0])
+
+
+def test_hessian_equals_dense_design_and_numerical_derivative():
+    from workbench.effects import pwe
+
+    cohort, starts = toy_cohort(150, 9)
+    rng = np.random.default_rng(2)
+    X = pd.DataFrame({"x": cohort["motivation_score"], "u": rng.normal(size=150)})
+    lower, upper = cohort["lower_day"].to_numpy(), cohort["upper_day"].to_numpy()
+    cuts = np.array([0.0, 90.0, 365.0, np.inf])
+    seg = pwe.split_time(lower, upper, starts.to_numpy(float), np.zeros(150), cuts)
+    design = pwe._Design(seg, X.to_numpy(float), 3)
+    theta = np.array([-5.0, -6.0, -7.0, 0.3, -0.1, -0.4, 0.2])
+    c = rng.normal(size=seg.piece.size)
+    dense = np.hstack([np.eye(3)[seg.piece], X.to_numpy(float)[seg.person], seg.z])
+    np.testing.assert_allclose(design.gram(c), (dense * c[:, None]).T @ dense, atol=1e-9)
+    model = PiecewiseExponentialPH(cuts, smooth=0.0)
+    w = np.ones(150)
+    _, grad, H, _ = model._terms(theta, seg, design, w)
+    eps = 1e-6
+    numeric = np.column_stack(
+        [
+            (model._terms(theta + eps * e, seg, design, w)[1] - grad) / eps
+            for e in np.eye(theta.size)
+        ]
+    )
+    np.testing.assert_allclose(H, numeric, rtol=1e-4, atol=1e-3)

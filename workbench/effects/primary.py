@@ -8,10 +8,11 @@ exactly. By default (`lag="contact"`) a support counts from the first relapse-fr
 (negative visit) on or after its start: then it never switches on inside a visit interval, where
 its effect could not be told apart from the shape of the baseline hazard within the interval,
 and where support given only to the still-abstinent would look protective (the time from the
-start to that contact counts as unexposed, a small dilution). Deaths, transfers, loss and the end of tracking censor relapse at the last day known
-relapse-free (a cause-specific hazard). With `lag="none"` a support start before R can count as
-a relapse-free contact (`starts_imply_relapse_free`). Confidence intervals: model-based (inverse information)
-and a percentile bootstrap over releases.
+start to that contact counts as unexposed, a small dilution). Deaths, transfers, loss and the
+end of tracking censor relapse at the last day known relapse-free (a cause-specific hazard). With `lag="none"` a support start before R can count as
+a relapse-free contact (`starts_imply_relapse_free`). Confidence intervals: model-based
+(sandwich over releases by default, `robust=True`; else inverse information) and a percentile
+bootstrap over releases.
 """
 
 from __future__ import annotations
@@ -64,6 +65,7 @@ class TimeVaryingEffects:
         min_exposed: int = SUPPRESSION_THRESHOLD,
         starts_imply_relapse_free: bool = True,
         lag: str = "contact",
+        robust: bool = True,
     ):
         self.exposures = exposures
         self.confounders = confounders
@@ -76,6 +78,7 @@ class TimeVaryingEffects:
         self.min_exposed = min_exposed
         self.starts_imply_relapse_free = starts_imply_relapse_free
         self.lag = lag
+        self.robust = robust
 
     def _inputs(self, cohort: pd.DataFrame, starts: pd.DataFrame):
         exposures = check_exposures(self.exposures or list(starts.columns))
@@ -106,7 +109,8 @@ class TimeVaryingEffects:
         self.n_exposed_ = {e: int(np.sum(S[e].to_numpy(float) < end)) for e in exposures}
         self.too_few_ = [e for e in exposures if self.n_exposed_[e] < self.min_exposed]
         S = S[[e for e in exposures if e not in self.too_few_]]
-        model = PiecewiseExponentialPH(self.cuts, smooth=self.smooth).fit(lower, upper, X, S)
+        model = PiecewiseExponentialPH(self.cuts, smooth=self.smooth, robust=self.robust)
+        model.fit(lower, upper, X, S)
         self.model_ = model
         self.confounders_ = list(conf)
         self.exposures_ = exposures

@@ -110,7 +110,10 @@ class _Design:
         G[K : K + p, K : K + p] = (x * tot[:, None]).T @ x
         G[K : K + p, K + p :] = x.T @ M[:, K + p :]
         G[K + p :, K + p :] = cz.T @ s.z
-        return G + np.triu(G, 1).T
+        # mirror the off-diagonal blocks (the diagonal blocks are already full and symmetric)
+        G[K:, :K] = G[:K, K:].T
+        G[K + p :, K : K + p] = G[K : K + p, K + p :].T
+        return G
 
 
 class PiecewiseExponentialPH:

@@ -1,7 +1,7 @@
 """Simulation study of the primary estimator (and the naive one) against the simulator's truth.
 
 Each replicate simulates a cohort (`workbench.simulate`), fits the primary time-varying model
-with model-based (inverse-information) CIs — the bootstrap would cost n_boot fits per replicate,
+with model-based (sandwich) CIs — the bootstrap would cost n_boot fits per replicate,
 so coverage is studied for the model-based intervals — and the naive ever-vs-never Cox model.
 """
 
