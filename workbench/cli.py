@@ -36,7 +36,7 @@ def _add_simulate(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--config", default=None, help="simulation YAML (default params/simulation.yaml)"
     )
-    p.add_argument("--seed", type=int, default=None, help="random seed (default from the config)")
+    p.add_argument("--seed", type=int, default=None, help="random seed (default 20170101)")
     p.add_argument("--n", type=int, default=None, help="number of releases (default from config)")
     p.add_argument("--if-missing", action="store_true", help="do nothing if --out holds a dataset")
 
