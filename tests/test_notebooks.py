@@ -128,3 +128,51 @@ def test_notebook_executes_and_renders(name, tmp_path):
     assert len(images) >= 1
     html, _ = HTMLExporter().from_notebook_node(nb)
     assert "<html" in html and len(html) > 10_000
+
+
+# --- the parameter sets themselves -------------------------------------------------------------
+
+
+def test_parameter_sets_parse_papermill_values():
+    from workbench.notebook_params import EffectsParams, RetentionParams
+
+    p = RetentionParams.from_mapping(
+        {"milestones": [12, 24.0], "groups": "sex", "cutoff": "2019-06-30", "n_bootstrap": 20.0}
+    )
+    assert p.milestones == (12, 24) and p.groups == ("sex",) and p.n_bootstrap == 20
+    assert p.cutoff.isoformat() == "2019-06-30"
+    assert p.to_mapping()["cutoff"] == "2019-06-30" and p.to_mapping()["groups"] == ["sex"]
+    assert EffectsParams.from_mapping({"data": None}).data is None
+
+
+@pytest.mark.parametrize(
+    ("cls_name", "values", "message"),
+    [
+        (
+            "RetentionParams",
+            {"n_bootstrap": "many"},
+            "n_bootstrap 'many' is not valid \\(expected a whole",
+        ),
+        ("RetentionParams", {"groups": ["sex", "shoe"]}, "groups 'shoe' is not one of: primary"),
+        ("RetentionParams", {"milestones": [12, 48]}, "milestones 48 is above its maximum 36"),
+        (
+            "RetentionParams",
+            {"cutoff": "2019-02-30"},
+            "cutoff '2019-02-30' is not valid \\(expected a date",
+        ),
+        ("RetentionParams", {"strict_warnings": "yes"}, "strict_warnings 'yes' is not valid"),
+        ("RetentionParams", {"seed": None}, "seed None is not valid \\(expected a value, not None"),
+        ("RetentionParams", {"data": "/no/such/folder"}, "data '/no/such/folder' does not exist"),
+        ("EffectsParams", {"intervention": "award_gold"}, "intervention 'award_gold' is not one"),
+        ("EffectsParams", {"lang": "fr"}, "lang 'fr' is not one of: zh, en"),
+        ("MethodCheckParams", {"n_replicates": 1}, "n_replicates 1 is below its minimum 2"),
+        ("OwnDataParams", {"spec": "rossi.csv"}, "spec 'rossi.csv' is not a dataset spec"),
+        ("OwnDataParams", {"spec": "nowhere.yaml"}, "spec 'nowhere.yaml' does not exist; copy"),
+        ("CohortParams", {"n_simulate": 5}, "unknown parameter 'n_simulate'; valid parameters"),
+    ],
+)
+def test_parameter_sets_refuse_bad_values(cls_name, values, message):
+    import workbench.notebook_params as nbp
+
+    with pytest.raises(ParameterError, match=message):
+        getattr(nbp, cls_name).from_mapping(values)
