@@ -57,12 +57,18 @@ def hand_dataset() -> Dataset:
     """Six releases, cut-off 2020-01-01; due/attended/lost worked out by hand below."""
     releases = _releases(
         [
-            ("A", "2018-01-01"),  # 730 days: months 6, 12, 18 due; 6, 12 seen; 18 missed; lost
+            (
+                "A",
+                "2018-01-01",
+            ),  # 730 days: months 6, 12, 18 due; 6, 12 seen; 18 missed: one, not lost
             ("B", "2019-01-01"),  # 365 days: month 6 due (12 is at 365.25); positive then negative
             ("C", "2018-06-01"),  # died on day 273: month 6 due and seen
             ("D", "2018-01-01"),  # transferred day 334: month 6 due, missed; contact after transfer
             ("E", "2019-06-01"),  # 214 days: month 6 due; negative and positive the same day
-            ("F", "2018-01-01"),  # months 6, 12, 18 due; "month 12" seen on day 151; lost
+            (
+                "F",
+                "2018-01-01",
+            ),  # months 6, 12, 18 due; "month 12" seen on day 151; 12, 18 after: lost
         ]
     )
     nan = np.nan
@@ -98,7 +104,8 @@ def test_counts_coverage_and_lost(hand_dataset):
     report = validation_report(hand_dataset)
     assert report.counts == {"releases": 6, "visits": 13, "interventions": 0, "events": 0}
     assert report.by_prefecture == {"changsha": 2, "loudi": 2, "yiyang": 2}
-    assert (report.n_due, report.n_attended, report.n_lost) == (10, 6, 2)
+    # lost = two or more due visits after the last contact (the cohort rule): F only
+    assert (report.n_due, report.n_attended, report.n_lost) == (10, 6, 1)
     assert report.coverage == pytest.approx(0.6, abs=1e-12)
 
 
@@ -139,11 +146,11 @@ def test_summary_and_text(hand_dataset):
     assert row == pytest.approx(0.6, abs=1e-12)
     en, zh = report.text("en"), report.text("zh")
     assert "coverage of scheduled visits: 60.0 % (6 / 10)" in en
-    assert "lost to follow-up: 2" in en
+    assert "lost to follow-up: 1" in en
     assert "negative result after the first evidence of relapse: 1" in en
     assert "  - visits.csv: dropped 1 duplicate rows" in en
     assert "回访覆盖率: 60.0 % (6 / 10)" in zh
-    assert "失访: 2" in zh
+    assert "失访: 1" in zh
     assert "长沙市: 2" in zh
     assert "  回访记录: 13 行" in zh
     with pytest.raises(ValueError, match=r"language 'fr' is not one of en, zh"):

@@ -1,11 +1,10 @@
 """Data-quality report of a loaded dataset, and the `workbench validate DATA` command.
 
-Definitions (also in data/README.md):
-- a scheduled visit (month m = 6, 12, ..., 36) is *due* when release + m months is on or before
-  the earlier of the cut-off and the first ending (death, transfer out, re-admission);
-- it is *attended* when a visit with that scheduled_month has a result other than missed;
-- *lost to follow-up*: at least one visit due, no ending, and no contact (negative or positive)
-  on or after 60 days before the last visit due;
+Definitions (also in data/README.md): tracking coverage and loss to follow-up are those of the
+cohort builder (`workbench.cohort`, data/README.md "Cohort rules"), so the data-quality summary and
+every analysis count the same people:
+- scheduled visits *due* and *attended*: the cohort's n_scheduled and n_attended, summed;
+- *lost to follow-up*: releases whose censoring reason is `lost`;
 - *contradictions*: a negative after the first evidence of relapse, a contact after a transfer
   out, both negative and positive results on the same day, a scheduled visit more than 90 days
   from its scheduled day.
@@ -26,7 +25,6 @@ from workbench.exceptions import WorkbenchError
 from workbench.io import IDENTIFIER_HEADERS, load_any, positions
 from workbench.spec import SpecDataset
 
-LOST_GRACE_DAYS = 60
 WINDOW_DAYS = 90
 SAMPLE_ROWS = 5_000
 CONTACT = ("negative", "positive", "detained")
@@ -167,7 +165,7 @@ def validation_report(data: Dataset | SpecDataset) -> ValidationReport:
     }
     by_prefecture = ds.releases["prefecture"].value_counts().sort_index()
     days = _Days(ds)
-    due, attended, lost = _tracking(days)
+    due, attended, lost = _tracking(ds)
     identifiers = tuple(
         w
         for table in ("releases", "visits", "interventions", "events")
@@ -250,24 +248,13 @@ def _days(dates: pd.Series, released: np.ndarray, pos: np.ndarray) -> np.ndarray
     return (dates.to_numpy() - released[np.maximum(pos, 0)]) / np.timedelta64(1, "D")
 
 
-def _tracking(d: _Days) -> tuple[int, int, int]:
-    ending = d.first(ENDINGS, ("death", "transfer"))
-    available = np.fmin(d.cutoff, ending)
-    due_days = np.array(codes.SCHEDULED_MONTHS, dtype=float) * codes.DAYS_PER_MONTH
-    n_due_each = (due_days[None, :] <= available[:, None]).sum(axis=1)
-    seen = ~np.isnan(d.month) & ~d.result("missed") & (d.v_pos >= 0)
-    seen &= (d.month * codes.DAYS_PER_MONTH <= d.at_visit(available)) & (
-        d.v_day <= d.at_visit(d.cutoff)
-    )
-    attended = pd.unique(d.v_pos[seen] * 64 + d.month[seen].astype(np.int64)).size
-    last_due = np.where(n_due_each > 0, due_days[np.maximum(n_due_each - 1, 0)], np.nan)
-    contact = d.result("negative", "positive") & (d.v_day <= d.at_visit(d.cutoff))
-    contact &= d.v_pos >= 0
-    last_contact = np.full(d.n, -np.inf)
-    np.maximum.at(last_contact, d.v_pos[contact], d.v_day[contact])
-    quiet = last_contact < last_due - LOST_GRACE_DAYS
-    lost = (n_due_each > 0) & np.isnan(ending) & quiet
-    return int(n_due_each.sum()), int(attended), int(lost.sum())
+def _tracking(ds: Dataset) -> tuple[int, int, int]:
+    """Visits due, visits attended and releases lost, by the cohort builder's rules."""
+    from workbench.cohort import build_cohort
+
+    cohort = build_cohort(ds)
+    lost = int(cohort["censor_reason"].eq("lost").sum())
+    return int(cohort["n_scheduled"].sum()), int(cohort["n_attended"].sum()), lost
 
 
 def contradictions(ds: Dataset) -> dict[str, int]:
