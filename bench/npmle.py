@@ -109,14 +109,15 @@ def run(sizes, timeout: float, try_all: bool) -> pd.DataFrame:
     rows, last = [], {}
     for n in sizes:
         L, R = visit_intervals(n)
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         fit = TurnbullFitter(n_bootstrap=0).fit(L, R)
-        ours = time.perf_counter() - t0
+        ours, ours_cpu = time.perf_counter() - t0, time.process_time() - c0
         row = {
             "n": n,
             "pairs": fit.n_pairs_,
             "innermost": len(fit.intervals_),
             "ours_s": ours,
+            "ours_cpu_s": ours_cpu,
             "kt_violation": fit.kt_violation_,
         }
         with tempfile.TemporaryDirectory() as tmp:
@@ -172,8 +173,8 @@ def readme_section(df: pd.DataFrame, timeout: float) -> str:
         f"Machine: {os.cpu_count()} CPUs ({cpu}), shared with other jobs while this ran; "
         f"Python {platform.python_version()}. Run on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
         "",
-        "| releases | (L, R] pairs | innermost intervals | ours (s) | KT violation | lifelines (s) | ratio | max abs ΔS lifelines | R (s) | ratio | max abs ΔS R |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| releases | (L, R] pairs | innermost intervals | ours (s) | ours CPU (s) | KT violation | lifelines (s) | ratio | max abs ΔS lifelines | R (s) | ratio | max abs ΔS R |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in df.to_dict("records"):
         ratio = {
@@ -181,11 +182,17 @@ def readme_section(df: pd.DataFrame, timeout: float) -> str:
             for k in ("lifelines", "R")
         }
         lines.append(
-            f"| {r['n']:,} | {r['pairs']:,} | {r['innermost']:,} | {_fmt(r['ours_s'])} | "
+            f"| {r['n']:,} | {r['pairs']:,} | {r['innermost']:,} | {_fmt(r['ours_s'])} | {_fmt(r['ours_cpu_s'])} | "
             f"{r['kt_violation']:.1e} | {_fmt(r['lifelines_s'])} | {ratio['lifelines']} | "
             f"{_fmt(r['lifelines_diff'])} | {_fmt(r['R_s'])} | {ratio['R']} | {_fmt(r['R_diff'])} |"
         )
-    lines += ["", "Targets: ≤ 1 s at 23 k and ≤ 10 s at 2.3 M releases.", ""]
+    lines += [
+        "",
+        "Targets: ≤ 1 s at 23 k and ≤ 10 s at 2.3 M releases. Times are wall-clock seconds of",
+        "the fit alone (ours: aggregation + innermost intervals + NPMLE; CPU = process time,",
+        "which is what the machine's other jobs do not inflate); ratios use wall-clock times.",
+        "",
+    ]
     return "\n".join(lines)
 
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy import linalg
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from workbench.codes import DAYS_PER_MONTH, MILESTONE_MONTHS, TRACKING_DAYS
 from workbench.exceptions import DataError, EstimationError, ParameterError, StatisticalWarning
@@ -290,8 +290,17 @@ def _newton_step(p, delta, S, w, lo, hi, grad):
 
 def npmle(w, lo, hi, m: int, tol=1e-10, max_iter=100_000, p0=None):
     """Masses on the m innermost intervals; returns (p, n_iter, kt_violation)."""
-    with threadpool_limits(1):  # small dense solves: threads only add contention
+    with _single_thread():  # small dense solves: BLAS threads only add contention
         return _npmle(w, lo, hi, m, tol, max_iter, p0)
+
+
+_CONTROLLER: list = []
+
+
+def _single_thread():
+    if not _CONTROLLER:  # scanning the loaded libraries is slow: do it once per process
+        _CONTROLLER.append(ThreadpoolController())
+    return _CONTROLLER[0].limit(limits=1, user_api="blas")
 
 
 def _npmle(w, lo, hi, m, tol, max_iter, p0):
