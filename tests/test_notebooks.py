@@ -49,9 +49,14 @@ def _code_cells(nb) -> list:
 
 @pytest.mark.parametrize("name", NAMES)
 def test_committed_without_outputs(name):
-    for cell in _code_cells(_read(name)):
+    nb = _read(name)
+    for cell in _code_cells(nb):
         assert cell.outputs == []
         assert cell.execution_count is None
+    for cell in nb.cells:  # no traces of an execution (papermill, JupyterLab timing)
+        assert not {"papermill", "execution"} & set(cell.metadata)
+        assert "injected-parameters" not in cell.metadata.get("tags", [])
+    assert nb.metadata["kernelspec"]["name"] == "workbench"
 
 
 @pytest.mark.parametrize("name", NAMES)

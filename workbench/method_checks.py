@@ -25,6 +25,13 @@ NAIVE_MIDPOINT = "naive KM, relapse at the interval midpoint"
 ESTIMATORS = (TURNBULL, NAIVE_VISIT, NAIVE_MIDPOINT)
 PRIMARY = "time-varying PH model (primary)"
 NAIVE_EVER = "naive ever vs never Cox"
+SHORT_NAMES = {
+    TURNBULL: "NPMLE (L, R]",
+    NAIVE_VISIT: "naive KM (visit date)",
+    NAIVE_MIDPOINT: "naive KM (midpoint)",
+    PRIMARY: "time-varying PH model",
+    NAIVE_EVER: "naive ever vs never",
+}
 ESTIMATOR_COLOURS = {
     TURNBULL: "#4c72b0",
     NAIVE_VISIT: "#c44e52",
@@ -285,7 +292,7 @@ def plot_coverage(checks: MethodChecks, ax=None, title: str | None = None):
     """Coverage of each 95 % CI (bars) with the nominal 0.95 and its Monte-Carlo band."""
     s = checks.summary().dropna(subset=["coverage"])
     ax = _axes(ax, (8.0, 0.32 * len(s) + 1.8))
-    labels = s["estimator"].str.split(",").str[0] + ": " + s["target"].astype(str)
+    labels = s["estimator"].map(SHORT_NAMES).fillna(s["estimator"]) + ": " + s["target"].astype(str)
     colours = [ESTIMATOR_COLOURS.get(e, "#4c72b0") for e in s["estimator"]]
     ax.barh(np.arange(len(s)), s["coverage"], color=colours, alpha=0.8, label="observed coverage")
     half = 1.96 * np.sqrt(0.95 * 0.05 / checks.n_reps)
@@ -296,7 +303,7 @@ def plot_coverage(checks: MethodChecks, ax=None, title: str | None = None):
     ax.set_xlim(0, 1)
     ax.set_xlabel("share of replicates whose 95 % CI contains the truth (proportion)")
     ax.set_title(title or "Confidence-interval coverage")
-    ax.legend(frameon=False, fontsize="small", loc="lower left")
+    ax.legend(frameon=False, fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return ax
 
 
