@@ -58,6 +58,14 @@ def test_number_in_csv_date_is_error_but_excel_serial_is_a_date():
     assert list(out) == [pd.Timestamp(2019, 3, 5)] * 2
 
 
+def test_excel_serial_past_the_date_range_is_an_error_not_an_overflow():
+    # 106752 days after 1899-12-30 is past what pandas can hold; found by hypothesis
+    with pytest.raises(
+        DataError, match=r"row 2: d 106752.0 is an Excel date number after 2100-12-31"
+    ):
+        schema.to_dates(_rows([106752.0]), "v.xlsx", "d", excel=True)
+
+
 def test_datetime_column_is_normalised_and_range_checked():
     out = schema.to_dates(pd.Series(pd.to_datetime(["2019-03-05 13:45"])), "v.parquet", "d")
     assert out.iloc[0] == pd.Timestamp(2019, 3, 5)

@@ -28,6 +28,8 @@ TABLES = ("releases", "visits", "interventions", "events")
 OPTIONAL_TABLES = ("events",)
 DATE_RANGE = (pd.Timestamp("1990-01-01"), pd.Timestamp("2100-12-31"))
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+# larger serials are past the date range (and past what pandas can hold, near 2262)
+EXCEL_LAST_SERIAL = (DATE_RANGE[1] - EXCEL_EPOCH).days
 DATE_FORMS = "YYYY-MM-DD, YYYY/M/D, YYYY.M.D or YYYY年M月D日"
 
 
@@ -355,8 +357,10 @@ def _date_value(value: object, excel: bool) -> pd.Timestamp | str | float:
     if isinstance(value, pd.Timestamp | np.datetime64) or hasattr(value, "year"):
         return pd.Timestamp(value).normalize().tz_localize(None)
     if isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool):
-        if excel and 0 < float(value) < 2_958_466:
+        if excel and 0 < float(value) <= EXCEL_LAST_SERIAL:
             return (EXCEL_EPOCH + pd.Timedelta(days=int(value))).normalize()
+        if excel and float(value) > EXCEL_LAST_SERIAL:
+            return f"is an Excel date number after {DATE_RANGE[1]:%Y-%m-%d}"
         return "is a number, not a date"
     return parse_date_text(str(value).strip())
 
