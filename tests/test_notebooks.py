@@ -181,3 +181,31 @@ def test_parameter_sets_refuse_bad_values(cls_name, values, message):
 
     with pytest.raises(ParameterError, match=message):
         getattr(nbp, cls_name).from_mapping(values)
+
+
+def test_parse_assignments_keeps_dates_as_text_and_resolves_paths(tmp_path, monkeypatch):
+    from workbench.notebook_params import parse_assignments
+
+    monkeypatch.chdir(tmp_path)
+    got = parse_assignments(["cutoff=2019-06-30", "groups=[sex, age_group]", "data=d", "seed=7"])
+    assert got == {
+        "cutoff": "2019-06-30",
+        "groups": ["sex", "age_group"],
+        "data": str(tmp_path / "d"),
+        "seed": 7,
+    }
+    with pytest.raises(ParameterError, match="-p 'seed' is not KEY=VALUE"):
+        parse_assignments(["seed"])
+
+
+def test_run_notebook_reports_our_error(tmp_path, capsys):
+    from types import SimpleNamespace
+
+    from workbench.notebook_params import run_notebook
+
+    args = SimpleNamespace(
+        notebook="02_retention_and_relapse", out=str(tmp_path / "o.ipynb"), param=["n_jobs=0"]
+    )
+    assert run_notebook(args) == 2
+    assert "n_jobs 0 is below its minimum 1" in capsys.readouterr().err
+    assert not (tmp_path / "o.ipynb").exists()  # refused before any kernel started

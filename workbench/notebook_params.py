@@ -329,3 +329,57 @@ def execute(
         cwd=str(cwd or notebook.parent),
         progress_bar=False,
     )
+
+
+PATH_PARAMETERS = ("data", "spec")
+
+
+def _no_dates_loader():
+    import yaml
+
+    class NoDates(yaml.SafeLoader):
+        """YAML without implicit dates: they stay text for the parameter set to parse."""
+
+    NoDates.yaml_implicit_resolvers = {
+        k: [r for r in v if r[0] != "tag:yaml.org,2002:timestamp"]
+        for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    return NoDates
+
+
+def parse_assignments(items) -> dict[str, Any]:
+    """['n_simulated=1500', 'groups=[sex]'] -> parameters (YAML values, dates kept as text);
+    relative data/spec paths are made absolute against the current folder."""
+    import yaml
+
+    loader = _no_dates_loader()
+    out: dict[str, Any] = {}
+    for text in items or []:
+        key, sep, value = str(text).partition("=")
+        if not sep or not key.strip():
+            raise ParameterError(f"-p {text!r} is not KEY=VALUE (e.g. -p n_simulated=1500)")
+        v = yaml.load(value, Loader=loader)
+        if key.strip() in PATH_PARAMETERS and isinstance(v, str) and not Path(v).is_absolute():
+            v = str(Path(v).resolve())
+        out[key.strip()] = v
+    return out
+
+
+def run_notebook(args) -> int:
+    """`workbench notebook NAME OUT [-p KEY=VALUE ...]`: run a research notebook (exit 0), or
+    print our error (exit 2). NAME is a notebook path or a name like 02_retention_and_relapse."""
+    import sys
+
+    from workbench.exceptions import WorkbenchError
+
+    path = Path(args.notebook)
+    if not path.suffix:
+        path = Path(__file__).resolve().parents[1] / "notebooks" / f"{path.name}.ipynb"
+    try:
+        params = parse_assignments(getattr(args, "param", None))
+        parameter_set(path).from_mapping(params)  # our message before a kernel starts
+        execute(path, args.out, params, kernel_name=getattr(args, "kernel", None) or "workbench")
+    except WorkbenchError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
