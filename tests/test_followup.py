@@ -68,6 +68,9 @@ def test_flow_rows_add_up_to_the_cohort(sim_cohort):
     # nobody comes back: follow-up only shrinks, endings only grow
     assert np.all(np.diff(flow["under follow-up"]) <= 0)
     assert np.all(np.diff(flow["relapse seen"]) >= 0)
+    # at the end of tracking nobody is still "under follow-up"; all relapses are counted
+    assert flow["under follow-up"].iloc[-1] == 0
+    assert flow["relapse seen"].iloc[-1] == int(cohort["event"].eq("relapse").sum())
 
 
 def _tiny_dataset():

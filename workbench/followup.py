@@ -59,7 +59,8 @@ def followup_flow(cohort: pd.DataFrame, months=codes.SCHEDULED_MONTHS) -> pd.Dat
 
     A release is 'relapse seen' from the day of the first evidence (R), 'died' from its death
     day, and a censored release is in its censoring reason after its last day under observation;
-    before that it is 'under follow-up'. Rows: months (0 plus `months`); columns: STATES.
+    before that it is 'under follow-up'; at 36 months everyone is in their ending (the month-36
+    visit may fall a few days after day 1095.75). Rows: months (0 plus `months`); columns: STATES.
     """
     months = np.concatenate([[0.0], np.asarray(months, dtype=float)])
     days = months * codes.DAYS_PER_MONTH
@@ -75,6 +76,8 @@ def followup_flow(cohort: pd.DataFrame, months=codes.SCHEDULED_MONTHS) -> pd.Dat
     rows = []
     for d in days:
         ended = np.where(strict, last < d, last <= d + 1e-9)
+        if d >= codes.TRACKING_DAYS - 1e-9:  # tracking is over: everyone is in their ending
+            ended[:] = True  # (a month-36 visit can fall a few days after day 1095.75)
         counts = pd.Series(ending[ended]).value_counts()
         row = {s: int(counts.get(s, 0)) for s in STATES[1:]}
         row["under follow-up"] = int((~ended).sum())
