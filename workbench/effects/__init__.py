@@ -1,22 +1,57 @@
 """Which support works: confounding- and immortal-time-safe effects of aftercare support.
 
 - `primary`: all supports as time-varying exposures in one PH model for interval-censored
-  relapse (penalised piecewise-exponential, `pwe`), bootstrap and model-based CIs.
-- `landmark`/`propensity`: per-support landmark comparison with propensity weights, balance,
-  adjusted retention curves, HR, risk difference, NNT and RMST difference.
+  relapse (penalised piecewise-exponential, `pwe`), robust and bootstrap CIs.
+- `landmark` / `propensity`: per-support landmark comparison with propensity weights, balance,
+  adjusted retention curves, HR, 12-month risk difference, NNT and RMST difference.
 - `subgroups`, `evalue`, `naive`, `findings`, `table` (effects_table, run_effects), `study`.
 """
 
 from workbench.effects.estimate import EffectEstimate
-from workbench.effects.exposure import check_exposures, exposure_starts_for
+from workbench.effects.evalue import evalue_hr, evalue_table
+from workbench.effects.exposure import (
+    check_exposures,
+    exposure_starts_for,
+    lag_to_contacts,
+    relapse_free_contacts,
+)
+from workbench.effects.findings import findings, sentence, verdict
+from workbench.effects.landmark import WeightedComparison, WeightedEffect, weighted_km
+from workbench.effects.naive import naive_effects
 from workbench.effects.primary import TimeVaryingEffects
+from workbench.effects.propensity import PropensityWeights, balance_table, effective_sample_size
 from workbench.effects.pwe import DEFAULT_CUTS, PiecewiseExponentialPH
+from workbench.effects.study import simulation_study, study_summary
+from workbench.effects.subgroups import forest_plot, interaction_test, subgroup_effects
+from workbench.effects.table import COLUMNS, effects_table, run_effects
 
 __all__ = [
+    "COLUMNS",
     "DEFAULT_CUTS",
     "EffectEstimate",
     "PiecewiseExponentialPH",
+    "PropensityWeights",
     "TimeVaryingEffects",
+    "WeightedComparison",
+    "WeightedEffect",
+    "balance_table",
     "check_exposures",
+    "effective_sample_size",
+    "effects_table",
+    "evalue_hr",
+    "evalue_table",
     "exposure_starts_for",
+    "findings",
+    "forest_plot",
+    "interaction_test",
+    "lag_to_contacts",
+    "naive_effects",
+    "relapse_free_contacts",
+    "run_effects",
+    "sentence",
+    "simulation_study",
+    "study_summary",
+    "subgroup_effects",
+    "verdict",
+    "weighted_km",
 ]
