@@ -26,7 +26,7 @@ import yaml
 
 from workbench.io import atomic_write
 from workbench.params import BatchRun, BatchSpec, ReportParams, load_batch
-from workbench.reporting.analysis import cache_key
+from workbench.reporting.analysis import CODE_VERSION_ENV, cache_key, code_version
 
 STATUS_OK, STATUS_SKIPPED, STATUS_FAILED = "ok", "skipped", "failed"
 
@@ -121,6 +121,8 @@ def execute_batch(
 ) -> list[RunResult]:
     """Run every report of `spec` into `out/<run_id>`; write summary.csv and index.html."""
     out.mkdir(parents=True, exist_ok=True)
+    # one code version for the whole batch: its runs and the up-to-date checks agree on it
+    os.environ.setdefault(CODE_VERSION_ENV, code_version())
     groups, results = _plan(spec, out, force)
     total = sum(len(g) for g in groups)
     submit = _dask_runner(scheduler) if scheduler else _local_runner(workers or os.cpu_count() or 1)

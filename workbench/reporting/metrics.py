@@ -1,7 +1,8 @@
 """metrics.json ("workbench.metrics/1", design.md): the report's key numbers, machine-readable.
 
 Everything outside ``provenance`` depends only on the inputs, parameters and code, so reruns give
-byte-identical files apart from that block. Numbers are plain floats; a value that could not be
+byte-identical files apart from that block (numbers are rounded to 8 significant digits).
+Numbers are plain floats; a value that could not be
 estimated, or a count below the suppression threshold, is null with a reason in ``notes``.
 """
 
@@ -41,9 +42,14 @@ PROVENANCE_KEYS = (
 )
 
 
+SIGNIFICANT_DIGITS = 8
+
+
 def _num(x: Any) -> float | None:
+    """A plain float rounded to 8 significant digits: parallel linear algebra can move the last
+    bits (~1e-14 relative) between runs, which must not change the file."""
     v = as_float(x)
-    return None if v is None else float(round(v, 12))
+    return None if v is None else float(f"{v:.{SIGNIFICANT_DIGITS}g}")
 
 
 def _count(n: Any, threshold: int, what: str, notes: list[str]) -> int | None:
