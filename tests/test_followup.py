@@ -208,3 +208,16 @@ def test_plots_have_titles_units_and_legends(sim_cohort):
     ax = followup.plot_uptake(cohort, exposure_starts(ds))
     assert _labelled(ax) and "(proportion)" in ax.get_ylabel()
     plt.close("all")
+
+
+def test_load_or_simulate_reads_a_dataset_folder_with_a_cutoff(tmp_path):
+    from workbench.simulate import simulate, write_simulation
+
+    write_simulation(simulate(n=200, seed=4), tmp_path / "d")
+    ds, sim = followup.load_or_simulate(tmp_path / "d", cutoff="2018-06-30")
+    assert sim is None and len(ds.releases) == 200
+    assert pd.Timestamp(ds.cutoff) == pd.Timestamp("2018-06-30")
+    cohort = build_cohort(ds)
+    flow = followup.followup_flow(cohort)
+    # every release is counted once at every month
+    np.testing.assert_array_equal(flow[list(followup.STATES)].sum(axis=1), 200)
