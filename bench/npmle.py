@@ -169,6 +169,7 @@ def readme_section(df: pd.DataFrame, timeout: float) -> str:
         f"(survival, via Rscript). Each competitor gets {timeout:.0f} s; 'skipped' means its time at",
         "the previous size, scaled linearly, already exceeded that. Max |ΔS| is taken at the ends of",
         "our innermost intervals (R's EM stops early, lifelines treats intervals as closed).",
+        "Run: `.venv/bin/python bench/npmle.py --write-readme` (about 15 min, mostly R and lifelines).",
         "",
         f"Machine: {os.cpu_count()} CPUs ({cpu}), shared with other jobs while this ran; "
         f"Python {platform.python_version()}. Run on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
