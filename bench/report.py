@@ -8,8 +8,8 @@ Times, on this machine:
             against a sequential papermill + nbconvert loop over the same 30 parameter sets
 
 Usage: .venv/bin/python bench/report.py [--n 23000] [--bootstrap 200] [--skip-batch]
-       [--workers 2] [--out bench/out]
-Writes bench/out/report_bench.json and prints a Markdown table for bench/README.md.
+       [--workers 2] [--out bench/out/report]
+Writes bench/out/report/report_bench.json and prints a Markdown table for bench/README.md.
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ def floor(workdir: Path) -> float:
         "from IPython.display import HTML\nHTML('<h2 id=\"sec-summary\">执行摘要</h2><p>—</p>')"
     )
     nb.cells = [params, cell]
+    nb.metadata["kernelspec"] = {"name": KERNEL, "display_name": "Python 3", "language": "python"}
     src = workdir / "empty.ipynb"
     nbformat.write(nb, str(src))
     t0 = time.perf_counter()
@@ -117,7 +118,7 @@ def main() -> int:
     ap.add_argument("--bootstrap", type=int, default=200)
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--skip-batch", action="store_true")
-    ap.add_argument("--out", default=str(ROOT / "bench" / "out"))
+    ap.add_argument("--out", default=str(ROOT / "bench" / "out" / "report"))
     args = ap.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

@@ -15,7 +15,7 @@ from workbench import __version__, codes
 from workbench.params import ReportParams
 from workbench.reporting import figures
 from workbench.reporting.analysis import ReportResults
-from workbench.reporting.suppression import count_text, suppress
+from workbench.reporting.suppression import count_text, scrub_counts, suppress
 from workbench.reporting.text import t
 
 
@@ -134,7 +134,8 @@ def summary(results: ReportResults, params: ReportParams) -> Section:
     items += _summary_coverage(results, params)
     items += _summary_regions(results, lang)
     if results.repairs:
-        items.append(t("sum_quality", lang, "; ".join(results.repairs)))
+        repairs = "; ".join(scrub_counts(r, k, lang) for r in results.repairs)
+        items.append(t("sum_quality", lang, repairs))
     missing = [
         SECTION_TITLES.get(m, m)
         for m in sorted(results.missing)

@@ -30,8 +30,8 @@ def count_text(n: object, threshold: int, lang: str = "en") -> str:
 
 
 _COUNT_IN_TEXT = re.compile(
-    r"(?<![\d.,])(\d{1,3}(?:,\d{3})+|\d+)(?=\s*(?:people|persons?|releases?|relapses?|deaths?|"
-    r"exposed|rows?|人))"
+    r"(?<![\d.,])(\d{1,3}(?:,\d{3})+|\d+)(?=\s*(?:[a-z-]+\s+){0,2}(?:people|persons?|"
+    r"releases?|relapses?|deaths?|exposed|rows?|records?|visits?)\b|\s*(?:名|人))"
 )
 
 
