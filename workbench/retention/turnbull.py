@@ -270,12 +270,14 @@ def _newton_step(p, delta, S, w, lo, hi, grad):
     t_max = float(np.min(p[S][neg] / -delta[neg])) if neg.any() else np.inf
     t = min(1.0, t_max)
     ll0, slope = _loglik(p, w, lo, hi), float(np.dot(grad[S], delta))
-    if t_max < 1.0:  # projected full step: drops every mass it sends below zero at once
+    s = 1.0
+    while t_max < s and s > 1e-3:  # projected arc: drops every mass sent below zero at once
         q = p.copy()
-        q[S] = np.maximum(p[S] + delta, 0.0)
+        q[S] = np.maximum(p[S] + s * delta, 0.0)
         q /= q.sum()
-        if _loglik(q, w, lo, hi) >= ll0 + 1e-4 * t * slope:
+        if _loglik(q, w, lo, hi) >= ll0 + 1e-4 * min(s, t_max) * slope:
             return q
+        s /= 2
     while t > 1e-14:
         q = p.copy()
         q[S] = np.maximum(p[S] + t * delta, 0.0)
