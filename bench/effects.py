@@ -46,7 +46,8 @@ def main() -> None:
     t = time.perf_counter()
     landmark = []
     for code in starts.columns:
-        we = WeightedEffect(code, n_boot=a.n_boot, seed=a.seed, n_jobs=a.jobs).fit(cohort, starts)
+        we = WeightedEffect(code, n_boot=a.n_boot, seed=a.seed, n_jobs=a.jobs)
+        we.fit(cohort, starts, contacts)
         landmark.append(we.summary().iloc[0].to_dict())
     timings["landmark_all_supports_with_bootstrap"] = time.perf_counter() - t
 

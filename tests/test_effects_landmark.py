@@ -66,8 +66,8 @@ def test_naive_is_labelled_and_biased_towards_benefit(prepared):
 
 
 def test_landmark_weighted_comparison_is_internally_consistent(prepared):
-    cohort, starts, _ = prepared
-    we = WeightedEffect("employment_311", n_boot=8, seed=1).fit(cohort, starts)
+    cohort, starts, contacts = prepared
+    we = WeightedEffect("employment_311", n_boot=8, seed=1).fit(cohort, starts, contacts)
     res = we.result_
     lm_exposed = (starts.reindex(we.frame_["release_id"])["employment_311"] <= 180).sum()
     assert res.n_exposed == int(lm_exposed)
@@ -115,3 +115,32 @@ def test_effects_table_shape_through_the_cli(tmp_path, capsys):
     assert (table["hr_lower"] < table["hr_upper"]).all()
     assert (table["rmst_diff_lower"] < table["rmst_diff_upper"]).all()
     assert table["method"].str.startswith("HR: time-varying piecewise-exponential PH").all()
+
+
+def test_landmark_frame_keeps_only_people_seen_relapse_free_after_the_landmark():
+    from workbench.effects.landmark import landmark_frame
+
+    cohort = pd.DataFrame(
+        {
+            "release_id": ["a", "b", "c", "d"],
+            "lower_day": [365.0, 0.0, 190.0, 400.0],
+            "upper_day": [540.0, 185.0, np.nan, np.nan],
+            "last_day": [540.0, 185.0, 190.0, 400.0],
+        }
+    )
+    starts = pd.DataFrame(
+        {"job_placement": [100.0, np.nan, 50.0, 200.0]}, index=cohort["release_id"]
+    )
+    contacts = pd.DataFrame(
+        {
+            "release_id": ["a", "a", "b", "c", "d", "d"],
+            "day": [170.0, 365.0, 20.0, 190.0, 175.0, 190.0],
+        }
+    )
+    lm = landmark_frame(cohort, starts, contacts, 180.0)
+    # b relapsed by its first visit after day 180; c is censored at its entry contact
+    assert list(lm["release_id"]) == ["a", "d"]
+    np.testing.assert_allclose(lm["entry_day"], [185.0, 10.0])
+    np.testing.assert_allclose(lm["lower_day"], [185.0, 220.0])
+    np.testing.assert_allclose(lm["upper_day"], [360.0, np.nan])
+    np.testing.assert_array_equal(lm["exposed_job_placement"], [1, 0])

@@ -24,7 +24,7 @@ from workbench.effects.estimate import bootstrap, percentile_ci
 from workbench.effects.exposure import check_exposures
 from workbench.effects.propensity import PropensityWeights
 from workbench.effects.pwe import DEFAULT_CUTS, PiecewiseExponentialPH
-from workbench.exceptions import EstimationError, StatisticalWarning
+from workbench.exceptions import EstimationError, ParameterError, StatisticalWarning
 
 GRID_STEP = 1.0
 
@@ -123,7 +123,7 @@ def _cox(lower, upper, a, w):
     return float(cph.params_["a"]), (float(ci[0]), float(ci[1]))
 
 
-def _estimate(lower, upper, a, w, cuts, grid, risk_t, model_ci=False):
+def _estimate(lower, upper, entry, a, w, cuts, grid, risk_t, model_ci=False):
     """log HR, risk difference at risk_t, RMST difference over the grid, and both curves."""
     exposed = a == 1
     if _exact_only(lower, upper):
@@ -132,18 +132,44 @@ def _estimate(lower, upper, a, w, cuts, grid, risk_t, model_ci=False):
         curves = [weighted_km(lower[m], event[m], w[m], grid) for m in (exposed, ~exposed)]
     else:
         fit = PiecewiseExponentialPH(cuts, robust=True)
-        fit.fit(lower, upper, pd.DataFrame({"a": a.astype(float)}), weights=w)
+        fit.fit(lower, upper, pd.DataFrame({"a": a.astype(float)}), entry=entry, weights=w)
         log_hr = float(fit.params_["a"])
         ci = tuple(fit.summary().loc["a", ["hr_lower", "hr_upper"]].astype(float))
         curves = []
         for m in (exposed, ~exposed):
-            arm = PiecewiseExponentialPH(cuts).fit(lower[m], upper[m], weights=w[m])
+            arm = PiecewiseExponentialPH(cuts).fit(lower[m], upper[m], entry=entry[m], weights=w[m])
             curves.append(arm.survival_function(grid))
     s1, s0 = curves
     risk = np.interp(risk_t, grid, s0) - np.interp(risk_t, grid, s1)  # (1-S1) - (1-S0)
     rmst = np.trapezoid(s1 - s0, grid)
     values = np.concatenate([[log_hr, risk, rmst], s1, s0])
     return (values, ci) if model_ci else values
+
+
+def landmark_frame(cohort, starts, contacts, day: float) -> pd.DataFrame:
+    """Releases seen relapse-free at or after `day`, on the landmark clock (day 0 = `day`).
+
+    Each is followed from its first negative contact on or after `day` (left truncation,
+    `entry_day`), so nobody counts as relapse-free at the landmark who had in fact relapsed
+    before the visit that would have shown it (supports only start for the still-abstinent, so
+    such people would sit in the unexposed arm). `exposed_<code>` = started on or before `day`.
+    """
+    c = contacts[contacts["day"] >= day]
+    first = c.groupby(c["release_id"].astype(str))["day"].min()
+    e = cohort["release_id"].astype(str).map(first).to_numpy(float)
+    lower = cohort["lower_day"].to_numpy(float)
+    upper = cohort["upper_day"].to_numpy(float)
+    keep = (e <= lower) & (np.nan_to_num(upper, nan=-np.inf) > e) | (e < lower)
+    if not keep.any():
+        raise EstimationError(f"nobody was seen relapse-free at or after day {day:g}.")
+    out = cohort.loc[keep].reset_index(drop=True).copy()
+    s = starts.reindex(out["release_id"].to_numpy())
+    for code in starts.columns:
+        out[f"exposed_{code}"] = (s[code].to_numpy(float) <= day).astype(int)
+    for col in ("lower_day", "upper_day", "last_day"):
+        out[col] = out[col].to_numpy(float) - day
+    out["entry_day"] = e[keep] - day
+    return out
 
 
 class WeightedEffect:
@@ -178,20 +204,23 @@ class WeightedEffect:
         self.n_jobs = n_jobs
         self.alpha = alpha
 
-    def _table(self, cohort, starts):
-        """(frame on the analysis clock, exposure 0/1, entry day)."""
+    def _table(self, cohort, starts, contacts):
+        """(frame on the landmark clock with entry_day, exposure 0/1, landmark day)."""
         code = check_exposures([self.intervention])[0]
         if self.landmark_day is None:  # baseline 0/1 exposure column in the frame (specs)
-            return cohort.reset_index(drop=True), cohort[code].to_numpy(int), 0.0
-        from workbench.cohort import landmark_table
+            frame = cohort.reset_index(drop=True).assign(entry_day=0.0)
+            return frame, frame[code].to_numpy(int), 0.0
+        if contacts is None:
+            raise ParameterError(
+                "a landmark comparison needs contacts=relapse_free_contacts(ds) (who was seen "
+                "relapse-free at or after the landmark)."
+            )
+        frame = landmark_frame(cohort, starts[[code]], contacts, self.landmark_day)
+        return frame, frame[f"exposed_{code}"].to_numpy(int), float(self.landmark_day)
 
-        lm = landmark_table(cohort, starts[[code]], day=self.landmark_day)
-        keep = np.isfinite(lm["upper_day"].to_numpy(float)) | (lm["lower_day"].to_numpy() > 0)
-        lm = lm.loc[keep].reset_index(drop=True)
-        return lm, lm[f"exposed_{code}"].to_numpy(int), float(self.landmark_day)
-
-    def fit(self, cohort: pd.DataFrame, starts: pd.DataFrame | None = None) -> WeightedEffect:
-        frame, a, entry = self._table(cohort, starts)
+    def fit(self, cohort: pd.DataFrame, starts=None, contacts=None) -> WeightedEffect:
+        """`starts`/`contacts` (release_id, day of negative visits) for a landmark comparison."""
+        frame, a, entry = self._table(cohort, starts, contacts)
         conf = default_confounders(frame) if self.confounders is None else self.confounders
         X = encode(frame, conf, levels=category_levels(frame, conf))
         self.n_exposed_, self.n_unexposed_ = int(a.sum()), int((1 - a).sum())
@@ -202,19 +231,20 @@ class WeightedEffect:
         self.weights_model_ = self._weights(X, a, warn=True)
         lower = frame["lower_day"].to_numpy(float)
         upper = frame["upper_day"].to_numpy(float)
+        start = frame["entry_day"].to_numpy(float)
         cuts = [0.0] + [c - entry for c in DEFAULT_CUTS if c > entry + 1]
         grid = np.arange(0.0, self.horizon_day - entry + GRID_STEP / 2, GRID_STEP)
         grid[-1] = min(grid[-1], self.horizon_day - entry)
         args = (cuts, grid, self.risk_day - entry)
         w = self.weights_model_.weights_
-        point, ci_model = _estimate(lower, upper, a, w, *args, model_ci=True)
+        point, ci_model = _estimate(lower, upper, start, a, w, *args, model_ci=True)
 
         def replicate(rng):
             idx = rng.integers(0, a.size, a.size)
             if a[idx].min() == a[idx].max():
                 raise EstimationError("one arm is empty in this bootstrap sample.")
             wb = self._weights(X.iloc[idx], a[idx], warn=False).weights_
-            return _estimate(lower[idx], upper[idx], a[idx], wb, *args)
+            return _estimate(lower[idx], upper[idx], start[idx], a[idx], wb, *args)
 
         draws = bootstrap(replicate, self.n_boot, self.seed, self.n_jobs) if self.n_boot else None
         self.boot_ = draws
@@ -248,7 +278,10 @@ class WeightedEffect:
         method = f"{where}, {self.estimand} weights ({self.model}), {kind}, bootstrap {n_ok}"
         notes = [f"Weights from a propensity model on {', '.join(self.confounders_)}."]
         if self.landmark_day is not None:
-            notes.append(f"Among people relapse-free and followed at day {self.entry_:g}.")
+            notes.append(
+                f"Among people seen relapse-free at or after day {self.entry_:g}, followed from "
+                "that contact."
+            )
         rd = float(point[1])
         return WeightedComparison(
             self.intervention,

@@ -38,7 +38,9 @@ COLUMNS = [
 ]
 
 
-def _weighted(code, frame, starts, landmark_day, horizon, n_boot, seed, n_jobs, conf=None):
+def _weighted(
+    code, frame, starts, contacts, landmark_day, horizon, n_boot, seed, n_jobs, conf=None
+):
     we = WeightedEffect(
         code,
         landmark_day=landmark_day,
@@ -47,7 +49,7 @@ def _weighted(code, frame, starts, landmark_day, horizon, n_boot, seed, n_jobs, 
         n_boot=n_boot,
         seed=seed,
         n_jobs=n_jobs,
-    ).fit(frame, starts)
+    ).fit(frame, starts, contacts)
     return we.result_
 
 
@@ -66,7 +68,15 @@ def _dataset_table(ds, n_boot, seed, n_jobs, landmark_day):
         res = None
         if np.isfinite(est.hazard_ratio):
             res = _weighted(
-                est.intervention, cohort, starts, landmark_day, TRACKING_DAYS, n_boot, seed, n_jobs
+                est.intervention,
+                cohort,
+                starts,
+                contacts,
+                landmark_day,
+                TRACKING_DAYS,
+                n_boot,
+                seed,
+                n_jobs,
             )
         rows.append(_with_rmst(row, res, TRACKING_DAYS, est.method))
     return pd.DataFrame(rows, columns=COLUMNS)
@@ -115,7 +125,7 @@ def _spec_table(spec, n_boot, seed, n_jobs):
     for j, code in enumerate(interventions):
         row = {"code": code, "n_exposed": int(frame[code].sum()), "hr": float(hr[j])}
         row["hr_lower"], row["hr_upper"] = float(ci[j, 0]), float(ci[j, 1])
-        res = _weighted(code, frame, None, None, horizon, n_boot, seed, n_jobs, covariates)
+        res = _weighted(code, frame, None, None, None, horizon, n_boot, seed, n_jobs, covariates)
         row = _with_rmst(row, res, horizon, method)
         if res is not None:
             lo, hi = res.hr_ci
