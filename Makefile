@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install report test lint format lab bench clean
+.PHONY: install report test lint format lab strip-notebooks bench clean
 
 install: $(STAMP)
 
@@ -34,8 +34,14 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# JupyterLab on the research notebooks, with the project kernel registered and chosen by default.
 lab: install
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	$(BIN)/python -m ipykernel install --sys-prefix --name workbench --display-name "Workbench (Python 3.11)" > /dev/null
+	$(BIN)/jupyter lab --notebook-dir=notebooks --MappingKernelManager.default_kernel_name=workbench
+
+# Clear outputs before committing notebooks (tests refuse notebooks with outputs).
+strip-notebooks: install
+	$(BIN)/jupyter nbconvert --clear-output --inplace notebooks/*.ipynb
 
 bench: install
 	$(BIN)/python bench/npmle.py

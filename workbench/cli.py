@@ -28,6 +28,11 @@ COMMANDS = {
     "report": ("workbench.reporting", "run_report", "run one evaluation report"),
     "batch": ("workbench.reporting.batch", "run_batch", "run many reports in parallel"),
     "pseudonymize": ("workbench.privacy", "run_pseudonymize", "replace direct identifiers"),
+    "notebook": (
+        "workbench.notebook_params",
+        "run_notebook",
+        "run a research notebook with checked parameters",
+    ),
 }
 
 
@@ -93,6 +98,13 @@ def _add_pseudonymize(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", required=True, help="folder for the pseudonymised dataset")
 
 
+def _add_notebook(p: argparse.ArgumentParser) -> None:
+    p.add_argument("notebook", help="a notebook name such as 02_retention_and_relapse, or a path")
+    p.add_argument("out", help="where to write the executed notebook")
+    p.add_argument("-p", "--param", action="append", default=[], help="KEY=VALUE (repeatable)")
+    p.add_argument("--kernel", default="workbench", help="Jupyter kernel (default workbench)")
+
+
 ADDERS = {
     "simulate": _add_simulate,
     "validate": _add_validate,
@@ -102,6 +114,7 @@ ADDERS = {
     "report": _add_report,
     "batch": _add_batch,
     "pseudonymize": _add_pseudonymize,
+    "notebook": _add_notebook,
 }
 
 
