@@ -299,3 +299,22 @@ def test_failing_notebook_keeps_previous_outputs(env, tmp_path, monkeypatch, cel
     for name in names:
         assert (out / name).read_bytes() == (good.out / name).read_bytes()
     assert sorted(p.name for p in out.iterdir()) == sorted(names)  # no temp files left
+
+
+def test_scope_below_threshold_shows_no_rate(env, tmp_path):
+    base = env["zh"][0].to_mapping()
+    params = ReportParams.from_mapping(
+        {
+            **base,
+            "name": "tiny",
+            "prefecture": "zhangjiajie",
+            "release_start": "2017-01-01",
+            "release_end": "2017-12-31",
+        }  # fmt: skip
+    )
+    out = build_report(params, tmp_path / "tiny")
+    m = metrics(out)
+    assert m["data"]["n_releases"] is None and m["retention"] == [] and m["interventions"] == []
+    text = pdf_text(out.pdf).replace("\n", "")
+    assert "本报告范围内人数少于10人，不予显示任何比例或估计值。" in text
+    assert "%" not in text.split("执行摘要")[1].split("照管覆盖率")[0]

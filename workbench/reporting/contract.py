@@ -61,6 +61,8 @@ def analyse_contract(ds: Any, params: ReportParams) -> ReportResults:
             "no release is in the report's scope (check prefecture, facility and release period)"
         )
     visits = ds.visits[ds.visits["release_id"].isin(cohort["release_id"])]
+    if len(cohort) < params.suppression_threshold:
+        return _too_few(ds, cohort, params, len(visits))
     fit = {}
     with record_warnings(notes):
         fit = guarded(missing, "retention", _fit_retention, cohort, params, exact=False) or {}
@@ -96,6 +98,24 @@ def analyse_contract(ds: Any, params: ReportParams) -> ReportResults:
         repairs=tuple(getattr(ds, "repairs", ()) or ()),
         missing=missing,
         notes=tuple(notes),
+    )
+
+
+def _too_few(ds: Any, cohort: pd.DataFrame, params: ReportParams, n_visits: int) -> ReportResults:
+    """A scope with fewer people than the threshold: counts only, every estimate withheld."""
+    why = f"fewer than {params.suppression_threshold} people in this scope"
+    sections = ("retention", "tiers", "regions", "risk", "effects", "competing")
+    return ReportResults(
+        kind="contract",
+        source=str(ds.source or params.data),
+        event_label="relapse",
+        sha256=dict(ds.sha256),
+        cutoff=pd.Timestamp(ds.cutoff).date().isoformat() if ds.cutoff is not None else None,
+        period=_period(cohort, params),
+        counts=_counts(cohort, n_visits),
+        coverage=frame_or_none(guarded({}, "coverage", _coverage, cohort)),
+        repairs=tuple(getattr(ds, "repairs", ()) or ()),
+        missing=dict.fromkeys(sections, why),
     )
 
 

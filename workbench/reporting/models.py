@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from workbench import codes
 from workbench.params import ReportParams
 
 RISK_COVARIATES = (
@@ -68,7 +69,38 @@ def support_effects(data: Any, params: ReportParams) -> dict[str, Any]:
     if params.interventions is not None:
         table = table[table["code"].isin(params.interventions)]
     table = table.reset_index(drop=True)
-    return {"table": table, "findings": findings(table) if len(table) else None}
+    unstable = _unstable(table)
+    est_cols = [
+        "hr",
+        "hr_lower",
+        "hr_upper",
+        "rmst_diff_days",
+        "rmst_diff_lower",
+        "rmst_diff_upper",
+    ]
+    table.loc[unstable, est_cols] = np.nan
+    found = findings(table) if len(table) else None
+    if found is not None:
+        for lang in LANGS:
+            found.loc[unstable, lang] = [
+                UNSTABLE[lang].format(codes.label("intervention", c, lang))
+                for c in table.loc[unstable, "code"]
+            ]
+    return {"table": table, "findings": found}
+
+
+UNSTABLE = {
+    "zh": "{}：本范围内人数或复吸事件太少，无法得到稳定的估计。",
+    "en": "{}: not estimable — too few people or relapses in this scope for a stable estimate.",
+}
+
+
+def _unstable(table: pd.DataFrame) -> np.ndarray:
+    """Rows whose hazard ratio or CI is degenerate (a diverged fit on a small scope)."""
+    hr, lo, hi = (table[c].to_numpy(float) for c in ("hr", "hr_lower", "hr_upper"))
+    finite = np.isfinite(hr) & np.isfinite(lo) & np.isfinite(hi)
+    ok = (lo > 0.01) & (hi < 100) & (lo < hi) & (hr > 0.01) & (hr < 100)
+    return finite & ~ok
 
 
 def competing_risks(cohort: pd.DataFrame, months: tuple[int, ...]) -> pd.DataFrame:

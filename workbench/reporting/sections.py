@@ -127,6 +127,10 @@ def summary(results: ReportResults, params: ReportParams) -> Section:
                 **common,
             )
         ]
+    if c["n_releases"] < k:  # too few people: no estimate, no rate
+        items.append(t("too_few", lang, k))
+        body = "<ul>" + "".join(f"<li>{_h(x)}</li>" for x in items) + "</ul>"
+        return Section("summary", heading("sec_summary", lang) + body)
     items += _summary_retention(results, lang)
     if results.findings is not None:
         items += list(results.findings[lang])
@@ -136,24 +140,36 @@ def summary(results: ReportResults, params: ReportParams) -> Section:
     if results.repairs:
         repairs = "; ".join(scrub_counts(r, k, lang) for r in results.repairs)
         items.append(t("sum_quality", lang, repairs))
-    missing = [
-        SECTION_TITLES.get(m, m)
-        for m in sorted(results.missing)
-        if not (results.kind == "spec" and m in ("coverage", "tiers", "regions"))
-    ]
-    if missing:
-        sep = "、" if lang == "zh" else ", "
-        items.append(
-            t(
-                "sum_missing",
-                lang,
-                sep.join(t(m, lang) if m in SECTION_KEYS else m for m in missing),
-            )
-        )
+    items += _summary_missing(results, lang)
     body = "<ul>" + "".join(f"<li>{_h(x)}</li>" for x in items) + "</ul>"
     if results.kind == "spec":
         body += _p(t("spec_note", lang, results.source.rsplit("/", 1)[-1], results.event_label))
     return Section("summary", heading("sec_summary", lang) + body)
+
+
+def _summary_missing(results: ReportResults, lang: str) -> list[str]:
+    """What is not in this report, and why (expected gaps said plainly, not as failures)."""
+    out, names = [], []
+    for section, why in sorted(results.missing.items()):
+        if results.kind == "spec" and section in ("coverage", "tiers", "regions"):
+            continue  # explained by the spec note
+        if section == "regions" and why == ONE_REGION:
+            out.append(t("one_region", lang))
+            continue
+        key = SECTION_TITLES.get(section)
+        names.append(f"{t(key, lang) if key else section} ({short(why)})")
+    if names:
+        out.append(t("sum_missing", lang, ("；" if lang == "zh" else "; ").join(names)))
+    return out
+
+
+ONE_REGION = "one prefecture only"
+
+
+def short(text: str, limit: int = 140) -> str:
+    """The first sentence of a technical message, at most `limit` characters."""
+    first = text.split(". ")[0].split("\n")[0].strip()
+    return first if len(first) <= limit else first[: limit - 1] + "…"
 
 
 SECTION_TITLES = {
@@ -165,7 +181,6 @@ SECTION_TITLES = {
     "effects": "sec_effects",
     "competing": "sec_competing",
 }
-SECTION_KEYS = frozenset(SECTION_TITLES.values())
 
 
 def _summary_retention(results: ReportResults, lang: str) -> list[str]:
@@ -188,9 +203,10 @@ def _summary_tiers(results: ReportResults, params: ReportParams) -> list[str]:
     if results.tiers is None:
         return []
     k, lang = params.suppression_threshold, params.lang
+    key = "sum_tiers_scoped" if (params.prefecture or params.facility) else "sum_tiers"
     return [
         t(
-            "sum_tiers",
+            key,
             lang,
             y=int(r.years),
             obs=count_text(r.observed, k, lang),

@@ -90,6 +90,11 @@ _T = {
         "保持操守{y}年以上：已确认{obs}人，预计{proj}人，目标{target}人。",
         "Abstinent for at least {y} year(s): {obs} confirmed, {proj} projected, target {target}.",
     ),
+    "sum_tiers_scoped": (
+        "保持操守{y}年以上：已确认{obs}人，预计{proj}人（全省目标{target}人）。",
+        "Abstinent for at least {y} year(s): {obs} confirmed, {proj} projected (province-wide "
+        "target {target}).",
+    ),
     "sum_coverage": (
         "应回访{due}人次，实际完成{att}人次，照管覆盖率{cov}。",
         "{att} of {due} scheduled return visits took place: tracking coverage {cov}.",
@@ -106,11 +111,15 @@ _T = {
         "经风险调整后，{}的12个月操守保持率明显低于全省水平。",
         "After risk adjustment, 12-month retention is clearly lower in {}.",
     ),
+    "too_few": (
+        "本报告范围内人数少于{0}人，不予显示任何比例或估计值。",
+        "Fewer than {0} people are in this report's scope: no rate or estimate is shown.",
+    ),
     "none": ("无", "none"),
     "sum_quality": ("数据质量：{}", "Data quality: {}"),
     "sum_missing": (
-        "本版本尚未包含以下分析：{}。",
-        "This version of the report does not yet include: {}.",
+        "以下分析未能完成（原因见括号）：{}。",
+        "These analyses could not be done (reason in brackets): {}.",
     ),
     # coverage
     "cov_intro": (
