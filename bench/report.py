@@ -119,6 +119,7 @@ def main() -> int:
     ap.add_argument("--bootstrap", type=int, default=200)
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--skip-batch", action="store_true")
+    ap.add_argument("--batch-only", action="store_true", help="time only the annual batch")
     ap.add_argument("--out", default=str(ROOT / "bench" / "out" / "report"))
     args = ap.parse_args()
     out = Path(args.out)
@@ -126,9 +127,14 @@ def main() -> int:
     os.environ.setdefault("WORKBENCH_CACHE_DIR", str(out / "cache"))
     record = {"machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
               "n": args.n, "bootstrap": args.bootstrap}  # fmt: skip
+    data = simulate(args.n, out / f"data_{args.n}")
+    if args.batch_only:
+        record["batch"] = annual_batch(data, out, args.workers, args.bootstrap)
+        (out / "batch_bench.json").write_text(json.dumps(record, indent=2), "utf-8")
+        print(json.dumps(record["batch"]))
+        return 0
     with tempfile.TemporaryDirectory() as tmp:
         record["floor_s"] = floor(Path(tmp))
-    data = simulate(args.n, out / f"data_{args.n}")
     record["province"] = province(data, out, args.bootstrap)
     if not args.skip_batch:
         record["batch"] = annual_batch(data, out, args.workers, args.bootstrap)
