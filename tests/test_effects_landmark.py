@@ -104,7 +104,9 @@ def test_effects_table_shape_through_the_cli(tmp_path, capsys):
     from workbench.simulate import simulate, write_simulation
 
     write_simulation(simulate(seed=8, n=1200), tmp_path / "sim")
-    args = SimpleNamespace(data=tmp_path / "sim", json=True, n_boot=3, seed=3)
+    args = SimpleNamespace(
+        data=tmp_path / "sim", json=True, bootstrap=3, seed=3, landmark=180, jobs=1, cutoff=None
+    )
     with pytest.warns(StatisticalWarning, match="positivity"):
         assert run_effects(args) == 0
     table = pd.DataFrame(json.loads(capsys.readouterr().out))

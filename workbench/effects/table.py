@@ -158,16 +158,26 @@ def _records(table: pd.DataFrame) -> list[dict]:
     return out
 
 
+def _arg(args, names, default):
+    for name in names:
+        value = getattr(args, name, None)
+        if value is not None:
+            return value
+    return default
+
+
 def run_effects(args) -> int:
-    """`workbench effects DATA [--json] [--n-boot N] [--seed S] [--jobs J]`: print the table."""
+    """`workbench effects DATA [--json] [--landmark D] [--bootstrap N] [--seed S] [--jobs J]
+    [--cutoff YYYY-MM-DD]`: print one row per support (metrics.json shape)."""
     from workbench.io import load_any
 
-    data = load_any(args.data)
+    data = load_any(args.data, cutoff=getattr(args, "cutoff", None))
     table = effects_table(
         data,
-        n_boot=int(getattr(args, "n_boot", 200) or 200),
-        seed=int(getattr(args, "seed", 20170101) or 20170101),
-        n_jobs=int(getattr(args, "jobs", 1) or 1),
+        n_boot=int(_arg(args, ("bootstrap", "n_boot"), 200)),
+        seed=int(_arg(args, ("seed",), 20170101)),
+        n_jobs=int(_arg(args, ("jobs", "n_jobs"), 1)),
+        landmark_day=float(_arg(args, ("landmark", "landmark_day"), 180.0)),
     )
     if getattr(args, "json", False):
         print(json.dumps(_records(table), ensure_ascii=False, indent=2))
