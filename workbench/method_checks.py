@@ -216,8 +216,8 @@ def run_method_checks(
     notes = [
         "Retention truth: population S(t) of the simulator without death or censoring "
         "(simulate.true_survival); deaths are treated as censoring by every estimator here.",
-        "Effect CIs are model-based (inverse information); the bootstrap is not repeated per "
-        "replicate.",
+        "Effect CIs are the primary model's robust (sandwich) CIs; the bootstrap is not "
+        "repeated per replicate.",
     ]
     if n_bootstrap == 0:
         notes.append("n_bootstrap = 0: the NPMLE has no CI, so its coverage is not estimated.")
