@@ -15,6 +15,7 @@ import pandas as pd
 from scipy import stats
 
 from workbench.codes import DAYS_PER_MONTH, TIER_TARGETS
+from workbench.cohort import PERSON_COVARIATES
 from workbench.exceptions import EstimationError
 
 # The k-year return visit may fall a few weeks before the anniversary (visits are jittered
@@ -183,24 +184,10 @@ def compare_regions(
     return RegionComparison(table.reset_index(), float(overall), float(months), method, notes)
 
 
-BASELINE_COVARIATES = (
-    "sex",
-    "age",
-    "primary_drug",
-    "prior_treatments",
-    "years_using",
-    "education",
-    "employed_before",
-    "married",
-    "family_support",
-    "motivation_score",
-)
-
-
 def predicted_retention(
     cohort: pd.DataFrame,
     months: float = 12,
-    covariates: Sequence[str] = BASELINE_COVARIATES,
+    covariates: Sequence[str] = PERSON_COVARIATES,
 ) -> pd.Series:
     """Each release's predicted probability of abstinence at `months` from a Cox model on
     baseline characteristics only (no region), fitted on best available times: relapse at the

@@ -16,6 +16,7 @@ from workbench.cohort.build import (
     COHORT_COLUMNS,
     COVARIATES,
     LOST_AFTER_MISSED,
+    PERSON_COVARIATES,
     build_cohort,
     cohort_diagnostics,
 )
@@ -32,6 +33,7 @@ __all__ = [
     "AGE_GROUPS",
     "COHORT_COLUMNS",
     "COVARIATES",
+    "PERSON_COVARIATES",
     "LOST_AFTER_MISSED",
     "VISIT_WINDOW_DAYS",
     "WINDOW_END_DAYS",

@@ -48,14 +48,10 @@ COHORT_COLUMNS = (
     "n_scheduled",
     "n_attended",
 )
-# Baseline covariates carried by the cohort (and copied into landmark tables on request).
-COVARIATES = (
-    "prefecture",
-    "facility",
-    "release_year",
+# Person-level baseline characteristics: what a risk model adjusts for (no region, no calendar).
+PERSON_COVARIATES = (
     "sex",
     "age",
-    "age_group",
     "primary_drug",
     "prior_treatments",
     "years_using",
@@ -65,6 +61,8 @@ COVARIATES = (
     "family_support",
     "motivation_score",
 )
+# Baseline covariates carried by the cohort (and copied into landmark tables on request).
+COVARIATES = ("prefecture", "facility", "release_year", "age_group", *PERSON_COVARIATES)
 AGE_GROUPS = ("<30", "30-39", "40-49", "50+")
 _SCHEDULED_DAYS = np.array(_codes.SCHEDULED_MONTHS, dtype=float) * _codes.DAYS_PER_MONTH
 _DAY_KEY = 1 << 24  # day-of-follow-up slot in integer (release, day) keys
