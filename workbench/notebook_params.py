@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 
 from workbench import codes
 from workbench.exceptions import ParameterError
+from workbench.params import check_keys
 
 GROUP_COLUMNS = ("primary_drug", "sex", "age_group", "prefecture", "facility", "education")
 SUBGROUP_COLUMNS = ("sex", "age_group", "primary_drug", "employed_before", "family_support")
@@ -135,17 +136,7 @@ class NotebookParams:
     @classmethod
     def from_mapping(cls, d: Mapping[str, Any]):
         """Validate parameters (e.g. the notebook's parameters cell); unknown keys are errors."""
-        if not isinstance(d, Mapping):
-            raise ParameterError(
-                f"{cls.notebook}: expected a mapping of parameters, got {type(d).__name__}"
-            )
-        valid = cls.field_names()
-        unknown = sorted(set(d) - set(valid))
-        if unknown:
-            raise ParameterError(
-                f"{cls.notebook}: unknown parameter {unknown[0]!r}; valid parameters are: "
-                f"{', '.join(valid)}"
-            )
+        check_keys(d, cls.field_names(), f"{cls.notebook}: ")
         hints = typing.get_type_hints(cls)
         parsed = {
             f.name: _parse(cls.notebook, f, hints[f.name], d[f.name])

@@ -24,6 +24,17 @@ from workbench.exceptions import ParameterError
 LANGUAGES = codes.LANGUAGES
 
 
+def check_keys(d: object, valid: tuple[str, ...], prefix: str = "") -> None:
+    """A parameter set is a mapping whose keys are all in `valid` (papermill only warns)."""
+    if not isinstance(d, Mapping):
+        raise ParameterError(f"{prefix}expected a mapping of parameters, got {type(d).__name__}")
+    unknown = sorted(set(d) - set(valid))
+    if unknown:
+        raise ParameterError(
+            f"{prefix}unknown parameter {unknown[0]!r}; valid parameters are: {', '.join(valid)}"
+        )
+
+
 def _where(source: str | None) -> str:
     return f"{source}: " if source else ""
 
@@ -144,17 +155,7 @@ class ReportParams:
     @classmethod
     def from_mapping(cls, d: Mapping[str, Any], source: str | None = None) -> ReportParams:
         """Validate a mapping (YAML, papermill parameters); unknown keys are errors."""
-        if not isinstance(d, Mapping):
-            raise ParameterError(
-                f"{_where(source)}expected a mapping of parameters, got {type(d).__name__}"
-            )
-        valid = cls.field_names()
-        unknown = sorted(set(d) - set(valid))
-        if unknown:
-            raise ParameterError(
-                f"{_where(source)}unknown parameter {unknown[0]!r}; valid parameters are: "
-                f"{', '.join(valid)}"
-            )
+        check_keys(d, cls.field_names(), _where(source))
         if d.get("data") in (None, ""):
             raise ParameterError(f"{_where(source)}data is missing: give a dataset folder or spec")
         return cls(**_parse(d, source))

@@ -12,20 +12,10 @@ import numpy as np
 import pandas as pd
 
 from workbench import codes
+from workbench.cohort import PERSON_COVARIATES
 from workbench.params import ReportParams
 
-RISK_COVARIATES = (
-    "sex",
-    "age",
-    "primary_drug",
-    "prior_treatments",
-    "years_using",
-    "education",
-    "employed_before",
-    "married",
-    "family_support",
-    "motivation_score",
-)
+RISK_COVARIATES = PERSON_COVARIATES
 LANGS = ("zh", "en")
 
 
