@@ -9,12 +9,10 @@ from __future__ import annotations
 import io
 
 import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt
+import matplotlib.ticker
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 
 from workbench import codes
 from workbench.fonts import use_font
@@ -22,18 +20,18 @@ from workbench.reporting.text import t
 
 
 def svg(fig) -> str:
-    """The figure as an SVG string (text as paths), closing the figure."""
+    """The figure as an SVG string (text as paths)."""
     buf = io.StringIO()
     with matplotlib.rc_context({"svg.fonttype": "path", "svg.hashsalt": "workbench"}):
         fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
-    plt.close(fig)
     text = buf.getvalue()
     return text[text.index("<svg") :]
 
 
 def _axes(lang: str, size=(6.4, 3.6)):
     use_font(lang)
-    fig, ax = plt.subplots(figsize=size)
+    fig = Figure(figsize=size)  # no pyplot: the caller's backend and figure list stay as they are
+    ax = fig.subplots()
     ax.spines[["top", "right"]].set_visible(False)
     return fig, ax
 
