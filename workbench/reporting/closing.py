@@ -9,7 +9,8 @@ import pandas as pd
 from workbench.params import ReportParams
 from workbench.reporting import provenance as prov
 from workbench.reporting.analysis import ReportResults
-from workbench.reporting.sections import Section, _p, heading, short, table_html
+from workbench.reporting.notes import official_notes
+from workbench.reporting.sections import Section, _p, heading, table_html
 from workbench.reporting.suppression import scrub_counts
 from workbench.reporting.text import t
 
@@ -67,7 +68,7 @@ def methods(results: ReportResults, params: ReportParams) -> Section:
         items = [KM_METHOD[lang], items[4], items[6]]
     items = [x.format(k=params.suppression_threshold) for x in items]
     k = params.suppression_threshold
-    notes = [short(scrub_counts(n, k, lang), 240) for n in results.notes]
+    notes = [scrub_counts(n, k, lang) for n in official_notes(results.notes, lang)]
     body = "<ul>" + "".join(f"<li>{html.escape(x)}</li>" for x in items) + "</ul>"
     if notes:
         body += (
