@@ -1,5 +1,6 @@
 """The bad-input corpus (tests/data/bad/, written by make_cases.py): each case makes
-`workbench validate` exit 2 with one clear line on stderr, no traceback, and no file changed."""
+`workbench validate` (data) or `workbench report`/`workbench batch` (a broken report.yaml or
+batch.yaml) exit 2 with one clear line on stderr, no traceback, and no file changed or created."""
 
 from __future__ import annotations
 
@@ -23,6 +24,15 @@ def _target(case: Path) -> Path:
     return case / "spec.yaml" if (case / "spec.yaml").is_file() else case
 
 
+def _command(case: Path) -> list[str]:
+    """The CLI call for a case; report and batch write to CASE/out, which must not appear."""
+    if (case / "report.yaml").is_file():
+        return ["report", "--params", str(case / "report.yaml"), "--out", str(case / "out")]
+    if (case / "batch.yaml").is_file():
+        return ["batch", str(case / "batch.yaml"), "--out", str(case / "out")]
+    return ["validate", str(_target(case))]
+
+
 def _snapshot(folder: Path) -> dict[str, str]:
     return {
         str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
@@ -42,7 +52,7 @@ def test_bad_input_gives_one_line_and_exit_2(name):
     expected = (case / "expected.txt").read_text(encoding="utf-8").strip()
     before = _snapshot(case)
     run = subprocess.run(
-        [sys.executable, "-m", "workbench.cli", "validate", str(_target(case))],
+        [sys.executable, "-m", "workbench.cli", *_command(case)],
         capture_output=True,
         text=True,
         encoding="utf-8",
@@ -56,6 +66,12 @@ def test_bad_input_gives_one_line_and_exit_2(name):
     assert re.search(expected, lines[0]), lines[0]
     assert run.stdout == ""
     assert _snapshot(case) == before
+    assert not (case / "out").exists()
+
+
+def test_corpus_has_parameter_file_cases():
+    params = [c for c in CASES if _command(BAD / c)[0] in ("report", "batch")]
+    assert len(params) >= 6 and any(_command(BAD / c)[0] == "batch" for c in params)
 
 
 def test_run_validate_directly_returns_2(capsys):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import difflib
 import hashlib
 import json
 from collections.abc import Mapping
@@ -32,11 +33,35 @@ def check_keys(d: object, valid: tuple[str, ...], prefix: str = "") -> None:
     if unknown:
         raise ParameterError(
             f"{prefix}unknown parameter {unknown[0]!r}; valid parameters are: {', '.join(valid)}"
+            + _suggest(str(unknown[0]), valid)
         )
 
 
-def _where(source: str | None) -> str:
+@dataclass(frozen=True)
+class Origin:
+    """Where a parameter set came from: a file and the line of each of its keys."""
+
+    path: str
+    lines: Mapping[str, int] = dataclasses.field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return self.path
+
+
+def _where(source: str | Origin | None) -> str:
+    """The prefix of every message about a parameter set: "FILE: " (or nothing)."""
     return f"{source}: " if source else ""
+
+
+def _located(source: str | Origin | None, key: str | None, text: str) -> str:
+    """`text` about `key`, after the file, ending with the key's line when it is known."""
+    line = source.lines.get(key) if isinstance(source, Origin) and key else None
+    return f"{_where(source)}{text}" + (f" (line {line})" if line else "")
+
+
+def _suggest(key: str, valid: tuple[str, ...]) -> str:
+    close = difflib.get_close_matches(key, valid, n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else "; remove it or fix its spelling"
 
 
 def _as_date(key: str, value: Any, source: str | None) -> dt.date | None:
@@ -52,11 +77,22 @@ def _as_date(key: str, value: Any, source: str | None) -> dt.date | None:
         except ValueError:
             pass
     raise ParameterError(
-        f"{_where(source)}{key} {value!r} is not a date (expected YYYY-MM-DD, e.g. 2019-06-30)"
+        _located(
+            source,
+            key,
+            f"{key} {value!r} is not a date (expected YYYY-MM-DD, e.g. "
+            "2019-06-30); correct the date",
+        )
     )
 
 
-def _as_int(key: str, value: Any, source: str | None, minimum: int | None = None) -> int:
+def _as_int(
+    key: str,
+    value: Any,
+    source: str | Origin | None,
+    minimum: int | None = None,
+    expect: str = "an integer",
+) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         if isinstance(value, float) and value.is_integer():
             value = int(value)
@@ -64,10 +100,19 @@ def _as_int(key: str, value: Any, source: str | None, minimum: int | None = None
             value = int(value.strip())
         else:
             raise ParameterError(
-                f"{_where(source)}{key} {value!r} is not a whole number (expected an integer)"
+                _located(
+                    source,
+                    key,
+                    f"{key} {value!r} is not a whole number (expected {expect}); write it in "
+                    "digits",
+                )
             )
     if minimum is not None and value < minimum:
-        raise ParameterError(f"{_where(source)}{key} {value} is below its minimum {minimum}")
+        raise ParameterError(
+            _located(
+                source, key, f"{key} {value} is below its minimum {minimum}; use {minimum} or more"
+            )
+        )
     return value
 
 
@@ -75,7 +120,9 @@ def _as_str(key: str, value: Any, source: str | None, optional: bool = True) -> 
     if value is None and optional:
         return None
     if not isinstance(value, str) or not value.strip():
-        raise ParameterError(f"{_where(source)}{key} {value!r} is not a text value")
+        raise ParameterError(
+            _located(source, key, f"{key} {value!r} is not a text value; write it as text")
+        )
     return value.strip()
 
 
@@ -84,7 +131,11 @@ def _choice(key: str, value: Any, valid: Any, source: str | None) -> Any:
         return None
     if value not in valid:
         raise ParameterError(
-            f"{_where(source)}{key} {value!r} is not one of: {', '.join(map(str, valid))}"
+            _located(
+                source,
+                key,
+                f"{key} {value!r} is not one of: {', '.join(map(str, valid))}; use one of these",
+            )
         )
     return value
 
@@ -94,13 +145,18 @@ def _as_months(key: str, value: Any, source: str | None) -> tuple[int, ...]:
         value = [value] if isinstance(value, int) else value.split(",")
     if not isinstance(value, list | tuple) or not value:
         raise ParameterError(
-            f"{_where(source)}{key} {value!r} is not a list of months, e.g. [12, 24, 36]"
+            _located(source, key, f"{key} {value!r} is not a list of months, e.g. [12, 24, 36]")
         )
-    months = tuple(_as_int(key, v, source, minimum=1) for v in value)
+    each = "a list of whole months such as [12, 24, 36]"
+    months = tuple(_as_int(key, v, source, minimum=1, expect=each) for v in value)
     if any(m > codes.TRACKING_MONTHS for m in months):
         raise ParameterError(
-            f"{_where(source)}{key} {list(months)} goes beyond the {codes.TRACKING_MONTHS}-month "
-            "tracking period; use months between 1 and 36"
+            _located(
+                source,
+                key,
+                f"{key} {list(months)} goes beyond the {codes.TRACKING_MONTHS}-month "
+                "tracking period; use months between 1 and 36",
+            )
         )
     return tuple(sorted(set(months)))
 
@@ -111,12 +167,23 @@ def _as_codes(key: str, value: Any, source: str | None) -> tuple[str, ...] | Non
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
-        raise ParameterError(f"{_where(source)}{key} {value!r} is not a list of codes")
+        raise ParameterError(
+            _located(
+                source,
+                key,
+                f"{key} {value!r} is not a list of codes; write e.g. "
+                "[job_placement, financial_aid]",
+            )
+        )
     outcome = [v for v in value if v in codes.OUTCOME_CODES]
     if outcome:
         raise ParameterError(
-            f"{_where(source)}{key}: {outcome[0]!r} is an outcome (people are selected for it "
-            "because they stayed abstinent); it cannot be a support exposure"
+            _located(
+                source,
+                key,
+                f"{key}: {outcome[0]!r} is an outcome (people are selected for it "
+                "because they stayed abstinent); it cannot be a support exposure",
+            )
         )
     return tuple(value)
 
@@ -155,9 +222,19 @@ class ReportParams:
     @classmethod
     def from_mapping(cls, d: Mapping[str, Any], source: str | None = None) -> ReportParams:
         """Validate a mapping (YAML, papermill parameters); unknown keys are errors."""
-        check_keys(d, cls.field_names(), _where(source))
+        unknown = sorted(set(d) - set(cls.field_names())) if isinstance(d, Mapping) else []
+        try:
+            check_keys(d, cls.field_names())
+        except ParameterError as err:
+            raise ParameterError(
+                _located(source, unknown[0] if unknown else None, str(err))
+            ) from None
         if d.get("data") in (None, ""):
-            raise ParameterError(f"{_where(source)}data is missing: give a dataset folder or spec")
+            raise ParameterError(
+                _located(
+                    source, "data", "data is missing: give a dataset folder or spec (data: FOLDER)"
+                )
+            )
         return cls(**_parse(d, source))
 
     @classmethod
@@ -165,10 +242,15 @@ class ReportParams:
         """Read a YAML parameter file; a relative ``data`` path is taken from the file's folder."""
         path = Path(path)
         d = _read_yaml(path)
+        if not d:
+            raise ParameterError(
+                f"{path}: the parameter file is empty; write at least 'data: FOLDER' (the "
+                "dataset folder or spec)"
+            )
         data = d.get("data")
         if isinstance(data, str) and data and not Path(data).is_absolute():
             d = {**d, "data": str((path.parent / data).resolve())}
-        return cls.from_mapping(d, source=str(path))
+        return cls.from_mapping(d, source=Origin(str(path), _key_lines(path)))
 
     def to_mapping(self) -> dict[str, Any]:
         """Plain types only (dates as ISO strings), as papermill and YAML want them."""
@@ -202,18 +284,21 @@ def _parse(d: Mapping[str, Any], source: str | None) -> dict[str, Any]:
         out["title"] = _as_str("title", d["title"], s)
     if "lang" in d:
         out["lang"] = _choice("lang", d["lang"], LANGUAGES, s) or "zh"
-    if d.get("prefecture") is not None:
-        out["prefecture"] = _as_str("prefecture", d["prefecture"], s)
-    if d.get("facility") is not None:
-        out["facility"] = _as_str("facility", d["facility"], s)
+    for key, kind in (("prefecture", codes.PREFECTURES), ("facility", codes.FACILITIES)):
+        if d.get(key) is not None:
+            out[key] = _known_code(key, _as_str(key, d[key], s), kind, s)
     for key in ("release_start", "release_end", "cutoff"):
         if key in d:
             out[key] = _as_date(key, d[key], s)
     if out.get("release_start") and out.get("release_end"):
         if out["release_start"] > out["release_end"]:
             raise ParameterError(
-                f"{_where(s)}release_start {out['release_start']} is after release_end "
-                f"{out['release_end']}; swap them"
+                _located(
+                    s,
+                    "release_start",
+                    f"release_start {out['release_start']} is after release_end "
+                    f"{out['release_end']}; swap them",
+                )
             )
     if "milestones" in d:
         out["milestones"] = _as_months("milestones", d["milestones"], s)
@@ -221,7 +306,12 @@ def _parse(d: Mapping[str, Any], source: str | None) -> dict[str, Any]:
         out["landmark_day"] = _as_int("landmark_day", d["landmark_day"], s, minimum=0)
         if out["landmark_day"] >= codes.TRACKING_DAYS:
             raise ParameterError(
-                f"{_where(s)}landmark_day {out['landmark_day']} is after the end of tracking (1095 days)"
+                _located(
+                    s,
+                    "landmark_day",
+                    f"landmark_day {out['landmark_day']} is after the end of "
+                    "tracking (1095 days); use a day between 0 and 1095",
+                )
             )
     if "interventions" in d:
         out["interventions"] = _as_codes("interventions", d["interventions"], s)
@@ -230,6 +320,20 @@ def _parse(d: Mapping[str, Any], source: str | None) -> dict[str, Any]:
         if key in d:
             out[key] = _as_int(key, d[key], s, minimum=minimum)
     return out
+
+
+def _known_code(key: str, value: str, known: Mapping[str, Any], source: Any) -> str:
+    """A prefecture or facility code the data can hold (the loader rejects any other)."""
+    if value not in known:
+        raise ParameterError(
+            _located(
+                source,
+                key,
+                f"{key} {value!r} is not a known {key} code, so no release is "
+                f"in the report's scope (expected one of: {', '.join(known)}); use one of these codes",
+            )
+        )
+    return value
 
 
 class _TextDatesLoader(yaml.SafeLoader):
@@ -244,19 +348,51 @@ _TextDatesLoader.yaml_implicit_resolvers = {
 
 def _read_yaml(path: Path) -> dict[str, Any]:
     if not path.is_file():
-        raise ParameterError(f"{path}: parameter file not found")
+        raise ParameterError(f"{path}: parameter file not found; check the path")
     try:
         d = yaml.load(path.read_text(encoding="utf-8"), Loader=_TextDatesLoader)
-    except (yaml.YAMLError, UnicodeDecodeError) as err:
-        first = str(err).splitlines()[0] if str(err) else type(err).__name__
+    except UnicodeDecodeError:
+        raise ParameterError(f"{path}: not UTF-8 text; save the file as UTF-8") from None
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        at = f" at line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
         raise ParameterError(
-            f"{path}: not valid YAML ({first}); check indentation and quotes"
+            f"{path}: not valid YAML{at} ({problem}); check indentation, colons and quotes"
         ) from None
     if d is None:
         d = {}
     if not isinstance(d, dict):
-        raise ParameterError(f"{path}: expected a mapping of parameters at the top level")
+        raise ParameterError(
+            f"{path}: expected a mapping of parameters at the top level (key: value lines)"
+        )
     return d
+
+
+def _compose(path: Path) -> yaml.Node | None:
+    try:
+        return yaml.compose(path.read_text(encoding="utf-8"), Loader=_TextDatesLoader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+
+
+def _lines(node: yaml.Node | None) -> dict[str, int]:
+    """1-based line of each key of a YAML mapping node."""
+    if not isinstance(node, yaml.MappingNode):
+        return {}
+    return {str(k.value): k.start_mark.line + 1 for k, _ in node.value}
+
+
+def _child(node: yaml.Node | None, key: str) -> yaml.Node | None:
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            if k.value == key:
+                return v
+    return None
+
+
+def _key_lines(path: Path) -> dict[str, int]:
+    return _lines(_compose(path))
 
 
 BATCH_KEYS = ("name", "out", "defaults", "runs")
@@ -291,10 +427,16 @@ def load_batch(path: str | Path) -> BatchSpec:
     """
     path = Path(path)
     d = _read_yaml(path)
+    node = _compose(path)
     unknown = sorted(set(d) - set(BATCH_KEYS))
     if unknown:
         raise ParameterError(
-            f"{path}: unknown key {unknown[0]!r}; valid keys are: {', '.join(BATCH_KEYS)}"
+            _located(
+                Origin(str(path), _lines(node)),
+                unknown[0],
+                f"unknown key {unknown[0]!r}; valid keys are: {', '.join(BATCH_KEYS)}"
+                + _suggest(str(unknown[0]), BATCH_KEYS),
+            )
         )
     runs = d.get("runs")
     if not isinstance(runs, list) or not runs:
@@ -302,8 +444,10 @@ def load_batch(path: str | Path) -> BatchSpec:
     defaults = d.get("defaults") or {}
     if not isinstance(defaults, dict):
         raise ParameterError(f"{path}: defaults must be a mapping of report parameters")
+    _check_run_keys(path, node, defaults, runs)
     out = Path(d.get("out") or Path("reports") / str(d.get("name") or path.stem))
-    parsed = [_batch_run(path, i, defaults, r) for i, r in enumerate(runs, start=1)]
+    lines = _run_lines(node, len(runs))
+    parsed = [_batch_run(path, i, defaults, r, lines[i - 1]) for i, r in enumerate(runs, start=1)]
     ids = [r.run_id for r in parsed]
     dup = sorted({i for i in ids if ids.count(i) > 1})
     if dup:
@@ -313,20 +457,56 @@ def load_batch(path: str | Path) -> BatchSpec:
     return BatchSpec(name=str(d.get("name") or path.stem), out=out, runs=tuple(parsed))
 
 
-def _batch_run(path: Path, i: int, defaults: dict, run: Any) -> BatchRun:
+def _check_run_keys(path: Path, node: Any, defaults: dict, runs: list) -> None:
+    """A misspelt key in `defaults` or a run stops the whole batch before anything runs: it is
+    the same mistake in every rerun (bad values stay failures of their own run)."""
+    valid = ReportParams.field_names()
+    where = [("defaults", defaults, _lines(_child(node, "defaults")))]
+    run_nodes = _child(node, "runs")
+    for i, run in enumerate(runs, start=1):
+        run_node = run_nodes.value[i - 1] if isinstance(run_nodes, yaml.SequenceNode) else None
+        if isinstance(run, dict):
+            where.append((f"run {i}", run, _lines(run_node)))
+    for label, mapping, lines in where:
+        unknown = sorted(set(mapping) - {*valid, "params"})
+        if unknown:
+            key = str(unknown[0])
+            text = (
+                f"{label}: unknown parameter {key!r} (the batch was not started); valid "
+                f"parameters are: {', '.join(valid)}{_suggest(key, valid)}"
+            )
+            raise ParameterError(_located(Origin(str(path), lines), key, text))
+
+
+def _run_lines(node: Any, n: int) -> list[dict[str, int]]:
+    """Per run: the line of each key (the run's own, else its default's)."""
+    defaults = _lines(_child(node, "defaults"))
+    runs = _child(node, "runs")
+    items = runs.value if isinstance(runs, yaml.SequenceNode) else []
+    return [{**defaults, **(_lines(items[i]) if i < len(items) else {})} for i in range(n)]
+
+
+def _batch_run(
+    path: Path, i: int, defaults: dict, run: Any, lines: Mapping[str, int] | None = None
+) -> BatchRun:
     source = f"{path} run {i}"
     if not isinstance(run, dict):
         return BatchRun(f"run{i:02d}", None, {}, f"{source}: expected a mapping of parameters")
     merged = _resolve_data(dict(defaults), path.parent)
     try:
+        lines = dict(lines or {})
         file = run.get("params")
         if file is not None:
             fpath = (path.parent / str(file)).resolve()
-            merged.update(_resolve_data(_read_yaml(fpath), fpath.parent))
+            from_file = _read_yaml(fpath)
+            merged.update(_resolve_data(from_file, fpath.parent))
+            for key in set(from_file) - set(run):
+                lines.pop(key, None)  # its line is in the other file
         own = {k: v for k, v in run.items() if k != "params"}
         merged.update(_resolve_data(own, path.parent))
         run_id = _run_id(merged, i)
-        return BatchRun(run_id, ReportParams.from_mapping(merged, source=source), merged)
+        params = ReportParams.from_mapping(merged, source=Origin(source, lines))
+        return BatchRun(run_id, params, merged)
     except ParameterError as err:
         return BatchRun(_run_id(merged, i), None, merged, str(err))
 

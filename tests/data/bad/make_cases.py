@@ -343,6 +343,110 @@ def case_spec_bad_event_value(d):
     return r"table\.csv row 3: arrest maybe is not an event value"
 
 
+# Parameter files for `workbench report --params` and `workbench batch` (issue 7 item 1): each
+# case folder holds a valid dataset in data/ and one broken report.yaml or batch.yaml. The test
+# runs the CLI with --out CASE/out, which must not appear. test_report.py already covers an
+# unknown report key, a word for n_bootstrap, an impossible cutoff and a missing data folder.
+
+
+def _report(d, text):
+    (d / "data").mkdir()
+    write(d / "data")
+    (d / "report.yaml").write_text(text, encoding="utf-8")
+
+
+def _batch(d, text):
+    (d / "data").mkdir()
+    write(d / "data")
+    (d / "batch.yaml").write_text(text, encoding="utf-8")
+
+
+def case_params_milestones_word(d):
+    _report(d, "data: data\nname: province\nmilestones: twelve\n")
+    return (
+        r"^workbench report: .*report\.yaml: milestones 'twelve' is not a whole number \(expected "
+        r"a list of whole months such as \[12, 24, 36\]\); write it in digits \(line 3\)$"
+    )
+
+
+def case_params_lang_fr(d):
+    _report(d, "data: data\nlang: fr\n")
+    return r"^workbench report: .*report\.yaml: lang 'fr' is not one of: zh, en; use one of these \(line 2\)$"
+
+
+def case_params_unknown_prefecture(d):
+    _report(d, "data: data\nname: wuhan\nprefecture: wuhan\n")
+    return (
+        r"^workbench report: .*report\.yaml: prefecture 'wuhan' is not a known prefecture code, so "
+        r"no release is in the report's scope \(expected one of: changsha, .*xiangxi\); use one "
+        r"of these codes \(line 3\)$"
+    )
+
+
+def case_params_impossible_release_start(d):
+    _report(d, "data: data\nrelease_start: 2019-13-01\n")
+    return (
+        r"^workbench report: .*report\.yaml: release_start '2019-13-01' is not a date \(expected "
+        r"YYYY-MM-DD, e\.g\. 2019-06-30\); correct the date \(line 2\)$"
+    )
+
+
+def case_params_negative_bootstrap(d):
+    _report(d, "data: data\nn_bootstrap: -200\n")
+    return (
+        r"^workbench report: .*report\.yaml: n_bootstrap -200 is below its minimum 0; use 0 or "
+        r"more \(line 2\)$"
+    )
+
+
+def case_params_empty_file(d):
+    _report(d, "")
+    return (
+        r"^workbench report: .*report\.yaml: the parameter file is empty; write at least "
+        r"'data: FOLDER'"
+    )
+
+
+def case_params_yaml_syntax(d):
+    _report(d, "data: data\nmilestones: [12, 24\nlang: en\n")
+    return (
+        r"^workbench report: .*report\.yaml: not valid YAML at line 3 \(.*\); check indentation, "
+        r"colons and quotes$"
+    )
+
+
+def case_params_not_a_mapping(d):
+    _report(d, "- data\n- lang\n")
+    return r"^workbench report: .*report\.yaml: expected a mapping of parameters at the top level"
+
+
+def case_params_batch_run_unknown_key(d):
+    _batch(
+        d,
+        "defaults:\n  data: data\n  n_bootstrap: 3\nruns:\n  - name: a\n  - name: b\n    bootstrp: 5\n",
+    )
+    return (
+        r"^workbench batch: .*batch\.yaml: run 2: unknown parameter 'bootstrp' \(the batch was "
+        r"not started\); valid parameters are: data, .*; did you mean 'n_bootstrap'\? \(line 7\)$"
+    )
+
+
+def case_params_batch_defaults_unknown_key(d):
+    _batch(d, "defaults:\n  data: data\n  langauge: en\nruns:\n  - name: a\n")
+    return (
+        r"^workbench batch: .*batch\.yaml: defaults: unknown parameter 'langauge' \(the batch was "
+        r"not started\); valid parameters are: .*; did you mean 'lang'\? \(line 3\)$"
+    )
+
+
+def case_params_batch_unknown_top_key(d):
+    _batch(d, "defaults:\n  data: data\nrun:\n  - name: a\n")
+    return (
+        r"^workbench batch: .*batch\.yaml: unknown key 'run'; valid keys are: name, out, "
+        r"defaults, runs; did you mean 'runs'\? \(line 3\)$"
+    )
+
+
 def main(names: list[str]) -> None:
     """Write the cases named (all when none are named)."""
     cases = {n[5:]: f for n, f in globals().items() if n.startswith("case_")}
