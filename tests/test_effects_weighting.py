@@ -202,3 +202,19 @@ def test_collinear_confounder_columns_are_dropped():
     # facility[women] is the same column as sex[male] reversed: one of them goes
     assert list(X.columns) == ["sex[male]", "facility[b]", "age"]
     np.testing.assert_allclose(X["age"], frame["age"] - 40.0)
+
+
+def test_newton_logistic_equals_sklearn_and_warm_starts():
+    rng = np.random.default_rng(21)
+    X = pd.DataFrame(
+        {"m": rng.normal(5, 2, 2000), "e": rng.integers(0, 2, 2000), "f": rng.random(2000)}
+    )
+    lin = -1.0 + 0.3 * (X["m"] - 5) + 0.6 * X["e"] - 0.4 * X["f"]
+    a = (rng.random(2000) < 1 / (1 + np.exp(-lin))).astype(int)
+    newton = PropensityWeights("ATE").fit(X, a)
+    reference = PropensityWeights("ATE", model="sklearn-logistic").fit(X, a)
+    np.testing.assert_allclose(newton.propensity_, reference.propensity_, atol=1e-6)
+    np.testing.assert_allclose(newton.weights_, reference.weights_, rtol=1e-5)
+    warm = PropensityWeights("ATE").fit(X, a, init=newton.model_.params_)
+    assert warm.model_.n_iter_ == 1  # already at the optimum: one Newton step confirms it
+    np.testing.assert_allclose(warm.propensity_, newton.propensity_, atol=1e-12)

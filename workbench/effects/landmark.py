@@ -2,12 +2,23 @@
 
 Among releases relapse-free and under observation at the landmark (default day 180), those whose
 support started by then are compared with those whose support had not, weighted by propensity
-weights (`propensity`). Times run from the landmark. With interval-censored relapse the hazard
-ratio comes from a weighted piecewise-exponential PH model and each arm's adjusted retention
-curve from a weighted piecewise-exponential fit of that arm alone; with exact or right-censored
-times (dataset specs) from a weighted Cox model (lifelines, robust SE) and weighted Kaplan-Meier.
-From the curves: risk difference at `risk_day`, number needed to treat, RMST difference to
-`horizon_day` (release clock). All with percentile bootstrap CIs that refit the propensity model.
+weights (`propensity`). The propensity model adjusts for the baseline confounders and, by
+default (`co_interventions=True`), for the other supports started by the landmark: supports go
+to the same motivated people, so without them support j would be credited with the effect of
+the others. Times run from the landmark; people enter at their first relapse-free contact on or
+after it (left truncation). With interval-censored relapse the hazard ratio comes from a
+weighted piecewise-exponential PH model (exposure only; robust CI beside the bootstrap) and
+each arm's adjusted retention curve from the weighted, left-truncated NPMLE (`curves`); with
+exact or right-censored times (dataset specs) from a weighted Cox model (lifelines, robust SE)
+and weighted Kaplan-Meier. From the curves: risk difference at `risk_day`, number needed to
+treat, RMST difference to `horizon_day` (release clock). Percentile bootstrap CIs refit the
+propensity model (Newton, warm-started) in every replicate.
+
+In the simulator supports are assigned independently given the measured confounders
+(motivation, prior employment, family support, heroin), with no unmeasured confounder, so the
+landmark ATE hazard ratio of the null support (`precise_support`) is 1; the others estimate a
+marginal (population-averaged) HR among the still-abstinent at the landmark, which need not
+equal the simulator's conditional HR (non-collapsibility; supports starting after the landmark).
 """
 
 from __future__ import annotations
@@ -19,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.codes import DAYS_PER_MONTH, SUPPRESSION_THRESHOLD, TRACKING_DAYS
+from workbench.effects.curves import fit_curve, survival_at
 from workbench.effects.design import category_levels, default_confounders, encode
 from workbench.effects.estimate import bootstrap, percentile_ci
 from workbench.effects.exposure import check_exposures
@@ -27,6 +39,7 @@ from workbench.effects.pwe import DEFAULT_CUTS, PiecewiseExponentialPH
 from workbench.exceptions import EstimationError, ParameterError, StatisticalWarning
 
 GRID_STEP = 1.0
+CURVE_TOL = 1e-9  # Kuhn-Tucker tolerance of the arms' NPMLE curves
 
 
 @dataclass(frozen=True)
@@ -123,27 +136,55 @@ def _cox(lower, upper, a, w):
     return float(cph.params_["a"]), (float(ci[0]), float(ci[1]))
 
 
-def _estimate(lower, upper, entry, a, w, cuts, grid, risk_t, model_ci=False):
-    """log HR, risk difference at risk_t, RMST difference over the grid, and both curves."""
+def _wald_ci(log_hr: float, var: float) -> tuple[float, float]:
+    """95 % Wald CI of a hazard ratio (NaN when the variance is not positive; never warns)."""
+    if not np.isfinite(var) or var <= 0:
+        return (np.nan, np.nan)
+    half = 1.959963984540054 * np.sqrt(var)
+    return (float(np.exp(log_hr - half)), float(np.exp(log_hr + half)))
+
+
+def _n_pieces(cuts, lower, upper) -> int:
+    """Baseline pieces the PWE fit will use (it drops pieces after the last end)."""
+    end = np.where(np.isfinite(upper), upper, lower)
+    return int(np.sum(np.asarray(cuts, float) < end.max()))
+
+
+def _estimate(lower, upper, entry, a, w, cuts, grid, risk_t, model_ci=False, warm=None):
+    """(values, model CI, state): values = log HR, risk difference at risk_t, RMST difference
+    over the grid, both curves; state = fitted PWE parameters and curves to warm-start from."""
     exposed = a == 1
+    state = None
     if _exact_only(lower, upper):
         log_hr, ci = _cox(lower, upper, a, w) if model_ci else (_cox(lower, upper, a, w)[0], None)
         event = np.isfinite(upper)
         curves = [weighted_km(lower[m], event[m], w[m], grid) for m in (exposed, ~exposed)]
     else:
-        fit = PiecewiseExponentialPH(cuts, robust=True)
-        fit.fit(lower, upper, pd.DataFrame({"a": a.astype(float)}), entry=entry, weights=w)
+        fit = PiecewiseExponentialPH(cuts, robust=model_ci)
+        init = None
+        if warm is not None and warm[0].size == _n_pieces(cuts, lower, upper) + 1:
+            init = warm[0]
+        X = pd.DataFrame({"a": a.astype(float)})
+        fit.fit(lower, upper, X, entry=entry, weights=w, init=init)
         log_hr = float(fit.params_["a"])
-        ci = tuple(fit.summary().loc["a", ["hr_lower", "hr_upper"]].astype(float))
-        curves = []
-        for m in (exposed, ~exposed):
-            arm = PiecewiseExponentialPH(cuts).fit(lower[m], upper[m], entry=entry[m], weights=w[m])
-            curves.append(arm.survival_function(grid))
+        ci = _wald_ci(log_hr, fit.variance_matrix_.loc["a", "a"]) if model_ci else None
+        fits = [
+            fit_curve(
+                entry[m],
+                lower[m],
+                upper[m],
+                w[m],
+                tol=CURVE_TOL,
+                init=None if warm is None else warm[1 + k],
+            )
+            for k, m in enumerate((exposed, ~exposed))
+        ]
+        curves = [survival_at(f, grid) for f in fits]
+        state = (fit.params_.to_numpy(), *fits)
     s1, s0 = curves
     risk = np.interp(risk_t, grid, s0) - np.interp(risk_t, grid, s1)  # (1-S1) - (1-S0)
     rmst = np.trapezoid(s1 - s0, grid)
-    values = np.concatenate([[log_hr, risk, rmst], s1, s0])
-    return (values, ci) if model_ci else values
+    return np.concatenate([[log_hr, risk, rmst], s1, s0]), ci, state
 
 
 def landmark_frame(cohort, starts, contacts, day: float) -> pd.DataFrame:
@@ -190,8 +231,10 @@ class WeightedEffect:
         seed: int = 20170101,
         n_jobs: int = 1,
         alpha: float = 0.05,
+        co_interventions: bool = True,
     ):
         self.intervention = intervention
+        self.co_interventions = co_interventions
         self.landmark_day = landmark_day
         self.estimand = estimand
         self.model = model
@@ -215,13 +258,23 @@ class WeightedEffect:
                 "a landmark comparison needs contacts=relapse_free_contacts(ds) (who was seen "
                 "relapse-free at or after the landmark)."
             )
-        frame = landmark_frame(cohort, starts[[code]], contacts, self.landmark_day)
+        cols = check_exposures(starts.columns) if self.co_interventions else [code]
+        frame = landmark_frame(cohort, starts[cols], contacts, self.landmark_day)
         return frame, frame[f"exposed_{code}"].to_numpy(int), float(self.landmark_day)
+
+    def _confounders(self, frame) -> list[str]:
+        """Baseline confounders, plus the other supports started by the landmark (they go to
+        the same people, and each has its own effect on relapse)."""
+        conf = default_confounders(frame) if self.confounders is None else list(self.confounders)
+        if self.landmark_day is None or not self.co_interventions:
+            return conf
+        own = f"exposed_{self.intervention}"
+        return conf + [c for c in frame.columns if c.startswith("exposed_") and c != own]
 
     def fit(self, cohort: pd.DataFrame, starts=None, contacts=None) -> WeightedEffect:
         """`starts`/`contacts` (release_id, day of negative visits) for a landmark comparison."""
         frame, a, entry = self._table(cohort, starts, contacts)
-        conf = default_confounders(frame) if self.confounders is None else self.confounders
+        conf = self._confounders(frame)
         X = encode(frame, conf, levels=category_levels(frame, conf))
         self.n_exposed_, self.n_unexposed_ = int(a.sum()), int((1 - a).sum())
         self.frame_, self.treated_, self.entry_, self.confounders_ = frame, a, entry, list(conf)
@@ -237,26 +290,29 @@ class WeightedEffect:
         grid[-1] = min(grid[-1], self.horizon_day - entry)
         args = (cuts, grid, self.risk_day - entry)
         w = self.weights_model_.weights_
-        point, ci_model = _estimate(lower, upper, start, a, w, *args, model_ci=True)
+        point, ci_model, state = _estimate(lower, upper, start, a, w, *args, model_ci=True)
+        init = getattr(self.weights_model_, "model_", None)
+        init = init.params_ if hasattr(init, "params_") else None
 
         def replicate(rng):
             idx = rng.integers(0, a.size, a.size)
             if a[idx].min() == a[idx].max():
                 raise EstimationError("one arm is empty in this bootstrap sample.")
-            wb = self._weights(X.iloc[idx], a[idx], warn=False).weights_
-            return _estimate(lower[idx], upper[idx], start[idx], a[idx], wb, *args)
+            wb = self._weights(X.iloc[idx], a[idx], warn=False, init=init).weights_
+            out = _estimate(lower[idx], upper[idx], start[idx], a[idx], wb, *args, warm=state)
+            return out[0]
 
         draws = bootstrap(replicate, self.n_boot, self.seed, self.n_jobs) if self.n_boot else None
         self.boot_ = draws
         self.result_ = self._result(point, ci_model, draws, grid + entry)
         return self
 
-    def _weights(self, X, a, warn):
+    def _weights(self, X, a, warn, init=None):
         pw = PropensityWeights(self.estimand, self.model, truncate=self.truncate)
         with warnings.catch_warnings():
             if not warn:
                 warnings.simplefilter("ignore", StatisticalWarning)
-            return pw.fit(X, a, warn=warn)
+            return pw.fit(X, a, warn=warn, init=init)
 
     def _result(self, point, ci_model, draws, days):
         m = days.size
@@ -270,7 +326,11 @@ class WeightedEffect:
         if draws is not None:
             curves["exposed_lower"], curves["exposed_upper"] = lo[3 : 3 + m], hi[3 : 3 + m]
             curves["unexposed_lower"], curves["unexposed_upper"] = lo[3 + m :], hi[3 + m :]
-        kind = "Cox + KM" if _exact_only(*self._lu()) else "piecewise-exponential PH"
+        kind = (
+            "Cox + KM"
+            if _exact_only(*self._lu())
+            else "piecewise-exponential PH, left-truncated NPMLE curves"
+        )
         where = (
             "baseline exposure" if self.landmark_day is None else f"landmark day {self.entry_:g}"
         )
