@@ -146,3 +146,17 @@ def test_landmark_frame_keeps_only_people_seen_relapse_free_after_the_landmark()
     np.testing.assert_allclose(lm["lower_day"], [185.0, 220.0])
     np.testing.assert_allclose(lm["upper_day"], [360.0, np.nan])
     np.testing.assert_array_equal(lm["exposed_job_placement"], [1, 0])
+
+
+@pytest.mark.filterwarnings("ignore:positivity:workbench.exceptions.StatisticalWarning")
+def test_other_supports_started_by_the_landmark_adjust_the_propensity_model(prepared):
+    cohort, starts, contacts = prepared
+    we = WeightedEffect("employment_311", n_boot=0).fit(cohort, starts, contacts)
+    others = [f"exposed_{c}" for c in starts.columns if c != "employment_311"]
+    assert we.confounders_[-len(others) :] == others
+    assert we.weights_model_.balance().loc[others, "smd_after"].abs().max() < 0.1
+    alone = WeightedEffect("employment_311", n_boot=0, co_interventions=False)
+    alone.fit(cohort, starts, contacts)
+    assert not any(c.startswith("exposed_") for c in alone.confounders_)
+    # the supports go together: before weighting, the exposed have more of the others
+    assert (we.weights_model_.balance().loc[others, "smd_before"] > 0).all()
