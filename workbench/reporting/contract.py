@@ -63,16 +63,22 @@ def analyse_contract(ds: Any, params: ReportParams) -> ReportResults:
     visits = ds.visits[ds.visits["release_id"].isin(cohort["release_id"])]
     if len(cohort) < params.suppression_threshold:
         return _too_few(ds, cohort, params, len(visits))
-    fit = {}
+    scoped = models.scoped_dataset(ds, cohort["release_id"])
+    missing.update(not_estimable(cohort, scoped))
+
+    def step(section: str, func, *args: Any, **kwargs: Any) -> Any:
+        if section in missing:  # known in advance: these data cannot give this section
+            return None
+        return guarded(missing, section, func, *args, **kwargs)
+
     with record_warnings(notes):
-        fit = guarded(missing, "retention", _fit_retention, cohort, params, exact=False) or {}
+        fit = step("retention", _fit_retention, cohort, params, exact=False) or {}
         coverage = guarded(missing, "coverage", _coverage, cohort)
-        tiers = guarded(missing, "tiers", _tiers, cohort, fit.get("survival"))
-        regions = guarded(missing, "regions", _regions, cohort, fit, params)
-        risk = guarded(missing, "risk", models.risk_factors, cohort)
-        scoped = models.scoped_dataset(ds, cohort["release_id"])
-        effects = guarded(missing, "effects", models.support_effects, scoped, params) or {}
-        cif = guarded(missing, "competing", models.competing_risks, cohort, params.milestones)
+        tiers = step("tiers", _tiers, cohort, fit.get("survival"))
+        regions = step("regions", _regions, cohort, fit, params)
+        risk = step("risk", models.risk_factors, cohort)
+        effects = step("effects", models.support_effects, scoped, params) or {}
+        cif = step("competing", models.competing_risks, cohort, params.milestones)
     period = _period(cohort, params)
     return ReportResults(
         kind="contract",
@@ -101,10 +107,36 @@ def analyse_contract(ds: Any, params: ReportParams) -> ReportResults:
     )
 
 
+ESTIMATES = ("retention", "tiers", "regions", "risk", "effects", "competing")
+
+
+def not_estimable(cohort: pd.DataFrame, scoped: Any) -> dict[str, str]:
+    """Sections these data cannot give, with a reason code (text.REASONS), checked before fitting.
+
+    no_follow_up: nobody was seen after release (every interval is (0, ∞)), so no curve is
+    identified; no_relapse / all_relapse_first: nothing distinguishes who relapsed sooner;
+    no_support: no intervention records; one_region: a single prefecture.
+    """
+    relapse = cohort["event"].eq("relapse")
+    seen = relapse | cohort["lower_day"].gt(0) | cohort["last_day"].gt(0)
+    if not seen.any():
+        return dict.fromkeys(ESTIMATES, "no_follow_up")
+    out: dict[str, str] = {}
+    if not relapse.any():
+        out.update(dict.fromkeys(("risk", "effects", "regions"), "no_relapse"))
+    elif relapse.all() and not cohort["lower_day"].gt(0).any():
+        out.update(dict.fromkeys(("risk", "effects", "regions"), "all_relapse_first"))
+    if len(scoped.interventions) == 0:
+        out.setdefault("effects", "no_support")
+    if cohort["prefecture"].astype(str).nunique() < 2:
+        out["regions"] = "one_region"
+    return out
+
+
 def _too_few(ds: Any, cohort: pd.DataFrame, params: ReportParams, n_visits: int) -> ReportResults:
     """A scope with fewer people than the threshold: counts only, every estimate withheld."""
-    why = f"fewer than {params.suppression_threshold} people in this scope"
-    sections = ("retention", "tiers", "regions", "risk", "effects", "competing")
+    why = "too_few"
+    sections = ESTIMATES
     return ReportResults(
         kind="contract",
         source=str(ds.source or params.data),
@@ -140,7 +172,7 @@ def analyse_spec(spec: Any, params: ReportParams) -> ReportResults:
         "n_censored": {"end_of_follow_up": int(event.eq("censored").sum())},
     }
     for section in ("coverage", "tiers", "regions"):
-        missing[section] = "the data are an analysis-ready table without visit records"
+        missing[section] = "spec_table"
     return ReportResults(
         kind="spec",
         source=str(params.data),
@@ -287,7 +319,7 @@ def _regions(cohort: pd.DataFrame, fit: dict[str, Any], params: ReportParams):
 
     groups = cohort["prefecture"].astype(str)
     if groups.nunique() < 2:
-        raise EstimationError("one prefecture only")
+        raise EstimationError("one_region")
     if "survival" not in fit:
         raise EstimationError("needs the retention curve, which is not available")
     from workbench.retention.turnbull import TurnbullFitter

@@ -17,6 +17,7 @@ from workbench.exceptions import ReportError
 from workbench.params import ReportParams
 from workbench.reporting.analysis import ReportResults, as_float
 from workbench.reporting.suppression import scrub_counts
+from workbench.reporting.text import REASONS, reason
 
 SCHEMA = "workbench.metrics/1"
 TOP_KEYS = (
@@ -80,7 +81,10 @@ def build_metrics(
         },
     }
     for section, why in sorted(results.missing.items()):
-        notes.append(f"{section}: not estimated ({why})")
+        plain = reason(section, why, "en", k)
+        notes.append(
+            scrub_counts(f"{section}: not estimated ({plain if why in REASONS else why})", k)
+        )
     return {
         "schema": SCHEMA,
         "scope": _scope(results, params),

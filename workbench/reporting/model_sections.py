@@ -118,7 +118,8 @@ def competing(results: ReportResults, params: ReportParams) -> Section:
                 t("col_months", lang): [f"{m:g}" for m in cif["months"]],
                 t("col_cif", lang): [pct(x) for x in cif["estimate"]],
                 t("ci", lang): [
-                    f"{pct(a)}–{pct(b)}" for a, b in zip(cif["lower"], cif["upper"], strict=True)
+                    "–" if "–" in (pct(a), pct(b)) else f"{pct(a)}–{pct(b)}"
+                    for a, b in zip(cif["lower"], cif["upper"], strict=True)
                 ],
             }
         )

@@ -14,6 +14,7 @@ import pandas as pd
 from workbench import codes
 from workbench.cohort import PERSON_COVARIATES
 from workbench.params import ReportParams
+from workbench.reporting.text import TEXT
 
 RISK_COVARIATES = PERSON_COVARIATES
 LANGS = ("zh", "en")
@@ -71,18 +72,31 @@ def support_effects(data: Any, params: ReportParams) -> dict[str, Any]:
     table.loc[unstable, est_cols] = np.nan
     found = findings(table) if len(table) else None
     if found is not None:
+        received = (
+            set(data.interventions["intervention"].astype(str)) if _has_records(data) else None
+        )
+        nobody = table["code"].map(lambda c: received is not None and c not in received).to_numpy()
         for lang in LANGS:
-            found.loc[unstable, lang] = [
-                UNSTABLE[lang].format(codes.label("intervention", c, lang))
-                for c in table.loc[unstable, "code"]
-            ]
+            for rows, text in ((unstable, UNSTABLE), (nobody, NOBODY)):
+                found.loc[rows, lang] = [
+                    text[lang].format(codes.label("intervention", c, lang))
+                    for c in table.loc[rows, "code"]
+                ]
     return {"table": table, "findings": found}
+
+
+def _has_records(data: Any) -> bool:
+    """True for a visit-record dataset (its interventions table lists who received what)."""
+    return isinstance(getattr(data, "interventions", None), pd.DataFrame)
 
 
 UNSTABLE = {
     "zh": "{}：本范围内人数或复吸事件太少，无法得到稳定的估计。",
     "en": "{}: not estimable — too few people or relapses in this scope for a stable estimate.",
 }
+
+
+NOBODY = {lang: TEXT["eff_nobody"][lang] for lang in LANGS}
 
 
 def _unstable(table: pd.DataFrame) -> np.ndarray:

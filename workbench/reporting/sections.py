@@ -16,7 +16,7 @@ from workbench.params import ReportParams
 from workbench.reporting import figures
 from workbench.reporting.analysis import ReportResults
 from workbench.reporting.suppression import count_text, scrub_counts, suppress
-from workbench.reporting.text import t
+from workbench.reporting.text import reason, t
 
 
 @dataclass(frozen=True)
@@ -131,7 +131,7 @@ def summary(results: ReportResults, params: ReportParams) -> Section:
         items.append(t("too_few", lang, k))
         body = "<ul>" + "".join(f"<li>{_h(x)}</li>" for x in items) + "</ul>"
         return Section("summary", heading("sec_summary", lang) + body)
-    items += _summary_retention(results, lang)
+    items += _summary_retention(results, params)
     if results.findings is not None:
         items += list(results.findings[lang])
     items += _summary_tiers(results, params)
@@ -140,30 +140,36 @@ def summary(results: ReportResults, params: ReportParams) -> Section:
     if results.repairs:
         repairs = "; ".join(scrub_counts(r, k, lang) for r in results.repairs)
         items.append(t("sum_quality", lang, repairs))
-    items += _summary_missing(results, lang)
+    items += _summary_missing(results, lang, k)
     body = "<ul>" + "".join(f"<li>{_h(x)}</li>" for x in items) + "</ul>"
     if results.kind == "spec":
         body += _p(t("spec_note", lang, results.source.rsplit("/", 1)[-1], results.event_label))
     return Section("summary", heading("sec_summary", lang) + body)
 
 
-def _summary_missing(results: ReportResults, lang: str) -> list[str]:
-    """What is not in this report, and why (expected gaps said plainly, not as failures)."""
-    out, names = [], []
-    for section, why in sorted(results.missing.items()):
+def _summary_missing(results: ReportResults, lang: str, k: int) -> list[str]:
+    """What is not in this report, and why, in plain words (never a technical message);
+    sections missing for the same reason share one sentence."""
+    out, by_reason = [], {}
+    order = {name: i for i, name in enumerate(SECTION_TITLES)}
+    for section in sorted(results.missing, key=lambda s: (order.get(s, len(order)), s)):
+        why = results.missing[section]
         if results.kind == "spec" and section in ("coverage", "tiers", "regions"):
             continue  # explained by the spec note
+        if section == "retention" and results.milestones is None:
+            continue  # said in the retention sentence
         if section == "regions" and why == ONE_REGION:
             out.append(t("one_region", lang))
             continue
-        key = SECTION_TITLES.get(section)
-        names.append(f"{t(key, lang) if key else section} ({short(why)})")
-    if names:
-        out.append(t("sum_missing", lang, ("；" if lang == "zh" else "; ").join(names)))
+        title = t(SECTION_TITLES[section], lang) if section in SECTION_TITLES else section
+        by_reason.setdefault(reason(section, why, lang, k), []).append(title)
+    sep = "、" if lang == "zh" else ", "
+    for why, names in by_reason.items():
+        out.append(t("sum_missing_one", lang, section=sep.join(names), why=why))
     return out
 
 
-ONE_REGION = "one prefecture only"
+ONE_REGION = "one_region"
 
 
 def short(text: str, limit: int = 140) -> str:
@@ -179,14 +185,16 @@ SECTION_TITLES = {
     "regions": "sec_regions",
     "risk": "sec_risk",
     "effects": "sec_effects",
-    "competing": "sec_competing",
+    "competing": "cap_cif",  # the endings table is always shown; the incidence may be missing
 }
 
 
-def _summary_retention(results: ReportResults, lang: str) -> list[str]:
+def _summary_retention(results: ReportResults, params: ReportParams) -> list[str]:
+    lang = params.lang
     if results.milestones is None:
-        why = results.missing.get("retention", t("not_estimable", lang))
-        return [t("sum_retention_na", lang, m="12/24/36", why=why)]
+        why = results.missing.get("retention", "other")
+        why = reason("retention", why, lang, params.suppression_threshold)
+        return [t("sum_retention_na", lang, m="/".join(map(str, params.milestones)), why=why)]
     out = []
     key = "sum_retention_spec" if results.kind == "spec" else "sum_retention"
     for row in results.milestones.itertuples(index=False):
@@ -222,6 +230,8 @@ def _summary_coverage(results: ReportResults, params: ReportParams) -> list[str]
         return []
     k, lang = params.suppression_threshold, params.lang
     total = results.coverage.iloc[-1]
+    if not total["visits_due"] > 0:
+        return [t("sum_coverage_none", lang)]
     return [
         t(
             "sum_coverage",
@@ -281,9 +291,16 @@ def coverage_table(results: ReportResults, params: ReportParams) -> tuple[pd.Dat
         t(c, lang)
         for c in ("col_n", "col_due", "col_attended", "col_lost", "col_transferred", "col_died")
     ]
-    return suppress(
+    shown, n = suppress(
         table, k, counts=counts, rates=[t("col_coverage", lang)], base=t("col_n", lang), lang=lang
     )
+    # The visits of a group below the threshold would describe its few members: hide them too.
+    small = cov["n_releases"].map(lambda v: float(v) < k).to_numpy()
+    for col in (t("col_due", lang), t("col_attended", lang)):
+        hide = small & shown[col].ne(t("suppressed_cell", lang, k)).to_numpy()
+        shown.loc[hide, col] = t("suppressed_cell", lang, k)
+        n += int(hide.sum())
+    return shown, n
 
 
 def retention(results: ReportResults, params: ReportParams) -> Section:
@@ -305,7 +322,9 @@ def retention(results: ReportResults, params: ReportParams) -> Section:
     )
     parts.append(table_html(table, t("cap_milestones", lang), lang, ms["method"].iloc[0]))
     spec = "_spec" if results.kind == "spec" else ""
-    if results.median_day is not None:
+    if results.median_day == 0 and results.kind == "contract":  # drop before the first contact
+        parts.append(_p(t("median_first", lang)))
+    elif results.median_day is not None:
         parts.append(
             _p(t("median" + spec, lang, f"{results.median_day:,.0f}", results.event_label))
         )

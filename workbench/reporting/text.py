@@ -99,6 +99,10 @@ _T = {
         "应回访{due}人次，实际完成{att}人次，照管覆盖率{cov}。",
         "{att} of {due} scheduled return visits took place: tracking coverage {cov}.",
     ),
+    "sum_coverage_none": (
+        "截至数据截止日期还没有应到的回访，照管覆盖率无法计算。",
+        "No return visit was due by the data cut-off, so tracking coverage cannot be computed.",
+    ),
     "sum_regions_none": (
         "经风险调整后，没有市州明显好于或差于全省水平。",
         "After adjusting for who was released where, no prefecture stands out from the province.",
@@ -114,6 +118,16 @@ _T = {
     "too_few": (
         "本报告范围内人数少于{0}人，不予显示任何比例或估计值。",
         "Fewer than {0} people are in this report's scope: no rate or estimate is shown.",
+    ),
+    "sum_missing_one": ("{section}未能完成：{why}。", "{section} could not be done: {why}."),
+    "median_first": (
+        "中位复吸时间：无法确定到具体天数（一半以上的人在出所后第一次被见到时已复吸）",
+        "Median time to relapse: cannot be pinned to a day (more than half had already relapsed "
+        "when first seen after release)",
+    ),
+    "eff_nobody": (
+        "{}：本报告范围内没有人接受过这项帮扶，无法估计其效果。",
+        "{}: nobody in this report's scope received it, so its effect cannot be estimated.",
     ),
     "none": ("无", "none"),
     "sum_quality": ("数据质量：{}", "Data quality: {}"),
@@ -285,7 +299,85 @@ _T = {
     ),
 }
 
+# Why a section is not in a report (`ReportResults.missing` holds these codes; any other text is a
+# technical message, shown to officials only as `why_other`). `why_<section>_<code>` overrides
+# `why_<code>` where the plain reason differs by section. {k}: the suppression threshold.
+_WHY = {
+    "why_too_few": (
+        "本报告范围内人数少于{k}人，为保护个人信息不作估计",
+        "fewer than {k} people are in this report's scope, so nothing is estimated to protect them",
+    ),
+    "why_no_follow_up": (
+        "出所后没有任何人有回访或其他记录，无法知道谁保持了操守、谁复吸了",
+        "nobody was seen after release (no return visit or other record), so it is not known "
+        "who stayed abstinent and who relapsed",
+    ),
+    "why_no_relapse": (
+        "未发现任何复吸，无法分析复吸风险",
+        "no relapse was observed, so relapse risk cannot be analysed",
+    ),
+    "why_risk_no_relapse": (
+        "未发现任何复吸，无法拟合复吸风险模型",
+        "no relapse was observed, so the relapse-risk model cannot be fitted",
+    ),
+    "why_effects_no_relapse": (
+        "未发现任何复吸，无法比较帮扶与未帮扶人员的复吸风险",
+        "no relapse was observed, so relapse cannot be compared between people with and "
+        "without support",
+    ),
+    "why_regions_no_relapse": (
+        "未发现任何复吸，各市州的操守保持率相同，无需比较",
+        "no relapse was observed, so every prefecture has the same retention and there is "
+        "nothing to compare",
+    ),
+    "why_all_relapse_first": (
+        "所有人在出所后第一次被见到时均已复吸，数据无法区分谁复吸得更早",
+        "everyone had already relapsed when first seen after release, so the data cannot show "
+        "who relapsed sooner",
+    ),
+    "why_effects_all_relapse_first": (
+        "所有人在出所后第一次被见到时均已复吸，没有任何人在接受帮扶后仍被观察到保持操守，无法评估帮扶效果",
+        "everyone had already relapsed when first seen after release, so nobody was observed "
+        "abstinent while receiving support and its effect cannot be assessed",
+    ),
+    "why_regions_all_relapse_first": (
+        "所有人在出所后第一次被见到时均已复吸，各市州的操守保持率相同，无需比较",
+        "everyone had already relapsed when first seen after release, so every prefecture has "
+        "the same retention and there is nothing to compare",
+    ),
+    "why_no_support": (
+        "本报告范围内没有任何人的帮扶记录",
+        "no support was recorded for anyone in this report's scope",
+    ),
+    "why_one_region": (
+        "本报告范围只有一个市州",
+        "this report covers one prefecture only",
+    ),
+    "why_spec_table": (
+        "数据是分析用数据表，没有回访记录",
+        "the data are an analysis-ready table without visit records",
+    ),
+    "why_other": (
+        "这些数据不足以完成此项计算（技术细节已记录在分析人员的运行记录中）",
+        "these data do not support this calculation (the technical details are in the "
+        "analysts' run log)",
+    ),
+}
+_T.update(_WHY)
+REASONS = frozenset(
+    ("too_few", "no_follow_up", "no_relapse", "all_relapse_first", "no_support", "one_region",
+     "spec_table", "other")
+)  # fmt: skip
+
 TEXT = MappingProxyType({k: {"zh": zh, "en": en} for k, (zh, en) in _T.items()})
+
+
+def reason(section: str, why: str, lang: str, k: int) -> str:
+    """The plain reason a section is missing; technical messages become `why_other`."""
+    if why not in REASONS:
+        why = "other"
+    key = f"why_{section}_{why}" if f"why_{section}_{why}" in TEXT else f"why_{why}"
+    return t(key, lang, k=k)
 
 
 def t(key: str, lang: str, *args: object, **kwargs: object) -> str:

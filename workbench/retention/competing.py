@@ -109,7 +109,8 @@ class AalenJohansen:
         return cause
 
     def cif_at(self, times, cause: str = "relapse") -> pd.DataFrame:
-        """Cumulative incidence of `cause` at `times` (days) with CI; NaN beyond the data."""
+        """Cumulative incidence of `cause` at `times` (days) with CI; NaN beyond the data
+        (unless nobody is left event-free there)."""
         self._check_fitted()
         c = self._cause(cause)
         q = np.atleast_1d(np.asarray(times, dtype=float))
@@ -125,7 +126,10 @@ class AalenJohansen:
             vals = tab[col].to_numpy()
             out[col.replace(f"_{c}", "")] = np.where(idx >= 0, vals[np.clip(idx, 0, None)], start)
         frame = pd.DataFrame(out).rename(columns={"cif": "estimate"})
-        frame.loc[q > self.max_time_ + 1e-8, ["estimate", "se", "lower", "upper"]] = np.nan
+        # Beyond the last time the curve is unknown, unless everyone had an event by then (no
+        # one left at risk, event-free share 0): then every incidence is final and stays flat.
+        if tab["event_free"].iloc[-1] > 0:
+            frame.loc[q > self.max_time_ + 1e-8, ["estimate", "se", "lower", "upper"]] = np.nan
         return frame
 
     def milestones(self, months=MILESTONE_MONTHS, cause: str = "relapse") -> pd.DataFrame:
