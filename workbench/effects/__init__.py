@@ -4,9 +4,13 @@
   relapse (penalised piecewise-exponential, `pwe`), robust and bootstrap CIs.
 - `landmark` / `propensity`: per-support landmark comparison with propensity weights, balance,
   adjusted retention curves, HR, 12-month risk difference, NNT and RMST difference.
-- `subgroups`, `evalue`, `naive`, `findings`, `table` (effects_table, run_effects), `study`.
+- `curves`: weighted, left-truncated NPMLE retention curves of the landmark arms.
+- `subgroups`: subgroup hazard ratios and interaction tests from one interaction model.
+- `evalue`, `naive`, `findings`, `table` (effects_table, run_effects), `study`,
+  `landmark_study` (the null support's landmark HR over simulated cohorts).
 """
 
+from workbench.effects.curves import fit_curve, survival_at, weighted_npmle
 from workbench.effects.estimate import EffectEstimate
 from workbench.effects.evalue import evalue_hr, evalue_table
 from workbench.effects.exposure import (
@@ -17,12 +21,18 @@ from workbench.effects.exposure import (
 )
 from workbench.effects.findings import findings, sentence, verdict
 from workbench.effects.landmark import WeightedComparison, WeightedEffect, weighted_km
+from workbench.effects.landmark_study import landmark_study
 from workbench.effects.naive import naive_effects
 from workbench.effects.primary import TimeVaryingEffects
 from workbench.effects.propensity import PropensityWeights, balance_table, effective_sample_size
 from workbench.effects.pwe import DEFAULT_CUTS, PiecewiseExponentialPH
 from workbench.effects.study import simulation_study, study_summary
-from workbench.effects.subgroups import forest_plot, interaction_test, subgroup_effects
+from workbench.effects.subgroups import (
+    SubgroupEffects,
+    forest_plot,
+    interaction_test,
+    subgroup_effects,
+)
 from workbench.effects.table import COLUMNS, effects_table, run_effects
 
 __all__ = [
@@ -31,6 +41,7 @@ __all__ = [
     "EffectEstimate",
     "PiecewiseExponentialPH",
     "PropensityWeights",
+    "SubgroupEffects",
     "TimeVaryingEffects",
     "WeightedComparison",
     "WeightedEffect",
@@ -42,9 +53,11 @@ __all__ = [
     "evalue_table",
     "exposure_starts_for",
     "findings",
+    "fit_curve",
     "forest_plot",
     "interaction_test",
     "lag_to_contacts",
+    "landmark_study",
     "naive_effects",
     "relapse_free_contacts",
     "run_effects",
@@ -52,6 +65,8 @@ __all__ = [
     "simulation_study",
     "study_summary",
     "subgroup_effects",
+    "survival_at",
     "verdict",
     "weighted_km",
+    "weighted_npmle",
 ]
