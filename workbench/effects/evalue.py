@@ -38,13 +38,15 @@ def evalue_rr(rr: float) -> float:
 
 def evalue_hr(hr: float, lower: float, upper: float, rare: bool) -> pd.Series:
     """E-values of a hazard ratio and of its CI limit nearer 1."""
-    if np.isnan(hr):
+    if not (np.isfinite(hr) and hr > 0):
         return pd.Series({"evalue": np.nan, "evalue_ci": np.nan, "rr": np.nan})
     rr = hr_to_rr(hr, rare)
-    if lower <= 1 <= upper:
+    if not (np.isfinite(lower) and np.isfinite(upper) and lower > 0):
+        ci_value = np.nan
+    elif lower <= 1 <= upper:
         ci_value = 1.0
     else:
-        near = lower if hr > 1 else upper
+        near = upper if upper < 1 else lower  # the CI limit nearer 1
         ci_value = evalue_rr(hr_to_rr(near, rare))
     return pd.Series({"evalue": evalue_rr(rr), "evalue_ci": ci_value, "rr": rr})
 
@@ -53,6 +55,6 @@ def evalue_table(effects: pd.DataFrame, outcome_risk: float) -> pd.DataFrame:
     """E-value columns for a table with hr, hr_lower, hr_upper; `outcome_risk` decides rarity."""
     rare = outcome_risk < RARE_OUTCOME
     rows = [evalue_hr(r.hr, r.hr_lower, r.hr_upper, rare) for r in effects.itertuples()]
-    out = pd.DataFrame(rows, index=effects.index)
+    out = pd.DataFrame(rows, index=effects.index, columns=["evalue", "evalue_ci", "rr"])
     out["approximation"] = "rare outcome: RR = HR" if rare else "common outcome: sqrt(HR) transform"
     return out

@@ -1,7 +1,9 @@
 """`effects_table`: one row per support in the metrics.json shape, and `run_effects` (CLI).
 
 Dataset (folder): hazard ratio from the primary time-varying model (bootstrap CI), RMST
-difference to 36 months from the landmark (day 180) ATE-weighted comparison. Dataset spec
+difference to 36 months from the landmark (day 180) ATE-weighted comparison, and the E-values
+of the hazard ratio and of its CI limit nearer 1 (`evalue`, `evalue_ci`; relapse is common, so
+the hazard ratio goes through the square-root conversion to a risk ratio first). Dataset spec
 (one row per person, baseline 0/1 `interventions`): covariate-adjusted Cox (exact/right-censored
 times; lifelines, Efron ties) or the piecewise-exponential model (interval-censored), and the
 RMST difference from the ATE-weighted baseline comparison; the IPTW hazard ratio is beside it.
@@ -15,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.codes import TRACKING_DAYS
+from workbench.effects.evalue import evalue_table
 from workbench.effects.exposure import (
     check_exposures,
     exposure_starts_for,
@@ -35,6 +38,8 @@ COLUMNS = [
     "rmst_diff_upper",
     "horizon_days",
     "method",
+    "evalue",
+    "evalue_ci",
 ]
 
 
@@ -79,7 +84,7 @@ def _dataset_table(ds, n_boot, seed, n_jobs, landmark_day):
                 n_jobs,
             )
         rows.append(_with_rmst(row, res, TRACKING_DAYS, est.method))
-    return pd.DataFrame(rows, columns=COLUMNS)
+    return _with_evalues(pd.DataFrame(rows), outcome_risk(cohort))
 
 
 def _with_rmst(row, res, horizon, method):
@@ -92,6 +97,19 @@ def _with_rmst(row, res, horizon, method):
     row["horizon_days"] = res.horizon_day
     row["method"] = f"HR: {method}; RMST: {res.method}"
     return row
+
+
+def outcome_risk(frame: pd.DataFrame) -> float:
+    """Share of people with a relapse seen: decides rare (< 15 %) or common for E-values."""
+    return float(np.mean(np.isfinite(frame["upper_day"].to_numpy(float))))
+
+
+def _with_evalues(table: pd.DataFrame, risk: float) -> pd.DataFrame:
+    """E-values (VanderWeele & Ding 2017) of each hazard ratio and of its CI limit nearer 1."""
+    ev = evalue_table(table, risk)
+    table["evalue"], table["evalue_ci"] = ev["evalue"], ev["evalue_ci"]
+    table.attrs["evalue_approximation"] = str(ev["approximation"].iloc[0]) if len(ev) else ""
+    return table[COLUMNS]
 
 
 def adjusted_spec_model(frame: pd.DataFrame, interventions, covariates):
@@ -131,7 +149,7 @@ def _spec_table(spec, n_boot, seed, n_jobs):
             lo, hi = res.hr_ci
             row["method"] += f"; IPTW HR {res.hazard_ratio:.3f} ({lo:.3f}-{hi:.3f})"
         rows.append(row)
-    return pd.DataFrame(rows, columns=COLUMNS)
+    return _with_evalues(pd.DataFrame(rows), outcome_risk(frame))
 
 
 def effects_table(data, *, n_boot=200, seed=20170101, n_jobs=1, landmark_day=180.0):

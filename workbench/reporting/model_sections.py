@@ -82,11 +82,29 @@ def effects_table(results: ReportResults, params: ReportParams) -> tuple[pd.Data
             ],
         }
     )
+    hidden = [t("col_hr", lang), t("ci", lang), t("col_rmst_diff", lang), t("ci_days", lang)]
+    if "evalue" in eff:
+        no_hr = ~np.isfinite(eff["hr"].to_numpy(float))
+        table[EVALUE_COLUMN[lang]] = [
+            "–" if gone else f"{_num(e, '{:.1f}')} / {_num(c, '{:.1f}')}"
+            for e, c, gone in zip(eff["evalue"], eff["evalue_ci"], no_hr, strict=True)
+        ]
+        hidden.append(EVALUE_COLUMN[lang])
     small = eff["n_exposed"].map(lambda n: float(n) < k)
     shown, n = suppress(table, k, counts=[t("col_n_exposed", lang)], lang=lang)
-    hidden = [t("col_hr", lang), t("ci", lang), t("col_rmst_diff", lang), t("ci_days", lang)]
     shown.loc[small.to_numpy(), hidden] = "–"
     return shown, n
+
+
+EVALUE_COLUMN = {"zh": "E值（估计值 / 置信区间）", "en": "E-value (estimate / CI)"}
+EVALUE_NOTE = {
+    "zh": "E值：未测量的混杂因素须与帮扶和复吸都有多强的关联（风险比）才能完全解释所见效果；"
+    "复吸常见，风险比先按平方根法换算为相对危险度（VanderWeele & Ding 2017）。",
+    "en": "E-value: how strongly (as a risk ratio) an unmeasured confounder would have to be "
+    "associated with both the support and relapse to explain the effect away; relapse is "
+    "common, so hazard ratios are first converted by the square-root method (VanderWeele & "
+    "Ding 2017).",
+}
 
 
 def effects(results: ReportResults, params: ReportParams) -> Section:
@@ -98,7 +116,8 @@ def effects(results: ReportResults, params: ReportParams) -> Section:
         body += (
             "<ul>" + "".join(f"<li>{html.escape(s)}</li>" for s in results.findings[lang]) + "</ul>"
         )
-    note = " ".join(x for x in (_suppress_note(n, params), method) if x)
+    evalue_note = EVALUE_NOTE[lang] if "evalue" in results.effects else ""
+    note = " ".join(x for x in (_suppress_note(n, params), evalue_note, method) if x)
     body += table_html(shown, t("cap_effects", lang), lang, note)
     return Section("effects", heading("sec_effects", lang) + body, n)
 

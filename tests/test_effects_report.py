@@ -1,0 +1,42 @@
+"""How the support effects show in the report: the E-value column and note."""
+
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+
+from workbench.reporting import model_sections
+
+
+def _results():
+    eff = pd.DataFrame(
+        {
+            "code": ["job_placement", "financial_aid", "peer_education"],
+            "n_exposed": [300, 120, 4],
+            "hr": [0.62, np.nan, 0.5],
+            "hr_lower": [0.50, np.nan, 0.2],
+            "hr_upper": [0.77, np.nan, 0.9],
+            "rmst_diff_days": [40.0, np.nan, 10.0],
+            "rmst_diff_lower": [20.0, np.nan, 1.0],
+            "rmst_diff_upper": [60.0, np.nan, 30.0],
+            "method": ["m"] * 3,
+            "evalue": [2.14, 1.9, 3.0],
+            "evalue_ci": [1.62, 1.0, 1.2],
+        }
+    )
+    return SimpleNamespace(effects=eff, findings=None)
+
+
+def test_effects_table_shows_evalues_and_hides_them_with_the_estimate():
+    params = SimpleNamespace(lang="en", suppression_threshold=10, landmark_day=180)
+    shown, _ = model_sections.effects_table(_results(), params)
+    col = model_sections.EVALUE_COLUMN["en"]
+    # shown for an estimate; hidden where the HR was withheld or too few received the support
+    assert list(shown[col]) == ["2.1 / 1.6", "–", "–"]
+
+
+def test_effects_section_explains_the_evalue_in_both_languages():
+    for lang in ("en", "zh"):
+        params = SimpleNamespace(lang=lang, suppression_threshold=10, landmark_day=180)
+        section = model_sections.effects(_results(), params)
+        assert model_sections.EVALUE_NOTE[lang][:20] in section.html
