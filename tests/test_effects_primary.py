@@ -122,7 +122,8 @@ def test_weights_equal_replicated_rows():
     mw = PiecewiseExponentialPH().fit(lo, up, X, S, weights=w)
     rep = np.repeat(np.arange(lo.size), w)
     mr = PiecewiseExponentialPH().fit(lo[rep], up[rep], X.iloc[rep], S.iloc[rep])
-    np.testing.assert_allclose(mw.params_.to_numpy(), mr.params_.to_numpy(), atol=1e-7)
+    np.testing.assert_allclose(mw.params_.to_numpy(), mr.params_.to_numpy(), rtol=0, atol=1e-8)
+    np.testing.assert_allclose(mw.log_likelihood_, mr.log_likelihood_, rtol=1e-12)
 
 
 def test_recovers_time_varying_hazard_ratios():
@@ -139,11 +140,10 @@ def test_recovers_time_varying_hazard_ratios():
     np.testing.assert_allclose(beta, 0.5, atol=0.1)
 
 
-def test_bootstrap_does_not_depend_on_n_jobs():
+def test_bootstrap_percentile_interval_contains_estimate():
+    # (the same draws on processes and on Dask: tests/test_bootstrap_parallel.py)
     cohort, starts = toy_cohort(400, 5)
-    one = TimeVaryingEffects(n_boot=6, seed=3, n_jobs=1, lag="none").fit(cohort, starts)
-    two = TimeVaryingEffects(n_boot=6, seed=3, n_jobs=2, lag="none").fit(cohort, starts)
-    np.testing.assert_allclose(one.boot_.to_numpy(), two.boot_.to_numpy(), rtol=0, atol=0)
+    one = TimeVaryingEffects(n_boot=6, seed=3, lag="none").fit(cohort, starts)
     assert one.boot_.notna().all().all()
     lo, hi = one.estimates()[0].ci
     assert lo < one.estimates()[0].hazard_ratio < hi
@@ -181,28 +181,105 @@ def test_bad_intervals_are_data_errors():
         PiecewiseExponentialPH().fit([10.0], [5.0])
 
 
-def test_hessian_equals_dense_design_and_numerical_derivative():
+def _central(f, theta, eps=1e-6):
+    return np.stack(
+        [(f(theta + eps * e) - f(theta - eps * e)) / (2 * eps) for e in np.eye(theta.size)],
+        axis=-1,
+    )
+
+
+def test_loglik_score_hessian_and_meat_against_dense_design_and_numerical_derivatives():
     from workbench.effects import pwe
 
     cohort, starts = toy_cohort(150, 9)
     rng = np.random.default_rng(2)
-    X = pd.DataFrame({"x": cohort["motivation_score"], "u": rng.normal(size=150)})
+    x = np.column_stack([cohort["motivation_score"], rng.normal(size=150)])
     lower, upper = cohort["lower_day"].to_numpy(), cohort["upper_day"].to_numpy()
     cuts = np.array([0.0, 90.0, 365.0, np.inf])
     seg = pwe.split_time(lower, upper, starts.to_numpy(float), np.zeros(150), cuts)
-    design = pwe._Design(seg, X.to_numpy(float), 3)
+    design = pwe._Design(seg, x, 3)
     theta = np.array([-5.0, -6.0, -7.0, 0.3, -0.1, -0.4, 0.2])
-    c = rng.normal(size=seg.piece.size)
-    dense = np.hstack([np.eye(3)[seg.piece], X.to_numpy(float)[seg.person], seg.z])
-    np.testing.assert_allclose(design.gram(c), (dense * c[:, None]).T @ dense, atol=1e-9)
-    model = PiecewiseExponentialPH(cuts, smooth=0.0)
-    w = np.ones(150)
-    _, grad, H, _ = model._terms(theta, seg, design, w)
-    eps = 1e-6
-    numeric = np.column_stack(
-        [
-            (model._terms(theta + eps * e, seg, design, w)[1] - grad) / eps
-            for e in np.eye(theta.size)
-        ]
+    w = rng.integers(1, 4, 150).astype(float)
+    # the log-likelihood from the dense segment design, written out
+    dense = np.hstack([np.eye(3)[seg.piece], x[seg.person], seg.z])
+    eta = dense @ theta
+    h = np.exp(eta) * seg.dt
+    A = np.bincount(seg.person, h * ~seg.part1, 150)
+    D = np.bincount(seg.person, h * seg.part1, 150)
+    iv, ex = seg.kind == pwe.INTERVAL, seg.kind == pwe.EXACT
+    ll = -A + np.where(iv, np.log(-np.expm1(-np.where(iv, D, 1.0))), 0.0)
+    ll[ex] += eta[seg.last[ex]]
+    vals = design.values(theta)
+    np.testing.assert_allclose(vals[0], ll, rtol=1e-12)
+    grad, H = design.derivatives(vals, w)
+    np.testing.assert_allclose(grad, _central(lambda t: w @ design.values(t)[0], theta), rtol=1e-6)
+    numeric = _central(lambda t: design.derivatives(design.values(t), w, hess=False)[0], theta)
+    np.testing.assert_allclose(H, numeric, rtol=1e-6, atol=1e-6)
+    scores = _central(lambda t: design.values(t)[0], theta)  # per person x parameter
+    np.testing.assert_allclose(
+        design.score_outer(theta, w), scores.T @ (w[:, None] ** 2 * scores), rtol=1e-6
     )
-    np.testing.assert_allclose(H, numeric, rtol=1e-4, atol=1e-3)
+
+
+def _resampled_fit(lower, upper, X, S, counts):
+    """The old bootstrap path: copy the rows, drop constant columns, fit."""
+    rows = np.repeat(np.arange(lower.size), counts)
+    Xb = X.iloc[rows].reset_index(drop=True)
+    Xb = Xb.loc[:, np.ptp(Xb.to_numpy(), axis=0) > 0]
+    m = PiecewiseExponentialPH().fit(lower[rows], upper[rows], Xb, S.iloc[rows])
+    return m.params_
+
+
+def test_refit_with_counts_equals_fit_on_copied_rows():
+    cohort, starts = toy_cohort(400, 4)
+    lower, upper = cohort["lower_day"].to_numpy(), cohort["upper_day"].to_numpy()
+    rng = np.random.default_rng(8)
+    X = pd.DataFrame({"x": cohort["motivation_score"], "rare": 0.0})
+    X.loc[:4, "rare"] = 1.0
+    S = starts.reset_index(drop=True)
+    full = PiecewiseExponentialPH().fit(lower, upper, X, S)
+    refit = full.refitter()
+    counts = rng.multinomial(400, np.full(400, 1 / 400))
+    counts[:5] = 0  # the rare category is absent: its column is dropped
+    end = np.where(np.isfinite(upper), upper, lower)
+    counts[end > 700] = 0  # nobody followed past day 700: the last pieces are dropped
+    got = refit(counts)
+    want = _resampled_fit(lower, upper, X, S, counts)
+    assert np.isnan(got[full.params_.index.get_loc("rare")])
+    assert len(want) == np.sum(np.isfinite(got)) < len(full.params_)
+    np.testing.assert_allclose(got[np.isfinite(got)], want.to_numpy(), rtol=0, atol=1e-8)
+
+
+def test_bootstrap_draws_equal_fits_on_resampled_rows():
+    cohort, starts = toy_cohort(400, 5)
+    est = TimeVaryingEffects(n_boot=4, seed=3, lag="none").fit(cohort, starts)
+    lower, upper = cohort["lower_day"].to_numpy(), cohort["upper_day"].to_numpy()
+    lower = relapse_free_at_starts(lower, upper, starts.to_numpy(float))
+    X, S = cohort[["motivation_score"]], starts.reset_index(drop=True)
+    for b, child in enumerate(np.random.SeedSequence(3).spawn(4)):
+        idx = np.random.default_rng(child).integers(0, 400, 400)
+        want = _resampled_fit(lower, upper, X, S, np.bincount(idx, minlength=400))
+        np.testing.assert_allclose(
+            est.boot_.iloc[b].to_numpy(), want[list(S.columns)].to_numpy(), rtol=0, atol=1e-6
+        )
+
+
+def test_model_based_intervals_when_no_bootstrap():
+    cohort, starts = toy_cohort(800, 12)
+    est = TimeVaryingEffects(n_boot=0, lag="none", starts_imply_relapse_free=False)
+    est.fit(cohort, starts)
+    row = est.summary().set_index("code").loc["job_placement"]
+    se = est.model_.summary().loc["job_placement", "se"]
+    np.testing.assert_allclose(
+        np.log([row["hr_lower"], row["hr_upper"]]),
+        np.log(row["hr"]) + np.array([-1, 1]) * 1.959963984540054 * se,
+        rtol=1e-10,
+    )
+    assert row["method"].endswith("model-based CI")
+    assert (row["hr_lower"], row["hr_upper"]) == (row["hr_lower_model"], row["hr_upper_model"])
+    # robust (sandwich over releases) by default: differs from the inverse information
+    naive = PiecewiseExponentialPH().fit(
+        cohort["lower_day"], cohort["upper_day"], cohort[["motivation_score"]],
+        starts.reset_index(drop=True),
+    )  # fmt: skip
+    assert not np.isclose(se, naive.summary().loc["job_placement", "se"], rtol=1e-3)

@@ -149,13 +149,27 @@ def test_kuhn_tucker_conditions_hold_on_jittered_visits(seed):
 
 
 # ------------------------------------------------------------------------------ bootstrap
-def test_bootstrap_does_not_depend_on_n_jobs():
-    rng = np.random.default_rng(7)
-    L, R, _ = visit_data(rng, 400)
-    a = TurnbullFitter(n_bootstrap=20, seed=4, n_jobs=1).fit(L, R).milestones()
-    b = TurnbullFitter(n_bootstrap=20, seed=4, n_jobs=2).fit(L, R).milestones()
-    np.testing.assert_allclose(a[["lower", "upper"]], b[["lower", "upper"]], rtol=0, atol=0)
-    assert (a["lower"] <= a["estimate"]).all() and (a["estimate"] <= a["upper"]).all()
+def test_warm_started_replicates_meet_kt_and_equal_cold_fits():
+    from workbench.retention import turnbull
+
+    L, R, _ = visit_data(np.random.default_rng(7), 2000)
+    fit = TurnbullFitter(n_bootstrap=0).fit(L, R)
+    rep = fit._replicate()
+    pl, pr, _, _ = rep.pairs
+    for child in np.random.SeedSequence(9).spawn(6):
+        w = rep.weights(np.random.default_rng(child))
+        assert np.sum(w == 0) > 0  # some pairs are not drawn: coarser innermost intervals
+        inn, p, _, kt = turnbull._fit_warm(pl, pr, w, rep.warm, 1e-10, 100_000)
+        keep = w > 0
+        assert kt <= 1e-10
+        np.testing.assert_allclose(kt_violation(p, w[keep], inn.lo, inn.hi), kt, rtol=1e-12)
+        cold, q, _, kt_cold, _ = turnbull._fit_pairs(pl, pr, w, 1e-10, 100_000)
+        np.testing.assert_array_equal(inn.left, cold.left)
+        np.testing.assert_allclose(p, q, rtol=0, atol=1e-8)
+    warm = TurnbullFitter(n_bootstrap=8, seed=4).fit(L, R).milestones()
+    cold = TurnbullFitter(n_bootstrap=8, seed=4, warm_start=False).fit(L, R).milestones()
+    np.testing.assert_allclose(warm[["lower", "upper"]], cold[["lower", "upper"]], atol=1e-8)
+    assert (warm["lower"] <= warm["estimate"]).all() and (warm["estimate"] <= warm["upper"]).all()
 
 
 # ------------------------------------------------------------------------------ against R

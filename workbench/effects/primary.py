@@ -31,8 +31,16 @@ METHOD = "time-varying piecewise-exponential PH, interval-censored"
 LAGS = ("contact", "none")
 
 
-def _drop_constant(X: pd.DataFrame) -> pd.DataFrame:
-    return X.loc[:, np.ptp(X.to_numpy(), axis=0) > 0] if X.shape[1] else X
+class _ExposureRefit:
+    """One bootstrap replicate: resample releases (rng.integers, as a fit on copied rows
+    would), refit with their counts as case weights, return the exposures' coefficients."""
+
+    def __init__(self, refitter, n: int, columns: list[int]):
+        self.refitter, self.n, self.columns = refitter, n, columns
+
+    def __call__(self, rng: np.random.Generator) -> np.ndarray:
+        counts = np.bincount(rng.integers(0, self.n, self.n), minlength=self.n)
+        return self.refitter(counts)[self.columns]
 
 
 def relapse_free_at_starts(lower, upper, starts) -> np.ndarray:
@@ -66,6 +74,7 @@ class TimeVaryingEffects:
         starts_imply_relapse_free: bool = True,
         lag: str = "contact",
         robust: bool = True,
+        scheduler=None,
     ):
         self.exposures = exposures
         self.confounders = confounders
@@ -79,6 +88,7 @@ class TimeVaryingEffects:
         self.starts_imply_relapse_free = starts_imply_relapse_free
         self.lag = lag
         self.robust = robust
+        self.scheduler = scheduler
 
     def _inputs(self, cohort: pd.DataFrame, starts: pd.DataFrame):
         exposures = check_exposures(self.exposures or list(starts.columns))
@@ -114,26 +124,17 @@ class TimeVaryingEffects:
         self.model_ = model
         self.confounders_ = list(conf)
         self.exposures_ = exposures
-        self.boot_ = self._bootstrap(lower, upper, X, S, model) if self.n_boot else None
+        self.boot_ = self._bootstrap(model, lower.size, list(S.columns)) if self.n_boot else None
         return self
 
-    def _bootstrap(self, lower, upper, X, S, model):
-        n = lower.size
-        init = model.params_
-
-        def replicate(rng):
-            idx = rng.integers(0, n, n)
-            Xb = _drop_constant(X.iloc[idx].reset_index(drop=True))
-            fitter = PiecewiseExponentialPH(self.cuts, smooth=self.smooth)
-            start = init[[c for c in init.index if c.startswith("piece_")] + list(Xb.columns)]
-            start = np.concatenate([start.to_numpy(), init[list(S.columns)].to_numpy()])
-            Sb = S.iloc[idx].reset_index(drop=True)
-            fitter.fit(lower[idx], upper[idx], Xb, Sb, init=start)
-            return fitter.params_[list(S.columns)].to_numpy()
-
-        return pd.DataFrame(
-            bootstrap(replicate, self.n_boot, self.seed, self.n_jobs), columns=list(S.columns)
+    def _bootstrap(self, model, n, exposures):
+        """Percentile-bootstrap draws of the exposures' log HRs: releases resampled with
+        replacement, as multinomial counts on the one design (see `pwe.Refitter`)."""
+        refit = _ExposureRefit(
+            model.refitter(), n, [model.params_.index.get_loc(e) for e in exposures]
         )
+        draws = bootstrap(refit, self.n_boot, self.seed, self.n_jobs, scheduler=self.scheduler)
+        return pd.DataFrame(draws, columns=exposures)
 
     def estimates(self) -> list[EffectEstimate]:
         """One EffectEstimate per exposure (bootstrap CI if run, else model-based)."""

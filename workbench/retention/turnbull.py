@@ -35,6 +35,7 @@ from workbench.codes import DAYS_PER_MONTH, MILESTONE_MONTHS, TRACKING_DAYS
 from workbench.exceptions import DataError, EstimationError, ParameterError, StatisticalWarning
 
 KT_TOLERANCE = 1e-8  # acceptance threshold for the Kuhn-Tucker conditions (relative)
+WARM_EM_STEPS = 60  # accelerated EM steps from the warm start before the Newton stage
 
 
 # ----------------------------------------------------------------------------------- data prep
@@ -213,15 +214,16 @@ def _squarem(p, w, lo, hi, max_iter: int, rtol: float = 1e-12) -> tuple[np.ndarr
 
 
 def _hessian(p_s, w, slo, shi) -> np.ndarray:
-    """Negative Hessian of the log-likelihood over the support (contiguous runs)."""
+    """Negative Hessian of the log-likelihood over the support (contiguous runs); only the
+    upper triangle is filled (what the Cholesky factorisation reads)."""
     ms = p_s.size
     c = np.concatenate(([0.0], np.cumsum(p_s)))
     P = c[shi + 1] - c[slo]
-    M = np.bincount(slo * ms + shi, w / P**2, minlength=ms * ms).reshape(ms, ms)
-    G = np.cumsum(M, axis=0)
-    G = np.cumsum(G[:, ::-1], axis=1)[:, ::-1]  # G[a, b] = sum_{s <= a, t >= b} M[s, t]
-    H = np.triu(G)
-    return H + H.T - np.diag(np.diag(G))
+    # M[s, ms - 1 - t] = sum of w / P^2 over pairs covering the support points s..t
+    M = np.bincount(slo * ms + (ms - 1 - shi), w / P**2, minlength=ms * ms).reshape(ms, ms)
+    np.cumsum(M, axis=0, out=M)
+    np.cumsum(M, axis=1, out=M)
+    return np.ascontiguousarray(M[:, ::-1])  # [a, b] = sum over s <= a, t >= b
 
 
 def _newton_direction(p, grad, w, lo, hi, S) -> np.ndarray:
@@ -231,8 +233,10 @@ def _newton_direction(p, grad, w, lo, hi, S) -> np.ndarray:
     H[np.diag_indices_from(H)] += 1e-13 * np.trace(H) / len(S)
     rhs = np.column_stack([grad[S], np.ones(len(S))])
     try:
-        x = linalg.cho_solve(linalg.cho_factor(H, check_finite=False), rhs, check_finite=False)
+        factor = linalg.cho_factor(H, lower=False, check_finite=False)
+        x = linalg.cho_solve(factor, rhs, check_finite=False)
     except linalg.LinAlgError:
+        H = np.triu(H) + np.triu(H, 1).T
         x = linalg.lstsq(H, rhs, check_finite=False)[0]
     nu = x[:, 0].sum() / x[:, 1].sum()
     return x[:, 0] - nu * x[:, 1]
@@ -349,19 +353,76 @@ def _restricted_mean(drop_at: np.ndarray, p: np.ndarray, tau: float) -> float:
     return float(np.dot(np.diff(x), _step_values(drop_at, p, mid)))
 
 
-def _bootstrap_replicate(seed, pl, pr, n_pair, w_pair, release_pair, release_w, tol, max_iter):
-    rng = np.random.default_rng(seed)
+def _positions(inn: Innermost) -> np.ndarray:
+    """Sorted position of each innermost interval: its left end, or just below a point."""
+    return np.where(inn.point, np.nextafter(inn.right, -np.inf), inn.left)
+
+
+def _warm_masses(inn: Innermost, warm, lo, hi) -> np.ndarray:
+    """Full-data masses summed over each (coarser) innermost interval of a resample.
+
+    Every full-data innermost interval lies inside at most one of the resample's (the
+    resample's ends are a subset of the full data's), and its position is in [start, end) of
+    that one. Pairs left uncovered get a small mass on their first interval."""
+    pos, cum = warm
+    start = _positions(inn)
+    p = (
+        cum[np.searchsorted(pos, inn.right, side="left")]
+        - cum[np.searchsorted(pos, start, side="left")]
+    )
+    p = np.clip(p, 0.0, None)
+    uncovered = _coverage(p, lo, hi) <= 0
+    if uncovered.any():
+        p[np.unique(lo[uncovered])] += 1e-6
+    return p / p.sum()
+
+
+def _fit_warm(pl, pr, w, warm, tol, max_iter):
+    """NPMLE of a resample from the full-data masses: support reduction to the same KT
+    tolerance (the plain fit from scratch if that does not get there)."""
+    keep = w > 0
+    pl, pr, w = pl[keep], pr[keep], w[keep]
+    inn = innermost(pl, pr)
+    p0 = _warm_masses(inn, warm, inn.lo, inn.hi)
+    with _single_thread():
+        p, k = _squarem(p0, w, inn.lo, inn.hi, WARM_EM_STEPS)  # lifts the tiny masses first
+        p, n_iter = _support_reduction(_trim(p, inn.lo, inn.hi), w, inn.lo, inn.hi, tol, 500)
+        n_iter += k
+        kt = np.inf if p is None else kt_violation(p, w, inn.lo, inn.hi)
+        if kt > tol:
+            p, n_iter, kt = _npmle(w, inn.lo, inn.hi, inn.left.size, tol, max_iter, None)
+    return inn, p, n_iter, kt
+
+
+def _resample_weights(rng, n_pair, w_pair, release_pair, release_w):
+    """Pair weights of one bootstrap sample of releases (multinomial counts)."""
     if release_pair is None:  # weights constant within each pair: resample pairs' releases
         n = int(n_pair.sum())
         counts = rng.multinomial(n, n_pair / n)
-        wb = counts * (w_pair / n_pair)
-    else:
-        counts = rng.multinomial(
-            release_pair.size, np.full(release_pair.size, 1 / release_pair.size)
-        )
-        wb = np.bincount(release_pair, counts * release_w, minlength=pl.size)
-    inn, p, *_ = _fit_pairs(pl, pr, wb, tol, max_iter)
-    return inn.drop_at, p
+        return counts * (w_pair / n_pair)
+    counts = rng.multinomial(release_pair.size, np.full(release_pair.size, 1 / release_pair.size))
+    return np.bincount(release_pair, counts * release_w, minlength=n_pair.size)
+
+
+class _Replicate:
+    """One bootstrap replicate of the curve: (drop positions, masses) from a seeded rng."""
+
+    def __init__(self, pairs, release, warm, tol, max_iter):
+        self.pairs, self.release, self.warm = pairs, release, warm
+        self.tol, self.max_iter = tol, max_iter
+
+    def weights(self, rng) -> np.ndarray:
+        _, _, n_pair, w_pair = self.pairs
+        return _resample_weights(rng, n_pair, w_pair, *self.release)
+
+    def __call__(self, rng):
+        pl, pr, _, _ = self.pairs
+        wb = self.weights(rng)
+        if self.warm is None:
+            inn, p, *_ = _fit_pairs(pl, pr, wb, self.tol, self.max_iter)
+        else:
+            inn, p, *_ = _fit_warm(pl, pr, wb, self.warm, self.tol, self.max_iter)
+        return inn.drop_at, p
 
 
 @dataclass(frozen=True)
@@ -397,6 +458,9 @@ class TurnbullFitter:
         tol: float = 1e-10,
         max_iter: int = 100_000,
         n_jobs: int = 1,
+        *,
+        scheduler=None,
+        warm_start: bool = True,
     ) -> None:
         self.alpha = alpha
         self.n_bootstrap = n_bootstrap
@@ -404,6 +468,8 @@ class TurnbullFitter:
         self.tol = tol
         self.max_iter = max_iter
         self.n_jobs = n_jobs
+        self.scheduler = scheduler
+        self.warm_start = warm_start
 
     # ---------------------------------------------------------------------------- fitting
     def fit(self, lower, upper, weights=None, label=None) -> TurnbullFitter:
@@ -519,16 +585,21 @@ class TurnbullFitter:
     def _replicates(self) -> list[tuple[np.ndarray, np.ndarray]]:
         self._check_fitted()
         if self._boot is None:
-            from joblib import Parallel, delayed
+            from workbench.effects.estimate import run_replicates
 
             seeds = np.random.SeedSequence(self.seed).spawn(int(self.n_bootstrap))
-            pl, pr, n_pair, w_pair = self._pairs
-            rp, rw = (None, None) if self._release is None else self._release
-            args = (pl, pr, n_pair, w_pair, rp, rw, self.tol, self.max_iter)
-            self._boot = Parallel(n_jobs=self.n_jobs)(
-                delayed(_bootstrap_replicate)(s, *args) for s in seeds
-            )
+            rows = run_replicates(self._replicate(), seeds, self.n_jobs, self.scheduler)
+            self._boot = [r for r in rows if r is not None]
         return self._boot
+
+    def _replicate(self) -> _Replicate:
+        release = (None, None) if self._release is None else self._release
+        warm = (
+            (_positions(self.innermost_), np.r_[0.0, np.cumsum(self.masses_)])
+            if self.warm_start
+            else None
+        )
+        return _Replicate(self._pairs, release, warm, self.tol, self.max_iter)
 
     # ----------------------------------------------------------------------------- output
     def summary(self) -> pd.DataFrame:
