@@ -119,12 +119,12 @@ def read_table(path: str | os.PathLike, table: str | None = None) -> pd.DataFram
     return frame
 
 
-def _read(path: Path, table: str | None) -> tuple[pd.DataFrame, list[str]]:
+def _read(path: Path, table: str | None, fast: bool = False) -> tuple[pd.DataFrame, list[str]]:
     if not path.is_file():
         raise DataError(f"{path}: no such file; check the path.", file=str(path))
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        frame, repairs = _read_csv(path)
+        frame, repairs = _read_csv(path, fast)
     elif suffix == ".xlsx":
         frame, repairs = _read_xlsx(path, table or path.stem)
     elif suffix == ".parquet":
@@ -141,7 +141,7 @@ def _read(path: Path, table: str | None) -> tuple[pd.DataFrame, list[str]]:
     return frame, repairs
 
 
-def _read_csv(path: Path) -> tuple[pd.DataFrame, list[str]]:
+def _read_csv(path: Path, fast: bool = False) -> tuple[pd.DataFrame, list[str]]:
     name = path.name
     with open(path, "rb") as fh:
         head = fh.read(4096)
@@ -164,7 +164,8 @@ def _read_csv(path: Path) -> tuple[pd.DataFrame, list[str]]:
         )
     for encoding in ("utf-8-sig", "gb18030"):
         try:
-            frame = _csv_frame(path, encoding)
+            frame = _arrow_frame(path) if fast and encoding == "utf-8-sig" else None
+            frame = _csv_frame(path, encoding) if frame is None else frame
         except UnicodeDecodeError:
             continue
         repairs = []
@@ -204,6 +205,36 @@ def _csv_frame(path: Path, encoding: str) -> pd.DataFrame:
         m = re.fullmatch(r"(.*)\.(\d+)", name)
         if m and m[1] in names:  # pandas renames a repeated header "x" to "x.1"
             _repeated_header(path.name, m[1])
+    return frame
+
+
+def _arrow_frame(path: Path) -> pd.DataFrame | None:
+    """A well-formed UTF-8 CSV read by pyarrow (several times faster than pandas' parser), each
+    column a Categorical of its text; None for anything else (then pandas reads it and names the
+    problem). Same cells, NA words and row numbers as `_csv_frame`."""
+    import pyarrow as pa
+    from pyarrow import csv
+
+    try:
+        with csv.open_csv(path) as head:  # the header only (the first block is parsed)
+            names = head.schema.names
+        if len(set(names)) < len(names) or not names:
+            return None  # a repeated header: pandas' reader reports it
+        table = csv.read_csv(
+            path,
+            parse_options=csv.ParseOptions(ignore_empty_lines=False),
+            convert_options=csv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()),
+                null_values=NA_WORDS,
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=True,
+            ),
+        )
+    except (pa.ArrowException, OSError):
+        return None
+    columns = {n: table.column(i).dictionary_encode().to_pandas() for i, n in enumerate(names)}
+    frame = pd.DataFrame(columns)
+    frame.index = pd.RangeIndex(2, len(frame) + 2)
     return frame
 
 
@@ -489,7 +520,7 @@ def _read_tables(files: Mapping[str, Path], extra: Mapping) -> tuple[dict, list[
     frames: dict[str, pd.DataFrame] = {}
     repairs: list[str] = []
     for table, file in files.items():
-        raw, notes = _read(file, table)
+        raw, notes = _read(file, table, fast=True)
         excel = file.suffix.lower() == ".xlsx"
         frames[table], more = schema.conform(raw, table, file.name, excel=excel, extra_codes=extra)
         repairs += notes + more

@@ -323,14 +323,24 @@ def trim(series: pd.Series, as_text: bool = True) -> tuple[pd.Series, int]:
     cells) are kept as they are for the parser of their column. The result is a Categorical
     (distinct values once), so later checks and cross-table look-ups cost little."""
     ints, uniq = _factor(series)
-    convert = _as_text if as_text else (lambda u: np.nan if _blank(u) else u)
-    text = np.array([convert(u) for u in uniq], dtype=object)
-    stripped = np.array([t.strip() if isinstance(t, str) else t for t in text], dtype=object)
-    changed = np.array(
-        [isinstance(t, str) and t != s for t, s in zip(text, stripped, strict=True)], dtype=bool
-    )
+    if len(uniq) and pd.api.types.infer_dtype(uniq, skipna=False) == "string":  # all text
+        text = uniq
+        stripped = np.array([t.strip() for t in text], dtype=object)
+        changed = stripped != text
+        blank = stripped == ""
+    else:
+        convert = _as_text if as_text else (lambda u: np.nan if _blank(u) else u)
+        text = np.array([convert(u) for u in uniq], dtype=object)
+        stripped = np.array([t.strip() if isinstance(t, str) else t for t in text], dtype=object)
+        changed = np.array(
+            [isinstance(t, str) and t != s for t, s in zip(text, stripped, strict=True)],
+            dtype=bool,
+        )
+        blank = np.array([_blank(v) or (isinstance(v, str) and v == "") for v in stripped], bool)
     n_changed = int(np.isin(ints, np.flatnonzero(changed)).sum()) if changed.any() else 0
-    blank = np.array([_blank(v) or (isinstance(v, str) and v == "") for v in stripped], dtype=bool)
+    if not changed.any() and not blank.any():  # distinct already: keep the numbering
+        cat = pd.Categorical.from_codes(ints, categories=pd.Index(text, dtype=object))
+        return pd.Series(cat, index=series.index), 0
     new_ints, categories = pd.factorize(pd.Index(stripped[~blank], dtype=object))
     lookup = np.full(len(stripped) + 1, -1, dtype=np.int64)  # the last entry serves ints == -1
     lookup[:-1][~blank] = new_ints
