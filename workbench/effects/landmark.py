@@ -8,7 +8,14 @@ to the same motivated people, so without them support j would be credited with t
 the others. Times run from the landmark; people enter at their first relapse-free contact on or
 after it (left truncation). With interval-censored relapse the hazard ratio comes from a
 weighted piecewise-exponential PH model (exposure only; robust CI beside the bootstrap) and
-each arm's adjusted retention curve from the weighted, left-truncated NPMLE (`curves`); with
+each arm's adjusted retention curve from the weighted, left-truncated NPMLE (`curves`): people
+first seen relapse-free within `entry_window` days (default 30) of the landmark enter at the
+landmark. Relapse is seen only at 6-monthly visits, so nothing locates a relapse inside a visit
+interval; with entry days spread inside one, the NPMLE puts such relapses just after the
+earliest entries, where few are at risk (in the simulator the exposed arm's S(10 days) came out
+0.80 in one replicate; truth 0.996) and the RMST difference of the null support had SD 55 days
+against 18 with the window. The window costs a bias of about the relapse risk within it
+(~1 %), alike in both arms. With
 exact or right-censored times (dataset specs) from a weighted Cox model (lifelines, robust SE)
 and weighted Kaplan-Meier. From the curves: risk difference at `risk_day`, number needed to
 treat, RMST difference to `horizon_day` (release clock). Percentile bootstrap CIs refit the
@@ -150,9 +157,11 @@ def _n_pieces(cuts, lower, upper) -> int:
     return int(np.sum(np.asarray(cuts, float) < end.max()))
 
 
-def _estimate(lower, upper, entry, a, w, cuts, grid, risk_t, model_ci=False, warm=None):
+def _estimate(lower, upper, entries, a, w, cuts, grid, risk_t, model_ci=False, warm=None):
     """(values, model CI, state): values = log HR, risk difference at risk_t, RMST difference
-    over the grid, both curves; state = fitted PWE parameters and curves to warm-start from."""
+    over the grid, both curves; state = fitted PWE parameters and curves to warm-start from.
+    `entries`: (entry days for the hazard ratio, entry days for the curves)."""
+    entry, curve_entry = entries
     exposed = a == 1
     state = None
     if _exact_only(lower, upper):
@@ -170,7 +179,7 @@ def _estimate(lower, upper, entry, a, w, cuts, grid, risk_t, model_ci=False, war
         ci = _wald_ci(log_hr, fit.variance_matrix_.loc["a", "a"]) if model_ci else None
         fits = [
             fit_curve(
-                entry[m],
+                curve_entry[m],
                 lower[m],
                 upper[m],
                 w[m],
@@ -232,9 +241,11 @@ class WeightedEffect:
         n_jobs: int = 1,
         alpha: float = 0.05,
         co_interventions: bool = True,
+        entry_window: float = 30.0,
     ):
         self.intervention = intervention
         self.co_interventions = co_interventions
+        self.entry_window = entry_window
         self.landmark_day = landmark_day
         self.estimand = estimand
         self.model = model
@@ -290,7 +301,8 @@ class WeightedEffect:
         grid[-1] = min(grid[-1], self.horizon_day - entry)
         args = (cuts, grid, self.risk_day - entry)
         w = self.weights_model_.weights_
-        point, ci_model, state = _estimate(lower, upper, start, a, w, *args, model_ci=True)
+        entries = (start, np.where(start <= self.entry_window, 0.0, start))
+        point, ci_model, state = _estimate(lower, upper, entries, a, w, *args, model_ci=True)
         init = getattr(self.weights_model_, "model_", None)
         init = init.params_ if hasattr(init, "params_") else None
 
@@ -299,7 +311,8 @@ class WeightedEffect:
             if a[idx].min() == a[idx].max():
                 raise EstimationError("one arm is empty in this bootstrap sample.")
             wb = self._weights(X.iloc[idx], a[idx], warn=False, init=init).weights_
-            out = _estimate(lower[idx], upper[idx], start[idx], a[idx], wb, *args, warm=state)
+            ent = (entries[0][idx], entries[1][idx])
+            out = _estimate(lower[idx], upper[idx], ent, a[idx], wb, *args, warm=state)
             return out[0]
 
         draws = bootstrap(replicate, self.n_boot, self.seed, self.n_jobs) if self.n_boot else None
@@ -342,6 +355,11 @@ class WeightedEffect:
                 f"Among people seen relapse-free at or after day {self.entry_:g}, followed from "
                 "that contact."
             )
+            if self.entry_window > 0:
+                notes.append(
+                    f"For the curves, people first seen relapse-free within {self.entry_window:g}"
+                    " days of the landmark count as relapse-free at it."
+                )
         rd = float(point[1])
         return WeightedComparison(
             self.intervention,
