@@ -5,6 +5,13 @@
 `analysis.analyse(params)`, cached so the Chinese and English reports of a scope compute once.
 """
 
-from workbench.reporting.analysis import ReportResults, analyse  # noqa: F401
-from workbench.reporting.execute import ReportOutputs, build_report, run_report  # noqa: F401
-from workbench.reporting.suppression import count_text, suppress  # noqa: F401
+import sys
+
+# jsonschema (imported by nbformat) loads rfc3987_syntax when it is installed, and that builds an
+# Earley grammar at import time: 2-8 s in every report process and every kernel, for IRI format
+# checks that notebook schemas never use. Without it jsonschema simply skips those formats.
+sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
+from workbench.reporting.analysis import ReportResults, analyse  # noqa: E402, F401
+from workbench.reporting.execute import ReportOutputs, build_report, run_report  # noqa: E402, F401
+from workbench.reporting.suppression import count_text, suppress  # noqa: E402, F401
