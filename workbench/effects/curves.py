@@ -63,10 +63,16 @@ def _clean(entry, lower, upper, weights):
 def patterns(entry, lower, upper, weights=None):
     """Unique (e, L, R) patterns with summed weights: (e, L, R, w, index of each person)."""
     e, lo, up, w = _clean(entry, lower, upper, weights)
-    triples = np.column_stack([e, lo, up])
-    uniq, inverse = np.unique(triples, axis=0, return_inverse=True)
+    ue, ie = np.unique(e, return_inverse=True)
+    ul, il = np.unique(lo, return_inverse=True)
+    uu, iu = np.unique(up, return_inverse=True)
+    key = (ie.astype(np.int64) * ul.size + il) * uu.size + iu
+    ukey, inverse = np.unique(key, return_inverse=True)
     inverse = inverse.ravel()
-    return uniq[:, 0], uniq[:, 1], uniq[:, 2], np.bincount(inverse, w, uniq.shape[0]), inverse
+    pe = ue[ukey // (ul.size * uu.size)]
+    pl = ul[(ukey // uu.size) % ul.size]
+    pr = uu[ukey % uu.size]
+    return pe, pl, pr, np.bincount(inverse, w, ukey.size), inverse
 
 
 def regions(pe, pl, pr):
