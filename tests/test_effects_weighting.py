@@ -258,3 +258,22 @@ def test_findings_carry_the_evalue_clause_only_for_clear_effects():
     )
     assert f.loc[0, "zh"].endswith("都有至少2.1倍的关联才能完全解释这一结果（E值）。")
     assert "E-value" not in f.loc[1, "en"] and "E值" not in f.loc[1, "zh"]
+
+
+def test_interval_censored_spec_model_gives_wald_cis_without_warnings():
+    from workbench.effects.table import adjusted_spec_model
+
+    rng = np.random.default_rng(5)
+    n = 400
+    a = rng.integers(0, 2, n)
+    x = rng.normal(size=n)
+    t = rng.exponential(300 * np.exp(0.5 * a - 0.3 * x))
+    lower = np.floor(t / 90) * 90
+    upper = np.where(lower + 90 <= 720, lower + 90, np.nan)
+    lower = np.minimum(lower, 720.0)
+    frame = pd.DataFrame({"lower_day": lower, "upper_day": upper, "a": a, "x": x})
+    hr, ci, method, fit = adjusted_spec_model(frame, ["a"], ["x"])
+    assert method.startswith("piecewise-exponential PH")
+    se = np.sqrt(fit.variance_matrix_.loc["a", "a"])
+    np.testing.assert_allclose(ci[0], np.exp(np.log(hr[0]) + np.array([-1, 1]) * 1.959964 * se))
+    np.testing.assert_allclose(np.log(hr[0]), -0.5, atol=0.25)  # truth -0.5; SE ~0.1

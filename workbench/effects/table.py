@@ -23,7 +23,7 @@ from workbench.effects.exposure import (
     exposure_starts_for,
     relapse_free_contacts,
 )
-from workbench.effects.landmark import WeightedEffect, _exact_only
+from workbench.effects.landmark import WeightedEffect, _exact_only, _wald_ci
 from workbench.effects.primary import TimeVaryingEffects
 from workbench.effects.pwe import PiecewiseExponentialPH
 
@@ -127,9 +127,11 @@ def adjusted_spec_model(frame: pd.DataFrame, interventions, covariates):
         return hr, ci, "Cox PH (Efron ties), covariate-adjusted", cph
     X = frame[cols].astype(float)
     fit = PiecewiseExponentialPH().fit(lower, upper, X)
-    sm = fit.summary().loc[list(interventions)]
-    ci = sm[["hr_lower", "hr_upper"]].to_numpy()
-    return sm["hr"].to_numpy(), ci, "piecewise-exponential PH, covariate-adjusted", fit
+    names = list(interventions)
+    b = fit.params_[names].to_numpy(float)
+    var = np.diag(fit.variance_matrix_.loc[names, names].to_numpy(float))
+    ci = np.array([_wald_ci(bj, vj) for bj, vj in zip(b, var, strict=True)])  # never warns
+    return np.exp(b), ci, "piecewise-exponential PH, covariate-adjusted", fit
 
 
 def _spec_table(spec, n_boot, seed, n_jobs):
