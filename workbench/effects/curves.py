@@ -14,10 +14,16 @@ innermost intervals), located just after t_k (the lower envelope, as `TurnbullFi
 Fit: Turnbull's EM with ghost observations for truncation, p_j <- p_j (a_j + D - b_j) / D with
 a_j = sum_i w_i [j in (L_i, R_i]] / P_i, b_j = sum_i w_i [j in (e_i, inf)] / Q_i, D = sum_i w_i/Q_i
 (P_i, Q_i the masses of the two sets), SQUAREM-accelerated (Varadhan & Roland 2008) with a
-monotone safeguard. The gradient of the log-likelihood is g_j = a_j - b_j and sum_j p_j g_j = 0
-(the likelihood is scale-free), so the Kuhn-Tucker conditions are g_j <= 0 for all j with
-equality where p_j > 0; we stop when max_j g_j / W and sum_j p_j |g_j| / W are below `tol`.
-Identical (e, L, R) patterns are fitted once with summed weights.
+monotone safeguard, to get close; then an active-set projected Newton method on the simplex with
+the exact Hessian (eigenvalues lifted where the likelihood, not concave under truncation, is
+not locally concave; EM steps when Newton cannot ascend). The gradient is g_j = a_j - b_j and
+sum_j p_j g_j = 0 (the likelihood is scale-free), so the Kuhn-Tucker conditions are g_j <= 0
+for all j with equality where p_j > 0; we stop when max_j g_j / W and sum_j p_j |g_j| / W are
+below `tol` (default 1e-9; `violation` in the result). Identical (e, L, R) patterns are fitted
+once with summed weights. Without truncation this is the NPMLE of `TurnbullFitter`.
+
+When some late entrants' information is cut off from the rest (Hudgens 2005) the maximum is not
+attained; the fit then stops at `max_iter` with a `violation` above `tol`.
 """
 
 from __future__ import annotations
