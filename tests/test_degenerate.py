@@ -10,6 +10,7 @@ no nan/None/inf; metrics.json holds null where nothing could be estimated.
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
@@ -28,7 +29,7 @@ from workbench.reporting.analysis import analyse
 from workbench.reporting.metrics import build_metrics, check_metrics
 from workbench.reporting.text import t
 
-pytestmark = pytest.mark.slow  # end-to-end: eight real reports (about 1.5 min on 2 cores)
+pytestmark = pytest.mark.slow  # end-to-end: seven real reports (about 1.5 min on 2 idle cores)
 N = 300
 TABLES = ("releases", "visits", "interventions", "events")
 CENTRES = ("hengyang_centre", "changde_centre", "zhuzhou_centre", "yueyang_centre")
@@ -141,7 +142,7 @@ def lab(tmp_path_factory):
             os.environ["WORKBENCH_CACHE_DIR"] = old
 
 
-RENDERED = [("no_relapse", "zh"), ("no_relapse", "en"), ("all_relapse", "zh"),
+RENDERED = [("no_relapse", "zh"), ("all_relapse", "zh"),
             ("one_prefecture", "zh"), ("one_prefecture", "en"), ("no_support", "zh"),
             ("censored_at_release", "zh")]  # fmt: skip
 
@@ -169,7 +170,11 @@ def _missing_sentence(section: str, why: str, lang: str) -> str:
 
 
 def test_no_relapse_says_the_risk_model_cannot_be_fitted(lab):
-    zh, en = lab.text("no_relapse", "zh"), lab.text("no_relapse", "en")
+    from workbench.reporting.sections import summary
+
+    zh = lab.text("no_relapse", "zh")
+    params = lab.params("no_relapse", "en")  # the English twin renders the same summary
+    en = html.unescape(summary(analyse(params), params).html)
     assert "复吸风险因素未能完成：未发现任何复吸，无法拟合复吸风险模型。" in zh
     assert (
         "Relapse risk factors could not be done: no relapse was observed, so the relapse-risk "
