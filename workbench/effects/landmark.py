@@ -303,6 +303,9 @@ class WeightedEffect:
         w = self.weights_model_.weights_
         entries = (start, np.where(start <= self.entry_window, 0.0, start))
         point, ci_model, state = _estimate(lower, upper, entries, a, w, *args, model_ci=True)
+        self.curve_violation_ = (
+            max((f["violation"] for f in state[1:]), default=0.0) if state else 0.0
+        )
         init = getattr(self.weights_model_, "model_", None)
         init = init.params_ if hasattr(init, "params_") else None
 
@@ -355,6 +358,11 @@ class WeightedEffect:
                 f"Among people seen relapse-free at or after day {self.entry_:g}, followed from "
                 "that contact."
             )
+            if self.curve_violation_ > 1e-6:
+                notes.append(
+                    f"The curves' NPMLE did not converge (Kuhn-Tucker violation "
+                    f"{self.curve_violation_:.1e}): late entrants carry little information."
+                )
             if self.entry_window > 0:
                 notes.append(
                     f"For the curves, people first seen relapse-free within {self.entry_window:g}"
