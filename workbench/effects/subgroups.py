@@ -181,7 +181,7 @@ class SubgroupEffects:
                 rows.append({"code": e, "chi2": np.nan, "df": 0, "p": np.nan})
                 continue
             d = self.model_.params_[names].to_numpy()
-            chi2 = float(d @ np.linalg.solve(V.loc[names, names].to_numpy(), d))
+            chi2 = float(d @ np.linalg.pinv(V.loc[names, names].to_numpy()) @ d)
             rows.append(
                 {"code": e, "chi2": chi2, "df": len(names), "p": stats.chi2.sf(chi2, len(names))}
             )
