@@ -50,14 +50,15 @@ def encode(
                 raise ParameterError(f"confounder {col} has missing values; impute or drop them.")
             parts.append((x - x.mean() if center else x).rename(col).to_frame())
             continue
-        cats = (levels or {}).get(col) or sorted(values.dropna().astype(str).unique())
-        codes_ = values.astype(str)
-        for level in cats[1:]:
-            parts.append(pd.DataFrame({f"{col}[{level}]": (codes_ == level).astype(float)}))
+        text = values.astype(str)
+        cats = (levels or {}).get(col) or sorted(text[values.notna()].unique())
+        code = pd.Categorical(text, categories=cats).codes  # -1: not a listed level
+        dummies = (code[:, None] == np.arange(1, len(cats))).astype(float)
+        names = [f"{col}[{level}]" for level in cats[1:]]
+        parts.append(pd.DataFrame(dummies, columns=names, index=frame.index))
     if not parts:
         return pd.DataFrame(index=frame.index)
-    design = pd.concat(parts, axis=1)
-    design.index = frame.index
+    design = pd.concat([part.set_axis(frame.index) for part in parts], axis=1)
     constant = design.columns[np.ptp(design.to_numpy(), axis=0) == 0]
     design = design.drop(columns=constant)
     return design[independent_columns(design)]
@@ -68,10 +69,11 @@ def independent_columns(design: pd.DataFrame, tol: float = 1e-8) -> list[str]:
     facility that takes only women next to sex); rank-revealing QR of the centred columns."""
     if design.shape[1] == 0:
         return []
-    x = design.to_numpy(float)
-    x = x - x.mean(axis=0)
-    x = x / np.maximum(np.linalg.norm(x, axis=0), 1e-300)
-    gram = x.T @ x
+    x = design.to_numpy(float, copy=True)
+    x -= x.mean(axis=0)
+    gram = x.T @ x  # then scaled to unit columns (the normalised columns' Gram matrix)
+    norm = np.maximum(np.sqrt(np.diag(gram)), 1e-300)
+    gram /= np.outer(norm, norm)
     keep: list[int] = []
     for j in range(x.shape[1]):
         g = gram[np.ix_(keep, keep)]

@@ -9,10 +9,20 @@ exactly. By default (`lag="contact"`) a support counts from the first relapse-fr
 its effect could not be told apart from the shape of the baseline hazard within the interval,
 and where support given only to the still-abstinent would look protective (the time from the
 start to that contact counts as unexposed, a small dilution). Deaths, transfers, loss and the
-end of tracking censor relapse at the last day known relapse-free (a cause-specific hazard). With `lag="none"` a support start before R can count as
-a relapse-free contact (`starts_imply_relapse_free`). Confidence intervals: model-based
-(sandwich over releases by default, `robust=True`; else inverse information) and a percentile
-bootstrap over releases.
+end of tracking censor relapse at the last day known relapse-free (a cause-specific hazard).
+With `lag="none"` a support start before R can count as a relapse-free contact
+(`starts_imply_relapse_free`).
+
+Confidence intervals: a percentile bootstrap over releases (`n_boot` replicates, the default),
+or with `n_boot=0` the model-based interval (sandwich over releases by default, `robust=True`;
+else inverse information), validated for coverage by the simulation study. Each bootstrap
+replicate refits the one design with the releases' multinomial counts as case weights,
+warm-started from the full-data fit (the same estimate as a fit on the copied rows, to 1e-6);
+replicates run on `n_jobs` joblib processes or on a Dask cluster (`scheduler=`: a distributed
+Client, a cluster or its address; or under `joblib.parallel_config(backend="dask")`), each
+seeded by its own SeedSequence child, so the draws do not depend on where they ran. Unit
+costs (bench/effects.py --scale): one replicate is about 0.05 s of CPU at 23,000 releases,
+0.5 s at 230,000 and 5 s at 2.3 million; at national scale use `n_boot=0`.
 """
 
 from __future__ import annotations
@@ -57,6 +67,7 @@ class TimeVaryingEffects:
 
     fit(cohort, starts): `cohort` as from `workbench.cohort.build_cohort` (lower_day, upper_day,
     confounders); `starts` indexed by release_id, one column of start days per exposure.
+    `n_boot=0`: model-based CIs only; `scheduler`: run the bootstrap on Dask (module doc).
     """
 
     def __init__(

@@ -17,8 +17,14 @@ Outside innermost intervals S(t) is identified and equals R's `survfit(type = "i
 which draws each drop at the interval's midpoint instead.
 
 Confidence intervals and bands: nonparametric bootstrap over releases (multinomial counts on the
-aggregated pairs; with IPT weights, on releases), each replicate seeded by a child of
-`numpy.random.SeedSequence(seed)`, so results do not depend on `n_jobs`; percentile intervals.
+aggregated pairs, which is exactly a resample of releases since a pair aggregates identical
+releases; with unequal weights within a pair, counts on releases), each replicate seeded by a
+child of `numpy.random.SeedSequence(seed)`, so results do not depend on `n_jobs` or on running
+on Dask (`scheduler=`, see `workbench.effects.estimate.run_replicates`); percentile intervals.
+A replicate starts from the full-data masses summed over its own (coarser) innermost
+intervals, takes a few accelerated EM steps and finishes with support reduction to the same
+Kuhn-Tucker tolerance (a cold fit if that does not get there): the same NPMLE as a cold fit,
+about 20x faster (`warm_start=False` fits each replicate from scratch).
 """
 
 from __future__ import annotations
@@ -448,7 +454,11 @@ class RMSTEstimate:
 
 
 class TurnbullFitter:
-    """Turnbull NPMLE of S(t) = P(no relapse by day t) for (L, R] data, with bootstrap CIs."""
+    """Turnbull NPMLE of S(t) = P(no relapse by day t) for (L, R] data, with bootstrap CIs.
+
+    `n_jobs` / `scheduler`: where the bootstrap replicates run (joblib processes; Dask Client,
+    cluster or address); `warm_start`: replicates start from the full-data masses.
+    """
 
     def __init__(
         self,
