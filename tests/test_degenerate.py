@@ -205,10 +205,13 @@ def test_everyone_relapsed_by_month_6(lab):
 def test_one_prefecture_and_a_support_nobody_received(lab):
     zh, en = lab.text("one_prefecture", "zh"), lab.text("one_prefecture", "en")
     assert t("one_region", "zh") in zh and t("one_region", "en") in en
-    assert "就业安置基地安置就业：本报告范围内没有人接受过这项帮扶，无法估计其效果。" in zh
     assert (
-        "job placement at an employment base: nobody in this report's scope received it, so its "
-        "effect cannot be estimated." in en
+        "就业安置基地安置就业：截至数据截止日期，本报告范围内没有人接受过这项帮扶，无法估计其效果。"
+        in zh
+    )
+    assert (
+        "job placement at an employment base: nobody in this report's scope had received it by "
+        "the data cut-off, so its effect cannot be estimated." in en
     )
     m = lab.metrics("one_prefecture")
     assert m["regions"] == []
@@ -221,11 +224,11 @@ def test_one_prefecture_and_a_support_nobody_received(lab):
 
 def test_no_support_recorded(lab):
     zh = lab.text("no_support", "zh")
-    assert "帮扶措施效果未能完成：本报告范围内没有任何人的帮扶记录。" in zh
+    assert "帮扶措施效果未能完成：截至数据截止日期，本报告范围内没有任何人的帮扶记录。" in zh
     m = lab.metrics("no_support")
     assert m["interventions"] == []
     assert "effects: not estimated (no support was recorded for anyone in this report's " \
-        "scope)" in m["notes"]  # fmt: skip
+        "scope by the data cut-off)" in m["notes"]  # fmt: skip
     assert len(m["retention"]) == 3 and m["retention"][0]["estimate"] is not None
 
 
@@ -311,8 +314,16 @@ def _cohort(event, lower, last, prefecture=("changsha", "hengyang")):
 
 
 class _Scoped:
-    def __init__(self, n_support: int) -> None:
-        self.interventions = pd.DataFrame({"release_id": ["R1"] * n_support})
+    """A dataset's support records: n starts, the last one after the cut-off when `late`."""
+
+    def __init__(self, n_support: int, late: bool = False) -> None:
+        starts = ["2019-01-01"] * n_support
+        if late and starts:
+            starts[-1] = "2021-01-01"
+        self.cutoff = pd.Timestamp("2020-12-31")
+        self.interventions = pd.DataFrame(
+            {"release_id": "R1", "intervention": "peer_education", "start_date": starts}
+        )
 
 
 def test_not_estimable_names_each_degenerate_shape():
@@ -331,6 +342,8 @@ def test_not_estimable_names_each_degenerate_shape():
     usual = _cohort(["relapse", "censored", "death"], [0.0, 365.0, 183.0], [183, 365, 200])
     assert not_estimable(usual, _Scoped(0)) == {"effects": "no_support"}
     assert not_estimable(usual, _Scoped(1)) == {}
+    assert not_estimable(usual, _Scoped(1, late=True)) == {"effects": "no_support"}
+    assert not_estimable(usual, _Scoped(2, late=True)) == {}
 
 
 def test_reasons_are_plain_words_never_a_technical_message():

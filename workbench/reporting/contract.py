@@ -126,7 +126,7 @@ def not_estimable(cohort: pd.DataFrame, scoped: Any) -> dict[str, str]:
         out.update(dict.fromkeys(("risk", "effects", "regions"), "no_relapse"))
     elif relapse.all() and not cohort["lower_day"].gt(0).any():
         out.update(dict.fromkeys(("risk", "effects", "regions"), "all_relapse_first"))
-    if len(scoped.interventions) == 0:
+    if not models.received(scoped):
         out.setdefault("effects", "no_support")
     if cohort["prefecture"].astype(str).nunique() < 2:
         out["regions"] = "one_region"

@@ -72,10 +72,8 @@ def support_effects(data: Any, params: ReportParams) -> dict[str, Any]:
     table.loc[unstable, est_cols] = np.nan
     found = findings(table) if len(table) else None
     if found is not None:
-        received = (
-            set(data.interventions["intervention"].astype(str)) if _has_records(data) else None
-        )
-        nobody = table["code"].map(lambda c: received is not None and c not in received).to_numpy()
+        started = received(data)
+        nobody = table["code"].map(lambda c: started is not None and c not in started).to_numpy()
         for lang in LANGS:
             for rows, text in ((unstable, UNSTABLE), (nobody, NOBODY)):
                 found.loc[rows, lang] = [
@@ -85,9 +83,16 @@ def support_effects(data: Any, params: ReportParams) -> dict[str, Any]:
     return {"table": table, "findings": found}
 
 
-def _has_records(data: Any) -> bool:
-    """True for a visit-record dataset (its interventions table lists who received what)."""
-    return isinstance(getattr(data, "interventions", None), pd.DataFrame)
+def received(data: Any) -> set[str] | None:
+    """Support codes someone in a visit-record dataset started by the data cut-off (None for an
+    analysis-ready table, whose support columns say nothing about who received what)."""
+    table = getattr(data, "interventions", None)
+    if not isinstance(table, pd.DataFrame):
+        return None
+    cutoff = getattr(data, "cutoff", None)
+    if cutoff is not None and "start_date" in table.columns:
+        table = table[pd.to_datetime(table["start_date"]) <= pd.Timestamp(cutoff)]
+    return set(table["intervention"].astype(str))
 
 
 UNSTABLE = {

@@ -126,8 +126,9 @@ _T = {
         "when first seen after release)",
     ),
     "eff_nobody": (
-        "{}：本报告范围内没有人接受过这项帮扶，无法估计其效果。",
-        "{}: nobody in this report's scope received it, so its effect cannot be estimated.",
+        "{}：截至数据截止日期，本报告范围内没有人接受过这项帮扶，无法估计其效果。",
+        "{}: nobody in this report's scope had received it by the data cut-off, so its effect "
+        "cannot be estimated.",
     ),
     "none": ("无", "none"),
     "sum_quality": ("数据质量：{}", "Data quality: {}"),
@@ -346,8 +347,8 @@ _WHY = {
         "the same retention and there is nothing to compare",
     ),
     "why_no_support": (
-        "本报告范围内没有任何人的帮扶记录",
-        "no support was recorded for anyone in this report's scope",
+        "截至数据截止日期，本报告范围内没有任何人的帮扶记录",
+        "no support was recorded for anyone in this report's scope by the data cut-off",
     ),
     "why_one_region": (
         "本报告范围只有一个市州",
