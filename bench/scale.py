@@ -1,12 +1,16 @@
 """Scale ladder: time and peak memory of each step at 23 k, 230 k and 2.3 M releases.
 
-    .venv/bin/python bench/scale.py [--sizes 23000,230000,2300000] [--n-boot 50] [--jobs 2]
+    .venv/bin/python bench/scale.py [--sizes 23000,230000,2300000] [--n-boot 20,20,0] [--jobs 2]
                                     [--timeout 1800] [--write-readme]
 
 Each step runs in its own process (so its peak RSS is its own): simulate+write, validate
 (load + data-quality report), cohort build, NPMLE, Cox, the effects analysis, and the full
-report (papermill → HTML → PDF). The datasets are written once under bench/out/scale/ and reused.
-With --write-readme the table replaces the `scale` block of bench/README.md.
+report (papermill → HTML → PDF, with an empty analysis cache, so cold). The datasets are written
+once under bench/out/scale/ and reused. `--n-boot` is one number or one per size (0 = model-based
+confidence intervals instead of the bootstrap). The empty-report floor (bench/report.py) is
+measured in the same run. Each row records wall-clock and CPU seconds: on a shared machine the
+CPU time is what other jobs do not inflate. With --write-readme the table and the targets replace
+the `scale` block of bench/README.md.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import json
 import os
 import platform
 import resource
+import shutil
 import subprocess
 import sys
 import time
@@ -24,6 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out" / "scale"
 STEPS = ("simulate", "validate", "cohort", "npmle", "cox", "effects", "report")
+TARGET_REPORT_S, TARGET_RSS_MB, TARGET_RATIO, TARGET_FLOOR, TARGET_NPMLE_S = 600, 8192, 10, 3, 10
 COX_COVARIATES = [
     "sex",
     "age",
@@ -51,6 +57,14 @@ def _step(name: str, n: int, n_boot: int, jobs: int) -> float:
         t = time.perf_counter()
         write_simulation(simulate(n=n), folder)
         return time.perf_counter() - t
+    if name == "floor":
+        import tempfile
+
+        sys.path.insert(0, str(ROOT / "bench"))
+        from report import floor  # bench/report.py: an empty report through the same pipeline
+
+        with tempfile.TemporaryDirectory() as tmp:
+            return floor(Path(tmp))
     if name == "validate":
         from workbench.io import load_dataset
         from workbench.validate import validation_report
@@ -89,7 +103,10 @@ def _step(name: str, n: int, n_boot: int, jobs: int) -> float:
             encoding="utf-8",
         )
         cmd = [sys.executable, "-m", "workbench.cli", "report", "--params", str(params)]
-        subprocess.run([*cmd, "--out", str(folder.parent / f"report_n{n}")], check=True)
+        cache = folder.parent / f"cache_n{n}"  # empty: the report computes every analysis
+        shutil.rmtree(cache, ignore_errors=True)
+        env = {**os.environ, "WORKBENCH_CACHE_DIR": str(cache)}
+        subprocess.run([*cmd, "--out", str(folder.parent / f"report_n{n}")], check=True, env=env)
     return time.perf_counter() - t
 
 
@@ -97,16 +114,32 @@ def _run_child(name: str, n: int, n_boot: int, jobs: int, timeout: float) -> dic
     cmd = [sys.executable, __file__, "--child", name, "--sizes", str(n)]
     cmd += ["--n-boot", str(n_boot), "--jobs", str(jobs)]
     start = time.perf_counter()
+    row = {"step": name, "n": n, "n_boot": n_boot}
     try:
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=ROOT)
     except subprocess.TimeoutExpired:
-        return {"step": name, "n": n, "status": f"timeout > {timeout:.0f} s"}
+        return {**row, "status": f"timeout > {timeout:.0f} s"}
     wall = time.perf_counter() - start
     if done.returncode != 0:
         tail = (done.stderr.strip().splitlines() or ["?"])[-1]
-        return {"step": name, "n": n, "status": f"failed: {tail[:120]}", "wall_s": wall}
+        return {**row, "status": f"failed: {tail[:120]}", "wall_s": wall}
     result = json.loads(done.stdout.strip().splitlines()[-1])
-    return {"step": name, "n": n, "status": "ok", "wall_s": wall, **result}
+    return {**row, "status": "ok", "wall_s": wall, **result}
+
+
+def _child(name: str, n: int, n_boot: int, jobs: int) -> dict:
+    """Run one step here; its own seconds, CPU seconds (this process and its children, e.g.
+    the report's kernel and bootstrap workers) and the peak RSS of the largest process."""
+    cpu0 = _cpu()
+    seconds = _step(name, n, n_boot, jobs)
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return {"step_s": seconds, "cpu_s": _cpu() - cpu0, "maxrss_mb": max(own, child) / 1024}
+
+
+def _cpu() -> float:
+    me, kids = (resource.getrusage(w) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def _machine() -> str:
@@ -122,22 +155,83 @@ def _machine() -> str:
     return f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GiB RAM, Python {platform.python_version()}"
 
 
+def _cell(r: dict | None) -> str:
+    if r is None:
+        return "–"
+    if r["status"] != "ok":
+        return r["status"]
+    return (
+        f"{r['step_s']:.1f} s ({r.get('cpu_s', float('nan')):.0f} s CPU), {r['maxrss_mb']:,.0f} MB"
+    )
+
+
+def _find(rows: list[dict], step: str, n: int) -> dict | None:
+    return next((r for r in rows if r["step"] == step and r["n"] == n), None)
+
+
 def _table(rows: list[dict]) -> str:
-    sizes = sorted({r["n"] for r in rows})
+    sizes = sorted({r["n"] for r in rows if r["step"] != "floor"})
     head = "| step | " + " | ".join(f"{n:,} releases" for n in sizes) + " |"
-    lines = [head, "|---|" + "---|" * len(sizes)]
+    lines = [head, "|---|" + "---:|" * len(sizes)]
     for step in STEPS:
-        cells = []
-        for n in sizes:
-            r = next((r for r in rows if r["step"] == step and r["n"] == n), None)
-            if r is None:
-                cells.append("–")
-            elif r["status"] != "ok":
-                cells.append(r["status"])
-            else:
-                cells.append(f"{r['step_s']:.1f} s, {r['maxrss_mb']:,.0f} MB")
-        lines.append(f"| {step} | " + " | ".join(cells) + " |")
+        cells = [_cell(_find(rows, step, n)) for n in sizes]
+        if any(c != "–" for c in cells):
+            lines.append(f"| {step} | " + " | ".join(cells) + " |")
+    boots = [_find(rows, "report", n) for n in sizes]
+    if any(boots):
+        b = [str(r["n_boot"]) if r else "–" for r in boots]
+        lines.append("| report: bootstrap replicates | " + " | ".join(b) + " |")
     return "\n".join(lines)
+
+
+def _ok(r: dict | None) -> bool:
+    return r is not None and r["status"] == "ok"
+
+
+def _limiting(rows: list[dict], n: int) -> str:
+    """The slowest analysis step at size n (what limits the report there)."""
+    done = [r for r in rows if r["n"] == n and _ok(r) and r["step"] not in ("report", "simulate")]
+    if not done:
+        return "no step measured"
+    worst = max(done, key=lambda r: r["step_s"])
+    return f"slowest step alone: {worst['step']} {worst['step_s']:.0f} s"
+
+
+def _targets(rows: list[dict]) -> str:
+    """Issue 8's targets, each marked met / not met with what limits it."""
+    sizes = sorted({r["n"] for r in rows if r["step"] != "floor"})
+    big, mid, small = max(sizes), (sorted(sizes)[-2] if len(sizes) > 1 else None), min(sizes)
+    rep = {n: _find(rows, "report", n) for n in sizes}
+    out = []
+
+    def mark(ok: bool | None) -> str:
+        return "not measured" if ok is None else ("**met**" if ok else "**not met**")
+
+    r = rep[big]
+    ok = None if r is None else (_ok(r) and r["step_s"] < TARGET_REPORT_S)
+    got = r and (f"{r['step_s']:.0f} s" if _ok(r) else r["status"])
+    out.append(f"- report at {big:,} < {TARGET_REPORT_S // 60} min: {mark(ok)} ({got}; "
+               f"{_limiting(rows, big)})")  # fmt: skip
+    peak = [x for x in rows if x["n"] == big and _ok(x)]
+    if peak:
+        top = max(peak, key=lambda x: x["maxrss_mb"])
+        ok = all(x["maxrss_mb"] < TARGET_RSS_MB for x in peak)
+        out.append(f"- peak RSS at {big:,} < 8 GB: {mark(ok)} (largest: {top['step']} "
+                   f"{top['maxrss_mb']:,.0f} MB)")  # fmt: skip
+    if mid is not None and _ok(rep[big]) and _ok(rep[mid]):
+        ratio = rep[big]["step_s"] / rep[mid]["step_s"]
+        out.append(f"- report time({big:,}) / time({mid:,}) ≤ {TARGET_RATIO}: "
+                   f"{mark(ratio <= TARGET_RATIO)} ({ratio:.1f})")  # fmt: skip
+    floor, r = _find(rows, "floor", 0), rep[small]
+    if _ok(floor) and _ok(r):
+        ratio = r["step_s"] / floor["step_s"]
+        out.append(f"- cold report at {small:,} within {TARGET_FLOOR}× the empty-report floor "
+                   f"({floor['step_s']:.1f} s): {mark(ratio <= TARGET_FLOOR)} ({ratio:.1f}×)")  # fmt: skip
+    r = _find(rows, "npmle", big)
+    if _ok(r):
+        out.append(f"- NPMLE at {big:,} ≤ {TARGET_NPMLE_S} s: {mark(r['step_s'] <= TARGET_NPMLE_S)} "
+                   f"({r['step_s']:.1f} s, retention table with milestones, no bootstrap)")  # fmt: skip
+    return "\n".join(out)
 
 
 def _write_readme(text: str) -> None:
@@ -153,35 +247,59 @@ def _write_readme(text: str) -> None:
     readme.write_text(body, encoding="utf-8")
 
 
+def _kept(a: argparse.Namespace) -> list[dict]:
+    """Rows of an earlier run (results.json), for sizes or steps this run does not repeat."""
+    try:
+        return json.loads((OUT / "results.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--sizes", default="23000,230000,2300000")
     p.add_argument("--steps", default=",".join(STEPS))
-    p.add_argument("--n-boot", type=int, default=50)
+    p.add_argument("--n-boot", default="50", help="one number, or one per size")
     p.add_argument("--jobs", type=int, default=2)
     p.add_argument("--timeout", type=float, default=1800)
+    p.add_argument("--no-floor", action="store_true", help="skip the empty-report floor")
+    p.add_argument("--keep", action="store_true", help="keep results.json rows not re-measured")
     p.add_argument("--child", default=None, help=argparse.SUPPRESS)
     p.add_argument("--write-readme", action="store_true")
     a = p.parse_args()
     sizes = [int(s) for s in a.sizes.split(",")]
+    boots = [int(b) for b in a.n_boot.split(",")]
+    boots = boots * len(sizes) if len(boots) == 1 else boots
+    if len(boots) != len(sizes):
+        p.error("--n-boot: give one number or one per size")
     if a.child:
-        seconds = _step(a.child, sizes[0], a.n_boot, a.jobs)
-        usage = [resource.getrusage(w).ru_maxrss for w in (resource.RUSAGE_SELF,)]
-        child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        print(json.dumps({"step_s": seconds, "maxrss_mb": max(*usage, child) / 1024}))
+        print(json.dumps(_child(a.child, sizes[0], boots[0], a.jobs)))
         return
     OUT.mkdir(parents=True, exist_ok=True)
-    rows = []
-    for n in sizes:
+    started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    rows = _kept(a) if a.keep else []
+    if not a.no_floor:
+        rows = [r for r in rows if r["step"] != "floor"]
+        rows.insert(0, _run_child("floor", 0, 0, a.jobs, a.timeout))
+    for n, n_boot in zip(sizes, boots, strict=True):
         for step in a.steps.split(","):
             if step == "simulate" and (_folder(n) / "visits.csv").exists():
                 continue
-            rows.append(_run_child(step, n, a.n_boot, a.jobs, a.timeout))
+            rows = [r for r in rows if (r["step"], r["n"]) != (step, n)]
+            rows.append(_run_child(step, n, n_boot, a.jobs, a.timeout))
             print(json.dumps(rows[-1]), flush=True)
+            (OUT / "results.json").write_text(json.dumps(rows, indent=1), encoding="utf-8")
+    load = os.getloadavg()
     text = (
-        f"Machine: {_machine()}. Bootstrap replicates: {a.n_boot}, workers: {a.jobs}.\n"
-        "Each cell: the step's own time, and the peak resident memory of its process "
-        "(which includes loading its inputs).\n\n" + _table(rows)
+        f"Machine: {_machine()}; run {started}, load average at the end "
+        f"{load[0]:.1f}/{load[1]:.1f}/{load[2]:.1f} (the machine is shared: CPU seconds are "
+        f"the steadier measure). Workers: {a.jobs}.\n"
+        "Each cell: the step's own wall-clock time, the CPU seconds of its process tree, and the "
+        "peak resident memory of its largest process (which includes loading its inputs). "
+        "The report is cold (empty analysis cache) and includes loading the data.\n\n"
+        + _table(rows)
+        + "\n\nTargets (issue 8):\n\n"
+        + _targets(rows)
     )
     (OUT / "results.json").write_text(json.dumps(rows, indent=1), encoding="utf-8")
     print(text)
