@@ -283,3 +283,28 @@ def test_model_based_intervals_when_no_bootstrap():
         starts.reset_index(drop=True),
     )  # fmt: skip
     assert not np.isclose(se, naive.summary().loc["job_placement", "se"], rtol=1e-3)
+
+
+def test_trust_region_fallback_gives_the_same_fit(monkeypatch):
+    from workbench.effects import pwe
+
+    cohort, starts = toy_cohort(300, 6)
+    args = (cohort["lower_day"], cohort["upper_day"], cohort[["motivation_score"]])
+    newton = PiecewiseExponentialPH().fit(*args, starts.reset_index(drop=True))
+    monkeypatch.setattr(pwe, "maximise", lambda *a, **k: None)  # as if Newton stalled
+    fallback = PiecewiseExponentialPH().fit(*args, starts.reset_index(drop=True))
+    np.testing.assert_allclose(fallback.params_, newton.params_, rtol=0, atol=1e-6)
+    np.testing.assert_allclose(fallback.log_likelihood_, newton.log_likelihood_, rtol=1e-10)
+
+
+def test_subsample_start_values_give_the_same_fit(monkeypatch):
+    from workbench.effects import pwe
+
+    cohort, starts = toy_cohort(600, 14)
+    args = (cohort["lower_day"], cohort["upper_day"], cohort[["motivation_score"]])
+    cold = PiecewiseExponentialPH().fit(*args, starts.reset_index(drop=True))
+    monkeypatch.setattr(pwe, "_SUBSAMPLE", 100)  # large-cohort path: start from every 6th
+    warm = PiecewiseExponentialPH().fit(*args, starts.reset_index(drop=True))
+    assert warm.n_iter_ < cold.n_iter_
+    np.testing.assert_allclose(warm.params_, cold.params_, rtol=0, atol=1e-8)
+    np.testing.assert_allclose(warm.variance_matrix_, cold.variance_matrix_, rtol=1e-8)

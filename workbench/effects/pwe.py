@@ -37,6 +37,7 @@ from workbench.exceptions import DataError, EstimationError, ParameterError
 DEFAULT_CUTS = (0, 30, 60, 90, 120, 180, 270, 365, 450, 545, 730, 910, 1096)
 CENSORED, INTERVAL, EXACT = 0, 1, 2
 _BLOCK = 200_000  # people per block when cutting time (bounds the temporary memory)
+_SUBSAMPLE = 50_000  # people in the start-value fit of a large model
 _CONTROLLER: list = []
 
 
@@ -160,6 +161,17 @@ class _Design:
         self.x_iv, self.x_ex = x[self.iv], x[self.ex]
         self.cell_ex = cell[seg.last[self.ex]]
         self.u_index = np.r_[0:K, K + self.p : self.width]
+
+    def subset(self, keep: np.ndarray) -> _Design:
+        """The design of the people where `keep` is True."""
+        sub = object.__new__(_Design)
+        sub.__dict__.update(self.__dict__)
+        sub.n = int(keep.sum())
+        sub.x, sub.iv, sub.ex = self.x[keep], self.iv[keep], self.ex[keep]
+        sub.M0, sub.M1 = self.M0[keep], self.M1[keep[self.iv]]
+        sub.x_iv, sub.x_ex = sub.x[sub.iv], sub.x[sub.ex]
+        sub.cell_ex = self.cell_ex[keep[self.ex]]
+        return sub
 
     def values(self, theta):
         """(per-person log-likelihood, exp(cell eta), exp(x'beta), A, D): the cheap part."""
@@ -376,6 +388,17 @@ def fit_objective(obj: _Objective, theta, tol: float, max_iter: int, H=None, exa
     return th, ll, H, n_iter
 
 
+def _subsample_start(design: _Design, w, P, theta, max_iter: int) -> np.ndarray:
+    """Start values for a large fit: the fit to every k-th person (weights times k), so the
+    full data need only the last few Newton steps. Falls back to `theta` if that fails."""
+    k = design.n // _SUBSAMPLE
+    keep = np.zeros(design.n, bool)
+    keep[::k] = True
+    obj = _Objective(design.subset(keep), w[keep] * k, P, theta, np.arange(theta.size))
+    out = maximise(obj, theta, 1e-4, max_iter)
+    return theta if out is None or not np.all(np.isfinite(out[0])) else out[0]
+
+
 class Refitter:
     """Refit one fitted model's design under new case weights (one per row given to `fit`),
     warm-started from the fitted parameters and Hessian: the bootstrap over releases as
@@ -389,7 +412,8 @@ class Refitter:
     """
 
     def __init__(self, design, x_all, active, end, cuts, fitted, smooth, tol, max_iter):
-        self.design, self.x_all, self.active, self.end = design, x_all, active, end
+        self.design, self.active, self.end = design, active, end
+        self.x_inactive = x_all[~active]  # rows the fit skips still count for constant columns
         self.cuts, self.smooth, self.tol, self.max_iter = cuts, smooth, tol, max_iter
         self.theta, self.hessian = fitted  # unpenalised Hessian at the full-data estimate
 
@@ -397,8 +421,10 @@ class Refitter:
         """Which parameters the resampled fit estimates."""
         d = self.design
         on_all = np.asarray(weights, float) > 0
-        K_b = int(np.sum(self.cuts[:-1] < self.end[on_all[self.active]].max()))
-        varies = np.ptp(self.x_all[on_all], axis=0) > 0 if d.p else np.zeros(0, bool)
+        on = on_all[self.active]
+        K_b = int(np.sum(self.cuts[:-1] < self.end[on].max()))
+        x = np.vstack([d.x[on], self.x_inactive[on_all[~self.active]]])
+        varies = np.ptp(x, axis=0) > 0 if d.p else np.zeros(0, bool)
         return np.flatnonzero(np.r_[np.arange(d.K) < K_b, varies, np.ones(d.J, bool)])
 
     def __call__(self, weights) -> np.ndarray:
@@ -464,9 +490,13 @@ class PiecewiseExponentialPH:
         names = [f"piece_{k}" for k in range(K)] + list(map(str, Xf.columns))
         names += list(map(str, Sf.columns))
         theta = self._start(seg, w, K, design.width) if init is None else np.array(init, float)
+        self.n_events_ = int(np.sum(seg.kind != CENSORED))
+        del seg  # the design holds what the fit needs (memory at national scale)
         P = penalty(design.width, K, self.smooth)
         obj = _Objective(design, w, P, theta, np.arange(theta.size))
         with _single_thread():
+            if init is None and design.n > 2 * _SUBSAMPLE:
+                theta = _subsample_start(design, w, P, theta, self.max_iter)
             theta, ll, H, n_iter = fit_objective(obj, theta, self.tol, self.max_iter)
             self._finish(theta, ll, H, n_iter, design, w, names, K, cuts)
         self._refitter = Refitter(
@@ -475,7 +505,6 @@ class PiecewiseExponentialPH:
         self.n_exposures_ = Sf.shape[1]
         self.exposure_names_ = list(map(str, Sf.columns))
         self.n_ = n
-        self.n_events_ = int(np.sum(seg.kind != CENSORED))
         return self
 
     def refitter(self) -> Refitter:
