@@ -188,14 +188,19 @@ def _direction(N, g):
 def _newton_step(prob: _Problem, p, S, g):
     """One projected Newton step on the support S (plus regions with g > 0); None if no ascent."""
     P, Q = prob.masses(p)
-    N = _neg_hessian(prob, P, Q, S)
-    d = _direction(N, g[S])
-    if d is None or float(np.dot(g[S], d)) <= 0:  # not concave here: lift the eigenvalues
-        lam, V = np.linalg.eigh(N)
-        floor = 1e-8 * max(float(np.abs(lam).max()), 1e-300)
-        d = _direction((V * np.maximum(np.abs(lam), floor)) @ V.T, g[S])
-        if d is None or float(np.dot(g[S], d)) <= 0:
-            return None
+    for _ in range(S.size):
+        N = _neg_hessian(prob, P, Q, S)
+        d = _direction(N, g[S])
+        if d is None or float(np.dot(g[S], d)) <= 0:  # not concave here: lift the eigenvalues
+            lam, V = np.linalg.eigh(N)
+            floor = 1e-8 * max(float(np.abs(lam).max()), 1e-300)
+            d = _direction((V * np.maximum(np.abs(lam), floor)) @ V.T, g[S])
+            if d is None or float(np.dot(g[S], d)) <= 0:
+                return None
+        stuck = (p[S] <= 0) & (d < 0)  # candidates the step would push below zero: leave out
+        if not stuck.any():
+            break
+        S = S[~stuck]
     ll0, t = prob.loglik(p), 1.0
     while t > 1e-10:
         q = p.copy()
