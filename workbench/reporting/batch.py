@@ -1,19 +1,28 @@
 """`workbench batch FILE`: many reports in parallel, isolated, resumable, with an index.
 
-Each report runs as its own `workbench report` process (own working folder, own kernel, killed
-with its whole process group on timeout), so a run that raises, hangs or kills its kernel never
-stops the others. Runs that share an analysis (the Chinese and English report of one scope) go to
-the same worker one after the other, so the second renders from the first one's cache.
+Each report runs as its own `workbench report` process with its own temporary folder
+(``$TMPDIR/wb-<run_id>-*``: its work files and its kernel's connection file). On timeout the
+run's process group and its kernel are killed and the folder removed, so a run that raises, hangs
+or kills its kernel never stops the others and leaves nothing behind. Ctrl-C (or SIGTERM) stops
+the batch: queued runs are cancelled, running ones killed, earlier outputs kept as they were. A
+batch killed with SIGKILL cannot clean up: its runs notice their parent is gone and stop (within
+a second), leaving their temporary folders. Runs that share an analysis (the Chinese and English
+report of one scope) go to the same worker one after the other, so the second renders from the
+first one's cache.
 """
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -53,28 +62,84 @@ def is_up_to_date(params: ReportParams, folder: Path) -> bool:
     )
 
 
+_LIVE: set[subprocess.Popen] = set()  # running report processes of this batch
+_LOCK = threading.Lock()
+_STOP = threading.Event()  # set when the batch is interrupted: start no further run
+
+
 def run_one(params_file: str, out_dir: str, timeout: float | None) -> RunResult:
     """One report in its own process group; the error is the last line it printed on stderr."""
+    from workbench.reporting.execute import PARENT_ENV
+
     run_id = Path(out_dir).name
     cmd = [sys.executable, "-m", "workbench.cli", "report", "--params", params_file,
            "--out", out_dir]  # fmt: skip
+    scratch = tempfile.mkdtemp(prefix=f"wb-{run_id}-")
+    env = {**os.environ, "TMPDIR": scratch, PARENT_ENV: str(os.getpid())}
     t0 = time.perf_counter()
-    proc = subprocess.Popen(
-        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
-    )
+    with _LOCK:
+        if _STOP.is_set():
+            shutil.rmtree(scratch, ignore_errors=True)
+            return RunResult(run_id, STATUS_FAILED, "interrupted", 0.0)
+        try:
+            proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                    text=True, start_new_session=True, env=env)  # fmt: skip
+        except OSError:
+            shutil.rmtree(scratch, ignore_errors=True)
+            raise
+        _LIVE.add(proc)
     try:
         _, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
+        _kill_group(proc)
         proc.communicate()
         return RunResult(run_id, STATUS_FAILED, f"timed out after {timeout:g} s",
                          round(time.perf_counter() - t0, 3))  # fmt: skip
+    finally:
+        with _LOCK:
+            _LIVE.discard(proc)
+        kill_processes_naming(scratch)  # a kernel outliving its killed report
+        shutil.rmtree(scratch, ignore_errors=True)
     duration = round(time.perf_counter() - t0, 3)
     if proc.returncode == 0:
         return RunResult(run_id, STATUS_OK, "", duration)
+    if _STOP.is_set():
+        return RunResult(run_id, STATUS_FAILED, "interrupted", duration)
     lines = [x for x in err.strip().splitlines() if x.strip() and "running over TCP" not in x]
     message = lines[-1] if lines else f"exit code {proc.returncode}"
     return RunResult(run_id, STATUS_FAILED, message.removeprefix("workbench report: "), duration)
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+def kill_processes_naming(marker: str) -> list[int]:
+    """SIGKILL our processes whose command line contains `marker` (Linux /proc; else none).
+
+    A report's kernel runs in its own session with its connection file in the run's temporary
+    folder, so killing the report's process group does not reach it; its command line names it.
+    """
+    killed = []
+    key = marker.encode()
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            if key not in (entry / "cmdline").read_bytes() or int(entry.name) == os.getpid():
+                continue
+            os.kill(int(entry.name), signal.SIGKILL)
+            killed.append(int(entry.name))
+        except (OSError, ValueError):
+            continue
+    return killed
+
+
+def stop_running() -> None:
+    """Interrupt the batch: start no further run and kill the running ones."""
+    with _LOCK:
+        _STOP.set()
+        for proc in list(_LIVE):
+            _kill_group(proc)
 
 
 def run_group(jobs: list[tuple[str, str]], timeout: float | None) -> list[RunResult]:
@@ -151,12 +216,19 @@ def _progress(total: int, enabled: bool) -> Callable[[int], None]:
 def _local_runner(workers: int):
     def submit(groups, timeout, step) -> list[RunResult]:
         out: list[RunResult] = []
-        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        _STOP.clear()
+        pool = ThreadPoolExecutor(max_workers=max(1, workers))
+        try:
             futures = [pool.submit(run_group, g, timeout) for g in groups]
             for fut in as_completed(futures):
                 res = fut.result()
                 out += res
                 step(len(res))
+        except BaseException:  # Ctrl-C / SIGTERM: cancel what is queued, kill what runs
+            pool.shutdown(wait=False, cancel_futures=True)
+            stop_running()
+            raise
+        pool.shutdown()
         return out
 
     return submit
@@ -227,6 +299,8 @@ def write_summary(spec: BatchSpec, out: Path, results: list[RunResult]) -> Path:
     by_id = {r.run_id: r for r in results}
     rows = [_summary_row(run, by_id[run.run_id], out) for run in spec.runs if run.run_id in by_id]
     frame = pd.DataFrame(rows).reindex(columns=list(SUMMARY_COLUMNS))
+    for col in ("n_releases", "suppressed"):  # whole numbers, not 500.0 beside failed runs
+        frame[col] = pd.to_numeric(frame[col]).astype("Int64")
     return atomic_write(out / "summary.csv", frame.to_csv(index=False, lineterminator="\n"))
 
 
@@ -266,8 +340,14 @@ def format_results(results: list[RunResult]) -> str:
     return f"{head}\n{frame.to_string(index=False)}"
 
 
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
 def run_batch(args) -> int:
     """`workbench batch FILE [--workers N] [--force] [--timeout S] [--out DIR] [--dask-scheduler]`."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _interrupt)  # SIGTERM stops the runs like Ctrl-C
     spec = load_batch(args.file)
     out = Path(args.out) if getattr(args, "out", None) else spec.out
     results = execute_batch(

@@ -1,11 +1,23 @@
-"""Run one report: validate, analyse (cached), papermill, HTML, PDF, metrics.json — atomically."""
+"""Run one report: validate, analyse (cached), papermill, HTML, PDF, metrics.json — atomically.
+
+The report is built in a private work folder in the temporary directory ($TMPDIR, never the
+output folder) and its four files are then moved into the output folder one by one with SIGINT and
+SIGTERM held back, so an interrupted run leaves the previous report as it was. A run killed with
+SIGKILL cannot clean up: it may leave its work folder ``$TMPDIR/wb-run-*`` (and its kernel's
+connection file) behind, never a file in the output folder; its kernel exits within about a
+second when it sees its parent gone (ipykernel's parent poller).
+"""
 
 from __future__ import annotations
 
 import os
 import shutil
+import signal
 import tempfile
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -107,6 +119,25 @@ def mark_internal(path: Path) -> nbformat.NotebookNode:
     return body_nb
 
 
+@contextmanager
+def deferred_signals() -> Iterator[None]:
+    """Hold SIGINT/SIGTERM back for the block, then deliver the first one caught (main thread
+    only; elsewhere Python cannot install handlers and the block runs unprotected)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    signals = (signal.SIGINT, signal.SIGTERM)
+    old = {s: signal.signal(s, lambda signum, frame: caught.append(signum)) for s in signals}
+    try:
+        yield
+    finally:
+        for s, handler in old.items():
+            signal.signal(s, handler)
+    if caught:
+        signal.raise_signal(caught[0])
+
+
 def build_report(
     params: ReportParams, out: str | Path, timeout: float | None = None
 ) -> ReportOutputs:
@@ -116,7 +147,7 @@ def build_report(
     os.environ.setdefault(CODE_VERSION_ENV, code_version())  # the kernel keys its cache alike
     results = analyse(params)  # our data/parameter errors stop here, before any kernel starts
     out.mkdir(parents=True, exist_ok=True)
-    workdir = Path(tempfile.mkdtemp(prefix=".wb-run-", dir=out))
+    workdir = Path(tempfile.mkdtemp(prefix="wb-run-"))  # not in `out`: a killed run leaves no junk
     try:
         executed = workdir / "report.ipynb"
         execute(params, executed, workdir, timeout)
@@ -138,8 +169,9 @@ def build_report(
             results, params, suppressed_cells(results, params), provenance
         )
         (workdir / "metrics.json").write_text(metrics_mod.dumps(doc), encoding="utf-8")
-        for name in OUTPUTS:  # metrics.json last: its presence marks a complete report
-            atomic_write(out / name, (workdir / name).read_bytes())
+        with deferred_signals():  # all four files or none: an interrupt waits for the last one
+            for name in OUTPUTS:  # metrics.json last: its presence marks a complete report
+                atomic_write(out / name, (workdir / name).read_bytes())
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     return ReportOutputs(
@@ -152,8 +184,27 @@ def build_report(
     )
 
 
+PARENT_ENV = "WORKBENCH_PARENT_PID"  # set by `workbench batch`: stop when the batch dies
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
+def _watch_parent(parent: int) -> None:
+    """SIGTERM ourselves once `parent` is gone (a batch killed with SIGKILL cannot stop us)."""
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
 def run_report(args) -> int:
     """`workbench report --params FILE [--out DIR]`."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _interrupt)  # SIGTERM cleans up like Ctrl-C
+    parent = os.environ.get(PARENT_ENV, "")
+    if parent.isdigit():
+        threading.Thread(target=_watch_parent, args=(int(parent),), daemon=True).start()
     params = ReportParams.from_yaml(args.params)
     out = Path(args.out) if getattr(args, "out", None) else Path("reports") / params.name
     res = build_report(params, out, timeout=getattr(args, "timeout", None))
