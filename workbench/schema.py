@@ -339,6 +339,8 @@ def trim(series: pd.Series, as_text: bool = True) -> tuple[pd.Series, int]:
         blank = np.array([_blank(v) or (isinstance(v, str) and v == "") for v in stripped], bool)
     n_changed = int(np.isin(ints, np.flatnonzero(changed)).sum()) if changed.any() else 0
     if not changed.any() and not blank.any():  # distinct already: keep the numbering
+        if isinstance(series.dtype, pd.CategoricalDtype) and text is uniq:
+            return series, 0  # the same Categorical (re-checking its categories costs seconds)
         cat = pd.Categorical.from_codes(ints, categories=pd.Index(text, dtype=object))
         return pd.Series(cat, index=series.index), 0
     new_ints, categories = pd.factorize(pd.Index(stripped[~blank], dtype=object))
