@@ -282,7 +282,7 @@ def main() -> None:
         rows = [r for r in rows if r["step"] != "floor"]
         rows.insert(0, _run_child("floor", 0, 0, a.jobs, a.timeout))
     for n, n_boot in zip(sizes, boots, strict=True):
-        for step in a.steps.split(","):
+        for step in filter(None, a.steps.split(",")):
             if step == "simulate" and (_folder(n) / "visits.csv").exists():
                 continue
             rows = [r for r in rows if (r["step"], r["n"]) != (step, n)]
