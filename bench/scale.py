@@ -86,7 +86,7 @@ def _step(name: str, n: int, n_boot: int, jobs: int) -> float:
 
             effects_table(ds, n_boot=n_boot, n_jobs=jobs)
         return time.perf_counter() - t
-    cohort = pd.read_parquet(cohort_file)
+    cohort = None if name == "report" else pd.read_parquet(cohort_file)  # the report loads data
     t = time.perf_counter()
     if name == "npmle":
         from workbench.retention.table import fit_retention
