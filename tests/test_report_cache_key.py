@@ -1,0 +1,31 @@
+"""The report cache key follows the data files: a changed file gives a new key (hashes are
+remembered per process only while a file's size and modification time stay the same)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+
+from workbench.params import ReportParams
+from workbench.reporting import analysis
+
+
+def _params(folder) -> ReportParams:
+    return ReportParams.from_mapping({"data": str(folder), "name": "t", "lang": "zh"})
+
+
+def test_data_sha256_is_the_file_hash_and_follows_a_change(tmp_path):
+    folder = tmp_path / "d"
+    folder.mkdir()
+    table = folder / "releases.csv"
+    table.write_bytes(b"release_id\nR1\n")
+    first = analysis.data_sha256(_params(folder))
+    assert first == {"releases.csv": hashlib.sha256(b"release_id\nR1\n").hexdigest()}
+    key = analysis.cache_key(_params(folder))
+    assert analysis.cache_key(_params(folder)) == key
+    table.write_bytes(b"release_id\nR2\n")  # same size: the modification time tells
+    stat = table.stat()
+    os.utime(table, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+    second = analysis.data_sha256(_params(folder))
+    assert second == {"releases.csv": hashlib.sha256(b"release_id\nR2\n").hexdigest()}
+    assert analysis.cache_key(_params(folder)) != key
