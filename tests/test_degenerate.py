@@ -378,3 +378,23 @@ def test_summary_gives_one_sentence_per_reason():
         "Cumulative incidence of relapse and death could not be done: " + t("why_other", "en")
         + ".",
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("case", "message"),
+    [
+        ("no_relapse", "no relapse was observed, so support effects cannot be estimated"),
+        ("all_relapse", "everyone had relapsed when first seen after release"),
+        ("censored_at_release", "nobody was seen after release, so no support can be compared"),
+    ],
+)
+def test_effects_cli_refuses_data_without_comparable_relapse_times(lab, case, message):
+    """`workbench effects` says why in one line (exit 2) instead of a library's traceback."""
+    res = subprocess.run(
+        [sys.executable, "-m", "workbench.cli", "effects", str(lab.data[case]), "--json"],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert res.returncode == 2, res.stderr[-2000:]
+    assert message in res.stderr
+    assert "Traceback" not in res.stderr and len(res.stderr.strip().splitlines()) == 1
+    assert res.stdout == ""

@@ -26,6 +26,7 @@ from workbench.effects.exposure import (
 from workbench.effects.landmark import WeightedEffect, _exact_only, _wald_ci
 from workbench.effects.primary import TimeVaryingEffects
 from workbench.effects.pwe import PiecewiseExponentialPH
+from workbench.exceptions import EstimationError
 
 COLUMNS = [
     "code",
@@ -62,6 +63,7 @@ def _dataset_table(ds, n_boot, seed, n_jobs, landmark_day):
     from workbench.cohort import build_cohort
 
     cohort = build_cohort(ds)
+    _check_estimable(cohort)
     starts = exposure_starts_for(ds)
     contacts = relapse_free_contacts(ds)
     primary = TimeVaryingEffects(n_boot=n_boot, seed=seed, n_jobs=n_jobs)
@@ -85,6 +87,22 @@ def _dataset_table(ds, n_boot, seed, n_jobs, landmark_day):
             )
         rows.append(_with_rmst(row, res, TRACKING_DAYS, est.method))
     return _with_evalues(pd.DataFrame(rows), outcome_risk(cohort))
+
+
+def _check_estimable(cohort: pd.DataFrame) -> None:
+    """Refuse data in which no relapse time can be compared (before any model is fitted)."""
+    relapse = cohort["event"].eq("relapse")
+    if not (relapse | cohort["lower_day"].gt(0) | cohort["last_day"].gt(0)).any():
+        raise EstimationError(
+            "nobody was seen after release, so no support can be compared; check the visits table."
+        )
+    if not relapse.any():
+        raise EstimationError("no relapse was observed, so support effects cannot be estimated.")
+    if not cohort.loc[relapse, "lower_day"].gt(0).any() and relapse.all():
+        raise EstimationError(
+            "everyone had relapsed when first seen after release, so supports (which start "
+            "after release) cannot be compared."
+        )
 
 
 def _with_rmst(row, res, horizon, method):
