@@ -13,6 +13,7 @@ import html
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from html.parser import HTMLParser
@@ -26,9 +27,11 @@ from test_report import make_dataset  # tests/ is on sys.path (pytest's prepend 
 
 from workbench.params import ReportParams
 from workbench.reporting.analysis import CODE_VERSION_ENV, code_version
+from workbench.reporting.batch import public_error
 from workbench.reporting.execute import NOTEBOOK_ENV
 
 THRESHOLD = 10  # the default suppression threshold the batch runs with
+UNKNOWN_ID = "R2099X999999"
 PARAMETERS = {f.name for f in dataclasses.fields(ReportParams)}
 _NUM = r"(\d{1,3}(?:,\d{3})+|\d+)"
 _PEOPLE_EN = (
@@ -207,6 +210,26 @@ def test_scanner_catches_planted_ids_and_small_counts(tmp_path):
     ]
 
 
+@pytest.mark.parametrize(
+    ("message", "shown"),
+    [
+        ("visits.csv row 7: release_id R2019X000123 is not in releases.csv (expected an id listed "
+         "in releases.csv); correct the id or add the release.",
+         "visits.csv row 7: release_id [id hidden] is not in releases.csv (expected an id listed "
+         "in releases.csv); correct the id or add the release."),
+        ("releases.csv row 3 (and 2 more rows): release_id R 1 appears again (first in row 2) "
+         "(expected each release_id once); drop the repeated row.",
+         "releases.csv row 3 (and 2 more rows): release_id [id hidden] appears again (first in "
+         "row 2) (expected each release_id once); drop the repeated row."),
+        ("releases.csv row 5: person_id is empty (expected an id); fill it in.",
+         "releases.csv row 5: person_id is empty (expected an id); fill it in."),
+        ("timed out after 3 s", "timed out after 3 s"),
+    ],
+)  # fmt: skip
+def test_batch_files_hide_ids_in_error_messages(message, shown):
+    assert public_error(message) == shown
+
+
 def rewrite_ids(folder: Path) -> set[str]:
     """Give releases ids like R2019X000123 and persons 18-digit resident-ID-like numbers."""
     releases = pd.read_csv(folder / "releases.csv", dtype=str)
@@ -249,6 +272,10 @@ def scanned(tmp_path_factory):
         f"release_end: '{tiny[1]}-12-31'}}",
     ]
     runs = "".join(f"  - {s}\n  - {s[:-1]}, lang: en}}\n" for s in scopes)
+    broken = shutil.copytree(data, root / "broken")  # a run that fails on an unknown id
+    with open(broken / "visits.csv", "a", encoding="utf-8") as fh:
+        fh.write(f"{UNKNOWN_ID},2019-06-01,6,negative\n")
+    runs += f"  - {{name: broken, data: {broken}}}\n"
     spec = root / "privacy.yaml"
     spec.write_text(f"name: privacy\ndefaults: {{data: {data}, n_bootstrap: 3, seed: 5}}\n"
                     f"runs:\n{runs}", "utf-8")  # fmt: skip
@@ -260,8 +287,9 @@ def scanned(tmp_path_factory):
          "--out", str(root / "out")],
         capture_output=True, text=True, timeout=1800, env=env,
     )  # fmt: skip
-    assert res.returncode == 0, res.stderr[-3000:]
-    return {"out": root / "out", "ids": ids, "tiny_n": int(sizes[tiny])}
+    assert res.returncode == 1, res.stderr[-3000:]
+    assert UNKNOWN_ID in res.stdout  # the analyst's console shows the full message
+    return {"out": root / "out", "ids": ids | {UNKNOWN_ID}, "tiny_n": int(sizes[tiny])}
 
 
 def official_outputs(out: Path) -> list[Path]:
@@ -274,7 +302,7 @@ def official_outputs(out: Path) -> list[Path]:
 def test_batch_outputs_hold_no_ids_and_no_small_counts(scanned):
     out = scanned["out"]
     files = official_outputs(out)
-    assert len(files) == 2 + 8 * 3 and all(f.is_file() for f in files)
+    assert len(files) == 2 + 8 * 3 and all(f.is_file() for f in files)  # broken_zh has none
     findings = [f for path in files for f in scan_output(path, scanned["ids"])]
     assert findings == []
     for lang in ("zh", "en"):  # the scan sees the counts that are there (it is not blind)
@@ -283,7 +311,11 @@ def test_batch_outputs_hold_no_ids_and_no_small_counts(scanned):
         for text in (page_text(page), pdf_text(out / f"province_{lang}" / "report.pdf")):
             assert len(small_counts_in_text(text, threshold=10**9)) >= 2
     summary = pd.read_csv(out / "summary.csv").set_index("run_id")
-    assert summary["status"].eq("ok").all() and len(summary) == 8
+    assert summary["status"].value_counts().to_dict() == {"ok": 8, "failed": 1}
+    assert summary.loc["broken_zh", "error"].endswith(
+        "visits.csv row 2,400: release_id [id hidden] is not in releases.csv (expected an id "
+        "listed in releases.csv); correct the id or add the release."
+    )
     assert summary.loc["tiny_zh"].isna()[["n_releases", "retention_12"]].all()
 
 

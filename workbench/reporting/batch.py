@@ -17,6 +17,7 @@ import contextlib
 import html
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -25,7 +26,6 @@ import tempfile
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -191,7 +191,11 @@ def execute_batch(
     groups, results = _plan(spec, out, force)
     total = sum(len(g) for g in groups)
     submit = _dask_runner(scheduler) if scheduler else _local_runner(workers or os.cpu_count() or 1)
-    results += submit(groups, timeout, _progress(total, progress))
+    bar = _progress(total, progress)
+    try:
+        results += submit(groups, timeout, bar.update)
+    finally:
+        bar.close()  # before any "interrupted" message, so that one ends the output
     order = {r.run_id: i for i, r in enumerate(spec.runs)}
     results.sort(key=lambda r: order.get(r.run_id, len(order)))
     write_summary(spec, out, results)
@@ -199,18 +203,11 @@ def execute_batch(
     return results
 
 
-def _progress(total: int, enabled: bool) -> Callable[[int], None]:
+def _progress(total: int, enabled: bool):
     from tqdm import tqdm
 
-    bar = tqdm(total=total, desc="reports", unit="report", disable=not enabled or total == 0,
-               file=sys.stderr)  # fmt: skip
-
-    def step(n: int) -> None:
-        bar.update(n)
-        if bar.n >= total:
-            bar.close()
-
-    return step
+    return tqdm(total=total, desc="reports", unit="report", disable=not enabled or total == 0,
+                file=sys.stderr)  # fmt: skip
 
 
 def _local_runner(workers: int):
@@ -251,6 +248,15 @@ def _dask_runner(address: str):
     return submit
 
 
+_ID_VALUE = re.compile(r"(: (?:release_id|person_id) )(?!is )(.{1,40}?)(?= is | appears )")
+
+
+def public_error(message: str) -> str:
+    """A failure's cause as summary.csv and index.html show it: the value of an id in a data
+    error is hidden (they are official outputs); the console shows the full message."""
+    return _ID_VALUE.sub(r"\1[id hidden]", message)
+
+
 SUMMARY_COLUMNS = (
     "run_id", "name", "lang", "prefecture", "facility", "status", "error", "duration_s",
     "n_releases", "coverage", "retention_12", "retention_12_lower", "retention_12_upper",
@@ -267,7 +273,7 @@ def _summary_row(run: BatchRun, res: RunResult, out: Path) -> dict:
         "prefecture": p.prefecture if p else run.raw.get("prefecture"),
         "facility": p.facility if p else run.raw.get("facility"),
         "status": res.status,
-        "error": res.error,
+        "error": public_error(res.error),
         "duration_s": res.duration_s,
     }
     m = _read_metrics(out / run.run_id) if res.status != STATUS_FAILED else None
@@ -314,7 +320,7 @@ def write_index(spec: BatchSpec, out: Path, results: list[RunResult]) -> Path:
             continue
         rid = html.escape(run.run_id)
         if res.status == STATUS_FAILED:
-            links = f'<td class="failed" colspan="2">{html.escape(res.error)}</td>'
+            links = f'<td class="failed" colspan="2">{html.escape(public_error(res.error))}</td>'
         else:
             links = (f'<td><a href="{rid}/report.pdf">PDF</a></td>'
                      f'<td><a href="{rid}/report.html">HTML</a></td>')  # fmt: skip
