@@ -175,7 +175,9 @@ class _EfronSteps:
     f: np.ndarray  # k / d_j
     h: np.ndarray  # hazard increment wbar_j / den_jk
     xbar: np.ndarray  # Efron-weighted risk-set mean of x
-    x2: np.ndarray | None  # ... and second moment x x'
+    den: np.ndarray  # Efron denominator of each step
+    s2: np.ndarray | None  # per event time: sum of w r x x' over the risk set (J x p x p)
+    e2: np.ndarray | None  # ... and over its tied events
 
 
 def _efron_steps(X, time, event, beta, weights, second_moment: bool = True) -> _EfronSteps:
@@ -202,15 +204,26 @@ def _efron_steps(X, time, event, beta, weights, second_moment: bool = True) -> _
     e1 = _bincount_cols(ej, wr[ei, None] * xc[ei], J)
     xbar = (s1[step_j] - f[:, None] * e1[step_j]) / den[:, None]
     h = (np.bincount(ej, weights=w[ei], minlength=J) / n_d)[step_j] / den
-    x2 = None
-    if second_moment:
-        outer = xc[:, :, None] * xc[:, None, :]
-        s2 = np.cumsum(wr[order, None, None] * outer[order], axis=0)[last]
-        e2 = np.stack(
-            [_bincount_cols(ej, wr[ei, None] * outer[ei, a], J) for a in range(X.shape[1])], axis=1
-        )
-        x2 = (s2[step_j] - f[:, None, None] * e2[step_j]) / den[:, None, None]
-    return _EfronSteps(t, xc, r, w, etimes, ei, ej, step_j, f, h, xbar, x2)
+    s2 = e2 = None
+    if second_moment:  # never an n x p x p array (at 2.3 M releases that was 15+ GB)
+        risk_block = np.searchsorted(etimes, t, side="right") - 1  # last event time <= T_i
+        inside = risk_block >= 0  # rows at risk at some event time
+        g = _group_outer(risk_block[inside], xc[inside], wr[inside], J)
+        s2 = np.cumsum(g[::-1], axis=0)[::-1]  # risk set of t_j: rows with T >= t_j
+        e2 = _group_outer(ej, xc[ei], wr[ei], J)
+    return _EfronSteps(t, xc, r, w, etimes, ei, ej, step_j, f, h, xbar, den, s2, e2)
+
+
+def _group_outer(idx: np.ndarray, x: np.ndarray, w: np.ndarray, size: int) -> np.ndarray:
+    """Sum of w x x' over the rows of each group 0..size-1 (size x p x p), one group at a time."""
+    out = np.zeros((size, x.shape[1], x.shape[1]))
+    order = np.argsort(idx, kind="stable")
+    idx, x, w = idx[order], x[order], w[order]
+    bounds = np.searchsorted(idx, np.arange(size + 1))
+    for grp in np.flatnonzero(np.diff(bounds)):
+        lo, hi = bounds[grp], bounds[grp + 1]
+        out[grp] = (x[lo:hi] * w[lo:hi, None]).T @ x[lo:hi]
+    return out
 
 
 def cox_zph(X, time, event, beta, weights=None, groups=None) -> pd.DataFrame:
@@ -224,9 +237,13 @@ def cox_zph(X, time, event, beta, weights=None, groups=None) -> pd.DataFrame:
     g_t = 1 - np.r_[1.0, km["survival"].to_numpy()][before]  # 1 - KM(t-)
     g = g_t - g_t[ej].mean()
     # per event time: score contribution s_j and information M_j (sum over its Efron steps)
-    wbar = (np.bincount(ej, weights=st.w[ei], minlength=J) / np.bincount(ej, minlength=J))[j]
-    var_steps = wbar[:, None, None] * (st.x2 - st.xbar[:, :, None] * st.xbar[:, None, :])
-    M = np.stack([_bincount_cols(j, var_steps[:, a], J) for a in range(p)], axis=1)
+    wbar_j = np.bincount(ej, weights=st.w[ei], minlength=J) / np.bincount(ej, minlength=J)
+    wbar = wbar_j[j]
+    # M_j = wbar_j sum_k (x2_jk - xbar_jk xbar_jk') with x2_jk = (s2_j - f_k e2_j) / den_jk
+    inv_den = np.bincount(j, weights=1 / st.den, minlength=J)[:, None, None]
+    f_den = np.bincount(j, weights=st.f / st.den, minlength=J)[:, None, None]
+    xx = _group_outer(j, st.xbar, np.ones(j.size), J)
+    M = wbar_j[:, None, None] * (st.s2 * inv_den - st.e2 * f_den - xx)
     s_j = _bincount_cols(ej, st.w[ei, None] * xc[ei], J) - _bincount_cols(
         j, wbar[:, None] * st.xbar, J
     )
