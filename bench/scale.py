@@ -132,6 +132,10 @@ def _child(name: str, n: int, n_boot: int, jobs: int) -> dict:
     the report's kernel and bootstrap workers) and the peak RSS of the largest process."""
     cpu0 = _cpu()
     seconds = _step(name, n, n_boot, jobs)
+    if "joblib" in sys.modules:  # stop the bootstrap's worker processes so their CPU is counted
+        from joblib.externals.loky import get_reusable_executor
+
+        get_reusable_executor().shutdown(wait=True)
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return {"step_s": seconds, "cpu_s": _cpu() - cpu0, "maxrss_mb": max(own, child) / 1024}
@@ -209,7 +213,7 @@ def _targets(rows: list[dict]) -> str:
 
     r = rep[big]
     ok = None if r is None else (_ok(r) and r["step_s"] < TARGET_REPORT_S)
-    got = r and (f"{r['step_s']:.0f} s" if _ok(r) else r["status"])
+    got = "no report row" if r is None else (f"{r['step_s']:.0f} s" if _ok(r) else r["status"])
     out.append(f"- report at {big:,} < {TARGET_REPORT_S // 60} min: {mark(ok)} ({got}; "
                f"{_limiting(rows, big)})")  # fmt: skip
     peak = [x for x in rows if x["n"] == big and _ok(x)]
