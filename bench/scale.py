@@ -132,10 +132,9 @@ def _child(name: str, n: int, n_boot: int, jobs: int) -> dict:
     the report's kernel and bootstrap workers) and the peak RSS of the largest process."""
     cpu0 = _cpu()
     seconds = _step(name, n, n_boot, jobs)
-    if "joblib" in sys.modules:  # stop the bootstrap's worker processes so their CPU is counted
-        from joblib.externals.loky import get_reusable_executor
-
-        get_reusable_executor().shutdown(wait=True)
+    loky = sys.modules.get("joblib.externals.loky.reusable_executor")
+    if loky is not None and getattr(loky, "_executor", None) is not None:
+        loky._executor.shutdown(wait=True)  # the bootstrap's workers exit: their CPU counts
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return {"step_s": seconds, "cpu_s": _cpu() - cpu0, "maxrss_mb": max(own, child) / 1024}
