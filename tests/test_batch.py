@@ -137,8 +137,9 @@ def test_batch_on_a_dask_local_cluster(batch, tmp_path, monkeypatch):
         f"runs:\n  - {{data: {batch['data']}, name: all, n_bootstrap: 3, seed: 5}}\n", "utf-8"
     )
     spec = load_batch(spec_file)
+    # dashboard on a free port (None still binds 8787, which another cluster may hold)
     with LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
-                      dashboard_address=None) as cluster:  # fmt: skip
+                      dashboard_address=":0") as cluster:  # fmt: skip
         results = execute_batch(spec, tmp_path / "out", scheduler=cluster.scheduler_address,
                                 force=True, progress=False)  # fmt: skip
     assert [(r.run_id, r.status) for r in results] == [("all_zh", "ok")]
