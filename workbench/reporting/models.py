@@ -36,8 +36,11 @@ def risk_factors(cohort: pd.DataFrame) -> dict[str, Any]:
 
 
 def scoped_dataset(ds: Any, release_ids: pd.Series) -> Any:
-    """The dataset restricted to the releases of the report's scope."""
-    keep = set(release_ids)
+    """The dataset restricted to the releases of the report's scope (itself when that is all of
+    them: a copy of every table held 3.5 GB more at 2.3 M releases)."""
+    keep = pd.Index(pd.unique(release_ids.to_numpy()))
+    if len(keep) == len(ds.releases):  # the cohort has one row per release of ds.releases
+        return ds
     tables = {
         name: getattr(ds, name)[getattr(ds, name)["release_id"].isin(keep)].reset_index(drop=True)
         for name in ("releases", "visits", "interventions", "events")
