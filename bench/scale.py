@@ -163,9 +163,8 @@ def _cell(r: dict | None) -> str:
         return "–"
     if r["status"] != "ok":
         return r["status"]
-    return (
-        f"{r['step_s']:.1f} s ({r.get('cpu_s', float('nan')):.0f} s CPU), {r['maxrss_mb']:,.0f} MB"
-    )
+    cpu = f" ({r['cpu_s']:.0f} s CPU)" if "cpu_s" in r else ""
+    return f"{r['step_s']:.1f} s{cpu}, {r['maxrss_mb']:,.0f} MB"
 
 
 def _find(rows: list[dict], step: str, n: int) -> dict | None:
