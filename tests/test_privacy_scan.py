@@ -138,6 +138,8 @@ def small_counts_in_metrics(m: dict, threshold: int = THRESHOLD) -> list[str]:
     for r in m.get("regions", []):
         if r["n"] is None and (r["observed"] is not None or r["expected"] is not None):
             found.append(f"regions.{r['code']}: rate of a suppressed group")
+    if m["data"]["n_releases"] is None and (m["coverage"] is not None or m["retention"]):
+        found.append("coverage/retention: rate of a suppressed scope")
     for note in m.get("notes", []):
         found += [f"notes: {s}" for s in small_counts_in_text(note, threshold)]
     return found
@@ -164,8 +166,10 @@ def scan_output(path: Path, ids: set[str], threshold: int = THRESHOLD) -> list[s
         found += small_counts_in_tables(raw, threshold)
     elif path.suffix == ".csv":
         table = pd.read_csv(path)
-        counts = table["n_releases"].dropna()
-        found += [f"n_releases = {n}" for n in counts if n < threshold]
+        found += [f"n_releases = {n}" for n in table["n_releases"].dropna() if n < threshold]
+        rates = table.loc[table["n_releases"].isna(), ["coverage", "retention_12", "retention_24"]]
+        found += [f"{rid}: rate of a suppressed scope" for rid in
+                  table.loc[rates.index[rates.notna().any(axis=1)], "run_id"]]  # fmt: skip
     else:
         found += small_counts_in_text(raw, threshold)
     return [f"{path.name}: {f}" for f in found]
@@ -200,13 +204,26 @@ def test_scanner_catches_planted_ids_and_small_counts(tmp_path):
          "regions": [{"code": "loudi", "n": None, "observed": 0.5, "expected": 0.4}],
          "suppressed": 3, "notes": ["positivity: 5 people have a propensity below 0.01"],
          "provenance": {"duration_s": 1.0}}  # fmt: skip
-    (tmp_path / "metrics.json").write_text(json.dumps(m), "utf-8")
+    (tmp_path / "metrics.json").write_text(json.dumps({**m, "coverage": 0.9, "retention": []}))
     assert scan_output(tmp_path / "metrics.json", ids) == [
         "metrics.json: $.data.n_relapses = 4",
         "metrics.json: $.data.n_censored.lost = 9",
         "metrics.json: $.tiers.3.projected = 8.5",
         "metrics.json: regions.loudi: rate of a suppressed group",
         "metrics.json: notes: 5 people",
+    ]
+    tiny = {"data": {"n_releases": None}, "coverage": 0.8, "retention": [], "notes": []}
+    (tmp_path / "metrics.json").write_text(json.dumps(tiny), "utf-8")
+    assert scan_output(tmp_path / "metrics.json", ids) == [
+        "metrics.json: coverage/retention: rate of a suppressed scope"
+    ]
+    summary = pd.DataFrame({"run_id": ["a", "b", "c"], "n_releases": [500, 7, None],
+                            "coverage": [0.8, None, 0.75], "retention_12": [0.5, None, None],
+                            "retention_24": [0.4, None, None]})  # fmt: skip
+    summary.to_csv(tmp_path / "summary.csv", index=False)
+    assert scan_output(tmp_path / "summary.csv", ids) == [
+        "summary.csv: n_releases = 7.0",
+        "summary.csv: c: rate of a suppressed scope",
     ]
 
 

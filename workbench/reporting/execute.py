@@ -10,6 +10,7 @@ second when it sees its parent gone (ipykernel's parent poller).
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import signal
@@ -93,6 +94,11 @@ def execute(params: ReportParams, target: Path, workdir: Path, timeout: float | 
                 start_timeout=120,
             )
             return
+        except KeyboardInterrupt:
+            # the abandoned kernel's polling tasks fail later and asyncio would print their
+            # DeadKernelError tracebacks after our one-line "interrupted" message
+            logging.getLogger("asyncio").setLevel(logging.CRITICAL + 1)
+            raise
         except pm.PapermillExecutionError as err:
             raise ReportError(
                 f"report {params.name}: cell {err.exec_count} failed: {err.ename}: "

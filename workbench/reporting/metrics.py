@@ -16,7 +16,7 @@ import numpy as np
 from workbench.exceptions import ReportError
 from workbench.params import ReportParams
 from workbench.reporting.analysis import ReportResults, as_float
-from workbench.reporting.suppression import scrub_counts
+from workbench.reporting.suppression import is_small, scrub_counts
 from workbench.reporting.text import REASONS, reason
 
 SCHEMA = "workbench.metrics/1"
@@ -89,7 +89,7 @@ def build_metrics(
         "schema": SCHEMA,
         "scope": _scope(results, params),
         "data": data,
-        "coverage": _coverage(results),
+        "coverage": _coverage(results, k, notes),
         "retention": _retention(results),
         "tiers": _tiers(results, k, notes),
         "interventions": _interventions(results, k, notes),
@@ -112,8 +112,11 @@ def _scope(results: ReportResults, params: ReportParams) -> dict[str, Any]:
     }
 
 
-def _coverage(results: ReportResults) -> float | None:
+def _coverage(results: ReportResults, k: int, notes: list[str]) -> float | None:
     if results.coverage is None:
+        return None
+    if is_small(results.counts["n_releases"], k):  # a rate of a tiny group discloses its members
+        notes.append(f"coverage: suppressed (a share of fewer than {k} people)")
         return None
     return _num(results.coverage.iloc[-1]["coverage"])
 
