@@ -146,7 +146,7 @@ def faults(prep):
     spec, out, tmp = batch_file(root, prep["data"]), root / "out", root / "tmp_batch"
     args = ["batch", str(spec), "--workers", "2", "--timeout", str(timeout), "--out", str(out)]
     first = start(args, cli_env(root, tmp, prep["notebook"]))
-    first_out, first_err = first.communicate(timeout=WAIT_S)
+    first_out, first_err = first.communicate(timeout=3 * WAIT_S)
     state = {
         "summary": pd.read_csv(out / "summary.csv", keep_default_na=False),
         "index": (out / "index.html").read_text("utf-8"),
@@ -156,7 +156,7 @@ def faults(prep):
         "tmp_left": files_under(tmp),
     }
     second = start(args, cli_env(root, tmp))
-    second_out, second_err = second.communicate(timeout=WAIT_S)
+    second_out, second_err = second.communicate(timeout=3 * WAIT_S)
     return {"out": out, "timeout": timeout, "first": (first.returncode, first_out, first_err),
             "second": (second.returncode, second_out, second_err), "state": state}  # fmt: skip
 
