@@ -1,6 +1,7 @@
 """Bootstrap replicates give the same draws sequentially, on joblib processes and on Dask."""
 
 import numpy as np
+import pandas as pd
 import pytest
 from joblib import parallel_config
 from test_effects_primary import toy_cohort
@@ -89,3 +90,59 @@ def test_failed_replicates_are_nan_rows_wherever_they_run(cluster):
 
 def _ok(seed) -> bool:
     return np.random.default_rng(seed).standard_normal(3)[0] <= 0.5
+
+
+def test_scheduler_from_the_environment_runs_on_dask(primary_data, cluster, monkeypatch):
+    """`workbench report/effects --dask-scheduler` sets $WORKBENCH_DASK_SCHEDULER for the run."""
+    from dask.distributed import Client, get_task_stream
+
+    from workbench.effects.estimate import SCHEDULER_ENV
+
+    one = _primary(primary_data)
+    monkeypatch.setenv(SCHEDULER_ENV, cluster.scheduler_address)
+    with Client(cluster) as client, get_task_stream(client) as stream:
+        got = _primary(primary_data)
+    assert len(stream.data) > 0  # the replicates ran as tasks on the cluster
+    np.testing.assert_array_equal(got, one)
+
+
+def test_cli_effects_on_a_dask_scheduler_gives_the_same_table(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    from dask.distributed import Client, LocalCluster, get_task_stream
+
+    from workbench.simulate import simulate, write_simulation
+
+    write_simulation(simulate(n=800, seed=8), tmp_path / "data")
+    cmd = [sys.executable, "-m", "workbench.cli", "effects", str(tmp_path / "data"), "--json",
+           "--bootstrap", "3"]  # fmt: skip
+    local = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert local.returncode == 0, local.stderr[-2000:]
+    # a TCP scheduler (another process must reach it), workers in this process
+    with LocalCluster(n_workers=1, threads_per_worker=2, processes=False, protocol="tcp",
+                      dashboard_address=":0") as tcp, Client(tcp) as client:  # fmt: skip
+        with get_task_stream(client) as stream:
+            remote = subprocess.run([*cmd, "--dask-scheduler", tcp.scheduler_address],
+                                    capture_output=True, text=True, timeout=600)  # fmt: skip
+    assert remote.returncode == 0, remote.stderr[-2000:]
+    assert len(stream.data) > 0
+    got, want = pd.DataFrame(json.loads(remote.stdout)), pd.DataFrame(json.loads(local.stdout))
+    # equal to the last bits or so: BLAS in a Dask worker thread may sum in another order
+    pd.testing.assert_frame_equal(got, want, check_exact=False, rtol=1e-12, atol=0)
+
+
+def test_unreachable_scheduler_is_one_line_and_exit_2(tmp_path, capsys, monkeypatch):
+    from workbench.cli import main
+    from workbench.effects.estimate import SCHEDULER_ENV
+    from workbench.simulate import simulate, write_simulation
+
+    monkeypatch.setenv(SCHEDULER_ENV, "")  # main() sets it; restored (unset) after the test
+    write_simulation(simulate(n=300, seed=8), tmp_path / "data")
+    code = main(["effects", str(tmp_path / "data"), "--bootstrap", "2",
+                 "--dask-scheduler", "tcp://127.0.0.1:9"])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "Dask scheduler 'tcp://127.0.0.1:9' cannot be reached" in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err

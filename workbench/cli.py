@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -76,11 +77,17 @@ def _add_effects(p: argparse.ArgumentParser) -> None:
     p.add_argument("--bootstrap", type=int, default=200, help="bootstrap replicates")
     p.add_argument("--seed", type=int, default=20170101, help="random seed")
     p.add_argument("--jobs", type=int, default=1, help="parallel workers for the bootstrap")
+    _add_scheduler(p, "run the bootstrap replicates on this Dask scheduler (address)")
 
 
 def _add_report(p: argparse.ArgumentParser) -> None:
     p.add_argument("--params", required=True, help="report parameter file (YAML)")
     p.add_argument("--out", default=None, help="output folder (default reports/<name>)")
+    _add_scheduler(p, "run the bootstrap replicates on this Dask scheduler (address)")
+
+
+def _add_scheduler(p: argparse.ArgumentParser, text: str) -> None:
+    p.add_argument("--dask-scheduler", default=None, help=text)
 
 
 def _add_batch(p: argparse.ArgumentParser) -> None:
@@ -151,6 +158,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     module_name, func_name, _ = COMMANDS[args.command]
+    if args.command in ("report", "effects") and getattr(args, "dask_scheduler", None):
+        from workbench.effects.estimate import SCHEDULER_ENV
+
+        os.environ[SCHEDULER_ENV] = args.dask_scheduler  # read by every bootstrap (and kernel)
     try:
         func = getattr(importlib.import_module(module_name), func_name)
         return int(func(args) or 0)

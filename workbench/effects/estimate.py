@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -10,6 +11,10 @@ import pandas as pd
 from joblib import Parallel, delayed, effective_n_jobs
 
 from workbench.exceptions import EstimationError, ParameterError
+
+# A Dask scheduler address for every bootstrap of this process and its children (the report's
+# kernel): set by `workbench report/effects --dask-scheduler`. Results do not depend on it.
+SCHEDULER_ENV = "WORKBENCH_DASK_SCHEDULER"
 
 
 @dataclass(frozen=True)
@@ -71,14 +76,26 @@ def _dask_backend_active() -> bool:
     return type(get_active_backend()[0]).__name__ == "DaskDistributedBackend"
 
 
+def dask_client(address: str, timeout: float = 30.0):
+    """A distributed Client for `address`, or a ParameterError saying the scheduler is unreachable."""
+    from dask.distributed import Client
+
+    try:
+        return Client(address, set_as_default=False, timeout=timeout)
+    except (OSError, TimeoutError, ValueError) as err:
+        raise ParameterError(
+            f"Dask scheduler {address!r} cannot be reached ({type(err).__name__}); start it "
+            "(e.g. `dask scheduler`) or give its address as tcp://HOST:8786."
+        ) from None
+
+
 def _dask_chunks(fn, seeds, scheduler) -> list:
     """Run on a Dask cluster: `scheduler` is a distributed Client, a cluster, or an address."""
     from dask.distributed import Client
 
     own = not isinstance(scheduler, Client)
     if own:
-        address = getattr(scheduler, "scheduler_address", scheduler)
-        client = Client(address, set_as_default=False)
+        client = dask_client(getattr(scheduler, "scheduler_address", scheduler))
     else:
         client = scheduler
     try:
@@ -112,7 +129,10 @@ def run_replicates(fn, seeds, n_jobs: int = 1, scheduler=None) -> list:
     `scheduler` is given (a distributed Client, a cluster or a scheduler address) or when
     joblib's Dask backend is active (`with joblib.parallel_config(backend="dask"):`). Each
     replicate's draws come from its own seed, so results do not depend on where it ran.
+    Without `scheduler`, $WORKBENCH_DASK_SCHEDULER (an address) is used when set.
     """
+    if scheduler is None:
+        scheduler = os.environ.get(SCHEDULER_ENV) or None
     if scheduler is not None:
         return _dask_chunks(fn, list(seeds), scheduler)
     dask = _dask_backend_active()

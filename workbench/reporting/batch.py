@@ -233,11 +233,12 @@ def _local_runner(workers: int):
 
 def _dask_runner(address: str):
     def submit(groups, timeout, step) -> list[RunResult]:
-        from dask.distributed import Client
         from dask.distributed import as_completed as dask_completed
 
+        from workbench.effects.estimate import dask_client
+
         out: list[RunResult] = []
-        with Client(address) as client:
+        with dask_client(address) as client:
             futures = [client.submit(run_group, g, timeout, pure=False) for g in groups]
             for fut in dask_completed(futures):
                 res = fut.result()
