@@ -347,7 +347,7 @@ def test_plot_draws_curve_and_band():
 def test_converges_on_random_interval_structures():
     # exact, interval- and right-censored rows mixed at random, with and without weights:
     # Kuhn-Tucker holds and 2,000 plain EM steps never find a higher likelihood
-    from workbench.retention import turnbull as tb
+    from workbench.retention import npmle as tb  # the engine's EM step and likelihood
 
     for s in range(25):
         rng = np.random.default_rng(s)
