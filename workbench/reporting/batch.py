@@ -240,7 +240,7 @@ def _dask_runner(address: str):
         out: list[RunResult] = []
         with dask_client(address) as client:
             futures = [client.submit(run_group, g, timeout, pure=False) for g in groups]
-            for fut in dask_completed(futures):
+            for fut in dask_completed(futures, loop=client.loop):  # the client is not default
                 res = fut.result()
                 out += res
                 step(len(res))
