@@ -294,13 +294,18 @@ def test_deferred_signals_hold_an_interrupt_until_the_block_ends():
     from workbench.reporting.execute import deferred_signals
 
     done = []
-    with pytest.raises(KeyboardInterrupt):
-        with deferred_signals():
-            os.kill(os.getpid(), signal.SIGINT)
-            time.sleep(0.2)  # the handler has run by now: it only recorded the signal
-            done.append("all files moved")
+    # Ctrl-C's usual handler (pytest started in the background inherits SIGINT ignored)
+    old = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            with deferred_signals():
+                os.kill(os.getpid(), signal.SIGINT)
+                time.sleep(0.2)  # the handler has run by now: it only recorded the signal
+                done.append("all files moved")
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGINT, old)
     assert done == ["all files moved"]
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
 def test_kill_processes_naming_kills_only_the_marked_process(tmp_path):
