@@ -272,6 +272,23 @@ def test_suppress_hides_small_counts_and_rates_of_small_groups():
     )
 
 
+def test_no_hidden_count_is_the_total_minus_the_others():
+    from workbench.reporting.suppression import complementary, suppress
+
+    table = pd.DataFrame({"area": ["all", "a", "b", "c", "d"], "n": [239, 120, 9, 60, 50],
+                          "died": [40, 30, 7, 3, 0], "lost": [60, 20, 20, 10, 10]})  # fmt: skip
+    total = [True, False, False, False, False]
+    shown, _ = suppress(table, 10, counts=["n", "died", "lost"])
+    assert shown["n"].tolist() == ["239", "120", "<10", "60", "50"]  # 9 = 239 - 120 - 60 - 50
+    out, extra = complementary(shown, table, ["n", "died", "lost"], total, 10)
+    assert out["n"].tolist() == ["239", "120", "<10", "60", "<10"]  # smallest shown one joins
+    assert out["died"].tolist() == shown["died"].tolist()  # three hidden already: nothing to add
+    assert out["lost"].tolist() == shown["lost"].tolist()  # nothing hidden
+    assert extra == 1
+    # a hidden total protects its column; two hidden components protect each other
+    assert complementary(shown.assign(n="<10"), table, ["n"], total, 10)[1] == 0
+
+
 @pytest.mark.parametrize(
     ("cell", "message"),
     [

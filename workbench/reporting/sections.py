@@ -15,7 +15,7 @@ from workbench import __version__, codes
 from workbench.params import ReportParams
 from workbench.reporting import figures
 from workbench.reporting.analysis import ReportResults
-from workbench.reporting.suppression import count_text, scrub_counts, suppress
+from workbench.reporting.suppression import complementary, count_text, scrub_counts, suppress
 from workbench.reporting.text import reason, t
 
 
@@ -300,7 +300,11 @@ def coverage_table(results: ReportResults, params: ReportParams) -> tuple[pd.Dat
         hide = small & shown[col].ne(t("suppressed_cell", lang, k)).to_numpy()
         shown.loc[hide, col] = t("suppressed_cell", lang, k)
         n += int(hide.sum())
-    return shown, n
+    # ... and no hidden cell may be recovered as the "all" row minus the prefectures' rows.
+    shown, n2 = complementary(
+        shown, table, counts, (cov["prefecture"] == "all").to_numpy(), k, lang
+    )
+    return shown, n + n2
 
 
 def retention(results: ReportResults, params: ReportParams) -> Section:

@@ -75,3 +75,35 @@ def suppress(
         n_suppressed += int(small_base.sum())
         out.loc[small_base, col] = t("suppressed_cell", lang, threshold)
     return out, n_suppressed
+
+
+def complementary(
+    shown: pd.DataFrame,
+    raw: pd.DataFrame,
+    columns: Sequence[str],
+    total: Sequence[bool],
+    threshold: int,
+    lang: str = "en",
+) -> tuple[pd.DataFrame, int]:
+    """Secondary suppression: no hidden cell can be recovered as the total minus the others.
+
+    For each column of counts that add up to the `total` row(s), when exactly one component cell
+    is hidden while the total is shown, the smallest shown component is hidden as well (the
+    standard rule: a column never has a single suppressed cell). Returns (table, cells hidden).
+    """
+    mark = t("suppressed_cell", lang, threshold)
+    out = shown.copy()
+    is_total = np.asarray(total, dtype=bool)
+    n = 0
+    for col in columns:
+        hidden = out[col].eq(mark).to_numpy()
+        if hidden[~is_total].sum() != 1 or hidden[is_total].all():
+            continue
+        values = pd.to_numeric(raw[col], errors="coerce").to_numpy(float)
+        candidates = np.where(~is_total & ~hidden & np.isfinite(values))[0]
+        if candidates.size == 0:
+            continue
+        pick = candidates[np.argmin(values[candidates])]
+        out.iloc[pick, out.columns.get_loc(col)] = mark
+        n += 1
+    return out, n
