@@ -107,3 +107,26 @@ def test_print_log_shows_everything_verbatim(capsys):
     out = capsys.readouterr().out
     assert "note: Column x4 have very low variance" in out
     assert "missing risk: no relapses in these data" in out
+
+
+@pytest.mark.parametrize(
+    "method",
+    [
+        "HR: time-varying piecewise-exponential PH, interval-censored, bootstrap 200; RMST: "
+        "landmark day 180, ATE weights (logistic), piecewise-exponential PH, left-truncated NPMLE "
+        "curves, bootstrap 200",
+        "Turnbull NPMLE, bootstrap 200",
+        "Aalen-Johansen",
+        "HR: Cox PH (Efron ties), covariate-adjusted; RMST: baseline exposure, ATE weights "
+        "(logistic), Cox + KM, bootstrap 50; IPTW HR 0.698 (0.569-1.102)",
+    ],
+)
+def test_method_labels_are_chinese_in_a_chinese_report(method):
+    from workbench.reporting.notes import method_text
+
+    zh = method_text(method, "zh")
+    names = re.compile(r"Turnbull|Aalen|Johansen|Cox|Kaplan|Meier|Efron|ATE|logistic|RMST")
+    assert not re.search("[A-Za-z]", names.sub("", zh)), zh
+    assert method_text(method, "en") == method
+    for number in re.findall(r"\d+", method):
+        assert number in zh  # replicates, landmark day and IPTW HR kept

@@ -10,6 +10,7 @@ import pandas as pd
 from workbench import codes
 from workbench.params import ReportParams
 from workbench.reporting.analysis import ReportResults
+from workbench.reporting.notes import method_text
 from workbench.reporting.sections import (
     Section,
     _p,
@@ -110,7 +111,9 @@ EVALUE_NOTE = {
 def effects(results: ReportResults, params: ReportParams) -> Section:
     lang = params.lang
     shown, n = effects_table(results, params)
-    method = str(results.effects["method"].iloc[0]) if len(results.effects) else ""
+    method = (
+        method_text(str(results.effects["method"].iloc[0]), lang) if len(results.effects) else ""
+    )
     body = _p(t("eff_intro", lang, landmark=params.landmark_day))
     if results.findings is not None:
         body += (
@@ -143,6 +146,6 @@ def competing(results: ReportResults, params: ReportParams) -> Section:
             }
         )
         body += _p(t("cif_intro", lang)) + table_html(
-            table, t("cap_cif", lang), lang, str(cif["method"].iloc[0])
+            table, t("cap_cif", lang), lang, method_text(str(cif["method"].iloc[0]), lang)
         )
     return Section("competing", heading("sec_competing", lang) + body, n)

@@ -145,3 +145,39 @@ def print_log(results) -> None:
         print("note:", note)
     for section, why in results.missing.items():
         print(f"missing {section}:", why)
+
+
+# Method labels of the tables (English, as the analyses record them) in Chinese, longest first.
+METHOD_ZH = (
+    (r"time-varying piecewise-exponential PH", "时变分段指数比例风险模型"),
+    (
+        r"Cox PH \(Efron ties\), covariate-adjusted",
+        "协变量调整的Cox比例风险模型（Efron法处理同时发生）",
+    ),
+    (r"left-truncated NPMLE curves", "左截断非参数最大似然估计曲线"),
+    (r"piecewise-exponential PH", "分段指数比例风险模型"),
+    (r"ATE weights \((\w+)\)", r"逆概率加权（ATE，\1倾向评分模型）"),
+    (r"ATT weights \((\w+)\)", r"逆概率加权（ATT，\1倾向评分模型）"),
+    (r"overlap weights \((\w+)\)", r"重叠加权（\1倾向评分模型）"),
+    (r"landmark day (\d+)", r"第\1天标志点比较"),
+    (r"baseline exposure", "基线暴露比较"),
+    (r"interval-censored", "区间删失"),
+    (r"Turnbull NPMLE", "Turnbull非参数最大似然估计"),
+    (r"Aalen-Johansen", "Aalen–Johansen方法"),
+    (r"Cox \+ KM", "Cox模型与Kaplan–Meier曲线"),
+    (r"IPTW HR", "逆概率加权风险比"),
+    (r"bootstrap (\d+)", r"自助法\1次"),
+    (r"^HR: ", "风险比："),
+    (r"; RMST: ", "；平均保持操守天数之差（RMST）："),
+    (r"; ", "；"),
+    (r", ", "，"),
+)
+
+
+def method_text(method: str, lang: str) -> str:
+    """A table's method label in the report's language (Chinese reports get Chinese terms)."""
+    if lang != "zh":
+        return method
+    for pattern, replacement in METHOD_ZH:
+        method = re.sub(pattern, replacement, method)
+    return method

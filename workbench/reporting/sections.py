@@ -15,6 +15,7 @@ from workbench import __version__, codes
 from workbench.params import ReportParams
 from workbench.reporting import figures
 from workbench.reporting.analysis import ReportResults
+from workbench.reporting.notes import method_text
 from workbench.reporting.suppression import complementary, count_text, scrub_counts, suppress
 from workbench.reporting.text import reason, t
 
@@ -324,7 +325,8 @@ def retention(results: ReportResults, params: ReportParams) -> Section:
             t("col_upper", lang): [pct(x) for x in ms["upper"]],
         }
     )
-    parts.append(table_html(table, t("cap_milestones", lang), lang, ms["method"].iloc[0]))
+    method = method_text(str(ms["method"].iloc[0]), lang)
+    parts.append(table_html(table, t("cap_milestones", lang), lang, method))
     spec = "_spec" if results.kind == "spec" else ""
     if results.median_day == 0 and results.kind == "contract":  # drop before the first contact
         parts.append(_p(t("median_first", lang)))
