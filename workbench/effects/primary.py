@@ -62,6 +62,20 @@ def relapse_free_at_starts(lower, upper, starts) -> np.ndarray:
     return np.maximum(lower, last)
 
 
+def lagged_starts(lag: str, starts: pd.DataFrame, contacts=None) -> pd.DataFrame:
+    """Start days as the model counts them: at the next relapse-free contact (lag='contact',
+    needs `contacts`) or on the start day itself (lag='none')."""
+    if lag not in LAGS:
+        raise ParameterError(f"lag {lag!r} is not one of: {', '.join(LAGS)}.")
+    if lag == "none":
+        return starts
+    if contacts is None:
+        raise ParameterError(
+            "lag='contact' needs contacts=relapse_free_contacts(ds); or use lag='none'."
+        )
+    return lag_to_contacts(starts, contacts)
+
+
 class TimeVaryingEffects:
     """Hazard ratios of supports as time-varying exposures (the primary analysis).
 
@@ -113,14 +127,7 @@ class TimeVaryingEffects:
 
     def fit(self, cohort: pd.DataFrame, starts: pd.DataFrame, contacts=None) -> TimeVaryingEffects:
         """`contacts`: release_id, day of relapse-free contacts (needed when lag='contact')."""
-        if self.lag not in LAGS:
-            raise ParameterError(f"lag {self.lag!r} is not one of: {', '.join(LAGS)}.")
-        if self.lag == "contact":
-            if contacts is None:
-                raise ParameterError(
-                    "lag='contact' needs contacts=relapse_free_contacts(ds); or use lag='none'."
-                )
-            starts = lag_to_contacts(starts, contacts)
+        starts = lagged_starts(self.lag, starts, contacts)
         exposures, conf, X, S = self._inputs(cohort, starts)
         lower = cohort["lower_day"].to_numpy(float)
         upper = cohort["upper_day"].to_numpy(float)

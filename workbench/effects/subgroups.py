@@ -27,8 +27,8 @@ from scipy import stats
 
 from workbench.codes import SUPPRESSION_THRESHOLD
 from workbench.effects.design import category_levels, default_confounders, encode
-from workbench.effects.exposure import check_exposures, lag_to_contacts
-from workbench.effects.primary import LAGS, relapse_free_at_starts
+from workbench.effects.exposure import check_exposures
+from workbench.effects.primary import lagged_starts, relapse_free_at_starts
 from workbench.effects.pwe import DEFAULT_CUTS, PiecewiseExponentialPH
 from workbench.exceptions import EstimationError, ParameterError
 
@@ -117,14 +117,7 @@ class SubgroupEffects:
         self.alpha = alpha
 
     def _starts(self, cohort, starts, contacts):
-        if self.lag not in LAGS:
-            raise ParameterError(f"lag {self.lag!r} is not one of: {', '.join(LAGS)}.")
-        if self.lag == "contact":
-            if contacts is None:
-                raise ParameterError(
-                    "lag='contact' needs contacts=relapse_free_contacts(ds); or use lag='none'."
-                )
-            starts = lag_to_contacts(starts, contacts)
+        starts = lagged_starts(self.lag, starts, contacts)
         exposures = check_exposures(self.exposures or list(starts.columns))
         S = starts.reindex(cohort["release_id"].to_numpy())[exposures].reset_index(drop=True)
         return exposures, S

@@ -28,15 +28,19 @@ from workbench.effects.primary import TimeVaryingEffects
 from workbench.effects.pwe import PiecewiseExponentialPH
 from workbench.exceptions import EstimationError
 
-COLUMNS = [
-    "code",
-    "n_exposed",
+# The estimates of a row (withheld together when a support's estimate is not shown).
+ESTIMATE_COLUMNS = [
     "hr",
     "hr_lower",
     "hr_upper",
     "rmst_diff_days",
     "rmst_diff_lower",
     "rmst_diff_upper",
+]
+COLUMNS = [
+    "code",
+    "n_exposed",
+    *ESTIMATE_COLUMNS,
     "horizon_days",
     "method",
     "evalue",

@@ -79,15 +79,8 @@ def analyse_contract(ds: Any, params: ReportParams) -> ReportResults:
         risk = step("risk", models.risk_factors, cohort)
         effects = step("effects", models.support_effects, scoped, params) or {}
         cif = step("competing", models.competing_risks, cohort, params.milestones)
-    period = _period(cohort, params)
     return ReportResults(
-        kind="contract",
-        source=str(ds.source or params.data),
-        event_label="relapse",
-        sha256=dict(ds.sha256),
-        cutoff=pd.Timestamp(ds.cutoff).date().isoformat() if ds.cutoff is not None else None,
-        period=period,
-        counts=_counts(cohort, len(visits)),
+        **_header(ds, cohort, params, len(visits)),
         coverage=frame_or_none(coverage),
         milestones=fit.get("milestones"),
         curve=fit.get("curve"),
@@ -133,18 +126,25 @@ def not_estimable(cohort: pd.DataFrame, scoped: Any) -> dict[str, str]:
     return out
 
 
+def _header(ds: Any, cohort: pd.DataFrame, params: ReportParams, n_visits: int) -> dict:
+    """The fields every visit-record report has: source, hashes, cut-off, period, counts."""
+    return {
+        "kind": "contract",
+        "source": str(ds.source or params.data),
+        "event_label": "relapse",
+        "sha256": dict(ds.sha256),
+        "cutoff": pd.Timestamp(ds.cutoff).date().isoformat() if ds.cutoff is not None else None,
+        "period": _period(cohort, params),
+        "counts": _counts(cohort, n_visits),
+    }
+
+
 def _too_few(ds: Any, cohort: pd.DataFrame, params: ReportParams, n_visits: int) -> ReportResults:
     """A scope with fewer people than the threshold: counts only, every estimate withheld."""
     why = "too_few"
     sections = ESTIMATES
     return ReportResults(
-        kind="contract",
-        source=str(ds.source or params.data),
-        event_label="relapse",
-        sha256=dict(ds.sha256),
-        cutoff=pd.Timestamp(ds.cutoff).date().isoformat() if ds.cutoff is not None else None,
-        period=_period(cohort, params),
-        counts=_counts(cohort, n_visits),
+        **_header(ds, cohort, params, n_visits),
         coverage=frame_or_none(guarded({}, "coverage", _coverage, cohort)),
         repairs=tuple(getattr(ds, "repairs", ()) or ()),
         missing=dict.fromkeys(sections, why),

@@ -51,7 +51,7 @@ def scoped_dataset(ds: Any, release_ids: pd.Series) -> Any:
 def support_effects(data: Any, params: ReportParams) -> dict[str, Any]:
     """effects_table (primary time-varying model + landmark weighted RMST) and plain findings."""
     from workbench.effects.findings import findings
-    from workbench.effects.table import effects_table
+    from workbench.effects.table import ESTIMATE_COLUMNS, effects_table
 
     table = effects_table(
         data,
@@ -64,15 +64,7 @@ def support_effects(data: Any, params: ReportParams) -> dict[str, Any]:
         table = table[table["code"].isin(params.interventions)]
     table = table.reset_index(drop=True)
     unstable = _unstable(table)
-    est_cols = [
-        "hr",
-        "hr_lower",
-        "hr_upper",
-        "rmst_diff_days",
-        "rmst_diff_lower",
-        "rmst_diff_upper",
-    ]
-    table.loc[unstable, est_cols] = np.nan
+    table.loc[unstable, ESTIMATE_COLUMNS] = np.nan
     found = findings(table) if len(table) else None
     if found is not None:
         started = received(data)
