@@ -165,9 +165,10 @@ def test_metrics_follow_the_schema(env):
 def _table_cells(html: str) -> list[tuple[str, str]]:
     """(section, cell text) for every table cell outside the provenance section."""
     out = []
-    for section, body in re.findall(r'data-section="(\w+)">(.*?)</div>', html, re.S):
+    parts = re.split(r'data-section="(\w+)">', html)  # sections hold nested blocks: split
+    for section, body in zip(parts[1::2], parts[2::2], strict=True):
         if section != "provenance":
-            out += [(section, c) for c in re.findall(r"<td>(.*?)</td>", body, re.S)]
+            out += [(section, c) for c in re.findall(r"<td[^>]*>(.*?)</td>", body, re.S)]
     return out
 
 

@@ -201,6 +201,7 @@ class ReportParams:
     data: str
     name: str = "report"
     title: str | None = None
+    issuer: str | None = None  # the issuing unit named on the cover (e.g. 湖南省戒毒管理局)
     lang: str = "zh"
     prefecture: str | None = None
     facility: str | None = None
@@ -264,9 +265,9 @@ class ReportParams:
         return out
 
     def analysis_key(self) -> dict[str, Any]:
-        """The parameters that change the numbers (not language, title or n_jobs)."""
+        """The parameters that change the numbers (not language, title, issuer or n_jobs)."""
         d = self.to_mapping()
-        for key in ("lang", "title", "name", "n_jobs"):
+        for key in ("lang", "title", "issuer", "name", "n_jobs"):
             d.pop(key)
         return d
 
@@ -280,8 +281,9 @@ def _parse(d: Mapping[str, Any], source: str | None) -> dict[str, Any]:
     out: dict[str, Any] = {"data": _as_str("data", d["data"], s, optional=False)}
     if "name" in d:
         out["name"] = _as_str("name", d["name"], s, optional=False)
-    if "title" in d:
-        out["title"] = _as_str("title", d["title"], s)
+    for key in ("title", "issuer"):
+        if key in d:
+            out[key] = _as_str(key, d[key], s)
     if "lang" in d:
         out["lang"] = _choice("lang", d["lang"], LANGUAGES, s) or "zh"
     for key, kind in (("prefecture", codes.PREFECTURES), ("facility", codes.FACILITIES)):

@@ -1,4 +1,11 @@
-"""Plain-language findings: one sentence per support in Chinese and English (glossary words)."""
+"""Plain-language findings: one sentence per support in Chinese and English (glossary words).
+
+`sentence`/`findings` word one measure (the hazard ratio). The report's executive summary uses
+`support_verdicts`, which reconciles the two measures of each support by one stated rule
+(`RULE`): "helps" only when the relapse-rate and the abstinent-days intervals both sit on the
+helpful side; "may harm" when either sits wholly on the harmful side; otherwise "unclear", said
+to lean to the harmful side when a point estimate is there.
+"""
 
 from __future__ import annotations
 
@@ -82,3 +89,71 @@ def findings(effects: pd.DataFrame) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+SUPPORT_VERDICTS = ("helps", "may_harm", "unclear_harm_side", "unclear", "not_estimable")
+SURE = {"helps": "fairly_sure", "may_harm": "not_sure", "unclear_harm_side": "not_sure",
+        "unclear": "not_sure", "not_estimable": "too_few"}  # fmt: skip
+
+
+def reconcile(hr, hr_lower, hr_upper, days, days_lower, days_upper, n_exposed, threshold):
+    """(verdict, how sure) of one support from its hazard ratio and its extra abstinent days
+    (restricted mean difference) with their 95 % intervals; see `RULE`."""
+    if n_exposed < threshold or not np.isfinite([hr, hr_lower, hr_upper]).all():
+        return "not_estimable", "too_few"
+    has_days = bool(np.isfinite([days, days_lower, days_upper]).all())
+    hr_good, hr_bad = hr_upper < 1, hr_lower > 1
+    days_good = has_days and days_lower > 0
+    days_bad = has_days and days_upper < 0
+    if hr_good and days_good:
+        return "helps", "fairly_sure"
+    if hr_bad or days_bad:
+        both = hr_bad and days_bad
+        return "may_harm", "fairly_sure" if both else "not_sure"
+    if hr >= 1 or (has_days and days < 0):
+        return "unclear_harm_side", "not_sure"
+    return "unclear", "not_sure"
+
+
+def support_verdicts(effects: pd.DataFrame, threshold: int) -> pd.DataFrame:
+    """One row per support, ranked by extra abstinent days (largest first, unknown last):
+    code, verdict, sure, days, days_lower, days_upper, risk, risk_lower, risk_upper (relative
+    change of the relapse rate, hr - 1), agree (both measures on the same side)."""
+    rows = []
+    for r in effects.to_dict("records"):
+        days = [float(r.get(k, np.nan)) for k in ("rmst_diff_days", "rmst_diff_lower",
+                                                  "rmst_diff_upper")]  # fmt: skip
+        hr = [float(r[k]) for k in ("hr", "hr_lower", "hr_upper")]
+        v, sure = reconcile(*hr, *days, int(r["n_exposed"]), threshold)
+        shown = v != "not_estimable"
+        rows.append(
+            {
+                "code": r["code"],
+                "verdict": v,
+                "sure": sure,
+                **dict(
+                    zip(
+                        ("days", "days_lower", "days_upper"),
+                        days if shown else [np.nan] * 3,
+                        strict=True,
+                    )
+                ),  # fmt: skip
+                **dict(
+                    zip(
+                        ("risk", "risk_lower", "risk_upper"),
+                        [x - 1 for x in hr] if shown else [np.nan] * 3,
+                        strict=True,
+                    )
+                ),  # fmt: skip
+            }
+        )
+    out = pd.DataFrame(rows)
+    if out.empty:
+        return out
+    key = out["days"].where(out["verdict"].ne("not_estimable"))
+    return (
+        out.assign(_k=key.fillna(-np.inf))
+        .sort_values("_k", ascending=False, kind="stable")
+        .drop(columns="_k")
+        .reset_index(drop=True)
+    )

@@ -27,6 +27,7 @@ import nbformat
 
 from workbench import __version__
 from workbench.exceptions import ReportError
+from workbench.fonts import require_fonts
 from workbench.io import atomic_write
 from workbench.params import ReportParams
 from workbench.reporting import metrics as metrics_mod
@@ -151,6 +152,7 @@ def build_report(
     out = Path(out)
     started, t0 = prov.now_utc(), time.perf_counter()
     os.environ.setdefault(CODE_VERSION_ENV, code_version())  # the kernel keys its cache alike
+    require_fonts(params.lang)  # a missing font or library fails in seconds, not after the fits
     results = analyse(params)  # our data/parameter errors stop here, before any kernel starts
     out.mkdir(parents=True, exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix="wb-run-"))  # not in `out`: a killed run leaves no junk

@@ -70,6 +70,7 @@ def build_metrics(
     notes: list[str] = []
     c = results.counts
     data = {
+        "status": _status(params),
         "sha256": dict(sorted(results.sha256.items())),
         "n_releases": _count(c["n_releases"], k, "data.n_releases", notes),
         "n_visits": _count(c["n_visits"], k, "data.n_visits", notes),
@@ -98,6 +99,14 @@ def build_metrics(
         "notes": notes + [scrub_counts(n, k) for n in results.notes if n not in notes],
         "provenance": {key: provenance.get(key) for key in PROVENANCE_KEYS},
     }
+
+
+def _status(params: ReportParams) -> str | None:
+    """dataset.yaml `status` (real, simulated, test): a reader of the file alone must see that
+    the numbers are simulated."""
+    from workbench.reporting.sections import data_status
+
+    return data_status(params)
 
 
 def _scope(results: ReportResults, params: ReportParams) -> dict[str, Any]:
@@ -142,14 +151,15 @@ def _tiers(results: ReportResults, k: int, notes: list[str]) -> dict[str, Any]:
     out = {}
     for r in results.tiers.itertuples(index=False):
         y = str(int(r.years))
-        projected = _num(r.projected)
+        projected = as_float(r.projected)
+        projected = None if projected is None else round(projected)  # people: whole numbers
         if projected is not None and projected < k:
             notes.append(f"tiers.{y}.projected: suppressed (fewer than {k})")
             projected = None
         out[y] = {
             "observed": _count(r.observed, k, f"tiers.{y}.observed", notes),
             "projected": projected,
-            "target": _num(r.target),
+            "target": None if as_float(r.target) is None else int(r.target),
         }
     return out
 
