@@ -186,8 +186,9 @@ def test_no_relapse_says_the_risk_model_cannot_be_fitted(lab):
     np.testing.assert_allclose([r["estimate"] for r in m["retention"]], 1.0, rtol=0, atol=1e-12)
     assert m["interventions"] == [] and m["regions"] == []
     assert m["data"]["n_relapses"] is None  # zero is below the threshold: suppressed
-    assert "risk: not estimated (no relapse was observed, so the relapse-risk model cannot be " \
-        "fitted)" in m["notes"]  # fmt: skip
+    assert (
+        "risk：未作估计（未发现任何复吸，无法拟合复吸风险模型）" in m["notes"]
+    )  # zh report: zh notes
 
 
 def test_everyone_relapsed_by_month_6(lab):
@@ -227,8 +228,7 @@ def test_no_support_recorded(lab):
     assert "帮扶措施效果未能完成：截至数据截止日期，本报告范围内没有任何人的帮扶记录。" in zh
     m = lab.metrics("no_support")
     assert m["interventions"] == []
-    assert "effects: not estimated (no support was recorded for anyone in this report's " \
-        "scope by the data cut-off)" in m["notes"]  # fmt: skip
+    assert "effects：未作估计（截至数据截止日期，本报告范围内没有任何人的帮扶记录）" in m["notes"]
     assert len(m["retention"]) == 3 and m["retention"][0]["estimate"] is not None
 
 
@@ -274,9 +274,7 @@ def test_tiny_cohort_through_the_cli(lab, tmp_path):
     m = json.loads((out / "metrics.json").read_text("utf-8"))
     check_metrics(m)
     assert m["data"]["n_releases"] is None and m["retention"] == [] and m["interventions"] == []
-    assert "retention: not estimated (fewer than 10 people are in this report's scope" in " ".join(
-        m["notes"]
-    )
+    assert "retention：未作估计（本报告范围内人数少于10人" in " ".join(m["notes"])
     text = pdf_text(out / "report.pdf").replace("\n", "")
     assert t("too_few", "zh", 10) in text
     assert not FORBIDDEN.search(_body(text, "zh"))

@@ -1,10 +1,10 @@
 """Plain-language findings: one sentence per support in Chinese and English (glossary words).
 
 `sentence`/`findings` word one measure (the hazard ratio). The report's executive summary uses
-`support_verdicts`, which reconciles the two measures of each support by one stated rule
-(`RULE`): "helps" only when the relapse-rate and the abstinent-days intervals both sit on the
+`support_verdicts`, which reconciles the two measures of each support by one rule (stated in
+the report: `workbench.reporting.text`, key ``verdict_rule``): "helps" only when the relapse-rate and the abstinent-days intervals both sit on the
 helpful side; "may harm" when either sits wholly on the harmful side; otherwise "unclear", said
-to lean to the harmful side when a point estimate is there.
+to lean to the harmful side when a point estimate is there, or that the measures disagree.
 """
 
 from __future__ import annotations
@@ -91,9 +91,8 @@ def findings(effects: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-SUPPORT_VERDICTS = ("helps", "may_harm", "unclear_harm_side", "unclear", "not_estimable")
-SURE = {"helps": "fairly_sure", "may_harm": "not_sure", "unclear_harm_side": "not_sure",
-        "unclear": "not_sure", "not_estimable": "too_few"}  # fmt: skip
+SUPPORT_VERDICTS = ("helps", "may_harm", "unclear_harm_side", "unclear_mixed", "unclear",
+                    "not_estimable")  # fmt: skip
 
 
 def reconcile(hr, hr_lower, hr_upper, days, days_lower, days_upper, n_exposed, threshold):
@@ -112,6 +111,8 @@ def reconcile(hr, hr_lower, hr_upper, days, days_lower, days_upper, n_exposed, t
         return "may_harm", "fairly_sure" if both else "not_sure"
     if hr >= 1 or (has_days and days < 0):
         return "unclear_harm_side", "not_sure"
+    if hr_good or days_good:  # one measure says it helps, the other cannot confirm it
+        return "unclear_mixed", "not_sure"
     return "unclear", "not_sure"
 
 

@@ -168,9 +168,9 @@ def provenance(results: ReportResults, params: ReportParams, started_at: str) ->
     )
     body = (
         _p(t("prov_intro", lang))
-        + table_html(inputs, t("cap_inputs", lang), lang)
-        + table_html(parameter_table(params), t("cap_params", lang), lang)
-        + table_html(versions, t("cap_versions", lang), lang)
+        + table_html(inputs, t("cap_inputs", lang), lang, labels=False)
+        + table_html(parameter_table(params), t("cap_params", lang), lang, labels=False)
+        + table_html(versions, t("cap_versions", lang), lang, labels=False)
     )
     return Section("provenance", heading("sec_provenance", lang) + body)
 

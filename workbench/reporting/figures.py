@@ -19,6 +19,7 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
 from workbench import codes
 from workbench.fonts import use_font
@@ -117,17 +118,21 @@ def draw_tiers(tiers: pd.DataFrame, lang: str) -> Figure:
         ax.axhline(float(row.target), color=RED, lw=1.5, ls="--")
         ax.set_ylim(0, top)
         ax.set_xlim(-0.6, 1.6)
-        ax.set_xticks([0, 1], [t("col_observed", lang), t("col_projected", lang)], fontsize=8)
+        ax.set_xticks([])
         ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(4, integer=True))
         ax.yaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:,.0f}"))
         ax.tick_params(axis="y", labelsize=7)
         ax.spines[["top", "right"]].set_visible(False)
         name = t(f"tier_short_{int(row.years)}", lang)
         ax.set_title(f"{name}\n{t('target_is', lang, f'{int(row.target):,}')}", fontsize=8.5)
-    target = Line2D([], [], color=RED, lw=1.5, ls="--", label=t("col_target", lang))
-    fig.legend(handles=[target], loc="lower center", ncol=1, fontsize=8, frameon=False,
+    handles = [
+        Patch(color=BLUE, label=t("col_observed", lang)),
+        Patch(color=LIGHT, label=t("col_projected", lang)),
+        Line2D([], [], color=RED, lw=1.5, ls="--", label=t("col_target", lang)),
+    ]
+    fig.legend(handles=handles, loc="lower center", ncol=3, fontsize=8, frameon=False,
                bbox_to_anchor=(0.5, 0.0))  # fmt: skip
-    fig.subplots_adjust(wspace=0.55, bottom=0.2, top=0.8)
+    fig.subplots_adjust(wspace=0.55, bottom=0.14, top=0.8)
     return fig
 
 
@@ -139,7 +144,7 @@ def tiers_bars(tiers: pd.DataFrame, lang: str) -> str:
 
 
 def draw_funnel(regions: pd.DataFrame, limits: pd.DataFrame, overall: float, lang: str) -> Figure:
-    fig, ax = _axes(lang, size=(WIDTH, 4.2))
+    fig, ax = _axes(lang, size=(WIDTH, 4.6))
     ax.axhline(overall, color=GREY, lw=1)
     for level, style in (("95", "--"), ("998", ":")):
         ax.plot(limits["n"], limits[f"lower{level}"], style, color=GREY, lw=1)
@@ -162,8 +167,8 @@ def draw_funnel(regions: pd.DataFrame, limits: pd.DataFrame, overall: float, lan
         flagged["adjusted"].to_numpy(float),
         [short_name(c, lang) for c in flagged["code"]],
     )
-    ax.legend(handles=_funnel_legend(lang), loc="upper left", bbox_to_anchor=(1.01, 1.0),
-              fontsize=7.5, frameon=False)  # fmt: skip
+    ax.legend(handles=_funnel_legend(lang), loc="upper center", bbox_to_anchor=(0.5, -0.16),
+              ncol=4, fontsize=7.5, frameon=False)  # fmt: skip
     return fig
 
 
@@ -291,20 +296,22 @@ def _area(a, b) -> float:
 
 
 def _data_under(ax, box, renderer) -> list[str]:
+    """What data of `ax` (inside its frame: clipped data is not drawn) lies under `box`."""
+    frame = ax.get_window_extent(renderer)
+
+    def covered(pixels: np.ndarray) -> bool:
+        return any(frame.contains(px, py) and box.contains(px, py) for px, py in pixels)
+
     found = []
     for coll in ax.collections:
         offsets = coll.get_offsets()
-        if len(offsets):
-            pix = ax.transData.transform(offsets)
-            if any(box.contains(px, py) for px, py in pix):
-                found.append("points")
+        if len(offsets) and covered(ax.transData.transform(offsets)):
+            found.append("points")
     for patch in ax.patches:
         if patch.get_window_extent(renderer).overlaps(box):
             found.append("bars")
     for line in ax.lines:
         xy = line.get_xydata()
-        if len(xy) > 1:
-            pix = ax.transData.transform(xy)
-            if any(box.contains(px, py) for px, py in pix):
-                found.append("a line")
+        if len(xy) > 1 and covered(ax.transData.transform(xy)):
+            found.append("a line")
     return found

@@ -53,21 +53,52 @@ def _num(x: Any) -> float | None:
     return None if v is None else float(f"{v:.{SIGNIFICANT_DIGITS}g}")
 
 
+NOTE_WORDS = {
+    "suppressed": {
+        "en": "{what}: suppressed (fewer than {k})",
+        "zh": "{what}：人数少于{k}，不予显示",
+    },
+    "missing": {"en": "{what}: not estimated ({why})", "zh": "{what}：未作估计（{why}）"},
+    "coverage": {
+        "en": "coverage: suppressed (a share of fewer than {k} people)",
+        "zh": "coverage：比例涉及的人数少于{k}，不予显示",
+    },
+}
+
+
+class _Notes(list):
+    """The notes of one metrics.json, written in the report's language (keys stay paths)."""
+
+    def __init__(self, lang: str) -> None:
+        super().__init__()
+        self.lang = lang
+
+    def say(self, kind: str, **kw: Any) -> None:
+        self.append(NOTE_WORDS[kind][self.lang].format(**kw))
+
+
 def _count(n: Any, threshold: int, what: str, notes: list[str]) -> int | None:
     if n is None:
         return None
     if int(n) < threshold:
-        notes.append(f"{what}: suppressed (fewer than {threshold})")
+        _say(notes, "suppressed", what=what, k=threshold)
         return None
     return int(n)
+
+
+def _say(notes: list[str], kind: str, **kw: Any) -> None:
+    if isinstance(notes, _Notes):
+        notes.say(kind, **kw)
+    else:
+        notes.append(NOTE_WORDS[kind]["en"].format(**kw))
 
 
 def build_metrics(
     results: ReportResults, params: ReportParams, suppressed: int, provenance: dict[str, Any]
 ) -> dict[str, Any]:
     """The metrics.json document for one report."""
-    k = params.suppression_threshold
-    notes: list[str] = []
+    k, lang = params.suppression_threshold, params.lang
+    notes: list[str] = _Notes(lang)
     c = results.counts
     data = {
         "status": _status(params),
@@ -82,10 +113,9 @@ def build_metrics(
         },
     }
     for section, why in sorted(results.missing.items()):
-        plain = reason(section, why, "en", k)
-        notes.append(
-            scrub_counts(f"{section}: not estimated ({plain if why in REASONS else why})", k)
-        )
+        plain = reason(section, why, lang, k)
+        shown = plain if (why in REASONS or lang == "zh") else why
+        notes.append(scrub_counts(NOTE_WORDS["missing"][lang].format(what=section, why=shown), k))
     return {
         "schema": SCHEMA,
         "scope": _scope(results, params),
@@ -96,9 +126,18 @@ def build_metrics(
         "interventions": _interventions(results, k, notes),
         "regions": _regions(results, k, notes),
         "suppressed": int(suppressed),
-        "notes": notes + [scrub_counts(n, k) for n in results.notes if n not in notes],
+        "notes": list(notes) + _analysis_notes(results, k, lang, notes),
         "provenance": {key: provenance.get(key) for key in PROVENANCE_KEYS},
     }
+
+
+def _analysis_notes(results: ReportResults, k: int, lang: str, done: list[str]) -> list[str]:
+    """The analyses' caveats: verbatim in English; in Chinese as the report words them."""
+    if lang == "zh":
+        from workbench.reporting.notes import official_notes
+
+        return [scrub_counts(n, k, lang) for n in official_notes(results.notes, lang)]
+    return [scrub_counts(n, k) for n in results.notes if n not in done]
 
 
 def _status(params: ReportParams) -> str | None:
@@ -125,7 +164,7 @@ def _coverage(results: ReportResults, k: int, notes: list[str]) -> float | None:
     if results.coverage is None:
         return None
     if is_small(results.counts["n_releases"], k):  # a rate of a tiny group discloses its members
-        notes.append(f"coverage: suppressed (a share of fewer than {k} people)")
+        _say(notes, "coverage", k=k)
         return None
     return _num(results.coverage.iloc[-1]["coverage"])
 
@@ -154,7 +193,7 @@ def _tiers(results: ReportResults, k: int, notes: list[str]) -> dict[str, Any]:
         projected = as_float(r.projected)
         projected = None if projected is None else round(projected)  # people: whole numbers
         if projected is not None and projected < k:
-            notes.append(f"tiers.{y}.projected: suppressed (fewer than {k})")
+            _say(notes, "suppressed", what=f"tiers.{y}.projected", k=k)
             projected = None
         out[y] = {
             "observed": _count(r.observed, k, f"tiers.{y}.observed", notes),

@@ -37,6 +37,14 @@ def _ci(lo: object, hi: object, fmt: str = "{:.2f}") -> str:
     return "–" if "–" in (a, b) else f"{a}–{b}"
 
 
+def days_ci(lo: object, hi: object, lang: str) -> str:
+    """An interval of days with signs, "-1至+40" / "-1 to +40" (never "-1–+40")."""
+    a, b = _num(lo, "{:+.0f}"), _num(hi, "{:+.0f}")
+    if "–" in (a, b):
+        return "–"
+    return f"{a}至{b}" if lang == "zh" else f"{a} to {b}"
+
+
 def _p_value(p: object) -> str:
     """p < 0.001 style: never scientific notation."""
     v = float(p)  # type: ignore[arg-type]
@@ -104,7 +112,7 @@ def effects_table(results: ReportResults, params: ReportParams) -> tuple[pd.Data
             t("ci", lang): [c[1] for c in hrs],
             t("col_rmst_diff", lang): [_num(x, "{:+.0f}") for x in eff["rmst_diff_days"]],
             t("ci_days", lang): [
-                _ci(a, b, "{:+.0f}")
+                days_ci(a, b, lang)
                 for a, b in zip(eff["rmst_diff_lower"], eff["rmst_diff_upper"], strict=True)
             ],
         }

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -50,17 +51,32 @@ def pct(x: object) -> str:
     return f"{v:.1%}" if np.isfinite(v) else "–"
 
 
-def table_html(frame: pd.DataFrame, caption: str, lang: str, note: str | None = None) -> str:
+NUMERIC = re.compile(r"^[<>+\-−–]?\s?[\d.,]+|^[–-]$")
+
+
+def first_upper(text: str, lang: str) -> str:
+    """English labels start with a capital in cells and bullets ("Financial aid", "Relapse")."""
+    return text[:1].upper() + text[1:] if lang == "en" and text[:1].islower() else text
+
+
+def _cell(i: int, value: object, lang: str) -> str:
+    text = str(value)
+    if i == 0:
+        return f"<td>{_h(text)}</td>"
+    kind = "wb-num" if NUMERIC.match(text) else "wb-word"
+    return f'<td class="{kind}">{_h(text)}</td>'
+
+
+def table_html(
+    frame: pd.DataFrame, caption: str, lang: str, note: str | None = None, labels: bool = True
+) -> str:
     """A numbered table with its caption and note kept together on one page (CSS
-    `.wb-block`); cells other than the first column never wrap (`td.wb-num`)."""
+    `.wb-block`); numeric cells never wrap and align right (`td.wb-num`), words align left.
+    `labels`: the cells are labels (English ones start with a capital), not file names."""
     head = "".join(f"<th>{_h(str(c))}</th>" for c in frame.columns)
+    cap = (lambda v: first_upper(str(v), lang)) if labels else str
     rows = "".join(
-        "<tr>"
-        + "".join(
-            f'<td class="wb-num">{_h(str(v))}</td>' if i else f"<td>{_h(str(v))}</td>"
-            for i, v in enumerate(row)
-        )
-        + "</tr>"
+        "<tr>" + "".join(_cell(i, cap(v), lang) for i, v in enumerate(row)) + "</tr>"
         for row in frame.itertuples(index=False)
     )
     foot = f'<p class="wb-note">{_h(note)}</p>' if note else ""
@@ -346,12 +362,25 @@ def _tiers_table(tiers: pd.DataFrame, params: ReportParams) -> tuple[pd.DataFram
             t("col_target", lang): [f"{int(x):,}" for x in tiers["target"]],
         }
     )
+    if not (params.prefecture or params.facility):
+        table[t("col_met", lang)] = [
+            _met(o, g, params.suppression_threshold, lang)
+            for o, g in zip(tiers["observed"], tiers["target"], strict=True)
+        ]
     return suppress(
         table,
         params.suppression_threshold,
         counts=[t("col_observed", lang), t("col_projected", lang)],
         lang=lang,
     )
+
+
+def _met(observed: float, target: float, k: int, lang: str) -> str:
+    if observed < k or observed < target:
+        share = "" if observed < k else t("met_share", lang, f"{observed / target:.0%}")
+        return t("met_no", lang) + share
+    multiple = observed / target
+    return t("met_yes", lang, f"{multiple:.1f}" if multiple < 10 else f"{multiple:,.0f}")
 
 
 def regions(results: ReportResults, params: ReportParams) -> Section:

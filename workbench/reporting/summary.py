@@ -2,7 +2,8 @@
 
 1. how many kept abstinent and whether each target is met (the multiple; targets are cumulative);
 2. which supports help, ranked by extra abstinent days in 36 months, each reconciled across the
-   two measures by one stated rule (`workbench.effects.findings.RULE`) with a "how sure" phrase;
+   two measures by one stated rule (`workbench.effects.findings.reconcile`, worded in the
+   report as ``verdict_rule``) with a "how sure" phrase;
 3. which prefectures stand out (better / worse than expected, fairly sure or not sure);
 then the data: coverage, quality, what is missing, and whether the data are simulated.
 Method names and E-values are in the methods section, not here.
@@ -25,6 +26,7 @@ from workbench.reporting.sections import (
     _summary_missing,
     _summary_retention,
     data_status,
+    first_upper,
     heading,
     table_html,
 )
@@ -32,8 +34,10 @@ from workbench.reporting.suppression import count_text, is_small, scrub_counts
 from workbench.reporting.text import t
 
 
-def _ul(items: list[str]) -> str:
-    return "<ul>" + "".join(f"<li>{_h(x)}</li>" for x in items) + "</ul>" if items else ""
+def _ul(items: list[str], lang: str) -> str:
+    if not items:
+        return ""
+    return "<ul>" + "".join(f"<li>{_h(first_upper(x, lang))}</li>" for x in items) + "</ul>"
 
 
 def _h3(key: str, lang: str) -> str:
@@ -48,14 +52,14 @@ def executive_summary(results: ReportResults, params: ReportParams) -> Section:
         parts.append(f'<p class="wb-status-line">{_h(t(f"status_warning_{status}", lang))}</p>')
     cohort = _cohort_line(results, params)
     if results.counts["n_releases"] < k:  # too few people: no estimate, no rate
-        parts.append(_ul([cohort, t("too_few", lang, k)]))
+        parts.append(_ul([cohort, t("too_few", lang, k)], lang))
         return Section("summary", "".join(parts))
     first = [cohort, *_summary_retention(results, params), *tier_verdicts(results, params)]
-    parts += [_h3("q_targets", lang), _ul(first)]
+    parts += [_h3("q_targets", lang), _ul(first, lang)]
     if results.effects is not None and len(results.effects):
         parts += [_h3("q_support", lang), support_block(results, params)]
     if results.regions is not None:
-        parts += [_h3("q_regions", lang), _ul(region_lines(results, lang))]
+        parts += [_h3("q_regions", lang), _ul(region_lines(results, lang), lang)]
         parts.append(f'<p class="wb-note">{_h(t("regions_basis", lang))}</p>')
     data = _summary_coverage(results, params)
     if results.repairs:
@@ -66,7 +70,7 @@ def executive_summary(results: ReportResults, params: ReportParams) -> Section:
         source = results.source.rsplit("/", 1)[-1]
         data.append(t("spec_note", lang, source, results.event_label))
     if data:
-        parts += [_h3("q_data", lang), _ul(data)]
+        parts += [_h3("q_data", lang), _ul(data, lang)]
     return Section("summary", "".join(parts))
 
 
@@ -174,11 +178,14 @@ def support_block(results: ReportResults, params: ReportParams) -> str:
              else t("support_none_helps", lang)]  # fmt: skip
     if names("may_harm"):
         lines.append(t("support_harm_list", lang, names("may_harm")))
+    if results.findings is not None:  # why a support cannot be judged (nobody got it, unstable)
+        gone = set(v.loc[v["verdict"].eq("not_estimable"), "code"])
+        lines += [row[lang] for _, row in results.findings.iterrows() if row["code"] in gone]
     table = table_html(
         support_table(results, params), t("cap_support_verdicts", lang), lang,
         t("verdict_rule", lang),
     )  # fmt: skip
-    return _ul(lines) + table
+    return _ul(lines, lang) + table
 
 
 def region_lines(results: ReportResults, lang: str) -> list[str]:

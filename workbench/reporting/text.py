@@ -168,6 +168,10 @@ _T = {
     "col_observed": ("已确认人数", "Confirmed"),
     "col_projected": ("预计人数", "Projected"),
     "col_target": ("目标", "Target"),
+    "col_met": ("完成情况", "Target met?"),
+    "met_yes": ("已达到目标（{}倍）", "met ({} times)"),
+    "met_no": ("尚未达到目标", "not yet met"),
+    "met_share": ("（完成{}）", " ({} of it)"),
     "col_tier": ("层级", "Tier"),
     "cap_curve": ("出所后操守保持曲线（95%置信区间）", "Retention after release (95% CI)"),
     "cap_milestones": ("各时间点操守保持率", "Retention at milestones"),
@@ -200,10 +204,12 @@ _T = {
     # regions
     "reg_intro": (
         "各市州12个月操守保持率与按其人员构成（年龄、性别、毒品种类、既往戒治次数等）预期的水平比较。"
-        "漏斗线为95%和99.8%控制限；落在99.8%控制限以外才视为明显不同。",
+        "漏斗线为95%和99.8%控制限：落在99.8%控制限以外为好于或差于预期（较有把握），"
+        "只落在95%控制限以外的也标出方向，但尚不确定（图中空心点）。",
         "Each prefecture's 12-month retention against what its mix of people (age, sex, drug, "
-        "prior treatments, …) would predict. Funnel lines are 95% and 99.8% control limits; only "
-        "a point outside 99.8% is treated as a clear difference.",
+        "prior treatments, …) would predict. Funnel lines are 95% and 99.8% control limits: a "
+        "point outside 99.8% is better or worse than expected (fairly sure); a point outside 95% "
+        "only is shown with its direction but marked not sure (hollow in the figure).",
     ),
     "col_adjusted": ("风险调整后保持率", "Risk-adjusted retention"),
     "col_expected": ("预期保持率", "Expected"),
@@ -288,10 +294,7 @@ _T = {
     ),
     "col_support": ("帮扶措施", "Support"),
     "col_n_exposed": ("接受人数", "Received"),
-    "col_rmst_diff": (
-        "36个月内平均保持操守天数之差",
-        "Difference in mean abstinent days to 36 months",
-    ),
+    "col_rmst_diff": ("36个月内多保持操守天数", "Extra abstinent days in 36 months"),
     "ci_days": ("95%置信区间（天）", "95% CI (days)"),
     "cap_effects": ("帮扶措施效果", "Effects of support"),
     # competing events
@@ -427,12 +430,12 @@ _SUMMARY = {
         "target.",
     ),
     "tier_not_met": (
-        "{tier}：已确认{obs}人，尚未达到目标（累计目标{target}人），完成{share}；预计{proj}人，{outlook}。",
+        "{tier}：已确认{obs}人，尚未达到目标（累计目标{target}人），完成{share}；现有人员跟踪期满时预计{proj}人，{outlook}。",
         "{tier}: {obs} confirmed — target not yet met (cumulative target {target}), {share} of "
         "it; {proj} projected, {outlook}.",
     ),
-    "tier_outlook_met": ("预计可以达到", "which would meet it"),
-    "tier_outlook_short": ("预计仍达不到", "which would still fall short"),
+    "tier_outlook_met": ("可以达到目标", "which would meet it"),
+    "tier_outlook_short": ("仍达不到目标", "which would still fall short"),
     "tier_scoped": (
         "{tier}：已确认{obs}人，预计{proj}人（全省目标{target}人，本报告只含部分地区，不单独判断是否达标）。",
         "{tier}: {obs} confirmed, {proj} projected (the province-wide target is {target}; this "
@@ -456,6 +459,7 @@ _SUMMARY = {
     "verdict_may_harm": ("可能不利，需核查", "may harm — check"),
     "verdict_unclear_harm_side": ("尚不确定，偏向不利", "unclear, leaning harmful"),
     "verdict_unclear": ("尚不确定", "unclear"),
+    "verdict_unclear_mixed": ("尚不确定，两种衡量不一致", "unclear: measures differ"),
     "verdict_not_estimable": ("无法判断", "cannot say"),
     "verdict_rule": (
         "判断规则：只有“复吸风险”和“多保持操守天数”两种衡量的95%置信区间都在有利一侧，才判为“有助于保持操守”；"
