@@ -165,7 +165,8 @@ def test_rossi_spec_adjusted_cox_matches_published_and_iptw_beside_it():
     row = table.iloc[0]
     np.testing.assert_allclose(row["hr"], np.exp(-0.3794222), rtol=1e-6)
     assert row["n_exposed"] == 216
-    assert "IPTW HR 0.6" in row["method"] or "IPTW HR 0.7" in row["method"]
+    assert "overlap-weighted HR 0.6" in row["method"] or "overlap-weighted HR 0.7" in row["method"]
+    assert row["balance"] == "achieved" and row["max_abs_smd"] < 1e-6
     np.testing.assert_allclose(row["horizon_days"], 52 * 7)
 
 

@@ -154,25 +154,62 @@ def _exact_only(lower, upper) -> bool:
     return bool(np.all(np.isnan(upper) | (upper == lower)))
 
 
-def _cox(lower, upper, a, w):
-    """Weighted Cox model of the exposure alone (Efron ties): (log HR, robust 95 % CI) as R's
-    `coxph(Surv(t, e) ~ a, weights = w, robust = TRUE)`. lifelines fits the coefficient; the
-    sandwich variance comes from Efron score residuals (`risk.efron_score_residuals`), since
-    lifelines' own robust variance ignores the Efron tie correction (statistics.md trap 4)."""
-    from lifelines import CoxPHFitter
+def _efron_one(t, e, x, w, beta):
+    """Weighted Efron partial log-likelihood of one covariate, its score and information."""
+    r = w * np.exp(x * beta)
+    order = np.argsort(-t, kind="stable")
+    etimes = np.unique(t[e])
+    last = np.searchsorted(-t[order], -etimes, side="right") - 1  # risk set {T >= t_j}
+    s0, s1, s2 = (np.cumsum(v[order])[last] for v in (r, r * x, r * x * x))
+    ej = np.searchsorted(etimes, t[e])
+    d = np.bincount(ej, minlength=etimes.size)
+    e0, e1, e2 = (np.bincount(ej, v[e], etimes.size) for v in (r, r * x, r * x * x))
+    step = np.sort(ej)  # one Efron step per event: k = 0..d_j - 1
+    f = (np.arange(step.size) - np.r_[0, np.cumsum(d)[:-1]][step]) / d[step]
+    den = s0[step] - f * e0[step]
+    xbar = (s1[step] - f * e1[step]) / den
+    x2 = (s2[step] - f * e2[step]) / den
+    wbar = (np.bincount(ej, w[e], etimes.size) / d)[step]
+    ll = float(np.sum(w[e] * x[e]) * beta - np.sum(wbar * np.log(den)))
+    score = float(np.sum(w[e] * x[e]) - np.sum(wbar * xbar))
+    return ll, score, float(np.sum(wbar * (x2 - xbar**2)))
 
+
+def _cox_beta(t, e, x, w, tol=1e-12, max_iter=50):
+    """Newton-Raphson (step-halving) for the one-covariate weighted Efron Cox model."""
+    beta = 0.0
+    ll, score, info = _efron_one(t, e, x, w, beta)
+    for _ in range(max_iter):
+        if info <= 0:
+            raise EstimationError("the weighted Cox model has no information on the exposure.")
+        step = float(np.clip(score / info, -5.0, 5.0))
+        while True:
+            new = _efron_one(t, e, x, w, beta + step)
+            if new[0] >= ll - 1e-12 or abs(step) < 1e-12:
+                break
+            step /= 2
+        beta += step
+        ll, score, info = new
+        if abs(step) < tol:
+            break
+    return beta, info
+
+
+def _cox(lower, upper, a, w, model_ci=True):
+    """Weighted Cox model of the exposure alone (Efron ties): (log HR, robust 95 % CI) as R's
+    `coxph(Surv(t, e) ~ a, weights = w, robust = TRUE)`; the sandwich variance comes from
+    Efron score residuals (`risk.efron_score_residuals`: lifelines' own robust variance ignores
+    the Efron tie correction, statistics.md trap 4). `model_ci=False`: (log HR, None)."""
+    t, e = np.asarray(lower, float), np.isfinite(np.asarray(upper, float))
+    x, w = np.asarray(a, float), np.asarray(w, float)
+    beta, info = _cox_beta(t, e, x, w)
+    if not model_ci:
+        return beta, None
     from workbench.risk import efron_score_residuals, sandwich_variance
 
-    t, e = np.asarray(lower, float), np.isfinite(np.asarray(upper, float)).astype(int)
-    x, w = np.asarray(a, float)[:, None], np.asarray(w, float)
-    df = pd.DataFrame({"t": t, "e": e, "a": x[:, 0], "w": w})
-    with warnings.catch_warnings():  # the naive variance it warns about is not used
-        warnings.filterwarnings("ignore", message=".*weights are not integers.*")
-        cph = CoxPHFitter().fit(df, "t", "e", weights_col="w", fit_options={"precision": 1e-12})
-    beta = cph.params_.to_numpy(float)
-    resid = efron_score_residuals(x, t, e, beta, w)
-    var = sandwich_variance(resid, cph.variance_matrix_.to_numpy(float), w)[0, 0]
-    return float(beta[0]), _wald_ci(float(beta[0]), float(var))
+    resid = efron_score_residuals(x[:, None], t, e.astype(int), np.array([beta]), w)
+    var = sandwich_variance(resid, np.array([[1 / info]]), w)[0, 0]
+    return beta, _wald_ci(beta, float(var))
 
 
 def _wald_ci(log_hr: float, var: float) -> tuple[float, float]:
@@ -197,7 +234,7 @@ def _estimate(lower, upper, entries, a, w, cuts, grid, risk_t, model_ci=False, w
     exposed = a == 1
     state = None
     if _exact_only(lower, upper):
-        log_hr, ci = _cox(lower, upper, a, w) if model_ci else (_cox(lower, upper, a, w)[0], None)
+        log_hr, ci = _cox(lower, upper, a, w, model_ci)
         event = np.isfinite(upper)
         curves = [weighted_km(lower[m], event[m], w[m], grid) for m in (exposed, ~exposed)]
     else:
