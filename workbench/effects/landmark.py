@@ -115,6 +115,16 @@ class WeightedComparison:
             ]
         )
 
+    def balance_statement(self) -> str:
+        """Plain sentence: is the weighted comparison like with like (and so a finding)?"""
+        if not self.balance_achieved:
+            return unbalanced_note(self.max_abs_smd)
+        return (
+            f"Balance achieved: after weighting every characteristic's |SMD| is below "
+            f"{BALANCE_THRESHOLD:g} (largest {self.max_abs_smd:.3f}), so the two groups compare "
+            "like with like on what was measured."
+        )
+
     def plot(self, ax=None, lang: str = "en"):
         """Adjusted retention curves of both arms with bootstrap bands."""
         import matplotlib.pyplot as plt
