@@ -547,9 +547,7 @@ class CoxModel:
                 "the proportional-hazards test is not available with delayed entry (R's cox.zph "
                 "km transform is for data followed from day 0)"
             )
-        out = cox_zph(
-            self.design_.X, time, event, self.params_.to_numpy(), w, groups, self.strata_
-        )
+        out = cox_zph(self.design_.X, time, event, self.params_.to_numpy(), w, groups, self.strata_)
         out = out.rename(columns={"term": "variable"})
         out["label"] = [
             ("所有因素合计" if lang == "zh" else "all factors together")

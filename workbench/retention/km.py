@@ -201,9 +201,7 @@ class KaplanMeier:
         self.alpha = alpha
         self.variance = variance
 
-    def fit(
-        self, time, event, weights=None, label: str | None = None, entry=None
-    ) -> KaplanMeier:
+    def fit(self, time, event, weights=None, label: str | None = None, entry=None) -> KaplanMeier:
         """Fit on days since release `time` and `event` (1 = relapse, 0 = censored); `entry`:
         delayed entry days (at risk only after it, R's `Surv(entry, time, event)`)."""
         if not 0 < self.alpha < 1:
