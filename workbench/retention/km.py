@@ -244,6 +244,7 @@ class KaplanMeier:
             }
         )
         self.label_ = label if label is not None else "all"
+        self.entry_used_ = entry is not None
         self.variance_method_ = method
         self.n_ = float(w.sum())
         self.n_rows_ = int(t.size)
