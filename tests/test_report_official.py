@@ -21,10 +21,10 @@ import pytest
 
 from workbench import fonts
 from workbench.effects.findings import reconcile, support_verdicts
+from workbench.evaluation.analysis import analyse
 from workbench.exceptions import ReportError
 from workbench.params import ReportParams
 from workbench.reporting import build_report, figures
-from workbench.reporting.analysis import analyse
 from workbench.reporting.text import t
 
 matplotlib.use("Agg")
@@ -159,7 +159,7 @@ def test_report_summary_has_a_verdict_for_every_tier(report):
         ((0.95, 0.80, 1.10, 3, -20, 25, 500), ("unclear", "not_sure")),
         ((1.30, 1.10, 1.60, -40, -70, -10, 500), ("may_harm", "fairly_sure")),
         ((0.80, 0.70, 0.90, -5, -20, -1, 500), ("may_harm", "not_sure")),  # days harmful
-        ((0.60, 0.50, 0.70, np.nan, np.nan, np.nan, 500), ("unclear_mixed", "not_sure")),
+        ((0.60, 0.50, 0.70, np.nan, np.nan, np.nan, 500), ("unclear_one", "not_sure")),
         ((0.60, 0.50, 0.70, 40, 10, 70, 5), ("not_estimable", "too_few")),
     ],
 )

@@ -91,8 +91,8 @@ def findings(effects: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-SUPPORT_VERDICTS = ("helps", "may_harm", "unclear_harm_side", "unclear_mixed", "unclear",
-                    "not_estimable")  # fmt: skip
+SUPPORT_VERDICTS = ("helps", "may_harm", "unclear_harm_side", "unclear_mixed", "unclear_one",
+                    "unclear", "not_estimable")  # fmt: skip
 
 
 def reconcile(hr, hr_lower, hr_upper, days, days_lower, days_upper, n_exposed, threshold):
@@ -111,6 +111,8 @@ def reconcile(hr, hr_lower, hr_upper, days, days_lower, days_upper, n_exposed, t
         return "may_harm", "fairly_sure" if both else "not_sure"
     if hr >= 1 or (has_days and days < 0):
         return "unclear_harm_side", "not_sure"
+    if hr_good and not has_days:  # the days are withheld (e.g. balance not achieved)
+        return "unclear_one", "not_sure"
     if hr_good or days_good:  # one measure says it helps, the other cannot confirm it
         return "unclear_mixed", "not_sure"
     return "unclear", "not_sure"

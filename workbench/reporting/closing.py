@@ -9,9 +9,9 @@ from pathlib import Path
 import pandas as pd
 
 from workbench import codes
+from workbench.evaluation.analysis import ReportResults
 from workbench.params import ReportParams
 from workbench.reporting import provenance as prov
-from workbench.reporting.analysis import ReportResults
 from workbench.reporting.notes import method_text, official_notes
 from workbench.reporting.sections import BEIJING, Section, _p, heading, table_html
 from workbench.reporting.suppression import scrub_counts

@@ -14,11 +14,11 @@ import numpy as np
 import pandas as pd
 
 from workbench import __version__, codes
+from workbench.evaluation.analysis import ReportResults
 from workbench.exceptions import WorkbenchError
 from workbench.params import ReportParams
 from workbench.programme import flag_categories
 from workbench.reporting import figures
-from workbench.reporting.analysis import ReportResults
 from workbench.reporting.suppression import complementary, count_text, suppress
 from workbench.reporting.text import reason, t
 

@@ -16,9 +16,9 @@ import pandas as pd
 
 from workbench import codes
 from workbench.effects.findings import support_verdicts
+from workbench.evaluation.analysis import ReportResults
 from workbench.params import ReportParams
 from workbench.programme import flag_categories
-from workbench.reporting.analysis import ReportResults
 from workbench.reporting.sections import (
     Section,
     _h,
