@@ -211,7 +211,7 @@ def test_one_prefecture_and_a_support_nobody_received(lab):
         in zh
     )
     assert (
-        "job placement at an employment base: nobody in this report's scope had received it by "
+        "Job placement at an employment base: nobody in this report's scope had received it by "
         "the data cut-off, so its effect cannot be estimated." in en
     )
     m = lab.metrics("one_prefecture")

@@ -153,12 +153,15 @@ def test_metrics_follow_the_schema(env):
             assert 0 < row["hr_lower"] <= row["hr_upper"] and row["hr"] > 0
     assert set(m["provenance"]) == {"workbench_version", "git_commit", "params_sha256",
                                     "inputs_key", "started_at", "duration_s"}  # fmt: skip
-    # zh and en differ only in scope.language and provenance: one analysis, rendered twice
+    # zh and en differ only in scope.language, the notes' language and provenance: one analysis,
+    # rendered twice
     a, b = (
         without_provenance(env["zh"][1].metrics.read_text()),
         without_provenance(env["en"][1].metrics.read_text()),
     )
     assert a.pop("scope")["language"] == "zh" and b.pop("scope")["language"] == "en"
+    notes_zh, notes_en = a.pop("notes"), b.pop("notes")
+    assert all(re.search(r"[\u4e00-\u9fff]", n) for n in notes_zh) and notes_en
     assert a == b
 
 
