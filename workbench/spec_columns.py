@@ -25,8 +25,14 @@ def words(series: pd.Series) -> pd.Series:
 
 
 def word_set(values: object) -> set[str]:
+    """The words of a spec's value list; YAML reads yes/no/true/false as booleans, which stand
+    for every true (false) word."""
     items = values if isinstance(values, list) else [values]
-    return set(words(pd.Series([str(v) for v in items], dtype=object)))
+    out = set(words(pd.Series([str(v) for v in items if not isinstance(v, bool)], dtype=object)))
+    for v in items:
+        if isinstance(v, bool):
+            out |= TRUE_WORDS if v else FALSE_WORDS
+    return out
 
 
 def _refuse(raw: pd.DataFrame, bad: np.ndarray, column: str, file: str, what: str, todo: str):
