@@ -126,3 +126,30 @@ def test_horizon_beyond_follow_up_is_one_line_exit_2(tmp_path, capsys):
     code, out, err = _run(tmp_path, capsys, "arms: [aid]\n", None, "--horizon", "400")
     assert (code, out) == (2, "")
     assert "horizon 400 days is beyond follow-up (which ends at day 201)" in err
+
+
+def test_rossi_randomised_arms_equal_r(tmp_path, capsys):
+    """params/examples/rossi.yaml says design: randomised: unadjusted Cox and the arms' KM RMST
+    difference to day 364 equal R (tests/reference/rossi_trial.R) to 1e-6."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    ref = pd.read_csv(root / "tests" / "reference" / "rossi_trial.csv").set_index("quantity")
+    ref = ref["value"]
+    code = cli.main(["effects", str(root / "params/examples/rossi.yaml"), "--json"])
+    (row,) = jsonout.loads(capsys.readouterr().out)
+    assert code == 0 and row["design"] == "randomised" and row["evalue"] is None
+    np.testing.assert_allclose(np.log(row["hr"]), ref["coef"], rtol=0, atol=1e-6)
+    np.testing.assert_allclose(
+        np.log([row["hr_lower"], row["hr_upper"]]), ref[["ci_lower", "ci_upper"]], atol=1e-6
+    )
+    diff = ref["rmst_fin1"] - ref["rmst_fin0"]
+    half = 1.959963984540054 * np.hypot(ref["rmst_se_fin1"], ref["rmst_se_fin0"])
+    np.testing.assert_allclose(
+        [row["rmst_diff_days"], row["rmst_diff_lower"], row["rmst_diff_upper"]],
+        [diff, diff - half, diff + half],
+        rtol=0,
+        atol=1e-6,
+    )
+    assert row["horizon_days"] == 364
+    assert f"covariate-adjusted HR {np.exp(ref['coef_adjusted']):.3f}" in row["method"]

@@ -107,8 +107,8 @@ def test_true_false_events(tmp_path):
         ("table: t.csv\ntime: t\nlower: t\nupper: t\n", r"give either time or lower"),
         ("table: t.csv\nlower: t\n", r"lower and upper go together"),
         (
-            "table: t.csv\ntime: t\nevent: e\ntime_unit: years\n",
-            r"time_unit 'years' is not one of days, weeks, months",
+            "table: t.csv\ntime: t\nevent: e\ntime_unit: decades\n",
+            r"time_unit 'decades' is not one of days, weeks, months, years",
         ),
         (
             "table: t.csv\ntime: t\nevent: e\ncovariates: [1, 2]\n",

@@ -52,7 +52,7 @@ SPEC_KEYS = (
 )
 EVENT_KEYS = ("column", "relapse", "censored", "competing", "competing_label")
 ARM_KEYS = ("column", "treated", "untreated")
-TIME_UNITS = {"days": 1.0, "weeks": 7.0, "months": codes.DAYS_PER_MONTH}
+TIME_UNITS = {"days": 1.0, "weeks": 7.0, "months": codes.DAYS_PER_MONTH, "years": 365.25}
 DESIGNS = {"randomised": "randomised", "randomized": "randomised", "observational": "observational"}
 MISSING = ("complete_case", "error")
 START_LABEL = {"zh": "出所", "en": "release"}

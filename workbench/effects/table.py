@@ -178,9 +178,13 @@ def _baseline_table(cohort, n_boot, seed, n_jobs, horizon):
 
 
 def _trial_table(cohort, n_boot, seed, horizon):
+    """Randomised arms: the trial's comparison; no E-values (randomisation, not adjustment,
+    removes confounding, so there is nothing for an unmeasured confounder to explain away)."""
     arms = check_exposures(cohort.interventions)
     rows = trial_rows(cohort, arms, list(cohort.covariates), horizon, n_boot, seed)
-    return _with_evalues(pd.DataFrame(rows), outcome_risk(cohort.table))
+    table = pd.DataFrame(rows).assign(evalue=np.nan, evalue_ci=np.nan)
+    table.attrs["evalue_approximation"] = ""
+    return table[COLUMNS]
 
 
 def follow_up_end(table: pd.DataFrame) -> float:
@@ -255,6 +259,10 @@ def records(table: pd.DataFrame, design: str, n_boot: int = 200) -> list[dict]:
     default = "not estimable from these data (too few people or events in a group)"
     if n_boot == 0:
         default = "no bootstrap replicates (--bootstrap 0), so no bootstrap interval"
+    if design == "randomised":
+        default = (
+            "randomised arms: no E-value (randomisation leaves no confounding to explain away)"
+        )
     return jsonout.records(out, reason=default)
 
 

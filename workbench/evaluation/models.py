@@ -60,7 +60,9 @@ def support_effects(cohort: AnalysisCohort, params: ReportParams) -> dict[str, A
     unstable = _unstable(table)
     table.loc[unstable, ESTIMATE_COLUMNS] = np.nan
     found = findings(table) if len(table) else None
-    if found is not None:
+    if found is not None and cohort.randomised:
+        found = trial_findings(table, found, cohort.event_label)
+    elif found is not None:
         started = cohort.received
         nobody = table["code"].map(lambda c: started is not None and c not in started).to_numpy()
         for lang in LANGS:
@@ -71,6 +73,39 @@ def support_effects(cohort: AnalysisCohort, params: ReportParams) -> dict[str, A
                 ]
     curves = arm_curves(cohort) if cohort.randomised else None
     return {"table": table, "findings": found, "curves": curves}
+
+
+TRIAL = {
+    "zh": {
+        "helps": "{arm}组：{event}风险比对照组低{pct:.0f}%（风险比{hr:.2f}，95%置信区间{lo:.2f}–{hi:.2f}；随机分组比较）。",
+        "may harm": "{arm}组：{event}风险比对照组高{pct:.0f}%（风险比{hr:.2f}，95%置信区间{lo:.2f}–{hi:.2f}；随机分组比较）。",
+        "no clear effect": "{arm}组：与对照组未见明确差别（风险比{hr:.2f}，95%置信区间{lo:.2f}–{hi:.2f}；随机分组比较）。",
+        "not estimable": "{arm}组：与对照组的比较无法估计（人数或事件太少）。",
+    },
+    "en": {
+        "helps": "Arm {arm}: {event} rate lower by {pct:.0f}% than in the comparison group "
+        "(hazard ratio {hr:.2f}, 95% confidence interval {lo:.2f}–{hi:.2f}; randomised comparison).",
+        "may harm": "Arm {arm}: {event} rate higher by {pct:.0f}% than in the comparison group "
+        "(hazard ratio {hr:.2f}, 95% confidence interval {lo:.2f}–{hi:.2f}; randomised comparison).",
+        "no clear effect": "Arm {arm}: no clear difference from the comparison group (hazard "
+        "ratio {hr:.2f}, 95% confidence interval {lo:.2f}–{hi:.2f}; randomised comparison).",
+        "not estimable": "Arm {arm}: the comparison with the other group is not estimable (too "
+        "few people or events).",
+    },
+}
+
+
+def trial_findings(table: pd.DataFrame, found: pd.DataFrame, event: str) -> pd.DataFrame:
+    """Plain sentences for randomised arms: a comparison of groups, no confounding clause."""
+    found = found.copy()
+    for i, r in enumerate(table.itertuples()):
+        v = found["verdict"].iloc[i]
+        hr = float(r.hr)
+        values = dict(arm=r.code, event=event, hr=hr, lo=r.hr_lower, hi=r.hr_upper)
+        values["pct"] = abs(1 - hr) * 100 if np.isfinite(hr) else np.nan
+        for lang in LANGS:
+            found.loc[found.index[i], lang] = TRIAL[lang][v].format(**values)
+    return found
 
 
 UNSTABLE = {
