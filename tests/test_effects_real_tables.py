@@ -51,7 +51,8 @@ def test_text_covariate_is_a_labelled_category(tmp_path, capsys):
     (row,) = _records(out)
     assert row["code"] == "aid" and row["design"] == "observational"
     assert 0 < row["hr_lower"] < row["hr"] < row["hr_upper"]
-    assert "IPTW HR" in row["method"] and row["horizon_days"] == 201
+    assert row["balance"] in ("achieved", "not achieved") and row["horizon_days"] == 201
+    assert "RMST: baseline exposure" in row["method"]
 
 
 def test_missing_covariates_are_complete_cases_and_counted(tmp_path, capsys):
@@ -105,7 +106,7 @@ def test_randomised_design_is_the_trials_comparison(tmp_path, capsys):
     code, out, _ = _run(tmp_path, capsys, spec + "covariates: [house]\n", None, "--horizon", "150")
     assert code == 0
     (row,) = _records(out)
-    assert row["design"] == "randomised" and "IPTW" not in row["method"]
+    assert row["design"] == "randomised" and "weight" not in row["method"]
     assert (
         "unadjusted (randomised arms)" in row["method"] and "covariate-adjusted HR" in row["method"]
     )

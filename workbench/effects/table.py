@@ -3,11 +3,13 @@
 Built on one `AnalysisCohort` (workbench.cohort.contract), whatever file it came from:
 - time-varying supports (visit records): hazard ratio from the primary time-varying model
   (bootstrap CI), RMST difference to the horizon (default 36 months) from the landmark (day 180)
-  ATE-weighted comparison;
+  overlap-weighted comparison;
 - observational baseline 0/1 arms (spec tables): covariate-adjusted Cox (exact/right-censored
   times; Efron ties; text covariates as dummies against their reference level; strata, weights,
   delayed entry, clusters) or the piecewise-exponential model (intervals), and the RMST
-  difference from the ATE-weighted baseline comparison; the IPTW hazard ratio is beside it;
+  difference from the overlap-weighted baseline comparison; its hazard ratio is beside it;
+  weighted results are withheld (NaN, `balance` "not achieved", the method says so) when some
+  covariate's |SMD| after weighting is 0.1 or more (`effects.landmark`);
 - randomised arms (`design: randomised`): the trial's comparison (`effects.trial`), no
   propensity model and no landmark.
 Then the E-values of the hazard ratio and of its CI limit nearer 1 (`evalue`, `evalue_ci`;
@@ -32,6 +34,8 @@ from workbench.effects.primary import TimeVaryingEffects
 from workbench.effects.trial import check_design, trial_rows
 from workbench.exceptions import EstimationError, ParameterError
 
+WITHHELD = "balance not achieved, RMST withheld"
+WEIGHTED_HR = {"overlap": "overlap-weighted HR", "ATE": "IPTW HR", "ATT": "ATT-weighted HR"}
 # The estimates of a row (withheld together when a support's estimate is not shown).
 ESTIMATE_COLUMNS = [
     "hr",
@@ -49,6 +53,8 @@ COLUMNS = [
     "method",
     "evalue",
     "evalue_ci",
+    "balance",
+    "max_abs_smd",
 ]
 
 
@@ -106,10 +112,17 @@ def _check_estimable(cohort: pd.DataFrame) -> None:
 
 
 def _with_rmst(row, res, horizon, method):
-    if res is None:
+    """The weighted comparison's RMST difference, withheld (NaN, `balance` "not achieved")
+    when weighting left some covariate with |SMD| >= 0.1."""
+    row.update(balance="", max_abs_smd=np.nan)
+    if res is None or not res.balance_achieved:
         row.update(rmst_diff_days=np.nan, rmst_diff_lower=np.nan, rmst_diff_upper=np.nan)
         row.update(horizon_days=horizon, method=method)
+        if res is not None:
+            row.update(balance="not achieved", max_abs_smd=res.max_abs_smd)
+            row["method"] = f"HR: {method}; RMST: {res.method}; {WITHHELD}"
         return row
+    row.update(balance="achieved", max_abs_smd=res.max_abs_smd)
     row["rmst_diff_days"] = res.rmst_difference
     row["rmst_diff_lower"], row["rmst_diff_upper"] = res.rmst_difference_ci
     row["horizon_days"] = res.horizon_day
@@ -144,7 +157,7 @@ def adjusted_spec_model(frame: pd.DataFrame, interventions, covariates, referenc
 
 
 def _baseline_table(cohort, n_boot, seed, n_jobs, horizon):
-    """Observational baseline 0/1 arms: adjusted model, ATE-weighted RMST difference, IPTW HR."""
+    """Observational baseline 0/1 arms: adjusted model, weighted RMST difference and HR."""
     frame = cohort.table
     arms = check_exposures(cohort.interventions)
     problems = {c: arm_problem(frame, c, cohort.event_label) for c in arms}
@@ -169,10 +182,10 @@ def _baseline_table(cohort, n_boot, seed, n_jobs, horizon):
                 code, frame, None, None, None, horizon, n_boot, seed, n_jobs, covariates
             )
         row = _with_rmst(row, res, horizon, how)
-        if res is not None and code in fitted:
+        if res is not None and res.balance_achieved and code in fitted:
             lo, hi = res.hr_ci
             ci = f" ({lo:.3f}-{hi:.3f})" if np.isfinite([lo, hi]).all() else ""
-            row["method"] += f"; IPTW HR {res.hazard_ratio:.3f}{ci}"
+            row["method"] += f"; {WEIGHTED_HR[res.estimand]} {res.hazard_ratio:.3f}{ci}"
         rows.append(row)
     return _with_evalues(pd.DataFrame(rows), outcome_risk(frame))
 
@@ -182,7 +195,9 @@ def _trial_table(cohort, n_boot, seed, horizon):
     removes confounding, so there is nothing for an unmeasured confounder to explain away)."""
     arms = check_exposures(cohort.interventions)
     rows = trial_rows(cohort, arms, list(cohort.covariates), horizon, n_boot, seed)
-    table = pd.DataFrame(rows).assign(evalue=np.nan, evalue_ci=np.nan)
+    table = pd.DataFrame(rows).assign(
+        evalue=np.nan, evalue_ci=np.nan, balance="", max_abs_smd=np.nan
+    )
     table.attrs["evalue_approximation"] = ""
     return table[COLUMNS]
 
