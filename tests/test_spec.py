@@ -149,6 +149,11 @@ def test_spec_errors(tmp_path, text, message):
             r"t\.csv row 2: t inf is not a finite number",
         ),
         (
+            "l,u\n0,1e400\n",
+            "table: t.csv\nlower: l\nupper: u\n",
+            r"t\.csv row 2: u 1e400 is not a finite number",
+        ),
+        (
             "l,u\n0,-inf\n",
             "table: t.csv\nlower: l\nupper: u\n",
             r"t\.csv row 2: u -inf is not a finite number",

@@ -323,7 +323,8 @@ def _numeric(raw: pd.DataFrame, column: str, file: str, blank_ok: bool = False) 
     """A numeric column; with `blank_ok` (an interval's upper end) empty and inf mean open."""
     values = pd.to_numeric(raw[column], errors="coerce").to_numpy(dtype=float)
     bad = np.isnan(values) & (raw[column].notna().to_numpy() | (not blank_ok))
-    bad |= np.isinf(values) & ((values < 0) | (not blank_ok))
+    literal = raw[column].astype(str).str.strip().str.lower().isin(["inf", "+inf", "infinity"])
+    bad |= np.isinf(values) & ((values < 0) | (not blank_ok) | ~literal.to_numpy())
     if bad.any():
         row = raw.index[bad][0]
         shown = raw.loc[row, column]
