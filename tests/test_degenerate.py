@@ -211,10 +211,12 @@ def test_one_prefecture_and_a_support_nobody_received(lab):
         "就业安置基地安置就业：截至数据截止日期，本报告范围内没有人接受过这项帮扶，无法估计其效果。"
         in zh
     )
-    assert (
+    nobody = (
         "Job placement at an employment base: nobody in this report's scope had received it by "
-        "the data cut-off, so its effect cannot be estimated." in en
+        "the data cut-off, so its effect cannot be estimated."
     )
+    squeeze = lambda s: re.sub(r"[\s-]", "", s)  # noqa: E731  (a line may break at "cut-off")
+    assert squeeze(nobody) in squeeze(en)
     m = lab.metrics("one_prefecture")
     assert m["regions"] == []
     placed = next(r for r in m["interventions"] if r["code"] == "job_placement")

@@ -157,6 +157,7 @@ def test_report_summary_has_a_verdict_for_every_tier(report):
         ((0.87, 0.80, 0.96, 14, -1, 40, 917), ("unclear_mixed", "not_sure")),  # 311: disagree
         ((1.07, 1.00, 1.14, -12, -36, 7, 738), ("unclear_harm_side", "not_sure")),
         ((0.95, 0.80, 1.10, 3, -20, 25, 500), ("unclear", "not_sure")),
+        ((0.92, 0.84, 1.01, -8, -22, 10, 900), ("unclear_mixed", "not_sure")),  # opposite ways
         ((1.30, 1.10, 1.60, -40, -70, -10, 500), ("may_harm", "fairly_sure")),
         ((0.80, 0.70, 0.90, -5, -20, -1, 500), ("may_harm", "not_sure")),  # days harmful
         ((0.60, 0.50, 0.70, np.nan, np.nan, np.nan, 500), ("unclear_one", "not_sure")),

@@ -109,7 +109,11 @@ def reconcile(hr, hr_lower, hr_upper, days, days_lower, days_upper, n_exposed, t
     if hr_bad or days_bad:
         both = hr_bad and days_bad
         return "may_harm", "fairly_sure" if both else "not_sure"
-    if hr >= 1 or (has_days and days < 0):
+    harm_side = hr >= 1 or (has_days and days < 0)
+    good_side = hr < 1 or (has_days and days > 0)
+    if harm_side and good_side:  # the point estimates point different ways
+        return "unclear_mixed", "not_sure"
+    if harm_side:
         return "unclear_harm_side", "not_sure"
     if hr_good and not has_days:  # the days are withheld (e.g. balance not achieved)
         return "unclear_one", "not_sure"

@@ -467,12 +467,14 @@ _SUMMARY = {
     "verdict_not_estimable": ("无法判断", "cannot say"),
     "verdict_rule": (
         "判断规则：只有“复吸风险”和“多保持操守天数”两种衡量的95%置信区间都在有利一侧，才判为“有助于保持操守”；"
-        "任何一种的区间完全在不利一侧，判为“可能不利，需核查”；其余为“尚不确定”，点估计在不利一侧的注明“偏向不利”。"
+        "任何一种的区间完全在不利一侧，判为“可能不利，需核查”；其余为“尚不确定”：两种衡量方向不一致的注明“两种衡量不一致”，"
+        "点估计都在不利一侧的注明“偏向不利”。"
         "帮扶不是随机分配的，这些是调整已记录因素后的估计，见“方法与注意事项”。",
         "Rule: a support 'helps' only when the 95% intervals of both measures (relapse rate and "
         "extra abstinent days) sit on the helpful side; it 'may harm' when either interval sits "
-        "wholly on the harmful side; anything else is 'unclear', 'leaning harmful' when a point "
-        "estimate is on the harmful side. Support is not random: these are estimates adjusted "
+        "wholly on the harmful side; anything else is 'unclear': 'measures differ' when they "
+        "point different ways, 'leaning harmful' when both point estimates are on the harmful "
+        "side. Support is not random: these are estimates adjusted "
         "for recorded characteristics (see Methods and caveats).",
     ),
     "support_helps_list": ("较有把握有助于保持操守：{}。", "Fairly sure to help: {}."),
