@@ -9,6 +9,8 @@
 # (key = term; coef/se/robust_se, Efron ties, robust = TRUE), zph (key = term; chisq/p,
 # cox.zph transform "km"), cif (key = cause@months; estimate/lower/upper, multi-state survfit),
 # npmle (loglik of survfit(Surv(l, u, type = "interval2"))).
+# Every analysis uses the complete cases over the columns the spec uses (arms, covariates,
+# strata), as the spec loader does (`missing: complete_case`).
 # Times are converted to days as the specs do (weeks x 7, months x 365.25/12, years x 365.25).
 # A milestone past the last follow-up time but within one recording unit of it is evaluated at
 # the last follow-up time (the workbench's documented rule), e.g. Rossi's 12 months at day 364.
@@ -148,6 +150,7 @@ for (i in seq_len(nrow(plan))) {
   horizon <- as.numeric(p$horizon)
   unit <- 1
   covs <- NULL
+  cif_causes <- NULL
   if (name == "veteran") {
     d <- data.frame(time = raw$time, event = raw$status, trt = arm01(raw$trt, 2))
     d <- cbind(d, raw[, c("celltype", "karno", "diagtime", "age", "prior")])
@@ -173,7 +176,7 @@ for (i in seq_len(nrow(plan))) {
                     trt = ifelse(is.na(raw$trt), NA, arm01(raw$trt, 1)))
     d <- cbind(d, raw[, c("age", "sex", "bili", "albumin", "protime", "edema")])
     covs <- c("trt", "age", "sex", "bili", "albumin", "protime", "edema")
-    cif_refs(name, d, at, c("death", "transplant"))
+    cif_causes <- c("event", "competing")  # death; transplant
   } else if (name == "cgd") {
     d <- data.frame(time = raw$time, event = raw$status, treat = arm01(raw$treat, "rIFN-g"))
     d <- cbind(d, raw[, c("center", "sex", "age", "inherit", "steroids", "propylac")])
@@ -184,7 +187,7 @@ for (i in seq_len(nrow(plan))) {
                     event = c(censored = 0, pcm = 1, death = 2)[raw$outcome])
     d <- cbind(d, raw[, c("age", "sex", "hgb", "creat", "mspike")])
     covs <- c("age", "sex", "hgb", "creat", "mspike")
-    cif_refs(name, d, at, c("pcm", "death"))
+    cif_causes <- c("event", "competing")  # pcm; death
   } else if (name == "heart") {
     d <- data.frame(entry = raw$entry, time = raw$stop, event = raw$event)
     d <- cbind(d, raw[, c("age", "year", "surgery")])
@@ -204,6 +207,12 @@ for (i in seq_len(nrow(plan))) {
     next
   }
   d <- with_group(d, p, raw)
+  # complete cases over every column the spec uses (arms, covariates, strata): the spec loader
+  # leaves those rows out of every analysis
+  used <- c(covs, if (p$strata != "") p$strata)
+  keep <- complete.cases(d[, used])
+  d <- d[keep, ]
+  if (!is.null(cif_causes)) cif_refs(name, d, at, cif_causes)
   km_refs(name, d, unit, p$by, at, horizon)
   cox_refs(name, d, covs)
   if (p$strata != "") cox_refs(name, d, covs, strata = p$strata)
