@@ -100,10 +100,11 @@ def _add_risk(p: argparse.ArgumentParser) -> None:
     _add_data(p)
     p.add_argument(
         "--strata",
-        nargs="+",
+        nargs="*",
         default=None,
         metavar="COL",
-        help="stratify the Cox model by these columns (default: the spec's strata)",
+        help="stratify the Cox model by these columns (default: the spec's strata; "
+        "--strata alone: no strata)",
     )
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.add_argument("--lang", default="en", choices=["en", "zh"], help="labels in the table")

@@ -58,14 +58,15 @@ def complete_cases(frame: pd.DataFrame, columns: list[str]) -> tuple[pd.DataFram
 
 
 def risk_model(data, strata: list[str] | None = None, lang: str = "en") -> dict[str, Any]:
-    """The Cox model (and AFT choice for interval-censored data) as plain tables and notes."""
+    """The Cox model (and AFT choice for interval-censored data) as plain tables and notes;
+    `strata` None: the dataset's own strata, [] none."""
     frame = analysis_frame(data)
     covariates = model_columns(data, frame)
     if not covariates:
         raise ParameterError(
             "the dataset names no covariates or arms; list them under `covariates:` in the spec"
         )
-    strata = list(strata or getattr(data, "strata", ()) or [])
+    strata = list(getattr(data, "strata", ()) or [] if strata is None else strata)
     cluster = getattr(data, "cluster", None)
     weights = getattr(data, "weights", None)
     extra = [c for c in (*strata, cluster, weights) if c]
