@@ -17,7 +17,7 @@ import json
 import os
 import subprocess
 import sys
-from functools import cache
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -43,21 +43,64 @@ def strict_json(text: str):
     return json.loads(text, parse_constant=_reject)
 
 
-def cli(*argv: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    """Run the workbench CLI as a user would; exit 0, or exit 2 with one line and no traceback."""
-    proc = subprocess.run(
+def _run(argv: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
         [sys.executable, "-m", "workbench.cli", *argv],
         cwd=ROOT,
         capture_output=True,
         text=True,
-        env={**os.environ, **(env or {})},
-        timeout=300,
+        env={**os.environ, **env},
+        timeout=600,
     )
+
+
+def checked(proc: subprocess.CompletedProcess) -> subprocess.CompletedProcess:
+    """Exit 0, or exit 2 with one line on stderr; never a traceback."""
     assert "Traceback" not in proc.stderr, proc.stderr
     assert proc.returncode in (0, 2), (proc.returncode, proc.stderr)
     if proc.returncode == 2:
-        assert proc.stderr.strip().count("\n") == 0, proc.stderr
+        assert proc.stderr.strip() and proc.stderr.strip().count("\n") == 0, proc.stderr
     return proc
+
+
+def _commands(name: str, folder: Path) -> dict[str, list[str]]:
+    """Every CLI run of one dataset (key -> argv)."""
+    plan, data = PLAN.loc[name], spec(name)
+    retention = ["retention", data, "--json", "--at", plan["at"].replace(";", ",")]
+    retention += ["--bootstrap", "20", "--seed", "1"]
+    retention += ["--by", plan["by"]] if plan["by"] else []
+    retention += ["--horizon", plan["horizon"]] if plan["horizon"] else []
+    params = folder / "params.yaml"
+    params.write_text(
+        f"data: {data}\nname: {name}\ntitle: {name} (corpus)\nlang: en\nn_bootstrap: 5\nseed: 1\n",
+        encoding="utf-8",
+    )
+    out = {
+        "report": ["report", "--params", str(params), "--out", str(folder / "out")],
+        "retention": retention,
+        "cox": ["risk", data, "--json", "--strata"],  # --strata alone: no strata
+        "effects": ["effects", data, "--json", "--bootstrap", "10", "--seed", "1"],
+    }
+    if plan["strata"]:
+        out["cox_strata"] = ["risk", data, "--json", "--strata", plan["strata"]]
+    return out
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory) -> dict[tuple[str, str], subprocess.CompletedProcess]:
+    """All CLI runs of the corpus, two at a time (the reports, the slow part, first)."""
+    jobs = {}
+    for name in NAMES:
+        folder = tmp_path_factory.mktemp(name)
+        for key, argv in _commands(name, folder).items():
+            jobs[(name, key)] = (argv, {"WORKBENCH_CACHE_DIR": str(folder / "cache")})
+    order = sorted(jobs, key=lambda k: k[1] != "report")
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = {k: pool.submit(_run, *jobs[k]) for k in order}
+        done = {k: f.result() for k, f in futures.items()}
+    for name in NAMES:  # where the reports went (the metrics are read by test_report_runs)
+        done[(name, "folder")] = jobs[(name, "report")][0][4]
+    return done
 
 
 def spec(name: str) -> str:
@@ -79,23 +122,16 @@ def close(got, want, what: str, tol: float = TOL) -> float:
     return diff
 
 
-@cache
-def retention(name: str, by: bool = True) -> dict:
-    plan = PLAN.loc[name]
-    argv = ["retention", spec(name), "--json", "--at", plan["at"].replace(";", ",")]
-    argv += ["--bootstrap", "20", "--seed", "1"]
-    if by and plan["by"]:
-        argv += ["--by", plan["by"]]
-    if plan["horizon"]:
-        argv += ["--horizon", plan["horizon"]]
-    proc = cli(*argv)
+def output(runs, name: str, key: str):
+    """The strict-JSON output of a run that must succeed."""
+    proc = checked(runs[(name, key)])
     assert proc.returncode == 0, proc.stderr
     return strict_json(proc.stdout)
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_retention_equals_R(name):
-    out = retention(name)
+def test_retention_equals_R(runs, name):
+    out = output(runs, name, "retention")
     assert set(out) >= {"milestones", "medians", "rmst", "notes"}
     for row in out["milestones"] + out["medians"] + out["rmst"]:
         assert "group" in row
@@ -120,8 +156,8 @@ def test_retention_equals_R(name):
 
 
 @pytest.mark.parametrize("name", [n for n in NAMES if not ref(n, "cif").empty])
-def test_cumulative_incidence_equals_R(name):
-    rows = retention(name)["cumulative_incidence"]
+def test_cumulative_incidence_equals_R(runs, name):
+    rows = output(runs, name, "retention")["cumulative_incidence"]
     causes = list(dict.fromkeys(r["cause"] for r in rows))  # event of interest first
     got = {(("event", "competing")[causes.index(r["cause"])], r["months"]): r for r in rows}
     for r in ref(name, "cif").itertuples():
@@ -130,23 +166,19 @@ def test_cumulative_incidence_equals_R(name):
 
 
 @pytest.mark.parametrize("name", [n for n in NAMES if not ref(n, "npmle").empty])
-def test_npmle_log_likelihood_at_least_R(name):
-    fits = {r["group"]: r for r in retention(name)["curves"]}
-    fits.update({r["group"]: r for r in retention(name, by=False)["curves"]})
-    for r in ref(name, "npmle").itertuples():
+def test_npmle_log_likelihood_at_least_R(runs, name):
+    fits = {r["group"]: r for r in output(runs, name, "retention")["curves"]}
+    assert fits
+    for r in ref(name, "npmle").query("group in @fits").itertuples():
         assert fits[r.group]["method"].startswith("Turnbull NPMLE")
         assert fits[r.group]["log_likelihood"] >= r.value - TOL, (r.group, r.value)
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_risk_equals_R(name):
-    runs = [("cox", ["--strata"])]  # --strata alone: no strata, whatever the spec says
-    if PLAN.loc[name, "strata"]:
-        runs.append(("cox_strata", ["--strata", PLAN.loc[name, "strata"]]))
-    for section, extra in runs:
-        proc = cli("risk", spec(name), "--json", *extra)
-        assert proc.returncode == 0, proc.stderr
-        out = strict_json(proc.stdout)
+def test_risk_equals_R(runs, name):
+    sections = ["cox"] + (["cox_strata"] if PLAN.loc[name, "strata"] else [])
+    for section in sections:
+        out = output(runs, name, section)
         terms = {t["term"]: t for t in out["terms"]}
         for t in terms.values():
             assert set(t) >= {"term", "coef", "se", "robust_se", "hr", "lower", "upper", "p"}
@@ -170,13 +202,11 @@ def test_risk_equals_R(name):
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_effects_runs_where_an_arm_exists(name):
-    proc = cli("effects", spec(name), "--json", "--bootstrap", "10", "--seed", "1")
-    has_arm = "arms:" in (CORPUS / name / "spec.yaml").read_text("utf-8") or "interventions:" in (
-        CORPUS / name / "spec.yaml"
-    ).read_text("utf-8")
-    if not has_arm:
-        assert proc.returncode == 2
+def test_effects_run_where_an_arm_exists(runs, name):
+    proc = checked(runs[(name, "effects")])
+    text = (CORPUS / name / "spec.yaml").read_text("utf-8")
+    if "arms:" not in text and "interventions:" not in text:
+        assert proc.returncode == 2  # one line: no arm to compare
         return
     assert proc.returncode == 0, proc.stderr
     records = strict_json(proc.stdout)
@@ -184,21 +214,10 @@ def test_effects_runs_where_an_arm_exists(name):
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_report_runs(name, tmp_path):
-    params = tmp_path / "params.yaml"
-    params.write_text(
-        f"data: {spec(name)}\nname: {name}\ntitle: {name} corpus report\nlang: en\n"
-        "n_bootstrap: 5\nseed: 1\n",
-        encoding="utf-8",
-    )
-    proc = cli(
-        "report",
-        "--params",
-        str(params),
-        "--out",
-        str(tmp_path / "out"),
-        env={"WORKBENCH_CACHE_DIR": str(tmp_path / "cache")},
-    )
+def test_report_runs(runs, name):
+    proc = checked(runs[(name, "report")])
     assert proc.returncode == 0, proc.stderr
-    metrics = strict_json((tmp_path / "out" / "metrics.json").read_text("utf-8"))
+    folder = Path(runs[(name, "folder")])
+    metrics = strict_json((folder / "metrics.json").read_text("utf-8"))
     assert metrics["retention"]
+    assert {p.name for p in folder.iterdir()} >= {"report.pdf", "report.html", "metrics.json"}
