@@ -121,11 +121,19 @@ cif_refs <- function(name, d, at, causes) {
   }
 }
 
+# R's NPMLE masses (at its drop times; any remainder beyond the data) evaluated with the
+# workbench's likelihood: (l, u] open on the left, l == u the point u (tests/test_turnbull.py
+# does the same with workbench.retention.npmle.interval_loglik).
 npmle_loglik <- function(l, u) {
   fit <- survfit(Surv(l, u, type = "interval2") ~ 1)
-  mass <- -diff(c(1, fit$surv))
+  time <- c(fit$time, Inf)
+  mass <- c(-diff(c(1, fit$surv)), tail(fit$surv, 1))
   uu <- ifelse(is.na(u), Inf, u)
-  sum(vapply(seq_along(l), function(i) log(sum(mass[fit$time >= l[i] & fit$time <= uu[i]])), 0))
+  lik <- vapply(seq_along(l), function(i) {
+    inside <- if (l[i] == uu[i]) time == l[i] else time > l[i] & time <= uu[i]
+    sum(mass[inside])
+  }, 0)
+  sum(log(lik))
 }
 
 with_group <- function(d, p, raw) {
