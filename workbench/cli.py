@@ -215,6 +215,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except WorkbenchError as err:
         print(f"workbench {args.command}: {err}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the reader went away (e.g. `| head`): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         print(f"workbench {args.command}: interrupted; no partial output was kept", file=sys.stderr)
         return 130

@@ -82,6 +82,10 @@ def risk_model(data, strata: list[str] | None = None, lang: str = "en") -> dict[
     exact = not contract and is_exact(frame)
     if contract:  # a contract cohort: best available times, clustered on the person
         model.fit(frame)
+        notes.append(
+            "Relapse time taken as the first evidence of relapse (best available times); "
+            "robust SEs clustered on the person. The AFT models below use the intervals."
+        )
     else:
         relapse = frame["event"].eq("relapse").to_numpy()
         upper, lower = frame["upper_day"].to_numpy(float), frame["lower_day"].to_numpy(float)
