@@ -19,9 +19,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
-from workbench import codes, schema
+from workbench import codes, schema, yamlsafe
 from workbench.dataset import Dataset
 from workbench.exceptions import DataError, ParameterError
 from workbench.links import check_links, positions  # noqa: F401  (positions: re-exported)
@@ -421,23 +420,9 @@ def find_tables(folder: Path) -> dict[str, Path]:
     return found
 
 
-class _YamlLoader(yaml.SafeLoader):
-    """Safe YAML that keeps dates as text, so our date parser (and messages) handle them."""
-
-
-_YamlLoader.yaml_implicit_resolvers = {
-    key: [r for r in resolvers if r[0] != "tag:yaml.org,2002:timestamp"]
-    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
 def load_yaml(path: Path) -> object:
-    """Parse a YAML file (dates stay text); ParameterError with the file name when invalid."""
-    try:
-        return yaml.load(path.read_text(encoding="utf-8-sig"), Loader=_YamlLoader)
-    except (yaml.YAMLError, UnicodeDecodeError, ValueError) as exc:
-        problem = " ".join(str(exc).split())
-        raise ParameterError(f"{path.name}: not valid YAML ({problem}); fix the file.") from None
+    """Parse a YAML file (dates stay text, no anchors or aliases); ParameterError when invalid."""
+    return yamlsafe.load(path)
 
 
 def read_meta(folder: Path) -> dict:
