@@ -28,6 +28,13 @@ from workbench.links import check_links, positions  # noqa: F401  (positions: re
 EXTENSIONS = (".csv", ".xlsx", ".parquet")
 NA_WORDS = ["", "NA", "N/A", "n/a", "NULL", "null", "NaN", "nan", "None"]
 DATASET_KEYS = ("name", "cutoff", "description", "interventions")
+# Limits on a hostile or mistaken input file, checked before the file is parsed (one-line error):
+MAX_FILE_BYTES = 4 << 30  # 4 GiB per table file (a national 2.3 M-release export is 0.7 GB)
+MAX_HEADER_BYTES = 1 << 20  # the header row of a CSV
+MAX_COLUMNS = 1_000
+MAX_ROWS = 100_000_000
+MAX_XLSX_BYTES = 1 << 30  # uncompressed size of all parts of an .xlsx (zip-bomb check)
+_CJK = re.compile(r"[\u3400-\u9fff\uff00-\uffef]")
 IDENTIFIER_HEADERS = re.compile(
     r"(姓名|名字|身份证|证件号|手机|电话|联系方式|住址|^name$|id_?card|id_number|phone|mobile|address)",
     re.IGNORECASE,
@@ -123,6 +130,7 @@ def _read(path: Path, table: str | None, fast: bool = False) -> tuple[pd.DataFra
     if not path.is_file():
         raise DataError(f"{path}: no such file; check the path.", file=str(path))
     suffix = path.suffix.lower()
+    _check_size(path)
     if suffix == ".csv":
         frame, repairs = _read_csv(path, fast)
     elif suffix == ".xlsx":
@@ -138,7 +146,78 @@ def _read(path: Path, table: str | None, fast: bool = False) -> tuple[pd.DataFra
     blank = frame.isna().all(axis=1).to_numpy()
     if blank.any():
         frame = frame.loc[~blank]
+    if len(frame) > MAX_ROWS:
+        raise DataError(
+            f"{path.name}: the table has {len(frame):,} rows (expected at most {MAX_ROWS:,}); "
+            "split the export by year or prefecture.",
+            file=path.name,
+        )
     return frame, repairs
+
+
+def _check_size(path: Path) -> None:
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise DataError(
+            f"{path.name}: the file is {size / (1 << 30):.1f} GiB (expected at most "
+            f"{MAX_FILE_BYTES >> 30} GiB per table); check that this is the right file, or "
+            "split the export by year.",
+            file=path.name,
+        )
+
+
+def _too_many_columns(name: str, n: int) -> DataError:
+    return DataError(
+        f"{name}: the header has {n:,} columns (expected at most {MAX_COLUMNS:,}); check that "
+        "row 1 is the header and the file is comma-separated, and delete unused columns.",
+        file=name,
+        row=1,
+    )
+
+
+def _check_header(path: Path) -> None:
+    """A CSV header row of sane length and width, checked before any parser reads the file."""
+    with open(path, "rb") as fh:
+        head = fh.read(MAX_HEADER_BYTES + 1)
+    line = head.split(b"\n", 1)[0]
+    if len(line) > MAX_HEADER_BYTES:
+        raise DataError(
+            f"{path.name}: the header row is longer than {MAX_HEADER_BYTES >> 10} KiB (expected "
+            "column names in row 1); check that this is a CSV table.",
+            file=path.name,
+            row=1,
+        )
+    if line.count(b",") + 1 > MAX_COLUMNS:
+        raise _too_many_columns(path.name, line.count(b",") + 1)
+
+
+def _check_encoding(path: Path, head: bytes) -> None:
+    """Refuse a file that mixes UTF-8 with GBK/GB18030 rows (never re-decode it silently).
+
+    Called when the file is not valid UTF-8: if some row with Chinese text is valid UTF-8 (or
+    the file starts with a UTF-8 byte-order mark), the rows that are not were pasted in from
+    another encoding, and reading the whole file as GB18030 would garble the UTF-8 rows."""
+    utf8_row = 1 if head.startswith(b"\xef\xbb\xbf") else None
+    bad_row = None
+    with open(path, "rb") as fh:
+        for n, line in enumerate(fh, start=1):
+            if line.isascii():
+                continue
+            try:
+                text = line.decode("utf-8")
+            except UnicodeDecodeError:
+                bad_row = bad_row or n
+            else:
+                utf8_row = utf8_row or (n if _CJK.search(text) else None)
+            if bad_row and utf8_row:
+                raise DataError(
+                    f"{path.name} row {bad_row:,}: the text is not UTF-8 but row {utf8_row:,} "
+                    "is (the file mixes encodings, e.g. a GBK cell pasted into a UTF-8 file; "
+                    "expected one encoding for the whole file); retype the row's text and save "
+                    "the file again as 'CSV UTF-8'.",
+                    file=path.name,
+                    row=bad_row,
+                )
 
 
 def _read_csv(path: Path, fast: bool = False) -> tuple[pd.DataFrame, list[str]]:
@@ -162,7 +241,10 @@ def _read_csv(path: Path, fast: bool = False) -> tuple[pd.DataFrame, list[str]]:
             "if it is an Excel workbook, name it .xlsx.",
             file=name,
         )
+    _check_header(path)
     for encoding in ("utf-8-sig", "gb18030"):
+        if encoding == "gb18030":
+            _check_encoding(path, head)
         try:
             frame = _arrow_frame(path) if fast and encoding == "utf-8-sig" else None
             frame = _csv_frame(path, encoding) if frame is None else frame
@@ -280,6 +362,7 @@ def _read_xlsx(path: Path, table: str) -> tuple[pd.DataFrame, list[str]]:
     from openpyxl.utils.exceptions import InvalidFileException
 
     name = path.name
+    _check_zip(path)
     try:
         book = openpyxl.load_workbook(path, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
@@ -289,6 +372,8 @@ def _read_xlsx(path: Path, table: str) -> tuple[pd.DataFrame, list[str]]:
             file=name,
         ) from None
     sheet = book[_pick_sheet(book.sheetnames, table, name)]
+    if sheet.max_column > MAX_COLUMNS:
+        raise _too_many_columns(name, sheet.max_column)
     rows = list(sheet.iter_rows(values_only=True))
     where = f"{name} sheet {sheet.title}"
     top = _header_row(rows)
@@ -309,6 +394,23 @@ def _read_xlsx(path: Path, table: str) -> tuple[pd.DataFrame, list[str]]:
             row=1,
         )
     return _sheet_frame(rows, top, where, name), notes
+
+
+def _check_zip(path: Path) -> None:
+    """Refuse an .xlsx whose parts would unpack to more than MAX_XLSX_BYTES (a zip bomb), before
+    openpyxl reads it; zipfile never reads past a part's declared size."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # openpyxl's own check names the unreadable workbook
+    if unpacked > MAX_XLSX_BYTES:
+        raise DataError(
+            f"{path.name}: the workbook unpacks to {unpacked / (1 << 30):.1f} GiB (expected at "
+            f"most {MAX_XLSX_BYTES >> 30} GiB); check that this is the right file, or save the "
+            "table as CSV UTF-8.",
+            file=path.name,
+        )
 
 
 def _header_row(rows: list[tuple]) -> int:
@@ -363,6 +465,8 @@ def _read_parquet(path: Path, table: str) -> tuple[pd.DataFrame, list[str]]:
 
     try:
         names = pq.read_schema(path).names
+        if len(names) > MAX_COLUMNS:
+            raise _too_many_columns(path.name, len(names))
         known = schema.header_lookup(table) if table in schema.SPECS else None
         wanted = [
             n
@@ -530,12 +634,37 @@ def _read_tables(files: Mapping[str, Path], extra: Mapping) -> tuple[dict, list[
     if "person_id" not in releases.columns:
         releases.insert(1, "person_id", releases["release_id"])
         repairs.append(f"{name}: no person_id column; used release_id.")
+    _check_persons(releases, name)
     frames.setdefault("events", schema.empty_frame("events"))
     for table in ("interventions", "events"):
         for col in schema.SPECS[table]:
             if col.name not in frames[table].columns:
                 frames[table][col.name] = schema.empty_frame(table)[col.name]
     return frames, repairs
+
+
+def _check_persons(releases: pd.DataFrame, file: str) -> None:
+    """One person (person_id) has one sex and one birth year in every release: two values mean
+    one of the records is wrong (or two people share an id), and only the user can tell which."""
+    for column in ("sex", "birth_year"):
+        if column not in releases.columns:
+            continue
+        pairs = releases[["person_id", column]].astype({"person_id": object}).dropna()
+        distinct = pairs.drop_duplicates()
+        clash = distinct["person_id"].duplicated(keep=False).to_numpy()
+        if not clash.any():
+            continue
+        rows = distinct.index[clash]
+        people = distinct["person_id"][clash].nunique()
+        raise DataError(
+            f"{file} row {rows[0]:,}: person_id {schema.show(distinct['person_id'].iloc[0])} has "
+            f"releases with different {column} (rows {rows[0]:,} and {rows[1]:,}; "
+            f"{people:,} people in all; expected one {column} per person); correct the wrong "
+            "record or give the two people different person_id.",
+            file=file,
+            row=int(rows[0]),
+            column=column,
+        )
 
 
 def _finish(frame: pd.DataFrame, table: str) -> pd.DataFrame:
