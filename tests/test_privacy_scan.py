@@ -232,11 +232,11 @@ def test_scanner_catches_planted_ids_and_small_counts(tmp_path):
     [
         ("visits.csv row 7: release_id R2019X000123 is not in releases.csv (expected an id listed "
          "in releases.csv); correct the id or add the release.",
-         "visits.csv row 7: release_id [id hidden] is not in releases.csv (expected an id listed "
+         "visits.csv row 7: release_id [value] is not in releases.csv (expected an id listed "
          "in releases.csv); correct the id or add the release."),
         ("releases.csv row 3 (and 2 more rows): release_id R 1 appears again (first in row 2) "
          "(expected each release_id once); drop the repeated row.",
-         "releases.csv row 3 (and 2 more rows): release_id [id hidden] appears again (first in "
+         "releases.csv row 3 (and 2 more rows): release_id [value] appears again (first in "
          "row 2) (expected each release_id once); drop the repeated row."),
         ("releases.csv row 5: person_id is empty (expected an id); fill it in.",
          "releases.csv row 5: person_id is empty (expected an id); fill it in."),
@@ -301,7 +301,7 @@ def scanned(tmp_path_factory):
     env.pop(NOTEBOOK_ENV, None)
     res = subprocess.run(
         [sys.executable, "-m", "workbench.cli", "batch", str(spec), "--workers", "2",
-         "--out", str(root / "out")],
+         "--out", str(root / "out"), "--allow-identifiers"],  # ids look like resident IDs
         capture_output=True, text=True, timeout=1800, env=env,
     )  # fmt: skip
     assert res.returncode == 1, res.stderr[-3000:]
@@ -330,7 +330,7 @@ def test_batch_outputs_hold_no_ids_and_no_small_counts(scanned):
     summary = pd.read_csv(out / "summary.csv").set_index("run_id")
     assert summary["status"].value_counts().to_dict() == {"ok": 8, "failed": 1}
     assert summary.loc["broken_zh", "error"].endswith(
-        "visits.csv row 2,400: release_id [id hidden] is not in releases.csv (expected an id "
+        "visits.csv row 2,400: release_id [value] is not in releases.csv (expected an id "
         "listed in releases.csv); correct the id or add the release."
     )
     assert summary.loc["tiny_zh"].isna()[["n_releases", "retention_12"]].all()

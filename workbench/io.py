@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from workbench import codes, schema, yamlsafe
+from workbench import codes, identifiers, schema, yamlsafe
 from workbench.dataset import Dataset
 from workbench.exceptions import DataError, ParameterError
 from workbench.links import check_links, positions  # noqa: F401  (positions: re-exported)
@@ -35,10 +35,6 @@ MAX_COLUMNS = 1_000
 MAX_ROWS = 100_000_000
 MAX_XLSX_BYTES = 1 << 30  # uncompressed size of all parts of an .xlsx (zip-bomb check)
 _CJK = re.compile(r"[\u3400-\u9fff\uff00-\uffef]")
-IDENTIFIER_HEADERS = re.compile(
-    r"(姓名|名字|身份证|证件号|手机|电话|联系方式|住址|^name$|id_?card|id_number|phone|mobile|address)",
-    re.IGNORECASE,
-)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -86,15 +82,42 @@ def atomic_write(path: str | os.PathLike, data: bytes | str) -> Path:
     return Path(path)
 
 
-def write_table(frame: pd.DataFrame, path: str | os.PathLike) -> Path:
-    """Write a table atomically as UTF-8 CSV or Parquet (chosen by the suffix)."""
+def check_table_path(path: str | os.PathLike) -> Path:
+    """An output table path: a .csv or .parquet file name, not a folder (checked before any
+    analysis runs, so a wrong --out costs nothing)."""
     target = Path(path)
     suffix = target.suffix.lower()
+    if target.is_dir():
+        raise ParameterError(
+            f"--out {target.name}: is a folder (expected a file name ending .csv or .parquet); "
+            "give a file name."
+        )
     if suffix not in (".csv", ".parquet"):
         raise ParameterError(
             f"{target.name}: cannot write a table as {suffix or 'a file without suffix'} "
             "(expected .csv or .parquet); choose one of those."
         )
+    if target.parent.exists() and not target.parent.is_dir():
+        raise ParameterError(f"--out {target}: {target.parent.name} is a file, not a folder")
+    return target
+
+
+def check_out_folder(path: str | os.PathLike) -> Path:
+    """An output folder: new or an existing folder, never a file (checked before any analysis)."""
+    target = Path(path)
+    for folder in (target, *target.parents):
+        if folder.exists() and not folder.is_dir():
+            raise ParameterError(
+                f"--out {target.name}: {folder.name} is a file (expected a folder for the "
+                "outputs); give a folder name."
+            )
+    return target
+
+
+def write_table(frame: pd.DataFrame, path: str | os.PathLike) -> Path:
+    """Write a table atomically as UTF-8 CSV or Parquet (chosen by the suffix)."""
+    target = check_table_path(path)
+    suffix = target.suffix.lower()
     with atomic_path(target) as tmp:
         if suffix == ".csv":
             frame.to_csv(tmp, index=False, encoding="utf-8", date_format="%Y-%m-%d")
@@ -153,6 +176,40 @@ def _read(path: Path, table: str | None, fast: bool = False) -> tuple[pd.DataFra
             file=path.name,
         )
     return frame, repairs
+
+
+def read_head(path: str | os.PathLike, table: str, rows: int) -> pd.DataFrame:
+    """The header and the first `rows` rows of a table file as raw cells (for the identifier
+    guard of `workbench.privacy`: cheap even for a national export)."""
+    path = Path(path)
+    _check_size(path)
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            _check_header(path)
+            for encoding in ("utf-8-sig", "gb18030"):
+                try:
+                    return pd.read_csv(path, dtype=str, nrows=rows, encoding=encoding,
+                                       keep_default_na=False, na_values=NA_WORDS)  # fmt: skip
+                except UnicodeDecodeError:
+                    continue
+        elif suffix == ".parquet":
+            import pyarrow.parquet as pq
+
+            parquet = pq.ParquetFile(path)
+            if parquet.metadata.num_columns > MAX_COLUMNS:
+                raise _too_many_columns(path.name, parquet.metadata.num_columns)
+            batch = next(parquet.iter_batches(batch_size=rows), None)
+            names = parquet.schema_arrow.names
+            return batch.to_pandas() if batch is not None else pd.DataFrame(columns=names)
+        else:
+            return read_table(path, table)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, OSError, ValueError) as exc:
+        if isinstance(exc, DataError):
+            raise
+    raise DataError(
+        f"{path.name}: the file cannot be read; see `workbench validate`.", file=path.name
+    )
 
 
 def _check_size(path: Path) -> None:
@@ -473,7 +530,7 @@ def _read_parquet(path: Path, table: str) -> tuple[pd.DataFrame, list[str]]:
             for n in names
             if known is None
             or schema.normalise_header(n) in known
-            or IDENTIFIER_HEADERS.search(str(n))
+            or identifiers.header_kind(n) is not None
         ]
         frame = pq.read_table(path, columns=wanted).to_pandas()
     except (pa.ArrowException, OSError):
