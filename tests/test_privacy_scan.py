@@ -306,7 +306,8 @@ def scanned(tmp_path_factory):
     )  # fmt: skip
     assert res.returncode == 1, res.stderr[-3000:]
     assert UNKNOWN_ID in res.stdout  # the analyst's console shows the full message
-    return {"out": root / "out", "ids": ids | {UNKNOWN_ID}, "tiny_n": int(sizes[tiny])}
+    return {"out": root / "out", "ids": ids | {UNKNOWN_ID}, "tiny_n": int(sizes[tiny]),
+            "root": root}  # fmt: skip
 
 
 def official_outputs(out: Path) -> list[Path]:
@@ -322,6 +323,9 @@ def test_batch_outputs_hold_no_ids_and_no_small_counts(scanned):
     assert len(files) == 2 + 8 * 3 and all(f.is_file() for f in files)  # broken_zh has none
     findings = [f for path in files for f in scan_output(path, scanned["ids"])]
     assert findings == []
+    for path in files:  # provenance names files and hashes, never where the data live (#15)
+        text = pdf_text(path) if path.suffix == ".pdf" else path.read_text("utf-8")
+        assert str(scanned["root"]) not in re.sub(r"\s+", "", text), path
     for lang in ("zh", "en"):  # the scan sees the counts that are there (it is not blind)
         page = (out / f"province_{lang}" / "report.html").read_text("utf-8")
         assert len(small_counts_in_tables(page, threshold=10**9)) > 20

@@ -189,10 +189,12 @@ def read_head(path: str | os.PathLike, table: str, rows: int) -> pd.DataFrame:
             _check_header(path)
             for encoding in ("utf-8-sig", "gb18030"):
                 try:
-                    return pd.read_csv(path, dtype=str, nrows=rows, encoding=encoding,
+                    head = pd.read_csv(path, dtype=str, nrows=rows, encoding=encoding,
                                        keep_default_na=False, na_values=NA_WORDS)  # fmt: skip
                 except UnicodeDecodeError:
                     continue
+                _check_repeated(head, path.name)
+                return head
         elif suffix == ".parquet":
             import pyarrow.parquet as pq
 
@@ -339,12 +341,16 @@ def _csv_frame(path: Path, encoding: str) -> pd.DataFrame:
     except pd.errors.ParserError as exc:
         raise _parser_error(path.name, str(exc)) from None
     frame.index = pd.RangeIndex(2, len(frame) + 2)
+    _check_repeated(frame, path.name)
+    return frame
+
+
+def _check_repeated(frame: pd.DataFrame, file: str) -> None:
     names = [str(c) for c in frame.columns]
     for name in names:
         m = re.fullmatch(r"(.*)\.(\d+)", name)
         if m and m[1] in names:  # pandas renames a repeated header "x" to "x.1"
-            _repeated_header(path.name, m[1])
-    return frame
+            _repeated_header(file, m[1])
 
 
 def _arrow_frame(path: Path) -> pd.DataFrame | None:

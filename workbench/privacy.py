@@ -143,18 +143,25 @@ def pseudonym(key: bytes, value: object) -> str:
 
 
 def _id_columns(frame: pd.DataFrame, table: str) -> list[str]:
-    lookup = schema.header_lookup(table)
+    lookup = schema.header_lookup(table) if table in schema.SPECS else {}  # a spec: no ids
     return [c for c in frame.columns if lookup.get(schema.normalise_header(c)) in ID_COLUMNS]
 
 
-def column_findings(frame: pd.DataFrame, table: str) -> dict[str, str]:
-    """Column -> kind of identifier, for every identifying column of a raw table (ids, which
-    are pseudonymised, only when they hold resident-ID or phone numbers, e-mails or names)."""
+def column_findings(frame: pd.DataFrame, table: str, typed: bool = True) -> dict[str, str]:
+    """Column -> kind of identifier, for every identifying column of a raw table. Ids (which
+    are pseudonymised) count only with resident-ID or phone numbers, e-mails or names; the
+    contract's date, number and code columns (refused on load when they hold text) are looked
+    at like ids with `typed`, and not at all without."""
     ids = set(_id_columns(frame, table))
+    checked = _checked_columns(frame, table)
     found: dict[str, str] = {}
     for column in frame.columns:
+        if column in checked and not typed:
+            continue
         values = pd.unique(frame[column].dropna().astype(str))
-        if column in ids:
+        if column in checked:
+            kind = identifiers.values_kind(values, digits=False)
+        elif column in ids:
             kind = identifiers.values_kind(values, digits=False)
             if kind is None and identifiers.names_in_ids(values[:GUARD_ROWS]):
                 kind = "name"
@@ -163,6 +170,15 @@ def column_findings(frame: pd.DataFrame, table: str) -> dict[str, str]:
         if kind:
             found[str(column)] = kind
     return found
+
+
+def _checked_columns(frame: pd.DataFrame, table: str) -> set[str]:
+    """Columns of the contract whose values are dates, numbers or codes (checked on load)."""
+    if table not in schema.SPECS:
+        return set()
+    lookup = schema.header_lookup(table)
+    typed = {c.name for c in schema.SPECS[table] if c.kind not in ("id", "text")}
+    return {c for c in frame.columns if lookup.get(schema.normalise_header(c)) in typed}
 
 
 def _outside(frame: pd.DataFrame, table: str) -> tuple[str, ...]:
@@ -284,7 +300,7 @@ def scan(data: str | os.PathLike) -> list[tuple[str, str, str]]:
             head = read_head(path, table, GUARD_ROWS)
         except WorkbenchError:
             continue  # the loader reports an unreadable table with its own message
-        found += [(path.name, c, k) for c, k in column_findings(head, table).items()]
+        found += [(path.name, c, k) for c, k in column_findings(head, table, False).items()]
     return found
 
 

@@ -32,7 +32,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from workbench import public
+from workbench import codes, public
 from workbench.evaluation.analysis import CODE_VERSION_ENV, cache_key, code_version
 from workbench.io import atomic_write, check_out_folder
 from workbench.params import BatchRun, BatchSpec, ReportParams, load_batch
@@ -279,12 +279,13 @@ SUMMARY_COLUMNS = (
 
 def _summary_row(run: BatchRun, res: RunResult, out: Path) -> dict:
     p = run.params
+    raw = _known_raw(run.raw)  # an invalid run: only the values that are valid codes
     row = {
         "run_id": run.run_id,
-        "name": p.name if p else run.raw.get("name"),
-        "lang": p.lang if p else run.raw.get("lang"),
-        "prefecture": p.prefecture if p else run.raw.get("prefecture"),
-        "facility": p.facility if p else run.raw.get("facility"),
+        "name": p.name if p else raw["name"],
+        "lang": p.lang if p else raw["lang"],
+        "prefecture": p.prefecture if p else raw["prefecture"],
+        "facility": p.facility if p else raw["facility"],
         "status": res.status,
         "error": public_error(res),
         "duration_s": res.duration_s,
@@ -304,6 +305,15 @@ def _summary_row(run: BatchRun, res: RunResult, out: Path) -> dict:
             pdf=f"{run.run_id}/report.pdf",
         )
     return row
+
+
+def _known_raw(raw) -> dict:
+    """The scope of a run whose parameters are invalid, as official outputs may show it: codes
+    that exist, a name scrubbed like a message (`workbench.public`), nothing else."""
+    known = {"lang": codes.LANGUAGES, "prefecture": codes.PREFECTURES, "facility": codes.FACILITIES}
+    out = {k: raw.get(k) if raw.get(k) in allowed else None for k, allowed in known.items()}
+    out["name"] = public.scrub(str(raw["name"])) if raw.get("name") is not None else None
+    return out
 
 
 def _read_metrics(folder: Path) -> dict | None:
