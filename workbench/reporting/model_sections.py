@@ -69,10 +69,12 @@ def risk(results: ReportResults, params: ReportParams) -> Section:
 
 def _rmst_header(results: ReportResults, lang: str) -> str:
     """The RMST column's header with the horizon actually used (days; months when exact)."""
-    days = results.effects["horizon_days"].dropna()
-    key = "col_rmst_diff_h_spec" if results.kind == "spec" else "col_rmst_diff_h"
+    eff = results.effects
+    days = eff["horizon_days"].dropna() if "horizon_days" in eff else eff.iloc[:0, 0]
+    spec = getattr(results, "kind", "contract") == "spec"
+    key = "col_rmst_diff_h_spec" if spec else "col_rmst_diff_h"
     if len(days) == 0:
-        return t(key, lang, h="–")
+        return t("col_rmst_diff", lang)
     return t(key, lang, h=horizon_words(float(days.iloc[0]), lang))
 
 
@@ -154,7 +156,7 @@ def effects(results: ReportResults, params: ReportParams) -> Section:
     )
     trial = _trial(results)
     intro = "eff_intro_trial" if trial else "eff_intro"
-    if results.kind == "spec" and not trial:
+    if getattr(results, "kind", "contract") == "spec" and not trial:
         intro = "eff_intro_baseline"
     body = _p(t(intro, lang, landmark=params.landmark_day))
     if results.findings is not None:
