@@ -65,12 +65,17 @@ def support_effects(data: Any, params: ReportParams) -> dict[str, Any]:
     table = table.reset_index(drop=True)
     unstable = _unstable(table)
     table.loc[unstable, ESTIMATE_COLUMNS] = np.nan
+    # enough people but no estimate (too few relapses among them: the small-sample rule)
+    few = (
+        ~np.isfinite(table["hr"].to_numpy(float))
+        & table["n_exposed"].ge(params.suppression_threshold).to_numpy()
+    )
     found = findings(table) if len(table) else None
     if found is not None:
         started = received(data)
         nobody = table["code"].map(lambda c: started is not None and c not in started).to_numpy()
         for lang in LANGS:
-            for rows, text in ((unstable, UNSTABLE), (nobody, NOBODY)):
+            for rows, text in ((unstable | few, UNSTABLE), (nobody, NOBODY)):
                 found.loc[rows, lang] = [
                     text[lang].format(codes.label("intervention", c, lang))
                     for c in table.loc[rows, "code"]
