@@ -222,6 +222,7 @@ def summary_landmark(table: pd.DataFrame) -> pd.DataFrame:
                 "median exposed": int(d["n_exposed"].median()),
                 "median exposed relapses": int(d["n_events_exposed"].median()),
                 "< 10 in an arm": f"{np.mean(~fitted):.3f}",
+                "< 10 exposed relapses": f"{np.mean(d['n_events_exposed'] < 10):.3f}",
                 "< 20 exposed relapses": f"{np.mean(d['n_events_exposed'] < 20):.3f}",
                 "max abs SMD overlap": f"{d['max_smd'].max():.0e}",
                 "ATE: max abs SMD >= 0.1": f"{np.mean(d.loc[fitted, 'max_smd_ate'] >= 0.1):.3f}",
