@@ -75,7 +75,8 @@ def test_report_says_too_few_relapses_not_too_few_people(monkeypatch):
         interventions=None,
         suppression_threshold=10,
     )
-    found = models.support_effects(None, params)["findings"].set_index("code")
+    cohort = SimpleNamespace(randomised=False, received=None, event_label=None)
+    found = models.support_effects(cohort, params)["findings"].set_index("code")
     assert found.loc["job_placement", "en"] == models.UNSTABLE["en"].format(
         codes.label("intervention", "job_placement", "en")
     )
