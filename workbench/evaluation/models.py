@@ -64,6 +64,11 @@ def support_effects(cohort: AnalysisCohort, params: ReportParams) -> dict[str, A
     table = table.reset_index(drop=True)
     unstable = _unstable(table)
     table.loc[unstable, ESTIMATE_COLUMNS] = np.nan
+    # enough people but no estimate (too few relapses among them: the small-sample rule)
+    few = (
+        ~np.isfinite(table["hr"].to_numpy(float))
+        & table["n_exposed"].ge(params.suppression_threshold).to_numpy()
+    )
     found = findings(table) if len(table) else None
     if found is not None and cohort.randomised:
         found = trial_findings(table, found, cohort.event_label)
@@ -71,7 +76,7 @@ def support_effects(cohort: AnalysisCohort, params: ReportParams) -> dict[str, A
         started = cohort.received
         nobody = table["code"].map(lambda c: started is not None and c not in started).to_numpy()
         for lang in LANGS:
-            for rows, text in ((unstable, UNSTABLE), (nobody, NOBODY)):
+            for rows, text in ((unstable | few, UNSTABLE), (nobody, NOBODY)):
                 found.loc[rows, lang] = [
                     text[lang].format(codes.label("intervention", c, lang))
                     for c in table.loc[rows, "code"]
