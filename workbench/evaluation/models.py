@@ -30,8 +30,13 @@ def risk_factors(cohort: AnalysisCohort) -> dict[str, Any] | None:
     covariates = [c for c in terms if c in table.columns and table[c].nunique() > 1]
     if not covariates:
         return None
-    model = CoxModel(covariates=covariates, reference=cohort.reference, cluster=cohort.cluster)
-    model.fit(table, weights_col=cohort.weights)
+    model = CoxModel(
+        covariates=covariates,
+        reference=cohort.reference,
+        cluster=cohort.cluster,
+        strata=cohort.strata,
+    )
+    model.fit(table, weights_col=cohort.weights, entry_col=cohort.entry)
     return {
         "table": {lang: model.summary(lang) for lang in LANGS},
         "advice": {lang: list(model.advice(lang)) for lang in LANGS},
