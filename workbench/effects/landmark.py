@@ -34,6 +34,8 @@ weights stay available on request. Whatever the weights, balance is checked afte
 if any covariate's |SMD| >= 0.1 (`BALANCE_THRESHOLD`) the result says "balance not achieved"
 (`balance_achieved` False), and the report withholds its weighted estimates. The number needed
 to treat is given only when the risk difference's CI excludes 0 (and balance is achieved).
+Small-sample rule: no comparison with fewer than 10 people in an arm or fewer than
+`MIN_EXPOSED_RELAPSES` (10) relapses in the exposed arm (`result_` None; bench/README.md).
 
 In the simulator supports are assigned independently given the measured confounders
 (motivation, prior employment, family support, heroin), with no unmeasured confounder, so the
@@ -50,7 +52,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from workbench.codes import DAYS_PER_MONTH, SUPPRESSION_THRESHOLD, TRACKING_DAYS
+from workbench.codes import (
+    DAYS_PER_MONTH,
+    MIN_EXPOSED_RELAPSES,
+    SUPPRESSION_THRESHOLD,
+    TRACKING_DAYS,
+)
 from workbench.effects.curves import fit_curve, survival_at
 from workbench.effects.design import category_levels, default_confounders, encode
 from workbench.effects.estimate import bootstrap, percentile_ci
@@ -348,7 +355,9 @@ class WeightedEffect:
         alpha: float = 0.05,
         co_interventions: bool = True,
         entry_window: float = 30.0,
+        min_events: int = MIN_EXPOSED_RELAPSES,
     ):
+        self.min_events = min_events  # relapses in the exposed arm (small-sample rule)
         self.intervention = intervention
         self.co_interventions = co_interventions
         self.entry_window = entry_window
@@ -396,6 +405,11 @@ class WeightedEffect:
         self.n_exposed_, self.n_unexposed_ = int(a.sum()), int((1 - a).sum())
         self.frame_, self.treated_, self.entry_, self.confounders_ = frame, a, entry, list(conf)
         if min(self.n_exposed_, self.n_unexposed_) < SUPPRESSION_THRESHOLD:
+            self.result_ = None
+            return self
+        relapsed = np.isfinite(frame["upper_day"].to_numpy(float))
+        self.n_events_exposed_ = int(np.sum(relapsed & (a == 1)))
+        if self.n_events_exposed_ < self.min_events:
             self.result_ = None
             return self
         self.X_ = X
@@ -520,5 +534,8 @@ class WeightedEffect:
 
     def plot(self, ax=None, lang: str = "en"):
         if self.result_ is None:
-            raise EstimationError(f"{self.intervention}: too few exposed to draw curves.")
+            raise EstimationError(
+                f"{self.intervention}: too few exposed, or too few relapses among them, to draw "
+                "curves."
+            )
         return self.result_.plot(ax, lang)
