@@ -39,11 +39,21 @@ def risk_factors(cohort: AnalysisCohort) -> dict[str, Any] | None:
     model.fit(table, weights_col=cohort.weights, entry_col=cohort.entry)
     return {
         "table": {lang: model.summary(lang) for lang in LANGS},
-        "advice": {lang: list(model.advice(lang)) for lang in LANGS},
+        "advice": {lang: _advice(model, lang) for lang in LANGS},
         "n": int(model.n_),
         "n_events": int(model.n_events_),
         "clustered": bool(model.clustered_),
     }
+
+
+def _advice(model: Any, lang: str) -> list[str]:
+    """The proportional-hazards advice, or none where the test does not apply (delayed entry)."""
+    from workbench.exceptions import WorkbenchError
+
+    try:
+        return list(model.advice(lang))
+    except WorkbenchError:
+        return []
 
 
 def support_effects(cohort: AnalysisCohort, params: ReportParams) -> dict[str, Any]:
