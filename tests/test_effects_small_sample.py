@@ -51,6 +51,11 @@ def test_landmark_needs_enough_relapses_in_the_exposed_arm(prepared):
     assert we.n_events_exposed_ == int(np.isfinite(we.frame_["upper_day"])[exposed].sum())
     strict = WeightedEffect("peer_education", n_boot=0, min_events=we.n_events_exposed_ + 1)
     assert strict.fit(cohort, starts, contacts).result_ is None
+    # withheld with the reason; the weights and their balance are still there to look at
+    assert strict.statement().startswith("Not estimated: fewer than")
+    assert strict.summary().loc[0, "notes"] == strict.statement()
+    assert strict.weights_model_.balanced()
+    assert we.statement().startswith("Balance achieved")
 
 
 def test_report_says_too_few_relapses_not_too_few_people(monkeypatch):
