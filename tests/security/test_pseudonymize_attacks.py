@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import shutil
 import stat
+from pathlib import Path
 
 import pandas as pd
 import pytest
 from attack_tools import edit_table, refused, run, small_dataset, snapshot
-
-from workbench.identifiers import header_kind, valid_resident_id, value_kind
 
 RESIDENT_ID = "11010519491231002X"  # GB 11643 example number: check digit X is valid
 MOBILE = "13912345678"
@@ -83,6 +82,8 @@ def test_every_identifier_spelling_and_value_is_dropped(raw, tmp_path):
 
 
 def test_header_list_and_value_patterns():
+    from workbench.identifiers import header_kind, valid_resident_id, value_kind
+
     for header in [*HEADERS, "身份证号码", "sfz号", "QQ号码", "wechat_id", "联系电话", "E-mail"]:
         assert header_kind(header), header
     for header in ["release_id", "person_id", "人员编号", "prefecture", "家庭支持", "amount",
@@ -91,6 +92,17 @@ def test_header_list_and_value_patterns():
     assert valid_resident_id(RESIDENT_ID) and not valid_resident_id("110105194912310021")
     assert value_kind("身份证" + RESIDENT_ID.lower()) == "resident ID number"
     assert value_kind("3.14159265358979") is None and value_kind("2017-01-05") is None
+
+
+def test_every_listed_header_word_is_documented_and_recognised():
+    from workbench.identifiers import HEADER_WORDS, header_kind
+
+    readme = (Path(__file__).parents[2] / "data" / "README.md").read_text(encoding="utf-8")
+    for kind, words in HEADER_WORDS.items():
+        for word in (w for group in words for w in group):
+            assert word in readme, word
+            assert header_kind(word) == kind, word
+            assert header_kind(f"  {word.upper()} ") == kind, word  # spaces, case
 
 
 def test_mixed_encoding_is_refused_and_nothing_is_written(raw, tmp_path):

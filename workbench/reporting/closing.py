@@ -66,7 +66,8 @@ def methods(results: ReportResults, params: ReportParams) -> Section:
     lang = params.lang
     items = list(METHODS[lang])
     if results.kind == "spec":
-        items = [KM_METHOD[lang], items[4], items[6]]
+        randomised = getattr(results, "design", "observational") == "randomised"
+        items = [KM_METHOD[lang], t("trial_method", lang) if randomised else items[4], items[6]]
     items = [x.format(k=params.suppression_threshold) for x in items]
     k = params.suppression_threshold
     notes = [scrub_counts(n, k, lang) for n in official_notes(results.notes, lang)]

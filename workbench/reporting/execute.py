@@ -35,7 +35,7 @@ from workbench.reporting import metrics as metrics_mod
 from workbench.reporting import provenance as prov
 from workbench.reporting.render import document, notebook_body, write_pdf
 from workbench.reporting.sections import suppressed_cells
-from workbench.reporting.text import t
+from workbench.reporting.text import start_words, t
 
 KERNEL = "python3"  # jupyter_client starts it with the current interpreter (sys.executable)
 KERNEL_START_RETRIES = 3
@@ -160,7 +160,8 @@ def build_report(
         execute(params, executed, workdir, timeout)
         nb = mark_internal(executed)
         title = params.title or t("default_title", params.lang)
-        page = document(notebook_body(nb), params.lang, title)
+        body = start_words(notebook_body(nb), params.lang, getattr(results, "start_label", None))
+        page = document(body, params.lang, title)
         (workdir / "report.html").write_text(page, encoding="utf-8")
         write_pdf(page, workdir / "report.pdf", base_url=str(workdir))
         duration = round(time.perf_counter() - t0, 3)
