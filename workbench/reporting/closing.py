@@ -68,9 +68,11 @@ def methods(results: ReportResults, params: ReportParams) -> Section:
     lang = params.lang
     items = list(METHODS[lang])
     if results.kind == "spec":
-        items = [KM_METHOD[lang], items[4], items[6]]
+        randomised = getattr(results, "design", "observational") == "randomised"
+        items = [KM_METHOD[lang], t("trial_method", lang) if randomised else items[4], items[6]]
     items = [x.format(k=params.suppression_threshold) for x in items]
-    if results.effects is not None and "evalue" in results.effects:
+    randomised = getattr(results, "design", "observational") == "randomised"
+    if results.effects is not None and "evalue" in results.effects and not randomised:
         from workbench.reporting.model_sections import EVALUE_NOTE
 
         items.append(EVALUE_NOTE[lang])
