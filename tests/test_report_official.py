@@ -217,7 +217,11 @@ def _figures(lang: str):
     milestones = pd.DataFrame({"months": [12, 24, 36], "estimate": [0.53, 0.46, 0.41]})
     tiers = _tiers([10_512, 7_021, 4_251], [11_230.0, 8_000.0, 7_580.0])
     regions, limits = _crowded_regions()
+    arms = pd.concat(
+        [curve.assign(arm="fin", group=g, estimate=curve["estimate"] - 0.05 * g) for g in (0, 1)]
+    )
     return {
+        "arms": figures.draw_arm_curves(arms, lang),
         "curve": figures.draw_retention_curve(curve, milestones, lang),
         "tiers": figures.draw_tiers(tiers, lang),
         "funnel": figures.draw_funnel(regions, limits, 0.53, lang),

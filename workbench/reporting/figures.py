@@ -105,21 +105,23 @@ def retention_curve(curve, milestones, lang: str, ylabel=None, xlabel=None) -> s
 # --- programme tiers: one small panel per tier, linear scale, target marked --------------------
 
 
-def draw_tiers(tiers: pd.DataFrame, lang: str) -> Figure:
+def draw_tiers(tiers: pd.DataFrame, lang: str, target: bool = True) -> Figure:
     """One panel per tier (each on its own linear scale): confirmed and projected bars with
-    their numbers, the target as a red dashed line; the legend below the panels."""
+    their numbers, the target as a red dashed line; the legend below the panels. `target`
+    False (a prefecture's or centre's report): no target line, which is province-wide."""
     fig = _figure(lang, size=(WIDTH, 2.9))
     axes = fig.subplots(1, len(tiers), squeeze=False)[0]
     for ax, row in zip(axes, tiers.itertuples(index=False), strict=True):
         observed = float(row.observed)
         projected = float(row.projected) if np.isfinite(row.projected) else observed
-        top = max(float(row.target), projected, observed, 1.0) * 1.22
+        top = max(float(row.target) if target else 0.0, projected, observed, 1.0) * 1.22
         bars = ax.bar([0, 1], [observed, projected], color=[BLUE, LIGHT], width=0.6)
         for bar, value in zip(bars, (observed, projected), strict=True):
             shown = "–" if value <= 0 else f"{value:,.0f}"
             ax.annotate(shown, (bar.get_x() + bar.get_width() / 2, value), ha="center",
                         va="bottom", xytext=(0, 2), textcoords="offset points", fontsize=8)  # fmt: skip
-        ax.axhline(float(row.target), color=RED, lw=1.5, ls="--")
+        if target:
+            ax.axhline(float(row.target), color=RED, lw=1.5, ls="--")
         ax.set_ylim(0, top)
         ax.set_xlim(-0.6, 1.6)
         ax.set_xticks([])
@@ -128,24 +130,27 @@ def draw_tiers(tiers: pd.DataFrame, lang: str) -> Figure:
         ax.tick_params(axis="y", labelsize=7)
         ax.spines[["top", "right"]].set_visible(False)
         name = t(f"tier_short_{int(row.years)}", lang)
-        ax.set_title(f"{name}\n{t('target_is', lang, f'{int(row.target):,}')}", fontsize=8.5)
+        goal = t("target_is", lang, f"{int(row.target):,}") if target else ""
+        ax.set_title(f"{name}\n{goal}".strip(), fontsize=8.5)
     handles = [
         Patch(color=BLUE, label=t("col_observed", lang)),
         Patch(color=LIGHT, label=t("col_projected", lang)),
-        Line2D([], [], color=RED, lw=1.5, ls="--", label=t("col_target", lang)),
     ]
+    if target:
+        handles.append(Line2D([], [], color=RED, lw=1.5, ls="--", label=t("col_target", lang)))
     fig.legend(handles=handles, loc="lower center", ncol=3, fontsize=8, frameon=False,
                bbox_to_anchor=(0.5, 0.0))  # fmt: skip
     fig.subplots_adjust(wspace=0.55, bottom=0.14, top=0.8)
     return fig
 
 
-def arm_curves(
+def draw_arm_curves(
     curves: pd.DataFrame, lang: str, ylabel: str | None = None, xlabel: str | None = None
-) -> str:
-    """Each arm's curve (arm, group 1/0, time in days, estimate, lower, upper) with its band."""
+) -> Figure:
+    """Each arm's curve (arm, group 1/0, time in days, estimate, lower, upper) with its band;
+    the legend below the axes, off the curves."""
     fig, ax = _axes(lang)
-    colours = ("#1f5f8b", "#b03a2e", "#2e7d32", "#6a1b9a")
+    colours = (BLUE, RED, "#2e7d32", "#6a1b9a")
     months_max = 0.0
     for i, ((arm, group), part) in enumerate(curves.groupby(["arm", "group"], sort=False)):
         months = part["time"].to_numpy(float) / codes.DAYS_PER_MONTH
@@ -158,16 +163,20 @@ def arm_curves(
     ax.set_xlim(0, end)
     ax.set_xticks(range(0, end + 1, 6 if end > 12 else 1))
     ax.set_ylim(0, 1.02)
-    ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=0))
     ax.set_xlabel(xlabel or t("ax_months", lang))
     ax.set_ylabel(ylabel or t("ax_retention", lang))
-    ax.legend(frameon=False, loc="lower left")
+    ax.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2)
     ax.grid(alpha=0.3)
-    return svg(fig)
+    return fig
 
 
-def tiers_bars(tiers: pd.DataFrame, lang: str) -> str:
-    return svg(draw_tiers(tiers, lang))
+def arm_curves(curves: pd.DataFrame, lang: str, ylabel=None, xlabel=None) -> str:
+    return svg(draw_arm_curves(curves, lang, ylabel, xlabel))
+
+
+def tiers_bars(tiers: pd.DataFrame, lang: str, target: bool = True) -> str:
+    return svg(draw_tiers(tiers, lang, target))
 
 
 # --- funnel -------------------------------------------------------------------------------------

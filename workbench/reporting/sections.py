@@ -335,7 +335,8 @@ def tiers(results: ReportResults, params: ReportParams) -> Section:
     """The programme targets: definitions, the chart (one panel per tier) and the table."""
     lang = params.lang
     table, n = _tiers_table(results.tiers, params)
-    svg = figures.tiers_bars(_tiers_for_plot(results.tiers, params), lang)
+    whole = not (params.prefecture or params.facility)  # the targets are province-wide
+    svg = figures.tiers_bars(_tiers_for_plot(results.tiers, params), lang, target=whole)
     body = (
         f'<div class="wb-keep">{_p(t("tiers_intro", lang))}'
         f"{figure_html(svg, t('cap_tiers', lang))}</div>"
@@ -355,15 +356,18 @@ def _tiers_for_plot(tiers: pd.DataFrame, params: ReportParams) -> pd.DataFrame:
 
 def _tiers_table(tiers: pd.DataFrame, params: ReportParams) -> tuple[pd.DataFrame, int]:
     lang = params.lang
+    whole = not (params.prefecture or params.facility)  # the targets are province-wide
     table = pd.DataFrame(
         {
             t("col_tier", lang): [codes.label("tier", str(int(y)), lang) for y in tiers["years"]],
             t("col_observed", lang): tiers["observed"],
             t("col_projected", lang): tiers["projected"].round(),
-            t("col_target", lang): [f"{int(x):,}" for x in tiers["target"]],
+            t("col_target" if whole else "col_target_province", lang): [
+                f"{int(x):,}" for x in tiers["target"]
+            ],
         }
     )
-    if not (params.prefecture or params.facility):
+    if whole:
         table[t("col_met", lang)] = [
             _met(o, g, params.suppression_threshold, lang)
             for o, g in zip(tiers["observed"], tiers["target"], strict=True)

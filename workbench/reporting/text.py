@@ -170,6 +170,7 @@ _T = {
     "col_projected": ("预计人数", "Projected"),
     "col_target": ("目标", "Target"),
     "col_met": ("完成情况", "Target met?"),
+    "col_target_province": ("全省目标（仅供参照）", "Province target (for reference)"),
     "met_yes": ("已达到目标（{}倍）", "met ({} times)"),
     "met_no": ("尚未达到目标", "not yet met"),
     "met_share": ("（完成{}）", " ({} of it)"),
