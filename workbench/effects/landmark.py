@@ -242,8 +242,10 @@ class WeightedEffect:
         alpha: float = 0.05,
         co_interventions: bool = True,
         entry_window: float = 30.0,
+        min_group: int = SUPPRESSION_THRESHOLD,
     ):
         self.intervention = intervention
+        self.min_group = min_group  # the suppression threshold: smaller arms get no estimate
         self.co_interventions = co_interventions
         self.entry_window = entry_window
         self.landmark_day = landmark_day
@@ -289,7 +291,7 @@ class WeightedEffect:
         X = encode(frame, conf, levels=category_levels(frame, conf))
         self.n_exposed_, self.n_unexposed_ = int(a.sum()), int((1 - a).sum())
         self.frame_, self.treated_, self.entry_, self.confounders_ = frame, a, entry, list(conf)
-        if min(self.n_exposed_, self.n_unexposed_) < SUPPRESSION_THRESHOLD:
+        if min(self.n_exposed_, self.n_unexposed_) < self.min_group:
             self.result_ = None
             return self
         self.weights_model_ = self._weights(X, a, warn=True)
