@@ -40,7 +40,7 @@ runs:
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory):
     """A batch of four runs (two good, two broken) with 2 workers, through the CLI."""
-    from workbench.reporting.analysis import CODE_VERSION_ENV, code_version
+    from workbench.evaluation.analysis import CODE_VERSION_ENV, code_version
 
     root = tmp_path_factory.mktemp("batch")
     data = make_dataset(root / "data", n=500, seed=3)

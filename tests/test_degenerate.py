@@ -23,9 +23,9 @@ import pandas as pd
 import pytest
 from test_report import make_dataset, pdf_text  # tests/ is on sys.path (prepend import mode)
 
+from workbench.evaluation.analysis import analyse
 from workbench.params import ReportParams
 from workbench.reporting import build_report
-from workbench.reporting.analysis import analyse
 from workbench.reporting.metrics import build_metrics, check_metrics
 from workbench.reporting.text import t
 
@@ -327,7 +327,7 @@ class _Scoped:
 
 
 def test_not_estimable_names_each_degenerate_shape():
-    from workbench.reporting.contract import ESTIMATES, not_estimable
+    from workbench.evaluation.contract import ESTIMATES, not_estimable
 
     nobody_seen = _cohort(["censored"] * 4, [0.0] * 4, [0.0] * 4)
     assert not_estimable(nobody_seen, _Scoped(3)) == dict.fromkeys(ESTIMATES, "no_follow_up")
@@ -361,7 +361,7 @@ def test_reasons_are_plain_words_never_a_technical_message():
 
 
 def test_summary_gives_one_sentence_per_reason():
-    from workbench.reporting.analysis import ReportResults
+    from workbench.evaluation.analysis import ReportResults
     from workbench.reporting.sections import _summary_missing
 
     res = ReportResults(

@@ -24,7 +24,7 @@ import pypdf
 import pytest
 from test_report import make_dataset  # tests/ is on sys.path (pytest's prepend import mode)
 
-from workbench.reporting.analysis import CODE_VERSION_ENV, code_version
+from workbench.evaluation.analysis import CODE_VERSION_ENV, code_version
 from workbench.reporting.execute import NOTEBOOK_ENV, OUTPUTS, notebook_path
 
 pytestmark = pytest.mark.slow  # end-to-end: ~30 real report processes

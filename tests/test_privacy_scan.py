@@ -25,8 +25,8 @@ import pypdf
 import pytest
 from test_report import make_dataset  # tests/ is on sys.path (pytest's prepend import mode)
 
+from workbench.evaluation.analysis import CODE_VERSION_ENV, code_version
 from workbench.params import ReportParams
-from workbench.reporting.analysis import CODE_VERSION_ENV, code_version
 from workbench.reporting.batch import public_error
 from workbench.reporting.execute import NOTEBOOK_ENV
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import hashlib
 import os
 
+from workbench.evaluation import analysis
 from workbench.params import ReportParams
-from workbench.reporting import analysis
 
 
 def _params(folder) -> ReportParams:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from workbench.reporting.models import scoped_dataset
+from workbench.evaluation.models import scoped_dataset
 from workbench.simulate import simulate
 
 

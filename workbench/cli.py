@@ -47,6 +47,17 @@ def _add_simulate(p: argparse.ArgumentParser) -> None:
     p.add_argument("--if-missing", action="store_true", help="do nothing if --out holds a dataset")
 
 
+def _positive_days(text: str) -> float:
+    """A horizon in days: a positive finite number (argparse turns the error into exit 2)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of days") from None
+    if not (0 < value < 100 * 365.25):
+        raise argparse.ArgumentTypeError(f"{text!r}: a horizon must be a positive number of days")
+    return value
+
+
 def _add_data(p: argparse.ArgumentParser) -> None:
     p.add_argument("data", help="dataset folder, or a dataset spec (.yaml)")
     p.add_argument("--cutoff", default=None, help="data cut-off date YYYY-MM-DD")
@@ -74,6 +85,12 @@ def _add_effects(p: argparse.ArgumentParser) -> None:
     _add_data(p)
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.add_argument("--landmark", type=int, default=180, help="landmark day (default 180)")
+    p.add_argument(
+        "--horizon",
+        type=_positive_days,
+        default=None,
+        help="RMST horizon in days (default: the data's common follow-up, at most 36 months)",
+    )
     p.add_argument("--bootstrap", type=int, default=200, help="bootstrap replicates")
     p.add_argument("--seed", type=int, default=20170101, help="random seed")
     p.add_argument("--jobs", type=int, default=1, help="parallel workers for the bootstrap")

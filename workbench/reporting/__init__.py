@@ -2,7 +2,8 @@
 
 `run_report(args)` is `workbench report`; `workbench.reporting.batch.run_batch(args)` is
 `workbench batch`. Sections are functions in `sections` and `closing`; the heavy computation is
-`analysis.analyse(params)`, cached so the Chinese and English reports of a scope compute once.
+`workbench.evaluation.analyse(params)`, cached so the Chinese and English reports of a scope
+compute once.
 """
 
 import sys
@@ -12,6 +13,6 @@ import sys
 # checks that notebook schemas never use. Without it jsonschema simply skips those formats.
 sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
-from workbench.reporting.analysis import ReportResults, analyse  # noqa: E402, F401
+from workbench.evaluation.analysis import ReportResults, analyse  # noqa: E402, F401
 from workbench.reporting.execute import ReportOutputs, build_report, run_report  # noqa: E402, F401
 from workbench.reporting.suppression import count_text, suppress  # noqa: E402, F401

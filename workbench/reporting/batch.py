@@ -33,9 +33,9 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from workbench.evaluation.analysis import CODE_VERSION_ENV, cache_key, code_version
 from workbench.io import atomic_write
 from workbench.params import BatchRun, BatchSpec, ReportParams, load_batch
-from workbench.reporting.analysis import CODE_VERSION_ENV, cache_key, code_version
 
 STATUS_OK, STATUS_SKIPPED, STATUS_FAILED = "ok", "skipped", "failed"
 

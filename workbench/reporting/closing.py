@@ -6,9 +6,9 @@ import html
 
 import pandas as pd
 
+from workbench.evaluation.analysis import ReportResults
 from workbench.params import ReportParams
 from workbench.reporting import provenance as prov
-from workbench.reporting.analysis import ReportResults
 from workbench.reporting.notes import official_notes
 from workbench.reporting.sections import Section, _p, heading, table_html
 from workbench.reporting.suppression import scrub_counts

@@ -26,12 +26,12 @@ from pathlib import Path
 import nbformat
 
 from workbench import __version__
+from workbench.evaluation.analysis import CODE_VERSION_ENV, analyse, cache_key, code_version
 from workbench.exceptions import ReportError
 from workbench.io import atomic_write
 from workbench.params import ReportParams
 from workbench.reporting import metrics as metrics_mod
 from workbench.reporting import provenance as prov
-from workbench.reporting.analysis import CODE_VERSION_ENV, analyse, cache_key, code_version
 from workbench.reporting.render import document, notebook_body, write_pdf
 from workbench.reporting.sections import suppressed_cells
 from workbench.reporting.text import t

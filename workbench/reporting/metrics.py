@@ -13,9 +13,9 @@ from typing import Any
 
 import numpy as np
 
+from workbench.evaluation.analysis import ReportResults, as_float
 from workbench.exceptions import ReportError
 from workbench.params import ReportParams
-from workbench.reporting.analysis import ReportResults, as_float
 from workbench.reporting.suppression import is_small, scrub_counts
 from workbench.reporting.text import REASONS, reason
 

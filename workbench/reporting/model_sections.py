@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 
 from workbench import codes
+from workbench.evaluation.analysis import ReportResults
 from workbench.params import ReportParams
-from workbench.reporting.analysis import ReportResults
 from workbench.reporting.notes import method_text
 from workbench.reporting.sections import (
     Section,

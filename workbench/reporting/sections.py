@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 
 from workbench import __version__, codes
+from workbench.evaluation.analysis import ReportResults
 from workbench.params import ReportParams
 from workbench.reporting import figures
-from workbench.reporting.analysis import ReportResults
 from workbench.reporting.notes import method_text
 from workbench.reporting.suppression import complementary, count_text, scrub_counts, suppress
 from workbench.reporting.text import reason, t

@@ -8,12 +8,12 @@ relapse times are all exact go to Kaplan–Meier. Both report retention at miles
 from __future__ import annotations
 
 import argparse
-import json
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
+from workbench import jsonout
 from workbench.codes import DAYS_PER_MONTH, MILESTONE_MONTHS, label
 from workbench.exceptions import ParameterError
 from workbench.retention.km import KaplanMeier
@@ -120,7 +120,7 @@ def run_retention(args: argparse.Namespace) -> int:
     frame = analysis_frame(load_any(args.data, cutoff=args.cutoff))
     table = milestone_table(frame, by=args.by, months=months)
     if args.json:
-        print(json.dumps(table.drop(columns="method").to_dict(orient="records"), indent=1))
+        jsonout.emit(jsonout.records(table.drop(columns="method"), reason="not estimable"))
         return 0
     shown = table.copy()
     if args.by in {"prefecture", "facility", "primary_drug", "sex", "education"}:

@@ -8,10 +8,8 @@ import numpy as np
 import pandas as pd
 
 from workbench import codes
-from workbench.exceptions import EstimationError
-from workbench.params import ReportParams
-from workbench.reporting import models
-from workbench.reporting.analysis import (
+from workbench.evaluation import models
+from workbench.evaluation.analysis import (
     ReportResults,
     as_float,
     frame_or_none,
@@ -19,6 +17,8 @@ from workbench.reporting.analysis import (
     months_to_days,
     record_warnings,
 )
+from workbench.exceptions import EstimationError
+from workbench.params import ReportParams
 
 CURVE_STEP_DAYS = 7.0
 

@@ -175,10 +175,10 @@ def analyse(params: ReportParams, use_cache: bool = True) -> ReportResults:
 def _compute(params: ReportParams) -> ReportResults:
     data = load_data(params)
     if hasattr(data, "releases"):
-        from workbench.reporting.contract import analyse_contract
+        from workbench.evaluation.contract import analyse_contract
 
         return analyse_contract(data, params)
-    from workbench.reporting.contract import analyse_spec
+    from workbench.evaluation.contract import analyse_spec
 
     return analyse_spec(data, params)
 
