@@ -150,7 +150,7 @@ def load(name: str) -> Any | None:
             path.unlink()
         return None
     try:
-        return pickle.loads(blob[head:])  # noqa: S301 - authenticated by our own secret above
+        return pickle.loads(blob[head:])  # authenticated by our own secret above
     except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
         return None  # written by another version of the code: recomputed
 

@@ -11,7 +11,11 @@ VERDICTS = ("helps", "no clear effect", "may harm", "not estimable")
 
 
 def verdict(
-    hr: float, lower: float, upper: float, n_exposed: int, threshold: int = codes.SUPPRESSION_THRESHOLD
+    hr: float,
+    lower: float,
+    upper: float,
+    n_exposed: int,
+    threshold: int = codes.SUPPRESSION_THRESHOLD,
 ) -> str:
     """helps (CI below 1) / may harm (CI above 1) / no clear effect / not estimable (fewer than
     `threshold` exposed, the report's suppression threshold, or no finite estimate)."""

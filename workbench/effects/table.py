@@ -16,7 +16,7 @@ import json
 import numpy as np
 import pandas as pd
 
-from workbench.codes import TRACKING_DAYS
+from workbench.codes import SUPPRESSION_THRESHOLD, TRACKING_DAYS
 from workbench.effects.evalue import evalue_table
 from workbench.effects.exposure import (
     check_exposures,
@@ -49,10 +49,11 @@ COLUMNS = [
 
 
 def _weighted(
-    code, frame, starts, contacts, landmark_day, horizon, n_boot, seed, n_jobs, conf=None
+    code, frame, starts, contacts, landmark_day, horizon, n_boot, seed, n_jobs, conf=None, k=None
 ):
     we = WeightedEffect(
         code,
+        min_group=SUPPRESSION_THRESHOLD if k is None else k,
         landmark_day=landmark_day,
         horizon_day=horizon,
         confounders=conf,
@@ -63,14 +64,14 @@ def _weighted(
     return we.result_
 
 
-def _dataset_table(ds, n_boot, seed, n_jobs, landmark_day):
+def _dataset_table(ds, n_boot, seed, n_jobs, landmark_day, k=SUPPRESSION_THRESHOLD):
     from workbench.cohort import build_cohort
 
     cohort = build_cohort(ds)
     _check_estimable(cohort)
     starts = exposure_starts_for(ds)
     contacts = relapse_free_contacts(ds)
-    primary = TimeVaryingEffects(n_boot=n_boot, seed=seed, n_jobs=n_jobs)
+    primary = TimeVaryingEffects(n_boot=n_boot, seed=seed, n_jobs=n_jobs, min_exposed=k)
     primary.fit(cohort, starts, contacts)
     rows = []
     for est in primary.estimates():
@@ -88,6 +89,7 @@ def _dataset_table(ds, n_boot, seed, n_jobs, landmark_day):
                 n_boot,
                 seed,
                 n_jobs,
+                k=k,
             )
         rows.append(_with_rmst(row, res, TRACKING_DAYS, est.method))
     return _with_evalues(pd.DataFrame(rows), outcome_risk(cohort))
@@ -156,7 +158,7 @@ def adjusted_spec_model(frame: pd.DataFrame, interventions, covariates):
     return np.exp(b), ci, "piecewise-exponential PH, covariate-adjusted", fit
 
 
-def _spec_table(spec, n_boot, seed, n_jobs):
+def _spec_table(spec, n_boot, seed, n_jobs, k=SUPPRESSION_THRESHOLD):
     frame = spec.frame.reset_index(drop=True)
     interventions = check_exposures(spec.interventions)
     covariates = list(spec.covariates)
@@ -167,7 +169,9 @@ def _spec_table(spec, n_boot, seed, n_jobs):
     for j, code in enumerate(interventions):
         row = {"code": code, "n_exposed": int(frame[code].sum()), "hr": float(hr[j])}
         row["hr_lower"], row["hr_upper"] = float(ci[j, 0]), float(ci[j, 1])
-        res = _weighted(code, frame, None, None, None, horizon, n_boot, seed, n_jobs, covariates)
+        res = _weighted(
+            code, frame, None, None, None, horizon, n_boot, seed, n_jobs, covariates, k=k
+        )
         row = _with_rmst(row, res, horizon, method)
         if res is not None:
             lo, hi = res.hr_ci
@@ -176,13 +180,23 @@ def _spec_table(spec, n_boot, seed, n_jobs):
     return _with_evalues(pd.DataFrame(rows), outcome_risk(frame))
 
 
-def effects_table(data, *, n_boot=200, seed=20170101, n_jobs=1, landmark_day=180.0):
-    """One row per support in the metrics.json `interventions` shape (see module doc)."""
+def effects_table(
+    data,
+    *,
+    n_boot=200,
+    seed=20170101,
+    n_jobs=1,
+    landmark_day=180.0,
+    min_exposed=SUPPRESSION_THRESHOLD,
+):
+    """One row per support in the metrics.json `interventions` shape (see module doc).
+    `min_exposed` is the report's suppression threshold: a support with fewer exposed (or a
+    landmark arm with fewer people) gets no estimate."""
     from workbench.spec import SpecDataset
 
     if isinstance(data, SpecDataset):
-        return _spec_table(data, n_boot, seed, n_jobs)
-    return _dataset_table(data, n_boot, seed, n_jobs, landmark_day)
+        return _spec_table(data, n_boot, seed, n_jobs, k=min_exposed)
+    return _dataset_table(data, n_boot, seed, n_jobs, landmark_day, k=min_exposed)
 
 
 def _records(table: pd.DataFrame) -> list[dict]:

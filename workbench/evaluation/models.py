@@ -59,13 +59,20 @@ def support_effects(data: Any, params: ReportParams) -> dict[str, Any]:
         seed=params.seed,
         n_jobs=params.n_jobs,
         landmark_day=float(params.landmark_day),
+        min_exposed=params.suppression_threshold,
     )
     if params.interventions is not None:
         table = table[table["code"].isin(params.interventions)]
     table = table.reset_index(drop=True)
     unstable = _unstable(table)
     table.loc[unstable, ESTIMATE_COLUMNS] = np.nan
-    found = findings(table) if len(table) else None
+    # One threshold everywhere: no estimate for a support given to fewer people than the
+    # report's threshold, whatever model produced it (docs/disclosure.md).
+    few = table["n_exposed"].to_numpy(float) < params.suppression_threshold
+    table.loc[few, [*ESTIMATE_COLUMNS, *(c for c in ("evalue", "evalue_ci") if c in table)]] = (
+        np.nan
+    )
+    found = findings(table, threshold=params.suppression_threshold) if len(table) else None
     if found is not None:
         started = received(data)
         nobody = table["code"].map(lambda c: started is not None and c not in started).to_numpy()

@@ -37,7 +37,7 @@ PROVENANCE_KEYS = (
     "workbench_version",
     "git_commit",
     "params_sha256",
-    "inputs_key",
+    "inputs_sha256",
     "started_at",
     "duration_s",
 )
