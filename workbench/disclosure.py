@@ -141,9 +141,42 @@ def rate_allowed(p: object, n: object, k: int) -> bool:
         return False
     if not (np.isfinite(p) and np.isfinite(n)) or n < k:
         return False
-    return bool(n * p >= k and n * (1 - p) >= k)
+    eps = 1e-9 * max(n, 1.0)  # 100 × (1 − 0.9) is 9.999999999999998 in floating point
+    return bool(n * p >= k - eps and n * (1 - p) >= k - eps)
 
 
 def perturb_rate(p: float, n: float, key: bytes, cell: str) -> float:
     """A proportion shifted by its implied count's noise, d / n, kept in [0, 1]."""
     return float(np.clip(p + noise(key, cell) / n, 0.0, 1.0))
+
+
+# --- applying the rules to a report's results ------------------------------------------------
+
+VISIT_SCALE = 6  # one person has up to 6 scheduled visits: visit counts get 6 draws of noise
+
+
+def count_noise(key: bytes, cell: str, scale: int = 1) -> int:
+    """The sum of `scale` independent draws (a person can add up to `scale` to this count)."""
+    if scale == 1:
+        return noise(key, cell)
+    return sum(noise(key, f"{cell}#{i}") for i in range(scale))
+
+
+def protect_count(n: object, key: bytes, cell: str, k: int, scale: int = 1) -> object:
+    """`perturb_count` with the noise of a count to which one person adds up to `scale`."""
+    try:
+        value = float(n)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return n
+    if not np.isfinite(value) or value < k:
+        return n
+    return int(max(round(value) + count_noise(key, cell, scale), k))
+
+
+def shifted(values: object, p: float, n: float, key: bytes, cell: str, k: int) -> np.ndarray:
+    """Proportions (an estimate and its CI) shifted together by one draw d / n, or NaN when
+    the estimate `p` of `n` people is not publishable (`rate_allowed`)."""
+    arr = np.asarray(values, dtype=float)
+    if not rate_allowed(p, n, k):
+        return np.full_like(arr, np.nan)
+    return np.clip(arr + noise(key, cell) / float(n), 0.0, 1.0)

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from workbench import codes
+from workbench import codes, disclosure
 from workbench.evaluation import models
 from workbench.evaluation.analysis import (
     ReportResults,
@@ -17,24 +17,48 @@ from workbench.evaluation.analysis import (
     months_to_days,
     record_warnings,
 )
+from workbench.evaluation.protect import protect
 from workbench.exceptions import EstimationError
 from workbench.params import ReportParams
 
 CURVE_STEP_DAYS = 7.0
 
 
+def scope_masks(cohort: pd.DataFrame, params: ReportParams) -> dict[str, pd.Series]:
+    """Each restriction of the report's scope (prefecture, facility, release period) as the
+    rows it keeps."""
+    masks = {}
+    if params.prefecture:
+        masks["prefecture"] = cohort["prefecture"].astype(str).eq(params.prefecture)
+    if params.facility:
+        masks["facility"] = cohort["facility"].astype(str).eq(params.facility)
+    if params.release_start:
+        masks["release_start"] = cohort["release_date"] >= pd.Timestamp(params.release_start)
+    if params.release_end:
+        masks["release_end"] = cohort["release_date"] <= pd.Timestamp(params.release_end)
+    return masks
+
+
 def scope_cohort(cohort: pd.DataFrame, params: ReportParams) -> pd.DataFrame:
     """The cohort rows in the report's scope (prefecture, facility, release period)."""
     keep = pd.Series(True, index=cohort.index)
-    if params.prefecture:
-        keep &= cohort["prefecture"].astype(str).eq(params.prefecture)
-    if params.facility:
-        keep &= cohort["facility"].astype(str).eq(params.facility)
-    if params.release_start:
-        keep &= cohort["release_date"] >= pd.Timestamp(params.release_start)
-    if params.release_end:
-        keep &= cohort["release_date"] <= pd.Timestamp(params.release_end)
+    for mask in scope_masks(cohort, params).values():
+        keep &= mask
     return cohort.loc[keep].reset_index(drop=True)
+
+
+def check_scope_rules(full: pd.DataFrame, scoped: pd.DataFrame, params: ReportParams) -> None:
+    """The scope rules against differencing (workbench/disclosure.py), for a scope large enough
+    to show anything; an internal report is exempt."""
+    if params.internal_use or len(scoped) < params.suppression_threshold:
+        return
+    masks = scope_masks(full, params)
+    disclosure.check_scope(
+        full["release_date"].dt.to_period("M"),
+        masks,
+        params.suppression_threshold,
+        edges=[e for e in ("release_start", "release_end") if e in masks],
+    )
 
 
 def _counts(cohort: pd.DataFrame, n_visits: int | None) -> dict[str, Any]:
@@ -54,15 +78,19 @@ def analyse_contract(ds: Any, params: ReportParams) -> ReportResults:
 
     notes: list[str] = []
     missing: dict[str, str] = {}
+    k = params.suppression_threshold
     with record_warnings(notes):
-        cohort = scope_cohort(build_cohort(ds), params)
+        full = build_cohort(ds)
+        cohort = scope_cohort(full, params)
+    check_scope_rules(full, cohort, params)
+    del full
     if len(cohort) == 0:
         raise EstimationError(
             "no release is in the report's scope (check prefecture, facility and release period)"
         )
     visits = ds.visits[ds.visits["release_id"].isin(cohort["release_id"])]
     if len(cohort) < params.suppression_threshold:
-        return _too_few(ds, cohort, params, len(visits))
+        return protect(_too_few(ds, cohort, params, len(visits)), cohort["release_id"], k)
     scoped = models.scoped_dataset(ds, cohort["release_id"])
     missing.update(not_estimable(cohort, scoped))
 
@@ -79,7 +107,7 @@ def analyse_contract(ds: Any, params: ReportParams) -> ReportResults:
         risk = step("risk", models.risk_factors, cohort)
         effects = step("effects", models.support_effects, scoped, params) or {}
         cif = step("competing", models.competing_risks, cohort, params.milestones)
-    return ReportResults(
+    raw = ReportResults(
         **_header(ds, cohort, params, len(visits)),
         coverage=frame_or_none(coverage),
         milestones=fit.get("milestones"),
@@ -98,6 +126,7 @@ def analyse_contract(ds: Any, params: ReportParams) -> ReportResults:
         missing=missing,
         notes=tuple(notes),
     )
+    return protect(raw, cohort["release_id"], k)
 
 
 ESTIMATES = ("retention", "tiers", "regions", "risk", "effects", "competing")
@@ -173,7 +202,7 @@ def analyse_spec(spec: Any, params: ReportParams) -> ReportResults:
     }
     for section in ("coverage", "tiers", "regions"):
         missing[section] = "spec_table"
-    return ReportResults(
+    raw = ReportResults(
         kind="spec",
         source=str(params.data),
         event_label=str(getattr(spec, "event_label", None) or "relapse"),
@@ -191,6 +220,8 @@ def analyse_spec(spec: Any, params: ReportParams) -> ReportResults:
         missing=missing,
         notes=tuple(notes),
     )
+    records = pd.util.hash_pandas_object(frame, index=False)  # a spec table may have no ids
+    return protect(raw, records, params.suppression_threshold)
 
 
 def _spec_risk(spec: Any, frame: pd.DataFrame) -> dict[str, Any] | None:

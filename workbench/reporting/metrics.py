@@ -1,9 +1,13 @@
 """metrics.json ("workbench.metrics/1", design.md): the report's key numbers, machine-readable.
 
 Everything outside ``provenance`` depends only on the inputs, parameters and code, so reruns give
-byte-identical files apart from that block (numbers are rounded to 8 significant digits).
-Numbers are plain floats; a value that could not be
+byte-identical files apart from that block. Numbers are plain floats; a value that could not be
 estimated, or a count below the suppression threshold, is null with a reason in ``notes``.
+
+The numbers are the report's published ones (workbench/evaluation/protect.py: perturbed counts,
+withheld or shifted rates) at the precision the report prints plus one digit: proportions to 4
+decimals, hazard ratios to 3, days to 1, counts and projected counts whole (docs/disclosure.md:
+8 significant digits let two reports be differenced far below one person's weight).
 """
 
 from __future__ import annotations
@@ -44,13 +48,18 @@ PROVENANCE_KEYS = (
 
 
 SIGNIFICANT_DIGITS = 8
+DECIMALS = {"rate": 4, "hr": 3, "days": 1, "count": 0}
 
 
-def _num(x: Any) -> float | None:
-    """A plain float rounded to 8 significant digits: parallel linear algebra can move the last
-    bits (~1e-14 relative) between runs, which must not change the file."""
+def _num(x: Any, kind: str | None = None) -> float | None:
+    """A plain float: rounded to the decimals of its `kind` (DECIMALS), else to 8 significant
+    digits (parallel linear algebra can move the last bits between runs; the file must not)."""
     v = as_float(x)
-    return None if v is None else float(f"{v:.{SIGNIFICANT_DIGITS}g}")
+    if v is None:
+        return None
+    if kind is not None:
+        return float(round(v, DECIMALS[kind])) + 0.0  # + 0.0: no "-0.0"
+    return float(f"{v:.{SIGNIFICANT_DIGITS}g}")
 
 
 def _count(n: Any, threshold: int, what: str, notes: list[str]) -> int | None:
@@ -90,7 +99,7 @@ def build_metrics(
         "scope": _scope(results, params),
         "data": data,
         "coverage": _coverage(results, k, notes),
-        "retention": _retention(results),
+        "retention": _retention(results, k, notes),
         "tiers": _tiers(results, k, notes),
         "interventions": _interventions(results, k, notes),
         "regions": _regions(results, k, notes),
@@ -109,6 +118,8 @@ def _scope(results: ReportResults, params: ReportParams) -> dict[str, Any]:
         "release_start": results.period[0],
         "release_end": results.period[1],
         "cutoff": results.cutoff,
+        "suppression_threshold": params.suppression_threshold,
+        "internal_use": params.internal_use,
     }
 
 
@@ -118,18 +129,24 @@ def _coverage(results: ReportResults, k: int, notes: list[str]) -> float | None:
     if is_small(results.counts["n_releases"], k):  # a rate of a tiny group discloses its members
         notes.append(f"coverage: suppressed (a share of fewer than {k} people)")
         return None
-    return _num(results.coverage.iloc[-1]["coverage"])
+    return _num(results.coverage.iloc[-1]["coverage"], "rate")
 
 
-def _retention(results: ReportResults) -> list[dict[str, Any]]:
+def _retention(results: ReportResults, k: int, notes: list[str]) -> list[dict[str, Any]]:
     if results.milestones is None:
         return []
+    for r in results.milestones.itertuples(index=False):
+        if getattr(r, "withheld", False):
+            notes.append(
+                f"retention.{r.months:g}: withheld (fewer than {k} people relapsed or stayed "
+                "abstinent)"
+            )
     return [
         {
             "months": _num(r.months),
-            "estimate": _num(r.estimate),
-            "lower": _num(r.lower),
-            "upper": _num(r.upper),
+            "estimate": _num(r.estimate, "rate"),
+            "lower": _num(r.lower, "rate"),
+            "upper": _num(r.upper, "rate"),
             "method": str(r.method),
         }
         for r in results.milestones.itertuples(index=False)
@@ -142,7 +159,7 @@ def _tiers(results: ReportResults, k: int, notes: list[str]) -> dict[str, Any]:
     out = {}
     for r in results.tiers.itertuples(index=False):
         y = str(int(r.years))
-        projected = _num(r.projected)
+        projected = _num(r.projected, "count")
         if projected is not None and projected < k:
             notes.append(f"tiers.{y}.projected: suppressed (fewer than {k})")
             projected = None
@@ -154,8 +171,9 @@ def _tiers(results: ReportResults, k: int, notes: list[str]) -> dict[str, Any]:
     return out
 
 
-INTERVENTION_KEYS = ("hr", "hr_lower", "hr_upper", "rmst_diff_days", "rmst_diff_lower",
-                     "rmst_diff_upper", "horizon_days")  # fmt: skip
+INTERVENTION_KEYS = {"hr": "hr", "hr_lower": "hr", "hr_upper": "hr", "rmst_diff_days": "days",
+                     "rmst_diff_lower": "days", "rmst_diff_upper": "days",
+                     "horizon_days": "days"}  # fmt: skip
 
 
 def _interventions(results: ReportResults, k: int, notes: list[str]) -> list[dict[str, Any]]:
@@ -165,7 +183,12 @@ def _interventions(results: ReportResults, k: int, notes: list[str]) -> list[dic
     for r in results.effects.sort_values("code").to_dict("records"):
         n = _count(r["n_exposed"], k, f"interventions.{r['code']}.n_exposed", notes)
         row = {"code": str(r["code"]), "n_exposed": n}
-        row.update({key: (_num(r[key]) if n is not None else None) for key in INTERVENTION_KEYS})
+        row.update(
+            {
+                key: (_num(r[key], kind) if n is not None else None)
+                for key, kind in INTERVENTION_KEYS.items()
+            }  # fmt: skip
+        )
         row["method"] = str(r["method"])
         out.append(row)
     return out
@@ -178,8 +201,8 @@ def _regions(results: ReportResults, k: int, notes: list[str]) -> list[dict[str,
         {
             "code": str(r.code),
             "n": _count(r.n, k, f"regions.{r.code}.n", notes),
-            "observed": _num(r.observed),
-            "expected": _num(r.expected),
+            "observed": _num(r.observed, "rate"),
+            "expected": _num(r.expected, "rate"),
             "flag": str(r.flag) or None,
         }
         for r in results.regions.sort_values("code").itertuples(index=False)

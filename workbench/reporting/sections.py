@@ -203,6 +203,9 @@ def _summary_retention(results: ReportResults, params: ReportParams) -> list[str
         if np.isfinite(row.estimate):
             est = {"est": pct(row.estimate), "lo": pct(row.lower), "hi": pct(row.upper)}
             out.append(t(key, lang, m=m, event=results.event_label, **est))
+        elif getattr(row, "withheld", False):  # disclosure control (docs/disclosure.md)
+            why = t("suppressed_long", lang, params.suppression_threshold)
+            out.append(t("sum_retention_na", lang, m=m, why=why))
         else:
             out.append(t("sum_retention_na", lang, m=m, why=t("beyond_follow_up", lang)))
     return out
