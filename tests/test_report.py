@@ -126,8 +126,8 @@ def test_retention_in_pdf_equals_metrics_and_library(env):
         np.testing.assert_allclose(
             [row["estimate"], row["lower"], row["upper"]],
             [ref["estimate"], ref["lower"], ref["upper"]],
-            rtol=1e-7,  # metrics.json keeps 8 significant digits
-            atol=0,
+            rtol=0,  # published: shifted by cell-key noise d / n (|d| <= 3), 4 decimals
+            atol=3 / N_RELEASES + 5e-5,  # (docs/disclosure.md)
         )
         sentence = (
             f"出所后{row['months']:g}个月操守保持率为{row['estimate']:.1%}"
@@ -142,7 +142,7 @@ def test_retention_in_pdf_equals_metrics_and_library(env):
 def test_metrics_follow_the_schema(env):
     m = metrics(env["zh"][1])
     assert tuple(m) == TOP_KEYS and m["schema"] == "workbench.metrics/1"
-    assert m["scope"]["language"] == "zh" and m["data"]["n_releases"] == N_RELEASES
+    assert m["scope"]["language"] == "zh" and abs(m["data"]["n_releases"] - N_RELEASES) <= 3
     assert set(m["tiers"]) == {"1", "2", "3"} and m["tiers"]["1"]["target"] == 10000.0
     assert 0 < m["coverage"] < 1
     codes = [r["code"] for r in m["interventions"]]

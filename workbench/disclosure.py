@@ -31,6 +31,10 @@ import pandas as pd
 from workbench.exceptions import ParameterError
 
 FLOOR = 5  # a threshold below this is refused unless internal_use
+# Published precision (the report prints one digit less): the report and metrics.json show the
+# same rounded numbers, and eight significant digits would let two reports be differenced far
+# below one person's weight.
+RATE_DECIMALS, HR_DECIMALS, DAYS_DECIMALS = 4, 3, 1
 DOC = "docs/disclosure.md"
 
 # The perturbation table: noise d and its probability (symmetric, mean 0, variance 4).
@@ -173,10 +177,17 @@ def protect_count(n: object, key: bytes, cell: str, k: int, scale: int = 1) -> o
     return int(max(round(value) + count_noise(key, cell, scale), k))
 
 
-def shifted(values: object, p: float, n: float, key: bytes, cell: str, k: int) -> np.ndarray:
+def shifted(
+    values: object, p: float, n: float, key: bytes, cell: str, k: int, n_shown: object = None
+) -> np.ndarray:
     """Proportions (an estimate and its CI) shifted together by one draw d / n, or NaN when
-    the estimate `p` of `n` people is not publishable (`rate_allowed`)."""
+    the estimate `p` of `n` people is not publishable (`rate_allowed`) — checked on the true
+    numbers and again on the published ones (the shifted estimate of `n_shown`, the published
+    n), so that anyone can check an output with the published numbers alone."""
     arr = np.asarray(values, dtype=float)
     if not rate_allowed(p, n, k):
         return np.full_like(arr, np.nan)
-    return np.clip(arr + noise(key, cell) / float(n), 0.0, 1.0)
+    out = np.round(np.clip(arr + noise(key, cell) / float(n), 0.0, 1.0), RATE_DECIMALS)
+    if n_shown is not None and not rate_allowed(out[0], n_shown, k):
+        return np.full_like(arr, np.nan)
+    return out

@@ -78,12 +78,19 @@ def _coverage(cov: pd.DataFrame | None, key: bytes, k: int) -> pd.DataFrame | No
             out.at[i, col] = dc.protect_count(r[col], key, f"{where}.{col}", k, dc.VISIT_SCALE)
         due, att = float(r["visits_due"]), float(r["visits_attended"])
         ok = r["n_releases"] >= k and dc.rate_allowed(att / due if due else np.nan, due, k)
-        out.at[i, "coverage"] = float(out.at[i, "visits_attended"]) / float(
-            out.at[i, "visits_due"]) if ok else np.nan  # fmt: skip
+        out.at[i, "coverage"] = _ratio(out.at[i, "visits_attended"], out.at[i, "visits_due"], ok, k)
         share_ok = dc.rate_allowed(r["lost"] / r["n_releases"], r["n_releases"], k)
-        out.at[i, "lost_share"] = (float(out.at[i, "lost"]) / float(out.at[i, "n_releases"])
-                                   if share_ok else np.nan)  # fmt: skip
+        out.at[i, "lost_share"] = _ratio(out.at[i, "lost"], out.at[i, "n_releases"], share_ok, k)
     return out
+
+
+def _ratio(num: object, den: object, allowed: bool, k: int) -> float:
+    """A published share of two published counts, rounded; NaN when withheld (by the rate
+    rule on the true counts, `allowed`, or on the published ones)."""
+    if not allowed or not float(den):  # type: ignore[arg-type]
+        return np.nan
+    share = round(float(num) / float(den), dc.RATE_DECIMALS)  # type: ignore[arg-type]
+    return share if dc.rate_allowed(share, den, k) else np.nan
 
 
 def _proportions(
@@ -92,11 +99,13 @@ def _proportions(
     """Milestone estimates with their CIs (one draw per row, shared by estimate and CI)."""
     if table is None:
         return None
+    shown = dc.protect_count(n, key, "data.n_releases", k)
     out = table.copy()
     out["withheld"] = False  # True: not publishable (rate rule), shown as "fewer than k"
     for i, r in table.iterrows():
         label = f"{name}.{r[group]}.{r['months']:g}" if group else f"{name}.{r['months']:g}"
-        vals = dc.shifted(r[["estimate", "lower", "upper"]], r["estimate"], n, key, label, k)
+        vals = dc.shifted(r[["estimate", "lower", "upper"]], r["estimate"], n, key, label, k,
+                          n_shown=shown)  # fmt: skip
         out.loc[i, ["estimate", "lower", "upper"]] = vals
         out.loc[i, "withheld"] = bool(np.isfinite(r["estimate"]) and np.isnan(vals[0]))
     return out
@@ -117,7 +126,9 @@ def _curve(curve: pd.DataFrame | None, n: Any, key: bytes, k: int) -> pd.DataFra
     shift = dc.noise(key, "curve") / float(n)
     ok = (n * s >= k) & (n * (1 - s) >= k) & np.isfinite(s)
     start = curve["time"].to_numpy(float) == 0
-    vals = np.clip(curve[cols].to_numpy(float) + shift, 0.0, 1.0)
+    vals = np.round(np.clip(curve[cols].to_numpy(float) + shift, 0.0, 1.0), dc.RATE_DECIMALS)
+    shown = float(dc.protect_count(n, key, "data.n_releases", k))
+    ok &= (shown * vals[:, 0] >= k - 1e-6) & (shown * (1 - vals[:, 0]) >= k - 1e-6)
     vals[start] = curve.loc[start, cols].to_numpy(float)
     vals[~(ok | start)] = np.nan
     out[cols] = vals
@@ -132,9 +143,9 @@ def _rmst(rmst: dict[str, Any] | None, n: Any, key: bytes) -> dict[str, Any] | N
     return {
         **rmst,
         **{
-            c: (None if rmst.get(c) is None else float(rmst[c]) + shift)
+            c: (None if rmst.get(c) is None else round(float(rmst[c]) + shift, dc.DAYS_DECIMALS))
             for c in ("estimate", "lower", "upper")
-        },  # fmt: skip
+        },
     }
 
 
@@ -147,7 +158,8 @@ def _tiers(tiers: pd.DataFrame | None, key: bytes, k: int) -> pd.DataFrame | Non
         out.at[i, "observed"] = dc.protect_count(r["observed"], key, f"tiers.{y}.observed", k)
         proj = float(r["projected"])
         if np.isfinite(proj) and proj >= k:
-            out.at[i, "projected"] = max(proj + dc.noise(key, f"tiers.{y}.projected"), float(k))
+            projected = max(proj + dc.noise(key, f"tiers.{y}.projected"), float(k))
+            out.at[i, "projected"] = float(round(projected))  # a number of people
     return out
 
 
@@ -163,7 +175,7 @@ def _regions(regions: pd.DataFrame | None, key: bytes, k: int) -> pd.DataFrame |
         out.at[i, "n"] = dc.protect_count(r["n"], key, f"prefecture.{g}.n_releases", k)
         for col in rates:
             cell = f"regions.{g}.{'observed' if col == 'adjusted' else col}"
-            out.at[i, col] = dc.shifted([r[col]], r[col], n, key, cell, k)[0]
+            out.at[i, col] = dc.shifted([r[col]], r[col], n, key, cell, k, out.at[i, "n"])[0]
     return out
 
 
@@ -178,7 +190,7 @@ def _endings(endings: pd.DataFrame | None, key: bytes, k: int) -> pd.DataFrame |
         out.at[i, "n"] = dc.protect_count(r["n"], key, cell, k)
     shown_total = float(dc.protect_count(total, key, "data.n_releases", k))
     out["share"] = [
-        float(out.at[i, "n"]) / shown_total if dc.rate_allowed(r["n"] / total, total, k) else np.nan
+        _ratio(out.at[i, "n"], shown_total, dc.rate_allowed(r["n"] / total, total, k), k)
         for i, r in endings.iterrows()
     ]
     return out
@@ -213,11 +225,13 @@ def _effects(effects: pd.DataFrame | None, key: bytes, k: int) -> pd.DataFrame |
         if np.isfinite(hr).all() and (hr > 0).all():
             se = (np.log(hr[2]) - np.log(hr[1])) / (2 * 1.959964)
             step = dc.noise(key, f"effects.{c}.hr") * se / np.sqrt(n)
-            out.loc[i, ["hr", "hr_lower", "hr_upper"]] = hr * np.exp(step)
+            out.loc[i, ["hr", "hr_lower", "hr_upper"]] = np.round(hr * np.exp(step), dc.HR_DECIMALS)
         days = r[["rmst_diff_days", "rmst_diff_lower", "rmst_diff_upper"]].to_numpy(float)
         horizon = float(r.get("horizon_days", codes.TRACKING_DAYS))
         shift = dc.noise(key, f"effects.{c}.rmst") * horizon / n
-        out.loc[i, ["rmst_diff_days", "rmst_diff_lower", "rmst_diff_upper"]] = days + shift
+        out.loc[i, ["rmst_diff_days", "rmst_diff_lower", "rmst_diff_upper"]] = np.round(
+            days + shift, dc.DAYS_DECIMALS
+        )
     return out
 
 
