@@ -1,12 +1,14 @@
 """`effects_table`: one row per support in the metrics.json shape, and `run_effects` (CLI).
 
 Dataset (folder): hazard ratio from the primary time-varying model (bootstrap CI), RMST
-difference to 36 months from the landmark (day 180) ATE-weighted comparison, and the E-values
+difference to 36 months from the landmark (day 180) overlap-weighted comparison, and the E-values
 of the hazard ratio and of its CI limit nearer 1 (`evalue`, `evalue_ci`; relapse is common, so
 the hazard ratio goes through the square-root conversion to a risk ratio first). Dataset spec
 (one row per person, baseline 0/1 `interventions`): covariate-adjusted Cox (exact/right-censored
 times; lifelines, Efron ties) or the piecewise-exponential model (interval-censored), and the
-RMST difference from the ATE-weighted baseline comparison; the IPTW hazard ratio is beside it.
+RMST difference from the overlap-weighted baseline comparison; its hazard ratio is beside it.
+Weighted results are withheld (NaN, `balance` "not achieved", the method says so) when some
+covariate's |SMD| after weighting is 0.1 or more (`effects.landmark`).
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from workbench.effects.primary import TimeVaryingEffects
 from workbench.effects.pwe import PiecewiseExponentialPH
 from workbench.exceptions import EstimationError
 
+WITHHELD = "balance not achieved, RMST withheld"
+WEIGHTED_HR = {"overlap": "overlap-weighted HR", "ATE": "IPTW HR", "ATT": "ATT-weighted HR"}
 # The estimates of a row (withheld together when a support's estimate is not shown).
 ESTIMATE_COLUMNS = [
     "hr",
@@ -45,6 +49,8 @@ COLUMNS = [
     "method",
     "evalue",
     "evalue_ci",
+    "balance",
+    "max_abs_smd",
 ]
 
 
@@ -112,10 +118,17 @@ def _check_estimable(cohort: pd.DataFrame) -> None:
 
 
 def _with_rmst(row, res, horizon, method):
-    if res is None:
+    """The weighted comparison's RMST difference, withheld (NaN, `balance` "not achieved")
+    when weighting left some covariate with |SMD| >= 0.1."""
+    row.update(balance="", max_abs_smd=np.nan)
+    if res is None or not res.balance_achieved:
         row.update(rmst_diff_days=np.nan, rmst_diff_lower=np.nan, rmst_diff_upper=np.nan)
         row.update(horizon_days=horizon, method=method)
+        if res is not None:
+            row.update(balance="not achieved", max_abs_smd=res.max_abs_smd)
+            row["method"] = f"HR: {method}; RMST: {res.method}; {WITHHELD}"
         return row
+    row.update(balance="achieved", max_abs_smd=res.max_abs_smd)
     row["rmst_diff_days"] = res.rmst_difference
     row["rmst_diff_lower"], row["rmst_diff_upper"] = res.rmst_difference_ci
     row["horizon_days"] = res.horizon_day
@@ -173,9 +186,11 @@ def _spec_table(spec, n_boot, seed, n_jobs, k=SUPPRESSION_THRESHOLD):
             code, frame, None, None, None, horizon, n_boot, seed, n_jobs, covariates, k=k
         )
         row = _with_rmst(row, res, horizon, method)
-        if res is not None:
+        if res is not None and res.balance_achieved:
             lo, hi = res.hr_ci
-            row["method"] += f"; IPTW HR {res.hazard_ratio:.3f} ({lo:.3f}-{hi:.3f})"
+            row["method"] += (
+                f"; {WEIGHTED_HR[res.estimand]} {res.hazard_ratio:.3f} ({lo:.3f}-{hi:.3f})"
+            )
         rows.append(row)
     return _with_evalues(pd.DataFrame(rows), outcome_risk(frame))
 
