@@ -241,7 +241,8 @@ def test_rossi_report_reads_sensibly(tmp_path, monkeypatch):
     params = ReportParams.from_mapping({**params.to_mapping(), "n_bootstrap": 0})
     out = build_report(params, tmp_path / "rossi")
     text = pdf_text(out.pdf).replace("\n", " ")
-    assert "432 people" in text and "arrest" in text
+    shown = [int(n) for n in re.findall(r"(\d{3}) people", text)]
+    assert shown and abs(shown[0] - 432) <= 3 and "arrest" in text  # cell-key noise, |d| <= 3
     assert "abstinent" not in text.split("Methods and caveats")[0].lower()
     assert "Tracking coverage" not in text  # no visit records: no coverage section
     m = metrics(out)

@@ -133,3 +133,16 @@ def test_threshold_floor_from_a_file_names_the_line(tmp_path):
     with pytest.raises(ParameterError, match=r"p\.yaml: suppression_threshold 1 .*\(line 3\)"):
         ReportParams.from_yaml(path)
     assert disclosure.check_threshold(disclosure.FLOOR, False) is None
+
+
+def test_internal_report_says_so_on_its_cover_and_in_metrics():
+    from workbench.evaluation.analysis import ReportResults
+
+    results = ReportResults("contract", "s", "relapse", {}, None, (None, None), {})
+    for internal, expected in ((True, "INTERNAL USE"), (False, "counts below 10 are not shown")):
+        params = ReportParams.from_mapping(
+            {"data": "x", "lang": "en", "internal_use": internal,
+             "suppression_threshold": 3 if internal else 10}
+        )  # fmt: skip
+        assert expected in sections.cover(results, params).html
+        assert metrics_mod._scope(results, params)["internal_use"] is internal

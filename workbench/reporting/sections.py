@@ -96,7 +96,8 @@ def cover(results: ReportResults, params: ReportParams) -> Section:
         lines.append(t("dataset", lang, results.source.rsplit("/", 1)[-1]))
     lines.append(t("generated", lang, __version__))
     body = "".join(f"<p>{_h(x)}</p>" for x in lines)
-    privacy = t("not_official", lang, params.suppression_threshold)
+    marking = "internal_use" if params.internal_use else "not_official"
+    privacy = t(marking, lang, params.suppression_threshold)
     programme = t("programme", lang) if results.kind == "contract" else ""
     return Section(
         "cover",

@@ -53,6 +53,11 @@ _T = {
         "本报告不含任何个人信息；人数少于{}人的数字不予显示。",
         "This report holds no person-level information; counts below {} are not shown.",
     ),
+    "internal_use": (
+        "内部使用：本报告的人数阈值为{}，低于对外发布的下限，不得对外提供。",
+        "INTERNAL USE: this report's count threshold {} is below the floor for official "
+        "outputs; not for release.",
+    ),
     # words
     "suppressed_cell": ("<{}", "<{}"),
     "suppressed_long": ("人数少于{}人，不予显示", "fewer than {} people: not shown"),
