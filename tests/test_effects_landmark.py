@@ -115,7 +115,8 @@ def test_effects_table_shape_through_the_cli(tmp_path, capsys):
     with pytest.warns(StatisticalWarning, match="positivity"):
         assert run_effects(args) == 0
     table = pd.DataFrame(json.loads(capsys.readouterr().out))
-    assert list(table.columns) == COLUMNS
+    assert [c for c in table.columns if c not in ("design", "reason")] == COLUMNS
+    assert (table["design"] == "observational").all()
     assert len(table) == 6
     np.testing.assert_allclose(table["horizon_days"], 1095.75)
     # 3 bootstrap replicates only: the interval need not contain the estimate, but is ordered

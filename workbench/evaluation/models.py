@@ -5,7 +5,6 @@ Each returns plain tables (both languages where labels are words) for `ReportRes
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 import numpy as np
@@ -13,6 +12,7 @@ import pandas as pd
 
 from workbench import codes
 from workbench.cohort import PERSON_COVARIATES
+from workbench.cohort.contract import AnalysisCohort, scoped_dataset  # noqa: F401 (re-export)
 from workbench.params import ReportParams
 from workbench.reporting.text import TEXT
 
@@ -20,12 +20,18 @@ RISK_COVARIATES = PERSON_COVARIATES
 LANGS = ("zh", "en")
 
 
-def risk_factors(cohort: pd.DataFrame) -> dict[str, Any]:
-    """Cox model of relapse on baseline characteristics (best available times, clustered SEs)."""
+def risk_factors(cohort: AnalysisCohort) -> dict[str, Any] | None:
+    """Cox model of relapse on the baseline characteristics (and, for a table with baseline arm
+    columns, the arms): best available times, clustered SEs when the cohort names a cluster."""
     from workbench.risk import CoxModel
 
-    covariates = [c for c in RISK_COVARIATES if c in cohort.columns and cohort[c].nunique() > 1]
-    model = CoxModel(covariates=covariates).fit(cohort)
+    table = cohort.table
+    terms = [*cohort.arm_frame.columns, *cohort.covariates]
+    covariates = [c for c in terms if c in table.columns and table[c].nunique() > 1]
+    if not covariates:
+        return None
+    model = CoxModel(covariates=covariates, reference=cohort.reference, cluster=cohort.cluster)
+    model.fit(table, weights_col=cohort.weights)
     return {
         "table": {lang: model.summary(lang) for lang in LANGS},
         "advice": {lang: list(model.advice(lang)) for lang in LANGS},
@@ -35,26 +41,14 @@ def risk_factors(cohort: pd.DataFrame) -> dict[str, Any]:
     }
 
 
-def scoped_dataset(ds: Any, release_ids: pd.Series) -> Any:
-    """The dataset restricted to the releases of the report's scope (itself when that is all of
-    them: a copy of every table held 3.5 GB more at 2.3 M releases)."""
-    keep = pd.Index(pd.unique(release_ids.to_numpy()))
-    if len(keep) == len(ds.releases):  # the cohort has one row per release of ds.releases
-        return ds
-    tables = {
-        name: getattr(ds, name)[getattr(ds, name)["release_id"].isin(keep)].reset_index(drop=True)
-        for name in ("releases", "visits", "interventions", "events")
-    }
-    return dataclasses.replace(ds, **tables)
-
-
-def support_effects(data: Any, params: ReportParams) -> dict[str, Any]:
-    """effects_table (primary time-varying model + landmark weighted RMST) and plain findings."""
+def support_effects(cohort: AnalysisCohort, params: ReportParams) -> dict[str, Any]:
+    """effects_table (observational: primary time-varying model + landmark weighted RMST, or
+    the adjusted baseline comparison; randomised: the trial's comparison) and plain findings."""
     from workbench.effects.findings import findings
-    from workbench.effects.table import ESTIMATE_COLUMNS, effects_table
+    from workbench.effects.table import ESTIMATE_COLUMNS, arm_curves, effects_table
 
     table = effects_table(
-        data,
+        cohort,
         n_boot=params.n_bootstrap,
         seed=params.seed,
         n_jobs=params.n_jobs,
@@ -73,8 +67,10 @@ def support_effects(data: Any, params: ReportParams) -> dict[str, Any]:
         np.nan
     )
     found = findings(table, threshold=params.suppression_threshold) if len(table) else None
-    if found is not None:
-        started = received(data)
+    if found is not None and cohort.randomised:
+        found = trial_findings(table, found, cohort.event_label)
+    elif found is not None:
+        started = cohort.received
         nobody = table["code"].map(lambda c: started is not None and c not in started).to_numpy()
         for lang in LANGS:
             for rows, text in ((unstable, UNSTABLE), (nobody, NOBODY)):
@@ -82,19 +78,41 @@ def support_effects(data: Any, params: ReportParams) -> dict[str, Any]:
                     text[lang].format(codes.label("intervention", c, lang))
                     for c in table.loc[rows, "code"]
                 ]
-    return {"table": table, "findings": found}
+    curves = arm_curves(cohort) if cohort.randomised else None
+    return {"table": table, "findings": found, "curves": curves}
 
 
-def received(data: Any) -> set[str] | None:
-    """Support codes someone in a visit-record dataset started by the data cut-off (None for an
-    analysis-ready table, whose support columns say nothing about who received what)."""
-    table = getattr(data, "interventions", None)
-    if not isinstance(table, pd.DataFrame):
-        return None
-    cutoff = getattr(data, "cutoff", None)
-    if cutoff is not None and "start_date" in table.columns:
-        table = table[pd.to_datetime(table["start_date"]) <= pd.Timestamp(cutoff)]
-    return set(table["intervention"].astype(str))
+TRIAL = {
+    "zh": {
+        "helps": "{arm}组：{event}风险比对照组低{pct:.0f}%（风险比{hr:.2f}，95%置信区间{lo:.2f}–{hi:.2f}；随机分组比较）。",
+        "may harm": "{arm}组：{event}风险比对照组高{pct:.0f}%（风险比{hr:.2f}，95%置信区间{lo:.2f}–{hi:.2f}；随机分组比较）。",
+        "no clear effect": "{arm}组：与对照组未见明确差别（风险比{hr:.2f}，95%置信区间{lo:.2f}–{hi:.2f}；随机分组比较）。",
+        "not estimable": "{arm}组：与对照组的比较无法估计（人数或事件太少）。",
+    },
+    "en": {
+        "helps": "Arm {arm}: {event} rate lower by {pct:.0f}% than in the comparison group "
+        "(hazard ratio {hr:.2f}, 95% confidence interval {lo:.2f}–{hi:.2f}; randomised comparison).",
+        "may harm": "Arm {arm}: {event} rate higher by {pct:.0f}% than in the comparison group "
+        "(hazard ratio {hr:.2f}, 95% confidence interval {lo:.2f}–{hi:.2f}; randomised comparison).",
+        "no clear effect": "Arm {arm}: no clear difference from the comparison group (hazard "
+        "ratio {hr:.2f}, 95% confidence interval {lo:.2f}–{hi:.2f}; randomised comparison).",
+        "not estimable": "Arm {arm}: the comparison with the other group is not estimable (too "
+        "few people or events).",
+    },
+}
+
+
+def trial_findings(table: pd.DataFrame, found: pd.DataFrame, event: str) -> pd.DataFrame:
+    """Plain sentences for randomised arms: a comparison of groups, no confounding clause."""
+    found = found.copy()
+    for i, r in enumerate(table.itertuples()):
+        v = found["verdict"].iloc[i]
+        hr = float(r.hr)
+        values = dict(arm=r.code, event=event, hr=hr, lo=r.hr_lower, hi=r.hr_upper)
+        values["pct"] = abs(1 - hr) * 100 if np.isfinite(hr) else np.nan
+        for lang in LANGS:
+            found.loc[found.index[i], lang] = TRIAL[lang][v].format(**values)
+    return found
 
 
 UNSTABLE = {
@@ -114,11 +132,12 @@ def _unstable(table: pd.DataFrame) -> np.ndarray:
     return finite & ~ok
 
 
-def competing_risks(cohort: pd.DataFrame, months: tuple[int, ...]) -> pd.DataFrame:
-    """Cumulative incidence of relapse and of death (Aalen–Johansen, best available times)."""
+def competing_risks(cohort: AnalysisCohort, months: tuple[int, ...]) -> pd.DataFrame:
+    """Cumulative incidence of relapse and of death (the competing event; Aalen–Johansen, best
+    available times)."""
     from workbench.retention.competing import AalenJohansen, best_available_times
 
-    bt = best_available_times(cohort)
+    bt = best_available_times(cohort.table)
     fit = AalenJohansen().fit(bt["time"].to_numpy(float), bt["status"].to_numpy(int))
     parts = [fit.milestones(np.asarray(months, dtype=float), cause=c) for c in ("relapse", "death")]
     out = pd.concat(parts, ignore_index=True)

@@ -29,8 +29,11 @@ _COVERAGE_CELL = {"lost": "n_censored.lost", "transferred": "n_censored.transfer
                   "died": "n_deaths", "n_releases": "n_releases"}  # fmt: skip
 
 
-def protect(results: Any, record_ids: Iterable[object], k: int) -> Any:
-    """The publishable version of `results` (a ReportResults) for threshold `k`."""
+def protect(
+    results: Any, record_ids: Iterable[object], k: int, arm_sizes: dict | None = None
+) -> Any:
+    """The publishable version of `results` (a ReportResults) for threshold `k`; `arm_sizes`
+    maps (arm, group) to its number of people, for a randomised cohort's arm curves."""
     key = dc.scope_key(record_ids)
     n = results.counts["n_releases"]
     return dataclasses.replace(
@@ -46,7 +49,8 @@ def protect(results: Any, record_ids: Iterable[object], k: int) -> Any:
         endings=_endings(results.endings, key, k),
         risk=_risk(results.risk, results.counts, key, k),
         effects=(effects := _effects(results.effects, key, k)),
-        findings=_findings(results.findings, effects, k),
+        findings=_findings(results, effects, k),
+        arm_curves=_arm_curves(getattr(results, "arm_curves", None), arm_sizes or {}, key, k),
         cif=_cif(results.cif, n, key, k),
     )
 
@@ -115,7 +119,9 @@ def _cif(cif: pd.DataFrame | None, n: Any, key: bytes, k: int) -> pd.DataFrame |
     return _proportions(cif, n, key, k, "cif", group="cause")
 
 
-def _curve(curve: pd.DataFrame | None, n: Any, key: bytes, k: int) -> pd.DataFrame | None:
+def _curve(
+    curve: pd.DataFrame | None, n: Any, key: bytes, k: int, cell: str = "curve"
+) -> pd.DataFrame | None:
     """The retention curve shifted by one draw d / n; points whose implied number relapsed or
     abstinent is below k are withheld (NaN), except the structural 100 % at day 0."""
     if curve is None:
@@ -123,11 +129,11 @@ def _curve(curve: pd.DataFrame | None, n: Any, key: bytes, k: int) -> pd.DataFra
     out = curve.copy()
     cols = ["estimate", "lower", "upper"]
     s = curve["estimate"].to_numpy(float)
-    shift = dc.noise(key, "curve") / float(n)
+    shift = dc.noise(key, cell) / float(n)
     ok = (n * s >= k) & (n * (1 - s) >= k) & np.isfinite(s)
     start = curve["time"].to_numpy(float) == 0
     vals = np.round(np.clip(curve[cols].to_numpy(float) + shift, 0.0, 1.0), dc.RATE_DECIMALS)
-    shown = float(dc.protect_count(n, key, "data.n_releases", k))
+    shown = float(dc.protect_count(n, key, "data.n_releases" if cell == "curve" else cell, k))
     ok &= (shown * vals[:, 0] >= k - 1e-6) & (shown * (1 - vals[:, 0]) >= k - 1e-6)
     vals[start] = curve.loc[start, cols].to_numpy(float)
     vals[~(ok | start)] = np.nan
@@ -235,16 +241,38 @@ def _effects(effects: pd.DataFrame | None, key: bytes, k: int) -> pd.DataFrame |
     return out
 
 
-def _findings(found: pd.DataFrame | None, effects: pd.DataFrame | None, k: int):
+def _findings(results: Any, effects: pd.DataFrame | None, k: int):
     """The plain sentences re-worded from the published (perturbed) estimates, so a sentence
     never quotes a number the table does not show; "not estimable" wordings are kept."""
+    found = results.findings
     if found is None or effects is None:
         return found
     from workbench.effects.findings import findings
 
-    fresh = findings(effects, threshold=k).set_index("code")
+    fresh = findings(effects, threshold=k)
+    if getattr(results, "design", "observational") == "randomised":
+        from workbench.evaluation.models import trial_findings
+
+        fresh = trial_findings(effects, fresh, results.event_label)
+    fresh = fresh.set_index("code")
     out = found.copy()
     for i, r in found.iterrows():
         if r["verdict"] != "not estimable" and r["code"] in fresh.index:
             out.loc[i, ["verdict", "zh", "en"]] = fresh.loc[r["code"], ["verdict", "zh", "en"]]
     return out
+
+
+def _arm_curves(curves: pd.DataFrame | None, sizes: dict, key: bytes, k: int):
+    """A randomised cohort's curves, one per arm and group, each protected as the retention
+    curve with its group's size (a group of unknown size is withheld)."""
+    if curves is None:
+        return None
+    parts = []
+    for (arm, group), part in curves.groupby(["arm", "group"], sort=False):
+        n = sizes.get((str(arm), str(group)))
+        if n is None or n < k:
+            part = part.assign(estimate=np.nan, lower=np.nan, upper=np.nan)
+        else:
+            part = _curve(part.reset_index(drop=True), n, key, k, cell=f"arm.{arm}.{group}")
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True)
