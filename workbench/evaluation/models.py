@@ -30,15 +30,30 @@ def risk_factors(cohort: AnalysisCohort) -> dict[str, Any] | None:
     covariates = [c for c in terms if c in table.columns and table[c].nunique() > 1]
     if not covariates:
         return None
-    model = CoxModel(covariates=covariates, reference=cohort.reference, cluster=cohort.cluster)
-    model.fit(table, weights_col=cohort.weights)
+    model = CoxModel(
+        covariates=covariates,
+        reference=cohort.reference,
+        cluster=cohort.cluster,
+        strata=cohort.strata,
+    )
+    model.fit(table, weights_col=cohort.weights, entry_col=cohort.entry)
     return {
         "table": {lang: model.summary(lang) for lang in LANGS},
-        "advice": {lang: list(model.advice(lang)) for lang in LANGS},
+        "advice": {lang: _advice(model, lang) for lang in LANGS},
         "n": int(model.n_),
         "n_events": int(model.n_events_),
         "clustered": bool(model.clustered_),
     }
+
+
+def _advice(model: Any, lang: str) -> list[str]:
+    """The proportional-hazards advice, or none where the test does not apply (delayed entry)."""
+    from workbench.exceptions import WorkbenchError
+
+    try:
+        return list(model.advice(lang))
+    except WorkbenchError:
+        return []
 
 
 def support_effects(cohort: AnalysisCohort, params: ReportParams) -> dict[str, Any]:
@@ -62,9 +77,14 @@ def support_effects(cohort: AnalysisCohort, params: ReportParams) -> dict[str, A
     table.loc[unstable, ESTIMATE_COLUMNS] = np.nan
     # One threshold everywhere: no estimate for a support given to fewer people than the
     # report's threshold, whatever model produced it (docs/disclosure.md).
-    few = table["n_exposed"].to_numpy(float) < params.suppression_threshold
-    table.loc[few, [*ESTIMATE_COLUMNS, *(c for c in ("evalue", "evalue_ci") if c in table)]] = (
+    below = table["n_exposed"].to_numpy(float) < params.suppression_threshold
+    table.loc[below, [*ESTIMATE_COLUMNS, *(c for c in ("evalue", "evalue_ci") if c in table)]] = (
         np.nan
+    )
+    # enough people but no estimate (too few relapses among them: the small-sample rule)
+    few = (
+        ~np.isfinite(table["hr"].to_numpy(float))
+        & table["n_exposed"].ge(params.suppression_threshold).to_numpy()
     )
     found = findings(table, threshold=params.suppression_threshold) if len(table) else None
     if found is not None and cohort.randomised:
@@ -73,7 +93,7 @@ def support_effects(cohort: AnalysisCohort, params: ReportParams) -> dict[str, A
         started = cohort.received
         nobody = table["code"].map(lambda c: started is not None and c not in started).to_numpy()
         for lang in LANGS:
-            for rows, text in ((unstable, UNSTABLE), (nobody, NOBODY)):
+            for rows, text in ((unstable | few, UNSTABLE), (nobody, NOBODY)):
                 found.loc[rows, lang] = [
                     text[lang].format(codes.label("intervention", c, lang))
                     for c in table.loc[rows, "code"]
