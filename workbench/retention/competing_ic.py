@@ -35,13 +35,17 @@ from workbench.codes import DAYS_PER_MONTH, MILESTONE_MONTHS
 from workbench.exceptions import DataError, EstimationError, ParameterError, StatisticalWarning
 from workbench.retention.npmle import (
     Innermost,
+    _coverage,
     _loglik,
     _npmle,
     _single_thread,
+    _squarem,
+    _support_reduction,
+    _trim,
     innermost,
-    npmle,
+    kt_violation,
 )
-from workbench.retention.turnbull import KT_TOLERANCE, _resample_weights
+from workbench.retention.turnbull import KT_TOLERANCE, WARM_EM_STEPS, _resample_weights
 
 CAUSES = ("relapse", "death")
 METHOD = "competing-risks NPMLE (interval-censored relapse, exact death)"
@@ -146,11 +150,11 @@ def cell_runs(lower, upper, death, alive) -> tuple[Cells, np.ndarray, np.ndarray
 
 
 def _aggregate(first, last, w):
-    code = first.astype(np.int64) * (int(last.max()) + 1) + last
-    ucode, pair = np.unique(code, return_inverse=True)
-    pair = pair.ravel()
+    """Unique runs: their ends, each row's run and the runs' summed weights."""
     width = int(last.max()) + 1
-    return ucode // width, ucode % width, pair, np.bincount(pair, w, minlength=ucode.size)
+    ucode, pair = np.unique(first.astype(np.int64) * width + last, return_inverse=True)
+    pair = pair.ravel()
+    return ucode // width, ucode % width, np.bincount(pair, w, minlength=ucode.size)
 
 
 def _cumulative(drop_at, masses, t) -> np.ndarray:
@@ -158,24 +162,83 @@ def _cumulative(drop_at, masses, t) -> np.ndarray:
     return cum[np.searchsorted(drop_at, np.asarray(t, float), side="left")]
 
 
+@dataclass(frozen=True)
+class Fit:
+    """Cells, masses (cell order) and the optimiser's record of one NPMLE."""
+
+    cells: Cells
+    masses: np.ndarray
+    n_iter: int
+    kt: float
+    loglik: float
+
+    def cause(self, cause: str) -> tuple[np.ndarray, np.ndarray]:
+        """(sorted drop positions, masses in time order) of `cause`."""
+        m1 = self.cells.m1
+        if cause == "relapse":
+            return self.cells.relapse.drop_at, self.masses[:m1]
+        return self.cells.death.drop_at, self.masses[m1:][::-1]
+
+    def cif(self, cause: str, t) -> np.ndarray:
+        return _cumulative(*self.cause(cause), t)
+
+    def warm(self, cells: Cells) -> np.ndarray:
+        """These masses summed over each (coarser) cell of a resample's `cells`."""
+        parts = []
+        for cause, inn in (("relapse", cells.relapse), ("death", cells.death)):
+            drop, p = self.cause(cause)
+            cum = np.r_[0.0, np.cumsum(p)]
+            start = np.where(inn.point, np.nextafter(inn.right, -np.inf), inn.left)
+            end = np.where(inn.point, inn.right, np.where(np.isinf(inn.right), np.inf, inn.right))
+            take = cum[np.searchsorted(drop, end, side="left")]
+            if np.isinf(drop[-1:]).any():  # the open cell's mass stays in the open cell
+                take = np.where(np.isinf(inn.right), cum[-1], take)
+            parts.append(take - cum[np.searchsorted(drop, start, side="left")])
+        return np.clip(np.r_[parts[0], parts[1][::-1]], 0.0, None)
+
+
+def _tuples(lo, up, de, al):
+    """Unique release records (NaN coded as -1) and each release's index into them."""
+    X = np.column_stack([lo, np.nan_to_num(up, nan=-1.0), np.nan_to_num(de, nan=-1.0), al])
+    u, pair = np.unique(X, axis=0, return_inverse=True)
+    u[:, 1:3] = np.where(u[:, 1:3] < 0, np.nan, u[:, 1:3])
+    return u, pair.ravel()
+
+
+def fit_records(records, w, tol, max_iter, warm: Fit | None = None) -> Fit:
+    """The NPMLE of weighted unique records (lower, upper, death, alive); `warm`: start from
+    another fit's masses (a few accelerated EM steps, then support reduction; cold if that does
+    not reach the Kuhn-Tucker tolerance)."""
+    keep = w > 0
+    cells, first, last = cell_runs(*records[keep].T)
+    lo, hi, wp = _aggregate(first, last, w[keep])
+    with _single_thread():
+        p = None
+        if warm is not None:
+            p0 = warm.warm(cells)
+            uncovered = _coverage(p0, lo, hi) <= 0
+            p0[np.unique(lo[uncovered])] += 1e-6
+            p, k = _squarem(p0 / p0.sum(), wp, lo, hi, WARM_EM_STEPS)
+            p, n_iter = _support_reduction(_trim(p, lo, hi), wp, lo, hi, tol, 500)
+            kt = np.inf if p is None else kt_violation(p, wp, lo, hi)
+        if p is None or kt > tol:
+            p, n_iter, kt = _npmle(wp, lo, hi, cells.size, tol, max_iter, None)
+    return Fit(cells, p, int(n_iter), float(kt), _loglik(p, wp, lo, hi))
+
+
 class _Replicate:
-    """One bootstrap replicate: masses on the full data's cells for a resample of releases."""
+    """One bootstrap replicate: the NPMLE of a resample of releases (multinomial counts)."""
 
-    def __init__(self, lo, hi, n_pair, w_pair, release, p0, tol, max_iter):
-        self.lo, self.hi, self.n_pair, self.w_pair = lo, hi, n_pair, w_pair
-        self.release, self.p0, self.tol, self.max_iter = release, p0, tol, max_iter
+    def __init__(self, records, n_rec, w_rec, release, full: Fit, tol, max_iter):
+        self.records, self.n_rec, self.w_rec, self.release = records, n_rec, w_rec, release
+        self.full, self.tol, self.max_iter = full, tol, max_iter
 
-    def __call__(self, rng) -> np.ndarray:
-        wb = _resample_weights(rng, self.n_pair, self.w_pair, *self.release)
-        keep = wb > 0
-        with _single_thread():
-            p, _, kt = _npmle(
-                wb[keep], self.lo[keep], self.hi[keep], self.p0.size, self.tol,
-                self.max_iter, self.p0,
-            )  # fmt: skip
-        if kt > KT_TOLERANCE:
+    def __call__(self, rng) -> Fit:
+        wb = _resample_weights(rng, self.n_rec, self.w_rec, *self.release)
+        fit = fit_records(self.records, wb, self.tol, self.max_iter, warm=self.full)
+        if fit.kt > KT_TOLERANCE:
             raise EstimationError("a bootstrap replicate did not converge")
-        return p
+        return fit
 
 
 class CompetingRisksNPMLE:
@@ -208,68 +271,53 @@ class CompetingRisksNPMLE:
             raise ParameterError(f"alpha must be in (0, 1); got {self.alpha}.")
         if int(self.n_bootstrap) < 0:
             raise ParameterError(f"n_bootstrap must be >= 0; got {self.n_bootstrap}.")
-        cells, first, last = cell_runs(lower, upper, death, alive)
-        n = first.size
+        lo, up, de, al = _check(lower, upper, death, alive)
+        n = lo.size
         w = np.ones(n) if weights is None else np.asarray(weights, float).ravel()
         if w.shape != (n,) or not np.all(np.isfinite(w)) or np.any(w < 0) or w.sum() <= 0:
             raise ParameterError(f"weights must be {n} finite values >= 0, not all 0.")
-        plo, phi, pair, w_pair = _aggregate(first, last, w)
-        keep = w_pair > 0
-        p, n_iter, kt = npmle(w_pair[keep], plo[keep], phi[keep], cells.size, self.tol,
-                              self.max_iter)  # fmt: skip
-        if kt > KT_TOLERANCE:
+        records, pair = _tuples(lo, up, de, al)
+        w_rec = np.bincount(pair, w, minlength=len(records))
+        fit = fit_records(records, w_rec, self.tol, self.max_iter)
+        if fit.kt > KT_TOLERANCE:
             warnings.warn(
-                f"competing-risks NPMLE stopped after {n_iter:,} iterations with a Kuhn-Tucker "
-                f"violation of {kt:.1e} (> {KT_TOLERANCE:.0e}); raise max_iter.",
+                f"competing-risks NPMLE stopped after {fit.n_iter:,} iterations with a "
+                f"Kuhn-Tucker violation of {fit.kt:.1e} (> {KT_TOLERANCE:.0e}); raise max_iter.",
                 StatisticalWarning,
                 stacklevel=2,
             )
-        self.cells_, self.masses_ = cells, p
-        self.kt_violation_, self.n_iter_ = float(kt), int(n_iter)
-        self.loglik_ = _loglik(p, w_pair[keep], plo[keep], phi[keep])
+        self.fit_, self.cells_, self.masses_ = fit, fit.cells, fit.masses
+        self.kt_violation_, self.n_iter_, self.loglik_ = fit.kt, fit.n_iter, fit.loglik
         self.label_ = "all" if label is None else str(label)
         self.n_ = n
-        self.n_relapses_ = int(np.sum(last < cells.m1))
-        self.n_deaths_ = int(np.sum(first == last) - np.sum((first == last) & (last < cells.m1)))
-        lo = np.asarray(lower, float).ravel()
-        ends = np.r_[lo, *(np.asarray(x, float).ravel() for x in (upper, death, alive)
-                           if x is not None)]  # fmt: skip
-        self.max_time_ = float(np.nanmax(np.where(np.isinf(ends), np.nan, ends)))
-        n_pair = np.bincount(pair, minlength=plo.size).astype(float)
-        uniform = np.allclose(w, (w_pair / np.maximum(n_pair, 1))[pair], rtol=1e-12, atol=0)
-        self._pairs = (plo, phi, n_pair, w_pair, (None, None) if uniform else (pair, w))
+        self.n_relapses_ = int(np.sum(np.isfinite(up)))
+        self.n_deaths_ = int(np.sum(np.isfinite(de)))
+        ends = np.r_[lo, up[np.isfinite(up)], de[np.isfinite(de)], al]
+        self.max_time_ = float(ends.max())
+        n_rec = np.bincount(pair, minlength=len(records)).astype(float)
+        uniform = np.allclose(w, (w_rec / np.maximum(n_rec, 1))[pair], rtol=1e-12, atol=0)
+        self._records = (records, n_rec, w_rec, (None, None) if uniform else (pair, w))
         self._boot = None
         return self
 
     def _check_fitted(self) -> None:
-        if not hasattr(self, "masses_"):
+        if not hasattr(self, "fit_"):
             raise EstimationError("this CompetingRisksNPMLE is not fitted yet; call fit() first")
 
-    def _cause(self, cause: str) -> tuple[np.ndarray, slice]:
-        """(sorted drop positions, slice of the cause's masses in time order)."""
+    def _cause(self, cause: str) -> str:
         if cause not in self.causes:
             raise ParameterError(f"cause {cause!r} is not one of {', '.join(self.causes)}")
-        m1, m = self.cells_.m1, self.cells_.size
-        if cause == "relapse":
-            return self.cells_.relapse.drop_at, slice(0, m1)
-        return self.cells_.death.drop_at, slice(m - 1, m1 - 1 if m1 > 0 else None, -1)
+        return cause
 
-    def _cif(self, masses: np.ndarray, cause: str, t) -> np.ndarray:
-        drop, part = self._cause(cause)
-        return _cumulative(drop, masses[part], t)
-
-    def _replicates(self) -> np.ndarray:
+    def _replicates(self) -> list[Fit]:
         if self._boot is None:
             from workbench.effects.estimate import run_replicates
 
-            plo, phi, n_pair, w_pair, release = self._pairs
-            fn = _Replicate(plo, phi, n_pair, w_pair, release, self.masses_, self.tol,
-                            self.max_iter)  # fmt: skip
+            records, n_rec, w_rec, release = self._records
+            fn = _Replicate(records, n_rec, w_rec, release, self.fit_, self.tol, self.max_iter)
             seeds = np.random.SeedSequence(self.seed).spawn(int(self.n_bootstrap))
-            rows = [
-                r for r in run_replicates(fn, seeds, self.n_jobs, self.scheduler) if r is not None
-            ]
-            self._boot = np.array(rows).reshape(len(rows), self.masses_.size)
+            rows = run_replicates(fn, seeds, self.n_jobs, self.scheduler)
+            self._boot = [r for r in rows if r is not None]
         return self._boot
 
     def cif_at(self, times, cause: str = "relapse") -> pd.DataFrame:
@@ -278,10 +326,10 @@ class CompetingRisksNPMLE:
         event-free)."""
         self._check_fitted()
         q = np.atleast_1d(np.asarray(times, dtype=float))
-        est = self._cif(self.masses_, cause, q)
-        reps = self._replicates() if self.n_bootstrap > 0 else np.zeros((0, 0))
+        est = self.fit_.cif(self._cause(cause), q)
+        reps = self._replicates() if self.n_bootstrap > 0 else []
         if len(reps):
-            boot = np.array([self._cif(r, cause, q) for r in reps])
+            boot = np.array([r.cif(cause, q) for r in reps])
             se = boot.std(axis=0, ddof=1) if len(boot) > 1 else np.full(q.size, np.nan)
             lower, upper = np.quantile(boot, [self.alpha / 2, 1 - self.alpha / 2], axis=0)
         else:
@@ -296,7 +344,7 @@ class CompetingRisksNPMLE:
         self._check_fitted()
         t = np.atleast_1d(np.asarray(times, float))
         finite = np.isfinite(t)
-        f = self._cif(self.masses_, "relapse", t) + self._cif(self.masses_, "death", t)
+        f = self.fit_.cif("relapse", t) + self.fit_.cif("death", t)
         return np.where(finite, 1.0 - f, 1.0 - self._open_free())
 
     def _open_free(self) -> float:
@@ -327,7 +375,7 @@ class CompetingRisksNPMLE:
         """Curve rows (time, estimate, lower, upper, label, cause) from day 0 to the last day
         observed, stepping just after each innermost interval's left end."""
         self._check_fitted()
-        drop, _ = self._cause(cause)
+        drop, _ = self.fit_.cause(self._cause(cause))
         t = np.unique(np.r_[0.0, drop[np.isfinite(drop) & (drop <= self.max_time_)],
                             self.max_time_])  # fmt: skip
         at = np.nextafter(t, np.inf)
