@@ -48,6 +48,7 @@ from workbench.retention.npmle import (
 from workbench.retention.turnbull import KT_TOLERANCE, WARM_EM_STEPS, _resample_weights
 
 CAUSES = ("relapse", "death")
+COMPETING_WORDS = ("death", "competing")  # a cohort's / an analysis-ready spec's word
 METHOD = "competing-risks NPMLE (interval-censored relapse, exact death)"
 
 
@@ -69,7 +70,8 @@ class Cells:
 
 def competing_intervals(cohort: pd.DataFrame) -> pd.DataFrame:
     """lower, upper (NaN: no relapse seen), death (NaN: none) and alive (last day known alive)
-    per cohort row (`workbench.cohort.build_cohort`)."""
+    per cohort row (`workbench.cohort.build_cohort`; event "death", or "competing" in an
+    analysis-ready table, is the competing event, dated by death_day)."""
     need = ("lower_day", "upper_day", "event", "death_day")
     missing = [c for c in need if c not in cohort.columns]
     if missing:
@@ -79,7 +81,7 @@ def competing_intervals(cohort: pd.DataFrame) -> pd.DataFrame:
         )
     event = cohort["event"].astype(str).to_numpy()
     lower = cohort["lower_day"].to_numpy(float)
-    relapse, died = event == "relapse", event == "death"
+    relapse, died = event == "relapse", np.isin(event, COMPETING_WORDS)
     alive = lower.copy()
     if "last_day" in cohort.columns:
         last = cohort["last_day"].to_numpy(float)
