@@ -1,18 +1,37 @@
 # Relapse & Retention Workbench — the two commands: `make report` and `make test`.
-PYTHON ?= python3.11
+# The first Python 3.11 or 3.12 on PATH (requires-python in pyproject.toml); override with PYTHON=...
+PYTHON ?= $(shell for p in python3.12 python3.11 python3; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(not (3, 11) <= sys.version_info[:2] < (3, 13))' 2>/dev/null && { echo $$p; break; }; \
+	done)
+UV_VERSION := 0.13.9
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install report test lint format lab strip-notebooks bench clean
+.PHONY: install report test lint format lab strip-notebooks bench clean system-report system-test
 
-install: $(STAMP)
+install: system-report $(STAMP)
 
-# Re-install when the dependency list changes.
+# System packages (fonts, WeasyPrint's libraries; for the tests also poppler and Chromium):
+# installed with apt-get when run as root, otherwise a one-line instruction (tools/system-deps.sh).
+system-report:
+	@sh tools/system-deps.sh report
+
+system-test:
+	@sh tools/system-deps.sh test
+
+# Re-install when the dependency list changes. uv installs the pinned stack in seconds; pip is the
+# fallback when uv cannot be had.
 $(STAMP): pyproject.toml constraints.txt
+	@test -n "$(PYTHON)" || { echo "make: no Python 3.11 or 3.12 on PATH; install one (apt-get install python3) or run make PYTHON=/path/to/python3.11" >&2; exit 1; }
+	@echo "installing the pinned Python stack into $(VENV) with $(PYTHON) ($$($(PYTHON) --version))"
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
+	@if $(BIN)/python -m pip install --quiet "uv==$(UV_VERSION)" 2>/dev/null; then \
+		$(BIN)/uv pip install --quiet --python $(BIN)/python -c constraints.txt -e ".[dev]"; \
+	else \
+		echo "uv not available; installing with pip (slower)"; \
+		$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"; \
+	fi
 	$(BIN)/python -m ipykernel install --sys-prefix --name workbench --display-name "Workbench (Python 3.11)" > /dev/null
 	touch $(STAMP)
 
@@ -23,7 +42,7 @@ report: install
 	$(BIN)/workbench report --params params/province.yaml --out reports/province
 	$(BIN)/workbench report --params params/province_en.yaml --out reports/province_en
 
-test: install
+test: system-test install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest

@@ -68,7 +68,7 @@ def test_rossi_retention_equals_lifelines_kaplan_meier(capsys):
     from lifelines.datasets import load_rossi
 
     assert main(["retention", str(ROSSI), "--at", "3,6,9", "--json"]) == 0
-    rows = json.loads(capsys.readouterr().out)
+    rows = json.loads(capsys.readouterr().out)["milestones"]
     rossi = load_rossi()
     km = KaplanMeierFitter().fit(rossi["week"], rossi["arrest"])
     for row in rows:

@@ -25,6 +25,11 @@ COMMANDS = {
     "validate": ("workbench.validate", "run_validate", "check a dataset against the data contract"),
     "cohort": ("workbench.cli", "run_cohort", "build one analysis row per release"),
     "retention": ("workbench.retention.table", "run_retention", "milestone retention by group"),
+    "risk": (
+        "workbench.risk_table",
+        "run_risk",
+        "risk-factor model (Cox with PH test; AFT for interval-censored data)",
+    ),
     "effects": ("workbench.effects", "run_effects", "compare support interventions"),
     "report": ("workbench.reporting", "run_report", "run one evaluation report"),
     "batch": ("workbench.reporting.batch", "run_batch", "run many reports in parallel"),
@@ -77,6 +82,29 @@ def _add_retention(p: argparse.ArgumentParser) -> None:
     _add_data(p)
     p.add_argument("--by", default=None, help="column to stratify by, e.g. prefecture")
     p.add_argument("--at", default="12,24,36", help="milestones in months, comma-separated")
+    p.add_argument(
+        "--horizon",
+        type=_positive_days,
+        default=None,
+        help="RMST horizon in days (default: the shortest group's follow-up, at most 36 months)",
+    )
+    p.add_argument(
+        "--bootstrap", type=int, default=200, help="bootstrap replicates (interval-censored CIs)"
+    )
+    p.add_argument("--seed", type=int, default=0, help="random seed of the bootstrap")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.add_argument("--lang", default="en", choices=["en", "zh"], help="labels in the table")
+
+
+def _add_risk(p: argparse.ArgumentParser) -> None:
+    _add_data(p)
+    p.add_argument(
+        "--strata",
+        nargs="+",
+        default=None,
+        metavar="COL",
+        help="stratify the Cox model by these columns (default: the spec's strata)",
+    )
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.add_argument("--lang", default="en", choices=["en", "zh"], help="labels in the table")
 
@@ -134,6 +162,7 @@ ADDERS = {
     "validate": _add_validate,
     "cohort": _add_cohort,
     "retention": _add_retention,
+    "risk": _add_risk,
     "effects": _add_effects,
     "report": _add_report,
     "batch": _add_batch,

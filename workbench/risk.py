@@ -133,11 +133,12 @@ def design_matrix(
     return Design(X, terms)
 
 
-def efron_score_residuals(X, time, event, beta, weights=None) -> np.ndarray:
+def efron_score_residuals(X, time, event, beta, weights=None, entry=None) -> np.ndarray:
     """Per-row score residuals of a Cox model with Efron ties (R's residuals(type='score')).
 
-    The weighted sum over rows is the score vector; dfbeta = residuals @ inverse information."""
-    st = _efron_steps(X, time, event, beta, weights, second_moment=False)
+    The weighted sum over rows is the score vector; dfbeta = residuals @ inverse information.
+    `entry`: delayed entry (a row is at risk at t when entry < t <= time)."""
+    st = _efron_steps(X, time, event, beta, weights, second_moment=False, entry=entry)
     xc, r, J, p = st.xc, st.r, st.etimes.size, st.xc.shape[1]
     h, f, j = st.h, st.f, st.step_j
     H, G = np.bincount(j, weights=h, minlength=J), _bincount_cols(j, h[:, None] * st.xbar, J)
@@ -148,7 +149,8 @@ def efron_score_residuals(X, time, event, beta, weights=None) -> np.ndarray:
     # weight (1 - k/d) in step k, and their own event term x_i - mean_k xbar_k
     m = np.searchsorted(st.etimes, st.t, side="right")  # event times <= T_i
     cH, cG = np.r_[0.0, np.cumsum(H)], np.vstack([np.zeros(p), np.cumsum(G, axis=0)])
-    resid = -r[:, None] * (cH[m][:, None] * xc - cG[m])
+    me = np.zeros_like(m) if entry is None else np.searchsorted(st.etimes, entry, side="right")
+    resid = -r[:, None] * ((cH[m] - cH[me])[:, None] * xc - (cG[m] - cG[me]))
     ei, ej = st.ei, st.ej
     resid[ei] += xc[ei] - xbar_mean[ej] + r[ei, None] * (Hf[ej][:, None] * xc[ei] - Gf[ej])
     return resid
@@ -180,7 +182,17 @@ class _EfronSteps:
     e2: np.ndarray | None  # ... and over its tied events
 
 
-def _efron_steps(X, time, event, beta, weights, second_moment: bool = True) -> _EfronSteps:
+def _entered_later(entry, etimes, values):
+    """Per event time t_j: the sum of `values` over rows not yet at risk (entry >= t_j)."""
+    order = np.argsort(-entry, kind="stable")
+    count = np.searchsorted(-entry[order], -etimes, side="right")
+    cum = np.cumsum(np.r_[np.zeros((1,) + values.shape[1:]), values[order]], axis=0)
+    return cum[count]
+
+
+def _efron_steps(
+    X, time, event, beta, weights, second_moment: bool = True, entry=None
+) -> _EfronSteps:
     X = np.asarray(X, float)
     t, d = np.asarray(time, float), np.asarray(event, float)
     w = np.ones_like(t) if weights is None else np.asarray(weights, float)
@@ -196,11 +208,13 @@ def _efron_steps(X, time, event, beta, weights, second_moment: bool = True) -> _
     n_d = np.bincount(ej, minlength=J).astype(float)
     step_j = np.sort(ej, kind="stable")
     f = (np.arange(ei.size) - np.r_[0, np.cumsum(n_d)[:-1]].astype(int)[step_j]) / n_d[step_j]
-    den = (
-        np.cumsum(wr[order])[last][step_j]
-        - f * np.bincount(ej, weights=wr[ei], minlength=J)[step_j]
-    )
+    at_risk = np.cumsum(wr[order])[last]
     s1 = np.cumsum(wr[order, None] * xc[order], axis=0)[last]
+    if entry is not None:
+        entry = np.asarray(entry, float)
+        at_risk = at_risk - _entered_later(entry, etimes, wr)
+        s1 = s1 - _entered_later(entry, etimes, wr[:, None] * xc)
+    den = at_risk[step_j] - f * np.bincount(ej, weights=wr[ei], minlength=J)[step_j]
     e1 = _bincount_cols(ej, wr[ei, None] * xc[ei], J)
     xbar = (s1[step_j] - f[:, None] * e1[step_j]) / den[:, None]
     h = (np.bincount(ej, weights=w[ei], minlength=J) / n_d)[step_j] / den
@@ -210,6 +224,11 @@ def _efron_steps(X, time, event, beta, weights, second_moment: bool = True) -> _
         inside = risk_block >= 0  # rows at risk at some event time
         g = _group_outer(risk_block[inside], xc[inside], wr[inside], J)
         s2 = np.cumsum(g[::-1], axis=0)[::-1]  # risk set of t_j: rows with T >= t_j
+        if entry is not None:  # minus rows with entry >= t_j
+            eb = np.searchsorted(etimes, entry, side="right") - 1
+            later = eb >= 0
+            ge = _group_outer(eb[later], xc[later], wr[later], J)
+            s2 = s2 - np.cumsum(ge[::-1], axis=0)[::-1]
         e2 = _group_outer(ej, xc[ei], wr[ei], J)
     return _EfronSteps(t, xc, r, w, etimes, ei, ej, step_j, f, h, xbar, den, s2, e2)
 
@@ -226,16 +245,52 @@ def _group_outer(idx: np.ndarray, x: np.ndarray, w: np.ndarray, size: int) -> np
     return out
 
 
-def cox_zph(X, time, event, beta, weights=None, groups=None) -> pd.DataFrame:
+def cox_zph(X, time, event, beta, weights=None, groups=None, strata=None) -> pd.DataFrame:
     """R's `cox.zph(fit, transform="km")` (survival >= 3): score tests of beta(t) = beta + theta g(t)
-    with g = 1 - KM(t-) centred over events, per group of columns and GLOBAL, Efron ties."""
-    st = _efron_steps(X, time, event, beta, weights)
-    xc, etimes, ei, ej, j = st.xc, st.etimes, st.ei, st.ej, st.step_j
-    p, J = xc.shape[1], etimes.size
-    km = KaplanMeier().fit(np.asarray(time, float), np.asarray(event, int)).table_
-    before = np.searchsorted(km["time"].to_numpy(), etimes, side="left")
-    g_t = 1 - np.r_[1.0, km["survival"].to_numpy()][before]  # 1 - KM(t-)
-    g = g_t - g_t[ej].mean()
+    with g = 1 - KM(t-) centred over events, per group of columns and GLOBAL, Efron ties.
+
+    With `strata` (one code per row) risk sets are within strata and the score and information
+    are summed over strata; g comes from the KM of all rows, as R does."""
+    X = np.asarray(X, float)
+    time, event = np.asarray(time, float), np.asarray(event, float)
+    p = X.shape[1]
+    km = KaplanMeier().fit(time, event.astype(int)).table_
+    km_time, km_surv = km["time"].to_numpy(), np.r_[1.0, km["survival"].to_numpy()]
+
+    def g_of(t):  # 1 - KM(t-)
+        return 1 - km_surv[np.searchsorted(km_time, t, side="left")]
+
+    centre = g_of(time[event > 0]).mean()
+    codes_ = np.zeros(time.size, int) if strata is None else pd.factorize(np.asarray(strata))[0]
+    u, imat = np.zeros(2 * p), np.zeros((2 * p, 2 * p))
+    for k in np.unique(codes_):
+        rows = codes_ == k
+        if not event[rows].any():
+            continue
+        w = None if weights is None else np.asarray(weights, float)[rows]
+        st = _efron_steps(X[rows], time[rows], event[rows], beta, w)
+        u_k, imat_k = _zph_parts(st, g_of(st.etimes) - centre)
+        u, imat = u + u_k, imat + imat_k
+    groups = groups if groups is not None else {f"x{c}": [c] for c in range(p)}
+    rows_out = []
+    for name, cols in [*groups.items(), ("GLOBAL", list(range(p)))]:
+        kk = np.r_[np.arange(p), p + np.asarray(cols)]
+        stat = float(u[kk] @ np.linalg.solve(imat[np.ix_(kk, kk)], u[kk]))
+        rows_out.append(
+            {
+                "term": name,
+                "chisq": stat,
+                "df": len(cols),
+                "p": float(stats.chi2.sf(stat, len(cols))),
+            }
+        )
+    return pd.DataFrame(rows_out)
+
+
+def _zph_parts(st: _EfronSteps, g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Score (zeros for beta, g-weighted for theta) and information of one stratum."""
+    xc, ei, ej, j = st.xc, st.ei, st.ej, st.step_j
+    p, J = xc.shape[1], st.etimes.size
     # per event time: score contribution s_j and information M_j (sum over its Efron steps)
     wbar_j = np.bincount(ej, weights=st.w[ei], minlength=J) / np.bincount(ej, minlength=J)
     wbar = wbar_j[j]
@@ -249,21 +304,27 @@ def cox_zph(X, time, event, beta, weights=None, groups=None) -> pd.DataFrame:
     )
     u = np.r_[np.zeros(p), g @ s_j]
     i_bb, i_bt, i_tt = M.sum(axis=0), np.tensordot(g, M, 1), np.tensordot(g**2, M, 1)
-    imat = np.block([[i_bb, i_bt], [i_bt.T, i_tt]])
-    groups = groups if groups is not None else {f"x{c}": [c] for c in range(p)}
-    rows = []
-    for name, cols in [*groups.items(), ("GLOBAL", list(range(p)))]:
-        kk = np.r_[np.arange(p), p + np.asarray(cols)]
-        stat = float(u[kk] @ np.linalg.solve(imat[np.ix_(kk, kk)], u[kk]))
-        rows.append(
-            {
-                "term": name,
-                "chisq": stat,
-                "df": len(cols),
-                "p": float(stats.chi2.sf(stat, len(cols))),
-            }
-        )
-    return pd.DataFrame(rows)
+    return u, np.block([[i_bb, i_bt], [i_bt.T, i_tt]])
+
+
+def _stratified_residuals(X, time, event, beta, w, strata, entry) -> np.ndarray:
+    """Efron score residuals with risk sets within strata (and after entry)."""
+    X = np.asarray(X, float)
+    if strata is None:
+        return efron_score_residuals(X, time, event, beta, w, entry)
+    resid = np.zeros_like(X)
+    for k in np.unique(strata):
+        rows = strata == k
+        if event[rows].any():
+            resid[rows] = efron_score_residuals(
+                X[rows],
+                time[rows],
+                event[rows],
+                beta,
+                None if w is None else w[rows],
+                None if entry is None else entry[rows],
+            )
+    return resid
 
 
 def sandwich_variance(resid, information_inverse, weights=None, cluster=None) -> np.ndarray:
@@ -320,8 +381,9 @@ def ph_advice(ph_table: pd.DataFrame, alpha: float = 0.05, lang: str = "en") -> 
     ]
 
 
-def _lifelines_cox(design: Design, time, event, w):
-    """lifelines' CoxPHFitter (Efron ties) on the design, converged tightly."""
+def _lifelines_cox(design: Design, time, event, w, strata=None, entry=None):
+    """lifelines' CoxPHFitter (Efron ties) on the design, converged tightly; `strata`: one code
+    per row (separate baseline hazards), `entry`: delayed entry days."""
     from lifelines import CoxPHFitter
 
     df = design.X.copy()
@@ -329,17 +391,42 @@ def _lifelines_cox(design: Design, time, event, w):
     df["_time"], df["_event"] = time, event
     if w is not None:
         df["_w"] = w
+    if strata is not None:
+        df["_stratum"] = strata
+    if entry is not None:
+        df["_entry"] = entry
     with warnings.catch_warnings():
         # our robust variance replaces the naive one lifelines warns about
         warnings.filterwarnings("ignore", message=".*weights are not integers.*")
-        cph = CoxPHFitter().fit(
+        cph = CoxPHFitter(strata=None if strata is None else ["_stratum"]).fit(
             df,
             "_time",
             "_event",
             weights_col="_w" if w is not None else None,
+            entry_col="_entry" if entry is not None else None,
             fit_options={"precision": 1e-12},
         )
     return df, cph
+
+
+def _strata_codes(data: pd.DataFrame, strata: Sequence[str]) -> np.ndarray | None:
+    """One integer code per row for the combination of the strata columns (None: no strata)."""
+    if not strata:
+        return None
+    missing = [c for c in strata if c not in data.columns]
+    if missing:
+        raise ParameterError(
+            f"strata column(s) {', '.join(missing)} not in the table; available: "
+            f"{', '.join(map(str, data.columns))}"
+        )
+    empty = data[list(strata)].isna().any(axis=1)
+    if empty.any():
+        raise ParameterError(
+            f"strata {', '.join(strata)}: {int(empty.sum())} row(s) without a stratum; drop them "
+            "(complete cases) or give them a stratum"
+        )
+    key = data[list(strata)].astype(str).agg("\x1f".join, axis=1)
+    return pd.factorize(key, sort=True)[0]
 
 
 class CoxModel:
@@ -353,9 +440,11 @@ class CoxModel:
         robust: bool = True,
         alpha: float = 0.05,
         lang: str = "en",
+        strata: Sequence[str] = (),
     ) -> None:
         self.covariates = covariates
         self.reference = reference
+        self.strata = tuple(strata)
         self.cluster = cluster
         self.robust = robust
         self.alpha = alpha
@@ -367,22 +456,31 @@ class CoxModel:
         duration_col: str | None = None,
         event_col: str | None = None,
         weights_col: str | None = None,
+        entry_col: str | None = None,
     ) -> CoxModel:
         """Fit on a cohort table (best available times) or on an analysis-ready table with
-        `duration_col` and `event_col` (1 = relapse)."""
+        `duration_col` and `event_col` (1 = relapse); `entry_col`: delayed entry (days, at risk
+        only after it, R's `Surv(entry, time, event)`). Stratified by the `strata` columns
+        (R's `+ strata(...)`) when given."""
         time, event = self._outcome(data, duration_col, event_col)
         design = design_matrix(data, list(self.covariates), self.reference)
         if event.sum() == 0:
             raise EstimationError("no relapses in these data; a Cox model cannot be fitted")
         w = None if weights_col is None else data[weights_col].to_numpy(float)
-        _, cph = _lifelines_cox(design, time, event, w)
+        strata = _strata_codes(data, self.strata)
+        entry = None if entry_col is None else data[entry_col].to_numpy(float)
+        if entry is not None and np.any(~(entry < time) | (entry < 0)):
+            raise ParameterError(f"{entry_col} must satisfy 0 <= entry < time on every row")
+        if entry is not None and not entry.any():
+            entry = None
+        _, cph = _lifelines_cox(design, time, event, w, strata, entry)
         beta = cph.params_.to_numpy()
         v_model = cph.variance_matrix_.to_numpy()
         cluster = None
         if self.cluster is not None and self.cluster in data.columns:
             cluster = data[self.cluster].to_numpy()
         if self.robust:
-            resid = efron_score_residuals(design.X, time, event, beta, w)
+            resid = _stratified_residuals(design.X, time, event, beta, w, strata, entry)
             v = sandwich_variance(resid, v_model, w, cluster)
         else:
             v = v_model
@@ -402,6 +500,8 @@ class CoxModel:
                 "the hazard ratios may be unstable"
             )
         self._fit_data = (time, event, w)
+        self.strata_, self.entry_ = strata, entry
+        self.n_strata_ = 1 if strata is None else int(strata.max()) + 1
         return self
 
     def _outcome(self, data, duration_col, event_col):
@@ -422,9 +522,14 @@ class CoxModel:
             raise EstimationError("this CoxModel is not fitted yet; call fit(data) first")
 
     def summary(self, lang: str | None = None) -> pd.DataFrame:
-        """term, label, coef, se, hr, lower, upper, z, p (robust SEs when robust=True)."""
+        """term, label, coef, se (model-based, R's `se(coef)`), robust_se (sandwich, R's
+        `robust se`; equal to se when robust=False), hr, lower, upper, z, p. The interval, z and
+        p use robust_se when robust=True (as R's coxph(..., robust=TRUE) does)."""
         self._check_fitted()
-        return _tidy(self.design_, self.params_, self.se_, self.alpha, lang or self.lang, "hr")
+        out = _tidy(self.design_, self.params_, self.se_, self.alpha, lang or self.lang, "hr")
+        out["se"] = self.model_se_.to_numpy()
+        out.insert(out.columns.get_loc("se") + 1, "robust_se", self.se_.to_numpy())
+        return out
 
     def ph_test(self, lang: str | None = None) -> pd.DataFrame:
         """Proportional-hazards test per covariate and GLOBAL, equal to R's
@@ -437,7 +542,12 @@ class CoxModel:
             for v in dict.fromkeys(terms["variable"])
         }
         time, event, w = self._fit_data
-        out = cox_zph(self.design_.X, time, event, self.params_.to_numpy(), w, groups)
+        if self.entry_ is not None:
+            raise EstimationError(
+                "the proportional-hazards test is not available with delayed entry (R's cox.zph "
+                "km transform is for data followed from day 0)"
+            )
+        out = cox_zph(self.design_.X, time, event, self.params_.to_numpy(), w, groups, self.strata_)
         out = out.rename(columns={"term": "variable"})
         out["label"] = [
             ("所有因素合计" if lang == "zh" else "all factors together")

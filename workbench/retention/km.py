@@ -52,8 +52,11 @@ def validate_survival_data(time, event, weights=None, n_causes: int = 1):
     return t, e.astype(int), w
 
 
-def risk_table(t, e, w, n_causes: int = 1) -> dict[str, np.ndarray]:
-    """Weighted numbers at risk, events per cause and censored at each distinct time."""
+def risk_table(t, e, w, n_causes: int = 1, entry=None) -> dict[str, np.ndarray]:
+    """Weighted numbers at risk, events per cause and censored at each distinct time.
+
+    With `entry` (delayed entry, left truncation) a row is at risk at t when entry < t <= time,
+    as R's `Surv(entry, time, event)`."""
     times, inv = np.unique(t, return_inverse=True)
     k = times.size
     events = np.zeros((k, n_causes))
@@ -62,6 +65,10 @@ def risk_table(t, e, w, n_causes: int = 1) -> dict[str, np.ndarray]:
     censor = np.bincount(inv, weights=w * (e == 0), minlength=k)
     total = np.bincount(inv, weights=w, minlength=k)
     at_risk = np.cumsum(total[::-1])[::-1]
+    if entry is not None:  # minus the rows that have not entered yet (entry >= t)
+        order = np.argsort(entry, kind="stable")
+        ent, cw = np.asarray(entry, float)[order], np.r_[0.0, np.cumsum(w[order])]
+        at_risk = at_risk - (cw[-1] - cw[np.searchsorted(ent, times, side="left")])
     return {"time": times, "n_risk": at_risk, "events": events, "n_censor": censor, "inv": inv}
 
 
@@ -110,6 +117,23 @@ def influence_paths(t, e, w, n_causes: int = 1) -> dict[str, np.ndarray]:
         "var_surv": np.maximum(var_s, 0),
         "var_cif": np.maximum(var_c, 0),
     }
+
+
+def _checked_entry(entry, t: np.ndarray) -> np.ndarray | None:
+    """Entry days as floats (None when absent or all zero); 0 <= entry < time required."""
+    if entry is None:
+        return None
+    ent = np.asarray(entry, dtype=float)
+    if ent.shape != t.shape:
+        raise ParameterError("entry must have the same length as time")
+    bad = ~np.isfinite(ent) | (ent < 0) | (ent >= t)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise ParameterError(
+            f"row {i}: entry {ent[i]:g} is not a number in [0, time {t[i]:g}) (delayed entry must "
+            "come before the end of follow-up)"
+        )
+    return None if not ent.any() else ent
 
 
 def _reverse_cumsum_after(x: np.ndarray) -> np.ndarray:
@@ -177,17 +201,24 @@ class KaplanMeier:
         self.alpha = alpha
         self.variance = variance
 
-    def fit(self, time, event, weights=None, label: str | None = None) -> KaplanMeier:
-        """Fit on days since release `time` and `event` (1 = relapse, 0 = censored)."""
+    def fit(self, time, event, weights=None, label: str | None = None, entry=None) -> KaplanMeier:
+        """Fit on days since release `time` and `event` (1 = relapse, 0 = censored); `entry`:
+        delayed entry days (at risk only after it, R's `Surv(entry, time, event)`)."""
         if not 0 < self.alpha < 1:
             raise ParameterError(f"alpha {self.alpha} must lie strictly between 0 and 1")
         if self.variance not in VARIANCES:
             raise ParameterError(f"variance {self.variance!r} is not one of {', '.join(VARIANCES)}")
         t, e, w = validate_survival_data(time, event, weights)
+        entry = _checked_entry(entry, t)
         method = self.variance
         if method == "auto":
             method = "ij" if np.any(w != np.floor(w)) else "greenwood"
-        tab = risk_table(t, e, w)
+        if entry is not None and method == "ij":
+            raise ParameterError(
+                "delayed entry with non-integer weights is not supported (the infinitesimal "
+                "jackknife variance assumes everyone at risk from day 0); use whole weights"
+            )
+        tab = risk_table(t, e, w, entry=entry)
         n, d = tab["n_risk"], tab["events"][:, 0]
         surv = np.cumprod(np.where(d >= n * (1 - 1e-12), 0.0, 1 - d / n))
         if method == "greenwood":
@@ -213,6 +244,7 @@ class KaplanMeier:
             }
         )
         self.label_ = label if label is not None else "all"
+        self.entry_used_ = entry is not None
         self.variance_method_ = method
         self.n_ = float(w.sum())
         self.n_rows_ = int(t.size)
