@@ -8,9 +8,9 @@ resolve a finer shape) and a light roughness penalty on neighbouring baseline lo
 baseline is effectively nonparametric. Deaths, transfers, loss and the end of tracking censor
 relapse at L, the last day known relapse-free (a cause-specific hazard).
 
-Standard errors: the sandwich over releases with score vectors summed within `person_id`
-(a person released twice contributes two correlated episodes), like `risk.CoxModel`; the
-model-based SE (inverse information) is kept as `model_se`. Limits: with every relapse dated
+Standard errors: `se` is model-based (inverse information); `robust_se` is the sandwich over
+releases with score vectors summed within `person_id` (a person released twice contributes two
+correlated episodes) and gives the interval and p, as in `risk.CoxModel`. Limits: with every relapse dated
 exactly and a piece between every two distinct times (`cuts="times"`, `smooth=0`) the estimate
 is Cox's with Breslow ties (tests/reference/risk_ic.R); with one piece it is the exponential
 model (R's `survreg(dist="exponential")` on the intervals).
@@ -31,7 +31,7 @@ from scipy import stats
 from workbench.codes import DAYS_PER_MONTH
 from workbench.effects.pwe import PiecewiseExponentialPH
 from workbench.exceptions import EstimationError, ParameterError
-from workbench.risk import Design, _warn, design_matrix, ph_advice, variable_label
+from workbench.risk import Design, _tidy, _warn, design_matrix, ph_advice, variable_label
 
 MONTHLY_CUTS = tuple(float(m * DAYS_PER_MONTH) for m in range(37))
 SMOOTH = 0.1
@@ -122,7 +122,6 @@ class IntervalCoxModel:
         v_used = v if v is not None else v_all[np.ix_(idx, idx)]
         self.variance_ = pd.DataFrame(v_used, index=terms, columns=terms)
         self.se_ = pd.Series(np.sqrt(np.diag(v_used)), index=terms)
-        self.robust_se_ = self.se_ if v is not None else pd.Series(np.nan, index=terms)
         self.clustered_ = cluster is not None and self.robust
         self.log_likelihood_ = float(model.log_likelihood_)
         self.n_, self.n_events_ = len(lower), n_events
@@ -170,28 +169,14 @@ class IntervalCoxModel:
             raise EstimationError("this IntervalCoxModel is not fitted yet; call fit(data) first")
 
     def summary(self, lang: str | None = None) -> pd.DataFrame:
-        """term, label, coef, se (robust when robust=True), model_se, robust_se, hr, lower,
-        upper, z, p: the columns of `risk.CoxModel.summary` plus both standard errors."""
+        """term, label, coef, se (model-based), robust_se (clustered sandwich; equal to se when
+        robust=False), hr, lower, upper, z, p: `risk.CoxModel.summary`'s columns. The interval,
+        z and p use robust_se when robust=True."""
         self._check_fitted()
-        lang = lang or self.lang
-        z = stats.norm.ppf(1 - self.alpha / 2)
-        coef, se = self.params_.to_numpy(), self.se_.to_numpy()
-        zstat = coef / se
-        return pd.DataFrame(
-            {
-                "term": self.design_.terms["term"].to_numpy(),
-                "label": self.design_.labels(lang),
-                "coef": coef,
-                "se": se,
-                "model_se": self.model_se_.to_numpy(),
-                "robust_se": self.robust_se_.to_numpy(),
-                "hr": np.exp(coef),
-                "lower": np.exp(coef - z * se),
-                "upper": np.exp(coef + z * se),
-                "z": zstat,
-                "p": 2 * stats.norm.sf(np.abs(zstat)),
-            }
-        )
+        out = _tidy(self.design_, self.params_, self.se_, self.alpha, lang or self.lang, "hr")
+        out["se"] = self.model_se_.to_numpy()
+        out.insert(out.columns.get_loc("se") + 1, "robust_se", self.se_.to_numpy())
+        return out
 
     def ph_test(self, lang: str | None = None) -> pd.DataFrame:
         """Per variable: Wald chi-square (df = its terms) that its hazard ratios change after
@@ -213,8 +198,9 @@ class IntervalCoxModel:
             x = X[c].to_numpy(float)
             on = x > 0.5 if set(np.unique(x)) <= {0.0, 1.0} else x > np.median(x)
             starts[f"late:{c}"] = np.where(on, float(self.ph_split_day), np.nan)
+        init = np.r_[self.model_.params_.to_numpy(), np.zeros(len(starts))]
         model = PiecewiseExponentialPH(cuts, smooth=self.smooth).fit(
-            lower, upper, X, pd.DataFrame(starts), entry=entry, weights=w
+            lower, upper, X, pd.DataFrame(starts), entry=entry, weights=w, init=init
         )
         names = list(starts)
         b = model.params_[names].to_numpy()
