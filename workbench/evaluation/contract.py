@@ -78,7 +78,10 @@ def analyse_contract(ds: Any, params: ReportParams) -> ReportResults:
         regions = step("regions", _regions, cohort, fit, params)
         risk = step("risk", models.risk_factors, cohort)
         effects = step("effects", models.support_effects, scoped, params) or {}
-        cif = step("competing", models.competing_risks, cohort, params.milestones)
+        cif = step(
+            "competing", models.competing_risks, cohort, params.milestones,
+            n_bootstrap=params.n_bootstrap, seed=params.seed, n_jobs=params.n_jobs,
+        )  # fmt: skip
     return ReportResults(
         **_header(ds, cohort, params, len(visits)),
         coverage=frame_or_none(coverage),

@@ -1,4 +1,5 @@
-"""The model-based analyses of a report: risk factors (Cox), support effects, competing risks.
+"""The model-based analyses of a report: risk factors (interval-censored PH), support effects,
+competing risks (interval-censored NPMLE).
 
 Each returns plain tables (both languages where labels are words) for `ReportResults`.
 """
@@ -21,17 +22,31 @@ LANGS = ("zh", "en")
 
 
 def risk_factors(cohort: pd.DataFrame) -> dict[str, Any]:
-    """Cox model of relapse on baseline characteristics (best available times, clustered SEs)."""
+    """Risk factors for relapse on baseline characteristics: the interval-censored PH model on
+    the (L, R] intervals (leads; its PH check gives the advice), and the Cox model on
+    visit-dated times as a labelled sensitivity analysis (both with person-clustered SEs)."""
+    from workbench.exceptions import EstimationError
     from workbench.risk import CoxModel
+    from workbench.risk_ic import COX_SENSITIVITY, METHOD, IntervalCoxModel
 
     covariates = [c for c in RISK_COVARIATES if c in cohort.columns and cohort[c].nunique() > 1]
-    model = CoxModel(covariates=covariates).fit(cohort)
+    model = IntervalCoxModel(covariates=covariates).fit(cohort)
+    try:
+        cox = CoxModel(covariates=covariates).fit(cohort)
+        sensitivity = {
+            "method": COX_SENSITIVITY,
+            "table": {lang: cox.summary(lang) for lang in LANGS},
+        }
+    except EstimationError:
+        sensitivity = None
     return {
         "table": {lang: model.summary(lang) for lang in LANGS},
         "advice": {lang: list(model.advice(lang)) for lang in LANGS},
         "n": int(model.n_),
         "n_events": int(model.n_events_),
         "clustered": bool(model.clustered_),
+        "method": METHOD,
+        "sensitivity": sensitivity,
     }
 
 
@@ -107,12 +122,32 @@ def _unstable(table: pd.DataFrame) -> np.ndarray:
     return finite & ~ok
 
 
-def competing_risks(cohort: pd.DataFrame, months: tuple[int, ...]) -> pd.DataFrame:
-    """Cumulative incidence of relapse and of death (Aalen–Johansen, best available times)."""
-    from workbench.retention.competing import AalenJohansen, best_available_times
+AJ_COMPARISON = "Aalen-Johansen on visit-dated times (comparison)"
 
+
+def competing_risks(
+    cohort: pd.DataFrame,
+    months: tuple[int, ...],
+    n_bootstrap: int = 200,
+    seed: int = 0,
+    n_jobs: int = 1,
+) -> pd.DataFrame:
+    """Cumulative incidence of relapse and of death: the competing-risks NPMLE for
+    interval-censored relapse with exact death (role "estimate", bootstrap CIs), and the
+    Aalen-Johansen estimator on visit-dated times (role "comparison", labelled as such)."""
+    from workbench.retention.competing import AalenJohansen, best_available_times
+    from workbench.retention.competing_ic import fit_cohort
+
+    m = np.asarray(months, dtype=float)
+    fit = fit_cohort(cohort, n_bootstrap=n_bootstrap, seed=seed, n_jobs=n_jobs)
     bt = best_available_times(cohort)
-    fit = AalenJohansen().fit(bt["time"].to_numpy(float), bt["status"].to_numpy(int))
-    parts = [fit.milestones(np.asarray(months, dtype=float), cause=c) for c in ("relapse", "death")]
+    aj = AalenJohansen().fit(bt["time"].to_numpy(float), bt["status"].to_numpy(int))
+    parts = []
+    for est, role in ((fit, "estimate"), (aj, "comparison")):
+        for cause in ("relapse", "death"):
+            part = est.milestones(m, cause=cause).assign(role=role)
+            if role == "comparison":
+                part["method"] = AJ_COMPARISON
+            parts.append(part)
     out = pd.concat(parts, ignore_index=True)
-    return out[["cause", "months", "estimate", "lower", "upper", "method"]]
+    return out[["cause", "months", "estimate", "lower", "upper", "method", "role"]]
