@@ -408,3 +408,29 @@ def fit_cohort(cohort: pd.DataFrame, **kwargs) -> CompetingRisksNPMLE:
     """`CompetingRisksNPMLE(**kwargs)` fitted to a cohort table (`competing_intervals`)."""
     d = competing_intervals(cohort)
     return CompetingRisksNPMLE(**kwargs).fit(d["lower"], d["upper"], d["death"], d["alive"])
+
+
+def compare_with_visit_dates(
+    cohort: pd.DataFrame, months, fit: CompetingRisksNPMLE, truth_table: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Relapse incidence at `months`: this NPMLE, the Aalen-Johansen estimator on visit-dated
+    times (the comparison that shows the bias) and, for a simulated cohort
+    (`Simulation.truth_table`), the cohort's true incidence from its true relapse and death days."""
+    from workbench.retention.competing import AalenJohansen, best_available_times
+
+    m = np.atleast_1d(np.asarray(months, float))
+    days = m * DAYS_PER_MONTH
+    bt = best_available_times(cohort)
+    aj = AalenJohansen().fit(bt["time"].to_numpy(float), bt["status"].to_numpy(int))
+    out = pd.DataFrame(
+        {
+            "months": m,
+            "NPMLE (intervals)": fit.cif_at(days)["estimate"].to_numpy(),
+            "Aalen-Johansen, visit dates (comparison)": aj.cif_at(days)["estimate"].to_numpy(),
+        }
+    )
+    if truth_table is not None:
+        t = truth_table.set_index("release_id").loc[cohort["release_id"]]
+        r, d = t["relapse_day"].to_numpy(float), t["death_day"].to_numpy(float)
+        out["truth"] = [float(np.mean((r <= x) & (r < d))) for x in days]
+    return out
