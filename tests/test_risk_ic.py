@@ -79,7 +79,7 @@ def _two_period_data(n, late_effect, seed):
     return pd.DataFrame({"x": x, "z": z, "lower": lower, "upper": upper})
 
 
-def test_ph_check_flags_a_changing_effect_and_not_a_constant_one():
+def test_ph_check_flags_a_changing_effect_and_not_a_constant_one(monkeypatch):
     bad = IntervalCoxModel(["x", "z"]).fit(_two_period_data(3000, -0.7, 1), "lower", "upper")
     good = IntervalCoxModel(["x", "z"]).fit(
         _two_period_data(3000, np.log(2.0), 2), "lower", "upper"
@@ -90,6 +90,9 @@ def test_ph_check_flags_a_changing_effect_and_not_a_constant_one():
     assert t_good.set_index("variable").loc["x", "p"] > 0.01
     assert any("x" in line for line in bad.advice())
     assert good.params_["x"] == pytest.approx(np.log(2.0), abs=0.15)
+    monkeypatch.setattr("workbench.risk_ic.PH_MAX_N", 2000)  # large tables: on a subsample
+    sub = bad.ph_test().set_index("variable")
+    assert sub.loc["x", "p"] < 1e-6 and sub.loc["x", "chisq"] != t_bad.loc[0, "chisq"]
 
 
 def test_summary_has_the_cox_model_columns_and_errors():

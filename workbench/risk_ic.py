@@ -18,6 +18,8 @@ model (R's `survreg(dist="exponential")` on the intervals).
 Proportional-hazards check (`ph_test`): for each variable, the model refitted with its terms
 also switched on after `ph_split_day` (a continuous variable as 1{above its median}); the Wald
 test of those extra terms says whether the hazard ratio differs before and after the split.
+Beyond `PH_MAX_N` releases the check runs on a seeded random subsample of that size (ample power;
+one refit per variable would otherwise cost minutes at national scale).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from workbench.risk import Design, _tidy, _warn, design_matrix, ph_advice, varia
 
 MONTHLY_CUTS = tuple(float(m * DAYS_PER_MONTH) for m in range(37))
 SMOOTH = 0.1
+PH_MAX_N = 50_000  # releases the PH check uses at most (seeded subsample beyond)
 METHOD = "interval-censored proportional hazards (monthly piecewise baseline)"
 COX_SENSITIVITY = "Cox model on visit-dated times (sensitivity)"
 
@@ -192,13 +195,20 @@ class IntervalCoxModel:
     def _ph_variable(self, var: str) -> tuple[float, int]:
         lower, upper, w, entry, cuts = self._fit_data
         X = self.design_.X
+        if len(X) > PH_MAX_N:  # a national table: the check on a seeded random subsample
+            keep = np.sort(np.random.default_rng(0).choice(len(X), PH_MAX_N, replace=False))
+            X, lower, upper = X.iloc[keep], lower[keep], upper[keep]
+            w = None if w is None else w[keep]
+            entry = None if entry is None else entry[keep]
         cols = list(self.design_.terms.loc[self.design_.terms["variable"] == var, "term"])
         starts = {}
         for c in cols:
             x = X[c].to_numpy(float)
             on = x > 0.5 if set(np.unique(x)) <= {0.0, 1.0} else x > np.median(x)
             starts[f"late:{c}"] = np.where(on, float(self.ph_split_day), np.nan)
-        init = np.r_[self.model_.params_.to_numpy(), np.zeros(len(starts))]
+        init = None  # warm start from the fit (same pieces), unless on a subsample
+        if len(X) == len(self.design_.X):
+            init = np.r_[self.model_.params_.to_numpy(), np.zeros(len(starts))]
         model = PiecewiseExponentialPH(cuts, smooth=self.smooth).fit(
             lower, upper, X, pd.DataFrame(starts), entry=entry, weights=w, init=init
         )
