@@ -23,6 +23,7 @@ import pandas as pd
 import pytest
 from test_report import make_dataset, pdf_text  # tests/ is on sys.path (prepend import mode)
 
+from workbench.cohort.contract import received_supports
 from workbench.evaluation.analysis import analyse
 from workbench.params import ReportParams
 from workbench.reporting import build_report
@@ -324,26 +325,29 @@ class _Scoped:
         self.interventions = pd.DataFrame(
             {"release_id": "R1", "intervention": "peer_education", "start_date": starts}
         )
+        self.received = received_supports(self.interventions, self.cutoff)
 
 
 def test_not_estimable_names_each_degenerate_shape():
     from workbench.evaluation.contract import ESTIMATES, not_estimable
 
     nobody_seen = _cohort(["censored"] * 4, [0.0] * 4, [0.0] * 4)
-    assert not_estimable(nobody_seen, _Scoped(3)) == dict.fromkeys(ESTIMATES, "no_follow_up")
+    assert not_estimable(nobody_seen, _Scoped(3).received) == dict.fromkeys(
+        ESTIMATES, "no_follow_up"
+    )
     no_relapse = _cohort(["censored", "death", "censored"], [183.0, 0.0, 400.0], [183, 90, 400])
-    assert not_estimable(no_relapse, _Scoped(0)) == {
+    assert not_estimable(no_relapse, _Scoped(0).received) == {
         "risk": "no_relapse", "effects": "no_relapse", "regions": "no_relapse"
     }  # fmt: skip
     first_visit = _cohort(["relapse"] * 3, [0.0] * 3, [183.0, 190.0, 200.0], ("loudi",))
-    assert not_estimable(first_visit, _Scoped(2)) == {
+    assert not_estimable(first_visit, _Scoped(2).received) == {
         "risk": "all_relapse_first", "effects": "all_relapse_first", "regions": "one_region"
     }  # fmt: skip
     usual = _cohort(["relapse", "censored", "death"], [0.0, 365.0, 183.0], [183, 365, 200])
-    assert not_estimable(usual, _Scoped(0)) == {"effects": "no_support"}
-    assert not_estimable(usual, _Scoped(1)) == {}
-    assert not_estimable(usual, _Scoped(1, late=True)) == {"effects": "no_support"}
-    assert not_estimable(usual, _Scoped(2, late=True)) == {}
+    assert not_estimable(usual, _Scoped(0).received) == {"effects": "no_support"}
+    assert not_estimable(usual, _Scoped(1).received) == {}
+    assert not_estimable(usual, _Scoped(1, late=True).received) == {"effects": "no_support"}
+    assert not_estimable(usual, _Scoped(2, late=True).received) == {}
 
 
 def test_reasons_are_plain_words_never_a_technical_message():

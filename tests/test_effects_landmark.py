@@ -80,7 +80,12 @@ def test_landmark_weighted_comparison_is_internally_consistent(prepared):
     np.testing.assert_allclose(res.rmst_difference, rmst, rtol=1e-9)
     at12 = np.interp(365.25, c["day"], c["unexposed"]) - np.interp(365.25, c["day"], c["exposed"])
     np.testing.assert_allclose(res.risk_difference, at12, rtol=1e-9)
-    np.testing.assert_allclose(res.nnt, 1 / abs(res.risk_difference), rtol=1e-12)
+    lo, hi = res.risk_difference_ci
+    if lo > 0 or hi < 0:  # NNT only when the risk difference's CI excludes 0
+        np.testing.assert_allclose(res.nnt, 1 / abs(res.risk_difference), rtol=1e-12)
+    else:
+        assert np.isnan(res.nnt)
+    assert res.estimand == "overlap" and res.balance_achieved and res.max_abs_smd < 1e-6
     assert res.hr_ci[0] < res.hazard_ratio < res.hr_ci[1]
     assert (c["exposed_lower"] <= c["exposed_upper"]).all()
 
@@ -110,7 +115,8 @@ def test_effects_table_shape_through_the_cli(tmp_path, capsys):
     with pytest.warns(StatisticalWarning, match="positivity"):
         assert run_effects(args) == 0
     table = pd.DataFrame(json.loads(capsys.readouterr().out))
-    assert list(table.columns) == COLUMNS
+    assert [c for c in table.columns if c not in ("design", "reason")] == COLUMNS
+    assert (table["design"] == "observational").all()
     assert len(table) == 6
     np.testing.assert_allclose(table["horizon_days"], 1095.75)
     # 3 bootstrap replicates only: the interval need not contain the estimate, but is ordered

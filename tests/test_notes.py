@@ -119,6 +119,11 @@ def test_print_log_shows_everything_verbatim(capsys):
         "Aalen-Johansen",
         "HR: Cox PH (Efron ties), covariate-adjusted; RMST: baseline exposure, ATE weights "
         "(logistic), Cox + KM, bootstrap 50; IPTW HR 0.698 (0.569-1.102)",
+        "HR: Cox PH (Efron ties), covariate-adjusted; RMST: baseline exposure, overlap weights "
+        "(logistic), Cox + KM, bootstrap 50; overlap-weighted HR 0.698 (0.569-1.102)",
+        "HR: time-varying piecewise-exponential PH, interval-censored, bootstrap 200; RMST: "
+        "landmark day 180, ATE weights (logistic), piecewise-exponential PH, left-truncated NPMLE "
+        "curves, bootstrap 200; balance not achieved, RMST withheld",
     ],
 )
 def test_method_labels_are_chinese_in_a_chinese_report(method):

@@ -107,8 +107,8 @@ def test_true_false_events(tmp_path):
         ("table: t.csv\ntime: t\nlower: t\nupper: t\n", r"give either time or lower"),
         ("table: t.csv\nlower: t\n", r"lower and upper go together"),
         (
-            "table: t.csv\ntime: t\nevent: e\ntime_unit: years\n",
-            r"time_unit 'years' is not one of days, weeks, months",
+            "table: t.csv\ntime: t\nevent: e\ntime_unit: decades\n",
+            r"time_unit 'decades' is not one of days, weeks, months, years",
         ),
         (
             "table: t.csv\ntime: t\nevent: e\ncovariates: [1, 2]\n",
@@ -149,6 +149,11 @@ def test_spec_errors(tmp_path, text, message):
             r"t\.csv row 2: t inf is not a finite number",
         ),
         (
+            "l,u\n0,1e400\n",
+            "table: t.csv\nlower: l\nupper: u\n",
+            r"t\.csv row 2: u 1e400 is not a finite number",
+        ),
+        (
             "l,u\n0,-inf\n",
             "table: t.csv\nlower: l\nupper: u\n",
             r"t\.csv row 2: u -inf is not a finite number",
@@ -162,7 +167,7 @@ def test_spec_errors(tmp_path, text, message):
         (
             "t,e,f\n3,1,2\n",
             "table: t.csv\ntime: t\nevent: e\ninterventions: [f]\n",
-            r"intervention f 2 is not 0 or 1",
+            r"t\.csv row 2: f 2 is not a treatment value \(expected 1/0, true/false, yes/no or 是/否\)",
         ),
         ("l,u\n6,3\n", "table: t.csv\nlower: l\nupper: u\n", r"t\.csv row 2: u 3 is below l"),
         (
@@ -213,3 +218,96 @@ def test_malformed_rows_raise_only_data_error(tmp_path_factory, rows):
         assert (f["lower_day"] >= 0).all() and np.isfinite(f["lower_day"]).all()
         assert not np.isinf(f["upper_day"]).any()
         assert not (f["upper_day"] < f["lower_day"]).any()
+
+
+def test_arms_take_event_words_and_a_treated_untreated_mapping(tmp_path):
+    table = "t,e,a,b\n3,1,yes,TREAT\n5,0,否,placebo\n7,1,True,Control\n"
+    text = (
+        "table: t.csv\ntime: t\nevent: e\ndesign: randomized\n"
+        "arms: [a, {column: b, treated: [treat], untreated: [placebo, control]}]\n"
+    )
+    spec = load_spec(_spec(tmp_path, text, table))
+    assert spec.design == "randomised"
+    assert spec.interventions == ("a", "b")
+    assert spec.frame["a"].tolist() == [1, 0, 1]
+    assert spec.frame["b"].tolist() == [1, 0, 0]
+
+
+def test_text_covariates_reference_and_complete_cases(tmp_path):
+    table = "t,e,house,age\n3,1,housed,30\n5,0,homeless,\n7,1,housed,40\n9,0,,50\n4,1,homeless,35\n"
+    text = (
+        "table: t.csv\ntime: t\nevent: e\ncovariates: [house, age]\nreference: {house: homeless}\n"
+    )
+    spec = load_spec(_spec(tmp_path, text, table))
+    assert spec.reference == {"house": "homeless"}
+    assert spec.frame["house"].tolist() == ["housed", "housed", "homeless"]
+    assert spec.frame["age"].tolist() == [30.0, 40.0, 35.0]
+    assert (spec.n_dropped, spec.dropped) == (2, {"house": 1, "age": 1})
+    assert spec.summary().loc[0, "n_dropped"] == 2
+    assert any("2 row(s) with an empty value" in n and "house (1)" in n for n in spec.notes)
+    with pytest.raises(DataError, match=r"t\.csv row 3: age is empty \(the spec says missing"):
+        load_spec(_spec(tmp_path, text + "missing: error\n", table))
+
+
+def test_competing_strata_cluster_weights_entry_and_start_label(tmp_path):
+    table = "t,s,site,w,enter\n3,2,a,1.5,0\n5,0,b,1,1\n7,1,a,2,2\n2,1,b,1,0\n"
+    text = (
+        "table: t.csv\ntime: t\ntime_unit: weeks\n"
+        "event: {column: s, relapse: [2], censored: [0], competing: [1], competing_label: death}\n"
+        "strata: [site]\ncluster: site\nweights: w\nentry: enter\n"
+        "start_label: {zh: 随机分组, en: randomisation}\n"
+    )
+    spec = load_spec(_spec(tmp_path, text, table))
+    f = spec.frame
+    assert f["event"].tolist() == ["relapse", "censored", "death", "death"]
+    np.testing.assert_allclose(f["death_day"], [np.nan, np.nan, 49, 14], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(f["upper_day"], [21, np.nan, np.nan, np.nan], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(f["entry_day"], [0, 7, 14, 0], rtol=0, atol=1e-12)
+    assert f["w"].tolist() == [1.5, 1.0, 2.0, 1.0]
+    assert (spec.strata, spec.cluster, spec.weights, spec.entry) == (("site",), "site", "w", True)
+    assert spec.start_label == {"zh": "随机分组", "en": "randomisation"}
+    assert spec.competing_label == "death"
+    assert spec.summary().loc[0, "n_competing"] == 2
+    assert load_spec(_spec(tmp_path, "table: t.csv\ntime: t\nevent: e\n")).start_label["en"] == (
+        "release"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("design: trial\n", r"design 'trial' is not one of randomised, observational"),
+        ("missing: impute\n", r"missing 'impute' is not one of complete_case, error"),
+        ("interventions: [e]\narms: [e]\n", r"give interventions or arms, not both"),
+        ("arms: [{column: g, treated: [a]}]\n", r"arms mapping needs exactly the keys column"),
+        ("arms: [g, g]\n", r"arms lists a column twice"),
+        ("start_label: {en: x}\n", r"start_label must give zh and en text"),
+        ("covariates: [g]\nreference: {g: z}\n", r"reference level 'z' of g is not one of a, b"),
+        ("reference: {g: a}\n", r"reference given for g, which is not a covariate"),
+        ("strata: site\n", r"strata must be a list of column names"),
+        ("cluster: [g]\n", r"cluster must be a column name"),
+        ("weights: w\n", r"column w is not in t\.csv"),
+    ],
+)
+def test_grown_grammar_errors(tmp_path, text, message):
+    with pytest.raises((ParameterError, DataError), match=message):
+        load_spec(_spec(tmp_path, "table: t.csv\ntime: t\nevent: e\n" + text))
+
+
+@pytest.mark.parametrize(
+    ("table", "text", "message"),
+    [
+        ("t,e,a\n3,1,maybe\n", "arms: [a]", r"row 2: a maybe is not a treatment value"),
+        (
+            "t,e,a\n3,1,x\n",
+            "arms: [{column: a, treated: [y], untreated: [n]}]",
+            r"row 2: a x is not a treatment value \(expected one of treated y or untreated n\)",
+        ),
+        ("t,e,w\n3,1,-1\n", "weights: w", r"row 2: w -1 is not a weight >= 0"),
+        ("t,e,n\n3,1,4\n", "entry: n", r"row 2: n 4 is after the follow-up time"),
+        ("t,e,a\n3,1,\n", "covariates: [a]", r"t\.csv: every row has an empty cell in a"),
+    ],
+)
+def test_grown_grammar_value_errors(tmp_path, table, text, message):
+    with pytest.raises(DataError, match=message):
+        load_spec(_spec(tmp_path, f"table: t.csv\ntime: t\nevent: e\n{text}\n", table))

@@ -1,10 +1,16 @@
 """Analysis-ready tables through a small YAML dataset spec (one row per person).
 
-A spec names the table and maps its columns: `time` (or `lower`/`upper`), `event`, `time_unit`,
-baseline 0/1 `interventions`, `covariates`, optional `id`, `group_by`, `name`, `description`,
-`event_label`. `load_spec(path)` returns a `SpecDataset` whose frame has the canonical columns
-`id`, `lower_day`, `upper_day` (NaN = right-censored; equal to `lower_day` for an exact event) and
-`event` ('relapse' | 'censored'; "relapse" stands for the spec's event, named by `event_label`).
+A spec names the table and maps its columns: `time` (or `lower`/`upper`), `event` (with
+optional `competing` values), `time_unit`, `design`, baseline `interventions` (or `arms`: value
+words or a treated/untreated mapping), `covariates` (text columns become categories against a
+`reference` level), `missing`, `strata`, `cluster`, `weights`, `entry`, `start_label`, optional
+`id`, `group_by`, `name`, `description`, `event_label`. Every key has a worked example in
+data/README.md. `load_spec(path)` returns a `SpecDataset` whose frame has the canonical columns
+`id`, `lower_day`, `upper_day` (NaN = right-censored or competing event; equal to `lower_day` for
+an exact event), `event` ('relapse' | 'death' | 'censored'; "relapse" stands for the spec's event,
+named by `event_label`, and "death" for its competing event, named by `competing_label`) and
+`death_day` (the competing event's day), then `entry_day`, the arms (0/1), covariates, strata,
+cluster, weights and `group_by` columns.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from workbench import codes, io, schema
+from workbench import spec_columns as cols
 from workbench.exceptions import DataError, ParameterError
 
 SPEC_KEYS = (
@@ -33,11 +40,23 @@ SPEC_KEYS = (
     "covariates",
     "id",
     "group_by",
+    "design",
+    "arms",
+    "reference",
+    "missing",
+    "strata",
+    "cluster",
+    "weights",
+    "entry",
+    "start_label",
 )
-EVENT_KEYS = ("column", "relapse", "censored")
-TIME_UNITS = {"days": 1.0, "weeks": 7.0, "months": codes.DAYS_PER_MONTH}
-TRUE_WORDS = {"1", "1.0", "true", "yes", "是"}
-FALSE_WORDS = {"0", "0.0", "false", "no", "否"}
+EVENT_KEYS = ("column", "relapse", "censored", "competing", "competing_label")
+ARM_KEYS = ("column", "treated", "untreated")
+TIME_UNITS = {"days": 1.0, "weeks": 7.0, "months": codes.DAYS_PER_MONTH, "years": 365.25}
+DESIGNS = {"randomised": "randomised", "randomized": "randomised", "observational": "observational"}
+MISSING = ("complete_case", "error")
+START_LABEL = {"zh": "出所", "en": "release"}
+COMPETING_LABEL = {"zh": "竞争事件", "en": "competing event"}
 
 
 @dataclass(frozen=True)
@@ -55,6 +74,17 @@ class SpecDataset:
     source: str = ""
     sha256: dict[str, str] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    design: str = "observational"
+    reference: dict[str, str] = field(default_factory=dict)
+    strata: tuple[str, ...] = ()
+    cluster: str | None = None
+    weights: str | None = None
+    entry: bool = False
+    start_label: dict[str, str] = field(default_factory=lambda: dict(START_LABEL))
+    competing_label: str = COMPETING_LABEL["en"]
+    missing: str = "complete_case"
+    dropped: dict[str, int] = field(default_factory=dict)  # column -> rows with it empty
+    n_dropped: int = 0
 
     def summary(self) -> pd.DataFrame:
         """Rows, events, censored rows and exact events, as a one-row frame."""
@@ -66,7 +96,9 @@ class SpecDataset:
                 "n": [len(f)],
                 "n_events": [int((f["event"] == "relapse").sum())],
                 "n_censored": [int((f["event"] == "censored").sum())],
+                "n_competing": [int((f["event"] == "death").sum())],
                 "n_exact": [int(exact.sum())],
+                "n_dropped": [self.n_dropped],
                 "event_label": [self.event_label],
             }
         )
@@ -97,10 +129,11 @@ def read_spec(path: Path) -> dict:
 def _check_types(spec: Mapping, name: str) -> None:
     if "table" not in spec:
         raise _fail(name, "key table is missing (expected the table's path)", "add `table: FILE`")
-    for key in ("name", "description", "table", "time", "lower", "upper", "id", "group_by"):
+    text_keys = ("name", "description", "table", "time", "lower", "upper", "id", "group_by")
+    for key in (*text_keys, "cluster", "weights", "entry"):
         if key in spec and not isinstance(spec[key], str):
             raise _fail(name, f"{key} must be a column name or text, not {spec[key]!r}", "fix it")
-    for key in ("interventions", "covariates"):
+    for key in ("covariates", "strata"):
         value = spec.get(key, [])
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise _fail(name, f"{key} must be a list of column names, not {value!r}", "fix it")
@@ -115,17 +148,86 @@ def _check_types(spec: Mapping, name: str) -> None:
         raise _fail(
             name, f"time_unit {unit!r} is not one of {', '.join(TIME_UNITS)}", "choose one of them"
         )
-    event = spec.get("event")
+    _check_event(spec.get("event"), name)
+    _check_arms(spec, name)
+    _check_choices(spec, name)
+
+
+def _check_event(event: object, name: str) -> None:
     if isinstance(event, dict):
         extra = sorted(set(map(str, event)) - set(EVENT_KEYS))
         if extra or "column" not in event:
             raise _fail(
                 name,
-                f"event mapping needs keys {', '.join(EVENT_KEYS)} (got {', '.join(map(str, event))})",
+                f"event mapping needs keys {', '.join(EVENT_KEYS[:3])} and may have "
+                f"{', '.join(EVENT_KEYS[3:])} (got {', '.join(map(str, event))})",
                 "write `event: {column: C, relapse: [values], censored: [values]}`",
             )
+        label = event.get("competing_label")
+        if label is not None and not isinstance(label, str):
+            raise _fail(name, f"competing_label must be text, not {label!r}", "fix it")
     elif event is not None and not isinstance(event, str):
         raise _fail(name, f"event must be a column name or a mapping, not {event!r}", "fix it")
+
+
+def _check_arms(spec: Mapping, name: str) -> None:
+    if "interventions" in spec and "arms" in spec:
+        raise _fail(name, "give interventions or arms, not both", "keep one of them")
+    key = "arms" if "arms" in spec else "interventions"
+    value = spec.get(key, [])
+    if not isinstance(value, list):
+        raise _fail(
+            name, f"{key} must be a list of column names or mappings, not {value!r}", "fix it"
+        )
+    for item in value:
+        if isinstance(item, dict):
+            if sorted(map(str, item)) != sorted(ARM_KEYS) or not all(
+                isinstance(item[k], list | str | int | float | bool) for k in ARM_KEYS
+            ):
+                raise _fail(
+                    name,
+                    f"{key} mapping needs exactly the keys {', '.join(ARM_KEYS)} (got {item!r})",
+                    "write `{column: C, treated: [values], untreated: [values]}`",
+                )
+        elif not isinstance(item, str):
+            raise _fail(name, f"{key} must list column names or mappings, not {item!r}", "fix it")
+    columns = [_arm_column(item) for item in value]
+    if len(set(columns)) != len(columns):
+        raise _fail(name, f"{key} lists a column twice ({', '.join(columns)})", "list each once")
+
+
+def _arm_column(item: object) -> str:
+    return str(item["column"]) if isinstance(item, dict) else str(item)
+
+
+def _check_choices(spec: Mapping, name: str) -> None:
+    design = spec.get("design", "observational")
+    if design not in DESIGNS:
+        raise _fail(
+            name,
+            f"design {design!r} is not one of randomised, observational",
+            "write `design: randomised` for a trial, else leave it out",
+        )
+    missing = spec.get("missing", "complete_case")
+    if missing not in MISSING:
+        raise _fail(name, f"missing {missing!r} is not one of {', '.join(MISSING)}", "choose one")
+    reference = spec.get("reference", {})
+    if not isinstance(reference, dict) or not all(
+        isinstance(v, str | int | float) and not isinstance(v, bool) for v in reference.values()
+    ):
+        raise _fail(name, f"reference must map a covariate to a level, not {reference!r}", "fix it")
+    label = spec.get("start_label", START_LABEL)
+    if isinstance(label, dict):
+        if sorted(map(str, label)) != ["en", "zh"] or not all(
+            isinstance(v, str) and v.strip() for v in label.values()
+        ):
+            raise _fail(
+                name,
+                f"start_label must give zh and en text, not {label!r}",
+                "write `start_label: {zh: 随机分组, en: randomisation}`",
+            )
+    elif not (isinstance(label, str) and label.strip()):
+        raise _fail(name, f"start_label must be text, not {label!r}", "fix it")
 
 
 def load_spec(path: str | Path) -> SpecDataset:
@@ -138,29 +240,75 @@ def load_spec(path: str | Path) -> SpecDataset:
     raw = io.read_table(table_path)
     file = table_path.name
     _check_columns(spec, raw, file, path.name)
+    cols.categories_checked(raw, spec.get("covariates", []), spec.get("reference", {}), path.name)
+    raw, n_dropped, dropped = cols.complete_cases(
+        raw, _used_columns(spec), spec.get("missing", "complete_case"), file
+    )
     frame = _canonical(spec, raw, file)
     event = spec.get("event")
     column = event["column"] if isinstance(event, dict) else event
+    competing = event.get("competing_label") if isinstance(event, dict) else None
+    notes = list(raw.attrs.get("repairs", []))
+    if n_dropped:
+        notes.append(dropped_note(n_dropped, dropped))
     return SpecDataset(
         name=spec.get("name") or path.stem,
         frame=frame,
         event_label=spec.get("event_label") or column or "relapse",
-        interventions=tuple(spec.get("interventions", [])),
+        interventions=tuple(_arm_column(a) for a in _arms(spec)),
         covariates=tuple(spec.get("covariates", [])),
         group_by=spec.get("group_by"),
         time_unit=spec.get("time_unit", "days"),
         description=spec.get("description", ""),
         source=str(path),
         sha256={file: io.sha256_of(table_path), path.name: io.sha256_of(path)},
-        notes=tuple(raw.attrs.get("repairs", [])),
+        notes=tuple(notes),
+        design=DESIGNS[spec.get("design", "observational")],
+        reference={str(k): str(v) for k, v in spec.get("reference", {}).items()},
+        strata=tuple(spec.get("strata", [])),
+        cluster=spec.get("cluster"),
+        weights=spec.get("weights"),
+        entry="entry" in spec,
+        start_label=_start_label(spec.get("start_label", START_LABEL)),
+        competing_label=competing or COMPETING_LABEL["en"],
+        missing=spec.get("missing", "complete_case"),
+        dropped=dropped,
+        n_dropped=n_dropped,
     )
+
+
+def dropped_note(n_rows: int, per_column: Mapping[str, int]) -> str:
+    """The sentence stating the complete-case rule's effect (no data values, only counts)."""
+    where = ", ".join(f"{c} ({n:,})" for c, n in per_column.items())
+    return (
+        f"{n_rows:,} row(s) with an empty value were left out of every analysis (complete cases; "
+        f"empty cells per column: {where})"
+    )
+
+
+def _arms(spec: Mapping) -> list:
+    return list(spec.get("arms", spec.get("interventions", [])))
+
+
+def _used_columns(spec: Mapping) -> list[str]:
+    """The columns every analysis uses besides time and event (complete cases are over these)."""
+    used = [_arm_column(a) for a in _arms(spec)] + list(spec.get("covariates", []))
+    used += list(spec.get("strata", []))
+    used += [spec[k] for k in ("cluster", "weights", "entry") if k in spec]
+    return list(dict.fromkeys(used))
+
+
+def _start_label(label: object) -> dict[str, str]:
+    if isinstance(label, dict):
+        return {"zh": str(label["zh"]).strip(), "en": str(label["en"]).strip()}
+    return {"zh": str(label).strip(), "en": str(label).strip()}
 
 
 def _check_columns(spec: Mapping, raw: pd.DataFrame, file: str, name: str) -> None:
     event = spec.get("event")
     wanted = [spec.get(k) for k in ("time", "lower", "upper", "id", "group_by")]
     wanted.append(event["column"] if isinstance(event, dict) else event)
-    wanted += spec.get("interventions", []) + spec.get("covariates", [])
+    wanted += _used_columns(spec)
     for column in wanted:
         if column is not None and column not in raw.columns:
             raise DataError(
@@ -175,7 +323,8 @@ def _numeric(raw: pd.DataFrame, column: str, file: str, blank_ok: bool = False) 
     """A numeric column; with `blank_ok` (an interval's upper end) empty and inf mean open."""
     values = pd.to_numeric(raw[column], errors="coerce").to_numpy(dtype=float)
     bad = np.isnan(values) & (raw[column].notna().to_numpy() | (not blank_ok))
-    bad |= np.isinf(values) & ((values < 0) | (not blank_ok))
+    literal = raw[column].astype(str).str.strip().str.lower().isin(["inf", "+inf", "infinity"])
+    bad |= np.isinf(values) & ((values < 0) | (not blank_ok) | ~literal.to_numpy())
     if bad.any():
         row = raw.index[bad][0]
         shown = raw.loc[row, column]
@@ -190,78 +339,82 @@ def _numeric(raw: pd.DataFrame, column: str, file: str, blank_ok: bool = False) 
     return values
 
 
-def _events(spec: Mapping, raw: pd.DataFrame, file: str) -> np.ndarray:
-    """Boolean event indicator from a 1/0, true/false or mapped column."""
-    event = spec["event"]
-    if isinstance(event, dict):
-        column = event["column"]
-        yes = {str(v).lower() for v in _as_list(event.get("relapse", [1]))}
-        no = {str(v).lower() for v in _as_list(event.get("censored", [0]))}
-    else:
-        column, yes, no = event, TRUE_WORDS, FALSE_WORDS
-    words = raw[column].astype(str).str.strip().str.lower()
-    words = words.where(~words.str.fullmatch(r"-?\d+\.0"), words.str[:-2])
-    is_yes, is_no = words.isin(yes).to_numpy(), words.isin(no).to_numpy()
-    bad = ~(is_yes | is_no)
-    if bad.any():
-        row = raw.index[bad][0]
+def _times(spec: Mapping, raw: pd.DataFrame, file: str, scale: float):
+    """(lower, upper, event code, competing day) in days."""
+    if "time" in spec:
+        time = _numeric(raw, spec["time"], file) * scale
+        _nonnegative(raw, spec["time"], time, file)
+        event = cols.event_codes(spec["event"], raw, file)
+        hit = event == "relapse"
+        return time, np.where(hit, time, np.nan), event, np.where(event == "death", time, np.nan)
+    lower = _numeric(raw, spec["lower"], file) * scale
+    upper = _numeric(raw, spec["upper"], file, blank_ok=True) * scale
+    upper = np.where(np.isinf(upper), np.nan, upper)
+    _nonnegative(raw, spec["lower"], lower, file)
+    wrong = upper < lower
+    if wrong.any():
+        row = raw.index[wrong][0]
         raise DataError(
-            f"{file} row {row:,}: {column} {schema.show(raw.loc[row, column])} is not an event value "
-            f"(expected one of {', '.join(sorted(yes | no))}); correct the value or map it in the spec.",
+            f"{file} row {row:,}: {spec['upper']} {schema.show(raw.loc[row, spec['upper']])} is below "
+            f"{spec['lower']} (expected lower <= upper); correct the interval.",
             file=file,
             row=int(row),
-            column=column,
-            value=raw.loc[row, column],
+            column=spec["upper"],
         )
-    return is_yes
-
-
-def _as_list(value: object) -> list:
-    return value if isinstance(value, list) else [value]
+    if "event" in spec:
+        event = cols.event_codes(spec["event"], raw, file)
+    else:
+        event = np.where(np.isnan(upper), "censored", "relapse")
+    death = np.where(event == "death", np.where(np.isnan(upper), lower, upper), np.nan)
+    return lower, np.where(event == "relapse", upper, np.nan), event, death
 
 
 def _canonical(spec: Mapping, raw: pd.DataFrame, file: str) -> pd.DataFrame:
     scale = TIME_UNITS[spec.get("time_unit", "days")]
-    if "time" in spec:
-        time = _numeric(raw, spec["time"], file) * scale
-        hit = _events(spec, raw, file)
-        lower, upper = time, np.where(hit, time, np.nan)
-        _nonnegative(raw, spec["time"], time, file)
-    else:
-        lower = _numeric(raw, spec["lower"], file) * scale
-        upper = _numeric(raw, spec["upper"], file, blank_ok=True) * scale
-        upper = np.where(np.isinf(upper), np.nan, upper)
-        _nonnegative(raw, spec["lower"], lower, file)
-        wrong = upper < lower
-        if wrong.any():
-            row = raw.index[wrong][0]
-            raise DataError(
-                f"{file} row {row:,}: {spec['upper']} {schema.show(raw.loc[row, spec['upper']])} is below "
-                f"{spec['lower']} (expected lower <= upper); correct the interval.",
-                file=file,
-                row=int(row),
-                column=spec["upper"],
-            )
-        hit = ~np.isnan(upper)
-        if "event" in spec:
-            hit = _events(spec, raw, file)
-            upper = np.where(hit, upper, np.nan)
+    lower, upper, event, death = _times(spec, raw, file, scale)
     ids = _ids(raw, spec["id"], file) if "id" in spec else raw.index.astype(str)
     out = pd.DataFrame(
         {
             "id": np.asarray(ids, dtype=object),
             "lower_day": lower,
             "upper_day": upper,
-            "event": np.where(hit, "relapse", "censored"),
+            "event": event,
+            "death_day": death,
         }
     )
-    for column in spec.get("interventions", []):
-        out[column] = _binary(raw, column, file)
+    if "entry" in spec:
+        out["entry_day"] = _entry(
+            raw, spec["entry"], file, scale, np.where(np.isnan(death), lower, death)
+        )
+    for item in _arms(spec):
+        column, values = cols.arm_values(item, raw, file)
+        out[column] = values
     for column in spec.get("covariates", []):
         out[column] = _covariate(raw[column])
-    if spec.get("group_by"):
+    for column in [*spec.get("strata", []), spec.get("cluster")]:
+        if column and column not in out.columns:
+            out[column] = raw[column].to_numpy()
+    if "weights" in spec:
+        out[spec["weights"]] = cols.numeric_column(raw, spec["weights"], file, "a weight >= 0")
+    if spec.get("group_by") and spec["group_by"] not in out.columns:
         out[spec["group_by"]] = raw[spec["group_by"]].to_numpy()
     return out
+
+
+def _entry(raw, column: str, file: str, scale: float, end: np.ndarray) -> np.ndarray:
+    """Delayed-entry day: finite, >= 0 and before the person's time (or lower end)."""
+    entry = cols.numeric_column(raw, column, file, "an entry time >= 0") * scale
+    late = entry > end
+    if late.any():
+        row = raw.index[late][0]
+        raise DataError(
+            f"{file} row {row:,}: {column} {schema.show(raw.loc[row, column])} is after the "
+            "follow-up time (expected entry <= time, or <= lower); correct the value.",
+            file=file,
+            row=int(row),
+            column=column,
+        )
+    return entry
 
 
 def _ids(raw: pd.DataFrame, column: str, file: str) -> pd.Series:
@@ -292,30 +445,16 @@ def _nonnegative(raw: pd.DataFrame, column: str, days: np.ndarray, file: str) ->
         row = raw.index[bad][0]
         raise DataError(
             f"{file} row {row:,}: {column} {schema.show(raw.loc[row, column])} is negative (expected a time "
-            "since release >= 0); correct the value.",
+            "since the start >= 0); correct the value.",
             file=file,
             row=int(row),
             column=column,
         )
-
-
-def _binary(raw: pd.DataFrame, column: str, file: str) -> np.ndarray:
-    values = pd.to_numeric(raw[column], errors="coerce").to_numpy(dtype=float)
-    bad = ~np.isin(values, [0.0, 1.0])
-    if bad.any():
-        row = raw.index[bad][0]
-        raise DataError(
-            f"{file} row {row:,}: intervention {column} {schema.show(raw.loc[row, column])} is not 0 or 1 "
-            "(expected a baseline 0/1 indicator); recode the column.",
-            file=file,
-            row=int(row),
-            column=column,
-        )
-    return values.astype("int64")
 
 
 def _covariate(series: pd.Series) -> pd.Series:
+    """Numbers stay numbers; any other column is text (a category in every model)."""
     numbers = pd.to_numeric(series, errors="coerce")
     if numbers.notna().sum() == series.notna().sum():
         return numbers.reset_index(drop=True)
-    return series.reset_index(drop=True)
+    return series.astype(str).str.strip().reset_index(drop=True)

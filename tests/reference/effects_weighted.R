@@ -1,6 +1,9 @@
 # Reference numbers for workbench.effects: weighted Cox with robust SE and weighted Kaplan-Meier.
 # Run: Rscript tests/reference/effects_weighted.R  (from the repository root)
-# Writes tests/reference/effects_weighted_data.csv, effects_weighted_cox.csv, effects_weighted_km.csv
+# Writes tests/reference/effects_weighted_data.csv, effects_weighted_cox.csv, effects_weighted_km.csv,
+# effects_weighted_ties_data.csv and effects_weighted_cox_a.csv (the one-covariate weighted Cox
+# model of the landmark comparison, `_cox` in workbench/effects/landmark.py, on the untied data
+# and on a copy with times coarsened to 10-day steps so that many event times are tied: Efron)
 library(survival)
 set.seed(20170101)
 n <- 200
@@ -22,3 +25,15 @@ km <- survfit(Surv(time, event) ~ a, data = d, weights = w)
 s <- summary(km, times = c(10, 25, 50, 100, 150, 200))
 write.csv(data.frame(arm = as.integer(sub("a=", "", s$strata)), time = s$time, surv = s$surv),
           "tests/reference/effects_weighted_km.csv", row.names = FALSE)
+
+# The landmark comparison's model: exposure only, weights, robust (sandwich) SE, Efron ties.
+tied <- d
+tied$time <- ceiling(d$time / 10) * 10
+write.csv(tied, "tests/reference/effects_weighted_ties_data.csv", row.names = FALSE)
+one <- function(data, name) {
+  f <- coxph(Surv(time, event) ~ a, data = data, weights = w, robust = TRUE, ties = "efron")
+  data.frame(data = name, coef = unname(coef(f)), robust_se = sqrt(f$var[1, 1]),
+             naive_se = sqrt(f$naive.var[1, 1]), n_tied_times = sum(duplicated(data$time[data$event == 1])))
+}
+write.csv(rbind(one(d, "untied"), one(tied, "tied")), "tests/reference/effects_weighted_cox_a.csv",
+          row.names = FALSE)

@@ -1,8 +1,9 @@
 """Simulation check of the landmark comparison: is a support with no effect found to have none?
 
-Each replicate simulates a cohort (`workbench.simulate`), runs the landmark ATE-weighted
-comparison of one support (`WeightedEffect`, no bootstrap: the robust Wald CI of the weighted
-piecewise-exponential model) and records log HR, its CI and whether the CI covers the truth.
+Each replicate simulates a cohort (`workbench.simulate`), runs the landmark weighted
+comparison of one support (`WeightedEffect`, overlap weights by default, no bootstrap: the
+robust Wald CI of the weighted piecewise-exponential model) and records log HR, its CI and
+whether the CI covers the truth.
 In the simulator supports are assigned from measured confounders only, independently of each
 other given them, so for `precise_support` (true HR 1) the landmark hazard ratio is 1.
 """

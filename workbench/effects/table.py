@@ -1,33 +1,41 @@
-"""`effects_table`: one row per support in the metrics.json shape, and `run_effects` (CLI).
+"""`effects_table`: one row per support or arm in the metrics.json shape, and `run_effects` (CLI).
 
-Dataset (folder): hazard ratio from the primary time-varying model (bootstrap CI), RMST
-difference to 36 months from the landmark (day 180) ATE-weighted comparison, and the E-values
-of the hazard ratio and of its CI limit nearer 1 (`evalue`, `evalue_ci`; relapse is common, so
-the hazard ratio goes through the square-root conversion to a risk ratio first). Dataset spec
-(one row per person, baseline 0/1 `interventions`): covariate-adjusted Cox (exact/right-censored
-times; lifelines, Efron ties) or the piecewise-exponential model (interval-censored), and the
-RMST difference from the ATE-weighted baseline comparison; the IPTW hazard ratio is beside it.
+Built on one `AnalysisCohort` (workbench.cohort.contract), whatever file it came from:
+- time-varying supports (visit records): hazard ratio from the primary time-varying model
+  (bootstrap CI), RMST difference to the horizon (default 36 months) from the landmark (day 180)
+  overlap-weighted comparison;
+- observational baseline 0/1 arms (spec tables): covariate-adjusted Cox (exact/right-censored
+  times; Efron ties; text covariates as dummies against their reference level; strata, weights,
+  delayed entry, clusters) or the piecewise-exponential model (intervals), and the RMST
+  difference from the overlap-weighted baseline comparison; its hazard ratio is beside it;
+  weighted results are withheld (NaN, `balance` "not achieved", the method says so) when some
+  covariate's |SMD| after weighting is 0.1 or more (`effects.landmark`);
+- randomised arms (`design: randomised`): the trial's comparison (`effects.trial`), no
+  propensity model and no landmark.
+Then the E-values of the hazard ratio and of its CI limit nearer 1 (`evalue`, `evalue_ci`;
+relapse is common, so the hazard ratio goes through the square-root conversion first). An arm
+that cannot be compared (single group, no events in a group, diverging fit) keeps its row with
+empty estimates and the reason in `method`; data with nothing to compare are refused in one line.
 """
 
 from __future__ import annotations
 
-import json
+import sys
 
 import numpy as np
 import pandas as pd
 
 from workbench.codes import TRACKING_DAYS
 from workbench.effects.evalue import evalue_table
-from workbench.effects.exposure import (
-    check_exposures,
-    exposure_starts_for,
-    relapse_free_contacts,
-)
-from workbench.effects.landmark import WeightedEffect, _exact_only, _wald_ci
+from workbench.effects.exposure import check_exposures
+from workbench.effects.fitting import adjusted_fit, arm_problem
+from workbench.effects.landmark import WeightedEffect
 from workbench.effects.primary import TimeVaryingEffects
-from workbench.effects.pwe import PiecewiseExponentialPH
-from workbench.exceptions import EstimationError
+from workbench.effects.trial import check_design, trial_rows
+from workbench.exceptions import EstimationError, ParameterError
 
+WITHHELD = "balance not achieved, RMST withheld"
+WEIGHTED_HR = {"overlap": "overlap-weighted HR", "ATE": "IPTW HR", "ATT": "ATT-weighted HR"}
 # The estimates of a row (withheld together when a support's estimate is not shown).
 ESTIMATE_COLUMNS = [
     "hr",
@@ -45,6 +53,8 @@ COLUMNS = [
     "method",
     "evalue",
     "evalue_ci",
+    "balance",
+    "max_abs_smd",
 ]
 
 
@@ -63,15 +73,14 @@ def _weighted(
     return we.result_
 
 
-def _dataset_table(ds, n_boot, seed, n_jobs, landmark_day):
-    from workbench.cohort import build_cohort
-
-    cohort = build_cohort(ds)
-    _check_estimable(cohort)
-    starts = exposure_starts_for(ds)
-    contacts = relapse_free_contacts(ds)
+def _time_varying_table(cohort, n_boot, seed, n_jobs, landmark_day, horizon):
+    """Supports that start after day 0 (visit records): primary time-varying model, landmark
+    ATE-weighted RMST difference."""
+    table = cohort.table
+    _check_estimable(table)
+    starts, contacts = cohort.starts, cohort.contacts
     primary = TimeVaryingEffects(n_boot=n_boot, seed=seed, n_jobs=n_jobs)
-    primary.fit(cohort, starts, contacts)
+    primary.fit(table, starts, contacts)
     rows = []
     for est in primary.estimates():
         row = {"code": est.intervention, "n_exposed": est.n_exposed, "hr": est.hazard_ratio}
@@ -79,18 +88,11 @@ def _dataset_table(ds, n_boot, seed, n_jobs, landmark_day):
         res = None
         if np.isfinite(est.hazard_ratio):
             res = _weighted(
-                est.intervention,
-                cohort,
-                starts,
-                contacts,
-                landmark_day,
-                TRACKING_DAYS,
-                n_boot,
-                seed,
+                est.intervention, table, starts, contacts, landmark_day, horizon, n_boot, seed,
                 n_jobs,
-            )
-        rows.append(_with_rmst(row, res, TRACKING_DAYS, est.method))
-    return _with_evalues(pd.DataFrame(rows), outcome_risk(cohort))
+            )  # fmt: skip
+        rows.append(_with_rmst(row, res, horizon, est.method))
+    return _with_evalues(pd.DataFrame(rows), outcome_risk(table))
 
 
 def _check_estimable(cohort: pd.DataFrame) -> None:
@@ -110,10 +112,17 @@ def _check_estimable(cohort: pd.DataFrame) -> None:
 
 
 def _with_rmst(row, res, horizon, method):
-    if res is None:
+    """The weighted comparison's RMST difference, withheld (NaN, `balance` "not achieved")
+    when weighting left some covariate with |SMD| >= 0.1."""
+    row.update(balance="", max_abs_smd=np.nan)
+    if res is None or not res.balance_achieved:
         row.update(rmst_diff_days=np.nan, rmst_diff_lower=np.nan, rmst_diff_upper=np.nan)
         row.update(horizon_days=horizon, method=method)
+        if res is not None:
+            row.update(balance="not achieved", max_abs_smd=res.max_abs_smd)
+            row["method"] = f"HR: {method}; RMST: {res.method}; {WITHHELD}"
         return row
+    row.update(balance="achieved", max_abs_smd=res.max_abs_smd)
     row["rmst_diff_days"] = res.rmst_difference
     row["rmst_diff_lower"], row["rmst_diff_upper"] = res.rmst_difference_ci
     row["horizon_days"] = res.horizon_day
@@ -134,70 +143,142 @@ def _with_evalues(table: pd.DataFrame, risk: float) -> pd.DataFrame:
     return table[COLUMNS]
 
 
-def adjusted_spec_model(frame: pd.DataFrame, interventions, covariates):
-    """Covariate-adjusted model with all interventions: Cox (exact times) or PWE (intervals)."""
-    lower = frame["lower_day"].to_numpy(float)
-    upper = frame["upper_day"].to_numpy(float)
-    cols = [*interventions, *covariates]
-    if _exact_only(lower, upper):
-        from lifelines import CoxPHFitter
+def adjusted_spec_model(frame: pd.DataFrame, interventions, covariates, reference=None):
+    """Covariate-adjusted model with all interventions: Cox (exact times) or PWE (intervals);
+    text covariates as labelled dummies against their reference level."""
+    from workbench.cohort.contract import AnalysisCohort
 
-        df = frame[cols].astype(float).assign(t=lower, e=np.isfinite(upper).astype(int))
-        cph = CoxPHFitter().fit(df, "t", "e")
-        ci = np.exp(cph.confidence_intervals_.loc[list(interventions)].to_numpy())
-        hr = np.exp(cph.params_[list(interventions)].to_numpy())
-        return hr, ci, "Cox PH (Efron ties), covariate-adjusted", cph
-    X = frame[cols].astype(float)
-    fit = PiecewiseExponentialPH().fit(lower, upper, X)
-    names = list(interventions)
-    b = fit.params_[names].to_numpy(float)
-    var = np.diag(fit.variance_matrix_.loc[names, names].to_numpy(float))
-    ci = np.array([_wald_ci(bj, vj) for bj, vj in zip(b, var, strict=True)])  # never warns
-    return np.exp(b), ci, "piecewise-exponential PH, covariate-adjusted", fit
+    cohort = AnalysisCohort(
+        table=frame, kind="spec", exposure="baseline", interventions=tuple(interventions),
+        reference=dict(reference or {}),
+    )  # fmt: skip
+    hr, ci, method, fit = adjusted_fit(cohort, list(interventions), list(covariates))
+    return hr, ci, f"{method}, covariate-adjusted", fit
 
 
-def _spec_table(spec, n_boot, seed, n_jobs):
-    frame = spec.frame.reset_index(drop=True)
-    interventions = check_exposures(spec.interventions)
-    covariates = list(spec.covariates)
-    hr, ci, method, _ = adjusted_spec_model(frame, interventions, covariates)
-    end = np.where(frame["upper_day"].notna(), frame["upper_day"], frame["lower_day"])
-    horizon = float(min(TRACKING_DAYS, np.nanmax(end)))
+def _baseline_table(cohort, n_boot, seed, n_jobs, horizon):
+    """Observational baseline 0/1 arms: adjusted model, weighted RMST difference and HR."""
+    frame = cohort.table
+    arms = check_exposures(cohort.interventions)
+    problems = {c: arm_problem(frame, c, cohort.event_label) for c in arms}
+    fitted = [c for c in arms if problems[c] is None]
+    covariates = list(cohort.covariates)
+    if fitted:
+        hr, ci, method, _ = adjusted_fit(cohort, fitted, covariates)
+        method += ", covariate-adjusted"
     rows = []
-    for j, code in enumerate(interventions):
-        row = {"code": code, "n_exposed": int(frame[code].sum()), "hr": float(hr[j])}
-        row["hr_lower"], row["hr_upper"] = float(ci[j, 0]), float(ci[j, 1])
-        res = _weighted(code, frame, None, None, None, horizon, n_boot, seed, n_jobs, covariates)
-        row = _with_rmst(row, res, horizon, method)
-        if res is not None:
+    for code in arms:
+        row = {"code": code, "n_exposed": int(frame[code].sum())}
+        if code in fitted:
+            j = fitted.index(code)
+            row.update(hr=float(hr[j]), hr_lower=float(ci[j, 0]), hr_upper=float(ci[j, 1]))
+            how = method
+        else:
+            row.update(hr=np.nan, hr_lower=np.nan, hr_upper=np.nan)
+            how = f"not estimable: {problems[code]}"
+        res = None
+        if frame[code].nunique() > 1:
+            res = _weighted(
+                code, frame, None, None, None, horizon, n_boot, seed, n_jobs, covariates
+            )
+        row = _with_rmst(row, res, horizon, how)
+        if res is not None and res.balance_achieved and code in fitted:
             lo, hi = res.hr_ci
-            row["method"] += f"; IPTW HR {res.hazard_ratio:.3f} ({lo:.3f}-{hi:.3f})"
+            ci = f" ({lo:.3f}-{hi:.3f})" if np.isfinite([lo, hi]).all() else ""
+            row["method"] += f"; {WEIGHTED_HR[res.estimand]} {res.hazard_ratio:.3f}{ci}"
         rows.append(row)
     return _with_evalues(pd.DataFrame(rows), outcome_risk(frame))
 
 
-def effects_table(data, *, n_boot=200, seed=20170101, n_jobs=1, landmark_day=180.0):
-    """One row per support in the metrics.json `interventions` shape (see module doc)."""
-    from workbench.spec import SpecDataset
+def _trial_table(cohort, n_boot, seed, horizon):
+    """Randomised arms: the trial's comparison; no E-values (randomisation, not adjustment,
+    removes confounding, so there is nothing for an unmeasured confounder to explain away)."""
+    arms = check_exposures(cohort.interventions)
+    rows = trial_rows(cohort, arms, list(cohort.covariates), horizon, n_boot, seed)
+    table = pd.DataFrame(rows).assign(
+        evalue=np.nan, evalue_ci=np.nan, balance="", max_abs_smd=np.nan
+    )
+    table.attrs["evalue_approximation"] = ""
+    return table[COLUMNS]
 
-    if isinstance(data, SpecDataset):
-        return _spec_table(data, n_boot, seed, n_jobs)
-    return _dataset_table(data, n_boot, seed, n_jobs, landmark_day)
+
+def follow_up_end(table: pd.DataFrame) -> float:
+    """The last day anyone was followed (event, competing event or censoring)."""
+    end = np.where(table["upper_day"].notna(), table["upper_day"], table["lower_day"])
+    if "death_day" in table.columns:
+        end = np.where(table["death_day"].notna(), table["death_day"], end)
+    return float(np.nanmax(end))
 
 
-def _records(table: pd.DataFrame) -> list[dict]:
-    out = []
-    for rec in table.to_dict("records"):
-        clean = {}
-        for k, v in rec.items():
-            if isinstance(v, float | np.floating):
-                clean[k] = None if not np.isfinite(v) else float(v)
-            elif isinstance(v, np.integer):
-                clean[k] = int(v)
-            else:
-                clean[k] = v
-        out.append(clean)
-    return out
+def choose_horizon(cohort, horizon: float | None) -> float:
+    """The RMST horizon in days: `horizon` when given (it must lie within follow-up), else the
+    tracking period (visit records) or the end of follow-up, whichever is earlier."""
+    if cohort.exposure == "time_varying":
+        end = TRACKING_DAYS if horizon is None else float(horizon)
+        last = TRACKING_DAYS
+    else:
+        last = follow_up_end(cohort.table)
+        end = min(TRACKING_DAYS, last) if horizon is None else float(horizon)
+    if not np.isfinite(end) or end <= 0:
+        raise ParameterError(f"horizon {horizon} days must be a positive number of days")
+    if horizon is not None and float(horizon) > last:
+        raise ParameterError(
+            f"horizon {float(horizon):g} days is beyond follow-up (which ends at day {last:g}); "
+            f"give --horizon {last:g} or less"
+        )
+    return float(end)
+
+
+def effects_table(data, *, n_boot=200, seed=20170101, n_jobs=1, landmark_day=180.0, horizon=None):
+    """One row per support or arm in the metrics.json `interventions` shape (module doc), from
+    an `AnalysisCohort` (or anything `as_cohort` reads: a dataset or a spec)."""
+    from workbench.cohort.contract import as_cohort
+
+    cohort = as_cohort(data)
+    end = choose_horizon(cohort, horizon)
+    if cohort.exposure == "time_varying":
+        if cohort.randomised:
+            check_design(cohort)
+        return _time_varying_table(cohort, n_boot, seed, n_jobs, landmark_day, end)
+    if not cohort.interventions:
+        raise EstimationError(
+            f"{cohort.name or 'the data'} lists no interventions (arms), so there is nothing to "
+            "compare; add `interventions: [COLUMN]` (or `arms:`) to the spec"
+        )
+    single = [c for c in cohort.interventions if cohort.table[c].nunique() < 2]
+    if len(single) == len(cohort.interventions):
+        who = "everyone" if cohort.table[single[0]].iloc[0] == 1 else "nobody"
+        raise EstimationError(
+            f"{who} is in arm {single[0]} (a single group), so there is nothing to compare; "
+            "an effect needs people with and without it"
+        )
+    if cohort.randomised:
+        return _trial_table(cohort, n_boot, seed, end)
+    return _baseline_table(cohort, n_boot, seed, n_jobs, end)
+
+
+def arm_curves(cohort):
+    """Each arm's event-free curve for a randomised cohort (see effects.trial.arm_curves)."""
+    from workbench.effects.trial import arm_curves as curves
+
+    return curves(cohort)
+
+
+def records(table: pd.DataFrame, design: str, n_boot: int = 200) -> list[dict]:
+    """The rows as strict-JSON records with `design`; a row with a null number says why."""
+    from workbench import jsonout
+
+    out = table.assign(design=design)
+    method = out["method"].astype(str)
+    out["reason"] = method.str.extract(r"not estimable: ([^;]*)", expand=False).fillna("")
+    default = "not estimable from these data (too few people or events in a group)"
+    if n_boot == 0:
+        default = "no bootstrap replicates (--bootstrap 0), so no bootstrap interval"
+    if design == "randomised":
+        default = (
+            "randomised arms: no E-value (randomisation leaves no confounding to explain away)"
+        )
+    return jsonout.records(out, reason=default)
 
 
 def _arg(args, names, default):
@@ -209,21 +290,28 @@ def _arg(args, names, default):
 
 
 def run_effects(args) -> int:
-    """`workbench effects DATA [--json] [--landmark D] [--bootstrap N] [--seed S] [--jobs J]
-    [--cutoff YYYY-MM-DD]`: print one row per support (metrics.json shape)."""
-    from workbench.io import load_any
+    """`workbench effects DATA [--json] [--horizon DAYS] [--landmark D] [--bootstrap N]
+    [--seed S] [--jobs J] [--cutoff YYYY-MM-DD]`: one row per support or arm (metrics.json
+    shape, plus `design`)."""
+    from workbench import jsonout
+    from workbench.cohort.contract import load_cohort
 
-    data = load_any(args.data, cutoff=getattr(args, "cutoff", None))
+    cohort = load_cohort(args.data, cutoff=getattr(args, "cutoff", None))
+    horizon = getattr(args, "horizon", None)
+    n_boot = int(_arg(args, ("bootstrap", "n_boot"), 200))
     table = effects_table(
-        data,
-        n_boot=int(_arg(args, ("bootstrap", "n_boot"), 200)),
+        cohort,
+        n_boot=n_boot,
         seed=int(_arg(args, ("seed",), 20170101)),
         n_jobs=int(_arg(args, ("jobs", "n_jobs"), 1)),
         landmark_day=float(_arg(args, ("landmark", "landmark_day"), 180.0)),
+        horizon=None if horizon is None else float(horizon),
     )
     if getattr(args, "json", False):
-        print(json.dumps(_records(table), ensure_ascii=False, indent=2))
+        jsonout.emit(records(table, cohort.design, n_boot))
     else:
         with pd.option_context("display.width", 200, "display.max_columns", 20):
-            print(table.to_string(index=False))
+            print(table.assign(design=cohort.design).to_string(index=False))
+    for note in cohort.repairs:
+        print(f"workbench effects: note: {note}", file=sys.stderr)
     return 0

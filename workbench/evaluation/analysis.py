@@ -31,7 +31,7 @@ CACHE_ENV = "WORKBENCH_CACHE_DIR"
 # Set by `build_report` for the kernel it starts: the notebook then uses the parent's cache key
 # even if source files change while the report runs.
 CODE_VERSION_ENV = "WORKBENCH_CODE_VERSION"
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,12 @@ class ReportResults:
     repairs: tuple[str, ...] = ()
     missing: dict[str, str] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    design: str = "observational"  # "randomised": arms compared as in a trial (no propensity)
+    start_label: dict[str, str] = field(default_factory=lambda: {"zh": "出所", "en": "release"})
+    competing_label: str = "death"
+    n_dropped: int = 0  # rows left out by the complete-case rule (spec tables)
+    dropped: dict[str, int] = field(default_factory=dict)  # empty cells per column
+    arm_curves: pd.DataFrame | None = None  # randomised: each arm's curve (arm, time, estimate…)
 
 
 def code_version() -> str:
@@ -95,7 +101,8 @@ def _optional(module: str) -> Any | None:
 
 
 def load_data(params: ReportParams) -> Any:
-    """The dataset (folder → Dataset, .yaml spec → SpecDataset) with our errors."""
+    """The dataset (folder → Dataset, .yaml spec → SpecDataset) with our errors; `analyse`
+    builds its one `AnalysisCohort` (workbench.cohort.contract) from it."""
     path = Path(params.data)
     if not path.exists():
         raise ParameterError(f"data {params.data!r} does not exist; give a dataset folder or spec")
@@ -173,14 +180,9 @@ def analyse(params: ReportParams, use_cache: bool = True) -> ReportResults:
 
 
 def _compute(params: ReportParams) -> ReportResults:
-    data = load_data(params)
-    if hasattr(data, "releases"):
-        from workbench.evaluation.contract import analyse_contract
+    from workbench.evaluation.contract import analyse_cohort
 
-        return analyse_contract(data, params)
-    from workbench.evaluation.contract import analyse_spec
-
-    return analyse_spec(data, params)
+    return analyse_cohort(load_data(params), params)
 
 
 def record_warnings(notes: list[str]):

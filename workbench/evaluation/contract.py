@@ -1,4 +1,4 @@
-"""The analyses behind a report: for visit-record datasets and for analysis-ready spec tables."""
+"""The analyses behind a report, on one `AnalysisCohort` (visit records or a spec table alike)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from workbench import codes
+from workbench.cohort.contract import AnalysisCohort, as_cohort
 from workbench.evaluation import models
 from workbench.evaluation.analysis import (
     ReportResults,
@@ -17,24 +18,38 @@ from workbench.evaluation.analysis import (
     months_to_days,
     record_warnings,
 )
-from workbench.exceptions import EstimationError
+from workbench.exceptions import EstimationError, ParameterError
 from workbench.params import ReportParams
 
 CURVE_STEP_DAYS = 7.0
 
 
-def scope_cohort(cohort: pd.DataFrame, params: ReportParams) -> pd.DataFrame:
-    """The cohort rows in the report's scope (prefecture, facility, release period)."""
-    keep = pd.Series(True, index=cohort.index)
-    if params.prefecture:
-        keep &= cohort["prefecture"].astype(str).eq(params.prefecture)
-    if params.facility:
-        keep &= cohort["facility"].astype(str).eq(params.facility)
+def scope_cohort(cohort: AnalysisCohort, params: ReportParams) -> AnalysisCohort:
+    """The cohort in the report's scope (prefecture, facility, release period)."""
+    table = cohort.table
+    keep = pd.Series(True, index=table.index)
+    for key, column in (("prefecture", "prefecture"), ("facility", "facility")):
+        value = getattr(params, key)
+        if value:
+            keep &= _scope_column(table, column, key).astype(str).eq(value)
     if params.release_start:
-        keep &= cohort["release_date"] >= pd.Timestamp(params.release_start)
+        keep &= _scope_column(table, "release_date", "release_start") >= pd.Timestamp(
+            params.release_start
+        )
     if params.release_end:
-        keep &= cohort["release_date"] <= pd.Timestamp(params.release_end)
-    return cohort.loc[keep].reset_index(drop=True)
+        keep &= _scope_column(table, "release_date", "release_end") <= pd.Timestamp(
+            params.release_end
+        )
+    return cohort.restrict(keep.to_numpy())
+
+
+def _scope_column(table: pd.DataFrame, column: str, key: str) -> pd.Series:
+    if column not in table.columns:
+        raise ParameterError(
+            f"{key} limits the report to part of the data, but the data have no {column} column; "
+            f"remove {key} from the parameters"
+        )
+    return table[column]
 
 
 def _counts(cohort: pd.DataFrame, n_visits: int | None) -> dict[str, Any]:
@@ -48,23 +63,24 @@ def _counts(cohort: pd.DataFrame, n_visits: int | None) -> dict[str, Any]:
     }
 
 
-def analyse_contract(ds: Any, params: ReportParams) -> ReportResults:
-    """Cohort, coverage, retention, tiers, regions and endings for a visit-record dataset."""
-    from workbench.cohort import build_cohort
-
+def analyse_cohort(data: Any, params: ReportParams) -> ReportResults:
+    """Every analysis of a report on one cohort (built here once from a dataset or a spec):
+    retention, coverage, tiers and regions (with a visit schedule), risk factors, effects and
+    competing risks; sections the data cannot give are marked missing with a reason code."""
     notes: list[str] = []
     missing: dict[str, str] = {}
     with record_warnings(notes):
-        cohort = scope_cohort(build_cohort(ds), params)
-    if len(cohort) == 0:
+        cohort = scope_cohort(as_cohort(data), params)
+    table = cohort.table
+    if len(table) == 0:
         raise EstimationError(
             "no release is in the report's scope (check prefecture, facility and release period)"
         )
-    visits = ds.visits[ds.visits["release_id"].isin(cohort["release_id"])]
-    if len(cohort) < params.suppression_threshold:
-        return _too_few(ds, cohort, params, len(visits))
-    scoped = models.scoped_dataset(ds, cohort["release_id"])
-    missing.update(not_estimable(cohort, scoped))
+    if len(table) < params.suppression_threshold:
+        return _too_few(cohort, params)
+    missing.update(not_estimable(table, cohort.received, exposures(cohort)))
+    if not cohort.has_visits:
+        missing.update(dict.fromkeys(("coverage", "tiers", "regions"), "spec_table"))
 
     def step(section: str, func, *args: Any, **kwargs: Any) -> Any:
         if section in missing:  # known in advance: these data cannot give this section
@@ -72,18 +88,20 @@ def analyse_contract(ds: Any, params: ReportParams) -> ReportResults:
         return guarded(missing, section, func, *args, **kwargs)
 
     with record_warnings(notes):
-        fit = step("retention", _fit_retention, cohort, params, exact=False) or {}
-        coverage = guarded(missing, "coverage", _coverage, cohort)
-        tiers = step("tiers", _tiers, cohort, fit.get("survival"))
-        regions = step("regions", _regions, cohort, fit, params)
+        fit = step("retention", _fit_retention, table, params, exact=cohort.exact) or {}
+        coverage = step("coverage", _coverage, table)
+        tiers = step("tiers", _tiers, table, fit.get("survival"))
+        regions = step("regions", _regions, table, fit, params)
         risk = step("risk", models.risk_factors, cohort)
-        effects = step("effects", models.support_effects, scoped, params) or {}
-        cif = step(
-            "competing", models.competing_risks, cohort, params.milestones,
-            n_bootstrap=params.n_bootstrap, seed=params.seed, n_jobs=params.n_jobs,
-        )  # fmt: skip
+        effects = step("effects", models.support_effects, cohort, params) or {}
+        cif = None
+        if cohort.has_visits or table["event"].eq("death").any():
+            cif = step(
+                "competing", models.competing_risks, cohort, params.milestones,
+                n_bootstrap=params.n_bootstrap, seed=params.seed, n_jobs=params.n_jobs,
+            )  # fmt: skip
     return ReportResults(
-        **_header(ds, cohort, params, len(visits)),
+        **_header(cohort, params),
         coverage=frame_or_none(coverage),
         milestones=fit.get("milestones"),
         curve=fit.get("curve"),
@@ -92,12 +110,13 @@ def analyse_contract(ds: Any, params: ReportParams) -> ReportResults:
         tiers=frame_or_none(tiers),
         regions=None if regions is None else frame_or_none(regions[0]),
         funnel=None if regions is None else regions[1],
-        endings=_endings(cohort),
+        endings=_endings(table) if cohort.has_visits else None,
         risk=risk,
         effects=frame_or_none(effects.get("table")),
         findings=frame_or_none(effects.get("findings")),
         cif=frame_or_none(cif),
-        repairs=tuple(getattr(ds, "repairs", ()) or ()),
+        arm_curves=frame_or_none(effects.get("curves")),
+        repairs=cohort.repairs,
         missing=missing,
         notes=tuple(notes),
     )
@@ -106,12 +125,20 @@ def analyse_contract(ds: Any, params: ReportParams) -> ReportResults:
 ESTIMATES = ("retention", "tiers", "regions", "risk", "effects", "competing")
 
 
-def not_estimable(cohort: pd.DataFrame, scoped: Any) -> dict[str, str]:
+def exposures(cohort: AnalysisCohort) -> bool:
+    """Whether the cohort has anything to compare: baseline arm columns, or support records."""
+    if cohort.exposure == "baseline":
+        return bool(cohort.interventions)
+    return bool(cohort.received)
+
+
+def not_estimable(cohort: pd.DataFrame, received: Any, has_exposures: bool | None = None) -> dict:
     """Sections these data cannot give, with a reason code (text.REASONS), checked before fitting.
 
     no_follow_up: nobody was seen after release (every interval is (0, ∞)), so no curve is
     identified; no_relapse / all_relapse_first: nothing distinguishes who relapsed sooner;
-    no_support: no intervention records; one_region: a single prefecture.
+    no_support: no intervention records (or no arm columns); one_region: a single prefecture.
+    `received` is the set of supports started by the cut-off (see AnalysisCohort.received).
     """
     relapse = cohort["event"].eq("relapse")
     seen = relapse | cohort["lower_day"].gt(0) | cohort["last_day"].gt(0)
@@ -122,100 +149,48 @@ def not_estimable(cohort: pd.DataFrame, scoped: Any) -> dict[str, str]:
         out.update(dict.fromkeys(("risk", "effects", "regions"), "no_relapse"))
     elif relapse.all() and not cohort["lower_day"].gt(0).any():
         out.update(dict.fromkeys(("risk", "effects", "regions"), "all_relapse_first"))
-    if not models.received(scoped):
+    if not (bool(received) if has_exposures is None else has_exposures):
         out.setdefault("effects", "no_support")
-    if cohort["prefecture"].astype(str).nunique() < 2:
+    if "prefecture" in cohort.columns and cohort["prefecture"].astype(str).nunique() < 2:
         out["regions"] = "one_region"
     return out
 
 
-def _header(ds: Any, cohort: pd.DataFrame, params: ReportParams, n_visits: int) -> dict:
-    """The fields every visit-record report has: source, hashes, cut-off, period, counts."""
+def _header(cohort: AnalysisCohort, params: ReportParams) -> dict:
+    """The fields every report has: source, hashes, cut-off, period, counts, design."""
+    cutoff = cohort.cutoff
     return {
-        "kind": "contract",
-        "source": str(ds.source or params.data),
-        "event_label": "relapse",
-        "sha256": dict(ds.sha256),
-        "cutoff": pd.Timestamp(ds.cutoff).date().isoformat() if ds.cutoff is not None else None,
-        "period": _period(cohort, params),
-        "counts": _counts(cohort, n_visits),
+        "kind": cohort.kind,
+        "source": str(cohort.source or params.data),
+        "event_label": cohort.event_label,
+        "sha256": dict(cohort.sha256),
+        "cutoff": pd.Timestamp(cutoff).date().isoformat() if cutoff is not None else None,
+        "period": _period(cohort.table, params),
+        "counts": _counts(cohort.table, cohort.n_visits),
+        "design": cohort.design,
+        "start_label": dict(cohort.start_label),
+        "competing_label": cohort.competing_label,
+        "n_dropped": cohort.n_dropped,
+        "dropped": dict(cohort.dropped),
     }
 
 
-def _too_few(ds: Any, cohort: pd.DataFrame, params: ReportParams, n_visits: int) -> ReportResults:
+def _too_few(cohort: AnalysisCohort, params: ReportParams) -> ReportResults:
     """A scope with fewer people than the threshold: counts only, every estimate withheld."""
-    why = "too_few"
-    sections = ESTIMATES
+    coverage = None
+    if cohort.has_visits:
+        coverage = frame_or_none(guarded({}, "coverage", _coverage, cohort.table))
     return ReportResults(
-        **_header(ds, cohort, params, n_visits),
-        coverage=frame_or_none(guarded({}, "coverage", _coverage, cohort)),
-        repairs=tuple(getattr(ds, "repairs", ()) or ()),
-        missing=dict.fromkeys(sections, why),
+        **_header(cohort, params),
+        coverage=coverage,
+        repairs=cohort.repairs,
+        missing=dict.fromkeys(ESTIMATES, "too_few"),
     )
-
-
-def analyse_spec(spec: Any, params: ReportParams) -> ReportResults:
-    """Retention for an analysis-ready table (e.g. lifelines' Rossi data through a spec)."""
-    frame = spec.frame.reset_index(drop=True)
-    notes: list[str] = []
-    missing: dict[str, str] = {}
-    upper = frame["upper_day"].to_numpy(float)
-    lower = frame["lower_day"].to_numpy(float)
-    exact = bool(np.all(np.isnan(upper) | (upper == lower)))
-    with record_warnings(notes):
-        fit = guarded(missing, "retention", _fit_retention, frame, params, exact=exact) or {}
-        risk = guarded(missing, "risk", _spec_risk, spec, frame)
-        effects = guarded(missing, "effects", models.support_effects, spec, params) or {}
-    event = frame["event"].astype(str)
-    counts = {
-        "n_releases": int(len(frame)),
-        "n_visits": None,
-        "n_relapses": int(event.eq("relapse").sum()),
-        "n_deaths": int(event.eq("death").sum()),
-        "n_censored": {"end_of_follow_up": int(event.eq("censored").sum())},
-    }
-    for section in ("coverage", "tiers", "regions"):
-        missing[section] = "spec_table"
-    return ReportResults(
-        kind="spec",
-        source=str(params.data),
-        event_label=str(getattr(spec, "event_label", None) or "relapse"),
-        sha256=dict(getattr(spec, "sha256", None) or {}),
-        cutoff=None,
-        period=(None, None),
-        counts=counts,
-        milestones=fit.get("milestones"),
-        curve=fit.get("curve"),
-        median_day=fit.get("median"),
-        rmst=fit.get("rmst"),
-        risk=risk,
-        effects=frame_or_none(effects.get("table")),
-        findings=frame_or_none(effects.get("findings")),
-        missing=missing,
-        notes=tuple(notes),
-    )
-
-
-def _spec_risk(spec: Any, frame: pd.DataFrame) -> dict[str, Any] | None:
-    from workbench.risk import CoxModel
-
-    covariates = [*spec.interventions, *spec.covariates]
-    if not covariates:
-        return None
-    relapse = frame["event"].astype(str).eq("relapse").to_numpy()
-    lower, upper = frame["lower_day"].to_numpy(float), frame["upper_day"].to_numpy(float)
-    data = frame.assign(_time=np.where(relapse, upper, lower), _event=relapse.astype(int))
-    model = CoxModel(covariates=covariates, cluster=None).fit(data, "_time", "_event")
-    return {
-        "table": {lang: model.summary(lang) for lang in models.LANGS},
-        "advice": {lang: list(model.advice(lang)) for lang in models.LANGS},
-        "n": int(model.n_),
-        "n_events": int(model.n_events_),
-        "clustered": False,
-    }
 
 
 def _period(cohort: pd.DataFrame, params: ReportParams) -> tuple[str | None, str | None]:
+    if "release_date" not in cohort.columns:
+        return (None, None)
     first = params.release_start or cohort["release_date"].min().date()
     last = params.release_end or cohort["release_date"].max().date()
     return first.isoformat(), last.isoformat()

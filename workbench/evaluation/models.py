@@ -6,7 +6,6 @@ Each returns plain tables (both languages where labels are words) for `ReportRes
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 import numpy as np
@@ -14,6 +13,7 @@ import pandas as pd
 
 from workbench import codes
 from workbench.cohort import PERSON_COVARIATES
+from workbench.cohort.contract import AnalysisCohort, scoped_dataset  # noqa: F401 (re-export)
 from workbench.params import ReportParams
 from workbench.reporting.text import TEXT
 
@@ -21,55 +21,56 @@ RISK_COVARIATES = PERSON_COVARIATES
 LANGS = ("zh", "en")
 
 
-def risk_factors(cohort: pd.DataFrame) -> dict[str, Any]:
-    """Risk factors for relapse on baseline characteristics: the interval-censored PH model on
-    the (L, R] intervals (leads; its PH check gives the advice), and the Cox model on
-    visit-dated times as a labelled sensitivity analysis (both with person-clustered SEs)."""
+def risk_factors(cohort: AnalysisCohort) -> dict[str, Any] | None:
+    """Risk factors for relapse on the baseline characteristics (and, for a table with baseline
+    arm columns, the arms). Interval-censored relapse: the interval-censored PH model on the
+    (L, R] intervals leads (its PH check gives the advice) and the Cox model on visit-dated times
+    is a labelled sensitivity analysis. Exact event times: the Cox model. Clustered SEs when the
+    cohort names a cluster."""
     from workbench.exceptions import EstimationError
     from workbench.risk import CoxModel
     from workbench.risk_ic import COX_SENSITIVITY, METHOD, IntervalCoxModel
 
-    covariates = [c for c in RISK_COVARIATES if c in cohort.columns and cohort[c].nunique() > 1]
-    model = IntervalCoxModel(covariates=covariates).fit(cohort)
+    table = cohort.table
+    terms = [*cohort.arm_frame.columns, *cohort.covariates]
+    covariates = [c for c in terms if c in table.columns and table[c].nunique() > 1]
+    if not covariates:
+        return None
+    cox = CoxModel(covariates=covariates, reference=cohort.reference, cluster=cohort.cluster)
+    if cohort.exact:
+        cox.fit(table, weights_col=cohort.weights)
+        return _risk_dict(cox)
+    model = IntervalCoxModel(covariates, reference=cohort.reference, cluster=cohort.cluster)
+    model.fit(table, weights_col=cohort.weights, entry_col=cohort.entry)
     try:
-        cox = CoxModel(covariates=covariates).fit(cohort)
+        cox.fit(table, weights_col=cohort.weights)
         sensitivity = {
             "method": COX_SENSITIVITY,
             "table": {lang: cox.summary(lang) for lang in LANGS},
         }
     except EstimationError:
         sensitivity = None
+    return {**_risk_dict(model), "method": METHOD, "sensitivity": sensitivity}
+
+
+def _risk_dict(model: Any) -> dict[str, Any]:
     return {
         "table": {lang: model.summary(lang) for lang in LANGS},
         "advice": {lang: list(model.advice(lang)) for lang in LANGS},
         "n": int(model.n_),
         "n_events": int(model.n_events_),
         "clustered": bool(model.clustered_),
-        "method": METHOD,
-        "sensitivity": sensitivity,
     }
 
 
-def scoped_dataset(ds: Any, release_ids: pd.Series) -> Any:
-    """The dataset restricted to the releases of the report's scope (itself when that is all of
-    them: a copy of every table held 3.5 GB more at 2.3 M releases)."""
-    keep = pd.Index(pd.unique(release_ids.to_numpy()))
-    if len(keep) == len(ds.releases):  # the cohort has one row per release of ds.releases
-        return ds
-    tables = {
-        name: getattr(ds, name)[getattr(ds, name)["release_id"].isin(keep)].reset_index(drop=True)
-        for name in ("releases", "visits", "interventions", "events")
-    }
-    return dataclasses.replace(ds, **tables)
-
-
-def support_effects(data: Any, params: ReportParams) -> dict[str, Any]:
-    """effects_table (primary time-varying model + landmark weighted RMST) and plain findings."""
+def support_effects(cohort: AnalysisCohort, params: ReportParams) -> dict[str, Any]:
+    """effects_table (observational: primary time-varying model + landmark weighted RMST, or
+    the adjusted baseline comparison; randomised: the trial's comparison) and plain findings."""
     from workbench.effects.findings import findings
-    from workbench.effects.table import ESTIMATE_COLUMNS, effects_table
+    from workbench.effects.table import ESTIMATE_COLUMNS, arm_curves, effects_table
 
     table = effects_table(
-        data,
+        cohort,
         n_boot=params.n_bootstrap,
         seed=params.seed,
         n_jobs=params.n_jobs,
@@ -81,8 +82,10 @@ def support_effects(data: Any, params: ReportParams) -> dict[str, Any]:
     unstable = _unstable(table)
     table.loc[unstable, ESTIMATE_COLUMNS] = np.nan
     found = findings(table) if len(table) else None
-    if found is not None:
-        started = received(data)
+    if found is not None and cohort.randomised:
+        found = trial_findings(table, found, cohort.event_label)
+    elif found is not None:
+        started = cohort.received
         nobody = table["code"].map(lambda c: started is not None and c not in started).to_numpy()
         for lang in LANGS:
             for rows, text in ((unstable, UNSTABLE), (nobody, NOBODY)):
@@ -90,19 +93,41 @@ def support_effects(data: Any, params: ReportParams) -> dict[str, Any]:
                     text[lang].format(codes.label("intervention", c, lang))
                     for c in table.loc[rows, "code"]
                 ]
-    return {"table": table, "findings": found}
+    curves = arm_curves(cohort) if cohort.randomised else None
+    return {"table": table, "findings": found, "curves": curves}
 
 
-def received(data: Any) -> set[str] | None:
-    """Support codes someone in a visit-record dataset started by the data cut-off (None for an
-    analysis-ready table, whose support columns say nothing about who received what)."""
-    table = getattr(data, "interventions", None)
-    if not isinstance(table, pd.DataFrame):
-        return None
-    cutoff = getattr(data, "cutoff", None)
-    if cutoff is not None and "start_date" in table.columns:
-        table = table[pd.to_datetime(table["start_date"]) <= pd.Timestamp(cutoff)]
-    return set(table["intervention"].astype(str))
+TRIAL = {
+    "zh": {
+        "helps": "{arm}组：{event}风险比对照组低{pct:.0f}%（风险比{hr:.2f}，95%置信区间{lo:.2f}–{hi:.2f}；随机分组比较）。",
+        "may harm": "{arm}组：{event}风险比对照组高{pct:.0f}%（风险比{hr:.2f}，95%置信区间{lo:.2f}–{hi:.2f}；随机分组比较）。",
+        "no clear effect": "{arm}组：与对照组未见明确差别（风险比{hr:.2f}，95%置信区间{lo:.2f}–{hi:.2f}；随机分组比较）。",
+        "not estimable": "{arm}组：与对照组的比较无法估计（人数或事件太少）。",
+    },
+    "en": {
+        "helps": "Arm {arm}: {event} rate lower by {pct:.0f}% than in the comparison group "
+        "(hazard ratio {hr:.2f}, 95% confidence interval {lo:.2f}–{hi:.2f}; randomised comparison).",
+        "may harm": "Arm {arm}: {event} rate higher by {pct:.0f}% than in the comparison group "
+        "(hazard ratio {hr:.2f}, 95% confidence interval {lo:.2f}–{hi:.2f}; randomised comparison).",
+        "no clear effect": "Arm {arm}: no clear difference from the comparison group (hazard "
+        "ratio {hr:.2f}, 95% confidence interval {lo:.2f}–{hi:.2f}; randomised comparison).",
+        "not estimable": "Arm {arm}: the comparison with the other group is not estimable (too "
+        "few people or events).",
+    },
+}
+
+
+def trial_findings(table: pd.DataFrame, found: pd.DataFrame, event: str) -> pd.DataFrame:
+    """Plain sentences for randomised arms: a comparison of groups, no confounding clause."""
+    found = found.copy()
+    for i, r in enumerate(table.itertuples()):
+        v = found["verdict"].iloc[i]
+        hr = float(r.hr)
+        values = dict(arm=r.code, event=event, hr=hr, lo=r.hr_lower, hi=r.hr_upper)
+        values["pct"] = abs(1 - hr) * 100 if np.isfinite(hr) else np.nan
+        for lang in LANGS:
+            found.loc[found.index[i], lang] = TRIAL[lang][v].format(**values)
+    return found
 
 
 UNSTABLE = {
@@ -126,21 +151,22 @@ AJ_COMPARISON = "Aalen-Johansen on visit-dated times (comparison)"
 
 
 def competing_risks(
-    cohort: pd.DataFrame,
+    cohort: AnalysisCohort,
     months: tuple[int, ...],
     n_bootstrap: int = 200,
     seed: int = 0,
     n_jobs: int = 1,
 ) -> pd.DataFrame:
-    """Cumulative incidence of relapse and of death: the competing-risks NPMLE for
-    interval-censored relapse with exact death (role "estimate", bootstrap CIs), and the
-    Aalen-Johansen estimator on visit-dated times (role "comparison", labelled as such)."""
+    """Cumulative incidence of relapse and of the competing event (death): the competing-risks
+    NPMLE for interval-censored relapse with exactly dated death (role "estimate", bootstrap
+    CIs), and the Aalen-Johansen estimator on visit-dated times (role "comparison", labelled).
+    With every relapse time exact the two are the same estimator."""
     from workbench.retention.competing import AalenJohansen, best_available_times
     from workbench.retention.competing_ic import fit_cohort
 
     m = np.asarray(months, dtype=float)
-    fit = fit_cohort(cohort, n_bootstrap=n_bootstrap, seed=seed, n_jobs=n_jobs)
-    bt = best_available_times(cohort)
+    fit = fit_cohort(cohort.table, n_bootstrap=n_bootstrap, seed=seed, n_jobs=n_jobs)
+    bt = best_available_times(cohort.table)
     aj = AalenJohansen().fit(bt["time"].to_numpy(float), bt["status"].to_numpy(int))
     parts = []
     for est, role in ((fit, "estimate"), (aj, "comparison")):

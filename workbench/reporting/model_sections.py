@@ -119,6 +119,24 @@ EVALUE_NOTE = {
 }
 
 
+BALANCE_NOTE = {
+    "zh": "{}：加权后接受与未接受帮扶的两组在至少一项特征上仍有差别（标准化均值差≥0.1），"
+    "两组不可比，因此不报告平均保持操守天数之差。",
+    "en": "{}: the difference in mean abstinent days is not shown, because after weighting "
+    "the people who received the support and those who did not still differed on at least "
+    "one characteristic (standardised mean difference 0.1 or more), so they were not "
+    "comparable.",
+}
+
+
+def _balance_note(eff: pd.DataFrame, lang: str) -> str:
+    """One plain sentence per support whose weighted comparison is withheld (no balance)."""
+    if "balance" not in eff:
+        return ""
+    off = eff.loc[eff["balance"].eq("not achieved"), "code"]
+    return "".join(_p(BALANCE_NOTE[lang].format(codes.label("intervention", c, lang))) for c in off)
+
+
 def effects(results: ReportResults, params: ReportParams) -> Section:
     lang = params.lang
     shown, n = effects_table(results, params)
@@ -133,6 +151,7 @@ def effects(results: ReportResults, params: ReportParams) -> Section:
     evalue_note = EVALUE_NOTE[lang] if "evalue" in results.effects else ""
     note = " ".join(x for x in (_suppress_note(n, params), evalue_note, method) if x)
     body += table_html(shown, t("cap_effects", lang), lang, note)
+    body += _balance_note(results.effects, lang)
     return Section("effects", heading("sec_effects", lang) + body, n)
 
 

@@ -281,11 +281,14 @@ _T = {
     # support effects
     "eff_intro": (
         "帮扶不是随机分配的，并且在出所后才开始。主要分析把每项帮扶作为随时间变化的暴露（从开始之日起计），并调整出所时的特征；"
-        "平均保持操守天数之差来自第{landmark}天界标分析（倾向性评分加权）。",
+        "平均保持操守天数之差来自第{landmark}天界标分析（倾向性评分重叠加权），"
+        "它描述的是既可能接受也可能不接受该帮扶的人（重叠人群），而不是全部出所人员。",
         "Support is not handed out at random and starts after release. The main analysis "
         "treats each support as switching on from its start day and adjusts for characteristics "
         "at release; the difference in mean abstinent days comes from a landmark analysis at "
-        "day {landmark} with propensity-score weights.",
+        "day {landmark} with propensity-score overlap weights, and describes the people who "
+        "could as well have received the support as not (the overlap population), not everyone "
+        "released.",
     ),
     "col_support": ("帮扶措施", "Support"),
     "col_n_exposed": ("接受人数", "Received"),

@@ -334,7 +334,7 @@ def case_spec_wrong_type(d):
     (d / "spec.yaml").write_text(
         "table: table.csv\ntime: week\nevent: arrest\ninterventions: fin\n", encoding="utf-8"
     )
-    return r"spec\.yaml: interventions must be a list of column names, not 'fin'"
+    return r"spec\.yaml: interventions must be a list of column names or mappings, not 'fin'"
 
 
 def case_spec_bad_event_value(d):
