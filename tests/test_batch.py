@@ -67,7 +67,7 @@ def test_failing_runs_do_not_stop_the_others(batch):
     summary = pd.read_csv(out / "summary.csv")
     assert list(summary["run_id"]) == ["all_zh", "all_en", "broken_zh", "nowhere_zh"]
     failed = summary.set_index("run_id")
-    assert "n_bootstrap 'many' is not a whole number" in failed.loc["broken_zh", "error"]
+    assert "n_bootstrap '[value]' is not a whole number" in failed.loc["broken_zh", "error"]
     assert "no release is in the report's scope" in failed.loc["nowhere_zh", "error"]
     assert list(summary["status"]) == ["ok", "ok", "failed", "failed"]
     m = json.loads((out / "all_zh" / "metrics.json").read_text("utf-8"))

@@ -2,6 +2,7 @@
 propensity model's covariates exactly; with |SMD| >= 0.1 after weighting nothing weighted is
 reported (effects table, report section, metrics); NNT only when its CI excludes 0."""
 
+import dataclasses
 import warnings
 from pathlib import Path
 from types import SimpleNamespace
@@ -135,6 +136,7 @@ def test_effects_table_withholds_every_weighted_number_when_balance_fails(monkey
     from workbench.spec import load_spec
 
     spec = load_spec(Path(__file__).parents[1] / "params" / "examples" / "rossi.yaml")
+    spec = dataclasses.replace(spec, design="observational")  # weighted, not the trial's path
     monkeypatch.setattr(landmark, "BALANCE_THRESHOLD", 0.0)  # nothing is ever below 0
     table = effects_table(spec, n_boot=4, seed=1)
     assert (table["balance"] == "not achieved").all()

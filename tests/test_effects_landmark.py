@@ -121,8 +121,12 @@ def test_effects_table_shape_through_the_cli(tmp_path, capsys):
     np.testing.assert_allclose(table["horizon_days"], 1095.75)
     # 3 bootstrap replicates only: the interval need not contain the estimate, but is ordered
     assert (table["hr_lower"] < table["hr_upper"]).all()
-    assert (table["rmst_diff_lower"] < table["rmst_diff_upper"]).all()
-    assert table["method"].str.startswith("HR: time-varying piecewise-exponential PH").all()
+    # 1,200 releases: a rare support can have fewer than 10 relapses in the landmark's exposed
+    # arm (the small-sample rule): no RMST difference then
+    ok = table["rmst_diff_days"].notna()
+    assert ok.sum() >= 4
+    assert (table["rmst_diff_lower"] < table["rmst_diff_upper"])[ok].all()
+    assert table["method"].str.contains("time-varying piecewise-exponential PH").all()
 
 
 def test_landmark_frame_keeps_only_people_seen_relapse_free_after_the_landmark():

@@ -26,6 +26,9 @@ def test_records_give_every_null_number_a_reason():
     assert rows[0] == {"x": 1.0}
     assert rows[1] == {"x": None, "reason": "follow-up ends at day 364"}
     assert rows[2] == {"x": None, "reason": "not estimable"}
+    # a float reason column (NaN where nothing is missing) is not a number that needs a reason
+    mixed = pd.DataFrame({"x": [1.0, np.nan], "reason": [np.nan, "not reached"]})
+    assert jsonout.records(mixed) == [{"x": 1.0}, {"x": None, "reason": "not reached"}]
     with pytest.raises(ValueError, match="without a reason"):
         jsonout.records(pd.DataFrame({"x": [np.nan]}))
 

@@ -82,6 +82,7 @@ def test_a_key_kept_with_the_data_is_refused(raw_folder, tmp_path):
 def test_cli_pseudonymize_reports_a_bad_key_with_exit_2(raw_folder, tmp_path, capsys):
     bad = tmp_path / "bad.key"
     bad.write_text("not a key\n")
+    bad.chmod(0o600)
     code = main(["pseudonymize", str(raw_folder), "--key", str(bad), "--out", str(tmp_path / "o")])
     assert code == 2
     assert "not a key written by `workbench pseudonymize`" in capsys.readouterr().err

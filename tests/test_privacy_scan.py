@@ -232,11 +232,11 @@ def test_scanner_catches_planted_ids_and_small_counts(tmp_path):
     [
         ("visits.csv row 7: release_id R2019X000123 is not in releases.csv (expected an id listed "
          "in releases.csv); correct the id or add the release.",
-         "visits.csv row 7: release_id [id hidden] is not in releases.csv (expected an id listed "
+         "visits.csv row 7: release_id [value] is not in releases.csv (expected an id listed "
          "in releases.csv); correct the id or add the release."),
         ("releases.csv row 3 (and 2 more rows): release_id R 1 appears again (first in row 2) "
          "(expected each release_id once); drop the repeated row.",
-         "releases.csv row 3 (and 2 more rows): release_id [id hidden] appears again (first in "
+         "releases.csv row 3 (and 2 more rows): release_id [value] appears again (first in "
          "row 2) (expected each release_id once); drop the repeated row."),
         ("releases.csv row 5: person_id is empty (expected an id); fill it in.",
          "releases.csv row 5: person_id is empty (expected an id); fill it in."),
@@ -301,12 +301,13 @@ def scanned(tmp_path_factory):
     env.pop(NOTEBOOK_ENV, None)
     res = subprocess.run(
         [sys.executable, "-m", "workbench.cli", "batch", str(spec), "--workers", "2",
-         "--out", str(root / "out")],
+         "--out", str(root / "out"), "--allow-identifiers"],  # ids look like resident IDs
         capture_output=True, text=True, timeout=1800, env=env,
     )  # fmt: skip
     assert res.returncode == 1, res.stderr[-3000:]
     assert UNKNOWN_ID in res.stdout  # the analyst's console shows the full message
-    return {"out": root / "out", "ids": ids | {UNKNOWN_ID}, "tiny_n": int(sizes[tiny])}
+    return {"out": root / "out", "ids": ids | {UNKNOWN_ID}, "tiny_n": int(sizes[tiny]),
+            "root": root}  # fmt: skip
 
 
 def official_outputs(out: Path) -> list[Path]:
@@ -322,6 +323,9 @@ def test_batch_outputs_hold_no_ids_and_no_small_counts(scanned):
     assert len(files) == 2 + 8 * 3 and all(f.is_file() for f in files)  # broken_zh has none
     findings = [f for path in files for f in scan_output(path, scanned["ids"])]
     assert findings == []
+    for path in files:  # provenance names files and hashes, never where the data live (#15)
+        text = pdf_text(path) if path.suffix == ".pdf" else path.read_text("utf-8")
+        assert str(scanned["root"]) not in re.sub(r"\s+", "", text), path
     for lang in ("zh", "en"):  # the scan sees the counts that are there (it is not blind)
         page = (out / f"province_{lang}" / "report.html").read_text("utf-8")
         assert len(small_counts_in_tables(page, threshold=10**9)) > 20
@@ -330,7 +334,7 @@ def test_batch_outputs_hold_no_ids_and_no_small_counts(scanned):
     summary = pd.read_csv(out / "summary.csv").set_index("run_id")
     assert summary["status"].value_counts().to_dict() == {"ok": 8, "failed": 1}
     assert summary.loc["broken_zh", "error"].endswith(
-        "visits.csv row 2,400: release_id [id hidden] is not in releases.csv (expected an id "
+        "visits.csv row 2,400: release_id [value] is not in releases.csv (expected an id "
         "listed in releases.csv); correct the id or add the release."
     )
     assert summary.loc["tiny_zh"].isna()[["n_releases", "retention_12"]].all()

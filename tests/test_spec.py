@@ -311,3 +311,20 @@ def test_grown_grammar_errors(tmp_path, text, message):
 def test_grown_grammar_value_errors(tmp_path, table, text, message):
     with pytest.raises(DataError, match=message):
         load_spec(_spec(tmp_path, f"table: t.csv\ntime: t\nevent: e\n{text}\n", table))
+
+
+def test_competing_label_at_top_level_or_in_the_event_mapping_not_both(tmp_path):
+    table = "t,s\n3,2\n5,1\n"
+    event = "event: {column: s, relapse: [2], censored: [0], competing: [1]"
+    spec = load_spec(
+        _spec(tmp_path, f"table: t.csv\ntime: t\n{event}}}\ncompeting_label: death\n", table)
+    )
+    assert spec.competing_label == "death"
+    with pytest.raises(ParameterError, match="competing_label must be text, given once"):
+        load_spec(
+            _spec(
+                tmp_path,
+                f"table: t.csv\ntime: t\n{event}, competing_label: x}}\ncompeting_label: y\n",
+                table,
+            )
+        )

@@ -161,7 +161,7 @@ def test_identifier_warnings():
     frame = pd.DataFrame(
         {
             "release_id": ["张三", "R2"],
-            "person_id": ["430102199001011234", "P2"],
+            "person_id": ["11010519491231002X", "P2"],
             "contact": ["13812345678", ""],
             "姓名": ["李四", "王五"],
             "note": ["ok", "fine"],
@@ -169,14 +169,16 @@ def test_identifier_warnings():
     )
     warnings = identifier_warnings(frame, "releases")
     assert warnings == [
-        "releases: column release_id holds values that look like Chinese personal names (1 of 2 "
-        "checked); pseudonymize them (workbench pseudonymize) before sharing.",
-        "releases: column person_id holds values that look like 18-digit resident ID numbers (1 "
-        "of 2 checked); pseudonymize them (workbench pseudonymize) before sharing.",
-        "releases: column contact holds values that look like 11-digit mobile numbers (1 of 2 "
-        "checked); pseudonymize them (workbench pseudonymize) before sharing.",
-        "releases: column 姓名 looks like a direct identifier by its name; drop it or pseudonymize "
-        "it before sharing.",
+        "releases: column release_id holds values that look like direct identifiers (Chinese "
+        "personal names); pseudonymize them (workbench pseudonymize) before sharing.",
+        "releases: column person_id holds values that look like direct identifiers (resident ID "
+        "number); pseudonymize them (workbench pseudonymize) before sharing.",
+        "releases: column contact looks like a direct identifier by its name (relative or "
+        "contact person); drop it or pseudonymize it before sharing.",
+        "releases: column 姓名 looks like a direct identifier by its name (name); drop it or "
+        "pseudonymize it before sharing.",
+        "releases: column note looks like a direct identifier by its name (free text); drop it or "
+        "pseudonymize it before sharing.",
     ]
 
 
@@ -186,13 +188,15 @@ def test_spec_report():
     assert "no tracking coverage" in report.text()
 
 
-def _write_ok(folder: Path) -> Path:
+def _write_ok(folder: Path, name: bool = False) -> Path:
     folder.mkdir()
     (folder / "releases.csv").write_text(
         "release_id,release_date,prefecture,facility,sex,birth_year,primary_drug,"
         "prior_treatments,years_using,education,employed_before,married,family_support,"
-        "motivation_score,姓名\n"
-        "R1,2018-01-05,长沙市,xinkaipu,男,1980,heroin,1,5.5,junior,1,0,1,6.5,张三\n",
+        "motivation_score" + (",姓名" if name else "") + "\n"
+        "R1,2018-01-05,长沙市,xinkaipu,男,1980,heroin,1,5.5,junior,1,0,1,6.5"
+        + (",张三" if name else "")
+        + "\n",
         encoding="utf-8",
     )
     (folder / "visits.csv").write_text(
@@ -205,10 +209,14 @@ def _write_ok(folder: Path) -> Path:
 
 
 def test_run_validate_prints_summary_and_returns_0(tmp_path, capsys):
-    folder = _write_ok(tmp_path / "d")
-    assert run_validate(argparse.Namespace(data=str(folder), cutoff="2019-01-01")) == 0
+    folder = _write_ok(tmp_path / "d", name=True)
+    args = argparse.Namespace(data=str(folder), cutoff="2019-01-01", allow_identifiers=True)
+    assert run_validate(args) == 0
     out, err = capsys.readouterr()
-    assert err == ""
+    assert err == (
+        "warning: releases.csv: column 姓名 holds direct identifiers (name) (allowed by "
+        "--allow-identifiers); keep the outputs internal.\n"
+    )
     assert out.startswith("Data quality: d\ndata cut-off: 2019-01-01\n")
     assert "coverage of scheduled visits: 100.0 % (1 / 1)" in out
     assert "releases: column 姓名 looks like a direct identifier" in out

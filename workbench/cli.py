@@ -7,6 +7,7 @@ our errors into one line on stderr with exit code 2 (no traceback).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
 import sys
@@ -68,8 +69,17 @@ def _add_data(p: argparse.ArgumentParser) -> None:
     p.add_argument("--cutoff", default=None, help="data cut-off date YYYY-MM-DD")
 
 
+def _add_allow(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--allow-identifiers",
+        action="store_true",
+        help="warn instead of refusing data with identifier columns (keep outputs internal)",
+    )
+
+
 def _add_validate(p: argparse.ArgumentParser) -> None:
     _add_data(p)
+    _add_allow(p)
     p.add_argument("--lang", default="en", choices=["en", "zh"], help="language of the summary")
 
 
@@ -100,10 +110,11 @@ def _add_risk(p: argparse.ArgumentParser) -> None:
     _add_data(p)
     p.add_argument(
         "--strata",
-        nargs="+",
+        nargs="*",
         default=None,
         metavar="COL",
-        help="stratify the Cox model by these columns (default: the spec's strata)",
+        help="stratify the Cox model by these columns (default: the spec's strata; "
+        "--strata alone: no strata)",
     )
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.add_argument("--lang", default="en", choices=["en", "zh"], help="labels in the table")
@@ -128,6 +139,7 @@ def _add_effects(p: argparse.ArgumentParser) -> None:
 def _add_report(p: argparse.ArgumentParser) -> None:
     p.add_argument("--params", required=True, help="report parameter file (YAML)")
     p.add_argument("--out", default=None, help="output folder (default reports/<name>)")
+    _add_allow(p)
     _add_scheduler(p, "run the bootstrap replicates on this Dask scheduler (address)")
 
 
@@ -142,6 +154,7 @@ def _add_batch(p: argparse.ArgumentParser) -> None:
     p.add_argument("--timeout", type=float, default=None, help="seconds allowed per report")
     p.add_argument("--out", default=None, help="output folder (default from the batch file)")
     p.add_argument("--dask-scheduler", default=None, help="address of a Dask scheduler")
+    _add_allow(p)
 
 
 def _add_pseudonymize(p: argparse.ArgumentParser) -> None:
@@ -186,11 +199,14 @@ def build_parser() -> argparse.ArgumentParser:
 def run_cohort(args: argparse.Namespace) -> int:
     """`workbench cohort DATA --out FILE`: one analysis row per release."""
     from workbench.cohort import build_cohort
-    from workbench.io import load_dataset, write_table
+    from workbench.io import check_table_path, load_dataset, write_table
+    from workbench.public import neutral_csv
 
+    check_table_path(args.out)
     ds = load_dataset(args.data, cutoff=args.cutoff)
     cohort = build_cohort(ds)
-    write_table(cohort, args.out)
+    csv = str(args.out).lower().endswith(".csv")
+    write_table(neutral_csv(cohort) if csv else cohort, args.out)  # no formulas in a CSV
     counts = cohort["event"].value_counts()
     print(
         f"{len(cohort):,} releases → {args.out} "
@@ -198,6 +214,17 @@ def run_cohort(args: argparse.Namespace) -> int:
         f"censored {counts.get('censored', 0):,})"
     )
     return 0
+
+
+def _write_public(err: BaseException) -> None:
+    """For `workbench batch`: the error as an official output may show it (workbench.public)."""
+    from workbench.public import ENV, public_message
+
+    target = os.environ.get(ENV)
+    if target:
+        with contextlib.suppress(OSError):
+            with open(target, "w", encoding="utf-8") as fh:
+                fh.write(public_message(err))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -213,7 +240,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(func(args) or 0)
     except WorkbenchError as err:
         print(f"workbench {args.command}: {err}", file=sys.stderr)
+        _write_public(err)
         return 2
+    except BrokenPipeError:  # the reader went away (e.g. `| head`): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         print(f"workbench {args.command}: interrupted; no partial output was kept", file=sys.stderr)
         return 130

@@ -19,9 +19,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
-from workbench import codes, schema
+from workbench import codes, identifiers, schema, yamlsafe
 from workbench.dataset import Dataset
 from workbench.exceptions import DataError, ParameterError
 from workbench.links import check_links, positions  # noqa: F401  (positions: re-exported)
@@ -29,10 +28,13 @@ from workbench.links import check_links, positions  # noqa: F401  (positions: re
 EXTENSIONS = (".csv", ".xlsx", ".parquet")
 NA_WORDS = ["", "NA", "N/A", "n/a", "NULL", "null", "NaN", "nan", "None"]
 DATASET_KEYS = ("name", "cutoff", "description", "interventions")
-IDENTIFIER_HEADERS = re.compile(
-    r"(姓名|名字|身份证|证件号|手机|电话|联系方式|住址|^name$|id_?card|id_number|phone|mobile|address)",
-    re.IGNORECASE,
-)
+# Limits on a hostile or mistaken input file, checked before the file is parsed (one-line error):
+MAX_FILE_BYTES = 4 << 30  # 4 GiB per table file (a national 2.3 M-release export is 0.7 GB)
+MAX_HEADER_BYTES = 1 << 20  # the header row of a CSV
+MAX_COLUMNS = 1_000
+MAX_ROWS = 100_000_000
+MAX_XLSX_BYTES = 1 << 30  # uncompressed size of all parts of an .xlsx (zip-bomb check)
+_CJK = re.compile(r"[\u3400-\u9fff\uff00-\uffef]")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -80,15 +82,42 @@ def atomic_write(path: str | os.PathLike, data: bytes | str) -> Path:
     return Path(path)
 
 
-def write_table(frame: pd.DataFrame, path: str | os.PathLike) -> Path:
-    """Write a table atomically as UTF-8 CSV or Parquet (chosen by the suffix)."""
+def check_table_path(path: str | os.PathLike) -> Path:
+    """An output table path: a .csv or .parquet file name, not a folder (checked before any
+    analysis runs, so a wrong --out costs nothing)."""
     target = Path(path)
     suffix = target.suffix.lower()
+    if target.is_dir():
+        raise ParameterError(
+            f"--out {target.name}: is a folder (expected a file name ending .csv or .parquet); "
+            "give a file name."
+        )
     if suffix not in (".csv", ".parquet"):
         raise ParameterError(
             f"{target.name}: cannot write a table as {suffix or 'a file without suffix'} "
             "(expected .csv or .parquet); choose one of those."
         )
+    if target.parent.exists() and not target.parent.is_dir():
+        raise ParameterError(f"--out {target}: {target.parent.name} is a file, not a folder")
+    return target
+
+
+def check_out_folder(path: str | os.PathLike) -> Path:
+    """An output folder: new or an existing folder, never a file (checked before any analysis)."""
+    target = Path(path)
+    for folder in (target, *target.parents):
+        if folder.exists() and not folder.is_dir():
+            raise ParameterError(
+                f"--out {target.name}: {folder.name} is a file (expected a folder for the "
+                "outputs); give a folder name."
+            )
+    return target
+
+
+def write_table(frame: pd.DataFrame, path: str | os.PathLike) -> Path:
+    """Write a table atomically as UTF-8 CSV or Parquet (chosen by the suffix)."""
+    target = check_table_path(path)
+    suffix = target.suffix.lower()
     with atomic_path(target) as tmp:
         if suffix == ".csv":
             frame.to_csv(tmp, index=False, encoding="utf-8", date_format="%Y-%m-%d")
@@ -124,6 +153,7 @@ def _read(path: Path, table: str | None, fast: bool = False) -> tuple[pd.DataFra
     if not path.is_file():
         raise DataError(f"{path}: no such file; check the path.", file=str(path))
     suffix = path.suffix.lower()
+    _check_size(path)
     if suffix == ".csv":
         frame, repairs = _read_csv(path, fast)
     elif suffix == ".xlsx":
@@ -139,7 +169,114 @@ def _read(path: Path, table: str | None, fast: bool = False) -> tuple[pd.DataFra
     blank = frame.isna().all(axis=1).to_numpy()
     if blank.any():
         frame = frame.loc[~blank]
+    if len(frame) > MAX_ROWS:
+        raise DataError(
+            f"{path.name}: the table has {len(frame):,} rows (expected at most {MAX_ROWS:,}); "
+            "split the export by year or prefecture.",
+            file=path.name,
+        )
     return frame, repairs
+
+
+def read_head(path: str | os.PathLike, table: str, rows: int) -> pd.DataFrame:
+    """The header and the first `rows` rows of a table file as raw cells (for the identifier
+    guard of `workbench.privacy`: cheap even for a national export)."""
+    path = Path(path)
+    _check_size(path)
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            _check_header(path)
+            for encoding in ("utf-8-sig", "gb18030"):
+                try:
+                    head = pd.read_csv(path, dtype=str, nrows=rows, encoding=encoding,
+                                       keep_default_na=False, na_values=NA_WORDS)  # fmt: skip
+                except UnicodeDecodeError:
+                    continue
+                _check_repeated(head, path.name)
+                return head
+        elif suffix == ".parquet":
+            import pyarrow.parquet as pq
+
+            parquet = pq.ParquetFile(path)
+            if parquet.metadata.num_columns > MAX_COLUMNS:
+                raise _too_many_columns(path.name, parquet.metadata.num_columns)
+            batch = next(parquet.iter_batches(batch_size=rows), None)
+            names = parquet.schema_arrow.names
+            return batch.to_pandas() if batch is not None else pd.DataFrame(columns=names)
+        else:
+            return read_table(path, table)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, OSError, ValueError) as exc:
+        if isinstance(exc, DataError):
+            raise
+    raise DataError(
+        f"{path.name}: the file cannot be read; see `workbench validate`.", file=path.name
+    )
+
+
+def _check_size(path: Path) -> None:
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise DataError(
+            f"{path.name}: the file is {size / (1 << 30):.1f} GiB (expected at most "
+            f"{MAX_FILE_BYTES >> 30} GiB per table); check that this is the right file, or "
+            "split the export by year.",
+            file=path.name,
+        )
+
+
+def _too_many_columns(name: str, n: int) -> DataError:
+    return DataError(
+        f"{name}: the header has {n:,} columns (expected at most {MAX_COLUMNS:,}); check that "
+        "row 1 is the header and the file is comma-separated, and delete unused columns.",
+        file=name,
+        row=1,
+    )
+
+
+def _check_header(path: Path) -> None:
+    """A CSV header row of sane length and width, checked before any parser reads the file."""
+    with open(path, "rb") as fh:
+        head = fh.read(MAX_HEADER_BYTES + 1)
+    line = head.split(b"\n", 1)[0]
+    if len(line) > MAX_HEADER_BYTES:
+        raise DataError(
+            f"{path.name}: the header row is longer than {MAX_HEADER_BYTES >> 10} KiB (expected "
+            "column names in row 1); check that this is a CSV table.",
+            file=path.name,
+            row=1,
+        )
+    if line.count(b",") + 1 > MAX_COLUMNS:
+        raise _too_many_columns(path.name, line.count(b",") + 1)
+
+
+def _check_encoding(path: Path, head: bytes) -> None:
+    """Refuse a file that mixes UTF-8 with GBK/GB18030 rows (never re-decode it silently).
+
+    Called when the file is not valid UTF-8: if some row with Chinese text is valid UTF-8 (or
+    the file starts with a UTF-8 byte-order mark), the rows that are not were pasted in from
+    another encoding, and reading the whole file as GB18030 would garble the UTF-8 rows."""
+    utf8_row = 1 if head.startswith(b"\xef\xbb\xbf") else None
+    bad_row = None
+    with open(path, "rb") as fh:
+        for n, line in enumerate(fh, start=1):
+            if line.isascii():
+                continue
+            try:
+                text = line.decode("utf-8")
+            except UnicodeDecodeError:
+                bad_row = bad_row or n
+            else:
+                utf8_row = utf8_row or (n if _CJK.search(text) else None)
+            if bad_row and utf8_row:
+                raise DataError(
+                    f"{path.name} row {bad_row:,}: the text is not UTF-8 but row {utf8_row:,} "
+                    "is (the file mixes encodings, e.g. a GBK cell pasted into a UTF-8 file; "
+                    "expected one encoding for the whole file); retype the row's text and save "
+                    "the file again as 'CSV UTF-8'.",
+                    file=path.name,
+                    row=bad_row,
+                )
 
 
 def _read_csv(path: Path, fast: bool = False) -> tuple[pd.DataFrame, list[str]]:
@@ -163,7 +300,10 @@ def _read_csv(path: Path, fast: bool = False) -> tuple[pd.DataFrame, list[str]]:
             "if it is an Excel workbook, name it .xlsx.",
             file=name,
         )
+    _check_header(path)
     for encoding in ("utf-8-sig", "gb18030"):
+        if encoding == "gb18030":
+            _check_encoding(path, head)
         try:
             frame = _arrow_frame(path) if fast and encoding == "utf-8-sig" else None
             frame = _csv_frame(path, encoding) if frame is None else frame
@@ -201,12 +341,16 @@ def _csv_frame(path: Path, encoding: str) -> pd.DataFrame:
     except pd.errors.ParserError as exc:
         raise _parser_error(path.name, str(exc)) from None
     frame.index = pd.RangeIndex(2, len(frame) + 2)
+    _check_repeated(frame, path.name)
+    return frame
+
+
+def _check_repeated(frame: pd.DataFrame, file: str) -> None:
     names = [str(c) for c in frame.columns]
     for name in names:
         m = re.fullmatch(r"(.*)\.(\d+)", name)
         if m and m[1] in names:  # pandas renames a repeated header "x" to "x.1"
-            _repeated_header(path.name, m[1])
-    return frame
+            _repeated_header(file, m[1])
 
 
 def _arrow_frame(path: Path) -> pd.DataFrame | None:
@@ -281,6 +425,7 @@ def _read_xlsx(path: Path, table: str) -> tuple[pd.DataFrame, list[str]]:
     from openpyxl.utils.exceptions import InvalidFileException
 
     name = path.name
+    _check_zip(path)
     try:
         book = openpyxl.load_workbook(path, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
@@ -290,6 +435,8 @@ def _read_xlsx(path: Path, table: str) -> tuple[pd.DataFrame, list[str]]:
             file=name,
         ) from None
     sheet = book[_pick_sheet(book.sheetnames, table, name)]
+    if sheet.max_column > MAX_COLUMNS:
+        raise _too_many_columns(name, sheet.max_column)
     rows = list(sheet.iter_rows(values_only=True))
     where = f"{name} sheet {sheet.title}"
     top = _header_row(rows)
@@ -310,6 +457,23 @@ def _read_xlsx(path: Path, table: str) -> tuple[pd.DataFrame, list[str]]:
             row=1,
         )
     return _sheet_frame(rows, top, where, name), notes
+
+
+def _check_zip(path: Path) -> None:
+    """Refuse an .xlsx whose parts would unpack to more than MAX_XLSX_BYTES (a zip bomb), before
+    openpyxl reads it; zipfile never reads past a part's declared size."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # openpyxl's own check names the unreadable workbook
+    if unpacked > MAX_XLSX_BYTES:
+        raise DataError(
+            f"{path.name}: the workbook unpacks to {unpacked / (1 << 30):.1f} GiB (expected at "
+            f"most {MAX_XLSX_BYTES >> 30} GiB); check that this is the right file, or save the "
+            "table as CSV UTF-8.",
+            file=path.name,
+        )
 
 
 def _header_row(rows: list[tuple]) -> int:
@@ -364,13 +528,15 @@ def _read_parquet(path: Path, table: str) -> tuple[pd.DataFrame, list[str]]:
 
     try:
         names = pq.read_schema(path).names
+        if len(names) > MAX_COLUMNS:
+            raise _too_many_columns(path.name, len(names))
         known = schema.header_lookup(table) if table in schema.SPECS else None
         wanted = [
             n
             for n in names
             if known is None
             or schema.normalise_header(n) in known
-            or IDENTIFIER_HEADERS.search(str(n))
+            or identifiers.header_kind(n) is not None
         ]
         frame = pq.read_table(path, columns=wanted).to_pandas()
     except (pa.ArrowException, OSError):
@@ -421,23 +587,9 @@ def find_tables(folder: Path) -> dict[str, Path]:
     return found
 
 
-class _YamlLoader(yaml.SafeLoader):
-    """Safe YAML that keeps dates as text, so our date parser (and messages) handle them."""
-
-
-_YamlLoader.yaml_implicit_resolvers = {
-    key: [r for r in resolvers if r[0] != "tag:yaml.org,2002:timestamp"]
-    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
 def load_yaml(path: Path) -> object:
-    """Parse a YAML file (dates stay text); ParameterError with the file name when invalid."""
-    try:
-        return yaml.load(path.read_text(encoding="utf-8-sig"), Loader=_YamlLoader)
-    except (yaml.YAMLError, UnicodeDecodeError, ValueError) as exc:
-        problem = " ".join(str(exc).split())
-        raise ParameterError(f"{path.name}: not valid YAML ({problem}); fix the file.") from None
+    """Parse a YAML file (dates stay text, no anchors or aliases); ParameterError when invalid."""
+    return yamlsafe.load(path)
 
 
 def read_meta(folder: Path) -> dict:
@@ -545,12 +697,37 @@ def _read_tables(files: Mapping[str, Path], extra: Mapping) -> tuple[dict, list[
     if "person_id" not in releases.columns:
         releases.insert(1, "person_id", releases["release_id"])
         repairs.append(f"{name}: no person_id column; used release_id.")
+    _check_persons(releases, name)
     frames.setdefault("events", schema.empty_frame("events"))
     for table in ("interventions", "events"):
         for col in schema.SPECS[table]:
             if col.name not in frames[table].columns:
                 frames[table][col.name] = schema.empty_frame(table)[col.name]
     return frames, repairs
+
+
+def _check_persons(releases: pd.DataFrame, file: str) -> None:
+    """One person (person_id) has one sex and one birth year in every release: two values mean
+    one of the records is wrong (or two people share an id), and only the user can tell which."""
+    for column in ("sex", "birth_year"):
+        if column not in releases.columns:
+            continue
+        pairs = releases[["person_id", column]].astype({"person_id": object}).dropna()
+        distinct = pairs.drop_duplicates()
+        clash = distinct["person_id"].duplicated(keep=False).to_numpy()
+        if not clash.any():
+            continue
+        rows = distinct.index[clash]
+        people = distinct["person_id"][clash].nunique()
+        raise DataError(
+            f"{file} row {rows[0]:,}: person_id {schema.show(distinct['person_id'].iloc[0])} has "
+            f"releases with different {column} (rows {rows[0]:,} and {rows[1]:,}; "
+            f"{people:,} people in all; expected one {column} per person); correct the wrong "
+            "record or give the two people different person_id.",
+            file=file,
+            row=int(rows[0]),
+            column=column,
+        )
 
 
 def _finish(frame: pd.DataFrame, table: str) -> pd.DataFrame:

@@ -66,7 +66,7 @@ def records(frame: pd.DataFrame, reason: str | None = None) -> list[dict[str, An
         }
         if REASON in row and row[REASON] in (None, ""):
             row.pop(REASON)
-        numeric = [k for k, v in rec.items() if _is_number(v)]
+        numeric = [k for k, v in rec.items() if _is_number(v) and str(k) != REASON]
         if any(row[str(k)] is None for k in numeric) and REASON not in row:
             if reason is None:
                 nulls = [str(k) for k in numeric if row[str(k)] is None]

@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 
 from workbench import codes
 from workbench.exceptions import ParameterError
-from workbench.params import check_keys
+from workbench.params import check_keys, shown
 
 GROUP_COLUMNS = ("primary_drug", "sex", "age_group", "prefecture", "facility", "education")
 SUBGROUP_COLUMNS = ("sex", "age_group", "primary_drug", "employed_before", "family_support")
@@ -30,7 +30,7 @@ def _limits(minimum=None, maximum=None, choices=None) -> dict[str, Any]:
 
 
 def _bad(name: str, key: str, value: Any, expected: str) -> ParameterError:
-    return ParameterError(f"{name}: {key} {value!r} is not valid (expected {expected})")
+    return ParameterError(f"{name}: {key} {shown(value)} is not valid (expected {expected})")
 
 
 def _check_range(name: str, key: str, value: float, meta: Mapping[str, Any]) -> None:
@@ -118,7 +118,7 @@ def _check_value(name: str, key: str, value: Any, meta: Mapping[str, Any]) -> No
     items = value if isinstance(value, tuple) else (value,)
     for v in items:
         if choices is not None and v not in choices:
-            raise ParameterError(f"{name}: {key} {v!r} is not one of: {', '.join(choices)}")
+            raise ParameterError(f"{name}: {key} {shown(v)} is not one of: {', '.join(choices)}")
         if isinstance(v, int | float):
             _check_range(name, key, v, meta)
 
@@ -309,7 +309,7 @@ def execute(
     unknown = sorted(set(given) - set(cls.field_names()))
     if unknown:
         raise ParameterError(
-            f"{cls.notebook}: unknown parameter {unknown[0]!r}; valid parameters are: "
+            f"{cls.notebook}: unknown parameter {shown(unknown[0])}; valid parameters are: "
             f"{', '.join(cls.field_names())}"
         )
     return papermill.execute_notebook(
@@ -348,7 +348,7 @@ def parse_assignments(items) -> dict[str, Any]:
     for text in items or []:
         key, sep, value = str(text).partition("=")
         if not sep or not key.strip():
-            raise ParameterError(f"-p {text!r} is not KEY=VALUE (e.g. -p n_simulated=1500)")
+            raise ParameterError(f"-p {shown(text)} is not KEY=VALUE (e.g. -p n_simulated=1500)")
         v = yaml.load(value, Loader=loader)
         if key.strip() in PATH_PARAMETERS and isinstance(v, str) and not Path(v).is_absolute():
             v = str(Path(v).resolve())

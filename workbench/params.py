@@ -12,6 +12,7 @@ import datetime as dt
 import difflib
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -19,10 +20,17 @@ from typing import Any
 
 import yaml
 
-from workbench import codes
+from workbench import codes, yamlsafe
 from workbench.exceptions import ParameterError
 
 LANGUAGES = codes.LANGUAGES
+DATE_YEARS = (1990, 2100)  # the data contract's date range (workbench.schema.DATE_RANGE)
+
+
+def shown(value: Any) -> str:
+    """A parameter value as a message quotes it: its repr, cut to 40 characters."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def check_keys(d: object, valid: tuple[str, ...], prefix: str = "") -> None:
@@ -32,7 +40,7 @@ def check_keys(d: object, valid: tuple[str, ...], prefix: str = "") -> None:
     unknown = sorted(set(d) - set(valid))
     if unknown:
         raise ParameterError(
-            f"{prefix}unknown parameter {unknown[0]!r}; valid parameters are: {', '.join(valid)}"
+            f"{prefix}unknown parameter {shown(unknown[0])}; valid parameters are: {', '.join(valid)}"
             + _suggest(str(unknown[0]), valid)
         )
 
@@ -68,19 +76,28 @@ def _as_date(key: str, value: Any, source: str | None) -> dt.date | None:
     if value is None or value == "":
         return None
     if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
+        value = value.date()
     if isinstance(value, str):
         try:
-            return dt.date.fromisoformat(value.strip())
+            value = dt.date.fromisoformat(value.strip())
         except ValueError:
             pass
+    if isinstance(value, dt.date):
+        if not DATE_YEARS[0] <= value.year <= DATE_YEARS[1]:
+            raise ParameterError(
+                _located(
+                    source,
+                    key,
+                    f"{key} {value.isoformat()} is outside {DATE_YEARS[0]}-{DATE_YEARS[1]} "
+                    "(expected a date of the data's period); correct the year",
+                )
+            )
+        return value
     raise ParameterError(
         _located(
             source,
             key,
-            f"{key} {value!r} is not a date (expected YYYY-MM-DD, e.g. "
+            f"{key} {shown(value)} is not a date (expected YYYY-MM-DD, e.g. "
             "2019-06-30); correct the date",
         )
     )
@@ -103,7 +120,7 @@ def _as_int(
                 _located(
                     source,
                     key,
-                    f"{key} {value!r} is not a whole number (expected {expect}); write it in "
+                    f"{key} {shown(value)} is not a whole number (expected {expect}); write it in "
                     "digits",
                 )
             )
@@ -121,9 +138,27 @@ def _as_str(key: str, value: Any, source: str | None, optional: bool = True) -> 
         return None
     if not isinstance(value, str) or not value.strip():
         raise ParameterError(
-            _located(source, key, f"{key} {value!r} is not a text value; write it as text")
+            _located(source, key, f"{key} {shown(value)} is not a text value; write it as text")
         )
     return value.strip()
+
+
+_UNSAFE_NAME = re.compile(r"[/\\\x00-\x1f\x7f:*?\"<>|]")
+
+
+def _as_name(value: str, source: Any) -> str:
+    """A report name is a plain folder name: reports/<name> stays inside reports/."""
+    if _UNSAFE_NAME.search(value) or value in (".", "..") or value.startswith((".", "~")):
+        raise ParameterError(
+            _located(
+                source,
+                "name",
+                f"name {shown(value)} is not a plain name (expected letters, digits, - or _, "
+                "without / \\ .. or a leading dot); the report folder is reports/<name>, so "
+                "choose a plain name",
+            )
+        )
+    return value
 
 
 def _choice(key: str, value: Any, valid: Any, source: str | None) -> Any:
@@ -134,7 +169,7 @@ def _choice(key: str, value: Any, valid: Any, source: str | None) -> Any:
             _located(
                 source,
                 key,
-                f"{key} {value!r} is not one of: {', '.join(map(str, valid))}; use one of these",
+                f"{key} {shown(value)} is not one of: {', '.join(map(str, valid))}; use one of these",
             )
         )
     return value
@@ -145,7 +180,9 @@ def _as_months(key: str, value: Any, source: str | None) -> tuple[int, ...]:
         value = [value] if isinstance(value, int) else value.split(",")
     if not isinstance(value, list | tuple) or not value:
         raise ParameterError(
-            _located(source, key, f"{key} {value!r} is not a list of months, e.g. [12, 24, 36]")
+            _located(
+                source, key, f"{key} {shown(value)} is not a list of months, e.g. [12, 24, 36]"
+            )
         )
     each = "a list of whole months such as [12, 24, 36]"
     months = tuple(_as_int(key, v, source, minimum=1, expect=each) for v in value)
@@ -171,7 +208,7 @@ def _as_codes(key: str, value: Any, source: str | None) -> tuple[str, ...] | Non
             _located(
                 source,
                 key,
-                f"{key} {value!r} is not a list of codes; write e.g. "
+                f"{key} {shown(value)} is not a list of codes; write e.g. "
                 "[job_placement, financial_aid]",
             )
         )
@@ -279,7 +316,7 @@ def _parse(d: Mapping[str, Any], source: str | None) -> dict[str, Any]:
     s = source
     out: dict[str, Any] = {"data": _as_str("data", d["data"], s, optional=False)}
     if "name" in d:
-        out["name"] = _as_str("name", d["name"], s, optional=False)
+        out["name"] = _as_name(_as_str("name", d["name"], s, optional=False), s)
     if "title" in d:
         out["title"] = _as_str("title", d["title"], s)
     if "lang" in d:
@@ -329,37 +366,15 @@ def _known_code(key: str, value: str, known: Mapping[str, Any], source: Any) -> 
             _located(
                 source,
                 key,
-                f"{key} {value!r} is not a known {key} code, so no release is "
+                f"{key} {shown(value)} is not a known {key} code, so no release is "
                 f"in the report's scope (expected one of: {', '.join(known)}); use one of these codes",
             )
         )
     return value
 
 
-class _TextDatesLoader(yaml.SafeLoader):
-    """YAML without implicit timestamps: dates stay text and are checked by our parser."""
-
-
-_TextDatesLoader.yaml_implicit_resolvers = {
-    key: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
 def _read_yaml(path: Path) -> dict[str, Any]:
-    if not path.is_file():
-        raise ParameterError(f"{path}: parameter file not found; check the path")
-    try:
-        d = yaml.load(path.read_text(encoding="utf-8"), Loader=_TextDatesLoader)
-    except UnicodeDecodeError:
-        raise ParameterError(f"{path}: not UTF-8 text; save the file as UTF-8") from None
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        at = f" at line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
-        raise ParameterError(
-            f"{path}: not valid YAML{at} ({problem}); check indentation, colons and quotes"
-        ) from None
+    d = yamlsafe.load(path, "parameter file")
     if d is None:
         d = {}
     if not isinstance(d, dict):
@@ -370,10 +385,7 @@ def _read_yaml(path: Path) -> dict[str, Any]:
 
 
 def _compose(path: Path) -> yaml.Node | None:
-    try:
-        return yaml.compose(path.read_text(encoding="utf-8"), Loader=_TextDatesLoader)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        return None
+    return yamlsafe.compose(path)
 
 
 def _lines(node: yaml.Node | None) -> dict[str, int]:
@@ -434,7 +446,7 @@ def load_batch(path: str | Path) -> BatchSpec:
             _located(
                 Origin(str(path), _lines(node)),
                 unknown[0],
-                f"unknown key {unknown[0]!r}; valid keys are: {', '.join(BATCH_KEYS)}"
+                f"unknown key {shown(unknown[0])}; valid keys are: {', '.join(BATCH_KEYS)}"
                 + _suggest(str(unknown[0]), BATCH_KEYS),
             )
         )
@@ -472,7 +484,7 @@ def _check_run_keys(path: Path, node: Any, defaults: dict, runs: list) -> None:
         if unknown:
             key = str(unknown[0])
             text = (
-                f"{label}: unknown parameter {key!r} (the batch was not started); valid "
+                f"{label}: unknown parameter {shown(key)} (the batch was not started); valid "
                 f"parameters are: {', '.join(valid)}{_suggest(key, valid)}"
             )
             raise ParameterError(_located(Origin(str(path), lines), key, text))

@@ -58,14 +58,15 @@ def complete_cases(frame: pd.DataFrame, columns: list[str]) -> tuple[pd.DataFram
 
 
 def risk_model(data, strata: list[str] | None = None, lang: str = "en") -> dict[str, Any]:
-    """The Cox model (and AFT choice for interval-censored data) as plain tables and notes."""
+    """The Cox model (and AFT choice for interval-censored data) as plain tables and notes;
+    `strata` None: the dataset's own strata, [] none."""
     frame = analysis_frame(data)
     covariates = model_columns(data, frame)
     if not covariates:
         raise ParameterError(
             "the dataset names no covariates or arms; list them under `covariates:` in the spec"
         )
-    strata = list(strata or getattr(data, "strata", ()) or [])
+    strata = list(getattr(data, "strata", ()) or [] if strata is None else strata)
     cluster = getattr(data, "cluster", None)
     weights = getattr(data, "weights", None)
     extra = [c for c in (*strata, cluster, weights) if c]
@@ -81,6 +82,10 @@ def risk_model(data, strata: list[str] | None = None, lang: str = "en") -> dict[
     exact = not contract and is_exact(frame)
     if contract:  # a contract cohort: best available times, clustered on the person
         model.fit(frame)
+        notes.append(
+            "Relapse time taken as the first evidence of relapse (best available times); "
+            "robust SEs clustered on the person. The AFT models below use the intervals."
+        )
     else:
         relapse = frame["event"].eq("relapse").to_numpy()
         upper, lower = frame["upper_day"].to_numpy(float), frame["lower_day"].to_numpy(float)

@@ -49,6 +49,7 @@ SPEC_KEYS = (
     "weights",
     "entry",
     "start_label",
+    "competing_label",
 )
 EVENT_KEYS = ("column", "relapse", "censored", "competing", "competing_label")
 ARM_KEYS = ("column", "treated", "untreated")
@@ -149,6 +150,13 @@ def _check_types(spec: Mapping, name: str) -> None:
             name, f"time_unit {unit!r} is not one of {', '.join(TIME_UNITS)}", "choose one of them"
         )
     _check_event(spec.get("event"), name)
+    inside = isinstance(spec.get("event"), dict) and "competing_label" in spec["event"]
+    if "competing_label" in spec and (inside or not isinstance(spec["competing_label"], str)):
+        raise _fail(
+            name,
+            "competing_label must be text, given once (top level or inside the event mapping)",
+            "keep one",
+        )
     _check_arms(spec, name)
     _check_choices(spec, name)
 
@@ -248,6 +256,7 @@ def load_spec(path: str | Path) -> SpecDataset:
     event = spec.get("event")
     column = event["column"] if isinstance(event, dict) else event
     competing = event.get("competing_label") if isinstance(event, dict) else None
+    competing = competing or spec.get("competing_label")
     notes = list(raw.attrs.get("repairs", []))
     if n_dropped:
         notes.append(dropped_note(n_dropped, dropped))

@@ -12,26 +12,22 @@ every analysis count the same people:
 
 from __future__ import annotations
 
-import re
 import sys
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from workbench import codes
+from workbench import codes, identifiers
 from workbench.dataset import Dataset
 from workbench.exceptions import WorkbenchError
-from workbench.io import IDENTIFIER_HEADERS, load_any, positions
+from workbench.io import load_any, positions
 from workbench.spec import SpecDataset
 
 WINDOW_DAYS = 90
 SAMPLE_ROWS = 5_000
 CONTACT = ("negative", "positive", "detained")
 ENDINGS = ("died", "transferred", "detained")
-_ID_NUMBER = re.compile(r"^\d{17}[\dXx]$")
-_MOBILE = re.compile(r"^1[3-9]\d{9}$")
-_CHINESE_NAME = re.compile(r"^[\u4e00-\u9fff·]{2,4}$")
 
 WORDS = {
     "en": {
@@ -281,34 +277,32 @@ def _contradictions(d: _Days) -> dict[str, int]:
 
 
 def identifier_warnings(frame: pd.DataFrame, table: str) -> list[str]:
-    """Warnings for columns that look like they hold names, ID numbers or phone numbers."""
+    """Warnings for columns that hold direct identifiers, by header or by value (a sample of
+    SAMPLE_ROWS rows; `workbench.identifiers` says what counts)."""
     out = []
     for column in frame.columns:
         name = str(column)
-        if IDENTIFIER_HEADERS.search(name):
+        kind = identifiers.header_kind(name)
+        if kind:
             out.append(
-                f"{table}: column {name} looks like a direct identifier by its name; drop it or pseudonymize it before sharing."
+                f"{table}: column {name} looks like a direct identifier by its name ({kind}); "
+                "drop it or pseudonymize it before sharing."
             )
             continue
         series = frame[column]
-        if series.dtype != object:
+        if series.dtype != object and not isinstance(series.dtype, pd.CategoricalDtype):
             continue
         sample = series.dropna().head(SAMPLE_ROWS).astype(str).str.strip()
-        if sample.empty:
-            continue
-        checks = [
-            (_ID_NUMBER, "18-digit resident ID numbers"),
-            (_MOBILE, "11-digit mobile numbers"),
-        ]
-        if name in ("release_id", "person_id", "id"):
-            checks.append((_CHINESE_NAME, "Chinese personal names"))
-        for pattern, what in checks:
-            hits = int(sample.str.match(pattern).sum())
-            if hits:
-                out.append(
-                    f"{table}: column {name} holds values that look like {what} ({hits:,} of "
-                    f"{len(sample):,} checked); pseudonymize them (workbench pseudonymize) before sharing."
-                )
+        uniques = pd.unique(sample)
+        is_id = name in ("release_id", "person_id", "id")
+        kind = identifiers.values_kind(uniques, digits=not is_id)
+        if kind is None and is_id and identifiers.names_in_ids(uniques):
+            kind = "Chinese personal names"
+        if kind:
+            out.append(
+                f"{table}: column {name} holds values that look like direct identifiers "
+                f"({kind}); pseudonymize them (workbench pseudonymize) before sharing."
+            )
     return out
 
 
@@ -319,7 +313,10 @@ def one_line(exc: BaseException) -> str:
 
 def run_validate(args) -> int:
     """`workbench validate DATA`: print the data-quality summary (exit 0) or the error (exit 2)."""
+    from workbench.privacy import guard
+
     try:
+        guard(args.data, getattr(args, "allow_identifiers", None) or None)
         data = load_any(args.data, cutoff=getattr(args, "cutoff", None))
         report = validation_report(data)
     except WorkbenchError as exc:

@@ -9,6 +9,8 @@
 # (key = term; coef/se/robust_se, Efron ties, robust = TRUE), zph (key = term; chisq/p,
 # cox.zph transform "km"), cif (key = cause@months; estimate/lower/upper, multi-state survfit),
 # npmle (loglik of survfit(Surv(l, u, type = "interval2"))).
+# Every analysis uses the complete cases over the columns the spec uses (arms, covariates,
+# strata), as the spec loader does (`missing: complete_case`).
 # Times are converted to days as the specs do (weeks x 7, months x 365.25/12, years x 365.25).
 # A milestone past the last follow-up time but within one recording unit of it is evaluated at
 # the last follow-up time (the workbench's documented rule), e.g. Rossi's 12 months at day 364.
@@ -119,11 +121,19 @@ cif_refs <- function(name, d, at, causes) {
   }
 }
 
+# R's NPMLE masses (at its drop times; any remainder beyond the data) evaluated with the
+# workbench's likelihood: (l, u] open on the left, l == u the point u (tests/test_turnbull.py
+# does the same with workbench.retention.npmle.interval_loglik).
 npmle_loglik <- function(l, u) {
   fit <- survfit(Surv(l, u, type = "interval2") ~ 1)
-  mass <- -diff(c(1, fit$surv))
+  time <- c(fit$time, Inf)
+  mass <- c(-diff(c(1, fit$surv)), tail(fit$surv, 1))
   uu <- ifelse(is.na(u), Inf, u)
-  sum(vapply(seq_along(l), function(i) log(sum(mass[fit$time >= l[i] & fit$time <= uu[i]])), 0))
+  lik <- vapply(seq_along(l), function(i) {
+    inside <- if (l[i] == uu[i]) time == l[i] else time > l[i] & time <= uu[i]
+    sum(mass[inside])
+  }, 0)
+  sum(log(lik))
 }
 
 with_group <- function(d, p, raw) {
@@ -148,6 +158,7 @@ for (i in seq_len(nrow(plan))) {
   horizon <- as.numeric(p$horizon)
   unit <- 1
   covs <- NULL
+  cif_causes <- NULL
   if (name == "veteran") {
     d <- data.frame(time = raw$time, event = raw$status, trt = arm01(raw$trt, 2))
     d <- cbind(d, raw[, c("celltype", "karno", "diagtime", "age", "prior")])
@@ -173,7 +184,7 @@ for (i in seq_len(nrow(plan))) {
                     trt = ifelse(is.na(raw$trt), NA, arm01(raw$trt, 1)))
     d <- cbind(d, raw[, c("age", "sex", "bili", "albumin", "protime", "edema")])
     covs <- c("trt", "age", "sex", "bili", "albumin", "protime", "edema")
-    cif_refs(name, d, at, c("death", "transplant"))
+    cif_causes <- c("event", "competing")  # death; transplant
   } else if (name == "cgd") {
     d <- data.frame(time = raw$time, event = raw$status, treat = arm01(raw$treat, "rIFN-g"))
     d <- cbind(d, raw[, c("center", "sex", "age", "inherit", "steroids", "propylac")])
@@ -184,7 +195,7 @@ for (i in seq_len(nrow(plan))) {
                     event = c(censored = 0, pcm = 1, death = 2)[raw$outcome])
     d <- cbind(d, raw[, c("age", "sex", "hgb", "creat", "mspike")])
     covs <- c("age", "sex", "hgb", "creat", "mspike")
-    cif_refs(name, d, at, c("pcm", "death"))
+    cif_causes <- c("event", "competing")  # pcm; death
   } else if (name == "heart") {
     d <- data.frame(entry = raw$entry, time = raw$stop, event = raw$event)
     d <- cbind(d, raw[, c("age", "year", "surgery")])
@@ -204,6 +215,12 @@ for (i in seq_len(nrow(plan))) {
     next
   }
   d <- with_group(d, p, raw)
+  # complete cases over every column the spec uses (arms, covariates, strata): the spec loader
+  # leaves those rows out of every analysis
+  used <- c(covs, if (p$strata != "") p$strata)
+  keep <- complete.cases(d[, used])
+  d <- d[keep, ]
+  if (!is.null(cif_causes)) cif_refs(name, d, at, cif_causes)
   km_refs(name, d, unit, p$by, at, horizon)
   cox_refs(name, d, covs)
   if (p$strata != "") cox_refs(name, d, covs, strata = p$strata)

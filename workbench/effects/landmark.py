@@ -34,6 +34,8 @@ weights stay available on request. Whatever the weights, balance is checked afte
 if any covariate's |SMD| >= 0.1 (`BALANCE_THRESHOLD`) the result says "balance not achieved"
 (`balance_achieved` False), and the report withholds its weighted estimates. The number needed
 to treat is given only when the risk difference's CI excludes 0 (and balance is achieved).
+Small-sample rule: no comparison with fewer than 10 people in an arm or fewer than
+`MIN_EXPOSED_RELAPSES` (10) relapses in the exposed arm (`result_` None; bench/README.md).
 
 In the simulator supports are assigned independently given the measured confounders
 (motivation, prior employment, family support, heroin), with no unmeasured confounder, so the
@@ -50,7 +52,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from workbench.codes import DAYS_PER_MONTH, SUPPRESSION_THRESHOLD, TRACKING_DAYS
+from workbench.codes import (
+    DAYS_PER_MONTH,
+    MIN_EXPOSED_RELAPSES,
+    SUPPRESSION_THRESHOLD,
+    TRACKING_DAYS,
+)
 from workbench.effects.curves import fit_curve, survival_at
 from workbench.effects.design import category_levels, default_confounders, encode
 from workbench.effects.estimate import bootstrap, percentile_ci
@@ -348,7 +355,9 @@ class WeightedEffect:
         alpha: float = 0.05,
         co_interventions: bool = True,
         entry_window: float = 30.0,
+        min_events: int = MIN_EXPOSED_RELAPSES,
     ):
+        self.min_events = min_events  # relapses in the exposed arm (small-sample rule)
         self.intervention = intervention
         self.co_interventions = co_interventions
         self.entry_window = entry_window
@@ -388,20 +397,46 @@ class WeightedEffect:
         own = f"exposed_{self.intervention}"
         return conf + [c for c in frame.columns if c.startswith("exposed_") and c != own]
 
-    def fit(self, cohort: pd.DataFrame, starts=None, contacts=None) -> WeightedEffect:
-        """`starts`/`contacts` (release_id, day of negative visits) for a landmark comparison."""
+    def _prepare(self, cohort, starts, contacts):
+        """Landmark frame, arms and weights; `withheld_` says why there will be no estimate
+        (too few in an arm: no weights either; too few exposed relapses: weights, balance)."""
         frame, a, entry = self._table(cohort, starts, contacts)
         conf = self._confounders(frame)
         X = encode(frame, conf, levels=category_levels(frame, conf))
         self.n_exposed_, self.n_unexposed_ = int(a.sum()), int((1 - a).sum())
         self.frame_, self.treated_, self.entry_, self.confounders_ = frame, a, entry, list(conf)
+        relapsed = np.isfinite(frame["upper_day"].to_numpy(float))
+        self.n_events_exposed_ = int(np.sum(relapsed & (a == 1)))
+        self.withheld_ = None
         if min(self.n_exposed_, self.n_unexposed_) < SUPPRESSION_THRESHOLD:
-            self.result_ = None
-            return self
+            self.withheld_ = (
+                f"Not estimated: fewer than {SUPPRESSION_THRESHOLD} people in an arm at the "
+                "landmark."
+            )
+            return frame, a, entry
         self.X_ = X
         self.weights_model_ = self._weights(X, a, warn=True)
         self.balance_ = self.weights_model_.balance()
         self.max_abs_smd_ = max_abs_smd(self.balance_)
+        if self.n_events_exposed_ < self.min_events:
+            self.withheld_ = (
+                f"Not estimated: fewer than {self.min_events} relapses among the exposed after "
+                "the landmark, too few for a stable comparison (small-sample rule, "
+                "bench/README.md)."
+            )
+        return frame, a, entry
+
+    def statement(self) -> str:
+        """Plain sentence: balance achieved, not achieved, or why there is no estimate."""
+        return self.withheld_ if self.result_ is None else self.result_.balance_statement()
+
+    def fit(self, cohort: pd.DataFrame, starts=None, contacts=None) -> WeightedEffect:
+        """`starts`/`contacts` (release_id, day of negative visits) for a landmark comparison."""
+        frame, a, entry = self._prepare(cohort, starts, contacts)
+        if self.withheld_ is not None:
+            self.result_ = None
+            return self
+        X = self.X_
         lower = frame["lower_day"].to_numpy(float)
         upper = frame["upper_day"].to_numpy(float)
         start = frame["entry_day"].to_numpy(float)
@@ -515,10 +550,17 @@ class WeightedEffect:
 
     def summary(self) -> pd.DataFrame:
         if self.result_ is None:
-            return pd.DataFrame([{"code": self.intervention, "n_exposed": self.n_exposed_}])
+            return pd.DataFrame(
+                [{"code": self.intervention, "n_exposed": self.n_exposed_, "notes": self.withheld_}]
+            )
         return self.result_.summary()
 
     def plot(self, ax=None, lang: str = "en"):
-        if self.result_ is None:
-            raise EstimationError(f"{self.intervention}: too few exposed to draw curves.")
+        if self.result_ is None:  # say why on the axes instead of drawing curves
+            import matplotlib.pyplot as plt
+
+            ax = ax or plt.gca()
+            ax.text(0.5, 0.5, self.withheld_, ha="center", va="center", wrap=True)
+            ax.set_axis_off()
+            return ax
         return self.result_.plot(ax, lang)

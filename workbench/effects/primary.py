@@ -27,10 +27,12 @@ costs (bench/effects.py --scale): one replicate is about 0.05 s of CPU at 23,000
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 
-from workbench.codes import SUPPRESSION_THRESHOLD
+from workbench.codes import MIN_EXPOSED_RELAPSES, SUPPRESSION_THRESHOLD
 from workbench.effects.design import category_levels, default_confounders, encode
 from workbench.effects.estimate import EffectEstimate, bootstrap, not_estimable, percentile_ci
 from workbench.effects.exposure import check_exposures, lag_to_contacts
@@ -96,6 +98,7 @@ class TimeVaryingEffects:
         n_jobs: int = 1,
         alpha: float = 0.05,
         min_exposed: int = SUPPRESSION_THRESHOLD,
+        min_events: int = MIN_EXPOSED_RELAPSES,
         starts_imply_relapse_free: bool = True,
         lag: str = "contact",
         robust: bool = True,
@@ -110,6 +113,7 @@ class TimeVaryingEffects:
         self.n_jobs = n_jobs
         self.alpha = alpha
         self.min_exposed = min_exposed
+        self.min_events = min_events
         self.starts_imply_relapse_free = starts_imply_relapse_free
         self.lag = lag
         self.robust = robust
@@ -135,7 +139,15 @@ class TimeVaryingEffects:
             lower = relapse_free_at_starts(lower, upper, S.to_numpy(float))
         end = np.where(np.isfinite(upper), upper, lower)
         self.n_exposed_ = {e: int(np.sum(S[e].to_numpy(float) < end)) for e in exposures}
-        self.too_few_ = [e for e in exposures if self.n_exposed_[e] < self.min_exposed]
+        relapse = np.isfinite(upper)  # relapses seen after the exposure counts:
+        self.n_events_exposed_ = {
+            e: int(np.sum(relapse & (S[e].to_numpy(float) < upper))) for e in exposures
+        }
+        self.too_few_ = [
+            e
+            for e in exposures
+            if self.n_exposed_[e] < self.min_exposed or self.n_events_exposed_[e] < self.min_events
+        ]
         S = S[[e for e in exposures if e not in self.too_few_]]
         model = PiecewiseExponentialPH(self.cuts, smooth=self.smooth, robust=self.robust)
         model.fit(lower, upper, X, S)
@@ -164,7 +176,7 @@ class TimeVaryingEffects:
         fitted = [e for e in self.exposures_ if e not in self.too_few_]
         for e in self.exposures_:
             if e in self.too_few_:
-                out.append(not_estimable(e, self.n_exposed_[e], METHOD, self.min_exposed))
+                out.append(self._not_estimable(e))
                 continue
             j = fitted.index(e)
             row = sm.loc[e]
@@ -190,6 +202,16 @@ class TimeVaryingEffects:
                 )
             )
         return out
+
+    def _not_estimable(self, e: str) -> EffectEstimate:
+        est = not_estimable(e, self.n_exposed_[e], METHOD, self.min_exposed)
+        if self.n_exposed_[e] < self.min_exposed:
+            return est
+        note = (
+            f"not estimable: fewer than {self.min_events} relapses seen among the exposed "
+            "(small-sample rule, bench/README.md)."
+        )
+        return dataclasses.replace(est, notes=(note,))
 
     @classmethod
     def for_dataset(cls, ds, **options) -> TimeVaryingEffects:

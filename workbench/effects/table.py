@@ -177,7 +177,9 @@ def _baseline_table(cohort, n_boot, seed, n_jobs, horizon):
             row.update(hr=np.nan, hr_lower=np.nan, hr_upper=np.nan)
             how = f"not estimable: {problems[code]}"
         res = None
-        if frame[code].nunique() > 1:
+        if cohort.entry is not None:  # the weighted comparison starts everyone at day 0
+            how += "; RMST not estimable: delayed entry is not supported by the weighted comparison"
+        elif frame[code].nunique() > 1:
             res = _weighted(
                 code, frame, None, None, None, horizon, n_boot, seed, n_jobs, covariates
             )

@@ -36,6 +36,8 @@ def trial_rows(cohort, arms, covariates, horizon, n_boot, seed) -> list[dict]:
         row.update(hr=hr, hr_lower=ci[0], hr_upper=ci[1])
         diff, lo, hi, rmst_method = rmst_difference(cohort, code, horizon, n_boot, seed)
         row.update(rmst_diff_days=diff, rmst_diff_lower=lo, rmst_diff_upper=hi)
+        if table["event"].eq("death").any():
+            rmst_method += f"; {cohort.competing_label} censored (cause-specific)"
         row.update(horizon_days=float(horizon), method=f"HR: {method}; RMST: {rmst_method}")
         rows.append(row)
     return rows
@@ -59,13 +61,19 @@ def _arm_fits(cohort, code, n_boot, seed):
     relapse = table["event"].eq("relapse").to_numpy()
     lower, upper = table["lower_day"].to_numpy(float), table["upper_day"].to_numpy(float)
     weights = None if cohort.weights is None else table[cohort.weights].to_numpy(float)
+    entry = None if cohort.entry is None else table[cohort.entry].to_numpy(float)
     fits = {}
     for arm in (1, 0):
         rows = table[code].to_numpy(int) == arm
         w = None if weights is None else weights[rows]
         if cohort.exact:
             time = np.where(relapse, upper, lower)[rows]
-            fits[arm] = KaplanMeier().fit(time, relapse[rows].astype(int), weights=w)
+            late = None if entry is None else entry[rows]
+            fits[arm] = KaplanMeier().fit(time, relapse[rows].astype(int), weights=w, entry=late)
+        elif entry is not None:
+            raise EstimationError(
+                "delayed entry with interval-censored times is not supported by the NPMLE yet"
+            )
         else:
             up = np.where(relapse, upper, np.inf)[rows]
             fitter = TurnbullFitter(n_bootstrap=n_boot, seed=seed)

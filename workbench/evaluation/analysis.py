@@ -139,11 +139,12 @@ def _file_sha256(path: str, size: int, mtime_ns: int) -> str:
 
 
 def _spec_table_sha(spec: Path) -> dict[str, str]:
-    import yaml
+    from workbench import yamlsafe
+    from workbench.exceptions import ParameterError
 
     try:
-        table = (yaml.safe_load(spec.read_text(encoding="utf-8")) or {}).get("table")
-    except (yaml.YAMLError, AttributeError):
+        table = (yamlsafe.load(spec) or {}).get("table")
+    except (ParameterError, AttributeError):
         return {}
     target = spec.parent / str(table) if table else None
     if target is None or not target.is_file():

@@ -88,7 +88,7 @@ def analyse_cohort(data: Any, params: ReportParams) -> ReportResults:
         return guarded(missing, section, func, *args, **kwargs)
 
     with record_warnings(notes):
-        fit = step("retention", _fit_retention, table, params, exact=cohort.exact) or {}
+        fit = step("retention", _fit_retention, table, params, cohort.exact, cohort.entry) or {}
         coverage = step("coverage", _coverage, table)
         tiers = step("tiers", _tiers, table, fit.get("survival"))
         regions = step("regions", _regions, table, fit, params)
@@ -196,7 +196,11 @@ def _period(cohort: pd.DataFrame, params: ReportParams) -> tuple[str | None, str
     return first.isoformat(), last.isoformat()
 
 
-def _fit_retention(frame: pd.DataFrame, params: ReportParams, exact: bool) -> dict[str, Any]:
+def _fit_retention(
+    frame: pd.DataFrame, params: ReportParams, exact: bool, entry: str | None = None
+) -> dict[str, Any]:
+    """Retention milestones, curve, median and RMST: Kaplan–Meier for exact times (with
+    delayed entry from the `entry` column), else the Turnbull NPMLE."""
     months = np.asarray(params.milestones, dtype=float)
     lower = frame["lower_day"].to_numpy(float)
     upper = frame["upper_day"].to_numpy(float)
@@ -206,13 +210,18 @@ def _fit_retention(frame: pd.DataFrame, params: ReportParams, exact: bool) -> di
     if exact:
         from workbench.retention.km import KaplanMeier
 
-        fitter = KaplanMeier().fit(np.where(relapse, upper, lower), relapse.astype(int))
+        late = None if entry is None else frame[entry].to_numpy(float)
+        fitter = KaplanMeier().fit(np.where(relapse, upper, lower), relapse.astype(int), entry=late)
         method = "Kaplan-Meier (exact times)"
         curve = fitter.curve()[["time", "estimate", "lower", "upper"]]
         tau = min(tau, float(np.nanmax(np.where(relapse, upper, lower))))
     else:
         from workbench.retention.turnbull import TurnbullFitter
 
+        if entry is not None:
+            raise EstimationError(
+                "delayed entry with interval-censored times is not supported by the NPMLE yet"
+            )
         fitter = TurnbullFitter(
             n_bootstrap=params.n_bootstrap, seed=params.seed, n_jobs=params.n_jobs
         ).fit(lower, upper)

@@ -25,8 +25,8 @@ def risk_factors(cohort: AnalysisCohort) -> dict[str, Any] | None:
     """Risk factors for relapse on the baseline characteristics (and, for a table with baseline
     arm columns, the arms). Interval-censored relapse: the interval-censored PH model on the
     (L, R] intervals leads (its PH check gives the advice) and the Cox model on visit-dated times
-    is a labelled sensitivity analysis. Exact event times: the Cox model. Clustered SEs when the
-    cohort names a cluster."""
+    is a labelled sensitivity analysis. Exact event times, or strata: the (stratified) Cox
+    model. Clustered SEs when the cohort names a cluster; delayed entry when it has one."""
     from workbench.exceptions import EstimationError
     from workbench.risk import CoxModel
     from workbench.risk_ic import COX_SENSITIVITY, METHOD, IntervalCoxModel
@@ -36,14 +36,19 @@ def risk_factors(cohort: AnalysisCohort) -> dict[str, Any] | None:
     covariates = [c for c in terms if c in table.columns and table[c].nunique() > 1]
     if not covariates:
         return None
-    cox = CoxModel(covariates=covariates, reference=cohort.reference, cluster=cohort.cluster)
-    if cohort.exact:
-        cox.fit(table, weights_col=cohort.weights)
+    cox = CoxModel(
+        covariates=covariates,
+        reference=cohort.reference,
+        cluster=cohort.cluster,
+        strata=cohort.strata,
+    )
+    if cohort.exact or cohort.strata:  # exact times, or strata (the IC PH model has none)
+        cox.fit(table, weights_col=cohort.weights, entry_col=cohort.entry)
         return _risk_dict(cox)
     model = IntervalCoxModel(covariates, reference=cohort.reference, cluster=cohort.cluster)
     model.fit(table, weights_col=cohort.weights, entry_col=cohort.entry)
     try:
-        cox.fit(table, weights_col=cohort.weights)
+        cox.fit(table, weights_col=cohort.weights, entry_col=cohort.entry)
         sensitivity = {
             "method": COX_SENSITIVITY,
             "table": {lang: cox.summary(lang) for lang in LANGS},
@@ -56,11 +61,21 @@ def risk_factors(cohort: AnalysisCohort) -> dict[str, Any] | None:
 def _risk_dict(model: Any) -> dict[str, Any]:
     return {
         "table": {lang: model.summary(lang) for lang in LANGS},
-        "advice": {lang: list(model.advice(lang)) for lang in LANGS},
+        "advice": {lang: _advice(model, lang) for lang in LANGS},
         "n": int(model.n_),
         "n_events": int(model.n_events_),
         "clustered": bool(model.clustered_),
     }
+
+
+def _advice(model: Any, lang: str) -> list[str]:
+    """The proportional-hazards advice, or none where the test does not apply (delayed entry)."""
+    from workbench.exceptions import WorkbenchError
+
+    try:
+        return list(model.advice(lang))
+    except WorkbenchError:
+        return []
 
 
 def support_effects(cohort: AnalysisCohort, params: ReportParams) -> dict[str, Any]:
@@ -81,6 +96,11 @@ def support_effects(cohort: AnalysisCohort, params: ReportParams) -> dict[str, A
     table = table.reset_index(drop=True)
     unstable = _unstable(table)
     table.loc[unstable, ESTIMATE_COLUMNS] = np.nan
+    # enough people but no estimate (too few relapses among them: the small-sample rule)
+    few = (
+        ~np.isfinite(table["hr"].to_numpy(float))
+        & table["n_exposed"].ge(params.suppression_threshold).to_numpy()
+    )
     found = findings(table) if len(table) else None
     if found is not None and cohort.randomised:
         found = trial_findings(table, found, cohort.event_label)
@@ -88,7 +108,7 @@ def support_effects(cohort: AnalysisCohort, params: ReportParams) -> dict[str, A
         started = cohort.received
         nobody = table["code"].map(lambda c: started is not None and c not in started).to_numpy()
         for lang in LANGS:
-            for rows, text in ((unstable, UNSTABLE), (nobody, NOBODY)):
+            for rows, text in ((unstable | few, UNSTABLE), (nobody, NOBODY)):
                 found.loc[rows, lang] = [
                     text[lang].format(codes.label("intervention", c, lang))
                     for c in table.loc[rows, "code"]

@@ -17,7 +17,6 @@ import contextlib
 import html
 import json
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -33,19 +32,25 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from workbench import codes, public
 from workbench.evaluation.analysis import CODE_VERSION_ENV, cache_key, code_version
-from workbench.io import atomic_write
+from workbench.io import atomic_write, check_out_folder
 from workbench.params import BatchRun, BatchSpec, ReportParams, load_batch
+from workbench.privacy import ALLOW_ENV, guard
 
 STATUS_OK, STATUS_SKIPPED, STATUS_FAILED = "ok", "skipped", "failed"
 
 
 @dataclass(frozen=True)
 class RunResult:
+    """One run's outcome. `error` is the whole message (console); `public` what official
+    outputs (summary.csv, index.html) may show of it (`workbench.public`)."""
+
     run_id: str
     status: str
     error: str
     duration_s: float
+    public: str = ""
 
 
 def is_up_to_date(params: ReportParams, folder: Path) -> bool:
@@ -75,7 +80,8 @@ def run_one(params_file: str, out_dir: str, timeout: float | None) -> RunResult:
     cmd = [sys.executable, "-m", "workbench.cli", "report", "--params", params_file,
            "--out", out_dir]  # fmt: skip
     scratch = tempfile.mkdtemp(prefix=f"wb-{run_id}-")
-    env = {**os.environ, "TMPDIR": scratch, PARENT_ENV: str(os.getpid())}
+    public_file = os.path.join(scratch, "public-error.txt")
+    env = {**os.environ, "TMPDIR": scratch, PARENT_ENV: str(os.getpid()), public.ENV: public_file}
     t0 = time.perf_counter()
     with _LOCK:
         if _STOP.is_set():
@@ -88,26 +94,30 @@ def run_one(params_file: str, out_dir: str, timeout: float | None) -> RunResult:
             shutil.rmtree(scratch, ignore_errors=True)
             raise
         _LIVE.add(proc)
+    said = public.GENERIC
     try:
         _, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         _kill_group(proc)
         proc.communicate()
-        return RunResult(run_id, STATUS_FAILED, f"timed out after {timeout:g} s",
-                         round(time.perf_counter() - t0, 3))  # fmt: skip
+        late = f"timed out after {timeout:g} s"
+        return RunResult(run_id, STATUS_FAILED, late, round(time.perf_counter() - t0, 3), late)
     finally:
         with _LOCK:
             _LIVE.discard(proc)
         kill_processes_naming(scratch)  # a kernel outliving its killed report
+        with contextlib.suppress(OSError):
+            said = Path(public_file).read_text(encoding="utf-8").strip() or said
         shutil.rmtree(scratch, ignore_errors=True)
     duration = round(time.perf_counter() - t0, 3)
     if proc.returncode == 0:
         return RunResult(run_id, STATUS_OK, "", duration)
     if _STOP.is_set():
-        return RunResult(run_id, STATUS_FAILED, "interrupted", duration)
+        return RunResult(run_id, STATUS_FAILED, "interrupted", duration, "interrupted")
     lines = [x for x in err.strip().splitlines() if x.strip() and "running over TCP" not in x]
     message = lines[-1] if lines else f"exit code {proc.returncode}"
-    return RunResult(run_id, STATUS_FAILED, message.removeprefix("workbench report: "), duration)
+    message = message.removeprefix("workbench report: ")
+    return RunResult(run_id, STATUS_FAILED, message, duration, said)
 
 
 def _kill_group(proc: subprocess.Popen) -> None:
@@ -155,7 +165,8 @@ def _plan(spec: BatchSpec, out: Path, force: bool) -> tuple[list, list[RunResult
     for run in spec.runs:
         folder = out / run.run_id
         if run.params is None:
-            done.append(RunResult(run.run_id, STATUS_FAILED, run.error or "invalid", 0.0))
+            error = run.error or "invalid"
+            done.append(RunResult(run.run_id, STATUS_FAILED, error, 0.0, public.scrub(error)))
             continue
         if not force and is_up_to_date(run.params, folder):
             done.append(RunResult(run.run_id, STATUS_SKIPPED, "", 0.0))
@@ -249,13 +260,14 @@ def _dask_runner(address: str):
     return submit
 
 
-_ID_VALUE = re.compile(r"(: (?:release_id|person_id) )(?!is )(.{1,40}?)(?= is | appears )")
-
-
-def public_error(message: str) -> str:
-    """A failure's cause as summary.csv and index.html show it: the value of an id in a data
-    error is hidden (they are official outputs); the console shows the full message."""
-    return _ID_VALUE.sub(r"\1[id hidden]", message)
+def public_error(result: RunResult | str) -> str:
+    """A failure's cause as summary.csv and index.html show it (`workbench.public`): the run's
+    public message, never the console's whole message."""
+    if isinstance(result, str):
+        return public.scrub(result)
+    if result.status != STATUS_FAILED:
+        return ""
+    return result.public or public.GENERIC
 
 
 SUMMARY_COLUMNS = (
@@ -267,14 +279,15 @@ SUMMARY_COLUMNS = (
 
 def _summary_row(run: BatchRun, res: RunResult, out: Path) -> dict:
     p = run.params
+    raw = _known_raw(run.raw)  # an invalid run: only the values that are valid codes
     row = {
         "run_id": run.run_id,
-        "name": p.name if p else run.raw.get("name"),
-        "lang": p.lang if p else run.raw.get("lang"),
-        "prefecture": p.prefecture if p else run.raw.get("prefecture"),
-        "facility": p.facility if p else run.raw.get("facility"),
+        "name": p.name if p else raw["name"],
+        "lang": p.lang if p else raw["lang"],
+        "prefecture": p.prefecture if p else raw["prefecture"],
+        "facility": p.facility if p else raw["facility"],
         "status": res.status,
-        "error": public_error(res.error),
+        "error": public_error(res),
         "duration_s": res.duration_s,
     }
     m = _read_metrics(out / run.run_id) if res.status != STATUS_FAILED else None
@@ -294,6 +307,15 @@ def _summary_row(run: BatchRun, res: RunResult, out: Path) -> dict:
     return row
 
 
+def _known_raw(raw) -> dict:
+    """The scope of a run whose parameters are invalid, as official outputs may show it: codes
+    that exist, a name scrubbed like a message (`workbench.public`), nothing else."""
+    known = {"lang": codes.LANGUAGES, "prefecture": codes.PREFECTURES, "facility": codes.FACILITIES}
+    out = {k: raw.get(k) if raw.get(k) in allowed else None for k, allowed in known.items()}
+    out["name"] = public.scrub(str(raw["name"])) if raw.get("name") is not None else None
+    return out
+
+
 def _read_metrics(folder: Path) -> dict | None:
     try:
         return json.loads((folder / "metrics.json").read_text("utf-8"))
@@ -308,6 +330,7 @@ def write_summary(spec: BatchSpec, out: Path, results: list[RunResult]) -> Path:
     frame = pd.DataFrame(rows).reindex(columns=list(SUMMARY_COLUMNS))
     for col in ("n_releases", "suppressed"):  # whole numbers, not 500.0 beside failed runs
         frame[col] = pd.to_numeric(frame[col]).astype("Int64")
+    frame = public.neutral_csv(frame)  # a name or message starting with = is text, not a formula
     return atomic_write(out / "summary.csv", frame.to_csv(index=False, lineterminator="\n"))
 
 
@@ -321,7 +344,7 @@ def write_index(spec: BatchSpec, out: Path, results: list[RunResult]) -> Path:
             continue
         rid = html.escape(run.run_id)
         if res.status == STATUS_FAILED:
-            links = f'<td class="failed" colspan="2">{html.escape(public_error(res.error))}</td>'
+            links = f'<td class="failed" colspan="2">{html.escape(public_error(res))}</td>'
         else:
             links = (f'<td><a href="{rid}/report.pdf">PDF</a></td>'
                      f'<td><a href="{rid}/report.html">HTML</a></td>')  # fmt: skip
@@ -356,7 +379,12 @@ def run_batch(args) -> int:
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _interrupt)  # SIGTERM stops the runs like Ctrl-C
     spec = load_batch(args.file)
-    out = Path(args.out) if getattr(args, "out", None) else spec.out
+    out = check_out_folder(Path(args.out) if getattr(args, "out", None) else spec.out)
+    allow = bool(getattr(args, "allow_identifiers", False))
+    for data in dict.fromkeys(run.params.data for run in spec.runs if run.params):
+        guard(data, allow or None)  # identifier columns stop the batch before any run starts
+    if allow:
+        os.environ[ALLOW_ENV] = "1"  # the runs (separate processes) warn instead of refusing
     results = execute_batch(
         spec,
         out,

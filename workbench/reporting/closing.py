@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from pathlib import Path
 
 import pandas as pd
 
@@ -65,7 +66,8 @@ def methods(results: ReportResults, params: ReportParams) -> Section:
     lang = params.lang
     items = list(METHODS[lang])
     if results.kind == "spec":
-        items = [KM_METHOD[lang], items[4], items[6]]
+        randomised = getattr(results, "design", "observational") == "randomised"
+        items = [KM_METHOD[lang], t("trial_method", lang) if randomised else items[4], items[6]]
     items = [x.format(k=params.suppression_threshold) for x in items]
     k = params.suppression_threshold
     notes = [scrub_counts(n, k, lang) for n in official_notes(results.notes, lang)]
@@ -81,9 +83,8 @@ def provenance(results: ReportResults, params: ReportParams, started_at: str) ->
     lang = params.lang
     key, val = t("col_item", lang), t("col_value", lang)
     inputs = pd.DataFrame({key: list(results.sha256), "SHA-256": list(results.sha256.values())})
-    parameters = pd.DataFrame(
-        {key: list(params.to_mapping()), val: [_plain(v) for v in params.to_mapping().values()]}
-    )
+    shown = {**params.to_mapping(), "data": Path(params.data).name}  # a name, not where it lives
+    parameters = pd.DataFrame({key: list(shown), val: [_plain(v) for v in shown.values()]})
     runinfo = {t("run_at", lang): started_at, t("git_commit", lang): prov.git_commit() or "–"}
     versions = pd.DataFrame(
         {

@@ -28,13 +28,14 @@ import nbformat
 from workbench import __version__
 from workbench.evaluation.analysis import CODE_VERSION_ENV, analyse, cache_key, code_version
 from workbench.exceptions import ReportError
-from workbench.io import atomic_write
+from workbench.io import atomic_write, check_out_folder
 from workbench.params import ReportParams
+from workbench.privacy import guard
 from workbench.reporting import metrics as metrics_mod
 from workbench.reporting import provenance as prov
 from workbench.reporting.render import document, notebook_body, write_pdf
 from workbench.reporting.sections import suppressed_cells
-from workbench.reporting.text import t
+from workbench.reporting.text import start_words, t
 
 KERNEL = "python3"  # jupyter_client starts it with the current interpreter (sys.executable)
 KERNEL_START_RETRIES = 3
@@ -148,7 +149,7 @@ def build_report(
     params: ReportParams, out: str | Path, timeout: float | None = None
 ) -> ReportOutputs:
     """Run the report for `params` into folder `out`; files appear whole or not at all."""
-    out = Path(out)
+    out = check_out_folder(out)  # a file named as --out fails now, not after the analysis
     started, t0 = prov.now_utc(), time.perf_counter()
     os.environ.setdefault(CODE_VERSION_ENV, code_version())  # the kernel keys its cache alike
     results = analyse(params)  # our data/parameter errors stop here, before any kernel starts
@@ -159,7 +160,8 @@ def build_report(
         execute(params, executed, workdir, timeout)
         nb = mark_internal(executed)
         title = params.title or t("default_title", params.lang)
-        page = document(notebook_body(nb), params.lang, title)
+        body = start_words(notebook_body(nb), params.lang, getattr(results, "start_label", None))
+        page = document(body, params.lang, title)
         (workdir / "report.html").write_text(page, encoding="utf-8")
         write_pdf(page, workdir / "report.pdf", base_url=str(workdir))
         duration = round(time.perf_counter() - t0, 3)
@@ -213,6 +215,8 @@ def run_report(args) -> int:
         threading.Thread(target=_watch_parent, args=(int(parent),), daemon=True).start()
     params = ReportParams.from_yaml(args.params)
     out = Path(args.out) if getattr(args, "out", None) else Path("reports") / params.name
+    check_out_folder(out)
+    guard(Path(params.data), True if getattr(args, "allow_identifiers", False) else None)
     res = build_report(params, out, timeout=getattr(args, "timeout", None))
     print(f"report {params.name} ({params.lang}) → {res.pdf} ({res.duration_s:.1f} s)")
     return 0

@@ -37,7 +37,11 @@ def _axes(lang: str, size=(6.4, 3.6)):
 
 
 def retention_curve(
-    curve: pd.DataFrame, milestones: pd.DataFrame | None, lang: str, ylabel: str | None = None
+    curve: pd.DataFrame,
+    milestones: pd.DataFrame | None,
+    lang: str,
+    ylabel: str | None = None,
+    xlabel: str | None = None,
 ) -> str:
     fig, ax = _axes(lang)
     months = curve["time"].to_numpy(float) / codes.DAYS_PER_MONTH
@@ -59,8 +63,34 @@ def retention_curve(
     ax.set_xticks(range(0, end + 1, 6 if end > 12 else 1))
     ax.set_ylim(0, 1.02)
     ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
-    ax.set_xlabel(t("ax_months", lang))
+    ax.set_xlabel(xlabel or t("ax_months", lang))
     ax.set_ylabel(ylabel or t("ax_retention", lang))
+    ax.grid(alpha=0.3)
+    return svg(fig)
+
+
+def arm_curves(
+    curves: pd.DataFrame, lang: str, ylabel: str | None = None, xlabel: str | None = None
+) -> str:
+    """Each arm's curve (arm, group 1/0, time in days, estimate, lower, upper) with its band."""
+    fig, ax = _axes(lang)
+    colours = ("#1f5f8b", "#b03a2e", "#2e7d32", "#6a1b9a")
+    months_max = 0.0
+    for i, ((arm, group), part) in enumerate(curves.groupby(["arm", "group"], sort=False)):
+        months = part["time"].to_numpy(float) / codes.DAYS_PER_MONTH
+        months_max = max(months_max, float(months.max()))
+        label = t("arm_treated" if int(group) == 1 else "arm_control", lang, arm=arm)
+        colour = colours[i % len(colours)]
+        ax.step(months, part["estimate"], where="post", color=colour, lw=1.8, label=label)
+        ax.fill_between(months, part["lower"], part["upper"], step="post", color=colour, alpha=0.15)
+    end = max(1, int(np.ceil(months_max)))
+    ax.set_xlim(0, end)
+    ax.set_xticks(range(0, end + 1, 6 if end > 12 else 1))
+    ax.set_ylim(0, 1.02)
+    ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    ax.set_xlabel(xlabel or t("ax_months", lang))
+    ax.set_ylabel(ylabel or t("ax_retention", lang))
+    ax.legend(frameon=False, loc="lower left")
     ax.grid(alpha=0.3)
     return svg(fig)
 

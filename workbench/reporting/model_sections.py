@@ -10,18 +10,20 @@ import pandas as pd
 from workbench import codes
 from workbench.evaluation.analysis import ReportResults
 from workbench.params import ReportParams
+from workbench.reporting import figures
 from workbench.reporting.notes import method_text
 from workbench.reporting.sections import (
     Section,
     _p,
     _suppress_note,
     endings_table,
+    figure_html,
     heading,
     pct,
     table_html,
 )
 from workbench.reporting.suppression import suppress
-from workbench.reporting.text import t
+from workbench.reporting.text import horizon_words, start_words, t
 
 
 def _num(x: object, fmt: str = "{:.2f}") -> str:
@@ -76,26 +78,46 @@ def risk(results: ReportResults, params: ReportParams) -> Section:
     return Section("risk", heading("sec_risk", lang) + body)
 
 
+def _rmst_header(results: ReportResults, lang: str) -> str:
+    """The RMST column's header with the horizon actually used (days; months when exact)."""
+    eff = results.effects
+    days = eff["horizon_days"].dropna() if "horizon_days" in eff else eff.iloc[:0, 0]
+    spec = getattr(results, "kind", "contract") == "spec"
+    key = "col_rmst_diff_h_spec" if spec else "col_rmst_diff_h"
+    if len(days) == 0:
+        return t("col_rmst_diff", lang)
+    return t(key, lang, h=horizon_words(float(days.iloc[0]), lang))
+
+
+def _trial(results: ReportResults) -> bool:
+    return getattr(results, "design", "observational") == "randomised"
+
+
 def effects_table(results: ReportResults, params: ReportParams) -> tuple[pd.DataFrame, int]:
     lang, k = params.lang, params.suppression_threshold
     eff = results.effects
+    trial = _trial(results)
+    col_rmst = _rmst_header(results, lang)
+    n_col = t("col_n_arm" if trial else "col_n_exposed", lang)
     table = pd.DataFrame(
         {
-            t("col_support", lang): [codes.label("intervention", c, lang) for c in eff["code"]],
-            t("col_n_exposed", lang): eff["n_exposed"],
+            t("col_arm" if trial else "col_support", lang): [
+                codes.label("intervention", c, lang) for c in eff["code"]
+            ],
+            n_col: eff["n_exposed"],
             t("col_hr", lang): [_num(x) for x in eff["hr"]],
             t("ci", lang): [
                 _ci(a, b) for a, b in zip(eff["hr_lower"], eff["hr_upper"], strict=True)
             ],
-            t("col_rmst_diff", lang): [_num(x, "{:+.0f}") for x in eff["rmst_diff_days"]],
+            col_rmst: [_num(x, "{:+.0f}") for x in eff["rmst_diff_days"]],
             t("ci_days", lang): [
                 _ci(a, b, "{:+.0f}")
                 for a, b in zip(eff["rmst_diff_lower"], eff["rmst_diff_upper"], strict=True)
             ],
         }
     )
-    hidden = [t("col_hr", lang), t("ci", lang), t("col_rmst_diff", lang), t("ci_days", lang)]
-    if "evalue" in eff:
+    hidden = [t("col_hr", lang), t("ci", lang), col_rmst, t("ci_days", lang)]
+    if "evalue" in eff and not trial:  # randomised arms: nothing for a confounder to explain
         no_hr = ~np.isfinite(eff["hr"].to_numpy(float))
         table[EVALUE_COLUMN[lang]] = [
             "–" if gone else f"{_num(e, '{:.1f}')} / {_num(c, '{:.1f}')}"
@@ -103,7 +125,7 @@ def effects_table(results: ReportResults, params: ReportParams) -> tuple[pd.Data
         ]
         hidden.append(EVALUE_COLUMN[lang])
     small = eff["n_exposed"].map(lambda n: float(n) < k)
-    shown, n = suppress(table, k, counts=[t("col_n_exposed", lang)], lang=lang)
+    shown, n = suppress(table, k, counts=[n_col], lang=lang)
     shown.loc[small.to_numpy(), hidden] = "–"
     return shown, n
 
@@ -143,16 +165,38 @@ def effects(results: ReportResults, params: ReportParams) -> Section:
     method = (
         method_text(str(results.effects["method"].iloc[0]), lang) if len(results.effects) else ""
     )
-    body = _p(t("eff_intro", lang, landmark=params.landmark_day))
+    trial = _trial(results)
+    intro = "eff_intro_trial" if trial else "eff_intro"
+    if getattr(results, "kind", "contract") == "spec" and not trial:
+        intro = "eff_intro_baseline"
+    body = _p(t(intro, lang, landmark=params.landmark_day))
     if results.findings is not None:
         body += (
             "<ul>" + "".join(f"<li>{html.escape(s)}</li>" for s in results.findings[lang]) + "</ul>"
         )
-    evalue_note = EVALUE_NOTE[lang] if "evalue" in results.effects else ""
+    evalue_note = EVALUE_NOTE[lang] if "evalue" in results.effects and not trial else ""
     note = " ".join(x for x in (_suppress_note(n, params), evalue_note, method) if x)
-    body += table_html(shown, t("cap_effects", lang), lang, note)
+    body += table_html(shown, t("cap_effects_trial" if trial else "cap_effects", lang), lang, note)
     body += _balance_note(results.effects, lang)
-    return Section("effects", heading("sec_effects", lang) + body, n)
+    body += _arm_figure(results, params)
+    return Section(
+        "effects", heading("sec_effects_trial" if trial else "sec_effects", lang) + body, n
+    )
+
+
+def _arm_figure(results: ReportResults, params: ReportParams) -> str:
+    """Each arm's curve (randomised designs), unless an arm has fewer people than the threshold."""
+    curves = getattr(results, "arm_curves", None)
+    if curves is None or len(curves) == 0:
+        return ""
+    k, total = params.suppression_threshold, float(results.counts["n_releases"])
+    arms = results.effects["n_exposed"].astype(float)
+    if ((arms < k) | (total - arms < k)).any():
+        return ""
+    lang = params.lang
+    xlabel = start_words(t("ax_months", lang), lang, getattr(results, "start_label", None))
+    svg = figures.arm_curves(curves, lang, t("ax_no_event", lang), xlabel)
+    return figure_html(svg, t("cap_arm_curves", lang))
 
 
 def competing(results: ReportResults, params: ReportParams) -> Section:

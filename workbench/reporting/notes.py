@@ -170,6 +170,18 @@ METHOD_ZH = (
         r"Cox PH \(Efron ties\), covariate-adjusted",
         "协变量调整的Cox比例风险模型（Efron法处理同时发生）",
     ),
+    (r"Cox PH \(Efron ties\)", "Cox比例风险模型（Efron法处理同时发生）"),
+    (r"unadjusted \(randomised arms\)", "未调整（随机分组）"),
+    (r"covariate-adjusted HR", "协变量调整的风险比"),
+    (r"stratified by ", "分层："),
+    (
+        r"difference of the arms' Kaplan-Meier RMST \(Greenwood-type SEs\)",
+        "各组Kaplan–Meier曲线平均无事件天数之差（Greenwood型标准误）",
+    ),
+    (
+        r"difference of the arms' Turnbull RMST \(bootstrap SEs\)",
+        "各组Turnbull曲线平均无事件天数之差（自助法标准误）",
+    ),
     (r"left-truncated NPMLE curves", "左截断非参数最大似然估计曲线"),
     (r"piecewise-exponential PH", "分段指数比例风险模型"),
     (r"ATE weights \((\w+)\)", r"逆概率加权（ATE，\1倾向评分模型）"),

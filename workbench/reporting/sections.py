@@ -17,7 +17,7 @@ from workbench.params import ReportParams
 from workbench.reporting import figures
 from workbench.reporting.notes import method_text
 from workbench.reporting.suppression import complementary, count_text, scrub_counts, suppress
-from workbench.reporting.text import reason, t
+from workbench.reporting.text import reason, start_words, t
 
 
 @dataclass(frozen=True)
@@ -314,7 +314,8 @@ def retention(results: ReportResults, params: ReportParams) -> Section:
     parts = [heading("sec_retention", lang), _p(t("ret_intro_km" if exact else "ret_intro", lang))]
     if results.curve is not None:
         ylabel = t("ax_no_event" if results.kind == "spec" else "ax_retention", lang)
-        svg = figures.retention_curve(results.curve, results.milestones, lang, ylabel)
+        xlabel = start_words(t("ax_months", lang), lang, getattr(results, "start_label", None))
+        svg = figures.retention_curve(results.curve, results.milestones, lang, ylabel, xlabel)
         parts.append(figure_html(svg, t("cap_curve", lang)))
     ms = results.milestones
     table = pd.DataFrame(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from types import MappingProxyType
 
 _T = {
@@ -298,6 +299,45 @@ _T = {
     ),
     "ci_days": ("95%置信区间（天）", "95% CI (days)"),
     "cap_effects": ("帮扶措施效果", "Effects of support"),
+    # analysis-ready tables (specs): baseline groups, randomised arms (i14a)
+    "eff_intro_baseline": (
+        "各组不是随机分配的：风险比已按所列特征调整；平均无事件天数之差来自起点时的倾向性评分加权比较，"
+        "描述的是既可能属于也可能不属于该组的人（重叠人群）。",
+        "The groups were not allocated at random: the hazard ratio is adjusted for the listed "
+        "characteristics, and the difference in mean event-free days comes from a "
+        "propensity-score weighted comparison at the start, describing the people who could as "
+        "well have been in either group (the overlap population).",
+    ),
+    "eff_intro_trial": (
+        "各组为随机分配，起点时各组可比，因此采用试验本身的比较：每组相对于另一组的风险比（Cox模型，未调整；"
+        "按所列特征调整的风险比见方法说明），以及根据各组Kaplan–Meier曲线计算的平均无事件天数之差。",
+        "The arms were allocated at random, so the groups are comparable at the start and the "
+        "comparison is the trial's own: the hazard ratio of each arm against the other group "
+        "(Cox model, unadjusted; the covariate-adjusted one is in the method note) and the "
+        "difference in mean event-free days from the arms' Kaplan–Meier curves.",
+    ),
+    "trial_method": (
+        "各组为随机分配，按分配的组别直接比较；每个人在起点即已属于某一组，比较从起点算起。",
+        "The arms were allocated at random, so the groups are compared as allocated; every "
+        "person belongs to an arm from day 0, and the comparison counts from then.",
+    ),
+    "sec_effects_trial": ("各组比较", "Comparison of the arms"),
+    "cap_effects_trial": ("各组比较", "Comparison of the arms"),
+    "col_arm": ("组别", "Arm"),
+    "col_n_arm": ("该组人数", "In the arm"),
+    "col_rmst_diff_h": ("{h}内平均保持操守天数之差", "Difference in mean abstinent days to {h}"),
+    "col_rmst_diff_h_spec": (
+        "{h}内平均无事件天数之差",
+        "Difference in mean event-free days to {h}",
+    ),
+    "horizon_days": ("第{d}天", "day {d}"),
+    "horizon_months": ("第{d}天（{m}个月）", "day {d} ({m} months)"),
+    "cap_arm_curves": (
+        "各组未发生事件的比例（Kaplan–Meier，95%置信区间）",
+        "Share without the event in each arm (Kaplan–Meier, 95% CI)",
+    ),
+    "arm_treated": ("{arm}：干预组", "{arm}: treated"),
+    "arm_control": ("{arm}：对照组", "{arm}: comparison"),
     # competing events
     "col_event": ("事件", "Event"),
     "col_cif": ("累积发生率", "Cumulative incidence"),
@@ -422,6 +462,38 @@ def reason(section: str, why: str, lang: str, k: int) -> str:
         why = "other"
     key = f"why_{section}_{why}" if f"why_{section}_{why}" in TEXT else f"why_{why}"
     return t(key, lang, k=k)
+
+
+def horizon_words(days: float, lang: str) -> str:
+    """The RMST horizon actually used: days, and months only when the days are whole months."""
+    from workbench.codes import DAYS_PER_MONTH
+
+    months = days / DAYS_PER_MONTH
+    d = f"{days:,.0f}"
+    if abs(months - round(months)) < 1e-9:
+        return t("horizon_months", lang, d=d, m=f"{round(months):d}")
+    return t("horizon_days", lang, d=d)
+
+
+START_WORDS = {"en": ("after", "since", "at"), "zh": ("后", "时")}
+
+
+def start_words(text: str, lang: str, start_label: dict[str, str] | None) -> str:
+    """`text` with "after release" (出所后) and its kin saying what day 0 really is (a spec's
+    `start_label`: randomisation, admission, …); unchanged for release, and where the label's
+    own words already follow (a title "after release from prison")."""
+    label = (start_label or {}).get(lang)
+    if not label or label in ("release", "出所"):
+        return text
+    if lang == "zh":
+        tail = label[2:] if label.startswith("出所") else ""
+        guard = f"(?!{re.escape(tail[:1])})" if tail else ""
+        words = "|".join(START_WORDS["zh"])
+        return re.sub(f"出所(?=({words})){guard}", label, text)
+    tail = label[len("release") :] if label.startswith("release") else ""
+    guard = f"(?!{re.escape(tail)})" if tail else ""
+    words = "|".join(START_WORDS["en"])
+    return re.sub(rf"\b({words}) release\b{guard}", lambda m: f"{m.group(1)} {label}", text)
 
 
 def t(key: str, lang: str, *args: object, **kwargs: object) -> str:

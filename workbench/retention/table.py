@@ -237,6 +237,15 @@ def _cif_inputs(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return time, status
 
 
+def _cif_values(aj: AalenJohansen, day: float, cause: str) -> dict:
+    """Estimate and CI at `day`; with no such event yet the log-scale CI is undefined (as R)."""
+    at = aj.cif_at([day], cause).iloc[0]
+    out = {"estimate": at["estimate"], "lower": at["lower"], "upper": at["upper"]}
+    if at["estimate"] == 0:
+        out.update(lower=np.nan, upper=np.nan, reason=f"no {cause} by day {day:g}")
+    return out
+
+
 def _cumulative_incidence(data, frame, groups, lasts, months, unit) -> pd.DataFrame:
     """Aalen-Johansen cumulative incidence of each event at the milestones (exact data with
     competing events, no delayed entry); empty otherwise."""
@@ -266,16 +275,7 @@ def _cumulative_incidence(data, frame, groups, lasts, months, unit) -> pd.DataFr
                         }
                     )
                     continue
-                at = aj.cif_at([day], cause).iloc[0]
-                rows.append(
-                    {
-                        **row,
-                        "estimate": at["estimate"],
-                        "lower": at["lower"],
-                        "upper": at["upper"],
-                        "note": note or None,
-                    }
-                )
+                rows.append({**row, **_cif_values(aj, day, cause), "note": note or None})
     out = pd.DataFrame(rows)
     for c in ("note", "reason"):
         out[c] = out[c].astype(object).where(out[c].notna(), None) if c in out else None

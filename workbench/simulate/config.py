@@ -9,9 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
-from workbench import codes
+from workbench import codes, yamlsafe
 from workbench.exceptions import ParameterError
 
 DEFAULT_CONFIG_PATH = Path(__file__).resolve().parents[2] / "params" / "simulation.yaml"
@@ -22,13 +21,11 @@ _NULLABLE = frozenset({"amount", "end_days"})
 
 
 def _read_yaml(path: Path) -> dict:
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
+    if not Path(path).is_file():
         raise ParameterError(
-            f"simulation config {path}: cannot be read ({exc.strerror}); give an existing YAML file."
-        ) from None
-    data = yaml.safe_load(text)
+            f"simulation config {path}: cannot be read (no such file); give an existing YAML file."
+        )
+    data = yamlsafe.load(path, "simulation config")
     if data is None:
         return {}
     if not isinstance(data, dict):

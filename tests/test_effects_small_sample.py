@@ -1,0 +1,88 @@
+"""The small-sample rule (bench/README.md): no support effect from fewer than
+MIN_EXPOSED_RELAPSES relapses among the exposed, in the primary model and the landmark
+comparison, and the report says why in words."""
+
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from workbench import codes
+from workbench.effects.exposure import relapse_free_contacts
+from workbench.effects.landmark import WeightedEffect
+from workbench.effects.primary import TimeVaryingEffects, lagged_starts
+
+
+@pytest.fixture(scope="module")
+def prepared():
+    from workbench.cohort import build_cohort, exposure_starts
+    from workbench.simulate import simulate
+
+    ds = simulate(seed=7, n=1500).dataset
+    return build_cohort(ds), exposure_starts(ds), relapse_free_contacts(ds)
+
+
+def test_primary_needs_enough_relapses_among_the_exposed(prepared):
+    cohort, starts, contacts = prepared
+    full = TimeVaryingEffects(n_boot=0).fit(cohort, starts, contacts)
+    assert codes.MIN_EXPOSED_RELAPSES == 10 and full.min_events == 10
+    # relapses seen after the exposure counts (the first relapse-free contact after the start)
+    lag = lagged_starts("contact", starts, contacts).reindex(cohort["release_id"].to_numpy())
+    upper = cohort["upper_day"].to_numpy(float)
+    for e, k in full.n_events_exposed_.items():
+        assert k == int(np.sum(np.isfinite(upper) & (lag[e].to_numpy(float) < upper)))
+    counts = sorted(full.n_events_exposed_.values())
+    fewest = min(full.n_events_exposed_, key=full.n_events_exposed_.get)
+    strict = TimeVaryingEffects(n_boot=0, min_events=counts[1]).fit(cohort, starts, contacts)
+    table = strict.summary().set_index("code")
+    assert strict.too_few_ == [fewest]
+    assert np.isnan(table.loc[fewest, "hr"]) and table.loc[fewest, "n_exposed"] >= 10
+    assert "fewer than" in table.loc[fewest, "notes"] and "relapses" in table.loc[fewest, "notes"]
+    others = table.drop(index=fewest)
+    assert np.isfinite(others["hr"]).all()
+
+
+def test_landmark_needs_enough_relapses_in_the_exposed_arm(prepared):
+    cohort, starts, contacts = prepared
+    we = WeightedEffect("peer_education", n_boot=0).fit(cohort, starts, contacts)
+    assert we.result_ is not None and we.n_events_exposed_ >= 10
+    exposed = we.treated_ == 1
+    assert we.n_events_exposed_ == int(np.isfinite(we.frame_["upper_day"])[exposed].sum())
+    strict = WeightedEffect("peer_education", n_boot=0, min_events=we.n_events_exposed_ + 1)
+    assert strict.fit(cohort, starts, contacts).result_ is None
+    # withheld with the reason; the weights and their balance are still there to look at
+    assert strict.statement().startswith("Not estimated: fewer than")
+    assert strict.summary().loc[0, "notes"] == strict.statement()
+    assert strict.weights_model_.balanced()
+    assert we.statement().startswith("Balance achieved")
+
+
+def test_report_says_too_few_relapses_not_too_few_people(monkeypatch):
+    from workbench.effects import table as effects_table_module
+    from workbench.evaluation import models
+
+    table = pd.DataFrame(
+        {
+            "code": ["job_placement", "financial_aid"],
+            "n_exposed": [60, 300],
+            "hr": [np.nan, 0.8],
+            "hr_lower": [np.nan, 0.6],
+            "hr_upper": [np.nan, 1.1],
+        }
+    ).reindex(columns=effects_table_module.COLUMNS)
+    monkeypatch.setattr(effects_table_module, "effects_table", lambda *a, **k: table.copy())
+    params = SimpleNamespace(
+        n_bootstrap=0,
+        seed=1,
+        n_jobs=1,
+        landmark_day=180,
+        interventions=None,
+        suppression_threshold=10,
+    )
+    cohort = SimpleNamespace(randomised=False, received=None, event_label=None)
+    found = models.support_effects(cohort, params)["findings"].set_index("code")
+    assert found.loc["job_placement", "en"] == models.UNSTABLE["en"].format(
+        codes.label("intervention", "job_placement", "en")
+    )
+    assert "no clear effect" in found.loc["financial_aid", "en"]

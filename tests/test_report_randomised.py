@@ -1,0 +1,74 @@
+"""A randomised spec's report (issue 14 items 2 and 7): the trial's comparison, both arms'
+curves, the horizon actually used, and no propensity, immortal-time or "after release" wording
+when day 0 is something else."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from workbench.evaluation.analysis import analyse
+from workbench.params import ReportParams
+from workbench.reporting import closing, model_sections, sections
+from workbench.reporting.text import horizon_words, start_words
+
+ROOT = Path(__file__).resolve().parents[1]
+FORBIDDEN = re.compile(
+    r"propensity|immortal|landmark|E-value|after release(?! from prison)|出所|倾向|永生|界标|E值"
+)
+
+
+@pytest.fixture(scope="module")
+def rossi():
+    params = {
+        "data": str(ROOT / "params" / "examples" / "rossi.yaml"),
+        "name": "rossi",
+        "milestones": [3, 6, 9],
+        "n_bootstrap": 0,
+    }
+    langs = {lang: ReportParams.from_mapping({**params, "lang": lang}) for lang in ("en", "zh")}
+    results = analyse(langs["en"], use_cache=False)  # the analyses do not depend on the language
+    return {lang: (results, p) for lang, p in langs.items()}
+
+
+def test_results_carry_the_design_and_both_arms_curves(rossi):
+    results, _ = rossi["en"]
+    assert results.design == "randomised"
+    assert results.start_label == {"zh": "出狱", "en": "release from prison"}
+    curves = results.arm_curves
+    assert sorted(curves.groupby(["arm", "group"]).groups) == [("fin", 0), ("fin", 1)]
+    ref = pd.read_csv(ROOT / "tests" / "reference" / "rossi_trial.csv").set_index("quantity")
+    np.testing.assert_allclose(
+        np.log(results.effects["hr"].iloc[0]), ref.loc["coef", "value"], atol=1e-6
+    )
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_effects_and_methods_speak_of_arms_not_support(rossi, lang):
+    results, params = rossi[lang]
+    html = model_sections.effects(results, params).html + closing.methods(results, params).html
+    html = start_words(html + sections.retention(results, params).html, lang, results.start_label)
+    assert not FORBIDDEN.search(html), FORBIDDEN.search(html)
+    assert ("Comparison of the arms" if lang == "en" else "各组比较") in html
+    assert html.count("<svg") == 2  # the retention curve and the arms' curves
+    assert ("day 364" if lang == "en" else "第364天") in html  # the horizon actually used
+
+
+def test_horizon_words_and_start_words():
+    assert horizon_words(1095.75, "en") == "day 1,096 (36 months)"
+    assert horizon_words(364.0, "en") == "day 364"
+    assert horizon_words(182.625, "zh") == "第183天（6个月）"
+    label = {"en": "randomisation", "zh": "随机分组"}
+    assert start_words("Months after release; at release", "en", label) == (
+        "Months after randomisation; at randomisation"
+    )
+    assert start_words("出所后月数", "zh", label) == "随机分组后月数"
+    own = {"en": "release from prison", "zh": "出狱"}
+    assert (
+        start_words("aid after release from prison", "en", own) == "aid after release from prison"
+    )
+    assert start_words("after release", "en", {"en": "release", "zh": "出所"}) == "after release"

@@ -1,0 +1,170 @@
+"""What counts as a direct identifier: column headers (Chinese, pinyin, English) and cell values.
+
+Records of drug users are sensitive personal information (PIPL). Two independent tests decide
+that a column identifies people; either is enough:
+
+1. **Its header** (`header_kind`). The header is normalised (full-width to ASCII, lower case,
+   spaces, dashes, dots, brackets and underscores removed) and compared with `HEADER_WORDS`:
+   Chinese words match anywhere in the header (联系电话 contains 电话), English and pinyin words
+   match a whole word of the header (home_address contains the word address), and short or
+   ambiguous ones (xm, dh, zz, name, tel, ...) only the whole header. A header of the data
+   contract (release_id, 人员编号, ...) is never an identifier header.
+2. **Its values** (`value_kind`): a resident-ID number (GB 11643-1999: 18 characters with a
+   valid check digit), a mainland mobile number (1[3-9] and 9 digits, with or without +86 and
+   separators), an e-mail address, or a run of 10 or more digits (older 15-digit ID numbers, bank
+   cards, QQ numbers, landlines with area code), anywhere in the text of a cell.
+
+Free-text columns (备注, 说明, remarks, notes, ...) are reported as their own kind: names and
+addresses written in prose cannot be found reliably by any pattern, so `workbench pseudonymize`
+drops them and `report`/`validate`/`batch` refuse them unless told they are safe.
+Messages name the column and the kind of identifier, never a value.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+from workbench import schema
+
+# kind -> (Chinese words matched anywhere, words matched as a whole word, whole-header-only words)
+HEADER_WORDS: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
+    "name": (
+        ("姓名", "名字", "曾用名", "别名", "绰号", "化名", "真名"),
+        ("surname", "firstname", "lastname", "fullname", "realname", "givenname", "xingming"),
+        ("name", "xm", "xingm", "mingzi", "personname", "patientname", "clientname", "alias",
+         "nickname", "cym"),
+    ),
+    "resident ID number": (
+        ("身份证", "身份号码", "证件号", "证件编号", "公民身份", "护照", "居住证"),
+        ("idcard", "idnumber", "idno", "nationalid", "citizenid", "passport", "identitycard",
+         "sfz", "sfzh", "sfzhm", "sfzhaoma", "shenfenzheng", "zjhm", "zjh"),
+        ("id_card", "identity", "ssn", "nric"),
+    ),
+    "phone number": (
+        ("手机", "电话", "联系方式", "固话", "座机", "传真"),
+        ("phone", "mobile", "telephone", "cellphone", "lxdh", "sjhm", "sjh", "lxfs", "shouji",
+         "dianhua", "lianxidianhua", "fax"),
+        ("tel", "dh", "sj", "cell", "contactnumber", "phoneno", "mobileno"),
+    ),
+    "address": (
+        ("地址", "住址", "户籍", "现住", "居住地", "住所", "家庭住址", "籍贯", "门牌", "通讯地址",
+         "所在地", "住处", "暂住"),
+        ("address", "addr", "residence", "domicile", "street", "hjd", "hjdz", "xzz", "jzd",
+         "zhuzhi", "dizhi", "huji", "postcode", "zipcode"),
+        ("dz", "zz", "xzd"),
+    ),
+    "e-mail or social account": (
+        ("邮箱", "电子邮件", "微信", "qq", "微博", "抖音", "支付宝"),
+        ("email", "mail", "wechat", "weixin", "wxh", "qqh", "qqhao", "weibo", "alipay",
+         "youxiang"),
+        ("wx", "yx", "e_mail"),
+    ),
+    "relative or contact person": (
+        ("家属", "联系人", "监护人", "亲属", "配偶", "父亲", "母亲", "紧急联系"),
+        ("guardian", "nextofkin", "relative", "relatives", "spouse", "emergencycontact",
+         "familycontact", "lxr", "jslxr", "jjlxr", "jhr"),
+        ("contact", "contactperson", "kin"),
+    ),
+    "other direct identifier": (
+        ("车牌", "银行卡", "银行账号", "卡号", "社保号", "医保号", "指纹", "照片", "头像", "人脸",
+         "档案号", "工号", "学号", "签名"),
+        ("licenseplate", "bankaccount", "bankcard", "cardnumber", "iban", "socialsecurity",
+         "fingerprint", "photo", "face", "signature", "cph", "yhk"),
+        ("plate", "account"),
+    ),
+    "free text": (
+        ("备注", "说明", "描述", "情况说明", "附注", "记录内容", "详情", "简历", "案情"),
+        ("remark", "remarks", "note", "notes", "comment", "comments", "memo", "description",
+         "freetext", "beizhu", "shuoming"),
+        ("bz", "text", "other", "others", "misc", "其他", "其它"),
+    ),
+}  # fmt: skip
+
+_SEPARATORS = re.compile(r"[\s_\-.()（）【】\[\]:：/\\#·]+")
+_SCRIPTS = re.compile(r"[a-z0-9]+|[^a-z0-9]+")  # qq号 -> qq, 号
+_RESIDENT_ID = re.compile(
+    r"(?<![0-9.])[1-9][0-9]{5}(?:18|19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])"
+    r"[0-9]{3}[0-9Xx](?![0-9])",
+    re.ASCII,
+)
+_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_CHECK = "10X98765432"
+VALUE_PATTERNS = {
+    "mobile number": re.compile(
+        r"(?<![0-9.])(?:\+?86[\s-]?)?1[3-9][0-9](?:[\s-]?[0-9]{4}){2}(?![0-9])", re.ASCII
+    ),
+    "e-mail address": re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"),
+    "long digit run": re.compile(r"(?<![0-9.])[0-9]{10,}", re.ASCII),
+}
+_CHINESE_NAME = re.compile(r"^[\u4e00-\u9fff·]{2,4}$")
+
+
+def _normalise(header: object) -> str:
+    return unicodedata.normalize("NFKC", str(header)).replace("\ufeff", "").strip().lower()
+
+
+def _contract_headers() -> frozenset[str]:
+    return frozenset(h for table in schema.TABLES for h in schema.header_lookup(table))
+
+
+_CONTRACT = _contract_headers()
+
+
+def header_kind(header: object) -> str | None:
+    """The kind of identifier a column header names (see HEADER_WORDS), or None."""
+    text = _normalise(header)
+    if schema.normalise_header(text) in _CONTRACT:
+        return None
+    tokens = [t for part in _SEPARATORS.split(text) for t in _SCRIPTS.findall(part)]
+    joined = "".join(tokens)
+    # every run of consecutive tokens, joined: home_address -> home, address, homeaddress
+    runs = {"".join(tokens[i:j]) for i in range(len(tokens)) for j in range(i + 1, len(tokens) + 1)}
+    for kind, (anywhere, words, whole) in HEADER_WORDS.items():
+        if any(w in joined for w in anywhere if not w.isascii()):
+            return kind
+        if any(w in runs for w in words) or any(w in runs for w in anywhere if w.isascii()):
+            return kind
+        if joined in whole or text in whole:
+            return kind
+    return None
+
+
+def valid_resident_id(text: str) -> bool:
+    """True for an 18-character resident-ID number whose check digit is right (GB 11643-1999)."""
+    if len(text) != 18 or not text[:17].isascii() or not text[:17].isdigit():
+        return False
+    total = sum(int(d) * w for d, w in zip(text[:17], _WEIGHTS, strict=True))
+    return _CHECK[total % 11] == text[17].upper()
+
+
+def value_kind(text: str, digits: bool = True) -> str | None:
+    """The kind of identifier found in one cell's text, or None. `digits=False` skips the
+    long-digit-run test (for id columns, where long numeric ids are normal)."""
+    if any(valid_resident_id(m[0]) for m in _RESIDENT_ID.finditer(text)):
+        return "resident ID number"
+    for kind, pattern in VALUE_PATTERNS.items():
+        if (digits or kind != "long digit run") and pattern.search(text):
+            return kind
+    return None
+
+
+def values_kind(values: Iterable[object], digits: bool = True) -> str | None:
+    """The first kind of identifier found in any of `values` (text of distinct cells)."""
+    texts = [str(v) for v in values if isinstance(v, str) or (v is not None and v == v)]
+    if not texts:
+        return None
+    blob = "\n".join(texts)  # one regex pass over all cells finds whether to look closer
+    if not (_RESIDENT_ID.search(blob) or any(p.search(blob) for p in VALUE_PATTERNS.values())):
+        return None
+    for text in texts:
+        kind = value_kind(text, digits)
+        if kind:
+            return kind
+    return None
+
+
+def names_in_ids(values: Iterable[object]) -> bool:
+    """True when an id looks like a Chinese personal name (2-4 hanzi): ids are codes."""
+    return any(isinstance(v, str) and _CHINESE_NAME.match(v) for v in values)
