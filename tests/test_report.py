@@ -141,7 +141,16 @@ def test_retention_in_pdf_equals_metrics_and_library(env):
 
 def test_metrics_follow_the_schema(env):
     m = metrics(env["zh"][1])
-    assert tuple(m) == TOP_KEYS and m["schema"] == "workbench.metrics/1"
+    assert tuple(m) == TOP_KEYS and m["schema"] == "workbench.metrics/2"
+    # schema 2 (issue 20): interval-censored estimators lead, visit-dated ones are labelled
+    roles = {(r["role"], r["method"]) for r in m["competing"]}
+    assert roles == {
+        ("estimate", "competing-risks NPMLE (interval-censored relapse, exact death)"),
+        ("comparison", "Aalen-Johansen on visit-dated times (comparison)"),
+    }
+    assert m["risk"]["method"].startswith("interval-censored proportional hazards")
+    assert m["risk"]["sensitivity"]["method"] == "Cox model on visit-dated times (sensitivity)"
+    assert all(0 < r["lower"] <= r["hr"] <= r["upper"] for r in m["risk"]["terms"])
     assert m["scope"]["language"] == "zh" and abs(m["data"]["n_releases"] - N_RELEASES) <= 3
     assert set(m["tiers"]) == {"1", "2", "3"} and m["tiers"]["1"]["target"] == 10000.0
     assert 0 < m["coverage"] < 1

@@ -137,7 +137,10 @@ def analyse_cohort(data: Any, params: ReportParams) -> ReportResults:
         effects = step("effects", models.support_effects, cohort, params) or {}
         cif = None
         if cohort.has_visits or table["event"].eq("death").any():
-            cif = step("competing", models.competing_risks, cohort, params.milestones)
+            cif = step(
+                "competing", models.competing_risks, cohort, params.milestones,
+                n_bootstrap=params.n_bootstrap, seed=params.seed, n_jobs=params.n_jobs,
+            )  # fmt: skip
     raw = ReportResults(
         **_header(cohort, params),
         coverage=frame_or_none(coverage),

@@ -1,4 +1,12 @@
-"""metrics.json ("workbench.metrics/1", design.md): the report's key numbers, machine-readable.
+"""metrics.json ("workbench.metrics/2", design.md): the report's key numbers, machine-readable.
+
+Schema 2 (issue 20) adds, with every method named in the rows: ``competing`` (list of {cause,
+months, estimate, lower, upper, method, role}: the cumulative incidence of relapse and of death
+from the competing-risks NPMLE for interval-censored relapse (role "estimate"), and the
+Aalen-Johansen estimator on visit-dated times (role "comparison", kept to show the visit-dating
+bias)); and ``risk`` ({method, terms: [{term, hr, lower, upper, p}], sensitivity: {method,
+terms}}: hazard ratios of the interval-censored PH model, the Cox model on visit-dated times as
+the labelled sensitivity analysis; empty when not estimated). Schema 1 had neither.
 
 Everything outside ``provenance`` depends only on the inputs, parameters and code, so reruns give
 byte-identical files apart from that block. Numbers are plain floats; a value that could not be
@@ -23,15 +31,17 @@ from workbench.params import ReportParams
 from workbench.reporting.suppression import is_small, scrub_counts
 from workbench.reporting.text import REASONS, reason
 
-SCHEMA = "workbench.metrics/1"
+SCHEMA = "workbench.metrics/2"
 TOP_KEYS = (
     "schema",
     "scope",
     "data",
     "coverage",
     "retention",
+    "competing",
     "tiers",
     "interventions",
+    "risk",
     "regions",
     "suppressed",
     "notes",
@@ -100,8 +110,10 @@ def build_metrics(
         "data": data,
         "coverage": _coverage(results, k, notes),
         "retention": _retention(results, k, notes),
+        "competing": _competing(results),
         "tiers": _tiers(results, k, notes),
         "interventions": _interventions(results, k, notes),
+        "risk": _risk(results),
         "regions": _regions(results, k, notes),
         "suppressed": int(suppressed),
         "notes": notes + [scrub_counts(n, k) for n in results.notes if n not in notes],
@@ -151,6 +163,49 @@ def _retention(results: ReportResults, k: int, notes: list[str]) -> list[dict[st
         }
         for r in results.milestones.itertuples(index=False)
     ]
+
+
+def _competing(results: ReportResults) -> list[dict[str, Any]]:
+    if results.cif is None:
+        return []
+    cif = results.cif
+    roles = cif["role"] if "role" in cif.columns else ["estimate"] * len(cif)
+    return [
+        {
+            "cause": str(r.cause),
+            "months": _num(r.months),
+            "estimate": _num(r.estimate, "rate"),
+            "lower": _num(r.lower, "rate"),
+            "upper": _num(r.upper, "rate"),
+            "method": str(r.method),
+            "role": str(role),
+        }
+        for r, role in zip(cif.itertuples(index=False), roles, strict=True)
+    ]
+
+
+def _hr_rows(table) -> list[dict[str, Any]]:
+    return [
+        {"term": str(r.term), "hr": _num(r.hr, "hr"), "lower": _num(r.lower, "hr"),
+         "upper": _num(r.upper, "hr"), "p": _num(r.p)}
+        for r in table.itertuples(index=False)
+    ]  # fmt: skip
+
+
+def _risk(results: ReportResults) -> dict[str, Any]:
+    risk = results.risk
+    if not risk:
+        return {}
+    sens = risk.get("sensitivity")
+    return {
+        "method": str(risk.get("method", "Cox PH on best available times")),
+        "terms": _hr_rows(risk["table"]["en"]),
+        "sensitivity": (
+            {"method": str(sens["method"]), "terms": _hr_rows(sens["table"]["en"])}
+            if sens
+            else None
+        ),
+    }
 
 
 def _tiers(results: ReportResults, k: int, notes: list[str]) -> dict[str, Any]:
@@ -216,12 +271,15 @@ def dumps(metrics: dict[str, Any]) -> str:
 
 
 def check_metrics(metrics: dict[str, Any]) -> None:
-    """Raise ReportError unless `metrics` follows workbench.metrics/1."""
+    """Raise ReportError unless `metrics` follows workbench.metrics/2."""
     if tuple(metrics) != TOP_KEYS or metrics["schema"] != SCHEMA:
         raise ReportError(f"metrics keys {list(metrics)} do not follow {SCHEMA} {list(TOP_KEYS)}")
     for row in metrics["retention"]:
         if set(row) != {"months", "estimate", "lower", "upper", "method"}:
             raise ReportError(f"metrics retention row {row} has the wrong keys")
+    for row in metrics["competing"]:
+        if set(row) != {"cause", "months", "estimate", "lower", "upper", "method", "role"}:
+            raise ReportError(f"metrics competing row {row} has the wrong keys")
     _check_plain(metrics, "metrics")
 
 

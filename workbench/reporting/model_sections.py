@@ -44,10 +44,8 @@ def _p_value(p: object) -> str:
     return "<0.001" if v < 0.001 else f"{v:.3f}"
 
 
-def risk(results: ReportResults, params: ReportParams) -> Section:
-    lang = params.lang
-    tab = results.risk["table"][lang]
-    table = pd.DataFrame(
+def _hr_table(tab: pd.DataFrame, lang: str) -> pd.DataFrame:
+    return pd.DataFrame(
         {
             t("col_factor", lang): tab["label"],
             t("col_hr", lang): [_num(x) for x in tab["hr"]],
@@ -55,15 +53,28 @@ def risk(results: ReportResults, params: ReportParams) -> Section:
             "p": [_p_value(x) for x in tab["p"]],
         }
     )
+
+
+def risk(results: ReportResults, params: ReportParams) -> Section:
+    lang = params.lang
+    ic = "method" in results.risk  # the interval-censored PH model (issue 20); else Cox
+    note = ("risk_note_ic" if ic else "risk_note") + (
+        "_clustered" if results.risk["clustered"] else ""
+    )
     advice = results.risk["advice"][lang]
-    body = _p(t("risk_intro", lang)) + table_html(
-        table,
-        t("cap_risk", lang),
-        lang,
-        t("risk_note_clustered" if results.risk["clustered"] else "risk_note", lang),
+    body = _p(t("risk_intro_ic" if ic else "risk_intro", lang)) + table_html(
+        _hr_table(results.risk["table"][lang], lang), t("cap_risk", lang), lang, t(note, lang)
     )
     if advice:
         body += "<ul>" + "".join(f"<li>{html.escape(a)}</li>" for a in advice) + "</ul>"
+    sens = results.risk.get("sensitivity")
+    if sens:
+        body += table_html(
+            _hr_table(sens["table"][lang], lang),
+            t("cap_risk_sens", lang),
+            lang,
+            method_text(sens["method"], lang),
+        )
     return Section("risk", heading("sec_risk", lang) + body)
 
 
@@ -195,7 +206,10 @@ def competing(results: ReportResults, params: ReportParams) -> Section:
         shown, t("cap_endings", lang), lang, _suppress_note(n, params)
     )
     if results.cif is not None:
-        cif = results.cif
+        cif, comparison = results.cif, None
+        if "role" in cif.columns:  # the NPMLE, with the visit-dated AJ as a labelled comparison
+            comparison = cif[cif["role"] == "comparison"]
+            cif = cif[cif["role"] != "comparison"].reset_index(drop=True)
         words = {"relapse": t("relapse", lang), "death": t("death", lang)}
         table = pd.DataFrame(
             {
@@ -208,7 +222,21 @@ def competing(results: ReportResults, params: ReportParams) -> Section:
                 ],
             }
         )
-        body += _p(t("cif_intro", lang)) + table_html(
+        intro = "cif_intro" if comparison is None else "cif_intro_ic"
+        body += _p(t(intro, lang)) + table_html(
             table, t("cap_cif", lang), lang, method_text(str(cif["method"].iloc[0]), lang)
         )
+        if comparison is not None and len(comparison):
+            body += _p(_cif_comparison(cif, comparison, lang))
     return Section("competing", heading("sec_competing", lang) + body, n)
+
+
+def _cif_comparison(cif: pd.DataFrame, comparison: pd.DataFrame, lang: str) -> str:
+    """One sentence: the visit-dated AJ's relapse incidence at the first milestone."""
+    rel = cif[cif["cause"] == "relapse"]
+    aj = comparison[comparison["cause"] == "relapse"]
+    m = float(rel["months"].iloc[0])
+    x = aj.loc[aj["months"] == m, "estimate"]
+    return t("cif_comparison", lang).format(
+        m=f"{m:g}", x=pct(x.iloc[0] if len(x) else np.nan), y=pct(rel["estimate"].iloc[0])
+    )
