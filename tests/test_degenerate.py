@@ -184,7 +184,11 @@ def test_no_relapse_says_the_risk_model_cannot_be_fitted(lab):
     assert _missing_sentence("sec_effects", "why_effects_no_relapse", "zh") in zh
     assert "中位复吸时间：超过观察期" in zh
     m = lab.metrics("no_relapse")
-    np.testing.assert_allclose([r["estimate"] for r in m["retention"]], 1.0, rtol=0, atol=1e-12)
+    # 100 % abstinent says every person's outcome: withheld (docs/disclosure.md, rates)
+    assert [r["estimate"] for r in m["retention"]] == [None, None, None]
+    assert (
+        "retention.12: withheld (fewer than 10 people relapsed or stayed abstinent)" in m["notes"]
+    )
     assert m["interventions"] == [] and m["regions"] == []
     assert m["data"]["n_relapses"] is None  # zero is below the threshold: suppressed
     assert (
@@ -198,10 +202,11 @@ def test_everyone_relapsed_by_month_6(lab):
     assert _missing_sentence("sec_risk", "why_all_relapse_first", "zh") in zh
     assert _missing_sentence("sec_effects", "why_effects_all_relapse_first", "zh") in zh
     m = lab.metrics("all_relapse")
-    assert [r["estimate"] for r in m["retention"]] == [0.0, 0.0, 0.0]  # S(t) = 0 after day 183
-    assert m["data"]["n_relapses"] == N and m["interventions"] == []
+    # S(t) = 0 after day 183: nobody abstinent is a whole group's outcome, withheld
+    assert [r["estimate"] for r in m["retention"]] == [None, None, None]
+    assert abs(m["data"]["n_relapses"] - N) <= 3 and m["interventions"] == []  # cell-key noise
     assert all(m["tiers"][y]["observed"] is None for y in ("1", "2", "3"))  # 0: suppressed
-    assert "复吸 12 100.0%" in pdf_text(lab.report("all_relapse", "zh")[1].pdf)  # incidence
+    assert "100.0%" not in pdf_text(lab.report("all_relapse", "zh")[1].pdf)  # incidence too
 
 
 def test_one_prefecture_and_a_support_nobody_received(lab):
@@ -241,7 +246,8 @@ def test_everyone_censored_at_release(lab):
     assert "操守保持率为" not in zh  # no retention invented for people nobody saw
     m = lab.metrics("censored_at_release")
     assert m["retention"] == [] and m["tiers"] == {} and m["interventions"] == []
-    assert m["coverage"] == 0.0 and m["data"]["n_censored"] == {"lost": N}
+    # no visit attended (0 %) is everyone's attribute: withheld; counts carry cell-key noise
+    assert m["coverage"] is None and abs(m["data"]["n_censored"]["lost"] - N) <= 3
 
 
 def test_cutoff_on_the_release_day(lab, tmp_path):
@@ -258,9 +264,9 @@ def test_cutoff_on_the_release_day(lab, tmp_path):
     html = summary(res, params).html
     assert t("sum_coverage_none", "zh") in html and "–。" not in html
     m = build_metrics(res, params, 0, {})
-    assert (
-        m["coverage"] is None and m["retention"] == [] and m["data"]["n_censored"] == {"cutoff": N}
-    )
+    assert m["coverage"] is None and m["retention"] == []
+    assert list(m["data"]["n_censored"]) == ["cutoff"]
+    assert abs(m["data"]["n_censored"]["cutoff"] - N) <= 3  # cell-key noise
 
 
 def test_tiny_cohort_through_the_cli(lab, tmp_path):

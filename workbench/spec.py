@@ -25,6 +25,7 @@ import pandas as pd
 from workbench import codes, io, schema
 from workbench import spec_columns as cols
 from workbench.exceptions import DataError, ParameterError
+from workbench.params import shown  # values cut to 40 characters
 
 SPEC_KEYS = (
     "name",
@@ -133,11 +134,13 @@ def _check_types(spec: Mapping, name: str) -> None:
     text_keys = ("name", "description", "table", "time", "lower", "upper", "id", "group_by")
     for key in (*text_keys, "cluster", "weights", "entry"):
         if key in spec and not isinstance(spec[key], str):
-            raise _fail(name, f"{key} must be a column name or text, not {spec[key]!r}", "fix it")
+            raise _fail(
+                name, f"{key} must be a column name or text, not {shown(spec[key])}", "fix it"
+            )
     for key in ("covariates", "strata"):
         value = spec.get(key, [])
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise _fail(name, f"{key} must be a list of column names, not {value!r}", "fix it")
+            raise _fail(name, f"{key} must be a list of column names, not {shown(value)}", "fix it")
     if ("time" in spec) == ("lower" in spec):
         raise _fail(name, "give either time or lower (with upper), not both or neither", "fix it")
     if ("lower" in spec) != ("upper" in spec):
@@ -147,7 +150,9 @@ def _check_types(spec: Mapping, name: str) -> None:
     unit = spec.get("time_unit", "days")
     if unit not in TIME_UNITS:
         raise _fail(
-            name, f"time_unit {unit!r} is not one of {', '.join(TIME_UNITS)}", "choose one of them"
+            name,
+            f"time_unit {shown(unit)} is not one of {', '.join(TIME_UNITS)}",
+            "choose one of them",
         )
     _check_event(spec.get("event"), name)
     inside = isinstance(spec.get("event"), dict) and "competing_label" in spec["event"]
@@ -173,9 +178,9 @@ def _check_event(event: object, name: str) -> None:
             )
         label = event.get("competing_label")
         if label is not None and not isinstance(label, str):
-            raise _fail(name, f"competing_label must be text, not {label!r}", "fix it")
+            raise _fail(name, f"competing_label must be text, not {shown(label)}", "fix it")
     elif event is not None and not isinstance(event, str):
-        raise _fail(name, f"event must be a column name or a mapping, not {event!r}", "fix it")
+        raise _fail(name, f"event must be a column name or a mapping, not {shown(event)}", "fix it")
 
 
 def _check_arms(spec: Mapping, name: str) -> None:
@@ -185,7 +190,7 @@ def _check_arms(spec: Mapping, name: str) -> None:
     value = spec.get(key, [])
     if not isinstance(value, list):
         raise _fail(
-            name, f"{key} must be a list of column names or mappings, not {value!r}", "fix it"
+            name, f"{key} must be a list of column names or mappings, not {shown(value)}", "fix it"
         )
     for item in value:
         if isinstance(item, dict):
@@ -194,11 +199,13 @@ def _check_arms(spec: Mapping, name: str) -> None:
             ):
                 raise _fail(
                     name,
-                    f"{key} mapping needs exactly the keys {', '.join(ARM_KEYS)} (got {item!r})",
+                    f"{key} mapping needs exactly the keys {', '.join(ARM_KEYS)} (got {shown(item)})",
                     "write `{column: C, treated: [values], untreated: [values]}`",
                 )
         elif not isinstance(item, str):
-            raise _fail(name, f"{key} must list column names or mappings, not {item!r}", "fix it")
+            raise _fail(
+                name, f"{key} must list column names or mappings, not {shown(item)}", "fix it"
+            )
     columns = [_arm_column(item) for item in value]
     if len(set(columns)) != len(columns):
         raise _fail(name, f"{key} lists a column twice ({', '.join(columns)})", "list each once")
@@ -213,17 +220,21 @@ def _check_choices(spec: Mapping, name: str) -> None:
     if design not in DESIGNS:
         raise _fail(
             name,
-            f"design {design!r} is not one of randomised, observational",
+            f"design {shown(design)} is not one of randomised, observational",
             "write `design: randomised` for a trial, else leave it out",
         )
     missing = spec.get("missing", "complete_case")
     if missing not in MISSING:
-        raise _fail(name, f"missing {missing!r} is not one of {', '.join(MISSING)}", "choose one")
+        raise _fail(
+            name, f"missing {shown(missing)} is not one of {', '.join(MISSING)}", "choose one"
+        )
     reference = spec.get("reference", {})
     if not isinstance(reference, dict) or not all(
         isinstance(v, str | int | float) and not isinstance(v, bool) for v in reference.values()
     ):
-        raise _fail(name, f"reference must map a covariate to a level, not {reference!r}", "fix it")
+        raise _fail(
+            name, f"reference must map a covariate to a level, not {shown(reference)}", "fix it"
+        )
     label = spec.get("start_label", START_LABEL)
     if isinstance(label, dict):
         if sorted(map(str, label)) != ["en", "zh"] or not all(
@@ -231,11 +242,11 @@ def _check_choices(spec: Mapping, name: str) -> None:
         ):
             raise _fail(
                 name,
-                f"start_label must give zh and en text, not {label!r}",
+                f"start_label must give zh and en text, not {shown(label)}",
                 "write `start_label: {zh: 随机分组, en: randomisation}`",
             )
     elif not (isinstance(label, str) and label.strip()):
-        raise _fail(name, f"start_label must be text, not {label!r}", "fix it")
+        raise _fail(name, f"start_label must be text, not {shown(label)}", "fix it")
 
 
 def load_spec(path: str | Path) -> SpecDataset:

@@ -87,3 +87,11 @@ def test_a_system_file_as_parameter_file_prints_none_of_it(tmp_path):
     passwd.write_text("root:x:0:0:root:/root:/bin/bash\nalice:x:1000:1000::/home/alice:/bin/sh\n")
     refused(["report", "--params", str(passwd)], r"passwd: expected a mapping of parameters",
             hidden=("alice", "/bin/bash"))  # fmt: skip
+
+
+def test_a_huge_structure_in_a_spec_is_cut_in_the_message(tmp_path):
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(f"table: t.csv\ntime: t\nevent: e\ncovariates: {{x: {list(range(5000))}}}\n",
+                    encoding="utf-8")  # fmt: skip
+    message = refused(["validate", str(spec)], r"spec\.yaml: .*covariates .*\.\.\.")
+    assert len(message) < 400

@@ -17,9 +17,16 @@ from workbench import codes
 VERDICTS = ("helps", "no clear effect", "may harm", "not estimable")
 
 
-def verdict(hr: float, lower: float, upper: float, n_exposed: int) -> str:
-    """helps (CI below 1) / may harm (CI above 1) / no clear effect / not estimable."""
-    if n_exposed < codes.SUPPRESSION_THRESHOLD or not np.isfinite([hr, lower, upper]).all():
+def verdict(
+    hr: float,
+    lower: float,
+    upper: float,
+    n_exposed: int,
+    threshold: int = codes.SUPPRESSION_THRESHOLD,
+) -> str:
+    """helps (CI below 1) / may harm (CI above 1) / no clear effect / not estimable (fewer than
+    `threshold` exposed, the report's suppression threshold, or no finite estimate)."""
+    if n_exposed < threshold or not np.isfinite([hr, lower, upper]).all():
         return "not estimable"
     if upper < 1:
         return "helps"
@@ -45,16 +52,23 @@ def _evalue_clause(evalue, lang) -> str:
     )
 
 
-def sentence(code: str, hr, lower, upper, n_exposed: int, lang: str = "en", evalue=None) -> str:
+def sentence(
+    code: str,
+    hr,
+    lower,
+    upper,
+    n_exposed: int,
+    lang: str = "en",
+    evalue=None,
+    threshold: int = codes.SUPPRESSION_THRESHOLD,
+) -> str:
     """One sentence for one support, from its hazard ratio and CI (and E-value, if given)."""
     name = codes.label("intervention", code, lang)
-    v = verdict(hr, lower, upper, n_exposed)
+    v = verdict(hr, lower, upper, n_exposed, threshold)
     if v == "not estimable":
         if lang == "zh":
-            return f"{name}：接受帮扶人数少于{codes.SUPPRESSION_THRESHOLD}人，不予估计。"
-        return (
-            f"{name}: not estimable — fewer than {codes.SUPPRESSION_THRESHOLD} people received it."
-        )
+            return f"{name}：接受帮扶人数少于{threshold}人，不予估计。"
+        return f"{name}: not estimable — fewer than {threshold} people received it."
     ci = _ci(hr, lower, upper, lang)
     pct = abs(1 - hr) * 100
     e = _evalue_clause(evalue, lang) if v != "no clear effect" else ""
@@ -73,9 +87,10 @@ def sentence(code: str, hr, lower, upper, n_exposed: int, lang: str = "en", eval
     return text[v]
 
 
-def findings(effects: pd.DataFrame) -> pd.DataFrame:
+def findings(effects: pd.DataFrame, threshold: int = codes.SUPPRESSION_THRESHOLD) -> pd.DataFrame:
     """code, verdict, zh, en for a table with code, n_exposed, hr, hr_lower, hr_upper (and
-    `evalue`: then a clause on how strong unmeasured confounding would have to be)."""
+    `evalue`: then a clause on how strong unmeasured confounding would have to be). A support
+    with fewer than `threshold` (the report's suppression threshold) exposed is not estimable."""
     rows = []
     for r in effects.itertuples():
         args = (r.code, r.hr, r.hr_lower, r.hr_upper, int(r.n_exposed))
@@ -83,9 +98,9 @@ def findings(effects: pd.DataFrame) -> pd.DataFrame:
         rows.append(
             {
                 "code": r.code,
-                "verdict": verdict(*args[1:]),
-                "zh": sentence(*args, lang="zh", evalue=e),
-                "en": sentence(*args, lang="en", evalue=e),
+                "verdict": verdict(*args[1:], threshold),
+                "zh": sentence(*args, lang="zh", evalue=e, threshold=threshold),
+                "en": sentence(*args, lang="en", evalue=e, threshold=threshold),
             }
         )
     return pd.DataFrame(rows)

@@ -231,20 +231,24 @@ class _Design:
         H[xi, xi] = xx
         return H
 
-    def score_outer(self, theta, w):
-        """sum_i w_i^2 s_i s_i' of the per-person scores s_i (the sandwich's meat)."""
+    def scores(self, theta) -> np.ndarray:
+        """Per-person score vectors (people x parameters, unweighted)."""
         vals = self.values(theta)
         e_cell, A, D = vals[1], vals[3], vals[4]
         g1, k0, k1 = self._coefficients(vals, np.ones(self.n))
         B = e_cell[:, None] * self.ucell
+        S = np.empty((self.n, self.width))
         su = k0[:, None] * (self.M0 @ B)
         su[self.iv] += k1[:, None] * (self.M1 @ B)
         su[self.ex] += self.ucell[self.cell_ex]
-        rx = g1 * D - A + self.ex
-        w2 = w**2
-        uu = su.T @ (w2[:, None] * su)
-        ux = su.T @ ((w2 * rx)[:, None] * self.x)
-        return self._assemble(uu, ux, self.x.T @ ((w2 * rx**2)[:, None] * self.x))
+        S[:, self.u_index] = su
+        S[:, self.K : self.K + self.p] = (g1 * D - A + self.ex)[:, None] * self.x
+        return S
+
+    def score_outer(self, theta, w):
+        """sum_i w_i^2 s_i s_i' of the per-person scores s_i (the sandwich's meat)."""
+        S = self.scores(theta)
+        return S.T @ ((w**2)[:, None] * S)
 
 
 def penalty(width: int, K: int, smooth: float) -> np.ndarray:
@@ -506,6 +510,14 @@ class PiecewiseExponentialPH:
         self.exposure_names_ = list(map(str, Sf.columns))
         self.n_ = n
         return self
+
+    def score_residuals(self) -> np.ndarray:
+        """Per-row score vectors at the estimate (rows given to `fit` x params_; zero for rows
+        that contribute nothing), unweighted: sum them within clusters for a clustered sandwich."""
+        r = self.refitter()
+        out = np.zeros((r.active.size, r.design.width))
+        out[r.active] = r.design.scores(self.params_.to_numpy())
+        return out
 
     def refitter(self) -> Refitter:
         """A picklable callable: case weights (one per row given to `fit`) -> parameters."""

@@ -1,4 +1,5 @@
-"""The model-based analyses of a report: risk factors (Cox), support effects, competing risks.
+"""The model-based analyses of a report: risk factors (interval-censored PH), support effects,
+competing risks (interval-censored NPMLE).
 
 Each returns plain tables (both languages where labels are words) for `ReportResults`.
 """
@@ -21,22 +22,43 @@ LANGS = ("zh", "en")
 
 
 def risk_factors(cohort: AnalysisCohort) -> dict[str, Any] | None:
-    """Cox model of relapse on the baseline characteristics (and, for a table with baseline arm
-    columns, the arms): best available times, clustered SEs when the cohort names a cluster."""
+    """Risk factors for relapse on the baseline characteristics (and, for a table with baseline
+    arm columns, the arms). Interval-censored relapse: the interval-censored PH model on the
+    (L, R] intervals leads (its PH check gives the advice) and the Cox model on visit-dated times
+    is a labelled sensitivity analysis. Exact event times, or strata: the (stratified) Cox
+    model. Clustered SEs when the cohort names a cluster; delayed entry when it has one."""
+    from workbench.exceptions import EstimationError
     from workbench.risk import CoxModel
+    from workbench.risk_ic import COX_SENSITIVITY, METHOD, IntervalCoxModel
 
     table = cohort.table
     terms = [*cohort.arm_frame.columns, *cohort.covariates]
     covariates = [c for c in terms if c in table.columns and table[c].nunique() > 1]
     if not covariates:
         return None
-    model = CoxModel(
+    cox = CoxModel(
         covariates=covariates,
         reference=cohort.reference,
         cluster=cohort.cluster,
         strata=cohort.strata,
     )
+    if cohort.exact or cohort.strata:  # exact times, or strata (the IC PH model has none)
+        cox.fit(table, weights_col=cohort.weights, entry_col=cohort.entry)
+        return _risk_dict(cox)
+    model = IntervalCoxModel(covariates, reference=cohort.reference, cluster=cohort.cluster)
     model.fit(table, weights_col=cohort.weights, entry_col=cohort.entry)
+    try:
+        cox.fit(table, weights_col=cohort.weights, entry_col=cohort.entry)
+        sensitivity = {
+            "method": COX_SENSITIVITY,
+            "table": {lang: cox.summary(lang) for lang in LANGS},
+        }
+    except EstimationError:
+        sensitivity = None
+    return {**_risk_dict(model), "method": METHOD, "sensitivity": sensitivity}
+
+
+def _risk_dict(model: Any) -> dict[str, Any]:
     return {
         "table": {lang: model.summary(lang) for lang in LANGS},
         "advice": {lang: _advice(model, lang) for lang in LANGS},
@@ -68,18 +90,25 @@ def support_effects(cohort: AnalysisCohort, params: ReportParams) -> dict[str, A
         seed=params.seed,
         n_jobs=params.n_jobs,
         landmark_day=float(params.landmark_day),
+        min_exposed=params.suppression_threshold,
     )
     if params.interventions is not None:
         table = table[table["code"].isin(params.interventions)]
     table = table.reset_index(drop=True)
     unstable = _unstable(table)
     table.loc[unstable, ESTIMATE_COLUMNS] = np.nan
+    # One threshold everywhere: no estimate for a support given to fewer people than the
+    # report's threshold, whatever model produced it (docs/disclosure.md).
+    below = table["n_exposed"].to_numpy(float) < params.suppression_threshold
+    table.loc[below, [*ESTIMATE_COLUMNS, *(c for c in ("evalue", "evalue_ci") if c in table)]] = (
+        np.nan
+    )
     # enough people but no estimate (too few relapses among them: the small-sample rule)
     few = (
         ~np.isfinite(table["hr"].to_numpy(float))
         & table["n_exposed"].ge(params.suppression_threshold).to_numpy()
     )
-    found = findings(table) if len(table) else None
+    found = findings(table, threshold=params.suppression_threshold) if len(table) else None
     if found is not None and cohort.randomised:
         found = trial_findings(table, found, cohort.event_label)
     elif found is not None:
@@ -145,13 +174,33 @@ def _unstable(table: pd.DataFrame) -> np.ndarray:
     return finite & ~ok
 
 
-def competing_risks(cohort: AnalysisCohort, months: tuple[int, ...]) -> pd.DataFrame:
-    """Cumulative incidence of relapse and of death (the competing event; Aalen–Johansen, best
-    available times)."""
-    from workbench.retention.competing import AalenJohansen, best_available_times
+AJ_COMPARISON = "Aalen-Johansen on visit-dated times (comparison)"
 
+
+def competing_risks(
+    cohort: AnalysisCohort,
+    months: tuple[int, ...],
+    n_bootstrap: int = 200,
+    seed: int = 0,
+    n_jobs: int = 1,
+) -> pd.DataFrame:
+    """Cumulative incidence of relapse and of the competing event (death): the competing-risks
+    NPMLE for interval-censored relapse with exactly dated death (role "estimate", bootstrap
+    CIs), and the Aalen-Johansen estimator on visit-dated times (role "comparison", labelled).
+    With every relapse time exact the two are the same estimator."""
+    from workbench.retention.competing import AalenJohansen, best_available_times
+    from workbench.retention.competing_ic import fit_cohort
+
+    m = np.asarray(months, dtype=float)
+    fit = fit_cohort(cohort.table, n_bootstrap=n_bootstrap, seed=seed, n_jobs=n_jobs)
     bt = best_available_times(cohort.table)
-    fit = AalenJohansen().fit(bt["time"].to_numpy(float), bt["status"].to_numpy(int))
-    parts = [fit.milestones(np.asarray(months, dtype=float), cause=c) for c in ("relapse", "death")]
+    aj = AalenJohansen().fit(bt["time"].to_numpy(float), bt["status"].to_numpy(int))
+    parts = []
+    for est, role in ((fit, "estimate"), (aj, "comparison")):
+        for cause in ("relapse", "death"):
+            part = est.milestones(m, cause=cause).assign(role=role)
+            if role == "comparison":
+                part["method"] = AJ_COMPARISON
+            parts.append(part)
     out = pd.concat(parts, ignore_index=True)
-    return out[["cause", "months", "estimate", "lower", "upper", "method"]]
+    return out[["cause", "months", "estimate", "lower", "upper", "method", "role"]]

@@ -29,7 +29,9 @@ METHODS = {
         "帮扶措施不是随机分配的：工作人员往往优先帮扶动机强、适应能力好的人。简单比较“接受过帮扶”与“未接受帮扶”的人会高估帮扶效果；"
         "帮扶开始前的时间也不能算作帮扶的功劳（永生时间偏倚）。",
         "奖项和典型案例是保持操守的结果，不是原因，不能用来说明帮扶效果。",
-        "为保护个人信息，报告不含任何个人记录，人数少于{k}人的数字一律不予显示。",
+        "为保护个人信息，报告不含任何个人记录，人数少于{k}人的数字一律不予显示；比例在其分子或"
+        "分子以外部分少于{k}人时也不予显示；人数和比例加有微小的固定扰动（人数在±3以内），"
+        "以免通过比较两份报告推断个人情况。",
     ),
     "en": (
         "Relapse is only found at return visits or when someone is re-admitted, so for each person "
@@ -51,8 +53,10 @@ METHODS = {
         "time before support starts must not be credited to it (immortal-time bias).",
         "Awards and typical cases are results of staying abstinent, not causes; they cannot show "
         "that support works.",
-        "To protect personal information the report holds no person-level records, and every "
-        "count below {k} is hidden.",
+        "To protect personal information the report holds no person-level records, every "
+        "count below {k} is hidden, and so is a rate whose numerator or its complement is below "
+        "{k}; counts and rates carry a small fixed perturbation (counts within ±3) so that two "
+        "reports cannot be compared to learn about one person.",
     ),
 }
 

@@ -26,7 +26,12 @@ from pathlib import Path
 import nbformat
 
 from workbench import __version__
-from workbench.evaluation.analysis import CODE_VERSION_ENV, analyse, cache_key, code_version
+from workbench.evaluation.analysis import (
+    CODE_VERSION_ENV,
+    analyse,
+    code_version,
+    inputs_sha256,
+)
 from workbench.exceptions import ReportError
 from workbench.fonts import require_fonts
 from workbench.io import atomic_write, check_out_folder
@@ -171,7 +176,7 @@ def build_report(
             "workbench_version": __version__,
             "git_commit": prov.git_commit(),
             "params_sha256": params.sha256(),
-            "inputs_key": cache_key(params),
+            "inputs_sha256": inputs_sha256(params),
             "started_at": started,
             "duration_s": duration,
         }

@@ -1,9 +1,21 @@
-"""metrics.json ("workbench.metrics/1", design.md): the report's key numbers, machine-readable.
+"""metrics.json ("workbench.metrics/2", design.md): the report's key numbers, machine-readable.
+
+Schema 2 (issue 20) adds, with every method named in the rows: ``competing`` (list of {cause,
+months, estimate, lower, upper, method, role}: the cumulative incidence of relapse and of death
+from the competing-risks NPMLE for interval-censored relapse (role "estimate"), and the
+Aalen-Johansen estimator on visit-dated times (role "comparison", kept to show the visit-dating
+bias)); and ``risk`` ({method, terms: [{term, hr, lower, upper, p}], sensitivity: {method,
+terms}}: hazard ratios of the interval-censored PH model, the Cox model on visit-dated times as
+the labelled sensitivity analysis; empty when not estimated). Schema 1 had neither.
 
 Everything outside ``provenance`` depends only on the inputs, parameters and code, so reruns give
-byte-identical files apart from that block (numbers are rounded to 8 significant digits).
-Numbers are plain floats; a value that could not be
+byte-identical files apart from that block. Numbers are plain floats; a value that could not be
 estimated, or a count below the suppression threshold, is null with a reason in ``notes``.
+
+The numbers are the report's published ones (workbench/evaluation/protect.py: perturbed counts,
+withheld or shifted rates) at the precision the report prints plus one digit: proportions to 4
+decimals, hazard ratios to 3, days to 1, counts and projected counts whole (docs/disclosure.md:
+8 significant digits let two reports be differenced far below one person's weight).
 """
 
 from __future__ import annotations
@@ -19,15 +31,17 @@ from workbench.params import ReportParams
 from workbench.reporting.suppression import is_small, scrub_counts
 from workbench.reporting.text import REASONS, reason
 
-SCHEMA = "workbench.metrics/1"
+SCHEMA = "workbench.metrics/2"
 TOP_KEYS = (
     "schema",
     "scope",
     "data",
     "coverage",
     "retention",
+    "competing",
     "tiers",
     "interventions",
+    "risk",
     "regions",
     "suppressed",
     "notes",
@@ -37,20 +51,25 @@ PROVENANCE_KEYS = (
     "workbench_version",
     "git_commit",
     "params_sha256",
-    "inputs_key",
+    "inputs_sha256",
     "started_at",
     "duration_s",
 )
 
 
 SIGNIFICANT_DIGITS = 8
+DECIMALS = {"rate": 4, "hr": 3, "days": 1, "count": 0}
 
 
-def _num(x: Any) -> float | None:
-    """A plain float rounded to 8 significant digits: parallel linear algebra can move the last
-    bits (~1e-14 relative) between runs, which must not change the file."""
+def _num(x: Any, kind: str | None = None) -> float | None:
+    """A plain float: rounded to the decimals of its `kind` (DECIMALS), else to 8 significant
+    digits (parallel linear algebra can move the last bits between runs; the file must not)."""
     v = as_float(x)
-    return None if v is None else float(f"{v:.{SIGNIFICANT_DIGITS}g}")
+    if v is None:
+        return None
+    if kind is not None:
+        return float(round(v, DECIMALS[kind])) + 0.0  # + 0.0: no "-0.0"
+    return float(f"{v:.{SIGNIFICANT_DIGITS}g}")
 
 
 NOTE_WORDS = {
@@ -121,9 +140,11 @@ def build_metrics(
         "scope": _scope(results, params),
         "data": data,
         "coverage": _coverage(results, k, notes),
-        "retention": _retention(results),
+        "retention": _retention(results, k, notes),
+        "competing": _competing(results),
         "tiers": _tiers(results, k, notes),
         "interventions": _interventions(results, k, notes),
+        "risk": _risk(results),
         "regions": _regions(results, k, notes),
         "suppressed": int(suppressed),
         "notes": list(notes) + _analysis_notes(results, k, lang, notes),
@@ -157,6 +178,8 @@ def _scope(results: ReportResults, params: ReportParams) -> dict[str, Any]:
         "release_start": results.period[0],
         "release_end": results.period[1],
         "cutoff": results.cutoff,
+        "suppression_threshold": params.suppression_threshold,
+        "internal_use": params.internal_use,
     }
 
 
@@ -166,22 +189,71 @@ def _coverage(results: ReportResults, k: int, notes: list[str]) -> float | None:
     if is_small(results.counts["n_releases"], k):  # a rate of a tiny group discloses its members
         _say(notes, "coverage", k=k)
         return None
-    return _num(results.coverage.iloc[-1]["coverage"])
+    return _num(results.coverage.iloc[-1]["coverage"], "rate")
 
 
-def _retention(results: ReportResults) -> list[dict[str, Any]]:
+def _retention(results: ReportResults, k: int, notes: list[str]) -> list[dict[str, Any]]:
     if results.milestones is None:
         return []
+    for r in results.milestones.itertuples(index=False):
+        if getattr(r, "withheld", False):
+            notes.append(
+                f"retention.{r.months:g}: withheld (fewer than {k} people relapsed or stayed "
+                "abstinent)"
+            )
     return [
         {
             "months": _num(r.months),
-            "estimate": _num(r.estimate),
-            "lower": _num(r.lower),
-            "upper": _num(r.upper),
+            "estimate": _num(r.estimate, "rate"),
+            "lower": _num(r.lower, "rate"),
+            "upper": _num(r.upper, "rate"),
             "method": str(r.method),
         }
         for r in results.milestones.itertuples(index=False)
     ]
+
+
+def _competing(results: ReportResults) -> list[dict[str, Any]]:
+    if results.cif is None:
+        return []
+    cif = results.cif
+    roles = cif["role"] if "role" in cif.columns else ["estimate"] * len(cif)
+    return [
+        {
+            "cause": str(r.cause),
+            "months": _num(r.months),
+            "estimate": _num(r.estimate, "rate"),
+            "lower": _num(r.lower, "rate"),
+            "upper": _num(r.upper, "rate"),
+            "method": str(r.method),
+            "role": str(role),
+        }
+        for r, role in zip(cif.itertuples(index=False), roles, strict=True)
+    ]
+
+
+def _hr_rows(table) -> list[dict[str, Any]]:
+    return [
+        {"term": str(r.term), "hr": _num(r.hr, "hr"), "lower": _num(r.lower, "hr"),
+         "upper": _num(r.upper, "hr"), "p": _num(r.p)}
+        for r in table.itertuples(index=False)
+    ]  # fmt: skip
+
+
+def _risk(results: ReportResults) -> dict[str, Any]:
+    risk = results.risk
+    if not risk:
+        return {}
+    sens = risk.get("sensitivity")
+    return {
+        "method": str(risk.get("method", "Cox PH on best available times")),
+        "terms": _hr_rows(risk["table"]["en"]),
+        "sensitivity": (
+            {"method": str(sens["method"]), "terms": _hr_rows(sens["table"]["en"])}
+            if sens
+            else None
+        ),
+    }
 
 
 def _tiers(results: ReportResults, k: int, notes: list[str]) -> dict[str, Any]:
@@ -190,8 +262,8 @@ def _tiers(results: ReportResults, k: int, notes: list[str]) -> dict[str, Any]:
     out = {}
     for r in results.tiers.itertuples(index=False):
         y = str(int(r.years))
-        projected = as_float(r.projected)
-        projected = None if projected is None else round(projected)  # people: whole numbers
+        projected = _num(r.projected, "count")
+        projected = None if projected is None else int(projected)  # people: whole numbers
         if projected is not None and projected < k:
             _say(notes, "suppressed", what=f"tiers.{y}.projected", k=k)
             projected = None
@@ -203,8 +275,9 @@ def _tiers(results: ReportResults, k: int, notes: list[str]) -> dict[str, Any]:
     return out
 
 
-INTERVENTION_KEYS = ("hr", "hr_lower", "hr_upper", "rmst_diff_days", "rmst_diff_lower",
-                     "rmst_diff_upper", "horizon_days")  # fmt: skip
+INTERVENTION_KEYS = {"hr": "hr", "hr_lower": "hr", "hr_upper": "hr", "rmst_diff_days": "days",
+                     "rmst_diff_lower": "days", "rmst_diff_upper": "days",
+                     "horizon_days": "days"}  # fmt: skip
 
 
 def _interventions(results: ReportResults, k: int, notes: list[str]) -> list[dict[str, Any]]:
@@ -214,7 +287,12 @@ def _interventions(results: ReportResults, k: int, notes: list[str]) -> list[dic
     for r in results.effects.sort_values("code").to_dict("records"):
         n = _count(r["n_exposed"], k, f"interventions.{r['code']}.n_exposed", notes)
         row = {"code": str(r["code"]), "n_exposed": n}
-        row.update({key: (_num(r[key]) if n is not None else None) for key in INTERVENTION_KEYS})
+        row.update(
+            {
+                key: (_num(r[key], kind) if n is not None else None)
+                for key, kind in INTERVENTION_KEYS.items()
+            }  # fmt: skip
+        )
         row["method"] = str(r["method"])
         out.append(row)
     return out
@@ -227,8 +305,8 @@ def _regions(results: ReportResults, k: int, notes: list[str]) -> list[dict[str,
         {
             "code": str(r.code),
             "n": _count(r.n, k, f"regions.{r.code}.n", notes),
-            "observed": _num(r.observed),
-            "expected": _num(r.expected),
+            "observed": _num(r.observed, "rate"),
+            "expected": _num(r.expected, "rate"),
             "flag": str(r.flag) or None,
         }
         for r in results.regions.sort_values("code").itertuples(index=False)
@@ -242,12 +320,15 @@ def dumps(metrics: dict[str, Any]) -> str:
 
 
 def check_metrics(metrics: dict[str, Any]) -> None:
-    """Raise ReportError unless `metrics` follows workbench.metrics/1."""
+    """Raise ReportError unless `metrics` follows workbench.metrics/2."""
     if tuple(metrics) != TOP_KEYS or metrics["schema"] != SCHEMA:
         raise ReportError(f"metrics keys {list(metrics)} do not follow {SCHEMA} {list(TOP_KEYS)}")
     for row in metrics["retention"]:
         if set(row) != {"months", "estimate", "lower", "upper", "method"}:
             raise ReportError(f"metrics retention row {row} has the wrong keys")
+    for row in metrics["competing"]:
+        if set(row) != {"cause", "months", "estimate", "lower", "upper", "method", "role"}:
+            raise ReportError(f"metrics competing row {row} has the wrong keys")
     _check_plain(metrics, "metrics")
 
 

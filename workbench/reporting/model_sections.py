@@ -12,6 +12,7 @@ from workbench import codes
 from workbench.evaluation.analysis import ReportResults
 from workbench.params import ReportParams
 from workbench.reporting import figures
+from workbench.reporting.notes import method_text
 from workbench.reporting.sections import (
     Section,
     _p,
@@ -78,11 +79,9 @@ def hr_cells(hr: object, lower: object, upper: object) -> tuple[str, str]:
     return two[0], _ci(values[1], values[2])
 
 
-def risk(results: ReportResults, params: ReportParams) -> Section:
-    lang = params.lang
-    tab = results.risk["table"][lang]
+def _hr_table(tab: pd.DataFrame, lang: str) -> pd.DataFrame:
     cells = [hr_cells(*x) for x in zip(tab["hr"], tab["lower"], tab["upper"], strict=True)]
-    table = pd.DataFrame(
+    return pd.DataFrame(
         {
             t("col_factor", lang): tab["label"],
             t("col_hr", lang): [c[0] for c in cells],
@@ -90,15 +89,28 @@ def risk(results: ReportResults, params: ReportParams) -> Section:
             t("col_p", lang): [_p_value(x) for x in tab["p"]],
         }
     )
+
+
+def risk(results: ReportResults, params: ReportParams) -> Section:
+    lang = params.lang
+    ic = "method" in results.risk  # the interval-censored PH model (issue 20); else Cox
+    note = ("risk_note_ic" if ic else "risk_note") + (
+        "_clustered" if results.risk["clustered"] else ""
+    )
     advice = [plain_p(a) for a in results.risk["advice"][lang]]
-    body = _p(t("risk_intro", lang)) + table_html(
-        table,
-        t("cap_risk", lang),
-        lang,
-        t("risk_note_clustered" if results.risk["clustered"] else "risk_note", lang),
+    body = _p(t("risk_intro_ic" if ic else "risk_intro", lang)) + table_html(
+        _hr_table(results.risk["table"][lang], lang), t("cap_risk", lang), lang, t(note, lang)
     )
     if advice:
         body += "<ul>" + "".join(f"<li>{html.escape(a)}</li>" for a in advice) + "</ul>"
+    sens = results.risk.get("sensitivity")
+    if sens:
+        body += table_html(
+            _hr_table(sens["table"][lang], lang),
+            t("cap_risk_sens", lang),
+            lang,
+            method_text(sens["method"], lang),
+        )
     return Section("risk", heading("sec_risk", lang) + body)
 
 
@@ -221,7 +233,10 @@ def competing(results: ReportResults, params: ReportParams) -> Section:
         shown, t("cap_endings", lang), lang, _suppress_note(n, params)
     )
     if results.cif is not None:
-        cif = results.cif
+        cif, comparison = results.cif, None
+        if "role" in cif.columns:  # the NPMLE, with the visit-dated AJ as a labelled comparison
+            comparison = cif[cif["role"] == "comparison"]
+            cif = cif[cif["role"] != "comparison"].reset_index(drop=True)
         words = {"relapse": t("relapse", lang), "death": t("death", lang)}
         table = pd.DataFrame(
             {
@@ -234,5 +249,19 @@ def competing(results: ReportResults, params: ReportParams) -> Section:
                 ],
             }
         )
-        body += _p(t("cif_intro", lang)) + table_html(table, t("cap_cif", lang), lang)
+        intro = "cif_intro" if comparison is None else "cif_intro_ic"
+        body += _p(t(intro, lang)) + table_html(table, t("cap_cif", lang), lang)
+        if comparison is not None and len(comparison):
+            body += _p(_cif_comparison(cif, comparison, lang))
     return Section("competing", heading("sec_competing", lang) + body, n)
+
+
+def _cif_comparison(cif: pd.DataFrame, comparison: pd.DataFrame, lang: str) -> str:
+    """One sentence: the visit-dated AJ's relapse incidence at the first milestone."""
+    rel = cif[cif["cause"] == "relapse"]
+    aj = comparison[comparison["cause"] == "relapse"]
+    m = float(rel["months"].iloc[0])
+    x = aj.loc[aj["months"] == m, "estimate"]
+    return t("cif_comparison", lang).format(
+        m=f"{m:g}", x=pct(x.iloc[0] if len(x) else np.nan), y=pct(rel["estimate"].iloc[0])
+    )

@@ -149,6 +149,22 @@ def print_log(results) -> None:
 
 # Method labels of the tables (English, as the analyses record them) in Chinese, longest first.
 METHOD_ZH = (
+    (
+        r"competing-risks NPMLE \(interval-censored relapse, exact death\)",
+        "竞争风险非参数最大似然估计（复吸区间删失，死亡日期确切）",
+    ),
+    (
+        r"Cox model on visit-dated times \(sensitivity\)",
+        "按随访日期定复吸时间的Cox模型（敏感性分析）",
+    ),
+    (
+        r"Aalen-Johansen on visit-dated times \(comparison\)",
+        "按随访日期定复吸时间的Aalen–Johansen方法（对照）",
+    ),
+    (
+        r"interval-censored proportional hazards \(monthly piecewise baseline\)",
+        "区间删失比例风险模型（按月分段基线）",
+    ),
     (r"time-varying piecewise-exponential PH", "时变分段指数比例风险模型"),
     (
         r"Cox PH \(Efron ties\), covariate-adjusted",

@@ -142,7 +142,8 @@ def cover(results: ReportResults, params: ReportParams) -> Section:
                  else t("cover_issuer_none", lang))  # fmt: skip
     lines.append(t("cover_version", lang, __version__))
     body = "".join(f"<p>{_h(x)}</p>" for x in lines)
-    privacy = t("not_official", lang, params.suppression_threshold)
+    marking = "internal_use" if params.internal_use else "not_official"
+    privacy = t(marking, lang, params.suppression_threshold)
     programme = t("programme", lang) if results.kind == "contract" else ""
     status = data_status(params)
     warning = (
@@ -230,6 +231,9 @@ def _summary_retention(results: ReportResults, params: ReportParams) -> list[str
         if np.isfinite(row.estimate):
             est = {"est": pct(row.estimate), "lo": pct(row.lower), "hi": pct(row.upper)}
             out.append(t(key, lang, m=m, event=results.event_label, **est))
+        elif getattr(row, "withheld", False):  # disclosure control (docs/disclosure.md)
+            why = t("suppressed_long", lang, params.suppression_threshold)
+            out.append(t("sum_retention_na", lang, m=m, why=why))
         else:
             out.append(t("sum_retention_na", lang, m=m, why=t("beyond_follow_up", lang)))
     return out

@@ -54,6 +54,11 @@ _T = {
         "本报告不含任何个人信息；人数少于{}人的数字不予显示。",
         "This report holds no person-level information; counts below {} are not shown.",
     ),
+    "internal_use": (
+        "内部使用：本报告的人数阈值为{}，低于对外发布的下限，不得对外提供。",
+        "INTERNAL USE: this report's count threshold {} is below the floor for official "
+        "outputs; not for release.",
+    ),
     # words
     "suppressed_cell": ("<{}", "<{}"),
     "suppressed_long": ("人数少于{}人，不予显示", "fewer than {} people: not shown"),
@@ -285,6 +290,31 @@ _T = {
         "Relapse time taken as the first evidence of relapse; standard errors clustered on the "
         "person (some people were released more than once).",
     ),
+    # risk factors on the intervals (issue 20)
+    "risk_intro_ic": (
+        "下表为出所时各项特征与复吸风险的关系（区间删失比例风险模型：复吸只知道发生在两次随访之间，模型直接使用这个区间，"
+        "同时考虑所有特征）。风险比大于1表示复吸风险较高，小于1表示较低。这些是关联，不一定是原因。",
+        "How characteristics at release relate to the relapse rate (proportional-hazards model "
+        "for interval-censored relapse: a relapse is only known to lie between two visits and "
+        "the model uses that interval; all characteristics together). A hazard ratio above 1 "
+        "means a higher relapse rate, below 1 a lower one. These are associations, not "
+        "necessarily causes.",
+    ),
+    "risk_note_ic": (
+        "复吸时间按区间处理，不定在发现复吸的随访日；稳健标准误。",
+        "Relapse times are intervals, not the day of the visit that found the relapse; robust "
+        "standard errors.",
+    ),
+    "risk_note_ic_clustered": (
+        "复吸时间按区间处理，不定在发现复吸的随访日；同一人多次出所按人聚类计算标准误。",
+        "Relapse times are intervals, not the day of the visit that found the relapse; standard "
+        "errors clustered on the person (some people were released more than once).",
+    ),
+    "cap_risk_sens": (
+        "敏感性分析：把复吸时间定在发现复吸的随访日的Cox模型（会使各因素的作用偏向无作用）",
+        "Sensitivity analysis: Cox model with each relapse dated at the visit that found it "
+        "(this shrinks effects towards no effect)",
+    ),
     # support effects
     "eff_intro": (
         "帮扶不是随机分配的，并且在出所后才开始。主要分析把每项帮扶作为随时间变化的暴露（从开始之日起计），并调整出所时的特征；"
@@ -345,6 +375,21 @@ _T = {
         "把死亡作为竞争事件时，复吸和死亡的累积发生率（Aalen–Johansen方法）。",
         "Cumulative incidence of relapse and of death, with death as a competing event "
         "(Aalen–Johansen).",
+    ),
+    "cif_intro_ic": (
+        "把死亡作为竞争事件时，复吸和死亡的累积发生率。复吸只知道发生在两次随访之间，估计直接使用这个区间"
+        "（区间删失竞争风险的非参数最大似然估计）；死亡日期确切。",
+        "Cumulative incidence of relapse and of death, with death as a competing event. A "
+        "relapse is only known to lie between two visits and the estimate uses that interval "
+        "(nonparametric maximum likelihood for interval-censored competing risks); death dates "
+        "are exact.",
+    ),
+    "cif_comparison": (
+        "对照：若把复吸时间定在发现复吸的随访日（Aalen–Johansen方法），{m}个月复吸累积发生率为{x}（上表为{y}）；"
+        "这种做法使复吸时间推后，早期发生率偏低。",
+        "For comparison, dating each relapse at the visit that found it (Aalen–Johansen) gives "
+        "a {m}-month relapse incidence of {x} (table above: {y}); that dates relapses late and "
+        "understates the early incidence.",
     ),
     "cap_cif": ("复吸与死亡的累积发生率", "Cumulative incidence of relapse and death"),
     "tech_notes": ("技术说明（统计软件输出，英文）：", "Technical notes from the analysis:"),
