@@ -184,11 +184,16 @@ def test_no_relapse_says_the_risk_model_cannot_be_fitted(lab):
     assert _missing_sentence("sec_effects", "why_effects_no_relapse", "zh") in zh
     assert "中位复吸时间：超过观察期" in zh
     m = lab.metrics("no_relapse")
-    np.testing.assert_allclose([r["estimate"] for r in m["retention"]], 1.0, rtol=0, atol=1e-12)
+    # 100 % abstinent says every person's outcome: withheld (docs/disclosure.md, rates)
+    assert [r["estimate"] for r in m["retention"]] == [None, None, None]
+    assert (
+        "retention.12: withheld (fewer than 10 people relapsed or stayed abstinent)" in m["notes"]
+    )
     assert m["interventions"] == [] and m["regions"] == []
     assert m["data"]["n_relapses"] is None  # zero is below the threshold: suppressed
-    assert "risk: not estimated (no relapse was observed, so the relapse-risk model cannot be " \
-        "fitted)" in m["notes"]  # fmt: skip
+    assert (
+        "risk：未作估计（未发现任何复吸，无法拟合复吸风险模型）" in m["notes"]
+    )  # zh report: zh notes
 
 
 def test_everyone_relapsed_by_month_6(lab):
@@ -197,10 +202,11 @@ def test_everyone_relapsed_by_month_6(lab):
     assert _missing_sentence("sec_risk", "why_all_relapse_first", "zh") in zh
     assert _missing_sentence("sec_effects", "why_effects_all_relapse_first", "zh") in zh
     m = lab.metrics("all_relapse")
-    assert [r["estimate"] for r in m["retention"]] == [0.0, 0.0, 0.0]  # S(t) = 0 after day 183
-    assert m["data"]["n_relapses"] == N and m["interventions"] == []
+    # S(t) = 0 after day 183: nobody abstinent is a whole group's outcome, withheld
+    assert [r["estimate"] for r in m["retention"]] == [None, None, None]
+    assert abs(m["data"]["n_relapses"] - N) <= 3 and m["interventions"] == []  # cell-key noise
     assert all(m["tiers"][y]["observed"] is None for y in ("1", "2", "3"))  # 0: suppressed
-    assert "复吸 12 100.0%" in pdf_text(lab.report("all_relapse", "zh")[1].pdf)  # incidence
+    assert "100.0%" not in pdf_text(lab.report("all_relapse", "zh")[1].pdf)  # incidence too
 
 
 def test_one_prefecture_and_a_support_nobody_received(lab):
@@ -210,10 +216,12 @@ def test_one_prefecture_and_a_support_nobody_received(lab):
         "就业安置基地安置就业：截至数据截止日期，本报告范围内没有人接受过这项帮扶，无法估计其效果。"
         in zh
     )
-    assert (
-        "job placement at an employment base: nobody in this report's scope had received it by "
-        "the data cut-off, so its effect cannot be estimated." in en
+    nobody = (
+        "Job placement at an employment base: nobody in this report's scope had received it by "
+        "the data cut-off, so its effect cannot be estimated."
     )
+    squeeze = lambda s: re.sub(r"[\s-]", "", s)  # noqa: E731  (a line may break at "cut-off")
+    assert squeeze(nobody) in squeeze(en)
     m = lab.metrics("one_prefecture")
     assert m["regions"] == []
     placed = next(r for r in m["interventions"] if r["code"] == "job_placement")
@@ -228,8 +236,7 @@ def test_no_support_recorded(lab):
     assert "帮扶措施效果未能完成：截至数据截止日期，本报告范围内没有任何人的帮扶记录。" in zh
     m = lab.metrics("no_support")
     assert m["interventions"] == []
-    assert "effects: not estimated (no support was recorded for anyone in this report's " \
-        "scope by the data cut-off)" in m["notes"]  # fmt: skip
+    assert "effects：未作估计（截至数据截止日期，本报告范围内没有任何人的帮扶记录）" in m["notes"]
     assert len(m["retention"]) == 3 and m["retention"][0]["estimate"] is not None
 
 
@@ -239,7 +246,8 @@ def test_everyone_censored_at_release(lab):
     assert "操守保持率为" not in zh  # no retention invented for people nobody saw
     m = lab.metrics("censored_at_release")
     assert m["retention"] == [] and m["tiers"] == {} and m["interventions"] == []
-    assert m["coverage"] == 0.0 and m["data"]["n_censored"] == {"lost": N}
+    # no visit attended (0 %) is everyone's attribute: withheld; counts carry cell-key noise
+    assert m["coverage"] is None and abs(m["data"]["n_censored"]["lost"] - N) <= 3
 
 
 def test_cutoff_on_the_release_day(lab, tmp_path):
@@ -256,9 +264,9 @@ def test_cutoff_on_the_release_day(lab, tmp_path):
     html = summary(res, params).html
     assert t("sum_coverage_none", "zh") in html and "–。" not in html
     m = build_metrics(res, params, 0, {})
-    assert (
-        m["coverage"] is None and m["retention"] == [] and m["data"]["n_censored"] == {"cutoff": N}
-    )
+    assert m["coverage"] is None and m["retention"] == []
+    assert list(m["data"]["n_censored"]) == ["cutoff"]
+    assert abs(m["data"]["n_censored"]["cutoff"] - N) <= 3  # cell-key noise
 
 
 def test_tiny_cohort_through_the_cli(lab, tmp_path):
@@ -275,15 +283,13 @@ def test_tiny_cohort_through_the_cli(lab, tmp_path):
     m = json.loads((out / "metrics.json").read_text("utf-8"))
     check_metrics(m)
     assert m["data"]["n_releases"] is None and m["retention"] == [] and m["interventions"] == []
-    assert "retention: not estimated (fewer than 10 people are in this report's scope" in " ".join(
-        m["notes"]
-    )
+    assert "retention：未作估计（本报告范围内人数少于10人" in " ".join(m["notes"])
     text = pdf_text(out / "report.pdf").replace("\n", "")
     assert t("too_few", "zh", 10) in text
     assert not FORBIDDEN.search(_body(text, "zh"))
     html = (out / "report.html").read_text("utf-8")
     coverage = html.split('data-section="coverage"')[1].split("</table>")[0]
-    assert re.findall(r"<td>[\d,]+</td>", coverage) == []  # not even visit counts of 7 people
+    assert re.findall(r"<td[^>]*>[\d,]+</td>", coverage) == []  # not even visit counts of 7 people
 
 
 # Small hand-checkable pieces behind the reports above.

@@ -35,8 +35,15 @@ def test_effects_table_shows_evalues_and_hides_them_with_the_estimate():
     assert list(shown[col]) == ["2.1 / 1.6", "–", "–"]
 
 
-def test_effects_section_explains_the_evalue_in_both_languages():
+def test_evalue_is_explained_once_in_the_methods_not_under_the_table():
+    from workbench.reporting import closing
+
+    results = SimpleNamespace(
+        **vars(_results()), kind="contract", notes=(), milestones=None, cif=None
+    )
     for lang in ("en", "zh"):
         params = SimpleNamespace(lang=lang, suppression_threshold=10, landmark_day=180)
         section = model_sections.effects(_results(), params)
-        assert model_sections.EVALUE_NOTE[lang][:20] in section.html
+        assert model_sections.EVALUE_NOTE[lang][:20] not in section.html
+        methods = closing.methods(results, params).html
+        assert methods.count(model_sections.EVALUE_NOTE[lang][:20]) == 1

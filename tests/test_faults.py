@@ -194,8 +194,9 @@ def test_good_runs_of_the_fault_batch_are_complete(faults):
     for rid in run_ids("good"):
         assert faults["state"]["files"][rid] == sorted(OUTPUTS), rid
         m = json.loads((out / rid / "metrics.json").read_text("utf-8"))
-        assert m["data"]["n_releases"] == 500 and len(m["retention"]) == 3
-        assert summary.loc[rid, "n_releases"] == "500"  # a whole number
+        n = m["data"]["n_releases"]  # 500 plus cell-key noise of at most 3 (docs/disclosure.md)
+        assert abs(n - 500) <= 3 and len(m["retention"]) == 3
+        assert summary.loc[rid, "n_releases"] == str(n)  # a whole number
         assert float(summary.loc[rid, "retention_12"]) == pytest.approx(
             m["retention"][0]["estimate"], rel=1e-12
         )

@@ -67,7 +67,7 @@ def _outcome_notes() -> list[str]:
 @pytest.mark.parametrize(
     ("make", "zh_part", "en_part"),
     [
-        (_positivity_notes, "倾向评分检查", "Positivity check"),
+        (_positivity_notes, "倾向性评分检查", "Positivity check"),
         (_few_events_notes, "复吸风险因素模型只有", "relapse-risk model has only"),
         (_npmle_notes, "保持率曲线", "retention curve (Turnbull NPMLE) stopped after 100,000"),
         (_outcome_notes, "金奖", "gold award"),

@@ -138,11 +138,36 @@ def small_counts_in_metrics(m: dict, threshold: int = THRESHOLD) -> list[str]:
     for r in m.get("regions", []):
         if r["n"] is None and (r["observed"] is not None or r["expected"] is not None):
             found.append(f"regions.{r['code']}: rate of a suppressed group")
+        for key in ("observed", "expected"):
+            if r["n"] is not None and small_rate(r[key], r["n"], threshold):
+                found.append(f"regions.{r['code']}.{key}: rate with fewer than {threshold} behind")
     if m["data"]["n_releases"] is None and (m["coverage"] is not None or m["retention"]):
         found.append("coverage/retention: rate of a suppressed scope")
+    for r in m.get("retention", []):
+        if small_rate(r["estimate"], m["data"]["n_releases"], threshold):
+            found.append(f"retention.{r['months']:g}: rate with fewer than {threshold} behind")
+    if "inputs_key" in m.get("provenance", {}):
+        found.append("provenance.inputs_key: the analysis cache key is published")
     for note in m.get("notes", []):
         found += [f"notes: {s}" for s in small_counts_in_text(note, threshold)]
     return found
+
+
+def small_rate(p, n, threshold: int = THRESHOLD) -> bool:
+    """A published proportion p of n people whose implied numerator n·p or complement
+    n·(1 − p) is below the threshold (docs/disclosure.md: such rates are withheld)."""
+    if p is None or n is None or pd.isna(p) or pd.isna(n):
+        return False
+    eps = 1e-9 * max(float(n), 1.0)
+    return bool(n * p < threshold - eps or n * (1 - p) < threshold - eps)
+
+
+def cache_names_in(text: str, cache_dir: Path) -> list[str]:
+    """Names of analysis-cache entries (and the cache's key) that appear in `text`."""
+    names = [p.stem for p in cache_dir.glob("*") if p.is_file()]
+    key = cache_dir / "cache.key"
+    secret = key.read_bytes().hex() if key.is_file() else None
+    return [n for n in names + [secret] if n and n in text]
 
 
 def page_text(page: str) -> str:
@@ -170,6 +195,10 @@ def scan_output(path: Path, ids: set[str], threshold: int = THRESHOLD) -> list[s
         rates = table.loc[table["n_releases"].isna(), ["coverage", "retention_12", "retention_24"]]
         found += [f"{rid}: rate of a suppressed scope" for rid in
                   table.loc[rates.index[rates.notna().any(axis=1)], "run_id"]]  # fmt: skip
+        for col in ("retention_12", "retention_24"):
+            found += [f"{r['run_id']}: {col} with fewer than {threshold} behind"
+                      for _, r in table.iterrows()
+                      if small_rate(r[col], r["n_releases"], threshold)]  # fmt: skip
     else:
         found += small_counts_in_text(raw, threshold)
     return [f"{path.name}: {f}" for f in found]
@@ -201,15 +230,23 @@ def test_scanner_catches_planted_ids_and_small_counts(tmp_path):
     ]
     m = {"data": {"n_releases": 500, "n_relapses": 4, "n_censored": {"lost": 9, "cutoff": None}},
          "tiers": {"3": {"observed": None, "projected": 8.5, "target": 100.0}},
-         "regions": [{"code": "loudi", "n": None, "observed": 0.5, "expected": 0.4}],
+         "regions": [{"code": "loudi", "n": None, "observed": 0.5, "expected": 0.4},
+                     {"code": "yiyang", "n": 11, "observed": 0.5, "expected": 0.4},
+                     {"code": "xiangtan", "n": 200, "observed": 0.5, "expected": 0.4}],
          "suppressed": 3, "notes": ["positivity: 5 people have a propensity below 0.01"],
-         "provenance": {"duration_s": 1.0}}  # fmt: skip
-    (tmp_path / "metrics.json").write_text(json.dumps({**m, "coverage": 0.9, "retention": []}))
+         "provenance": {"duration_s": 1.0, "inputs_key": "ab" * 32}}  # fmt: skip
+    retention = [{"months": 12, "estimate": 0.5}, {"months": 36, "estimate": 0.99}]
+    (tmp_path / "metrics.json").write_text(json.dumps({**m, "coverage": 0.9,
+                                                       "retention": retention}))  # fmt: skip
     assert scan_output(tmp_path / "metrics.json", ids) == [
         "metrics.json: $.data.n_relapses = 4",
         "metrics.json: $.data.n_censored.lost = 9",
         "metrics.json: $.tiers.3.projected = 8.5",
         "metrics.json: regions.loudi: rate of a suppressed group",
+        "metrics.json: regions.yiyang.observed: rate with fewer than 10 behind",
+        "metrics.json: regions.yiyang.expected: rate with fewer than 10 behind",
+        "metrics.json: retention.36: rate with fewer than 10 behind",
+        "metrics.json: provenance.inputs_key: the analysis cache key is published",
         "metrics.json: notes: 5 people",
     ]
     tiny = {"data": {"n_releases": None}, "coverage": 0.8, "retention": [], "notes": []}
@@ -217,13 +254,15 @@ def test_scanner_catches_planted_ids_and_small_counts(tmp_path):
     assert scan_output(tmp_path / "metrics.json", ids) == [
         "metrics.json: coverage/retention: rate of a suppressed scope"
     ]
-    summary = pd.DataFrame({"run_id": ["a", "b", "c"], "n_releases": [500, 7, None],
-                            "coverage": [0.8, None, 0.75], "retention_12": [0.5, None, None],
-                            "retention_24": [0.4, None, None]})  # fmt: skip
+    summary = pd.DataFrame({"run_id": ["a", "b", "c", "d"], "n_releases": [500, 7, None, 12],
+                            "coverage": [0.8, None, 0.75, None],
+                            "retention_12": [0.5, None, None, 0.5],
+                            "retention_24": [0.4, None, None, None]})  # fmt: skip
     summary.to_csv(tmp_path / "summary.csv", index=False)
     assert scan_output(tmp_path / "summary.csv", ids) == [
         "summary.csv: n_releases = 7.0",
         "summary.csv: c: rate of a suppressed scope",
+        "summary.csv: d: retention_12 with fewer than 10 behind",
     ]
 
 
@@ -307,7 +346,7 @@ def scanned(tmp_path_factory):
     assert res.returncode == 1, res.stderr[-3000:]
     assert UNKNOWN_ID in res.stdout  # the analyst's console shows the full message
     return {"out": root / "out", "ids": ids | {UNKNOWN_ID}, "tiny_n": int(sizes[tiny]),
-            "root": root}  # fmt: skip
+            "root": root, "cache": root / "cache"}  # fmt: skip
 
 
 def official_outputs(out: Path) -> list[Path]:
@@ -356,3 +395,18 @@ def test_executed_notebooks_are_marked_internal(scanned):
         assert nb.metadata["workbench"]["internal"] is True
         assert nb.cells[0].source.startswith("**INTERNAL")
         assert "不得对外提供" in nb.cells[0].source
+
+
+def test_the_batch_cache_is_private_and_named_nowhere(scanned):
+    """The analysis cache the batch filled (raw numbers): folder 0700, key and entries 0600,
+    and neither an entry's name nor the key appears in any official output."""
+    import stat
+
+    cache = scanned["cache"]
+    entries = [p for p in cache.iterdir() if p.is_file()]
+    assert len(entries) >= 5  # the key and one entry per analysed scope
+    assert stat.S_IMODE(cache.stat().st_mode) == 0o700
+    assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in entries)
+    for path in official_outputs(scanned["out"]):
+        raw = path.read_text("utf-8") if path.suffix != ".pdf" else pdf_text(path)
+        assert cache_names_in(raw, cache) == [], path

@@ -126,8 +126,8 @@ def test_retention_in_pdf_equals_metrics_and_library(env):
         np.testing.assert_allclose(
             [row["estimate"], row["lower"], row["upper"]],
             [ref["estimate"], ref["lower"], ref["upper"]],
-            rtol=1e-7,  # metrics.json keeps 8 significant digits
-            atol=0,
+            rtol=0,  # published: shifted by cell-key noise d / n (|d| <= 3), 4 decimals
+            atol=3 / N_RELEASES + 5e-5,  # (docs/disclosure.md)
         )
         sentence = (
             f"出所后{row['months']:g}个月操守保持率为{row['estimate']:.1%}"
@@ -151,7 +151,7 @@ def test_metrics_follow_the_schema(env):
     assert m["risk"]["method"].startswith("interval-censored proportional hazards")
     assert m["risk"]["sensitivity"]["method"] == "Cox model on visit-dated times (sensitivity)"
     assert all(0 < r["lower"] <= r["hr"] <= r["upper"] for r in m["risk"]["terms"])
-    assert m["scope"]["language"] == "zh" and m["data"]["n_releases"] == N_RELEASES
+    assert m["scope"]["language"] == "zh" and abs(m["data"]["n_releases"] - N_RELEASES) <= 3
     assert set(m["tiers"]) == {"1", "2", "3"} and m["tiers"]["1"]["target"] == 10000.0
     assert 0 < m["coverage"] < 1
     codes = [r["code"] for r in m["interventions"]]
@@ -161,22 +161,26 @@ def test_metrics_follow_the_schema(env):
         if row["n_exposed"] is not None and row["hr"] is not None:
             assert 0 < row["hr_lower"] <= row["hr_upper"] and row["hr"] > 0
     assert set(m["provenance"]) == {"workbench_version", "git_commit", "params_sha256",
-                                    "inputs_key", "started_at", "duration_s"}  # fmt: skip
-    # zh and en differ only in scope.language and provenance: one analysis, rendered twice
+                                    "inputs_sha256", "started_at", "duration_s"}  # fmt: skip
+    # zh and en differ only in scope.language, the notes' language and provenance: one analysis,
+    # rendered twice
     a, b = (
         without_provenance(env["zh"][1].metrics.read_text()),
         without_provenance(env["en"][1].metrics.read_text()),
     )
     assert a.pop("scope")["language"] == "zh" and b.pop("scope")["language"] == "en"
+    notes_zh, notes_en = a.pop("notes"), b.pop("notes")
+    assert all(re.search(r"[\u4e00-\u9fff]", n) for n in notes_zh) and notes_en
     assert a == b
 
 
 def _table_cells(html: str) -> list[tuple[str, str]]:
     """(section, cell text) for every table cell outside the provenance section."""
     out = []
-    for section, body in re.findall(r'data-section="(\w+)">(.*?)</div>', html, re.S):
+    parts = re.split(r'data-section="(\w+)">', html)  # sections hold nested blocks: split
+    for section, body in zip(parts[1::2], parts[2::2], strict=True):
         if section != "provenance":
-            out += [(section, c) for c in re.findall(r"<td>(.*?)</td>", body, re.S)]
+            out += [(section, c) for c in re.findall(r"<td[^>]*>(.*?)</td>", body, re.S)]
     return out
 
 
@@ -250,7 +254,8 @@ def test_rossi_report_reads_sensibly(tmp_path, monkeypatch):
     params = ReportParams.from_mapping({**params.to_mapping(), "n_bootstrap": 0})
     out = build_report(params, tmp_path / "rossi")
     text = pdf_text(out.pdf).replace("\n", " ")
-    assert "432 people" in text and "arrest" in text
+    shown = [int(n) for n in re.findall(r"(\d{3}) people", text)]
+    assert shown and abs(shown[0] - 432) <= 3 and "arrest" in text  # cell-key noise, |d| <= 3
     assert "abstinent" not in text.split("Methods and caveats")[0].lower()
     assert "Tracking coverage" not in text  # no visit records: no coverage section
     m = metrics(out)

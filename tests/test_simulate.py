@@ -13,6 +13,7 @@ from lifelines import CoxTimeVaryingFitter
 
 from workbench import codes
 from workbench.exceptions import ParameterError
+from workbench.io import load_dataset
 from workbench.simulate import (
     default_config,
     run_simulate,
@@ -165,8 +166,10 @@ def test_files_are_identical_across_processes(tmp_path):
 def test_written_files_follow_the_contract(small_sim, tmp_path):
     out = write_simulation(small_sim, tmp_path / "sim")
     meta = yaml.safe_load((out / "dataset.yaml").read_text(encoding="utf-8"))
-    assert set(meta) == {"name", "cutoff", "description"}
+    assert set(meta) == {"name", "cutoff", "description", "status"}
     assert meta["cutoff"] == "2022-12-31"
+    assert meta["status"] == "simulated"  # reports on these data say so on every page
+    assert load_dataset(out).status == "simulated"  # and the loader carries it
     visits = pd.read_csv(out / "visits.csv")
     assert list(visits.columns) == ["release_id", "visit_date", "scheduled_month", "result"]
     assert set(visits["result"]) == set(codes.VISIT_RESULTS)

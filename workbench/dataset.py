@@ -24,3 +24,4 @@ class Dataset:
     source: str = ""
     sha256: dict[str, str] = field(default_factory=dict)
     repairs: tuple[str, ...] = ()
+    status: str | None = None  # dataset.yaml `status`: real, simulated, test (None: undeclared)

@@ -27,7 +27,9 @@ from workbench.links import check_links, positions  # noqa: F401  (positions: re
 
 EXTENSIONS = (".csv", ".xlsx", ".parquet")
 NA_WORDS = ["", "NA", "N/A", "n/a", "NULL", "null", "NaN", "nan", "None"]
-DATASET_KEYS = ("name", "cutoff", "description", "interventions")
+DATASET_KEYS = ("name", "cutoff", "description", "interventions", "status")
+# dataset.yaml `status`: what the data are (reports on simulated or test data say so on every page)
+DATA_STATUSES = ("real", "simulated", "test")
 # Limits on a hostile or mistaken input file, checked before the file is parsed (one-line error):
 MAX_FILE_BYTES = 4 << 30  # 4 GiB per table file (a national 2.3 M-release export is 0.7 GB)
 MAX_HEADER_BYTES = 1 << 20  # the header row of a CSV
@@ -606,7 +608,25 @@ def read_meta(folder: Path) -> dict:
             f"dataset.yaml: unknown key {unknown[0]} (expected one of {', '.join(DATASET_KEYS)}); "
             "remove it or correct its spelling."
         )
+    status = meta.get("status")
+    if status is not None and str(status) not in DATA_STATUSES:
+        raise ParameterError(
+            f"dataset.yaml: status {schema.show(status)} is not one of "
+            f"{', '.join(DATA_STATUSES)}; write `status: real` for programme data."
+        )
     return meta
+
+
+def data_status(path: str | os.PathLike) -> str | None:
+    """What a dataset folder's data are (dataset.yaml `status`): real, simulated, test; or None
+    when undeclared (a dataset spec or a folder without dataset.yaml)."""
+    folder = Path(path)
+    if folder.name == "dataset.yaml":
+        folder = folder.parent
+    if not folder.is_dir():
+        return None
+    status = read_meta(folder).get("status")
+    return None if status is None else str(status)
 
 
 def _extra_interventions(meta: Mapping) -> dict[str, dict[str, str]]:
@@ -667,6 +687,7 @@ def load_dataset(path: str | os.PathLike, cutoff: object = None) -> Dataset:
         source=str(meta.get("name") or folder.name),
         sha256=_hashes(folder, files),
         repairs=tuple(repairs),
+        status=None if meta.get("status") is None else str(meta["status"]),
     )
 
 

@@ -238,6 +238,7 @@ class ReportParams:
     data: str
     name: str = "report"
     title: str | None = None
+    issuer: str | None = None  # the issuing unit named on the cover (e.g. 湖南省戒毒管理局)
     lang: str = "zh"
     prefecture: str | None = None
     facility: str | None = None
@@ -251,6 +252,7 @@ class ReportParams:
     seed: int = 20170101
     suppression_threshold: int = codes.SUPPRESSION_THRESHOLD
     n_jobs: int = 1
+    internal_use: bool = False  # allows a threshold below the floor; the report is then internal
 
     @classmethod
     def field_names(cls) -> tuple[str, ...]:
@@ -301,9 +303,9 @@ class ReportParams:
         return out
 
     def analysis_key(self) -> dict[str, Any]:
-        """The parameters that change the numbers (not language, title or n_jobs)."""
+        """The parameters that change the numbers (not language, title, issuer or n_jobs)."""
         d = self.to_mapping()
-        for key in ("lang", "title", "name", "n_jobs"):
+        for key in ("lang", "title", "issuer", "name", "n_jobs"):
             d.pop(key)
         return d
 
@@ -317,8 +319,9 @@ def _parse(d: Mapping[str, Any], source: str | None) -> dict[str, Any]:
     out: dict[str, Any] = {"data": _as_str("data", d["data"], s, optional=False)}
     if "name" in d:
         out["name"] = _as_name(_as_str("name", d["name"], s, optional=False), s)
-    if "title" in d:
-        out["title"] = _as_str("title", d["title"], s)
+    for key in ("title", "issuer"):
+        if key in d:
+            out[key] = _as_str(key, d[key], s)
     if "lang" in d:
         out["lang"] = _choice("lang", d["lang"], LANGUAGES, s) or "zh"
     for key, kind in (("prefecture", codes.PREFECTURES), ("facility", codes.FACILITIES)):
@@ -356,7 +359,29 @@ def _parse(d: Mapping[str, Any], source: str | None) -> dict[str, Any]:
     for key, minimum in mins.items():
         if key in d:
             out[key] = _as_int(key, d[key], s, minimum=minimum)
+    _check_disclosure(d, out, s)
     return out
+
+
+def _check_disclosure(d: Mapping[str, Any], out: dict[str, Any], source: Any) -> None:
+    """The threshold floor and whole-month periods (workbench/disclosure.py)."""
+    from workbench import disclosure
+
+    internal = d.get("internal_use", False)
+    if not isinstance(internal, bool):
+        raise ParameterError(
+            _located(source, "internal_use", f"internal_use {internal!r} is not true or false")
+        )
+    if internal:
+        out["internal_use"] = True
+    k = out.get("suppression_threshold", codes.SUPPRESSION_THRESHOLD)
+    problem = disclosure.check_threshold(k, internal)
+    if problem:
+        raise ParameterError(_located(source, "suppression_threshold", problem))
+    problem = disclosure.check_period(out.get("release_start"), out.get("release_end"), internal)
+    if problem:
+        key = "release_start" if problem.startswith("release_start") else "release_end"
+        raise ParameterError(_located(source, key, problem))
 
 
 def _known_code(key: str, value: str, known: Mapping[str, Any], source: Any) -> str:

@@ -184,6 +184,28 @@ def compare_regions(
     return RegionComparison(table.reset_index(), float(overall), float(months), method, notes)
 
 
+CATEGORIES = ("better", "as_expected", "worse")
+
+
+def flag_categories(table: pd.DataFrame) -> pd.DataFrame:
+    """The words a flag is shown with: `category` better / as_expected / worse than expected,
+    and `sure` (True outside the 99.8 % limits; False for a 'watch' region, outside 95 % only,
+    whose direction is shown with an 'uncertain' marker). One row per row of `table` (a
+    `compare_regions` table: flag, observed, expected, adjusted)."""
+    overall = table["adjusted"] - table["observed"] + table["expected"]
+    above = table["adjusted"] > overall
+    flag = table["flag"].fillna("").astype(str)
+    category = np.select(
+        [flag.eq("better"), flag.eq("worse"), flag.eq("watch") & above, flag.eq("watch")],
+        ["better", "worse", "better", "worse"],
+        default="as_expected",
+    )
+    return pd.DataFrame(
+        {"category": category, "sure": flag.isin(["better", "worse"]).to_numpy()},
+        index=table.index,
+    )
+
+
 def predicted_retention(
     cohort: pd.DataFrame,
     months: float = 12,

@@ -356,9 +356,11 @@ class WeightedEffect:
         co_interventions: bool = True,
         entry_window: float = 30.0,
         min_events: int = MIN_EXPOSED_RELAPSES,
+        min_group: int = SUPPRESSION_THRESHOLD,
     ):
         self.min_events = min_events  # relapses in the exposed arm (small-sample rule)
         self.intervention = intervention
+        self.min_group = min_group  # the suppression threshold: smaller arms get no estimate
         self.co_interventions = co_interventions
         self.entry_window = entry_window
         self.landmark_day = landmark_day
@@ -408,10 +410,9 @@ class WeightedEffect:
         relapsed = np.isfinite(frame["upper_day"].to_numpy(float))
         self.n_events_exposed_ = int(np.sum(relapsed & (a == 1)))
         self.withheld_ = None
-        if min(self.n_exposed_, self.n_unexposed_) < SUPPRESSION_THRESHOLD:
+        if min(self.n_exposed_, self.n_unexposed_) < self.min_group:
             self.withheld_ = (
-                f"Not estimated: fewer than {SUPPRESSION_THRESHOLD} people in an arm at the "
-                "landmark."
+                f"Not estimated: fewer than {self.min_group} people in an arm at the landmark."
             )
             return frame, a, entry
         self.X_ = X

@@ -17,8 +17,15 @@ from workbench.effects.exposure import check_exposures
 LABEL = "NAIVE (biased: immortal time and confounding) ever vs never, Cox"
 
 
-def naive_effects(cohort: pd.DataFrame, starts: pd.DataFrame, exposures=None) -> pd.DataFrame:
-    """One row per exposure: code, n_exposed, hr, hr_lower, hr_upper, method (labelled naive)."""
+def naive_effects(
+    cohort: pd.DataFrame,
+    starts: pd.DataFrame,
+    exposures=None,
+    min_exposed: int = SUPPRESSION_THRESHOLD,
+) -> pd.DataFrame:
+    """One row per exposure: code, n_exposed, hr, hr_lower, hr_upper, method (labelled naive).
+    An exposure with fewer than `min_exposed` (the suppression threshold) ever exposed, or
+    fewer than that never exposed, gets no estimate."""
     from lifelines import CoxPHFitter
 
     exposures = check_exposures(exposures or list(starts.columns))
@@ -27,7 +34,7 @@ def naive_effects(cohort: pd.DataFrame, starts: pd.DataFrame, exposures=None) ->
     stop = np.where(relapse, upper, cohort["last_day"].to_numpy(float))
     s = starts.reindex(cohort["release_id"].to_numpy())
     ever = {e: (s[e].to_numpy(float) <= stop).astype(int) for e in exposures}
-    usable = [e for e in exposures if SUPPRESSION_THRESHOLD <= ever[e].sum() < len(stop)]
+    usable = [e for e in exposures if min_exposed <= ever[e].sum() <= len(stop) - min_exposed]
     df = pd.DataFrame({"t": np.maximum(stop, 1e-6), "e": relapse.astype(int), **ever})
     rows = {e: (np.nan, np.nan, np.nan) for e in exposures}
     if usable:

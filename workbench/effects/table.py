@@ -25,7 +25,7 @@ import sys
 import numpy as np
 import pandas as pd
 
-from workbench.codes import TRACKING_DAYS
+from workbench.codes import SUPPRESSION_THRESHOLD, TRACKING_DAYS
 from workbench.effects.evalue import evalue_table
 from workbench.effects.exposure import check_exposures
 from workbench.effects.fitting import adjusted_fit, arm_problem
@@ -59,10 +59,11 @@ COLUMNS = [
 
 
 def _weighted(
-    code, frame, starts, contacts, landmark_day, horizon, n_boot, seed, n_jobs, conf=None
+    code, frame, starts, contacts, landmark_day, horizon, n_boot, seed, n_jobs, conf=None, k=None
 ):
     we = WeightedEffect(
         code,
+        min_group=SUPPRESSION_THRESHOLD if k is None else k,
         landmark_day=landmark_day,
         horizon_day=horizon,
         confounders=conf,
@@ -73,13 +74,13 @@ def _weighted(
     return we.result_
 
 
-def _time_varying_table(cohort, n_boot, seed, n_jobs, landmark_day, horizon):
+def _time_varying_table(cohort, n_boot, seed, n_jobs, landmark_day, horizon, k):
     """Supports that start after day 0 (visit records): primary time-varying model, landmark
     ATE-weighted RMST difference."""
     table = cohort.table
     _check_estimable(table)
     starts, contacts = cohort.starts, cohort.contacts
-    primary = TimeVaryingEffects(n_boot=n_boot, seed=seed, n_jobs=n_jobs)
+    primary = TimeVaryingEffects(n_boot=n_boot, seed=seed, n_jobs=n_jobs, min_exposed=k)
     primary.fit(table, starts, contacts)
     rows = []
     for est in primary.estimates():
@@ -89,7 +90,7 @@ def _time_varying_table(cohort, n_boot, seed, n_jobs, landmark_day, horizon):
         if np.isfinite(est.hazard_ratio):
             res = _weighted(
                 est.intervention, table, starts, contacts, landmark_day, horizon, n_boot, seed,
-                n_jobs,
+                n_jobs, k=k,
             )  # fmt: skip
         rows.append(_with_rmst(row, res, horizon, est.method))
     return _with_evalues(pd.DataFrame(rows), outcome_risk(table))
@@ -156,7 +157,7 @@ def adjusted_spec_model(frame: pd.DataFrame, interventions, covariates, referenc
     return hr, ci, f"{method}, covariate-adjusted", fit
 
 
-def _baseline_table(cohort, n_boot, seed, n_jobs, horizon):
+def _baseline_table(cohort, n_boot, seed, n_jobs, horizon, k):
     """Observational baseline 0/1 arms: adjusted model, weighted RMST difference and HR."""
     frame = cohort.table
     arms = check_exposures(cohort.interventions)
@@ -181,7 +182,7 @@ def _baseline_table(cohort, n_boot, seed, n_jobs, horizon):
             how += "; RMST not estimable: delayed entry is not supported by the weighted comparison"
         elif frame[code].nunique() > 1:
             res = _weighted(
-                code, frame, None, None, None, horizon, n_boot, seed, n_jobs, covariates
+                code, frame, None, None, None, horizon, n_boot, seed, n_jobs, covariates, k=k
             )
         row = _with_rmst(row, res, horizon, how)
         if res is not None and res.balance_achieved and code in fitted:
@@ -231,9 +232,20 @@ def choose_horizon(cohort, horizon: float | None) -> float:
     return float(end)
 
 
-def effects_table(data, *, n_boot=200, seed=20170101, n_jobs=1, landmark_day=180.0, horizon=None):
+def effects_table(
+    data,
+    *,
+    n_boot=200,
+    seed=20170101,
+    n_jobs=1,
+    landmark_day=180.0,
+    horizon=None,
+    min_exposed=SUPPRESSION_THRESHOLD,
+):
     """One row per support or arm in the metrics.json `interventions` shape (module doc), from
-    an `AnalysisCohort` (or anything `as_cohort` reads: a dataset or a spec)."""
+    an `AnalysisCohort` (or anything `as_cohort` reads: a dataset or a spec). `min_exposed` is
+    the report's suppression threshold: a support with fewer exposed, or a landmark arm with
+    fewer people, gets no estimate."""
     from workbench.cohort.contract import as_cohort
 
     cohort = as_cohort(data)
@@ -241,7 +253,7 @@ def effects_table(data, *, n_boot=200, seed=20170101, n_jobs=1, landmark_day=180
     if cohort.exposure == "time_varying":
         if cohort.randomised:
             check_design(cohort)
-        return _time_varying_table(cohort, n_boot, seed, n_jobs, landmark_day, end)
+        return _time_varying_table(cohort, n_boot, seed, n_jobs, landmark_day, end, min_exposed)
     if not cohort.interventions:
         raise EstimationError(
             f"{cohort.name or 'the data'} lists no interventions (arms), so there is nothing to "
@@ -256,7 +268,7 @@ def effects_table(data, *, n_boot=200, seed=20170101, n_jobs=1, landmark_day=180
         )
     if cohort.randomised:
         return _trial_table(cohort, n_boot, seed, end)
-    return _baseline_table(cohort, n_boot, seed, n_jobs, end)
+    return _baseline_table(cohort, n_boot, seed, n_jobs, end, min_exposed)
 
 
 def arm_curves(cohort):

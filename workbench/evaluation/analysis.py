@@ -13,7 +13,6 @@ import hashlib
 import importlib
 import json
 import os
-import pickle
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,16 +21,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from workbench import __version__, codes
+from workbench import __version__, cache, codes
 from workbench.exceptions import EstimationError, ParameterError, WorkbenchError
-from workbench.io import atomic_write
 from workbench.params import ReportParams
 
-CACHE_ENV = "WORKBENCH_CACHE_DIR"
+CACHE_ENV = cache.CACHE_ENV
 # Set by `build_report` for the kernel it starts: the notebook then uses the parent's cache key
 # even if source files change while the report runs.
 CODE_VERSION_ENV = "WORKBENCH_CODE_VERSION"
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4  # 3: the cohort contract (i14a); 4: entries HMAC-signed (workbench/cache.py)
 
 
 @dataclass(frozen=True)
@@ -86,11 +84,6 @@ def _source_hash() -> str:
         digest.update(str(path.relative_to(root)).encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
-
-
-def _cache_dir() -> Path:
-    default = Path.home() / ".cache" / "workbench" / "report"
-    return Path(os.environ.get(CACHE_ENV) or default)
 
 
 def _optional(module: str) -> Any | None:
@@ -162,21 +155,25 @@ def cache_key(params: ReportParams) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
 
+def inputs_sha256(params: ReportParams) -> str:
+    """sha256 of the code version and the input files (no parameters): published in
+    metrics.json so a batch can tell an up-to-date report. It is not the cache key, and the
+    cache's file names are keyed by a secret (workbench/cache.py), so it names no cache entry."""
+    parts = {"code": code_version(), "data": data_sha256(params)}
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
 def analyse(params: ReportParams, use_cache: bool = True) -> ReportResults:
     """Run the report's analyses for `params` (cached by data hash, code version, parameters)."""
     if not Path(params.data).exists():
         raise ParameterError(f"data {params.data!r} does not exist; give a dataset folder or spec")
     key = cache_key(params)
-    path = _cache_dir() / f"{key}.pkl"
-    if use_cache and path.is_file():
-        try:
-            with open(path, "rb") as fh:
-                return pickle.load(fh)
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
-            pass  # a damaged cache entry is recomputed
-    results = _compute(params)
+    cached = cache.load(key) if use_cache else None
+    if isinstance(cached, ReportResults):
+        return cached
+    results = _compute(params)  # absent, damaged or planted entries are recomputed
     if use_cache:
-        atomic_write(path, pickle.dumps(results, protocol=pickle.HIGHEST_PROTOCOL))
+        cache.store(key, results)
     return results
 
 

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from workbench import codes
+from workbench import codes, disclosure
 from workbench.cohort.contract import AnalysisCohort, as_cohort
 from workbench.evaluation import models
 from workbench.evaluation.analysis import (
@@ -18,29 +18,66 @@ from workbench.evaluation.analysis import (
     months_to_days,
     record_warnings,
 )
+from workbench.evaluation.protect import protect
 from workbench.exceptions import EstimationError, ParameterError
 from workbench.params import ReportParams
 
 CURVE_STEP_DAYS = 7.0
 
 
+def scope_masks(table: pd.DataFrame, params: ReportParams) -> dict[str, pd.Series]:
+    """Each restriction of the report's scope (prefecture, facility, release period) as the
+    rows it keeps."""
+    masks = {}
+    for key, column in (("prefecture", "prefecture"), ("facility", "facility")):
+        value = getattr(params, key)
+        if value:
+            masks[key] = _scope_column(table, column, key).astype(str).eq(value)
+    if params.release_start:
+        masks["release_start"] = _scope_column(
+            table, "release_date", "release_start"
+        ) >= pd.Timestamp(params.release_start)
+    if params.release_end:
+        masks["release_end"] = _scope_column(table, "release_date", "release_end") <= pd.Timestamp(
+            params.release_end
+        )
+    return masks
+
+
 def scope_cohort(cohort: AnalysisCohort, params: ReportParams) -> AnalysisCohort:
     """The cohort in the report's scope (prefecture, facility, release period)."""
     table = cohort.table
     keep = pd.Series(True, index=table.index)
-    for key, column in (("prefecture", "prefecture"), ("facility", "facility")):
-        value = getattr(params, key)
-        if value:
-            keep &= _scope_column(table, column, key).astype(str).eq(value)
-    if params.release_start:
-        keep &= _scope_column(table, "release_date", "release_start") >= pd.Timestamp(
-            params.release_start
-        )
-    if params.release_end:
-        keep &= _scope_column(table, "release_date", "release_end") <= pd.Timestamp(
-            params.release_end
-        )
+    for mask in scope_masks(table, params).values():
+        keep &= mask
     return cohort.restrict(keep.to_numpy())
+
+
+def check_scope_rules(full: pd.DataFrame, scoped: pd.DataFrame, params: ReportParams) -> None:
+    """The scope rules against differencing (workbench/disclosure.py) on the unscoped and the
+    scoped cohort tables, for a scope large enough to show anything; an internal report is
+    exempt."""
+    if params.internal_use or len(scoped) < params.suppression_threshold:
+        return
+    masks = scope_masks(full, params)
+    if "release_date" in full.columns:
+        months = pd.to_datetime(full["release_date"]).dt.to_period("M")
+    else:  # a spec table without release dates: no period, so no edge months
+        months = pd.Series(pd.Period("2000-01", "M"), index=full.index)
+    disclosure.check_scope(
+        months,
+        masks,
+        params.suppression_threshold,
+        edges=[e for e in ("release_start", "release_end") if e in masks],
+    )
+
+
+def record_keys(table: pd.DataFrame) -> pd.Series:
+    """What keys the scope's record set (workbench/disclosure.scope_key): release ids, or a
+    hash of each row for a spec table without ids."""
+    if "release_id" in table.columns:
+        return table["release_id"]
+    return pd.util.hash_pandas_object(table, index=False)
 
 
 def _scope_column(table: pd.DataFrame, column: str, key: str) -> pd.Series:
@@ -69,15 +106,19 @@ def analyse_cohort(data: Any, params: ReportParams) -> ReportResults:
     competing risks; sections the data cannot give are marked missing with a reason code."""
     notes: list[str] = []
     missing: dict[str, str] = {}
+    k = params.suppression_threshold
     with record_warnings(notes):
-        cohort = scope_cohort(as_cohort(data), params)
+        full = as_cohort(data)
+        cohort = scope_cohort(full, params)
     table = cohort.table
+    check_scope_rules(full.table, table, params)
+    del full
     if len(table) == 0:
         raise EstimationError(
             "no release is in the report's scope (check prefecture, facility and release period)"
         )
     if len(table) < params.suppression_threshold:
-        return _too_few(cohort, params)
+        return protect(_too_few(cohort, params), record_keys(table), k)
     missing.update(not_estimable(table, cohort.received, exposures(cohort)))
     if not cohort.has_visits:
         missing.update(dict.fromkeys(("coverage", "tiers", "regions"), "spec_table"))
@@ -100,7 +141,7 @@ def analyse_cohort(data: Any, params: ReportParams) -> ReportResults:
                 "competing", models.competing_risks, cohort, params.milestones,
                 n_bootstrap=params.n_bootstrap, seed=params.seed, n_jobs=params.n_jobs,
             )  # fmt: skip
-    return ReportResults(
+    raw = ReportResults(
         **_header(cohort, params),
         coverage=frame_or_none(coverage),
         milestones=fit.get("milestones"),
@@ -120,6 +161,17 @@ def analyse_cohort(data: Any, params: ReportParams) -> ReportResults:
         missing=missing,
         notes=tuple(notes),
     )
+    return protect(raw, record_keys(table), k, _arm_sizes(table, raw.arm_curves))
+
+
+def _arm_sizes(table: pd.DataFrame, curves: pd.DataFrame | None) -> dict:
+    """(arm, group) -> number of people, for the arm curves of a randomised cohort."""
+    if curves is None:
+        return {}
+    return {
+        (str(arm), str(group)): int((table[arm].astype(str) == str(group)).sum())
+        for arm, group in curves[["arm", "group"]].drop_duplicates().itertuples(index=False)
+    }
 
 
 ESTIMATES = ("retention", "tiers", "regions", "risk", "effects", "competing")

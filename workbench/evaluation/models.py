@@ -90,18 +90,25 @@ def support_effects(cohort: AnalysisCohort, params: ReportParams) -> dict[str, A
         seed=params.seed,
         n_jobs=params.n_jobs,
         landmark_day=float(params.landmark_day),
+        min_exposed=params.suppression_threshold,
     )
     if params.interventions is not None:
         table = table[table["code"].isin(params.interventions)]
     table = table.reset_index(drop=True)
     unstable = _unstable(table)
     table.loc[unstable, ESTIMATE_COLUMNS] = np.nan
+    # One threshold everywhere: no estimate for a support given to fewer people than the
+    # report's threshold, whatever model produced it (docs/disclosure.md).
+    below = table["n_exposed"].to_numpy(float) < params.suppression_threshold
+    table.loc[below, [*ESTIMATE_COLUMNS, *(c for c in ("evalue", "evalue_ci") if c in table)]] = (
+        np.nan
+    )
     # enough people but no estimate (too few relapses among them: the small-sample rule)
     few = (
         ~np.isfinite(table["hr"].to_numpy(float))
         & table["n_exposed"].ge(params.suppression_threshold).to_numpy()
     )
-    found = findings(table) if len(table) else None
+    found = findings(table, threshold=params.suppression_threshold) if len(table) else None
     if found is not None and cohort.randomised:
         found = trial_findings(table, found, cohort.event_label)
     elif found is not None:

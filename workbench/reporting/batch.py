@@ -33,7 +33,12 @@ import pandas as pd
 import yaml
 
 from workbench import codes, public
-from workbench.evaluation.analysis import CODE_VERSION_ENV, cache_key, code_version
+from workbench.evaluation.analysis import (
+    CODE_VERSION_ENV,
+    cache_key,
+    code_version,
+    inputs_sha256,
+)
 from workbench.io import atomic_write, check_out_folder
 from workbench.params import BatchRun, BatchSpec, ReportParams, load_batch
 from workbench.privacy import ALLOW_ENV, guard
@@ -63,7 +68,7 @@ def is_up_to_date(params: ReportParams, folder: Path) -> bool:
     return (
         complete
         and prov.get("params_sha256") == params.sha256()
-        and prov.get("inputs_key") == cache_key(params)
+        and prov.get("inputs_sha256") == inputs_sha256(params)
     )
 
 

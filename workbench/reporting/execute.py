@@ -26,8 +26,14 @@ from pathlib import Path
 import nbformat
 
 from workbench import __version__
-from workbench.evaluation.analysis import CODE_VERSION_ENV, analyse, cache_key, code_version
+from workbench.evaluation.analysis import (
+    CODE_VERSION_ENV,
+    analyse,
+    code_version,
+    inputs_sha256,
+)
 from workbench.exceptions import ReportError
+from workbench.fonts import require_fonts
 from workbench.io import atomic_write, check_out_folder
 from workbench.params import ReportParams
 from workbench.privacy import guard
@@ -152,6 +158,7 @@ def build_report(
     out = check_out_folder(out)  # a file named as --out fails now, not after the analysis
     started, t0 = prov.now_utc(), time.perf_counter()
     os.environ.setdefault(CODE_VERSION_ENV, code_version())  # the kernel keys its cache alike
+    require_fonts(params.lang)  # a missing font or library fails in seconds, not after the fits
     results = analyse(params)  # our data/parameter errors stop here, before any kernel starts
     out.mkdir(parents=True, exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix="wb-run-"))  # not in `out`: a killed run leaves no junk
@@ -169,7 +176,7 @@ def build_report(
             "workbench_version": __version__,
             "git_commit": prov.git_commit(),
             "params_sha256": params.sha256(),
-            "inputs_key": cache_key(params),
+            "inputs_sha256": inputs_sha256(params),
             "started_at": started,
             "duration_s": duration,
         }

@@ -9,9 +9,13 @@ terms}}: hazard ratios of the interval-censored PH model, the Cox model on visit
 the labelled sensitivity analysis; empty when not estimated). Schema 1 had neither.
 
 Everything outside ``provenance`` depends only on the inputs, parameters and code, so reruns give
-byte-identical files apart from that block (numbers are rounded to 8 significant digits).
-Numbers are plain floats; a value that could not be
+byte-identical files apart from that block. Numbers are plain floats; a value that could not be
 estimated, or a count below the suppression threshold, is null with a reason in ``notes``.
+
+The numbers are the report's published ones (workbench/evaluation/protect.py: perturbed counts,
+withheld or shifted rates) at the precision the report prints plus one digit: proportions to 4
+decimals, hazard ratios to 3, days to 1, counts and projected counts whole (docs/disclosure.md:
+8 significant digits let two reports be differenced far below one person's weight).
 """
 
 from __future__ import annotations
@@ -47,39 +51,76 @@ PROVENANCE_KEYS = (
     "workbench_version",
     "git_commit",
     "params_sha256",
-    "inputs_key",
+    "inputs_sha256",
     "started_at",
     "duration_s",
 )
 
 
 SIGNIFICANT_DIGITS = 8
+DECIMALS = {"rate": 4, "hr": 3, "days": 1, "count": 0}
 
 
-def _num(x: Any) -> float | None:
-    """A plain float rounded to 8 significant digits: parallel linear algebra can move the last
-    bits (~1e-14 relative) between runs, which must not change the file."""
+def _num(x: Any, kind: str | None = None) -> float | None:
+    """A plain float: rounded to the decimals of its `kind` (DECIMALS), else to 8 significant
+    digits (parallel linear algebra can move the last bits between runs; the file must not)."""
     v = as_float(x)
-    return None if v is None else float(f"{v:.{SIGNIFICANT_DIGITS}g}")
+    if v is None:
+        return None
+    if kind is not None:
+        return float(round(v, DECIMALS[kind])) + 0.0  # + 0.0: no "-0.0"
+    return float(f"{v:.{SIGNIFICANT_DIGITS}g}")
+
+
+NOTE_WORDS = {
+    "suppressed": {
+        "en": "{what}: suppressed (fewer than {k})",
+        "zh": "{what}：人数少于{k}，不予显示",
+    },
+    "missing": {"en": "{what}: not estimated ({why})", "zh": "{what}：未作估计（{why}）"},
+    "coverage": {
+        "en": "coverage: suppressed (a share of fewer than {k} people)",
+        "zh": "coverage：比例涉及的人数少于{k}，不予显示",
+    },
+}
+
+
+class _Notes(list):
+    """The notes of one metrics.json, written in the report's language (keys stay paths)."""
+
+    def __init__(self, lang: str) -> None:
+        super().__init__()
+        self.lang = lang
+
+    def say(self, kind: str, **kw: Any) -> None:
+        self.append(NOTE_WORDS[kind][self.lang].format(**kw))
 
 
 def _count(n: Any, threshold: int, what: str, notes: list[str]) -> int | None:
     if n is None:
         return None
     if int(n) < threshold:
-        notes.append(f"{what}: suppressed (fewer than {threshold})")
+        _say(notes, "suppressed", what=what, k=threshold)
         return None
     return int(n)
+
+
+def _say(notes: list[str], kind: str, **kw: Any) -> None:
+    if isinstance(notes, _Notes):
+        notes.say(kind, **kw)
+    else:
+        notes.append(NOTE_WORDS[kind]["en"].format(**kw))
 
 
 def build_metrics(
     results: ReportResults, params: ReportParams, suppressed: int, provenance: dict[str, Any]
 ) -> dict[str, Any]:
     """The metrics.json document for one report."""
-    k = params.suppression_threshold
-    notes: list[str] = []
+    k, lang = params.suppression_threshold, params.lang
+    notes: list[str] = _Notes(lang)
     c = results.counts
     data = {
+        "status": _status(params),
         "sha256": dict(sorted(results.sha256.items())),
         "n_releases": _count(c["n_releases"], k, "data.n_releases", notes),
         "n_visits": _count(c["n_visits"], k, "data.n_visits", notes),
@@ -91,25 +132,41 @@ def build_metrics(
         },
     }
     for section, why in sorted(results.missing.items()):
-        plain = reason(section, why, "en", k)
-        notes.append(
-            scrub_counts(f"{section}: not estimated ({plain if why in REASONS else why})", k)
-        )
+        plain = reason(section, why, lang, k)
+        shown = plain if (why in REASONS or lang == "zh") else why
+        notes.append(scrub_counts(NOTE_WORDS["missing"][lang].format(what=section, why=shown), k))
     return {
         "schema": SCHEMA,
         "scope": _scope(results, params),
         "data": data,
         "coverage": _coverage(results, k, notes),
-        "retention": _retention(results),
+        "retention": _retention(results, k, notes),
         "competing": _competing(results),
         "tiers": _tiers(results, k, notes),
         "interventions": _interventions(results, k, notes),
         "risk": _risk(results),
         "regions": _regions(results, k, notes),
         "suppressed": int(suppressed),
-        "notes": notes + [scrub_counts(n, k) for n in results.notes if n not in notes],
+        "notes": list(notes) + _analysis_notes(results, k, lang, notes),
         "provenance": {key: provenance.get(key) for key in PROVENANCE_KEYS},
     }
+
+
+def _analysis_notes(results: ReportResults, k: int, lang: str, done: list[str]) -> list[str]:
+    """The analyses' caveats: verbatim in English; in Chinese as the report words them."""
+    if lang == "zh":
+        from workbench.reporting.notes import official_notes
+
+        return [scrub_counts(n, k, lang) for n in official_notes(results.notes, lang)]
+    return [scrub_counts(n, k) for n in results.notes if n not in done]
+
+
+def _status(params: ReportParams) -> str | None:
+    """dataset.yaml `status` (real, simulated, test): a reader of the file alone must see that
+    the numbers are simulated."""
+    from workbench.reporting.sections import data_status
+
+    return data_status(params)
 
 
 def _scope(results: ReportResults, params: ReportParams) -> dict[str, Any]:
@@ -121,6 +178,8 @@ def _scope(results: ReportResults, params: ReportParams) -> dict[str, Any]:
         "release_start": results.period[0],
         "release_end": results.period[1],
         "cutoff": results.cutoff,
+        "suppression_threshold": params.suppression_threshold,
+        "internal_use": params.internal_use,
     }
 
 
@@ -128,20 +187,26 @@ def _coverage(results: ReportResults, k: int, notes: list[str]) -> float | None:
     if results.coverage is None:
         return None
     if is_small(results.counts["n_releases"], k):  # a rate of a tiny group discloses its members
-        notes.append(f"coverage: suppressed (a share of fewer than {k} people)")
+        _say(notes, "coverage", k=k)
         return None
-    return _num(results.coverage.iloc[-1]["coverage"])
+    return _num(results.coverage.iloc[-1]["coverage"], "rate")
 
 
-def _retention(results: ReportResults) -> list[dict[str, Any]]:
+def _retention(results: ReportResults, k: int, notes: list[str]) -> list[dict[str, Any]]:
     if results.milestones is None:
         return []
+    for r in results.milestones.itertuples(index=False):
+        if getattr(r, "withheld", False):
+            notes.append(
+                f"retention.{r.months:g}: withheld (fewer than {k} people relapsed or stayed "
+                "abstinent)"
+            )
     return [
         {
             "months": _num(r.months),
-            "estimate": _num(r.estimate),
-            "lower": _num(r.lower),
-            "upper": _num(r.upper),
+            "estimate": _num(r.estimate, "rate"),
+            "lower": _num(r.lower, "rate"),
+            "upper": _num(r.upper, "rate"),
             "method": str(r.method),
         }
         for r in results.milestones.itertuples(index=False)
@@ -157,9 +222,9 @@ def _competing(results: ReportResults) -> list[dict[str, Any]]:
         {
             "cause": str(r.cause),
             "months": _num(r.months),
-            "estimate": _num(r.estimate),
-            "lower": _num(r.lower),
-            "upper": _num(r.upper),
+            "estimate": _num(r.estimate, "rate"),
+            "lower": _num(r.lower, "rate"),
+            "upper": _num(r.upper, "rate"),
             "method": str(r.method),
             "role": str(role),
         }
@@ -169,8 +234,8 @@ def _competing(results: ReportResults) -> list[dict[str, Any]]:
 
 def _hr_rows(table) -> list[dict[str, Any]]:
     return [
-        {"term": str(r.term), "hr": _num(r.hr), "lower": _num(r.lower), "upper": _num(r.upper),
-         "p": _num(r.p)}
+        {"term": str(r.term), "hr": _num(r.hr, "hr"), "lower": _num(r.lower, "hr"),
+         "upper": _num(r.upper, "hr"), "p": _num(r.p)}
         for r in table.itertuples(index=False)
     ]  # fmt: skip
 
@@ -197,20 +262,22 @@ def _tiers(results: ReportResults, k: int, notes: list[str]) -> dict[str, Any]:
     out = {}
     for r in results.tiers.itertuples(index=False):
         y = str(int(r.years))
-        projected = _num(r.projected)
+        projected = _num(r.projected, "count")
+        projected = None if projected is None else int(projected)  # people: whole numbers
         if projected is not None and projected < k:
-            notes.append(f"tiers.{y}.projected: suppressed (fewer than {k})")
+            _say(notes, "suppressed", what=f"tiers.{y}.projected", k=k)
             projected = None
         out[y] = {
             "observed": _count(r.observed, k, f"tiers.{y}.observed", notes),
             "projected": projected,
-            "target": _num(r.target),
+            "target": None if as_float(r.target) is None else int(r.target),
         }
     return out
 
 
-INTERVENTION_KEYS = ("hr", "hr_lower", "hr_upper", "rmst_diff_days", "rmst_diff_lower",
-                     "rmst_diff_upper", "horizon_days")  # fmt: skip
+INTERVENTION_KEYS = {"hr": "hr", "hr_lower": "hr", "hr_upper": "hr", "rmst_diff_days": "days",
+                     "rmst_diff_lower": "days", "rmst_diff_upper": "days",
+                     "horizon_days": "days"}  # fmt: skip
 
 
 def _interventions(results: ReportResults, k: int, notes: list[str]) -> list[dict[str, Any]]:
@@ -220,7 +287,12 @@ def _interventions(results: ReportResults, k: int, notes: list[str]) -> list[dic
     for r in results.effects.sort_values("code").to_dict("records"):
         n = _count(r["n_exposed"], k, f"interventions.{r['code']}.n_exposed", notes)
         row = {"code": str(r["code"]), "n_exposed": n}
-        row.update({key: (_num(r[key]) if n is not None else None) for key in INTERVENTION_KEYS})
+        row.update(
+            {
+                key: (_num(r[key], kind) if n is not None else None)
+                for key, kind in INTERVENTION_KEYS.items()
+            }  # fmt: skip
+        )
         row["method"] = str(r["method"])
         out.append(row)
     return out
@@ -233,8 +305,8 @@ def _regions(results: ReportResults, k: int, notes: list[str]) -> list[dict[str,
         {
             "code": str(r.code),
             "n": _count(r.n, k, f"regions.{r.code}.n", notes),
-            "observed": _num(r.observed),
-            "expected": _num(r.expected),
+            "observed": _num(r.observed, "rate"),
+            "expected": _num(r.expected, "rate"),
             "flag": str(r.flag) or None,
         }
         for r in results.regions.sort_values("code").itertuples(index=False)

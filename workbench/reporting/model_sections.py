@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 
 import numpy as np
 import pandas as pd
@@ -39,18 +40,53 @@ def _ci(lo: object, hi: object, fmt: str = "{:.2f}") -> str:
     return "–" if "–" in (a, b) else f"{a}–{b}"
 
 
+def days_ci(lo: object, hi: object, lang: str) -> str:
+    """An interval of days with signs, "-1至+40" / "-1 to +40" (never "-1–+40")."""
+    a, b = _num(lo, "{:+.0f}"), _num(hi, "{:+.0f}")
+    if "–" in (a, b):
+        return "–"
+    return f"{a}至{b}" if lang == "zh" else f"{a} to {b}"
+
+
 def _p_value(p: object) -> str:
+    """p < 0.001 style: never scientific notation."""
     v = float(p)  # type: ignore[arg-type]
-    return "<0.001" if v < 0.001 else f"{v:.3f}"
+    return "< 0.001" if v < 0.001 else f"{v:.3f}"
+
+
+_P_IN_TEXT = re.compile(r"p\s*=\s*(\d+(?:\.\d+)?(?:e-?\d+)?)")
+
+
+def plain_p(text: str) -> str:
+    """p-values inside a sentence written as p = 0.046 or p < 0.001 (no 8.29e-05)."""
+
+    def fmt(m: re.Match) -> str:
+        v = float(m.group(1))
+        return "p < 0.001" if v < 0.001 else f"p = {v:.3f}"
+
+    return _P_IN_TEXT.sub(fmt, text)
+
+
+def hr_cells(hr: object, lower: object, upper: object) -> tuple[str, str]:
+    """A hazard ratio and its interval to 2 decimals; 3 decimals when 2 would hide the result
+    (the interval excludes 1 but a value prints as 1.00, or the bounds print alike: age per
+    year, 0.990 (0.985–0.995), not 0.99 (0.99–0.99))."""
+    values = [float(x) for x in (hr, lower, upper)]  # type: ignore[arg-type]
+    two = [_num(v) for v in values]
+    excludes_one = np.isfinite(values).all() and (values[2] < 1 or values[1] > 1)
+    if (excludes_one and "1.00" in two) or (two[1] == two[2] != "–"):
+        return _num(values[0], "{:.3f}"), _ci(values[1], values[2], "{:.3f}")
+    return two[0], _ci(values[1], values[2])
 
 
 def _hr_table(tab: pd.DataFrame, lang: str) -> pd.DataFrame:
+    cells = [hr_cells(*x) for x in zip(tab["hr"], tab["lower"], tab["upper"], strict=True)]
     return pd.DataFrame(
         {
             t("col_factor", lang): tab["label"],
-            t("col_hr", lang): [_num(x) for x in tab["hr"]],
-            t("ci", lang): [_ci(a, b) for a, b in zip(tab["lower"], tab["upper"], strict=True)],
-            "p": [_p_value(x) for x in tab["p"]],
+            t("col_hr", lang): [c[0] for c in cells],
+            t("ci", lang): [c[1] for c in cells],
+            t("col_p", lang): [_p_value(x) for x in tab["p"]],
         }
     )
 
@@ -61,7 +97,7 @@ def risk(results: ReportResults, params: ReportParams) -> Section:
     note = ("risk_note_ic" if ic else "risk_note") + (
         "_clustered" if results.risk["clustered"] else ""
     )
-    advice = results.risk["advice"][lang]
+    advice = [plain_p(a) for a in results.risk["advice"][lang]]
     body = _p(t("risk_intro_ic" if ic else "risk_intro", lang)) + table_html(
         _hr_table(results.risk["table"][lang], lang), t("cap_risk", lang), lang, t(note, lang)
     )
@@ -96,6 +132,7 @@ def _trial(results: ReportResults) -> bool:
 def effects_table(results: ReportResults, params: ReportParams) -> tuple[pd.DataFrame, int]:
     lang, k = params.lang, params.suppression_threshold
     eff = results.effects
+    hrs = [hr_cells(*x) for x in zip(eff["hr"], eff["hr_lower"], eff["hr_upper"], strict=True)]
     trial = _trial(results)
     col_rmst = _rmst_header(results, lang)
     n_col = t("col_n_arm" if trial else "col_n_exposed", lang)
@@ -105,13 +142,11 @@ def effects_table(results: ReportResults, params: ReportParams) -> tuple[pd.Data
                 codes.label("intervention", c, lang) for c in eff["code"]
             ],
             n_col: eff["n_exposed"],
-            t("col_hr", lang): [_num(x) for x in eff["hr"]],
-            t("ci", lang): [
-                _ci(a, b) for a, b in zip(eff["hr_lower"], eff["hr_upper"], strict=True)
-            ],
+            t("col_hr", lang): [c[0] for c in hrs],
+            t("ci", lang): [c[1] for c in hrs],
             col_rmst: [_num(x, "{:+.0f}") for x in eff["rmst_diff_days"]],
             t("ci_days", lang): [
-                _ci(a, b, "{:+.0f}")
+                days_ci(a, b, lang)
                 for a, b in zip(eff["rmst_diff_lower"], eff["rmst_diff_upper"], strict=True)
             ],
         }
@@ -130,7 +165,7 @@ def effects_table(results: ReportResults, params: ReportParams) -> tuple[pd.Data
     return shown, n
 
 
-EVALUE_COLUMN = {"zh": "E值（估计值 / 置信区间）", "en": "E-value (estimate / CI)"}
+EVALUE_COLUMN = {"zh": "E值（估计值/置信区间）", "en": "E-value (estimate / CI)"}
 EVALUE_NOTE = {
     "zh": "E值：未测量的混杂因素须与帮扶和复吸都有多强的关联（风险比）才能完全解释所见效果；"
     "复吸常见，风险比先按平方根法换算为相对危险度（VanderWeele & Ding 2017）。",
@@ -162,20 +197,12 @@ def _balance_note(eff: pd.DataFrame, lang: str) -> str:
 def effects(results: ReportResults, params: ReportParams) -> Section:
     lang = params.lang
     shown, n = effects_table(results, params)
-    method = (
-        method_text(str(results.effects["method"].iloc[0]), lang) if len(results.effects) else ""
-    )
     trial = _trial(results)
     intro = "eff_intro_trial" if trial else "eff_intro"
     if getattr(results, "kind", "contract") == "spec" and not trial:
         intro = "eff_intro_baseline"
     body = _p(t(intro, lang, landmark=params.landmark_day))
-    if results.findings is not None:
-        body += (
-            "<ul>" + "".join(f"<li>{html.escape(s)}</li>" for s in results.findings[lang]) + "</ul>"
-        )
-    evalue_note = EVALUE_NOTE[lang] if "evalue" in results.effects and not trial else ""
-    note = " ".join(x for x in (_suppress_note(n, params), evalue_note, method) if x)
+    note = " ".join(x for x in (_suppress_note(n, params), t("see_methods", lang)) if x)
     body += table_html(shown, t("cap_effects_trial" if trial else "cap_effects", lang), lang, note)
     body += _balance_note(results.effects, lang)
     body += _arm_figure(results, params)
@@ -223,9 +250,7 @@ def competing(results: ReportResults, params: ReportParams) -> Section:
             }
         )
         intro = "cif_intro" if comparison is None else "cif_intro_ic"
-        body += _p(t(intro, lang)) + table_html(
-            table, t("cap_cif", lang), lang, method_text(str(cif["method"].iloc[0]), lang)
-        )
+        body += _p(t(intro, lang)) + table_html(table, t("cap_cif", lang), lang)
         if comparison is not None and len(comparison):
             body += _p(_cif_comparison(cif, comparison, lang))
     return Section("competing", heading("sec_competing", lang) + body, n)

@@ -24,7 +24,7 @@ def _positivity(m: re.Match, lang: str) -> str:
     n, lo, hi = m.group(1), m.group(2), m.group(3)
     if lang == "zh":
         return (
-            f"倾向评分检查：{n}人获得某项帮扶的估计概率低于{lo}或高于{hi}；"
+            f"倾向性评分检查：在一项帮扶的比较中，{n}人获得该帮扶的估计概率低于{lo}或高于{hi}；"
             "部分人群几乎从不或总是获得该帮扶，加权比较依赖少数人。"
         )
     return (
@@ -182,12 +182,13 @@ METHOD_ZH = (
         r"difference of the arms' Turnbull RMST \(bootstrap SEs\)",
         "各组Turnbull曲线平均无事件天数之差（自助法标准误）",
     ),
-    (r"left-truncated NPMLE curves", "左截断非参数最大似然估计曲线"),
+    (r"left-truncated NPMLE curves", "考虑延迟进入的非参数最大似然估计保持曲线"),
     (r"piecewise-exponential PH", "分段指数比例风险模型"),
-    (r"ATE weights \((\w+)\)", r"逆概率加权（ATE，\1倾向评分模型）"),
-    (r"ATT weights \((\w+)\)", r"逆概率加权（ATT，\1倾向评分模型）"),
-    (r"overlap weights \((\w+)\)", r"重叠加权（\1倾向评分模型）"),
-    (r"landmark day (\d+)", r"第\1天标志点比较"),
+    (r"\(logistic\)", "(逻辑回归)"),
+    (r"ATE weights \(([^)]+)\)", r"倾向性评分加权（全体人群，\1模型）"),
+    (r"ATT weights \(([^)]+)\)", r"倾向性评分加权（接受帮扶人群，\1模型）"),
+    (r"overlap weights \(([^)]+)\)", r"倾向性评分重叠加权（\1模型）"),
+    (r"landmark day (\d+)", r"第\1天界标分析"),
     (r"baseline exposure", "基线暴露比较"),
     (r"interval-censored", "区间删失"),
     (r"Turnbull NPMLE", "Turnbull非参数最大似然估计"),

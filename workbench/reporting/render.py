@@ -69,7 +69,7 @@ def document(body: str, lang: str, title: str) -> str:
     """The complete HTML page (styles inline, so report.html stands alone)."""
     if TOC_MARK in body:
         body = body.replace(TOC_MARK, toc_html(body, lang), 1)
-    css = font_css() + report_css()
+    css = font_css(lang) + report_css()
     return (
         f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8">'
         f"<title>{html.escape(title)}</title><style>{css}</style></head>"

@@ -5,7 +5,9 @@ Every count goes through `suppression`; every word through `text.t` (glossary te
 
 from __future__ import annotations
 
+import datetime as dt
 import html
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -13,10 +15,11 @@ import pandas as pd
 
 from workbench import __version__, codes
 from workbench.evaluation.analysis import ReportResults
+from workbench.exceptions import WorkbenchError
 from workbench.params import ReportParams
+from workbench.programme import flag_categories
 from workbench.reporting import figures
-from workbench.reporting.notes import method_text
-from workbench.reporting.suppression import complementary, count_text, scrub_counts, suppress
+from workbench.reporting.suppression import complementary, count_text, suppress
 from workbench.reporting.text import reason, start_words, t
 
 
@@ -48,16 +51,38 @@ def pct(x: object) -> str:
     return f"{v:.1%}" if np.isfinite(v) else "–"
 
 
-def table_html(frame: pd.DataFrame, caption: str, lang: str, note: str | None = None) -> str:
+NUMERIC = re.compile(r"^[<>+\-−–]?\s?[\d.,]+|^[–-]$")
+
+
+def first_upper(text: str, lang: str) -> str:
+    """English labels start with a capital in cells and bullets ("Financial aid", "Relapse")."""
+    return text[:1].upper() + text[1:] if lang == "en" and text[:1].islower() else text
+
+
+def _cell(i: int, value: object, lang: str) -> str:
+    text = str(value)
+    if i == 0:
+        return f"<td>{_h(text)}</td>"
+    kind = "wb-num" if NUMERIC.match(text) else "wb-word"
+    return f'<td class="{kind}">{_h(text)}</td>'
+
+
+def table_html(
+    frame: pd.DataFrame, caption: str, lang: str, note: str | None = None, labels: bool = True
+) -> str:
+    """A numbered table with its caption and note kept together on one page (CSS
+    `.wb-block`); numeric cells never wrap and align right (`td.wb-num`), words align left.
+    `labels`: the cells are labels (English ones start with a capital), not file names."""
     head = "".join(f"<th>{_h(str(c))}</th>" for c in frame.columns)
+    cap = (lambda v: first_upper(str(v), lang)) if labels else str
     rows = "".join(
-        "<tr>" + "".join(f"<td>{_h(str(v))}</td>" for v in row) + "</tr>"
+        "<tr>" + "".join(_cell(i, cap(v), lang) for i, v in enumerate(row)) + "</tr>"
         for row in frame.itertuples(index=False)
     )
     foot = f'<p class="wb-note">{_h(note)}</p>' if note else ""
     return (
-        f'<table class="wb-table" lang="{lang}"><caption>{_h(caption)}</caption>'
-        f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>{foot}"
+        f'<div class="wb-block"><table class="wb-table" lang="{lang}"><caption>{_h(caption)}'
+        f"</caption><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>{foot}</div>"
     )
 
 
@@ -84,68 +109,71 @@ def _scope(params: ReportParams, results: ReportResults | None = None) -> str:
     return t("scope_all", lang)
 
 
+def data_status(params: ReportParams) -> str | None:
+    """What the report's data are (dataset.yaml `status`: real, simulated, test), or None."""
+    from workbench.io import data_status as status_of
+
+    try:
+        return status_of(params.data)
+    except WorkbenchError:  # a bad dataset.yaml is reported by the loader, not here
+        return None
+
+
+def status_banner(params: ReportParams) -> str:
+    """The data-status banner: on the cover, and (CSS string-set) in every page's header."""
+    status = data_status(params)
+    if status not in ("simulated", "test"):
+        return ""
+    return (
+        f'<p class="wb-status" data-status="{status}">{_h(t(f"status_{status}", params.lang))}</p>'
+    )
+
+
 def cover(results: ReportResults, params: ReportParams) -> Section:
     lang = params.lang
     title = params.title or t("default_title", lang)
-    lines = [_scope(params, results)]
+    lines = [t("cover_scope", lang, _scope(params, results))]
     if results.period[0]:
-        lines.append(t("period", lang, *results.period))
-    if results.cutoff:
-        lines.append(t("cutoff", lang, results.cutoff))
+        lines.append(t("cover_period", lang, *results.period, results.cutoff or "–"))
     if results.kind == "spec":
         lines.append(t("dataset", lang, results.source.rsplit("/", 1)[-1]))
-    lines.append(t("generated", lang, __version__))
+    lines.append(t("cover_date", lang, report_date()))
+    lines.append(t("cover_issuer", lang, params.issuer) if params.issuer
+                 else t("cover_issuer_none", lang))  # fmt: skip
+    lines.append(t("cover_version", lang, __version__))
     body = "".join(f"<p>{_h(x)}</p>" for x in lines)
-    privacy = t("not_official", lang, params.suppression_threshold)
+    marking = "internal_use" if params.internal_use else "not_official"
+    privacy = t(marking, lang, params.suppression_threshold)
     programme = t("programme", lang) if results.kind == "contract" else ""
+    status = data_status(params)
+    warning = (
+        f'<p class="wb-status-line">{_h(t(f"status_warning_{status}", lang))}</p>'
+        if status in ("simulated", "test")
+        else ""
+    )
     return Section(
         "cover",
-        f'<section class="wb-cover"><p class="wb-programme">{_h(programme)}</p>'
-        f'<h1 class="wb-title">{_h(title)}</h1><div class="wb-meta">{body}</div>'
+        f'<section class="wb-cover">{status_banner(params)}'
+        f'<p class="wb-programme">{_h(programme)}</p>'
+        f'<h1 class="wb-title">{_h(title)}</h1><div class="wb-meta">{body}</div>{warning}'
         f'<p class="wb-privacy">{_h(privacy)}</p></section><!-- wb-toc -->',
     )
 
 
+BEIJING = dt.timezone(dt.timedelta(hours=8), "CST")
+
+
+def report_date(now: dt.datetime | None = None) -> str:
+    """Today's date in Beijing (UTC+8, the officials' local time) as YYYY-MM-DD."""
+    now = now or dt.datetime.now(dt.UTC)
+    return now.astimezone(BEIJING).strftime("%Y-%m-%d")
+
+
 def summary(results: ReportResults, params: ReportParams) -> Section:
-    lang, k = params.lang, params.suppression_threshold
-    c = results.counts
-    common = {
-        "n": count_text(c["n_releases"], k, lang),
-        "relapse": count_text(c["n_relapses"], k, lang),
-    }
-    if results.kind == "spec":
-        source = results.source.rsplit("/", 1)[-1]
-        items = [t("sum_cohort_spec", lang, source=source, event=results.event_label, **common)]
-    else:
-        period = " – ".join(p for p in results.period if p) or "–"
-        items = [
-            t(
-                "sum_cohort",
-                lang,
-                period=period,
-                cutoff=results.cutoff or "–",
-                death=count_text(c["n_deaths"], k, lang),
-                **common,
-            )
-        ]
-    if c["n_releases"] < k:  # too few people: no estimate, no rate
-        items.append(t("too_few", lang, k))
-        body = "<ul>" + "".join(f"<li>{_h(x)}</li>" for x in items) + "</ul>"
-        return Section("summary", heading("sec_summary", lang) + body)
-    items += _summary_retention(results, params)
-    if results.findings is not None:
-        items += list(results.findings[lang])
-    items += _summary_tiers(results, params)
-    items += _summary_coverage(results, params)
-    items += _summary_regions(results, lang)
-    if results.repairs:
-        repairs = "; ".join(scrub_counts(r, k, lang) for r in results.repairs)
-        items.append(t("sum_quality", lang, repairs))
-    items += _summary_missing(results, lang, k)
-    body = "<ul>" + "".join(f"<li>{_h(x)}</li>" for x in items) + "</ul>"
-    if results.kind == "spec":
-        body += _p(t("spec_note", lang, results.source.rsplit("/", 1)[-1], results.event_label))
-    return Section("summary", heading("sec_summary", lang) + body)
+    """The executive summary, verdict first (`workbench.reporting.summary`)."""
+    from workbench.reporting.summary import executive_summary
+
+    return executive_summary(results, params)
 
 
 def _summary_missing(results: ReportResults, lang: str, k: int) -> list[str]:
@@ -182,7 +210,7 @@ def short(text: str, limit: int = 140) -> str:
 SECTION_TITLES = {
     "coverage": "sec_coverage",
     "retention": "sec_retention",
-    "tiers": "cap_tiers",
+    "tiers": "sec_tiers",
     "regions": "sec_regions",
     "risk": "sec_risk",
     "effects": "sec_effects",
@@ -203,27 +231,12 @@ def _summary_retention(results: ReportResults, params: ReportParams) -> list[str
         if np.isfinite(row.estimate):
             est = {"est": pct(row.estimate), "lo": pct(row.lower), "hi": pct(row.upper)}
             out.append(t(key, lang, m=m, event=results.event_label, **est))
+        elif getattr(row, "withheld", False):  # disclosure control (docs/disclosure.md)
+            why = t("suppressed_long", lang, params.suppression_threshold)
+            out.append(t("sum_retention_na", lang, m=m, why=why))
         else:
             out.append(t("sum_retention_na", lang, m=m, why=t("beyond_follow_up", lang)))
     return out
-
-
-def _summary_tiers(results: ReportResults, params: ReportParams) -> list[str]:
-    if results.tiers is None:
-        return []
-    k, lang = params.suppression_threshold, params.lang
-    key = "sum_tiers_scoped" if (params.prefecture or params.facility) else "sum_tiers"
-    return [
-        t(
-            key,
-            lang,
-            y=int(r.years),
-            obs=count_text(r.observed, k, lang),
-            proj=count_text(r.projected, k, lang) if np.isfinite(r.projected) else "–",
-            target=f"{int(r.target):,}",
-        )
-        for r in results.tiers.itertuples(index=False)
-    ]
 
 
 def _summary_coverage(results: ReportResults, params: ReportParams) -> list[str]:
@@ -241,23 +254,6 @@ def _summary_coverage(results: ReportResults, params: ReportParams) -> list[str]
             att=count_text(total["visits_attended"], k, lang),
             cov=pct(total["coverage"]),
         )
-    ]
-
-
-def _summary_regions(results: ReportResults, lang: str) -> list[str]:
-    if results.regions is None:
-        return []
-    names = {
-        flag: ("、" if lang == "zh" else ", ").join(
-            codes.label("prefecture", c, lang)
-            for c in results.regions.loc[results.regions["flag"].eq(flag), "code"]
-        )
-        for flag in ("better", "worse")
-    }
-    if not names["better"] and not names["worse"]:
-        return [t("sum_regions_none", lang)]
-    return [
-        t(f"sum_regions_{flag}", lang, names[flag]) for flag in ("better", "worse") if names[flag]
     ]
 
 
@@ -326,8 +322,7 @@ def retention(results: ReportResults, params: ReportParams) -> Section:
             t("col_upper", lang): [pct(x) for x in ms["upper"]],
         }
     )
-    method = method_text(str(ms["method"].iloc[0]), lang)
-    parts.append(table_html(table, t("cap_milestones", lang), lang, method))
+    parts.append(table_html(table, t("cap_milestones", lang), lang, t("see_methods", lang)))
     spec = "_spec" if results.kind == "spec" else ""
     if results.median_day == 0 and results.kind == "contract":  # drop before the first contact
         parts.append(_p(t("median_first", lang)))
@@ -337,18 +332,21 @@ def retention(results: ReportResults, params: ReportParams) -> Section:
         )
     else:
         parts.append(_p(t("median_na" + spec, lang, results.event_label)))
-    n = 0
-    if results.tiers is not None:
-        tiers, n = _tiers_table(results.tiers, params)
-        parts += [
-            _p(t("tiers_intro", lang)),
-            figure_html(
-                figures.tiers_bars(_tiers_for_plot(results.tiers, params), lang),
-                t("cap_tiers", lang),
-            ),
-            table_html(tiers, t("cap_tiers", lang), lang, _suppress_note(n, params)),
-        ]
-    return Section("retention", "".join(parts), n)
+    return Section("retention", "".join(parts))
+
+
+def tiers(results: ReportResults, params: ReportParams) -> Section:
+    """The programme targets: definitions, the chart (one panel per tier) and the table."""
+    lang = params.lang
+    table, n = _tiers_table(results.tiers, params)
+    whole = not (params.prefecture or params.facility)  # the targets are province-wide
+    svg = figures.tiers_bars(_tiers_for_plot(results.tiers, params), lang, target=whole)
+    body = (
+        f'<div class="wb-keep">{_p(t("tiers_intro", lang))}'
+        f"{figure_html(svg, t('cap_tiers', lang))}</div>"
+        + table_html(table, t("cap_tiers", lang), lang, _suppress_note(n, params))
+    )
+    return Section("tiers", heading("sec_tiers", lang) + body, n)
 
 
 def _tiers_for_plot(tiers: pd.DataFrame, params: ReportParams) -> pd.DataFrame:
@@ -362,20 +360,36 @@ def _tiers_for_plot(tiers: pd.DataFrame, params: ReportParams) -> pd.DataFrame:
 
 def _tiers_table(tiers: pd.DataFrame, params: ReportParams) -> tuple[pd.DataFrame, int]:
     lang = params.lang
+    whole = not (params.prefecture or params.facility)  # the targets are province-wide
     table = pd.DataFrame(
         {
             t("col_tier", lang): [codes.label("tier", str(int(y)), lang) for y in tiers["years"]],
             t("col_observed", lang): tiers["observed"],
-            t("col_projected", lang): tiers["projected"],
-            t("col_target", lang): [f"{int(x):,}" for x in tiers["target"]],
+            t("col_projected", lang): tiers["projected"].round(),
+            t("col_target" if whole else "col_target_province", lang): [
+                f"{int(x):,}" for x in tiers["target"]
+            ],
         }
     )
+    if whole:
+        table[t("col_met", lang)] = [
+            _met(o, g, params.suppression_threshold, lang)
+            for o, g in zip(tiers["observed"], tiers["target"], strict=True)
+        ]
     return suppress(
         table,
         params.suppression_threshold,
         counts=[t("col_observed", lang), t("col_projected", lang)],
         lang=lang,
     )
+
+
+def _met(observed: float, target: float, k: int, lang: str) -> str:
+    if observed < k or observed < target:
+        share = "" if observed < k else t("met_share", lang, f"{observed / target:.0%}")
+        return t("met_no", lang) + share
+    multiple = observed / target
+    return t("met_yes", lang, f"{multiple:.1f}" if multiple < 10 else f"{multiple:,.0f}")
 
 
 def regions(results: ReportResults, params: ReportParams) -> Section:
@@ -399,11 +413,11 @@ def regions(results: ReportResults, params: ReportParams) -> Section:
 def regions_table(results: ReportResults, params: ReportParams) -> tuple[pd.DataFrame, int]:
     lang, k = params.lang, params.suppression_threshold
     reg = results.regions.sort_values("adjusted", ascending=False)
-    flags = {
-        "better": t("flag_better", lang),
-        "worse": t("flag_worse", lang),
-        "watch": t("flag_watch", lang),
-    }
+    cats = flag_categories(reg)
+    sure = [
+        "–" if c == "as_expected" else t("sure_fairly_sure" if y else "sure_not_sure", lang)
+        for c, y in zip(cats["category"], cats["sure"], strict=True)
+    ]
     table = pd.DataFrame(
         {
             t("col_group", lang): [codes.label("prefecture", c, lang) for c in reg["code"]],
@@ -411,7 +425,8 @@ def regions_table(results: ReportResults, params: ReportParams) -> tuple[pd.Data
             t("col_obs_ret", lang): [pct(x) for x in reg["observed"]],
             t("col_expected", lang): [pct(x) for x in reg["expected"]],
             t("col_adjusted", lang): [pct(x) for x in reg["adjusted"]],
-            t("col_flag", lang): [flags.get(f, "") for f in reg["flag"]],
+            t("col_flag", lang): [t(f"flag_{c}", lang) for c in cats["category"]],
+            t("col_sure", lang): sure,
         }
     )
     return suppress(table, k, counts=[t("col_n", lang)], lang=lang)

@@ -16,7 +16,7 @@ _T = {
     "sec_regions": ("地区比较", "Regional comparison"),
     "sec_competing": ("竞争事件（死亡、迁出、失访）", "Competing events (death, transfer, loss)"),
     "sec_methods": ("方法与注意事项", "Methods and caveats"),
-    "sec_provenance": ("数据与运行记录", "Provenance"),
+    "sec_provenance": ("附录：数据与运行记录", "Appendix: provenance"),
     # cover
     "default_title": (
         "解除强制隔离戒毒人员操守保持评估报告",
@@ -54,6 +54,11 @@ _T = {
         "本报告不含任何个人信息；人数少于{}人的数字不予显示。",
         "This report holds no person-level information; counts below {} are not shown.",
     ),
+    "internal_use": (
+        "内部使用：本报告的人数阈值为{}，低于对外发布的下限，不得对外提供。",
+        "INTERNAL USE: this report's count threshold {} is below the floor for official "
+        "outputs; not for release.",
+    ),
     # words
     "suppressed_cell": ("<{}", "<{}"),
     "suppressed_long": ("人数少于{}人，不予显示", "fewer than {} people: not shown"),
@@ -68,7 +73,7 @@ _T = {
     "not_estimable": ("无法估计", "not estimable"),
     "ci": ("95%置信区间", "95% CI"),
     "retention_rate": ("操守保持率", "retention"),
-    "all": ("合计", "all"),
+    "all": ("合计", "Total"),
     "releases": ("出所人员", "people released"),
     "relapse": ("复吸", "relapse"),
     "death": ("死亡", "death"),
@@ -169,16 +174,29 @@ _T = {
     "col_observed": ("已确认人数", "Confirmed"),
     "col_projected": ("预计人数", "Projected"),
     "col_target": ("目标", "Target"),
+    "col_met": ("完成情况", "Target met?"),
+    "col_target_province": ("全省目标（仅供参照）", "Province target (for reference)"),
+    "met_yes": ("已达到目标（{}倍）", "met ({} times)"),
+    "met_no": ("尚未达到目标", "not yet met"),
+    "met_share": ("（完成{}）", " ({} of it)"),
     "col_tier": ("层级", "Tier"),
     "cap_curve": ("出所后操守保持曲线（95%置信区间）", "Retention after release (95% CI)"),
     "cap_milestones": ("各时间点操守保持率", "Retention at milestones"),
     "cap_tiers": ('"百千万"目标完成情况', "Programme tiers against targets"),
     "ax_months": ("出所后月数", "Months after release"),
     "ax_retention": ("操守保持率", "Share still abstinent"),
+    "tier_short_1": ("保持操守1年以上", "Abstinent ≥ 1 year"),
+    "tier_short_2": ("保持操守2年以上", "Abstinent ≥ 2 years"),
+    "tier_short_3": ("保持操守3年以上", "Abstinent ≥ 3 years"),
+    "target_is": ("目标{}人", "target {}"),
+    "sec_tiers": ('"百千万"目标完成情况', "Programme targets"),
     "tiers_intro": (
-        "已确认：在第k年回访时仍为阴性且此前未发现复吸。预计：加上截至数据截止日期仍在跟踪中的人按保持曲线预计能达到的人数。",
-        "Confirmed: negative at the k-year visit with no relapse seen before. Projected: confirmed "
-        "plus those still in tracking at the cut-off, weighted by their chance of getting there.",
+        "目标是工程期内的累计人数，不是每年的人数。已确认：在出所满1年（2年、3年）的回访时仍为阴性且此前未发现复吸的人数。"
+        "预计：已确认人数加上截至数据截止日期仍在跟踪、尚未满期的人按操守保持曲线预计能达到的人数。",
+        "Targets are cumulative over the programme, not per year. Confirmed: people negative at "
+        "their 1-, 2- or 3-year return visit with no relapse seen before. Projected: confirmed "
+        "plus those still in tracking at the cut-off who have not reached that visit yet, each "
+        "counted by their chance of getting there.",
     ),
     "median": ("中位复吸时间：{}天", "Median time to relapse: {} days"),
     "median_spec": ("“{1}”的中位时间：{0}天", "Median time to {1}: {0} days"),
@@ -193,18 +211,28 @@ _T = {
     # regions
     "reg_intro": (
         "各市州12个月操守保持率与按其人员构成（年龄、性别、毒品种类、既往戒治次数等）预期的水平比较。"
-        "漏斗线为95%和99.8%控制限；落在99.8%控制限以外才视为明显不同。",
+        "漏斗线为95%和99.8%控制限：落在99.8%控制限以外为好于或差于预期（较有把握），"
+        "只落在95%控制限以外的也标出方向，但尚不确定（图中空心点）。",
         "Each prefecture's 12-month retention against what its mix of people (age, sex, drug, "
-        "prior treatments, …) would predict. Funnel lines are 95% and 99.8% control limits; only "
-        "a point outside 99.8% is treated as a clear difference.",
+        "prior treatments, …) would predict. Funnel lines are 95% and 99.8% control limits: a "
+        "point outside 99.8% is better or worse than expected (fairly sure); a point outside 95% "
+        "only is shown with its direction but marked not sure (hollow in the figure).",
     ),
     "col_adjusted": ("风险调整后保持率", "Risk-adjusted retention"),
     "col_expected": ("预期保持率", "Expected"),
     "col_obs_ret": ("观察保持率", "Observed"),
-    "col_flag": ("提示", "Flag"),
-    "flag_better": ("明显较好", "clearly better"),
-    "flag_worse": ("明显较差", "clearly worse"),
-    "flag_watch": ("关注", "watch"),
+    "col_flag": ("与预期比较", "Against expected"),
+    "flag_better": ("好于预期", "better than expected"),
+    "flag_as_expected": ("符合预期", "as expected"),
+    "flag_worse": ("差于预期", "worse than expected"),
+    "col_sure": ("把握程度", "How sure"),
+    "sure_fairly_sure": ("较有把握", "fairly sure"),
+    "sure_not_sure": ("尚不确定", "not sure"),
+    "sure_too_few": ("人数太少，无法判断", "too few people to say"),
+    "legend_uncertain": ("空心：尚不确定", "hollow: not sure"),
+    "legend_benchmark": ("全省参照值", "province benchmark"),
+    "legend_95": ("95%控制限", "95% control limits"),
+    "legend_998": ("99.8%控制限", "99.8% control limits"),
     "cap_funnel": (
         "12个月操守保持率漏斗图（风险调整）",
         "Funnel plot of risk-adjusted 12-month retention",
@@ -244,6 +272,14 @@ _T = {
     ),
     "col_factor": ("因素", "Characteristic"),
     "col_hr": ("风险比", "Hazard ratio"),
+    "col_p": ("p值", "p"),
+    "see_methods": ("所用方法见“方法与注意事项”。", "Methods: see Methods and caveats."),
+    "methods_tables": ("各表所用方法：", "Methods behind the tables:"),
+    "hr_rule": (
+        "风险比保留两位小数；若两位小数会掩盖结果（区间不含1却显示为1.00，或上下限相同），改为三位小数。p值小于0.001时写作“p < 0.001”。",
+        "Hazard ratios have 2 decimals, or 3 where 2 would hide the result (an interval that "
+        "excludes 1 printing as 1.00, or equal bounds). p-values below 0.001 read 'p < 0.001'.",
+    ),
     "cap_risk": ("复吸风险因素（风险比）", "Relapse risk factors (hazard ratios)"),
     "risk_note": (
         "复吸时间取首次发现复吸的时间；稳健标准误。",
@@ -293,10 +329,7 @@ _T = {
     ),
     "col_support": ("帮扶措施", "Support"),
     "col_n_exposed": ("接受人数", "Received"),
-    "col_rmst_diff": (
-        "36个月内平均保持操守天数之差",
-        "Difference in mean abstinent days to 36 months",
-    ),
+    "col_rmst_diff": ("36个月内多保持操守天数", "Extra abstinent days in 36 months"),
     "ci_days": ("95%置信区间（天）", "95% CI (days)"),
     "cap_effects": ("帮扶措施效果", "Effects of support"),
     # analysis-ready tables (specs): baseline groups, randomised arms (i14a)
@@ -325,11 +358,8 @@ _T = {
     "cap_effects_trial": ("各组比较", "Comparison of the arms"),
     "col_arm": ("组别", "Arm"),
     "col_n_arm": ("该组人数", "In the arm"),
-    "col_rmst_diff_h": ("{h}内平均保持操守天数之差", "Difference in mean abstinent days to {h}"),
-    "col_rmst_diff_h_spec": (
-        "{h}内平均无事件天数之差",
-        "Difference in mean event-free days to {h}",
-    ),
+    "col_rmst_diff_h": ("{h}内多保持操守天数", "Extra abstinent days to {h}"),
+    "col_rmst_diff_h_spec": ("{h}内多无事件天数", "Extra event-free days to {h}"),
     "horizon_days": ("第{d}天", "day {d}"),
     "horizon_months": ("第{d}天（{m}个月）", "day {d} ({m} months)"),
     "cap_arm_curves": (
@@ -371,10 +401,11 @@ _T = {
     ),
     "col_item": ("项目", "Item"),
     "col_value": ("值", "Value"),
+    "col_file": ("文件", "File"),
     "cap_inputs": ("输入文件", "Input files"),
-    "cap_params": ("参数", "Parameters"),
+    "cap_params": ("本报告的运行参数", "Parameters of this report"),
     "cap_versions": ("软件版本", "Software versions"),
-    "run_at": ("运行时间", "Run at"),
+    "run_at": ("运行时间（北京时间）", "Run at (Beijing time)"),
     "git_commit": ("代码版本（git）", "Code version (git)"),
     "spec_note": (
         "本报告的数据是分析用数据表（{}），事件为“{}”；不适用于湖南回访数据的部分（照管覆盖率、目标完成、地区比较）已略去。",
@@ -448,6 +479,119 @@ _WHY = {
     ),
 }
 _T.update(_WHY)
+
+# The executive summary (verdict first), the cover and the data-status banner.
+_SUMMARY = {
+    "status_simulated": ("模拟数据（非真实数据）", "SIMULATED DATA (not real programme data)"),
+    "status_test": ("测试数据（非真实数据）", "TEST DATA (not real programme data)"),
+    "status_warning_simulated": (
+        "本报告使用模拟数据（非真实数据）：其中的人数、比例和地区结论均不代表真实情况，不得作为工作依据。",
+        "This report uses simulated data (not real programme data): its counts, rates and "
+        "regional findings describe no real person or place and must not be acted on.",
+    ),
+    "status_warning_test": (
+        "本报告使用测试数据（非真实数据）：其中的人数、比例和地区结论均不代表真实情况，不得作为工作依据。",
+        "This report uses test data (not real programme data): its counts, rates and regional "
+        "findings describe no real person or place and must not be acted on.",
+    ),
+    "cover_scope": ("范围：{}", "Scope: {}"),
+    "cover_period": (
+        "数据期间：{} 至 {} 出所人员，数据截止 {}",
+        "Data: people released {} to {}, data to {}",
+    ),  # fmt: skip
+    "cover_date": ("报告日期：{}（北京时间）", "Report date: {} (Beijing time)"),
+    "cover_issuer": ("编制单位：{}", "Issued by: {}"),
+    "cover_issuer_none": ("编制单位：未填写", "Issued by: not given"),
+    "cover_version": ("版本：workbench {}", "Version: workbench {}"),
+    "q_targets": (
+        "一、多少人保持操守，目标是否达到",
+        "1. How many kept abstinent; are the targets met?",
+    ),
+    "q_support": ("二、哪些帮扶有效", "2. Which supports help?"),
+    "q_regions": ("三、哪些市州突出", "3. Which prefectures stand out?"),
+    "q_data": ("四、数据情况", "4. About the data"),
+    "tier_met": (
+        "{tier}：已确认{obs}人，已达到目标（累计目标{target}人），为目标的{mult}倍。",
+        "{tier}: {obs} confirmed — target met (cumulative target {target}), {mult} times the "
+        "target.",
+    ),
+    "tier_not_met": (
+        "{tier}：已确认{obs}人，尚未达到目标（累计目标{target}人），完成{share}；现有人员跟踪期满时预计{proj}人，{outlook}。",
+        "{tier}: {obs} confirmed — target not yet met (cumulative target {target}), {share} of "
+        "it; {proj} projected, {outlook}.",
+    ),
+    "tier_outlook_met": ("可以达到目标", "which would meet it"),
+    "tier_outlook_short": ("仍达不到目标", "which would still fall short"),
+    "tier_scoped": (
+        "{tier}：已确认{obs}人，预计{proj}人（全省目标{target}人，本报告只含部分地区，不单独判断是否达标）。",
+        "{tier}: {obs} confirmed, {proj} projected (the province-wide target is {target}; this "
+        "report covers part of the province, so no verdict is given).",
+    ),
+    "tier_small": (
+        "{tier}：已确认人数少于{k}人，不予显示（累计目标{target}人，尚未达到目标）。",
+        "{tier}: fewer than {k} confirmed, not shown (cumulative target {target}: not yet met).",
+    ),
+    "col_days": (
+        "36个月内多保持操守天数（95%置信区间）",
+        "Extra abstinent days in 36 months (95% CI)",
+    ),  # fmt: skip
+    "col_risk_change": ("复吸风险变化（95%置信区间）", "Change in relapse rate (95% CI)"),
+    "col_verdict": ("结论", "Verdict"),
+    "cap_support_verdicts": (
+        "帮扶措施效果（按36个月内多保持操守天数排序）",
+        "Support effects, ranked by extra abstinent days in 36 months",
+    ),
+    "verdict_helps": ("有助于保持操守", "helps"),
+    "verdict_may_harm": ("可能不利，需核查", "may harm — check"),
+    "verdict_unclear_harm_side": ("尚不确定，偏向不利", "unclear, leaning harmful"),
+    "verdict_unclear": ("尚不确定", "unclear"),
+    "verdict_unclear_mixed": ("尚不确定，两种衡量不一致", "unclear: measures differ"),
+    "verdict_unclear_one": ("尚不确定，只有一种衡量", "unclear: one measure only"),
+    "verdict_not_estimable": ("无法判断", "cannot say"),
+    "verdict_rule": (
+        "判断规则：只有“复吸风险”和“多保持操守天数”两种衡量的95%置信区间都在有利一侧，才判为“有助于保持操守”；"
+        "任何一种的区间完全在不利一侧，判为“可能不利，需核查”；其余为“尚不确定”：两种衡量方向不一致的注明“两种衡量不一致”，"
+        "点估计都在不利一侧的注明“偏向不利”。"
+        "帮扶不是随机分配的，这些是调整已记录因素后的估计，见“方法与注意事项”。",
+        "Rule: a support 'helps' only when the 95% intervals of both measures (relapse rate and "
+        "extra abstinent days) sit on the helpful side; it 'may harm' when either interval sits "
+        "wholly on the harmful side; anything else is 'unclear': 'measures differ' when they "
+        "point different ways, 'leaning harmful' when both point estimates are on the harmful "
+        "side. Support is not random: these are estimates adjusted "
+        "for recorded characteristics (see Methods and caveats).",
+    ),
+    "support_helps_list": ("较有把握有助于保持操守：{}。", "Fairly sure to help: {}."),
+    "support_none_helps": (
+        "没有一项帮扶在两种衡量上都显示有助于保持操守。",
+        "No support shows a benefit on both measures.",
+    ),
+    "support_harm_list": ("可能不利、需核查：{}。", "May harm, to be checked: {}."),
+    "days_value": ("{d}天（{lo}至{hi}）", "{d} ({lo} to {hi})"),
+    "regions_better_sure": (
+        "好于预期（较有把握）：{}。",
+        "Better than expected (fairly sure): {}.",
+    ),
+    "regions_worse_sure": ("差于预期（较有把握）：{}。", "Worse than expected (fairly sure): {}."),
+    "regions_better_unsure": (
+        "好于预期，但尚不确定：{}。",
+        "Better than expected, but not sure: {}.",
+    ),
+    "regions_worse_unsure": (
+        "差于预期，但尚不确定：{}。",
+        "Worse than expected, but not sure: {}.",
+    ),
+    "regions_rest": (
+        "其余{n}个市州符合预期（与按人员构成预期的水平没有明显差别）。",
+        "The other {n} prefectures are as expected (no clear difference from what their mix of "
+        "people predicts).",
+    ),
+    "regions_basis": (
+        "比较的是风险调整后的12个月操守保持率（按各市州人员构成调整），见“地区比较”。",
+        "Compared: risk-adjusted 12-month retention (adjusted for each prefecture's mix of "
+        "people); see Regional comparison.",
+    ),
+}
+_T.update(_SUMMARY)
 REASONS = frozenset(
     ("too_few", "no_follow_up", "no_relapse", "all_relapse_first", "no_support", "one_region",
      "spec_table", "other")

@@ -51,6 +51,7 @@ def write_simulation(sim: Simulation, out_dir: str | os.PathLike) -> Path:
         "name": sim.config["name"],
         "cutoff": ds.cutoff.strftime("%Y-%m-%d"),
         "description": f"{sim.config['description'].strip()} Seed {sim.truth['seed']}.",
+        "status": "simulated",  # every report on these data says so, on every page
     }
     atomic_write(out / "dataset.yaml", yaml.safe_dump(meta, sort_keys=False, allow_unicode=True))
     _write_csv(sim.truth_table, out / "truth" / "truth_table.csv")

@@ -1,0 +1,207 @@
+"""The executive summary, verdict first: the three answers an official needs on one page.
+
+1. how many kept abstinent and whether each target is met (the multiple; targets are cumulative);
+2. which supports help, ranked by extra abstinent days in 36 months, each reconciled across the
+   two measures by one stated rule (`workbench.effects.findings.reconcile`, worded in the
+   report as ``verdict_rule``) with a "how sure" phrase;
+3. which prefectures stand out (better / worse than expected, fairly sure or not sure);
+then the data: coverage, quality, what is missing, and whether the data are simulated.
+Method names and E-values are in the methods section, not here.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from workbench import codes
+from workbench.effects.findings import support_verdicts
+from workbench.evaluation.analysis import ReportResults
+from workbench.params import ReportParams
+from workbench.programme import flag_categories
+from workbench.reporting.sections import (
+    Section,
+    _h,
+    _summary_coverage,
+    _summary_missing,
+    _summary_retention,
+    data_status,
+    first_upper,
+    heading,
+    table_html,
+)
+from workbench.reporting.suppression import count_text, is_small, scrub_counts
+from workbench.reporting.text import t
+
+
+def _ul(items: list[str], lang: str) -> str:
+    if not items:
+        return ""
+    return "<ul>" + "".join(f"<li>{_h(first_upper(x, lang))}</li>" for x in items) + "</ul>"
+
+
+def _h3(key: str, lang: str) -> str:
+    return f'<h3 class="wb-question">{_h(t(key, lang))}</h3>'
+
+
+def executive_summary(results: ReportResults, params: ReportParams) -> Section:
+    lang, k = params.lang, params.suppression_threshold
+    parts = [heading("sec_summary", lang)]
+    status = data_status(params)
+    if status in ("simulated", "test"):
+        parts.append(f'<p class="wb-status-line">{_h(t(f"status_warning_{status}", lang))}</p>')
+    cohort = _cohort_line(results, params)
+    if results.counts["n_releases"] < k:  # too few people: no estimate, no rate
+        parts.append(_ul([cohort, t("too_few", lang, k)], lang))
+        return Section("summary", "".join(parts))
+    first = [cohort, *_summary_retention(results, params), *tier_verdicts(results, params)]
+    parts += [_h3("q_targets", lang), _ul(first, lang)]
+    if results.effects is not None and len(results.effects):
+        parts += [_h3("q_support", lang), support_block(results, params)]
+    if results.regions is not None:
+        parts += [_h3("q_regions", lang), _ul(region_lines(results, lang), lang)]
+        parts.append(f'<p class="wb-note">{_h(t("regions_basis", lang))}</p>')
+    data = _summary_coverage(results, params)
+    if results.repairs:
+        repairs = "; ".join(scrub_counts(r, k, lang) for r in results.repairs)
+        data.append(t("sum_quality", lang, repairs))
+    data += _summary_missing(results, lang, k)
+    if results.kind == "spec":
+        source = results.source.rsplit("/", 1)[-1]
+        data.append(t("spec_note", lang, source, results.event_label))
+    if data:
+        parts += [_h3("q_data", lang), _ul(data, lang)]
+    return Section("summary", "".join(parts))
+
+
+def _cohort_line(results: ReportResults, params: ReportParams) -> str:
+    lang, k, c = params.lang, params.suppression_threshold, results.counts
+    common = {
+        "n": count_text(c["n_releases"], k, lang),
+        "relapse": count_text(c["n_relapses"], k, lang),
+    }
+    if results.kind == "spec":
+        source = results.source.rsplit("/", 1)[-1]
+        return t("sum_cohort_spec", lang, source=source, event=results.event_label, **common)
+    period = " – ".join(p for p in results.period if p) or "–"
+    death = count_text(c["n_deaths"], k, lang)
+    return t("sum_cohort", lang, period=period, cutoff=results.cutoff or "–", death=death, **common)
+
+
+def _multiple(observed: float, target: float) -> str:
+    m = observed / target
+    return f"{m:.1f}" if m < 10 else f"{m:,.0f}"
+
+
+def tier_verdicts(results: ReportResults, params: ReportParams) -> list[str]:
+    """One line per tier: met (with the multiple) or not yet met (with the share and outlook);
+    a report on part of the province gives the numbers without a verdict."""
+    if results.tiers is None:
+        return []
+    lang, k = params.lang, params.suppression_threshold
+    out = []
+    for r in results.tiers.itertuples(index=False):
+        tier = t(f"tier_short_{int(r.years)}", lang)
+        target = f"{int(r.target):,}"
+        proj = count_text(r.projected, k, lang) if np.isfinite(r.projected) else "–"
+        if params.prefecture or params.facility:
+            obs = count_text(r.observed, k, lang)
+            out.append(t("tier_scoped", lang, tier=tier, obs=obs, proj=proj, target=target))
+        elif is_small(r.observed, k):
+            out.append(t("tier_small", lang, tier=tier, k=k, target=target))
+        elif r.observed >= r.target:
+            mult = _multiple(float(r.observed), float(r.target))
+            obs = count_text(r.observed, k, lang)
+            out.append(t("tier_met", lang, tier=tier, obs=obs, target=target, mult=mult))
+        else:
+            reach = np.isfinite(r.projected) and r.projected >= r.target
+            outlook = t("tier_outlook_met" if reach else "tier_outlook_short", lang)
+            share = f"{r.observed / r.target:.0%}"
+            obs = count_text(r.observed, k, lang)
+            out.append(
+                t(
+                    "tier_not_met",
+                    lang,
+                    tier=tier,
+                    obs=obs,
+                    target=target,
+                    share=share,
+                    proj=proj,
+                    outlook=outlook,
+                )  # fmt: skip
+            )
+    return out
+
+
+def _signed(x: float, fmt: str) -> str:
+    return fmt.format(x).replace("+0", "0") if np.isfinite(x) else "–"
+
+
+def days_cell(row, lang: str) -> str:
+    if not np.isfinite(row.days):
+        return "–"
+    d, lo, hi = (_signed(v, "{:+.0f}") for v in (row.days, row.days_lower, row.days_upper))
+    return t("days_value", lang, d=d, lo=lo, hi=hi)
+
+
+def risk_cell(row, lang: str) -> str:
+    if not np.isfinite(row.risk):
+        return "–"
+    r, lo, hi = (_signed(v, "{:+.0%}") for v in (row.risk, row.risk_lower, row.risk_upper))
+    return f"{r}（{lo}至{hi}）" if lang == "zh" else f"{r} ({lo} to {hi})"
+
+
+def support_table(results: ReportResults, params: ReportParams) -> pd.DataFrame:
+    lang = params.lang
+    v = support_verdicts(results.effects, params.suppression_threshold)
+    return pd.DataFrame(
+        {
+            t("col_support", lang): [codes.label("intervention", c, lang) for c in v["code"]],
+            t("col_days", lang): [days_cell(r, lang) for r in v.itertuples()],
+            t("col_risk_change", lang): [risk_cell(r, lang) for r in v.itertuples()],
+            t("col_verdict", lang): [t(f"verdict_{x}", lang) for x in v["verdict"]],
+            t("col_sure", lang): [t(f"sure_{x}", lang) for x in v["sure"]],
+        }
+    )
+
+
+def support_block(results: ReportResults, params: ReportParams) -> str:
+    lang = params.lang
+    v = support_verdicts(results.effects, params.suppression_threshold)
+    sep = "、" if lang == "zh" else ", "
+
+    def names(verdict: str) -> str:
+        codes_ = v.loc[v["verdict"].eq(verdict), "code"]
+        return sep.join(codes.label("intervention", c, lang) for c in codes_)
+
+    lines = [t("support_helps_list", lang, names("helps")) if names("helps")
+             else t("support_none_helps", lang)]  # fmt: skip
+    if names("may_harm"):
+        lines.append(t("support_harm_list", lang, names("may_harm")))
+    if results.findings is not None:  # why a support cannot be judged (nobody got it, unstable)
+        gone = set(v.loc[v["verdict"].eq("not_estimable"), "code"])
+        lines += [row[lang] for _, row in results.findings.iterrows() if row["code"] in gone]
+    table = table_html(
+        support_table(results, params), t("cap_support_verdicts", lang), lang,
+        t("verdict_rule", lang),
+    )  # fmt: skip
+    return _ul(lines, lang) + table
+
+
+def region_lines(results: ReportResults, lang: str) -> list[str]:
+    reg = results.regions.sort_values("adjusted", ascending=False)
+    cats = flag_categories(reg)
+    sep = "、" if lang == "zh" else ", "
+    out = []
+    for cat in ("better", "worse"):
+        for sure, key in ((True, "sure"), (False, "unsure")):
+            pick = cats["category"].eq(cat) & cats["sure"].eq(sure)
+            names = sep.join(codes.label("prefecture", c, lang) for c in reg.loc[pick, "code"])
+            if names:
+                out.append(t(f"regions_{cat}_{key}", lang, names))
+    rest = int(cats["category"].eq("as_expected").sum())
+    if not out:
+        out.append(t("sum_regions_none", lang))
+    elif rest:
+        out.append(t("regions_rest", lang, n=rest))
+    return out
