@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from workbench import disclosure
 from workbench.evaluation.analysis import analyse
 from workbench.params import ReportParams
 from workbench.reporting import closing, model_sections, sections
@@ -42,9 +43,13 @@ def test_results_carry_the_design_and_both_arms_curves(rossi):
     curves = results.arm_curves
     assert sorted(curves.groupby(["arm", "group"]).groups) == [("fin", 0), ("fin", 1)]
     ref = pd.read_csv(ROOT / "tests" / "reference" / "rossi_trial.csv").set_index("quantity")
-    np.testing.assert_allclose(
-        np.log(results.effects["hr"].iloc[0]), ref.loc["coef", "value"], atol=1e-6
-    )
+    # The report publishes the protected HR (docs/disclosure.md): R's log-HR moved by at most
+    # max|d| x SE / sqrt(n exposed), then rounded to 3 decimals. The unprotected fit equals R to
+    # 1e-6 in tests/test_effects_real_tables.py::test_rossi_randomised_arms_equal_r.
+    se = (ref.loc["ci_upper", "value"] - ref.loc["ci_lower", "value"]) / (2 * 1.959964)
+    bound = disclosure.NOISE.max() * se / np.sqrt(216) + 1e-3  # 216 people got financial aid
+    shift = abs(np.log(results.effects["hr"].iloc[0]) - ref.loc["coef", "value"])
+    assert shift <= bound, (shift, bound)
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
