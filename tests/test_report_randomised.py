@@ -77,3 +77,38 @@ def test_horizon_words_and_start_words():
         start_words("aid after release from prison", "en", own) == "aid after release from prison"
     )
     assert start_words("after release", "en", {"en": "release", "zh": "出所"}) == "after release"
+
+
+@pytest.fixture(scope="module")
+def rossi_year():
+    params = {
+        "data": str(ROOT / "params" / "examples" / "rossi.yaml"),
+        "name": "rossi",
+        "milestones": [12, 24],
+        "n_bootstrap": 0,
+    }
+    return analyse(ReportParams.from_mapping({**params, "lang": "en"}), use_cache=False), params
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_twelve_months_on_weekly_data_is_read_at_day_364_with_a_footnote(rossi_year, lang):
+    results, params = rossi_year
+    ms = results.milestones.set_index("months")
+    # The CLI's rule (workbench.retention.summary): day 365.25 lies within one week of the last
+    # follow-up time (week 52 = day 364), so the milestone is the KM value there; 24 months is
+    # beyond follow-up and null. The report's estimate is the protected one (docs/disclosure.md).
+    assert ms.loc[12, "day"] == 364.0
+    assert np.isfinite(ms.loc[12, "estimate"])
+    assert np.isnan(ms.loc[24, "day"]) and np.isnan(ms.loc[24, "estimate"])
+    ref = pd.read_csv(ROOT / "data" / "corpus" / "rossi" / "rossi.csv")
+    free = 1 - ref["arrest"].sum() / len(ref)  # nobody is censored before week 52
+    assert ms.loc[12, "estimate"] == pytest.approx(free, abs=0.02)
+    p = ReportParams.from_mapping({**params, "lang": lang})
+    html = sections.retention(results, p).html
+    if lang == "en":
+        assert "12 months: read at day 364, the last follow-up time" in html
+        assert "24 months: beyond follow-up (follow-up ends at day 364)" in html
+    else:
+        assert "12个月：随访在第364天结束" in html and "24个月：超出观察期" in html
+        notes = sections.milestone_footnotes(results.milestones, lang)
+        assert len(notes) == 2 and not re.search(r"[A-Za-z]", "".join(notes)), notes

@@ -21,6 +21,7 @@ from workbench.evaluation.analysis import (
 from workbench.evaluation.protect import protect
 from workbench.exceptions import EstimationError, ParameterError
 from workbench.params import ReportParams
+from workbench.retention import summary as rs
 
 CURVE_STEP_DAYS = 7.0
 
@@ -129,7 +130,10 @@ def analyse_cohort(data: Any, params: ReportParams) -> ReportResults:
         return guarded(missing, section, func, *args, **kwargs)
 
     with record_warnings(notes):
-        fit = step("retention", _fit_retention, table, params, cohort.exact, cohort.entry) or {}
+        fit = step(
+            "retention", _fit_retention, table, params, cohort.exact, cohort.entry,
+            rs.unit_days(cohort),
+        ) or {}  # fmt: skip
         coverage = step("coverage", _coverage, table)
         tiers = step("tiers", _tiers, table, fit.get("survival"))
         regions = step("regions", _regions, table, fit, params)
@@ -249,10 +253,15 @@ def _period(cohort: pd.DataFrame, params: ReportParams) -> tuple[str | None, str
 
 
 def _fit_retention(
-    frame: pd.DataFrame, params: ReportParams, exact: bool, entry: str | None = None
+    frame: pd.DataFrame,
+    params: ReportParams,
+    exact: bool,
+    entry: str | None = None,
+    unit: float = 1.0,
 ) -> dict[str, Any]:
     """Retention milestones, curve, median and RMST: Kaplan–Meier for exact times (with
-    delayed entry from the `entry` column), else the Turnbull NPMLE."""
+    delayed entry from the `entry` column), else the Turnbull NPMLE. Milestones follow the
+    rules of `workbench.retention.summary` (`unit`: days per recording unit)."""
     months = np.asarray(params.milestones, dtype=float)
     lower = frame["lower_day"].to_numpy(float)
     upper = frame["upper_day"].to_numpy(float)
@@ -280,16 +289,7 @@ def _fit_retention(
         method = f"Turnbull NPMLE, bootstrap {params.n_bootstrap}"
         grid = np.arange(0.0, codes.TRACKING_DAYS + CURVE_STEP_DAYS, CURVE_STEP_DAYS)
         curve = _band(fitter, grid)
-    ms = fitter.milestones(months)
-    milestones = pd.DataFrame(
-        {
-            "months": months,
-            "estimate": _col(ms, "estimate", "survival"),
-            "lower": _col(ms, "lower"),
-            "upper": _col(ms, "upper"),
-            "method": method,
-        }
-    )
+    milestones = _milestones(fitter, months, frame, unit, method)
     rmst = fitter.rmst(tau)
     return {
         "milestones": milestones,
@@ -316,6 +316,40 @@ def _col(frame: pd.DataFrame, *names: str) -> np.ndarray:
         if name in frame.columns:
             return frame[name].to_numpy(float)
     raise EstimationError(f"retention table has none of the columns {names}")
+
+
+def _milestones(
+    fitter: Any, months: np.ndarray, frame: pd.DataFrame, unit: float, method: str
+) -> pd.DataFrame:
+    """The report's milestone rows by the CLI's rules (`retention.summary.milestone_rows`): a
+    milestone just past follow-up is read at the last follow-up day (`day`), one further out is
+    NaN (`day` NaN, `note` the reason), one inside a non-identified NPMLE interval has
+    `identified` False. `followup_end_day` is the last follow-up day the rules used."""
+    last = rs.followup_end(frame)
+    rows = rs.milestone_rows(fitter, months, last, unit, "all", len(frame))
+    notes = []
+    for r in rows:
+        if r["day"] is None:
+            notes.append(r["reason"])
+        elif r["identified"] is False:  # without the NPMLE bounds (they are not protected)
+            other = (r["note"] or "").split("; not identified")[0]
+            flag = f"not identified at day {r['day']:g} (inside an interval of the NPMLE)"
+            notes.append(f"{other}; {flag}" if other else flag)
+        else:
+            notes.append(r["note"] or "")
+    return pd.DataFrame(
+        {
+            "months": months,
+            "estimate": [float(r["estimate"]) for r in rows],
+            "lower": [float(r["lower"]) for r in rows],
+            "upper": [float(r["upper"]) for r in rows],
+            "method": method,
+            "day": [np.nan if r["day"] is None else float(r["day"]) for r in rows],
+            "identified": [r["identified"] is not False for r in rows],
+            "note": notes,
+            "followup_end_day": last,
+        }
+    )
 
 
 def _band(fitter: Any, grid: np.ndarray) -> pd.DataFrame:

@@ -304,6 +304,24 @@ def coverage_table(results: ReportResults, params: ReportParams) -> tuple[pd.Dat
     return shown, n + n2
 
 
+def milestone_footnotes(ms: pd.DataFrame, lang: str) -> list[str]:
+    """One line per milestone read at another day, beyond follow-up, or not identified (the
+    rules of workbench.retention.summary); none for frames without those columns."""
+    if "day" not in ms.columns:
+        return []
+    lines = []
+    for r in ms.itertuples(index=False):
+        m = f"{r.months:g}"
+        if np.isnan(r.day):
+            lines.append(t("ms_beyond", lang, m=m, d=f"{r.followup_end_day:,.0f}"))
+            continue
+        if abs(r.day - r.months * codes.DAYS_PER_MONTH) > 1e-9:
+            lines.append(t("ms_other_day", lang, m=m, d=f"{r.day:,.0f}"))
+        if not r.identified:
+            lines.append(t("ms_not_identified", lang, m=m))
+    return lines
+
+
 def retention(results: ReportResults, params: ReportParams) -> Section:
     lang = params.lang
     exact = str(results.milestones["method"].iloc[0]).startswith("Kaplan")
@@ -323,6 +341,7 @@ def retention(results: ReportResults, params: ReportParams) -> Section:
         }
     )
     parts.append(table_html(table, t("cap_milestones", lang), lang, t("see_methods", lang)))
+    parts.extend(_p(line) for line in milestone_footnotes(ms, lang))
     spec = "_spec" if results.kind == "spec" else ""
     if results.median_day == 0 and results.kind == "contract":  # drop before the first contact
         parts.append(_p(t("median_first", lang)))

@@ -274,6 +274,20 @@ _T = {
     "col_hr": ("风险比", "Hazard ratio"),
     "col_p": ("p值", "p"),
     "see_methods": ("所用方法见“方法与注意事项”。", "Methods: see Methods and caveats."),
+    "ms_other_day": (
+        "{m}个月：随访在第{d}天结束，与该时间点相差不到一个记录单位，按第{d}天计算。",
+        "{m} months: read at day {d}, the last follow-up time, less than one recording unit "
+        "earlier.",
+    ),
+    "ms_beyond": (
+        "{m}个月：超出观察期（随访在第{d}天结束），无法估计。",
+        "{m} months: beyond follow-up (follow-up ends at day {d}), so not estimated.",
+    ),
+    "ms_not_identified": (
+        "{m}个月：该时间点位于只知道事件发生区间的时段内，保持率无法唯一确定；表中为下界。",
+        "{m} months: falls inside an interval where the data do not say when events happened, "
+        "so retention is not identified there; the table shows its lower bound.",
+    ),
     "methods_tables": ("各表所用方法：", "Methods behind the tables:"),
     "hr_rule": (
         "风险比保留两位小数；若两位小数会掩盖结果（区间不含1却显示为1.00，或上下限相同），改为三位小数。p值小于0.001时写作“p < 0.001”。",
