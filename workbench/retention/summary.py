@@ -113,6 +113,8 @@ def milestone_rows(fit, months, last_day: float, unit: float, group: str, n: int
     rows = []
     for m in months:
         day, note = milestone_day(float(m), last_day, unit)
+        if day is None and _npmle_at_zero(fit, last_day):  # known: nobody is left event-free
+            day, note = float(m) * DAYS_PER_MONTH, ""
         row = {"group": group, "months": float(m), "day": day, "n": n}
         if day is None:
             rows.append({**row, **dict.fromkeys(_VALUES, np.nan), "identified": None})
@@ -144,6 +146,11 @@ def milestone_rows(fit, months, last_day: float, unit: float, group: str, n: int
             }
         )
     return rows
+
+
+def _npmle_at_zero(fit, last_day: float) -> bool:
+    """True when the NPMLE has put all its mass by `last_day` (retention is 0 from there on)."""
+    return not isinstance(fit, KaplanMeier) and float(fit.survival_at(last_day)) <= _EPS
 
 
 _VALUES = ("estimate", "lower", "upper", "range_low", "range_high")
