@@ -23,23 +23,20 @@ import numpy as np
 import pandas as pd
 
 from workbench import jsonout
+from workbench.cohort.contract import AnalysisCohort, as_cohort
 from workbench.exceptions import EstimationError, ParameterError
-from workbench.retention.table import ENTRY_COLUMN, analysis_frame, entry_days, is_exact
+from workbench.retention.table import ENTRY_COLUMN, entry_days, is_exact
 from workbench.risk import CoxModel, ICParametric
 
 TERM_KEYS = ("term", "label", "coef", "se", "robust_se", "hr", "lower", "upper", "p")
 
 
-def model_columns(data, frame: pd.DataFrame) -> list[str]:
-    """Baseline variables of the model: a spec's arms and covariates, else the person ones."""
-    from workbench.dataset import Dataset
-
-    if isinstance(data, Dataset):
-        from workbench.evaluation.models import RISK_COVARIATES
-
-        return [c for c in RISK_COVARIATES if c in frame.columns and frame[c].nunique() > 1]
-    arms = list(getattr(data, "interventions", ()) or getattr(data, "arms", ()))
-    return list(dict.fromkeys([*arms, *getattr(data, "covariates", ())]))
+def model_columns(cohort: AnalysisCohort, frame: pd.DataFrame) -> list[str]:
+    """Baseline variables of the model: a table's arms and covariates; for visit records
+    (support starts after day 0, so not a baseline term) the person covariates that vary."""
+    if cohort.exposure == "time_varying":
+        return [c for c in cohort.covariates if c in frame.columns and frame[c].nunique() > 1]
+    return list(dict.fromkeys([*cohort.interventions, *cohort.covariates]))
 
 
 def complete_cases(frame: pd.DataFrame, columns: list[str]) -> tuple[pd.DataFrame, list[str]]:
@@ -60,22 +57,22 @@ def complete_cases(frame: pd.DataFrame, columns: list[str]) -> tuple[pd.DataFram
 def risk_model(data, strata: list[str] | None = None, lang: str = "en") -> dict[str, Any]:
     """The Cox model (and AFT choice for interval-censored data) as plain tables and notes;
     `strata` None: the dataset's own strata, [] none."""
-    frame = analysis_frame(data)
-    covariates = model_columns(data, frame)
+    cohort = as_cohort(data)
+    frame = cohort.table
+    covariates = model_columns(cohort, frame)
     if not covariates:
         raise ParameterError(
             "the dataset names no covariates or arms; list them under `covariates:` in the spec"
         )
-    strata = list(getattr(data, "strata", ()) or [] if strata is None else strata)
-    cluster = getattr(data, "cluster", None)
-    weights = getattr(data, "weights", None)
-    extra = [c for c in (*strata, cluster, weights) if c]
+    strata = list(cohort.strata if strata is None else strata)
+    weights = cohort.weights
+    extra = [c for c in (*strata, cohort.cluster, weights) if c]
     frame, notes = complete_cases(frame, covariates + extra)
-    contract = "person_id" in frame.columns and "death_day" in frame.columns
+    contract = cohort.has_visits  # visit records: best available times
     model = CoxModel(
         covariates,
-        reference=getattr(data, "reference", None),
-        cluster="person_id" if contract else cluster,
+        reference=cohort.reference,
+        cluster=cohort.cluster,
         lang=lang,
         strata=strata,
     )
@@ -99,7 +96,7 @@ def risk_model(data, strata: list[str] | None = None, lang: str = "en") -> dict[
             )
     out = _cox_result(model, strata, notes)
     if not exact:
-        out["aft"] = _aft(frame, covariates, data, lang)
+        out["aft"] = _aft(frame, covariates, cohort, lang)
     return out
 
 

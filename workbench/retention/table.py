@@ -17,6 +17,7 @@ import pandas as pd
 
 from workbench import jsonout
 from workbench.codes import DAYS_PER_MONTH, MILESTONE_MONTHS, label
+from workbench.cohort.contract import as_cohort
 from workbench.exceptions import EstimationError, ParameterError
 from workbench.retention import summary as rs
 from workbench.retention.competing import AalenJohansen
@@ -27,15 +28,9 @@ ENTRY_COLUMN = "entry_day"  # delayed entry (days) in a spec's analysis frame
 
 
 def analysis_frame(data) -> pd.DataFrame:
-    """One row per release (or person) with lower_day, upper_day and event, from a Dataset
-    (through the cohort builder) or a SpecDataset (already in that form)."""
-    from workbench.dataset import Dataset
-
-    if isinstance(data, Dataset):
-        from workbench.cohort import build_cohort
-
-        return build_cohort(data)
-    return data.frame
+    """One row per release (or person) with lower_day, upper_day and event: the table of the
+    one cohort contract (`workbench.cohort.contract.as_cohort`), whatever `data` is."""
+    return as_cohort(data).table
 
 
 def is_exact(frame: pd.DataFrame) -> bool:
@@ -158,8 +153,9 @@ def retention_summary(
     n_jobs: int = 1,
 ) -> rs.RetentionSummary:
     """Milestones, medians, RMST (and cumulative incidence with competing events) per group for
-    a Dataset or SpecDataset, with the rules of `workbench.retention.summary`."""
-    frame = analysis_frame(data)
+    a dataset, spec or `AnalysisCohort`, with the rules of `workbench.retention.summary`."""
+    data = as_cohort(data)
+    frame = data.table
     months = rs.check_months(months)
     unit = rs.unit_days(data)
     groups = _groups(frame, by)
