@@ -27,12 +27,17 @@ from test_report import make_dataset  # tests/ is on sys.path (pytest's prepend 
 
 from workbench.evaluation.analysis import CODE_VERSION_ENV, code_version
 from workbench.params import ReportParams
+from workbench.reporting import closing
 from workbench.reporting.batch import public_error
 from workbench.reporting.execute import NOTEBOOK_ENV
 
 THRESHOLD = 10  # the default suppression threshold the batch runs with
 UNKNOWN_ID = "R2099X999999"
-PARAMETERS = {f.name for f in dataclasses.fields(ReportParams)}
+# The provenance appendix lists the run's parameters (by key, or by their translated labels):
+# parameter values, not counts of people.
+PARAMETERS = {f.name for f in dataclasses.fields(ReportParams)} | {
+    label for labels in closing.PARAM_WORDS.values() for label in labels
+}
 _NUM = r"(\d{1,3}(?:,\d{3})+|\d+)"
 _PEOPLE_EN = (
     r"people|persons?|individuals?|releases?|released|relapses?|relapsed|deaths?|died|cases?|"
