@@ -134,20 +134,7 @@ class AalenJohansen:
 
     def milestones(self, months=MILESTONE_MONTHS, cause: str = "relapse") -> pd.DataFrame:
         """Cumulative incidence of `cause` at milestone months."""
-        months = np.atleast_1d(np.asarray(months, dtype=float))
-        res = self.cif_at(months * DAYS_PER_MONTH, cause)
-        return pd.DataFrame(
-            {
-                "group": self.label_,
-                "cause": cause,
-                "months": months,
-                "day": res["time"],
-                "estimate": res["estimate"],
-                "lower": res["lower"],
-                "upper": res["upper"],
-                "method": "Aalen-Johansen",
-            }
-        )
+        return milestone_frame(self, months, cause, "Aalen-Johansen")
 
     def curve(self, cause: str = "relapse") -> pd.DataFrame:
         """Generic curve rows (time, estimate, lower, upper, n_risk, label) from day 0."""
@@ -198,3 +185,22 @@ def _log_ci(p, se, z):
         lower = np.where(p > 0, p * np.exp(-z * se / p), 0.0)
         upper = np.where(p > 0, np.minimum(1.0, p * np.exp(z * se / p)), 0.0)
     return lower, upper
+
+
+def milestone_frame(estimator, months, cause: str, method: str) -> pd.DataFrame:
+    """Cumulative incidence of `cause` at milestone months from a fitted estimator's `cif_at`
+    (the columns every competing-risks estimator's `milestones` returns)."""
+    months = np.atleast_1d(np.asarray(months, dtype=float))
+    res = estimator.cif_at(months * DAYS_PER_MONTH, cause)
+    return pd.DataFrame(
+        {
+            "group": estimator.label_,
+            "cause": cause,
+            "months": months,
+            "day": res["time"],
+            "estimate": res["estimate"],
+            "lower": res["lower"],
+            "upper": res["upper"],
+            "method": method,
+        }
+    )

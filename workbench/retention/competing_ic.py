@@ -33,6 +33,7 @@ import pandas as pd
 
 from workbench.codes import DAYS_PER_MONTH, MILESTONE_MONTHS
 from workbench.exceptions import DataError, EstimationError, ParameterError, StatisticalWarning
+from workbench.retention.competing import milestone_frame
 from workbench.retention.npmle import (
     Innermost,
     _coverage,
@@ -358,20 +359,7 @@ class CompetingRisksNPMLE:
     def milestones(self, months=MILESTONE_MONTHS, cause: str = "relapse") -> pd.DataFrame:
         """Cumulative incidence of `cause` at milestone months (same columns as
         `AalenJohansen.milestones`)."""
-        months = np.atleast_1d(np.asarray(months, dtype=float))
-        res = self.cif_at(months * DAYS_PER_MONTH, cause)
-        return pd.DataFrame(
-            {
-                "group": self.label_,
-                "cause": cause,
-                "months": months,
-                "day": res["time"],
-                "estimate": res["estimate"],
-                "lower": res["lower"],
-                "upper": res["upper"],
-                "method": METHOD,
-            }
-        )
+        return milestone_frame(self, months, cause, METHOD)
 
     def curve(self, cause: str = "relapse") -> pd.DataFrame:
         """Curve rows (time, estimate, lower, upper, label, cause) from day 0 to the last day
