@@ -31,6 +31,7 @@ from joblib import Parallel, delayed
 
 from workbench.codes import DAYS_PER_MONTH
 from workbench.cohort import build_cohort
+from workbench.cohort.build import PERSON_COVARIATES
 from workbench.retention.competing import AalenJohansen, best_available_times
 from workbench.retention.competing_ic import fit_cohort
 from workbench.risk import CoxModel
@@ -52,16 +53,9 @@ NULL_SUPPORT = {
         )
     }
 }
+# The study's model: the cohort's person covariates except sex, plus the regions.
 RISK_COVARIATES = (
-    "age",
-    "primary_drug",
-    "prior_treatments",
-    "years_using",
-    "education",
-    "employed_before",
-    "married",
-    "family_support",
-    "motivation_score",
+    *(c for c in PERSON_COVARIATES if c != "sex"),
     "prefecture",
     "facility",
 )
