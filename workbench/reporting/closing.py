@@ -131,6 +131,7 @@ PARAM_WORDS = {
     "seed": ("随机种子", "Random seed"),
     "suppression_threshold": ("不予显示的人数界限", "Counts hidden below"),
     "n_jobs": ("并行进程数", "Parallel processes"),
+    "internal_use": ("仅供内部使用", "Internal use only"),
 }
 
 
@@ -193,6 +194,8 @@ def beijing_time(iso_utc: str) -> str:
 def _plain(value: object, lang: str = "en") -> str:
     if value is None:
         return "–"
+    if isinstance(value, bool):
+        return ("是" if value else "否") if lang == "zh" else ("yes" if value else "no")
     if isinstance(value, list):
         return ("、" if lang == "zh" else ", ").join(map(str, value))
     return str(value)
