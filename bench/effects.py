@@ -56,7 +56,7 @@ def scale_child(path: str, reps: int, seed: int) -> None:
         cohort, starts, contacts = pickle.load(fh)
     out = {"n": len(cohort), "peak_rss_gb_loaded": round(_peak_gb(), 2)}
     t, c = time.perf_counter(), time.process_time()
-    est = TimeVaryingEffects(n_boot=0).fit(cohort, starts, contacts)
+    est = TimeVaryingEffects(n_bootstrap=0).fit(cohort, starts, contacts)
     out["primary_fit_s"] = round(time.perf_counter() - t, 2)
     out["primary_fit_cpu_s"] = round(time.process_time() - c, 2)
     out["primary_newton_iterations"] = est.model_.n_iter_
@@ -120,20 +120,20 @@ def main() -> None:
     timings["simulate_and_cohort"] = time.perf_counter() - t0
 
     t = time.perf_counter()
-    TimeVaryingEffects(n_boot=0).fit(cohort, starts, contacts)
+    TimeVaryingEffects(n_bootstrap=0).fit(cohort, starts, contacts)
     timings["primary_one_fit"] = time.perf_counter() - t
     t = time.perf_counter()
-    primary = TimeVaryingEffects(n_boot=a.n_boot, seed=a.seed, n_jobs=a.jobs)
+    primary = TimeVaryingEffects(n_bootstrap=a.n_bootstrap, seed=a.seed, n_jobs=a.jobs)
     table = primary.fit(cohort, starts, contacts).summary()
     timings["primary_with_bootstrap"] = time.perf_counter() - t
     timings["primary_per_replicate_wall"] = (
         timings["primary_with_bootstrap"] - timings["primary_one_fit"]
-    ) / max(a.n_boot, 1)
+    ) / max(a.n_bootstrap, 1)
 
     t = time.perf_counter()
     landmark = []
     for code in starts.columns:
-        we = WeightedEffect(code, n_boot=a.n_boot, seed=a.seed, n_jobs=a.jobs)
+        we = WeightedEffect(code, n_bootstrap=a.n_bootstrap, seed=a.seed, n_jobs=a.jobs)
         we.fit(cohort, starts, contacts)
         landmark.append(we.summary().iloc[0].to_dict())
     timings["landmark_all_supports_with_bootstrap"] = time.perf_counter() - t
@@ -146,7 +146,7 @@ def main() -> None:
     truth = sim.truth["hazard_ratios"]
     out = {
         "n": a.n,
-        "n_boot": a.n_boot,
+        "n_bootstrap": a.n_bootstrap,
         "jobs": a.jobs,
         "timings_s": {k: round(v, 2) for k, v in timings.items()},
         "primary": [

@@ -45,7 +45,7 @@ def _folder(n: int) -> Path:
     return OUT / f"n{n}"
 
 
-def _step(name: str, n: int, n_boot: int, jobs: int) -> float:
+def _step(name: str, n: int, n_bootstrap: int, jobs: int) -> float:
     """Run one step in this process; return the seconds the step itself took."""
     import pandas as pd
 
@@ -84,7 +84,7 @@ def _step(name: str, n: int, n_boot: int, jobs: int) -> float:
         else:
             from workbench.effects.table import effects_table
 
-            effects_table(ds, n_boot=n_boot, n_jobs=jobs)
+            effects_table(ds, n_bootstrap=n_bootstrap, n_jobs=jobs)
         return time.perf_counter() - t
     cohort = None if name == "report" else pd.read_parquet(cohort_file)  # the report loads data
     t = time.perf_counter()
@@ -99,7 +99,7 @@ def _step(name: str, n: int, n_boot: int, jobs: int) -> float:
     elif name == "report":
         params = folder.parent / f"report_n{n}.yaml"
         params.write_text(
-            f"data: {folder}\nname: scale_n{n}\nlang: zh\nn_bootstrap: {n_boot}\nn_jobs: {jobs}\n",
+            f"data: {folder}\nname: scale_n{n}\nlang: zh\nn_bootstrap: {n_bootstrap}\nn_jobs: {jobs}\n",
             encoding="utf-8",
         )
         cmd = [sys.executable, "-m", "workbench.cli", "report", "--params", str(params)]
@@ -110,11 +110,11 @@ def _step(name: str, n: int, n_boot: int, jobs: int) -> float:
     return time.perf_counter() - t
 
 
-def _run_child(name: str, n: int, n_boot: int, jobs: int, timeout: float) -> dict:
+def _run_child(name: str, n: int, n_bootstrap: int, jobs: int, timeout: float) -> dict:
     cmd = [sys.executable, __file__, "--child", name, "--sizes", str(n)]
-    cmd += ["--n-boot", str(n_boot), "--jobs", str(jobs)]
+    cmd += ["--n-boot", str(n_bootstrap), "--jobs", str(jobs)]
     start = time.perf_counter()
-    row = {"step": name, "n": n, "n_boot": n_boot}
+    row = {"step": name, "n": n, "n_bootstrap": n_bootstrap}
     try:
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=ROOT)
     except subprocess.TimeoutExpired:
@@ -127,11 +127,11 @@ def _run_child(name: str, n: int, n_boot: int, jobs: int, timeout: float) -> dic
     return {**row, "status": "ok", "wall_s": wall, **result}
 
 
-def _child(name: str, n: int, n_boot: int, jobs: int) -> dict:
+def _child(name: str, n: int, n_bootstrap: int, jobs: int) -> dict:
     """Run one step here; its own seconds, CPU seconds (this process and its children, e.g.
     the report's kernel and bootstrap workers) and the peak RSS of the largest process."""
     cpu0 = _cpu()
-    seconds = _step(name, n, n_boot, jobs)
+    seconds = _step(name, n, n_bootstrap, jobs)
     loky = sys.modules.get("joblib.externals.loky.reusable_executor")
     if loky is not None and getattr(loky, "_executor", None) is not None:
         loky._executor.shutdown(wait=True)  # the bootstrap's workers exit: their CPU counts
@@ -181,7 +181,7 @@ def _table(rows: list[dict]) -> str:
             lines.append(f"| {step} | " + " | ".join(cells) + " |")
     boots = [_find(rows, "report", n) for n in sizes]
     if any(boots):
-        b = [str(r["n_boot"]) if r else "–" for r in boots]
+        b = [str(r["n_bootstrap"]) if r else "–" for r in boots]
         lines.append("| report: bootstrap replicates | " + " | ".join(b) + " |")
     return "\n".join(lines)
 
@@ -270,7 +270,7 @@ def main() -> None:
     p.add_argument("--write-readme", action="store_true")
     a = p.parse_args()
     sizes = [int(s) for s in a.sizes.split(",")]
-    boots = [int(b) for b in a.n_boot.split(",")]
+    boots = [int(b) for b in a.n_bootstrap.split(",")]
     boots = boots * len(sizes) if len(boots) == 1 else boots
     if len(boots) != len(sizes):
         p.error("--n-boot: give one number or one per size")
@@ -283,12 +283,12 @@ def main() -> None:
     if not a.no_floor:
         rows = [r for r in rows if r["step"] != "floor"]
         rows.insert(0, _run_child("floor", 0, 0, a.jobs, a.timeout))
-    for n, n_boot in zip(sizes, boots, strict=True):
+    for n, n_bootstrap in zip(sizes, boots, strict=True):
         for step in filter(None, a.steps.split(",")):
             if step == "simulate" and (_folder(n) / "visits.csv").exists():
                 continue
             rows = [r for r in rows if (r["step"], r["n"]) != (step, n)]
-            rows.append(_run_child(step, n, n_boot, a.jobs, a.timeout))
+            rows.append(_run_child(step, n, n_bootstrap, a.jobs, a.timeout))
             print(json.dumps(rows[-1]), flush=True)
             (OUT / "results.json").write_text(json.dumps(rows, indent=1), encoding="utf-8")
     load = os.getloadavg()

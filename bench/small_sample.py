@@ -49,7 +49,7 @@ NULL = "precise_support"
 def _primary_rows(sim, cohort, starts, contacts) -> list[dict]:
     from workbench.effects.primary import TimeVaryingEffects, lagged_starts
 
-    est = TimeVaryingEffects(n_boot=0).fit(cohort, starts, contacts)
+    est = TimeVaryingEffects(n_bootstrap=0).fit(cohort, starts, contacts)
     sm = est.summary().set_index("code")
     lagged = lagged_starts("contact", starts, contacts)
     lagged = lagged.reindex(cohort["release_id"].to_numpy())
@@ -87,7 +87,7 @@ def _landmark_row(sim, cohort, starts, contacts, code) -> dict:
     from workbench.effects.design import category_levels, encode
     from workbench.effects.landmark import WeightedEffect
 
-    we = WeightedEffect(code, estimand="overlap", n_boot=0)
+    we = WeightedEffect(code, estimand="overlap", n_bootstrap=0)
     row = {"estimator": "landmark", "code": code}
     frame, a, _ = we._table(cohort, starts, contacts)
     relapsed = np.isfinite(frame["upper_day"].to_numpy(float))

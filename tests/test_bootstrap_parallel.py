@@ -30,7 +30,7 @@ def primary_data():
 
 def _primary(data, **options):
     cohort, starts = data
-    est = TimeVaryingEffects(n_boot=5, seed=11, lag="none", **options).fit(cohort, starts)
+    est = TimeVaryingEffects(n_bootstrap=5, seed=11, lag="none", **options).fit(cohort, starts)
     return est.boot_.to_numpy()
 
 

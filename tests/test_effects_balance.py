@@ -32,7 +32,7 @@ def _confounded(seed: int, n: int = 600) -> pd.DataFrame:
     ).assign(last_day=time)
 
 
-def _fit(frame, estimand, n_boot=20):
+def _fit(frame, estimand, n_bootstrap=20):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", StatisticalWarning)  # positivity: expected here
         we = WeightedEffect(
@@ -40,7 +40,7 @@ def _fit(frame, estimand, n_boot=20):
             landmark_day=None,
             estimand=estimand,
             confounders=["x", "z"],
-            n_boot=n_boot,
+            n_bootstrap=n_bootstrap,
             seed=1,
             horizon_day=600,
         )
@@ -105,7 +105,7 @@ def test_weighted_estimates_are_never_reported_with_smd_over_threshold(monkeypat
     from workbench.reporting import model_sections
     from workbench.reporting.metrics import INTERVENTION_KEYS
 
-    res = _fit(_confounded(1), "ATE", n_boot=10).result_
+    res = _fit(_confounded(1), "ATE", n_bootstrap=10).result_
     assert res.max_abs_smd >= BALANCE_THRESHOLD
     row = _with_rmst({"code": "job_placement", "n_exposed": 300}, res, 600.0, "m")
     assert row["balance"] == "not achieved" and row["method"].endswith(WITHHELD)
@@ -138,7 +138,7 @@ def test_effects_table_withholds_every_weighted_number_when_balance_fails(monkey
     spec = load_spec(Path(__file__).parents[1] / "params" / "examples" / "rossi.yaml")
     spec = dataclasses.replace(spec, design="observational")  # weighted, not the trial's path
     monkeypatch.setattr(landmark, "BALANCE_THRESHOLD", 0.0)  # nothing is ever below 0
-    table = effects_table(spec, n_boot=4, seed=1)
+    table = effects_table(spec, n_bootstrap=4, seed=1)
     assert (table["balance"] == "not achieved").all()
     assert table[["rmst_diff_days", "rmst_diff_lower", "rmst_diff_upper"]].isna().all().all()
     assert table["method"].str.endswith(WITHHELD).all()
@@ -153,7 +153,7 @@ def test_love_plot_shows_the_threshold():
     import matplotlib.pyplot as plt
 
     frame = _confounded(2)
-    we = _fit(frame, "ATE", n_boot=0)
+    we = _fit(frame, "ATE", n_bootstrap=0)
     fig, ax = plt.subplots()
     we.weights_model_.plot_love(ax=ax)
     labels = [t.get_text() for t in ax.get_legend().get_texts()]

@@ -53,13 +53,15 @@ def test_contacts_are_the_negative_visits(sim):
 def test_primary_needs_contacts_for_the_contact_lag(prepared):
     cohort, starts, _ = prepared
     with pytest.raises(ParameterError, match="lag='contact' needs contacts="):
-        TimeVaryingEffects(n_boot=0).fit(cohort, starts)
+        TimeVaryingEffects(n_bootstrap=0).fit(cohort, starts)
 
 
 def test_naive_is_labelled_and_biased_towards_benefit(prepared):
     cohort, starts, contacts = prepared
     naive = naive_effects(cohort, starts).set_index("code")
-    primary = TimeVaryingEffects(n_boot=0).fit(cohort, starts, contacts).summary().set_index("code")
+    primary = (
+        TimeVaryingEffects(n_bootstrap=0).fit(cohort, starts, contacts).summary().set_index("code")
+    )
     assert (naive["method"] == LABEL).all() and LABEL.startswith("NAIVE")
     # immortal time and confounding by motivation both push the naive HR below the adjusted one
     assert (np.log(naive["hr"]) < np.log(primary["hr"])).all()
@@ -67,7 +69,7 @@ def test_naive_is_labelled_and_biased_towards_benefit(prepared):
 
 def test_landmark_weighted_comparison_is_internally_consistent(prepared):
     cohort, starts, contacts = prepared
-    we = WeightedEffect("employment_311", n_boot=8, seed=1).fit(cohort, starts, contacts)
+    we = WeightedEffect("employment_311", n_bootstrap=8, seed=1).fit(cohort, starts, contacts)
     res = we.result_
     lm_exposed = (starts.reindex(we.frame_["release_id"])["employment_311"] <= 180).sum()
     assert res.n_exposed == int(lm_exposed)
@@ -161,11 +163,11 @@ def test_landmark_frame_keeps_only_people_seen_relapse_free_after_the_landmark()
 @pytest.mark.filterwarnings("ignore:positivity:workbench.exceptions.StatisticalWarning")
 def test_other_supports_started_by_the_landmark_adjust_the_propensity_model(prepared):
     cohort, starts, contacts = prepared
-    we = WeightedEffect("employment_311", n_boot=0).fit(cohort, starts, contacts)
+    we = WeightedEffect("employment_311", n_bootstrap=0).fit(cohort, starts, contacts)
     others = [f"exposed_{c}" for c in starts.columns if c != "employment_311"]
     assert we.confounders_[-len(others) :] == others
     assert we.weights_model_.balance().loc[others, "smd_after"].abs().max() < 0.1
-    alone = WeightedEffect("employment_311", n_boot=0, co_interventions=False)
+    alone = WeightedEffect("employment_311", n_bootstrap=0, co_interventions=False)
     alone.fit(cohort, starts, contacts)
     assert not any(c.startswith("exposed_") for c in alone.confounders_)
     # the supports go together: before weighting, the exposed have more of the others

@@ -129,7 +129,7 @@ def test_weights_equal_replicated_rows():
 def test_recovers_time_varying_hazard_ratios():
     cohort, starts = toy_cohort(4000, 11)
     # toy supports start whatever the relapse status, so a start is no relapse-free contact
-    est = TimeVaryingEffects(n_boot=0, lag="none", starts_imply_relapse_free=False).fit(
+    est = TimeVaryingEffects(n_bootstrap=0, lag="none", starts_imply_relapse_free=False).fit(
         cohort, starts
     )
     sm = est.summary().set_index("code")
@@ -143,7 +143,7 @@ def test_recovers_time_varying_hazard_ratios():
 def test_bootstrap_percentile_interval_contains_estimate():
     # (the same draws on processes and on Dask: tests/test_bootstrap_parallel.py)
     cohort, starts = toy_cohort(400, 5)
-    one = TimeVaryingEffects(n_boot=6, seed=3, lag="none").fit(cohort, starts)
+    one = TimeVaryingEffects(n_bootstrap=6, seed=3, lag="none").fit(cohort, starts)
     assert one.boot_.notna().all().all()
     lo, hi = one.estimates()[0].ci
     assert lo < one.estimates()[0].hazard_ratio < hi
@@ -153,7 +153,7 @@ def test_too_few_exposed_is_not_estimable():
     cohort, starts = toy_cohort(300, 2)
     starts["financial_aid"] = np.nan
     starts.iloc[:3, 2] = 10.0
-    est = TimeVaryingEffects(n_boot=0, lag="none").fit(cohort, starts)
+    est = TimeVaryingEffects(n_bootstrap=0, lag="none").fit(cohort, starts)
     row = est.summary().set_index("code").loc["financial_aid"]
     assert np.isnan(row["hr"])
     assert "too few exposed" in row["notes"]
@@ -164,7 +164,7 @@ def test_outcome_codes_are_refused_as_exposures():
     cohort, starts = toy_cohort(50, 1)
     starts["award_gold"] = 300.0
     with pytest.raises(ParameterError, match="award_gold.*is an outcome.*cannot be a support"):
-        TimeVaryingEffects(n_boot=0, lag="none").fit(cohort, starts)
+        TimeVaryingEffects(n_bootstrap=0, lag="none").fit(cohort, starts)
 
 
 def test_support_start_moves_last_relapse_free_day():
@@ -252,7 +252,7 @@ def test_refit_with_counts_equals_fit_on_copied_rows():
 
 def test_bootstrap_draws_equal_fits_on_resampled_rows():
     cohort, starts = toy_cohort(400, 5)
-    est = TimeVaryingEffects(n_boot=4, seed=3, lag="none").fit(cohort, starts)
+    est = TimeVaryingEffects(n_bootstrap=4, seed=3, lag="none").fit(cohort, starts)
     lower, upper = cohort["lower_day"].to_numpy(), cohort["upper_day"].to_numpy()
     lower = relapse_free_at_starts(lower, upper, starts.to_numpy(float))
     X, S = cohort[["motivation_score"]], starts.reset_index(drop=True)
@@ -266,7 +266,7 @@ def test_bootstrap_draws_equal_fits_on_resampled_rows():
 
 def test_model_based_intervals_when_no_bootstrap():
     cohort, starts = toy_cohort(800, 12)
-    est = TimeVaryingEffects(n_boot=0, lag="none", starts_imply_relapse_free=False)
+    est = TimeVaryingEffects(n_bootstrap=0, lag="none", starts_imply_relapse_free=False)
     est.fit(cohort, starts)
     row = est.summary().set_index("code").loc["job_placement"]
     se = est.model_.summary().loc["job_placement", "se"]

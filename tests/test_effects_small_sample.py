@@ -25,7 +25,7 @@ def prepared():
 
 def test_primary_needs_enough_relapses_among_the_exposed(prepared):
     cohort, starts, contacts = prepared
-    full = TimeVaryingEffects(n_boot=0).fit(cohort, starts, contacts)
+    full = TimeVaryingEffects(n_bootstrap=0).fit(cohort, starts, contacts)
     assert codes.MIN_EXPOSED_RELAPSES == 10 and full.min_events == 10
     # relapses seen after the exposure counts (the first relapse-free contact after the start)
     lag = lagged_starts("contact", starts, contacts).reindex(cohort["release_id"].to_numpy())
@@ -34,7 +34,7 @@ def test_primary_needs_enough_relapses_among_the_exposed(prepared):
         assert k == int(np.sum(np.isfinite(upper) & (lag[e].to_numpy(float) < upper)))
     counts = sorted(full.n_events_exposed_.values())
     fewest = min(full.n_events_exposed_, key=full.n_events_exposed_.get)
-    strict = TimeVaryingEffects(n_boot=0, min_events=counts[1]).fit(cohort, starts, contacts)
+    strict = TimeVaryingEffects(n_bootstrap=0, min_events=counts[1]).fit(cohort, starts, contacts)
     table = strict.summary().set_index("code")
     assert strict.too_few_ == [fewest]
     assert np.isnan(table.loc[fewest, "hr"]) and table.loc[fewest, "n_exposed"] >= 10
@@ -45,11 +45,11 @@ def test_primary_needs_enough_relapses_among_the_exposed(prepared):
 
 def test_landmark_needs_enough_relapses_in_the_exposed_arm(prepared):
     cohort, starts, contacts = prepared
-    we = WeightedEffect("peer_education", n_boot=0).fit(cohort, starts, contacts)
+    we = WeightedEffect("peer_education", n_bootstrap=0).fit(cohort, starts, contacts)
     assert we.result_ is not None and we.n_events_exposed_ >= 10
     exposed = we.treated_ == 1
     assert we.n_events_exposed_ == int(np.isfinite(we.frame_["upper_day"])[exposed].sum())
-    strict = WeightedEffect("peer_education", n_boot=0, min_events=we.n_events_exposed_ + 1)
+    strict = WeightedEffect("peer_education", n_bootstrap=0, min_events=we.n_events_exposed_ + 1)
     assert strict.fit(cohort, starts, contacts).result_ is None
     # withheld with the reason; the weights and their balance are still there to look at
     assert strict.statement().startswith("Not estimated: fewer than")

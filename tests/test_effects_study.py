@@ -1,7 +1,7 @@
 """Acceptance: simulation study of the primary estimator against the simulator's truth.
 
 100 seeded replicates of a 6,000-release cohort (about 100 s of CPU on one core); coverage is
-for the model-based (sandwich) CIs (the bootstrap would need n_boot fits per replicate).
+for the model-based (sandwich) CIs (the bootstrap would need n_bootstrap fits per replicate).
 """
 
 import numpy as np

@@ -165,7 +165,7 @@ def test_rossi_spec_adjusted_cox_matches_published_and_iptw_beside_it():
     np.testing.assert_allclose(np.log(hr[0]), -0.3794222, atol=1e-6)
     assert method.startswith("Cox PH (Efron ties)")
     observational = dataclasses.replace(spec, design="observational")
-    table = effects_table(observational, n_boot=10, seed=1)
+    table = effects_table(observational, n_bootstrap=10, seed=1)
     row = table.iloc[0]
     np.testing.assert_allclose(row["hr"], np.exp(-0.3794222), rtol=1e-6)
     assert row["n_exposed"] == 216

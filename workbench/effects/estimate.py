@@ -146,22 +146,22 @@ def run_replicates(fn, seeds, n_jobs: int = 1, scheduler=None) -> list:
 
 def bootstrap(
     fn: Callable[[np.random.Generator], np.ndarray],
-    n_boot: int,
+    n_bootstrap: int,
     seed: int | np.random.SeedSequence,
     n_jobs: int = 1,
     *,
     scheduler=None,
 ) -> np.ndarray:
-    """Run `fn(rng)` for `n_boot` replicates, each seeded by its own SeedSequence child.
+    """Run `fn(rng)` for `n_bootstrap` replicates, each seeded by its own SeedSequence child.
 
     Replicate b always gets child b, so the result does not depend on `n_jobs` or on the
     backend (see `run_replicates`). A replicate that raises EstimationError gives a row of NaN.
-    Returns an (n_boot, k) array.
+    Returns an (n_bootstrap, k) array.
     """
-    if n_boot < 1:
-        raise ParameterError(f"n_boot {n_boot} must be >= 1 (e.g. 200).")
+    if n_bootstrap < 1:
+        raise ParameterError(f"n_bootstrap {n_bootstrap} must be >= 1 (e.g. 200).")
     root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
-    rows = run_replicates(fn, root.spawn(n_boot), n_jobs, scheduler)
+    rows = run_replicates(fn, root.spawn(n_bootstrap), n_jobs, scheduler)
     rows = [None if r is None else np.asarray(r, float).reshape(-1) for r in rows]
     width = max((r.size for r in rows if r is not None), default=1)
     return np.vstack([np.full(width, np.nan) if r is None else r for r in rows])

@@ -349,7 +349,7 @@ class WeightedEffect:
         truncate=(1.0, 99.0),
         risk_day: float = 12 * DAYS_PER_MONTH,
         horizon_day: float = TRACKING_DAYS,
-        n_boot: int = 200,
+        n_bootstrap: int = 200,
         seed: int = 20170101,
         n_jobs: int = 1,
         alpha: float = 0.05,
@@ -370,7 +370,7 @@ class WeightedEffect:
         self.truncate = truncate
         self.risk_day = risk_day
         self.horizon_day = horizon_day
-        self.n_boot = n_boot
+        self.n_bootstrap = n_bootstrap
         self.seed = seed
         self.n_jobs = n_jobs
         self.alpha = alpha
@@ -463,7 +463,11 @@ class WeightedEffect:
             out = _estimate(lower[idx], upper[idx], ent, a[idx], wb, *args, warm=state)
             return out[0]
 
-        draws = bootstrap(replicate, self.n_boot, self.seed, self.n_jobs) if self.n_boot else None
+        draws = (
+            bootstrap(replicate, self.n_bootstrap, self.seed, self.n_jobs)
+            if self.n_bootstrap
+            else None
+        )
         self.boot_ = draws
         self.result_ = self._result(point, ci_model, draws, grid + entry)
         return self

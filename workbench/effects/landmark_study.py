@@ -29,7 +29,7 @@ def _replicate(rep, seed, n, code, co_interventions, config):
     ds = sim.dataset
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", StatisticalWarning)
-        we = WeightedEffect(code, n_boot=0, co_interventions=co_interventions)
+        we = WeightedEffect(code, n_bootstrap=0, co_interventions=co_interventions)
         res = we.fit(build_cohort(ds), exposure_starts(ds), relapse_free_contacts(ds)).result_
     truth = float(np.log(sim.truth["hazard_ratios"][code]))
     if res is None:  # too few in an arm or too few exposed relapses (small-sample rule)

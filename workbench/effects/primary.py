@@ -13,8 +13,8 @@ end of tracking censor relapse at the last day known relapse-free (a cause-speci
 With `lag="none"` a support start before R can count as a relapse-free contact
 (`starts_imply_relapse_free`).
 
-Confidence intervals: a percentile bootstrap over releases (`n_boot` replicates, the default),
-or with `n_boot=0` the model-based interval (sandwich over releases by default, `robust=True`;
+Confidence intervals: a percentile bootstrap over releases (`n_bootstrap` replicates, the default),
+or with `n_bootstrap=0` the model-based interval (sandwich over releases by default, `robust=True`;
 else inverse information), validated for coverage by the simulation study. Each bootstrap
 replicate refits the one design with the releases' multinomial counts as case weights,
 warm-started from the full-data fit (the same estimate as a fit on the copied rows, to 1e-6);
@@ -22,7 +22,7 @@ replicates run on `n_jobs` joblib processes or on a Dask cluster (`scheduler=`: 
 Client, a cluster or its address; or under `joblib.parallel_config(backend="dask")`), each
 seeded by its own SeedSequence child, so the draws do not depend on where they ran. Unit
 costs (bench/effects.py --scale): one replicate is about 0.05 s of CPU at 23,000 releases,
-0.5 s at 230,000 and 5 s at 2.3 million; at national scale use `n_boot=0`.
+0.5 s at 230,000 and 5 s at 2.3 million; at national scale use `n_bootstrap=0`.
 """
 
 from __future__ import annotations
@@ -83,7 +83,7 @@ class TimeVaryingEffects:
 
     fit(cohort, starts): `cohort` as from `workbench.cohort.build_cohort` (lower_day, upper_day,
     confounders); `starts` indexed by release_id, one column of start days per exposure.
-    `n_boot=0`: model-based CIs only; `scheduler`: run the bootstrap on Dask (module doc).
+    `n_bootstrap=0`: model-based CIs only; `scheduler`: run the bootstrap on Dask (module doc).
     """
 
     def __init__(
@@ -93,7 +93,7 @@ class TimeVaryingEffects:
         *,
         cuts=DEFAULT_CUTS,
         smooth: float = 1.0,
-        n_boot: int = 200,
+        n_bootstrap: int = 200,
         seed: int = 20170101,
         n_jobs: int = 1,
         alpha: float = 0.05,
@@ -108,7 +108,7 @@ class TimeVaryingEffects:
         self.confounders = confounders
         self.cuts = cuts
         self.smooth = smooth
-        self.n_boot = n_boot
+        self.n_bootstrap = n_bootstrap
         self.seed = seed
         self.n_jobs = n_jobs
         self.alpha = alpha
@@ -154,7 +154,9 @@ class TimeVaryingEffects:
         self.model_ = model
         self.confounders_ = list(conf)
         self.exposures_ = exposures
-        self.boot_ = self._bootstrap(model, lower.size, list(S.columns)) if self.n_boot else None
+        self.boot_ = (
+            self._bootstrap(model, lower.size, list(S.columns)) if self.n_bootstrap else None
+        )
         return self
 
     def _bootstrap(self, model, n, exposures):
@@ -163,7 +165,7 @@ class TimeVaryingEffects:
         refit = _ExposureRefit(
             model.refitter(), n, [model.params_.index.get_loc(e) for e in exposures]
         )
-        draws = bootstrap(refit, self.n_boot, self.seed, self.n_jobs, scheduler=self.scheduler)
+        draws = bootstrap(refit, self.n_bootstrap, self.seed, self.n_jobs, scheduler=self.scheduler)
         return pd.DataFrame(draws, columns=exposures)
 
     def estimates(self) -> list[EffectEstimate]:
@@ -185,8 +187,10 @@ class TimeVaryingEffects:
             if self.boot_ is not None:
                 ci = (float(np.exp(lo[j])), float(np.exp(hi[j])))
                 method = f"{METHOD}, bootstrap {n_ok}"
-                if n_ok < self.n_boot:
-                    notes.append(f"{self.n_boot - n_ok} bootstrap fits failed and were dropped.")
+                if n_ok < self.n_bootstrap:
+                    notes.append(
+                        f"{self.n_bootstrap - n_ok} bootstrap fits failed and were dropped."
+                    )
             else:
                 ci, method = model_ci, f"{METHOD}, model-based CI"
             out.append(

@@ -1,7 +1,7 @@
 """Simulation study of the primary estimator (and the naive one) against the simulator's truth.
 
 Each replicate simulates a cohort (`workbench.simulate`), fits the primary time-varying model
-with model-based (sandwich) CIs — the bootstrap would cost n_boot fits per replicate,
+with model-based (sandwich) CIs — the bootstrap would cost n_bootstrap fits per replicate,
 so coverage is studied for the model-based intervals — and the naive ever-vs-never Cox model.
 """
 
@@ -19,7 +19,7 @@ def _replicate(rep: int, seed: int, n: int, config) -> pd.DataFrame:
     from workbench.simulate import simulate
 
     sim = simulate(config, seed=seed, n=n)
-    est = TimeVaryingEffects.for_dataset(sim.dataset, n_boot=0)
+    est = TimeVaryingEffects.for_dataset(sim.dataset, n_bootstrap=0)
     sm = est.summary().set_index("code")
     naive = naive_effects(est.cohort_, est.starts_).set_index("code")
     truth = sim.truth["hazard_ratios"]

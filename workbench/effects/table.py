@@ -59,7 +59,17 @@ COLUMNS = [
 
 
 def _weighted(
-    code, frame, starts, contacts, landmark_day, horizon, n_boot, seed, n_jobs, conf=None, k=None
+    code,
+    frame,
+    starts,
+    contacts,
+    landmark_day,
+    horizon,
+    n_bootstrap,
+    seed,
+    n_jobs,
+    conf=None,
+    k=None,
 ):
     we = WeightedEffect(
         code,
@@ -67,20 +77,20 @@ def _weighted(
         landmark_day=landmark_day,
         horizon_day=horizon,
         confounders=conf,
-        n_boot=n_boot,
+        n_bootstrap=n_bootstrap,
         seed=seed,
         n_jobs=n_jobs,
     ).fit(frame, starts, contacts)
     return we.result_
 
 
-def _time_varying_table(cohort, n_boot, seed, n_jobs, landmark_day, horizon, k):
+def _time_varying_table(cohort, n_bootstrap, seed, n_jobs, landmark_day, horizon, k):
     """Supports that start after day 0 (visit records): primary time-varying model, landmark
     ATE-weighted RMST difference."""
     table = cohort.table
     _check_estimable(table)
     starts, contacts = cohort.starts, cohort.contacts
-    primary = TimeVaryingEffects(n_boot=n_boot, seed=seed, n_jobs=n_jobs, min_exposed=k)
+    primary = TimeVaryingEffects(n_bootstrap=n_bootstrap, seed=seed, n_jobs=n_jobs, min_exposed=k)
     primary.fit(table, starts, contacts)
     rows = []
     for est in primary.estimates():
@@ -89,7 +99,7 @@ def _time_varying_table(cohort, n_boot, seed, n_jobs, landmark_day, horizon, k):
         res = None
         if np.isfinite(est.hazard_ratio):
             res = _weighted(
-                est.intervention, table, starts, contacts, landmark_day, horizon, n_boot, seed,
+                est.intervention, table, starts, contacts, landmark_day, horizon, n_bootstrap, seed,
                 n_jobs, k=k,
             )  # fmt: skip
         rows.append(_with_rmst(row, res, horizon, est.method))
@@ -157,7 +167,7 @@ def adjusted_spec_model(frame: pd.DataFrame, interventions, covariates, referenc
     return hr, ci, f"{method}, covariate-adjusted", fit
 
 
-def _baseline_table(cohort, n_boot, seed, n_jobs, horizon, k):
+def _baseline_table(cohort, n_bootstrap, seed, n_jobs, horizon, k):
     """Observational baseline 0/1 arms: adjusted model, weighted RMST difference and HR."""
     frame = cohort.table
     arms = check_exposures(cohort.interventions)
@@ -182,7 +192,7 @@ def _baseline_table(cohort, n_boot, seed, n_jobs, horizon, k):
             how += "; RMST not estimable: delayed entry is not supported by the weighted comparison"
         elif frame[code].nunique() > 1:
             res = _weighted(
-                code, frame, None, None, None, horizon, n_boot, seed, n_jobs, covariates, k=k
+                code, frame, None, None, None, horizon, n_bootstrap, seed, n_jobs, covariates, k=k
             )
         row = _with_rmst(row, res, horizon, how)
         if res is not None and res.balance_achieved and code in fitted:
@@ -193,11 +203,11 @@ def _baseline_table(cohort, n_boot, seed, n_jobs, horizon, k):
     return _with_evalues(pd.DataFrame(rows), outcome_risk(frame))
 
 
-def _trial_table(cohort, n_boot, seed, horizon):
+def _trial_table(cohort, n_bootstrap, seed, horizon):
     """Randomised arms: the trial's comparison; no E-values (randomisation, not adjustment,
     removes confounding, so there is nothing for an unmeasured confounder to explain away)."""
     arms = check_exposures(cohort.interventions)
-    rows = trial_rows(cohort, arms, list(cohort.covariates), horizon, n_boot, seed)
+    rows = trial_rows(cohort, arms, list(cohort.covariates), horizon, n_bootstrap, seed)
     table = pd.DataFrame(rows).assign(
         evalue=np.nan, evalue_ci=np.nan, balance="", max_abs_smd=np.nan
     )
@@ -235,7 +245,7 @@ def choose_horizon(cohort, horizon: float | None) -> float:
 def effects_table(
     data,
     *,
-    n_boot=200,
+    n_bootstrap=200,
     seed=20170101,
     n_jobs=1,
     landmark_day=180.0,
@@ -253,7 +263,9 @@ def effects_table(
     if cohort.exposure == "time_varying":
         if cohort.randomised:
             check_design(cohort)
-        return _time_varying_table(cohort, n_boot, seed, n_jobs, landmark_day, end, min_exposed)
+        return _time_varying_table(
+            cohort, n_bootstrap, seed, n_jobs, landmark_day, end, min_exposed
+        )
     if not cohort.interventions:
         raise EstimationError(
             f"{cohort.name or 'the data'} lists no interventions (arms), so there is nothing to "
@@ -267,8 +279,8 @@ def effects_table(
             "an effect needs people with and without it"
         )
     if cohort.randomised:
-        return _trial_table(cohort, n_boot, seed, end)
-    return _baseline_table(cohort, n_boot, seed, n_jobs, end, min_exposed)
+        return _trial_table(cohort, n_bootstrap, seed, end)
+    return _baseline_table(cohort, n_bootstrap, seed, n_jobs, end, min_exposed)
 
 
 def arm_curves(cohort):
@@ -278,7 +290,7 @@ def arm_curves(cohort):
     return curves(cohort)
 
 
-def records(table: pd.DataFrame, design: str, n_boot: int = 200) -> list[dict]:
+def records(table: pd.DataFrame, design: str, n_bootstrap: int = 200) -> list[dict]:
     """The rows as strict-JSON records with `design`; a row with a null number says why."""
     from workbench import jsonout
 
@@ -286,7 +298,7 @@ def records(table: pd.DataFrame, design: str, n_boot: int = 200) -> list[dict]:
     method = out["method"].astype(str)
     out["reason"] = method.str.extract(r"not estimable: ([^;]*)", expand=False).fillna("")
     default = "not estimable from these data (too few people or events in a group)"
-    if n_boot == 0:
+    if n_bootstrap == 0:
         default = "no bootstrap replicates (--bootstrap 0), so no bootstrap interval"
     if design == "randomised":
         default = (
@@ -312,17 +324,17 @@ def run_effects(args) -> int:
 
     cohort = load_cohort(args.data, cutoff=getattr(args, "cutoff", None))
     horizon = getattr(args, "horizon", None)
-    n_boot = int(_arg(args, ("bootstrap", "n_boot"), 200))
+    n_bootstrap = int(_arg(args, ("bootstrap", "n_bootstrap"), 200))
     table = effects_table(
         cohort,
-        n_boot=n_boot,
+        n_bootstrap=n_bootstrap,
         seed=int(_arg(args, ("seed",), 20170101)),
         n_jobs=int(_arg(args, ("jobs", "n_jobs"), 1)),
         landmark_day=float(_arg(args, ("landmark", "landmark_day"), 180.0)),
         horizon=None if horizon is None else float(horizon),
     )
     if getattr(args, "json", False):
-        jsonout.emit(records(table, cohort.design, n_boot))
+        jsonout.emit(records(table, cohort.design, n_bootstrap))
     else:
         with pd.option_context("display.width", 200, "display.max_columns", 20):
             print(table.assign(design=cohort.design).to_string(index=False))

@@ -86,7 +86,7 @@ def support_effects(cohort: AnalysisCohort, params: ReportParams) -> dict[str, A
 
     table = effects_table(
         cohort,
-        n_boot=params.n_bootstrap,
+        n_bootstrap=params.n_bootstrap,
         seed=params.seed,
         n_jobs=params.n_jobs,
         landmark_day=float(params.landmark_day),
