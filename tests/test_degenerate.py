@@ -25,10 +25,10 @@ from test_report import make_dataset, pdf_text  # tests/ is on sys.path (prepend
 
 from workbench.cohort.contract import received_supports
 from workbench.evaluation.analysis import analyse
+from workbench.i18n import t
 from workbench.params import ReportParams
 from workbench.reporting import build_report
 from workbench.reporting.metrics import build_metrics, check_metrics
-from workbench.reporting.text import t
 
 pytestmark = pytest.mark.slow  # end-to-end: seven real reports (about 1.5 min on 2 idle cores)
 N = 300

@@ -23,9 +23,9 @@ from workbench import fonts
 from workbench.effects.findings import reconcile, support_verdicts
 from workbench.evaluation.analysis import analyse
 from workbench.exceptions import ReportError
+from workbench.i18n import t
 from workbench.params import ReportParams
 from workbench.reporting import build_report, figures
-from workbench.reporting.text import t
 
 matplotlib.use("Agg")
 pytestmark = pytest.mark.slow  # one real report for the module

@@ -14,8 +14,8 @@ import pandas as pd
 from workbench import codes
 from workbench.cohort import PERSON_COVARIATES
 from workbench.cohort.contract import AnalysisCohort, scoped_dataset  # noqa: F401 (re-export)
+from workbench.i18n import TEXT
 from workbench.params import ReportParams
-from workbench.reporting.text import TEXT
 
 RISK_COVARIATES = PERSON_COVARIATES
 LANGS = ("zh", "en")

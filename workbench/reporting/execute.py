@@ -34,6 +34,7 @@ from workbench.evaluation.analysis import (
 )
 from workbench.exceptions import ReportError
 from workbench.fonts import require_fonts
+from workbench.i18n import t
 from workbench.io import atomic_write, check_out_folder
 from workbench.params import ReportParams
 from workbench.privacy import guard
@@ -41,7 +42,7 @@ from workbench.reporting import metrics as metrics_mod
 from workbench.reporting import provenance as prov
 from workbench.reporting.render import document, notebook_body, write_pdf
 from workbench.reporting.sections import suppressed_cells
-from workbench.reporting.text import start_words, t
+from workbench.reporting.text import start_words
 
 KERNEL = "python3"  # jupyter_client starts it with the current interpreter (sys.executable)
 KERNEL_START_RETRIES = 3

@@ -10,6 +10,7 @@ import pandas as pd
 
 from workbench import codes
 from workbench.evaluation.analysis import ReportResults
+from workbench.i18n import t
 from workbench.params import ReportParams
 from workbench.reporting import figures
 from workbench.reporting.notes import method_text
@@ -24,7 +25,7 @@ from workbench.reporting.sections import (
     table_html,
 )
 from workbench.reporting.suppression import suppress
-from workbench.reporting.text import horizon_words, start_words, t
+from workbench.reporting.text import horizon_words, start_words
 
 
 def _num(x: object, fmt: str = "{:.2f}") -> str:

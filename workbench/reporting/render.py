@@ -18,7 +18,7 @@ import nbformat
 
 from workbench.exceptions import ReportError
 from workbench.fonts import font_css
-from workbench.reporting.text import t
+from workbench.i18n import t
 
 TOC_MARK = "<!-- wb-toc -->"
 _H2 = re.compile(r'<h2 id="(sec-[\w-]+)">(.*?)</h2>', re.S)

@@ -16,11 +16,12 @@ import pandas as pd
 from workbench import __version__, codes
 from workbench.evaluation.analysis import ReportResults
 from workbench.exceptions import WorkbenchError
+from workbench.i18n import t
 from workbench.params import ReportParams
 from workbench.programme import flag_categories
 from workbench.reporting import figures
 from workbench.reporting.suppression import complementary, count_text, suppress
-from workbench.reporting.text import reason, start_words, t
+from workbench.reporting.text import reason, start_words
 
 
 @dataclass(frozen=True)

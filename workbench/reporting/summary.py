@@ -17,6 +17,7 @@ import pandas as pd
 from workbench import codes
 from workbench.effects.findings import support_verdicts
 from workbench.evaluation.analysis import ReportResults
+from workbench.i18n import t
 from workbench.params import ReportParams
 from workbench.programme import flag_categories
 from workbench.reporting.sections import (
@@ -31,7 +32,6 @@ from workbench.reporting.sections import (
     table_html,
 )
 from workbench.reporting.suppression import count_text, is_small, scrub_counts
-from workbench.reporting.text import t
 
 
 def _ul(items: list[str], lang: str) -> str:

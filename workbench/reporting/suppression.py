@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from workbench.reporting.text import t
+from workbench.i18n import t
 
 
 def is_small(n: object, threshold: int) -> bool:

@@ -1,0 +1,45 @@
+"""One zh/en catalog: every word the workbench shows a reader, looked up by key.
+
+Each submodule holds one domain's entries as pure data, ``key -> (Chinese, English)``
+(``report``: the evaluation report's words, glossary.md verbatim). ``TEXT`` merges them and
+refuses a key defined twice; ``t`` renders one entry; ``check_lang`` is the one language check.
+Chinese characters appear nowhere else in the package except the glossary-driven codes
+(``codes``) and the Chinese column aliases of the data contract (``schema``).
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+
+from workbench.exceptions import ParameterError
+from workbench.i18n import report
+
+LANGUAGES = ("zh", "en")
+_CATALOGS = {"report": report.ENTRIES}
+
+
+def _merge(catalogs: dict[str, dict[str, tuple[str, str]]]) -> dict[str, dict[str, str]]:
+    merged: dict[str, dict[str, str]] = {}
+    origin: dict[str, str] = {}
+    for name, entries in catalogs.items():
+        for key, (zh, en) in entries.items():
+            if key in merged:
+                raise RuntimeError(f"catalog key {key!r} is defined in {origin[key]} and {name}")
+            merged[key], origin[key] = {"zh": zh, "en": en}, name
+    return merged
+
+
+TEXT = MappingProxyType(_merge(_CATALOGS))
+
+
+def check_lang(lang: object) -> str:
+    """`lang` if it is a language the workbench writes, else a ParameterError saying which are."""
+    if lang not in LANGUAGES:
+        raise ParameterError(f"language {lang!r} is not one of {', '.join(LANGUAGES)}")
+    return lang  # type: ignore[return-value]
+
+
+def t(key: str, lang: str, *args: object, **kwargs: object) -> str:
+    """The text for `key` in `lang`, formatted with `args`/`kwargs`."""
+    text = TEXT[key][check_lang(lang)]
+    return text.format(*args, **kwargs) if (args or kwargs) else text
