@@ -9,6 +9,8 @@ Chinese characters appear nowhere else in the package except the glossary-driven
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from workbench.exceptions import ParameterError
@@ -43,3 +45,23 @@ def t(key: str, lang: str, *args: object, **kwargs: object) -> str:
     """The text for `key` in `lang`, formatted with `args`/`kwargs`."""
     text = TEXT[key][check_lang(lang)]
     return text.format(*args, **kwargs) if (args or kwargs) else text
+
+
+@dataclass(frozen=True)
+class Text:
+    """Words to be rendered later, in whichever language the reader has: a catalog key and its
+    fields. Results carry these (method labels, caveats, reasons) instead of finished English, so
+    presentation never parses English back. Fields that are themselves `Text` render too."""
+
+    key: str
+    fields: Mapping[str, object] = field(default_factory=dict)
+
+    def render(self, lang: str) -> str:
+        values = {k: v.render(lang) if isinstance(v, Text) else v for k, v in self.fields.items()}
+        return t(self.key, lang, **values)
+
+
+def join(parts: Iterable[Text], lang: str, sep: str = "; ") -> str:
+    """Render `parts` and join them: '; ' (or ', ') in English, '；' (or '，') in Chinese."""
+    zh_sep = {"; ": "；", ", ": "，"}.get(sep, sep)
+    return (zh_sep if check_lang(lang) == "zh" else sep).join(p.render(lang) for p in parts)
