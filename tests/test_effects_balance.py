@@ -16,6 +16,7 @@ from workbench.effects import landmark
 from workbench.effects.landmark import WeightedEffect, number_needed_to_treat
 from workbench.effects.propensity import BALANCE_THRESHOLD, PropensityWeights, max_abs_smd
 from workbench.exceptions import StatisticalWarning
+from workbench.i18n import TEXT
 
 
 def _confounded(seed: int, n: int = 600) -> pd.DataFrame:
@@ -121,7 +122,7 @@ def test_weighted_estimates_are_never_reported_with_smd_over_threshold(monkeypat
         rmst = shown.iloc[:, 4].tolist()  # the RMST difference column
         assert rmst[0] == "–" and rmst[1] != "–"
         html = model_sections.effects(results, params).html
-        note = model_sections.BALANCE_NOTE[lang]
+        note = TEXT["balance_note"][lang]
         assert note.format(codes.label("intervention", "job_placement", lang)) in html
         assert note.format(codes.label("intervention", "financial_aid", lang)) not in html
     # metrics.json takes the table's numbers: the withheld row has none

@@ -12,6 +12,7 @@ from workbench import codes
 from workbench.effects.exposure import relapse_free_contacts
 from workbench.effects.landmark import WeightedEffect
 from workbench.effects.primary import TimeVaryingEffects, lagged_starts
+from workbench.i18n import TEXT
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +83,7 @@ def test_report_says_too_few_relapses_not_too_few_people(monkeypatch):
     )
     cohort = SimpleNamespace(randomised=False, received=None, event_label=None)
     found = models.support_effects(cohort, params)["findings"].set_index("code")
-    assert found.loc["job_placement", "en"] == models.UNSTABLE["en"].format(
+    assert found.loc["job_placement", "en"] == TEXT["eff_unstable"]["en"].format(
         codes.label("intervention", "job_placement", "en")
     )
     assert "no clear effect" in found.loc["financial_aid", "en"]

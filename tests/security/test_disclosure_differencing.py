@@ -21,8 +21,8 @@ from test_disclosure_threshold import simulated
 
 from workbench import disclosure
 from workbench.evaluation import contract
-from workbench.evaluation.analysis import ReportResults
 from workbench.evaluation.protect import protect
+from workbench.evaluation.results import ReportResults
 from workbench.exceptions import ParameterError
 from workbench.params import ReportParams
 from workbench.reporting import metrics as metrics_mod

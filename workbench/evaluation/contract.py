@@ -10,7 +10,9 @@ import pandas as pd
 from workbench import codes, disclosure
 from workbench.cohort.contract import AnalysisCohort, as_cohort
 from workbench.evaluation import models
-from workbench.evaluation.analysis import (
+from workbench.evaluation.protect import protect
+from workbench.evaluation.results import (
+    Note,
     ReportResults,
     as_float,
     frame_or_none,
@@ -18,7 +20,6 @@ from workbench.evaluation.analysis import (
     months_to_days,
     record_warnings,
 )
-from workbench.evaluation.protect import protect
 from workbench.exceptions import EstimationError, ParameterError
 from workbench.params import ReportParams
 from workbench.retention import summary as rs
@@ -105,7 +106,7 @@ def analyse_cohort(data: Any, params: ReportParams) -> ReportResults:
     """Every analysis of a report on one cohort (built here once from a dataset or a spec):
     retention, coverage, tiers and regions (with a visit schedule), risk factors, effects and
     competing risks; sections the data cannot give are marked missing with a reason code."""
-    notes: list[str] = []
+    notes: list[Note] = []
     missing: dict[str, str] = {}
     k = params.suppression_threshold
     with record_warnings(notes):

@@ -14,7 +14,7 @@ import pandas as pd
 from workbench import codes
 from workbench.cohort import PERSON_COVARIATES
 from workbench.cohort.contract import AnalysisCohort, scoped_dataset  # noqa: F401 (re-export)
-from workbench.i18n import TEXT
+from workbench.i18n import t
 from workbench.params import ReportParams
 
 RISK_COVARIATES = PERSON_COVARIATES
@@ -115,33 +115,13 @@ def support_effects(cohort: AnalysisCohort, params: ReportParams) -> dict[str, A
         started = cohort.received
         nobody = table["code"].map(lambda c: started is not None and c not in started).to_numpy()
         for lang in LANGS:
-            for rows, text in ((unstable | few, UNSTABLE), (nobody, NOBODY)):
+            for rows, key in ((unstable | few, "eff_unstable"), (nobody, "eff_nobody")):
                 found.loc[rows, lang] = [
-                    text[lang].format(codes.label("intervention", c, lang))
+                    t(key, lang, codes.label("intervention", c, lang))
                     for c in table.loc[rows, "code"]
                 ]
     curves = arm_curves(cohort) if cohort.randomised else None
     return {"table": table, "findings": found, "curves": curves}
-
-
-TRIAL = {
-    "zh": {
-        "helps": "{arm}组：{event}风险比对照组低{pct:.0f}%（风险比{hr:.2f}，95%置信区间{lo:.2f}–{hi:.2f}；随机分组比较）。",
-        "may harm": "{arm}组：{event}风险比对照组高{pct:.0f}%（风险比{hr:.2f}，95%置信区间{lo:.2f}–{hi:.2f}；随机分组比较）。",
-        "no clear effect": "{arm}组：与对照组未见明确差别（风险比{hr:.2f}，95%置信区间{lo:.2f}–{hi:.2f}；随机分组比较）。",
-        "not estimable": "{arm}组：与对照组的比较无法估计（人数或事件太少）。",
-    },
-    "en": {
-        "helps": "Arm {arm}: {event} rate lower by {pct:.0f}% than in the comparison group "
-        "(hazard ratio {hr:.2f}, 95% confidence interval {lo:.2f}–{hi:.2f}; randomised comparison).",
-        "may harm": "Arm {arm}: {event} rate higher by {pct:.0f}% than in the comparison group "
-        "(hazard ratio {hr:.2f}, 95% confidence interval {lo:.2f}–{hi:.2f}; randomised comparison).",
-        "no clear effect": "Arm {arm}: no clear difference from the comparison group (hazard "
-        "ratio {hr:.2f}, 95% confidence interval {lo:.2f}–{hi:.2f}; randomised comparison).",
-        "not estimable": "Arm {arm}: the comparison with the other group is not estimable (too "
-        "few people or events).",
-    },
-}
 
 
 def trial_findings(table: pd.DataFrame, found: pd.DataFrame, event: str) -> pd.DataFrame:
@@ -153,17 +133,8 @@ def trial_findings(table: pd.DataFrame, found: pd.DataFrame, event: str) -> pd.D
         values = dict(arm=r.code, event=event, hr=hr, lo=r.hr_lower, hi=r.hr_upper)
         values["pct"] = abs(1 - hr) * 100 if np.isfinite(hr) else np.nan
         for lang in LANGS:
-            found.loc[found.index[i], lang] = TRIAL[lang][v].format(**values)
+            found.loc[found.index[i], lang] = t("trial_" + v.replace(" ", "_"), lang, **values)
     return found
-
-
-UNSTABLE = {
-    "zh": "{}：本范围内人数或复吸事件太少，无法得到稳定的估计。",
-    "en": "{}: not estimable — too few people or relapses in this scope for a stable estimate.",
-}
-
-
-NOBODY = {lang: TEXT["eff_nobody"][lang] for lang in LANGS}
 
 
 def _unstable(table: pd.DataFrame) -> np.ndarray:

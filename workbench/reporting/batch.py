@@ -33,12 +33,7 @@ import pandas as pd
 import yaml
 
 from workbench import codes, public
-from workbench.evaluation.analysis import (
-    CODE_VERSION_ENV,
-    cache_key,
-    code_version,
-    inputs_sha256,
-)
+from workbench.evaluation.analysis import CODE_VERSION_ENV, cache_key, code_version, inputs_sha256
 from workbench.io import atomic_write, check_out_folder
 from workbench.params import BatchRun, BatchSpec, ReportParams, load_batch
 from workbench.privacy import ALLOW_ENV, guard

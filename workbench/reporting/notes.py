@@ -1,130 +1,48 @@
 """Technical notes for officials: our caveats in the report's language, library chatter summarised.
 
-The analyses record every warning they raise (`analysis.record_warnings`). Our own caveats
-(positivity, effective sample size, NPMLE convergence, too few relapses per model term, outcome
-codes in the interventions table) are rewritten in Chinese or English with their numbers.
-Messages from the numerical libraries (lifelines convergence hints, numpy floating-point
+The analyses record every warning they raise (`results.record_warnings` → `Note`). Our own
+caveats are `StatisticalWarning`s with a catalog code and fields (positivity, effective sample
+size, NPMLE convergence, too few relapses per model term, outcome codes in the interventions
+table): each is rendered from the catalog entry ``caveat_<code>`` in Chinese or English with its
+numbers. Messages from the numerical libraries (lifelines convergence hints, numpy floating-point
 warnings) are written for programmers, in English, often with code and web links: the official
 report says how many there were, and the analysts' executed notebook (internal) prints them in
-full (`print_log`).
+full (`print_log`). Method labels are rendered from the `Text` parts the analyses record.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from workbench import codes
-
-ARM = {"treated": {"zh": "接受帮扶组", "en": "supported"},
-       "untreated": {"zh": "未接受帮扶组", "en": "unsupported"}}  # fmt: skip
-
-
-def _positivity(m: re.Match, lang: str) -> str:
-    n, lo, hi = m.group(1), m.group(2), m.group(3)
-    if lang == "zh":
-        return (
-            f"倾向性评分检查：在一项帮扶的比较中，{n}人获得该帮扶的估计概率低于{lo}或高于{hi}；"
-            "部分人群几乎从不或总是获得该帮扶，加权比较依赖少数人。"
-        )
-    return (
-        f"Positivity check: {n} people have an estimated probability of receiving a support below "
-        f"{lo} or above {hi}; some groups (almost) never or always receive it, so the weighted "
-        "comparison rests on few people."
-    )
+from workbench.evaluation.results import Note
+from workbench.i18n import TEXT, Text, join, t
 
 
-def _ess(m: re.Match, lang: str) -> str:
-    arm, ess, n = ARM[m.group(1)][lang], m.group(2), m.group(3)
-    if lang == "zh":
-        return f"加权后{arm}的有效样本量为{ess}（共{n}人），少数高权重个体对结果影响较大。"
-    return (
-        f"After weighting, the {arm} group's effective sample size is {ess} of {n}: a few "
-        "heavily weighted people drive the estimate."
-    )
+def _field(name: str, value: object, lang: str) -> object:
+    """A caveat's field for the reader: `Text` in `lang`; a field named after a glossary kind
+    (``outcome``, ``intervention``, …) holds codes, shown as their labels."""
+    if isinstance(value, Text):
+        return value.render(lang)
+    if name in codes.KINDS:
+        values = value if isinstance(value, tuple | list) else (value,)
+        return t("list_sep", lang).join(codes.label(name, c, lang) for c in values)
+    return value
 
 
-def _npmle(m: re.Match, lang: str) -> str:
-    n_iter, kt = m.group(1), m.group(2)
-    if lang == "zh":
-        return (
-            f"一条保持率曲线（Turnbull非参数最大似然估计）在{n_iter}次迭代后停止，"
-            f"收敛条件偏差为{kt}，该曲线的数值精度可能不足。"
-        )
-    return (
-        f"One retention curve (Turnbull NPMLE) stopped after {n_iter} iterations with a "
-        f"convergence (Kuhn–Tucker) gap of {kt}; that curve may be imprecise."
-    )
+def translate(note: Note, lang: str) -> str | None:
+    """The note in `lang` when it is one of our caveats (a code with a ``caveat_`` entry);
+    None for a library message."""
+    found = (note.code, note.fields) if note.code is not None else _legacy_code(note)
+    if found is None or f"caveat_{found[0]}" not in TEXT:
+        return None
+    name, fields = found
+    values = {k: _field(k, v, lang) for k, v in fields.items()}
+    return t(f"caveat_{name}", lang, **values)
 
 
-def _few_events(m: re.Match, lang: str) -> str:
-    events, terms = m.group(1), m.group(2)
-    if lang == "zh":
-        return (
-            f"复吸风险因素模型只有{events}例复吸、{terms}个参数（每个参数不足10例），"
-            "风险比可能不稳定。"
-        )
-    return (
-        f"The relapse-risk model has only {events} relapses for {terms} terms (fewer than 10 "
-        "per term); its hazard ratios may be unstable."
-    )
-
-
-def _outcomes(m: re.Match, lang: str) -> str:
-    found = [c.strip() for c in m.group(1).split(",")]
-    if lang == "zh":
-        names = "、".join(codes.label("outcome", c, "zh") for c in found)
-        return f"帮扶记录中的{names}是结果（以保持操守为前提评定），未作为帮扶措施比较。"
-    shown = ", ".join(codes.label("outcome", c, "en") for c in found)
-    return (
-        f"The interventions table holds {shown}: these are outcomes (given to people because they "
-        "stayed abstinent), so they are not compared as supports."
-    )
-
-
-RULES: tuple[tuple[re.Pattern, Callable[[re.Match, str], str]], ...] = (
-    (
-        re.compile(
-            r"positivity: ([\d,]+) people have a propensity below ([\d.e-]+) or above "
-            r"([\d.e-]+)"
-        ),
-        _positivity,
-    ),  # fmt: skip
-    (
-        re.compile(
-            r"positivity: effective sample size of the (treated|untreated) arm is (\d+) "
-            r"of ([\d,]+)"
-        ),
-        _ess,
-    ),  # fmt: skip
-    (
-        re.compile(
-            r"Turnbull NPMLE stopped after ([\d,]+) iterations with a Kuhn-Tucker "
-            r"violation of ([\d.e+-]+)"
-        ),
-        _npmle,
-    ),  # fmt: skip
-    (re.compile(r"only (\d+) relapses for (\d+) terms"), _few_events),
-    (re.compile(r"interventions table holds ([\w, ]+): outcomes"), _outcomes),
-)
-
-LIBRARY = {
-    "zh": "另有{n}条来自统计软件包的数值计算提示（如模型收敛提示），完整内容见分析人员的内部笔记本。",
-    "en": "{n} further numerical messages from the statistical libraries (e.g. about model "
-    "convergence) are listed in full in the analysts' internal notebook.",
-}
-
-
-def translate(note: str, lang: str) -> str | None:
-    """The note in `lang` when it is one of our caveats; None for a library message."""
-    for pattern, render in RULES:
-        m = pattern.search(note)
-        if m:
-            return render(m, lang)
-    return None
-
-
-def official_notes(notes: Iterable[str], lang: str) -> list[str]:
+def official_notes(notes: Iterable[Note], lang: str) -> list[str]:
     """Our caveats in `lang` (each once), then one line counting the library messages."""
     out: list[str] = []
     n_library = 0
@@ -135,16 +53,77 @@ def official_notes(notes: Iterable[str], lang: str) -> list[str]:
         elif text not in out:
             out.append(text)
     if n_library:
-        out.append(LIBRARY[lang].format(n=n_library))
+        out.append(t("library_messages", lang, n=n_library))
     return out
 
 
 def print_log(results) -> None:
     """Every recorded message and every reason a section is missing, verbatim (internal)."""
     for note in results.notes:
-        print("note:", note)
+        print("note:", note.message)
     for section, why in results.missing.items():
         print(f"missing {section}:", why)
+
+
+def method_words(method: str, parts: tuple[Text, ...] | None, lang: str) -> str:
+    """A table's method label in the report's language: its `Text` parts rendered, else the
+    English label translated by the rules below (until every producer records parts)."""
+    if parts:
+        return join(parts, lang)
+    return method_text(method, lang)
+
+
+# --- until the raisers record codes and method parts (issue 17): read the English ----------------
+
+
+def _legacy_code(note: Note) -> tuple[str, dict] | None:
+    for pattern, name, fields in LEGACY:
+        m = pattern.search(note.message)
+        if m:
+            return name, fields(m)
+    return None
+
+
+def _int(text: str) -> int:
+    return int(text.replace(",", ""))
+
+
+LEGACY = (
+    (
+        re.compile(
+            r"positivity: ([\d,]+) people have a propensity below ([\d.e-]+) or above "
+            r"([\d.e-]+)"
+        ),
+        "positivity",
+        lambda m: {"n": _int(m[1]), "lo": float(m[2]), "hi": float(m[3])},
+    ),
+    (
+        re.compile(
+            r"positivity: effective sample size of the (treated|untreated) arm is (\d+) "
+            r"of ([\d,]+)"
+        ),
+        "low_ess",
+        lambda m: {"arm": Text(f"arm_group_{m[1]}"), "ess": int(m[2]), "n": _int(m[3])},
+    ),
+    (
+        re.compile(
+            r"Turnbull NPMLE stopped after ([\d,]+) iterations with a Kuhn-Tucker "
+            r"violation of ([\d.e+-]+)"
+        ),
+        "npmle_not_converged",
+        lambda m: {"n_iter": _int(m[1]), "kt": float(m[2])},
+    ),
+    (
+        re.compile(r"only (\d+) relapses for (\d+) terms"),
+        "few_events",
+        lambda m: {"events": int(m[1]), "terms": int(m[2])},
+    ),
+    (
+        re.compile(r"interventions table holds ([\w, ]+): outcomes"),
+        "outcome_records",
+        lambda m: {"outcome": tuple(c.strip() for c in m[1].split(","))},
+    ),
+)
 
 
 # Method labels of the tables (English, as the analyses record them) in Chinese, longest first.
