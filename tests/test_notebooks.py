@@ -201,7 +201,7 @@ def test_parse_assignments_keeps_dates_as_text_and_resolves_paths(tmp_path, monk
 def test_run_notebook_reports_our_error(tmp_path, capsys):
     from types import SimpleNamespace
 
-    from workbench.notebook_params import run_notebook
+    from workbench.cli.notebook import run_notebook
 
     args = SimpleNamespace(
         notebook="02_retention_and_relapse", out=str(tmp_path / "o.ipynb"), param=["n_jobs=0"]
