@@ -12,7 +12,7 @@ from workbench.exceptions import WorkbenchError
 def run_notebook(args: argparse.Namespace) -> int:
     """`workbench notebook NAME OUT [-p KEY=VALUE ...]`: run a research notebook (exit 0), or
     print our error (exit 2). NAME is a notebook path or a name like 02_retention_and_relapse."""
-    from workbench.notebook_params import execute, parameter_set, parse_assignments
+    from workbench.params.notebook import execute, parameter_set, parse_assignments
 
     path = Path(args.notebook)
     if not path.suffix:

@@ -40,7 +40,8 @@ from workbench.evaluation.analysis import (
     inputs_sha256,
 )
 from workbench.io import atomic_write, check_out_folder
-from workbench.params import BatchRun, BatchSpec, ReportParams, load_batch
+from workbench.params.batch import BatchRun, BatchSpec, load_batch
+from workbench.params.report import ReportParams
 from workbench.privacy import ALLOW_ENV, guard
 
 STATUS_OK, STATUS_SKIPPED, STATUS_FAILED = "ok", "skipped", "failed"

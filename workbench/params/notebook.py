@@ -1,4 +1,4 @@
-"""One strict parameter set per research notebook (notebooks/01..05).
+"""One strict parameter set per research notebook (notebooks/01..05), and running one.
 
 papermill only warns about unknown parameters and passes YAML dates as text (statistics.md
 trap 5), so cell 2 of every notebook passes its parameters through `from_mapping`: unknown keys
@@ -8,9 +8,7 @@ messages before any analysis runs. Limits live in each field's metadata.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-import types
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -19,119 +17,19 @@ from typing import Any, ClassVar
 
 from workbench import codes
 from workbench.exceptions import ParameterError
-from workbench.params import check_keys, shown
+from workbench.params.base import ParameterSet, check_keys, shown
+from workbench.params.files import parse_value
+from workbench.params.values import limits, parse_field
 
 GROUP_COLUMNS = ("primary_drug", "sex", "age_group", "prefecture", "facility", "education")
 SUBGROUP_COLUMNS = ("sex", "age_group", "primary_drug", "employed_before", "family_support")
 
 
-def _limits(minimum=None, maximum=None, choices=None) -> dict[str, Any]:
-    return {"min": minimum, "max": maximum, "choices": choices}
-
-
-def _bad(name: str, key: str, value: Any, expected: str) -> ParameterError:
-    return ParameterError(f"{name}: {key} {shown(value)} is not valid (expected {expected})")
-
-
-def _check_range(name: str, key: str, value: float, meta: Mapping[str, Any]) -> None:
-    lo, hi = meta.get("min"), meta.get("max")
-    if lo is not None and value < lo:
-        raise ParameterError(f"{name}: {key} {value} is below its minimum {lo}")
-    if hi is not None and value > hi:
-        raise ParameterError(f"{name}: {key} {value} is above its maximum {hi}")
-
-
-def _parse_int(name: str, key: str, value: Any) -> int:
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise _bad(name, key, value, "a whole number")
-    return value
-
-
-def _parse_float(name: str, key: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise _bad(name, key, value, "a number")
-    return float(value)
-
-
-def _parse_bool(name: str, key: str, value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise _bad(name, key, value, "True or False")
-    return value
-
-
-def _parse_str(name: str, key: str, value: Any) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise _bad(name, key, value, "a text value")
-    return value.strip()
-
-
-def _parse_date(name: str, key: str, value: Any) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise _bad(name, key, value, "a date YYYY-MM-DD, e.g. 2019-06-30") from None
-
-
-def _parse_tuple(name: str, key: str, value: Any, item: type) -> tuple:
-    if isinstance(value, str | int) and not isinstance(value, bool):
-        value = [value]
-    if not isinstance(value, list | tuple) or not value:
-        raise _bad(name, key, value, f"a non-empty list of {item.__name__} values")
-    parse = _parse_int if item is int else _parse_str
-    return tuple(parse(name, key, v) for v in value)
-
-
-def _parse(name: str, f: dataclasses.Field, hint: Any, value: Any) -> Any:
-    """Parse one value according to its type hint; None only where the hint allows it."""
-    args = typing.get_args(hint)
-    if isinstance(hint, types.UnionType) and type(None) in args:
-        if value is None:
-            return None
-        hint = next(a for a in args if a is not type(None))
-        args = typing.get_args(hint)
-    if value is None:
-        raise _bad(name, f.name, value, "a value, not None")
-    if hint is int:
-        value = _parse_int(name, f.name, value)
-    elif hint is float:
-        value = _parse_float(name, f.name, value)
-    elif hint is bool:
-        return _parse_bool(name, f.name, value)
-    elif hint is str:
-        value = _parse_str(name, f.name, value)
-    elif hint is dt.date:
-        return _parse_date(name, f.name, value)
-    else:  # tuple[int, ...] or tuple[str, ...]
-        value = _parse_tuple(name, f.name, value, args[0])
-    _check_value(name, f.name, value, f.metadata)
-    return value
-
-
-def _check_value(name: str, key: str, value: Any, meta: Mapping[str, Any]) -> None:
-    choices = meta.get("choices")
-    items = value if isinstance(value, tuple) else (value,)
-    for v in items:
-        if choices is not None and v not in choices:
-            raise ParameterError(f"{name}: {key} {shown(v)} is not one of: {', '.join(choices)}")
-        if isinstance(v, int | float):
-            _check_range(name, key, v, meta)
-
-
 @dataclass(frozen=True)
-class NotebookParams:
+class NotebookParams(ParameterSet):
     """Base: strict validation of a mapping against the dataclass fields and their hints."""
 
     notebook: ClassVar[str] = "notebook"
-
-    @classmethod
-    def field_names(cls) -> tuple[str, ...]:
-        return tuple(f.name for f in fields(cls))
 
     @classmethod
     def from_mapping(cls, d: Mapping[str, Any]):
@@ -139,22 +37,11 @@ class NotebookParams:
         check_keys(d, cls.field_names(), f"{cls.notebook}: ")
         hints = typing.get_type_hints(cls)
         parsed = {
-            f.name: _parse(cls.notebook, f, hints[f.name], d[f.name])
+            f.name: parse_field(cls.notebook, f, hints[f.name], d[f.name])
             for f in fields(cls)
             if f.name in d
         }
         return cls(**parsed)
-
-    def to_mapping(self) -> dict[str, Any]:
-        """Plain types (dates as ISO text, tuples as lists), as papermill wants them."""
-        out = {}
-        for key, value in dataclasses.asdict(self).items():
-            if isinstance(value, dt.date):
-                value = value.isoformat()
-            elif isinstance(value, tuple):
-                value = list(value)
-            out[key] = value
-        return out
 
 
 def _existing(name: str, key: str, path: str | None) -> None:
@@ -164,9 +51,9 @@ def _existing(name: str, key: str, path: str | None) -> None:
         )
 
 
-_SEED = field(default=20170101, metadata=_limits(0))
-_LANG = field(default="en", metadata=_limits(choices=codes.LANGUAGES))
-_JOBS = field(default=1, metadata=_limits(1, 64))
+_SEED = field(default=20170101, metadata=limits(0))
+_LANG = field(default="en", metadata=limits(choices=codes.LANGUAGES))
+_JOBS = field(default=1, metadata=limits(1, 64))
 
 
 @dataclass(frozen=True)
@@ -175,10 +62,10 @@ class CohortParams(NotebookParams):
 
     notebook: ClassVar[str] = "01_cohort_and_followup"
     data: str | None = None
-    n_simulated: int = field(default=23_000, metadata=_limits(100, 500_000))
+    n_simulated: int = field(default=23_000, metadata=limits(100, 500_000))
     seed: int = _SEED
     cutoff: dt.date | None = None
-    n_examples: int = field(default=5, metadata=_limits(1, 20))
+    n_examples: int = field(default=5, metadata=limits(1, 20))
     lang: str = _LANG
     strict_warnings: bool = True
 
@@ -192,17 +79,17 @@ class RetentionParams(NotebookParams):
 
     notebook: ClassVar[str] = "02_retention_and_relapse"
     data: str | None = None
-    n_simulated: int = field(default=10_000, metadata=_limits(100, 500_000))
+    n_simulated: int = field(default=10_000, metadata=limits(100, 500_000))
     seed: int = _SEED
     cutoff: dt.date | None = None
     milestones: tuple[int, ...] = field(
-        default=codes.MILESTONE_MONTHS, metadata=_limits(1, codes.TRACKING_MONTHS)
+        default=codes.MILESTONE_MONTHS, metadata=limits(1, codes.TRACKING_MONTHS)
     )
     groups: tuple[str, ...] = field(
         default=("primary_drug", "sex", "age_group", "prefecture"),
-        metadata=_limits(choices=GROUP_COLUMNS),
+        metadata=limits(choices=GROUP_COLUMNS),
     )
-    n_bootstrap: int = field(default=200, metadata=_limits(0, 10_000))
+    n_bootstrap: int = field(default=200, metadata=limits(0, 10_000))
     n_jobs: int = _JOBS
     lang: str = _LANG
     strict_warnings: bool = True
@@ -217,15 +104,15 @@ class EffectsParams(NotebookParams):
 
     notebook: ClassVar[str] = "03_support_effects"
     data: str | None = None
-    n_simulated: int = field(default=10_000, metadata=_limits(100, 500_000))
+    n_simulated: int = field(default=10_000, metadata=limits(100, 500_000))
     seed: int = _SEED
     cutoff: dt.date | None = None
     intervention: str = field(
-        default="job_placement", metadata=_limits(choices=tuple(codes.INTERVENTIONS))
+        default="job_placement", metadata=limits(choices=tuple(codes.INTERVENTIONS))
     )
-    landmark_day: int = field(default=180, metadata=_limits(1, 1000))
-    subgroup_by: str = field(default="sex", metadata=_limits(choices=SUBGROUP_COLUMNS))
-    n_bootstrap: int = field(default=200, metadata=_limits(0, 10_000))
+    landmark_day: int = field(default=180, metadata=limits(1, 1000))
+    subgroup_by: str = field(default="sex", metadata=limits(choices=SUBGROUP_COLUMNS))
+    n_bootstrap: int = field(default=200, metadata=limits(0, 10_000))
     n_jobs: int = _JOBS
     lang: str = _LANG
     strict_warnings: bool = True
@@ -239,10 +126,10 @@ class MethodCheckParams(NotebookParams):
     """04_method_checks: the simulation study (replicates x cohort size)."""
 
     notebook: ClassVar[str] = "04_method_checks"
-    n_replicates: int = field(default=50, metadata=_limits(2, 10_000))
-    n_per_replicate: int = field(default=3_000, metadata=_limits(300, 500_000))
+    n_replicates: int = field(default=50, metadata=limits(2, 10_000))
+    n_per_replicate: int = field(default=3_000, metadata=limits(300, 500_000))
     seed: int = _SEED
-    n_bootstrap: int = field(default=50, metadata=_limits(0, 10_000))
+    n_bootstrap: int = field(default=50, metadata=limits(0, 10_000))
     n_jobs: int = _JOBS
     lang: str = _LANG
     strict_warnings: bool = True
@@ -254,7 +141,7 @@ class OwnDataParams(NotebookParams):
 
     notebook: ClassVar[str] = "05_bring_your_own_data"
     spec: str = "../params/examples/rossi.yaml"
-    n_bootstrap: int = field(default=200, metadata=_limits(0, 10_000))
+    n_bootstrap: int = field(default=200, metadata=limits(0, 10_000))
     seed: int = _SEED
     lang: str = _LANG
     strict_warnings: bool = True
@@ -325,31 +212,15 @@ def execute(
 PATH_PARAMETERS = ("data", "spec")
 
 
-def _no_dates_loader():
-    import yaml
-
-    class NoDates(yaml.SafeLoader):
-        """YAML without implicit dates: they stay text for the parameter set to parse."""
-
-    NoDates.yaml_implicit_resolvers = {
-        k: [r for r in v if r[0] != "tag:yaml.org,2002:timestamp"]
-        for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
-    }
-    return NoDates
-
-
 def parse_assignments(items) -> dict[str, Any]:
     """['n_simulated=1500', 'groups=[sex]'] -> parameters (YAML values, dates kept as text);
     relative data/spec paths are made absolute against the current folder."""
-    import yaml
-
-    loader = _no_dates_loader()
     out: dict[str, Any] = {}
     for text in items or []:
         key, sep, value = str(text).partition("=")
         if not sep or not key.strip():
             raise ParameterError(f"-p {shown(text)} is not KEY=VALUE (e.g. -p n_simulated=1500)")
-        v = yaml.load(value, Loader=loader)
+        v = parse_value(value)
         if key.strip() in PATH_PARAMETERS and isinstance(v, str) and not Path(v).is_absolute():
             v = str(Path(v).resolve())
         out[key.strip()] = v
