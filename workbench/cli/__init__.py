@@ -212,7 +212,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     handler, _ = COMMANDS[args.command]
     if args.command in ("report", "effects") and getattr(args, "dask_scheduler", None):
-        from workbench.effects.estimate import SCHEDULER_ENV
+        from workbench.stats.bootstrap import SCHEDULER_ENV
 
         os.environ[SCHEDULER_ENV] = args.dask_scheduler  # read by every bootstrap (and kernel)
     try:

@@ -25,7 +25,6 @@ from workbench.effects.landmark_study import landmark_study
 from workbench.effects.naive import naive_effects
 from workbench.effects.primary import TimeVaryingEffects
 from workbench.effects.propensity import PropensityWeights, balance_table, effective_sample_size
-from workbench.effects.pwe import DEFAULT_CUTS, PiecewiseExponentialPH
 from workbench.effects.study import simulation_study, study_summary
 from workbench.effects.subgroups import (
     SubgroupEffects,
@@ -34,6 +33,7 @@ from workbench.effects.subgroups import (
     subgroup_effects,
 )
 from workbench.effects.table import COLUMNS, effects_table, run_effects
+from workbench.stats.pwe import DEFAULT_CUTS, PiecewiseExponentialPH
 
 __all__ = [
     "COLUMNS",

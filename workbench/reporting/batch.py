@@ -252,7 +252,7 @@ def _dask_runner(address: str):
     def submit(groups, timeout, step) -> list[RunResult]:
         from dask.distributed import as_completed as dask_completed
 
-        from workbench.effects.estimate import dask_client
+        from workbench.stats.bootstrap import dask_client
 
         out: list[RunResult] = []
         with dask_client(address) as client:
