@@ -27,7 +27,7 @@ COMMANDS = {
     "cohort": ("workbench.cli", "run_cohort", "build one analysis row per release"),
     "retention": ("workbench.retention.table", "run_retention", "milestone retention by group"),
     "risk": (
-        "workbench.risk_table",
+        "workbench.risk.table",
         "run_risk",
         "risk-factor model (Cox with PH test; AFT for interval-censored data)",
     ),
