@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 
 from workbench.effects.landmark import _exact_only, _wald_ci
-from workbench.effects.pwe import PiecewiseExponentialPH
 from workbench.exceptions import EstimationError, ParameterError
+from workbench.stats.pwe import PiecewiseExponentialPH
 
 # |log HR| beyond this is a diverging fit (no events in a group, perfect separation).
 MAX_LOG_HR = 10.0

@@ -15,7 +15,7 @@ from workbench import codes
 from workbench.cohort import PERSON_COVARIATES
 from workbench.cohort.contract import AnalysisCohort, scoped_dataset  # noqa: F401 (re-export)
 from workbench.i18n import TEXT
-from workbench.params import ReportParams
+from workbench.params.report import ReportParams
 
 RISK_COVARIATES = PERSON_COVARIATES
 LANGS = ("zh", "en")

@@ -40,7 +40,8 @@ from workbench.evaluation.analysis import (
     inputs_sha256,
 )
 from workbench.io import atomic_write, check_out_folder
-from workbench.params import BatchRun, BatchSpec, ReportParams, load_batch
+from workbench.params.batch import BatchRun, BatchSpec, load_batch
+from workbench.params.report import ReportParams
 from workbench.privacy import ALLOW_ENV, guard
 
 STATUS_OK, STATUS_SKIPPED, STATUS_FAILED = "ok", "skipped", "failed"
@@ -251,7 +252,7 @@ def _dask_runner(address: str):
     def submit(groups, timeout, step) -> list[RunResult]:
         from dask.distributed import as_completed as dask_completed
 
-        from workbench.effects.estimate import dask_client
+        from workbench.stats.bootstrap import dask_client
 
         out: list[RunResult] = []
         with dask_client(address) as client:

@@ -2,7 +2,7 @@
 
 `IntervalCoxModel` is the proportional-hazards model h(t | x) = h0(t) exp(x'beta) fitted to
 the intervals themselves (no relapse dated at a visit): the exact interval-censored likelihood
-P(T > L) - P(T > R) of `workbench.effects.pwe.PiecewiseExponentialPH`, with a baseline hazard
+P(T > L) - P(T > R) of `workbench.stats.pwe.PiecewiseExponentialPH`, with a baseline hazard
 that is constant on monthly pieces to 36 months (37 pieces: at 6-monthly visits the data cannot
 resolve a finer shape) and a light roughness penalty on neighbouring baseline log-hazards, so the
 baseline is effectively nonparametric. Deaths, transfers, loss and the end of tracking censor
@@ -32,10 +32,10 @@ from scipy import stats
 
 from workbench._base import check_is_fitted
 from workbench.codes import DAYS_PER_MONTH
-from workbench.effects.pwe import PiecewiseExponentialPH
 from workbench.exceptions import EstimationError, ParameterError
 from workbench.risk.labels import variable_label
 from workbench.risk.ph import ProportionalHazardsModel, outcome_columns
+from workbench.stats.pwe import PiecewiseExponentialPH
 
 MONTHLY_CUTS = tuple(float(m * DAYS_PER_MONTH) for m in range(37))
 SMOOTH = 0.1

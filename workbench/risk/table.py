@@ -1,4 +1,5 @@
-"""`workbench risk DATA [--strata COL ...] [--json]`: the risk-factor model of a dataset.
+"""The risk-factor model of a dataset (`workbench risk DATA [--strata COL ...] [--json]`, whose
+handler is `workbench.cli.risk`).
 
 The Cox model (`workbench.risk.cox.CoxModel`, Efron ties, equal to R's `coxph`) of the event on the
 dataset's baseline variables: a spec's arms/interventions and covariates (text columns as
@@ -16,7 +17,6 @@ are fitted to the intervals themselves beside it.
 
 from __future__ import annotations
 
-import argparse
 from typing import Any
 
 import numpy as np
@@ -139,19 +139,6 @@ def _aft(frame: pd.DataFrame, covariates: list[str], data, lang: str) -> dict[st
         "terms": jsonout.records(terms, reason="not estimable"),
         "notes": list(aft.notes_),
     }
-
-
-def run_risk(args: argparse.Namespace) -> int:
-    """`workbench risk DATA [--strata COL ...] [--json]`."""
-    from workbench.io import load_any
-
-    data = load_any(args.data, cutoff=args.cutoff)
-    result = risk_model(data, strata=args.strata, lang=args.lang)
-    if args.json:
-        jsonout.emit(result)
-        return 0
-    print(render_text(result))
-    return 0
 
 
 def render_text(result: dict[str, Any]) -> str:
