@@ -32,11 +32,6 @@ def default_sim():
     return simulate()
 
 
-@pytest.fixture(scope="module")
-def small_sim():
-    return simulate(n=3000, seed=7)
-
-
 def _days(sim, frame, col):
     released = sim.dataset.releases.set_index("release_id")["release_date"]
     return (frame[col] - frame["release_id"].map(released)).dt.days.to_numpy(dtype=float)
