@@ -40,7 +40,7 @@ def arm_problem(table: pd.DataFrame, code: str, event_label: str = "event") -> s
 def design(table: pd.DataFrame, arms, covariates, reference) -> pd.DataFrame:
     """Arms (0/1) and covariates as numbers: text columns one-hot against the reference level;
     a covariate with a single value is left out."""
-    from workbench.risk import design_matrix
+    from workbench.risk.design import design_matrix
 
     kept = [c for c in covariates if table[c].nunique() > 1]
     X = design_matrix(table, kept, {k: v for k, v in reference.items() if k in kept}).X

@@ -222,7 +222,7 @@ def _cox(lower, upper, a, w, model_ci=True):
     beta, info = _cox_beta(t, e, x, w)
     if not model_ci:
         return beta, None
-    from workbench.risk import efron_score_residuals, sandwich_variance
+    from workbench.risk.efron import efron_score_residuals, sandwich_variance
 
     resid = efron_score_residuals(x[:, None], t, e.astype(int), np.array([beta]), w)
     var = sandwich_variance(resid, np.array([[1 / info]]), w)[0, 0]
