@@ -27,7 +27,7 @@ def _recorded(func) -> list[Note]:
     return notes
 
 
-def _positivity_notes() -> list[str]:
+def _positivity_notes() -> list[Note]:
     from workbench.effects.propensity import PropensityWeights
 
     rng = np.random.default_rng(1)
@@ -37,8 +37,8 @@ def _positivity_notes() -> list[str]:
     return _recorded(lambda: PropensityWeights("ATE", truncate=None).fit(X, treated))
 
 
-def _few_events_notes() -> list[str]:
-    from workbench.risk import CoxModel
+def _few_events_notes() -> list[Note]:
+    from workbench.risk.cox import CoxModel
 
     rng = np.random.default_rng(2)
     df = pd.DataFrame({"a": rng.normal(size=60), "b": rng.normal(size=60)})
@@ -57,7 +57,7 @@ def _npmle_notes() -> list[Note]:
     return _recorded(lambda: warnings.warn(message, StatisticalWarning, stacklevel=1))
 
 
-def _outcome_notes() -> list[str]:
+def _outcome_notes() -> list[Note]:
     from workbench.cohort import exposure_starts
     from workbench.simulate import simulate
 
@@ -92,8 +92,8 @@ def test_library_messages_are_counted_not_shown():
     notes = [
         Note("Column x4 have very low variance when conditioned on death event present or not."),
         Note("invalid value encountered in sqrt"),
-        Note(few),
-        Note(few),
+        Note(few, code="few_events", fields={"events": 27, "terms": 15}),
+        Note(few, code="few_events", fields={"events": 27, "terms": 15}),
     ]
     zh = official_notes(notes, "zh")
     assert len(zh) == 2  # the caveat once, then the count of library messages

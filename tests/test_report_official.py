@@ -24,7 +24,7 @@ from workbench.effects.findings import reconcile, support_verdicts
 from workbench.evaluation.analysis import analyse
 from workbench.exceptions import ReportError
 from workbench.i18n import t
-from workbench.params import ReportParams
+from workbench.params.report import ReportParams
 from workbench.reporting import build_report, figures
 
 matplotlib.use("Agg")
@@ -195,7 +195,7 @@ def test_support_ranking_is_by_extra_days_and_worded_in_the_summary(report):
 
 def _crowded_regions() -> tuple[pd.DataFrame, pd.DataFrame]:
     """The issue's crowded funnel: 湘潭/益阳/株洲 close together, long names, all flags."""
-    from workbench.programme import RegionComparison
+    from workbench.programme.regions import RegionComparison
 
     codes_ = ["xiangtan", "yiyang", "zhuzhou", "xiangxi", "chenzhou", "huaihua", "changsha",
               "hengyang", "loudi", "zhangjiajie"]  # fmt: skip

@@ -13,7 +13,7 @@ import pytest
 
 from workbench import disclosure
 from workbench.evaluation.analysis import analyse
-from workbench.params import ReportParams
+from workbench.params.report import ReportParams
 from workbench.reporting import closing, model_sections, sections
 from workbench.reporting.text import horizon_words, start_words
 

@@ -24,7 +24,7 @@ from workbench.evaluation import contract
 from workbench.evaluation.protect import protect
 from workbench.evaluation.results import ReportResults
 from workbench.exceptions import ParameterError
-from workbench.params import ReportParams
+from workbench.params.report import ReportParams
 from workbench.reporting import metrics as metrics_mod
 
 K = 10

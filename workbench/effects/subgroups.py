@@ -29,8 +29,8 @@ from workbench.codes import SUPPRESSION_THRESHOLD
 from workbench.effects.design import category_levels, default_confounders, encode
 from workbench.effects.exposure import check_exposures
 from workbench.effects.primary import lagged_starts, relapse_free_at_starts
-from workbench.effects.pwe import DEFAULT_CUTS, PiecewiseExponentialPH
 from workbench.exceptions import EstimationError, ParameterError
+from workbench.stats.pwe import DEFAULT_CUTS, PiecewiseExponentialPH
 
 REGION_OF_PREFECTURE = {
     "changsha": "cztz",
@@ -47,12 +47,6 @@ REGION_OF_PREFECTURE = {
     "loudi": "west",
     "zhangjiajie": "west",
     "xiangxi": "west",
-}
-REGIONS = {
-    "cztz": {"zh": "长株潭地区", "en": "Changsha-Zhuzhou-Xiangtan"},
-    "dongting": {"zh": "洞庭湖地区", "en": "Dongting Lake"},
-    "south": {"zh": "湘南地区", "en": "South Hunan"},
-    "west": {"zh": "大湘西地区", "en": "Greater West Hunan"},
 }
 SUBGROUPS = ("primary_drug", "sex", "age_group", "region")
 

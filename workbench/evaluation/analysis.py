@@ -20,7 +20,7 @@ from workbench.evaluation.contract import analyse_cohort
 from workbench.evaluation.results import ReportResults
 from workbench.exceptions import ParameterError
 from workbench.io import load_any, load_dataset
-from workbench.params import ReportParams
+from workbench.params.report import ReportParams
 
 CACHE_ENV = cache.CACHE_ENV
 # Set by `build_report` for the kernel it starts: the notebook then uses the parent's cache key

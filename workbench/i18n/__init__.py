@@ -14,10 +14,14 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from workbench.exceptions import ParameterError
-from workbench.i18n import report, report_methods
+from workbench.i18n import report, report_methods, risk
 
 LANGUAGES = ("zh", "en")
-_CATALOGS = {"report": report.ENTRIES, "report_methods": report_methods.ENTRIES}
+_CATALOGS = {
+    "report": report.ENTRIES,
+    "report_methods": report_methods.ENTRIES,
+    "risk": risk.ENTRIES,
+}
 
 
 def _merge(catalogs: dict[str, dict[str, tuple[str, str]]]) -> dict[str, dict[str, str]]:
@@ -42,7 +46,11 @@ def check_lang(lang: object) -> str:
 
 
 def t(key: str, lang: str, *args: object, **kwargs: object) -> str:
-    """The text for `key` in `lang`, formatted with `args`/`kwargs`."""
+    """The text for `key` in `lang`, formatted with `args`/`kwargs`.
+
+    >>> t("sum_retention_na", "en", m=12, why="no releases in scope")
+    'Retention at 12 months could not be estimated: no releases in scope.'
+    """
     text = TEXT[key][check_lang(lang)]
     return text.format(*args, **kwargs) if (args or kwargs) else text
 

@@ -190,11 +190,6 @@ _CAVEATS = {
         "One retention curve (Turnbull NPMLE) stopped after {n_iter:,} iterations with a "
         "convergence (Kuhn–Tucker) gap of {kt:.1e}; that curve may be imprecise.",
     ),
-    "caveat_few_events": (
-        "复吸风险因素模型只有{events}例复吸、{terms}个参数（每个参数不足10例），风险比可能不稳定。",
-        "The relapse-risk model has only {events} relapses for {terms} terms (fewer than 10 "
-        "per term); its hazard ratios may be unstable.",
-    ),
     "caveat_outcome_records": (
         "帮扶记录中的{outcome}是结果（以保持操守为前提评定），未作为帮扶措施比较。",
         "The interventions table holds {outcome}: these are outcomes (given to people because "

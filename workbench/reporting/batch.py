@@ -35,7 +35,8 @@ import yaml
 from workbench import codes, public
 from workbench.evaluation.analysis import CODE_VERSION_ENV, cache_key, code_version, inputs_sha256
 from workbench.io import atomic_write, check_out_folder
-from workbench.params import BatchRun, BatchSpec, ReportParams, load_batch
+from workbench.params.batch import BatchRun, BatchSpec, load_batch
+from workbench.params.report import ReportParams
 from workbench.privacy import ALLOW_ENV, guard
 
 STATUS_OK, STATUS_SKIPPED, STATUS_FAILED = "ok", "skipped", "failed"
@@ -246,7 +247,7 @@ def _dask_runner(address: str):
     def submit(groups, timeout, step) -> list[RunResult]:
         from dask.distributed import as_completed as dask_completed
 
-        from workbench.effects.estimate import dask_client
+        from workbench.stats.bootstrap import dask_client
 
         out: list[RunResult] = []
         with dask_client(address) as client:

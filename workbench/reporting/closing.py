@@ -11,7 +11,7 @@ import pandas as pd
 from workbench import codes
 from workbench.evaluation.results import ReportResults
 from workbench.i18n import TEXT, t
-from workbench.params import ReportParams
+from workbench.params.report import ReportParams
 from workbench.reporting import provenance as prov
 from workbench.reporting.markup import Section, heading, paragraph, table_html
 from workbench.reporting.notes import method_words, official_notes

@@ -32,7 +32,7 @@ from workbench.exceptions import ReportError
 from workbench.fonts import require_fonts
 from workbench.i18n import t
 from workbench.io import atomic_write, check_out_folder
-from workbench.params import ReportParams
+from workbench.params.report import ReportParams
 from workbench.privacy import guard
 from workbench.reporting import metrics as metrics_mod
 from workbench.reporting import provenance as prov

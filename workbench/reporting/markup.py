@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.i18n import t
-from workbench.params import ReportParams
+from workbench.params.report import ReportParams
 
 
 @dataclass(frozen=True)

@@ -114,11 +114,6 @@ LEGACY = (
         lambda m: {"n_iter": _int(m[1]), "kt": float(m[2])},
     ),
     (
-        re.compile(r"only (\d+) relapses for (\d+) terms"),
-        "few_events",
-        lambda m: {"events": int(m[1]), "terms": int(m[2])},
-    ),
-    (
         re.compile(r"interventions table holds ([\w, ]+): outcomes"),
         "outcome_records",
         lambda m: {"outcome": tuple(c.strip() for c in m[1].split(","))},

@@ -14,8 +14,8 @@ from workbench import __version__, codes
 from workbench.evaluation.results import ReportResults
 from workbench.exceptions import WorkbenchError
 from workbench.i18n import t
-from workbench.params import ReportParams
-from workbench.programme import flag_categories
+from workbench.params.report import ReportParams
+from workbench.programme.regions import flag_categories
 from workbench.reporting import figures
 from workbench.reporting.markup import (
     Section,

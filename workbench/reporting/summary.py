@@ -18,8 +18,8 @@ from workbench import codes
 from workbench.effects.findings import support_verdicts
 from workbench.evaluation.results import ReportResults
 from workbench.i18n import t
-from workbench.params import ReportParams
-from workbench.programme import flag_categories
+from workbench.params.report import ReportParams
+from workbench.programme.regions import flag_categories
 from workbench.reporting.markup import Section, esc, first_upper, heading, pct, table_html
 from workbench.reporting.sections import data_status
 from workbench.reporting.suppression import count_text, is_small, scrub_counts
