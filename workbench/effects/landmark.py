@@ -352,6 +352,7 @@ class WeightedEffect:
         n_bootstrap: int = 200,
         seed: int = 20170101,
         n_jobs: int = 1,
+        scheduler=None,
         alpha: float = 0.05,
         co_interventions: bool = True,
         entry_window: float = 30.0,
@@ -373,6 +374,7 @@ class WeightedEffect:
         self.n_bootstrap = n_bootstrap
         self.seed = seed
         self.n_jobs = n_jobs
+        self.scheduler = scheduler  # where bootstrap replicates run (stats.bootstrap)
         self.alpha = alpha
 
     def _table(self, cohort, starts, contacts):
@@ -464,7 +466,7 @@ class WeightedEffect:
             return out[0]
 
         draws = (
-            bootstrap(replicate, self.n_bootstrap, self.seed, self.n_jobs)
+            bootstrap(replicate, self.n_bootstrap, self.seed, self.n_jobs, scheduler=self.scheduler)
             if self.n_bootstrap
             else None
         )
