@@ -90,7 +90,7 @@ def rmst_difference(cohort, code, horizon, n_bootstrap, seed, scheduler=None):
     for arm, fit in fits.items():
         r = fit.rmst(horizon)
         est[arm] = float(r.estimate)
-        if hasattr(r, "se"):
+        if np.isfinite(r.se):  # Kaplan-Meier: Greenwood-type SE (NaN for Turnbull)
             se[arm] = float(r.se)
         else:  # Turnbull: bootstrap percentile interval -> normal-approximation SE
             se[arm] = (float(r.ci[1]) - float(r.ci[0])) / (2 * Z)
