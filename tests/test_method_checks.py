@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workbench import codes, method_checks
+from workbench import method_checks
+from workbench.data import codes
 from workbench.exceptions import ParameterError
 
 matplotlib.use("Agg")

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workbench.codes import DAYS_PER_MONTH
+from workbench.data.codes import DAYS_PER_MONTH
 from workbench.programme import (
     VISIT_TOLERANCE_DAYS,
     compare_regions,

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workbench.codes import TRACKING_DAYS
+from workbench.data.codes import TRACKING_DAYS
 from workbench.exceptions import EstimationError, ParameterError
 from workbench.risk import CoxModel
 from workbench.risk_ic import IntervalCoxModel

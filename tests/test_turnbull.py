@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workbench.codes import DAYS_PER_MONTH
+from workbench.data.codes import DAYS_PER_MONTH
 from workbench.exceptions import DataError, EstimationError, ParameterError
 from workbench.retention.turnbull import (
     KT_TOLERANCE,

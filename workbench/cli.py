@@ -23,7 +23,11 @@ COMMANDS = {
         "run_simulate",
         "write a synthetic dataset with known truth",
     ),
-    "validate": ("workbench.validate", "run_validate", "check a dataset against the data contract"),
+    "validate": (
+        "workbench.data.validate",
+        "run_validate",
+        "check a dataset against the data contract",
+    ),
     "cohort": ("workbench.cli", "run_cohort", "build one analysis row per release"),
     "retention": ("workbench.retention.table", "run_retention", "milestone retention by group"),
     "risk": (
@@ -34,7 +38,11 @@ COMMANDS = {
     "effects": ("workbench.effects", "run_effects", "compare support interventions"),
     "report": ("workbench.reporting", "run_report", "run one evaluation report"),
     "batch": ("workbench.reporting.batch", "run_batch", "run many reports in parallel"),
-    "pseudonymize": ("workbench.privacy", "run_pseudonymize", "replace direct identifiers"),
+    "pseudonymize": (
+        "workbench.privacy.pseudonymize",
+        "run_pseudonymize",
+        "replace direct identifiers",
+    ),
     "notebook": (
         "workbench.notebook_params",
         "run_notebook",
@@ -199,8 +207,8 @@ def build_parser() -> argparse.ArgumentParser:
 def run_cohort(args: argparse.Namespace) -> int:
     """`workbench cohort DATA --out FILE`: one analysis row per release."""
     from workbench.cohort import build_cohort
-    from workbench.io import check_table_path, load_dataset, write_table
-    from workbench.public import neutral_csv
+    from workbench.data.io import check_table_path, load_dataset, write_table
+    from workbench.privacy.public import neutral_csv
 
     check_table_path(args.out)
     ds = load_dataset(args.data, cutoff=args.cutoff)
@@ -217,8 +225,8 @@ def run_cohort(args: argparse.Namespace) -> int:
 
 
 def _write_public(err: BaseException) -> None:
-    """For `workbench batch`: the error as an official output may show it (workbench.public)."""
-    from workbench.public import ENV, public_message
+    """For `workbench batch`: the error as an official output may show it (workbench.privacy.public)."""
+    from workbench.privacy.public import ENV, public_message
 
     target = os.environ.get(ENV)
     if target:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, ClassVar
 
-from workbench import codes
+from workbench.data import codes
 from workbench.exceptions import ParameterError
 from workbench.params import check_keys, shown
 

@@ -20,11 +20,11 @@ from typing import Any
 
 import yaml
 
-from workbench import codes, yamlsafe
+from workbench.data import codes, yamlsafe
 from workbench.exceptions import ParameterError
 
 LANGUAGES = codes.LANGUAGES
-DATE_YEARS = (1990, 2100)  # the data contract's date range (workbench.schema.DATE_RANGE)
+DATE_YEARS = (1990, 2100)  # the data contract's date range (workbench.data.schema.DATE_RANGE)
 
 
 def shown(value: Any) -> str:
@@ -364,8 +364,8 @@ def _parse(d: Mapping[str, Any], source: str | None) -> dict[str, Any]:
 
 
 def _check_disclosure(d: Mapping[str, Any], out: dict[str, Any], source: Any) -> None:
-    """The threshold floor and whole-month periods (workbench/disclosure.py)."""
-    from workbench import disclosure
+    """The threshold floor and whole-month periods (workbench/privacy/disclosure.py)."""
+    from workbench.privacy import disclosure
 
     internal = d.get("internal_use", False)
     if not isinstance(internal, bool):

@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from workbench.codes import DAYS_PER_MONTH, TIER_TARGETS
 from workbench.cohort import PERSON_COVARIATES
+from workbench.data.codes import DAYS_PER_MONTH, TIER_TARGETS
 from workbench.exceptions import EstimationError
 
 # The k-year return visit may fall a few weeks before the anniversary (visits are jittered

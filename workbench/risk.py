@@ -20,7 +20,6 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from workbench import codes
 from workbench.cox_efron import (  # noqa: F401  # public names re-exported
     _efron_steps,
     _stratified_residuals,
@@ -28,6 +27,7 @@ from workbench.cox_efron import (  # noqa: F401  # public names re-exported
     efron_score_residuals,
     sandwich_variance,
 )
+from workbench.data import codes
 from workbench.exceptions import EstimationError, ParameterError, StatisticalWarning
 from workbench.retention.competing import best_available_times
 

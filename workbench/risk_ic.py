@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from workbench.codes import DAYS_PER_MONTH
+from workbench.data.codes import DAYS_PER_MONTH
 from workbench.effects.pwe import PiecewiseExponentialPH
 from workbench.exceptions import EstimationError, ParameterError
 from workbench.risk import Design, _tidy, _warn, design_matrix, ph_advice, variable_label

@@ -140,7 +140,7 @@ def _aft(frame: pd.DataFrame, covariates: list[str], data, lang: str) -> dict[st
 
 def run_risk(args: argparse.Namespace) -> int:
     """`workbench risk DATA [--strata COL ...] [--json]`."""
-    from workbench.io import load_any
+    from workbench.data.io import load_any
 
     data = load_any(args.data, cutoff=args.cutoff)
     result = risk_model(data, strata=args.strata, lang=args.lang)

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from workbench.codes import DAYS_PER_MONTH, MILESTONE_MONTHS
+from workbench.data.codes import DAYS_PER_MONTH, MILESTONE_MONTHS
 from workbench.exceptions import EstimationError, ParameterError
 from workbench.retention.km import influence_paths, validate_survival_data
 

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from workbench.codes import DAYS_PER_MONTH, MILESTONE_MONTHS
+from workbench.data.codes import DAYS_PER_MONTH, MILESTONE_MONTHS
 from workbench.exceptions import DataError, EstimationError, ParameterError, StatisticalWarning
 from workbench.retention.competing import milestone_frame
 from workbench.retention.npmle import (

@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 
 from workbench import jsonout
-from workbench.codes import DAYS_PER_MONTH, MILESTONE_MONTHS, label
 from workbench.cohort.contract import as_cohort
+from workbench.data.codes import DAYS_PER_MONTH, MILESTONE_MONTHS, label
 from workbench.exceptions import EstimationError, ParameterError
 from workbench.retention import summary as rs
 from workbench.retention.competing import AalenJohansen
@@ -292,7 +292,7 @@ def _months(text: str) -> tuple[float, ...]:
 
 def run_retention(args: argparse.Namespace) -> int:
     """`workbench retention DATA [--by COL] [--at 12,24,36] [--horizon DAYS] [--json]`."""
-    from workbench.io import load_any
+    from workbench.data.io import load_any
 
     months = _months(args.at)
     data = load_any(args.data, cutoff=args.cutoff)

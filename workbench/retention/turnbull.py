@@ -35,7 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from workbench.codes import DAYS_PER_MONTH, MILESTONE_MONTHS, TRACKING_DAYS
+from workbench.data.codes import DAYS_PER_MONTH, MILESTONE_MONTHS, TRACKING_DAYS
 from workbench.exceptions import EstimationError, ParameterError, StatisticalWarning
 from workbench.retention.npmle import (  # noqa: F401  # public names re-exported
     Innermost,

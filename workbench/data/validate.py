@@ -18,11 +18,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from workbench import codes, identifiers
-from workbench.dataset import Dataset
+from workbench.data import codes
+from workbench.data.dataset import Dataset
+from workbench.data.io import load_any, positions
+from workbench.data.spec import SpecDataset
 from workbench.exceptions import WorkbenchError
-from workbench.io import load_any, positions
-from workbench.spec import SpecDataset
+from workbench.privacy import identifiers
 
 WINDOW_DAYS = 90
 SAMPLE_ROWS = 5_000
@@ -278,7 +279,7 @@ def _contradictions(d: _Days) -> dict[str, int]:
 
 def identifier_warnings(frame: pd.DataFrame, table: str) -> list[str]:
     """Warnings for columns that hold direct identifiers, by header or by value (a sample of
-    SAMPLE_ROWS rows; `workbench.identifiers` says what counts)."""
+    SAMPLE_ROWS rows; `workbench.privacy.identifiers` says what counts)."""
     out = []
     for column in frame.columns:
         name = str(column)
@@ -313,7 +314,7 @@ def one_line(exc: BaseException) -> str:
 
 def run_validate(args) -> int:
     """`workbench validate DATA`: print the data-quality summary (exit 0) or the error (exit 2)."""
-    from workbench.privacy import guard
+    from workbench.privacy.guard import guard
 
     try:
         guard(args.data, getattr(args, "allow_identifiers", None) or None)
