@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.evaluation import analysis, contract
-from workbench.params import ReportParams
+from workbench.params.report import ReportParams
 from workbench.reporting.metrics import build_metrics
 
 FRAMES = {  # table: (kind, columns) as the report shows them

@@ -12,8 +12,8 @@ percentile-bootstrap 95 % interval.
 
 `risk`: per replicate, simulate with every support's true HR set to 1 (so a model of baseline
 characteristics is correctly specified), and fit the interval-censored PH model
-(`workbench.risk_ic.IntervalCoxModel`) and the Cox model on visit-dated times
-(`workbench.risk.CoxModel`) on the same terms; the truth is `workbench.simulate.log_hr`.
+(`workbench.risk.interval.IntervalCoxModel`) and the Cox model on visit-dated times
+(`workbench.risk.cox.CoxModel`) on the same terms; the truth is `workbench.simulate.log_hr`.
 Reports bias, empirical SD, mean SE and 95 % CI coverage per term, and pooled.
 
 Prints one JSON document (the numbers in bench/README.md come from it).
@@ -34,8 +34,8 @@ from workbench.cohort.build import PERSON_COVARIATES
 from workbench.data.codes import DAYS_PER_MONTH
 from workbench.retention.competing import AalenJohansen, best_available_times
 from workbench.retention.competing_ic import fit_cohort
-from workbench.risk import CoxModel
-from workbench.risk_ic import IntervalCoxModel
+from workbench.risk.cox import CoxModel
+from workbench.risk.interval import IntervalCoxModel
 from workbench.simulate import simulate
 from workbench.simulate.log_hr import true_log_hr
 

@@ -31,7 +31,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from workbench.params import ReportParams, load_batch  # noqa: E402
+from workbench.params.batch import load_batch  # noqa: E402
+from workbench.params.report import ReportParams  # noqa: E402
 from workbench.reporting import build_report  # noqa: E402
 from workbench.reporting.batch import execute_batch  # noqa: E402
 from workbench.reporting.execute import KERNEL, notebook_path  # noqa: E402

@@ -93,7 +93,7 @@ def _step(name: str, n: int, n_bootstrap: int, jobs: int) -> float:
 
         fit_retention(cohort, n_bootstrap=0)
     elif name == "cox":
-        from workbench.risk import CoxModel
+        from workbench.risk.cox import CoxModel
 
         CoxModel(COX_COVARIATES).fit(cohort)
     elif name == "report":

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from test_report import make_dataset  # tests/ is on sys.path (pytest's prepend import mode)
 
-from workbench.params import load_batch
+from workbench.params.batch import load_batch
 from workbench.reporting.batch import STATUS_FAILED, execute_batch, run_one
 from workbench.reporting.metrics import without_provenance
 

@@ -7,10 +7,10 @@ from joblib import parallel_config
 from test_effects_primary import toy_cohort
 from test_turnbull import visit_data
 
-from workbench.effects.estimate import bootstrap, run_replicates
 from workbench.effects.primary import TimeVaryingEffects
 from workbench.exceptions import EstimationError
 from workbench.retention.turnbull import TurnbullFitter
+from workbench.stats.bootstrap import bootstrap, run_replicates
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +96,7 @@ def test_scheduler_from_the_environment_runs_on_dask(primary_data, cluster, monk
     """`workbench report/effects --dask-scheduler` sets $WORKBENCH_DASK_SCHEDULER for the run."""
     from dask.distributed import Client, get_task_stream
 
-    from workbench.effects.estimate import SCHEDULER_ENV
+    from workbench.stats.bootstrap import SCHEDULER_ENV
 
     one = _primary(primary_data)
     monkeypatch.setenv(SCHEDULER_ENV, cluster.scheduler_address)
@@ -135,8 +135,8 @@ def test_cli_effects_on_a_dask_scheduler_gives_the_same_table(tmp_path):
 
 def test_unreachable_scheduler_is_one_line_and_exit_2(tmp_path, capsys, monkeypatch):
     from workbench.cli import main
-    from workbench.effects.estimate import SCHEDULER_ENV
     from workbench.simulate import simulate, write_simulation
+    from workbench.stats.bootstrap import SCHEDULER_ENV
 
     monkeypatch.setenv(SCHEDULER_ENV, "")  # main() sets it; restored (unset) after the test
     write_simulation(simulate(n=300, seed=8), tmp_path / "data")

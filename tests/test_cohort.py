@@ -246,13 +246,6 @@ def test_builder_emits_no_warnings_on_clean_data():
 # --- agreement with the simulator's truth -----------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def sim():
-    from workbench.simulate import simulate
-
-    return simulate(seed=20240611, n=3000)
-
-
 def _implied_by_truth(sim) -> pd.DataFrame:
     """Per release, from the TRUE relapse day T and the raw records alone: the last negative
     visit before T and the first evidence on or after T (a positive/detained visit or the
@@ -275,9 +268,9 @@ def _implied_by_truth(sim) -> pd.DataFrame:
     return out.fillna({"last_negative": 0.0})
 
 
-def test_intervals_agree_with_true_relapse_day_for_every_release(sim):
-    c = build_cohort(sim.dataset).set_index("release_id")
-    imp = _implied_by_truth(sim).loc[c.index]
+def test_intervals_agree_with_true_relapse_day_for_every_release(small_sim):
+    c = build_cohort(small_sim.dataset).set_index("release_id")
+    imp = _implied_by_truth(small_sim).loc[c.index]
     T, L, R = imp["T"].to_numpy(), c["lower_day"].to_numpy(), c["upper_day"].to_numpy()
     seen = (c["event"] == "relapse").to_numpy()
     exact = seen & (L == R)
@@ -297,9 +290,9 @@ def test_intervals_agree_with_true_relapse_day_for_every_release(sim):
     assert np.all(np.isnan(first[~seen]))
 
 
-def test_deaths_and_transfers_agree_with_truth(sim):
-    c = build_cohort(sim.dataset).set_index("release_id")
-    tt = sim.truth_table.set_index("release_id").loc[c.index]
+def test_deaths_and_transfers_agree_with_truth(small_sim):
+    c = build_cohort(small_sim.dataset).set_index("release_id")
+    tt = small_sim.truth_table.set_index("release_id").loc[c.index]
     d = c["death_day"].to_numpy()
     has = ~np.isnan(d)
     assert has.sum() > 20
@@ -316,9 +309,9 @@ def test_deaths_and_transfers_agree_with_truth(sim):
     assert np.mean(np.isfinite(tt["lost_day"].to_numpy()[lost])) > 0.9
 
 
-def test_exposure_starts_agree_with_truth(sim):
-    s = exposure_starts(sim.dataset)
-    tt = sim.truth_table.set_index("release_id").loc[s.index]
+def test_exposure_starts_agree_with_truth(small_sim):
+    s = exposure_starts(small_sim.dataset)
+    tt = small_sim.truth_table.set_index("release_id").loc[s.index]
     for code in codes.INTERVENTIONS:
         seen = s[code].notna().to_numpy()
         assert seen.sum() > 20, code

@@ -26,7 +26,7 @@ from test_report import make_dataset, pdf_text  # tests/ is on sys.path (prepend
 from workbench.cohort.contract import received_supports
 from workbench.evaluation.analysis import analyse
 from workbench.i18n import t
-from workbench.params import ReportParams
+from workbench.params.report import ReportParams
 from workbench.reporting import build_report
 from workbench.reporting.metrics import build_metrics, check_metrics
 

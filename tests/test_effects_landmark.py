@@ -8,12 +8,13 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from workbench.cli.effects import run_effects
 from workbench.effects.exposure import lag_to_contacts, relapse_free_contacts
 from workbench.effects.landmark import WeightedEffect
 from workbench.effects.naive import LABEL, naive_effects
 from workbench.effects.primary import TimeVaryingEffects
 from workbench.effects.subgroups import interaction_test, subgroup_effects
-from workbench.effects.table import COLUMNS, run_effects
+from workbench.effects.table import COLUMNS
 from workbench.exceptions import ParameterError, StatisticalWarning
 
 

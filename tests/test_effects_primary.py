@@ -1,4 +1,4 @@
-"""Primary time-varying PH model for interval-censored relapse (workbench.effects.pwe/primary)."""
+"""Primary time-varying PH model for interval-censored relapse (stats.pwe, effects.primary)."""
 
 import numpy as np
 import pandas as pd
@@ -6,8 +6,8 @@ import pytest
 from scipy import optimize
 
 from workbench.effects.primary import TimeVaryingEffects, relapse_free_at_starts
-from workbench.effects.pwe import PiecewiseExponentialPH
 from workbench.exceptions import DataError, ParameterError
+from workbench.stats.pwe import PiecewiseExponentialPH
 
 
 def toy_cohort(n, seed, gamma=(-0.5, 0.0), beta=0.5, exact_frac=0.2):
@@ -189,15 +189,15 @@ def _central(f, theta, eps=1e-6):
 
 
 def test_loglik_score_hessian_and_meat_against_dense_design_and_numerical_derivatives():
-    from workbench.effects import pwe
+    from workbench.stats import pwe_design
 
     cohort, starts = toy_cohort(150, 9)
     rng = np.random.default_rng(2)
     x = np.column_stack([cohort["motivation_score"], rng.normal(size=150)])
     lower, upper = cohort["lower_day"].to_numpy(), cohort["upper_day"].to_numpy()
     cuts = np.array([0.0, 90.0, 365.0, np.inf])
-    seg = pwe.split_time(lower, upper, starts.to_numpy(float), np.zeros(150), cuts)
-    design = pwe._Design(seg, x, 3)
+    seg = pwe_design.split_time(lower, upper, starts.to_numpy(float), np.zeros(150), cuts)
+    design = pwe_design.Design(seg, x, 3)
     theta = np.array([-5.0, -6.0, -7.0, 0.3, -0.1, -0.4, 0.2])
     w = rng.integers(1, 4, 150).astype(float)
     # the log-likelihood from the dense segment design, written out
@@ -206,7 +206,7 @@ def test_loglik_score_hessian_and_meat_against_dense_design_and_numerical_deriva
     h = np.exp(eta) * seg.dt
     A = np.bincount(seg.person, h * ~seg.part1, 150)
     D = np.bincount(seg.person, h * seg.part1, 150)
-    iv, ex = seg.kind == pwe.INTERVAL, seg.kind == pwe.EXACT
+    iv, ex = seg.kind == pwe_design.INTERVAL, seg.kind == pwe_design.EXACT
     ll = -A + np.where(iv, np.log(-np.expm1(-np.where(iv, D, 1.0))), 0.0)
     ll[ex] += eta[seg.last[ex]]
     vals = design.values(theta)
@@ -286,19 +286,19 @@ def test_model_based_intervals_when_no_bootstrap():
 
 
 def test_trust_region_fallback_gives_the_same_fit(monkeypatch):
-    from workbench.effects import pwe
+    from workbench.stats import newton as newton_module
 
     cohort, starts = toy_cohort(300, 6)
     args = (cohort["lower_day"], cohort["upper_day"], cohort[["motivation_score"]])
     newton = PiecewiseExponentialPH().fit(*args, starts.reset_index(drop=True))
-    monkeypatch.setattr(pwe, "maximise", lambda *a, **k: None)  # as if Newton stalled
+    monkeypatch.setattr(newton_module, "maximise", lambda *a, **k: None)  # as if Newton stalled
     fallback = PiecewiseExponentialPH().fit(*args, starts.reset_index(drop=True))
     np.testing.assert_allclose(fallback.params_, newton.params_, rtol=0, atol=1e-6)
     np.testing.assert_allclose(fallback.log_likelihood_, newton.log_likelihood_, rtol=1e-10)
 
 
 def test_subsample_start_values_give_the_same_fit(monkeypatch):
-    from workbench.effects import pwe
+    from workbench.stats import pwe
 
     cohort, starts = toy_cohort(600, 14)
     args = (cohort["lower_day"], cohort["upper_day"], cohort[["motivation_score"]])

@@ -12,7 +12,7 @@ import papermill
 import pytest
 
 from workbench.exceptions import ParameterError
-from workbench.notebook_params import PARAMETER_SETS, execute, parameter_set
+from workbench.params.notebook import PARAMETER_SETS, execute, parameter_set
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
@@ -139,7 +139,7 @@ def test_notebook_executes_and_renders(name, tmp_path):
 
 
 def test_parameter_sets_parse_papermill_values():
-    from workbench.notebook_params import EffectsParams, RetentionParams
+    from workbench.params.notebook import EffectsParams, RetentionParams
 
     p = RetentionParams.from_mapping(
         {"milestones": [12, 24.0], "groups": "sex", "cutoff": "2019-06-30", "n_bootstrap": 20.0}
@@ -177,14 +177,14 @@ def test_parameter_sets_parse_papermill_values():
     ],
 )
 def test_parameter_sets_refuse_bad_values(cls_name, values, message):
-    import workbench.notebook_params as nbp
+    import workbench.params.notebook as nbp
 
     with pytest.raises(ParameterError, match=message):
         getattr(nbp, cls_name).from_mapping(values)
 
 
 def test_parse_assignments_keeps_dates_as_text_and_resolves_paths(tmp_path, monkeypatch):
-    from workbench.notebook_params import parse_assignments
+    from workbench.params.notebook import parse_assignments
 
     monkeypatch.chdir(tmp_path)
     got = parse_assignments(["cutoff=2019-06-30", "groups=[sex, age_group]", "data=d", "seed=7"])
@@ -201,7 +201,7 @@ def test_parse_assignments_keeps_dates_as_text_and_resolves_paths(tmp_path, monk
 def test_run_notebook_reports_our_error(tmp_path, capsys):
     from types import SimpleNamespace
 
-    from workbench.notebook_params import run_notebook
+    from workbench.cli.notebook import run_notebook
 
     args = SimpleNamespace(
         notebook="02_retention_and_relapse", out=str(tmp_path / "o.ipynb"), param=["n_jobs=0"]

@@ -36,7 +36,7 @@ def _positivity_notes() -> list[str]:
 
 
 def _few_events_notes() -> list[str]:
-    from workbench.risk import CoxModel
+    from workbench.risk.cox import CoxModel
 
     rng = np.random.default_rng(2)
     df = pd.DataFrame({"a": rng.normal(size=60), "b": rng.normal(size=60)})

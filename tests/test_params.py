@@ -9,7 +9,8 @@ import papermill
 import pytest
 
 from workbench.exceptions import ParameterError
-from workbench.params import ReportParams, load_batch
+from workbench.params.batch import load_batch
+from workbench.params.report import ReportParams
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "evaluation_report.ipynb"

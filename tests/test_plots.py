@@ -22,7 +22,7 @@ from workbench.plots import (
 )
 from workbench.retention.competing import AalenJohansen
 from workbench.retention.km import KaplanMeier
-from workbench.risk import CoxModel
+from workbench.risk.cox import CoxModel
 
 
 @pytest.fixture(autouse=True)
@@ -144,9 +144,9 @@ def test_model_forest_plots_in_chinese():
     )
     frame["e"] = (frame["t"] < 1000).astype(int)
     frame["t"] = frame["t"].clip(upper=1000)
-    cox = CoxModel(["sex", "primary_drug"], reference={"primary_drug": "heroin"}, lang="zh")
+    cox = CoxModel(["sex", "primary_drug"], reference={"primary_drug": "heroin"})
     cox.fit(frame, "t", "e")
-    ax = cox.plot()
+    ax = cox.plot(lang="zh")
     labels = [t.get_text() for t in ax.get_yticklabels()]
     assert labels == ["性别: 女（对照：男）", "主要滥用毒品: 甲基苯丙胺（冰毒）（对照：海洛因）"]
     assert ax.get_xlabel() == "风险比（对数刻度）"

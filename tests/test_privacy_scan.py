@@ -26,7 +26,7 @@ import pytest
 from test_report import make_dataset  # tests/ is on sys.path (pytest's prepend import mode)
 
 from workbench.evaluation.analysis import CODE_VERSION_ENV, code_version
-from workbench.params import ReportParams
+from workbench.params.report import ReportParams
 from workbench.reporting import closing
 from workbench.reporting.batch import public_error
 from workbench.reporting.execute import NOTEBOOK_ENV

@@ -15,7 +15,7 @@ import pandas as pd
 import pypdf
 import pytest
 
-from workbench.params import ReportParams
+from workbench.params.report import ReportParams
 from workbench.reporting import build_report
 from workbench.reporting.metrics import TOP_KEYS, without_provenance
 

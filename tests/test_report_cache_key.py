@@ -7,7 +7,7 @@ import hashlib
 import os
 
 from workbench.evaluation import analysis
-from workbench.params import ReportParams
+from workbench.params.report import ReportParams
 
 
 def _params(folder) -> ReportParams:

@@ -24,7 +24,7 @@ from workbench.effects.findings import reconcile, support_verdicts
 from workbench.evaluation.analysis import analyse
 from workbench.exceptions import ReportError
 from workbench.i18n import t
-from workbench.params import ReportParams
+from workbench.params.report import ReportParams
 from workbench.reporting import build_report, figures
 
 matplotlib.use("Agg")

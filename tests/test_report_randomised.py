@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from workbench.evaluation.analysis import analyse
-from workbench.params import ReportParams
+from workbench.params.report import ReportParams
 from workbench.privacy import disclosure
 from workbench.reporting import closing, model_sections, sections
 from workbench.reporting.text import horizon_words, start_words

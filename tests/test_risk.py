@@ -8,14 +8,17 @@ import pandas as pd
 import pytest
 from lifelines.datasets import load_rossi
 
-from workbench.exceptions import EstimationError, ParameterError, StatisticalWarning
-from workbench.risk import (
-    CoxModel,
-    ICParametric,
-    design_matrix,
-    efron_score_residuals,
-    ph_advice,
+from workbench.exceptions import (
+    EstimationError,
+    NotFittedError,
+    ParameterError,
+    StatisticalWarning,
 )
+from workbench.risk.aft import ICParametric
+from workbench.risk.cox import CoxModel
+from workbench.risk.design import design_matrix
+from workbench.risk.efron import efron_score_residuals
+from workbench.risk.labels import advice_in, ph_advice, summary_in, term_labels
 
 REF = Path(__file__).parent / "reference"
 ROSSI = ["fin", "age", "race", "wexp", "mar", "paro", "prio"]
@@ -29,9 +32,9 @@ def rossi_fit():
 
 def test_rossi_published_values(rossi_fit):
     np.testing.assert_allclose(rossi_fit.params_.to_numpy(), PUBLISHED, atol=1e-6)
-    stat, df, _ = rossi_fit.lr_test_
-    assert stat == pytest.approx(33.27, abs=5e-3)
-    assert df == 7
+    lr = rossi_fit.lr_test_
+    assert lr.statistic == pytest.approx(33.27, abs=5e-3)
+    assert lr.df == 7
 
 
 def test_cox_rossi_against_R(rossi_fit):
@@ -61,6 +64,9 @@ def test_cox_cluster_robust_against_R(name, weights):
         tab["upper"], np.exp(ref["coef"] + 1.959963984540054 * ref["robust_se"]), rtol=1e-6
     )
     assert tab["label"].iloc[0] == "primary drug: heroin (vs methamphetamine)"
+    zh = summary_in(m, "zh")
+    assert zh["label"].iloc[0] == "主要滥用毒品: 海洛因（对照：甲基苯丙胺（冰毒））"
+    pd.testing.assert_frame_equal(zh.drop(columns="label"), tab.drop(columns="label"))
 
 
 def test_score_residuals_sum_to_zero_at_the_estimate(rossi_fit):
@@ -132,6 +138,7 @@ def test_cox_zph_against_R(name):
         assert advice[0].startswith(
             "The effect of age (years) appears to change over time (p=0.0145)"
         )
+        assert advice_in(m, "zh")[0].startswith("年龄（岁）的作用似乎随时间变化（p=0.0145）")
 
 
 def test_ph_advice_sentences():
@@ -175,7 +182,7 @@ def test_design_matrix_and_errors():
     d = design_matrix(frame, ["sex", "age"])
     assert list(d.X.columns) == ["sex[female]", "age"]
     np.testing.assert_allclose(d.X["sex[female]"], [0, 0, 1])
-    assert d.labels("zh") == ["性别: 女（对照：男）", "年龄（岁）"]
+    assert term_labels(d.terms, "zh") == ["性别: 女（对照：男）", "年龄（岁）"]
     with pytest.raises(ParameterError, match="award_gold is an outcome"):
         design_matrix(frame, ["award_gold"])
     with pytest.raises(
@@ -186,7 +193,7 @@ def test_design_matrix_and_errors():
         design_matrix(frame, ["nope"])
     with pytest.raises(EstimationError, match="covariate sex has a single level"):
         design_matrix(frame.iloc[:2], ["sex"])
-    with pytest.raises(EstimationError, match="not fitted yet"):
+    with pytest.raises(NotFittedError, match="this CoxModel is not fitted yet"):
         CoxModel(["sex"]).summary()
     with pytest.raises(ParameterError, match="give both duration_col and event_col"):
         CoxModel(["sex"]).fit(frame, duration_col="age")
@@ -196,8 +203,10 @@ def test_few_events_warn():
     data = pd.DataFrame(
         {"x": [0.0, 1, 0, 1, 0, 1], "t": [1, 2, 3, 4, 5, 6], "e": [1, 0, 1, 1, 0, 0]}
     )
-    with pytest.warns(StatisticalWarning, match="only 3 relapses for 1 terms"):
+    with pytest.warns(StatisticalWarning, match="only 3 relapses for 1 terms") as caught:
         CoxModel(["x"], cluster=None).fit(data, "t", "e")
+    warning = caught[0].message
+    assert (warning.code, warning.fields) == ("few_events", {"events": 3, "terms": 1})
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""Interval-censored proportional hazards (risk_ic.IntervalCoxModel): against R (coxph on exact
+"""Interval-censored proportional hazards (risk.interval.IntervalCoxModel): against R (coxph on exact
 data, survreg on intervals), a proportional-hazards violation, and the simulator's truth."""
 
 from pathlib import Path
@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 
 from workbench.data.codes import TRACKING_DAYS
-from workbench.exceptions import EstimationError, ParameterError
-from workbench.risk import CoxModel
-from workbench.risk_ic import IntervalCoxModel
+from workbench.exceptions import EstimationError, NotFittedError, ParameterError
+from workbench.risk.cox import CoxModel
+from workbench.risk.interval import IntervalCoxModel
 
 REF = Path(__file__).parent / "reference"
 TERMS = ["x1", "x2", "g"]
@@ -90,7 +90,7 @@ def test_ph_check_flags_a_changing_effect_and_not_a_constant_one(monkeypatch):
     assert t_good.set_index("variable").loc["x", "p"] > 0.01
     assert any("x" in line for line in bad.advice())
     assert good.params_["x"] == pytest.approx(np.log(2.0), abs=0.15)
-    monkeypatch.setattr("workbench.risk_ic.PH_MAX_N", 2000)  # large tables: on a subsample
+    monkeypatch.setattr("workbench.risk.interval.PH_MAX_N", 2000)  # large tables: on a subsample
     sub = bad.ph_test().set_index("variable")
     assert sub.loc["x", "p"] < 1e-6 and sub.loc["x", "chisq"] != t_bad.loc[0, "chisq"]
 
@@ -106,7 +106,7 @@ def test_summary_has_the_cox_model_columns_and_errors():
         IntervalCoxModel(["x"]).fit(data, "lower")
     with pytest.raises(EstimationError, match="no relapses"):
         IntervalCoxModel(["x"]).fit(data.assign(upper=np.nan), "lower", "upper")
-    with pytest.raises(EstimationError, match="not fitted yet"):
+    with pytest.raises(NotFittedError, match="this IntervalCoxModel is not fitted yet"):
         IntervalCoxModel(["x"]).summary()
     with pytest.raises(EstimationError, match="singular|collinear"):
         IntervalCoxModel(["x", "x2"]).fit(data.assign(x2=data["x"]), "lower", "upper")

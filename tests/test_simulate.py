@@ -11,12 +11,12 @@ import pytest
 import yaml
 from lifelines import CoxTimeVaryingFitter
 
+from workbench.cli.simulate import run_simulate
 from workbench.data import codes
 from workbench.data.io import load_dataset
 from workbench.exceptions import ParameterError
 from workbench.simulate import (
     default_config,
-    run_simulate,
     simulate,
     true_survival,
     write_simulation,
@@ -30,11 +30,6 @@ INTERVENTIONS = list(codes.INTERVENTIONS)
 @pytest.fixture(scope="module")
 def default_sim():
     return simulate()
-
-
-@pytest.fixture(scope="module")
-def small_sim():
-    return simulate(n=3000, seed=7)
 
 
 def _days(sim, frame, col):

@@ -17,7 +17,7 @@ import pytest
 from workbench import cache
 from workbench.evaluation import analysis
 from workbench.exceptions import ReportError
-from workbench.params import ReportParams
+from workbench.params.report import ReportParams
 from workbench.reporting import metrics as metrics_mod
 
 

@@ -23,7 +23,7 @@ from workbench.evaluation import contract
 from workbench.evaluation.analysis import ReportResults
 from workbench.evaluation.protect import protect
 from workbench.exceptions import ParameterError
-from workbench.params import ReportParams
+from workbench.params.report import ReportParams
 from workbench.privacy import disclosure
 from workbench.reporting import metrics as metrics_mod
 

@@ -25,7 +25,7 @@ import pandas as pd
 from workbench.data import codes, io, schema
 from workbench.data import spec_columns as cols
 from workbench.exceptions import DataError, ParameterError
-from workbench.params import shown  # values cut to 40 characters
+from workbench.params.base import shown  # values cut to 40 characters
 
 SPEC_KEYS = (
     "name",

@@ -6,7 +6,7 @@
   adjusted retention curves, HR, 12-month risk difference, NNT and RMST difference.
 - `curves`: weighted, left-truncated NPMLE retention curves of the landmark arms.
 - `subgroups`: subgroup hazard ratios and interaction tests from one interaction model.
-- `evalue`, `naive`, `findings`, `table` (effects_table, run_effects), `study`,
+- `evalue`, `naive`, `findings`, `table` (effects_table), `study`,
   `landmark_study` (the null support's landmark HR over simulated cohorts).
 """
 
@@ -25,7 +25,6 @@ from workbench.effects.landmark_study import landmark_study
 from workbench.effects.naive import naive_effects
 from workbench.effects.primary import TimeVaryingEffects
 from workbench.effects.propensity import PropensityWeights, balance_table, effective_sample_size
-from workbench.effects.pwe import DEFAULT_CUTS, PiecewiseExponentialPH
 from workbench.effects.study import simulation_study, study_summary
 from workbench.effects.subgroups import (
     SubgroupEffects,
@@ -33,7 +32,8 @@ from workbench.effects.subgroups import (
     interaction_test,
     subgroup_effects,
 )
-from workbench.effects.table import COLUMNS, effects_table, run_effects
+from workbench.effects.table import COLUMNS, effects_table
+from workbench.stats.pwe import DEFAULT_CUTS, PiecewiseExponentialPH
 
 __all__ = [
     "COLUMNS",
@@ -60,7 +60,6 @@ __all__ = [
     "landmark_study",
     "naive_effects",
     "relapse_free_contacts",
-    "run_effects",
     "sentence",
     "simulation_study",
     "study_summary",

@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 
 from workbench.effects.landmark import _exact_only, _wald_ci
-from workbench.effects.pwe import PiecewiseExponentialPH
 from workbench.exceptions import EstimationError, ParameterError
+from workbench.stats.pwe import PiecewiseExponentialPH
 
 # |log HR| beyond this is a diverging fit (no events in a group, perfect separation).
 MAX_LOG_HR = 10.0
@@ -40,7 +40,7 @@ def arm_problem(table: pd.DataFrame, code: str, event_label: str = "event") -> s
 def design(table: pd.DataFrame, arms, covariates, reference) -> pd.DataFrame:
     """Arms (0/1) and covariates as numbers: text columns one-hot against the reference level;
     a covariate with a single value is left out."""
-    from workbench.risk import design_matrix
+    from workbench.risk.design import design_matrix
 
     kept = [c for c in covariates if table[c].nunique() > 1]
     X = design_matrix(table, kept, {k: v for k, v in reference.items() if k in kept}).X

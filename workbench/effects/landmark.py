@@ -60,11 +60,11 @@ from workbench.data.codes import (
 )
 from workbench.effects.curves import fit_curve, survival_at
 from workbench.effects.design import category_levels, default_confounders, encode
-from workbench.effects.estimate import bootstrap, percentile_ci
 from workbench.effects.exposure import check_exposures
 from workbench.effects.propensity import BALANCE_THRESHOLD, PropensityWeights, max_abs_smd
-from workbench.effects.pwe import DEFAULT_CUTS, PiecewiseExponentialPH
 from workbench.exceptions import EstimationError, ParameterError, StatisticalWarning
+from workbench.stats.bootstrap import bootstrap, percentile_ci
+from workbench.stats.pwe import DEFAULT_CUTS, PiecewiseExponentialPH
 
 GRID_STEP = 1.0
 CURVE_TOL = 1e-9  # Kuhn-Tucker tolerance of the arms' NPMLE curves
@@ -222,7 +222,7 @@ def _cox(lower, upper, a, w, model_ci=True):
     beta, info = _cox_beta(t, e, x, w)
     if not model_ci:
         return beta, None
-    from workbench.risk import efron_score_residuals, sandwich_variance
+    from workbench.risk.efron import efron_score_residuals, sandwich_variance
 
     resid = efron_score_residuals(x[:, None], t, e.astype(int), np.array([beta]), w)
     var = sandwich_variance(resid, np.array([[1 / info]]), w)[0, 0]

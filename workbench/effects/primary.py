@@ -34,10 +34,11 @@ import pandas as pd
 
 from workbench.data.codes import MIN_EXPOSED_RELAPSES, SUPPRESSION_THRESHOLD
 from workbench.effects.design import category_levels, default_confounders, encode
-from workbench.effects.estimate import EffectEstimate, bootstrap, not_estimable, percentile_ci
+from workbench.effects.estimate import EffectEstimate, not_estimable
 from workbench.effects.exposure import check_exposures, lag_to_contacts
-from workbench.effects.pwe import DEFAULT_CUTS, PiecewiseExponentialPH
 from workbench.exceptions import DataError, ParameterError
+from workbench.stats.bootstrap import bootstrap, percentile_ci
+from workbench.stats.pwe import DEFAULT_CUTS, PiecewiseExponentialPH
 
 METHOD = "time-varying piecewise-exponential PH, interval-censored"
 LAGS = ("contact", "none")

@@ -25,8 +25,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from workbench.effects.curves import single_thread_blas
 from workbench.exceptions import EstimationError, ParameterError, StatisticalWarning
+from workbench.stats.threads import single_thread_blas
 
 ESTIMANDS = ("ATE", "ATT", "overlap")
 BALANCE_THRESHOLD = 0.1  # |SMD| at or above this after weighting: balance not achieved

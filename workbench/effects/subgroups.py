@@ -29,8 +29,8 @@ from workbench.data.codes import SUPPRESSION_THRESHOLD
 from workbench.effects.design import category_levels, default_confounders, encode
 from workbench.effects.exposure import check_exposures
 from workbench.effects.primary import lagged_starts, relapse_free_at_starts
-from workbench.effects.pwe import DEFAULT_CUTS, PiecewiseExponentialPH
 from workbench.exceptions import EstimationError, ParameterError
+from workbench.stats.pwe import DEFAULT_CUTS, PiecewiseExponentialPH
 
 REGION_OF_PREFECTURE = {
     "changsha": "cztz",

@@ -1,4 +1,5 @@
-"""`effects_table`: one row per support or arm in the metrics.json shape, and `run_effects` (CLI).
+"""`effects_table`: one row per support or arm in the metrics.json shape (the `workbench effects`
+command: workbench.cli.effects).
 
 Built on one `AnalysisCohort` (workbench.cohort.contract), whatever file it came from:
 - time-varying supports (visit records): hazard ratio from the primary time-varying model
@@ -19,8 +20,6 @@ empty estimates and the reason in `method`; data with nothing to compare are ref
 """
 
 from __future__ import annotations
-
-import sys
 
 import numpy as np
 import pandas as pd
@@ -305,39 +304,3 @@ def records(table: pd.DataFrame, design: str, n_bootstrap: int = 200) -> list[di
             "randomised arms: no E-value (randomisation leaves no confounding to explain away)"
         )
     return jsonout.records(out, reason=default)
-
-
-def _arg(args, names, default):
-    for name in names:
-        value = getattr(args, name, None)
-        if value is not None:
-            return value
-    return default
-
-
-def run_effects(args) -> int:
-    """`workbench effects DATA [--json] [--horizon DAYS] [--landmark D] [--bootstrap N]
-    [--seed S] [--jobs J] [--cutoff YYYY-MM-DD]`: one row per support or arm (metrics.json
-    shape, plus `design`)."""
-    from workbench import jsonout
-    from workbench.cohort.contract import load_cohort
-
-    cohort = load_cohort(args.data, cutoff=getattr(args, "cutoff", None))
-    horizon = getattr(args, "horizon", None)
-    n_bootstrap = int(_arg(args, ("bootstrap", "n_bootstrap"), 200))
-    table = effects_table(
-        cohort,
-        n_bootstrap=n_bootstrap,
-        seed=int(_arg(args, ("seed",), 20170101)),
-        n_jobs=int(_arg(args, ("jobs", "n_jobs"), 1)),
-        landmark_day=float(_arg(args, ("landmark", "landmark_day"), 180.0)),
-        horizon=None if horizon is None else float(horizon),
-    )
-    if getattr(args, "json", False):
-        jsonout.emit(records(table, cohort.design, n_bootstrap))
-    else:
-        with pd.option_context("display.width", 200, "display.max_columns", 20):
-            print(table.assign(design=cohort.design).to_string(index=False))
-    for note in cohort.repairs:
-        print(f"workbench effects: note: {note}", file=sys.stderr)
-    return 0

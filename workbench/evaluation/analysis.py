@@ -24,7 +24,7 @@ import pandas as pd
 from workbench import __version__, cache
 from workbench.data import codes
 from workbench.exceptions import EstimationError, ParameterError, WorkbenchError
-from workbench.params import ReportParams
+from workbench.params.report import ReportParams
 
 CACHE_ENV = cache.CACHE_ENV
 # Set by `build_report` for the kernel it starts: the notebook then uses the parent's cache key

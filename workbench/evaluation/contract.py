@@ -20,7 +20,7 @@ from workbench.evaluation.analysis import (
 )
 from workbench.evaluation.protect import protect
 from workbench.exceptions import EstimationError, ParameterError
-from workbench.params import ReportParams
+from workbench.params.report import ReportParams
 from workbench.privacy import disclosure
 from workbench.retention import summary as rs
 

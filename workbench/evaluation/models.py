@@ -15,7 +15,7 @@ from workbench.cohort import PERSON_COVARIATES
 from workbench.cohort.contract import AnalysisCohort, scoped_dataset  # noqa: F401 (re-export)
 from workbench.data import codes
 from workbench.i18n import TEXT
-from workbench.params import ReportParams
+from workbench.params.report import ReportParams
 
 RISK_COVARIATES = PERSON_COVARIATES
 LANGS = ("zh", "en")
@@ -28,8 +28,9 @@ def risk_factors(cohort: AnalysisCohort) -> dict[str, Any] | None:
     is a labelled sensitivity analysis. Exact event times, or strata: the (stratified) Cox
     model. Clustered SEs when the cohort names a cluster; delayed entry when it has one."""
     from workbench.exceptions import EstimationError
-    from workbench.risk import CoxModel
-    from workbench.risk_ic import COX_SENSITIVITY, METHOD, IntervalCoxModel
+    from workbench.risk.cox import CoxModel
+    from workbench.risk.interval import COX_SENSITIVITY, METHOD, IntervalCoxModel
+    from workbench.risk.labels import summary_in
 
     table = cohort.table
     terms = [*cohort.arm_frame.columns, *cohort.covariates]
@@ -51,7 +52,7 @@ def risk_factors(cohort: AnalysisCohort) -> dict[str, Any] | None:
         cox.fit(table, weights_col=cohort.weights, entry_col=cohort.entry)
         sensitivity = {
             "method": COX_SENSITIVITY,
-            "table": {lang: cox.summary(lang) for lang in LANGS},
+            "table": {lang: summary_in(cox, lang) for lang in LANGS},
         }
     except EstimationError:
         sensitivity = None
@@ -59,8 +60,10 @@ def risk_factors(cohort: AnalysisCohort) -> dict[str, Any] | None:
 
 
 def _risk_dict(model: Any) -> dict[str, Any]:
+    from workbench.risk.labels import summary_in
+
     return {
-        "table": {lang: model.summary(lang) for lang in LANGS},
+        "table": {lang: summary_in(model, lang) for lang in LANGS},
         "advice": {lang: _advice(model, lang) for lang in LANGS},
         "n": int(model.n_),
         "n_events": int(model.n_events_),
@@ -71,9 +74,10 @@ def _risk_dict(model: Any) -> dict[str, Any]:
 def _advice(model: Any, lang: str) -> list[str]:
     """The proportional-hazards advice, or none where the test does not apply (delayed entry)."""
     from workbench.exceptions import WorkbenchError
+    from workbench.risk.labels import advice_in
 
     try:
-        return list(model.advice(lang))
+        return list(advice_in(model, lang))
     except WorkbenchError:
         return []
 

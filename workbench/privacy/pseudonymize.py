@@ -20,7 +20,6 @@ end, so a failed run leaves `out` as it was.
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import hmac
 import os
@@ -205,16 +204,3 @@ def pseudonymize(
         shutil.rmtree(staging, ignore_errors=True)
     tables = {t: len(f) for t, f in frames.items()}
     return PseudonymizeResult(target, tables, dropped, created)
-
-
-def run_pseudonymize(args: argparse.Namespace) -> int:
-    """`workbench pseudonymize DATA --key FILE --out DIR`."""
-    result = pseudonymize(args.data, args.key, args.out)
-    for table, rows in result.tables.items():
-        gone = ", ".join(result.dropped[table]) or "none"
-        print(f"{table}: {rows:,} rows; identifier columns dropped: {gone}")
-    if result.key_created:
-        print(f"new key written to {args.key}: keep it apart from the data; without it the same")
-        print("ids cannot be pseudonymised the same way again.")
-    print(f"pseudonymised dataset → {result.out}")
-    return 0

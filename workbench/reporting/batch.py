@@ -40,7 +40,8 @@ from workbench.evaluation.analysis import (
     code_version,
     inputs_sha256,
 )
-from workbench.params import BatchRun, BatchSpec, ReportParams, load_batch
+from workbench.params.batch import BatchRun, BatchSpec, load_batch
+from workbench.params.report import ReportParams
 from workbench.privacy import public
 from workbench.privacy.guard import ALLOW_ENV, guard
 
@@ -252,7 +253,7 @@ def _dask_runner(address: str):
     def submit(groups, timeout, step) -> list[RunResult]:
         from dask.distributed import as_completed as dask_completed
 
-        from workbench.effects.estimate import dask_client
+        from workbench.stats.bootstrap import dask_client
 
         out: list[RunResult] = []
         with dask_client(address) as client:

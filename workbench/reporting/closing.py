@@ -11,7 +11,7 @@ import pandas as pd
 from workbench.data import codes
 from workbench.evaluation.analysis import ReportResults
 from workbench.i18n import t
-from workbench.params import ReportParams
+from workbench.params.report import ReportParams
 from workbench.reporting import provenance as prov
 from workbench.reporting.notes import method_text, official_notes
 from workbench.reporting.sections import BEIJING, Section, _p, heading, table_html

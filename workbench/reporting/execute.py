@@ -36,7 +36,7 @@ from workbench.evaluation.analysis import (
 from workbench.exceptions import ReportError
 from workbench.fonts import require_fonts
 from workbench.i18n import t
-from workbench.params import ReportParams
+from workbench.params.report import ReportParams
 from workbench.privacy.guard import guard
 from workbench.reporting import metrics as metrics_mod
 from workbench.reporting import provenance as prov

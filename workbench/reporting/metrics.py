@@ -27,7 +27,7 @@ import numpy as np
 
 from workbench.evaluation.analysis import ReportResults, as_float
 from workbench.exceptions import ReportError
-from workbench.params import ReportParams
+from workbench.params.report import ReportParams
 from workbench.reporting.suppression import is_small, scrub_counts
 from workbench.reporting.text import REASONS, reason
 

@@ -18,7 +18,7 @@ from workbench.data import codes
 from workbench.evaluation.analysis import ReportResults
 from workbench.exceptions import WorkbenchError
 from workbench.i18n import t
-from workbench.params import ReportParams
+from workbench.params.report import ReportParams
 from workbench.programme import flag_categories
 from workbench.reporting import figures
 from workbench.reporting.suppression import complementary, count_text, suppress

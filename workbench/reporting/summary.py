@@ -18,7 +18,7 @@ from workbench.data import codes
 from workbench.effects.findings import support_verdicts
 from workbench.evaluation.analysis import ReportResults
 from workbench.i18n import t
-from workbench.params import ReportParams
+from workbench.params.report import ReportParams
 from workbench.programme import flag_categories
 from workbench.reporting.sections import (
     Section,

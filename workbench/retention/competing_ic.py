@@ -20,7 +20,7 @@ Convention inside an innermost interval (l, r], where the incidence is not ident
 counts from just after l (as `TurnbullFitter`: 1 - NPMLE retention when nobody dies).
 Confidence intervals: percentile bootstrap over releases, each replicate seeded by a child of
 SeedSequence(seed) and warm-started from the full-data masses on the full data's cells
-(`workbench.effects.estimate.run_replicates`: joblib processes or Dask).
+(`workbench.stats.bootstrap.run_replicates`: joblib processes or Dask).
 """
 
 from __future__ import annotations
@@ -248,7 +248,7 @@ class CompetingRisksNPMLE:
     """Cumulative incidence of relapse and of death from (L, R] relapses and exact deaths.
 
     `n_bootstrap` percentile-bootstrap replicates (seeded by `seed`) give the CIs; `n_jobs` /
-    `scheduler` say where they run (`workbench.effects.estimate.run_replicates`).
+    `scheduler` say where they run (`workbench.stats.bootstrap.run_replicates`).
     """
 
     def __init__(
@@ -314,7 +314,7 @@ class CompetingRisksNPMLE:
 
     def _replicates(self) -> list[Fit]:
         if self._boot is None:
-            from workbench.effects.estimate import run_replicates
+            from workbench.stats.bootstrap import run_replicates
 
             records, n_rec, w_rec, release = self._records
             fn = _Replicate(records, n_rec, w_rec, release, self.fit_, self.tol, self.max_iter)

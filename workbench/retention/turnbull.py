@@ -20,7 +20,7 @@ Confidence intervals and bands: nonparametric bootstrap over releases (multinomi
 aggregated pairs, which is exactly a resample of releases since a pair aggregates identical
 releases; with unequal weights within a pair, counts on releases), each replicate seeded by a
 child of `numpy.random.SeedSequence(seed)`, so results do not depend on `n_jobs` or on running
-on Dask (`scheduler=`, see `workbench.effects.estimate.run_replicates`); percentile intervals.
+on Dask (`scheduler=`, see `workbench.stats.bootstrap.run_replicates`); percentile intervals.
 A replicate starts from the full-data masses summed over its own (coarser) innermost
 intervals, takes a few accelerated EM steps and finishes with support reduction to the same
 Kuhn-Tucker tolerance (a cold fit if that does not get there): the same NPMLE as a cold fit,
@@ -305,7 +305,7 @@ class TurnbullFitter:
     def _replicates(self) -> list[tuple[np.ndarray, np.ndarray]]:
         self._check_fitted()
         if self._boot is None:
-            from workbench.effects.estimate import run_replicates
+            from workbench.stats.bootstrap import run_replicates
 
             seeds = np.random.SeedSequence(self.seed).spawn(int(self.n_bootstrap))
             rows = run_replicates(self._replicate(), seeds, self.n_jobs, self.scheduler)

@@ -1,4 +1,4 @@
-"""Writing a simulation to a dataset folder, and the `workbench simulate` command."""
+"""Writing a simulation to a dataset folder (`workbench simulate` is workbench.cli.simulate)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pandas as pd
 import yaml
 
 from workbench.data.io import atomic_path, atomic_write
-from workbench.simulate.core import DEFAULT_SEED, Simulation, simulate
+from workbench.simulate.core import Simulation
 
 TABLES = ("releases", "visits", "interventions", "events")
 _DATE_COLUMNS = {
@@ -58,27 +58,3 @@ def write_simulation(sim: Simulation, out_dir: str | os.PathLike) -> Path:
     text = json.dumps(sim.truth, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     atomic_write(out / "truth" / "truth.json", text)
     return out
-
-
-def _holds_dataset(folder: Path) -> bool:
-    return any((folder / f"releases{ext}").exists() for ext in (".csv", ".xlsx", ".parquet"))
-
-
-def run_simulate(args) -> int:
-    """`workbench simulate --out DIR [--config FILE] [--seed N] [--n N] [--if-missing]`."""
-    out = Path(args.out)
-    if getattr(args, "if_missing", False) and _holds_dataset(out):
-        print(f"{out} already holds a dataset; not simulating (drop --if-missing to overwrite).")
-        return 0
-    seed = DEFAULT_SEED if getattr(args, "seed", None) is None else args.seed
-    sim = simulate(getattr(args, "config", None), seed=seed, n=getattr(args, "n", None))
-    write_simulation(sim, out)
-    ds = sim.dataset
-    ret = sim.truth["retention"]
-    print(
-        f"{len(ds.releases):,} releases, {len(ds.visits):,} visits, "
-        f"{len(ds.interventions):,} support records, {len(ds.events):,} events → {out} "
-        f"(seed {seed}; true retention 12/24/36 months {ret['12']:.3f}/{ret['24']:.3f}/"
-        f"{ret['36']:.3f})"
-    )
-    return 0

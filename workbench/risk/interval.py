@@ -2,7 +2,7 @@
 
 `IntervalCoxModel` is the proportional-hazards model h(t | x) = h0(t) exp(x'beta) fitted to
 the intervals themselves (no relapse dated at a visit): the exact interval-censored likelihood
-P(T > L) - P(T > R) of `workbench.effects.pwe.PiecewiseExponentialPH`, with a baseline hazard
+P(T > L) - P(T > R) of `workbench.stats.pwe.PiecewiseExponentialPH`, with a baseline hazard
 that is constant on monthly pieces to 36 months (37 pieces: at 6-monthly visits the data cannot
 resolve a finer shape) and a light roughness penalty on neighbouring baseline log-hazards, so the
 baseline is effectively nonparametric. Deaths, transfers, loss and the end of tracking censor
@@ -10,7 +10,7 @@ relapse at L, the last day known relapse-free (a cause-specific hazard).
 
 Standard errors: `se` is model-based (inverse information); `robust_se` is the sandwich over
 releases with score vectors summed within `person_id` (a person released twice contributes two
-correlated episodes) and gives the interval and p, as in `risk.CoxModel`. Limits: with every relapse dated
+correlated episodes) and gives the interval and p, as in `risk.cox.CoxModel`. Limits: with every relapse dated
 exactly and a piece between every two distinct times (`cuts="times"`, `smooth=0`) the estimate
 is Cox's with Breslow ties (tests/reference/risk_ic.R); with one piece it is the exponential
 model (R's `survreg(dist="exponential")` on the intervals).
@@ -30,10 +30,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from workbench._base import check_is_fitted
 from workbench.data.codes import DAYS_PER_MONTH
-from workbench.effects.pwe import PiecewiseExponentialPH
 from workbench.exceptions import EstimationError, ParameterError
-from workbench.risk import Design, _tidy, _warn, design_matrix, ph_advice, variable_label
+from workbench.risk.labels import variable_label
+from workbench.risk.ph import ProportionalHazardsModel, outcome_columns
+from workbench.stats.pwe import PiecewiseExponentialPH
 
 MONTHLY_CUTS = tuple(float(m * DAYS_PER_MONTH) for m in range(37))
 SMOOTH = 0.1
@@ -69,7 +71,7 @@ def _cuts(cuts, lower, upper) -> np.ndarray:
     return np.asarray(cuts, float)
 
 
-class IntervalCoxModel:
+class IntervalCoxModel(ProportionalHazardsModel):
     """Proportional hazards for (L, R] relapse data with clustered robust SEs and a PH check."""
 
     def __init__(
@@ -79,13 +81,11 @@ class IntervalCoxModel:
         cluster: str | None = "person_id",
         robust: bool = True,
         alpha: float = 0.05,
-        lang: str = "en",
         cuts=MONTHLY_CUTS,
         smooth: float = SMOOTH,
         ph_split_day: float = 6 * DAYS_PER_MONTH,
     ) -> None:
-        self.covariates, self.reference = covariates, reference
-        self.cluster, self.robust, self.alpha, self.lang = cluster, robust, alpha, lang
+        super().__init__(covariates, reference, cluster, robust, alpha)
         self.cuts, self.smooth, self.ph_split_day = cuts, smooth, ph_split_day
 
     def fit(
@@ -98,13 +98,13 @@ class IntervalCoxModel:
     ) -> IntervalCoxModel:
         """Fit on a cohort table, or on any table with `lower_col` and `upper_col` (days; upper
         NaN = relapse-free at lower, upper = lower = exact day). Returns self."""
-        lower, upper = self._outcome(data, lower_col, upper_col)
-        design = design_matrix(data, list(self.covariates), self.reference)
+        given = outcome_columns(data, lower_col, upper_col, "lower_col and upper_col")
+        if given is None:
+            lower, upper = interval_outcome(data)
+        else:
+            lower, upper = given[0].to_numpy(float), given[1].to_numpy(float)
         n_events = int(np.isfinite(upper).sum())
-        if n_events == 0:
-            raise EstimationError("no relapses in these data; a risk model cannot be fitted")
-        w = None if weights_col is None else data[weights_col].to_numpy(float)
-        entry = None if entry_col is None else data[entry_col].to_numpy(float)
+        design, w, entry, cluster = self._inputs(data, n_events, weights_col, entry_col)
         cuts = _cuts(self.cuts, lower, upper)
         model = PiecewiseExponentialPH(cuts, smooth=self.smooth).fit(
             lower, upper, design.X, entry=entry, weights=w
@@ -116,45 +116,18 @@ class IntervalCoxModel:
                 "the terms are collinear (e.g. sex and a women-only facility); drop one"
             )
         idx = [model.params_.index.get_loc(c) for c in names]
-        cluster = self._cluster(data)
-        v = self._sandwich(model, v_all, w, cluster)[np.ix_(idx, idx)] if self.robust else None
-        self.design_, self.model_ = design, model
-        self.params_ = pd.Series(model.params_[names].to_numpy(), index=design.terms["term"])
-        terms = self.params_.index
-        self.model_se_ = pd.Series(np.sqrt(np.diag(v_all)[idx]), index=terms)
-        v_used = v if v is not None else v_all[np.ix_(idx, idx)]
-        self.variance_ = pd.DataFrame(v_used, index=terms, columns=terms)
-        self.se_ = pd.Series(np.sqrt(np.diag(v_used)), index=terms)
-        self.clustered_ = cluster is not None and self.robust
+        v_model = v_all[np.ix_(idx, idx)]
+        v = self._sandwich(model, v_all, w, cluster)[np.ix_(idx, idx)] if self.robust else v_model
+        self.model_ = model
         self.log_likelihood_ = float(model.log_likelihood_)
-        self.n_, self.n_events_ = len(lower), n_events
         self.n_exact_ = int(np.sum(np.isfinite(upper) & (upper == lower)))
         self.method_ = METHOD
-        if n_events < 10 * len(names):
-            _warn(
-                f"only {n_events} relapses for {len(names)} terms (fewer than 10 per term); "
-                "the hazard ratios may be unstable"
-            )
+        beta = model.params_[names].to_numpy()
+        self._learn(
+            design, beta, v_model, v, cluster is not None and self.robust, len(lower), n_events
+        )
         self._fit_data = (lower, upper, w, entry, cuts)
         return self
-
-    def _outcome(self, data, lower_col, upper_col):
-        if (lower_col is None) != (upper_col is None):
-            raise ParameterError("give both lower_col and upper_col, or neither (cohort table)")
-        if lower_col is None:
-            return interval_outcome(data)
-        for c in (lower_col, upper_col):
-            if c not in data.columns:
-                raise ParameterError(
-                    f"column {c!r} is not in the table; available: "
-                    f"{', '.join(map(str, data.columns))}"
-                )
-        return data[lower_col].to_numpy(float), data[upper_col].to_numpy(float)
-
-    def _cluster(self, data):
-        if self.cluster is not None and self.cluster in data.columns:
-            return data[self.cluster].to_numpy()
-        return None
 
     @staticmethod
     def _sandwich(model, v_all, w, cluster) -> np.ndarray:
@@ -167,29 +140,14 @@ class IntervalCoxModel:
             S = np.vstack([np.bincount(codes_, S[:, k]) for k in range(S.shape[1])]).T
         return v_all @ (S.T @ S) @ v_all
 
-    def _check_fitted(self) -> None:
-        if not hasattr(self, "params_"):
-            raise EstimationError("this IntervalCoxModel is not fitted yet; call fit(data) first")
-
-    def summary(self, lang: str | None = None) -> pd.DataFrame:
-        """term, label, coef, se (model-based), robust_se (clustered sandwich; equal to se when
-        robust=False), hr, lower, upper, z, p: `risk.CoxModel.summary`'s columns. The interval,
-        z and p use robust_se when robust=True."""
-        self._check_fitted()
-        out = _tidy(self.design_, self.params_, self.se_, self.alpha, lang or self.lang, "hr")
-        out["se"] = self.model_se_.to_numpy()
-        out.insert(out.columns.get_loc("se") + 1, "robust_se", self.se_.to_numpy())
-        return out
-
-    def ph_test(self, lang: str | None = None) -> pd.DataFrame:
+    def ph_test(self) -> pd.DataFrame:
         """Per variable: Wald chi-square (df = its terms) that its hazard ratios change after
-        `ph_split_day` (see module doc): variable, label, chisq, df, p."""
-        self._check_fitted()
-        lang = lang or self.lang
+        `ph_split_day` (see module doc): variable, label (English), chisq, df, p."""
+        check_is_fitted(self, "params_")
         rows = []
         for var in dict.fromkeys(self.design_.terms["variable"]):
             chisq, df = self._ph_variable(var)
-            rows.append((var, variable_label(var, lang), chisq, df, stats.chi2.sf(chisq, df)))
+            rows.append((var, variable_label(var, "en"), chisq, df, stats.chi2.sf(chisq, df)))
         return pd.DataFrame(rows, columns=["variable", "label", "chisq", "df", "p"])
 
     def _ph_variable(self, var: str) -> tuple[float, int]:
@@ -217,15 +175,5 @@ class IntervalCoxModel:
         V = model.variance_matrix_.loc[names, names].to_numpy()
         return float(b @ np.linalg.solve(V, b)), len(names)
 
-    def advice(self, lang: str | None = None) -> list[str]:
-        """Plain sentences on the proportional-hazards check (one per variable flagged)."""
-        return ph_advice(self.ph_test(lang), self.alpha, lang or self.lang)
 
-    def plot(self, ax=None, lang: str | None = None):
-        """Forest plot of the hazard ratios."""
-        from workbench.plots import forest_plot
-
-        return forest_plot(self.summary(lang), ax=ax, lang=lang or self.lang)
-
-
-__all__ = ["COX_SENSITIVITY", "METHOD", "Design", "IntervalCoxModel", "interval_outcome"]
+__all__ = ["COX_SENSITIVITY", "METHOD", "IntervalCoxModel", "interval_outcome"]

@@ -1,6 +1,7 @@
-"""`workbench risk DATA [--strata COL ...] [--json]`: the risk-factor model of a dataset.
+"""The risk-factor model of a dataset (`workbench risk DATA [--strata COL ...] [--json]`, whose
+handler is `workbench.cli.risk`).
 
-The Cox model (`workbench.risk.CoxModel`, Efron ties, equal to R's `coxph`) of the event on the
+The Cox model (`workbench.risk.cox.CoxModel`, Efron ties, equal to R's `coxph`) of the event on the
 dataset's baseline variables: a spec's arms/interventions and covariates (text columns as
 categories against the most frequent level), or a contract dataset's person covariates. Strata
 (`--strata`, or the spec's `strata`) give separate baseline hazards (R's `+ strata(...)`); a
@@ -16,7 +17,6 @@ are fitted to the intervals themselves beside it.
 
 from __future__ import annotations
 
-import argparse
 from typing import Any
 
 import numpy as np
@@ -26,7 +26,9 @@ from workbench import jsonout
 from workbench.cohort.contract import AnalysisCohort, as_cohort
 from workbench.exceptions import EstimationError, ParameterError
 from workbench.retention.table import ENTRY_COLUMN, entry_days, is_exact
-from workbench.risk import CoxModel, ICParametric
+from workbench.risk.aft import ICParametric
+from workbench.risk.cox import CoxModel
+from workbench.risk.labels import advice_in, ph_test_in, summary_in
 
 TERM_KEYS = ("term", "label", "coef", "se", "robust_se", "hr", "lower", "upper", "p")
 
@@ -73,7 +75,6 @@ def risk_model(data, strata: list[str] | None = None, lang: str = "en") -> dict[
         covariates,
         reference=cohort.reference,
         cluster=cohort.cluster,
-        lang=lang,
         strata=strata,
     )
     exact = not contract and is_exact(frame)
@@ -94,14 +95,14 @@ def risk_model(data, strata: list[str] | None = None, lang: str = "en") -> dict[
                 "Event times are interval-censored: the Cox model uses the first evidence of "
                 "the event; the AFT models below use the intervals themselves."
             )
-    out = _cox_result(model, strata, notes)
+    out = _cox_result(model, strata, notes, lang)
     if not exact:
         out["aft"] = _aft(frame, covariates, cohort, lang)
     return out
 
 
-def _cox_result(model: CoxModel, strata: list[str], notes: list[str]) -> dict[str, Any]:
-    terms = model.summary()[list(TERM_KEYS)]
+def _cox_result(model: CoxModel, strata: list[str], notes: list[str], lang: str) -> dict[str, Any]:
+    terms = summary_in(model, lang)[list(TERM_KEYS)]
     out: dict[str, Any] = {
         "model": "Cox proportional hazards (Efron ties)" + (", stratified" if strata else ""),
         "n": model.n_,
@@ -112,11 +113,11 @@ def _cox_result(model: CoxModel, strata: list[str], notes: list[str]) -> dict[st
         "log_likelihood": model.log_likelihood_,
     }
     try:
-        ph = model.ph_test()
+        ph = ph_test_in(model, lang)
         out["ph_test"] = jsonout.records(
             ph[["variable", "label", "chisq", "df", "p"]], reason="not estimable"
         )
-        out["advice"] = model.advice()
+        out["advice"] = advice_in(model, lang)
     except EstimationError as err:
         out["ph_test"] = None
         out["ph_test_reason"] = str(err)
@@ -127,28 +128,17 @@ def _cox_result(model: CoxModel, strata: list[str], notes: list[str]) -> dict[st
 
 def _aft(frame: pd.DataFrame, covariates: list[str], data, lang: str) -> dict[str, Any]:
     """The interval-censored AFT choice (ICParametric) as plain tables."""
-    aft = ICParametric(covariates, reference=getattr(data, "reference", None), lang=lang)
+    aft = ICParametric(covariates, reference=getattr(data, "reference", None))
     aft.fit(frame)
-    terms = aft.summary()[["term", "label", "coef", "se", "time_ratio", "lower", "upper", "p"]]
+    terms = summary_in(aft, lang)[
+        ["term", "label", "coef", "se", "time_ratio", "lower", "upper", "p"]
+    ]
     return {
         "chosen": aft.best_,
         "compare": jsonout.records(aft.compare(), reason="not estimable"),
         "terms": jsonout.records(terms, reason="not estimable"),
         "notes": list(aft.notes_),
     }
-
-
-def run_risk(args: argparse.Namespace) -> int:
-    """`workbench risk DATA [--strata COL ...] [--json]`."""
-    from workbench.data.io import load_any
-
-    data = load_any(args.data, cutoff=args.cutoff)
-    result = risk_model(data, strata=args.strata, lang=args.lang)
-    if args.json:
-        jsonout.emit(result)
-        return 0
-    print(render_text(result))
-    return 0
 
 
 def render_text(result: dict[str, Any]) -> str:

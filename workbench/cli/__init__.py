@@ -1,53 +1,45 @@
 """The `workbench` command line: one sub-command per job.
 
-Every sub-command lives in the module of its concept; this file only parses arguments and turns
-our errors into one line on stderr with exit code 2 (no traceback).
+This package parses arguments and turns our errors into one line on stderr with exit code 2 (no
+traceback). Each sub-command's handler is `run_<command>(args) -> exit code` in
+`workbench/cli/<command>.py`, imported statically below. A handler module imports the analysis
+it runs inside the handler, so `workbench --help` or `workbench simulate` does not load the
+report stack (0.03 s instead of 5 s to start).
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import importlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from workbench import __version__
+from workbench.cli.batch import run_batch
+from workbench.cli.cohort import run_cohort
+from workbench.cli.effects import run_effects
+from workbench.cli.notebook import run_notebook
+from workbench.cli.pseudonymize import run_pseudonymize
+from workbench.cli.report import run_report
+from workbench.cli.retention import run_retention
+from workbench.cli.risk import run_risk
+from workbench.cli.simulate import run_simulate
+from workbench.cli.validate import run_validate
 from workbench.exceptions import WorkbenchError
 
-# sub-command -> (module, function, help). Each function takes the parsed args, returns an exit code.
-COMMANDS = {
-    "simulate": (
-        "workbench.simulate",
-        "run_simulate",
-        "write a synthetic dataset with known truth",
-    ),
-    "validate": (
-        "workbench.data.validate",
-        "run_validate",
-        "check a dataset against the data contract",
-    ),
-    "cohort": ("workbench.cli", "run_cohort", "build one analysis row per release"),
-    "retention": ("workbench.retention.table", "run_retention", "milestone retention by group"),
-    "risk": (
-        "workbench.risk_table",
-        "run_risk",
-        "risk-factor model (Cox with PH test; AFT for interval-censored data)",
-    ),
-    "effects": ("workbench.effects", "run_effects", "compare support interventions"),
-    "report": ("workbench.reporting", "run_report", "run one evaluation report"),
-    "batch": ("workbench.reporting.batch", "run_batch", "run many reports in parallel"),
-    "pseudonymize": (
-        "workbench.privacy.pseudonymize",
-        "run_pseudonymize",
-        "replace direct identifiers",
-    ),
-    "notebook": (
-        "workbench.notebook_params",
-        "run_notebook",
-        "run a research notebook with checked parameters",
-    ),
+# sub-command -> (handler, help). Each handler takes the parsed args and returns an exit code.
+COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int | None], str]] = {
+    "simulate": (run_simulate, "write a synthetic dataset with known truth"),
+    "validate": (run_validate, "check a dataset against the data contract"),
+    "cohort": (run_cohort, "build one analysis row per release"),
+    "retention": (run_retention, "milestone retention by group"),
+    "risk": (run_risk, "risk-factor model (Cox with PH test; AFT for interval-censored data)"),
+    "effects": (run_effects, "compare support interventions"),
+    "report": (run_report, "run one evaluation report"),
+    "batch": (run_batch, "run many reports in parallel"),
+    "pseudonymize": (run_pseudonymize, "replace direct identifiers"),
+    "notebook": (run_notebook, "run a research notebook with checked parameters"),
 }
 
 
@@ -199,29 +191,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"workbench {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name, (_module, _func, help_text) in COMMANDS.items():
+    for name, (_handler, help_text) in COMMANDS.items():
         ADDERS[name](sub.add_parser(name, help=help_text, description=help_text))
     return parser
-
-
-def run_cohort(args: argparse.Namespace) -> int:
-    """`workbench cohort DATA --out FILE`: one analysis row per release."""
-    from workbench.cohort import build_cohort
-    from workbench.data.io import check_table_path, load_dataset, write_table
-    from workbench.privacy.public import neutral_csv
-
-    check_table_path(args.out)
-    ds = load_dataset(args.data, cutoff=args.cutoff)
-    cohort = build_cohort(ds)
-    csv = str(args.out).lower().endswith(".csv")
-    write_table(neutral_csv(cohort) if csv else cohort, args.out)  # no formulas in a CSV
-    counts = cohort["event"].value_counts()
-    print(
-        f"{len(cohort):,} releases → {args.out} "
-        f"(relapse {counts.get('relapse', 0):,}, death {counts.get('death', 0):,}, "
-        f"censored {counts.get('censored', 0):,})"
-    )
-    return 0
 
 
 def _write_public(err: BaseException) -> None:
@@ -238,14 +210,13 @@ def _write_public(err: BaseException) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    module_name, func_name, _ = COMMANDS[args.command]
+    handler, _ = COMMANDS[args.command]
     if args.command in ("report", "effects") and getattr(args, "dask_scheduler", None):
-        from workbench.effects.estimate import SCHEDULER_ENV
+        from workbench.stats.bootstrap import SCHEDULER_ENV
 
         os.environ[SCHEDULER_ENV] = args.dask_scheduler  # read by every bootstrap (and kernel)
     try:
-        func = getattr(importlib.import_module(module_name), func_name)
-        return int(func(args) or 0)
+        return int(handler(args) or 0)
     except WorkbenchError as err:
         print(f"workbench {args.command}: {err}", file=sys.stderr)
         _write_public(err)
@@ -256,7 +227,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"workbench {args.command}: interrupted; no partial output was kept", file=sys.stderr)
         return 130
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -4,7 +4,7 @@ sandwich variance, for risk sets that may be stratified and start late (delayed 
 `efron_score_residuals` equals R's `residuals(coxph, type="score")`, `cox_zph` R's
 `cox.zph(fit, transform="km")` (also with strata: risk sets within strata, score and information
 summed, g from the KM of all rows, as R does), `sandwich_variance` R's robust variance (clustered
-when asked). Used by `workbench.risk.CoxModel` and the landmark comparison.
+when asked). Used by `workbench.risk.cox.CoxModel` and the landmark comparison.
 """
 
 from __future__ import annotations
@@ -192,7 +192,7 @@ def _zph_parts(st: _EfronSteps, g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return u, np.block([[i_bb, i_bt], [i_bt.T, i_tt]])
 
 
-def _stratified_residuals(X, time, event, beta, w, strata, entry) -> np.ndarray:
+def stratified_residuals(X, time, event, beta, w, strata, entry) -> np.ndarray:
     """Efron score residuals with risk sets within strata (and after entry)."""
     X = np.asarray(X, float)
     if strata is None:

@@ -1,0 +1,47 @@
+"""`workbench effects DATA [--json] [--horizon DAYS] [--landmark D] [--bootstrap N] [--seed S]
+[--jobs J] [--cutoff YYYY-MM-DD]`: one row per support or arm (`workbench.effects.table`)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def _arg(args: argparse.Namespace, names: tuple[str, ...], default: object) -> object:
+    for name in names:
+        value = getattr(args, name, None)
+        if value is not None:
+            return value
+    return default
+
+
+def run_effects(args: argparse.Namespace) -> int:
+    """`workbench effects DATA [--json] [--horizon DAYS] [--landmark D] [--bootstrap N]
+    [--seed S] [--jobs J] [--cutoff YYYY-MM-DD]`: one row per support or arm (metrics.json
+    shape, plus `design`)."""
+    import pandas as pd
+
+    from workbench import jsonout
+    from workbench._base import DEFAULT_SEED
+    from workbench.cohort.contract import load_cohort
+    from workbench.effects.table import effects_table, records
+
+    cohort = load_cohort(args.data, cutoff=getattr(args, "cutoff", None))
+    horizon = getattr(args, "horizon", None)
+    n_bootstrap = int(_arg(args, ("bootstrap", "n_bootstrap"), 200))
+    table = effects_table(
+        cohort,
+        n_bootstrap=n_bootstrap,
+        seed=int(_arg(args, ("seed",), DEFAULT_SEED)),
+        n_jobs=int(_arg(args, ("jobs", "n_jobs"), 1)),
+        landmark_day=float(_arg(args, ("landmark", "landmark_day"), 180.0)),
+        horizon=None if horizon is None else float(horizon),
+    )
+    if getattr(args, "json", False):
+        jsonout.emit(records(table, cohort.design, n_bootstrap))
+    else:
+        with pd.option_context("display.width", 200, "display.max_columns", 20):
+            print(table.assign(design=cohort.design).to_string(index=False))
+    for note in cohort.repairs:
+        print(f"workbench effects: note: {note}", file=sys.stderr)
+    return 0
