@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from workbench.effects.landmark_study import landmark_study
+from workbench.studies.landmark import landmark_study
 
 
 @pytest.mark.slow

@@ -7,7 +7,7 @@ for the model-based (sandwich) CIs (the bootstrap would need n_bootstrap fits pe
 import numpy as np
 import pytest
 
-from workbench.effects.study import simulation_study, study_summary
+from workbench.studies.primary_effects import simulation_study, study_summary
 
 
 @pytest.fixture(scope="module")

@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workbench import method_checks
 from workbench.data import codes
 from workbench.exceptions import ParameterError
+from workbench.studies import method_checks
 
 matplotlib.use("Agg")
 M = codes.DAYS_PER_MONTH

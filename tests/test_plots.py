@@ -172,7 +172,7 @@ def test_funnel_plot_marks_flagged_regions():
 
 
 def test_funnel_plot_from_region_comparison():
-    from workbench.programme import RegionComparison
+    from workbench.programme.regions import RegionComparison
 
     table = pd.DataFrame(
         {

@@ -7,13 +7,9 @@ import pandas as pd
 import pytest
 
 from workbench.data.codes import DAYS_PER_MONTH
-from workbench.programme import (
-    VISIT_TOLERANCE_DAYS,
-    compare_regions,
-    coverage_table,
-    predicted_retention,
-    tier_counts,
-)
+from workbench.programme.coverage import coverage_table
+from workbench.programme.regions import compare_regions, predicted_retention
+from workbench.programme.tiers import VISIT_TOLERANCE_DAYS, tier_counts
 
 YEAR = 12 * DAYS_PER_MONTH
 NAN = np.nan

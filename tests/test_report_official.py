@@ -195,7 +195,7 @@ def test_support_ranking_is_by_extra_days_and_worded_in_the_summary(report):
 
 def _crowded_regions() -> tuple[pd.DataFrame, pd.DataFrame]:
     """The issue's crowded funnel: 湘潭/益阳/株洲 close together, long names, all flags."""
-    from workbench.programme import RegionComparison
+    from workbench.programme.regions import RegionComparison
 
     codes_ = ["xiangtan", "yiyang", "zhuzhou", "xiangxi", "chenzhou", "huaihua", "changsha",
               "hengyang", "loudi", "zhangjiajie"]  # fmt: skip

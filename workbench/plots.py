@@ -309,7 +309,7 @@ def funnel_plot(
     """Funnel plot of risk-adjusted retention per region against the number released, with 95 %
     and 99.8 % binomial limits around the overall retention.
 
-    `comparison` is a `workbench.programme.RegionComparison` or a table with code, n and adjusted
+    `comparison` is a `workbench.programme.regions.RegionComparison` or a table with code, n and adjusted
     (then give `overall`); `flag` ('better', 'worse', 'watch') colours the points."""
     table = comparison.table if hasattr(comparison, "table") else comparison
     p0 = comparison.overall if hasattr(comparison, "overall") else overall
@@ -349,7 +349,7 @@ def funnel_plot(
 
 
 def _funnel_limits(ax, p0: float, n_max: float, lang: str) -> None:
-    """95 % and 99.8 % binomial limits around p0 as curves over n (as workbench.programme)."""
+    """95 % and 99.8 % binomial limits around p0 as curves over n (as workbench.programme.regions)."""
     from scipy import stats
 
     n = np.linspace(max(5.0, n_max / 200), n_max, 200)
@@ -364,7 +364,7 @@ def tiers_plot(
     tiers: pd.DataFrame, ax=None, lang: str = "en", group: str = "all", title: str | None = None
 ):
     """Observed and projected numbers abstinent for >= 1, 2, 3 years against the 10,000 / 1,000 /
-    100 targets (rows of `workbench.programme.tier_counts`; the `group` rows are drawn)."""
+    100 targets (rows of `workbench.programme.tiers.tier_counts`; the `group` rows are drawn)."""
     if not {"years", "observed"} <= set(tiers.columns):
         raise ParameterError("the tiers plot needs columns years, observed (and projected, target)")
     rows = tiers[tiers["group"].astype(str) == group] if "group" in tiers.columns else tiers

@@ -6,8 +6,9 @@
   adjusted retention curves, HR, 12-month risk difference, NNT and RMST difference.
 - `curves`: weighted, left-truncated NPMLE retention curves of the landmark arms.
 - `subgroups`: subgroup hazard ratios and interaction tests from one interaction model.
-- `evalue`, `naive`, `findings`, `table` (effects_table), `study`,
-  `landmark_study` (the null support's landmark HR over simulated cohorts).
+- `evalue`, `naive`, `findings`, `table` (effects_table).
+
+Simulation studies of these estimators live in `workbench.studies`.
 """
 
 from workbench.effects.curves import fit_curve, survival_at, weighted_npmle
@@ -21,11 +22,9 @@ from workbench.effects.exposure import (
 )
 from workbench.effects.findings import findings, sentence, verdict
 from workbench.effects.landmark import WeightedComparison, WeightedEffect, weighted_km
-from workbench.effects.landmark_study import landmark_study
 from workbench.effects.naive import naive_effects
 from workbench.effects.primary import TimeVaryingEffects
 from workbench.effects.propensity import PropensityWeights, balance_table, effective_sample_size
-from workbench.effects.study import simulation_study, study_summary
 from workbench.effects.subgroups import (
     SubgroupEffects,
     forest_plot,
@@ -57,12 +56,9 @@ __all__ = [
     "forest_plot",
     "interaction_test",
     "lag_to_contacts",
-    "landmark_study",
     "naive_effects",
     "relapse_free_contacts",
     "sentence",
-    "simulation_study",
-    "study_summary",
     "subgroup_effects",
     "survival_at",
     "verdict",

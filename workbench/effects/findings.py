@@ -14,8 +14,6 @@ import pandas as pd
 
 from workbench.data import codes
 
-VERDICTS = ("helps", "no clear effect", "may harm", "not estimable")
-
 
 def verdict(
     hr: float,

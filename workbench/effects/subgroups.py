@@ -48,12 +48,6 @@ REGION_OF_PREFECTURE = {
     "zhangjiajie": "west",
     "xiangxi": "west",
 }
-REGIONS = {
-    "cztz": {"zh": "长株潭地区", "en": "Changsha-Zhuzhou-Xiangtan"},
-    "dongting": {"zh": "洞庭湖地区", "en": "Dongting Lake"},
-    "south": {"zh": "湘南地区", "en": "South Hunan"},
-    "west": {"zh": "大湘西地区", "en": "Greater West Hunan"},
-}
 SUBGROUPS = ("primary_drug", "sex", "age_group", "region")
 
 

@@ -376,20 +376,20 @@ def _survival_callable(fitter: Any):
 
 
 def _coverage(cohort: pd.DataFrame) -> pd.DataFrame:
-    from workbench.programme import coverage_table
+    from workbench.programme.coverage import coverage_table
 
     return coverage_table(cohort, by="prefecture")
 
 
 def _tiers(cohort: pd.DataFrame, survival: Any) -> pd.DataFrame:
-    from workbench.programme import tier_counts
+    from workbench.programme.tiers import tier_counts
 
     table = tier_counts(cohort, survival, by=None)
     return table.drop(columns="group")
 
 
 def _regions(cohort: pd.DataFrame, fit: dict[str, Any], params: ReportParams):
-    from workbench.programme import compare_regions, predicted_retention
+    from workbench.programme.regions import compare_regions, predicted_retention
 
     groups = cohort["prefecture"].astype(str)
     if groups.nunique() < 2:

@@ -42,7 +42,11 @@ def check_lang(lang: object) -> str:
 
 
 def t(key: str, lang: str, *args: object, **kwargs: object) -> str:
-    """The text for `key` in `lang`, formatted with `args`/`kwargs`."""
+    """The text for `key` in `lang`, formatted with `args`/`kwargs`.
+
+    >>> t("sum_retention_na", "en", m=12, why="no releases in scope")
+    'Retention at 12 months could not be estimated: no releases in scope.'
+    """
     text = TEXT[key][check_lang(lang)]
     return text.format(*args, **kwargs) if (args or kwargs) else text
 

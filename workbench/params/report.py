@@ -103,8 +103,17 @@ class ReportParams(ParameterSet):
 
 
 def _parse(d: Mapping[str, Any], source: str | None) -> dict[str, Any]:
-    s = source
-    out: dict[str, Any] = {"data": as_str("data", d["data"], s, optional=False)}
+    """Every given value parsed, in this order (the first bad one is the one reported)."""
+    out: dict[str, Any] = {"data": as_str("data", d["data"], source, optional=False)}
+    _parse_words(d, out, source)
+    _parse_period(d, out, source)
+    _parse_analysis(d, out, source)
+    _check_disclosure(d, out, source)
+    return out
+
+
+def _parse_words(d: Mapping[str, Any], out: dict[str, Any], s: str | None) -> None:
+    """Name, title, issuer, language and the scope's codes."""
     if "name" in d:
         out["name"] = as_name(as_str("name", d["name"], s, optional=False), s)
     for key in ("title", "issuer"):
@@ -115,6 +124,10 @@ def _parse(d: Mapping[str, Any], source: str | None) -> dict[str, Any]:
     for key, kind in (("prefecture", codes.PREFECTURES), ("facility", codes.FACILITIES)):
         if d.get(key) is not None:
             out[key] = known_code(key, as_str(key, d[key], s), kind, s)
+
+
+def _parse_period(d: Mapping[str, Any], out: dict[str, Any], s: str | None) -> None:
+    """The release period and the cut-off: dates, the start not after the end."""
     for key in ("release_start", "release_end", "cutoff"):
         if key in d:
             out[key] = as_date(key, d[key], s)
@@ -128,6 +141,10 @@ def _parse(d: Mapping[str, Any], source: str | None) -> dict[str, Any]:
                     f"{out['release_end']}; swap them",
                 )
             )
+
+
+def _parse_analysis(d: Mapping[str, Any], out: dict[str, Any], s: str | None) -> None:
+    """Milestones, landmark day, supports and the whole numbers of the estimation."""
     if "milestones" in d:
         out["milestones"] = as_months("milestones", d["milestones"], s)
     if "landmark_day" in d:
@@ -147,8 +164,6 @@ def _parse(d: Mapping[str, Any], source: str | None) -> dict[str, Any]:
     for key, minimum in mins.items():
         if key in d:
             out[key] = as_int(key, d[key], s, minimum=minimum)
-    _check_disclosure(d, out, s)
-    return out
 
 
 def _check_disclosure(d: Mapping[str, Any], out: dict[str, Any], source: Any) -> None:

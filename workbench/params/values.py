@@ -126,6 +126,11 @@ def choice(key: str, value: Any, valid: Any, source: str | None) -> Any:
 
 
 def as_months(key: str, value: Any, source: str | None) -> tuple[int, ...]:
+    """Milestones in whole months (a list, one number or "24,12"), sorted without repeats.
+
+    >>> as_months("milestones", "24,12,24", None)
+    (12, 24)
+    """
     if isinstance(value, int | str) and not isinstance(value, bool):
         value = [value] if isinstance(value, int) else value.split(",")
     if not isinstance(value, list | tuple) or not value:

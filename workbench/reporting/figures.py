@@ -24,7 +24,7 @@ from matplotlib.patches import Patch
 from workbench.data import codes
 from workbench.fonts import use_font
 from workbench.i18n import t
-from workbench.programme import flag_categories
+from workbench.programme.regions import flag_categories
 
 BLUE, LIGHT, RED, GREEN, GREY = "#1f5f8b", "#7fb3d5", "#b03a2e", "#1e8449", "#8c8c8c"
 CATEGORY_COLOURS = {"better": GREEN, "as_expected": GREY, "worse": RED}

@@ -19,7 +19,7 @@ from workbench.evaluation.analysis import ReportResults
 from workbench.exceptions import WorkbenchError
 from workbench.i18n import t
 from workbench.params.report import ReportParams
-from workbench.programme import flag_categories
+from workbench.programme.regions import flag_categories
 from workbench.reporting import figures
 from workbench.reporting.suppression import complementary, count_text, suppress
 from workbench.reporting.text import reason, start_words

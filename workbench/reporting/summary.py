@@ -19,7 +19,7 @@ from workbench.effects.findings import support_verdicts
 from workbench.evaluation.analysis import ReportResults
 from workbench.i18n import t
 from workbench.params.report import ReportParams
-from workbench.programme import flag_categories
+from workbench.programme.regions import flag_categories
 from workbench.reporting.sections import (
     Section,
     _h,

@@ -1,13 +1,9 @@
-"""The programme view: abstinence tiers against the targets, tracking coverage, and a
-risk-adjusted comparison of prefectures (funnel plot data).
-
-Everything here works on the cohort table (`workbench.cohort.build_cohort`) and, for projections,
-on a fitted retention curve given as a callable ``survival(days) -> array``.
-"""
+"""A risk-adjusted comparison of regions (indirect standardisation, Spiegelhalter's funnel plot):
+each prefecture's observed retention against what its people's baseline characteristics predict."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,93 +11,8 @@ import pandas as pd
 from scipy import stats
 
 from workbench.cohort import PERSON_COVARIATES
-from workbench.data.codes import DAYS_PER_MONTH, TIER_TARGETS
+from workbench.data.codes import DAYS_PER_MONTH
 from workbench.exceptions import EstimationError
-
-# The k-year return visit may fall a few weeks before the anniversary (visits are jittered
-# around the schedule); a negative result at it counts as "abstinent for k years".
-VISIT_TOLERANCE_DAYS = 30.0
-
-Survival = Callable[[np.ndarray], np.ndarray]
-
-
-def tier_counts(
-    cohort: pd.DataFrame,
-    survival: Survival | None = None,
-    *,
-    years: Sequence[int] = (1, 2, 3),
-    by: str | None = "release_year",
-) -> pd.DataFrame:
-    """Observed and projected numbers of people abstinent for at least 1, 2 and 3 years.
-
-    observed: people seen abstinent at (or after) the k-year return visit with no relapse seen
-    before it (lower_day >= k years - VISIT_TOLERANCE_DAYS).
-    projected: observed plus, for people still in tracking at the data cut-off whose follow-up has
-    not reached k years, their probability of staying abstinent to k years given abstinence up to
-    their last negative contact, S(k) / S(L), from `survival`. People who died, were transferred
-    or were lost are not projected: the programme no longer follows them.
-    Returns one row per group and tier (and a total row per tier when `by` is given).
-    """
-    rows = []
-    groups = (
-        [("all", cohort)] if by is None else [*cohort.groupby(by, observed=True), ("all", cohort)]
-    )
-    for key, frame in groups:
-        for k in years:
-            observed, projected = _tier(frame, k, survival)
-            rows.append(
-                {
-                    "group": key,
-                    "years": int(k),
-                    "observed": int(observed),
-                    "projected": float(projected) if projected is not None else np.nan,
-                    "target": TIER_TARGETS.get(int(k)),
-                }
-            )
-    return pd.DataFrame(rows)
-
-
-def _tier(frame: pd.DataFrame, years: int, survival: Survival | None) -> tuple[int, float | None]:
-    day = years * 12 * DAYS_PER_MONTH
-    no_relapse_seen = frame["event"].ne("relapse") | (frame["upper_day"] > day)
-    reached = no_relapse_seen & (frame["lower_day"] >= day - VISIT_TOLERANCE_DAYS)
-    observed = int(reached.sum())
-    if survival is None:
-        return observed, None
-    pending = (
-        frame["event"].eq("censored")
-        & frame["censor_reason"].eq("cutoff")
-        & ~reached
-        & (frame["lower_day"] < day)
-    )
-    lower = frame.loc[pending, "lower_day"].to_numpy(float)
-    s_lower = np.asarray(survival(lower), dtype=float)
-    s_day = float(np.asarray(survival(np.array([day])), dtype=float)[0])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        conditional = np.where(s_lower > 0, np.minimum(s_day / s_lower, 1.0), 0.0)
-    return observed, observed + float(conditional.sum())
-
-
-def coverage_table(cohort: pd.DataFrame, by: str = "prefecture") -> pd.DataFrame:
-    """Tracking coverage per group: scheduled visits attended / due, and loss to follow-up."""
-    grouped = cohort.groupby(by, observed=True)
-    table = pd.DataFrame(
-        {
-            "n_releases": grouped.size(),
-            "visits_due": grouped["n_scheduled"].sum(),
-            "visits_attended": grouped["n_attended"].sum(),
-            "lost": grouped["censor_reason"].apply(lambda s: int(s.eq("lost").sum())),
-            "transferred": grouped["censor_reason"].apply(lambda s: int(s.eq("transferred").sum())),
-            "died": grouped["event"].apply(lambda s: int(s.eq("death").sum())),
-        }
-    )
-    total = table.sum(numeric_only=True).to_frame("all").T
-    table = pd.concat([table, total])
-    table.index.name = by
-    due = table["visits_due"].replace(0, np.nan)
-    table["coverage"] = table["visits_attended"] / due
-    table["lost_share"] = table["lost"] / table["n_releases"]
-    return table.reset_index()
 
 
 @dataclass(frozen=True)
@@ -181,10 +92,13 @@ def compare_regions(
         "Limits assume binomial variation around the overall retention; censoring widens the true "
         "uncertainty, so a 'watch' flag alone is not evidence of a difference.",
     )
-    return RegionComparison(table.reset_index(), float(overall), float(months), method, notes)
-
-
-CATEGORIES = ("better", "as_expected", "worse")
+    return RegionComparison(
+        table=table.reset_index(),
+        overall=float(overall),
+        months=float(months),
+        method=method,
+        notes=notes,
+    )
 
 
 def flag_categories(table: pd.DataFrame) -> pd.DataFrame:

@@ -4,7 +4,7 @@ Retention (this module): over seeded replicates, S(t) at the milestones from the
 censored NPMLE on (L, R] (`retention.TurnbullFitter`, bootstrap CI) against two naive exact-time
 Kaplan-Meier analyses (relapse dated at the visit that found it, or at the interval midpoint),
 each compared with the true population S(t) (`simulate.true_survival`).
-Support effects: `workbench.effects.study` (primary time-varying model vs naive ever/never Cox)
+Support effects: `workbench.studies.primary_effects` (primary time-varying model vs naive ever/never Cox)
 on the very same simulated cohorts (same replicate seeds).
 """
 
@@ -42,7 +42,7 @@ ESTIMATOR_COLOURS = {
 
 
 def replicate_seeds(n_reps: int, seed: int) -> list[int]:
-    """The replicate seeds, derived exactly as `workbench.effects.study.simulation_study` does."""
+    """The replicate seeds, derived exactly as `workbench.studies.primary_effects.simulation_study` does."""
     if n_reps < 1:
         raise ParameterError(f"n_reps {n_reps} is below its minimum 1")
     children = np.random.SeedSequence(seed).spawn(n_reps)
@@ -170,7 +170,7 @@ class MethodChecks:
         return retention_summary(self.retention)
 
     def effects_summary(self) -> pd.DataFrame:
-        from workbench.effects.study import study_summary
+        from workbench.studies.primary_effects import study_summary
 
         return study_summary(self.effects)
 
@@ -209,7 +209,7 @@ def run_method_checks(
     config=None,
 ) -> MethodChecks:
     """Retention and support-effect studies on the same seeded simulated cohorts."""
-    from workbench.effects.study import simulation_study
+    from workbench.studies.primary_effects import simulation_study
 
     retention = retention_study(n_reps, n, seed, months, n_bootstrap, n_jobs, config)
     effects = simulation_study(n_reps=n_reps, n=n, seed=seed, n_jobs=n_jobs, config=config)
