@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from workbench.data.codes import DAYS_PER_MONTH
-from workbench.exceptions import DataError, EstimationError, ParameterError
+from workbench.exceptions import DataError, NotFittedError, ParameterError
 from workbench.retention.competing import AalenJohansen
 from workbench.retention.competing_ic import (
     METHOD,
@@ -122,7 +122,7 @@ def test_errors():
         CompetingRisksNPMLE().fit([0, 5], [3, 4])
     with pytest.raises(DataError, match="row 0: the death day is before lower"):
         CompetingRisksNPMLE().fit([5], [np.nan], [3])
-    with pytest.raises(EstimationError, match="not fitted yet"):
+    with pytest.raises(NotFittedError, match="not fitted yet"):
         CompetingRisksNPMLE().cif_at(1)
     with pytest.raises(ParameterError, match="cause 'x' is not one of relapse, death"):
         CompetingRisksNPMLE(n_bootstrap=0).fit([0, 1], [2, np.nan]).cif_at(1, "x")

@@ -10,16 +10,10 @@ import pandas as pd
 import pytest
 
 from workbench.data.codes import DAYS_PER_MONTH
-from workbench.exceptions import DataError, EstimationError, ParameterError
-from workbench.retention.turnbull import (
-    KT_TOLERANCE,
-    TurnbullFitter,
-    aggregate,
-    check_intervals,
-    innermost,
-    interval_loglik,
-    kt_violation,
-)
+from workbench.exceptions import DataError, NotFittedError, ParameterError
+from workbench.retention.turnbull import TurnbullFitter
+from workbench.stats.intervals import aggregate, check_intervals, innermost
+from workbench.stats.npmle import KT_TOLERANCE, interval_loglik, kt_violation
 
 INF = np.inf
 
@@ -121,7 +115,7 @@ def test_bad_input_messages():
         TurnbullFitter().fit([0], [3], weights=[0])
     with pytest.raises(ParameterError, match="alpha must be in"):
         TurnbullFitter(alpha=2).fit([0], [3])
-    with pytest.raises(EstimationError, match="not fitted yet"):
+    with pytest.raises(NotFittedError, match="not fitted yet"):
         TurnbullFitter().survival_at(3)
 
 
@@ -151,6 +145,7 @@ def test_kuhn_tucker_conditions_hold_on_jittered_visits(seed):
 # ------------------------------------------------------------------------------ bootstrap
 def test_warm_started_replicates_meet_kt_and_equal_cold_fits():
     from workbench.retention import turnbull
+    from workbench.stats import npmle
 
     L, R, _ = visit_data(np.random.default_rng(7), 2000)
     fit = TurnbullFitter(n_bootstrap=0).fit(L, R)
@@ -163,7 +158,7 @@ def test_warm_started_replicates_meet_kt_and_equal_cold_fits():
         keep = w > 0
         assert kt <= 1e-10
         np.testing.assert_allclose(kt_violation(p, w[keep], inn.lo, inn.hi), kt, rtol=1e-12)
-        cold, q, _, kt_cold, _ = turnbull._fit_pairs(pl, pr, w, 1e-10, 100_000)
+        cold, q, _, kt_cold, _ = npmle.fit_pairs(pl, pr, w, 1e-10, 100_000)
         np.testing.assert_array_equal(inn.left, cold.left)
         np.testing.assert_allclose(p, q, rtol=0, atol=1e-8)
     warm = TurnbullFitter(n_bootstrap=8, seed=4).fit(L, R).milestones()
@@ -347,7 +342,7 @@ def test_plot_draws_curve_and_band():
 def test_converges_on_random_interval_structures():
     # exact, interval- and right-censored rows mixed at random, with and without weights:
     # Kuhn-Tucker holds and 2,000 plain EM steps never find a higher likelihood
-    from workbench.retention import npmle as tb  # the engine's EM step and likelihood
+    from workbench.stats import npmle as tb  # the engine's EM step and likelihood
 
     for s in range(25):
         rng = np.random.default_rng(s)
@@ -366,8 +361,8 @@ def test_converges_on_random_interval_structures():
         inn = innermost(pl, pr)
         p = np.full(inn.left.size, 1 / inn.left.size)
         for _ in range(2000):
-            p = tb._em(p, wp, wp.sum(), inn.lo, inn.hi)
-        assert tb._loglik(p, wp, inn.lo, inn.hi) <= fit.loglik_ + 1e-9
+            p = tb.em_step(p, wp, wp.sum(), inn.lo, inn.hi)
+        assert tb.loglik(p, wp, inn.lo, inn.hi) <= fit.loglik_ + 1e-9
 
 
 def test_simulator_cohort_retention_matches_truth():

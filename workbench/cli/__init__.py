@@ -211,10 +211,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     handler, _ = COMMANDS[args.command]
-    if args.command in ("report", "effects") and getattr(args, "dask_scheduler", None):
-        from workbench.stats.bootstrap import SCHEDULER_ENV
-
-        os.environ[SCHEDULER_ENV] = args.dask_scheduler  # read by every bootstrap (and kernel)
     try:
         return int(handler(args) or 0)
     except WorkbenchError as err:

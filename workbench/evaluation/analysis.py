@@ -164,24 +164,25 @@ def inputs_sha256(params: ReportParams) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
 
-def analyse(params: ReportParams, use_cache: bool = True) -> ReportResults:
-    """Run the report's analyses for `params` (cached by data hash, code version, parameters)."""
+def analyse(params: ReportParams, use_cache: bool = True, scheduler: Any = None) -> ReportResults:
+    """Run the report's analyses for `params` (cached by data hash, code version, parameters).
+    `scheduler`: where bootstrap replicates run (a Dask address or Client; not in the key)."""
     if not Path(params.data).exists():
         raise ParameterError(f"data {params.data!r} does not exist; give a dataset folder or spec")
     key = cache_key(params)
     cached = cache.load(key) if use_cache else None
     if isinstance(cached, ReportResults):
         return cached
-    results = _compute(params)  # absent, damaged or planted entries are recomputed
+    results = _compute(params, scheduler)  # absent, damaged or planted entries are recomputed
     if use_cache:
         cache.store(key, results)
     return results
 
 
-def _compute(params: ReportParams) -> ReportResults:
+def _compute(params: ReportParams, scheduler: Any = None) -> ReportResults:
     from workbench.evaluation.contract import analyse_cohort
 
-    return analyse_cohort(load_data(params), params)
+    return analyse_cohort(load_data(params), params, scheduler=scheduler)
 
 
 def record_warnings(notes: list[str]):

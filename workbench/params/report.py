@@ -26,6 +26,10 @@ from workbench.params.values import (
 )
 
 LANGUAGES = codes.LANGUAGES
+# Options of a run that are not report parameters: where it computes, not what. The report
+# notebook takes them after the parameters (papermill passes them only when given); they are not
+# in `to_mapping`, the parameter hash, the analysis cache key or the report's parameter appendix.
+RUN_OPTIONS = ("dask_scheduler",)
 
 
 @dataclass(frozen=True)
