@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from workbench._base import DEFAULT_SEED
 from workbench.data import codes
 from workbench.exceptions import ParameterError
 from workbench.params.base import Origin, ParameterSet, check_keys, located
@@ -56,7 +57,7 @@ class ReportParams(ParameterSet):
     landmark_day: int = 180
     interventions: tuple[str, ...] | None = None
     n_bootstrap: int = 200
-    seed: int = 20170101
+    seed: int = DEFAULT_SEED
     suppression_threshold: int = codes.SUPPRESSION_THRESHOLD
     n_jobs: int = 1
     internal_use: bool = False  # allows a threshold below the floor; the report is then internal

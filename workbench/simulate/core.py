@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from workbench._base import DEFAULT_SEED
 from workbench.data import codes
 from workbench.data.dataset import Dataset
 from workbench.exceptions import ParameterError
@@ -34,7 +35,6 @@ from workbench.simulate.records import (
     to_dates,
 )
 
-DEFAULT_SEED = 20170101
 TRUTH_SCHEMA = "workbench.simulation_truth/1"
 
 
