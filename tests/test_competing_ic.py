@@ -173,3 +173,22 @@ def test_npmle_is_unbiased_and_visit_dated_aalen_johansen_is_not():
     b, mc = bias(aj, truth)
     assert b[0] < -0.03 and b[0] < -5 * mc[0], (b, mc)
     assert b[1] < -3 * mc[1], (b, mc)
+
+
+def test_not_converged_caveat_and_method_label_are_catalog_data():
+    from workbench.exceptions import StatisticalWarning
+    from workbench.i18n import Text, join
+    from workbench.retention.competing_ic import METHOD, METHOD_TEXT
+
+    rng = np.random.default_rng(7)
+    lower = np.floor(rng.uniform(0, 300, 400))
+    upper = np.where(rng.random(400) < 0.5, lower + 90, np.nan)
+    death = np.where(np.isnan(upper) & (rng.random(400) < 0.3), lower + 10, np.nan)
+    with pytest.warns(StatisticalWarning, match="competing-risks NPMLE stopped") as rec:
+        CompetingRisksNPMLE(n_bootstrap=0, max_iter=5, tol=1e-2).fit(lower, upper, death)
+    caveat = rec[0].message
+    assert caveat.code == "competing_npmle_not_converged"
+    assert set(caveat.fields) == {"n_iter", "kt"}
+    assert "competing-risks NPMLE" in Text(f"caveat_{caveat.code}", caveat.fields).render("en")
+    assert join(METHOD_TEXT, "en") == METHOD
+    assert join(METHOD_TEXT, "zh") == "竞争风险非参数最大似然估计（复吸区间删失，死亡日期确切）"

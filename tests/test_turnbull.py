@@ -379,3 +379,36 @@ def test_simulator_cohort_retention_matches_truth():
     truth = [(relapse > d).mean() for d in MILESTONE_DAYS]
     # 0.02: information lost to interval and right censoring (binomial SE about 0.009)
     np.testing.assert_allclose(fit.survival_at(MILESTONE_DAYS), truth, atol=0.02)
+
+
+def test_not_converged_caveat_is_data_rendered_from_the_catalog():
+    # the caveat carries a code and its numbers; the catalog renders it in either language
+    # (the wording the report's regex renderer produced from the English message)
+    from workbench.exceptions import StatisticalWarning
+    from workbench.i18n import Text
+
+    L, R, _ = visit_data(np.random.default_rng(7), 500)
+    with pytest.warns(
+        StatisticalWarning, match="Turnbull NPMLE stopped after 17 iterations"
+    ) as rec:
+        TurnbullFitter(n_bootstrap=0, max_iter=5, tol=1e-3).fit(L, R)
+    caveat = rec[0].message
+    assert caveat.code == "npmle_not_converged" and caveat.fields["n_iter"] == 17
+    text = Text(f"caveat_{caveat.code}", caveat.fields)
+    assert text.render("en") == (
+        "One retention curve (Turnbull NPMLE) stopped after 17 iterations with a convergence "
+        "(Kuhn–Tucker) gap of 1.6e-06; that curve may be imprecise."
+    )
+    assert "在17次迭代后停止，收敛条件偏差为1.6e-06" in text.render("zh")
+
+
+def test_rmst_and_method_labels_render_the_english_method():
+    from workbench.i18n import join
+
+    L, R, _ = visit_data(np.random.default_rng(3), 300)
+    fit = TurnbullFitter(n_bootstrap=5, seed=1).fit(L, R)
+    r = fit.rmst(365.25)
+    assert r.method == "Turnbull NPMLE, percentile bootstrap (5 replicates)"
+    assert join(r.method_text, "en", ", ") == r.method
+    assert join(r.method_text, "zh", ", ").startswith("Turnbull非参数最大似然估计，")
+    assert np.isnan(r.se) and r.ci == (r.lower, r.upper)
