@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workbench.codes import DAYS_PER_MONTH
+from workbench.data.codes import DAYS_PER_MONTH
 from workbench.exceptions import DataError, NotFittedError, ParameterError
 from workbench.retention.competing import AalenJohansen
 from workbench.retention.competing_ic import (

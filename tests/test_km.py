@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workbench.codes import DAYS_PER_MONTH
+from workbench.data.codes import DAYS_PER_MONTH
 from workbench.exceptions import NotFittedError, ParameterError
 from workbench.retention.km import KaplanMeier, by_group, first_below_half
 

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workbench.codes import DAYS_PER_MONTH
+from workbench.data.codes import DAYS_PER_MONTH
 from workbench.exceptions import DataError, NotFittedError, ParameterError
 from workbench.retention.turnbull import TurnbullFitter
 from workbench.stats.intervals import aggregate, check_intervals, innermost

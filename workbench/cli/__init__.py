@@ -198,8 +198,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _write_public(err: BaseException) -> None:
-    """For `workbench batch`: the error as an official output may show it (workbench.public)."""
-    from workbench.public import ENV, public_message
+    """For `workbench batch`: the error as an official output may show it (workbench.privacy.public)."""
+    from workbench.privacy.public import ENV, public_message
 
     target = os.environ.get(ENV)
     if target:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from workbench.codes import DAYS_PER_MONTH
+from workbench.data.codes import DAYS_PER_MONTH
 from workbench.exceptions import ParameterError
 
 
@@ -24,7 +24,7 @@ def _months(text: str) -> tuple[float, ...]:
 def run_retention(args: argparse.Namespace) -> int:
     """`workbench retention DATA [--by COL] [--at 12,24,36] [--horizon DAYS] [--json]`."""
     from workbench import jsonout
-    from workbench.io import load_any
+    from workbench.data.io import load_any
     from workbench.retention.table import render_text, retention_summary
 
     months = _months(args.at)

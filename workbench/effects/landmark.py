@@ -52,7 +52,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from workbench.codes import (
+from workbench.data.codes import (
     DAYS_PER_MONTH,
     MIN_EXPOSED_RELAPSES,
     SUPPRESSION_THRESHOLD,

@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from workbench.codes import SUPPRESSION_THRESHOLD, TRACKING_DAYS
+from workbench.data.codes import SUPPRESSION_THRESHOLD, TRACKING_DAYS
 from workbench.effects.evalue import evalue_table
 from workbench.effects.exposure import check_exposures
 from workbench.effects.fitting import adjusted_fit, arm_problem

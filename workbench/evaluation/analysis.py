@@ -21,7 +21,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from workbench import __version__, cache, codes
+from workbench import __version__, cache
+from workbench.data import codes
 from workbench.exceptions import EstimationError, ParameterError, WorkbenchError
 from workbench.params.report import ReportParams
 
@@ -99,7 +100,7 @@ def load_data(params: ReportParams) -> Any:
     path = Path(params.data)
     if not path.exists():
         raise ParameterError(f"data {params.data!r} does not exist; give a dataset folder or spec")
-    io = importlib.import_module("workbench.io")
+    io = importlib.import_module("workbench.data.io")
     cutoff = params.cutoff.isoformat() if params.cutoff else None
     if path.suffix in (".yaml", ".yml"):
         return io.load_any(str(path))
@@ -132,7 +133,7 @@ def _file_sha256(path: str, size: int, mtime_ns: int) -> str:
 
 
 def _spec_table_sha(spec: Path) -> dict[str, str]:
-    from workbench import yamlsafe
+    from workbench.data import yamlsafe
     from workbench.exceptions import ParameterError
 
     try:

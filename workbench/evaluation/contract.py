@@ -7,8 +7,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from workbench import codes, disclosure
 from workbench.cohort.contract import AnalysisCohort, as_cohort
+from workbench.data import codes
 from workbench.evaluation import models
 from workbench.evaluation.analysis import (
     ReportResults,
@@ -21,6 +21,7 @@ from workbench.evaluation.analysis import (
 from workbench.evaluation.protect import protect
 from workbench.exceptions import EstimationError, ParameterError
 from workbench.params.report import ReportParams
+from workbench.privacy import disclosure
 from workbench.retention import summary as rs
 
 CURVE_STEP_DAYS = 7.0
@@ -55,7 +56,7 @@ def scope_cohort(cohort: AnalysisCohort, params: ReportParams) -> AnalysisCohort
 
 
 def check_scope_rules(full: pd.DataFrame, scoped: pd.DataFrame, params: ReportParams) -> None:
-    """The scope rules against differencing (workbench/disclosure.py) on the unscoped and the
+    """The scope rules against differencing (workbench/privacy/disclosure.py) on the unscoped and the
     scoped cohort tables, for a scope large enough to show anything; an internal report is
     exempt."""
     if params.internal_use or len(scoped) < params.suppression_threshold:

@@ -11,9 +11,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from workbench import codes
 from workbench.cohort import PERSON_COVARIATES
 from workbench.cohort.contract import AnalysisCohort, scoped_dataset  # noqa: F401 (re-export)
+from workbench.data import codes
 from workbench.i18n import TEXT
 from workbench.params.report import ReportParams
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, ClassVar
 
-from workbench import codes
 from workbench._base import DEFAULT_SEED
+from workbench.data import codes
 from workbench.exceptions import ParameterError
 from workbench.params.base import ParameterSet, check_keys, shown
 from workbench.params.files import parse_value

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from workbench import codes
 from workbench._base import DEFAULT_SEED
+from workbench.data import codes
 from workbench.exceptions import ParameterError
 from workbench.params.base import Origin, ParameterSet, check_keys, located
 from workbench.params.files import key_lines, read_mapping
@@ -172,8 +172,8 @@ def _parse_analysis(d: Mapping[str, Any], out: dict[str, Any], s: str | None) ->
 
 
 def _check_disclosure(d: Mapping[str, Any], out: dict[str, Any], source: Any) -> None:
-    """The threshold floor and whole-month periods (workbench/disclosure.py)."""
-    from workbench import disclosure
+    """The threshold floor and whole-month periods (workbench/privacy/disclosure.py)."""
+    from workbench.privacy import disclosure
 
     internal = d.get("internal_use", False)
     if not isinstance(internal, bool):

@@ -26,6 +26,7 @@ from pathlib import Path
 import nbformat
 
 from workbench import __version__
+from workbench.data.io import atomic_write, check_out_folder
 from workbench.evaluation.analysis import (
     CODE_VERSION_ENV,
     analyse,
@@ -35,9 +36,8 @@ from workbench.evaluation.analysis import (
 from workbench.exceptions import ReportError
 from workbench.fonts import require_fonts
 from workbench.i18n import t
-from workbench.io import atomic_write, check_out_folder
 from workbench.params.report import RUN_OPTIONS, ReportParams
-from workbench.privacy import guard
+from workbench.privacy.guard import guard
 from workbench.reporting import metrics as metrics_mod
 from workbench.reporting import provenance as prov
 from workbench.reporting.render import document, notebook_body, write_pdf

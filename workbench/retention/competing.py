@@ -14,7 +14,7 @@ import pandas as pd
 from scipy import stats
 
 from workbench._base import check_is_fitted
-from workbench.codes import DAYS_PER_MONTH, MILESTONE_MONTHS
+from workbench.data.codes import DAYS_PER_MONTH, MILESTONE_MONTHS
 from workbench.exceptions import ParameterError
 from workbench.retention.km import influence_paths, validate_survival_data
 

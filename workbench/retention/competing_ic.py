@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from workbench._base import DEFAULT_SEED, check_is_fitted
-from workbench.codes import DAYS_PER_MONTH, MILESTONE_MONTHS
+from workbench.data.codes import DAYS_PER_MONTH, MILESTONE_MONTHS
 from workbench.exceptions import DataError, EstimationError, ParameterError, StatisticalWarning
 from workbench.i18n import Text
 from workbench.retention.competing import milestone_frame

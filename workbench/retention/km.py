@@ -16,7 +16,7 @@ import pandas as pd
 from scipy import stats
 
 from workbench._base import check_is_fitted
-from workbench.codes import DAYS_PER_MONTH, MILESTONE_MONTHS
+from workbench.data.codes import DAYS_PER_MONTH, MILESTONE_MONTHS
 from workbench.exceptions import EstimationError, ParameterError
 from workbench.i18n import Text
 from workbench.retention.rmst import RMST

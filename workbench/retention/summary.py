@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from workbench.codes import DAYS_PER_MONTH, TRACKING_DAYS
+from workbench.data.codes import DAYS_PER_MONTH, TRACKING_DAYS
 from workbench.exceptions import ParameterError
 from workbench.retention.km import KaplanMeier
 from workbench.retention.turnbull import TurnbullFitter

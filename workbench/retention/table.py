@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 
 from workbench._base import DEFAULT_SEED
-from workbench.codes import DAYS_PER_MONTH, MILESTONE_MONTHS, label
 from workbench.cohort.contract import as_cohort
+from workbench.data.codes import DAYS_PER_MONTH, MILESTONE_MONTHS, label
 from workbench.exceptions import EstimationError, ParameterError
 from workbench.retention import summary as rs
 from workbench.retention.competing import AalenJohansen

@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from workbench._base import DEFAULT_SEED, check_is_fitted
-from workbench.codes import DAYS_PER_MONTH, MILESTONE_MONTHS, TRACKING_DAYS
+from workbench.data.codes import DAYS_PER_MONTH, MILESTONE_MONTHS, TRACKING_DAYS
 from workbench.exceptions import ParameterError, StatisticalWarning
 from workbench.i18n import Text
 from workbench.retention.rmst import RMST
