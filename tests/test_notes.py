@@ -54,7 +54,8 @@ def _npmle_notes() -> list[Note]:
         "Turnbull NPMLE stopped after 100,000 iterations with a Kuhn-Tucker violation of "
         "3.2e-07 (> 1e-08); raise max_iter."
     )
-    return _recorded(lambda: warnings.warn(message, StatisticalWarning, stacklevel=1))
+    warning = StatisticalWarning(message, code="npmle_not_converged", n_iter=100_000, kt=3.2e-07)
+    return _recorded(lambda: warnings.warn(warning, stacklevel=1))
 
 
 def _outcome_notes() -> list[Note]:
@@ -150,7 +151,7 @@ def test_a_caveat_with_a_code_is_rendered_from_its_fields_not_its_message():
         Note("reworded", code="few_events", fields={"events": 27, "terms": 15}),
         Note("x", code="low_ess", fields={"arm": Text("arm_group_treated"), "ess": 12, "n": 1500}),
         Note("y", code="outcome_records", fields={"outcome": ("award_gold", "typical_case")}),
-        Note("z", code="competing_npmle_not_converged", fields={"n_iter": 10}),  # no entry
+        Note("z", code="competing_npmle_not_converged", fields={"n_iter": 10}),  # counted
     ]
     zh = official_notes(coded, "zh")
     assert zh[0].startswith("复吸风险因素模型只有27例复吸、15个参数")

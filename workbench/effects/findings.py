@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from workbench import codes
+from workbench.data import codes
 
 
 def verdict(

@@ -8,7 +8,7 @@ to the same motivated people, so without them support j would be credited with t
 the others. Times run from the landmark; people enter at their first relapse-free contact on or
 after it (left truncation). With interval-censored relapse the hazard ratio comes from a
 weighted piecewise-exponential PH model (exposure only; robust CI beside the bootstrap) and
-each arm's adjusted retention curve from the weighted, left-truncated NPMLE (`curves`): people
+each arm's adjusted retention curve from the weighted, left-truncated NPMLE (`stats.npmle.fit_truncated`): people
 first seen relapse-free within `entry_window` days (default 30) of the landmark enter at the
 landmark. Relapse is seen only at 6-monthly visits, so nothing locates a relapse inside a visit
 interval; with entry days spread inside one, the NPMLE puts such relapses just after the
@@ -52,18 +52,18 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from workbench.codes import (
+from workbench.data.codes import (
     DAYS_PER_MONTH,
     MIN_EXPOSED_RELAPSES,
     SUPPRESSION_THRESHOLD,
     TRACKING_DAYS,
 )
-from workbench.effects.curves import fit_curve, survival_at
 from workbench.effects.design import category_levels, default_confounders, encode
 from workbench.effects.exposure import check_exposures
 from workbench.effects.propensity import BALANCE_THRESHOLD, PropensityWeights, max_abs_smd
 from workbench.exceptions import EstimationError, ParameterError, StatisticalWarning
 from workbench.stats.bootstrap import bootstrap, percentile_ci
+from workbench.stats.npmle import fit_truncated, survival_at
 from workbench.stats.pwe import DEFAULT_CUTS, PiecewiseExponentialPH
 
 GRID_STEP = 1.0
@@ -264,7 +264,7 @@ def _estimate(lower, upper, entries, a, w, cuts, grid, risk_t, model_ci=False, w
         log_hr = float(fit.params_["a"])
         ci = _wald_ci(log_hr, fit.variance_matrix_.loc["a", "a"]) if model_ci else None
         fits = [
-            fit_curve(
+            fit_truncated(
                 curve_entry[m],
                 lower[m],
                 upper[m],
@@ -352,6 +352,7 @@ class WeightedEffect:
         n_bootstrap: int = 200,
         seed: int = 20170101,
         n_jobs: int = 1,
+        scheduler=None,
         alpha: float = 0.05,
         co_interventions: bool = True,
         entry_window: float = 30.0,
@@ -373,6 +374,7 @@ class WeightedEffect:
         self.n_bootstrap = n_bootstrap
         self.seed = seed
         self.n_jobs = n_jobs
+        self.scheduler = scheduler  # where bootstrap replicates run (stats.bootstrap)
         self.alpha = alpha
 
     def _table(self, cohort, starts, contacts):
@@ -464,7 +466,7 @@ class WeightedEffect:
             return out[0]
 
         draws = (
-            bootstrap(replicate, self.n_bootstrap, self.seed, self.n_jobs)
+            bootstrap(replicate, self.n_bootstrap, self.seed, self.n_jobs, scheduler=self.scheduler)
             if self.n_bootstrap
             else None
         )

@@ -20,7 +20,7 @@ from workbench.exceptions import EstimationError
 Z = 1.959963984540054
 
 
-def trial_rows(cohort, arms, covariates, horizon, n_bootstrap, seed) -> list[dict]:
+def trial_rows(cohort, arms, covariates, horizon, n_bootstrap, seed, scheduler=None) -> list[dict]:
     """One row per arm (metrics.json `interventions` shape) for a randomised cohort."""
     table = cohort.table
     rows = []
@@ -34,7 +34,9 @@ def trial_rows(cohort, arms, covariates, horizon, n_bootstrap, seed) -> list[dic
                 adj, adj_ci, _ = _arm_hr(cohort, code, covariates)
                 method += f"; covariate-adjusted HR {adj:.3f} ({adj_ci[0]:.3f}-{adj_ci[1]:.3f})"
         row.update(hr=hr, hr_lower=ci[0], hr_upper=ci[1])
-        diff, lo, hi, rmst_method = rmst_difference(cohort, code, horizon, n_bootstrap, seed)
+        diff, lo, hi, rmst_method = rmst_difference(
+            cohort, code, horizon, n_bootstrap, seed, scheduler
+        )
         row.update(rmst_diff_days=diff, rmst_diff_lower=lo, rmst_diff_upper=hi)
         if table["event"].eq("death").any():
             rmst_method += f"; {cohort.competing_label} censored (cause-specific)"
@@ -53,7 +55,7 @@ def _arm_hr(cohort, code, covariates):
     return float(hr[0]), (float(ci[0, 0]), float(ci[0, 1])), f"{method}, {label}"
 
 
-def _arm_fits(cohort, code, n_bootstrap, seed):
+def _arm_fits(cohort, code, n_bootstrap, seed, scheduler=None):
     from workbench.retention.km import KaplanMeier
     from workbench.retention.turnbull import TurnbullFitter
 
@@ -76,19 +78,19 @@ def _arm_fits(cohort, code, n_bootstrap, seed):
             )
         else:
             up = np.where(relapse, upper, np.inf)[rows]
-            fitter = TurnbullFitter(n_bootstrap=n_bootstrap, seed=seed)
+            fitter = TurnbullFitter(n_bootstrap=n_bootstrap, seed=seed, scheduler=scheduler)
             fits[arm] = fitter.fit(lower[rows], up, weights=w)
     return fits
 
 
-def rmst_difference(cohort, code, horizon, n_bootstrap, seed):
+def rmst_difference(cohort, code, horizon, n_bootstrap, seed, scheduler=None):
     """(difference treated − untreated, lower, upper, method) of restricted mean event-free days."""
-    fits = _arm_fits(cohort, code, n_bootstrap, seed)
+    fits = _arm_fits(cohort, code, n_bootstrap, seed, scheduler)
     est, se = {}, {}
     for arm, fit in fits.items():
         r = fit.rmst(horizon)
         est[arm] = float(r.estimate)
-        if hasattr(r, "se"):
+        if np.isfinite(r.se):  # Kaplan-Meier: Greenwood-type SE (NaN for Turnbull)
             se[arm] = float(r.se)
         else:  # Turnbull: bootstrap percentile interval -> normal-approximation SE
             se[arm] = (float(r.ci[1]) - float(r.ci[0])) / (2 * Z)

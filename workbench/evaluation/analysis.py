@@ -15,11 +15,12 @@ import os
 from pathlib import Path
 from typing import Any
 
-from workbench import __version__, cache, yamlsafe
+from workbench import __version__, cache
+from workbench.data import yamlsafe
+from workbench.data.io import load_any, load_dataset
 from workbench.evaluation.contract import analyse_cohort
 from workbench.evaluation.results import ReportResults
 from workbench.exceptions import ParameterError
-from workbench.io import load_any, load_dataset
 from workbench.params.report import ReportParams
 
 CACHE_ENV = cache.CACHE_ENV
@@ -110,19 +111,20 @@ def inputs_sha256(params: ReportParams) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
 
-def analyse(params: ReportParams, use_cache: bool = True) -> ReportResults:
-    """Run the report's analyses for `params` (cached by data hash, code version, parameters)."""
+def analyse(params: ReportParams, use_cache: bool = True, scheduler: Any = None) -> ReportResults:
+    """Run the report's analyses for `params` (cached by data hash, code version, parameters).
+    `scheduler`: where bootstrap replicates run (a Dask address or Client; not in the key)."""
     if not Path(params.data).exists():
         raise ParameterError(f"data {params.data!r} does not exist; give a dataset folder or spec")
     key = cache_key(params)
     cached = cache.load(key) if use_cache else None
     if isinstance(cached, ReportResults):
         return cached
-    results = _compute(params)  # absent, damaged or planted entries are recomputed
+    results = _compute(params, scheduler)  # absent, damaged or planted entries are recomputed
     if use_cache:
         cache.store(key, results)
     return results
 
 
-def _compute(params: ReportParams) -> ReportResults:
-    return analyse_cohort(load_data(params), params)
+def _compute(params: ReportParams, scheduler: Any = None) -> ReportResults:
+    return analyse_cohort(load_data(params), params, scheduler=scheduler)

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from workbench import codes
+from workbench.data import codes
 from workbench.exceptions import EstimationError, WorkbenchError
 from workbench.i18n import TEXT, Text
 

@@ -184,17 +184,16 @@ _CAVEATS = {
     ),
     "arm_group_treated": ("接受帮扶组", "supported"),
     "arm_group_untreated": ("未接受帮扶组", "unsupported"),
-    "caveat_npmle_not_converged": (
-        "一条保持率曲线（Turnbull非参数最大似然估计）在{n_iter:,}次迭代后停止，"
-        "收敛条件偏差为{kt:.1e}，该曲线的数值精度可能不足。",
-        "One retention curve (Turnbull NPMLE) stopped after {n_iter:,} iterations with a "
-        "convergence (Kuhn–Tucker) gap of {kt:.1e}; that curve may be imprecise.",
-    ),
     "caveat_outcome_records": (
         "帮扶记录中的{outcome}是结果（以保持操守为前提评定），未作为帮扶措施比较。",
         "The interventions table holds {outcome}: these are outcomes (given to people because "
         "they stayed abstinent), so they are not compared as supports.",
     ),
+}
+
+# the retention table's method when event times are exact (the Chinese report shows it in English)
+_LABELS = {
+    "method_km_exact": ("Kaplan-Meier (exact times)", "Kaplan-Meier (exact times)"),
 }
 
 # the library's warnings, counted in one line (reporting/notes.py)
@@ -241,4 +240,14 @@ _PLOTS = {
     "plot_ci_band": ("95%置信区间", "95% CI"),
 }
 
-ENTRIES = {**_METHODS, **_PARAMS, **_GLUE, **_METRICS, **_FINDINGS, **_CAVEATS, **_NOTES, **_PLOTS}
+ENTRIES = {
+    **_METHODS,
+    **_PARAMS,
+    **_GLUE,
+    **_METRICS,
+    **_FINDINGS,
+    **_CAVEATS,
+    **_LABELS,
+    **_NOTES,
+    **_PLOTS,
+}

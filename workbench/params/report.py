@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from workbench import codes
+from workbench._base import DEFAULT_SEED
+from workbench.data import codes
 from workbench.exceptions import ParameterError
 from workbench.params.base import Origin, ParameterSet, check_keys, located
 from workbench.params.files import key_lines, read_mapping
@@ -26,6 +27,10 @@ from workbench.params.values import (
 )
 
 LANGUAGES = codes.LANGUAGES
+# Options of a run that are not report parameters: where it computes, not what. The report
+# notebook takes them after the parameters (papermill passes them only when given); they are not
+# in `to_mapping`, the parameter hash, the analysis cache key or the report's parameter appendix.
+RUN_OPTIONS = ("dask_scheduler",)
 
 
 @dataclass(frozen=True)
@@ -52,7 +57,7 @@ class ReportParams(ParameterSet):
     landmark_day: int = 180
     interventions: tuple[str, ...] | None = None
     n_bootstrap: int = 200
-    seed: int = 20170101
+    seed: int = DEFAULT_SEED
     suppression_threshold: int = codes.SUPPRESSION_THRESHOLD
     n_jobs: int = 1
     internal_use: bool = False  # allows a threshold below the floor; the report is then internal
@@ -167,8 +172,8 @@ def _parse_analysis(d: Mapping[str, Any], out: dict[str, Any], s: str | None) ->
 
 
 def _check_disclosure(d: Mapping[str, Any], out: dict[str, Any], source: Any) -> None:
-    """The threshold floor and whole-month periods (workbench/disclosure.py)."""
-    from workbench import disclosure
+    """The threshold floor and whole-month periods (workbench/privacy/disclosure.py)."""
+    from workbench.privacy import disclosure
 
     internal = d.get("internal_use", False)
     if not isinstance(internal, bool):

@@ -15,11 +15,11 @@ import typing
 from collections.abc import Mapping
 from typing import Any
 
-from workbench import codes
+from workbench.data import codes
 from workbench.exceptions import ParameterError
 from workbench.params.base import Origin, located, shown
 
-DATE_YEARS = (1990, 2100)  # the data contract's date range (workbench.schema.DATE_RANGE)
+DATE_YEARS = (1990, 2100)  # the data contract's date range (workbench.data.schema.DATE_RANGE)
 
 
 def as_date(key: str, value: Any, source: str | None) -> dt.date | None:
