@@ -14,10 +14,15 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from workbench.exceptions import ParameterError
-from workbench.i18n import report, risk
+from workbench.i18n import effects, methods, report, risk
 
 LANGUAGES = ("zh", "en")
-_CATALOGS = {"report": report.ENTRIES, "risk": risk.ENTRIES}
+_CATALOGS = {
+    "report": report.ENTRIES,
+    "risk": risk.ENTRIES,
+    "effects": effects.ENTRIES,
+    "methods": methods.ENTRIES,
+}
 
 
 def _merge(catalogs: dict[str, dict[str, tuple[str, str]]]) -> dict[str, dict[str, str]]:
