@@ -29,9 +29,9 @@ import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
 
-from workbench.codes import DAYS_PER_MONTH
 from workbench.cohort import build_cohort
 from workbench.cohort.build import PERSON_COVARIATES
+from workbench.data.codes import DAYS_PER_MONTH
 from workbench.retention.competing import AalenJohansen, best_available_times
 from workbench.retention.competing_ic import fit_cohort
 from workbench.risk.cox import CoxModel

@@ -31,7 +31,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from workbench.codes import DAYS_PER_MONTH, TRACKING_DAYS  # noqa: E402
+from workbench.data.codes import DAYS_PER_MONTH, TRACKING_DAYS  # noqa: E402
 from workbench.retention.turnbull import TurnbullFitter  # noqa: E402
 
 R_SCRIPT = """

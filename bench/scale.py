@@ -66,14 +66,14 @@ def _step(name: str, n: int, n_bootstrap: int, jobs: int) -> float:
         with tempfile.TemporaryDirectory() as tmp:
             return floor(Path(tmp))
     if name == "validate":
-        from workbench.io import load_dataset
-        from workbench.validate import validation_report
+        from workbench.data.io import load_dataset
+        from workbench.data.validate import validation_report
 
         t = time.perf_counter()
         validation_report(load_dataset(folder))
         return time.perf_counter() - t
     if name in ("cohort", "effects"):
-        from workbench.io import load_dataset
+        from workbench.data.io import load_dataset
 
         ds = load_dataset(folder)
         t = time.perf_counter()

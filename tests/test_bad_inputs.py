@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from workbench.validate import run_validate
+from workbench.cli.validate import run_validate
 
 ROOT = Path(__file__).resolve().parents[1]
 BAD = ROOT / "tests" / "data" / "bad"

@@ -92,18 +92,48 @@ def _ok(seed) -> bool:
     return np.random.default_rng(seed).standard_normal(3)[0] <= 0.5
 
 
-def test_scheduler_from_the_environment_runs_on_dask(primary_data, cluster, monkeypatch):
-    """`workbench report/effects --dask-scheduler` sets $WORKBENCH_DASK_SCHEDULER for the run."""
+def test_the_environment_does_not_choose_the_scheduler(primary_data, monkeypatch):
+    """The scheduler is an argument from the CLI down; the variable that once carried it (and
+    any other) is not read: an unreachable address there changes nothing."""
+    one = _primary(primary_data)
+    monkeypatch.setenv("WORKBENCH_DASK_SCHEDULER", "tcp://127.0.0.1:9")
+    np.testing.assert_array_equal(_primary(primary_data), one)
+
+
+def test_report_analyses_run_their_replicates_on_the_scheduler_given(tmp_path, cluster):
+    """`workbench report --dask-scheduler`: analyse(params, scheduler=) sends the retention,
+    effects and competing-risks replicates to the cluster; the numbers are a local run's."""
     from dask.distributed import Client, get_task_stream
 
-    from workbench.stats.bootstrap import SCHEDULER_ENV
+    from workbench.evaluation.analysis import analyse
+    from workbench.params.report import ReportParams
+    from workbench.simulate import simulate, write_simulation
 
-    one = _primary(primary_data)
-    monkeypatch.setenv(SCHEDULER_ENV, cluster.scheduler_address)
+    write_simulation(simulate(n=400, seed=8), tmp_path / "data")
+    params = ReportParams.from_mapping({"data": str(tmp_path / "data"), "n_bootstrap": 3})
+    local = analyse(params, use_cache=False)
     with Client(cluster) as client, get_task_stream(client) as stream:
-        got = _primary(primary_data)
-    assert len(stream.data) > 0  # the replicates ran as tasks on the cluster
-    np.testing.assert_array_equal(got, one)
+        remote = analyse(params, use_cache=False, scheduler=cluster)
+    assert len(stream.data) > 0
+    pd.testing.assert_frame_equal(remote.milestones, local.milestones, rtol=1e-12)
+    pd.testing.assert_frame_equal(remote.effects, local.effects, rtol=1e-12)
+
+
+def test_report_kernel_gets_the_scheduler_as_a_notebook_parameter(tmp_path, monkeypatch):
+    """The report's kernel is another process: the scheduler travels as the notebook's
+    `dask_scheduler` parameter, and only when given (report parameters unchanged)."""
+    import papermill
+
+    from workbench.params.report import ReportParams
+    from workbench.reporting.execute import execute
+
+    seen = []
+    monkeypatch.setattr(papermill, "execute_notebook", lambda *a, **kw: seen.append(kw))
+    params = ReportParams.from_mapping({"data": "x"})
+    execute(params, tmp_path / "r.ipynb", tmp_path, None, "tcp://10.0.0.1:8786")
+    execute(params, tmp_path / "r.ipynb", tmp_path, None)
+    assert seen[0]["parameters"] == {**params.to_mapping(), "dask_scheduler": "tcp://10.0.0.1:8786"}
+    assert seen[1]["parameters"] == params.to_mapping()
 
 
 def test_cli_effects_on_a_dask_scheduler_gives_the_same_table(tmp_path):
@@ -133,12 +163,10 @@ def test_cli_effects_on_a_dask_scheduler_gives_the_same_table(tmp_path):
     pd.testing.assert_frame_equal(got, want, check_exact=False, rtol=1e-12, atol=0)
 
 
-def test_unreachable_scheduler_is_one_line_and_exit_2(tmp_path, capsys, monkeypatch):
+def test_unreachable_scheduler_is_one_line_and_exit_2(tmp_path, capsys):
     from workbench.cli import main
     from workbench.simulate import simulate, write_simulation
-    from workbench.stats.bootstrap import SCHEDULER_ENV
 
-    monkeypatch.setenv(SCHEDULER_ENV, "")  # main() sets it; restored (unset) after the test
     write_simulation(simulate(n=300, seed=8), tmp_path / "data")
     code = main(["effects", str(tmp_path / "data"), "--bootstrap", "2",
                  "--dask-scheduler", "tcp://127.0.0.1:9"])  # fmt: skip

@@ -11,9 +11,9 @@ import pytest
 
 from workbench import jsonout
 from workbench.cli import build_parser, main
-from workbench.codes import DAYS_PER_MONTH
+from workbench.data.codes import DAYS_PER_MONTH
+from workbench.data.spec import load_spec
 from workbench.retention.table import milestone_table, retention_summary
-from workbench.spec import load_spec
 
 ROOT = Path(__file__).resolve().parents[1]
 ROSSI = ROOT / "params" / "examples" / "rossi.yaml"

@@ -9,7 +9,6 @@ import pandas as pd
 import pytest
 from test_cohort_rules import RELEASE, make_dataset, release_row
 
-from workbench import codes
 from workbench.cohort import (
     COHORT_COLUMNS,
     analysis_times,
@@ -19,6 +18,7 @@ from workbench.cohort import (
     landmark_table,
     person_period,
 )
+from workbench.data import codes
 from workbench.exceptions import ParameterError, StatisticalWarning
 
 
@@ -356,7 +356,7 @@ def test_person_period_rejects_bad_breaks():
 
 
 def test_cohort_same_after_writing_and_loading_the_simulated_folder(tmp_path):
-    from workbench.io import load_dataset
+    from workbench.data.io import load_dataset
     from workbench.simulate import simulate, write_simulation
 
     sim = simulate(seed=5, n=600)

@@ -10,7 +10,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workbench import codes
 from workbench.cohort import (
     COHORT_COLUMNS,
     VISIT_WINDOW_DAYS,
@@ -18,7 +17,8 @@ from workbench.cohort import (
     build_cohort,
     cohort_diagnostics,
 )
-from workbench.dataset import Dataset
+from workbench.data import codes
+from workbench.data.dataset import Dataset
 from workbench.exceptions import DataError
 
 RELEASE = pd.Timestamp("2018-01-01")

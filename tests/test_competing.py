@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workbench.exceptions import EstimationError, ParameterError
+from workbench.exceptions import NotFittedError, ParameterError
 from workbench.retention.competing import AalenJohansen, best_available_times
 from workbench.retention.km import KaplanMeier, by_group
 
@@ -102,7 +102,7 @@ def test_best_available_times_convention():
 def test_errors():
     with pytest.raises(ParameterError, match="event 3 is not one of 0, 1, 2"):
         AalenJohansen().fit([1, 2], [3, 0])
-    with pytest.raises(EstimationError, match="not fitted yet"):
+    with pytest.raises(NotFittedError, match="not fitted yet"):
         AalenJohansen().cif_at(1)
     with pytest.raises(ParameterError, match="cause 'x' is not one of relapse, death"):
         AalenJohansen().fit([1, 2], [1, 2]).cif_at(1, cause="x")

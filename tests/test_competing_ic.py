@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workbench.codes import DAYS_PER_MONTH
-from workbench.exceptions import DataError, EstimationError, ParameterError
+from workbench.data.codes import DAYS_PER_MONTH
+from workbench.exceptions import DataError, NotFittedError, ParameterError
 from workbench.retention.competing import AalenJohansen
 from workbench.retention.competing_ic import (
     METHOD,
@@ -122,7 +122,7 @@ def test_errors():
         CompetingRisksNPMLE().fit([0, 5], [3, 4])
     with pytest.raises(DataError, match="row 0: the death day is before lower"):
         CompetingRisksNPMLE().fit([5], [np.nan], [3])
-    with pytest.raises(EstimationError, match="not fitted yet"):
+    with pytest.raises(NotFittedError, match="not fitted yet"):
         CompetingRisksNPMLE().cif_at(1)
     with pytest.raises(ParameterError, match="cause 'x' is not one of relapse, death"):
         CompetingRisksNPMLE(n_bootstrap=0).fit([0, 1], [2, np.nan]).cif_at(1, "x")
@@ -173,3 +173,22 @@ def test_npmle_is_unbiased_and_visit_dated_aalen_johansen_is_not():
     b, mc = bias(aj, truth)
     assert b[0] < -0.03 and b[0] < -5 * mc[0], (b, mc)
     assert b[1] < -3 * mc[1], (b, mc)
+
+
+def test_not_converged_caveat_and_method_label_are_catalog_data():
+    from workbench.exceptions import StatisticalWarning
+    from workbench.i18n import Text, join
+    from workbench.retention.competing_ic import METHOD, METHOD_TEXT
+
+    rng = np.random.default_rng(7)
+    lower = np.floor(rng.uniform(0, 300, 400))
+    upper = np.where(rng.random(400) < 0.5, lower + 90, np.nan)
+    death = np.where(np.isnan(upper) & (rng.random(400) < 0.3), lower + 10, np.nan)
+    with pytest.warns(StatisticalWarning, match="competing-risks NPMLE stopped") as rec:
+        CompetingRisksNPMLE(n_bootstrap=0, max_iter=5, tol=1e-2).fit(lower, upper, death)
+    caveat = rec[0].message
+    assert caveat.code == "competing_npmle_not_converged"
+    assert set(caveat.fields) == {"n_iter", "kt"}
+    assert "competing-risks NPMLE" in Text(f"caveat_{caveat.code}", caveat.fields).render("en")
+    assert join(METHOD_TEXT, "en") == METHOD
+    assert join(METHOD_TEXT, "zh") == "竞争风险非参数最大似然估计（复吸区间删失，死亡日期确切）"

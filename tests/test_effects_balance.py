@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workbench import codes
+from workbench.data import codes
 from workbench.effects import landmark
 from workbench.effects.landmark import WeightedEffect, number_needed_to_treat
 from workbench.effects.propensity import BALANCE_THRESHOLD, PropensityWeights, max_abs_smd
@@ -137,8 +137,8 @@ def test_weighted_estimates_are_never_reported_with_smd_over_threshold(monkeypat
 def test_effects_table_withholds_every_weighted_number_when_balance_fails(monkeypatch):
     """The whole effects_table path (spec data): force every comparison to count as unbalanced;
     no RMST difference and no weighted hazard ratio may remain."""
+    from workbench.data.spec import load_spec
     from workbench.effects.table import WITHHELD, effects_table
-    from workbench.spec import load_spec
 
     spec = load_spec(Path(__file__).parents[1] / "params" / "examples" / "rossi.yaml")
     spec = dataclasses.replace(spec, design="observational")  # weighted, not the trial's path

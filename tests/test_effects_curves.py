@@ -1,12 +1,12 @@
-"""Weighted, left-truncated NPMLE of retention curves (workbench.effects.curves)."""
+"""Weighted, left-truncated NPMLE of retention curves (workbench.stats.npmle.fit_truncated)."""
 
 import numpy as np
 import pytest
 from scipy import optimize
 
-from workbench.effects.curves import fit_curve, survival_at
 from workbench.exceptions import DataError
 from workbench.retention.turnbull import TurnbullFitter
+from workbench.stats.npmle import fit_truncated, survival_at
 
 
 def _visit_data(rng, n, entry_after=None):
@@ -27,7 +27,7 @@ def test_untruncated_equals_turnbull_with_weights():
     e, lower, upper = _visit_data(rng, 1500)
     w = rng.uniform(0.2, 3.0, lower.size)
     grid = np.arange(0.0, 1300.0)
-    fit = fit_curve(e, lower, upper, w)
+    fit = fit_truncated(e, lower, upper, w)
     ref = TurnbullFitter(n_bootstrap=0).fit(lower, upper, weights=w)
     np.testing.assert_allclose(survival_at(fit, grid), ref.survival_at(grid), atol=1e-6)
     np.testing.assert_allclose(fit["loglik"], ref.loglik_, rtol=1e-10)
@@ -39,9 +39,9 @@ def test_integer_weights_equal_replicated_rows():
     e, lower, upper = _visit_data(rng, 800, entry_after=180.0)
     k = rng.integers(1, 4, lower.size)
     grid = np.arange(0.0, 1300.0)
-    weighted = survival_at(fit_curve(e, lower, upper, k.astype(float)), grid)
+    weighted = survival_at(fit_truncated(e, lower, upper, k.astype(float)), grid)
     rows = np.repeat(np.arange(lower.size), k)
-    replicated = survival_at(fit_curve(e[rows], lower[rows], upper[rows]), grid)
+    replicated = survival_at(fit_truncated(e[rows], lower[rows], upper[rows]), grid)
     np.testing.assert_allclose(weighted, replicated, atol=1e-6)
 
 
@@ -64,7 +64,7 @@ def test_exact_times_with_delayed_entry_give_the_product_limit_estimator():
     w = rng.uniform(0.5, 2.0, n)
     upper = np.where(event, time, np.inf)
     t = np.arange(0.0, 100.0)
-    got = survival_at(fit_curve(entry, time, upper, w), t)
+    got = survival_at(fit_truncated(entry, time, upper, w), t)
     np.testing.assert_allclose(got, _product_limit(entry, time, event, w, t), atol=1e-6)
 
 
@@ -74,7 +74,7 @@ def test_small_truncated_case_against_direct_maximisation():
     lower = np.array([0.0, 2.0, 2.0, 5.0, 3.0, 1.0, 4.0, 8.0, 4.0])
     upper = np.array([3.0, 6.0, 4.0, np.inf, 7.0, 2.0, 8.0, np.inf, 5.0])
     w = np.array([1.0, 2.0, 1.0, 1.5, 1.0, 1.0, 0.5, 1.0, 1.0])
-    fit = fit_curve(entry, lower, upper, w, tol=1e-12)
+    fit = fit_truncated(entry, lower, upper, w, tol=1e-12)
     assert fit["violation"] <= 1e-12
     cells = np.arange(9.0)  # cell k = (k, k+1]; cell 8 stands for (8, inf)
 
@@ -125,7 +125,7 @@ def test_curve_recovers_the_simulated_truth_among_the_relapse_free_at_the_landma
     cohort = build_cohort(sim.dataset)
     starts = cohort.set_index("release_id")[[]]
     frame = landmark_frame(cohort, starts, relapse_free_contacts(sim.dataset), 180.0)
-    fit = fit_curve(frame["entry_day"], frame["lower_day"], frame["upper_day"])
+    fit = fit_truncated(frame["entry_day"], frame["lower_day"], frame["upper_day"])
     t = np.array([90.0, 180.0, 365.0, 545.0, 730.0])
     true_day = sim.truth_table.set_index("release_id")["relapse_day"]
     at_risk = true_day[true_day > 180.0]  # everyone relapse-free at the landmark, seen or not
@@ -136,6 +136,6 @@ def test_curve_recovers_the_simulated_truth_among_the_relapse_free_at_the_landma
 
 def test_exact_relapse_on_the_entry_day_is_refused():
     with pytest.raises(DataError, match="exact relapse on the entry day 5"):
-        fit_curve([5.0], [5.0], [5.0])
+        fit_truncated([5.0], [5.0], [5.0])
     with pytest.raises(DataError, match="entry day 9 is after the last relapse-free day 5"):
-        fit_curve([9.0], [5.0], [np.inf])
+        fit_truncated([9.0], [5.0], [np.inf])

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workbench import codes
+from workbench.data import codes
 from workbench.effects.exposure import relapse_free_contacts
 from workbench.effects.landmark import WeightedEffect
 from workbench.effects.primary import TimeVaryingEffects, lagged_starts

@@ -157,8 +157,8 @@ def test_findings_sentences():
 def test_rossi_spec_adjusted_cox_matches_published_and_iptw_beside_it():
     import dataclasses
 
+    from workbench.data.spec import load_spec
     from workbench.effects.table import adjusted_spec_model, effects_table
-    from workbench.spec import load_spec
 
     spec = load_spec(Path(__file__).parents[1] / "params" / "examples" / "rossi.yaml")
     hr, ci, method, _ = adjusted_spec_model(spec.frame, ["fin"], list(spec.covariates))

@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workbench import codes, followup
-from workbench.cohort import build_cohort
+from workbench.cohort import build_cohort, followup
+from workbench.data import codes
 from workbench.exceptions import ParameterError
 
 matplotlib.use("Agg")

@@ -14,10 +14,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from workbench import io
-from workbench.dataset import Dataset
+from workbench.data import io
+from workbench.data.dataset import Dataset
+from workbench.data.spec import SpecDataset
 from workbench.exceptions import DataError, ParameterError
-from workbench.spec import SpecDataset
 
 RELEASES = [
     "release_id,person_id,release_date,prefecture,facility,sex,birth_year,primary_drug,"
@@ -535,7 +535,7 @@ def test_killed_writer_leaves_previous_file_intact(tmp_path):
     path.write_text('{"good": true}', encoding="utf-8")
     script = (
         "import os, signal, sys\n"
-        "from workbench.io import atomic_path\n"
+        "from workbench.data.io import atomic_path\n"
         "with atomic_path(sys.argv[1]) as tmp:\n"
         "    tmp.write_text('{\"half\": ', encoding='utf-8')\n"
         "    os.kill(os.getpid(), signal.SIGKILL)\n"

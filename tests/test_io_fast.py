@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workbench import io
+from workbench.data import io
 
 HEADER = "release_id,visit_date,scheduled_month,result\n"
 CASES = {

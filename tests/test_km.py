@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workbench.codes import DAYS_PER_MONTH
-from workbench.exceptions import EstimationError, ParameterError
+from workbench.data.codes import DAYS_PER_MONTH
+from workbench.exceptions import NotFittedError, ParameterError
 from workbench.retention.km import KaplanMeier, by_group, first_below_half
 
 REF = Path(__file__).parent / "reference"
@@ -126,7 +126,7 @@ def test_km_errors():
         KaplanMeier().fit([1, 2], [1, 0], weights=[0, 1])
     with pytest.raises(ParameterError, match="variance 'x' is not one of auto, greenwood, ij"):
         KaplanMeier(variance="x").fit([1, 2], [1, 0])
-    with pytest.raises(EstimationError, match="not fitted yet"):
+    with pytest.raises(NotFittedError, match="not fitted yet"):
         KaplanMeier().rmst(10)
     with pytest.raises(ParameterError, match="column 'nope' is not in the table"):
         by_group(KaplanMeier, pd.DataFrame({"time": [1], "event": [1]}), "nope")

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workbench import codes
+from workbench.data import codes
 from workbench.exceptions import ParameterError
 from workbench.studies import method_checks
 

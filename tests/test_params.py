@@ -10,7 +10,7 @@ import pytest
 
 from workbench.exceptions import ParameterError
 from workbench.params.batch import load_batch
-from workbench.params.report import ReportParams
+from workbench.params.report import RUN_OPTIONS, ReportParams
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "evaluation_report.ipynb"
@@ -110,7 +110,9 @@ def test_analysis_key_ignores_language_and_title():
 
 def test_notebook_parameters_cell_names_equal_the_fields():
     inspected = papermill.inspect_notebook(str(NOTEBOOK))
-    assert list(inspected) == list(ReportParams.field_names())
+    assert list(inspected) == [*ReportParams.field_names(), *RUN_OPTIONS]
+    assert inspected["dask_scheduler"]["default"] == "None"
+    assert not set(RUN_OPTIONS) & set(ReportParams.from_mapping({"data": "x"}).to_mapping())
 
 
 def test_committed_params_files_are_valid():

@@ -101,7 +101,7 @@ def test_at_risk_counts_hand_checked():
 
 def test_cif_plot_labels_causes():
     aj = AalenJohansen().fit([100, 200, 300, 400, 500, 600], [1, 2, 1, 0, 1, 2])
-    ax = aj.plot(lang="en")
+    ax = aj.plot()
     assert ax.get_title() == "Cumulative incidence of relapse and death"
     assert ax.get_ylabel() == "Cumulative incidence"
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
@@ -220,7 +220,7 @@ def test_tiers_plot_targets_and_suppression():
 
 def test_km_plot_draws_curve_band_and_table():
     km = KaplanMeier().fit([30.0, 200.0, 400.0, 800.0] * 5, [1, 0, 1, 0] * 5, label="all")
-    ax = km.plot(lang="en")
+    ax = km.plot()
     line = ax.get_lines()[0]
     # x in months: the first drop is at 30 days
     np.testing.assert_allclose(line.get_xdata()[:2], [0, 30 / (365.25 / 12)])

@@ -10,7 +10,7 @@ import pytest
 
 from workbench.cli import main
 from workbench.exceptions import ParameterError
-from workbench.privacy import pseudonym, pseudonymize
+from workbench.privacy.pseudonymize import pseudonym, pseudonymize
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +37,7 @@ def test_pseudonym_is_hmac_sha256_under_the_key():
 
 def test_pseudonymize_hashes_ids_drops_identifiers_and_keeps_the_analysis(raw_folder, tmp_path):
     from workbench.cohort import build_cohort
-    from workbench.io import load_dataset
+    from workbench.data.io import load_dataset
 
     key = tmp_path / "secret" / "workbench.key"
     key.parent.mkdir()

@@ -120,26 +120,27 @@ def ids_in_text(text: str, ids: set[str]) -> list[str]:
     return sorted(i for i in ids if i in text or i in joined)
 
 
+def _small_count_fields(value, path: str, threshold: int, found: list[str]) -> None:
+    """Count fields (n, n_*, tier counts) below `threshold` anywhere under `value`."""
+    if isinstance(value, dict):
+        for key, v in value.items():
+            _small_count_fields(v, f"{path}.{key}", threshold, found)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            _small_count_fields(v, f"{path}[{i}]", threshold, found)
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        key = path.rsplit(".", 1)[-1]
+        is_count = key == "n" or key.startswith("n_") or ".n_censored." in path
+        is_tier = path.startswith("$.tiers.") and key in ("observed", "projected")
+        if (is_count or is_tier) and value < threshold:
+            found.append(f"{path} = {value}")
+
+
 def small_counts_in_metrics(m: dict, threshold: int = THRESHOLD) -> list[str]:
     """metrics.json count fields (n, n_*, tier counts) below `threshold`; rates of suppressed
     regions; small counts in the notes."""
-    found = []
-
-    def walk(value, path):
-        if isinstance(value, dict):
-            for key, v in value.items():
-                walk(v, f"{path}.{key}")
-        elif isinstance(value, list):
-            for i, v in enumerate(value):
-                walk(v, f"{path}[{i}]")
-        elif isinstance(value, int | float) and not isinstance(value, bool):
-            key = path.rsplit(".", 1)[-1]
-            is_count = key == "n" or key.startswith("n_") or ".n_censored." in path
-            is_tier = path.startswith("$.tiers.") and key in ("observed", "projected")
-            if (is_count or is_tier) and value < threshold:
-                found.append(f"{path} = {value}")
-
-    walk({k: v for k, v in m.items() if k != "provenance"}, "$")
+    found: list[str] = []
+    _small_count_fields({k: v for k, v in m.items() if k != "provenance"}, "$", threshold, found)
     for r in m.get("regions", []):
         if r["n"] is None and (r["observed"] is not None or r["expected"] is not None):
             found.append(f"regions.{r['code']}: rate of a suppressed group")

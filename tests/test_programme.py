@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workbench.codes import DAYS_PER_MONTH
+from workbench.data.codes import DAYS_PER_MONTH
 from workbench.programme.coverage import coverage_table
 from workbench.programme.regions import compare_regions, predicted_retention
 from workbench.programme.tiers import VISIT_TOLERANCE_DAYS, tier_counts

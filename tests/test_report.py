@@ -109,7 +109,7 @@ def test_chinese_pdf_has_headings_and_embeds_noto_sans_cjk_sc(env):
 
 def test_retention_in_pdf_equals_metrics_and_library(env):
     from workbench.cohort import build_cohort
-    from workbench.io import load_dataset
+    from workbench.data.io import load_dataset
     from workbench.retention.turnbull import TurnbullFitter
 
     params, out = env["zh"]

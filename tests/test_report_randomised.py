@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workbench import disclosure
 from workbench.evaluation.analysis import analyse
 from workbench.params.report import ReportParams
+from workbench.privacy import disclosure
 from workbench.reporting import closing, model_sections, sections
 from workbench.reporting.text import horizon_words, start_words
 

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from workbench.cli import main
-from workbench.codes import DAYS_PER_MONTH
+from workbench.data.codes import DAYS_PER_MONTH
 from workbench.retention.km import KaplanMeier
 from workbench.retention.table import fit_retention, is_exact, milestone_table
 from workbench.retention.turnbull import TurnbullFitter

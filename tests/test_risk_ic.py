@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workbench.codes import TRACKING_DAYS
+from workbench.data.codes import TRACKING_DAYS
 from workbench.exceptions import EstimationError, NotFittedError, ParameterError
 from workbench.risk.cox import CoxModel
 from workbench.risk.interval import IntervalCoxModel

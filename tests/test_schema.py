@@ -1,4 +1,4 @@
-"""Table specifications, aliases and vectorised checks (workbench.schema)."""
+"""Table specifications, aliases and vectorised checks (workbench.data.schema)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workbench import codes, schema
+from workbench.data import codes, schema
 from workbench.exceptions import DataError
 
 README = Path(__file__).resolve().parents[1] / "data" / "README.md"

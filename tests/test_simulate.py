@@ -11,10 +11,10 @@ import pytest
 import yaml
 from lifelines import CoxTimeVaryingFitter
 
-from workbench import codes
 from workbench.cli.simulate import run_simulate
+from workbench.data import codes
+from workbench.data.io import load_dataset
 from workbench.exceptions import ParameterError
-from workbench.io import load_dataset
 from workbench.simulate import (
     default_config,
     simulate,
@@ -576,7 +576,7 @@ def test_the_cohort_builder_brackets_the_true_relapse_day(small_sim):
 
 
 def test_written_dataset_loads_back_unchanged(small_sim, tmp_path):
-    from workbench.io import load_dataset
+    from workbench.data.io import load_dataset
 
     ds = load_dataset(write_simulation(small_sim, tmp_path / "sim"))
     assert ds.repairs == ()

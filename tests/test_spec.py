@@ -1,4 +1,4 @@
-"""YAML dataset specs for analysis-ready tables (workbench.spec)."""
+"""YAML dataset specs for analysis-ready tables (workbench.data.spec)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lifelines import CoxPHFitter
 
-from workbench.codes import DAYS_PER_MONTH
+from workbench.data.codes import DAYS_PER_MONTH
+from workbench.data.spec import SpecDataset, load_spec
 from workbench.exceptions import DataError, ParameterError
-from workbench.spec import SpecDataset, load_spec
 
 ROOT = Path(__file__).resolve().parents[1]
 ROSSI = ROOT / "params" / "examples" / "rossi.yaml"

@@ -1,4 +1,4 @@
-"""Data-quality report and `workbench validate` (workbench.validate)."""
+"""Data-quality report and `workbench validate` (workbench.data.validate)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workbench import schema
-from workbench.dataset import Dataset
-from workbench.spec import load_spec
-from workbench.validate import identifier_warnings, run_validate, validation_report
+from workbench.cli.validate import run_validate
+from workbench.data import schema
+from workbench.data.dataset import Dataset
+from workbench.data.spec import load_spec
+from workbench.data.validate import identifier_warnings, validation_report
 
 ROOT = Path(__file__).resolve().parents[1]
 T = pd.Timestamp

@@ -20,7 +20,18 @@ DEFAULT_SEED = (
 
 
 def check_is_fitted(estimator: object, attribute: str) -> None:
-    """Raise NotFittedError unless `estimator` has the learned `attribute` (set by `fit`)."""
+    """Raise NotFittedError unless `estimator` has the learned `attribute` (set by `fit`).
+
+    >>> class Fitter:
+    ...     def fit(self):
+    ...         self.coef_ = 0.5
+    ...         return self
+    >>> check_is_fitted(Fitter().fit(), "coef_")
+    >>> check_is_fitted(Fitter(), "coef_")
+    Traceback (most recent call last):
+    ...
+    workbench.exceptions.NotFittedError: this Fitter is not fitted yet; call fit() first
+    """
     if not hasattr(estimator, attribute):
         name = type(estimator).__name__
         raise NotFittedError(f"this {name} is not fitted yet; call fit() first")

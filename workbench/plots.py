@@ -1,7 +1,7 @@
 """Figures for researchers and officials, labelled in Chinese ('zh') or English ('en').
 
 Every function takes ``ax=None`` (a new figure when absent) and returns the axes. Words come from
-the glossary (shared/docs/glossary.md) and `workbench.codes`; Chinese labels are drawn with Noto
+the glossary (shared/docs/glossary.md) and `workbench.data.codes`; Chinese labels are drawn with Noto
 Sans CJK SC, registered by path (`workbench.fonts.use_font`, statistics.md trap 6). Counts below
 the suppression threshold are printed as "<10", never as numbers.
 """
@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from matplotlib import transforms
 
-from workbench import codes
+from workbench.data import codes
 from workbench.exceptions import ParameterError
 
 WORDS = {

@@ -19,12 +19,12 @@ import pandas as pd
 import pytest
 from test_disclosure_threshold import simulated
 
-from workbench import disclosure
 from workbench.evaluation import contract
 from workbench.evaluation.analysis import ReportResults
 from workbench.evaluation.protect import protect
 from workbench.exceptions import ParameterError
 from workbench.params.report import ReportParams
+from workbench.privacy import disclosure
 from workbench.reporting import metrics as metrics_mod
 
 K = 10
@@ -34,7 +34,7 @@ N_PAIRS = 80
 @pytest.fixture(scope="module")
 def cohort(tmp_path_factory):
     from workbench.cohort import build_cohort
-    from workbench.io import load_dataset
+    from workbench.data.io import load_dataset
 
     data = simulated(tmp_path_factory.mktemp("diff") / "data", n=800, seed=9)
     ds = load_dataset(str(data))

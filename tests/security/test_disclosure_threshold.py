@@ -14,12 +14,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from workbench import disclosure
 from workbench.effects.findings import findings
 from workbench.effects.naive import naive_effects
 from workbench.evaluation.analysis import analyse
 from workbench.exceptions import ParameterError
 from workbench.params.report import ReportParams
+from workbench.privacy import disclosure
 from workbench.reporting import metrics as metrics_mod
 from workbench.reporting import model_sections, sections
 

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from attack_tools import edit_table, refused, small_dataset
 
-from workbench import io as wio
+from workbench.data import io as wio
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,7 @@ def data(tmp_path_factory):
 
 
 def test_public_message_keeps_the_template_and_drops_values():
-    from workbench.public import GENERIC, PLACEHOLDER, public_message
+    from workbench.privacy.public import GENERIC, PLACEHOLDER, public_message
 
     err = DataError(
         f"visits.csv row 7: release_id {SHIFTED_ID} is not in releases.csv (expected an id "
@@ -52,14 +52,14 @@ def test_public_message_keeps_the_template_and_drops_values():
     ],
 )
 def test_scrub_hides_values_identifiers_and_directories(text, secret):
-    from workbench.public import scrub
+    from workbench.privacy.public import scrub
 
     shown = scrub(text)
     assert secret not in shown and "\n" not in shown and len(shown) <= 300
 
 
 def test_scrub_keeps_our_wording_and_numbers():
-    from workbench.public import scrub
+    from workbench.privacy.public import scrub
 
     text = ("releases.csv row 1,234 (and 5 more rows): birth_year is too large (expected a number "
             "from 1900 to 2030); save it again as 'CSV UTF-8'.")  # fmt: skip
@@ -67,7 +67,7 @@ def test_scrub_keeps_our_wording_and_numbers():
 
 
 def test_formula_prefixes_are_neutralised():
-    from workbench.public import neutral_csv
+    from workbench.privacy.public import neutral_csv
 
     frame = pd.DataFrame({"a": ["=1+2", "+1", "-cmd", "@SUM(A1)", "\tx", "\rx", "ok"],
                           "n": [-1.5, 2, 3, 4, 5, 6, 7]})  # fmt: skip

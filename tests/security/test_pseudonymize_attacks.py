@@ -82,7 +82,7 @@ def test_every_identifier_spelling_and_value_is_dropped(raw, tmp_path):
 
 
 def test_header_list_and_value_patterns():
-    from workbench.identifiers import header_kind, valid_resident_id, value_kind
+    from workbench.privacy.identifiers import header_kind, valid_resident_id, value_kind
 
     for header in [*HEADERS, "身份证号码", "sfz号", "QQ号码", "wechat_id", "联系电话", "E-mail"]:
         assert header_kind(header), header
@@ -95,7 +95,7 @@ def test_header_list_and_value_patterns():
 
 
 def test_every_listed_header_word_is_documented_and_recognised():
-    from workbench.identifiers import HEADER_WORDS, header_kind
+    from workbench.privacy.identifiers import HEADER_WORDS, header_kind
 
     readme = (Path(__file__).parents[2] / "data" / "README.md").read_text(encoding="utf-8")
     for kind, words in HEADER_WORDS.items():

@@ -16,6 +16,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from workbench import __version__
+from workbench._base import DEFAULT_SEED
 from workbench.cli.batch import run_batch
 from workbench.cli.cohort import run_cohort
 from workbench.cli.effects import run_effects
@@ -48,7 +49,7 @@ def _add_simulate(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--config", default=None, help="simulation YAML (default params/simulation.yaml)"
     )
-    p.add_argument("--seed", type=int, default=None, help="random seed (default 20170101)")
+    p.add_argument("--seed", type=int, default=None, help=f"random seed (default {DEFAULT_SEED})")
     p.add_argument("--n", type=int, default=None, help="number of releases (default from config)")
     p.add_argument("--if-missing", action="store_true", help="do nothing if --out holds a dataset")
 
@@ -131,7 +132,7 @@ def _add_effects(p: argparse.ArgumentParser) -> None:
         help="RMST horizon in days (default: the data's common follow-up, at most 36 months)",
     )
     p.add_argument("--bootstrap", type=int, default=200, help="bootstrap replicates")
-    p.add_argument("--seed", type=int, default=20170101, help="random seed")
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="random seed")
     p.add_argument("--jobs", type=int, default=1, help="parallel workers for the bootstrap")
     _add_scheduler(p, "run the bootstrap replicates on this Dask scheduler (address)")
 
@@ -197,8 +198,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _write_public(err: BaseException) -> None:
-    """For `workbench batch`: the error as an official output may show it (workbench.public)."""
-    from workbench.public import ENV, public_message
+    """For `workbench batch`: the error as an official output may show it (workbench.privacy.public)."""
+    from workbench.privacy.public import ENV, public_message
 
     target = os.environ.get(ENV)
     if target:
@@ -211,10 +212,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     handler, _ = COMMANDS[args.command]
-    if args.command in ("report", "effects") and getattr(args, "dask_scheduler", None):
-        from workbench.stats.bootstrap import SCHEDULER_ENV
-
-        os.environ[SCHEDULER_ENV] = args.dask_scheduler  # read by every bootstrap (and kernel)
     try:
         return int(handler(args) or 0)
     except WorkbenchError as err:

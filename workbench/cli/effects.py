@@ -36,6 +36,7 @@ def run_effects(args: argparse.Namespace) -> int:
         n_jobs=int(_arg(args, ("jobs", "n_jobs"), 1)),
         landmark_day=float(_arg(args, ("landmark", "landmark_day"), 180.0)),
         horizon=None if horizon is None else float(horizon),
+        scheduler=getattr(args, "dask_scheduler", None),
     )
     if getattr(args, "json", False):
         jsonout.emit(records(table, cohort.design, n_bootstrap))

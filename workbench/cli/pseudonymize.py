@@ -1,7 +1,4 @@
-"""`workbench pseudonymize`: replace direct identifiers.
-
-The handler still lives in `workbench.privacy`; its owner (data) moves `run_pseudonymize` here (#17).
-"""
+"""`workbench pseudonymize`: replace direct identifiers (`workbench.privacy.pseudonymize`)."""
 
 from __future__ import annotations
 
@@ -9,6 +6,15 @@ import argparse
 
 
 def run_pseudonymize(args: argparse.Namespace) -> int:
-    from workbench.privacy import run_pseudonymize as run
+    """`workbench pseudonymize DATA --key FILE --out DIR`."""
+    from workbench.privacy.pseudonymize import pseudonymize
 
-    return run(args)
+    result = pseudonymize(args.data, args.key, args.out)
+    for table, rows in result.tables.items():
+        gone = ", ".join(result.dropped[table]) or "none"
+        print(f"{table}: {rows:,} rows; identifier columns dropped: {gone}")
+    if result.key_created:
+        print(f"new key written to {args.key}: keep it apart from the data; without it the same")
+        print("ids cannot be pseudonymised the same way again.")
+    print(f"pseudonymised dataset → {result.out}")
+    return 0

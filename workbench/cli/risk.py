@@ -9,7 +9,7 @@ import argparse
 def run_risk(args: argparse.Namespace) -> int:
     """`workbench risk DATA [--strata COL ...] [--json]`."""
     from workbench import jsonout
-    from workbench.io import load_any
+    from workbench.data.io import load_any
     from workbench.risk.table import render_text, risk_model
 
     data = load_any(args.data, cutoff=args.cutoff)

@@ -12,7 +12,8 @@ def _holds_dataset(folder: Path) -> bool:
 
 def run_simulate(args: argparse.Namespace) -> int:
     """Write a synthetic dataset with known truth into `args.out` and print one summary line."""
-    from workbench.simulate import DEFAULT_SEED, simulate, write_simulation
+    from workbench._base import DEFAULT_SEED
+    from workbench.simulate import simulate, write_simulation
 
     out = Path(args.out)
     if getattr(args, "if_missing", False) and _holds_dataset(out):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from workbench import codes as _codes
 from workbench.cohort.records import (
     _RESULTS,
     VISIT_WINDOW_DAYS,
@@ -14,7 +13,8 @@ from workbench.cohort.records import (
     _distinct,
     _Records,
 )
-from workbench.dataset import Dataset
+from workbench.data import codes as _codes
+from workbench.data.dataset import Dataset
 from workbench.exceptions import DataError
 
 # Scheduled visits with no contact since their window opened that make a censored release "lost".

@@ -214,6 +214,6 @@ def as_cohort(data: Any) -> AnalysisCohort:
 
 def load_cohort(path: Any, cutoff: object = None) -> AnalysisCohort:
     """Read a dataset folder or a dataset spec (.yaml) and build its cohort once."""
-    from workbench.io import load_any
+    from workbench.data.io import load_any
 
     return as_cohort(load_any(path, cutoff=cutoff))

@@ -8,7 +8,6 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from workbench import codes as _codes
 from workbench.cohort.records import (
     _check_not_before_release,
     _cutoff_days,
@@ -17,7 +16,8 @@ from workbench.cohort.records import (
     _positions,
     _release_index,
 )
-from workbench.dataset import Dataset
+from workbench.data import codes as _codes
+from workbench.data.dataset import Dataset
 from workbench.exceptions import ParameterError, StatisticalWarning
 
 
@@ -34,7 +34,7 @@ def _refuse_outcomes(requested: Sequence[str]) -> None:
 def exposure_starts(ds: Dataset, codes: Sequence[str] | None = None) -> pd.DataFrame:
     """Day of the first start of each intervention per release (index release_id; NaN = never).
 
-    Columns: every code of ``workbench.codes.INTERVENTIONS`` plus any other code present (outcome codes
+    Columns: every code of ``workbench.data.codes.INTERVENTIONS`` plus any other code present (outcome codes
     such as awards are left out with a StatisticalWarning), or exactly ``codes=[...]``. Starts
     after the data cut-off are not used.
     """

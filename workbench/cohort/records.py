@@ -11,8 +11,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from workbench import codes as _codes
-from workbench.dataset import Dataset
+from workbench.data import codes as _codes
+from workbench.data.dataset import Dataset
 from workbench.exceptions import DataError
 
 # A scheduled visit may happen this many days either side of its scheduled date; records later

@@ -1,12 +1,11 @@
 """Which support works: confounding- and immortal-time-safe effects of aftercare support.
 
 - `primary`: all supports as time-varying exposures in one PH model for interval-censored
-  relapse (penalised piecewise-exponential, `pwe`), robust and bootstrap CIs.
+  relapse (penalised piecewise-exponential, `workbench.stats.pwe`), robust and bootstrap CIs.
 - `landmark` / `propensity`: per-support landmark comparison with propensity weights, balance,
   adjusted retention curves, HR, 12-month risk difference, NNT and RMST difference
   (`weighted_estimate`: one comparison's numbers; `comparison`: its result).
 - `methods`: method labels as catalog parts (`method_text`).
-- `curves`: weighted, left-truncated NPMLE retention curves of the landmark arms.
 - `subgroups`: subgroup hazard ratios and interaction tests from one interaction model.
 - `evalue`, `naive`, `findings`, `table` (effects_table).
 
@@ -14,7 +13,6 @@ Simulation studies of these estimators live in `workbench.studies`.
 """
 
 from workbench.effects.comparison import WeightedComparison
-from workbench.effects.curves import fit_curve, survival_at, weighted_npmle
 from workbench.effects.estimate import EffectEstimate
 from workbench.effects.evalue import evalue_hr, evalue_table
 from workbench.effects.exposure import (
@@ -36,13 +34,10 @@ from workbench.effects.subgroups import (
 )
 from workbench.effects.table import COLUMNS, effects_table
 from workbench.effects.weighted_estimate import weighted_km
-from workbench.stats.pwe import DEFAULT_CUTS, PiecewiseExponentialPH
 
 __all__ = [
     "COLUMNS",
-    "DEFAULT_CUTS",
     "EffectEstimate",
-    "PiecewiseExponentialPH",
     "PropensityWeights",
     "SubgroupEffects",
     "TimeVaryingEffects",
@@ -56,7 +51,6 @@ __all__ = [
     "evalue_table",
     "exposure_starts_for",
     "findings",
-    "fit_curve",
     "interaction_test",
     "lag_to_contacts",
     "naive_effects",
@@ -64,8 +58,6 @@ __all__ = [
     "sentence",
     "subgroup_effects",
     "subgroup_forest",
-    "survival_at",
     "verdict",
     "weighted_km",
-    "weighted_npmle",
 ]

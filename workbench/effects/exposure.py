@@ -11,7 +11,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from workbench import codes
+from workbench.data import codes
 from workbench.exceptions import ParameterError
 
 

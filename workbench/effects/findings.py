@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from workbench import codes
+from workbench.data import codes
 from workbench.i18n import t
 
 

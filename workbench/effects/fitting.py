@@ -97,7 +97,7 @@ def _cox_method(cohort, options: dict) -> Text:
     if "weights_col" in options:
         parts.append(piece("weighted_by", column=verbatim(cohort.weights)))
     if "entry_col" in options:
-        parts.append(piece("delayed_entry"))
+        parts.append(piece("cox_delayed_entry"))
     if "cluster_col" in options:
         parts.append(piece("clustered", column=verbatim(cohort.cluster)))
     return commas(*parts)

@@ -12,7 +12,7 @@ to the same motivated people, so without them support j would be credited with t
 the others. Times run from the landmark; people enter at their first relapse-free contact on or
 after it (left truncation). With interval-censored relapse the hazard ratio comes from a
 weighted piecewise-exponential PH model (exposure only; robust CI beside the bootstrap) and
-each arm's adjusted retention curve from the weighted, left-truncated NPMLE (`curves`): people
+each arm's adjusted retention curve from the weighted, left-truncated NPMLE (`stats.npmle.fit_truncated`): people
 first seen relapse-free within `entry_window` days (default 30) of the landmark enter at the
 landmark. Relapse is seen only at 6-monthly visits, so nothing locates a relapse inside a visit
 interval; with entry days spread inside one, the NPMLE puts such relapses just after the
@@ -57,7 +57,7 @@ import numpy as np
 import pandas as pd
 
 from workbench._base import DEFAULT_SEED, NotEstimable, check_is_fitted
-from workbench.codes import (
+from workbench.data.codes import (
     DAYS_PER_MONTH,
     MIN_EXPOSED_RELAPSES,
     SUPPRESSION_THRESHOLD,
@@ -133,6 +133,7 @@ class WeightedEffect:
         n_bootstrap: int = 200,
         seed: int = DEFAULT_SEED,
         n_jobs: int = 1,
+        scheduler=None,
         alpha: float = 0.05,
         co_interventions: bool = True,
         entry_window: float = 30.0,
@@ -154,6 +155,7 @@ class WeightedEffect:
         self.n_bootstrap = n_bootstrap
         self.seed = seed
         self.n_jobs = n_jobs
+        self.scheduler = scheduler  # where bootstrap replicates run (stats.bootstrap)
         self.alpha = alpha
 
     def _table(self, cohort, starts, contacts):
@@ -249,7 +251,7 @@ class WeightedEffect:
             return out[0]
 
         draws = (
-            bootstrap(replicate, self.n_bootstrap, self.seed, self.n_jobs)
+            bootstrap(replicate, self.n_bootstrap, self.seed, self.n_jobs, scheduler=self.scheduler)
             if self.n_bootstrap
             else None
         )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from workbench.codes import SUPPRESSION_THRESHOLD
+from workbench.data.codes import SUPPRESSION_THRESHOLD
 from workbench.effects.exposure import check_exposures
 
 LABEL = "NAIVE (biased: immortal time and confounding) ever vs never, Cox"

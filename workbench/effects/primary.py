@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from workbench._base import DEFAULT_SEED, check_is_fitted
-from workbench.codes import MIN_EXPOSED_RELAPSES, SUPPRESSION_THRESHOLD
+from workbench.data.codes import MIN_EXPOSED_RELAPSES, SUPPRESSION_THRESHOLD
 from workbench.effects.design import category_levels, default_confounders, encode
 from workbench.effects.estimate import EffectEstimate, not_estimable
 from workbench.effects.exposure import check_exposures, lag_to_contacts

@@ -26,7 +26,7 @@ import pandas as pd
 from scipy import stats
 
 from workbench._base import check_is_fitted
-from workbench.codes import SUPPRESSION_THRESHOLD
+from workbench.data.codes import SUPPRESSION_THRESHOLD
 from workbench.effects.design import category_levels, default_confounders, encode
 from workbench.effects.exposure import check_exposures
 from workbench.effects.primary import lagged_starts, relapse_free_at_starts

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from workbench._base import DEFAULT_SEED, NotEstimable
-from workbench.codes import SUPPRESSION_THRESHOLD, TRACKING_DAYS
+from workbench.data.codes import SUPPRESSION_THRESHOLD, TRACKING_DAYS
 from workbench.effects.evalue import evalue_table
 from workbench.effects.exposure import check_exposures
 from workbench.effects.fitting import adjusted_fit, arm_problem
@@ -73,6 +73,7 @@ def _weighted(
     n_jobs,
     conf=None,
     k=None,
+    scheduler=None,
 ):
     we = WeightedEffect(
         code,
@@ -83,17 +84,22 @@ def _weighted(
         n_bootstrap=n_bootstrap,
         seed=seed,
         n_jobs=n_jobs,
+        scheduler=scheduler,
     ).fit(frame, starts, contacts)
     return we.result_
 
 
-def _time_varying_table(cohort, n_bootstrap, seed, n_jobs, landmark_day, horizon, k):
+def _time_varying_table(
+    cohort, n_bootstrap, seed, n_jobs, landmark_day, horizon, k, scheduler=None
+):
     """Supports that start after day 0 (visit records): primary time-varying model, landmark
     ATE-weighted RMST difference."""
     table = cohort.table
     _check_estimable(table)
     starts, contacts = cohort.starts, cohort.contacts
-    primary = TimeVaryingEffects(n_bootstrap=n_bootstrap, seed=seed, n_jobs=n_jobs, min_exposed=k)
+    primary = TimeVaryingEffects(
+        n_bootstrap=n_bootstrap, seed=seed, n_jobs=n_jobs, min_exposed=k, scheduler=scheduler
+    )
     primary.fit(table, starts, contacts)
     rows = []
     for est in primary.estimates():
@@ -103,7 +109,7 @@ def _time_varying_table(cohort, n_bootstrap, seed, n_jobs, landmark_day, horizon
         if np.isfinite(est.hazard_ratio):
             res = _weighted(
                 est.intervention, table, starts, contacts, landmark_day, horizon, n_bootstrap, seed,
-                n_jobs, k=k,
+                n_jobs, k=k, scheduler=scheduler,
             )  # fmt: skip
         rows.append(_with_rmst(row, res, horizon, list(est.method_text)))
     return _with_evalues(_frame(rows), outcome_risk(table))
@@ -193,7 +199,7 @@ def adjusted_spec_model(frame: pd.DataFrame, interventions, covariates, referenc
     return hr, ci, english([adjusted(method)]), fit
 
 
-def _baseline_table(cohort, n_bootstrap, seed, n_jobs, horizon, k):
+def _baseline_table(cohort, n_bootstrap, seed, n_jobs, horizon, k, scheduler=None):
     """Observational baseline 0/1 arms: adjusted model, weighted RMST difference and HR."""
     frame = cohort.table
     arms = check_exposures(cohort.interventions)
@@ -219,8 +225,9 @@ def _baseline_table(cohort, n_bootstrap, seed, n_jobs, horizon, k):
             how.append(verbatim(DELAYED_ENTRY))
         elif frame[code].nunique() > 1:
             res = _weighted(
-                code, frame, None, None, None, horizon, n_bootstrap, seed, n_jobs, covariates, k=k
-            )
+                code, frame, None, None, None, horizon, n_bootstrap, seed, n_jobs, covariates, k=k,
+                scheduler=scheduler,
+            )  # fmt: skip
         row = _with_rmst(row, res, horizon, how)
         if res.estimable and res.balance_achieved and code in fitted:
             lo, hi = res.hr_ci
@@ -232,11 +239,13 @@ def _baseline_table(cohort, n_bootstrap, seed, n_jobs, horizon, k):
     return _with_evalues(_frame(rows), outcome_risk(frame))
 
 
-def _trial_table(cohort, n_bootstrap, seed, horizon):
+def _trial_table(cohort, n_bootstrap, seed, horizon, scheduler=None):
     """Randomised arms: the trial's comparison; no E-values (randomisation, not adjustment,
     removes confounding, so there is nothing for an unmeasured confounder to explain away)."""
     arms = check_exposures(cohort.interventions)
-    rows = trial_rows(cohort, arms, list(cohort.covariates), horizon, n_bootstrap, seed)
+    rows = trial_rows(
+        cohort, arms, list(cohort.covariates), horizon, n_bootstrap, seed, scheduler=scheduler
+    )
     table = _frame(rows).assign(evalue=np.nan, evalue_ci=np.nan, balance="", max_abs_smd=np.nan)
     table.attrs["evalue_approximation"] = ""
     return table[COLUMNS]
@@ -278,11 +287,13 @@ def effects_table(
     landmark_day=180.0,
     horizon=None,
     min_exposed=SUPPRESSION_THRESHOLD,
+    scheduler=None,
 ):
     """One row per support or arm in the metrics.json `interventions` shape (module doc), from
     an `AnalysisCohort` (or anything `as_cohort` reads: a dataset or a spec). `min_exposed` is
     the report's suppression threshold: a support with fewer exposed, or a landmark arm with
-    fewer people, gets no estimate."""
+    fewer people, gets no estimate. `scheduler`: where bootstrap replicates run (Dask; the
+    numbers do not depend on it)."""
     from workbench.cohort.contract import as_cohort
 
     cohort = as_cohort(data)
@@ -291,7 +302,7 @@ def effects_table(
         if cohort.randomised:
             check_design(cohort)
         return _time_varying_table(
-            cohort, n_bootstrap, seed, n_jobs, landmark_day, end, min_exposed
+            cohort, n_bootstrap, seed, n_jobs, landmark_day, end, min_exposed, scheduler
         )
     if not cohort.interventions:
         raise EstimationError(
@@ -306,8 +317,8 @@ def effects_table(
             "an effect needs people with and without it"
         )
     if cohort.randomised:
-        return _trial_table(cohort, n_bootstrap, seed, end)
-    return _baseline_table(cohort, n_bootstrap, seed, n_jobs, end, min_exposed)
+        return _trial_table(cohort, n_bootstrap, seed, end, scheduler)
+    return _baseline_table(cohort, n_bootstrap, seed, n_jobs, end, min_exposed, scheduler)
 
 
 def arm_curves(cohort):

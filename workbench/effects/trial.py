@@ -22,7 +22,7 @@ from workbench.exceptions import EstimationError
 Z = 1.959963984540054
 
 
-def trial_rows(cohort, arms, covariates, horizon, n_bootstrap, seed) -> list[dict]:
+def trial_rows(cohort, arms, covariates, horizon, n_bootstrap, seed, scheduler=None) -> list[dict]:
     """One row per arm (metrics.json `interventions` shape; `method_text` beside `method`) for a
     randomised cohort."""
     table = cohort.table
@@ -40,7 +40,9 @@ def trial_rows(cohort, arms, covariates, horizon, n_bootstrap, seed) -> list[dic
                 value = f"{adj:.3f} ({adj_ci[0]:.3f}-{adj_ci[1]:.3f})"
                 method.append(piece("adjusted_hr", value=value))
         row.update(hr=hr, hr_lower=ci[0], hr_upper=ci[1])
-        diff, lo, hi, rmst_method = rmst_difference(cohort, code, horizon, n_bootstrap, seed)
+        diff, lo, hi, rmst_method = rmst_difference(
+            cohort, code, horizon, n_bootstrap, seed, scheduler
+        )
         row.update(rmst_diff_days=diff, rmst_diff_lower=lo, rmst_diff_upper=hi)
         parts = [
             piece("hr_part", method=method[0]),
@@ -65,7 +67,7 @@ def _arm_hr(cohort, code, covariates):
     return float(hr[0]), (float(ci[0, 0]), float(ci[0, 1])), label
 
 
-def _arm_fits(cohort, code, n_bootstrap, seed):
+def _arm_fits(cohort, code, n_bootstrap, seed, scheduler=None):
     from workbench.retention.km import KaplanMeier
     from workbench.retention.turnbull import TurnbullFitter
 
@@ -88,20 +90,20 @@ def _arm_fits(cohort, code, n_bootstrap, seed):
             )
         else:
             up = np.where(relapse, upper, np.inf)[rows]
-            fitter = TurnbullFitter(n_bootstrap=n_bootstrap, seed=seed)
+            fitter = TurnbullFitter(n_bootstrap=n_bootstrap, seed=seed, scheduler=scheduler)
             fits[arm] = fitter.fit(lower[rows], up, weights=w)
     return fits
 
 
-def rmst_difference(cohort, code, horizon, n_bootstrap, seed):
+def rmst_difference(cohort, code, horizon, n_bootstrap, seed, scheduler=None):
     """(difference treated − untreated, lower, upper, method label) of restricted mean event-free
     days."""
-    fits = _arm_fits(cohort, code, n_bootstrap, seed)
+    fits = _arm_fits(cohort, code, n_bootstrap, seed, scheduler)
     est, se = {}, {}
     for arm, fit in fits.items():
         r = fit.rmst(horizon)
         est[arm] = float(r.estimate)
-        if hasattr(r, "se"):
+        if np.isfinite(r.se):  # Kaplan-Meier: Greenwood-type SE (NaN for Turnbull)
             se[arm] = float(r.se)
         else:  # Turnbull: bootstrap percentile interval -> normal-approximation SE
             se[arm] = (float(r.ci[1]) - float(r.ci[0])) / (2 * Z)

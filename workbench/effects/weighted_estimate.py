@@ -1,6 +1,7 @@
 """The numbers of one weighted comparison of two arms: the hazard ratio of the exposure (weighted
 Cox model with Efron ties for exact times, weighted piecewise-exponential PH for intervals), each
-arm's retention curve (weighted Kaplan-Meier, or the weighted left-truncated NPMLE), the risk
+arm's retention curve (weighted Kaplan-Meier, or the weighted left-truncated NPMLE,
+`stats.npmle.fit_truncated`), the risk
 difference at a day and the RMST difference over the grid (`estimate`). Used by the landmark
 comparison (`effects.landmark.WeightedEffect`) in its fit and in every bootstrap replicate.
 """
@@ -10,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from workbench.effects.curves import fit_curve, survival_at
 from workbench.exceptions import EstimationError
+from workbench.stats.npmle import fit_truncated, survival_at
 from workbench.stats.pwe import PiecewiseExponentialPH
 
 CURVE_TOL = 1e-9  # Kuhn-Tucker tolerance of the arms' NPMLE curves
@@ -132,7 +133,7 @@ def estimate(lower, upper, entries, a, w, cuts, grid, risk_t, model_ci=False, wa
         log_hr = float(fit.params_["a"])
         ci = wald_ci(log_hr, fit.variance_matrix_.loc["a", "a"]) if model_ci else None
         fits = [
-            fit_curve(
+            fit_truncated(
                 curve_entry[m],
                 lower[m],
                 upper[m],

@@ -21,7 +21,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from workbench import __version__, cache, codes
+from workbench import __version__, cache
+from workbench.data import codes
 from workbench.exceptions import EstimationError, ParameterError, WorkbenchError
 from workbench.params.report import ReportParams
 
@@ -99,7 +100,7 @@ def load_data(params: ReportParams) -> Any:
     path = Path(params.data)
     if not path.exists():
         raise ParameterError(f"data {params.data!r} does not exist; give a dataset folder or spec")
-    io = importlib.import_module("workbench.io")
+    io = importlib.import_module("workbench.data.io")
     cutoff = params.cutoff.isoformat() if params.cutoff else None
     if path.suffix in (".yaml", ".yml"):
         return io.load_any(str(path))
@@ -132,7 +133,7 @@ def _file_sha256(path: str, size: int, mtime_ns: int) -> str:
 
 
 def _spec_table_sha(spec: Path) -> dict[str, str]:
-    from workbench import yamlsafe
+    from workbench.data import yamlsafe
     from workbench.exceptions import ParameterError
 
     try:
@@ -163,24 +164,25 @@ def inputs_sha256(params: ReportParams) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
 
-def analyse(params: ReportParams, use_cache: bool = True) -> ReportResults:
-    """Run the report's analyses for `params` (cached by data hash, code version, parameters)."""
+def analyse(params: ReportParams, use_cache: bool = True, scheduler: Any = None) -> ReportResults:
+    """Run the report's analyses for `params` (cached by data hash, code version, parameters).
+    `scheduler`: where bootstrap replicates run (a Dask address or Client; not in the key)."""
     if not Path(params.data).exists():
         raise ParameterError(f"data {params.data!r} does not exist; give a dataset folder or spec")
     key = cache_key(params)
     cached = cache.load(key) if use_cache else None
     if isinstance(cached, ReportResults):
         return cached
-    results = _compute(params)  # absent, damaged or planted entries are recomputed
+    results = _compute(params, scheduler)  # absent, damaged or planted entries are recomputed
     if use_cache:
         cache.store(key, results)
     return results
 
 
-def _compute(params: ReportParams) -> ReportResults:
+def _compute(params: ReportParams, scheduler: Any = None) -> ReportResults:
     from workbench.evaluation.contract import analyse_cohort
 
-    return analyse_cohort(load_data(params), params)
+    return analyse_cohort(load_data(params), params, scheduler=scheduler)
 
 
 def record_warnings(notes: list[str]):

@@ -7,8 +7,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from workbench import codes, disclosure
 from workbench.cohort.contract import AnalysisCohort, as_cohort
+from workbench.data import codes
 from workbench.evaluation import models
 from workbench.evaluation.analysis import (
     ReportResults,
@@ -21,6 +21,7 @@ from workbench.evaluation.analysis import (
 from workbench.evaluation.protect import protect
 from workbench.exceptions import EstimationError, ParameterError
 from workbench.params.report import ReportParams
+from workbench.privacy import disclosure
 from workbench.retention import summary as rs
 
 CURVE_STEP_DAYS = 7.0
@@ -55,7 +56,7 @@ def scope_cohort(cohort: AnalysisCohort, params: ReportParams) -> AnalysisCohort
 
 
 def check_scope_rules(full: pd.DataFrame, scoped: pd.DataFrame, params: ReportParams) -> None:
-    """The scope rules against differencing (workbench/disclosure.py) on the unscoped and the
+    """The scope rules against differencing (workbench/privacy/disclosure.py) on the unscoped and the
     scoped cohort tables, for a scope large enough to show anything; an internal report is
     exempt."""
     if params.internal_use or len(scoped) < params.suppression_threshold:
@@ -101,7 +102,7 @@ def _counts(cohort: pd.DataFrame, n_visits: int | None) -> dict[str, Any]:
     }
 
 
-def analyse_cohort(data: Any, params: ReportParams) -> ReportResults:
+def analyse_cohort(data: Any, params: ReportParams, scheduler: Any = None) -> ReportResults:
     """Every analysis of a report on one cohort (built here once from a dataset or a spec):
     retention, coverage, tiers and regions (with a visit schedule), risk factors, effects and
     competing risks; sections the data cannot give are marked missing with a reason code."""
@@ -132,18 +133,19 @@ def analyse_cohort(data: Any, params: ReportParams) -> ReportResults:
     with record_warnings(notes):
         fit = step(
             "retention", _fit_retention, table, params, cohort.exact, cohort.entry,
-            rs.unit_days(cohort),
+            rs.unit_days(cohort), scheduler=scheduler,
         ) or {}  # fmt: skip
         coverage = step("coverage", _coverage, table)
         tiers = step("tiers", _tiers, table, fit.get("survival"))
         regions = step("regions", _regions, table, fit, params)
         risk = step("risk", models.risk_factors, cohort)
-        effects = step("effects", models.support_effects, cohort, params) or {}
+        effects = step("effects", models.support_effects, cohort, params, scheduler) or {}
         cif = None
         if cohort.has_visits or table["event"].eq("death").any():
             cif = step(
                 "competing", models.competing_risks, cohort, params.milestones,
                 n_bootstrap=params.n_bootstrap, seed=params.seed, n_jobs=params.n_jobs,
+                scheduler=scheduler,
             )  # fmt: skip
     raw = ReportResults(
         **_header(cohort, params),
@@ -258,6 +260,7 @@ def _fit_retention(
     exact: bool,
     entry: str | None = None,
     unit: float = 1.0,
+    scheduler: Any = None,
 ) -> dict[str, Any]:
     """Retention milestones, curve, median and RMST: Kaplan–Meier for exact times (with
     delayed entry from the `entry` column), else the Turnbull NPMLE. Milestones follow the
@@ -284,8 +287,9 @@ def _fit_retention(
                 "delayed entry with interval-censored times is not supported by the NPMLE yet"
             )
         fitter = TurnbullFitter(
-            n_bootstrap=params.n_bootstrap, seed=params.seed, n_jobs=params.n_jobs
-        ).fit(lower, upper)
+            n_bootstrap=params.n_bootstrap, seed=params.seed, n_jobs=params.n_jobs,
+            scheduler=scheduler,
+        ).fit(lower, upper)  # fmt: skip
         method = f"Turnbull NPMLE, bootstrap {params.n_bootstrap}"
         grid = np.arange(0.0, codes.TRACKING_DAYS + CURVE_STEP_DAYS, CURVE_STEP_DAYS)
         curve = _band(fitter, grid)

@@ -11,9 +11,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from workbench import codes
 from workbench.cohort import PERSON_COVARIATES
 from workbench.cohort.contract import AnalysisCohort, scoped_dataset  # noqa: F401 (re-export)
+from workbench.data import codes
 from workbench.i18n import TEXT
 from workbench.params.report import ReportParams
 
@@ -82,7 +82,9 @@ def _advice(model: Any, lang: str) -> list[str]:
         return []
 
 
-def support_effects(cohort: AnalysisCohort, params: ReportParams) -> dict[str, Any]:
+def support_effects(
+    cohort: AnalysisCohort, params: ReportParams, scheduler: Any = None
+) -> dict[str, Any]:
     """effects_table (observational: primary time-varying model + landmark weighted RMST, or
     the adjusted baseline comparison; randomised: the trial's comparison) and plain findings."""
     from workbench.effects.findings import findings
@@ -93,6 +95,7 @@ def support_effects(cohort: AnalysisCohort, params: ReportParams) -> dict[str, A
         n_bootstrap=params.n_bootstrap,
         seed=params.seed,
         n_jobs=params.n_jobs,
+        scheduler=scheduler,
         landmark_day=float(params.landmark_day),
         min_exposed=params.suppression_threshold,
     )
@@ -187,6 +190,7 @@ def competing_risks(
     n_bootstrap: int = 200,
     seed: int = 0,
     n_jobs: int = 1,
+    scheduler: Any = None,
 ) -> pd.DataFrame:
     """Cumulative incidence of relapse and of the competing event (death): the competing-risks
     NPMLE for interval-censored relapse with exactly dated death (role "estimate", bootstrap
@@ -196,7 +200,9 @@ def competing_risks(
     from workbench.retention.competing_ic import fit_cohort
 
     m = np.asarray(months, dtype=float)
-    fit = fit_cohort(cohort.table, n_bootstrap=n_bootstrap, seed=seed, n_jobs=n_jobs)
+    fit = fit_cohort(
+        cohort.table, n_bootstrap=n_bootstrap, seed=seed, n_jobs=n_jobs, scheduler=scheduler
+    )
     bt = best_available_times(cohort.table)
     aj = AalenJohansen().fit(bt["time"].to_numpy(float), bt["status"].to_numpy(int))
     parts = []

@@ -4,7 +4,7 @@
 (HTML, PDF, metrics.json): counts perturbed by the cell-key method keyed by the scope's record
 set, proportions and curves withheld when their implied numerator or its complement is below k
 and otherwise shifted by their implied count's noise, means shifted by their one-person
-sensitivity (docs/disclosure.md; the rules themselves are in workbench/disclosure.py). Counts
+sensitivity (docs/disclosure.md; the rules themselves are in workbench/privacy/disclosure.py). Counts
 below k stay as they are here: the renderers print them as "<k" and metrics.json as null.
 
 The same quantity has one cell name wherever it appears (the relapse count in the summary, the
@@ -21,8 +21,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from workbench import codes
-from workbench import disclosure as dc
+from workbench.data import codes
+from workbench.privacy import disclosure as dc
 
 _ENDING_CELL = {"relapse": "data.n_relapses", "death": "data.n_deaths"}
 _COVERAGE_CELL = {"lost": "n_censored.lost", "transferred": "n_censored.transferred",

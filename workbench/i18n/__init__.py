@@ -14,12 +14,13 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from workbench.exceptions import ParameterError
-from workbench.i18n import effects, methods, report, risk
+from workbench.i18n import effects, methods, report, retention, risk
 
 LANGUAGES = ("zh", "en")
 _CATALOGS = {
     "report": report.ENTRIES,
     "risk": risk.ENTRIES,
+    "retention": retention.ENTRIES,
     "effects": effects.ENTRIES,
     "methods": methods.ENTRIES,
 }
@@ -47,7 +48,11 @@ def check_lang(lang: object) -> str:
 
 
 def t(key: str, lang: str, *args: object, **kwargs: object) -> str:
-    """The text for `key` in `lang`, formatted with `args`/`kwargs`."""
+    """The text for `key` in `lang`, formatted with `args`/`kwargs`.
+
+    >>> t("sum_retention_na", "en", m=12, why="no releases in scope")
+    'Retention at 12 months could not be estimated: no releases in scope.'
+    """
     text = TEXT[key][check_lang(lang)]
     return text.format(*args, **kwargs) if (args or kwargs) else text
 

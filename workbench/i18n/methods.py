@@ -1,6 +1,7 @@
 """Method labels of result tables (``method_text``: a tuple of ``Text`` parts joined with "; "),
 zh/en. The Chinese is the report's translation of each English label, word for word as the
-report has shown it (including the parts it leaves in English). ``method_comma`` joins two
+report has shown it (including the parts it leaves in English). ``method_bootstrap`` is shared
+with the retention labels (``i18n.retention``). ``method_comma`` joins two
 pieces of one part; ``method_verbatim`` carries names and sentences that stay as they are."""
 
 ENTRIES = {
@@ -24,7 +25,6 @@ ENTRIES = {
     "method_tv_pwe": ("时变分段指数比例风险模型", "time-varying piecewise-exponential PH"),
     "method_pwe": ("分段指数比例风险模型", "piecewise-exponential PH"),
     "method_interval_censored": ("区间删失", "interval-censored"),
-    "method_bootstrap": ("自助法{n}次", "bootstrap {n}"),
     "method_model_based_ci": ("model-based CI", "model-based CI"),
     "method_cox": ("Cox比例风险模型（Efron法处理同时发生）", "Cox PH (Efron ties)"),
     "method_cox_adjusted": (
@@ -35,7 +35,7 @@ ENTRIES = {
     "method_unadjusted_randomised": ("未调整（随机分组）", "unadjusted (randomised arms)"),
     "method_stratified": ("分层：{columns}", "stratified by {columns}"),
     "method_weighted_by": ("weighted by {column}", "weighted by {column}"),
-    "method_delayed_entry": ("delayed entry", "delayed entry"),
+    "method_cox_delayed_entry": ("delayed entry", "delayed entry"),  # left in English, as shown
     "method_clustered": ("robust SE clustered on {column}", "robust SE clustered on {column}"),
     "method_adjusted_hr": ("协变量调整的风险比 {value}", "covariate-adjusted HR {value}"),
     "method_km_rmst_difference": (

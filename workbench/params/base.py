@@ -18,7 +18,13 @@ from workbench.exceptions import ParameterError
 
 
 def shown(value: Any) -> str:
-    """A parameter value as a message quotes it: its repr, cut to 40 characters."""
+    """A parameter value as a message quotes it: its repr, cut to 40 characters.
+
+    >>> shown("2019-02-30")
+    "'2019-02-30'"
+    >>> len(shown("x" * 100))
+    40
+    """
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
 
@@ -58,6 +64,11 @@ def located(source: str | Origin | None, key: str | None, text: str) -> str:
 
 
 def suggest(key: str, valid: tuple[str, ...]) -> str:
+    """The end of an unknown-key message: the closest valid key, or what to do.
+
+    >>> suggest("langauge", ("data", "lang"))
+    "; did you mean 'lang'?"
+    """
     close = difflib.get_close_matches(key, valid, n=1, cutoff=0.6)
     return f"; did you mean {close[0]!r}?" if close else "; remove it or fix its spelling"
 

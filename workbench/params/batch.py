@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from workbench import yamlsafe
+from workbench.data import yamlsafe
 from workbench.exceptions import ParameterError
 from workbench.params.base import Origin, located, shown, suggest
 from workbench.params.files import child, node_lines, read_mapping

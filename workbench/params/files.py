@@ -1,6 +1,6 @@
 """The one YAML loader of parameter files, batch files and `-p KEY=VALUE` values.
 
-Every file goes through `workbench.yamlsafe` (safe, no anchors or aliases, dates stay text for
+Every file goes through `workbench.data.yamlsafe` (safe, no anchors or aliases, dates stay text for
 our date parser); the node tree gives each key's line for messages.
 """
 
@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from workbench import yamlsafe
+from workbench.data import yamlsafe
 from workbench.exceptions import ParameterError
 
 

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, ClassVar
 
-from workbench import codes
+from workbench._base import DEFAULT_SEED
+from workbench.data import codes
 from workbench.exceptions import ParameterError
 from workbench.params.base import ParameterSet, check_keys, shown
 from workbench.params.files import parse_value
@@ -51,7 +52,7 @@ def _existing(name: str, key: str, path: str | None) -> None:
         )
 
 
-_SEED = field(default=20170101, metadata=limits(0))
+_SEED = field(default=DEFAULT_SEED, metadata=limits(0))
 _LANG = field(default="en", metadata=limits(choices=codes.LANGUAGES))
 _JOBS = field(default=1, metadata=limits(1, 64))
 

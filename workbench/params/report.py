@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from workbench import codes
+from workbench._base import DEFAULT_SEED
+from workbench.data import codes
 from workbench.exceptions import ParameterError
 from workbench.params.base import Origin, ParameterSet, check_keys, located
 from workbench.params.files import key_lines, read_mapping
@@ -26,6 +27,10 @@ from workbench.params.values import (
 )
 
 LANGUAGES = codes.LANGUAGES
+# Options of a run that are not report parameters: where it computes, not what. The report
+# notebook takes them after the parameters (papermill passes them only when given); they are not
+# in `to_mapping`, the parameter hash, the analysis cache key or the report's parameter appendix.
+RUN_OPTIONS = ("dask_scheduler",)
 
 
 @dataclass(frozen=True)
@@ -52,7 +57,7 @@ class ReportParams(ParameterSet):
     landmark_day: int = 180
     interventions: tuple[str, ...] | None = None
     n_bootstrap: int = 200
-    seed: int = 20170101
+    seed: int = DEFAULT_SEED
     suppression_threshold: int = codes.SUPPRESSION_THRESHOLD
     n_jobs: int = 1
     internal_use: bool = False  # allows a threshold below the floor; the report is then internal
@@ -103,8 +108,17 @@ class ReportParams(ParameterSet):
 
 
 def _parse(d: Mapping[str, Any], source: str | None) -> dict[str, Any]:
-    s = source
-    out: dict[str, Any] = {"data": as_str("data", d["data"], s, optional=False)}
+    """Every given value parsed, in this order (the first bad one is the one reported)."""
+    out: dict[str, Any] = {"data": as_str("data", d["data"], source, optional=False)}
+    _parse_words(d, out, source)
+    _parse_period(d, out, source)
+    _parse_analysis(d, out, source)
+    _check_disclosure(d, out, source)
+    return out
+
+
+def _parse_words(d: Mapping[str, Any], out: dict[str, Any], s: str | None) -> None:
+    """Name, title, issuer, language and the scope's codes."""
     if "name" in d:
         out["name"] = as_name(as_str("name", d["name"], s, optional=False), s)
     for key in ("title", "issuer"):
@@ -115,6 +129,10 @@ def _parse(d: Mapping[str, Any], source: str | None) -> dict[str, Any]:
     for key, kind in (("prefecture", codes.PREFECTURES), ("facility", codes.FACILITIES)):
         if d.get(key) is not None:
             out[key] = known_code(key, as_str(key, d[key], s), kind, s)
+
+
+def _parse_period(d: Mapping[str, Any], out: dict[str, Any], s: str | None) -> None:
+    """The release period and the cut-off: dates, the start not after the end."""
     for key in ("release_start", "release_end", "cutoff"):
         if key in d:
             out[key] = as_date(key, d[key], s)
@@ -128,6 +146,10 @@ def _parse(d: Mapping[str, Any], source: str | None) -> dict[str, Any]:
                     f"{out['release_end']}; swap them",
                 )
             )
+
+
+def _parse_analysis(d: Mapping[str, Any], out: dict[str, Any], s: str | None) -> None:
+    """Milestones, landmark day, supports and the whole numbers of the estimation."""
     if "milestones" in d:
         out["milestones"] = as_months("milestones", d["milestones"], s)
     if "landmark_day" in d:
@@ -147,13 +169,11 @@ def _parse(d: Mapping[str, Any], source: str | None) -> dict[str, Any]:
     for key, minimum in mins.items():
         if key in d:
             out[key] = as_int(key, d[key], s, minimum=minimum)
-    _check_disclosure(d, out, s)
-    return out
 
 
 def _check_disclosure(d: Mapping[str, Any], out: dict[str, Any], source: Any) -> None:
-    """The threshold floor and whole-month periods (workbench/disclosure.py)."""
-    from workbench import disclosure
+    """The threshold floor and whole-month periods (workbench/privacy/disclosure.py)."""
+    from workbench.privacy import disclosure
 
     internal = d.get("internal_use", False)
     if not isinstance(internal, bool):

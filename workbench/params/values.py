@@ -15,11 +15,11 @@ import typing
 from collections.abc import Mapping
 from typing import Any
 
-from workbench import codes
+from workbench.data import codes
 from workbench.exceptions import ParameterError
 from workbench.params.base import Origin, located, shown
 
-DATE_YEARS = (1990, 2100)  # the data contract's date range (workbench.schema.DATE_RANGE)
+DATE_YEARS = (1990, 2100)  # the data contract's date range (workbench.data.schema.DATE_RANGE)
 
 
 def as_date(key: str, value: Any, source: str | None) -> dt.date | None:
@@ -126,6 +126,11 @@ def choice(key: str, value: Any, valid: Any, source: str | None) -> Any:
 
 
 def as_months(key: str, value: Any, source: str | None) -> tuple[int, ...]:
+    """Milestones in whole months (a list, one number or "24,12"), sorted without repeats.
+
+    >>> as_months("milestones", "24,12,24", None)
+    (12, 24)
+    """
     if isinstance(value, int | str) and not isinstance(value, bool):
         value = [value] if isinstance(value, int) else value.split(",")
     if not isinstance(value, list | tuple) or not value:

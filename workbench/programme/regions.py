@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from workbench.codes import DAYS_PER_MONTH
 from workbench.cohort import PERSON_COVARIATES
+from workbench.data.codes import DAYS_PER_MONTH
 from workbench.exceptions import EstimationError
 
 

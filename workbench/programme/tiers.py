@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from workbench.codes import DAYS_PER_MONTH, TIER_TARGETS
+from workbench.data.codes import DAYS_PER_MONTH, TIER_TARGETS
 
 # The k-year return visit may fall a few weeks before the anniversary (visits are jittered
 # around the schedule); a negative result at it counts as "abstinent for k years".

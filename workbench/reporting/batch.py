@@ -32,17 +32,18 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from workbench import codes, public
+from workbench.data import codes
+from workbench.data.io import atomic_write, check_out_folder
 from workbench.evaluation.analysis import (
     CODE_VERSION_ENV,
     cache_key,
     code_version,
     inputs_sha256,
 )
-from workbench.io import atomic_write, check_out_folder
 from workbench.params.batch import BatchRun, BatchSpec, load_batch
 from workbench.params.report import ReportParams
-from workbench.privacy import ALLOW_ENV, guard
+from workbench.privacy import public
+from workbench.privacy.guard import ALLOW_ENV, guard
 
 STATUS_OK, STATUS_SKIPPED, STATUS_FAILED = "ok", "skipped", "failed"
 
@@ -50,7 +51,7 @@ STATUS_OK, STATUS_SKIPPED, STATUS_FAILED = "ok", "skipped", "failed"
 @dataclass(frozen=True)
 class RunResult:
     """One run's outcome. `error` is the whole message (console); `public` what official
-    outputs (summary.csv, index.html) may show of it (`workbench.public`)."""
+    outputs (summary.csv, index.html) may show of it (`workbench.privacy.public`)."""
 
     run_id: str
     status: str
@@ -267,7 +268,7 @@ def _dask_runner(address: str):
 
 
 def public_error(result: RunResult | str) -> str:
-    """A failure's cause as summary.csv and index.html show it (`workbench.public`): the run's
+    """A failure's cause as summary.csv and index.html show it (`workbench.privacy.public`): the run's
     public message, never the console's whole message."""
     if isinstance(result, str):
         return public.scrub(result)
@@ -315,7 +316,7 @@ def _summary_row(run: BatchRun, res: RunResult, out: Path) -> dict:
 
 def _known_raw(raw) -> dict:
     """The scope of a run whose parameters are invalid, as official outputs may show it: codes
-    that exist, a name scrubbed like a message (`workbench.public`), nothing else."""
+    that exist, a name scrubbed like a message (`workbench.privacy.public`), nothing else."""
     known = {"lang": codes.LANGUAGES, "prefecture": codes.PREFECTURES, "facility": codes.FACILITIES}
     out = {k: raw.get(k) if raw.get(k) in allowed else None for k, allowed in known.items()}
     out["name"] = public.scrub(str(raw["name"])) if raw.get("name") is not None else None

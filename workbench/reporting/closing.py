@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from workbench import codes
+from workbench.data import codes
 from workbench.evaluation.analysis import ReportResults
 from workbench.i18n import t
 from workbench.params.report import ReportParams

@@ -26,6 +26,7 @@ from pathlib import Path
 import nbformat
 
 from workbench import __version__
+from workbench.data.io import atomic_write, check_out_folder
 from workbench.evaluation.analysis import (
     CODE_VERSION_ENV,
     analyse,
@@ -35,9 +36,8 @@ from workbench.evaluation.analysis import (
 from workbench.exceptions import ReportError
 from workbench.fonts import require_fonts
 from workbench.i18n import t
-from workbench.io import atomic_write, check_out_folder
-from workbench.params.report import ReportParams
-from workbench.privacy import guard
+from workbench.params.report import RUN_OPTIONS, ReportParams
+from workbench.privacy.guard import guard
 from workbench.reporting import metrics as metrics_mod
 from workbench.reporting import provenance as prov
 from workbench.reporting.render import document, notebook_body, write_pdf
@@ -84,16 +84,27 @@ def _is_kernel_start_failure(err: BaseException) -> bool:
     return any(m in text for m in markers) or type(err).__name__ == "ZMQError"
 
 
-def execute(params: ReportParams, target: Path, workdir: Path, timeout: float | None) -> None:
-    """papermill-execute the notebook into `target`, retrying kernel-start failures (#511)."""
+def execute(
+    params: ReportParams,
+    target: Path,
+    workdir: Path,
+    timeout: float | None,
+    scheduler: str | None = None,
+) -> None:
+    """papermill-execute the notebook into `target`, retrying kernel-start failures (#511).
+    `scheduler` (a Dask address) reaches the kernel as the notebook's `dask_scheduler`."""
     import papermill as pm
+
+    parameters = params.to_mapping()
+    if scheduler:
+        parameters[RUN_OPTIONS[0]] = scheduler  # not a report parameter: where, not what
 
     for attempt in range(1, KERNEL_START_RETRIES + 1):
         try:
             pm.execute_notebook(
                 str(notebook_path()),
                 str(target),
-                parameters=params.to_mapping(),
+                parameters=parameters,
                 kernel_name=KERNEL,
                 cwd=str(workdir),
                 progress_bar=False,
@@ -153,19 +164,23 @@ def deferred_signals() -> Iterator[None]:
 
 
 def build_report(
-    params: ReportParams, out: str | Path, timeout: float | None = None
+    params: ReportParams,
+    out: str | Path,
+    timeout: float | None = None,
+    scheduler: str | None = None,
 ) -> ReportOutputs:
-    """Run the report for `params` into folder `out`; files appear whole or not at all."""
+    """Run the report for `params` into folder `out`; files appear whole or not at all.
+    `scheduler`: a Dask scheduler address for the bootstrap replicates (numbers unchanged)."""
     out = check_out_folder(out)  # a file named as --out fails now, not after the analysis
     started, t0 = prov.now_utc(), time.perf_counter()
     os.environ.setdefault(CODE_VERSION_ENV, code_version())  # the kernel keys its cache alike
     require_fonts(params.lang)  # a missing font or library fails in seconds, not after the fits
-    results = analyse(params)  # our data/parameter errors stop here, before any kernel starts
+    results = analyse(params, scheduler=scheduler)  # our errors stop here, before any kernel
     out.mkdir(parents=True, exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix="wb-run-"))  # not in `out`: a killed run leaves no junk
     try:
         executed = workdir / "report.ipynb"
-        execute(params, executed, workdir, timeout)
+        execute(params, executed, workdir, timeout, scheduler)
         nb = mark_internal(executed)
         title = params.title or t("default_title", params.lang)
         body = start_words(notebook_body(nb), params.lang, getattr(results, "start_label", None))
@@ -225,6 +240,11 @@ def run_report(args) -> int:
     out = Path(args.out) if getattr(args, "out", None) else Path("reports") / params.name
     check_out_folder(out)
     guard(Path(params.data), True if getattr(args, "allow_identifiers", False) else None)
-    res = build_report(params, out, timeout=getattr(args, "timeout", None))
+    res = build_report(
+        params,
+        out,
+        timeout=getattr(args, "timeout", None),
+        scheduler=getattr(args, "dask_scheduler", None),
+    )
     print(f"report {params.name} ({params.lang}) → {res.pdf} ({res.duration_s:.1f} s)")
     return 0

@@ -21,7 +21,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from workbench import codes
+from workbench.data import codes
 from workbench.fonts import use_font
 from workbench.i18n import t
 from workbench.programme.regions import flag_categories

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
-from workbench import codes
+from workbench.data import codes
 
 ARM = {"treated": {"zh": "接受帮扶组", "en": "supported"},
        "untreated": {"zh": "未接受帮扶组", "en": "unsupported"}}  # fmt: skip

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from workbench import __version__, codes
+from workbench import __version__
+from workbench.data import codes
 from workbench.evaluation.analysis import ReportResults
 from workbench.exceptions import WorkbenchError
 from workbench.i18n import t
@@ -112,7 +113,7 @@ def _scope(params: ReportParams, results: ReportResults | None = None) -> str:
 
 def data_status(params: ReportParams) -> str | None:
     """What the report's data are (dataset.yaml `status`: real, simulated, test), or None."""
-    from workbench.io import data_status as status_of
+    from workbench.data.io import data_status as status_of
 
     try:
         return status_of(params.data)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from workbench import codes
+from workbench.data import codes
 from workbench.effects.findings import support_verdicts
 from workbench.evaluation.analysis import ReportResults
 from workbench.i18n import t

@@ -23,7 +23,7 @@ def reason(section: str, why: str, lang: str, k: int) -> str:
 
 def horizon_words(days: float, lang: str) -> str:
     """The RMST horizon actually used: days, and months only when the days are whole months."""
-    from workbench.codes import DAYS_PER_MONTH
+    from workbench.data.codes import DAYS_PER_MONTH
 
     months = days / DAYS_PER_MONTH
     d = f"{days:,.0f}"

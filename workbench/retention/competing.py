@@ -13,8 +13,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from workbench.codes import DAYS_PER_MONTH, MILESTONE_MONTHS
-from workbench.exceptions import EstimationError, ParameterError
+from workbench._base import check_is_fitted
+from workbench.data.codes import DAYS_PER_MONTH, MILESTONE_MONTHS
+from workbench.exceptions import ParameterError
 from workbench.retention.km import influence_paths, validate_survival_data
 
 CAUSES = ("relapse", "death")
@@ -97,12 +98,6 @@ class AalenJohansen:
         self.max_time_ = float(t.max())
         return self
 
-    def _check_fitted(self) -> None:
-        if not hasattr(self, "table_"):
-            raise EstimationError(
-                "this AalenJohansen is not fitted yet; call fit(time, status) first"
-            )
-
     def _cause(self, cause: str) -> str:
         if cause not in self.causes:
             raise ParameterError(f"cause {cause!r} is not one of {', '.join(self.causes)}")
@@ -111,7 +106,7 @@ class AalenJohansen:
     def cif_at(self, times, cause: str = "relapse") -> pd.DataFrame:
         """Cumulative incidence of `cause` at `times` (days) with CI; NaN beyond the data
         (unless nobody is left event-free there)."""
-        self._check_fitted()
+        check_is_fitted(self, "table_")
         c = self._cause(cause)
         q = np.atleast_1d(np.asarray(times, dtype=float))
         tab = self.table_
@@ -138,7 +133,7 @@ class AalenJohansen:
 
     def curve(self, cause: str = "relapse") -> pd.DataFrame:
         """Generic curve rows (time, estimate, lower, upper, n_risk, label) from day 0."""
-        self._check_fitted()
+        check_is_fitted(self, "table_")
         c = self._cause(cause)
         tab = self.table_
         rest = pd.DataFrame(
@@ -166,17 +161,16 @@ class AalenJohansen:
 
     def summary(self) -> pd.DataFrame:
         """The full table at every distinct time."""
-        self._check_fitted()
+        check_is_fitted(self, "table_")
         return self.table_.assign(label=self.label_)
 
-    def plot(self, ax=None, lang: str = "en"):
-        """Cumulative incidence curves of every cause (workbench.plots.cif_plot)."""
+    def plot(self, ax=None):
+        """Cumulative incidence curves of every cause (`workbench.plots.cif_plot`; in another
+        language: `cif_plot(pd.concat([fit.curve(c) for c in fit.causes]), lang=...)`)."""
         from workbench.plots import cif_plot
 
-        self._check_fitted()
-        return cif_plot(
-            pd.concat([self.curve(c) for c in self.causes], ignore_index=True), ax=ax, lang=lang
-        )
+        check_is_fitted(self, "table_")
+        return cif_plot(pd.concat([self.curve(c) for c in self.causes], ignore_index=True), ax=ax)
 
 
 def _log_ci(p, se, z):

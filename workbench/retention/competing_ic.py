@@ -11,7 +11,7 @@ is the total mass of its set: relapse cells inside (L, R]; the death cell {d}; o
 every relapse cell after L plus every death cell after A (still event-free at L).
 
 Ordering the cells as relapse cells by time, then death cells in reverse time order, makes every
-set one contiguous run, so the engine is the Turnbull NPMLE's (`workbench.retention.npmle`:
+set one contiguous run, so the engine is the Turnbull NPMLE's (`workbench.stats.npmle`:
 SQUAREM-accelerated EM, support-reduction Newton), converged when the Kuhn-Tucker conditions
 hold (`kt_violation_` <= 1e-8, relative). With every relapse dated exactly the estimator is the
 Aalen-Johansen estimator (tests/test_competing_ic.py against R's survfit).
@@ -31,26 +31,19 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from workbench.codes import DAYS_PER_MONTH, MILESTONE_MONTHS
+from workbench._base import DEFAULT_SEED, check_is_fitted
+from workbench.data.codes import DAYS_PER_MONTH, MILESTONE_MONTHS
 from workbench.exceptions import DataError, EstimationError, ParameterError, StatisticalWarning
+from workbench.i18n import Text
 from workbench.retention.competing import milestone_frame
-from workbench.retention.npmle import (
-    Innermost,
-    _coverage,
-    _loglik,
-    _npmle,
-    _single_thread,
-    _squarem,
-    _support_reduction,
-    _trim,
-    innermost,
-    kt_violation,
-)
-from workbench.retention.turnbull import KT_TOLERANCE, WARM_EM_STEPS, _resample_weights
+from workbench.stats.bootstrap import resample_weights, run_replicates
+from workbench.stats.intervals import Innermost, innermost
+from workbench.stats.npmle import KT_TOLERANCE, cumulative_mass, loglik, npmle, npmle_warm
 
 CAUSES = ("relapse", "death")
 COMPETING_WORDS = ("death", "competing")  # a cohort's / an analysis-ready spec's word
 METHOD = "competing-risks NPMLE (interval-censored relapse, exact death)"
+METHOD_TEXT = (Text("method_competing_npmle"),)  # METHOD in catalog words
 
 
 @dataclass(frozen=True)
@@ -160,11 +153,6 @@ def _aggregate(first, last, w):
     return ucode // width, ucode % width, np.bincount(pair, w, minlength=ucode.size)
 
 
-def _cumulative(drop_at, masses, t) -> np.ndarray:
-    cum = np.concatenate(([0.0], np.cumsum(masses)))
-    return cum[np.searchsorted(drop_at, np.asarray(t, float), side="left")]
-
-
 @dataclass(frozen=True)
 class Fit:
     """Cells, masses (cell order) and the optimiser's record of one NPMLE."""
@@ -183,7 +171,7 @@ class Fit:
         return self.cells.death.drop_at, self.masses[m1:][::-1]
 
     def cif(self, cause: str, t) -> np.ndarray:
-        return _cumulative(*self.cause(cause), t)
+        return cumulative_mass(*self.cause(cause), t)
 
     def warm(self, cells: Cells) -> np.ndarray:
         """These masses summed over each (coarser) cell of a resample's `cells`."""
@@ -191,7 +179,7 @@ class Fit:
         for cause, inn in (("relapse", cells.relapse), ("death", cells.death)):
             drop, p = self.cause(cause)
             cum = np.r_[0.0, np.cumsum(p)]
-            start = np.where(inn.point, np.nextafter(inn.right, -np.inf), inn.left)
+            start = inn.position
             end = np.where(inn.point, inn.right, np.where(np.isinf(inn.right), np.inf, inn.right))
             take = cum[np.searchsorted(drop, end, side="left")]
             if np.isinf(drop[-1:]).any():  # the open cell's mass stays in the open cell
@@ -215,18 +203,11 @@ def fit_records(records, w, tol, max_iter, warm: Fit | None = None) -> Fit:
     keep = w > 0
     cells, first, last = cell_runs(*records[keep].T)
     lo, hi, wp = _aggregate(first, last, w[keep])
-    with _single_thread():
-        p = None
-        if warm is not None:
-            p0 = warm.warm(cells)
-            uncovered = _coverage(p0, lo, hi) <= 0
-            p0[np.unique(lo[uncovered])] += 1e-6
-            p, k = _squarem(p0 / p0.sum(), wp, lo, hi, WARM_EM_STEPS)
-            p, n_iter = _support_reduction(_trim(p, lo, hi), wp, lo, hi, tol, 500)
-            kt = np.inf if p is None else kt_violation(p, wp, lo, hi)
-        if p is None or kt > tol:
-            p, n_iter, kt = _npmle(wp, lo, hi, cells.size, tol, max_iter, None)
-    return Fit(cells, p, int(n_iter), float(kt), _loglik(p, wp, lo, hi))
+    if warm is None:
+        p, n_iter, kt = npmle(wp, lo, hi, cells.size, tol, max_iter)
+    else:
+        p, n_iter, kt = npmle_warm(wp, lo, hi, cells.size, warm.warm(cells), tol, max_iter)
+    return Fit(cells, p, int(n_iter), float(kt), loglik(p, wp, lo, hi))
 
 
 class _Replicate:
@@ -237,7 +218,7 @@ class _Replicate:
         self.full, self.tol, self.max_iter = full, tol, max_iter
 
     def __call__(self, rng) -> Fit:
-        wb = _resample_weights(rng, self.n_rec, self.w_rec, *self.release)
+        wb = resample_weights(rng, self.n_rec, self.w_rec, *self.release)
         fit = fit_records(self.records, wb, self.tol, self.max_iter, warm=self.full)
         if fit.kt > KT_TOLERANCE:
             raise EstimationError("a bootstrap replicate did not converge")
@@ -255,7 +236,7 @@ class CompetingRisksNPMLE:
         self,
         alpha: float = 0.05,
         n_bootstrap: int = 200,
-        seed: int = 0,
+        seed: int = DEFAULT_SEED,
         tol: float = 1e-10,
         max_iter: int = 100_000,
         n_jobs: int = 1,
@@ -283,12 +264,14 @@ class CompetingRisksNPMLE:
         w_rec = np.bincount(pair, w, minlength=len(records))
         fit = fit_records(records, w_rec, self.tol, self.max_iter)
         if fit.kt > KT_TOLERANCE:
-            warnings.warn(
+            message = (
                 f"competing-risks NPMLE stopped after {fit.n_iter:,} iterations with a "
-                f"Kuhn-Tucker violation of {fit.kt:.1e} (> {KT_TOLERANCE:.0e}); raise max_iter.",
-                StatisticalWarning,
-                stacklevel=2,
+                f"Kuhn-Tucker violation of {fit.kt:.1e} (> {KT_TOLERANCE:.0e}); raise max_iter."
             )
+            caveat = StatisticalWarning(
+                message, code="competing_npmle_not_converged", n_iter=fit.n_iter, kt=fit.kt
+            )
+            warnings.warn(caveat, stacklevel=2)
         self.fit_, self.cells_, self.masses_ = fit, fit.cells, fit.masses
         self.kt_violation_, self.n_iter_, self.loglik_ = fit.kt, fit.n_iter, fit.loglik
         self.label_ = "all" if label is None else str(label)
@@ -303,10 +286,6 @@ class CompetingRisksNPMLE:
         self._boot = None
         return self
 
-    def _check_fitted(self) -> None:
-        if not hasattr(self, "fit_"):
-            raise EstimationError("this CompetingRisksNPMLE is not fitted yet; call fit() first")
-
     def _cause(self, cause: str) -> str:
         if cause not in self.causes:
             raise ParameterError(f"cause {cause!r} is not one of {', '.join(self.causes)}")
@@ -314,8 +293,6 @@ class CompetingRisksNPMLE:
 
     def _replicates(self) -> list[Fit]:
         if self._boot is None:
-            from workbench.stats.bootstrap import run_replicates
-
             records, n_rec, w_rec, release = self._records
             fn = _Replicate(records, n_rec, w_rec, release, self.fit_, self.tol, self.max_iter)
             seeds = np.random.SeedSequence(self.seed).spawn(int(self.n_bootstrap))
@@ -327,7 +304,7 @@ class CompetingRisksNPMLE:
         """Cumulative incidence of `cause` at `times` (days): estimate, bootstrap se and
         percentile CI; NaN after the last day anyone was observed (unless nobody is left
         event-free)."""
-        self._check_fitted()
+        check_is_fitted(self, "fit_")
         q = np.atleast_1d(np.asarray(times, dtype=float))
         est = self.fit_.cif(self._cause(cause), q)
         reps = self._replicates() if self.n_bootstrap > 0 else []
@@ -344,7 +321,7 @@ class CompetingRisksNPMLE:
 
     def event_free_at(self, times) -> np.ndarray:
         """P(neither relapse nor death by day t)."""
-        self._check_fitted()
+        check_is_fitted(self, "fit_")
         t = np.atleast_1d(np.asarray(times, float))
         finite = np.isfinite(t)
         f = self.fit_.cif("relapse", t) + self.fit_.cif("death", t)
@@ -364,7 +341,7 @@ class CompetingRisksNPMLE:
     def curve(self, cause: str = "relapse") -> pd.DataFrame:
         """Curve rows (time, estimate, lower, upper, label, cause) from day 0 to the last day
         observed, stepping just after each innermost interval's left end."""
-        self._check_fitted()
+        check_is_fitted(self, "fit_")
         drop, _ = self.fit_.cause(self._cause(cause))
         t = np.unique(np.r_[0.0, drop[np.isfinite(drop) & (drop <= self.max_time_)],
                             self.max_time_])  # fmt: skip
@@ -382,14 +359,13 @@ class CompetingRisksNPMLE:
         """Milestone incidences of both causes."""
         return pd.concat([self.milestones(months, c) for c in self.causes], ignore_index=True)
 
-    def plot(self, ax=None, lang: str = "en"):
-        """Cumulative incidence curves of both causes (workbench.plots.cif_plot)."""
+    def plot(self, ax=None):
+        """Cumulative incidence curves of both causes (`workbench.plots.cif_plot`; in another
+        language: `cif_plot(pd.concat([fit.curve(c) for c in fit.causes]), lang=...)`)."""
         from workbench.plots import cif_plot
 
-        self._check_fitted()
-        return cif_plot(
-            pd.concat([self.curve(c) for c in self.causes], ignore_index=True), ax=ax, lang=lang
-        )
+        check_is_fitted(self, "fit_")
+        return cif_plot(pd.concat([self.curve(c) for c in self.causes], ignore_index=True), ax=ax)
 
 
 def fit_cohort(cohort: pd.DataFrame, **kwargs) -> CompetingRisksNPMLE:

@@ -26,9 +26,12 @@ import pandas as pd
 from scipy import stats
 
 from workbench.exceptions import EstimationError, ParameterError
-from workbench.retention.turnbull import TurnbullFitter, aggregate, check_intervals
+from workbench.i18n import Text
+from workbench.retention.turnbull import TurnbullFitter
+from workbench.stats.intervals import aggregate, check_intervals
 
 SCORES = ("logrank1", "logrank2")
+SCORE_WORDS = {"logrank1": "scores_sun", "logrank2": "scores_finkelstein"}  # catalog keys
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,7 @@ class ICTestResult:
     score_sums: tuple[float, ...]
     expected: tuple[float, ...]
     notes: tuple[str, ...] = ()
+    method_text: tuple[Text, ...] = ()
 
     def summary(self) -> pd.DataFrame:
         """One row per group (n, observed and expected score sums) plus the test."""
@@ -127,4 +131,5 @@ def _result(stat, labels, n, U, expected, scores, notes) -> ICTestResult:
         score_sums=tuple(float(x) for x in U),
         expected=tuple(float(x) for x in expected),
         notes=tuple(notes),
+        method_text=(Text("method_ictest", {"scores": Text(SCORE_WORDS[scores])}),),
     )

@@ -9,18 +9,21 @@ trap 9: lifelines returns the variance of min(T, tau) instead).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from workbench.codes import DAYS_PER_MONTH, MILESTONE_MONTHS
+from workbench._base import check_is_fitted
+from workbench.data.codes import DAYS_PER_MONTH, MILESTONE_MONTHS
 from workbench.exceptions import EstimationError, ParameterError
+from workbench.i18n import Text
+from workbench.retention.rmst import RMST
 
 _TOL = np.sqrt(np.finfo(float).eps)
 VARIANCES = ("auto", "greenwood", "ij")
+RMST_METHOD = "Kaplan-Meier, Greenwood-type SE (R summary(survfit, rmean=tau))"
 
 
 def validate_survival_data(time, event, weights=None, n_causes: int = 1):
@@ -170,30 +173,6 @@ def first_below_half(values, times) -> float:
     return float(x[0])
 
 
-@dataclass(frozen=True)
-class RMST:
-    """Restricted mean abstinent time to `tau` days, with its standard error and CI."""
-
-    tau: float
-    estimate: float
-    se: float
-    lower: float
-    upper: float
-    label: str = ""
-    method: str = "Kaplan-Meier, Greenwood-type SE (R summary(survfit, rmean=tau))"
-    notes: tuple[str, ...] = ()
-
-    @property
-    def ci(self) -> tuple[float, float]:
-        """(lower, upper) normal-approximation confidence limits."""
-        return (self.lower, self.upper)
-
-    def summary(self) -> pd.DataFrame:
-        return pd.DataFrame(
-            [{k: getattr(self, k) for k in ("label", "tau", "estimate", "se", "lower", "upper")}]
-        )
-
-
 class KaplanMeier:
     """Kaplan–Meier estimator of retention (probability of no relapse yet) on exact times."""
 
@@ -256,13 +235,9 @@ class KaplanMeier:
         )
         return self
 
-    def _check_fitted(self) -> None:
-        if not hasattr(self, "table_"):
-            raise EstimationError("this KaplanMeier is not fitted yet; call fit(time, event) first")
-
     def survival_at(self, times) -> pd.DataFrame:
         """Retention at each of `times` (days) with CI; NaN beyond the last observed time."""
-        self._check_fitted()
+        check_is_fitted(self, "table_")
         q = np.atleast_1d(np.asarray(times, dtype=float))
         tab = self.table_
         idx = np.searchsorted(tab["time"].to_numpy(), q, side="right") - 1
@@ -300,7 +275,7 @@ class KaplanMeier:
 
     def rmst(self, tau: float) -> RMST:
         """Restricted mean time without relapse to `tau` days; SE as R's summary(rmean=tau)."""
-        self._check_fitted()
+        check_is_fitted(self, "table_")
         if not np.isfinite(tau) or tau <= 0:
             raise ParameterError(f"tau {tau} must be a positive number of days")
         tab = self.table_
@@ -321,11 +296,21 @@ class KaplanMeier:
             notes = (
                 f"tau {tau:g} is beyond the last observed time {self.max_time_:g}; the curve is carried forward.",
             )
-        return RMST(tau, est, se, est - z * se, est + z * se, self.label_, notes=notes)
+        return RMST(
+            tau=tau,
+            estimate=est,
+            lower=est - z * se,
+            upper=est + z * se,
+            method=RMST_METHOD,
+            se=se,
+            label=self.label_,
+            notes=notes,
+            method_text=(Text("method_km_rmst"),),
+        )
 
     def curve(self) -> pd.DataFrame:
         """The curve as generic rows (time, estimate, lower, upper, n_risk, label) starting at day 0."""
-        self._check_fitted()
+        check_is_fitted(self, "table_")
         tab = self.table_
         first = pd.DataFrame(
             {
@@ -345,15 +330,16 @@ class KaplanMeier:
 
     def summary(self) -> pd.DataFrame:
         """The full table: time, n_risk, n_event, n_censor, survival, std_err, lower, upper."""
-        self._check_fitted()
+        check_is_fitted(self, "table_")
         return self.table_.drop(columns="se_log").assign(label=self.label_)
 
-    def plot(self, ax=None, lang: str = "en", at_risk: bool = True):
-        """Retention curve with CI band and number-at-risk table (workbench.plots)."""
+    def plot(self, ax=None, at_risk: bool = True):
+        """Retention curve with CI band and number-at-risk table (`workbench.plots`; in another
+        language: `plots.retention_curves(fit.curve(), lang=...)`)."""
         from workbench.plots import retention_curves
 
-        self._check_fitted()
-        return retention_curves(self.curve(), ax=ax, lang=lang, at_risk=at_risk)
+        check_is_fitted(self, "table_")
+        return retention_curves(self.curve(), ax=ax, at_risk=at_risk)
 
     @classmethod
     def stratified(

@@ -34,10 +34,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from workbench.codes import DAYS_PER_MONTH, TRACKING_DAYS
+from workbench.data.codes import DAYS_PER_MONTH, TRACKING_DAYS
 from workbench.exceptions import ParameterError
 from workbench.retention.km import KaplanMeier
 from workbench.retention.turnbull import TurnbullFitter
+from workbench.stats.npmle import restricted_mean
 
 UNIT_DAYS = {"days": 1.0, "weeks": 7.0, "months": DAYS_PER_MONTH, "years": 365.25}
 _EPS = 1e-9
@@ -179,7 +180,7 @@ def median_row(fit, last_day: float, group: str) -> dict:
 
 def _bootstrap_median_ci(fit: TurnbullFitter) -> tuple[float, float]:
     meds = []
-    for drop_at, p in fit._replicates():
+    for drop_at, p in fit.replicates():
         k = np.searchsorted(np.cumsum(p), 0.5 - 1e-12, side="left")
         meds.append(drop_at[k] if k < p.size else np.inf)
     if not meds:
@@ -212,9 +213,7 @@ def rmst_row(fit, horizon: float, last_day: float, unit: float, group: str) -> d
 
 
 def _rmst_replicates(fit: TurnbullFitter, horizon: float) -> list[float]:
-    from workbench.retention.turnbull import _restricted_mean
-
-    return [_restricted_mean(d, p, horizon) for d, p in fit._replicates()]
+    return [restricted_mean(d, p, horizon) for d, p in fit.replicates()]
 
 
 def default_horizon(last_days: list[float]) -> float:

@@ -4,20 +4,19 @@ Interval-censored data (relapse seen only at visits) go to the Turnbull NPMLE; d
 relapse times are all exact go to Kaplan–Meier (with delayed entry when the data have an entry
 day). `retention_summary` gives milestones, medians and RMST per group with the rules of
 `workbench.retention.summary` (coarse time units, follow-up end, non-identified NPMLE regions,
-the horizon used); `run_retention` prints it as tables or strict JSON.
+the horizon used); `render_text` gives the tables `workbench retention` (`workbench.cli.retention`) prints.
 """
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
-from workbench import jsonout
-from workbench.codes import DAYS_PER_MONTH, MILESTONE_MONTHS, label
+from workbench._base import DEFAULT_SEED
 from workbench.cohort.contract import as_cohort
+from workbench.data.codes import DAYS_PER_MONTH, MILESTONE_MONTHS, label
 from workbench.exceptions import EstimationError, ParameterError
 from workbench.retention import summary as rs
 from workbench.retention.competing import AalenJohansen
@@ -54,8 +53,9 @@ def fit_retention(
     weights: Sequence[float] | None = None,
     label_: str | None = None,
     n_bootstrap: int = 200,
-    seed: int = 0,
+    seed: int = DEFAULT_SEED,
     n_jobs: int = 1,
+    scheduler=None,
 ):
     """The retention curve for `frame`: Kaplan–Meier if relapse times are exact, else NPMLE.
     Rows with any other event (competing, death) are censored at their last known day."""
@@ -74,7 +74,7 @@ def fit_retention(
             "from day 0"
         )
     upper = np.where(relapse, frame["upper_day"].to_numpy(float), np.inf)
-    fitter = TurnbullFitter(n_bootstrap=n_bootstrap, seed=seed, n_jobs=n_jobs)
+    fitter = TurnbullFitter(n_bootstrap=n_bootstrap, seed=seed, n_jobs=n_jobs, scheduler=scheduler)
     return fitter.fit(lower, upper, weights=weights, label=label_)
 
 
@@ -113,8 +113,9 @@ def milestone_table(
     by: str | None = None,
     months: Sequence[float] = MILESTONE_MONTHS,
     n_bootstrap: int = 200,
-    seed: int = 0,
+    seed: int = DEFAULT_SEED,
     n_jobs: int = 1,
+    scheduler=None,
     unit_days: float = 1.0,
 ) -> pd.DataFrame:
     """Retention at each milestone per group: group, months, day (the day used), estimate,
@@ -122,7 +123,14 @@ def milestone_table(
     `workbench.retention.summary`)."""
     rows = []
     for key, part in _groups(frame, by):
-        fit = fit_retention(part, label_=key, n_bootstrap=n_bootstrap, seed=seed, n_jobs=n_jobs)
+        fit = fit_retention(
+            part,
+            label_=key,
+            n_bootstrap=n_bootstrap,
+            seed=seed,
+            n_jobs=n_jobs,
+            scheduler=scheduler,
+        )
         last = rs.followup_end(part)
         for row in rs.milestone_rows(fit, months, last, unit_days, key, int(len(part))):
             rows.append({**row, "method": _method(fit, n_bootstrap)})
@@ -149,8 +157,9 @@ def retention_summary(
     months: Sequence[float] = MILESTONE_MONTHS,
     horizon: float | None = None,
     n_bootstrap: int = 200,
-    seed: int = 0,
+    seed: int = DEFAULT_SEED,
     n_jobs: int = 1,
+    scheduler=None,
 ) -> rs.RetentionSummary:
     """Milestones, medians, RMST (and cumulative incidence with competing events) per group for
     a dataset, spec or `AnalysisCohort`, with the rules of `workbench.retention.summary`."""
@@ -165,7 +174,14 @@ def retention_summary(
         raise ParameterError(f"--horizon {horizon}: give a positive number of days")
     miles, meds, rmsts, curves = [], [], [], []
     for (key, part), last in zip(groups, lasts, strict=True):
-        fit = fit_retention(part, label_=key, n_bootstrap=n_bootstrap, seed=seed, n_jobs=n_jobs)
+        fit = fit_retention(
+            part,
+            label_=key,
+            n_bootstrap=n_bootstrap,
+            seed=seed,
+            n_jobs=n_jobs,
+            scheduler=scheduler,
+        )
         method = _method(fit, n_bootstrap)
         miles += [
             {**r, "method": method}
@@ -276,39 +292,6 @@ def _cumulative_incidence(data, frame, groups, lasts, months, unit) -> pd.DataFr
     for c in ("note", "reason"):
         out[c] = out[c].astype(object).where(out[c].notna(), None) if c in out else None
     return out
-
-
-def _months(text: str) -> tuple[float, ...]:
-    try:
-        values = tuple(float(v) for v in str(text).split(",") if v.strip())
-    except ValueError:
-        raise ParameterError(
-            f"--at {text!r} is not a list of months (expected e.g. 12,24,36)."
-        ) from None
-    if not values or any(v <= 0 or v * DAYS_PER_MONTH > 100 * 365.25 for v in values):
-        raise ParameterError(f"--at {text!r}: milestones must be positive months, e.g. 12,24,36.")
-    return values
-
-
-def run_retention(args: argparse.Namespace) -> int:
-    """`workbench retention DATA [--by COL] [--at 12,24,36] [--horizon DAYS] [--json]`."""
-    from workbench.io import load_any
-
-    months = _months(args.at)
-    data = load_any(args.data, cutoff=args.cutoff)
-    result = retention_summary(
-        data,
-        by=args.by,
-        months=months,
-        horizon=getattr(args, "horizon", None),
-        n_bootstrap=int(getattr(args, "bootstrap", 200)),
-        seed=int(getattr(args, "seed", 0)),
-    )
-    if args.json:
-        jsonout.emit(result.to_json())
-        return 0
-    print(render_text(result, args.by, args.lang))
-    return 0
 
 
 def _shown(table: pd.DataFrame, by: str | None, lang: str, cols: list[str], notes: list) -> str:

@@ -10,6 +10,7 @@ constrained Newton method (Groeneboom, Jongbloed & Wellner 2008) on the innermos
 positive mass, adding any interval whose Kuhn-Tucker gradient exceeds one. Convergence is declared
 only when the Kuhn-Tucker conditions hold: with d_j = sum_i w_i a_ij / P_i and W = sum_i w_i,
 d_j <= W for every j and d_j = W where p_j > 0 (`kt_violation_` is the largest relative breach).
+The engine is `workbench.stats.npmle` (entry point 1), on `workbench.stats.intervals`' cells.
 
 Convention inside innermost intervals, where S(t) is not identified: we report the value at the
 interval's right end (the curve drops just after the left end: the lower envelope of all NPMLEs).
@@ -30,67 +31,38 @@ about 20x faster (`warm_start=False` fits each replicate from scratch).
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from workbench.codes import DAYS_PER_MONTH, MILESTONE_MONTHS, TRACKING_DAYS
-from workbench.exceptions import EstimationError, ParameterError, StatisticalWarning
-from workbench.retention.npmle import (  # noqa: F401  # public names re-exported
-    Innermost,
-    _coverage,
-    _fit_pairs,
-    _npmle,
-    _single_thread,
-    _squarem,
-    _support_reduction,
-    _trim,
-    aggregate,
-    check_intervals,
-    innermost,
-    interval_loglik,
-    kt_violation,
-    npmle,
+from workbench._base import DEFAULT_SEED, check_is_fitted
+from workbench.data.codes import DAYS_PER_MONTH, MILESTONE_MONTHS, TRACKING_DAYS
+from workbench.exceptions import ParameterError, StatisticalWarning
+from workbench.i18n import Text
+from workbench.retention.rmst import RMST
+from workbench.stats.bootstrap import resample_weights, run_replicates
+from workbench.stats.intervals import Innermost, aggregate, check_intervals, innermost
+from workbench.stats.npmle import (
+    KT_TOLERANCE,
+    fit_pairs,
+    npmle_warm,
+    restricted_mean,
+    step_survival,
 )
 
-KT_TOLERANCE = 1e-8  # acceptance threshold for the Kuhn-Tucker conditions (relative)
-WARM_EM_STEPS = 60  # accelerated EM steps from the warm start before the Newton stage
 
-
-def _step_values(drop_at: np.ndarray, p: np.ndarray, t) -> np.ndarray:
-    cum = np.concatenate(([0.0], np.cumsum(p)))
-    return np.clip(1.0 - cum[np.searchsorted(drop_at, np.asarray(t, float), side="left")], 0, 1)
-
-
-def _restricted_mean(drop_at: np.ndarray, p: np.ndarray, tau: float) -> float:
-    x = np.unique(np.r_[0.0, drop_at[(drop_at > 0) & (drop_at < tau)], tau])
-    mid = (x[:-1] + x[1:]) / 2
-    return float(np.dot(np.diff(x), _step_values(drop_at, p, mid)))
-
-
-def _positions(inn: Innermost) -> np.ndarray:
-    """Sorted position of each innermost interval: its left end, or just below a point."""
-    return np.where(inn.point, np.nextafter(inn.right, -np.inf), inn.left)
-
-
-def _warm_masses(inn: Innermost, warm, lo, hi) -> np.ndarray:
+def _warm_masses(inn: Innermost, warm) -> np.ndarray:
     """Full-data masses summed over each (coarser) innermost interval of a resample.
 
     Every full-data innermost interval lies inside at most one of the resample's (the
     resample's ends are a subset of the full data's), and its position is in [start, end) of
-    that one. Pairs left uncovered get a small mass on their first interval."""
+    that one (`npmle_warm` gives uncovered pairs a small mass)."""
     pos, cum = warm
-    start = _positions(inn)
     p = (
         cum[np.searchsorted(pos, inn.right, side="left")]
-        - cum[np.searchsorted(pos, start, side="left")]
+        - cum[np.searchsorted(pos, inn.position, side="left")]
     )
-    p = np.clip(p, 0.0, None)
-    uncovered = _coverage(p, lo, hi) <= 0
-    if uncovered.any():
-        p[np.unique(lo[uncovered])] += 1e-6
-    return p / p.sum()
+    return np.clip(p, 0.0, None)
 
 
 def _fit_warm(pl, pr, w, warm, tol, max_iter):
@@ -99,25 +71,9 @@ def _fit_warm(pl, pr, w, warm, tol, max_iter):
     keep = w > 0
     pl, pr, w = pl[keep], pr[keep], w[keep]
     inn = innermost(pl, pr)
-    p0 = _warm_masses(inn, warm, inn.lo, inn.hi)
-    with _single_thread():
-        p, k = _squarem(p0, w, inn.lo, inn.hi, WARM_EM_STEPS)  # lifts the tiny masses first
-        p, n_iter = _support_reduction(_trim(p, inn.lo, inn.hi), w, inn.lo, inn.hi, tol, 500)
-        n_iter += k
-        kt = np.inf if p is None else kt_violation(p, w, inn.lo, inn.hi)
-        if kt > tol:
-            p, n_iter, kt = _npmle(w, inn.lo, inn.hi, inn.left.size, tol, max_iter, None)
+    p0 = _warm_masses(inn, warm)
+    p, n_iter, kt = npmle_warm(w, inn.lo, inn.hi, inn.left.size, p0, tol, max_iter)
     return inn, p, n_iter, kt
-
-
-def _resample_weights(rng, n_pair, w_pair, release_pair, release_w):
-    """Pair weights of one bootstrap sample of releases (multinomial counts)."""
-    if release_pair is None:  # weights constant within each pair: resample pairs' releases
-        n = int(n_pair.sum())
-        counts = rng.multinomial(n, n_pair / n)
-        return counts * (w_pair / n_pair)
-    counts = rng.multinomial(release_pair.size, np.full(release_pair.size, 1 / release_pair.size))
-    return np.bincount(release_pair, counts * release_w, minlength=n_pair.size)
 
 
 class _Replicate:
@@ -129,38 +85,16 @@ class _Replicate:
 
     def weights(self, rng) -> np.ndarray:
         _, _, n_pair, w_pair = self.pairs
-        return _resample_weights(rng, n_pair, w_pair, *self.release)
+        return resample_weights(rng, n_pair, w_pair, *self.release)
 
     def __call__(self, rng):
         pl, pr, _, _ = self.pairs
         wb = self.weights(rng)
         if self.warm is None:
-            inn, p, *_ = _fit_pairs(pl, pr, wb, self.tol, self.max_iter)
+            inn, p, *_ = fit_pairs(pl, pr, wb, self.tol, self.max_iter)
         else:
             inn, p, *_ = _fit_warm(pl, pr, wb, self.warm, self.tol, self.max_iter)
         return inn.drop_at, p
-
-
-@dataclass(frozen=True)
-class RMSTEstimate:
-    """Restricted mean relapse-free time to `tau` days, with its bootstrap CI."""
-
-    tau: float
-    estimate: float
-    ci: tuple[float, float]
-    method: str
-    notes: tuple[str, ...] = ()
-
-    def summary(self) -> pd.DataFrame:
-        return pd.DataFrame(
-            {
-                "tau_days": [self.tau],
-                "rmst_days": [self.estimate],
-                "lower": [self.ci[0]],
-                "upper": [self.ci[1]],
-                "method": [self.method],
-            }
-        )
 
 
 class TurnbullFitter:
@@ -174,7 +108,7 @@ class TurnbullFitter:
         self,
         alpha: float = 0.05,
         n_bootstrap: int = 200,
-        seed: int = 0,
+        seed: int = DEFAULT_SEED,
         tol: float = 1e-10,
         max_iter: int = 100_000,
         n_jobs: int = 1,
@@ -202,14 +136,16 @@ class TurnbullFitter:
         pl, pr, pair = aggregate(lo, up)
         w_pair = np.bincount(pair, w, minlength=pl.size)
         n_pair = np.bincount(pair, minlength=pl.size).astype(float)
-        inn, p, n_iter, kt, ll = _fit_pairs(pl, pr, w_pair, self.tol, self.max_iter)
+        inn, p, n_iter, kt, ll = fit_pairs(pl, pr, w_pair, self.tol, self.max_iter)
         if kt > KT_TOLERANCE:
-            warnings.warn(
+            message = (
                 f"Turnbull NPMLE stopped after {n_iter:,} iterations with a Kuhn-Tucker "
-                f"violation of {kt:.1e} (> {KT_TOLERANCE:.0e}); raise max_iter.",
-                StatisticalWarning,
-                stacklevel=2,
+                f"violation of {kt:.1e} (> {KT_TOLERANCE:.0e}); raise max_iter."
             )
+            caveat = StatisticalWarning(
+                message, code="npmle_not_converged", n_iter=int(n_iter), kt=float(kt)
+            )
+            warnings.warn(caveat, stacklevel=2)
         self.label_ = "NPMLE" if label is None else str(label)
         self.n_ = int(lo.size)
         self.weighted_ = weights is not None
@@ -233,20 +169,16 @@ class TurnbullFitter:
         t = np.unique(np.r_[0.0, inn.left, inn.right[np.isfinite(inn.right)]])
         return pd.DataFrame({self.label_: self.survival_at(t)}, index=pd.Index(t, name="day"))
 
-    def _check_fitted(self) -> None:
-        if not hasattr(self, "masses_"):
-            raise EstimationError("this TurnbullFitter is not fitted yet; call fit() first.")
-
     # --------------------------------------------------------------------------- estimates
     def survival_at(self, t) -> np.ndarray:
         """S(t); inside an innermost interval, the value at its right end (see module doc)."""
-        self._check_fitted()
-        return _step_values(self.innermost_.drop_at, self.masses_, t)
+        check_is_fitted(self, "masses_")
+        return step_survival(self.innermost_.drop_at, self.masses_, t)
 
     @property
     def median_(self) -> float:
         """inf{t: S(t) <= 0.5}: the left end of the innermost interval where S crosses 0.5."""
-        self._check_fitted()
+        check_is_fitted(self, "masses_")
         k = np.searchsorted(np.cumsum(self.masses_), 0.5 - 1e-12, side="left")
         if k >= self.masses_.size or np.isinf(self.innermost_.right[k]):
             return np.inf
@@ -255,7 +187,7 @@ class TurnbullFitter:
     @property
     def median_interval_(self) -> tuple[float, float]:
         """The innermost interval (left, right] that contains the median."""
-        self._check_fitted()
+        check_is_fitted(self, "masses_")
         k = np.searchsorted(np.cumsum(self.masses_), 0.5 - 1e-12, side="left")
         if k >= self.masses_.size:
             return (np.inf, np.inf)
@@ -263,10 +195,10 @@ class TurnbullFitter:
 
     def confidence_band(self, times) -> pd.DataFrame:
         """Pointwise percentile bootstrap band for S at `times` (days)."""
-        self._check_fitted()
+        check_is_fitted(self, "masses_")
         t = np.atleast_1d(np.asarray(times, dtype=float))
         est = self.survival_at(t)
-        reps = np.array([_step_values(d, p, t) for d, p in self._replicates()])
+        reps = np.array([step_survival(d, p, t) for d, p in self.replicates()])
         lower, upper = self._percentiles(reps, len(t))
         return pd.DataFrame({"day": t, "estimate": est, "lower": lower, "upper": upper})
 
@@ -278,20 +210,35 @@ class TurnbullFitter:
         band["n"] = self.n_
         return band
 
-    def rmst(self, tau: float = TRACKING_DAYS) -> RMSTEstimate:
+    def rmst(self, tau: float = TRACKING_DAYS) -> RMST:
         """Restricted mean relapse-free days to tau (lower-envelope curve), bootstrap CI."""
-        self._check_fitted()
+        check_is_fitted(self, "masses_")
         if not np.isfinite(tau) or tau <= 0:
             raise ParameterError(f"tau must be a positive number of days; got {tau}.")
-        est = _restricted_mean(self.innermost_.drop_at, self.masses_, tau)
-        reps = np.array([[_restricted_mean(d, p, tau)] for d, p in self._replicates()])
+        est = restricted_mean(self.innermost_.drop_at, self.masses_, tau)
+        reps = np.array([[restricted_mean(d, p, tau)] for d, p in self.replicates()])
         lower, upper = self._percentiles(reps, 1)
-        return RMSTEstimate(
+        return RMST(
             tau=float(tau),
             estimate=est,
-            ci=(float(lower[0]), float(upper[0])),
-            method=f"Turnbull NPMLE, percentile bootstrap ({self.n_bootstrap} replicates)",
+            lower=float(lower[0]),
+            upper=float(upper[0]),
+            method=self.method,
             notes=("Curve drops at the left end of each innermost interval (lower envelope).",),
+            method_text=self.method_text,
+        )
+
+    @property
+    def method(self) -> str:
+        """The English method label (`method_text`: the same in catalog words)."""
+        return f"Turnbull NPMLE, percentile bootstrap ({self.n_bootstrap} replicates)"
+
+    @property
+    def method_text(self) -> tuple[Text, ...]:
+        """The method label as catalog words, rendered with `i18n.join(parts, lang, ", ")`."""
+        return (
+            Text("method_turnbull"),
+            Text("method_percentile_bootstrap", {"n": self.n_bootstrap}),
         )
 
     # --------------------------------------------------------------------------- bootstrap
@@ -302,11 +249,10 @@ class TurnbullFitter:
         q = np.quantile(reps, [self.alpha / 2, 1 - self.alpha / 2], axis=0)
         return q[0], q[1]
 
-    def _replicates(self) -> list[tuple[np.ndarray, np.ndarray]]:
-        self._check_fitted()
+    def replicates(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """The bootstrap replicates' curves, (drop positions, masses) each (computed once)."""
+        check_is_fitted(self, "masses_")
         if self._boot is None:
-            from workbench.stats.bootstrap import run_replicates
-
             seeds = np.random.SeedSequence(self.seed).spawn(int(self.n_bootstrap))
             rows = run_replicates(self._replicate(), seeds, self.n_jobs, self.scheduler)
             self._boot = [r for r in rows if r is not None]
@@ -315,7 +261,7 @@ class TurnbullFitter:
     def _replicate(self) -> _Replicate:
         release = (None, None) if self._release is None else self._release
         warm = (
-            (_positions(self.innermost_), np.r_[0.0, np.cumsum(self.masses_)])
+            (self.innermost_.position, np.r_[0.0, np.cumsum(self.masses_)])
             if self.warm_start
             else None
         )
@@ -360,7 +306,7 @@ class TurnbullFitter:
         """Step curve of S(t) (and its pointwise bootstrap band); returns the axes."""
         import matplotlib.pyplot as plt
 
-        self._check_fitted()
+        check_is_fitted(self, "masses_")
         ax = plt.gca() if ax is None else ax
         d = self.innermost_.drop_at
         end = float(np.max(np.r_[self.innermost_.right[np.isfinite(self.innermost_.right)], d]))

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from workbench import codes
+from workbench.data import codes
 from workbench.exceptions import EstimationError, ParameterError
 from workbench.risk.labels import term_labels
 

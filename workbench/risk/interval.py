@@ -31,7 +31,7 @@ import pandas as pd
 from scipy import stats
 
 from workbench._base import check_is_fitted
-from workbench.codes import DAYS_PER_MONTH
+from workbench.data.codes import DAYS_PER_MONTH
 from workbench.exceptions import EstimationError, ParameterError
 from workbench.i18n import Text, join
 from workbench.risk.labels import variable_label

@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from workbench import codes
+from workbench.data import codes
 from workbench.i18n import TEXT, t
 
 

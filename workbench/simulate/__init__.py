@@ -7,11 +7,10 @@ writes the folder with `truth/`. Every knob is in params/simulation.yaml.
 """
 
 from workbench.simulate.config import default_config, resolve_config
-from workbench.simulate.core import DEFAULT_SEED, Simulation, simulate, true_survival
+from workbench.simulate.core import Simulation, simulate, true_survival
 from workbench.simulate.output import write_simulation
 
 __all__ = [
-    "DEFAULT_SEED",
     "Simulation",
     "default_config",
     "resolve_config",

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from workbench import codes, yamlsafe
+from workbench.data import codes, yamlsafe
 from workbench.exceptions import ParameterError
 
 DEFAULT_CONFIG_PATH = Path(__file__).resolve().parents[2] / "params" / "simulation.yaml"

@@ -12,8 +12,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from workbench import codes
-from workbench.dataset import Dataset
+from workbench._base import DEFAULT_SEED
+from workbench.data import codes
+from workbench.data.dataset import Dataset
 from workbench.exceptions import ParameterError
 from workbench.simulate.config import resolve_config
 from workbench.simulate.hazard import cumulative_hazard, invert_cumulative_hazard
@@ -34,7 +35,6 @@ from workbench.simulate.records import (
     to_dates,
 )
 
-DEFAULT_SEED = 20170101
 TRUTH_SCHEMA = "workbench.simulation_truth/1"
 
 

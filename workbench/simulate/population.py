@@ -7,7 +7,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from workbench import codes
+from workbench.data import codes
 
 PREFECTURE_KEYS = list(codes.PREFECTURES)
 FACILITY_KEYS = list(codes.FACILITIES)

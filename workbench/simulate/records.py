@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from workbench import codes
+from workbench.data import codes
 
 RESULTS = np.array(
     ["negative", "positive", "missed", "died", "detained", "transferred"], dtype=object

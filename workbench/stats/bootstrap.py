@@ -10,17 +10,12 @@ one bootstrap sample of releases as multinomial counts on aggregated records.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 
 import numpy as np
 from joblib import Parallel, delayed, effective_n_jobs
 
 from workbench.exceptions import EstimationError, ParameterError
-
-# A Dask scheduler address for every bootstrap of this process and its children (the report's
-# kernel): set by `workbench report/effects --dask-scheduler`. Results do not depend on it.
-SCHEDULER_ENV = "WORKBENCH_DASK_SCHEDULER"
 
 
 def _chunk(fn, seeds):
@@ -92,10 +87,8 @@ def run_replicates(fn, seeds, n_jobs: int = 1, scheduler=None) -> list:
     `scheduler` is given (a distributed Client, a cluster or a scheduler address) or when
     joblib's Dask backend is active (`with joblib.parallel_config(backend="dask"):`). Each
     replicate's draws come from its own seed, so results do not depend on where it ran.
-    Without `scheduler`, $WORKBENCH_DASK_SCHEDULER (an address) is used when set.
+    The scheduler is an argument all the way from the CLI (`--dask-scheduler`), never ambient.
     """
-    if scheduler is None:
-        scheduler = os.environ.get(SCHEDULER_ENV) or None
     if scheduler is not None:
         return _dask_chunks(fn, list(seeds), scheduler)
     dask = _dask_backend_active()

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
 
-from workbench import codes
+from workbench.data import codes
 from workbench.exceptions import ParameterError
 
 TURNBULL = "Turnbull NPMLE on (L, R]"

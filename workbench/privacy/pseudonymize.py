@@ -1,8 +1,8 @@
-"""Pseudonymisation of direct identifiers, and the guard that keeps them out of analyses.
+"""Pseudonymisation of direct identifiers (`workbench pseudonymize`).
 
 `pseudonymize(folder, key_file, out)` replaces `release_id` and `person_id` in every table with
 keyed hashes (HMAC-SHA256 under a secret key the user keeps, never stored with the data) and drops
-every column that `workbench.identifiers` finds identifying, by its header or by any of its values
+every column that `workbench.privacy.identifiers` finds identifying, by its header or by any of its values
 (all rows are scanned), and every free-text column. The same key gives the same pseudonyms, so
 tables pseudonymised separately still link; without the key the original ids cannot be recovered
 or checked by guessing. What is refused, before anything is written:
@@ -12,39 +12,34 @@ or checked by guessing. What is refused, before anything is written:
 - a key file that is a folder, that lies inside the data or output folder, or that group or
   others can read (the message gives the `chmod 600` that fixes it); a new key is created with
   mode 0600 from the start (O_CREAT|O_EXCL, then renamed into place), never chmod-ed afterwards;
-- a table that mixes encodings (`workbench.io`), or a dataset.yaml that holds an identifier.
+- a table that mixes encodings (`workbench.data.io`), or a dataset.yaml that holds an identifier.
 
 The tables are written to a private staging folder next to `out` and moved into place at the
-end, so a failed run leaves `out` as it was. `guard(data)` is the check `report`, `validate` and
-`batch` run first: headers and the first `GUARD_ROWS` rows of each table are scanned, and data
-holding identifier columns are refused (or, with --allow-identifiers, a warning is printed).
+end, so a failed run leaves `out` as it was.
 """
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import hmac
 import os
 import secrets
 import shutil
 import stat
-import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from workbench import identifiers, schema, yamlsafe
-from workbench.exceptions import DataError, ParameterError, WorkbenchError
-from workbench.io import find_tables, read_head, read_table, write_table
+from workbench.data import yamlsafe
+from workbench.data.io import find_tables, read_table, write_table
+from workbench.exceptions import DataError, ParameterError
+from workbench.privacy import identifiers
+from workbench.privacy.identifiers import dropped_columns, id_columns
 
-ID_COLUMNS = ("release_id", "person_id")
 KEY_BYTES = 32
 PSEUDONYM_CHARS = 20  # 80 bits of the HMAC: collisions are negligible for national registers
-GUARD_ROWS = 10_000
-ALLOW_ENV = "WORKBENCH_ALLOW_IDENTIFIERS"  # set by --allow-identifiers (read by batch runs too)
 
 
 @dataclass(frozen=True)
@@ -139,55 +134,6 @@ def pseudonym(key: bytes, value: object) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# which columns identify people
-
-
-def _id_columns(frame: pd.DataFrame, table: str) -> list[str]:
-    lookup = schema.header_lookup(table) if table in schema.SPECS else {}  # a spec: no ids
-    return [c for c in frame.columns if lookup.get(schema.normalise_header(c)) in ID_COLUMNS]
-
-
-def column_findings(frame: pd.DataFrame, table: str, typed: bool = True) -> dict[str, str]:
-    """Column -> kind of identifier, for every identifying column of a raw table. Ids (which
-    are pseudonymised) count only with resident-ID or phone numbers, e-mails or names; the
-    contract's date, number and code columns (refused on load when they hold text) are looked
-    at like ids with `typed`, and not at all without."""
-    ids = set(_id_columns(frame, table))
-    checked = _checked_columns(frame, table)
-    found: dict[str, str] = {}
-    for column in frame.columns:
-        if column in checked and not typed:
-            continue
-        values = pd.unique(frame[column].dropna().astype(str))
-        if column in checked:
-            kind = identifiers.values_kind(values, digits=False)
-        elif column in ids:
-            kind = identifiers.values_kind(values, digits=False)
-            if kind is None and identifiers.names_in_ids(values[:GUARD_ROWS]):
-                kind = "name"
-        else:
-            kind = identifiers.header_kind(column) or identifiers.values_kind(values)
-        if kind:
-            found[str(column)] = kind
-    return found
-
-
-def _checked_columns(frame: pd.DataFrame, table: str) -> set[str]:
-    """Columns of the contract whose values are dates, numbers or codes (checked on load)."""
-    if table not in schema.SPECS:
-        return set()
-    lookup = schema.header_lookup(table)
-    typed = {c.name for c in schema.SPECS[table] if c.kind not in ("id", "text")}
-    return {c for c in frame.columns if lookup.get(schema.normalise_header(c)) in typed}
-
-
-def _outside(frame: pd.DataFrame, table: str) -> tuple[str, ...]:
-    """Columns pseudonymize drops: identifying ones other than the ids it replaces."""
-    ids = set(_id_columns(frame, table))
-    return tuple(c for c in column_findings(frame, table) if c not in ids)
-
-
-# ---------------------------------------------------------------------------------------------
 # pseudonymize
 
 
@@ -243,9 +189,9 @@ def pseudonymize(
     try:
         frames, dropped = {}, {}
         for table, frame in raw.items():
-            dropped[table] = _outside(frame, table)
+            dropped[table] = dropped_columns(frame, table)
             frame = frame.drop(columns=list(dropped[table]))
-            for column in _id_columns(frame, table):
+            for column in id_columns(frame, table):
                 uniques = frame[column].astype("string").str.strip()
                 mapping = {v: pseudonym(key, v) for v in uniques.dropna().unique()}
                 frame[column] = uniques.map(mapping).fillna("")
@@ -258,78 +204,3 @@ def pseudonymize(
         shutil.rmtree(staging, ignore_errors=True)
     tables = {t: len(f) for t, f in frames.items()}
     return PseudonymizeResult(target, tables, dropped, created)
-
-
-def run_pseudonymize(args: argparse.Namespace) -> int:
-    """`workbench pseudonymize DATA --key FILE --out DIR`."""
-    result = pseudonymize(args.data, args.key, args.out)
-    for table, rows in result.tables.items():
-        gone = ", ".join(result.dropped[table]) or "none"
-        print(f"{table}: {rows:,} rows; identifier columns dropped: {gone}")
-    if result.key_created:
-        print(f"new key written to {args.key}: keep it apart from the data; without it the same")
-        print("ids cannot be pseudonymised the same way again.")
-    print(f"pseudonymised dataset → {result.out}")
-    return 0
-
-
-# ---------------------------------------------------------------------------------------------
-# the guard of report, validate and batch
-
-
-def _table_files(data: Path) -> dict[str, Path]:
-    """Table name -> file of a dataset folder or a dataset spec ({} when unreadable)."""
-    try:
-        if data.is_dir():
-            return find_tables(data)
-        if data.suffix.lower() in (".yaml", ".yml") and data.name != "dataset.yaml":
-            spec = yamlsafe.load(data, "dataset spec")
-            table = spec.get("table") if isinstance(spec, dict) else None
-            path = data.parent / str(table) if table else None
-            return {"table": path} if path is not None and path.is_file() else {}
-        return find_tables(data.parent) if data.name == "dataset.yaml" else {}
-    except WorkbenchError:
-        return {}  # the loader reports what is wrong with the data
-
-
-def scan(data: str | os.PathLike) -> list[tuple[str, str, str]]:
-    """(file, column, kind) of every identifying column in the first GUARD_ROWS rows."""
-    found = []
-    for table, path in _table_files(Path(data)).items():
-        try:
-            head = read_head(path, table, GUARD_ROWS)
-        except WorkbenchError:
-            continue  # the loader reports an unreadable table with its own message
-        found += [(path.name, c, k) for c, k in column_findings(head, table, False).items()]
-    return found
-
-
-def holds(kind: str) -> str:
-    """What a message says of a column of this kind (never its values)."""
-    if kind == "free text":
-        return "is free text (names and addresses in it cannot be found reliably)"
-    return f"holds direct identifiers ({kind})"
-
-
-def guard(data: str | os.PathLike, allow: bool | None = None) -> None:
-    """Refuse data holding identifier columns (DataError naming the column and the kind of
-    identifier, never a value); with `allow` (or $WORKBENCH_ALLOW_IDENTIFIERS=1), warn on stderr."""
-    if allow is None:
-        allow = os.environ.get(ALLOW_ENV) == "1"
-    found = scan(data)
-    if not found:
-        return
-    if allow:
-        for file, column, kind in found:
-            print(f"warning: {file}: column {column} {holds(kind)} (allowed by "
-                  "--allow-identifiers); keep the outputs internal.", file=sys.stderr)  # fmt: skip
-        return
-    file, column, kind = found[0]
-    more = f" (and {len(found) - 1} more such columns)" if len(found) > 1 else ""
-    raise DataError(
-        f"{file}: column {column} {holds(kind)}{more} (expected a pseudonymised dataset without "
-        "direct identifiers); run `workbench pseudonymize` first, or pass --allow-identifiers "
-        "if the column is known to be safe.",
-        file=file,
-        column=column,
-    )

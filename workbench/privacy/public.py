@@ -26,8 +26,9 @@ import re
 
 import pandas as pd
 
-from workbench import identifiers, schema
+from workbench.data import schema
 from workbench.exceptions import WorkbenchError
+from workbench.privacy import identifiers
 
 PLACEHOLDER = "[value]"
 MAX_CHARS = 300

@@ -26,7 +26,12 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-from workbench import schema
+import pandas as pd
+
+from workbench.data import schema
+
+ID_COLUMNS = ("release_id", "person_id")
+GUARD_ROWS = 10_000  # rows of each table the guard scans (and ids looked at for names)
 
 # kind -> (Chinese words matched anywhere, words matched as a whole word, whole-header-only words)
 HEADER_WORDS: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
@@ -168,3 +173,53 @@ def values_kind(values: Iterable[object], digits: bool = True) -> str | None:
 def names_in_ids(values: Iterable[object]) -> bool:
     """True when an id looks like a Chinese personal name (2-4 hanzi): ids are codes."""
     return any(isinstance(v, str) and _CHINESE_NAME.match(v) for v in values)
+
+
+# ---------------------------------------------------------------------------------------------
+# which columns of a table identify people
+
+
+def id_columns(frame: pd.DataFrame, table: str) -> list[str]:
+    """The columns of `frame` that are the contract's ids (release_id, person_id)."""
+    lookup = schema.header_lookup(table) if table in schema.SPECS else {}  # a spec: no ids
+    return [c for c in frame.columns if lookup.get(schema.normalise_header(c)) in ID_COLUMNS]
+
+
+def column_findings(frame: pd.DataFrame, table: str, typed: bool = True) -> dict[str, str]:
+    """Column -> kind of identifier, for every identifying column of a raw table. Ids (which
+    are pseudonymised) count only with resident-ID or phone numbers, e-mails or names; the
+    contract's date, number and code columns (refused on load when they hold text) are looked
+    at like ids with `typed`, and not at all without."""
+    ids = set(id_columns(frame, table))
+    checked = _checked_columns(frame, table)
+    found: dict[str, str] = {}
+    for column in frame.columns:
+        if column in checked and not typed:
+            continue
+        values = pd.unique(frame[column].dropna().astype(str))
+        if column in checked:
+            kind = values_kind(values, digits=False)
+        elif column in ids:
+            kind = values_kind(values, digits=False)
+            if kind is None and names_in_ids(values[:GUARD_ROWS]):
+                kind = "name"
+        else:
+            kind = header_kind(column) or values_kind(values)
+        if kind:
+            found[str(column)] = kind
+    return found
+
+
+def _checked_columns(frame: pd.DataFrame, table: str) -> set[str]:
+    """Columns of the contract whose values are dates, numbers or codes (checked on load)."""
+    if table not in schema.SPECS:
+        return set()
+    lookup = schema.header_lookup(table)
+    typed = {c.name for c in schema.SPECS[table] if c.kind not in ("id", "text")}
+    return {c for c in frame.columns if lookup.get(schema.normalise_header(c)) in typed}
+
+
+def dropped_columns(frame: pd.DataFrame, table: str) -> tuple[str, ...]:
+    """Columns pseudonymize drops: identifying ones other than the ids it replaces."""
+    ids = set(id_columns(frame, table))
+    return tuple(c for c in column_findings(frame, table) if c not in ids)

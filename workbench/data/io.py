@@ -1,7 +1,7 @@
 """Reading datasets (CSV, Excel, Parquet) into the data contract, and writing files atomically.
 
 `load_dataset(folder)` finds the tables, reads them (`read_table`), conforms them to the contract
-(`workbench.schema.conform`), checks the tables against each other and returns a `Dataset` whose
+(`workbench.data.schema.conform`), checks the tables against each other and returns a `Dataset` whose
 `repairs` say, in plain words with counts, every change made on the way. Anything that cannot be
 repaired safely is a `DataError` naming file, row, column, value, what was expected and what to do.
 """
@@ -20,10 +20,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from workbench import codes, identifiers, schema, yamlsafe
-from workbench.dataset import Dataset
+from workbench.data import codes, schema, yamlsafe
+from workbench.data.dataset import Dataset
+from workbench.data.links import check_links, positions  # noqa: F401  (positions: re-exported)
 from workbench.exceptions import DataError, ParameterError
-from workbench.links import check_links, positions  # noqa: F401  (positions: re-exported)
+from workbench.privacy import identifiers
 
 EXTENSIONS = (".csv", ".xlsx", ".parquet")
 NA_WORDS = ["", "NA", "N/A", "n/a", "NULL", "null", "NaN", "nan", "None"]
@@ -182,7 +183,7 @@ def _read(path: Path, table: str | None, fast: bool = False) -> tuple[pd.DataFra
 
 def read_head(path: str | os.PathLike, table: str, rows: int) -> pd.DataFrame:
     """The header and the first `rows` rows of a table file as raw cells (for the identifier
-    guard of `workbench.privacy`: cheap even for a national export)."""
+    guard of `workbench.privacy.guard`: cheap even for a national export)."""
     path = Path(path)
     _check_size(path)
     suffix = path.suffix.lower()
@@ -789,7 +790,7 @@ def load_any(path: str | os.PathLike, cutoff: object = None):
     `cutoff` applies to a dataset folder only (a spec's times are already follow-up times)."""
     target = Path(path)
     if target.suffix.lower() in (".yaml", ".yml") and target.name != "dataset.yaml":
-        from workbench.spec import load_spec
+        from workbench.data.spec import load_spec
 
         return load_spec(target)
     if target.name == "dataset.yaml":

@@ -1,6 +1,6 @@
 """Column values of a dataset spec: event and arm words, complete cases, entry and weights.
 
-Used by `workbench.spec`; every refusal is one `DataError` line naming file, row, column, the
+Used by `workbench.data.spec`; every refusal is one `DataError` line naming file, row, column, the
 expected values and what to do (data/README.md, "Analysis-ready tables: dataset specs").
 """
 
@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from workbench import schema
+from workbench.data import schema
 from workbench.exceptions import DataError
 
 TRUE_WORDS = {"1", "true", "yes", "是"}

@@ -12,7 +12,7 @@ class Dataset:
     """Validated tables of one dataset, with canonical column names, codes and dtypes.
 
     Dates are ``datetime64[ns]`` at midnight; code columns hold the canonical English codes of
-    `workbench.codes`; ``events`` is an empty frame with the contract's columns when the
+    `workbench.data.codes`; ``events`` is an empty frame with the contract's columns when the
     dataset has none. ``cutoff`` is the data cut-off date: nothing after it is used.
     """
 

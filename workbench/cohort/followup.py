@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from workbench import codes
-from workbench.dataset import Dataset
+from workbench.data import codes
+from workbench.data.dataset import Dataset
 from workbench.exceptions import ParameterError
 
 STATES = (
@@ -39,7 +39,7 @@ STATE_COLOURS = {
 def load_or_simulate(data=None, n: int = 3000, seed: int = 20170101, cutoff=None):
     """(Dataset, Simulation or None): the dataset folder `data`, or a simulated cohort of `n`."""
     if data is not None:
-        from workbench.io import load_dataset
+        from workbench.data.io import load_dataset
 
         cut = None if cutoff is None else pd.Timestamp(cutoff).date().isoformat()
         return load_dataset(str(data), cutoff=cut), None

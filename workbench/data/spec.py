@@ -22,8 +22,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from workbench import codes, io, schema
-from workbench import spec_columns as cols
+from workbench.data import codes, io, schema
+from workbench.data import spec_columns as cols
 from workbench.exceptions import DataError, ParameterError
 from workbench.params.base import shown  # values cut to 40 characters
 

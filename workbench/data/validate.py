@@ -12,17 +12,16 @@ every analysis count the same people:
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from workbench import codes, identifiers
-from workbench.dataset import Dataset
-from workbench.exceptions import WorkbenchError
-from workbench.io import load_any, positions
-from workbench.spec import SpecDataset
+from workbench.data import codes
+from workbench.data.dataset import Dataset
+from workbench.data.io import positions
+from workbench.data.spec import SpecDataset
+from workbench.privacy import identifiers
 
 WINDOW_DAYS = 90
 SAMPLE_ROWS = 5_000
@@ -278,7 +277,7 @@ def _contradictions(d: _Days) -> dict[str, int]:
 
 def identifier_warnings(frame: pd.DataFrame, table: str) -> list[str]:
     """Warnings for columns that hold direct identifiers, by header or by value (a sample of
-    SAMPLE_ROWS rows; `workbench.identifiers` says what counts)."""
+    SAMPLE_ROWS rows; `workbench.privacy.identifiers` says what counts)."""
     out = []
     for column in frame.columns:
         name = str(column)
@@ -304,23 +303,3 @@ def identifier_warnings(frame: pd.DataFrame, table: str) -> list[str]:
                 f"({kind}); pseudonymize them (workbench pseudonymize) before sharing."
             )
     return out
-
-
-def one_line(exc: BaseException) -> str:
-    """The error message on one line."""
-    return " ".join(str(exc).split())
-
-
-def run_validate(args) -> int:
-    """`workbench validate DATA`: print the data-quality summary (exit 0) or the error (exit 2)."""
-    from workbench.privacy import guard
-
-    try:
-        guard(args.data, getattr(args, "allow_identifiers", None) or None)
-        data = load_any(args.data, cutoff=getattr(args, "cutoff", None))
-        report = validation_report(data)
-    except WorkbenchError as exc:
-        print(f"error: {one_line(exc)}", file=sys.stderr)
-        return 2
-    print(report.text(getattr(args, "lang", None) or "en"))
-    return 0

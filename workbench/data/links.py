@@ -1,6 +1,6 @@
 """Checks across the tables of a dataset: ids, dates after release, end dates, deaths.
 
-`check_links(frames, names)` is called by `workbench.io.load_dataset` once every table has been
+`check_links(frames, names)` is called by `workbench.data.io.load_dataset` once every table has been
 conformed to the contract; it raises a `DataError` for anything that cannot be repaired safely and
 returns the repairs made (exact duplicates dropped, missed visits after a death dropped).
 """
@@ -12,7 +12,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from workbench import schema
+from workbench.data import schema
 
 
 def check_links(frames: dict[str, pd.DataFrame], names: Mapping[str, str]) -> list[str]:

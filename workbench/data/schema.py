@@ -6,7 +6,7 @@ numbers, and checks codes and ranges. It returns the canonical frame and the rep
 raises `DataError` naming file, row, column, value, what was expected and what to do.
 
 Row numbers are those a spreadsheet user sees: the header is row 1, the first data row is row 2.
-Readers (`workbench.io`) give each frame an index holding that row number; `conform` keeps it.
+Readers (`workbench.data.io`) give each frame an index holding that row number; `conform` keeps it.
 
 Checks run on the distinct values of a column (`pd.factorize`), so 16 M visit rows cost a hash
 pass, not a Python loop per row; a message is built only for the first offending row.
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from workbench import codes
+from workbench.data import codes
 from workbench.exceptions import DataError
 
 TABLES = ("releases", "visits", "interventions", "events")
@@ -38,7 +38,7 @@ class Column:
     """One column of the contract.
 
     kind: id | text | date | code | int | float | flag. `codes` names a kind of
-    `workbench.codes.KINDS` for code columns; `allowed` lists allowed numbers.
+    `workbench.data.codes.KINDS` for code columns; `allowed` lists allowed numbers.
     """
 
     name: str
@@ -115,7 +115,7 @@ TABLE_ALIASES = {
 }
 
 # Chinese (and English-label) words accepted for codes; repaired to the code and reported.
-# The Chinese labels of workbench.codes and the English labels are accepted too.
+# The Chinese labels of workbench.data.codes and the English labels are accepted too.
 CODE_ALIASES: Mapping[str, Mapping[str, str]] = {
     "result": {
         "阴性": "negative",
@@ -604,7 +604,7 @@ def conform(
 
     The index (spreadsheet row numbers) is kept. Contract columns come first, in contract
     order; other columns follow as trimmed text. Id and text columns come back as Categoricals
-    (`workbench.io` turns them into plain text when the checks across tables are done).
+    (`workbench.data.io` turns them into plain text when the checks across tables are done).
     Returns the frame and the repairs made."""
     frame, repairs = rename_headers(frame, table, file)
     out: dict[str, pd.Series] = {}
