@@ -375,7 +375,7 @@ def test_chinese_report_fails_in_seconds_with_the_install_command(monkeypatch, t
 
     monkeypatch.setattr(fonts, "DEBIAN_PATHS", (tmp_path / "none.ttc",))
     monkeypatch.setattr(fonts, "_fc_list", lambda weight, family=fonts.FAMILY: None)
-    monkeypatch.setattr(execute, "analyse", lambda params: pytest.fail("analysis started"))
+    monkeypatch.setattr(execute, "analyse", lambda params, **kw: pytest.fail("analysis started"))
     fonts.cjk_font_path.cache_clear()
     try:
         with pytest.raises(ReportError, match=r"apt-get install fonts-noto-cjk"):

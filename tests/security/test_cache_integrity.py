@@ -80,7 +80,7 @@ def test_damaged_entry_is_recomputed(cache_dir, tmp_path, monkeypatch):
     calls = []
     fake = analysis.ReportResults("spec", "s", "relapse", {}, None, (None, None), {"n": 1})
 
-    def compute(p):
+    def compute(p, scheduler=None):
         calls.append(1)
         return fake
 

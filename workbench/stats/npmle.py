@@ -27,7 +27,7 @@ on runs of cells in any order (the competing-risks NPMLE puts death cells in rev
 every set is one run), which entry point 2, whose cells come from the times, cannot express;
 and the untruncated likelihood is concave, so support reduction with a Cholesky factorisation
 suffices there, while truncation needs the lifted Hessian and the EM fallback. So both stay and
-share the pieces above. The module is about 480 lines for that reason: one concept (the NPMLE)
+share the pieces above. The module is about 490 lines for that reason: one concept (the NPMLE)
 whose helpers both optimisers use; the data and cells are in `workbench.stats.intervals`.
 """
 
@@ -93,12 +93,20 @@ def cumulative_mass(drop_at: np.ndarray, masses: np.ndarray, t) -> np.ndarray:
 
 
 def step_survival(drop_at: np.ndarray, masses: np.ndarray, t) -> np.ndarray:
-    """S(t) = 1 - mass dropped before t (the lower envelope: each cell drops at its position)."""
+    """S(t) = 1 - mass dropped before t (the lower envelope: each cell drops at its position).
+
+    >>> step_survival(np.array([1.0, 3.0]), np.array([0.25, 0.75]), [0, 1, 2, 4])
+    array([1.  , 1.  , 0.75, 0.  ])
+    """
     return np.clip(1.0 - cumulative_mass(drop_at, masses, t), 0, 1)
 
 
 def restricted_mean(drop_at: np.ndarray, masses: np.ndarray, tau: float) -> float:
-    """Area under the step curve `step_survival` from 0 to tau."""
+    """Area under the step curve `step_survival` from 0 to tau.
+
+    >>> restricted_mean(np.array([1.0, 3.0]), np.array([0.25, 0.75]), 4.0)
+    2.5
+    """
     x = np.unique(np.r_[0.0, drop_at[(drop_at > 0) & (drop_at < tau)], tau])
     mid = (x[:-1] + x[1:]) / 2
     return float(np.dot(np.diff(x), step_survival(drop_at, masses, mid)))

@@ -32,7 +32,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from workbench.exceptions import DataError, EstimationError
+from workbench._base import check_is_fitted
+from workbench.exceptions import DataError, EstimationError, NotFittedError
 from workbench.stats.newton import Objective, fit_objective, maximise
 from workbench.stats.pwe_design import CENSORED, Design, split_time
 from workbench.stats.threads import single_thread_blas
@@ -186,7 +187,10 @@ class PiecewiseExponentialPH:
     def refitter(self) -> Refitter:
         """A picklable callable: case weights (one per row given to `fit`) -> parameters."""
         if not hasattr(self, "_refitter"):
-            raise EstimationError("this model is not fitted yet (or was unpickled); call fit().")
+            raise NotFittedError(
+                "this PiecewiseExponentialPH is not fitted yet (or was unpickled: the design stays "
+                "with the process that fitted it); call fit() first"
+            )
         return self._refitter
 
     def __getstate__(self):
@@ -244,6 +248,7 @@ class PiecewiseExponentialPH:
 
     def summary(self, alpha: float = 0.05) -> pd.DataFrame:
         """coef, se, hr, hr_lower, hr_upper, z, p for every covariate and exposure."""
+        check_is_fitted(self, "params_")
         names = self.coef_names_
         b = self.params_[names]
         se = np.sqrt(np.diag(self.variance_matrix_.loc[names, names]))
@@ -263,6 +268,7 @@ class PiecewiseExponentialPH:
 
     def cumulative_hazard(self, times, log_rr: float = 0.0) -> np.ndarray:
         """Cumulative hazard of the baseline (times exp(log_rr)) at `times` days."""
+        check_is_fitted(self, "params_")
         t = np.asarray(times, float)
         lo = self.cuts_[:-1]
         hi = np.append(self.cuts_[1:-1], np.inf)
