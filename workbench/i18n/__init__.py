@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from workbench.exceptions import ParameterError
-from workbench.i18n import effects, methods, report, retention, risk
+from workbench.i18n import data, effects, methods, report, retention, risk
 
 LANGUAGES = ("zh", "en")
 _CATALOGS = {
@@ -23,6 +23,7 @@ _CATALOGS = {
     "retention": retention.ENTRIES,
     "effects": effects.ENTRIES,
     "methods": methods.ENTRIES,
+    "data": data.ENTRIES,
 }
 
 

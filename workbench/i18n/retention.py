@@ -42,8 +42,6 @@ ENTRIES: dict[str, tuple[str, str]] = {
         "百分位自助法（{n}次重复）",
         "percentile bootstrap ({n} replicates)",
     ),
-    "method_loglog_ci": ("log-log置信区间", "log-log CI"),
-    "method_delayed_entry": ("延迟进入", "delayed entry"),
     "method_km_rmst": (
         "Kaplan–Meier方法，Greenwood型标准误（R summary(survfit, rmean=tau)）",
         "Kaplan-Meier, Greenwood-type SE (R summary(survfit, rmean=tau))",
