@@ -14,10 +14,17 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from workbench.exceptions import ParameterError
-from workbench.i18n import report, retention, risk
+from workbench.i18n import data, effects, methods, report, retention, risk
 
 LANGUAGES = ("zh", "en")
-_CATALOGS = {"report": report.ENTRIES, "risk": risk.ENTRIES, "retention": retention.ENTRIES}
+_CATALOGS = {
+    "report": report.ENTRIES,
+    "risk": risk.ENTRIES,
+    "retention": retention.ENTRIES,
+    "effects": effects.ENTRIES,
+    "methods": methods.ENTRIES,
+    "data": data.ENTRIES,
+}
 
 
 def _merge(catalogs: dict[str, dict[str, tuple[str, str]]]) -> dict[str, dict[str, str]]:

@@ -26,7 +26,7 @@ from pathlib import Path
 import nbformat
 
 from workbench import __version__
-from workbench.data.io import atomic_write, check_out_folder
+from workbench.data.write import atomic_write, check_out_folder
 from workbench.evaluation.analysis import (
     CODE_VERSION_ENV,
     analyse,
