@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from test_cohort_rules import RELEASE, make_dataset, release_row
 
+from workbench import i18n
 from workbench.cohort import (
     COHORT_COLUMNS,
     analysis_times,
@@ -116,10 +117,16 @@ def test_exposure_starts_refuses_unknown_code():
 
 def test_exposure_starts_leaves_out_outcomes_in_data_with_warning():
     ds = make_dataset(interventions=[("r1", "typical_case", 400), ("r1", "job_placement", 20)])
-    with pytest.warns(StatisticalWarning, match="typical_case: outcomes"):
+    with pytest.warns(StatisticalWarning, match="typical_case: outcomes") as caught:
         s = exposure_starts(ds)
     assert "typical_case" not in s.columns
     assert s.loc["r1", "job_placement"] == 20.0
+    warning = caught[0].message
+    assert warning.code == "outcome_records" and warning.fields == {"outcome": ("typical_case",)}
+    assert i18n.t("caveat_outcome_records", "en", outcome="typical cases") == (
+        "The interventions table holds typical cases: these are outcomes (given to people "
+        "because they stayed abstinent), so they are not compared as supports."
+    )
 
 
 def test_analysis_times_midpoint_and_upper():

@@ -102,19 +102,24 @@ def test_nnt_only_when_the_risk_difference_ci_excludes_zero():
 def test_weighted_estimates_are_never_reported_with_smd_over_threshold(monkeypatch):
     """Through the effects table, the report section and metrics.json: a comparison whose
     weights leave |SMD| >= 0.1 shows no weighted number and says why in a plain sentence."""
+    from workbench.effects.methods import verbatim
     from workbench.effects.table import WITHHELD, _with_rmst
     from workbench.reporting import model_sections
     from workbench.reporting.metrics import INTERVENTION_KEYS
 
     res = _fit(_confounded(1), "ATE", n_bootstrap=10).result_
     assert res.max_abs_smd >= BALANCE_THRESHOLD
-    row = _with_rmst({"code": "job_placement", "n_exposed": 300}, res, 600.0, "m")
+    row = _with_rmst({"code": "job_placement", "n_exposed": 300}, res, 600.0, [verbatim("m")])
     assert row["balance"] == "not achieved" and row["method"].endswith(WITHHELD)
     assert all(np.isnan(row[k]) for k in ("rmst_diff_days", "rmst_diff_lower", "rmst_diff_upper"))
     balanced = _fit(_confounded(1), "overlap").result_
-    good = _with_rmst({"code": "financial_aid", "n_exposed": 300}, balanced, 600.0, "m")
+    good = _with_rmst({"code": "financial_aid", "n_exposed": 300}, balanced, 600.0, [verbatim("m")])
     assert good["balance"] == "achieved" and np.isfinite(good["rmst_diff_days"])
-    eff = pd.DataFrame([row, good]).assign(hr=0.8, hr_lower=0.6, hr_upper=1.1)
+    eff = (
+        pd.DataFrame([row, good])
+        .drop(columns="method_text")
+        .assign(hr=0.8, hr_lower=0.6, hr_upper=1.1)
+    )
     results = SimpleNamespace(effects=eff, findings=None)
     for lang in ("en", "zh"):
         params = SimpleNamespace(lang=lang, suppression_threshold=10, landmark_day=180)

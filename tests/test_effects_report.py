@@ -5,7 +5,7 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
-from workbench.i18n import TEXT
+from workbench.i18n import TEXT, Text
 from workbench.reporting import model_sections
 
 
@@ -40,7 +40,12 @@ def test_evalue_is_explained_once_in_the_methods_not_under_the_table():
     from workbench.reporting import closing
 
     results = SimpleNamespace(
-        **vars(_results()), kind="contract", notes=(), milestones=None, cif=None
+        **vars(_results()),
+        kind="contract",
+        notes=(),
+        milestones=None,
+        cif=None,
+        method_text={"effects:job_placement": (Text("method_turnbull_bootstrap", {"n": 9}),)},
     )
     for lang in ("en", "zh"):
         params = SimpleNamespace(lang=lang, suppression_threshold=10, landmark_day=180)

@@ -47,11 +47,12 @@ def test_primary_needs_enough_relapses_among_the_exposed(prepared):
 def test_landmark_needs_enough_relapses_in_the_exposed_arm(prepared):
     cohort, starts, contacts = prepared
     we = WeightedEffect("peer_education", n_bootstrap=0).fit(cohort, starts, contacts)
-    assert we.result_ is not None and we.n_events_exposed_ >= 10
+    assert we.result_.estimable and we.n_events_exposed_ >= 10
     exposed = we.treated_ == 1
     assert we.n_events_exposed_ == int(np.isfinite(we.frame_["upper_day"])[exposed].sum())
     strict = WeightedEffect("peer_education", n_bootstrap=0, min_events=we.n_events_exposed_ + 1)
-    assert strict.fit(cohort, starts, contacts).result_ is None
+    withheld = strict.fit(cohort, starts, contacts).result_
+    assert not withheld.estimable and withheld.reason == "too_few_exposed_relapses"
     # withheld with the reason; the weights and their balance are still there to look at
     assert strict.statement().startswith("Not estimated: fewer than")
     assert strict.summary().loc[0, "notes"] == strict.statement()

@@ -14,7 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from workbench.data import io
+from workbench.data import io, read
+from workbench.data import write as writing
 from workbench.data.dataset import Dataset
 from workbench.data.spec import SpecDataset
 from workbench.exceptions import DataError, ParameterError
@@ -166,7 +167,7 @@ def test_xlsx_column_without_header_is_error(tmp_path):
     with pytest.raises(
         DataError, match=r"visits\.xlsx sheet Sheet: column B has data but no header"
     ):
-        io.read_table(path)
+        read.read_table(path)
 
 
 def test_parquet_typed_columns_and_only_needed_columns(tmp_path):
@@ -190,7 +191,7 @@ def test_parquet_typed_columns_and_only_needed_columns(tmp_path):
 def test_read_table_rows_are_spreadsheet_rows(tmp_path):
     path = tmp_path / "t.csv"
     path.write_text("a,b\n1,2\n\n3, 4 \n", encoding="utf-8")
-    frame = io.read_table(path)
+    frame = read.read_table(path)
     assert list(frame.index) == [2, 4]
     assert frame.loc[4, "b"] == " 4 "
 
@@ -199,23 +200,23 @@ def test_undecodable_text_is_data_error(tmp_path):
     path = tmp_path / "t.csv"
     path.write_bytes(b"a,b\n1,\x80\xff\n")
     with pytest.raises(DataError, match=r"^t\.csv: the text is neither UTF-8 nor GB18030/GBK"):
-        io.read_table(path)
+        read.read_table(path)
 
 
 def test_unknown_suffix_is_data_error(tmp_path):
     path = tmp_path / "t.json"
     path.write_text("{}", encoding="utf-8")
     with pytest.raises(DataError, match=r"t\.json: files of type \.json cannot be read"):
-        io.read_table(path)
+        read.read_table(path)
 
 
 def test_unreadable_parquet_and_xlsx(tmp_path):
     (tmp_path / "a.parquet").write_bytes(b"not parquet")
     (tmp_path / "b.xlsx").write_bytes(b"not a zip")
     with pytest.raises(DataError, match=r"a\.parquet: the file is not a readable Parquet file"):
-        io.read_table(tmp_path / "a.parquet")
+        read.read_table(tmp_path / "a.parquet")
     with pytest.raises(DataError, match=r"b\.xlsx: the file is not a readable Excel workbook"):
-        io.read_table(tmp_path / "b.xlsx")
+        read.read_table(tmp_path / "b.xlsx")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -333,8 +334,8 @@ def test_load_any_dispatches(tmp_path):
 
 def test_atomic_write_replaces_whole_file(tmp_path):
     path = tmp_path / "out" / "a.txt"
-    io.atomic_write(path, "第一版")
-    io.atomic_write(path, b"second")
+    writing.atomic_write(path, "第一版")
+    writing.atomic_write(path, b"second")
     assert path.read_bytes() == b"second"
     assert os.listdir(path.parent) == ["a.txt"]
 
@@ -342,7 +343,7 @@ def test_atomic_write_replaces_whole_file(tmp_path):
 def test_atomic_path_keeps_old_file_when_writer_fails(tmp_path):
     path = tmp_path / "a.txt"
     path.write_text("good", encoding="utf-8")
-    with pytest.raises(RuntimeError, match="boom"), io.atomic_path(path) as tmp:
+    with pytest.raises(RuntimeError, match="boom"), writing.atomic_path(path) as tmp:
         tmp.write_text("half", encoding="utf-8")
         raise RuntimeError("boom")
     assert path.read_text(encoding="utf-8") == "good"
@@ -351,14 +352,14 @@ def test_atomic_path_keeps_old_file_when_writer_fails(tmp_path):
 
 def test_write_table_round_trips(tmp_path):
     frame = pd.DataFrame({"a": ["长沙", "x"], "d": pd.to_datetime(["2019-03-05", "2020-01-01"])})
-    io.write_table(frame, tmp_path / "t.csv")
+    writing.write_table(frame, tmp_path / "t.csv")
     assert (tmp_path / "t.csv").read_text(
         encoding="utf-8"
     ) == "a,d\n长沙,2019-03-05\nx,2020-01-01\n"
-    io.write_table(frame, tmp_path / "t.parquet")
+    writing.write_table(frame, tmp_path / "t.parquet")
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "t.parquet"), frame)
     with pytest.raises(ParameterError, match=r"t\.txt: cannot write a table as \.txt"):
-        io.write_table(frame, tmp_path / "t.txt")
+        writing.write_table(frame, tmp_path / "t.txt")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -448,7 +449,7 @@ def test_xlsx_repeated_header_is_error(tmp_path):
     book.active.append(["R1", "a", "b"])
     book.save(path)
     with pytest.raises(DataError, match=r"visits\.xlsx: the header 备注 appears more than once"):
-        io.read_table(path)
+        read.read_table(path)
 
 
 def test_died_visit_after_exact_death_event_is_not_a_conflict(tmp_path):
@@ -535,7 +536,7 @@ def test_killed_writer_leaves_previous_file_intact(tmp_path):
     path.write_text('{"good": true}', encoding="utf-8")
     script = (
         "import os, signal, sys\n"
-        "from workbench.data.io import atomic_path\n"
+        "from workbench.data.write import atomic_path\n"
         "with atomic_path(sys.argv[1]) as tmp:\n"
         "    tmp.write_text('{\"half\": ', encoding='utf-8')\n"
         "    os.kill(os.getpid(), signal.SIGKILL)\n"
@@ -550,7 +551,7 @@ def test_killed_writer_leaves_previous_file_intact(tmp_path):
 def test_atomic_outputs_get_the_usual_file_mode(tmp_path):
     old = os.umask(0o022)
     try:
-        io.atomic_write(tmp_path / "a.txt", "x")
+        writing.atomic_write(tmp_path / "a.txt", "x")
     finally:
         os.umask(old)
     assert (tmp_path / "a.txt").stat().st_mode & 0o777 == 0o644

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workbench.data import io
+from workbench.data import io, read
 
 HEADER = "release_id,visit_date,scheduled_month,result\n"
 CASES = {
@@ -35,8 +35,8 @@ def _plain(frame: pd.DataFrame) -> pd.DataFrame:
 def test_fast_csv_reads_the_same_cells_rows_and_repairs(tmp_path, case):
     path = tmp_path / "visits.csv"
     path.write_bytes(CASES[case].encode("utf-8"))
-    slow, slow_notes = io._read(path, "visits")
-    fast, fast_notes = io._read(path, "visits", fast=True)
+    slow, slow_notes = read.read_raw(path, "visits")
+    fast, fast_notes = read.read_raw(path, "visits", fast=True)
     pd.testing.assert_frame_equal(_plain(fast), _plain(slow), check_index_type=False)
     assert fast_notes == slow_notes
 
@@ -44,7 +44,7 @@ def test_fast_csv_reads_the_same_cells_rows_and_repairs(tmp_path, case):
 def test_fast_csv_reads_gb18030_through_pandas(tmp_path):
     path = tmp_path / "visits.csv"
     path.write_bytes(CASES["chinese"].encode("gb18030"))
-    frame, notes = io._read(path, "visits", fast=True)
+    frame, notes = read.read_raw(path, "visits", fast=True)
     assert frame.loc[2, "结果"] == "阴性"
     assert notes == ["visits.csv: read as GB18030 (Chinese Windows) text."]
 
@@ -53,7 +53,7 @@ def test_fast_csv_leaves_a_repeated_header_to_pandas_message(tmp_path):
     path = tmp_path / "visits.csv"
     path.write_text("release_id,result,result\nR1,negative,negative\n", encoding="utf-8")
     with pytest.raises(ValueError, match="the header result appears more than once"):
-        io._read(path, "visits", fast=True)
+        read.read_raw(path, "visits", fast=True)
 
 
 def test_fast_csv_leaves_a_long_row_to_pandas_message(tmp_path):
@@ -61,7 +61,7 @@ def test_fast_csv_leaves_a_long_row_to_pandas_message(tmp_path):
     rows = "R1,2018-07-01,6,negative\nR2,2018-08-01,12,positive,extra\n"
     path.write_text(HEADER + rows, encoding="utf-8")
     with pytest.raises(ValueError, match="row 3: the row has 5 cells but the header has 4"):
-        io._read(path, "visits", fast=True)
+        read.read_raw(path, "visits", fast=True)
 
 
 def test_load_dataset_same_with_and_without_the_fast_reader(monkeypatch, tmp_path):
@@ -69,7 +69,7 @@ def test_load_dataset_same_with_and_without_the_fast_reader(monkeypatch, tmp_pat
 
     folder = write_simulation(simulate(n=300, seed=7), tmp_path / "d")
     fast = io.load_dataset(folder)
-    monkeypatch.setattr(io, "_arrow_frame", lambda path: None)
+    monkeypatch.setattr(read, "_arrow_frame", lambda path: None)
     slow = io.load_dataset(folder)
     for table in ("releases", "visits", "interventions", "events"):
         pd.testing.assert_frame_equal(getattr(fast, table), getattr(slow, table))

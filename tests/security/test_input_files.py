@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from attack_tools import edit_table, refused, small_dataset
 
-from workbench.data import io as wio
+from workbench.data import limits
 
 
 @pytest.fixture(scope="module")
@@ -35,14 +35,14 @@ def test_two_thousand_columns_are_refused(copy):
 
 
 def test_too_many_rows_and_too_many_bytes_are_refused(copy, monkeypatch):
-    monkeypatch.setattr(wio, "MAX_ROWS", 50)
+    monkeypatch.setattr(limits, "MAX_ROWS", 50)
     refused(["validate", str(copy)], r"releases\.csv: the table has 80 rows \(expected at most 50")
-    monkeypatch.setattr(wio, "MAX_FILE_BYTES", 1_000)
+    monkeypatch.setattr(limits, "MAX_FILE_BYTES", 1_000)
     refused(["validate", str(copy)], r"releases\.csv: the file is 0\.0 GiB")
 
 
 def test_an_xlsx_zip_bomb_is_refused_before_openpyxl_reads_it(copy, monkeypatch):
-    monkeypatch.setattr(wio, "MAX_XLSX_BYTES", 20 << 20)  # the check, at a test-sized limit
+    monkeypatch.setattr(limits, "MAX_XLSX_BYTES", 20 << 20)  # the check, at a test-sized limit
     (copy / "releases.csv").unlink()
     bomb = copy / "releases.xlsx"
     with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as archive:

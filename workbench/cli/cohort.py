@@ -8,7 +8,8 @@ import argparse
 def run_cohort(args: argparse.Namespace) -> int:
     """`workbench cohort DATA --out FILE`: one analysis row per release."""
     from workbench.cohort import build_cohort
-    from workbench.data.io import check_table_path, load_dataset, write_table
+    from workbench.data.io import load_dataset
+    from workbench.data.write import check_table_path, write_table
     from workbench.privacy.public import neutral_csv
 
     check_table_path(args.out)

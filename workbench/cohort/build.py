@@ -6,12 +6,12 @@ import numpy as np
 import pandas as pd
 
 from workbench.cohort.records import (
-    _RESULTS,
+    RESULTS,
     VISIT_WINDOW_DAYS,
     WINDOW_END_DAYS,
-    _code_of,
-    _distinct,
-    _Records,
+    Records,
+    code_of,
+    distinct,
 )
 from workbench.data import codes as _codes
 from workbench.data.dataset import Dataset
@@ -68,7 +68,7 @@ _SCHEDULED_DAYS = np.array(_codes.SCHEDULED_MONTHS, dtype=float) * _codes.DAYS_P
 _DAY_KEY = 1 << 24  # day-of-follow-up slot in integer (release, day) keys
 
 
-def _outcomes(rec: _Records) -> dict[str, np.ndarray]:
+def _outcomes(rec: Records) -> dict[str, np.ndarray]:
     """(L, R], death, transfer and the end of observation for every release."""
     transfer = rec.first(["transferred"], ["transfer"], rec.limit)
     obs_end = np.minimum(rec.limit, transfer)  # records after a transfer are not used
@@ -92,7 +92,7 @@ def _outcomes(rec: _Records) -> dict[str, np.ndarray]:
 
 
 def _scheduled(
-    rec: _Records, due_end: np.ndarray, used_until: np.ndarray
+    rec: Records, due_end: np.ndarray, used_until: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Scheduled visits due by `due_end` and those attended (a non-missed result), per release."""
     due = _SCHEDULED_DAYS[None, :] <= due_end[:, None]
@@ -100,7 +100,7 @@ def _scheduled(
     month_idx = np.searchsorted(np.array(_codes.SCHEDULED_MONTHS, float), rec.v_month)
     month_idx = np.minimum(month_idx, len(_codes.SCHEDULED_MONTHS) - 1)
     valid = np.array(_codes.SCHEDULED_MONTHS, float)[month_idx] == rec.v_month
-    m = rec.v_usable & valid & (rec.v_result != _RESULTS.index("missed"))
+    m = rec.v_usable & valid & (rec.v_result != RESULTS.index("missed"))
     m &= rec.v_day <= used_until[rec.v_pos]  # nothing after a transfer or a death
     pos, idx = rec.v_pos[m], month_idx[m]
     m2 = due[pos, idx]
@@ -116,7 +116,7 @@ def _n_missed_since(last_contact: np.ndarray, due_end: np.ndarray) -> np.ndarray
     return (opened & due).sum(axis=1)
 
 
-def _event_columns(rec: _Records, o: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+def _event_columns(rec: Records, o: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     relapse = np.isfinite(o["upper"])
     death = ~relapse & np.isfinite(o["death"])
     censored = ~relapse & ~death
@@ -177,7 +177,7 @@ def build_cohort(ds: Dataset) -> pd.DataFrame:
 
     The relapse lies in (lower_day, upper_day] (upper NaN: none seen; lower == upper: exact day).
     """
-    rec = _Records(ds)
+    rec = Records(ds)
     o = _outcomes(rec)
     out = _baseline(rec.releases, rec.order)
     out.update(_event_columns(rec, o))
@@ -193,15 +193,15 @@ def build_cohort(ds: Dataset) -> pd.DataFrame:
 
 def cohort_diagnostics(ds: Dataset) -> pd.Series:
     """Counts of the records the cohort rules set aside or overrule (for validation reports)."""
-    rec = _Records(ds)
+    rec = Records(ds)
     o = _outcomes(rec)
     p, d, r = rec.v_pos, rec.v_day, rec.v_result
-    neg, died, trans = (_RESULTS.index(x) for x in ("negative", "died", "transferred"))
+    neg, died, trans = (RESULTS.index(x) for x in ("negative", "died", "transferred"))
     use = rec.v_usable
     ok = ~np.isnan(d)
     key = p.astype(np.int64) * _DAY_KEY + np.where(ok, d, 0).astype(np.int64)
-    neg_keys = _distinct(key[use & (r == neg)])
-    pos_keys = _distinct(key[use & np.isin(r, _code_of(["positive", "detained"], _RESULTS))])
+    neg_keys = distinct(key[use & (r == neg)])
+    pos_keys = distinct(key[use & np.isin(r, code_of(["positive", "detained"], RESULTS))])
     full_key = (key * 8 + (r + 1))[ok]
     counts = {
         "contradictory_same_day": len(np.intersect1d(neg_keys, pos_keys, assume_unique=True)),
@@ -210,6 +210,6 @@ def cohort_diagnostics(ds: Dataset) -> pd.Series:
         "records_after_transfer": int((use & (d > o["transfer"][p]) & (r != trans)).sum()),
         "records_after_cutoff": int((d > rec.cutoff_day[p]).sum()),
         "records_after_window": int(((d > WINDOW_END_DAYS) & (d <= rec.cutoff_day[p])).sum()),
-        "duplicate_visits": len(full_key) - len(_distinct(full_key)),
+        "duplicate_visits": len(full_key) - len(distinct(full_key)),
     }
     return pd.Series(counts, name="count", dtype=np.int64)

@@ -9,19 +9,20 @@ import numpy as np
 import pandas as pd
 
 from workbench.cohort.records import (
-    _check_not_before_release,
-    _cutoff_days,
-    _days,
-    _ids,
-    _positions,
-    _release_index,
+    check_not_before_release,
+    cutoff_days,
+    days_since_release,
+    release_index,
+    release_positions,
+    text_ids,
 )
 from workbench.data import codes as _codes
 from workbench.data.dataset import Dataset
 from workbench.exceptions import ParameterError, StatisticalWarning
 
 
-def _refuse_outcomes(requested: Sequence[str]) -> None:
+def refuse_outcomes(requested: Sequence[str]) -> None:
+    """ParameterError when `requested` names an outcome code (awards, typical-case tiers)."""
     bad = [c for c in requested if c in _codes.OUTCOME_CODES]
     if bad:
         raise ParameterError(
@@ -43,7 +44,7 @@ def exposure_starts(ds: Dataset, codes: Sequence[str] | None = None) -> pd.DataF
     present = pd.unique(iv["intervention"].astype(str)) if len(iv) else []
     if requested is not None:
         requested = [str(c) for c in requested]
-        _refuse_outcomes(requested)
+        refuse_outcomes(requested)
         unknown = [c for c in requested if c not in _codes.INTERVENTIONS and c not in present]
         if unknown:
             raise ParameterError(
@@ -55,9 +56,12 @@ def exposure_starts(ds: Dataset, codes: Sequence[str] | None = None) -> pd.DataF
         outcomes = [c for c in present if c in _codes.OUTCOME_CODES]
         if outcomes:
             warnings.warn(
-                f"interventions table holds {', '.join(outcomes)}: outcomes (people are selected "
-                "for them because they stayed abstinent), left out of the exposures.",
-                StatisticalWarning,
+                StatisticalWarning(
+                    f"interventions table holds {', '.join(outcomes)}: outcomes (people are "
+                    "selected for them because they stayed abstinent), left out of the exposures.",
+                    code="outcome_records",
+                    outcome=tuple(outcomes),
+                ),
                 stacklevel=2,
             )
         others = sorted(c for c in present if c not in _codes.INTERVENTIONS and c not in outcomes)
@@ -68,16 +72,16 @@ def exposure_starts(ds: Dataset, codes: Sequence[str] | None = None) -> pd.DataF
 def _first_starts(ds: Dataset, columns: Sequence[str]) -> pd.DataFrame:
     ids = ds.releases["release_id"].astype(str).to_numpy()
     order = np.argsort(ids, kind="stable")
-    index = _release_index(ids[order])
+    index = release_index(ids[order])
     iv = ds.interventions
     out = np.full((len(index), len(columns)), np.nan)
     if len(iv):
-        pos = _positions(_ids(iv["release_id"]), index, "interventions")
+        pos = release_positions(text_ids(iv["release_id"]), index, "interventions")
         dates = pd.to_datetime(ds.releases["release_date"]).to_numpy(dtype="datetime64[ns]")
         release_dates = dates[order]
-        day = _days(iv["start_date"], release_dates, pos)
-        _check_not_before_release(day, "interventions", "start_date", iv)
-        cutoff_day = _cutoff_days(ds.cutoff, release_dates)
+        day = days_since_release(iv["start_date"], release_dates, pos)
+        check_not_before_release(day, "interventions", "start_date", iv)
+        cutoff_day = cutoff_days(ds.cutoff, release_dates)
         col = pd.Index(columns).get_indexer(iv["intervention"].astype(str))
         m = (col >= 0) & ~np.isnan(day) & (day <= cutoff_day[pos])
         flat = np.full(out.size, np.inf)

@@ -22,26 +22,28 @@ VISIT_WINDOW_DAYS = 60.0
 WINDOW_END_DAYS = _codes.TRACKING_DAYS + VISIT_WINDOW_DAYS
 
 _NS_PER_DAY = 86_400 * 10**9
-_RESULTS = tuple(_codes.VISIT_RESULTS)
-_EVENTS = tuple(_codes.EVENTS)
+# Visit results and events as small integers: their position in these tuples.
+RESULTS = tuple(_codes.VISIT_RESULTS)
+EVENTS = tuple(_codes.EVENTS)
 
 
-def _distinct(x: np.ndarray) -> np.ndarray:
+def distinct(x: np.ndarray) -> np.ndarray:
     """Sorted distinct values (sort-based: numpy's hash-based unique is slow on these keys)."""
     a = np.sort(x)
     return a[np.concatenate([[True], a[1:] != a[:-1]])] if len(a) else a
 
 
-def _code_of(names: Sequence[str], table: Sequence[str]) -> np.ndarray:
+def code_of(names: Sequence[str], table: Sequence[str]) -> np.ndarray:
+    """The small-integer codes of `names` (their positions in `table`)."""
     return np.array([table.index(x) for x in names], dtype=np.int64)
 
 
-def _ids(ids: pd.Series) -> pd.Series:
-    """Release ids as text (object columns are taken as they are; `_positions` retries)."""
+def text_ids(ids: pd.Series) -> pd.Series:
+    """Release ids as text (object columns are taken as they are; `release_positions` retries)."""
     return ids if ids.dtype == object else ids.astype(str)
 
 
-def _positions(ids: pd.Series, index: pd.Index, table: str) -> np.ndarray:
+def release_positions(ids: pd.Series, index: pd.Index, table: str) -> np.ndarray:
     """Position in the (sorted) release index of each row's release_id."""
     pos = index.get_indexer(ids)
     if (pos < 0).any() and ids.dtype == object:  # ids of other types (e.g. 17 for "17")
@@ -60,7 +62,7 @@ def _positions(ids: pd.Series, index: pd.Index, table: str) -> np.ndarray:
     return pos
 
 
-def _days(dates: pd.Series, release_dates: np.ndarray, pos: np.ndarray) -> np.ndarray:
+def days_since_release(dates: pd.Series, release_dates: np.ndarray, pos: np.ndarray) -> np.ndarray:
     """Days since release of each date (float; NaN for NaT)."""
     d = pd.to_datetime(dates).to_numpy(dtype="datetime64[ns]")
     delta = (d - release_dates[pos]).astype("timedelta64[ns]")
@@ -69,7 +71,8 @@ def _days(dates: pd.Series, release_dates: np.ndarray, pos: np.ndarray) -> np.nd
     return out
 
 
-def _check_not_before_release(days: np.ndarray, table: str, column: str, frame: pd.DataFrame):
+def check_not_before_release(days: np.ndarray, table: str, column: str, frame: pd.DataFrame):
+    """DataError naming the first row of `frame` dated before its release (negative `days`)."""
     bad = days < 0
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
@@ -85,7 +88,8 @@ def _check_not_before_release(days: np.ndarray, table: str, column: str, frame: 
         )
 
 
-def _release_index(sorted_ids: np.ndarray) -> pd.Index:
+def release_index(sorted_ids: np.ndarray) -> pd.Index:
+    """The sorted release ids as an index; DataError when an id appears twice."""
     index = pd.Index(sorted_ids, name="release_id")
     if not index.is_unique:
         dup = index[index.duplicated()][0]
@@ -99,12 +103,13 @@ def _release_index(sorted_ids: np.ndarray) -> pd.Index:
     return index
 
 
-def _cutoff_days(cutoff: object, release_dates: np.ndarray) -> np.ndarray:
+def cutoff_days(cutoff: object, release_dates: np.ndarray) -> np.ndarray:
+    """Days from each release to the data cut-off."""
     c = np.datetime64(pd.Timestamp(cutoff).to_datetime64(), "ns")
     return (c - release_dates).astype(np.int64).astype(float) / _NS_PER_DAY
 
 
-class _Records:
+class Records:
     """Visits and events of one dataset on the follow-up clock, with each release's limits."""
 
     def __init__(self, ds: Dataset) -> None:
@@ -113,27 +118,27 @@ class _Records:
         self.order = np.argsort(ids, kind="stable")
         self.releases = rel
         self.n = len(rel)
-        index = _release_index(ids[self.order])
+        index = release_index(ids[self.order])
         release_dates = pd.to_datetime(rel["release_date"]).to_numpy(dtype="datetime64[ns]")
         release_dates = release_dates[self.order]
-        self.cutoff_day = _cutoff_days(ds.cutoff, release_dates)
+        self.cutoff_day = cutoff_days(ds.cutoff, release_dates)
         # Nothing after the cut-off, nothing after 36 months + the visit window.
         self.limit = np.minimum(self.cutoff_day, WINDOW_END_DAYS)
 
         v = ds.visits
-        self.v_pos = _positions(_ids(v["release_id"]), index, "visits")
-        self.v_day = _days(v["visit_date"], release_dates, self.v_pos)
-        _check_not_before_release(self.v_day, "visits", "visit_date", v)
-        # Results and events as small integers (index in _RESULTS / _EVENTS; -1 = other).
-        self.v_result = pd.Index(_RESULTS).get_indexer(v["result"].astype(str))
+        self.v_pos = release_positions(text_ids(v["release_id"]), index, "visits")
+        self.v_day = days_since_release(v["visit_date"], release_dates, self.v_pos)
+        check_not_before_release(self.v_day, "visits", "visit_date", v)
+        # Results and events as small integers (index in RESULTS / EVENTS; -1 = other).
+        self.v_result = pd.Index(RESULTS).get_indexer(v["result"].astype(str))
         self.v_month = pd.to_numeric(v["scheduled_month"], errors="coerce").to_numpy(float)
 
         e = ds.events if ds.events is not None else pd.DataFrame()
         if len(e):
-            self.e_pos = _positions(_ids(e["release_id"]), index, "events")
-            self.e_day = _days(e["event_date"], release_dates, self.e_pos)
-            _check_not_before_release(self.e_day, "events", "event_date", e)
-            self.e_kind = pd.Index(_EVENTS).get_indexer(e["event"].astype(str))
+            self.e_pos = release_positions(text_ids(e["release_id"]), index, "events")
+            self.e_day = days_since_release(e["event_date"], release_dates, self.e_pos)
+            check_not_before_release(self.e_day, "events", "event_date", e)
+            self.e_kind = pd.Index(EVENTS).get_indexer(e["event"].astype(str))
         else:
             self.e_pos = np.zeros(0, dtype=np.int64)
             self.e_day = np.zeros(0)
@@ -144,13 +149,13 @@ class _Records:
     def first(self, kinds_v: Sequence[str], kinds_e: Sequence[str], until: np.ndarray):
         """Per release, the first day of a record of these kinds on or before `until` (inf: none)."""
         out = np.full(self.n, np.inf)
-        mv = self.v_usable & np.isin(self.v_result, _code_of(kinds_v, _RESULTS))
+        mv = self.v_usable & np.isin(self.v_result, code_of(kinds_v, RESULTS))
         mv &= self.v_day <= until[self.v_pos]
         np.minimum.at(out, self.v_pos[mv], self.v_day[mv])
         if kinds_e and len(self.e_day):
             me = (
                 self.e_usable
-                & np.isin(self.e_kind, _code_of(kinds_e, _EVENTS))
+                & np.isin(self.e_kind, code_of(kinds_e, EVENTS))
                 & (self.e_day <= until[self.e_pos])
             )
             np.minimum.at(out, self.e_pos[me], self.e_day[me])
@@ -160,7 +165,7 @@ class _Records:
         """Per release, the last negative contact strictly before `before` and on or before
         `until` (0 = release day when none)."""
         out = np.zeros(self.n)
-        m = self.v_usable & (self.v_result == _RESULTS.index("negative"))
+        m = self.v_usable & (self.v_result == RESULTS.index("negative"))
         m &= (self.v_day < before[self.v_pos]) & (self.v_day <= until[self.v_pos])
         np.maximum.at(out, self.v_pos[m], self.v_day[m])
         return out

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from workbench.cohort.exposure import _refuse_outcomes
+from workbench.cohort.exposure import refuse_outcomes
 from workbench.exceptions import ParameterError
 
 
@@ -39,7 +39,7 @@ def _aligned_starts(cohort: pd.DataFrame, starts: pd.DataFrame) -> pd.DataFrame:
             f"exposure starts have no row for release_id {ids[missing].iloc[0]!r}; build them "
             "from the same dataset as the cohort (exposure_starts(ds))."
         )
-    _refuse_outcomes([str(c) for c in s.columns])
+    refuse_outcomes([str(c) for c in s.columns])
     return s.reindex(ids)
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from workbench.data import codes, io, schema
+from workbench.data import codes, read, schema, yamlsafe
 from workbench.data import spec_columns as cols
 from workbench.exceptions import DataError, ParameterError
 from workbench.params.base import shown  # values cut to 40 characters
@@ -114,7 +114,7 @@ def read_spec(path: Path) -> dict:
     """The spec's keys, checked for unknown keys and types."""
     if not path.is_file():
         raise ParameterError(f"{path}: no such spec file; check the path.")
-    spec = io.load_yaml(path)
+    spec = yamlsafe.load(path)
     if not isinstance(spec, dict):
         raise _fail(path.name, "expected a mapping of keys", "write `key: value` lines")
     unknown = sorted(set(map(str, spec)) - set(SPEC_KEYS))
@@ -256,7 +256,7 @@ def load_spec(path: str | Path) -> SpecDataset:
     table_path = (path.parent / spec["table"]).resolve()
     if not table_path.is_file():
         raise _fail(path.name, f"table {spec['table']} does not exist", "check the path")
-    raw = io.read_table(table_path)
+    raw = read.read_table(table_path)
     file = table_path.name
     _check_columns(spec, raw, file, path.name)
     cols.categories_checked(raw, spec.get("covariates", []), spec.get("reference", {}), path.name)
@@ -281,7 +281,7 @@ def load_spec(path: str | Path) -> SpecDataset:
         time_unit=spec.get("time_unit", "days"),
         description=spec.get("description", ""),
         source=str(path),
-        sha256={file: io.sha256_of(table_path), path.name: io.sha256_of(path)},
+        sha256={file: read.sha256_of(table_path), path.name: read.sha256_of(path)},
         notes=tuple(notes),
         design=DESIGNS[spec.get("design", "observational")],
         reference={str(k): str(v) for k, v in spec.get("reference", {}).items()},

@@ -19,7 +19,7 @@ import pandas as pd
 
 from workbench.data import codes
 from workbench.data.dataset import Dataset
-from workbench.data.io import positions
+from workbench.data.links import positions
 from workbench.data.spec import SpecDataset
 from workbench.privacy import identifiers
 

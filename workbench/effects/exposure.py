@@ -39,14 +39,6 @@ def exposure_starts_for(ds, exposures: Iterable[str] | None = None) -> pd.DataFr
     return exposure_starts(ds, check_exposures(exposures))
 
 
-def ever_exposed(cohort: pd.DataFrame, starts: pd.DataFrame) -> pd.DataFrame:
-    """Naive 'ever received' 0/1 columns (any start during follow-up), indexed like `cohort`."""
-    s = starts.reindex(cohort["release_id"].to_numpy())
-    last = cohort["last_day"].to_numpy(float)
-    flags = {c: (s[c].to_numpy(float) <= last).astype(int) for c in starts.columns}
-    return pd.DataFrame(flags, index=cohort.index)
-
-
 def relapse_free_contacts(ds) -> pd.DataFrame:
     """Days (since release) of negative visits: contacts at which a person was seen abstinent."""
     v = ds.visits[ds.visits["result"].astype(str) == "negative"]

@@ -169,18 +169,23 @@ def analyse_cohort(data: Any, params: ReportParams, scheduler: Any = None) -> Re
         repairs=cohort.repairs,
         missing=missing,
         notes=tuple(notes),
-        method_text=_method_text(fit, cif),
+        method_text=_method_text(fit, cif, risk, effects),
     )
     return protect(raw, record_keys(table), k, _arm_sizes(table, raw.arm_curves))
 
 
-def _method_text(fit: dict[str, Any], cif: pd.DataFrame | None) -> dict[str, tuple]:
-    """The method labels of the report's tables as catalog words (`ReportResults.method_text`)."""
+def _method_text(fit: dict, cif: pd.DataFrame | None, risk: dict | None, effects: dict) -> dict:
+    """The method labels of the report's tables as catalog parts (`ReportResults.method_text`):
+    milestones, cif, risk_sensitivity, and effects:<code> for each support's row."""
     out = {}
     if "method_text" in fit:
         out["milestones"] = fit["method_text"]
     if cif is not None:
         out["cif"] = competing_ic.METHOD_TEXT
+    if risk and risk.get("sensitivity"):
+        out["risk_sensitivity"] = risk["sensitivity"]["method_text"]
+    for code, parts in effects.get("method_text", {}).items():
+        out[f"effects:{code}"] = parts
     return out
 
 
@@ -306,7 +311,7 @@ def _fit_retention(
             scheduler=scheduler,
         ).fit(lower, upper)  # fmt: skip
         method = f"Turnbull NPMLE, bootstrap {params.n_bootstrap}"
-        method_text = (Text("method_turnbull"), Text("method_bootstrap", {"n": params.n_bootstrap}))
+        method_text = (Text("method_turnbull_bootstrap", {"n": params.n_bootstrap}),)
         grid = np.arange(0.0, codes.TRACKING_DAYS + CURVE_STEP_DAYS, CURVE_STEP_DAYS)
         curve = _band(fitter, grid)
     milestones = _milestones(fitter, months, frame, unit, method)

@@ -29,7 +29,12 @@ def risk_factors(cohort: AnalysisCohort) -> dict[str, Any] | None:
     model. Clustered SEs when the cohort names a cluster; delayed entry when it has one."""
     from workbench.exceptions import EstimationError
     from workbench.risk.cox import CoxModel
-    from workbench.risk.interval import COX_SENSITIVITY, METHOD, IntervalCoxModel
+    from workbench.risk.interval import (
+        COX_SENSITIVITY,
+        COX_SENSITIVITY_TEXT,
+        METHOD,
+        IntervalCoxModel,
+    )
     from workbench.risk.labels import summary_in
 
     table = cohort.table
@@ -52,6 +57,7 @@ def risk_factors(cohort: AnalysisCohort) -> dict[str, Any] | None:
         cox.fit(table, weights_col=cohort.weights, entry_col=cohort.entry)
         sensitivity = {
             "method": COX_SENSITIVITY,
+            "method_text": COX_SENSITIVITY_TEXT,
             "table": {lang: summary_in(cox, lang) for lang in LANGS},
         }
     except EstimationError:
@@ -99,6 +105,7 @@ def support_effects(
         landmark_day=float(params.landmark_day),
         min_exposed=params.suppression_threshold,
     )
+    method_text = dict(table.attrs.get("method_text", {}))  # code -> catalog parts
     if params.interventions is not None:
         table = table[table["code"].isin(params.interventions)]
     table = table.reset_index(drop=True)
@@ -128,7 +135,7 @@ def support_effects(
                     for c in table.loc[rows, "code"]
                 ]
     curves = arm_curves(cohort) if cohort.randomised else None
-    return {"table": table, "findings": found, "curves": curves}
+    return {"table": table, "findings": found, "curves": curves, "method_text": method_text}
 
 
 def trial_findings(table: pd.DataFrame, found: pd.DataFrame, event: str) -> pd.DataFrame:

@@ -167,30 +167,6 @@ _FINDINGS = {
     ),
 }
 
-# Our caveats (`StatisticalWarning(code=...)`, rendered by reporting/notes.py): here until their
-# raisers keep them in their own catalog files.
-_CAVEATS = {
-    "caveat_positivity": (
-        "倾向性评分检查：在一项帮扶的比较中，{n:,}人获得该帮扶的估计概率低于{lo:g}或高于{hi:g}；"
-        "部分人群几乎从不或总是获得该帮扶，加权比较依赖少数人。",
-        "Positivity check: {n:,} people have an estimated probability of receiving a support below "
-        "{lo:g} or above {hi:g}; some groups (almost) never or always receive it, so the weighted "
-        "comparison rests on few people.",
-    ),
-    "caveat_low_ess": (
-        "加权后{arm}的有效样本量为{ess:.0f}（共{n:,}人），少数高权重个体对结果影响较大。",
-        "After weighting, the {arm} group's effective sample size is {ess:.0f} of {n:,}: a few "
-        "heavily weighted people drive the estimate.",
-    ),
-    "arm_group_treated": ("接受帮扶组", "supported"),
-    "arm_group_untreated": ("未接受帮扶组", "unsupported"),
-    "caveat_outcome_records": (
-        "帮扶记录中的{outcome}是结果（以保持操守为前提评定），未作为帮扶措施比较。",
-        "The interventions table holds {outcome}: these are outcomes (given to people because "
-        "they stayed abstinent), so they are not compared as supports.",
-    ),
-}
-
 # the retention table's method when event times are exact (the Chinese report shows it in English)
 _LABELS = {
     "method_km_exact": ("Kaplan-Meier (exact times)", "Kaplan-Meier (exact times)"),
@@ -246,7 +222,6 @@ ENTRIES = {
     **_GLUE,
     **_METRICS,
     **_FINDINGS,
-    **_CAVEATS,
     **_LABELS,
     **_NOTES,
     **_PLOTS,

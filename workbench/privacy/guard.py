@@ -13,7 +13,8 @@ import sys
 from pathlib import Path
 
 from workbench.data import yamlsafe
-from workbench.data.io import find_tables, read_head
+from workbench.data.io import find_tables
+from workbench.data.read import read_head
 from workbench.exceptions import DataError, WorkbenchError
 from workbench.privacy.identifiers import GUARD_ROWS, column_findings
 

@@ -33,7 +33,9 @@ from pathlib import Path
 import pandas as pd
 
 from workbench.data import yamlsafe
-from workbench.data.io import find_tables, read_table, write_table
+from workbench.data.io import find_tables
+from workbench.data.read import read_table
+from workbench.data.write import write_table
 from workbench.exceptions import DataError, ParameterError
 from workbench.privacy import identifiers
 from workbench.privacy.identifiers import dropped_columns, id_columns

@@ -10,11 +10,11 @@ import pandas as pd
 
 from workbench.data import codes
 from workbench.evaluation.results import ReportResults
-from workbench.i18n import TEXT, t
+from workbench.i18n import TEXT, join, t
 from workbench.params.report import ReportParams
 from workbench.reporting import provenance as prov
 from workbench.reporting.markup import Section, heading, paragraph, table_html
-from workbench.reporting.notes import method_words, official_notes
+from workbench.reporting.notes import official_notes
 from workbench.reporting.sections import BEIJING
 from workbench.reporting.suppression import scrub_counts
 
@@ -66,7 +66,6 @@ def method_lines(results: ReportResults, lang: str) -> list[str]:
     """Each table's method, named once here (the tables say "see Methods")."""
     sep = t("label_sep", lang)
     found = []
-    parts = getattr(results, "method_text", {})
     for name, caption in (
         ("milestones", "cap_milestones"),
         ("effects", "cap_effects"),
@@ -74,8 +73,8 @@ def method_lines(results: ReportResults, lang: str) -> list[str]:
     ):
         frame = getattr(results, name)
         if frame is not None and len(frame) and "method" in frame:
-            method = method_words(str(frame["method"].iloc[0]), parts.get(name), lang)
-            found.append(t(caption, lang) + sep + method)
+            key = f"effects:{frame['code'].iloc[0]}" if name == "effects" else name
+            found.append(t(caption, lang) + sep + join(results.method_text[key], lang))
     return found
 
 

@@ -26,7 +26,7 @@ from pathlib import Path
 import nbformat
 
 from workbench import __version__
-from workbench.data.io import atomic_write, check_out_folder
+from workbench.data.write import atomic_write, check_out_folder
 from workbench.evaluation.analysis import CODE_VERSION_ENV, analyse, code_version, inputs_sha256
 from workbench.evaluation.results import ReportResults
 from workbench.exceptions import ReportError

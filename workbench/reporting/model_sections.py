@@ -10,7 +10,7 @@ import pandas as pd
 
 from workbench.data import codes
 from workbench.evaluation.results import ReportResults
-from workbench.i18n import t
+from workbench.i18n import join, t
 from workbench.params.report import ReportParams
 from workbench.reporting import figures
 from workbench.reporting.markup import (
@@ -22,7 +22,6 @@ from workbench.reporting.markup import (
     suppress_note,
     table_html,
 )
-from workbench.reporting.notes import method_words
 from workbench.reporting.sections import endings_table
 from workbench.reporting.suppression import suppress
 from workbench.reporting.text import horizon_words, start_words
@@ -110,9 +109,7 @@ def risk(results: ReportResults, params: ReportParams) -> Section:
             _hr_table(sens["table"][lang], lang),
             t("cap_risk_sens", lang),
             lang,
-            method_words(
-                sens["method"], getattr(results, "method_text", {}).get("risk_sensitivity"), lang
-            ),
+            join(results.method_text["risk_sensitivity"], lang),
         )
     return Section("risk", heading("sec_risk", lang) + body)
 

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from workbench.data.io import atomic_path, atomic_write
+from workbench.data.write import atomic_path, atomic_write
 from workbench.simulate.core import Simulation
 
 TABLES = ("releases", "visits", "interventions", "events")

@@ -27,7 +27,7 @@ on runs of cells in any order (the competing-risks NPMLE puts death cells in rev
 every set is one run), which entry point 2, whose cells come from the times, cannot express;
 and the untruncated likelihood is concave, so support reduction with a Cholesky factorisation
 suffices there, while truncation needs the lifted Hessian and the EM fallback. So both stay and
-share the pieces above. The module is about 480 lines for that reason: one concept (the NPMLE)
+share the pieces above. The module is about 490 lines for that reason: one concept (the NPMLE)
 whose helpers both optimisers use; the data and cells are in `workbench.stats.intervals`.
 """
 
