@@ -232,6 +232,9 @@ class CompetingRisksNPMLE:
     `scheduler` say where they run (`workbench.stats.bootstrap.run_replicates`).
     """
 
+    method = METHOD  # the English label; `method_text`: the same in catalog words
+    method_text = METHOD_TEXT
+
     def __init__(
         self,
         alpha: float = 0.05,
