@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 from matplotlib import transforms
 
+from workbench import i18n
 from workbench.data import codes
 from workbench.exceptions import ParameterError
 
@@ -53,8 +54,8 @@ AT_RISK_TOP = -0.2
 
 def word(key: str, lang: str) -> str:
     """The glossary word for `key` in `lang`."""
-    if lang not in codes.LANGUAGES:
-        raise ParameterError(f"language {lang!r} is not one of {', '.join(codes.LANGUAGES)}")
+    if lang not in i18n.LANGUAGES:
+        raise ParameterError(f"language {lang!r} is not one of {', '.join(i18n.LANGUAGES)}")
     return WORDS[key][0 if lang == "zh" else 1]
 
 
