@@ -190,5 +190,5 @@ def test_not_converged_caveat_and_method_label_are_catalog_data():
     assert caveat.code == "competing_npmle_not_converged"
     assert set(caveat.fields) == {"n_iter", "kt"}
     assert "competing-risks NPMLE" in Text(f"caveat_{caveat.code}", caveat.fields).render("en")
-    assert join(METHOD_TEXT, "en") == METHOD
+    assert join(METHOD_TEXT, "en") == METHOD == CompetingRisksNPMLE.method
     assert join(METHOD_TEXT, "zh") == "竞争风险非参数最大似然估计（复吸区间删失，死亡日期确切）"

@@ -171,11 +171,11 @@ def _missing_sentence(section: str, why: str, lang: str) -> str:
 
 
 def test_no_relapse_says_the_risk_model_cannot_be_fitted(lab):
-    from workbench.reporting.sections import summary
+    from workbench.reporting.summary import executive_summary
 
     zh = lab.text("no_relapse", "zh")
     params = lab.params("no_relapse", "en")  # the English twin renders the same summary
-    en = html.unescape(summary(analyse(params), params).html)
+    en = html.unescape(executive_summary(analyse(params), params).html)
     assert "复吸风险因素未能完成：未发现任何复吸，无法拟合复吸风险模型。" in zh
     assert (
         "Relapse risk factors could not be done: no relapse was observed, so the relapse-risk "
@@ -259,9 +259,9 @@ def test_cutoff_on_the_release_day(lab, tmp_path):
     params = ReportParams.from_mapping({"data": str(folder), "n_bootstrap": 3})
     res = analyse(params, use_cache=False)
     assert set(res.missing.values()) == {"no_follow_up"} and len(res.missing) == 6
-    from workbench.reporting.sections import summary
+    from workbench.reporting.summary import executive_summary
 
-    html = summary(res, params).html
+    html = executive_summary(res, params).html
     assert t("sum_coverage_none", "zh") in html and "–。" not in html
     m = build_metrics(res, params, 0, {})
     assert m["coverage"] is None and m["retention"] == []
@@ -371,8 +371,8 @@ def test_reasons_are_plain_words_never_a_technical_message():
 
 
 def test_summary_gives_one_sentence_per_reason():
-    from workbench.evaluation.analysis import ReportResults
-    from workbench.reporting.sections import _summary_missing
+    from workbench.evaluation.results import ReportResults
+    from workbench.reporting.summary import summary_missing
 
     res = ReportResults(
         kind="contract", source="x", event_label="relapse", sha256={}, cutoff=None,
@@ -380,7 +380,7 @@ def test_summary_gives_one_sentence_per_reason():
         missing={"risk": "no_follow_up", "effects": "no_follow_up", "regions": "one_region",
                  "competing": "failed: LinAlgError: Singular matrix"},
     )  # fmt: skip
-    out = _summary_missing(res, "en", 10)
+    out = summary_missing(res, "en", 10)
     assert out == [
         t("one_region", "en"),
         "Relapse risk factors, Support effects could not be done: " + t("why_no_follow_up", "en")

@@ -16,6 +16,7 @@ from workbench.effects import landmark
 from workbench.effects.landmark import WeightedEffect, number_needed_to_treat
 from workbench.effects.propensity import BALANCE_THRESHOLD, PropensityWeights, max_abs_smd
 from workbench.exceptions import StatisticalWarning
+from workbench.i18n import TEXT
 
 
 def _confounded(seed: int, n: int = 600) -> pd.DataFrame:
@@ -101,19 +102,24 @@ def test_nnt_only_when_the_risk_difference_ci_excludes_zero():
 def test_weighted_estimates_are_never_reported_with_smd_over_threshold(monkeypatch):
     """Through the effects table, the report section and metrics.json: a comparison whose
     weights leave |SMD| >= 0.1 shows no weighted number and says why in a plain sentence."""
+    from workbench.effects.methods import verbatim
     from workbench.effects.table import WITHHELD, _with_rmst
     from workbench.reporting import model_sections
     from workbench.reporting.metrics import INTERVENTION_KEYS
 
     res = _fit(_confounded(1), "ATE", n_bootstrap=10).result_
     assert res.max_abs_smd >= BALANCE_THRESHOLD
-    row = _with_rmst({"code": "job_placement", "n_exposed": 300}, res, 600.0, "m")
+    row = _with_rmst({"code": "job_placement", "n_exposed": 300}, res, 600.0, [verbatim("m")])
     assert row["balance"] == "not achieved" and row["method"].endswith(WITHHELD)
     assert all(np.isnan(row[k]) for k in ("rmst_diff_days", "rmst_diff_lower", "rmst_diff_upper"))
     balanced = _fit(_confounded(1), "overlap").result_
-    good = _with_rmst({"code": "financial_aid", "n_exposed": 300}, balanced, 600.0, "m")
+    good = _with_rmst({"code": "financial_aid", "n_exposed": 300}, balanced, 600.0, [verbatim("m")])
     assert good["balance"] == "achieved" and np.isfinite(good["rmst_diff_days"])
-    eff = pd.DataFrame([row, good]).assign(hr=0.8, hr_lower=0.6, hr_upper=1.1)
+    eff = (
+        pd.DataFrame([row, good])
+        .drop(columns="method_text")
+        .assign(hr=0.8, hr_lower=0.6, hr_upper=1.1)
+    )
     results = SimpleNamespace(effects=eff, findings=None)
     for lang in ("en", "zh"):
         params = SimpleNamespace(lang=lang, suppression_threshold=10, landmark_day=180)
@@ -121,7 +127,7 @@ def test_weighted_estimates_are_never_reported_with_smd_over_threshold(monkeypat
         rmst = shown.iloc[:, 4].tolist()  # the RMST difference column
         assert rmst[0] == "–" and rmst[1] != "–"
         html = model_sections.effects(results, params).html
-        note = model_sections.BALANCE_NOTE[lang]
+        note = TEXT["balance_note"][lang]
         assert note.format(codes.label("intervention", "job_placement", lang)) in html
         assert note.format(codes.label("intervention", "financial_aid", lang)) not in html
     # metrics.json takes the table's numbers: the withheld row has none

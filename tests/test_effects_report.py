@@ -5,6 +5,7 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
+from workbench.i18n import TEXT, Text
 from workbench.reporting import model_sections
 
 
@@ -30,7 +31,7 @@ def _results():
 def test_effects_table_shows_evalues_and_hides_them_with_the_estimate():
     params = SimpleNamespace(lang="en", suppression_threshold=10, landmark_day=180)
     shown, _ = model_sections.effects_table(_results(), params)
-    col = model_sections.EVALUE_COLUMN["en"]
+    col = TEXT["evalue_column"]["en"]
     # shown for an estimate; hidden where the HR was withheld or too few received the support
     assert list(shown[col]) == ["2.1 / 1.6", "–", "–"]
 
@@ -39,11 +40,16 @@ def test_evalue_is_explained_once_in_the_methods_not_under_the_table():
     from workbench.reporting import closing
 
     results = SimpleNamespace(
-        **vars(_results()), kind="contract", notes=(), milestones=None, cif=None
+        **vars(_results()),
+        kind="contract",
+        notes=(),
+        milestones=None,
+        cif=None,
+        method_text={"effects:job_placement": (Text("method_turnbull_bootstrap", {"n": 9}),)},
     )
     for lang in ("en", "zh"):
         params = SimpleNamespace(lang=lang, suppression_threshold=10, landmark_day=180)
         section = model_sections.effects(_results(), params)
-        assert model_sections.EVALUE_NOTE[lang][:20] not in section.html
+        assert TEXT["evalue_note"][lang][:20] not in section.html
         methods = closing.methods(results, params).html
-        assert methods.count(model_sections.EVALUE_NOTE[lang][:20]) == 1
+        assert methods.count(TEXT["evalue_note"][lang][:20]) == 1

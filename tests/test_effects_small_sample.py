@@ -12,6 +12,7 @@ from workbench.data import codes
 from workbench.effects.exposure import relapse_free_contacts
 from workbench.effects.landmark import WeightedEffect
 from workbench.effects.primary import TimeVaryingEffects, lagged_starts
+from workbench.i18n import TEXT
 
 
 @pytest.fixture(scope="module")
@@ -46,11 +47,12 @@ def test_primary_needs_enough_relapses_among_the_exposed(prepared):
 def test_landmark_needs_enough_relapses_in_the_exposed_arm(prepared):
     cohort, starts, contacts = prepared
     we = WeightedEffect("peer_education", n_bootstrap=0).fit(cohort, starts, contacts)
-    assert we.result_ is not None and we.n_events_exposed_ >= 10
+    assert we.result_.estimable and we.n_events_exposed_ >= 10
     exposed = we.treated_ == 1
     assert we.n_events_exposed_ == int(np.isfinite(we.frame_["upper_day"])[exposed].sum())
     strict = WeightedEffect("peer_education", n_bootstrap=0, min_events=we.n_events_exposed_ + 1)
-    assert strict.fit(cohort, starts, contacts).result_ is None
+    withheld = strict.fit(cohort, starts, contacts).result_
+    assert not withheld.estimable and withheld.reason == "too_few_exposed_relapses"
     # withheld with the reason; the weights and their balance are still there to look at
     assert strict.statement().startswith("Not estimated: fewer than")
     assert strict.summary().loc[0, "notes"] == strict.statement()
@@ -82,7 +84,7 @@ def test_report_says_too_few_relapses_not_too_few_people(monkeypatch):
     )
     cohort = SimpleNamespace(randomised=False, received=None, event_label=None)
     found = models.support_effects(cohort, params)["findings"].set_index("code")
-    assert found.loc["job_placement", "en"] == models.UNSTABLE["en"].format(
+    assert found.loc["job_placement", "en"] == TEXT["eff_unstable"]["en"].format(
         codes.label("intervention", "job_placement", "en")
     )
     assert "no clear effect" in found.loc["financial_aid", "en"]

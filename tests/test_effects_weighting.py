@@ -8,8 +8,8 @@ import pytest
 
 from workbench.effects.evalue import evalue_hr, evalue_rr, hr_to_rr
 from workbench.effects.findings import findings, sentence, verdict
-from workbench.effects.landmark import _cox, weighted_km
 from workbench.effects.propensity import PropensityWeights, balance_table, effective_sample_size
+from workbench.effects.weighted_estimate import weighted_cox, weighted_km
 from workbench.exceptions import ParameterError, StatisticalWarning
 
 REF = Path(__file__).parent / "reference"
@@ -90,14 +90,14 @@ def test_weighted_cox_robust_against_R():
     ("name", "data"), [("untied", "effects_weighted_data"), ("tied", "effects_weighted_ties_data")]
 )
 def test_landmark_cox_against_R_robust(name, data):
-    # `_cox`, the exposure-only weighted Cox model of the landmark comparison, against
+    # `weighted_cox`, the exposure-only weighted Cox model of the landmark comparison, against
     # coxph(Surv(time, event) ~ a, weights = w, robust = TRUE): coefficient and robust CI to
     # 1e-6, also with 95 tied event times (Efron), where lifelines' own sandwich (no Efron
     # correction in it, statistics.md trap 4) is 2.8e-4 off R
     d = pd.read_csv(REF / f"{data}.csv")
     ref = pd.read_csv(REF / "effects_weighted_cox_a.csv").set_index("data").loc[name]
     upper = np.where(d["event"] == 1, d["time"], np.nan)
-    log_hr, ci = _cox(d["time"].to_numpy(), upper, d["a"].to_numpy(), d["w"].to_numpy())
+    log_hr, ci = weighted_cox(d["time"].to_numpy(), upper, d["a"].to_numpy(), d["w"].to_numpy())
     np.testing.assert_allclose(log_hr, ref["coef"], rtol=1e-6)
     z = 1.959963984540054
     want = np.exp(ref["coef"] + np.array([-z, z]) * ref["robust_se"])

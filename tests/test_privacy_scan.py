@@ -26,8 +26,8 @@ import pytest
 from test_report import make_dataset  # tests/ is on sys.path (pytest's prepend import mode)
 
 from workbench.evaluation.analysis import CODE_VERSION_ENV, code_version
+from workbench.i18n import TEXT
 from workbench.params.report import ReportParams
-from workbench.reporting import closing
 from workbench.reporting.batch import public_error
 from workbench.reporting.execute import NOTEBOOK_ENV
 
@@ -36,7 +36,7 @@ UNKNOWN_ID = "R2099X999999"
 # The provenance appendix lists the run's parameters (by key, or by their translated labels):
 # parameter values, not counts of people.
 PARAMETERS = {f.name for f in dataclasses.fields(ReportParams)} | {
-    label for labels in closing.PARAM_WORDS.values() for label in labels
+    label for key, labels in TEXT.items() if key.startswith("param_") for label in labels.values()
 }
 _NUM = r"(\d{1,3}(?:,\d{3})+|\d+)"
 _PEOPLE_EN = (

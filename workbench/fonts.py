@@ -17,6 +17,7 @@ import subprocess
 from pathlib import Path
 
 from workbench.exceptions import ReportError
+from workbench.i18n import check_lang
 
 FAMILY = "Noto Sans CJK SC"
 DEBIAN_PATHS = (
@@ -68,8 +69,7 @@ def latin_font_path() -> Path:
 def require_fonts(lang: str) -> str:
     """Check what a report in `lang` needs to print (its font, WeasyPrint's system libraries)
     before any analysis; ReportError with the install command otherwise. Returns the family."""
-    if lang not in ("zh", "en"):
-        raise ValueError(f"language {lang!r} is not one of zh, en")
+    check_lang(lang)
     family = FAMILY if lang == "zh" else LATIN_FAMILY
     (cjk_font_path if lang == "zh" else latin_font_path)()
     try:
@@ -105,8 +105,7 @@ def use_font(lang: str = "zh") -> str:
     import matplotlib
     from matplotlib import font_manager
 
-    if lang not in ("zh", "en"):
-        raise ValueError(f"language {lang!r} is not one of zh, en")
+    check_lang(lang)
     if lang == "en":
         matplotlib.rcParams["font.family"] = ["sans-serif"]
         sans = [f for f in matplotlib.rcParams["font.sans-serif"] if f != LATIN_FAMILY]

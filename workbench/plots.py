@@ -12,40 +12,10 @@ import numpy as np
 import pandas as pd
 from matplotlib import transforms
 
-from workbench import i18n
 from workbench.data import codes
 from workbench.exceptions import ParameterError
+from workbench.i18n import TEXT, check_lang
 
-WORDS = {
-    "retention_title": ("操守保持曲线", "Abstinence retention"),
-    "retention_y": ("操守保持率", "Share still abstinent"),
-    "months_x": ("出所后月数（月）", "Months since release (months)"),
-    "at_risk": ("在访人数", "Number at risk"),
-    "cif_title": ("复吸与死亡的累积发生率", "Cumulative incidence of relapse and death"),
-    "cif_y": ("累积发生率", "Cumulative incidence"),
-    "hr_title": ("风险比（95%置信区间）", "Hazard ratios (95% CI)"),
-    "hr_x": ("风险比（对数刻度）", "Hazard ratio (log scale)"),
-    "tr_title": ("时间比（95%置信区间）", "Time ratios (95% CI)"),
-    "tr_x": ("时间比（对数刻度，>1 表示复吸更晚）", "Time ratio (log scale; > 1 = later relapse)"),
-    "estimate_ci": ("估计值及95%置信区间", "estimate and 95% CI"),
-    "no_effect": ("无差异", "no difference"),
-    "funnel_title": (
-        "{months:g}个月操守保持率（风险调整）",
-        "Risk-adjusted {months:g}-month retention",
-    ),
-    "funnel_x": ("出所人数（人）", "People released (persons)"),
-    "funnel_y": ("调整后操守保持率", "Adjusted retention"),
-    "overall": ("全省平均", "Overall"),
-    "limit95": ("95%控制限", "95% limits"),
-    "limit998": ("99.8%控制限", "99.8% limits"),
-    "region": ("地区", "region"),
-    "tiers_title": ("\u201c百千万\u201d操守人数与目标", "Abstinence tiers against targets"),
-    "tiers_y": ("人数（人，对数刻度）", "People (persons, log scale)"),
-    "observed": ("已观察到", "observed"),
-    "projected": ("预测", "projected"),
-    "target": ("目标", "target"),
-    "ci_band": ("95%置信区间", "95% CI"),
-}
 FLAG_COLOURS = {"better": "tab:green", "worse": "tab:red", "watch": "tab:orange", "": "tab:blue"}
 MONTH_TICKS = np.arange(0, 37, 6)
 AT_RISK_STEP = 0.07  # axes heights between lines of the number-at-risk table
@@ -53,10 +23,8 @@ AT_RISK_TOP = -0.2
 
 
 def word(key: str, lang: str) -> str:
-    """The glossary word for `key` in `lang`."""
-    if lang not in i18n.LANGUAGES:
-        raise ParameterError(f"language {lang!r} is not one of {', '.join(i18n.LANGUAGES)}")
-    return WORDS[key][0 if lang == "zh" else 1]
+    """The glossary word for `key` in `lang` (catalog entry ``plot_<key>``)."""
+    return TEXT["plot_" + key][check_lang(lang)]
 
 
 def suppress(n: float, threshold: int = codes.SUPPRESSION_THRESHOLD) -> str:

@@ -20,8 +20,8 @@ import pytest
 from test_disclosure_threshold import simulated
 
 from workbench.evaluation import contract
-from workbench.evaluation.analysis import ReportResults
 from workbench.evaluation.protect import protect
+from workbench.evaluation.results import ReportResults
 from workbench.exceptions import ParameterError
 from workbench.params.report import ReportParams
 from workbench.privacy import disclosure

@@ -21,7 +21,7 @@ from workbench.exceptions import ParameterError
 from workbench.params.report import ReportParams
 from workbench.privacy import disclosure
 from workbench.reporting import metrics as metrics_mod
-from workbench.reporting import model_sections, sections
+from workbench.reporting import model_sections, sections, summary
 
 RARE = "job_placement"
 N_RARE = 19  # between the default threshold 10 and the report's 20
@@ -115,7 +115,7 @@ def test_threshold_20_hides_everything_about_the_rare_support(rare_support):
     found = results.findings.set_index("code").loc[RARE]
     assert found["verdict"] == "not estimable" and "fewer than 20" in found["en"]
     pages = [
-        sections.summary(results, params).html,
+        summary.executive_summary(results, params).html,
         model_sections.effects(results, params).html,
     ]
     doc = metrics_mod.build_metrics(results, params, 0, {})
@@ -165,7 +165,7 @@ def test_threshold_floor_from_a_file_names_the_line(tmp_path):
 
 
 def test_internal_report_says_so_on_its_cover_and_in_metrics():
-    from workbench.evaluation.analysis import ReportResults
+    from workbench.evaluation.results import ReportResults
 
     results = ReportResults("contract", "s", "relapse", {}, None, (None, None), {})
     for internal, expected in ((True, "INTERNAL USE"), (False, "counts below 10 are not shown")):

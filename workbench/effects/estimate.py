@@ -7,10 +7,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from workbench.effects.methods import english
+from workbench.i18n import Text
+
 
 @dataclass(frozen=True)
 class EffectEstimate:
-    """One support's hazard ratio with its confidence interval, method and caveats."""
+    """One support's hazard ratio with its confidence interval, method and caveats.
+
+    `method` is the English label (JSON, API); `method_text` the same label as catalog parts."""
 
     intervention: str
     hazard_ratio: float
@@ -20,6 +25,7 @@ class EffectEstimate:
     ci_model: tuple[float, float] = (np.nan, np.nan)
     se_log_hr: float = np.nan
     notes: tuple[str, ...] = ()
+    method_text: tuple[Text, ...] = ()
 
     def summary(self) -> pd.DataFrame:
         return pd.DataFrame(
@@ -39,13 +45,16 @@ class EffectEstimate:
         )
 
 
-def not_estimable(code: str, n_exposed: int, method: str, threshold: int) -> EffectEstimate:
+def not_estimable(
+    code: str, n_exposed: int, method_text: tuple[Text, ...], threshold: int
+) -> EffectEstimate:
     """A placeholder estimate (NaN) for a support with too few exposed people."""
     return EffectEstimate(
-        code,
-        np.nan,
-        (np.nan, np.nan),
-        method,
+        intervention=code,
+        hazard_ratio=np.nan,
+        ci=(np.nan, np.nan),
+        method=english(method_text),
+        method_text=method_text,
         n_exposed=n_exposed,
         notes=(f"not estimable: too few exposed (fewer than {threshold}).",),
     )

@@ -1,4 +1,5 @@
-"""Plain-language findings: one sentence per support in Chinese and English (glossary words).
+"""Plain-language findings: one sentence per support in Chinese and English (glossary words;
+the sentences are catalog entries, ``workbench.i18n.effects``).
 
 `sentence`/`findings` word one measure (the hazard ratio). The report's executive summary uses
 `support_verdicts`, which reconciles the two measures of each support by one rule (stated in
@@ -13,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.data import codes
+from workbench.i18n import t
 
 
 def verdict(
@@ -34,20 +36,17 @@ def verdict(
 
 
 def _ci(hr, lower, upper, lang):
-    if lang == "zh":
-        return f"风险比{hr:.2f}，95%置信区间{lower:.2f}–{upper:.2f}"
-    return f"hazard ratio {hr:.2f}, 95% confidence interval {lower:.2f}–{upper:.2f}"
+    return t("effects_ci", lang, hr=hr, lower=lower, upper=upper)
 
 
 def _evalue_clause(evalue, lang) -> str:
     if evalue is None or not np.isfinite(evalue):
         return ""
-    if lang == "zh":
-        return f"；未测量的混杂因素须与帮扶和复吸都有至少{evalue:.1f}倍的关联才能完全解释这一结果（E值）"
-    return (
-        f"; an unmeasured confounder would need a risk ratio of at least {evalue:.1f} with both "
-        "the support and relapse to explain it away (E-value)"
-    )
+    return t("effects_evalue_clause", lang, evalue=evalue)
+
+
+VERDICT_KEYS = {"helps": "effects_helps", "no clear effect": "effects_no_clear_effect",
+                "may harm": "effects_may_harm"}  # fmt: skip
 
 
 def sentence(
@@ -64,25 +63,11 @@ def sentence(
     name = codes.label("intervention", code, lang)
     v = verdict(hr, lower, upper, n_exposed, threshold)
     if v == "not estimable":
-        if lang == "zh":
-            return f"{name}：接受帮扶人数少于{threshold}人，不予估计。"
-        return f"{name}: not estimable — fewer than {threshold} people received it."
+        return t("effects_not_estimable", lang, name=name, threshold=threshold)
     ci = _ci(hr, lower, upper, lang)
     pct = abs(1 - hr) * 100
     e = _evalue_clause(evalue, lang) if v != "no clear effect" else ""
-    if lang == "zh":
-        text = {
-            "helps": f"{name}有助于保持操守：复吸风险降低{pct:.0f}%（{ci}）{e}。",
-            "no clear effect": f"{name}：未见明确效果（{ci}）。",
-            "may harm": f"{name}：复吸风险可能升高{pct:.0f}%（{ci}）{e}，需进一步核查。",
-        }
-        return text[v]
-    text = {
-        "helps": f"{name} helps people stay abstinent: relapse rate lower by {pct:.0f}% ({ci}){e}.",
-        "no clear effect": f"{name}: no clear effect ({ci}).",
-        "may harm": f"{name} may harm: relapse rate higher by {pct:.0f}% ({ci}){e}; check further.",
-    }
-    return text[v]
+    return t(VERDICT_KEYS[v], lang, name=name, pct=pct, ci=ci, e=e)
 
 
 def findings(effects: pd.DataFrame, threshold: int = codes.SUPPRESSION_THRESHOLD) -> pd.DataFrame:

@@ -13,8 +13,10 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from workbench.effects.landmark import _exact_only, _wald_ci
+from workbench.effects.methods import commas, piece, verbatim
+from workbench.effects.weighted_estimate import exact_only, wald_ci
 from workbench.exceptions import EstimationError, ParameterError
+from workbench.i18n import Text
 from workbench.stats.pwe import PiecewiseExponentialPH
 
 # |log HR| beyond this is a diverging fit (no events in a group, perfect separation).
@@ -49,7 +51,7 @@ def design(table: pd.DataFrame, arms, covariates, reference) -> pd.DataFrame:
 
 
 def cox_fit(cohort, arms, covariates):
-    """(HR, CI array, method, fitter) of `arms` from a Cox model (Efron ties) on exact /
+    """(HR, CI array, method label, fitter) of `arms` from a Cox model (Efron ties) on exact /
     right-censored times, adjusted for `covariates`; strata, weights, entry and cluster from
     the cohort."""
     from lifelines import CoxPHFitter
@@ -87,21 +89,22 @@ def _cox_options(cohort, df: pd.DataFrame) -> dict:
     return options
 
 
-def _cox_method(cohort, options: dict) -> str:
-    parts = ["Cox PH (Efron ties)"]
+def _cox_method(cohort, options: dict) -> Text:
+    """The Cox model's label: "Cox PH (Efron ties)[, stratified by ...][, weighted by ...]..."."""
+    parts = [piece("cox")]
     if "strata" in options:
-        parts.append(f"stratified by {', '.join(cohort.strata)}")
+        parts.append(piece("stratified", columns=verbatim(", ".join(cohort.strata))))
     if "weights_col" in options:
-        parts.append(f"weighted by {cohort.weights}")
+        parts.append(piece("weighted_by", column=verbatim(cohort.weights)))
     if "entry_col" in options:
-        parts.append("delayed entry")
+        parts.append(piece("cox_delayed_entry"))
     if "cluster_col" in options:
-        parts.append(f"robust SE clustered on {cohort.cluster}")
-    return ", ".join(parts)
+        parts.append(piece("clustered", column=verbatim(cohort.cluster)))
+    return commas(*parts)
 
 
 def pwe_fit(cohort, arms, covariates):
-    """(HR, CI array, method, fitter) of `arms` from the piecewise-exponential PH model for
+    """(HR, CI array, method label, fitter) of `arms` from the piecewise-exponential PH model for
     interval-censored times, adjusted for `covariates`."""
     if cohort.strata or cohort.entry is not None:
         raise EstimationError(
@@ -116,15 +119,15 @@ def pwe_fit(cohort, arms, covariates):
     _check_separation(fit.params_, names)
     b = fit.params_[names].to_numpy(float)
     var = np.diag(fit.variance_matrix_.loc[names, names].to_numpy(float))
-    ci = np.array([_wald_ci(bj, vj) for bj, vj in zip(b, var, strict=True)])  # never warns
-    return np.exp(b), ci, "piecewise-exponential PH", fit
+    ci = np.array([wald_ci(bj, vj) for bj, vj in zip(b, var, strict=True)])  # never warns
+    return np.exp(b), ci, piece("pwe"), fit
 
 
 def adjusted_fit(cohort, arms, covariates):
     """Cox (exact times) or piecewise-exponential PH (intervals) with all arms."""
     lower = cohort.table["lower_day"].to_numpy(float)
     upper = cohort.table["upper_day"].to_numpy(float)
-    if _exact_only(lower, upper):
+    if exact_only(lower, upper):
         return cox_fit(cohort, arms, covariates)
     return pwe_fit(cohort, arms, covariates)
 

@@ -32,15 +32,18 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
+from workbench._base import DEFAULT_SEED, check_is_fitted
 from workbench.data.codes import MIN_EXPOSED_RELAPSES, SUPPRESSION_THRESHOLD
 from workbench.effects.design import category_levels, default_confounders, encode
 from workbench.effects.estimate import EffectEstimate, not_estimable
 from workbench.effects.exposure import check_exposures, lag_to_contacts
+from workbench.effects.methods import commas, english, piece
 from workbench.exceptions import DataError, ParameterError
 from workbench.stats.bootstrap import bootstrap, percentile_ci
 from workbench.stats.pwe import DEFAULT_CUTS, PiecewiseExponentialPH
 
-METHOD = "time-varying piecewise-exponential PH, interval-censored"
+METHOD_TEXT = (commas(piece("tv_pwe"), piece("interval_censored")),)
+METHOD = english(METHOD_TEXT)  # "time-varying piecewise-exponential PH, interval-censored"
 LAGS = ("contact", "none")
 
 
@@ -95,7 +98,7 @@ class TimeVaryingEffects:
         cuts=DEFAULT_CUTS,
         smooth: float = 1.0,
         n_bootstrap: int = 200,
-        seed: int = 20170101,
+        seed: int = DEFAULT_SEED,
         n_jobs: int = 1,
         alpha: float = 0.05,
         min_exposed: int = SUPPRESSION_THRESHOLD,
@@ -171,6 +174,7 @@ class TimeVaryingEffects:
 
     def estimates(self) -> list[EffectEstimate]:
         """One EffectEstimate per exposure (bootstrap CI if run, else model-based)."""
+        check_is_fitted(self, "model_")
         sm = self.model_.summary(self.alpha)
         out = []
         if self.boot_ is not None:
@@ -187,19 +191,21 @@ class TimeVaryingEffects:
             notes = ["Adjusted for " + ", ".join(self.confounders_) + "."]
             if self.boot_ is not None:
                 ci = (float(np.exp(lo[j])), float(np.exp(hi[j])))
-                method = f"{METHOD}, bootstrap {n_ok}"
+                method_text = (commas(*METHOD_TEXT, piece("bootstrap", n=n_ok)),)
                 if n_ok < self.n_bootstrap:
                     notes.append(
                         f"{self.n_bootstrap - n_ok} bootstrap fits failed and were dropped."
                     )
             else:
-                ci, method = model_ci, f"{METHOD}, model-based CI"
+                ci = model_ci
+                method_text = (commas(*METHOD_TEXT, piece("model_based_ci")),)
             out.append(
                 EffectEstimate(
-                    e,
-                    float(row["hr"]),
-                    ci,
-                    method,
+                    intervention=e,
+                    hazard_ratio=float(row["hr"]),
+                    ci=ci,
+                    method=english(method_text),
+                    method_text=method_text,
                     n_exposed=self.n_exposed_[e],
                     ci_model=model_ci,
                     se_log_hr=float(row["se"]),
@@ -209,7 +215,7 @@ class TimeVaryingEffects:
         return out
 
     def _not_estimable(self, e: str) -> EffectEstimate:
-        est = not_estimable(e, self.n_exposed_[e], METHOD, self.min_exposed)
+        est = not_estimable(e, self.n_exposed_[e], METHOD_TEXT, self.min_exposed)
         if self.n_exposed_[e] < self.min_exposed:
             return est
         note = (

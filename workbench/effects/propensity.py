@@ -25,7 +25,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from workbench._base import DEFAULT_SEED, check_is_fitted
 from workbench.exceptions import EstimationError, ParameterError, StatisticalWarning
+from workbench.i18n import Text
 from workbench.stats.threads import single_thread_blas
 
 ESTIMANDS = ("ATE", "ATT", "overlap")
@@ -182,7 +184,7 @@ class PropensityWeights:
         truncate: tuple[float, float] | None = (1.0, 99.0),
         max_weight: float | None = None,
         positivity: float = 0.01,
-        random_state: int = 0,
+        random_state: int = DEFAULT_SEED,
     ):
         self.estimand = estimand
         self.model = model
@@ -238,25 +240,36 @@ class PropensityWeights:
     def _warn(self):
         if self.n_extreme_:
             warnings.warn(
-                f"positivity: {self.n_extreme_:,} people have a propensity below "
-                f"{self.positivity:g} or above {1 - self.positivity:g}; some covariate patterns "
-                "(almost) never or always receive this support, so weighted comparisons rest on "
-                "few people.",
-                StatisticalWarning,
+                StatisticalWarning(
+                    f"positivity: {self.n_extreme_:,} people have a propensity below "
+                    f"{self.positivity:g} or above {1 - self.positivity:g}; some covariate "
+                    "patterns (almost) never or always receive this support, so weighted "
+                    "comparisons rest on few people.",
+                    code="positivity",
+                    n=self.n_extreme_,
+                    lo=self.positivity,
+                    hi=1 - self.positivity,
+                ),
                 stacklevel=3,
             )
         n = {"treated": (self.treated_ == 1).sum(), "untreated": (self.treated_ == 0).sum()}
         for arm, ess in self.ess_.items():
             if ess < 0.1 * n[arm]:
                 warnings.warn(
-                    f"positivity: effective sample size of the {arm} arm is {ess:.0f} of "
-                    f"{n[arm]:,} after weighting; a few heavy weights drive the estimate.",
-                    StatisticalWarning,
+                    StatisticalWarning(
+                        f"positivity: effective sample size of the {arm} arm is {ess:.0f} of "
+                        f"{n[arm]:,} after weighting; a few heavy weights drive the estimate.",
+                        code="low_ess",
+                        arm=Text(f"arm_group_{arm}"),
+                        ess=ess,
+                        n=int(n[arm]),
+                    ),
                     stacklevel=3,
                 )
 
     def balance(self, threshold: float = BALANCE_THRESHOLD) -> pd.DataFrame:
         """Balance table (SMD, variance ratios) before and after weighting."""
+        check_is_fitted(self, "weights_")
         return balance_table(self.X_, self.treated_, self.weights_, threshold)
 
     def balanced(self, threshold: float = BALANCE_THRESHOLD) -> bool:
@@ -265,6 +278,7 @@ class PropensityWeights:
 
     def summary(self) -> pd.DataFrame:
         """Estimand, arm sizes, effective sample sizes, truncated and extreme counts."""
+        check_is_fitted(self, "weights_")
         return pd.DataFrame(
             [
                 {

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from workbench._base import check_is_fitted
 from workbench.data.codes import SUPPRESSION_THRESHOLD
 from workbench.effects.design import category_levels, default_confounders, encode
 from workbench.effects.exposure import check_exposures
@@ -160,6 +161,7 @@ class SubgroupEffects:
 
     def interaction_tests(self) -> pd.DataFrame:
         """Per support: Wald chi-square of all its interaction terms, df, p."""
+        check_is_fitted(self, "model_")
         V = self.model_.variance_matrix_
         rows = []
         for e in self.exposures_:
@@ -207,9 +209,10 @@ class SubgroupEffects:
                 )
         return pd.DataFrame(rows)
 
-    def plot(self, code: str, ax=None):
-        """Forest plot of one support's subgroup hazard ratios."""
-        return forest_plot(self.summary(), code, ax)
+    def plot(self, code: str, ax=None, lang: str = "en"):
+        """Forest plot of one support's subgroup hazard ratios (`subgroup_forest`)."""
+        check_is_fitted(self, "model_")
+        return subgroup_forest(self.summary(), code, ax, lang)
 
 
 def subgroup_effects(
@@ -227,19 +230,20 @@ def subgroup_effects(
     return model.fit(cohort, starts, contacts).summary()
 
 
-def forest_plot(table: pd.DataFrame, code: str, ax=None):
-    """Hazard ratio and CI per subgroup for one support (log scale)."""
-    import matplotlib.pyplot as plt
+def subgroup_forest(table: pd.DataFrame, code: str, ax=None, lang: str = "en"):
+    """Hazard ratio and CI per subgroup of one support (a `subgroup_effects` table), drawn by
+    the one forest plot (`workbench.plots.forest_plot`): rows "group (n)", the interaction
+    test's p in the title."""
+    from workbench.plots import forest_plot
 
-    ax = ax or plt.gca()
     t = table[(table["code"] == code) & np.isfinite(table["hr"])].reset_index(drop=True)
-    y = np.arange(len(t))[::-1]
-    err = [t["hr"] - t["hr_lower"], t["hr_upper"] - t["hr"]]
-    ax.errorbar(t["hr"], y, xerr=err, fmt="s", color="black", capsize=3)
-    ax.axvline(1.0, linestyle="--", color="grey")
-    ax.set_xscale("log")
-    ax.set_yticks(y, [f"{g} ({n:,})" for g, n in zip(t["group"], t["n"], strict=True)])
-    ax.set_xlabel("hazard ratio")
+    rows = pd.DataFrame(
+        {
+            "label": [f"{g} ({n:,})" for g, n in zip(t["group"], t["n"], strict=True)],
+            "hr": t["hr"],
+            "lower": t["hr_lower"],
+            "upper": t["hr_upper"],
+        }
+    )
     p = t["p_interaction"].iloc[0] if len(t) else np.nan
-    ax.set_title(f"{code} (interaction p = {p:.3f})")
-    return ax
+    return forest_plot(rows, ax=ax, lang=lang, title=f"{code} (interaction p = {p:.3f})")

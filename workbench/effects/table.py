@@ -17,6 +17,8 @@ Then the E-values of the hazard ratio and of its CI limit nearer 1 (`evalue`, `e
 relapse is common, so the hazard ratio goes through the square-root conversion first). An arm
 that cannot be compared (single group, no events in a group, diverging fit) keeps its row with
 empty estimates and the reason in `method`; data with nothing to compare are refused in one line.
+Each row's method label as catalog parts is in `table.attrs["method_text"]` (code -> tuple of
+`i18n.Text`; `i18n.join(parts, lang)` renders it, and in English equals the `method` column).
 """
 
 from __future__ import annotations
@@ -24,17 +26,19 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from workbench._base import DEFAULT_SEED, NotEstimable
 from workbench.data.codes import SUPPRESSION_THRESHOLD, TRACKING_DAYS
 from workbench.effects.evalue import evalue_table
 from workbench.effects.exposure import check_exposures
 from workbench.effects.fitting import adjusted_fit, arm_problem
 from workbench.effects.landmark import WeightedEffect
+from workbench.effects.methods import adjusted, english, piece, verbatim
 from workbench.effects.primary import TimeVaryingEffects
 from workbench.effects.trial import check_design, trial_rows
 from workbench.exceptions import EstimationError, ParameterError
 
-WITHHELD = "balance not achieved, RMST withheld"
-WEIGHTED_HR = {"overlap": "overlap-weighted HR", "ATE": "IPTW HR", "ATT": "ATT-weighted HR"}
+DELAYED_ENTRY = "RMST not estimable: delayed entry is not supported by the weighted comparison"
+WITHHELD = english([piece("withheld")])  # "balance not achieved, RMST withheld"
 # The estimates of a row (withheld together when a support's estimate is not shown).
 ESTIMATE_COLUMNS = [
     "hr",
@@ -101,14 +105,14 @@ def _time_varying_table(
     for est in primary.estimates():
         row = {"code": est.intervention, "n_exposed": est.n_exposed, "hr": est.hazard_ratio}
         row["hr_lower"], row["hr_upper"] = est.ci
-        res = None
+        res = NotEstimable("no_hazard_ratio")
         if np.isfinite(est.hazard_ratio):
             res = _weighted(
                 est.intervention, table, starts, contacts, landmark_day, horizon, n_bootstrap, seed,
                 n_jobs, k=k, scheduler=scheduler,
             )  # fmt: skip
-        rows.append(_with_rmst(row, res, horizon, est.method))
-    return _with_evalues(pd.DataFrame(rows), outcome_risk(table))
+        rows.append(_with_rmst(row, res, horizon, list(est.method_text)))
+    return _with_evalues(_frame(rows), outcome_risk(table))
 
 
 def _check_estimable(cohort: pd.DataFrame) -> None:
@@ -129,21 +133,44 @@ def _check_estimable(cohort: pd.DataFrame) -> None:
 
 def _with_rmst(row, res, horizon, method):
     """The weighted comparison's RMST difference, withheld (NaN, `balance` "not achieved")
-    when weighting left some covariate with |SMD| >= 0.1."""
+    when weighting left some covariate with |SMD| >= 0.1. `method`: the hazard ratio's method
+    label (catalog parts); the row gets `method` and `method_text`."""
     row.update(balance="", max_abs_smd=np.nan)
-    if res is None or not res.balance_achieved:
+    if not res.estimable or not res.balance_achieved:
         row.update(rmst_diff_days=np.nan, rmst_diff_lower=np.nan, rmst_diff_upper=np.nan)
-        row.update(horizon_days=horizon, method=method)
-        if res is not None:
+        row.update(horizon_days=horizon)
+        if res.estimable:
             row.update(balance="not achieved", max_abs_smd=res.max_abs_smd)
-            row["method"] = f"HR: {method}; RMST: {res.method}; {WITHHELD}"
-        return row
+            method = [*_hr_and_rmst(method, res), piece("withheld")]
+        return _with_method(row, method)
     row.update(balance="achieved", max_abs_smd=res.max_abs_smd)
     row["rmst_diff_days"] = res.rmst_difference
     row["rmst_diff_lower"], row["rmst_diff_upper"] = res.rmst_difference_ci
     row["horizon_days"] = res.horizon_day
-    row["method"] = f"HR: {method}; RMST: {res.method}"
+    return _with_method(row, _hr_and_rmst(method, res))
+
+
+def _hr_and_rmst(method: list, res) -> list:
+    """ "HR: <hazard ratio's method>; RMST: <weighted comparison's method>" as catalog parts."""
+    return [
+        piece("hr_part", method=method[0]),
+        *method[1:],
+        piece("rmst_part", method=res.method_text[0]),
+    ]
+
+
+def _with_method(row: dict, parts) -> dict:
+    """The row's `method` (English) and `method_text` (catalog parts) from the same parts."""
+    row.update(method=english(parts), method_text=tuple(parts))
     return row
+
+
+def _frame(rows: list[dict]) -> pd.DataFrame:
+    """The rows as a table, their `method_text` moved to `attrs["method_text"]` (by code)."""
+    table = pd.DataFrame(rows)
+    texts = dict(zip(table["code"], table.pop("method_text"), strict=True))
+    table.attrs["method_text"] = texts
+    return table
 
 
 def outcome_risk(frame: pd.DataFrame) -> float:
@@ -169,7 +196,7 @@ def adjusted_spec_model(frame: pd.DataFrame, interventions, covariates, referenc
         reference=dict(reference or {}),
     )  # fmt: skip
     hr, ci, method, fit = adjusted_fit(cohort, list(interventions), list(covariates))
-    return hr, ci, f"{method}, covariate-adjusted", fit
+    return hr, ci, english([adjusted(method)]), fit
 
 
 def _baseline_table(cohort, n_bootstrap, seed, n_jobs, horizon, k, scheduler=None):
@@ -181,32 +208,35 @@ def _baseline_table(cohort, n_bootstrap, seed, n_jobs, horizon, k, scheduler=Non
     covariates = list(cohort.covariates)
     if fitted:
         hr, ci, method, _ = adjusted_fit(cohort, fitted, covariates)
-        method += ", covariate-adjusted"
+        method = adjusted(method)
     rows = []
     for code in arms:
         row = {"code": code, "n_exposed": int(frame[code].sum())}
         if code in fitted:
             j = fitted.index(code)
             row.update(hr=float(hr[j]), hr_lower=float(ci[j, 0]), hr_upper=float(ci[j, 1]))
-            how = method
+            how = [method]
         else:
             row.update(hr=np.nan, hr_lower=np.nan, hr_upper=np.nan)
-            how = f"not estimable: {problems[code]}"
-        res = None
+            how = [piece("not_estimable", problem=verbatim(problems[code]))]
+        res = NotEstimable("single_group")
         if cohort.entry is not None:  # the weighted comparison starts everyone at day 0
-            how += "; RMST not estimable: delayed entry is not supported by the weighted comparison"
+            res = NotEstimable("delayed_entry")
+            how.append(verbatim(DELAYED_ENTRY))
         elif frame[code].nunique() > 1:
             res = _weighted(
                 code, frame, None, None, None, horizon, n_bootstrap, seed, n_jobs, covariates, k=k,
                 scheduler=scheduler,
             )  # fmt: skip
         row = _with_rmst(row, res, horizon, how)
-        if res is not None and res.balance_achieved and code in fitted:
+        if res.estimable and res.balance_achieved and code in fitted:
             lo, hi = res.hr_ci
             ci = f" ({lo:.3f}-{hi:.3f})" if np.isfinite([lo, hi]).all() else ""
-            row["method"] += f"; {WEIGHTED_HR[res.estimand]} {res.hazard_ratio:.3f}{ci}"
+            value = f"{res.hazard_ratio:.3f}{ci}"
+            weighted_hr = piece(f"weighted_hr_{res.estimand}", value=value)
+            row = _with_method(row, [*row["method_text"], weighted_hr])
         rows.append(row)
-    return _with_evalues(pd.DataFrame(rows), outcome_risk(frame))
+    return _with_evalues(_frame(rows), outcome_risk(frame))
 
 
 def _trial_table(cohort, n_bootstrap, seed, horizon, scheduler=None):
@@ -216,9 +246,7 @@ def _trial_table(cohort, n_bootstrap, seed, horizon, scheduler=None):
     rows = trial_rows(
         cohort, arms, list(cohort.covariates), horizon, n_bootstrap, seed, scheduler=scheduler
     )
-    table = pd.DataFrame(rows).assign(
-        evalue=np.nan, evalue_ci=np.nan, balance="", max_abs_smd=np.nan
-    )
+    table = _frame(rows).assign(evalue=np.nan, evalue_ci=np.nan, balance="", max_abs_smd=np.nan)
     table.attrs["evalue_approximation"] = ""
     return table[COLUMNS]
 
@@ -254,7 +282,7 @@ def effects_table(
     data,
     *,
     n_bootstrap=200,
-    seed=20170101,
+    seed=DEFAULT_SEED,
     n_jobs=1,
     landmark_day=180.0,
     horizon=None,

@@ -14,45 +14,57 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from workbench._base import DEFAULT_SEED
 from workbench.effects.fitting import arm_problem, cox_fit, pwe_fit
+from workbench.effects.methods import adjusted, commas, english, piece, verbatim
 from workbench.exceptions import EstimationError
 
 Z = 1.959963984540054
 
 
 def trial_rows(cohort, arms, covariates, horizon, n_bootstrap, seed, scheduler=None) -> list[dict]:
-    """One row per arm (metrics.json `interventions` shape) for a randomised cohort."""
+    """One row per arm (metrics.json `interventions` shape; `method_text` beside `method`) for a
+    randomised cohort."""
     table = cohort.table
     rows = []
     for code in arms:
         row = {"code": code, "n_exposed": int(table[code].sum())}
         problem = arm_problem(table, code, cohort.event_label)
-        hr, ci, method = np.nan, (np.nan, np.nan), "not estimable: " + (problem or "")
+        hr, ci = np.nan, (np.nan, np.nan)
+        method = [piece("not_estimable", problem=verbatim(problem or ""))]
         if problem is None:
-            hr, ci, method = _arm_hr(cohort, code, [])
+            hr, ci, fit = _arm_hr(cohort, code, [])
+            method = [fit]
             if covariates:
                 adj, adj_ci, _ = _arm_hr(cohort, code, covariates)
-                method += f"; covariate-adjusted HR {adj:.3f} ({adj_ci[0]:.3f}-{adj_ci[1]:.3f})"
+                value = f"{adj:.3f} ({adj_ci[0]:.3f}-{adj_ci[1]:.3f})"
+                method.append(piece("adjusted_hr", value=value))
         row.update(hr=hr, hr_lower=ci[0], hr_upper=ci[1])
         diff, lo, hi, rmst_method = rmst_difference(
             cohort, code, horizon, n_bootstrap, seed, scheduler
         )
         row.update(rmst_diff_days=diff, rmst_diff_lower=lo, rmst_diff_upper=hi)
+        parts = [
+            piece("hr_part", method=method[0]),
+            *method[1:],
+            piece("rmst_part", method=rmst_method),
+        ]
         if table["event"].eq("death").any():
-            rmst_method += f"; {cohort.competing_label} censored (cause-specific)"
-        row.update(horizon_days=float(horizon), method=f"HR: {method}; RMST: {rmst_method}")
+            parts.append(verbatim(f"{cohort.competing_label} censored (cause-specific)"))
+        row.update(horizon_days=float(horizon), method=english(parts), method_text=tuple(parts))
         rows.append(row)
     return rows
 
 
 def _arm_hr(cohort, code, covariates):
-    """(HR, CI, method) of arm `code` vs the rest, unadjusted or adjusted for `covariates`."""
-    label = "covariate-adjusted" if covariates else "unadjusted (randomised arms)"
+    """(HR, CI, method label) of arm `code` vs the rest, unadjusted or adjusted for
+    `covariates`."""
     if cohort.exact:
         hr, ci, method, _ = cox_fit(cohort, [code], covariates)
     else:
         hr, ci, method, _ = pwe_fit(cohort, [code], covariates)
-    return float(hr[0]), (float(ci[0, 0]), float(ci[0, 1])), f"{method}, {label}"
+    label = adjusted(method) if covariates else commas(method, piece("unadjusted_randomised"))
+    return float(hr[0]), (float(ci[0, 0]), float(ci[0, 1])), label
 
 
 def _arm_fits(cohort, code, n_bootstrap, seed, scheduler=None):
@@ -84,7 +96,8 @@ def _arm_fits(cohort, code, n_bootstrap, seed, scheduler=None):
 
 
 def rmst_difference(cohort, code, horizon, n_bootstrap, seed, scheduler=None):
-    """(difference treated − untreated, lower, upper, method) of restricted mean event-free days."""
+    """(difference treated − untreated, lower, upper, method label) of restricted mean event-free
+    days."""
     fits = _arm_fits(cohort, code, n_bootstrap, seed, scheduler)
     est, se = {}, {}
     for arm, fit in fits.items():
@@ -96,17 +109,13 @@ def rmst_difference(cohort, code, horizon, n_bootstrap, seed, scheduler=None):
             se[arm] = (float(r.ci[1]) - float(r.ci[0])) / (2 * Z)
     diff = est[1] - est[0]
     half = Z * float(np.hypot(se[1], se[0]))
-    method = (
-        "difference of the arms' Kaplan-Meier RMST (Greenwood-type SEs)"
-        if cohort.exact
-        else "difference of the arms' Turnbull RMST (bootstrap SEs)"
-    )
+    method = piece("km_rmst_difference" if cohort.exact else "turnbull_rmst_difference")
     if not np.isfinite(half):
         return diff, np.nan, np.nan, method
     return diff, diff - half, diff + half, method
 
 
-def arm_curves(cohort, n_bootstrap: int = 0, seed: int = 0) -> pd.DataFrame | None:
+def arm_curves(cohort, n_bootstrap: int = 0, seed: int = DEFAULT_SEED) -> pd.DataFrame | None:
     """Each arm's event-free curve (arm, group, time, estimate, lower, upper) for the report."""
     parts = []
     for code in cohort.interventions:

@@ -5,4 +5,5 @@
 `models` the model-based ones (risk factors, support effects, competing risks).
 """
 
-from workbench.evaluation.analysis import ReportResults, analyse  # noqa: F401
+from workbench.evaluation.analysis import analyse  # noqa: F401
+from workbench.evaluation.results import ReportResults  # noqa: F401

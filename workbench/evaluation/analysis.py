@@ -10,20 +10,17 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import importlib
 import json
 import os
-import warnings
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import pandas as pd
-
 from workbench import __version__, cache
-from workbench.data import codes
-from workbench.exceptions import EstimationError, ParameterError, WorkbenchError
+from workbench.data import yamlsafe
+from workbench.data.io import load_any, load_dataset
+from workbench.evaluation.contract import analyse_cohort
+from workbench.evaluation.results import ReportResults
+from workbench.exceptions import ParameterError
 from workbench.params.report import ReportParams
 
 CACHE_ENV = cache.CACHE_ENV
@@ -31,45 +28,6 @@ CACHE_ENV = cache.CACHE_ENV
 # even if source files change while the report runs.
 CODE_VERSION_ENV = "WORKBENCH_CODE_VERSION"
 CACHE_FORMAT = 4  # 3: the cohort contract (i14a); 4: entries HMAC-signed (workbench/cache.py)
-
-
-@dataclass(frozen=True)
-class ReportResults:
-    """Everything a report shows, as plain tables and numbers (no fitted objects).
-
-    ``missing`` maps a section name to why it is not in this report; ``notes`` are caveats shown
-    in the methods section; counts are raw here and suppressed when rendered.
-    """
-
-    kind: str  # "contract" (visit records) or "spec" (analysis-ready table)
-    source: str
-    event_label: str
-    sha256: dict[str, str]
-    cutoff: str | None
-    period: tuple[str | None, str | None]
-    counts: dict[str, Any]
-    coverage: pd.DataFrame | None = None
-    milestones: pd.DataFrame | None = None
-    curve: pd.DataFrame | None = None
-    median_day: float | None = None
-    rmst: dict[str, Any] | None = None
-    tiers: pd.DataFrame | None = None
-    regions: pd.DataFrame | None = None
-    funnel: pd.DataFrame | None = None
-    endings: pd.DataFrame | None = None
-    risk: dict[str, Any] | None = None
-    effects: pd.DataFrame | None = None
-    findings: pd.DataFrame | None = None
-    cif: pd.DataFrame | None = None
-    repairs: tuple[str, ...] = ()
-    missing: dict[str, str] = field(default_factory=dict)
-    notes: tuple[str, ...] = ()
-    design: str = "observational"  # "randomised": arms compared as in a trial (no propensity)
-    start_label: dict[str, str] = field(default_factory=lambda: {"zh": "出所", "en": "release"})
-    competing_label: str = "death"
-    n_dropped: int = 0  # rows left out by the complete-case rule (spec tables)
-    dropped: dict[str, int] = field(default_factory=dict)  # empty cells per column
-    arm_curves: pd.DataFrame | None = None  # randomised: each arm's curve (arm, time, estimate…)
 
 
 def code_version() -> str:
@@ -87,24 +45,16 @@ def _source_hash() -> str:
     return digest.hexdigest()
 
 
-def _optional(module: str) -> Any | None:
-    try:
-        return importlib.import_module(module)
-    except ImportError:
-        return None
-
-
 def load_data(params: ReportParams) -> Any:
     """The dataset (folder → Dataset, .yaml spec → SpecDataset) with our errors; `analyse`
     builds its one `AnalysisCohort` (workbench.cohort.contract) from it."""
     path = Path(params.data)
     if not path.exists():
         raise ParameterError(f"data {params.data!r} does not exist; give a dataset folder or spec")
-    io = importlib.import_module("workbench.data.io")
     cutoff = params.cutoff.isoformat() if params.cutoff else None
     if path.suffix in (".yaml", ".yml"):
-        return io.load_any(str(path))
-    return io.load_dataset(str(path), cutoff=cutoff)
+        return load_any(str(path))
+    return load_dataset(str(path), cutoff=cutoff)
 
 
 def data_sha256(params: ReportParams) -> dict[str, str]:
@@ -133,9 +83,6 @@ def _file_sha256(path: str, size: int, mtime_ns: int) -> str:
 
 
 def _spec_table_sha(spec: Path) -> dict[str, str]:
-    from workbench.data import yamlsafe
-    from workbench.exceptions import ParameterError
-
     try:
         table = (yamlsafe.load(spec) or {}).get("table")
     except (ParameterError, AttributeError):
@@ -180,62 +127,4 @@ def analyse(params: ReportParams, use_cache: bool = True, scheduler: Any = None)
 
 
 def _compute(params: ReportParams, scheduler: Any = None) -> ReportResults:
-    from workbench.evaluation.contract import analyse_cohort
-
     return analyse_cohort(load_data(params), params, scheduler=scheduler)
-
-
-def record_warnings(notes: list[str]):
-    """Context manager collecting our StatisticalWarnings (and others) into `notes`."""
-    return _Recorder(notes)
-
-
-class _Recorder:
-    def __init__(self, notes: list[str]) -> None:
-        self.notes = notes
-        self._cm = warnings.catch_warnings(record=True)
-
-    def __enter__(self) -> _Recorder:
-        self._log = self._cm.__enter__()
-        warnings.simplefilter("always")
-        return self
-
-    def __exit__(self, *exc: object) -> bool:
-        self._cm.__exit__(*exc)
-        for w in self._log:
-            text = str(w.message).strip()
-            if text and text not in self.notes:
-                self.notes.append(text)
-        return False
-
-
-def guarded(missing: dict[str, str], section: str, func, *args: Any, **kwargs: Any) -> Any:
-    """Run one analysis step; an estimation problem marks the section missing with its reason."""
-    try:
-        return func(*args, **kwargs)
-    except ImportError as err:
-        missing[section] = f"module {err.name or err} not available"
-    except (EstimationError, np.linalg.LinAlgError, ZeroDivisionError) as err:
-        missing[section] = str(err)
-    except WorkbenchError as err:
-        missing[section] = str(err)
-    except Exception as err:  # a failing analysis leaves its section out, with the cause shown
-        missing[section] = f"failed: {type(err).__name__}: {err}"
-    return None
-
-
-def months_to_days(months: Any) -> np.ndarray:
-    return np.asarray(months, dtype=float) * codes.DAYS_PER_MONTH
-
-
-def as_float(x: Any) -> float | None:
-    """A plain float, or None when not finite."""
-    try:
-        v = float(x)
-    except (TypeError, ValueError):
-        return None
-    return v if np.isfinite(v) else None
-
-
-def frame_or_none(df: pd.DataFrame | None) -> pd.DataFrame | None:
-    return None if df is None or len(df) == 0 else df.reset_index(drop=True)

@@ -10,7 +10,9 @@ import pandas as pd
 from workbench.cohort.contract import AnalysisCohort, as_cohort
 from workbench.data import codes
 from workbench.evaluation import models
-from workbench.evaluation.analysis import (
+from workbench.evaluation.protect import protect
+from workbench.evaluation.results import (
+    Note,
     ReportResults,
     as_float,
     frame_or_none,
@@ -18,10 +20,11 @@ from workbench.evaluation.analysis import (
     months_to_days,
     record_warnings,
 )
-from workbench.evaluation.protect import protect
 from workbench.exceptions import EstimationError, ParameterError
+from workbench.i18n import Text
 from workbench.params.report import ReportParams
 from workbench.privacy import disclosure
+from workbench.retention import competing_ic
 from workbench.retention import summary as rs
 
 CURVE_STEP_DAYS = 7.0
@@ -106,7 +109,7 @@ def analyse_cohort(data: Any, params: ReportParams, scheduler: Any = None) -> Re
     """Every analysis of a report on one cohort (built here once from a dataset or a spec):
     retention, coverage, tiers and regions (with a visit schedule), risk factors, effects and
     competing risks; sections the data cannot give are marked missing with a reason code."""
-    notes: list[str] = []
+    notes: list[Note] = []
     missing: dict[str, str] = {}
     k = params.suppression_threshold
     with record_warnings(notes):
@@ -166,8 +169,24 @@ def analyse_cohort(data: Any, params: ReportParams, scheduler: Any = None) -> Re
         repairs=cohort.repairs,
         missing=missing,
         notes=tuple(notes),
+        method_text=_method_text(fit, cif, risk, effects),
     )
     return protect(raw, record_keys(table), k, _arm_sizes(table, raw.arm_curves))
+
+
+def _method_text(fit: dict, cif: pd.DataFrame | None, risk: dict | None, effects: dict) -> dict:
+    """The method labels of the report's tables as catalog parts (`ReportResults.method_text`):
+    milestones, cif, risk_sensitivity, and effects:<code> for each support's row."""
+    out = {}
+    if "method_text" in fit:
+        out["milestones"] = fit["method_text"]
+    if cif is not None:
+        out["cif"] = competing_ic.METHOD_TEXT
+    if risk and risk.get("sensitivity"):
+        out["risk_sensitivity"] = risk["sensitivity"]["method_text"]
+    for code, parts in effects.get("method_text", {}).items():
+        out[f"effects:{code}"] = parts
+    return out
 
 
 def _arm_sizes(table: pd.DataFrame, curves: pd.DataFrame | None) -> dict:
@@ -277,6 +296,7 @@ def _fit_retention(
         late = None if entry is None else frame[entry].to_numpy(float)
         fitter = KaplanMeier().fit(np.where(relapse, upper, lower), relapse.astype(int), entry=late)
         method = "Kaplan-Meier (exact times)"
+        method_text = (Text("method_km_exact"),)
         curve = fitter.curve()[["time", "estimate", "lower", "upper"]]
         tau = min(tau, float(np.nanmax(np.where(relapse, upper, lower))))
     else:
@@ -291,6 +311,7 @@ def _fit_retention(
             scheduler=scheduler,
         ).fit(lower, upper)  # fmt: skip
         method = f"Turnbull NPMLE, bootstrap {params.n_bootstrap}"
+        method_text = (Text("method_turnbull_bootstrap", {"n": params.n_bootstrap}),)
         grid = np.arange(0.0, codes.TRACKING_DAYS + CURVE_STEP_DAYS, CURVE_STEP_DAYS)
         curve = _band(fitter, grid)
     milestones = _milestones(fitter, months, frame, unit, method)
@@ -302,6 +323,7 @@ def _fit_retention(
         "rmst": _rmst_dict(rmst, tau),
         "survival": _survival_callable(fitter),
         "method": method,
+        "method_text": method_text,
     }
 
 

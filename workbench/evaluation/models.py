@@ -14,7 +14,7 @@ import pandas as pd
 from workbench.cohort import PERSON_COVARIATES
 from workbench.cohort.contract import AnalysisCohort, scoped_dataset  # noqa: F401 (re-export)
 from workbench.data import codes
-from workbench.i18n import TEXT
+from workbench.i18n import t
 from workbench.params.report import ReportParams
 
 RISK_COVARIATES = PERSON_COVARIATES
@@ -29,7 +29,12 @@ def risk_factors(cohort: AnalysisCohort) -> dict[str, Any] | None:
     model. Clustered SEs when the cohort names a cluster; delayed entry when it has one."""
     from workbench.exceptions import EstimationError
     from workbench.risk.cox import CoxModel
-    from workbench.risk.interval import COX_SENSITIVITY, METHOD, IntervalCoxModel
+    from workbench.risk.interval import (
+        COX_SENSITIVITY,
+        COX_SENSITIVITY_TEXT,
+        METHOD,
+        IntervalCoxModel,
+    )
     from workbench.risk.labels import summary_in
 
     table = cohort.table
@@ -52,6 +57,7 @@ def risk_factors(cohort: AnalysisCohort) -> dict[str, Any] | None:
         cox.fit(table, weights_col=cohort.weights, entry_col=cohort.entry)
         sensitivity = {
             "method": COX_SENSITIVITY,
+            "method_text": COX_SENSITIVITY_TEXT,
             "table": {lang: summary_in(cox, lang) for lang in LANGS},
         }
     except EstimationError:
@@ -99,6 +105,7 @@ def support_effects(
         landmark_day=float(params.landmark_day),
         min_exposed=params.suppression_threshold,
     )
+    method_text = dict(table.attrs.get("method_text", {}))  # code -> catalog parts
     if params.interventions is not None:
         table = table[table["code"].isin(params.interventions)]
     table = table.reset_index(drop=True)
@@ -122,33 +129,13 @@ def support_effects(
         started = cohort.received
         nobody = table["code"].map(lambda c: started is not None and c not in started).to_numpy()
         for lang in LANGS:
-            for rows, text in ((unstable | few, UNSTABLE), (nobody, NOBODY)):
+            for rows, key in ((unstable | few, "eff_unstable"), (nobody, "eff_nobody")):
                 found.loc[rows, lang] = [
-                    text[lang].format(codes.label("intervention", c, lang))
+                    t(key, lang, codes.label("intervention", c, lang))
                     for c in table.loc[rows, "code"]
                 ]
     curves = arm_curves(cohort) if cohort.randomised else None
-    return {"table": table, "findings": found, "curves": curves}
-
-
-TRIAL = {
-    "zh": {
-        "helps": "{arm}组：{event}风险比对照组低{pct:.0f}%（风险比{hr:.2f}，95%置信区间{lo:.2f}–{hi:.2f}；随机分组比较）。",
-        "may harm": "{arm}组：{event}风险比对照组高{pct:.0f}%（风险比{hr:.2f}，95%置信区间{lo:.2f}–{hi:.2f}；随机分组比较）。",
-        "no clear effect": "{arm}组：与对照组未见明确差别（风险比{hr:.2f}，95%置信区间{lo:.2f}–{hi:.2f}；随机分组比较）。",
-        "not estimable": "{arm}组：与对照组的比较无法估计（人数或事件太少）。",
-    },
-    "en": {
-        "helps": "Arm {arm}: {event} rate lower by {pct:.0f}% than in the comparison group "
-        "(hazard ratio {hr:.2f}, 95% confidence interval {lo:.2f}–{hi:.2f}; randomised comparison).",
-        "may harm": "Arm {arm}: {event} rate higher by {pct:.0f}% than in the comparison group "
-        "(hazard ratio {hr:.2f}, 95% confidence interval {lo:.2f}–{hi:.2f}; randomised comparison).",
-        "no clear effect": "Arm {arm}: no clear difference from the comparison group (hazard "
-        "ratio {hr:.2f}, 95% confidence interval {lo:.2f}–{hi:.2f}; randomised comparison).",
-        "not estimable": "Arm {arm}: the comparison with the other group is not estimable (too "
-        "few people or events).",
-    },
-}
+    return {"table": table, "findings": found, "curves": curves, "method_text": method_text}
 
 
 def trial_findings(table: pd.DataFrame, found: pd.DataFrame, event: str) -> pd.DataFrame:
@@ -160,17 +147,8 @@ def trial_findings(table: pd.DataFrame, found: pd.DataFrame, event: str) -> pd.D
         values = dict(arm=r.code, event=event, hr=hr, lo=r.hr_lower, hi=r.hr_upper)
         values["pct"] = abs(1 - hr) * 100 if np.isfinite(hr) else np.nan
         for lang in LANGS:
-            found.loc[found.index[i], lang] = TRIAL[lang][v].format(**values)
+            found.loc[found.index[i], lang] = t("trial_" + v.replace(" ", "_"), lang, **values)
     return found
-
-
-UNSTABLE = {
-    "zh": "{}：本范围内人数或复吸事件太少，无法得到稳定的估计。",
-    "en": "{}: not estimable — too few people or relapses in this scope for a stable estimate.",
-}
-
-
-NOBODY = {lang: TEXT["eff_nobody"][lang] for lang in LANGS}
 
 
 def _unstable(table: pd.DataFrame) -> np.ndarray:

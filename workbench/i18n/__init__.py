@@ -14,13 +14,16 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from workbench.exceptions import ParameterError
-from workbench.i18n import data, report, retention, risk
+from workbench.i18n import data, effects, methods, report, report_methods, retention, risk
 
 LANGUAGES = ("zh", "en")
 _CATALOGS = {
     "report": report.ENTRIES,
+    "report_methods": report_methods.ENTRIES,
     "risk": risk.ENTRIES,
     "retention": retention.ENTRIES,
+    "effects": effects.ENTRIES,
+    "methods": methods.ENTRIES,
     "data": data.ENTRIES,
 }
 

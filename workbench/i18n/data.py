@@ -35,8 +35,8 @@ ENTRIES = {
         "计划回访与应访日相差超过{days}天",
         "scheduled visit more than {days} days from its due day",
     ),
-    # dataset specs and the cohort contract (data/spec.py, data/spec_columns.py, cohort/contract.py)
-    "start_release": ("出所", "release"),
+    # dataset specs and the cohort contract (data/spec.py, data/spec_columns.py, cohort/contract.py;
+    # their start label "release" is report_methods' start_release)
     "competing_event": ("竞争事件", "competing event"),
     "start_label_example": ("随机分组", "randomisation"),  # in the start_label error message
     "flag_yes": ("是", "yes"),  # accepted in yes/no columns of a dataset spec

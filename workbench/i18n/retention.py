@@ -20,7 +20,8 @@ ENTRIES: dict[str, tuple[str, str]] = {
         "iterations with a convergence (Kuhn–Tucker) gap of {kt:.1e}; that curve may be "
         "imprecise.",
     ),
-    # method labels: results carry `method_text` (tuple of Text) next to the English `method`
+    # method labels: results carry `method_text` (tuple of Text) next to the English `method`;
+    # the report joins the parts with "; ", so a ", "-joined label is ONE entry
     "method_competing_npmle": (
         "竞争风险非参数最大似然估计（复吸区间删失，死亡日期确切）",
         "competing-risks NPMLE (interval-censored relapse, exact death)",
@@ -36,11 +37,15 @@ ENTRIES: dict[str, tuple[str, str]] = {
     ),
     "method_turnbull": ("Turnbull非参数最大似然估计", "Turnbull NPMLE"),
     "method_bootstrap": ("自助法{n}次", "bootstrap {n}"),
+    "method_turnbull_bootstrap": (  # "Turnbull NPMLE, bootstrap N" as METHOD_ZH renders it
+        "Turnbull非参数最大似然估计，自助法{n}次",
+        "Turnbull NPMLE, bootstrap {n}",
+    ),
     # labels no report shows in Chinese today (METHOD_ZH left them in English): new in #17
     "method_kaplan_meier": ("Kaplan–Meier方法", "Kaplan-Meier"),
-    "method_percentile_bootstrap": (
-        "百分位自助法（{n}次重复）",
-        "percentile bootstrap ({n} replicates)",
+    "method_turnbull_percentile_bootstrap": (
+        "Turnbull非参数最大似然估计，百分位自助法（{n}次重复）",
+        "Turnbull NPMLE, percentile bootstrap ({n} replicates)",
     ),
     "method_km_rmst": (
         "Kaplan–Meier方法，Greenwood型标准误（R summary(survfit, rmean=tau)）",

@@ -13,6 +13,7 @@ import sys
 # checks that notebook schemas never use. Without it jsonschema simply skips those formats.
 sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
-from workbench.evaluation.analysis import ReportResults, analyse  # noqa: E402, F401
+from workbench.evaluation.analysis import analyse  # noqa: E402, F401
+from workbench.evaluation.results import ReportResults  # noqa: E402, F401
 from workbench.reporting.execute import ReportOutputs, build_report, run_report  # noqa: E402, F401
 from workbench.reporting.suppression import count_text, suppress  # noqa: E402, F401

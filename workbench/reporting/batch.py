@@ -35,12 +35,7 @@ import yaml
 from workbench import i18n
 from workbench.data import codes
 from workbench.data.write import atomic_write, check_out_folder
-from workbench.evaluation.analysis import (
-    CODE_VERSION_ENV,
-    cache_key,
-    code_version,
-    inputs_sha256,
-)
+from workbench.evaluation.analysis import CODE_VERSION_ENV, cache_key, code_version, inputs_sha256
 from workbench.params.batch import BatchRun, BatchSpec, load_batch
 from workbench.params.report import ReportParams
 from workbench.privacy import public

@@ -27,12 +27,8 @@ import nbformat
 
 from workbench import __version__
 from workbench.data.write import atomic_write, check_out_folder
-from workbench.evaluation.analysis import (
-    CODE_VERSION_ENV,
-    analyse,
-    code_version,
-    inputs_sha256,
-)
+from workbench.evaluation.analysis import CODE_VERSION_ENV, analyse, code_version, inputs_sha256
+from workbench.evaluation.results import ReportResults
 from workbench.exceptions import ReportError
 from workbench.fonts import require_fonts
 from workbench.i18n import t
@@ -40,18 +36,15 @@ from workbench.params.report import RUN_OPTIONS, ReportParams
 from workbench.privacy.guard import guard
 from workbench.reporting import metrics as metrics_mod
 from workbench.reporting import provenance as prov
+from workbench.reporting.model_sections import effects_table
 from workbench.reporting.render import document, notebook_body, write_pdf
-from workbench.reporting.sections import suppressed_cells
+from workbench.reporting.sections import coverage_table, endings_table, regions_table, tiers_table
 from workbench.reporting.text import start_words
 
 KERNEL = "python3"  # jupyter_client starts it with the current interpreter (sys.executable)
 KERNEL_START_RETRIES = 3
 OUTPUTS = ("report.ipynb", "report.html", "report.pdf", "metrics.json")
-INTERNAL_NOTE = (
-    "INTERNAL — analyst copy of an executed report (may show intermediate results). "
-    "Not for distribution: officials receive report.pdf / report.html only. / "
-    "内部资料：仅供分析人员使用，不得对外提供。"
-)
+INTERNAL_NOTE = t("internal_note", "en") + " / " + t("internal_note", "zh")
 
 
 @dataclass(frozen=True)
@@ -248,3 +241,17 @@ def run_report(args) -> int:
     )
     print(f"report {params.name} ({params.lang}) → {res.pdf} ({res.duration_s:.1f} s)")
     return 0
+
+
+def suppressed_cells(results: ReportResults, params: ReportParams) -> int:
+    """How many table cells the report hides (the same tables the sections show)."""
+    builders = {
+        "coverage": coverage_table,
+        "tiers": lambda r, p: tiers_table(r.tiers, p),
+        "regions": regions_table,
+        "endings": endings_table,
+        "effects": effects_table,
+    }
+    return sum(
+        f(results, params)[1] for name, f in builders.items() if getattr(results, name) is not None
+    )

@@ -55,11 +55,11 @@ def _axes(lang: str, size=(WIDTH, 3.6)):
 
 
 def short_name(code: str, lang: str) -> str:
-    """A prefecture's short name for figure labels (长沙, 湘西; Xiangxi)."""
+    """A prefecture's short name for figure labels: without the city suffix (`city_suffix`);
+    Xiangxi as `short_xiangxi`."""
     if code == "xiangxi":
-        return "湘西州" if lang == "zh" else "Xiangxi"
-    name = codes.label("prefecture", code, lang)
-    return name.removesuffix("市") if lang == "zh" else name
+        return t("short_xiangxi", lang)
+    return codes.label("prefecture", code, lang).removesuffix(t("city_suffix", lang))
 
 
 # --- retention curve --------------------------------------------------------------------------

@@ -25,8 +25,9 @@ from typing import Any
 
 import numpy as np
 
-from workbench.evaluation.analysis import ReportResults, as_float
+from workbench.evaluation.results import ReportResults, as_float
 from workbench.exceptions import ReportError
+from workbench.i18n import t
 from workbench.params.report import ReportParams
 from workbench.reporting.suppression import is_small, scrub_counts
 from workbench.reporting.text import REASONS, reason
@@ -72,19 +73,6 @@ def _num(x: Any, kind: str | None = None) -> float | None:
     return float(f"{v:.{SIGNIFICANT_DIGITS}g}")
 
 
-NOTE_WORDS = {
-    "suppressed": {
-        "en": "{what}: suppressed (fewer than {k})",
-        "zh": "{what}：人数少于{k}，不予显示",
-    },
-    "missing": {"en": "{what}: not estimated ({why})", "zh": "{what}：未作估计（{why}）"},
-    "coverage": {
-        "en": "coverage: suppressed (a share of fewer than {k} people)",
-        "zh": "coverage：比例涉及的人数少于{k}，不予显示",
-    },
-}
-
-
 class _Notes(list):
     """The notes of one metrics.json, written in the report's language (keys stay paths)."""
 
@@ -93,7 +81,7 @@ class _Notes(list):
         self.lang = lang
 
     def say(self, kind: str, **kw: Any) -> None:
-        self.append(NOTE_WORDS[kind][self.lang].format(**kw))
+        self.append(t(f"mnote_{kind}", self.lang, **kw))
 
 
 def _count(n: Any, threshold: int, what: str, notes: list[str]) -> int | None:
@@ -109,7 +97,7 @@ def _say(notes: list[str], kind: str, **kw: Any) -> None:
     if isinstance(notes, _Notes):
         notes.say(kind, **kw)
     else:
-        notes.append(NOTE_WORDS[kind]["en"].format(**kw))
+        notes.append(t(f"mnote_{kind}", "en", **kw))
 
 
 def build_metrics(
@@ -134,7 +122,7 @@ def build_metrics(
     for section, why in sorted(results.missing.items()):
         plain = reason(section, why, lang, k)
         shown = plain if (why in REASONS or lang == "zh") else why
-        notes.append(scrub_counts(NOTE_WORDS["missing"][lang].format(what=section, why=shown), k))
+        notes.append(scrub_counts(t("mnote_missing", lang, what=section, why=shown), k))
     return {
         "schema": SCHEMA,
         "scope": _scope(results, params),
@@ -158,7 +146,7 @@ def _analysis_notes(results: ReportResults, k: int, lang: str, done: list[str]) 
         from workbench.reporting.notes import official_notes
 
         return [scrub_counts(n, k, lang) for n in official_notes(results.notes, lang)]
-    return [scrub_counts(n, k) for n in results.notes if n not in done]
+    return [scrub_counts(n.message, k) for n in results.notes if n.message not in done]
 
 
 def _status(params: ReportParams) -> str | None:

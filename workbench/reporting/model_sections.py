@@ -9,21 +9,20 @@ import numpy as np
 import pandas as pd
 
 from workbench.data import codes
-from workbench.evaluation.analysis import ReportResults
-from workbench.i18n import t
+from workbench.evaluation.results import ReportResults
+from workbench.i18n import join, t
 from workbench.params.report import ReportParams
 from workbench.reporting import figures
-from workbench.reporting.notes import method_text
-from workbench.reporting.sections import (
+from workbench.reporting.markup import (
     Section,
-    _p,
-    _suppress_note,
-    endings_table,
     figure_html,
     heading,
+    paragraph,
     pct,
+    suppress_note,
     table_html,
 )
+from workbench.reporting.sections import endings_table
 from workbench.reporting.suppression import suppress
 from workbench.reporting.text import horizon_words, start_words
 
@@ -42,11 +41,11 @@ def _ci(lo: object, hi: object, fmt: str = "{:.2f}") -> str:
 
 
 def days_ci(lo: object, hi: object, lang: str) -> str:
-    """An interval of days with signs, "-1至+40" / "-1 to +40" (never "-1–+40")."""
+    """An interval of days with signs, "-1 to +40" (`range_to`; never "-1–+40")."""
     a, b = _num(lo, "{:+.0f}"), _num(hi, "{:+.0f}")
     if "–" in (a, b):
         return "–"
-    return f"{a}至{b}" if lang == "zh" else f"{a} to {b}"
+    return t("range_to", lang, a=a, b=b)
 
 
 def _p_value(p: object) -> str:
@@ -99,7 +98,7 @@ def risk(results: ReportResults, params: ReportParams) -> Section:
         "_clustered" if results.risk["clustered"] else ""
     )
     advice = [plain_p(a) for a in results.risk["advice"][lang]]
-    body = _p(t("risk_intro_ic" if ic else "risk_intro", lang)) + table_html(
+    body = paragraph(t("risk_intro_ic" if ic else "risk_intro", lang)) + table_html(
         _hr_table(results.risk["table"][lang], lang), t("cap_risk", lang), lang, t(note, lang)
     )
     if advice:
@@ -110,7 +109,7 @@ def risk(results: ReportResults, params: ReportParams) -> Section:
             _hr_table(sens["table"][lang], lang),
             t("cap_risk_sens", lang),
             lang,
-            method_text(sens["method"], lang),
+            join(results.method_text["risk_sensitivity"], lang),
         )
     return Section("risk", heading("sec_risk", lang) + body)
 
@@ -155,36 +154,15 @@ def effects_table(results: ReportResults, params: ReportParams) -> tuple[pd.Data
     hidden = [t("col_hr", lang), t("ci", lang), col_rmst, t("ci_days", lang)]
     if "evalue" in eff and not trial:  # randomised arms: nothing for a confounder to explain
         no_hr = ~np.isfinite(eff["hr"].to_numpy(float))
-        table[EVALUE_COLUMN[lang]] = [
+        table[t("evalue_column", lang)] = [
             "–" if gone else f"{_num(e, '{:.1f}')} / {_num(c, '{:.1f}')}"
             for e, c, gone in zip(eff["evalue"], eff["evalue_ci"], no_hr, strict=True)
         ]
-        hidden.append(EVALUE_COLUMN[lang])
+        hidden.append(t("evalue_column", lang))
     small = eff["n_exposed"].map(lambda n: float(n) < k)
     shown, n = suppress(table, k, counts=[n_col], lang=lang)
     shown.loc[small.to_numpy(), hidden] = "–"
     return shown, n
-
-
-EVALUE_COLUMN = {"zh": "E值（估计值/置信区间）", "en": "E-value (estimate / CI)"}
-EVALUE_NOTE = {
-    "zh": "E值：未测量的混杂因素须与帮扶和复吸都有多强的关联（风险比）才能完全解释所见效果；"
-    "复吸常见，风险比先按平方根法换算为相对危险度（VanderWeele & Ding 2017）。",
-    "en": "E-value: how strongly (as a risk ratio) an unmeasured confounder would have to be "
-    "associated with both the support and relapse to explain the effect away; relapse is "
-    "common, so hazard ratios are first converted by the square-root method (VanderWeele & "
-    "Ding 2017).",
-}
-
-
-BALANCE_NOTE = {
-    "zh": "{}：加权后接受与未接受帮扶的两组在至少一项特征上仍有差别（标准化均值差≥0.1），"
-    "两组不可比，因此不报告平均保持操守天数之差。",
-    "en": "{}: the difference in mean abstinent days is not shown, because after weighting "
-    "the people who received the support and those who did not still differed on at least "
-    "one characteristic (standardised mean difference 0.1 or more), so they were not "
-    "comparable.",
-}
 
 
 def _balance_note(eff: pd.DataFrame, lang: str) -> str:
@@ -192,7 +170,9 @@ def _balance_note(eff: pd.DataFrame, lang: str) -> str:
     if "balance" not in eff:
         return ""
     off = eff.loc[eff["balance"].eq("not achieved"), "code"]
-    return "".join(_p(BALANCE_NOTE[lang].format(codes.label("intervention", c, lang))) for c in off)
+    return "".join(
+        paragraph(t("balance_note", lang, codes.label("intervention", c, lang))) for c in off
+    )
 
 
 def effects(results: ReportResults, params: ReportParams) -> Section:
@@ -202,8 +182,8 @@ def effects(results: ReportResults, params: ReportParams) -> Section:
     intro = "eff_intro_trial" if trial else "eff_intro"
     if getattr(results, "kind", "contract") == "spec" and not trial:
         intro = "eff_intro_baseline"
-    body = _p(t(intro, lang, landmark=params.landmark_day))
-    note = " ".join(x for x in (_suppress_note(n, params), t("see_methods", lang)) if x)
+    body = paragraph(t(intro, lang, landmark=params.landmark_day))
+    note = " ".join(x for x in (suppress_note(n, params), t("see_methods", lang)) if x)
     body += table_html(shown, t("cap_effects_trial" if trial else "cap_effects", lang), lang, note)
     body += _balance_note(results.effects, lang)
     body += _arm_figure(results, params)
@@ -230,8 +210,8 @@ def _arm_figure(results: ReportResults, params: ReportParams) -> str:
 def competing(results: ReportResults, params: ReportParams) -> Section:
     lang = params.lang
     shown, n = endings_table(results, params)
-    body = _p(t("comp_intro", lang)) + table_html(
-        shown, t("cap_endings", lang), lang, _suppress_note(n, params)
+    body = paragraph(t("comp_intro", lang)) + table_html(
+        shown, t("cap_endings", lang), lang, suppress_note(n, params)
     )
     if results.cif is not None:
         cif, comparison = results.cif, None
@@ -251,9 +231,9 @@ def competing(results: ReportResults, params: ReportParams) -> Section:
             }
         )
         intro = "cif_intro" if comparison is None else "cif_intro_ic"
-        body += _p(t(intro, lang)) + table_html(table, t("cap_cif", lang), lang)
+        body += paragraph(t(intro, lang)) + table_html(table, t("cap_cif", lang), lang)
         if comparison is not None and len(comparison):
-            body += _p(_cif_comparison(cif, comparison, lang))
+            body += paragraph(_cif_comparison(cif, comparison, lang))
     return Section("competing", heading("sec_competing", lang) + body, n)
 
 

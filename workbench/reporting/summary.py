@@ -16,32 +16,24 @@ import pandas as pd
 
 from workbench.data import codes
 from workbench.effects.findings import support_verdicts
-from workbench.evaluation.analysis import ReportResults
+from workbench.evaluation.results import ReportResults
 from workbench.i18n import t
 from workbench.params.report import ReportParams
 from workbench.programme.regions import flag_categories
-from workbench.reporting.sections import (
-    Section,
-    _h,
-    _summary_coverage,
-    _summary_missing,
-    _summary_retention,
-    data_status,
-    first_upper,
-    heading,
-    table_html,
-)
+from workbench.reporting.markup import Section, esc, first_upper, heading, pct, table_html
+from workbench.reporting.sections import data_status
 from workbench.reporting.suppression import count_text, is_small, scrub_counts
+from workbench.reporting.text import reason
 
 
 def _ul(items: list[str], lang: str) -> str:
     if not items:
         return ""
-    return "<ul>" + "".join(f"<li>{_h(first_upper(x, lang))}</li>" for x in items) + "</ul>"
+    return "<ul>" + "".join(f"<li>{esc(first_upper(x, lang))}</li>" for x in items) + "</ul>"
 
 
 def _h3(key: str, lang: str) -> str:
-    return f'<h3 class="wb-question">{_h(t(key, lang))}</h3>'
+    return f'<h3 class="wb-question">{esc(t(key, lang))}</h3>'
 
 
 def executive_summary(results: ReportResults, params: ReportParams) -> Section:
@@ -49,23 +41,23 @@ def executive_summary(results: ReportResults, params: ReportParams) -> Section:
     parts = [heading("sec_summary", lang)]
     status = data_status(params)
     if status in ("simulated", "test"):
-        parts.append(f'<p class="wb-status-line">{_h(t(f"status_warning_{status}", lang))}</p>')
+        parts.append(f'<p class="wb-status-line">{esc(t(f"status_warning_{status}", lang))}</p>')
     cohort = _cohort_line(results, params)
     if results.counts["n_releases"] < k:  # too few people: no estimate, no rate
         parts.append(_ul([cohort, t("too_few", lang, k)], lang))
         return Section("summary", "".join(parts))
-    first = [cohort, *_summary_retention(results, params), *tier_verdicts(results, params)]
+    first = [cohort, *summary_retention(results, params), *tier_verdicts(results, params)]
     parts += [_h3("q_targets", lang), _ul(first, lang)]
     if results.effects is not None and len(results.effects):
         parts += [_h3("q_support", lang), support_block(results, params)]
     if results.regions is not None:
         parts += [_h3("q_regions", lang), _ul(region_lines(results, lang), lang)]
-        parts.append(f'<p class="wb-note">{_h(t("regions_basis", lang))}</p>')
-    data = _summary_coverage(results, params)
+        parts.append(f'<p class="wb-note">{esc(t("regions_basis", lang))}</p>')
+    data = summary_coverage(results, params)
     if results.repairs:
         repairs = "; ".join(scrub_counts(r, k, lang) for r in results.repairs)
         data.append(t("sum_quality", lang, repairs))
-    data += _summary_missing(results, lang, k)
+    data += summary_missing(results, lang, k)
     if results.kind == "spec":
         source = results.source.rsplit("/", 1)[-1]
         data.append(t("spec_note", lang, source, results.event_label))
@@ -148,7 +140,7 @@ def risk_cell(row, lang: str) -> str:
     if not np.isfinite(row.risk):
         return "–"
     r, lo, hi = (_signed(v, "{:+.0%}") for v in (row.risk, row.risk_lower, row.risk_upper))
-    return f"{r}（{lo}至{hi}）" if lang == "zh" else f"{r} ({lo} to {hi})"
+    return t("risk_value", lang, r=r, lo=lo, hi=hi)
 
 
 def support_table(results: ReportResults, params: ReportParams) -> pd.DataFrame:
@@ -168,7 +160,7 @@ def support_table(results: ReportResults, params: ReportParams) -> pd.DataFrame:
 def support_block(results: ReportResults, params: ReportParams) -> str:
     lang = params.lang
     v = support_verdicts(results.effects, params.suppression_threshold)
-    sep = "、" if lang == "zh" else ", "
+    sep = t("list_sep", lang)
 
     def names(verdict: str) -> str:
         codes_ = v.loc[v["verdict"].eq(verdict), "code"]
@@ -191,7 +183,7 @@ def support_block(results: ReportResults, params: ReportParams) -> str:
 def region_lines(results: ReportResults, lang: str) -> list[str]:
     reg = results.regions.sort_values("adjusted", ascending=False)
     cats = flag_categories(reg)
-    sep = "、" if lang == "zh" else ", "
+    sep = t("list_sep", lang)
     out = []
     for cat in ("better", "worse"):
         for sure, key in ((True, "sure"), (False, "unsure")):
@@ -205,3 +197,78 @@ def region_lines(results: ReportResults, lang: str) -> list[str]:
     elif rest:
         out.append(t("regions_rest", lang, n=rest))
     return out
+
+
+def summary_missing(results: ReportResults, lang: str, k: int) -> list[str]:
+    """What is not in this report, and why, in plain words (never a technical message);
+    sections missing for the same reason share one sentence."""
+    out, by_reason = [], {}
+    order = {name: i for i, name in enumerate(SECTION_TITLES)}
+    for section in sorted(results.missing, key=lambda s: (order.get(s, len(order)), s)):
+        why = results.missing[section]
+        if results.kind == "spec" and section in ("coverage", "tiers", "regions"):
+            continue  # explained by the spec note
+        if section == "retention" and results.milestones is None:
+            continue  # said in the retention sentence
+        if section == "regions" and why == ONE_REGION:
+            out.append(t("one_region", lang))
+            continue
+        title = t(SECTION_TITLES[section], lang) if section in SECTION_TITLES else section
+        by_reason.setdefault(reason(section, why, lang, k), []).append(title)
+    sep = t("list_sep", lang)
+    for why, names in by_reason.items():
+        out.append(t("sum_missing_one", lang, section=sep.join(names), why=why))
+    return out
+
+
+ONE_REGION = "one_region"
+
+
+SECTION_TITLES = {
+    "coverage": "sec_coverage",
+    "retention": "sec_retention",
+    "tiers": "sec_tiers",
+    "regions": "sec_regions",
+    "risk": "sec_risk",
+    "effects": "sec_effects",
+    "competing": "cap_cif",  # the endings table is always shown; the incidence may be missing
+}
+
+
+def summary_retention(results: ReportResults, params: ReportParams) -> list[str]:
+    lang = params.lang
+    if results.milestones is None:
+        why = results.missing.get("retention", "other")
+        why = reason("retention", why, lang, params.suppression_threshold)
+        return [t("sum_retention_na", lang, m="/".join(map(str, params.milestones)), why=why)]
+    out = []
+    key = "sum_retention_spec" if results.kind == "spec" else "sum_retention"
+    for row in results.milestones.itertuples(index=False):
+        m = f"{row.months:g}"
+        if np.isfinite(row.estimate):
+            est = {"est": pct(row.estimate), "lo": pct(row.lower), "hi": pct(row.upper)}
+            out.append(t(key, lang, m=m, event=results.event_label, **est))
+        elif getattr(row, "withheld", False):  # disclosure control (docs/disclosure.md)
+            why = t("suppressed_long", lang, params.suppression_threshold)
+            out.append(t("sum_retention_na", lang, m=m, why=why))
+        else:
+            out.append(t("sum_retention_na", lang, m=m, why=t("beyond_follow_up", lang)))
+    return out
+
+
+def summary_coverage(results: ReportResults, params: ReportParams) -> list[str]:
+    if results.coverage is None:
+        return []
+    k, lang = params.suppression_threshold, params.lang
+    total = results.coverage.iloc[-1]
+    if not total["visits_due"] > 0:
+        return [t("sum_coverage_none", lang)]
+    return [
+        t(
+            "sum_coverage",
+            lang,
+            due=count_text(total["visits_due"], k, lang),
+            att=count_text(total["visits_attended"], k, lang),
+            cov=pct(total["coverage"]),
+        )
+    ]

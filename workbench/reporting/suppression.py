@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from workbench.i18n import t
+from workbench.i18n import TEXT, t
 
 
 def is_small(n: object, threshold: int) -> bool:
@@ -30,8 +30,11 @@ def count_text(n: object, threshold: int, lang: str = "en") -> str:
 
 
 _COUNT_IN_TEXT = re.compile(
-    r"(?<![\d.,])(\d{1,3}(?:,\d{3})+|\d+)(?=\s*(?:[a-z-]+\s+){0,2}(?:people|persons?|"
-    r"releases?|relapses?|deaths?|exposed|rows?|records?|visits?)\b|\s*(?:名|人))"
+    r"(?<![\d.,])(\d{1,3}(?:,\d{3})+|\d+)(?=\s*(?:[a-z-]+\s+){0,2}(?:"
+    + TEXT["count_words"]["en"]
+    + r")\b|\s*(?:"
+    + TEXT["count_words"]["zh"]
+    + "))"
 )
 
 

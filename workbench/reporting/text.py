@@ -32,22 +32,20 @@ def horizon_words(days: float, lang: str) -> str:
     return t("horizon_days", lang, d=d)
 
 
-START_WORDS = {"en": ("after", "since", "at"), "zh": ("后", "时")}
-
-
 def start_words(text: str, lang: str, start_label: dict[str, str] | None) -> str:
-    """`text` with "after release" (出所后) and its kin saying what day 0 really is (a spec's
-    `start_label`: randomisation, admission, …); unchanged for release, and where the label's
-    own words already follow (a title "after release from prison")."""
+    """`text` with "after release" (`start_release` followed by `start_words`) and its kin saying
+    what day 0 really is (a spec's `start_label`: randomisation, admission, …); unchanged for
+    release, and where the label's own words already follow (a title "after release from
+    prison")."""
     label = (start_label or {}).get(lang)
-    if not label or label in ("release", "出所"):
+    release = TEXT["start_release"]
+    if not label or label in release.values():
         return text
+    words = t("start_words", lang)
+    tail = label[len(release[lang]) :] if label.startswith(release[lang]) else ""
     if lang == "zh":
-        tail = label[2:] if label.startswith("出所") else ""
         guard = f"(?!{re.escape(tail[:1])})" if tail else ""
-        words = "|".join(START_WORDS["zh"])
-        return re.sub(f"出所(?=({words})){guard}", label, text)
-    tail = label[len("release") :] if label.startswith("release") else ""
+        return re.sub(f"{release[lang]}(?=({words})){guard}", label, text)
     guard = f"(?!{re.escape(tail)})" if tail else ""
-    words = "|".join(START_WORDS["en"])
-    return re.sub(rf"\b({words}) release\b{guard}", lambda m: f"{m.group(1)} {label}", text)
+    pattern = rf"\b({words}) {release[lang]}\b{guard}"
+    return re.sub(pattern, lambda m: f"{m.group(1)} {label}", text)

@@ -16,6 +16,7 @@ from scipy import stats
 from workbench._base import check_is_fitted
 from workbench.data.codes import DAYS_PER_MONTH, MILESTONE_MONTHS
 from workbench.exceptions import ParameterError
+from workbench.i18n import Text
 from workbench.retention.km import influence_paths, validate_survival_data
 
 CAUSES = ("relapse", "death")
@@ -68,6 +69,9 @@ def best_available_times(cohort: pd.DataFrame) -> pd.DataFrame:
 
 class AalenJohansen:
     """Cumulative incidence of relapse and of death (competing) with IJ standard errors."""
+
+    method = "Aalen-Johansen"  # the milestones' label; `method_text`: the same in catalog words
+    method_text = (Text("method_aalen_johansen"),)
 
     def __init__(self, alpha: float = 0.05, causes: tuple[str, ...] = CAUSES) -> None:
         self.alpha = alpha
@@ -129,7 +133,7 @@ class AalenJohansen:
 
     def milestones(self, months=MILESTONE_MONTHS, cause: str = "relapse") -> pd.DataFrame:
         """Cumulative incidence of `cause` at milestone months."""
-        return milestone_frame(self, months, cause, "Aalen-Johansen")
+        return milestone_frame(self, months, cause, self.method)
 
     def curve(self, cause: str = "relapse") -> pd.DataFrame:
         """Generic curve rows (time, estimate, lower, upper, n_risk, label) from day 0."""

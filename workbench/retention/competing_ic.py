@@ -232,6 +232,9 @@ class CompetingRisksNPMLE:
     `scheduler` say where they run (`workbench.stats.bootstrap.run_replicates`).
     """
 
+    method = METHOD  # the English label; `method_text`: the same in catalog words
+    method_text = METHOD_TEXT
+
     def __init__(
         self,
         alpha: float = 0.05,
@@ -336,7 +339,7 @@ class CompetingRisksNPMLE:
     def milestones(self, months=MILESTONE_MONTHS, cause: str = "relapse") -> pd.DataFrame:
         """Cumulative incidence of `cause` at milestone months (same columns as
         `AalenJohansen.milestones`)."""
-        return milestone_frame(self, months, cause, METHOD)
+        return milestone_frame(self, months, cause, self.method)
 
     def curve(self, cause: str = "relapse") -> pd.DataFrame:
         """Curve rows (time, estimate, lower, upper, label, cause) from day 0 to the last day

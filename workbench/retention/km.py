@@ -176,6 +176,9 @@ def first_below_half(values, times) -> float:
 class KaplanMeier:
     """Kaplan–Meier estimator of retention (probability of no relapse yet) on exact times."""
 
+    method = "Kaplan-Meier"  # the milestones' label; `method_text`: the same in catalog words
+    method_text = (Text("method_kaplan_meier"),)
+
     def __init__(self, alpha: float = 0.05, variance: str = "auto") -> None:
         self.alpha = alpha
         self.variance = variance
@@ -269,7 +272,7 @@ class KaplanMeier:
                 "lower": res["lower"],
                 "upper": res["upper"],
                 "n_risk": res["n_risk"],
-                "method": "Kaplan-Meier",
+                "method": self.method,
             }
         )
 

@@ -235,11 +235,8 @@ class TurnbullFitter:
 
     @property
     def method_text(self) -> tuple[Text, ...]:
-        """The method label as catalog words, rendered with `i18n.join(parts, lang, ", ")`."""
-        return (
-            Text("method_turnbull"),
-            Text("method_percentile_bootstrap", {"n": self.n_bootstrap}),
-        )
+        """The method label as catalog words (`i18n.join(method_text, lang)`)."""
+        return (Text("method_turnbull_percentile_bootstrap", {"n": self.n_bootstrap}),)
 
     # --------------------------------------------------------------------------- bootstrap
     def _percentiles(self, reps: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:

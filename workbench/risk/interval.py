@@ -33,6 +33,7 @@ from scipy import stats
 from workbench._base import check_is_fitted
 from workbench.data.codes import DAYS_PER_MONTH
 from workbench.exceptions import EstimationError, ParameterError
+from workbench.i18n import Text, join
 from workbench.risk.labels import variable_label
 from workbench.risk.ph import ProportionalHazardsModel, outcome_columns
 from workbench.stats.pwe import PiecewiseExponentialPH
@@ -40,8 +41,11 @@ from workbench.stats.pwe import PiecewiseExponentialPH
 MONTHLY_CUTS = tuple(float(m * DAYS_PER_MONTH) for m in range(37))
 SMOOTH = 0.1
 PH_MAX_N = 50_000  # releases the PH check uses at most (seeded subsample beyond)
-METHOD = "interval-censored proportional hazards (monthly piecewise baseline)"
-COX_SENSITIVITY = "Cox model on visit-dated times (sensitivity)"
+# Method labels as catalog parts (workbench.i18n.methods) and their English strings.
+METHOD_TEXT = (Text("method_ic_ph"),)
+METHOD = join(METHOD_TEXT, "en")  # interval-censored proportional hazards (monthly piecewise ...)
+COX_SENSITIVITY_TEXT = (Text("method_cox_sensitivity"),)
+COX_SENSITIVITY = join(COX_SENSITIVITY_TEXT, "en")  # Cox model on visit-dated times (sensitivity)
 
 
 def interval_outcome(cohort: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -176,4 +180,11 @@ class IntervalCoxModel(ProportionalHazardsModel):
         return float(b @ np.linalg.solve(V, b)), len(names)
 
 
-__all__ = ["COX_SENSITIVITY", "METHOD", "IntervalCoxModel", "interval_outcome"]
+__all__ = [
+    "COX_SENSITIVITY",
+    "COX_SENSITIVITY_TEXT",
+    "METHOD",
+    "METHOD_TEXT",
+    "IntervalCoxModel",
+    "interval_outcome",
+]

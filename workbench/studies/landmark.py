@@ -32,7 +32,7 @@ def _replicate(rep, seed, n, code, co_interventions, config):
         we = WeightedEffect(code, n_bootstrap=0, co_interventions=co_interventions)
         res = we.fit(build_cohort(ds), exposure_starts(ds), relapse_free_contacts(ds)).result_
     truth = float(np.log(sim.truth["hazard_ratios"][code]))
-    if res is None:  # too few in an arm or too few exposed relapses (small-sample rule)
+    if not res.estimable:  # too few in an arm or too few exposed relapses (small-sample rule)
         return {"rep": rep, "seed": seed, "code": code, "n_exposed": we.n_exposed_,
                 "true_log_hr": truth, "log_hr": np.nan, "lower": np.nan, "upper": np.nan,
                 "covered": np.nan, "rmst_diff_days": np.nan}  # fmt: skip

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
 
+from workbench._base import DEFAULT_SEED
 from workbench.data import codes
 from workbench.exceptions import ParameterError
 
@@ -311,7 +312,7 @@ def compare_retention_methods(
     cohort: pd.DataFrame,
     months=codes.MILESTONE_MONTHS,
     n_bootstrap: int = 100,
-    seed: int = 0,
+    seed: int = DEFAULT_SEED,
     truth=None,
     fit=None,
 ) -> pd.DataFrame:
