@@ -154,7 +154,7 @@ def test_summary_and_text(hand_dataset):
     assert "失访: 1" in zh
     assert "长沙市: 2" in zh
     assert "  回访记录: 13 行" in zh
-    with pytest.raises(ValueError, match=r"language 'fr' is not one of en, zh"):
+    with pytest.raises(ValueError, match=r"language 'fr' is not one of zh, en"):
         report.text("fr")
 
 

@@ -21,9 +21,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from workbench import i18n
 from workbench.exceptions import ParameterError
 
-RELEASE_LABEL = {"zh": "出所", "en": "release"}
+RELEASE_LABEL = dict(i18n.TEXT["start_release"])
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
+from workbench.i18n import check_lang
+
 # Time on the follow-up clock. Days since release; months are average calendar months.
 DAYS_PER_MONTH = 365.25 / 12
 TRACKING_MONTHS = 36
@@ -157,15 +159,12 @@ KINDS = MappingProxyType(
     }
 )
 
-LANGUAGES = ("zh", "en")
-
 
 def label(kind: str, code: object, lang: str = "en") -> str:
     """The programme's word for `code` of `kind` in `lang` ('zh' or 'en').
 
     An unknown code is returned as it is (a dataset may declare its own codes)."""
-    if lang not in LANGUAGES:
-        raise ValueError(f"language {lang!r} is not one of {', '.join(LANGUAGES)}")
+    check_lang(lang)
     table = KINDS[kind]
     entry = table.get(str(code))
     return entry[lang] if entry else str(code)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from workbench import i18n
 from workbench.data import codes, schema, yamlsafe
 from workbench.data.dataset import Dataset
 from workbench.data.links import check_links
@@ -100,7 +101,8 @@ def _extra_interventions(meta: Mapping) -> dict[str, dict[str, str]]:
     if not isinstance(declared, dict):
         raise ParameterError(
             "dataset.yaml: interventions must map codes to labels, e.g. "
-            "`interventions: {housing: {zh: 住房帮扶, en: housing support}}`; fix the entry."
+            f"`interventions: {{housing: {{zh: {i18n.t('housing_example', 'zh')}, en: "
+            f"{i18n.t('housing_example', 'en')}}}}}`; fix the entry."
         )
     lookup: dict[str, str] = {}
     for code, labels in declared.items():

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from workbench import i18n
 from workbench.data import codes, read, schema, yamlsafe
 from workbench.data import spec_columns as cols
 from workbench.exceptions import DataError, ParameterError
@@ -57,8 +58,8 @@ ARM_KEYS = ("column", "treated", "untreated")
 TIME_UNITS = {"days": 1.0, "weeks": 7.0, "months": codes.DAYS_PER_MONTH, "years": 365.25}
 DESIGNS = {"randomised": "randomised", "randomized": "randomised", "observational": "observational"}
 MISSING = ("complete_case", "error")
-START_LABEL = {"zh": "出所", "en": "release"}
-COMPETING_LABEL = {"zh": "竞争事件", "en": "competing event"}
+START_LABEL = dict(i18n.TEXT["start_release"])
+COMPETING_LABEL = dict(i18n.TEXT["competing_event"])
 
 
 @dataclass(frozen=True)
@@ -236,6 +237,7 @@ def _check_choices(spec: Mapping, name: str) -> None:
             name, f"reference must map a covariate to a level, not {shown(reference)}", "fix it"
         )
     label = spec.get("start_label", START_LABEL)
+    example = i18n.TEXT["start_label_example"]
     if isinstance(label, dict):
         if sorted(map(str, label)) != ["en", "zh"] or not all(
             isinstance(v, str) and v.strip() for v in label.values()
@@ -243,7 +245,7 @@ def _check_choices(spec: Mapping, name: str) -> None:
             raise _fail(
                 name,
                 f"start_label must give zh and en text, not {shown(label)}",
-                "write `start_label: {zh: 随机分组, en: randomisation}`",
+                f"write `start_label: {{zh: {example['zh']}, en: {example['en']}}}`",
             )
     elif not (isinstance(label, str) and label.strip()):
         raise _fail(name, f"start_label must be text, not {shown(label)}", "fix it")

@@ -11,11 +11,12 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from workbench import i18n
 from workbench.data import schema
 from workbench.exceptions import DataError
 
-TRUE_WORDS = {"1", "true", "yes", "是"}
-FALSE_WORDS = {"0", "false", "no", "否"}
+TRUE_WORDS = {"1", "true", *i18n.TEXT["flag_yes"].values()}  # yes, and the Chinese yes
+FALSE_WORDS = {"0", "false", *i18n.TEXT["flag_no"].values()}
 
 
 def words(series: pd.Series) -> pd.Series:
@@ -48,7 +49,7 @@ def _refuse(raw: pd.DataFrame, bad: np.ndarray, column: str, file: str, what: st
 
 def event_codes(event: object, raw: pd.DataFrame, file: str) -> np.ndarray:
     """'relapse' | 'death' (the competing event) | 'censored' per row, from a 1/0, true/false,
-    yes/no, 是/否 column or a mapping {column, relapse, censored, competing}."""
+    yes/no (English or Chinese) column or a mapping {column, relapse, censored, competing}."""
     if isinstance(event, Mapping):
         column = str(event["column"])
         groups = {
@@ -88,7 +89,10 @@ def arm_values(item: object, raw: pd.DataFrame, file: str) -> tuple[str, np.ndar
         )
     else:
         column, yes, no = str(item), TRUE_WORDS, FALSE_WORDS
-        expected = "expected 1/0, true/false, yes/no or 是/否"
+        yes_no = {
+            lang: f"{i18n.t('flag_yes', lang)}/{i18n.t('flag_no', lang)}" for lang in ("en", "zh")
+        }
+        expected = f"expected 1/0, true/false, {yes_no['en']} or {yes_no['zh']}"
     seen = words(raw[column])
     is_yes, is_no = seen.isin(yes).to_numpy(), seen.isin(no).to_numpy()
     bad = ~(is_yes | is_no)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from workbench import i18n
 from workbench.data import codes
 from workbench.data.dataset import Dataset
 from workbench.data.links import positions
@@ -25,57 +26,6 @@ from workbench.privacy import identifiers
 
 WINDOW_DAYS = 90
 SAMPLE_ROWS = 5_000
-CONTACT = ("negative", "positive", "detained")
-ENDINGS = ("died", "transferred", "detained")
-
-WORDS = {
-    "en": {
-        "title": "Data quality",
-        "rows": "rows",
-        "by_prefecture": "releases by prefecture",
-        "due": "scheduled visits due",
-        "attended": "scheduled visits attended",
-        "coverage": "coverage of scheduled visits",
-        "lost": "lost to follow-up",
-        "contradictions": "contradictions",
-        "repairs": "repairs made",
-        "identifiers": "possible direct identifiers",
-        "none": "none",
-        "cutoff": "data cut-off",
-    },
-    "zh": {
-        "title": "数据质量",
-        "rows": "行",
-        "by_prefecture": "各市州出所人数",
-        "due": "应回访次数",
-        "attended": "实际回访次数",
-        "coverage": "回访覆盖率",
-        "lost": "失访",
-        "contradictions": "矛盾记录",
-        "repairs": "自动修复",
-        "identifiers": "疑似直接身份信息",
-        "none": "无",
-        "cutoff": "数据截止日期",
-    },
-}
-TABLE_NAMES = {
-    "releases": "出所人员",
-    "visits": "回访记录",
-    "interventions": "帮扶措施",
-    "events": "事件",
-}
-CONTRADICTIONS = {
-    "negative_after_relapse": (
-        "negative result after the first evidence of relapse",
-        "复吸后又出现阴性结果",
-    ),
-    "contact_after_transfer": ("contact after transfer out", "迁出后仍有回访"),
-    "same_day_conflict": ("negative and positive on the same day", "同日阴性与阳性结果并存"),
-    "outside_window": (
-        f"scheduled visit more than {WINDOW_DAYS} days from its due day",
-        f"计划回访与应访日相差超过{WINDOW_DAYS}天",
-    ),
-}
 
 
 @dataclass(frozen=True)
@@ -116,35 +66,41 @@ class ValidationReport:
 
     def text(self, lang: str = "en") -> str:
         """A plain-text report in English ('en') or Chinese ('zh')."""
-        if lang not in WORDS:
-            raise ValueError(f"language {lang!r} is not one of {', '.join(WORDS)}")
-        w = WORDS[lang]
-        lines = [f"{w['title']}: {self.source}"]
+        i18n.check_lang(lang)
+
+        def w(key: str) -> str:
+            return i18n.t(f"dq_{key}", lang, days=WINDOW_DAYS)
+
+        lines = [f"{w('title')}: {self.source}"]
         if self.cutoff is not None:
-            lines.append(f"{w['cutoff']}: {self.cutoff:%Y-%m-%d}")
-        names = TABLE_NAMES if lang == "zh" else {}
-        lines += [f"  {names.get(t, t)}: {n:,} {w['rows']}" for t, n in self.counts.items()]
+            lines.append(f"{w('cutoff')}: {self.cutoff:%Y-%m-%d}")
+        lines += [f"  {_table_name(t, lang)}: {n:,} {w('rows')}" for t, n in self.counts.items()]
         if self.by_prefecture:
-            lines.append(f"{w['by_prefecture']}:")
+            lines.append(f"{w('by_prefecture')}:")
             lines += [
                 f"  {codes.label('prefecture', p, lang)}: {n:,}"
                 for p, n in self.by_prefecture.items()
             ]
         if self.n_due or self.by_prefecture:
             share = "n/a" if np.isnan(self.coverage) else f"{100 * self.coverage:.1f} %"
-            lines.append(f"{w['coverage']}: {share} ({self.n_attended:,} / {self.n_due:,})")
-            lines.append(f"{w['lost']}: {self.n_lost:,}")
+            lines.append(f"{w('coverage')}: {share} ({self.n_attended:,} / {self.n_due:,})")
+            lines.append(f"{w('lost')}: {self.n_lost:,}")
         lines.append(
-            f"{w['contradictions']}:"
-            + ("" if any(self.contradictions.values()) else f" {w['none']}")
+            f"{w('contradictions')}:"
+            + ("" if any(self.contradictions.values()) else f" {w('none')}")
         )
-        idx = 0 if lang == "en" else 1
-        lines += [f"  {CONTRADICTIONS[k][idx]}: {n:,}" for k, n in self.contradictions.items() if n]
+        lines += [f"  {w(k)}: {n:,}" for k, n in self.contradictions.items() if n]
         for key, items in (("repairs", self.repairs), ("identifiers", self.identifiers)):
-            lines.append(f"{w[key]}:" + ("" if items else f" {w['none']}"))
+            lines.append(f"{w(key)}:" + ("" if items else f" {w('none')}"))
             lines += [f"  - {item}" for item in items]
         lines += [f"note: {n}" for n in self.notes]
         return "\n".join(lines)
+
+
+def _table_name(table: str, lang: str) -> str:
+    """A table's name in `lang` (the contract's four tables), else the count's own name."""
+    key = f"dq_table_{table}"
+    return i18n.t(key, lang) if key in i18n.TEXT else table
 
 
 def validation_report(data: Dataset | SpecDataset) -> ValidationReport:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, ClassVar
 
+from workbench import i18n
 from workbench._base import DEFAULT_SEED
 from workbench.data import codes
 from workbench.exceptions import ParameterError
@@ -53,7 +54,7 @@ def _existing(name: str, key: str, path: str | None) -> None:
 
 
 _SEED = field(default=DEFAULT_SEED, metadata=limits(0))
-_LANG = field(default="en", metadata=limits(choices=codes.LANGUAGES))
+_LANG = field(default="en", metadata=limits(choices=i18n.LANGUAGES))
 _JOBS = field(default=1, metadata=limits(1, 64))
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from workbench import i18n
 from workbench._base import DEFAULT_SEED
 from workbench.data import codes
 from workbench.exceptions import ParameterError
@@ -26,7 +27,7 @@ from workbench.params.values import (
     known_code,
 )
 
-LANGUAGES = codes.LANGUAGES
+LANGUAGES = i18n.LANGUAGES
 # Options of a run that are not report parameters: where it computes, not what. The report
 # notebook takes them after the parameters (papermill passes them only when given); they are not
 # in `to_mapping`, the parameter hash, the analysis cache key or the report's parameter appendix.

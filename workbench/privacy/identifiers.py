@@ -5,16 +5,16 @@ that a column identifies people; either is enough:
 
 1. **Its header** (`header_kind`). The header is normalised (full-width to ASCII, lower case,
    spaces, dashes, dots, brackets and underscores removed) and compared with `HEADER_WORDS`:
-   Chinese words match anywhere in the header (联系电话 contains 电话), English and pinyin words
+   Chinese words match anywhere in the header (the Chinese 'contact phone' contains 'phone'), English and pinyin words
    match a whole word of the header (home_address contains the word address), and short or
    ambiguous ones (xm, dh, zz, name, tel, ...) only the whole header. A header of the data
-   contract (release_id, 人员编号, ...) is never an identifier header.
+   contract (release_id and its Chinese aliases, ...) is never an identifier header.
 2. **Its values** (`value_kind`): a resident-ID number (GB 11643-1999: 18 characters with a
    valid check digit), a mainland mobile number (1[3-9] and 9 digits, with or without +86 and
    separators), an e-mail address, or a run of 10 or more digits (older 15-digit ID numbers, bank
    cards, QQ numbers, landlines with area code), anywhere in the text of a cell.
 
-Free-text columns (备注, 说明, remarks, notes, ...) are reported as their own kind: names and
+Free-text columns (remarks, notes and their Chinese words, ...) are reported as their own kind: names and
 addresses written in prose cannot be found reliably by any pattern, so `workbench pseudonymize`
 drops them and `report`/`validate`/`batch` refuse them unless told they are safe.
 Messages name the column and the kind of identifier, never a value.
@@ -29,66 +29,65 @@ from collections.abc import Iterable
 import pandas as pd
 
 from workbench.data import schema
+from workbench.i18n.data import IDENTIFIER_HEADERS_ZH, IDENTIFIER_WHOLE_HEADERS_ZH
 
 ID_COLUMNS = ("release_id", "person_id")
 GUARD_ROWS = 10_000  # rows of each table the guard scans (and ids looked at for names)
 
-# kind -> (Chinese words matched anywhere, words matched as a whole word, whole-header-only words)
+# kind -> (Chinese words matched anywhere (in workbench.i18n.data), words matched as a whole word, whole-header-only words)
 HEADER_WORDS: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
     "name": (
-        ("姓名", "名字", "曾用名", "别名", "绰号", "化名", "真名"),
+        IDENTIFIER_HEADERS_ZH["name"],
         ("surname", "firstname", "lastname", "fullname", "realname", "givenname", "xingming"),
         ("name", "xm", "xingm", "mingzi", "personname", "patientname", "clientname", "alias",
          "nickname", "cym"),
     ),
     "resident ID number": (
-        ("身份证", "身份号码", "证件号", "证件编号", "公民身份", "护照", "居住证"),
+        IDENTIFIER_HEADERS_ZH["resident ID number"],
         ("idcard", "idnumber", "idno", "nationalid", "citizenid", "passport", "identitycard",
          "sfz", "sfzh", "sfzhm", "sfzhaoma", "shenfenzheng", "zjhm", "zjh"),
         ("id_card", "identity", "ssn", "nric"),
     ),
     "phone number": (
-        ("手机", "电话", "联系方式", "固话", "座机", "传真"),
+        IDENTIFIER_HEADERS_ZH["phone number"],
         ("phone", "mobile", "telephone", "cellphone", "lxdh", "sjhm", "sjh", "lxfs", "shouji",
          "dianhua", "lianxidianhua", "fax"),
         ("tel", "dh", "sj", "cell", "contactnumber", "phoneno", "mobileno"),
     ),
     "address": (
-        ("地址", "住址", "户籍", "现住", "居住地", "住所", "家庭住址", "籍贯", "门牌", "通讯地址",
-         "所在地", "住处", "暂住"),
+        IDENTIFIER_HEADERS_ZH["address"],
         ("address", "addr", "residence", "domicile", "street", "hjd", "hjdz", "xzz", "jzd",
          "zhuzhi", "dizhi", "huji", "postcode", "zipcode"),
         ("dz", "zz", "xzd"),
     ),
     "e-mail or social account": (
-        ("邮箱", "电子邮件", "微信", "qq", "微博", "抖音", "支付宝"),
+        IDENTIFIER_HEADERS_ZH["e-mail or social account"],
         ("email", "mail", "wechat", "weixin", "wxh", "qqh", "qqhao", "weibo", "alipay",
          "youxiang"),
         ("wx", "yx", "e_mail"),
     ),
     "relative or contact person": (
-        ("家属", "联系人", "监护人", "亲属", "配偶", "父亲", "母亲", "紧急联系"),
+        IDENTIFIER_HEADERS_ZH["relative or contact person"],
         ("guardian", "nextofkin", "relative", "relatives", "spouse", "emergencycontact",
          "familycontact", "lxr", "jslxr", "jjlxr", "jhr"),
         ("contact", "contactperson", "kin"),
     ),
     "other direct identifier": (
-        ("车牌", "银行卡", "银行账号", "卡号", "社保号", "医保号", "指纹", "照片", "头像", "人脸",
-         "档案号", "工号", "学号", "签名"),
+        IDENTIFIER_HEADERS_ZH["other direct identifier"],
         ("licenseplate", "bankaccount", "bankcard", "cardnumber", "iban", "socialsecurity",
          "fingerprint", "photo", "face", "signature", "cph", "yhk"),
         ("plate", "account"),
     ),
     "free text": (
-        ("备注", "说明", "描述", "情况说明", "附注", "记录内容", "详情", "简历", "案情"),
+        IDENTIFIER_HEADERS_ZH["free text"],
         ("remark", "remarks", "note", "notes", "comment", "comments", "memo", "description",
          "freetext", "beizhu", "shuoming"),
-        ("bz", "text", "other", "others", "misc", "其他", "其它"),
+        ("bz", "text", "other", "others", "misc", *IDENTIFIER_WHOLE_HEADERS_ZH),
     ),
 }  # fmt: skip
 
-_SEPARATORS = re.compile(r"[\s_\-.()（）【】\[\]:：/\\#·]+")
-_SCRIPTS = re.compile(r"[a-z0-9]+|[^a-z0-9]+")  # qq号 -> qq, 号
+_SEPARATORS = re.compile(r"[\s_\-.()\uff08\uff09\u3010\u3011\[\]:\uff1a/\\#·]+")  # full-width too
+_SCRIPTS = re.compile(r"[a-z0-9]+|[^a-z0-9]+")  # 'qq' + the Chinese for 'number' -> two words
 _RESIDENT_ID = re.compile(
     r"(?<![0-9.])[1-9][0-9]{5}(?:18|19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])"
     r"[0-9]{3}[0-9Xx](?![0-9])",

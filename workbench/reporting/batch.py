@@ -32,6 +32,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from workbench import i18n
 from workbench.data import codes
 from workbench.data.write import atomic_write, check_out_folder
 from workbench.evaluation.analysis import CODE_VERSION_ENV, cache_key, code_version, inputs_sha256
@@ -312,7 +313,7 @@ def _summary_row(run: BatchRun, res: RunResult, out: Path) -> dict:
 def _known_raw(raw) -> dict:
     """The scope of a run whose parameters are invalid, as official outputs may show it: codes
     that exist, a name scrubbed like a message (`workbench.privacy.public`), nothing else."""
-    known = {"lang": codes.LANGUAGES, "prefecture": codes.PREFECTURES, "facility": codes.FACILITIES}
+    known = {"lang": i18n.LANGUAGES, "prefecture": codes.PREFECTURES, "facility": codes.FACILITIES}
     out = {k: raw.get(k) if raw.get(k) in allowed else None for k, allowed in known.items()}
     out["name"] = public.scrub(str(raw["name"])) if raw.get("name") is not None else None
     return out
