@@ -37,7 +37,7 @@ def suppress(n: float, threshold: int = codes.SUPPRESSION_THRESHOLD) -> str:
 def _axes(ax, lang: str, size=(7.0, 4.5), bottom: float = 0.12, top: float = 0.9):
     import matplotlib.pyplot as plt
 
-    word("at_risk", lang)  # validates lang
+    check_lang(lang)
     if lang == "zh":
         from workbench.fonts import use_font
 
@@ -63,21 +63,33 @@ def _curve_frame(curves: pd.DataFrame | list[pd.DataFrame]) -> pd.DataFrame:
     return frame
 
 
+def step_band(ax, x, estimate, lower=None, upper=None, *, alpha=0.2, edge=True, **line):
+    """One step curve (`line`: matplotlib Line2D properties) and, with `lower` and `upper`,
+    its confidence band in the line's colour; `edge` False draws the band without an outline.
+    Every survival-type curve of the workbench (plots and the report's figures) is drawn here."""
+    (drawn,) = ax.step(x, estimate, where="post", **line)
+    if lower is not None and upper is not None:
+        outline = {} if edge else {"linewidth": 0}
+        ax.fill_between(
+            x, lower, upper, step="post", alpha=alpha, color=drawn.get_color(), **outline
+        )
+    return drawn
+
+
 def _draw_curves(ax, frame: pd.DataFrame, lang: str) -> None:
     for label, g in frame.groupby("label", sort=False):
         g = g.sort_values("time", kind="stable")
         months = g["time"].to_numpy(float) / codes.DAYS_PER_MONTH
-        (line,) = ax.step(months, g["estimate"], where="post", label=str(label) or None)
-        if {"lower", "upper"} <= set(g.columns) and g["lower"].notna().any():
-            ax.fill_between(
-                months,
-                g["lower"],
-                g["upper"],
-                step="post",
-                alpha=0.2,
-                color=line.get_color(),
-                linewidth=0,
-            )
+        band = {"lower", "upper"} <= set(g.columns) and g["lower"].notna().any()
+        step_band(
+            ax,
+            months,
+            g["estimate"],
+            g["lower"] if band else None,
+            g["upper"] if band else None,
+            edge=False,
+            label=str(label) or None,
+        )
 
 
 def retention_curves(

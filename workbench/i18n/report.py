@@ -1,4 +1,8 @@
-"""The report's words (glossary.md): key -> (Chinese, English). Pure data; `workbench.i18n.t` renders."""
+"""The report's words (glossary.md): key -> (Chinese, English). Pure data; `workbench.i18n.t` renders.
+
+Size: a catalog, not code — one entry per sentence of the report, in section order, kept in one
+file so a translator reviews the report's wording in one place.
+"""
 
 from __future__ import annotations
 

@@ -24,6 +24,7 @@ from matplotlib.patches import Patch
 from workbench.data import codes
 from workbench.fonts import use_font
 from workbench.i18n import t
+from workbench.plots import step_band
 from workbench.programme.regions import flag_categories
 
 BLUE, LIGHT, RED, GREEN, GREY = "#1f5f8b", "#7fb3d5", "#b03a2e", "#1e8449", "#8c8c8c"
@@ -74,8 +75,7 @@ def draw_retention_curve(
 ) -> Figure:
     fig, ax = _axes(lang)
     months = curve["time"].to_numpy(float) / codes.DAYS_PER_MONTH
-    ax.step(months, curve["estimate"], where="post", color=BLUE, lw=1.8)
-    ax.fill_between(months, curve["lower"], curve["upper"], step="post", color=BLUE, alpha=0.2)
+    step_band(ax, months, curve["estimate"], curve["lower"], curve["upper"], color=BLUE, lw=1.8)
     if milestones is not None:
         for _, row in milestones.iterrows():
             if np.isfinite(row["estimate"]):
@@ -87,15 +87,19 @@ def draw_retention_curve(
                     xytext=(4, 6),
                     fontsize=8,
                 )
-    end = min(codes.TRACKING_MONTHS, int(np.ceil(months.max())))
+    _share_axes(ax, min(codes.TRACKING_MONTHS, int(np.ceil(months.max()))), lang, ylabel, xlabel)
+    ax.grid(alpha=0.3)
+    return fig
+
+
+def _share_axes(ax, end: int, lang: str, ylabel: str | None, xlabel: str | None) -> None:
+    """Months 0..end (ticks every 6 months past a year) against a share in per cent."""
     ax.set_xlim(0, end)
     ax.set_xticks(range(0, end + 1, 6 if end > 12 else 1))
     ax.set_ylim(0, 1.02)
     ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=0))
     ax.set_xlabel(xlabel or t("ax_months", lang))
     ax.set_ylabel(ylabel or t("ax_retention", lang))
-    ax.grid(alpha=0.3)
-    return fig
 
 
 def retention_curve(curve, milestones, lang: str, ylabel=None, xlabel=None) -> str:
@@ -157,15 +161,9 @@ def draw_arm_curves(
         months_max = max(months_max, float(months.max()))
         label = t("arm_treated" if int(group) == 1 else "arm_control", lang, arm=arm)
         colour = colours[i % len(colours)]
-        ax.step(months, part["estimate"], where="post", color=colour, lw=1.8, label=label)
-        ax.fill_between(months, part["lower"], part["upper"], step="post", color=colour, alpha=0.15)
-    end = max(1, int(np.ceil(months_max)))
-    ax.set_xlim(0, end)
-    ax.set_xticks(range(0, end + 1, 6 if end > 12 else 1))
-    ax.set_ylim(0, 1.02)
-    ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=0))
-    ax.set_xlabel(xlabel or t("ax_months", lang))
-    ax.set_ylabel(ylabel or t("ax_retention", lang))
+        step_band(ax, months, part["estimate"], part["lower"], part["upper"], alpha=0.15,
+                  color=colour, lw=1.8, label=label)  # fmt: skip
+    _share_axes(ax, max(1, int(np.ceil(months_max))), lang, ylabel, xlabel)
     ax.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2)
     ax.grid(alpha=0.3)
     return fig
