@@ -108,6 +108,8 @@ def _landmark_row(sim, cohort, starts, contacts, code) -> dict:
         r = we.fit(cohort, starts, contacts).result_
     except EstimationError as exc:
         return {**row, "error": str(exc)}
+    if not r.estimable:  # withheld by the small-sample rule (a NotEstimable result)
+        return {**row, "error": we.withheld_}
     lo, hi = (float(np.log(v)) for v in r.hr_ci_model)
     row.update(
         true_log_hr=0.0,

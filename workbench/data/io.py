@@ -1,7 +1,7 @@
 """A dataset folder in, a `Dataset` out (and `load_any` for a folder or a dataset spec).
 
 `load_dataset(folder)` finds the tables, reads them (`workbench.data.read`), conforms them to the
-contract (`workbench.data.schema.conform`), checks the tables against each other
+contract (`workbench.data.conform.conform`), checks the tables against each other
 (`workbench.data.links`) and returns a `Dataset` whose `repairs` say, in plain words with counts,
 every change made on the way. Anything that cannot be repaired safely is a `DataError` naming
 file, row, column, value, what was expected and what to do. Writing is `workbench.data.write`.
@@ -17,11 +17,12 @@ from pathlib import Path
 import pandas as pd
 
 from workbench import i18n
-from workbench.data import codes, schema, yamlsafe
+from workbench.data import codes, conform, schema, yamlsafe
 from workbench.data.dataset import Dataset
 from workbench.data.links import check_links
 from workbench.data.read import EXTENSIONS, read_raw, sha256_of
 from workbench.data.spec import load_spec
+from workbench.data.values import parse_date_text, show
 from workbench.exceptions import DataError, ParameterError
 
 DATASET_KEYS = ("name", "cutoff", "description", "interventions", "status")
@@ -78,7 +79,7 @@ def read_meta(folder: Path) -> dict:
     status = meta.get("status")
     if status is not None and str(status) not in DATA_STATUSES:
         raise ParameterError(
-            f"dataset.yaml: status {schema.show(status)} is not one of "
+            f"dataset.yaml: status {show(status)} is not one of "
             f"{', '.join(DATA_STATUSES)}; write `status: real` for programme data."
         )
     return meta
@@ -121,10 +122,10 @@ def _extra_interventions(meta: Mapping) -> dict[str, dict[str, str]]:
 def _parse_cutoff(value: object, where: str) -> pd.Timestamp:
     if isinstance(value, pd.Timestamp) or hasattr(value, "year"):
         return pd.Timestamp(value).normalize()
-    parsed = schema.parse_date_text(str(value).strip())
+    parsed = parse_date_text(str(value).strip())
     if isinstance(parsed, str):
         raise ParameterError(
-            f"{where}: cutoff {schema.show(value)} {parsed} (expected {schema.DATE_FORMS}); "
+            f"{where}: cutoff {show(value)} {parsed} (expected {schema.DATE_FORMS}); "
             "give the data cut-off date."
         )
     return parsed
@@ -174,7 +175,7 @@ def _read_tables(files: Mapping[str, Path], extra: Mapping) -> tuple[dict, list[
     for table, file in files.items():
         raw, notes = read_raw(file, table, fast=True)
         excel = file.suffix.lower() == ".xlsx"
-        frames[table], more = schema.conform(raw, table, file.name, excel=excel, extra_codes=extra)
+        frames[table], more = conform.conform(raw, table, file.name, excel=excel, extra_codes=extra)
         repairs += notes + more
     releases, name = frames["releases"], files["releases"].name
     if releases.empty:
@@ -209,7 +210,7 @@ def _check_persons(releases: pd.DataFrame, file: str) -> None:
         rows = distinct.index[clash]
         people = distinct["person_id"][clash].nunique()
         raise DataError(
-            f"{file} row {rows[0]:,}: person_id {schema.show(distinct['person_id'].iloc[0])} has "
+            f"{file} row {rows[0]:,}: person_id {show(distinct['person_id'].iloc[0])} has "
             f"releases with different {column} (rows {rows[0]:,} and {rows[1]:,}; "
             f"{people:,} people in all; expected one {column} per person); correct the wrong "
             "record or give the two people different person_id.",

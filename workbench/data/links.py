@@ -12,7 +12,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from workbench.data import schema
+from workbench.data.values import row_error
 
 
 def check_links(frames: dict[str, pd.DataFrame], names: Mapping[str, str]) -> list[str]:
@@ -60,7 +60,7 @@ def _check_unique_ids(releases: pd.DataFrame, name: str) -> None:
         rows = releases.index[dup]
         value = releases.loc[rows[0], "release_id"]
         first = releases.index[(releases["release_id"] == value).to_numpy()][0]
-        raise schema.row_error(
+        raise row_error(
             name,
             rows,
             "release_id",
@@ -75,7 +75,7 @@ def _check_known_ids(frame: pd.DataFrame, pos: np.ndarray, name: str, releases_n
     unknown = pos < 0
     if unknown.any():
         rows = frame.index[unknown]
-        raise schema.row_error(
+        raise row_error(
             name,
             rows,
             "release_id",
@@ -91,7 +91,7 @@ def _check_after_release(frame, name: str, date_col: str, released: np.ndarray) 
     if early.any():
         rows = frame.index[early]
         first = int(np.flatnonzero(early)[0])
-        raise schema.row_error(
+        raise row_error(
             name,
             rows,
             date_col,
@@ -108,7 +108,7 @@ def _check_end_dates(frame: pd.DataFrame, name: str) -> None:
     bad = (frame["end_date"] < frame["start_date"]).to_numpy()
     if bad.any():
         rows = frame.index[bad]
-        raise schema.row_error(
+        raise row_error(
             name,
             rows,
             "end_date",
@@ -151,7 +151,7 @@ def _check_after_death(frames: dict, names: Mapping[str, str], ids: pd.Index) ->
     contact = after & ~missed & ~recorded
     if contact.any():
         rows = visits.index[contact]
-        raise schema.row_error(
+        raise row_error(
             names["visits"],
             rows,
             "visit_date",
@@ -166,7 +166,7 @@ def _check_after_death(frames: dict, names: Mapping[str, str], ids: pd.Index) ->
         late &= (events["event"] != "death").to_numpy()  # two death dates: the cohort decides
         if late.any():
             rows = events.index[late]
-            raise schema.row_error(
+            raise row_error(
                 names["events"],
                 rows,
                 "event_date",

@@ -23,8 +23,9 @@ import numpy as np
 import pandas as pd
 
 from workbench import i18n
-from workbench.data import codes, read, schema, yamlsafe
+from workbench.data import codes, read, yamlsafe
 from workbench.data import spec_columns as cols
+from workbench.data.values import show
 from workbench.exceptions import DataError, ParameterError
 from workbench.params.base import shown  # values cut to 40 characters
 
@@ -350,7 +351,7 @@ def _numeric(raw: pd.DataFrame, column: str, file: str, blank_ok: bool = False) 
     if bad.any():
         row = raw.index[bad][0]
         shown = raw.loc[row, column]
-        what = "is empty" if pd.isna(shown) else f"{schema.show(shown)} is not a finite number"
+        what = "is empty" if pd.isna(shown) else f"{show(shown)} is not a finite number"
         raise DataError(
             f"{file} row {row:,}: {column} {what} (expected a number); correct the value.",
             file=file,
@@ -377,7 +378,7 @@ def _times(spec: Mapping, raw: pd.DataFrame, file: str, scale: float):
     if wrong.any():
         row = raw.index[wrong][0]
         raise DataError(
-            f"{file} row {row:,}: {spec['upper']} {schema.show(raw.loc[row, spec['upper']])} is below "
+            f"{file} row {row:,}: {spec['upper']} {show(raw.loc[row, spec['upper']])} is below "
             f"{spec['lower']} (expected lower <= upper); correct the interval.",
             file=file,
             row=int(row),
@@ -430,7 +431,7 @@ def _entry(raw, column: str, file: str, scale: float, end: np.ndarray) -> np.nda
     if late.any():
         row = raw.index[late][0]
         raise DataError(
-            f"{file} row {row:,}: {column} {schema.show(raw.loc[row, column])} is after the "
+            f"{file} row {row:,}: {column} {show(raw.loc[row, column])} is after the "
             "follow-up time (expected entry <= time, or <= lower); correct the value.",
             file=file,
             row=int(row),
@@ -449,7 +450,7 @@ def _ids(raw: pd.DataFrame, column: str, file: str) -> pd.Series:
         what = (
             "is empty"
             if empty[raw.index.get_loc(row)]
-            else f"{schema.show(ids.loc[row])} appears again (first in row {first:,})"
+            else f"{show(ids.loc[row])} appears again (first in row {first:,})"
         )
         raise DataError(
             f"{file} row {row:,}: {column} {what} (expected each id once); "
@@ -466,7 +467,7 @@ def _nonnegative(raw: pd.DataFrame, column: str, days: np.ndarray, file: str) ->
     if bad.any():
         row = raw.index[bad][0]
         raise DataError(
-            f"{file} row {row:,}: {column} {schema.show(raw.loc[row, column])} is negative (expected a time "
+            f"{file} row {row:,}: {column} {show(raw.loc[row, column])} is negative (expected a time "
             "since the start >= 0); correct the value.",
             file=file,
             row=int(row),

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from workbench import i18n
-from workbench.data import schema
+from workbench.data.values import show
 from workbench.exceptions import DataError
 
 TRUE_WORDS = {"1", "true", *i18n.TEXT["flag_yes"].values()}  # yes, and the Chinese yes
@@ -39,7 +39,7 @@ def word_set(values: object) -> set[str]:
 def _refuse(raw: pd.DataFrame, bad: np.ndarray, column: str, file: str, what: str, todo: str):
     row = raw.index[bad][0]
     raise DataError(
-        f"{file} row {row:,}: {column} {schema.show(raw.loc[row, column])} {what}; {todo}.",
+        f"{file} row {row:,}: {column} {show(raw.loc[row, column])} {what}; {todo}.",
         file=file,
         row=int(row),
         column=column,

@@ -12,7 +12,7 @@ or checked by guessing. What is refused, before anything is written:
 - a key file that is a folder, that lies inside the data or output folder, or that group or
   others can read (the message gives the `chmod 600` that fixes it); a new key is created with
   mode 0600 from the start (O_CREAT|O_EXCL, then renamed into place), never chmod-ed afterwards;
-- a table that mixes encodings (`workbench.data.io`), or a dataset.yaml that holds an identifier.
+- a table that mixes encodings (`workbench.data.read`), or a dataset.yaml that holds an identifier.
 
 The tables are written to a private staging folder next to `out` and moved into place at the
 end, so a failed run leaves `out` as it was.

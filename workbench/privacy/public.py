@@ -26,7 +26,7 @@ import re
 
 import pandas as pd
 
-from workbench.data import schema
+from workbench.data.values import show
 from workbench.exceptions import WorkbenchError
 from workbench.privacy import identifiers
 
@@ -57,7 +57,7 @@ def scrub(text: str, value: object = None) -> str:
     """`text` (one of our messages) with values, identifiers and directories taken out."""
     text = " ".join(_CONTROL.sub(" ", str(text)).split())
     if value is not None and not (isinstance(value, float) and value != value):
-        for shown in {schema.show(value), str(value).strip()}:
+        for shown in {show(value), str(value).strip()}:
             if shown and shown != "(empty)":
                 text = re.sub(rf"(?<!\w){re.escape(shown)}(?!\w)", PLACEHOLDER, text)
     text = _QUOTED.sub(_quoted, text)

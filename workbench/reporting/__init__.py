@@ -1,7 +1,7 @@
 """The report pipeline: parameters → cached analyses → papermill → HTML → A4 PDF, and batches.
 
-`run_report(args)` is `workbench report`; `workbench.reporting.batch.run_batch(args)` is
-`workbench batch`. Sections are functions in `sections` and `closing`; the heavy computation is
+`workbench report` and `workbench batch` are `workbench.cli.report` and `workbench.cli.batch`
+(`execute.build_report`, `batch.execute_batch`). Sections are functions in `sections` and `closing`; the heavy computation is
 `workbench.evaluation.analyse(params)`, cached so the Chinese and English reports of a scope
 compute once.
 """
@@ -15,5 +15,5 @@ sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
 from workbench.evaluation.analysis import analyse  # noqa: E402, F401
 from workbench.evaluation.results import ReportResults  # noqa: E402, F401
-from workbench.reporting.execute import ReportOutputs, build_report, run_report  # noqa: E402, F401
+from workbench.reporting.execute import ReportOutputs, build_report  # noqa: E402, F401
 from workbench.reporting.suppression import count_text, suppress  # noqa: E402, F401

@@ -34,12 +34,11 @@ import yaml
 
 from workbench import i18n
 from workbench.data import codes
-from workbench.data.write import atomic_write, check_out_folder
+from workbench.data.write import atomic_write
 from workbench.evaluation.analysis import CODE_VERSION_ENV, cache_key, code_version, inputs_sha256
-from workbench.params.batch import BatchRun, BatchSpec, load_batch
+from workbench.params.batch import BatchRun, BatchSpec
 from workbench.params.report import ReportParams
 from workbench.privacy import public
-from workbench.privacy.guard import ALLOW_ENV, guard
 
 STATUS_OK, STATUS_SKIPPED, STATUS_FAILED = "ok", "skipped", "failed"
 
@@ -371,31 +370,3 @@ def format_results(results: list[RunResult]) -> str:
     counts = frame["status"].value_counts()
     head = ", ".join(f"{counts.get(s, 0)} {s}" for s in (STATUS_OK, STATUS_SKIPPED, STATUS_FAILED))
     return f"{head}\n{frame.to_string(index=False)}"
-
-
-def _interrupt(signum, frame) -> None:
-    raise KeyboardInterrupt
-
-
-def run_batch(args) -> int:
-    """`workbench batch FILE [--workers N] [--force] [--timeout S] [--out DIR] [--dask-scheduler]`."""
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, _interrupt)  # SIGTERM stops the runs like Ctrl-C
-    spec = load_batch(args.file)
-    out = check_out_folder(Path(args.out) if getattr(args, "out", None) else spec.out)
-    allow = bool(getattr(args, "allow_identifiers", False))
-    for data in dict.fromkeys(run.params.data for run in spec.runs if run.params):
-        guard(data, allow or None)  # identifier columns stop the batch before any run starts
-    if allow:
-        os.environ[ALLOW_ENV] = "1"  # the runs (separate processes) warn instead of refusing
-    results = execute_batch(
-        spec,
-        out,
-        workers=getattr(args, "workers", None),
-        force=bool(getattr(args, "force", False)),
-        timeout=getattr(args, "timeout", None),
-        scheduler=getattr(args, "dask_scheduler", None),
-    )
-    print(format_results(results))
-    print(f"index: {out / 'index.html'}")
-    return 1 if any(r.status == STATUS_FAILED for r in results) else 0

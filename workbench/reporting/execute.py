@@ -33,7 +33,6 @@ from workbench.exceptions import ReportError
 from workbench.fonts import require_fonts
 from workbench.i18n import t
 from workbench.params.report import RUN_OPTIONS, ReportParams
-from workbench.privacy.guard import guard
 from workbench.reporting import metrics as metrics_mod
 from workbench.reporting import provenance as prov
 from workbench.reporting.model_sections import effects_table
@@ -209,38 +208,6 @@ def build_report(
 
 
 PARENT_ENV = "WORKBENCH_PARENT_PID"  # set by `workbench batch`: stop when the batch dies
-
-
-def _interrupt(signum, frame) -> None:
-    raise KeyboardInterrupt
-
-
-def _watch_parent(parent: int) -> None:
-    """SIGTERM ourselves once `parent` is gone (a batch killed with SIGKILL cannot stop us)."""
-    while os.getppid() == parent:
-        time.sleep(0.5)
-    os.kill(os.getpid(), signal.SIGTERM)
-
-
-def run_report(args) -> int:
-    """`workbench report --params FILE [--out DIR]`."""
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, _interrupt)  # SIGTERM cleans up like Ctrl-C
-    parent = os.environ.get(PARENT_ENV, "")
-    if parent.isdigit():
-        threading.Thread(target=_watch_parent, args=(int(parent),), daemon=True).start()
-    params = ReportParams.from_yaml(args.params)
-    out = Path(args.out) if getattr(args, "out", None) else Path("reports") / params.name
-    check_out_folder(out)
-    guard(Path(params.data), True if getattr(args, "allow_identifiers", False) else None)
-    res = build_report(
-        params,
-        out,
-        timeout=getattr(args, "timeout", None),
-        scheduler=getattr(args, "dask_scheduler", None),
-    )
-    print(f"report {params.name} ({params.lang}) → {res.pdf} ({res.duration_s:.1f} s)")
-    return 0
 
 
 def suppressed_cells(results: ReportResults, params: ReportParams) -> int:
