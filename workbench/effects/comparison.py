@@ -107,12 +107,13 @@ class WeightedComparison:
         """Adjusted retention curves of both arms with bootstrap bands."""
         import matplotlib.pyplot as plt
 
+        from workbench.plots import step_band
+
         ax = ax or plt.gca()
         c = self.curves
         for arm in ("exposed", "unexposed"):
-            ax.step(c["day"], c[arm], where="post", label=t(f"effects_arm_{arm}", lang))
-            if f"{arm}_lower" in c:
-                ax.fill_between(c["day"], c[f"{arm}_lower"], c[f"{arm}_upper"], alpha=0.2)
+            band = (c[f"{arm}_lower"], c[f"{arm}_upper"]) if f"{arm}_lower" in c else (None, None)
+            step_band(ax, c["day"], c[arm], *band, label=t(f"effects_arm_{arm}", lang))
         ax.set_xlabel(t("effects_days_since_release", lang))
         ax.set_ylabel(t("effects_retention", lang))
         ax.set_ylim(0, 1)
