@@ -21,7 +21,7 @@ from test_disclosure_threshold import simulated
 
 from workbench.evaluation import contract
 from workbench.evaluation.protect import protect
-from workbench.evaluation.results import ReportResults
+from workbench.evaluation.results import Counts, ReportResults
 from workbench.exceptions import ParameterError
 from workbench.params.report import ReportParams
 from workbench.privacy import disclosure
@@ -138,13 +138,17 @@ def test_published_counts_are_consistent_and_reproducible(cohort):
     assert a["data"] == b["data"]
     res = protect(_raw(cohort), cohort["release_id"], K)
     endings = res.endings.set_index("ending")["n"]
-    assert endings["relapse"] == res.counts["n_relapses"]
-    assert endings["death"] == res.counts["n_deaths"]
+    assert endings["relapse"] == res.counts.n_relapses
+    assert endings["death"] == res.counts.n_deaths
     total = res.coverage.set_index("prefecture").loc["all"]
-    assert total["n_releases"] == res.counts["n_releases"]
+    assert total["n_releases"] == res.counts.n_releases
     raw = contract._counts(cohort, 0)
-    assert abs(res.counts["n_relapses"] - raw["n_relapses"]) <= 3
-    changed = [f for f in ("n_releases", "n_relapses", "n_deaths") if res.counts[f] != raw[f]]
+    assert abs(res.counts.n_relapses - raw.n_relapses) <= 3
+    changed = [
+        f
+        for f in ("n_releases", "n_relapses", "n_deaths")
+        if getattr(res.counts, f) != getattr(raw, f)
+    ]
     assert changed  # perturbation is on (a 1-in-343 chance of all three draws being 0)
 
 
@@ -225,7 +229,7 @@ def test_rates_of_an_11_person_scope_are_withheld():
     """The issue's case: 11 people, "<10" relapses, but retention 50.0 % with n = 11."""
     ms = pd.DataFrame({"months": [12.0, 24.0], "estimate": [0.5, 0.95], "lower": [0.2, 0.8],
                        "upper": [0.8, 1.0], "method": "Turnbull"})  # fmt: skip
-    counts = {"n_releases": 11, "n_visits": 40, "n_relapses": 5, "n_deaths": 0, "n_censored": {}}
+    counts = Counts(n_releases=11, n_visits=40, n_relapses=5, n_deaths=0, n_censored={})
     raw = ReportResults("contract", "s", "relapse", {}, None, (None, None), counts,
                         milestones=ms, median_day=200.0)  # fmt: skip
     res = protect(raw, [f"r{i}" for i in range(11)], K)

@@ -11,8 +11,10 @@ from workbench.cohort.contract import AnalysisCohort, as_cohort
 from workbench.evaluation import models
 from workbench.evaluation.protect import protect
 from workbench.evaluation.results import (
+    Counts,
     Note,
     ReportResults,
+    RiskFactors,
     frame_or_none,
     guarded,
     months_to_days,
@@ -90,15 +92,15 @@ def _scope_column(table: pd.DataFrame, column: str, key: str) -> pd.Series:
     return table[column]
 
 
-def _counts(cohort: pd.DataFrame, n_visits: int | None) -> dict[str, Any]:
+def _counts(cohort: pd.DataFrame, n_visits: int | None) -> Counts:
     reasons = cohort.loc[cohort["event"].eq("censored"), "censor_reason"].value_counts()
-    return {
-        "n_releases": int(len(cohort)),
-        "n_visits": None if n_visits is None else int(n_visits),
-        "n_relapses": int(cohort["event"].eq("relapse").sum()),
-        "n_deaths": int(cohort["event"].eq("death").sum()),
-        "n_censored": {str(k): int(v) for k, v in reasons.items()},
-    }
+    return Counts(
+        n_releases=int(len(cohort)),
+        n_visits=None if n_visits is None else int(n_visits),
+        n_relapses=int(cohort["event"].eq("relapse").sum()),
+        n_deaths=int(cohort["event"].eq("death").sum()),
+        n_censored={str(k): int(v) for k, v in reasons.items()},
+    )
 
 
 def analyse_cohort(data: Any, params: ReportParams, scheduler: Any = None) -> ReportResults:
@@ -170,7 +172,9 @@ def analyse_cohort(data: Any, params: ReportParams, scheduler: Any = None) -> Re
     return protect(raw, record_keys(table), k, _arm_sizes(table, raw.arm_curves))
 
 
-def _method_text(fit: dict, cif: pd.DataFrame | None, risk: dict | None, effects: dict) -> dict:
+def _method_text(
+    fit: dict, cif: pd.DataFrame | None, risk: RiskFactors | None, effects: dict
+) -> dict:
     """The method labels of the report's tables as catalog parts (`ReportResults.method_text`):
     milestones, cif, risk_sensitivity, and effects:<code> for each support's row."""
     out = {}
@@ -178,8 +182,8 @@ def _method_text(fit: dict, cif: pd.DataFrame | None, risk: dict | None, effects
         out["milestones"] = fit["method_text"]
     if cif is not None:
         out["cif"] = competing_ic.METHOD_TEXT
-    if risk and risk.get("sensitivity"):
-        out["risk_sensitivity"] = risk["sensitivity"]["method_text"]
+    if risk is not None and risk.sensitivity is not None:
+        out["risk_sensitivity"] = risk.sensitivity.method_text
     for code, parts in effects.get("method_text", {}).items():
         out[f"effects:{code}"] = parts
     return out
