@@ -128,7 +128,13 @@ def trim(series: pd.Series, as_text: bool = True) -> tuple[pd.Series, int]:
 
 
 def parse_date_text(text: str) -> pd.Timestamp | str:
-    """A date from one of the accepted forms, or the reason it is not one."""
+    """A date from one of the accepted forms, or the reason it is not one.
+
+    >>> parse_date_text("2019/3/5")
+    Timestamp('2019-03-05 00:00:00')
+    >>> parse_date_text("2019-02-30")
+    'is not a date'
+    """
     m = DATE_RE.match(text)
     if m is None:
         if _AMBIGUOUS_RE.match(text):
