@@ -44,14 +44,14 @@ def cohort(tmp_path_factory):
 
 
 def _raw(scope: pd.DataFrame) -> ReportResults:
-    counts = contract._counts(scope, int(scope["n_visits"].sum()))
+    counts = contract.cohort_counts(scope, int(scope["n_visits"].sum()))
     regions = scope.groupby("prefecture", observed=True).agg(
         n=("release_id", "size"), observed=("event", lambda e: float(e.ne("relapse").mean()))
     )
     regions = regions.reset_index().rename(columns={"prefecture": "code"})
     regions = regions.assign(code=regions["code"].astype(str), expected=0.5, flag="")
     return ReportResults("contract", "s", "relapse", {}, None, (None, None), counts,
-                         coverage=contract._coverage(scope), endings=contract._endings(scope),
+                         coverage=contract.prefecture_coverage(scope), endings=contract.endings_shares(scope),
                          regions=regions)  # fmt: skip
 
 
@@ -142,7 +142,7 @@ def test_published_counts_are_consistent_and_reproducible(cohort):
     assert endings["death"] == res.counts.n_deaths
     total = res.coverage.set_index("prefecture").loc["all"]
     assert total["n_releases"] == res.counts.n_releases
-    raw = contract._counts(cohort, 0)
+    raw = contract.cohort_counts(cohort, 0)
     assert abs(res.counts.n_relapses - raw.n_relapses) <= 3
     changed = [
         f
