@@ -119,13 +119,12 @@ def build_metrics(
     data = {
         "status": _status(params),
         "sha256": dict(sorted(results.sha256.items())),
-        "n_releases": _count(c["n_releases"], k, "data.n_releases", notes),
-        "n_visits": _count(c["n_visits"], k, "data.n_visits", notes),
-        "n_relapses": _count(c["n_relapses"], k, "data.n_relapses", notes),
-        "n_deaths": _count(c["n_deaths"], k, "data.n_deaths", notes),
+        "n_releases": _count(c.n_releases, k, "data.n_releases", notes),
+        "n_visits": _count(c.n_visits, k, "data.n_visits", notes),
+        "n_relapses": _count(c.n_relapses, k, "data.n_relapses", notes),
+        "n_deaths": _count(c.n_deaths, k, "data.n_deaths", notes),
         "n_censored": {
-            r: _count(n, k, f"data.n_censored.{r}", notes)
-            for r, n in sorted(c["n_censored"].items())
+            r: _count(n, k, f"data.n_censored.{r}", notes) for r, n in sorted(c.n_censored.items())
         },
     }
     for section, why in sorted(results.missing.items()):
@@ -183,7 +182,7 @@ def _scope(results: ReportResults, params: ReportParams) -> dict[str, Any]:
 def _coverage(results: ReportResults, k: int, notes: list[str]) -> float | None:
     if results.coverage is None:
         return None
-    if is_small(results.counts["n_releases"], k):  # a rate of a tiny group discloses its members
+    if is_small(results.counts.n_releases, k):  # a rate of a tiny group discloses its members
         _say(notes, "coverage", k=k)
         return None
     return _num(results.coverage.iloc[-1]["coverage"], "rate")
@@ -239,16 +238,14 @@ def _hr_rows(table) -> list[dict[str, Any]]:
 
 def _risk(results: ReportResults) -> dict[str, Any]:
     risk = results.risk
-    if not risk:
+    if risk is None:
         return {}
-    sens = risk.get("sensitivity")
+    sens = risk.sensitivity
     return {
-        "method": str(risk.get("method", "Cox PH on best available times")),
-        "terms": _hr_rows(risk["table"]["en"]),
+        "method": str(risk.method or "Cox PH on best available times"),
+        "terms": _hr_rows(risk.table["en"]),
         "sensitivity": (
-            {"method": str(sens["method"]), "terms": _hr_rows(sens["table"]["en"])}
-            if sens
-            else None
+            {"method": str(sens.method), "terms": _hr_rows(sens.table["en"])} if sens else None
         ),
     }
 
