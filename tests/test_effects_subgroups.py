@@ -52,9 +52,46 @@ def test_planted_interaction_is_found_and_the_subgroup_hrs_recover_it(planted):
     np.testing.assert_allclose(np.log(t.loc[("employment_311", "b"), "hr"]), 0.0, atol=0.25)
     # the interaction coefficient is the difference of the two subgroup log HRs
     diff = t.loc[("employment_311", "b"), "log_hr"] - t.loc[("employment_311", "a"), "log_hr"]
+    # (signed: b's interaction term when a is the reference, a's term = -diff otherwise)
     ref = t.loc[("employment_311", "a"), "reference"]
     name = "employment_311:b" if ref else "employment_311:a"
-    np.testing.assert_allclose(abs(model.model_.params_[name]), abs(diff), rtol=1e-12)
+    signed = diff if ref else -diff
+    np.testing.assert_allclose(model.model_.params_[name], signed, rtol=1e-12)
+    # HR lower in cohort a (planted 0.5): the interaction of the non-reference cohort has the
+    # sign that says so
+    assert (model.model_.params_[name] > 0) == bool(ref)
+    # the 1-df interaction test by hand: Wald z = coefficient / robust SE, p = 2 (1 - Phi(|z|))
+    z = model.model_.params_[name] / np.sqrt(model.model_.variance_matrix_.loc[name, name])
+    np.testing.assert_allclose(tests.loc["employment_311", "chi2"], z**2, rtol=1e-10)
+    np.testing.assert_allclose(
+        tests.loc["employment_311", "p"], 2 * stats.norm.sf(abs(z)), rtol=1e-8
+    )
+    # each subgroup's CI is exp(log HR -/+ 1.96 SE) with SE from the summed variance block
+    for lv in ("a", "b"):
+        row = t.loc[("employment_311", lv)]
+        names = ["employment_311"] + ([] if row["reference"] else [f"employment_311:{lv}"])
+        V = model.model_.variance_matrix_.loc[names, names].to_numpy()
+        np.testing.assert_allclose(row["log_hr"], model.model_.params_[names].sum(), rtol=1e-12)
+        np.testing.assert_allclose(row["se_log_hr"], np.sqrt(V.sum()), rtol=1e-12)
+        half = stats.norm.ppf(0.975) * np.sqrt(V.sum())
+        np.testing.assert_allclose(
+            [row["hr_lower"], row["hr_upper"]], np.exp(row["log_hr"] + np.array([-half, half]))
+        )
+
+
+def test_multi_level_interaction_p_value_by_hand(planted):
+    # a 4-level subgroup: the Wald chi-square of the 3 interaction terms, d^T V^{-1} d solved
+    # directly (not the package's pseudo-inverse), chi-square tail with 3 df
+    cohort, starts, contacts = planted
+    model = SubgroupEffects("region", exposures=["employment_311"]).fit(cohort, starts, contacts)
+    names = [f"employment_311:{lv}" for lv in model.levels_[1:]]
+    assert len(names) == 3
+    d = model.model_.params_[names].to_numpy()
+    chi2 = d @ np.linalg.solve(model.model_.variance_matrix_.loc[names, names].to_numpy(), d)
+    row = model.interaction_tests().set_index("code").loc["employment_311"]
+    assert row["df"] == 3
+    np.testing.assert_allclose(row["chi2"], chi2, rtol=1e-9)
+    np.testing.assert_allclose(row["p"], stats.chi2.sf(chi2, 3), rtol=1e-9)
 
 
 @pytest.mark.slow

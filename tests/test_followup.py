@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from workbench.cohort import build_cohort, followup
+from workbench.cohort.examples import examples_table, plot_worked_examples, worked_examples
 from workbench.data import codes
 from workbench.exceptions import ParameterError
 
@@ -122,7 +123,7 @@ def sim_cohort():
 
 def test_worked_examples_match_the_raw_visits(sim_cohort):
     ds, cohort = sim_cohort
-    examples = followup.worked_examples(ds, cohort, n=8)
+    examples = worked_examples(ds, cohort, n=8)
     assert len(examples) >= 6
     assert len({e.pattern for e in examples}) == len(examples)
     for ex in examples:
@@ -137,13 +138,13 @@ def test_worked_examples_match_the_raw_visits(sim_cohort):
             assert f"{ex.upper_day:.0f}" in ex.explanation
         else:
             assert np.isnan(ex.upper_day)
-    table = followup.examples_table(examples)
+    table = examples_table(examples)
     assert list(table["pattern"]) == [e.pattern for e in examples]
 
 
 def test_worked_examples_exact_register_date(sim_cohort):
     ds, cohort = sim_cohort
-    exact = [e for e in followup.worked_examples(ds, cohort, n=8) if e.pattern.startswith("exact")]
+    exact = [e for e in worked_examples(ds, cohort, n=8) if e.pattern.startswith("exact")]
     assert len(exact) == 1
     ex = exact[0]
     assert ex.lower_day == ex.upper_day
@@ -199,8 +200,8 @@ def test_plots_have_titles_units_and_legends(sim_cohort):
     from workbench.cohort import exposure_starts
 
     ds, cohort = sim_cohort
-    examples = followup.worked_examples(ds, cohort, n=4)
-    ax = followup.plot_worked_examples(examples)
+    examples = worked_examples(ds, cohort, n=4)
+    ax = plot_worked_examples(examples)
     assert ax.get_title() and "days" in ax.get_xlabel() and ax.get_legend() is not None
     assert _labelled(followup.plot_flow(followup.followup_flow(cohort)))
     ax = followup.plot_visit_timing(followup.visit_timing(ds))

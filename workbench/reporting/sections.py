@@ -1,6 +1,8 @@
 """One function per report section: ``name(results, params) -> Section`` (HTML for the notebook).
 
-Every count goes through `suppression`; every word through `text.t` (glossary terms).
+Every count goes through `suppression`; every word through the catalog (`workbench.i18n.t`,
+glossary terms); the HTML blocks are `markup`'s. The model-based sections are `model_sections`,
+the summary `summary`, methods and provenance `closing`.
 """
 
 from __future__ import annotations

@@ -44,7 +44,7 @@ def executive_summary(results: ReportResults, params: ReportParams) -> Section:
     if status in ("simulated", "test"):
         parts.append(f'<p class="wb-status-line">{esc(t(f"status_warning_{status}", lang))}</p>')
     cohort = _cohort_line(results, params)
-    if results.counts["n_releases"] < k:  # too few people: no estimate, no rate
+    if results.counts.n_releases < k:  # too few people: no estimate, no rate
         parts.append(_ul([cohort, t("too_few", lang, k)], lang))
         return Section("summary", "".join(parts))
     bench = province_benchmark(params)
@@ -77,14 +77,14 @@ def executive_summary(results: ReportResults, params: ReportParams) -> Section:
 def _cohort_line(results: ReportResults, params: ReportParams) -> str:
     lang, k, c = params.lang, params.suppression_threshold, results.counts
     common = {
-        "n": count_text(c["n_releases"], k, lang),
-        "relapse": count_text(c["n_relapses"], k, lang),
+        "n": count_text(c.n_releases, k, lang),
+        "relapse": count_text(c.n_relapses, k, lang),
     }
     if results.kind == "spec":
         source = results.source.rsplit("/", 1)[-1]
         return t("sum_cohort_spec", lang, source=source, event=results.event_label, **common)
     period = " – ".join(p for p in results.period if p) or "–"
-    death = count_text(c["n_deaths"], k, lang)
+    death = count_text(c.n_deaths, k, lang)
     return t("sum_cohort", lang, period=period, cutoff=results.cutoff or "–", death=death, **common)
 
 
