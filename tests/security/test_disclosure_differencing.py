@@ -44,14 +44,14 @@ def cohort(tmp_path_factory):
 
 
 def _raw(scope: pd.DataFrame) -> ReportResults:
-    counts = contract._counts(scope, int(scope["n_visits"].sum()))
+    counts = contract.cohort_counts(scope, int(scope["n_visits"].sum()))
     regions = scope.groupby("prefecture", observed=True).agg(
         n=("release_id", "size"), observed=("event", lambda e: float(e.ne("relapse").mean()))
     )
     regions = regions.reset_index().rename(columns={"prefecture": "code"})
     regions = regions.assign(code=regions["code"].astype(str), expected=0.5, flag="")
     return ReportResults("contract", "s", "relapse", {}, None, (None, None), counts,
-                         coverage=contract._coverage(scope), endings=contract._endings(scope),
+                         coverage=contract.prefecture_coverage(scope), endings=contract.endings_shares(scope),
                          regions=regions)  # fmt: skip
 
 
@@ -142,7 +142,7 @@ def test_published_counts_are_consistent_and_reproducible(cohort):
     assert endings["death"] == res.counts.n_deaths
     total = res.coverage.set_index("prefecture").loc["all"]
     assert total["n_releases"] == res.counts.n_releases
-    raw = contract._counts(cohort, 0)
+    raw = contract.cohort_counts(cohort, 0)
     assert abs(res.counts.n_relapses - raw.n_relapses) <= 3
     changed = [
         f
@@ -242,3 +242,10 @@ def test_rates_of_an_11_person_scope_are_withheld():
     for p, n, ok in [(0.5, 11, False), (0.5, 20, True), (0.95, 100, False), (0.9, 100, True),
                      (0.05, 400, True), (0.01, 400, False), (1.0, 500, False)]:  # fmt: skip
         assert disclosure.rate_allowed(p, n, K) is ok, (p, n)
+
+
+def test_scope_key_is_the_published_constant():
+    # The key seeds every published perturbation: pinned to the bytes used since the first
+    # release (b"workbench.disclosure/1\0", not the module's path), order of ids irrelevant.
+    expected = "a6b6f995292ccaee0c89df36b2efd6bf4ecfb185903ec2d1a03eb41917b3325e"
+    assert disclosure.scope_key(["R2", "R1"]).hex() == expected
