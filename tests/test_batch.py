@@ -122,7 +122,7 @@ def test_index_opens_in_headless_chromium_and_links_resolve(batch, tmp_path):
                          timeout=120, check=True).stdout  # fmt: skip
     links = re.findall(r'href="([^"]+)"', dom)
     assert "all_zh/report.pdf" in links and "all_en/report.html" in links
-    assert len(links) == 5  # summary.csv + PDF and HTML of the two good runs
+    assert len(links) == 6  # summary.csv, batch.json + PDF and HTML of the two good runs
     for link in links:
         assert (batch["out"] / link).is_file(), link
     assert "n_bootstrap" in dom  # the failure's cause is shown

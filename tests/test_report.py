@@ -161,7 +161,8 @@ def test_metrics_follow_the_schema(env):
         if row["n_exposed"] is not None and row["hr"] is not None:
             assert 0 < row["hr_lower"] <= row["hr_upper"] and row["hr"] > 0
     assert set(m["provenance"]) == {"workbench_version", "git_commit", "params_sha256",
-                                    "inputs_sha256", "started_at", "duration_s"}  # fmt: skip
+                                    "inputs_sha256", "started_at", "duration_s",
+                                    "stages"}  # fmt: skip
     # zh and en differ only in scope.language, the notes' language and provenance: one analysis,
     # rendered twice
     a, b = (

@@ -242,3 +242,10 @@ def test_rates_of_an_11_person_scope_are_withheld():
     for p, n, ok in [(0.5, 11, False), (0.5, 20, True), (0.95, 100, False), (0.9, 100, True),
                      (0.05, 400, True), (0.01, 400, False), (1.0, 500, False)]:  # fmt: skip
         assert disclosure.rate_allowed(p, n, K) is ok, (p, n)
+
+
+def test_scope_key_is_the_published_constant():
+    # The key seeds every published perturbation: pinned to the bytes used since the first
+    # release (b"workbench.disclosure/1\0", not the module's path), order of ids irrelevant.
+    expected = "a6b6f995292ccaee0c89df36b2efd6bf4ecfb185903ec2d1a03eb41917b3325e"
+    assert disclosure.scope_key(["R2", "R1"]).hex() == expected

@@ -269,6 +269,8 @@ def plot_uptake(cohort: pd.DataFrame, starts: pd.DataFrame, ax=None, title: str 
     """Cumulative share of releases who have started each support, by month since release."""
     import matplotlib.pyplot as plt
 
+    from workbench.plots import step_band
+
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 4.5))
     stop = _stop_days(cohort)
@@ -278,11 +280,8 @@ def plot_uptake(cohort: pd.DataFrame, starts: pd.DataFrame, ax=None, title: str 
         day = s[code].to_numpy(float)
         day = np.where(np.isfinite(day) & (day <= stop), day, np.inf)
         share = np.searchsorted(np.sort(day), grid, side="right") / len(day)
-        ax.step(
-            grid / codes.DAYS_PER_MONTH,
-            share,
-            where="post",
-            label=codes.label("intervention", code, "en"),
+        step_band(
+            ax, grid / codes.DAYS_PER_MONTH, share, label=codes.label("intervention", code, "en")
         )
     ax.set_xlabel("months since release")
     ax.set_ylabel("share of releases who started (proportion)")

@@ -117,7 +117,10 @@ def _fail(where: str, problem: str, todo: str) -> ParameterError:
 def read_spec(path: Path) -> dict:
     """The spec's keys, checked for unknown keys and types."""
     if not path.is_file():
-        raise ParameterError(f"{path}: no such spec file; check the path.")
+        where = (
+            "" if Path(path).is_absolute() else f" (relative to the current folder {Path.cwd()})"
+        )
+        raise ParameterError(f"{path}: no such spec file{where}; check the path.")
     spec = yamlsafe.load(path)
     if not isinstance(spec, dict):
         raise _fail(path.name, "expected a mapping of keys", "write `key: value` lines")
@@ -260,7 +263,12 @@ def load_spec(path: str | Path) -> SpecDataset:
     spec = read_spec(path)
     table_path = (path.parent / spec["table"]).resolve()
     if not table_path.is_file():
-        raise _fail(path.name, f"table {spec['table']} does not exist", "check the path")
+        raise _fail(
+            path.name,
+            f"table {spec['table']} does not exist (read relative to the spec's folder "
+            f"{path.resolve().parent})",
+            "check the path",
+        )
     raw = read.read_table(table_path)
     file = table_path.name
     _check_columns(spec, raw, file, path.name)

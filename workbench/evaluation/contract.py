@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from workbench import console
 from workbench.cohort.contract import AnalysisCohort, as_cohort
 from workbench.evaluation import models
 from workbench.evaluation.protect import protect
@@ -111,7 +112,7 @@ def analyse_cohort(data: Any, params: ReportParams, scheduler: Any = None) -> Re
     notes: list[Note] = []
     missing: dict[str, str] = {}
     k = params.suppression_threshold
-    with record_warnings(notes):
+    with record_warnings(notes), console.stage("cohort"):
         full = as_cohort(data)
         cohort = scope_cohort(full, params)
     table = cohort.table
@@ -130,7 +131,8 @@ def analyse_cohort(data: Any, params: ReportParams, scheduler: Any = None) -> Re
     def step(section: str, func, *args: Any, **kwargs: Any) -> Any:
         if section in missing:  # known in advance: these data cannot give this section
             return None
-        return guarded(missing, section, func, *args, **kwargs)
+        with console.stage(section):  # timed into the report's provenance, shown on its console
+            return guarded(missing, section, func, *args, **kwargs)
 
     with record_warnings(notes):
         fit = step(

@@ -8,6 +8,14 @@ bias)); and ``risk`` ({method, terms: [{term, hr, lower, upper, p}], sensitivity
 terms}}: hazard ratios of the interval-censored PH model, the Cox model on visit-dated times as
 the labelled sensitivity analysis; empty when not estimated). Schema 1 had neither.
 
+``provenance`` says what produced the report: workbench_version, git_commit, params_sha256,
+inputs_sha256, started_at (UTC), duration_s, and ``stages`` ({stage: seconds} in the order run,
+issue 23: ``cache`` (hashing the inputs, the cache lookup and store), ``load``, ``cohort``, each
+analysis computed in this run (``retention``, ``coverage``, ``tiers``, ``regions``, ``risk``,
+``effects``, ``competing``; absent when the analyses came from the cache), ``notebook``,
+``html``, ``pdf``). Durations only: no name, value or path. The same stages end the command's
+run log (`workbench report` on stderr: ``stages: load 2.1 s, …``).
+
 Everything outside ``provenance`` depends only on the inputs, parameters and code, so reruns give
 byte-identical files apart from that block. Numbers are plain floats; a value that could not be
 estimated, or a count below the suppression threshold, is null with a reason in ``notes``.
@@ -55,6 +63,7 @@ PROVENANCE_KEYS = (
     "inputs_sha256",
     "started_at",
     "duration_s",
+    "stages",
 )
 
 
