@@ -45,6 +45,8 @@ def test_evalue_is_explained_once_in_the_methods_not_under_the_table():
         notes=(),
         milestones=None,
         cif=None,
+        tiers=None,
+        regions=pd.DataFrame(),  # present: no province benchmark is looked up
         method_text={"effects:job_placement": (Text("method_turnbull_bootstrap", {"n": 9}),)},
     )
     for lang in ("en", "zh"):
