@@ -137,7 +137,8 @@ def test_recovers_time_varying_hazard_ratios():
     np.testing.assert_allclose(np.log(sm.loc["job_placement", "hr"]), -0.5, atol=0.2)
     np.testing.assert_allclose(np.log(sm.loc["peer_education", "hr"]), 0.0, atol=0.2)
     beta = est.model_.params_["motivation_score"]
-    np.testing.assert_allclose(beta, 0.5, atol=0.1)
+    # robust SE of this coefficient 0.021 (measured 0.481, 0.9 SE off): 0.065 is 3 SE
+    np.testing.assert_allclose(beta, 0.5, atol=0.065)
 
 
 def test_bootstrap_percentile_interval_contains_estimate():

@@ -127,6 +127,8 @@ def test_overlap_weighted_comparison_against_R_on_rossi():
     we = WeightedEffect(
         "fin", landmark_day=None, confounders=list(spec.covariates), n_bootstrap=0, min_group=1
     ).fit(frame)
+    e = we.weights_model_.propensity_
+    np.testing.assert_allclose([e[0], e[-1]], [ref["e_first"], ref["e_last"]], rtol=1e-7)
     np.testing.assert_allclose(we.weights_model_.weights_.sum(), ref["sum_w"], rtol=1e-7)
     res = we.result_
     np.testing.assert_allclose(np.log(res.hazard_ratio), ref["coef"], rtol=1e-6)

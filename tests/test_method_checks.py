@@ -102,7 +102,11 @@ def test_study_npmle_near_truth_naive_visit_km_biased_up():
     assert table.loc[npmle, "covered"].isna().all()  # no bootstrap, no interval
     assert table.loc[~npmle, "covered"].notna().all()  # Greenwood intervals
     s = method_checks.retention_summary(table).set_index(["estimator", "months"])
-    assert abs(s.loc[(method_checks.TURNBULL, 12.0), "bias"]) < 0.025
+    # measured NPMLE bias 0.007 at 12 and 36 months, Monte-Carlo SE of the bias over 3
+    # replicates 0.008 and 0.007: 0.025 is ~3 MC SE, at both milestones; the visit-date KM's
+    # measured 0.068 is 11 MC SE above 0
+    for months in (12.0, 36.0):
+        assert abs(s.loc[(method_checks.TURNBULL, months), "bias"]) < 0.025
     assert s.loc[(method_checks.NAIVE_VISIT, 12.0), "bias"] > 0.035
     # truth is the simulator's population curve, equal for every estimator
     assert s.loc[(method_checks.TURNBULL, 12.0), "truth"] == pytest.approx(
