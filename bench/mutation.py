@@ -71,21 +71,17 @@ def _toml_list(items) -> str:
     return "[" + ", ".join(json.dumps(str(x)) for x in items) + "]"
 
 
-def prepare(tests_from: str | None = None) -> None:
-    """A fresh scratch copy with the [tool.mutmut] section; `tests_from`: take tests/ from that
-    commit instead (the score of an older test suite against today's code)."""
+def prepare(commit: str | None = None) -> None:
+    """A fresh scratch copy with the [tool.mutmut] section; `commit`: the package, tests and
+    data of that commit instead of this tree (the score of an older test suite)."""
     shutil.rmtree(WORK, ignore_errors=True)
     WORK.mkdir(parents=True)
-    if tests_from:
+    if commit:
         archive = subprocess.run(
-            ["git", "-C", str(ROOT), "archive", tests_from, "tests"],
-            check=True,
-            capture_output=True,
+            ["git", "-C", str(ROOT), "archive", commit, *COPY], check=True, capture_output=True
         ).stdout
         subprocess.run(["tar", "-x", "-C", str(WORK)], input=archive, check=True)
-    for name in COPY:
-        if name == "tests" and tests_from:
-            continue
+    for name in COPY if not commit else []:
         src = ROOT / name
         if src.is_dir():
             shutil.copytree(src, WORK / name, ignore=shutil.ignore_patterns("__pycache__"))
@@ -103,7 +99,7 @@ pytest_add_cli_args_test_selection = {_toml_list(tests)}
 use_git_change_detection = false
 timeout_multiplier = 5.0
 """
-    text = (ROOT / "pyproject.toml").read_text()
+    text = (ROOT / "pyproject.toml").read_text()  # this tree's: the pytest markers
     text = re.sub(r"\n\[tool\.pytest\.ini_options\]", section + "\n[tool.pytest.ini_options]", text)
     (WORK / "pyproject.toml").write_text(text)
 
@@ -165,7 +161,7 @@ def main() -> None:
     ap.add_argument("--jobs", type=int, default=1, help="mutmut --max-children")
     ap.add_argument("--summarise", action="store_true")
     ap.add_argument("--work", default="mutation", help="scratch folder under bench/out/")
-    ap.add_argument("--tests-from", help="git commit whose tests/ to use (default: this tree)")
+    ap.add_argument("--from", dest="commit", help="git commit to copy instead of this tree")
     a = ap.parse_args()
     global WORK
     WORK = ROOT / "bench" / "out" / a.work
@@ -173,7 +169,7 @@ def main() -> None:
         chosen = json.loads((WORK / "chosen.json").read_text())
         print(summarise(chosen or None))
         return
-    prepare(a.tests_from)
+    prepare(a.commit)
     # generate the mutants and collect which tests reach which function (runs no mutant: the
     # name matches none, and mutmut says so after the stats are stored)
     mutmut("run", "--max-children", str(a.jobs), "no_such_mutant_*", check=False)

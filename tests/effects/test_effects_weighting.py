@@ -88,10 +88,19 @@ def test_weighted_cox_robust_against_R():
     with pytest.warns(Warning, match="weights are not integers"):
         naive = CoxPHFitter().fit(d, "time", "event", weights_col="w", fit_options=opts)
     np.testing.assert_allclose(naive.standard_errors_[["a", "x"]], ref["naive_se"], rtol=1e-6)
-    one = pd.read_csv(REF / "effects_weighted_cox_a.csv").set_index("data").loc["untied"]
-    with pytest.warns(Warning, match="weights are not integers"):
-        naive = CoxPHFitter().fit(d.drop(columns="x"), "time", "event", weights_col="w")
-    np.testing.assert_allclose(naive.standard_errors_["a"], one["naive_se"], rtol=1e-6)
+    # and the exposure-only model's (untied and tied: Efron information)
+    one = pd.read_csv(REF / "effects_weighted_cox_a.csv").set_index("data")
+    for name, data in (
+        ("untied", d),
+        ("tied", pd.read_csv(REF / "effects_weighted_ties_data.csv")),
+    ):
+        with pytest.warns(Warning, match="weights are not integers"):
+            naive = CoxPHFitter().fit(
+                data.drop(columns="x"), "time", "event", weights_col="w", fit_options=opts
+            )
+        np.testing.assert_allclose(
+            naive.standard_errors_["a"], one.loc[name, "naive_se"], rtol=1e-6
+        )
 
 
 @pytest.mark.parametrize(
