@@ -71,10 +71,12 @@ def compare_tables(raw: Any, prot: Any) -> dict[str, dict[str, float]]:
         out[table] = _summary(a, b, kind)
     counts = ["n_releases", "n_visits", "n_relapses", "n_deaths"]
     a = np.array(
-        [raw.counts[c] or np.nan for c in counts] + list(raw.counts["n_censored"].values()), float
+        [getattr(raw.counts, c) or np.nan for c in counts] + list(raw.counts.n_censored.values()),
+        float,
     )
     b = np.array(
-        [prot.counts[c] or np.nan for c in counts] + list(prot.counts["n_censored"].values()), float
+        [getattr(prot.counts, c) or np.nan for c in counts] + list(prot.counts.n_censored.values()),
+        float,
     )
     out["data_counts"] = _summary(a, b, "count")
     return out

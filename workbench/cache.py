@@ -14,6 +14,10 @@ like the data it came from (docs/disclosure.md, "The cache"):
 - an entry is ``MAGIC + HMAC-SHA256(secret, MAGIC + name + payload) + payload``, written 0600
   atomically; the tag is verified BEFORE the payload is unpickled, so a planted or damaged entry
   is never unpickled: it is deleted and the analysis recomputed.
+
+Top-level, not in `workbench.privacy`: it is the report run's storage (used by
+`workbench.evaluation.analysis` only) and publishes nothing, while `workbench.privacy` decides what
+may leave the machine (pseudonymisation, the identifier guard, disclosure rules, public messages).
 """
 
 from __future__ import annotations

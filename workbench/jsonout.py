@@ -7,6 +7,9 @@ numpy scalars become int/float/bool; DataFrames become lists of records; dates b
 estimated is `null` with a reason, never silently missing. `dumps` writes with `allow_nan=False`,
 so a stray non-finite number is an error here, not invalid JSON downstream. `loads` is the strict
 reader the tests use (it refuses `NaN`, `Infinity` and `-Infinity`).
+
+Top-level, not in `workbench.data`: it is output infrastructure shared by every `--json` writer
+(retention, risk, effects tables), not part of the data contract that `workbench.data` reads.
 """
 
 from __future__ import annotations

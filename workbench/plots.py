@@ -204,40 +204,15 @@ def at_risk_counts(frame: pd.DataFrame, months=MONTH_TICKS) -> pd.DataFrame:
 def _at_risk_table(ax, frame: pd.DataFrame, lang: str) -> None:
     counts = at_risk_counts(frame)
     trans = transforms.blended_transform_factory(ax.transData, ax.transAxes)
-    ax.text(
-        -0.06,
-        AT_RISK_TOP,
-        word("at_risk", lang),
-        transform=ax.transAxes,
-        ha="right",
-        va="center",
-        fontsize=8,
-        fontweight="bold",
-        gid="at_risk_title",
-    )
+    left = {"transform": ax.transAxes, "ha": "right", "va": "center", "fontsize": 8}
+    ax.text(-0.06, AT_RISK_TOP, word("at_risk", lang), fontweight="bold", gid="at_risk_title",
+            **left)  # fmt: skip
     for i, (label, row) in enumerate(counts.iterrows(), start=1):
         y = AT_RISK_TOP - AT_RISK_STEP * i
-        ax.text(
-            -0.06,
-            y,
-            label,
-            transform=ax.transAxes,
-            ha="right",
-            va="center",
-            fontsize=8,
-            gid="at_risk_label",
-        )
+        ax.text(-0.06, y, label, gid="at_risk_label", **left)
         for m, n in row.items():
-            ax.text(
-                m,
-                y,
-                suppress(n),
-                transform=trans,
-                ha="center",
-                va="center",
-                fontsize=8,
-                gid="at_risk",
-            )
+            ax.text(m, y, suppress(n), transform=trans, ha="center", va="center", fontsize=8,
+                    gid="at_risk")  # fmt: skip
 
 
 def cif_plot(curves, ax=None, lang: str = "en", title: str | None = None):

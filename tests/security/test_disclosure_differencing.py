@@ -21,7 +21,7 @@ from test_disclosure_threshold import simulated
 
 from workbench.evaluation import contract
 from workbench.evaluation.protect import protect
-from workbench.evaluation.results import ReportResults
+from workbench.evaluation.results import Counts, ReportResults
 from workbench.exceptions import ParameterError
 from workbench.params.report import ReportParams
 from workbench.privacy import disclosure
@@ -44,14 +44,14 @@ def cohort(tmp_path_factory):
 
 
 def _raw(scope: pd.DataFrame) -> ReportResults:
-    counts = contract._counts(scope, int(scope["n_visits"].sum()))
+    counts = contract.cohort_counts(scope, int(scope["n_visits"].sum()))
     regions = scope.groupby("prefecture", observed=True).agg(
         n=("release_id", "size"), observed=("event", lambda e: float(e.ne("relapse").mean()))
     )
     regions = regions.reset_index().rename(columns={"prefecture": "code"})
     regions = regions.assign(code=regions["code"].astype(str), expected=0.5, flag="")
     return ReportResults("contract", "s", "relapse", {}, None, (None, None), counts,
-                         coverage=contract._coverage(scope), endings=contract._endings(scope),
+                         coverage=contract.prefecture_coverage(scope), endings=contract.endings_shares(scope),
                          regions=regions)  # fmt: skip
 
 
@@ -138,13 +138,17 @@ def test_published_counts_are_consistent_and_reproducible(cohort):
     assert a["data"] == b["data"]
     res = protect(_raw(cohort), cohort["release_id"], K)
     endings = res.endings.set_index("ending")["n"]
-    assert endings["relapse"] == res.counts["n_relapses"]
-    assert endings["death"] == res.counts["n_deaths"]
+    assert endings["relapse"] == res.counts.n_relapses
+    assert endings["death"] == res.counts.n_deaths
     total = res.coverage.set_index("prefecture").loc["all"]
-    assert total["n_releases"] == res.counts["n_releases"]
-    raw = contract._counts(cohort, 0)
-    assert abs(res.counts["n_relapses"] - raw["n_relapses"]) <= 3
-    changed = [f for f in ("n_releases", "n_relapses", "n_deaths") if res.counts[f] != raw[f]]
+    assert total["n_releases"] == res.counts.n_releases
+    raw = contract.cohort_counts(cohort, 0)
+    assert abs(res.counts.n_relapses - raw.n_relapses) <= 3
+    changed = [
+        f
+        for f in ("n_releases", "n_relapses", "n_deaths")
+        if getattr(res.counts, f) != getattr(raw, f)
+    ]
     assert changed  # perturbation is on (a 1-in-343 chance of all three draws being 0)
 
 
@@ -225,7 +229,7 @@ def test_rates_of_an_11_person_scope_are_withheld():
     """The issue's case: 11 people, "<10" relapses, but retention 50.0 % with n = 11."""
     ms = pd.DataFrame({"months": [12.0, 24.0], "estimate": [0.5, 0.95], "lower": [0.2, 0.8],
                        "upper": [0.8, 1.0], "method": "Turnbull"})  # fmt: skip
-    counts = {"n_releases": 11, "n_visits": 40, "n_relapses": 5, "n_deaths": 0, "n_censored": {}}
+    counts = Counts(n_releases=11, n_visits=40, n_relapses=5, n_deaths=0, n_censored={})
     raw = ReportResults("contract", "s", "relapse", {}, None, (None, None), counts,
                         milestones=ms, median_day=200.0)  # fmt: skip
     res = protect(raw, [f"r{i}" for i in range(11)], K)
@@ -238,3 +242,10 @@ def test_rates_of_an_11_person_scope_are_withheld():
     for p, n, ok in [(0.5, 11, False), (0.5, 20, True), (0.95, 100, False), (0.9, 100, True),
                      (0.05, 400, True), (0.01, 400, False), (1.0, 500, False)]:  # fmt: skip
         assert disclosure.rate_allowed(p, n, K) is ok, (p, n)
+
+
+def test_scope_key_is_the_published_constant():
+    # The key seeds every published perturbation: pinned to the bytes used since the first
+    # release (b"workbench.disclosure/1\0", not the module's path), order of ids irrelevant.
+    expected = "a6b6f995292ccaee0c89df36b2efd6bf4ecfb185903ec2d1a03eb41917b3325e"
+    assert disclosure.scope_key(["R2", "R1"]).hex() == expected

@@ -70,6 +70,15 @@ def _add_data(p: argparse.ArgumentParser) -> None:
     p.add_argument("--cutoff", default=None, help="data cut-off date YYYY-MM-DD")
 
 
+def _add_quiet(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="no progress on stderr (stages, bootstrap bar): only errors and the final line",
+    )
+
+
 def _add_allow(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--allow-identifiers",
@@ -90,6 +99,7 @@ def _add_cohort(p: argparse.ArgumentParser) -> None:
 
 
 def _add_retention(p: argparse.ArgumentParser) -> None:
+    _add_quiet(p)
     _add_data(p)
     p.add_argument("--by", default=None, help="column to stratify by, e.g. prefecture")
     p.add_argument("--at", default="12,24,36", help="milestones in months, comma-separated")
@@ -108,6 +118,7 @@ def _add_retention(p: argparse.ArgumentParser) -> None:
 
 
 def _add_risk(p: argparse.ArgumentParser) -> None:
+    _add_quiet(p)
     _add_data(p)
     p.add_argument(
         "--strata",
@@ -122,6 +133,7 @@ def _add_risk(p: argparse.ArgumentParser) -> None:
 
 
 def _add_effects(p: argparse.ArgumentParser) -> None:
+    _add_quiet(p)
     _add_data(p)
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.add_argument("--landmark", type=int, default=180, help="landmark day (default 180)")
@@ -138,6 +150,7 @@ def _add_effects(p: argparse.ArgumentParser) -> None:
 
 
 def _add_report(p: argparse.ArgumentParser) -> None:
+    _add_quiet(p)
     p.add_argument("--params", required=True, help="report parameter file (YAML)")
     p.add_argument("--out", default=None, help="output folder (default reports/<name>)")
     _add_allow(p)

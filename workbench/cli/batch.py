@@ -34,5 +34,5 @@ def run_batch(args: argparse.Namespace) -> int:
         scheduler=getattr(args, "dask_scheduler", None),
     )
     print(format_results(results))
-    print(f"index: {out / 'index.html'}")
+    print(f"index: {out.resolve() / 'index.html'}  (manifest: batch.json, log: batch.log)")
     return 1 if any(r.status == STATUS_FAILED for r in results) else 0

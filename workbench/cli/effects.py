@@ -6,6 +6,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from workbench import console
+
 
 def _arg(args: argparse.Namespace, names: tuple[str, ...], default: object) -> object:
     for name in names:
@@ -26,18 +28,22 @@ def run_effects(args: argparse.Namespace) -> int:
     from workbench.cohort.contract import load_cohort
     from workbench.effects.table import effects_table, records
 
-    cohort = load_cohort(args.data, cutoff=getattr(args, "cutoff", None))
     horizon = getattr(args, "horizon", None)
     n_bootstrap = int(_arg(args, ("bootstrap", "n_bootstrap"), 200))
-    table = effects_table(
-        cohort,
-        n_bootstrap=n_bootstrap,
-        seed=int(_arg(args, ("seed",), DEFAULT_SEED)),
-        n_jobs=int(_arg(args, ("jobs", "n_jobs"), 1)),
-        landmark_day=float(_arg(args, ("landmark", "landmark_day"), 180.0)),
-        horizon=None if horizon is None else float(horizon),
-        scheduler=getattr(args, "dask_scheduler", None),
-    )
+    with console.showing(console.for_command(args)) as shown, console.timing() as stages:
+        with console.stage("load"):
+            cohort = load_cohort(args.data, cutoff=getattr(args, "cutoff", None))
+        with console.stage("effects"):
+            table = effects_table(
+                cohort,
+                n_bootstrap=n_bootstrap,
+                seed=int(_arg(args, ("seed",), DEFAULT_SEED)),
+                n_jobs=int(_arg(args, ("jobs", "n_jobs"), 1)),
+                landmark_day=float(_arg(args, ("landmark", "landmark_day"), 180.0)),
+                horizon=None if horizon is None else float(horizon),
+                scheduler=getattr(args, "dask_scheduler", None),
+            )
+        shown.line(console.summary(stages))
     if getattr(args, "json", False):
         jsonout.emit(records(table, cohort.design, n_bootstrap))
     else:

@@ -9,6 +9,7 @@ import threading
 import time
 from pathlib import Path
 
+from workbench import console
 from workbench.cli.signals import stop_on_sigterm
 
 
@@ -35,11 +36,14 @@ def run_report(args: argparse.Namespace) -> int:
     out = Path(args.out) if getattr(args, "out", None) else Path("reports") / params.name
     check_out_folder(out)
     guard(Path(params.data), True if getattr(args, "allow_identifiers", False) else None)
-    res = build_report(
-        params,
-        out,
-        timeout=getattr(args, "timeout", None),
-        scheduler=getattr(args, "dask_scheduler", None),
-    )
+    with console.showing(console.for_command(args)) as shown:
+        shown.line(f"report {params.name} ({params.lang}) from {args.params}")
+        res = build_report(
+            params,
+            out,
+            timeout=getattr(args, "timeout", None),
+            scheduler=getattr(args, "dask_scheduler", None),
+        )
+        shown.line(console.summary(res.stages))
     print(f"report {params.name} ({params.lang}) → {res.pdf} ({res.duration_s:.1f} s)")
     return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 
+from workbench import console
 from workbench.data.codes import DAYS_PER_MONTH
 from workbench.exceptions import ParameterError
 
@@ -28,15 +29,19 @@ def run_retention(args: argparse.Namespace) -> int:
     from workbench.retention.table import render_text, retention_summary
 
     months = _months(args.at)
-    data = load_any(args.data, cutoff=args.cutoff)
-    result = retention_summary(
-        data,
-        by=args.by,
-        months=months,
-        horizon=args.horizon,
-        n_bootstrap=int(args.bootstrap),
-        seed=int(args.seed),
-    )
+    with console.showing(console.for_command(args)) as shown, console.timing() as stages:
+        with console.stage("load"):
+            data = load_any(args.data, cutoff=args.cutoff)
+        with console.stage("retention"):
+            result = retention_summary(
+                data,
+                by=args.by,
+                months=months,
+                horizon=args.horizon,
+                n_bootstrap=int(args.bootstrap),
+                seed=int(args.seed),
+            )
+        shown.line(console.summary(stages))
     if args.json:
         jsonout.emit(result.to_json())
         return 0

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import argparse
 
+from workbench import console
+
 
 def run_risk(args: argparse.Namespace) -> int:
     """`workbench risk DATA [--strata COL ...] [--json]`."""
@@ -12,8 +14,12 @@ def run_risk(args: argparse.Namespace) -> int:
     from workbench.data.io import load_any
     from workbench.risk.table import render_text, risk_model
 
-    data = load_any(args.data, cutoff=args.cutoff)
-    result = risk_model(data, strata=args.strata, lang=args.lang)
+    with console.showing(console.for_command(args)) as shown, console.timing() as stages:
+        with console.stage("load"):
+            data = load_any(args.data, cutoff=args.cutoff)
+        with console.stage("risk"):
+            result = risk_model(data, strata=args.strata, lang=args.lang)
+        shown.line(console.summary(stages))
     if args.json:
         jsonout.emit(result)
         return 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from workbench._base import DEFAULT_SEED
 from workbench.data import codes
 from workbench.data.dataset import Dataset
 from workbench.exceptions import ParameterError
@@ -26,7 +27,7 @@ STATES = (
 )
 
 
-def load_or_simulate(data=None, n: int = 3000, seed: int = 20170101, cutoff=None):
+def load_or_simulate(data=None, n: int = 3000, seed: int = DEFAULT_SEED, cutoff=None):
     """(Dataset, Simulation or None): the dataset folder `data`, or a simulated cohort of `n`."""
     if data is not None:
         from workbench.data.io import load_dataset

@@ -11,7 +11,7 @@ from workbench.cohort.examples import REGISTER, WorkedExample
 from workbench.cohort.followup import STATES, stop_days
 from workbench.data import codes
 from workbench.i18n import check_lang, t
-from workbench.plots import outside
+from workbench.plots import outside, step_band
 
 STATE_COLOURS = {
     "under follow-up": "#4c72b0",
@@ -165,8 +165,8 @@ def plot_uptake(cohort: pd.DataFrame, starts: pd.DataFrame, ax=None, lang: str =
         day = s[code].to_numpy(float)
         day = np.where(np.isfinite(day) & (day <= stop), day, np.inf)
         share = np.searchsorted(np.sort(day), grid, side="right") / len(day)
-        ax.step(grid / codes.DAYS_PER_MONTH, share, where="post",
-                label=codes.label("intervention", code, lang))  # fmt: skip
+        step_band(ax, grid / codes.DAYS_PER_MONTH, share,
+                  label=codes.label("intervention", code, lang))  # fmt: skip
     ax.set_xlabel(t("nb_months_since_release", lang))
     ax.set_ylabel(t("nb_uptake_y", lang))
     ax.set_title(title or t("nb_uptake_title", lang))

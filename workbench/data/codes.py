@@ -163,7 +163,11 @@ KINDS = MappingProxyType(
 def label(kind: str, code: object, lang: str = "en") -> str:
     """The programme's word for `code` of `kind` in `lang` ('zh' or 'en').
 
-    An unknown code is returned as it is (a dataset may declare its own codes)."""
+    An unknown code is returned as it is (a dataset may declare its own codes).
+
+    >>> label("result", "negative", "en"), label("result", "own_code", "en")
+    ('negative (abstinent)', 'own_code')
+    """
     check_lang(lang)
     table = KINDS[kind]
     entry = table.get(str(code))

@@ -135,9 +135,12 @@ def load_dataset(path: str | os.PathLike, cutoff: object = None) -> Dataset:
     """Read, repair and check a dataset folder; see data/README.md for the contract."""
     folder = Path(path)
     if not folder.is_dir():
+        where = (
+            "" if folder.is_absolute() else f", read relative to the current folder {Path.cwd()}"
+        )
         raise DataError(
             f"{folder}: not a folder (expected a dataset folder with releases, visits and "
-            "interventions tables); check the path.",
+            f"interventions tables{where}); check the path.",
             file=str(folder),
         )
     meta = read_meta(folder)

@@ -23,6 +23,7 @@ EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 # larger serials are past the date range (and past what pandas can hold, near 2262)
 EXCEL_LAST_SERIAL = (DATE_RANGE[1] - EXCEL_EPOCH).days
 DATE_FORMS = "YYYY-MM-DD, YYYY/M/D, YYYY.M.D or YYYY年M月D日"
+FLAG_FORMS = "1/0 or 是/否"  # the yes/no cells a flag column accepts (FLAG_WORDS lists them all)
 
 
 @dataclass(frozen=True)
@@ -171,7 +172,13 @@ FLAG_WORDS = {
     "false": 0,
 }
 
-# ASCII digits only (re.ASCII): full-width digits such as "２０１７" are not read as dates
+# The accepted date forms (DATE_FORMS) as a pattern: year first, then month and day, separated
+# by - / . or 年 月 日. ASCII digits only (re.ASCII): full-width digits are not read as dates.
+DATE_RE = re.compile(
+    r"^(\d{4})\s*(?:[-/.]|年)\s*(\d{1,2})\s*(?:[-/.]|月)\s*(\d{1,2})\s*日?"
+    r"(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?$",
+    re.ASCII,
+)
 
 
 def code_lookup(kind: str, extra: Mapping[str, str] | None = None) -> dict[str, str]:

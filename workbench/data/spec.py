@@ -11,6 +11,9 @@ an exact event), `event` ('relapse' | 'death' | 'censored'; "relapse" stands for
 named by `event_label`, and "death" for its competing event, named by `competing_label`) and
 `death_day` (the competing event's day), then `entry_day`, the arms (0/1), covariates, strata,
 cluster, weights and `group_by` columns.
+
+This module reads and checks the spec file itself (keys, types, choices); the table becomes the
+analysis frame in `workbench.data.spec_table`, cell by cell with `workbench.data.spec_columns`.
 """
 
 from __future__ import annotations
@@ -19,13 +22,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from workbench import i18n
 from workbench.data import codes, read, yamlsafe
 from workbench.data import spec_columns as cols
-from workbench.data.values import show
+from workbench.data.spec_table import arms, canonical_frame
 from workbench.exceptions import DataError, ParameterError
 from workbench.params.base import shown  # values cut to 40 characters
 
@@ -115,7 +117,10 @@ def _fail(where: str, problem: str, todo: str) -> ParameterError:
 def read_spec(path: Path) -> dict:
     """The spec's keys, checked for unknown keys and types."""
     if not path.is_file():
-        raise ParameterError(f"{path}: no such spec file; check the path.")
+        where = (
+            "" if Path(path).is_absolute() else f" (relative to the current folder {Path.cwd()})"
+        )
+        raise ParameterError(f"{path}: no such spec file{where}; check the path.")
     spec = yamlsafe.load(path)
     if not isinstance(spec, dict):
         raise _fail(path.name, "expected a mapping of keys", "write `key: value` lines")
@@ -258,7 +263,12 @@ def load_spec(path: str | Path) -> SpecDataset:
     spec = read_spec(path)
     table_path = (path.parent / spec["table"]).resolve()
     if not table_path.is_file():
-        raise _fail(path.name, f"table {spec['table']} does not exist", "check the path")
+        raise _fail(
+            path.name,
+            f"table {spec['table']} does not exist (read relative to the spec's folder "
+            f"{path.resolve().parent})",
+            "check the path",
+        )
     raw = read.read_table(table_path)
     file = table_path.name
     _check_columns(spec, raw, file, path.name)
@@ -266,7 +276,7 @@ def load_spec(path: str | Path) -> SpecDataset:
     raw, n_dropped, dropped = cols.complete_cases(
         raw, _used_columns(spec), spec.get("missing", "complete_case"), file
     )
-    frame = _canonical(spec, raw, file)
+    frame = canonical_frame(spec, raw, file, TIME_UNITS[spec.get("time_unit", "days")])
     event = spec.get("event")
     column = event["column"] if isinstance(event, dict) else event
     competing = event.get("competing_label") if isinstance(event, dict) else None
@@ -278,7 +288,7 @@ def load_spec(path: str | Path) -> SpecDataset:
         name=spec.get("name") or path.stem,
         frame=frame,
         event_label=spec.get("event_label") or column or "relapse",
-        interventions=tuple(_arm_column(a) for a in _arms(spec)),
+        interventions=tuple(_arm_column(a) for a in arms(spec)),
         covariates=tuple(spec.get("covariates", [])),
         group_by=spec.get("group_by"),
         time_unit=spec.get("time_unit", "days"),
@@ -309,13 +319,9 @@ def dropped_note(n_rows: int, per_column: Mapping[str, int]) -> str:
     )
 
 
-def _arms(spec: Mapping) -> list:
-    return list(spec.get("arms", spec.get("interventions", [])))
-
-
 def _used_columns(spec: Mapping) -> list[str]:
     """The columns every analysis uses besides time and event (complete cases are over these)."""
-    used = [_arm_column(a) for a in _arms(spec)] + list(spec.get("covariates", []))
+    used = [_arm_column(a) for a in arms(spec)] + list(spec.get("covariates", []))
     used += list(spec.get("strata", []))
     used += [spec[k] for k in ("cluster", "weights", "entry") if k in spec]
     return list(dict.fromkeys(used))
@@ -340,144 +346,3 @@ def _check_columns(spec: Mapping, raw: pd.DataFrame, file: str, name: str) -> No
                 file=file,
                 column=column,
             )
-
-
-def _numeric(raw: pd.DataFrame, column: str, file: str, blank_ok: bool = False) -> np.ndarray:
-    """A numeric column; with `blank_ok` (an interval's upper end) empty and inf mean open."""
-    values = pd.to_numeric(raw[column], errors="coerce").to_numpy(dtype=float)
-    bad = np.isnan(values) & (raw[column].notna().to_numpy() | (not blank_ok))
-    literal = raw[column].astype(str).str.strip().str.lower().isin(["inf", "+inf", "infinity"])
-    bad |= np.isinf(values) & ((values < 0) | (not blank_ok) | ~literal.to_numpy())
-    if bad.any():
-        row = raw.index[bad][0]
-        shown = raw.loc[row, column]
-        what = "is empty" if pd.isna(shown) else f"{show(shown)} is not a finite number"
-        raise DataError(
-            f"{file} row {row:,}: {column} {what} (expected a number); correct the value.",
-            file=file,
-            row=int(row),
-            column=column,
-            value=shown,
-        )
-    return values
-
-
-def _times(spec: Mapping, raw: pd.DataFrame, file: str, scale: float):
-    """(lower, upper, event code, competing day) in days."""
-    if "time" in spec:
-        time = _numeric(raw, spec["time"], file) * scale
-        _nonnegative(raw, spec["time"], time, file)
-        event = cols.event_codes(spec["event"], raw, file)
-        hit = event == "relapse"
-        return time, np.where(hit, time, np.nan), event, np.where(event == "death", time, np.nan)
-    lower = _numeric(raw, spec["lower"], file) * scale
-    upper = _numeric(raw, spec["upper"], file, blank_ok=True) * scale
-    upper = np.where(np.isinf(upper), np.nan, upper)
-    _nonnegative(raw, spec["lower"], lower, file)
-    wrong = upper < lower
-    if wrong.any():
-        row = raw.index[wrong][0]
-        raise DataError(
-            f"{file} row {row:,}: {spec['upper']} {show(raw.loc[row, spec['upper']])} is below "
-            f"{spec['lower']} (expected lower <= upper); correct the interval.",
-            file=file,
-            row=int(row),
-            column=spec["upper"],
-        )
-    if "event" in spec:
-        event = cols.event_codes(spec["event"], raw, file)
-    else:
-        event = np.where(np.isnan(upper), "censored", "relapse")
-    death = np.where(event == "death", np.where(np.isnan(upper), lower, upper), np.nan)
-    return lower, np.where(event == "relapse", upper, np.nan), event, death
-
-
-def _canonical(spec: Mapping, raw: pd.DataFrame, file: str) -> pd.DataFrame:
-    scale = TIME_UNITS[spec.get("time_unit", "days")]
-    lower, upper, event, death = _times(spec, raw, file, scale)
-    ids = _ids(raw, spec["id"], file) if "id" in spec else raw.index.astype(str)
-    out = pd.DataFrame(
-        {
-            "id": np.asarray(ids, dtype=object),
-            "lower_day": lower,
-            "upper_day": upper,
-            "event": event,
-            "death_day": death,
-        }
-    )
-    if "entry" in spec:
-        out["entry_day"] = _entry(
-            raw, spec["entry"], file, scale, np.where(np.isnan(death), lower, death)
-        )
-    for item in _arms(spec):
-        column, values = cols.arm_values(item, raw, file)
-        out[column] = values
-    for column in spec.get("covariates", []):
-        out[column] = _covariate(raw[column])
-    for column in [*spec.get("strata", []), spec.get("cluster")]:
-        if column and column not in out.columns:
-            out[column] = raw[column].to_numpy()
-    if "weights" in spec:
-        out[spec["weights"]] = cols.numeric_column(raw, spec["weights"], file, "a weight >= 0")
-    if spec.get("group_by") and spec["group_by"] not in out.columns:
-        out[spec["group_by"]] = raw[spec["group_by"]].to_numpy()
-    return out
-
-
-def _entry(raw, column: str, file: str, scale: float, end: np.ndarray) -> np.ndarray:
-    """Delayed-entry day: finite, >= 0 and before the person's time (or lower end)."""
-    entry = cols.numeric_column(raw, column, file, "an entry time >= 0") * scale
-    late = entry > end
-    if late.any():
-        row = raw.index[late][0]
-        raise DataError(
-            f"{file} row {row:,}: {column} {show(raw.loc[row, column])} is after the "
-            "follow-up time (expected entry <= time, or <= lower); correct the value.",
-            file=file,
-            row=int(row),
-            column=column,
-        )
-    return entry
-
-
-def _ids(raw: pd.DataFrame, column: str, file: str) -> pd.Series:
-    ids = raw[column].astype(str).str.strip()
-    empty = raw[column].isna().to_numpy()
-    again = ids.duplicated().to_numpy() | empty
-    if again.any():
-        row = raw.index[again][0]
-        first = raw.index[(ids == ids.loc[row]).to_numpy()][0]
-        what = (
-            "is empty"
-            if empty[raw.index.get_loc(row)]
-            else f"{show(ids.loc[row])} appears again (first in row {first:,})"
-        )
-        raise DataError(
-            f"{file} row {row:,}: {column} {what} (expected each id once); "
-            "correct the id or drop the row.",
-            file=file,
-            row=int(row),
-            column=column,
-        )
-    return ids
-
-
-def _nonnegative(raw: pd.DataFrame, column: str, days: np.ndarray, file: str) -> None:
-    bad = days < 0
-    if bad.any():
-        row = raw.index[bad][0]
-        raise DataError(
-            f"{file} row {row:,}: {column} {show(raw.loc[row, column])} is negative (expected a time "
-            "since the start >= 0); correct the value.",
-            file=file,
-            row=int(row),
-            column=column,
-        )
-
-
-def _covariate(series: pd.Series) -> pd.Series:
-    """Numbers stay numbers; any other column is text (a category in every model)."""
-    numbers = pd.to_numeric(series, errors="coerce")
-    if numbers.notna().sum() == series.notna().sum():
-        return numbers.reset_index(drop=True)
-    return series.astype(str).str.strip().reset_index(drop=True)

@@ -1,4 +1,4 @@
-"""Data-quality report of a loaded dataset, and the `workbench validate DATA` command.
+"""Data-quality report of a loaded dataset (`workbench validate DATA`: `workbench.cli.validate`).
 
 Definitions (also in data/README.md): tracking coverage and loss to follow-up are those of the
 cohort builder (`workbench.cohort`, data/README.md "Cohort rules"), so the data-quality summary and
@@ -8,6 +8,10 @@ every analysis count the same people:
 - *contradictions*: a negative after the first evidence of relapse, a contact after a transfer
   out, both negative and positive results on the same day, a scheduled visit more than 90 days
   from its scheduled day.
+
+A dataset spec (`SpecDataset`, an analysis-ready table) has no visit schedule, so its report is
+built apart (`_spec_report`: counts, repairs, identifier warnings); one path for both would need a
+common tables interface on `Dataset` and `SpecDataset`, which #17 leaves for later.
 """
 
 from __future__ import annotations

@@ -18,20 +18,15 @@ from workbench.data import codes
 from workbench.data.schema import (
     DATE_FORMS,
     DATE_RANGE,
+    DATE_RE,
     EXCEL_EPOCH,
     EXCEL_LAST_SERIAL,
+    FLAG_FORMS,
     FLAG_WORDS,
     Column,
     code_lookup,
 )
 from workbench.exceptions import DataError
-
-_DATE_RE = re.compile(
-    r"^(\d{4})\s*(?:[-/.]|年)\s*(\d{1,2})\s*(?:[-/.]|月)\s*(\d{1,2})\s*日?"
-    r"(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?$",
-    re.ASCII,
-)
-
 
 _AMBIGUOUS_RE = re.compile(r"^\d{1,2}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{2,4}$", re.ASCII)
 
@@ -133,8 +128,14 @@ def trim(series: pd.Series, as_text: bool = True) -> tuple[pd.Series, int]:
 
 
 def parse_date_text(text: str) -> pd.Timestamp | str:
-    """A date from one of the accepted forms, or the reason it is not one."""
-    m = _DATE_RE.match(text)
+    """A date from one of the accepted forms, or the reason it is not one.
+
+    >>> parse_date_text("2019/3/5")
+    Timestamp('2019-03-05 00:00:00')
+    >>> parse_date_text("2019-02-30")
+    'is not a date'
+    """
+    m = DATE_RE.match(text)
     if m is None:
         if _AMBIGUOUS_RE.match(text):
             return "is ambiguous (day and month order unknown)"
@@ -230,7 +231,7 @@ def to_numbers(series: pd.Series, file: str, col: Column) -> pd.Series:
         bad = np.isnan(values) & np.array([not _blank(u) for u in uniq], dtype=bool)
         if bad.any():
             rows = _rows_with(ints, bad, series.index)
-            expected = "1/0 or 是/否" if col.kind == "flag" else "a number"
+            expected = FLAG_FORMS if col.kind == "flag" else "a number"
             problem = "is not 1 or 0" if col.kind == "flag" else "is not a number"
             raise row_error(
                 file, rows, col.name, series.loc[rows[0]], problem, expected, "correct the value"
@@ -254,7 +255,7 @@ def _number(value: object, kind: str) -> float:
     if isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool):
         return float(value)
     text = str(value).strip().replace(",", "")
-    if not _NUMBER_RE.match(text):  # Python's float() also takes "1_977", "１９７７", "inf"
+    if not _NUMBER_RE.match(text):  # Python's float() also takes "1_977", full-width digits, "inf"
         return np.nan
     return float(text)
 
@@ -264,7 +265,7 @@ def _check_numbers(out: pd.Series, file: str, col: Column) -> None:
     checks: list[tuple[np.ndarray, str, str]] = []
     if col.kind == "flag":
         checks.append(
-            (~np.isin(values, [0.0, 1.0]) & ~np.isnan(values), "is not 1 or 0", "1/0 or 是/否")
+            (~np.isin(values, [0.0, 1.0]) & ~np.isnan(values), "is not 1 or 0", FLAG_FORMS)
         )
     if col.kind == "int":
         checks.append(
@@ -366,7 +367,7 @@ def _expected(col: Column) -> str:
         "code": "a code listed in data/README.md",
         "int": "a whole number",
         "float": "a number",
-        "flag": "1/0 or 是/否",
+        "flag": FLAG_FORMS,
     }[col.kind]
 
 

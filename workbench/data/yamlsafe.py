@@ -56,7 +56,8 @@ def read_text(path: Path, what: str = "file") -> str:
     path = Path(path)
     if not path.is_file():
         kind = "is a folder" if path.is_dir() else "not found"
-        raise ParameterError(f"{path}: {what} {kind} (expected a YAML file); check the path")
+        where = "" if path.is_absolute() else f", read relative to the current folder {Path.cwd()}"
+        raise ParameterError(f"{path}: {what} {kind} (expected a YAML file{where}); check the path")
     if path.stat().st_size > MAX_YAML_BYTES:
         raise ParameterError(
             f"{path}: the {what} is larger than {MAX_YAML_BYTES >> 10} KiB (expected a short "

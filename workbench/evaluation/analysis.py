@@ -15,13 +15,13 @@ import os
 from pathlib import Path
 from typing import Any
 
-from workbench import __version__, cache
+from workbench import __version__, cache, console
 from workbench.data import yamlsafe
 from workbench.data.io import load_any, load_dataset
 from workbench.evaluation.contract import analyse_cohort
 from workbench.evaluation.results import ReportResults
 from workbench.exceptions import ParameterError
-from workbench.params.report import ReportParams
+from workbench.params.report import ReportParams, missing_data
 
 CACHE_ENV = cache.CACHE_ENV
 # Set by `build_report` for the kernel it starts: the notebook then uses the parent's cache key
@@ -50,7 +50,7 @@ def load_data(params: ReportParams) -> Any:
     builds its one `AnalysisCohort` (workbench.cohort.contract) from it."""
     path = Path(params.data)
     if not path.exists():
-        raise ParameterError(f"data {params.data!r} does not exist; give a dataset folder or spec")
+        raise ParameterError(missing_data(params.data, params.data_against))
     cutoff = params.cutoff.isoformat() if params.cutoff else None
     if path.suffix in (".yaml", ".yml"):
         return load_any(str(path))
@@ -115,16 +115,22 @@ def analyse(params: ReportParams, use_cache: bool = True, scheduler: Any = None)
     """Run the report's analyses for `params` (cached by data hash, code version, parameters).
     `scheduler`: where bootstrap replicates run (a Dask address or Client; not in the key)."""
     if not Path(params.data).exists():
-        raise ParameterError(f"data {params.data!r} does not exist; give a dataset folder or spec")
-    key = cache_key(params)
-    cached = cache.load(key) if use_cache else None
+        raise ParameterError(missing_data(params.data, params.data_against))
+    with console.stage("cache"):  # hashing the input files is most of it
+        key = cache_key(params)
+        cached = cache.load(key) if use_cache else None
     if isinstance(cached, ReportResults):
+        console.note("analyses: cached by an earlier run with the same data and parameters")
         return cached
     results = _compute(params, scheduler)  # absent, damaged or planted entries are recomputed
     if use_cache:
-        cache.store(key, results)
+        with console.stage("cache"):
+            cache.store(key, results)
     return results
 
 
 def _compute(params: ReportParams, scheduler: Any = None) -> ReportResults:
-    return analyse_cohort(load_data(params), params, scheduler=scheduler)
+    """Load, then every analysis (each a `console.stage`: timed and shown)."""
+    with console.stage("load"):
+        data = load_data(params)
+    return analyse_cohort(data, params, scheduler=scheduler)

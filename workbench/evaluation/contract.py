@@ -7,12 +7,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from workbench import console
 from workbench.cohort.contract import AnalysisCohort, as_cohort
 from workbench.evaluation import models
 from workbench.evaluation.protect import protect
 from workbench.evaluation.results import (
+    Counts,
     Note,
     ReportResults,
+    RiskFactors,
     frame_or_none,
     guarded,
     months_to_days,
@@ -90,15 +93,16 @@ def _scope_column(table: pd.DataFrame, column: str, key: str) -> pd.Series:
     return table[column]
 
 
-def _counts(cohort: pd.DataFrame, n_visits: int | None) -> dict[str, Any]:
+def cohort_counts(cohort: pd.DataFrame, n_visits: int | None) -> Counts:
+    """The cohort's raw counts (people, visits, relapses, deaths, censored by reason)."""
     reasons = cohort.loc[cohort["event"].eq("censored"), "censor_reason"].value_counts()
-    return {
-        "n_releases": int(len(cohort)),
-        "n_visits": None if n_visits is None else int(n_visits),
-        "n_relapses": int(cohort["event"].eq("relapse").sum()),
-        "n_deaths": int(cohort["event"].eq("death").sum()),
-        "n_censored": {str(k): int(v) for k, v in reasons.items()},
-    }
+    return Counts(
+        n_releases=int(len(cohort)),
+        n_visits=None if n_visits is None else int(n_visits),
+        n_relapses=int(cohort["event"].eq("relapse").sum()),
+        n_deaths=int(cohort["event"].eq("death").sum()),
+        n_censored={str(k): int(v) for k, v in reasons.items()},
+    )
 
 
 def analyse_cohort(data: Any, params: ReportParams, scheduler: Any = None) -> ReportResults:
@@ -108,7 +112,7 @@ def analyse_cohort(data: Any, params: ReportParams, scheduler: Any = None) -> Re
     notes: list[Note] = []
     missing: dict[str, str] = {}
     k = params.suppression_threshold
-    with record_warnings(notes):
+    with record_warnings(notes), console.stage("cohort"):
         full = as_cohort(data)
         cohort = scope_cohort(full, params)
     table = cohort.table
@@ -127,14 +131,15 @@ def analyse_cohort(data: Any, params: ReportParams, scheduler: Any = None) -> Re
     def step(section: str, func, *args: Any, **kwargs: Any) -> Any:
         if section in missing:  # known in advance: these data cannot give this section
             return None
-        return guarded(missing, section, func, *args, **kwargs)
+        with console.stage(section):  # timed into the report's provenance, shown on its console
+            return guarded(missing, section, func, *args, **kwargs)
 
     with record_warnings(notes):
         fit = step(
             "retention", fit_retention, table, params, cohort.exact, cohort.entry,
             rs.unit_days(cohort), scheduler=scheduler,
         ) or {}  # fmt: skip
-        coverage = step("coverage", _coverage, table)
+        coverage = step("coverage", prefecture_coverage, table)
         tiers = step("tiers", _tiers, table, fit.get("survival"))
         regions = step("regions", _regions, table, fit, params)
         risk = step("risk", models.risk_factors, cohort)
@@ -156,7 +161,7 @@ def analyse_cohort(data: Any, params: ReportParams, scheduler: Any = None) -> Re
         tiers=frame_or_none(tiers),
         regions=None if regions is None else frame_or_none(regions[0]),
         funnel=None if regions is None else regions[1],
-        endings=_endings(table) if cohort.has_visits else None,
+        endings=endings_shares(table) if cohort.has_visits else None,
         risk=risk,
         effects=frame_or_none(effects.get("table")),
         findings=frame_or_none(effects.get("findings")),
@@ -170,7 +175,9 @@ def analyse_cohort(data: Any, params: ReportParams, scheduler: Any = None) -> Re
     return protect(raw, record_keys(table), k, _arm_sizes(table, raw.arm_curves))
 
 
-def _method_text(fit: dict, cif: pd.DataFrame | None, risk: dict | None, effects: dict) -> dict:
+def _method_text(
+    fit: dict, cif: pd.DataFrame | None, risk: RiskFactors | None, effects: dict
+) -> dict:
     """The method labels of the report's tables as catalog parts (`ReportResults.method_text`):
     milestones, cif, risk_sensitivity, and effects:<code> for each support's row."""
     out = {}
@@ -178,8 +185,8 @@ def _method_text(fit: dict, cif: pd.DataFrame | None, risk: dict | None, effects
         out["milestones"] = fit["method_text"]
     if cif is not None:
         out["cif"] = competing_ic.METHOD_TEXT
-    if risk and risk.get("sensitivity"):
-        out["risk_sensitivity"] = risk["sensitivity"]["method_text"]
+    if risk is not None and risk.sensitivity is not None:
+        out["risk_sensitivity"] = risk.sensitivity.method_text
     for code, parts in effects.get("method_text", {}).items():
         out[f"effects:{code}"] = parts
     return out
@@ -239,7 +246,7 @@ def _header(cohort: AnalysisCohort, params: ReportParams) -> dict:
         "sha256": dict(cohort.sha256),
         "cutoff": pd.Timestamp(cutoff).date().isoformat() if cutoff is not None else None,
         "period": _period(cohort.table, params),
-        "counts": _counts(cohort.table, cohort.n_visits),
+        "counts": cohort_counts(cohort.table, cohort.n_visits),
         "design": cohort.design,
         "start_label": dict(cohort.start_label),
         "competing_label": cohort.competing_label,
@@ -252,7 +259,7 @@ def _too_few(cohort: AnalysisCohort, params: ReportParams) -> ReportResults:
     """A scope with fewer people than the threshold: counts only, every estimate withheld."""
     coverage = None
     if cohort.has_visits:
-        coverage = frame_or_none(guarded({}, "coverage", _coverage, cohort.table))
+        coverage = frame_or_none(guarded({}, "coverage", prefecture_coverage, cohort.table))
     return ReportResults(
         **_header(cohort, params),
         coverage=coverage,
@@ -269,7 +276,8 @@ def _period(cohort: pd.DataFrame, params: ReportParams) -> tuple[str | None, str
     return first.isoformat(), last.isoformat()
 
 
-def _coverage(cohort: pd.DataFrame) -> pd.DataFrame:
+def prefecture_coverage(cohort: pd.DataFrame) -> pd.DataFrame:
+    """Tracking coverage by prefecture (workbench.programme.coverage)."""
     from workbench.programme.coverage import coverage_table
 
     return coverage_table(cohort, by="prefecture")
@@ -315,7 +323,8 @@ def _regions(cohort: pd.DataFrame, fit: dict[str, Any], params: ReportParams):
     return comp.summary(), comp.funnel()
 
 
-def _endings(cohort: pd.DataFrame) -> pd.DataFrame:
+def endings_shares(cohort: pd.DataFrame) -> pd.DataFrame:
+    """How follow-up ended (relapse, death, each censoring reason): counts and shares."""
     ending = np.where(
         cohort["event"].eq("censored"), cohort["censor_reason"].astype(str), cohort["event"]
     )

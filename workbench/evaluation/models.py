@@ -14,6 +14,7 @@ import pandas as pd
 from workbench.cohort import PERSON_COVARIATES
 from workbench.cohort.contract import AnalysisCohort, scoped_dataset  # noqa: F401 (re-export)
 from workbench.data import codes
+from workbench.evaluation.results import RiskFactors, RiskSensitivity
 from workbench.i18n import t
 from workbench.params.report import ReportParams
 
@@ -21,7 +22,7 @@ RISK_COVARIATES = PERSON_COVARIATES
 LANGS = ("zh", "en")
 
 
-def risk_factors(cohort: AnalysisCohort) -> dict[str, Any] | None:
+def risk_factors(cohort: AnalysisCohort) -> RiskFactors | None:
     """Risk factors for relapse on the baseline characteristics (and, for a table with baseline
     arm columns, the arms). Interval-censored relapse: the interval-censored PH model on the
     (L, R] intervals leads (its PH check gives the advice) and the Cox model on visit-dated times
@@ -50,31 +51,32 @@ def risk_factors(cohort: AnalysisCohort) -> dict[str, Any] | None:
     )
     if cohort.exact or cohort.strata:  # exact times, or strata (the IC PH model has none)
         cox.fit(table, weights_col=cohort.weights, entry_col=cohort.entry)
-        return _risk_dict(cox)
+        return _risk_factors(cox)
     model = IntervalCoxModel(covariates, reference=cohort.reference, cluster=cohort.cluster)
     model.fit(table, weights_col=cohort.weights, entry_col=cohort.entry)
     try:
         cox.fit(table, weights_col=cohort.weights, entry_col=cohort.entry)
-        sensitivity = {
-            "method": COX_SENSITIVITY,
-            "method_text": COX_SENSITIVITY_TEXT,
-            "table": {lang: summary_in(cox, lang) for lang in LANGS},
-        }
+        sensitivity = RiskSensitivity(
+            method=COX_SENSITIVITY,
+            method_text=COX_SENSITIVITY_TEXT,
+            table={lang: summary_in(cox, lang) for lang in LANGS},
+        )
     except EstimationError:
         sensitivity = None
-    return {**_risk_dict(model), "method": METHOD, "sensitivity": sensitivity}
+    return _risk_factors(model, method=METHOD, sensitivity=sensitivity)
 
 
-def _risk_dict(model: Any) -> dict[str, Any]:
+def _risk_factors(model: Any, **extra: Any) -> RiskFactors:
     from workbench.risk.labels import summary_in
 
-    return {
-        "table": {lang: summary_in(model, lang) for lang in LANGS},
-        "advice": {lang: _advice(model, lang) for lang in LANGS},
-        "n": int(model.n_),
-        "n_events": int(model.n_events_),
-        "clustered": bool(model.clustered_),
-    }
+    return RiskFactors(
+        table={lang: summary_in(model, lang) for lang in LANGS},
+        advice={lang: _advice(model, lang) for lang in LANGS},
+        n=int(model.n_),
+        n_events=int(model.n_events_),
+        clustered=bool(model.clustered_),
+        **extra,
+    )
 
 
 def _advice(model: Any, lang: str) -> list[str]:

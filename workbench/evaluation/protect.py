@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.data import codes
+from workbench.evaluation.results import Counts, RestrictedMean, RiskFactors
 from workbench.privacy import disclosure as dc
 
 _ENDING_CELL = {"relapse": "data.n_relapses", "death": "data.n_deaths"}
@@ -35,7 +36,7 @@ def protect(
     """The publishable version of `results` (a ReportResults) for threshold `k`; `arm_sizes`
     maps (arm, group) to its number of people, for a randomised cohort's arm curves."""
     key = dc.scope_key(record_ids)
-    n = results.counts["n_releases"]
+    n = results.counts.n_releases
     return dataclasses.replace(
         results,
         counts=_counts(results.counts, key, k),
@@ -55,17 +56,18 @@ def protect(
     )
 
 
-def _counts(counts: dict[str, Any], key: bytes, k: int) -> dict[str, Any]:
-    out = dict(counts)
-    for name in ("n_releases", "n_relapses", "n_deaths"):
-        out[name] = dc.protect_count(counts.get(name), key, f"data.{name}", k)
-    out["n_visits"] = dc.protect_count(counts.get("n_visits"), key, "data.n_visits", k,
+def _counts(counts: Counts, key: bytes, k: int) -> Counts:
+    out = {
+        name: dc.protect_count(getattr(counts, name), key, f"data.{name}", k)
+        for name in ("n_releases", "n_relapses", "n_deaths")
+    }
+    out["n_visits"] = dc.protect_count(counts.n_visits, key, "data.n_visits", k,
                                        scale=dc.VISIT_SCALE)  # fmt: skip
     out["n_censored"] = {
         r: dc.protect_count(v, key, f"data.n_censored.{r}", k)
-        for r, v in (counts.get("n_censored") or {}).items()
+        for r, v in (counts.n_censored or {}).items()
     }
-    return out
+    return Counts(**out)
 
 
 def _coverage(cov: pd.DataFrame | None, key: bytes, k: int) -> pd.DataFrame | None:
@@ -141,18 +143,16 @@ def _curve(
     return out
 
 
-def _rmst(rmst: dict[str, Any] | None, n: Any, key: bytes) -> dict[str, Any] | None:
+def _rmst(rmst: RestrictedMean | None, n: Any, key: bytes) -> RestrictedMean | None:
     """Restricted mean time: one person moves it by at most tau / n days."""
-    if not rmst or rmst.get("estimate") is None:
+    if rmst is None or rmst.estimate is None:
         return rmst
-    shift = dc.noise(key, "rmst") * float(rmst["tau_days"]) / float(n)
-    return {
-        **rmst,
-        **{
-            c: (None if rmst.get(c) is None else round(float(rmst[c]) + shift, dc.DAYS_DECIMALS))
-            for c in ("estimate", "lower", "upper")
-        },
+    shift = dc.noise(key, "rmst") * float(rmst.tau_days) / float(n)
+    moved = {
+        c: None if getattr(rmst, c) is None else round(getattr(rmst, c) + shift, dc.DAYS_DECIMALS)
+        for c in ("estimate", "lower", "upper")
     }
+    return dataclasses.replace(rmst, **moved)
 
 
 def _tiers(tiers: pd.DataFrame | None, key: bytes, k: int) -> pd.DataFrame | None:
@@ -202,17 +202,18 @@ def _endings(endings: pd.DataFrame | None, key: bytes, k: int) -> pd.DataFrame |
     return out
 
 
-def _risk(risk: dict[str, Any] | None, counts: dict, key: bytes, k: int) -> dict | None:
-    if not risk:
+def _risk(risk: RiskFactors | None, counts: Counts, key: bytes, k: int) -> RiskFactors | None:
+    if risk is None:
         return risk
     same = {"n": ("n_releases", "data.n_releases"), "n_events": ("n_relapses", "data.n_relapses")}
-    out = dict(risk)
+    out = {}
     for field, (raw, shared) in same.items():
-        if risk.get(field) is None:
+        value = getattr(risk, field)
+        if value is None:
             continue
-        cell = shared if risk[field] == counts.get(raw) else f"risk.{field}"
-        out[field] = dc.protect_count(risk[field], key, cell, k)
-    return out
+        cell = shared if value == getattr(counts, raw) else f"risk.{field}"
+        out[field] = dc.protect_count(value, key, cell, k)
+    return dataclasses.replace(risk, **out)
 
 
 def _effects(effects: pd.DataFrame | None, key: bytes, k: int) -> pd.DataFrame | None:

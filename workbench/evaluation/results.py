@@ -29,6 +29,52 @@ class Note:
 
 
 @dataclass(frozen=True)
+class Counts:
+    """The cohort's counts: people released, visits (None for a table without a visit
+    schedule), relapses, deaths, and the censored by reason (raw here; perturbed by `protect`)."""
+
+    n_releases: Any
+    n_visits: Any
+    n_relapses: Any
+    n_deaths: Any
+    n_censored: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RestrictedMean:
+    """The retention curve's restricted mean abstinent days up to `tau_days`, with its CI."""
+
+    tau_days: float
+    estimate: float | None
+    lower: float | None
+    upper: float | None
+
+
+@dataclass(frozen=True)
+class RiskSensitivity:
+    """The Cox model on visit-dated times beside the interval-censored PH model (labelled)."""
+
+    method: str
+    method_text: tuple[Text, ...]
+    table: dict[str, pd.DataFrame]  # by language
+
+
+@dataclass(frozen=True)
+class RiskFactors:
+    """The relapse-risk model as tables: hazard ratios and PH advice by language, the numbers
+    of people and events, whether SEs are clustered; `method` is set for the interval-censored
+    PH model (None: the Cox model), with its Cox `sensitivity` analysis."""
+
+    table: dict[str, pd.DataFrame]
+    advice: dict[str, list[str]]
+    n: Any
+    n_events: Any
+    clustered: bool
+    method: str | None = None
+    sensitivity: RiskSensitivity | None = None
+
+
+@dataclass(frozen=True)
 class ReportResults:
     """Everything a report shows, as plain tables and numbers (no fitted objects).
 
@@ -42,17 +88,17 @@ class ReportResults:
     sha256: dict[str, str]
     cutoff: str | None
     period: tuple[str | None, str | None]
-    counts: dict[str, Any]
+    counts: Counts
     coverage: pd.DataFrame | None = None
     milestones: pd.DataFrame | None = None
     curve: pd.DataFrame | None = None
     median_day: float | None = None
-    rmst: dict[str, Any] | None = None
+    rmst: RestrictedMean | None = None
     tiers: pd.DataFrame | None = None
     regions: pd.DataFrame | None = None
     funnel: pd.DataFrame | None = None
     endings: pd.DataFrame | None = None
-    risk: dict[str, Any] | None = None
+    risk: RiskFactors | None = None
     effects: pd.DataFrame | None = None
     findings: pd.DataFrame | None = None
     cif: pd.DataFrame | None = None

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.data import codes
-from workbench.evaluation.results import as_float
+from workbench.evaluation.results import RestrictedMean, as_float
 from workbench.exceptions import EstimationError
 from workbench.i18n import Text
 from workbench.params.report import ReportParams
@@ -65,21 +65,21 @@ def fit_retention(
         "milestones": milestones,
         "curve": curve.reset_index(drop=True),
         "median": as_float(getattr(fitter, "median_", None)),
-        "rmst": _rmst_dict(rmst, tau),
+        "rmst": _restricted_mean(rmst, tau),
         "survival": survival_callable(fitter),
         "method": method,
         "method_text": method_text,
     }
 
 
-def _rmst_dict(rmst: Any, tau: float) -> dict[str, Any]:
+def _restricted_mean(rmst: Any, tau: float) -> RestrictedMean:
     ci = getattr(rmst, "ci", None) or (getattr(rmst, "lower", None), getattr(rmst, "upper", None))
-    return {
-        "tau_days": float(tau),
-        "estimate": as_float(getattr(rmst, "estimate", None)),
-        "lower": as_float(ci[0]),
-        "upper": as_float(ci[1]),
-    }
+    return RestrictedMean(
+        tau_days=float(tau),
+        estimate=as_float(getattr(rmst, "estimate", None)),
+        lower=as_float(ci[0]),
+        upper=as_float(ci[1]),
+    )
 
 
 def _col(frame: pd.DataFrame, *names: str) -> np.ndarray:

@@ -606,4 +606,43 @@ _SUMMARY = {
         "people); see Regional comparison.",
     ),
 }
-ENTRIES = {**_T, **_SUMMARY}
+# A prefecture (or facility) report beside its province (workbench/reporting/benchmark.py).
+_BENCHMARK = {
+    "bench_retention": (
+        "全省同期为{est}（95%置信区间 {lo}–{hi}）。",
+        "Province: {est} (95% CI {lo}–{hi}).",
+    ),
+    "bench_coverage": ("全省照管覆盖率为{cov}。", "Province tracking coverage: {cov}."),
+    "bench_unavailable": (
+        "全省对照数字未能计算，本报告只给出本地区的数字。",
+        "The province benchmark could not be computed; this report gives this area's figures only.",
+    ),
+    "col_province": ("全省（95%置信区间）", "Province (95% CI)"),
+    "q_standing": (
+        "三、本地区在全省地区比较中的位置",
+        "3. Where this prefecture stands in the province's regional comparison",
+    ),
+    "standing_line": (
+        "{name}风险调整后的12个月操守保持率为{adj}（实际{obs}，按本地区人员构成预期{exp}；全省{overall}）。",
+        "{name}'s risk-adjusted 12-month retention is {adj} (observed {obs}; expected from its "
+        "mix of people {exp}; province {overall}).",
+    ),
+    "standing_limits": (
+        "与{name}规模相同的市州，因偶然波动落在全省水平附近的范围：95%范围 {lo95}–{hi95}，99.8%范围 {lo998}–{hi998}。",
+        "For a prefecture of {name}'s size, chance alone spans {lo95}–{hi95} around the province "
+        "level (95 % limits; 99.8 % limits {lo998}–{hi998}).",
+    ),
+    "standing_verdict": ("结论：{flag}{sure}。", "Standing: {flag}{sure}."),
+    "standing_sure": ("（{}）", " ({})"),
+    "standing_none": (
+        "全省地区比较中没有{name}的结果（人数过少或无法估计）。",
+        "The province's regional comparison has no result for {name} (too few people or not "
+        "estimable).",
+    ),
+    "tiers_province_targets": (
+        "表中和图中的目标（{targets}人）是全省目标，不是本地区的目标，仅供参照；本地区人数不与之比较是否达标。",
+        "The targets in this chart and table ({targets} people) are province-wide targets, not "
+        "this prefecture's; they are shown for reference and this area is not judged against them.",
+    ),
+}
+ENTRIES = {**_T, **_SUMMARY, **_BENCHMARK}

@@ -43,10 +43,12 @@ def check_keys(d: object, valid: tuple[str, ...], prefix: str = "") -> None:
 
 @dataclass(frozen=True)
 class Origin:
-    """Where a parameter set came from: a file and the line of each of its keys."""
+    """Where a parameter set came from: a file and the line of each of its keys; `files` names
+    another file for the keys that came from it (a batch run's ``params: FILE``)."""
 
     path: str
     lines: Mapping[str, int] = dataclasses.field(default_factory=dict)
+    files: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
     def __str__(self) -> str:
         return self.path
@@ -60,6 +62,8 @@ def where(source: str | Origin | None) -> str:
 def located(source: str | Origin | None, key: str | None, text: str) -> str:
     """`text` about `key`, after the file, ending with the key's line when it is known."""
     line = source.lines.get(key) if isinstance(source, Origin) and key else None
+    if isinstance(source, Origin) and key in source.files:
+        source = source.files[key]  # the mistake is in that file, not in the batch file
     return f"{where(source)}{text}" + (f" (line {line})" if line else "")
 
 

@@ -12,7 +12,7 @@ import yaml
 from workbench.data import yamlsafe
 from workbench.exceptions import ParameterError
 from workbench.params.base import Origin, located, shown, suggest
-from workbench.params.files import child, node_lines, read_mapping
+from workbench.params.files import child, key_lines, node_lines, read_mapping
 from workbench.params.report import ReportParams
 
 BATCH_KEYS = ("name", "out", "defaults", "runs")
@@ -114,18 +114,20 @@ def _batch_run(
         return BatchRun(f"run{i:02d}", None, {}, f"{source}: expected a mapping of parameters")
     merged = _resolve_data(dict(defaults), path.parent)
     try:
-        lines = dict(lines or {})
+        lines, files = dict(lines or {}), {}
         file = run.get("params")
         if file is not None:
             fpath = (path.parent / str(file)).resolve()
             from_file = read_mapping(fpath)
             merged.update(_resolve_data(from_file, fpath.parent))
-            for key in set(from_file) - set(run):
-                lines.pop(key, None)  # its line is in the other file
+            file_lines = key_lines(fpath)
+            for key in set(from_file) - set(run):  # its mistake is in the params file
+                files[key] = f"{fpath} (params of {source})"
+                lines[key] = file_lines.get(key, 0)
         own = {k: v for k, v in run.items() if k != "params"}
         merged.update(_resolve_data(own, path.parent))
         run_id = _run_id(merged, i)
-        params = ReportParams.from_mapping(merged, source=Origin(source, lines))
+        params = ReportParams.from_mapping(merged, source=Origin(source, lines, files))
         return BatchRun(run_id, params, merged)
     except ParameterError as err:
         return BatchRun(_run_id(merged, i), None, merged, str(err))

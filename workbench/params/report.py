@@ -92,9 +92,23 @@ class ReportParams(ParameterSet):
                 "dataset folder or spec)"
             )
         data = d.get("data")
-        if isinstance(data, str) and data and not Path(data).is_absolute():
+        relative = isinstance(data, str) and bool(data) and not Path(data).is_absolute()
+        if relative:
             d = {**d, "data": str((path.parent / data).resolve())}
-        return cls.from_mapping(d, source=Origin(str(path), key_lines(path)))
+        params = cls.from_mapping(d, source=Origin(str(path), key_lines(path)))
+        against = (
+            f"read relative to the parameter file's folder {path.resolve().parent}"
+            if relative
+            else f"as written in the parameter file {path.resolve()}"
+        )
+        object.__setattr__(params, "_data_against", against)  # for `missing_data` only
+        return params
+
+    @property
+    def data_against(self) -> str | None:
+        """What `data` was resolved against, when read from a parameter file (not a parameter:
+        not in `to_mapping`, the hash or the cache key)."""
+        return self.__dict__.get("_data_against")
 
     def analysis_key(self) -> dict[str, Any]:
         """The parameters that change the numbers (not language, title, issuer or n_jobs)."""
@@ -106,6 +120,19 @@ class ReportParams(ParameterSet):
     def sha256(self) -> str:
         text = json.dumps(self.to_mapping(), sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def missing_data(data: str, against: str | None = None) -> str:
+    """The message for a `data` path that does not exist, with what it was resolved against
+    (`against`, e.g. `ReportParams.data_against`; default: the current folder for a relative
+    path)."""
+    if against is None:
+        against = (
+            "an absolute path"
+            if Path(data).is_absolute()
+            else f"read relative to the current folder {Path.cwd()}"
+        )
+    return f"data {data!r} does not exist ({against}); give a dataset folder or spec"
 
 
 def _parse(d: Mapping[str, Any], source: str | None) -> dict[str, Any]:

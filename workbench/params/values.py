@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import difflib
 import re
 import types
 import typing
@@ -186,10 +187,17 @@ def known_code(key: str, value: str, known: Mapping[str, Any], source: Any) -> s
                 source,
                 key,
                 f"{key} {shown(value)} is not a known {key} code, so no release is "
-                f"in the report's scope (expected one of: {', '.join(known)}); use one of these codes",
+                f"in the report's scope (expected one of: {', '.join(known)}); "
+                + _closest_code(value, tuple(known)),
             )
         )
     return value
+
+
+def _closest_code(value: str, known: tuple[str, ...]) -> str:
+    """ "did you mean 'hengyang'?" for a misspelt code, else what to do."""
+    close = difflib.get_close_matches(str(value).strip().lower(), known, n=1, cutoff=0.6)
+    return f"did you mean {close[0]}?" if close else "use one of these codes"
 
 
 # --- research notebooks: parsed from the field's type hint ---------------------------------------

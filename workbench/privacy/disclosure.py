@@ -111,7 +111,8 @@ def check_scope(
 
 def scope_key(release_ids: Iterable[object]) -> bytes:
     """The key of a record set: sha256 over its sorted release ids (order does not matter)."""
-    digest = hashlib.sha256(b"workbench.privacy.disclosure/1\0")
+    # The domain bytes are a published constant of the perturbation, not this module's path.
+    digest = hashlib.sha256(b"workbench.disclosure/1\0")
     for rid in sorted(str(r) for r in release_ids):
         digest.update(rid.encode("utf-8") + b"\0")
     return digest.digest()

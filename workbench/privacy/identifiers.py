@@ -117,7 +117,11 @@ _CONTRACT = _contract_headers()
 
 
 def header_kind(header: object) -> str | None:
-    """The kind of identifier a column header names (see HEADER_WORDS), or None."""
+    """The kind of identifier a column header names (see HEADER_WORDS), or None.
+
+    >>> header_kind("home_address"), header_kind("release_id")
+    ('address', None)
+    """
     text = _normalise(header)
     if schema.normalise_header(text) in _CONTRACT:
         return None

@@ -14,11 +14,11 @@ first one's cache.
 from __future__ import annotations
 
 import contextlib
-import html
 import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -26,19 +26,17 @@ import threading
 import time
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
-import pandas as pd
 import yaml
 
-from workbench import i18n
-from workbench.data import codes
 from workbench.data.write import atomic_write
 from workbench.evaluation.analysis import CODE_VERSION_ENV, cache_key, code_version, inputs_sha256
-from workbench.params.batch import BatchRun, BatchSpec
+from workbench.params.batch import BatchSpec
 from workbench.params.report import ReportParams
 from workbench.privacy import public
+from workbench.reporting.batch_console import BatchConsole, started, stopped, tally
 
 STATUS_OK, STATUS_SKIPPED, STATUS_FAILED = "ok", "skipped", "failed"
 
@@ -155,14 +153,52 @@ def stop_running() -> None:
 
 
 def run_group(jobs: list[tuple[str, str]], timeout: float | None) -> list[RunResult]:
-    """Runs sharing one analysis, one after the other (the first fills the cache)."""
-    return [run_one(p, o, timeout) for p, o in jobs]
+    """Runs sharing one analysis, one after the other (the first fills the cache); a run whose
+    files this machine cannot see fails with which path, on which host, and what to do."""
+    out = []
+    for p, o in jobs:
+        missing = unseen_path(p, o)
+        if missing:
+            out.append(RunResult(Path(o).name, STATUS_FAILED, missing, 0.0, public.scrub(missing)))
+        else:
+            started(Path(o).name)
+            try:
+                out.append(run_one(p, o, timeout))
+            finally:
+                stopped(Path(o).name)
+    return out
+
+
+def unseen_path(params_file: str, out_dir: str) -> str:
+    """'' when this machine (a batch worker) sees the run's params file, its data and the parent
+    of its output folder, all absolute; else what is missing, where, and what to do."""
+    what = [("params file", Path(params_file)), ("output folder", Path(out_dir).parent)]
+    try:
+        data = yaml.safe_load(Path(params_file).read_text("utf-8")).get("data")
+        what.append(("data", Path(str(data))))
+    except (OSError, ValueError, AttributeError, yaml.YAMLError):
+        pass  # the missing params file is reported below
+    for label, path in what:
+        if not path.is_absolute():
+            return (
+                f"the run's {label} {path} is not an absolute path (a batch passes absolute paths)"
+            )
+        if not path.exists():
+            return (
+                f"the run's {label} {path} is not visible on host {socket.gethostname()} "
+                f"(worker folder {os.getcwd()}): start the workers where the repository, the data "
+                "and the output folder are at the same absolute paths as on the machine that "
+                "submitted the batch (a shared file system), or run the batch without "
+                "--dask-scheduler"
+            )
+    return ""
 
 
 def _plan(spec: BatchSpec, out: Path, force: bool) -> tuple[list, list[RunResult]]:
     """Group the runs to do by analysis cache key; skip up-to-date ones; record invalid ones."""
     groups: dict[str, list[tuple[str, str]]] = defaultdict(list)
     done: list[RunResult] = []
+    first: set[str] = set()
     pdir = out / ".params"
     for run in spec.runs:
         folder = out / run.run_id
@@ -174,11 +210,16 @@ def _plan(spec: BatchSpec, out: Path, force: bool) -> tuple[list, list[RunResult
             done.append(RunResult(run.run_id, STATUS_SKIPPED, "", 0.0))
             continue
         pfile = pdir / f"{run.run_id}.yaml"
-        text = yaml.safe_dump(run.params.to_mapping(), allow_unicode=True, sort_keys=False)
+        mapping = {**run.params.to_mapping(), "data": str(Path(run.params.data).resolve())}
+        text = yaml.safe_dump(mapping, allow_unicode=True, sort_keys=False)
         atomic_write(pfile, text)
         key = _group_key(run.params)
         groups[key].append((str(pfile), str(folder)))
-    return list(groups.values()), done
+        if not (run.params.prefecture or run.params.facility):
+            first.add(key)
+    # the province first: its analysis is the benchmark of every prefecture report (cached)
+    order = sorted(groups, key=lambda k: k not in first)
+    return [groups[k] for k in order], done
 
 
 def _group_key(params: ReportParams) -> str:
@@ -198,29 +239,24 @@ def execute_batch(
     progress: bool = True,
 ) -> list[RunResult]:
     """Run every report of `spec` into `out/<run_id>`; write summary.csv and index.html."""
+    out = Path(out).resolve()  # every worker gets absolute paths, wherever it was started
     out.mkdir(parents=True, exist_ok=True)
     # one code version for the whole batch: its runs and the up-to-date checks agree on it
     os.environ.setdefault(CODE_VERSION_ENV, code_version())
     groups, results = _plan(spec, out, force)
     total = sum(len(g) for g in groups)
     submit = _dask_runner(scheduler) if scheduler else _local_runner(workers or os.cpu_count() or 1)
-    bar = _progress(total, progress)
+    console = BatchConsole(total, out / "batch.log", enabled=progress)
+    console.say(f"batch {spec.name}: {total} run(s) to build, {len(results)} reused or invalid")
+    console.finished(results)
     try:
-        results += submit(groups, timeout, bar.update)
+        results += submit(groups, timeout, console.finished)
     finally:
-        bar.close()  # before any "interrupted" message, so that one ends the output
+        console.close(results)  # before any "interrupted" message, so that one ends the output
     order = {r.run_id: i for i, r in enumerate(spec.runs)}
     results.sort(key=lambda r: order.get(r.run_id, len(order)))
-    write_summary(spec, out, results)
-    write_index(spec, out, results)
+    write_outputs(spec, out, results)
     return results
-
-
-def _progress(total: int, enabled: bool):
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc="reports", unit="report", disable=not enabled or total == 0,
-                file=sys.stderr)  # fmt: skip
 
 
 def _local_runner(workers: int):
@@ -233,7 +269,7 @@ def _local_runner(workers: int):
             for fut in as_completed(futures):
                 res = fut.result()
                 out += res
-                step(len(res))
+                step(res)
         except BaseException:  # Ctrl-C / SIGTERM: cancel what is queued, kill what runs
             pool.shutdown(wait=False, cancel_futures=True)
             stop_running()
@@ -253,10 +289,12 @@ def _dask_runner(address: str):
         out: list[RunResult] = []
         with dask_client(address) as client:
             futures = [client.submit(run_group, g, timeout, pure=False) for g in groups]
+            left = sum(len(g) for g in groups)
             for fut in dask_completed(futures, loop=client.loop):  # the client is not default
                 res = fut.result()
                 out += res
-                step(len(res))
+                left -= len(res)
+                step(res, remote=left)
         return out
 
     return submit
@@ -272,101 +310,26 @@ def public_error(result: RunResult | str) -> str:
     return result.public or public.GENERIC
 
 
-SUMMARY_COLUMNS = (
-    "run_id", "name", "lang", "prefecture", "facility", "status", "error", "duration_s",
-    "n_releases", "coverage", "retention_12", "retention_12_lower", "retention_12_upper",
-    "retention_24", "retention_36", "suppressed", "pdf",
-)  # fmt: skip
+def write_outputs(spec: BatchSpec, out: Path, results: list[RunResult]) -> list[dict]:
+    """Mark failed reruns' old files outdated, then write summary.csv, batch.json, index.html."""
+    from workbench.reporting import batch_index as bi
+    from workbench.reporting.provenance import git_commit, now_utc
 
-
-def _summary_row(run: BatchRun, res: RunResult, out: Path) -> dict:
-    p = run.params
-    raw = _known_raw(run.raw)  # an invalid run: only the values that are valid codes
-    row = {
-        "run_id": run.run_id,
-        "name": p.name if p else raw["name"],
-        "lang": p.lang if p else raw["lang"],
-        "prefecture": p.prefecture if p else raw["prefecture"],
-        "facility": p.facility if p else raw["facility"],
-        "status": res.status,
-        "error": public_error(res),
-        "duration_s": res.duration_s,
-    }
-    m = _read_metrics(out / run.run_id) if res.status != STATUS_FAILED else None
-    if m is not None:
-        ret = {int(r["months"]): r for r in m["retention"]}
-        row.update(
-            n_releases=m["data"]["n_releases"],
-            coverage=m["coverage"],
-            retention_12=ret.get(12, {}).get("estimate"),
-            retention_12_lower=ret.get(12, {}).get("lower"),
-            retention_12_upper=ret.get(12, {}).get("upper"),
-            retention_24=ret.get(24, {}).get("estimate"),
-            retention_36=ret.get(36, {}).get("estimate"),
-            suppressed=m["suppressed"],
-            pdf=f"{run.run_id}/report.pdf",
-        )
-    return row
-
-
-def _known_raw(raw) -> dict:
-    """The scope of a run whose parameters are invalid, as official outputs may show it: codes
-    that exist, a name scrubbed like a message (`workbench.privacy.public`), nothing else."""
-    known = {"lang": i18n.LANGUAGES, "prefecture": codes.PREFECTURES, "facility": codes.FACILITIES}
-    out = {k: raw.get(k) if raw.get(k) in allowed else None for k, allowed in known.items()}
-    out["name"] = public.scrub(str(raw["name"])) if raw.get("name") is not None else None
-    return out
-
-
-def _read_metrics(folder: Path) -> dict | None:
-    try:
-        return json.loads((folder / "metrics.json").read_text("utf-8"))
-    except (OSError, ValueError):
-        return None
-
-
-def write_summary(spec: BatchSpec, out: Path, results: list[RunResult]) -> Path:
-    """summary.csv: one row of key metrics per report (failed runs with their error)."""
-    by_id = {r.run_id: r for r in results}
-    rows = [_summary_row(run, by_id[run.run_id], out) for run in spec.runs if run.run_id in by_id]
-    frame = pd.DataFrame(rows).reindex(columns=list(SUMMARY_COLUMNS))
-    for col in ("n_releases", "suppressed"):  # whole numbers, not 500.0 beside failed runs
-        frame[col] = pd.to_numeric(frame[col]).astype("Int64")
-    frame = public.neutral_csv(frame)  # a name or message starting with = is text, not a formula
-    return atomic_write(out / "summary.csv", frame.to_csv(index=False, lineterminator="\n"))
-
-
-def write_index(spec: BatchSpec, out: Path, results: list[RunResult]) -> Path:
-    """index.html linking every report (PDF and HTML), with each failure's cause."""
-    by_id = {r.run_id: r for r in results}
-    rows = []
-    for run in spec.runs:
-        res = by_id.get(run.run_id)
-        if res is None:
-            continue
-        rid = html.escape(run.run_id)
-        if res.status == STATUS_FAILED:
-            links = f'<td class="failed" colspan="2">{html.escape(public_error(res))}</td>'
-        else:
-            links = (f'<td><a href="{rid}/report.pdf">PDF</a></td>'
-                     f'<td><a href="{rid}/report.html">HTML</a></td>')  # fmt: skip
-        rows.append(f"<tr><td>{rid}</td><td>{html.escape(res.status)}</td>{links}</tr>")
-    page = (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        f"<title>{html.escape(spec.name)} reports</title><style>"
-        "body{font-family:'Noto Sans CJK SC',sans-serif;margin:2em}"
-        "table{border-collapse:collapse}td,th{border-bottom:1px solid #ccc;padding:4px 10px}"
-        ".failed{color:#b03a2e}</style></head><body>"
-        f"<h1>{html.escape(spec.name)}</h1>"
-        '<p><a href="summary.csv">summary.csv</a></p>'
-        "<table><thead><tr><th>report</th><th>status</th><th>PDF</th><th>HTML</th></tr></thead>"
-        f"<tbody>{''.join(rows)}</tbody></table></body></html>\n"
-    )
-    return atomic_write(out / "index.html", page)
+    when = now_utc()
+    for res in results:
+        folder = out / res.run_id
+        if res.status == STATUS_OK:
+            bi.clear_outdated(folder)
+        elif res.status == STATUS_FAILED and res.error != "interrupted" and folder.is_dir():
+            bi.mark_outdated(folder, public_error(res), when)
+    records = bi.run_records(spec, out, results, when)
+    facts = bi.batch_facts(spec, out, when, code_version(), git_commit())
+    bi.write_summary(out, records)
+    bi.write_manifest(out, facts, records)
+    bi.write_index(out, facts, records)
+    return records
 
 
 def format_results(results: list[RunResult]) -> str:
-    frame = pd.DataFrame([asdict(r) for r in results])
-    counts = frame["status"].value_counts()
-    head = ", ".join(f"{counts.get(s, 0)} {s}" for s in (STATUS_OK, STATUS_SKIPPED, STATUS_FAILED))
-    return f"{head}\n{frame.to_string(index=False)}"
+    """The final tally (the per-run lines and the failure list were on the console)."""
+    return tally(results)

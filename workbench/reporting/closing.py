@@ -39,6 +39,8 @@ def methods(results: ReportResults, params: ReportParams) -> Section:
             t("trial_method", lang) if randomised else items[4],
             items[6],
         ]
+    else:  # no Methods text for an analysis the report does not contain
+        items = [t(key, lang) for key in METHODS if _contains(results, params, key)]
     items = [x.format(k=params.suppression_threshold) for x in items]
     randomised = getattr(results, "design", "observational") == "randomised"
     if results.effects is not None and "evalue" in results.effects and not randomised:
@@ -60,6 +62,21 @@ def methods(results: ReportResults, params: ReportParams) -> Section:
             "<ul class='wb-notes'>" + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul>"
         )
     return Section("methods", heading("sec_methods", lang) + body)
+
+
+def _contains(results: ReportResults, params: ReportParams, key: str) -> bool:
+    if key == "methods_tiers":
+        return results.tiers is not None
+    if key == "methods_regions":
+        if results.regions is not None:
+            return True
+        from workbench.reporting.benchmark import province_benchmark
+
+        bench = province_benchmark(params)  # a prefecture's standing in the province comparison
+        return bool(bench is not None and bench.standing is not None and params.prefecture)
+    if key == "methods_selection":
+        return results.effects is not None and len(results.effects) > 0
+    return True
 
 
 def method_lines(results: ReportResults, lang: str) -> list[str]:

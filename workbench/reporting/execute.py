@@ -3,9 +3,17 @@
 The report is built in a private work folder in the temporary directory ($TMPDIR, never the
 output folder) and its four files are then moved into the output folder one by one with SIGINT and
 SIGTERM held back, so an interrupted run leaves the previous report as it was. A run killed with
-SIGKILL cannot clean up: it may leave its work folder ``$TMPDIR/wb-run-*`` (and its kernel's
-connection file) behind, never a file in the output folder; its kernel exits within about a
-second when it sees its parent gone (ipykernel's parent poller).
+SIGKILL cannot clean up: it may leave its work folder ``$TMPDIR/wb-run-*`` (with its kernel's
+connection file and sockets) behind, never a file in the output folder; its kernel exits within
+about a second when it sees its parent gone (ipykernel's parent poller).
+
+The kernel talks to us over unix sockets (ZeroMQ IPC) in the private work folder (mode 0700),
+not over TCP on localhost: no other user can connect, no port can clash with another run's, and
+ipykernel has no reason to warn that the traffic is unencrypted.
+
+Each stage (the analyses' own stages, then notebook, html, pdf) is timed with
+`workbench.console.stage`: shown on the command's console and recorded in metrics.json's
+provenance (`stages`).
 """
 
 from __future__ import annotations
@@ -19,13 +27,13 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
 import nbformat
 
-from workbench import __version__
+from workbench import __version__, console
 from workbench.data.write import atomic_write, check_out_folder
 from workbench.evaluation.analysis import CODE_VERSION_ENV, analyse, code_version, inputs_sha256
 from workbench.evaluation.results import ReportResults
@@ -42,6 +50,7 @@ from workbench.reporting.text import start_words
 
 KERNEL = "python3"  # jupyter_client starts it with the current interpreter (sys.executable)
 KERNEL_START_RETRIES = 3
+SOCKET_PATH_MAX = 100  # a unix socket's path must fit sun_path (107 bytes on Linux)
 OUTPUTS = ("report.ipynb", "report.html", "report.pdf", "metrics.json")
 INTERNAL_NOTE = t("internal_note", "en") + " / " + t("internal_note", "zh")
 
@@ -54,6 +63,7 @@ class ReportOutputs:
     notebook: Path
     metrics: Path
     duration_s: float
+    stages: dict[str, float] = field(default_factory=dict)  # stage -> seconds, as in metrics.json
 
 
 NOTEBOOK_ENV = "WORKBENCH_REPORT_NOTEBOOK"
@@ -76,6 +86,45 @@ def _is_kernel_start_failure(err: BaseException) -> bool:
     return any(m in text for m in markers) or type(err).__name__ == "ZMQError"
 
 
+def ipc_kernel_manager(folder: Path) -> type:
+    """A jupyter_client AsyncKernelManager class whose kernels listen on unix sockets
+    `folder/kernel-ipc-N` (transport "ipc") and whose connection file is `folder/kernel.json`.
+    `folder` must be private (mkdtemp's 0700) and its path short (`SOCKET_PATH_MAX`)."""
+    from jupyter_client import AsyncKernelManager
+
+    class IPCKernelManager(AsyncKernelManager):
+        def __init__(self, **kwargs):
+            kwargs.setdefault("transport", "ipc")
+            kwargs.setdefault("ip", str(folder / "kernel-ipc"))
+            kwargs.setdefault("connection_file", str(folder / "kernel.json"))
+            super().__init__(**kwargs)
+
+    return IPCKernelManager
+
+
+def socket_folder(workdir: Path) -> Path:
+    """Where the kernel's sockets go: the work folder, or a private folder in /tmp when the
+    work folder's path is too long for a unix socket (a deep $TMPDIR); the caller removes it."""
+    if len(str(workdir / "kernel-ipc-99999").encode()) <= SOCKET_PATH_MAX:
+        return workdir
+    return Path(tempfile.mkdtemp(prefix="wb-ipc-", dir="/tmp"))
+
+
+def _cell_progress(total: int):
+    """nbclient's on_cell_executed hook drawing `notebook: cells` progress on the console."""
+    progress = console.replicate_progress("cells")
+    if progress is None:
+        return None
+    done = [0]
+
+    def hook(**_kwargs) -> None:
+        done[0] += 1
+        progress(min(done[0], total), total)
+
+    progress(0, total)
+    return hook
+
+
 def execute(
     params: ReportParams,
     target: Path,
@@ -84,44 +133,61 @@ def execute(
     scheduler: str | None = None,
 ) -> None:
     """papermill-execute the notebook into `target`, retrying kernel-start failures (#511).
-    `scheduler` (a Dask address) reaches the kernel as the notebook's `dask_scheduler`."""
+    `scheduler` (a Dask address) reaches the kernel as the notebook's `dask_scheduler`.
+    The kernel runs over IPC (`ipc_kernel_manager`) with its sockets in `workdir`."""
     import papermill as pm
 
     parameters = params.to_mapping()
     if scheduler:
         parameters[RUN_OPTIONS[0]] = scheduler  # not a report parameter: where, not what
+    source = notebook_path()
+    cells = nbformat.read(str(source), as_version=4).cells
+    n_cells = 1 + sum(c.cell_type == "code" and bool(c.source.strip()) for c in cells)
+    sockets = socket_folder(workdir)
+    try:
+        for attempt in range(1, KERNEL_START_RETRIES + 1):
+            if _execute_once(pm, source, target, parameters, workdir, sockets, timeout, n_cells,
+                             params.name, attempt):  # fmt: skip
+                return
+    finally:
+        if sockets != workdir:
+            shutil.rmtree(sockets, ignore_errors=True)
 
-    for attempt in range(1, KERNEL_START_RETRIES + 1):
-        try:
-            pm.execute_notebook(
-                str(notebook_path()),
-                str(target),
-                parameters=parameters,
-                kernel_name=KERNEL,
-                cwd=str(workdir),
-                progress_bar=False,
-                log_output=False,
-                execution_timeout=timeout,
-                start_timeout=120,
-            )
-            return
-        except KeyboardInterrupt:
-            # the abandoned kernel's polling tasks fail later and asyncio would print their
-            # DeadKernelError tracebacks after our one-line "interrupted" message
-            logging.getLogger("asyncio").setLevel(logging.CRITICAL + 1)
-            raise
-        except pm.PapermillExecutionError as err:
-            raise ReportError(
-                f"report {params.name}: cell {err.exec_count} failed: {err.ename}: "
-                f"{str(err.evalue).splitlines()[0] if err.evalue else ''}"
-            ) from None
-        except Exception as err:
-            if attempt < KERNEL_START_RETRIES and _is_kernel_start_failure(err):
-                time.sleep(0.5 * attempt)
-                continue
-            raise ReportError(
-                f"report {params.name}: kernel failed: {type(err).__name__}: {err}"
-            ) from None
+
+def _execute_once(pm, source, target, parameters, workdir, sockets, timeout, n_cells, name,
+                  attempt) -> bool:  # fmt: skip
+    """One papermill attempt: True when done, False when the kernel failed to start and another
+    attempt is allowed; our errors otherwise."""
+    try:
+        pm.execute_notebook(
+            str(source),
+            str(target),
+            parameters=parameters,
+            kernel_name=KERNEL,
+            cwd=str(workdir),
+            progress_bar=False,
+            log_output=False,
+            execution_timeout=timeout,
+            start_timeout=120,
+            kernel_manager_class=ipc_kernel_manager(sockets),
+            on_cell_executed=_cell_progress(n_cells),
+        )
+        return True
+    except KeyboardInterrupt:
+        # the abandoned kernel's polling tasks fail later and asyncio would print their
+        # DeadKernelError tracebacks after our one-line "interrupted" message
+        logging.getLogger("asyncio").setLevel(logging.CRITICAL + 1)
+        raise
+    except pm.PapermillExecutionError as err:
+        raise ReportError(
+            f"report {name}: cell {err.exec_count} failed: {err.ename}: "
+            f"{str(err.evalue).splitlines()[0] if err.evalue else ''}"
+        ) from None
+    except Exception as err:
+        if attempt < KERNEL_START_RETRIES and _is_kernel_start_failure(err):
+            time.sleep(0.5 * attempt)
+            return False
+        raise ReportError(f"report {name}: kernel failed: {type(err).__name__}: {err}") from None
 
 
 def mark_internal(path: Path) -> nbformat.NotebookNode:
@@ -167,36 +233,31 @@ def build_report(
     started, t0 = prov.now_utc(), time.perf_counter()
     os.environ.setdefault(CODE_VERSION_ENV, code_version())  # the kernel keys its cache alike
     require_fonts(params.lang)  # a missing font or library fails in seconds, not after the fits
-    results = analyse(params, scheduler=scheduler)  # our errors stop here, before any kernel
-    out.mkdir(parents=True, exist_ok=True)
-    workdir = Path(tempfile.mkdtemp(prefix="wb-run-"))  # not in `out`: a killed run leaves no junk
-    try:
-        executed = workdir / "report.ipynb"
-        execute(params, executed, workdir, timeout, scheduler)
-        nb = mark_internal(executed)
-        title = params.title or t("default_title", params.lang)
-        body = start_words(notebook_body(nb), params.lang, getattr(results, "start_label", None))
-        page = document(body, params.lang, title)
-        (workdir / "report.html").write_text(page, encoding="utf-8")
-        write_pdf(page, workdir / "report.pdf", base_url=str(workdir))
-        duration = round(time.perf_counter() - t0, 3)
-        provenance = {
-            "workbench_version": __version__,
-            "git_commit": prov.git_commit(),
-            "params_sha256": params.sha256(),
-            "inputs_sha256": inputs_sha256(params),
-            "started_at": started,
-            "duration_s": duration,
-        }
-        doc = metrics_mod.build_metrics(
-            results, params, suppressed_cells(results, params), provenance
-        )
-        (workdir / "metrics.json").write_text(metrics_mod.dumps(doc), encoding="utf-8")
-        with deferred_signals():  # all four files or none: an interrupt waits for the last one
-            for name in OUTPUTS:  # metrics.json last: its presence marks a complete report
-                atomic_write(out / name, (workdir / name).read_bytes())
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+    with console.timing() as stages:
+        results = analyse(params, scheduler=scheduler)  # our errors stop here, before any kernel
+        out.mkdir(parents=True, exist_ok=True)
+        workdir = Path(tempfile.mkdtemp(prefix="wb-run-"))  # not in `out`: no junk when killed
+        try:
+            _render(params, results, workdir, timeout, scheduler)
+            duration = round(time.perf_counter() - t0, 3)
+            provenance = {
+                "workbench_version": __version__,
+                "git_commit": prov.git_commit(),
+                "params_sha256": params.sha256(),
+                "inputs_sha256": inputs_sha256(params),
+                "started_at": started,
+                "duration_s": duration,
+                "stages": dict(stages),
+            }
+            doc = metrics_mod.build_metrics(
+                results, params, suppressed_cells(results, params), provenance
+            )
+            (workdir / "metrics.json").write_text(metrics_mod.dumps(doc), encoding="utf-8")
+            with deferred_signals():  # all four files or none: an interrupt waits for the last
+                for name in OUTPUTS:  # metrics.json last: its presence marks a complete report
+                    atomic_write(out / name, (workdir / name).read_bytes())
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
     return ReportOutputs(
         out,
         out / "report.pdf",
@@ -204,7 +265,29 @@ def build_report(
         out / "report.ipynb",
         out / "metrics.json",
         duration,
+        dict(stages),
     )
+
+
+def _render(
+    params: ReportParams,
+    results: ReportResults,
+    workdir: Path,
+    timeout: float | None,
+    scheduler: str | None,
+) -> None:
+    """The notebook, HTML and PDF stages into `workdir` (report.ipynb, .html, .pdf)."""
+    executed = workdir / "report.ipynb"
+    with console.stage("notebook"):
+        execute(params, executed, workdir, timeout, scheduler)
+        nb = mark_internal(executed)
+    with console.stage("html"):
+        title = params.title or t("default_title", params.lang)
+        body = start_words(notebook_body(nb), params.lang, getattr(results, "start_label", None))
+        page = document(body, params.lang, title)
+        (workdir / "report.html").write_text(page, encoding="utf-8")
+    with console.stage("pdf"):
+        write_pdf(page, workdir / "report.pdf", base_url=str(workdir))
 
 
 PARENT_ENV = "WORKBENCH_PARENT_PID"  # set by `workbench batch`: stop when the batch dies

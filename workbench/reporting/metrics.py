@@ -8,6 +8,14 @@ bias)); and ``risk`` ({method, terms: [{term, hr, lower, upper, p}], sensitivity
 terms}}: hazard ratios of the interval-censored PH model, the Cox model on visit-dated times as
 the labelled sensitivity analysis; empty when not estimated). Schema 1 had neither.
 
+``provenance`` says what produced the report: workbench_version, git_commit, params_sha256,
+inputs_sha256, started_at (UTC), duration_s, and ``stages`` ({stage: seconds} in the order run,
+issue 23: ``cache`` (hashing the inputs, the cache lookup and store), ``load``, ``cohort``, each
+analysis computed in this run (``retention``, ``coverage``, ``tiers``, ``regions``, ``risk``,
+``effects``, ``competing``; absent when the analyses came from the cache), ``notebook``,
+``html``, ``pdf``). Durations only: no name, value or path. The same stages end the command's
+run log (`workbench report` on stderr: ``stages: load 2.1 s, …``).
+
 Everything outside ``provenance`` depends only on the inputs, parameters and code, so reruns give
 byte-identical files apart from that block. Numbers are plain floats; a value that could not be
 estimated, or a count below the suppression threshold, is null with a reason in ``notes``.
@@ -55,6 +63,7 @@ PROVENANCE_KEYS = (
     "inputs_sha256",
     "started_at",
     "duration_s",
+    "stages",
 )
 
 
@@ -110,13 +119,12 @@ def build_metrics(
     data = {
         "status": _status(params),
         "sha256": dict(sorted(results.sha256.items())),
-        "n_releases": _count(c["n_releases"], k, "data.n_releases", notes),
-        "n_visits": _count(c["n_visits"], k, "data.n_visits", notes),
-        "n_relapses": _count(c["n_relapses"], k, "data.n_relapses", notes),
-        "n_deaths": _count(c["n_deaths"], k, "data.n_deaths", notes),
+        "n_releases": _count(c.n_releases, k, "data.n_releases", notes),
+        "n_visits": _count(c.n_visits, k, "data.n_visits", notes),
+        "n_relapses": _count(c.n_relapses, k, "data.n_relapses", notes),
+        "n_deaths": _count(c.n_deaths, k, "data.n_deaths", notes),
         "n_censored": {
-            r: _count(n, k, f"data.n_censored.{r}", notes)
-            for r, n in sorted(c["n_censored"].items())
+            r: _count(n, k, f"data.n_censored.{r}", notes) for r, n in sorted(c.n_censored.items())
         },
     }
     for section, why in sorted(results.missing.items()):
@@ -174,7 +182,7 @@ def _scope(results: ReportResults, params: ReportParams) -> dict[str, Any]:
 def _coverage(results: ReportResults, k: int, notes: list[str]) -> float | None:
     if results.coverage is None:
         return None
-    if is_small(results.counts["n_releases"], k):  # a rate of a tiny group discloses its members
+    if is_small(results.counts.n_releases, k):  # a rate of a tiny group discloses its members
         _say(notes, "coverage", k=k)
         return None
     return _num(results.coverage.iloc[-1]["coverage"], "rate")
@@ -230,16 +238,14 @@ def _hr_rows(table) -> list[dict[str, Any]]:
 
 def _risk(results: ReportResults) -> dict[str, Any]:
     risk = results.risk
-    if not risk:
+    if risk is None:
         return {}
-    sens = risk.get("sensitivity")
+    sens = risk.sensitivity
     return {
-        "method": str(risk.get("method", "Cox PH on best available times")),
-        "terms": _hr_rows(risk["table"]["en"]),
+        "method": str(risk.method or "Cox PH on best available times"),
+        "terms": _hr_rows(risk.table["en"]),
         "sensitivity": (
-            {"method": str(sens["method"]), "terms": _hr_rows(sens["table"]["en"])}
-            if sens
-            else None
+            {"method": str(sens.method), "terms": _hr_rows(sens.table["en"])} if sens else None
         ),
     }
 

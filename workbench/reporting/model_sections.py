@@ -93,20 +93,20 @@ def _hr_table(tab: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 def risk(results: ReportResults, params: ReportParams) -> Section:
     lang = params.lang
-    ic = "method" in results.risk  # the interval-censored PH model (issue 20); else Cox
+    ic = results.risk.method is not None  # the interval-censored PH model (issue 20); else Cox
     note = ("risk_note_ic" if ic else "risk_note") + (
-        "_clustered" if results.risk["clustered"] else ""
+        "_clustered" if results.risk.clustered else ""
     )
-    advice = [plain_p(a) for a in results.risk["advice"][lang]]
+    advice = [plain_p(a) for a in results.risk.advice[lang]]
     body = paragraph(t("risk_intro_ic" if ic else "risk_intro", lang)) + table_html(
-        _hr_table(results.risk["table"][lang], lang), t("cap_risk", lang), lang, t(note, lang)
+        _hr_table(results.risk.table[lang], lang), t("cap_risk", lang), lang, t(note, lang)
     )
     if advice:
         body += "<ul>" + "".join(f"<li>{html.escape(a)}</li>" for a in advice) + "</ul>"
-    sens = results.risk.get("sensitivity")
+    sens = results.risk.sensitivity
     if sens:
         body += table_html(
-            _hr_table(sens["table"][lang], lang),
+            _hr_table(sens.table[lang], lang),
             t("cap_risk_sens", lang),
             lang,
             join(results.method_text["risk_sensitivity"], lang),
@@ -197,7 +197,7 @@ def _arm_figure(results: ReportResults, params: ReportParams) -> str:
     curves = getattr(results, "arm_curves", None)
     if curves is None or len(curves) == 0:
         return ""
-    k, total = params.suppression_threshold, float(results.counts["n_releases"])
+    k, total = params.suppression_threshold, float(results.counts.n_releases)
     arms = results.effects["n_exposed"].astype(float)
     if ((arms < k) | (total - arms < k)).any():
         return ""

@@ -1,6 +1,8 @@
 """One function per report section: ``name(results, params) -> Section`` (HTML for the notebook).
 
-Every count goes through `suppression`; every word through `text.t` (glossary terms).
+Every count goes through `suppression`; every word through the catalog (`workbench.i18n.t`,
+glossary terms); the HTML blocks are `markup`'s. The model-based sections are `model_sections`,
+the summary `summary`, methods and provenance `closing`.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from workbench.i18n import t
 from workbench.params.report import ReportParams
 from workbench.programme.regions import flag_categories
 from workbench.reporting import figures
+from workbench.reporting.benchmark import ProvinceBenchmark, province_benchmark
 from workbench.reporting.markup import (
     Section,
     esc,
@@ -115,6 +118,10 @@ def coverage(results: ReportResults, params: ReportParams) -> Section:
 def coverage_table(results: ReportResults, params: ReportParams) -> tuple[pd.DataFrame, int]:
     lang, k = params.lang, params.suppression_threshold
     cov = results.coverage
+    if len(cov) == 2 and (cov["prefecture"] == "all").sum() == 1:
+        # one prefecture: one row, the total's (the figures the summary quotes), under its name
+        code = cov.loc[cov["prefecture"] != "all", "prefecture"].iloc[0]
+        cov = cov[cov["prefecture"] == "all"].assign(prefecture=code)
     table = pd.DataFrame(
         {
             t("col_group", lang): [
@@ -189,6 +196,9 @@ def retention(results: ReportResults, params: ReportParams) -> Section:
             t("col_upper", lang): [pct(x) for x in ms["upper"]],
         }
     )
+    bench = province_benchmark(params)
+    if bench is not None and bench.available:
+        table[t("col_province", lang)] = [_bench_cell(bench, m) for m in ms["months"]]
     parts.append(table_html(table, t("cap_milestones", lang), lang, t("see_methods", lang)))
     parts.extend(paragraph(line) for line in milestone_footnotes(ms, lang))
     spec = "_spec" if results.kind == "spec" else ""
@@ -203,14 +213,25 @@ def retention(results: ReportResults, params: ReportParams) -> Section:
     return Section("retention", "".join(parts))
 
 
+def _bench_cell(bench: ProvinceBenchmark, months: float) -> str:
+    b = bench.at(months)
+    if b is None or not np.isfinite(b["estimate"]):
+        return "–"
+    return f"{pct(b['estimate'])} ({pct(b['lower'])}–{pct(b['upper'])})"
+
+
 def tiers(results: ReportResults, params: ReportParams) -> Section:
     """The programme targets: definitions, the chart (one panel per tier) and the table."""
     lang = params.lang
     table, n = tiers_table(results.tiers, params)
     whole = not (params.prefecture or params.facility)  # the targets are province-wide
     svg = figures.tiers_bars(_tiers_for_plot(results.tiers, params), lang, target=whole)
+    intro = paragraph(t("tiers_intro", lang))
+    if not whole:  # the targets drawn are the province's: say so before the chart
+        targets = " / ".join(f"{int(x):,}" for x in results.tiers["target"])
+        intro += paragraph(t("tiers_province_targets", lang, targets=targets))
     body = (
-        f'<div class="wb-keep">{paragraph(t("tiers_intro", lang))}'
+        f'<div class="wb-keep">{intro}'
         f"{figure_html(svg, t('cap_tiers', lang))}</div>"
         + table_html(table, t("cap_tiers", lang), lang, suppress_note(n, params))
     )

@@ -20,6 +20,7 @@ from workbench.evaluation.results import ReportResults
 from workbench.i18n import t
 from workbench.params.report import ReportParams
 from workbench.programme.regions import flag_categories
+from workbench.reporting.benchmark import ProvinceBenchmark, province_benchmark
 from workbench.reporting.markup import Section, esc, first_upper, heading, pct, table_html
 from workbench.reporting.sections import data_status
 from workbench.reporting.suppression import count_text, is_small, scrub_counts
@@ -43,21 +44,28 @@ def executive_summary(results: ReportResults, params: ReportParams) -> Section:
     if status in ("simulated", "test"):
         parts.append(f'<p class="wb-status-line">{esc(t(f"status_warning_{status}", lang))}</p>')
     cohort = _cohort_line(results, params)
-    if results.counts["n_releases"] < k:  # too few people: no estimate, no rate
+    if results.counts.n_releases < k:  # too few people: no estimate, no rate
         parts.append(_ul([cohort, t("too_few", lang, k)], lang))
         return Section("summary", "".join(parts))
-    first = [cohort, *summary_retention(results, params), *tier_verdicts(results, params)]
+    bench = province_benchmark(params)
+    first = [cohort, *summary_retention(results, params, bench), *tier_verdicts(results, params)]
+    if bench is not None and not bench.available:
+        first.append(t("bench_unavailable", lang))
     parts += [_h3("q_targets", lang), _ul(first, lang)]
     if results.effects is not None and len(results.effects):
         parts += [_h3("q_support", lang), support_block(results, params)]
     if results.regions is not None:
         parts += [_h3("q_regions", lang), _ul(region_lines(results, lang), lang)]
         parts.append(f'<p class="wb-note">{esc(t("regions_basis", lang))}</p>')
-    data = summary_coverage(results, params)
+    elif bench is not None and bench.available and params.prefecture:
+        parts += [_h3("q_standing", lang), _ul(standing_lines(bench, params), lang)]
+        parts.append(f'<p class="wb-note">{esc(t("regions_basis", lang))}</p>')
+    data = summary_coverage(results, params, bench)
     if results.repairs:
         repairs = "; ".join(scrub_counts(r, k, lang) for r in results.repairs)
         data.append(t("sum_quality", lang, repairs))
-    data += summary_missing(results, lang, k)
+    standing = bench is not None and bench.available and bool(params.prefecture)
+    data += summary_missing(results, lang, k, standing)
     if results.kind == "spec":
         source = results.source.rsplit("/", 1)[-1]
         data.append(t("spec_note", lang, source, results.event_label))
@@ -69,14 +77,14 @@ def executive_summary(results: ReportResults, params: ReportParams) -> Section:
 def _cohort_line(results: ReportResults, params: ReportParams) -> str:
     lang, k, c = params.lang, params.suppression_threshold, results.counts
     common = {
-        "n": count_text(c["n_releases"], k, lang),
-        "relapse": count_text(c["n_relapses"], k, lang),
+        "n": count_text(c.n_releases, k, lang),
+        "relapse": count_text(c.n_relapses, k, lang),
     }
     if results.kind == "spec":
         source = results.source.rsplit("/", 1)[-1]
         return t("sum_cohort_spec", lang, source=source, event=results.event_label, **common)
     period = " – ".join(p for p in results.period if p) or "–"
-    death = count_text(c["n_deaths"], k, lang)
+    death = count_text(c.n_deaths, k, lang)
     return t("sum_cohort", lang, period=period, cutoff=results.cutoff or "–", death=death, **common)
 
 
@@ -199,7 +207,7 @@ def region_lines(results: ReportResults, lang: str) -> list[str]:
     return out
 
 
-def summary_missing(results: ReportResults, lang: str, k: int) -> list[str]:
+def summary_missing(results: ReportResults, lang: str, k: int, standing: bool = False) -> list[str]:
     """What is not in this report, and why, in plain words (never a technical message);
     sections missing for the same reason share one sentence."""
     out, by_reason = [], {}
@@ -211,7 +219,8 @@ def summary_missing(results: ReportResults, lang: str, k: int) -> list[str]:
         if section == "retention" and results.milestones is None:
             continue  # said in the retention sentence
         if section == "regions" and why == ONE_REGION:
-            out.append(t("one_region", lang))
+            if not standing:  # else its standing in the province's comparison is shown
+                out.append(t("one_region", lang))
             continue
         title = t(SECTION_TITLES[section], lang) if section in SECTION_TITLES else section
         by_reason.setdefault(reason(section, why, lang, k), []).append(title)
@@ -235,7 +244,42 @@ SECTION_TITLES = {
 }
 
 
-def summary_retention(results: ReportResults, params: ReportParams) -> list[str]:
+def standing_lines(bench: ProvinceBenchmark, params: ReportParams) -> list[str]:
+    """The prefecture's own row of the province's regional comparison, with its limits."""
+    lang = params.lang
+    name = codes.label("prefecture", params.prefecture, lang)
+    s = bench.standing
+    if s is None:
+        return [t("standing_none", lang, name=name)]
+    b12 = bench.at(12)
+    overall = pct(b12["estimate"]) if b12 is not None else "–"
+    flag = t(f"flag_{s['category']}", lang)
+    sure = ""
+    if s["category"] != "as_expected":
+        sure = t(
+            "standing_sure", lang, t("sure_fairly_sure" if s["sure"] else "sure_not_sure", lang)
+        )
+    out = [
+        t("standing_verdict", lang, flag=flag, sure=sure),
+        t(
+            "standing_line",
+            lang,
+            name=name,
+            adj=pct(s["adjusted"]),
+            obs=pct(s["observed"]),
+            exp=pct(s["expected"]),
+            overall=overall,
+        ),  # fmt: skip
+    ]
+    if "lower95" in s:
+        out.append(t("standing_limits", lang, name=name, lo95=pct(s["lower95"]),
+                     hi95=pct(s["upper95"]), lo998=pct(s["lower998"]), hi998=pct(s["upper998"])))  # fmt: skip
+    return out
+
+
+def summary_retention(
+    results: ReportResults, params: ReportParams, bench: ProvinceBenchmark | None = None
+) -> list[str]:
     lang = params.lang
     if results.milestones is None:
         why = results.missing.get("retention", "other")
@@ -247,7 +291,13 @@ def summary_retention(results: ReportResults, params: ReportParams) -> list[str]
         m = f"{row.months:g}"
         if np.isfinite(row.estimate):
             est = {"est": pct(row.estimate), "lo": pct(row.lower), "hi": pct(row.upper)}
-            out.append(t(key, lang, m=m, event=results.event_label, **est))
+            line = t(key, lang, m=m, event=results.event_label, **est)
+            b = bench.at(row.months) if bench is not None else None
+            if b is not None and np.isfinite(b["estimate"]):
+                sep = "" if lang == "zh" else " "
+                line += sep + t("bench_retention", lang, est=pct(b["estimate"]),
+                                lo=pct(b["lower"]), hi=pct(b["upper"]))  # fmt: skip
+            out.append(line)
         elif getattr(row, "withheld", False):  # disclosure control (docs/disclosure.md)
             why = t("suppressed_long", lang, params.suppression_threshold)
             out.append(t("sum_retention_na", lang, m=m, why=why))
@@ -256,19 +306,22 @@ def summary_retention(results: ReportResults, params: ReportParams) -> list[str]
     return out
 
 
-def summary_coverage(results: ReportResults, params: ReportParams) -> list[str]:
+def summary_coverage(
+    results: ReportResults, params: ReportParams, bench: ProvinceBenchmark | None = None
+) -> list[str]:
     if results.coverage is None:
         return []
     k, lang = params.suppression_threshold, params.lang
     total = results.coverage.iloc[-1]
     if not total["visits_due"] > 0:
         return [t("sum_coverage_none", lang)]
-    return [
-        t(
-            "sum_coverage",
-            lang,
-            due=count_text(total["visits_due"], k, lang),
-            att=count_text(total["visits_attended"], k, lang),
-            cov=pct(total["coverage"]),
-        )
-    ]
+    line = t(
+        "sum_coverage",
+        lang,
+        due=count_text(total["visits_due"], k, lang),
+        att=count_text(total["visits_attended"], k, lang),
+        cov=pct(total["coverage"]),
+    )
+    if bench is not None and bench.coverage is not None:
+        line += ("" if lang == "zh" else " ") + t("bench_coverage", lang, cov=pct(bench.coverage))
+    return [line]

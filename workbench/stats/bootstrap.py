@@ -15,16 +15,19 @@ from collections.abc import Callable
 import numpy as np
 from joblib import Parallel, delayed, effective_n_jobs
 
+from workbench import console
 from workbench.exceptions import EstimationError, ParameterError
 
 
-def _chunk(fn, seeds):
+def _chunk(fn, seeds, progress=None, done=0, total=0):
     out = []
     for seed in seeds:
         try:
             out.append(fn(np.random.default_rng(seed)))
         except EstimationError:
             out.append(None)
+        if progress is not None:
+            progress(done + len(out), total)
     return out
 
 
@@ -47,9 +50,9 @@ def dask_client(address: str, timeout: float = 30.0):
         ) from None
 
 
-def _dask_chunks(fn, seeds, scheduler) -> list:
+def _dask_chunks(fn, seeds, scheduler, progress=None) -> list:
     """Run on a Dask cluster: `scheduler` is a distributed Client, a cluster, or an address."""
-    from dask.distributed import Client
+    from dask.distributed import Client, as_completed
 
     own = not isinstance(scheduler, Client)
     if own:
@@ -61,6 +64,11 @@ def _dask_chunks(fn, seeds, scheduler) -> list:
         chunks = _split(seeds, 4 * workers)
         shipped = client.scatter(fn, broadcast=True, hash=False)  # the data go once per worker
         futures = client.map(_chunk, [shipped] * len(chunks), chunks, pure=False)
+        if progress is not None:
+            sizes, done = {f.key: len(c) for f, c in zip(futures, chunks, strict=True)}, 0
+            for future in as_completed(futures):
+                done += sizes[future.key]
+                progress(done, len(seeds))
         return _merge(client.gather(futures), len(seeds))
     finally:
         if own:
@@ -80,7 +88,7 @@ def _merge(parts, n):
     return rows
 
 
-def run_replicates(fn, seeds, n_jobs: int = 1, scheduler=None) -> list:
+def run_replicates(fn, seeds, n_jobs: int = 1, scheduler=None, progress=None) -> list:
     """[fn(numpy.random.default_rng(s)) for s in seeds], None where fn raised EstimationError.
 
     Sequential when n_jobs == 1; on joblib's local processes otherwise; on Dask when
@@ -88,15 +96,31 @@ def run_replicates(fn, seeds, n_jobs: int = 1, scheduler=None) -> list:
     joblib's Dask backend is active (`with joblib.parallel_config(backend="dask"):`). Each
     replicate's draws come from its own seed, so results do not depend on where it ran.
     The scheduler is an argument all the way from the CLI (`--dask-scheduler`), never ambient.
+
+    `progress(done, total)` is called in this process as replicates finish (per replicate
+    when sequential, per chunk otherwise). None (the default): the running console's
+    bootstrap bar (`workbench.console.replicate_progress`), or nothing when none shows.
+    Progress only reports: it never changes which replicate gets which seed.
     """
+    seeds = list(seeds)
+    if progress is None:
+        progress = console.replicate_progress()
+    if progress is not None:
+        progress(0, len(seeds))
     if scheduler is not None:
-        return _dask_chunks(fn, list(seeds), scheduler)
+        return _dask_chunks(fn, seeds, scheduler, progress)
     dask = _dask_backend_active()
     if n_jobs == 1 and not dask:
-        return _chunk(fn, seeds)
+        return _chunk(fn, seeds, progress, 0, len(seeds))
     n_workers = effective_n_jobs(-1 if dask else n_jobs)
-    chunks = _split(list(seeds), 4 * n_workers)
-    parts = Parallel(n_jobs=-1 if dask else n_jobs)(delayed(_chunk)(fn, c) for c in chunks)
+    chunks = _split(seeds, 4 * n_workers)
+    runner = Parallel(n_jobs=-1 if dask else n_jobs, return_as="generator")
+    parts, done = [], 0
+    for part in runner(delayed(_chunk)(fn, c) for c in chunks):
+        parts.append(part)
+        done += len(part)
+        if progress is not None:
+            progress(done, len(seeds))
     return _merge(parts, len(seeds))
 
 

@@ -1,0 +1,129 @@
+"""The province beside a prefecture's (or facility's) report: its benchmark figures.
+
+A prefecture report that stands alone shows, beside each headline number, the province's figure
+(retention at each milestone, visit coverage), and the prefecture's own standing in the province's
+regional comparison (adjusted 12-month retention, flag, and the 95 % / 99.8 % limits for a
+prefecture of its size). They come from the province analysis with the same data, period and
+analysis parameters (`province_params`), read from the analysis cache when the province report
+(or another prefecture report) computed it, else computed here once and cached; the batch runs the
+province first so its prefecture reports find it. A report run alone computes it itself (it costs
+about one province analysis). When it cannot be had, the report says the benchmark is unavailable.
+
+Concurrent reports of one batch compute it once: the computation holds a lock file beside the
+cache (`fcntl.flock`), and whoever waited reads the cache.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import fcntl
+import functools
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from workbench.exceptions import WorkbenchError
+from workbench.params.report import ReportParams
+
+BENCHMARK_ENV = "WORKBENCH_PROVINCE_BENCHMARK"  # "off": do not compute it (tests, quick drafts)
+
+
+@dataclass(frozen=True)
+class ProvinceBenchmark:
+    """The province's figures (None when unavailable: `reason` says why)."""
+
+    milestones: pd.DataFrame | None = None  # months, estimate, lower, upper
+    coverage: float | None = None
+    standing: dict[str, Any] | None = None  # this prefecture's row of the regional comparison
+    reason: str = ""
+
+    @property
+    def available(self) -> bool:
+        return self.milestones is not None
+
+    def at(self, months: float) -> pd.Series | None:
+        if self.milestones is None:
+            return None
+        rows = self.milestones[np.isclose(self.milestones["months"], float(months))]
+        return None if rows.empty else rows.iloc[0]
+
+
+def province_params(params: ReportParams) -> ReportParams | None:
+    """The province analysis a scoped report is compared with (None for the province itself)."""
+    if not (params.prefecture or params.facility):
+        return None
+    return dataclasses.replace(params, prefecture=None, facility=None, name="province")
+
+
+def province_benchmark(params: ReportParams) -> ProvinceBenchmark | None:
+    """The benchmark of a scoped report; None for a province report (it is its own benchmark)."""
+    whole = province_params(params)
+    if whole is None:
+        return None
+    return _benchmark(whole, params.prefecture)
+
+
+@functools.cache
+def _benchmark(whole: ReportParams, prefecture: str | None) -> ProvinceBenchmark:
+    if os.environ.get(BENCHMARK_ENV) == "off":
+        return ProvinceBenchmark(reason="off")
+    try:
+        results = _province_results(whole)
+    except (WorkbenchError, OSError, ValueError) as err:
+        return ProvinceBenchmark(reason=type(err).__name__)
+    return from_results(results, prefecture)
+
+
+def from_results(results: Any, prefecture: str | None) -> ProvinceBenchmark:
+    """The benchmark figures of a province `ReportResults` (already disclosure-protected)."""
+    ms = results.milestones
+    if ms is None:
+        return ProvinceBenchmark(reason="retention")
+    milestones = ms[["months", "estimate", "lower", "upper"]].reset_index(drop=True)
+    coverage = None
+    if results.coverage is not None and len(results.coverage):
+        total = results.coverage.iloc[-1]  # the "all" row
+        coverage = float(total["coverage"]) if total["visits_due"] > 0 else None
+    standing = None
+    reg = results.regions
+    if reg is not None and prefecture is not None and (reg["code"] == prefecture).any():
+        from workbench.programme.regions import flag_categories
+
+        row = reg.loc[reg["code"] == prefecture].iloc[0]
+        cat = flag_categories(reg.loc[reg["code"] == prefecture]).iloc[0]
+        standing = {
+            **{k: float(row[k]) for k in ("n", "observed", "expected", "adjusted")},
+            **{
+                k: float(row[k]) for k in ("lower95", "upper95", "lower998", "upper998") if k in row
+            },
+            "category": str(cat["category"]),
+            "sure": bool(cat["sure"]),
+        }
+    return ProvinceBenchmark(milestones, coverage, standing)
+
+
+def _province_results(whole: ReportParams) -> Any:
+    from workbench.evaluation.analysis import analyse, cache_key
+
+    key = cache_key(whole)
+    with _locked(key):
+        return analyse(whole)  # a cache hit when the province (or another report) computed it
+
+
+@contextlib.contextmanager
+def _locked(key: str):
+    from workbench import cache
+
+    folder = Path(cache.cache_dir())
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / f"province-{key[:16]}.lock", "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
