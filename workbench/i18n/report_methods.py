@@ -122,6 +122,10 @@ _GLUE = {
         "名|人",
         "people|persons?|releases?|relapses?|deaths?|exposed|rows?|records?|visits?",
     ),
+    # the caption numbers of report.css ("Figure 1. ", 图1)
+    "css_figure": ("图", "Figure "),
+    "css_table": ("表", "Table "),
+    "css_number_sep": ("\u3000", ". "),
     "internal_note": (
         "内部资料：仅供分析人员使用，不得对外提供。",
         "INTERNAL — analyst copy of an executed report (may show intermediate results). "

@@ -25,7 +25,11 @@ _H2 = re.compile(r'<h2 id="(sec-[\w-]+)">(.*?)</h2>', re.S)
 
 
 def report_css() -> str:
-    return resources.files("workbench.reporting").joinpath("report.css").read_text("utf-8")
+    """report.css with its Chinese caption numbering (`css_figure`, `css_table`) from the catalog."""
+    css = resources.files("workbench.reporting").joinpath("report.css").read_text("utf-8")
+    for key in ("css_figure", "css_table", "css_number_sep"):
+        css = css.replace(f"@{key}@", t(key, "zh"))
+    return css
 
 
 def _outputs_only(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
