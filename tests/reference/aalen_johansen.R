@@ -1,4 +1,4 @@
-# Reference Aalen-Johansen cumulative incidence for tests/test_competing.py (R survival).
+# Reference Aalen-Johansen cumulative incidence for tests/retention/test_competing.py (R survival).
 #   Rscript aalen_johansen.R        (run from tests/reference/)
 # Relapse (1) with death (2) as a competing event and censoring (0), on a 6-monthly grid with
 # many ties, including relapses, deaths and censorings tied at the last time (end of tracking).

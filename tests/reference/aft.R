@@ -1,4 +1,4 @@
-# Reference interval-censored AFT fits for tests/test_risk.py (R survival survreg).
+# Reference interval-censored AFT fits for tests/risk/test_risk.py (R survival survreg).
 #   Rscript aft.R   (from tests/reference/)
 # 1. Simulated releases seen at 6-monthly visits: relapse in (L, R], R = NA when none was seen.
 # 2. lifelines' load_diabetes (interval-censored), Weibull AFT on gender.

@@ -122,7 +122,7 @@ cif_refs <- function(name, d, at, causes) {
 }
 
 # R's NPMLE masses (at its drop times; any remainder beyond the data) evaluated with the
-# workbench's likelihood: (l, u] open on the left, l == u the point u (tests/test_turnbull.py
+# workbench's likelihood: (l, u] open on the left, l == u the point u (tests/retention/test_turnbull.py
 # does the same with workbench.stats.npmle.interval_loglik).
 npmle_loglik <- function(l, u) {
   fit <- survfit(Surv(l, u, type = "interval2") ~ 1)

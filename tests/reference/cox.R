@@ -1,4 +1,4 @@
-# Reference Cox (Efron) fits for tests/test_risk.py (R survival).  Rscript cox.R  (from tests/reference/)
+# Reference Cox (Efron) fits for tests/risk/test_risk.py (R survival).  Rscript cox.R  (from tests/reference/)
 # 1. Rossi recidivism (lifelines load_rossi, weekly times with many ties): coefficients, model and
 #    robust (sandwich) standard errors, LR test.
 # 2. Simulated releases on a 6-monthly grid, some persons released twice: cluster(person_id) robust

@@ -1,4 +1,4 @@
-# Reference Kaplan-Meier numbers for tests/test_km.py (R survival; run from tests/reference/).
+# Reference Kaplan-Meier numbers for tests/retention/test_km.py (R survival; run from tests/reference/).
 #   Rscript km.R
 # Writes km_input.csv (simulated tied data with weights), km_curves.csv, km_table.csv.
 library(survival)

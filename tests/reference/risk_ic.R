@@ -1,4 +1,4 @@
-# Reference fits for tests/test_risk_ic.py (R survival). Run from tests/reference/:
+# Reference fits for tests/risk/test_risk_ic.py (R survival). Run from tests/reference/:
 #   Rscript risk_ic.R
 # 1. Exact times with ties (every relapse dated, L = R): coxph with Breslow ties, model-based
 #    and person-clustered robust SEs. The interval-censored PH model with a piece between every

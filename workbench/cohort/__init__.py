@@ -1,7 +1,7 @@
 """The cohort builder: raw visit records → one analysis row per release (data/README.md).
 
 Time is days since release (release day = day 0). Every rule is written out, with a worked
-example, under "Cohort rules" in data/README.md and pinned by tests/test_cohort_rules.py.
+example, under "Cohort rules" in data/README.md and pinned by tests/cohort/test_cohort_rules.py.
 Everything is vectorised over releases (integer positions, ``np.minimum.at`` /
 ``np.maximum.at``, sorts): no per-person Python loops.
 

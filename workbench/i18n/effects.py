@@ -16,17 +16,18 @@ ENTRIES = {
         "{name}：接受帮扶人数少于{threshold}人，不予估计。",
         "{name}: not estimable — fewer than {threshold} people received it.",
     ),
-    "effects_helps": (
-        "{name}有助于保持操守：复吸风险降低{pct:.0f}%（{ci}）{e}。",
-        "{name} helps people stay abstinent: relapse rate lower by {pct:.0f}% ({ci}){e}.",
+    "effects_helps": (  # an association: the notebook says what the design supports
+        "{name}：接受者的复吸风险降低{pct:.0f}%（{ci}）{e}。",
+        "{name}: relapse risk lower by {pct:.0f}% among those who received it ({ci}){e}.",
     ),
     "effects_no_clear_effect": (
         "{name}：未见明确效果（{ci}）。",
         "{name}: no clear effect ({ci}).",
     ),
     "effects_may_harm": (
-        "{name}：复吸风险可能升高{pct:.0f}%（{ci}）{e}，需进一步核查。",
-        "{name} may harm: relapse rate higher by {pct:.0f}% ({ci}){e}; check further.",
+        "{name}：接受者的复吸风险升高{pct:.0f}%（{ci}）{e}，需进一步核查。",
+        "{name}: relapse risk higher by {pct:.0f}% among those who received it ({ci}){e}; "
+        "check further.",
     ),
     # the landmark comparison's retention plot (effects.landmark)
     "effects_arm_exposed": ("接受帮扶", "exposed"),

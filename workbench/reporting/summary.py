@@ -59,7 +59,7 @@ def executive_summary(results: ReportResults, params: ReportParams) -> Section:
         parts.append(f'<p class="wb-note">{esc(t("regions_basis", lang))}</p>')
     elif bench is not None and bench.available and params.prefecture:
         parts += [_h3("q_standing", lang), _ul(standing_lines(bench, params), lang)]
-        parts.append(f'<p class="wb-note">{esc(t("regions_basis", lang))}</p>')
+        parts.append(f'<p class="wb-note">{esc(t("standing_basis", lang))}</p>')
     data = summary_coverage(results, params, bench)
     if results.repairs:
         repairs = "; ".join(scrub_counts(r, k, lang) for r in results.repairs)

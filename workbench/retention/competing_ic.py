@@ -14,7 +14,7 @@ Ordering the cells as relapse cells by time, then death cells in reverse time or
 set one contiguous run, so the engine is the Turnbull NPMLE's (`workbench.stats.npmle`:
 SQUAREM-accelerated EM, support-reduction Newton), converged when the Kuhn-Tucker conditions
 hold (`kt_violation_` <= 1e-8, relative). With every relapse dated exactly the estimator is the
-Aalen-Johansen estimator (tests/test_competing_ic.py against R's survfit).
+Aalen-Johansen estimator (tests/retention/test_competing_ic.py against R's survfit).
 
 Convention inside an innermost interval (l, r], where the incidence is not identified: its mass
 counts from just after l (as `TurnbullFitter`: 1 - NPMLE retention when nobody dies).

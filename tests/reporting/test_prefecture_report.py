@@ -1,0 +1,101 @@
+"""A prefecture report that stands alone: the province beside each headline number, its own
+standing in the province's regional comparison, province targets labelled as such, no Methods
+text for analyses it lacks, no one-row table with a duplicate total (sections, no PDF)."""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import re
+
+import pytest
+from support import make_dataset
+
+from workbench.evaluation.analysis import analyse
+from workbench.i18n import t
+from workbench.params.report import ReportParams
+from workbench.reporting import benchmark, closing, sections, summary
+from workbench.reporting.markup import pct
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory):
+    root = tmp_path_factory.mktemp("prefecture")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("WORKBENCH_CACHE_DIR", str(root / "cache"))
+    data = make_dataset(root / "data", n=1500, seed=3)
+    province = ReportParams(data=str(data), name="province", n_bootstrap=3, seed=5)
+    pref = dataclasses.replace(province, name="changsha", prefecture="changsha", lang="en")
+    benchmark._benchmark.cache_clear()
+    yield {"province": analyse(province), "pref": analyse(pref), "params": pref, "mp": mp}
+    mp.undo()
+    benchmark._benchmark.cache_clear()
+
+
+def _text(section) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", " ", section.html))
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_summary_puts_the_province_beside_each_headline_number(env, lang):
+    params = dataclasses.replace(env["params"], lang=lang)
+    prov = env["province"].milestones.set_index("months")
+    text = _text(summary.executive_summary(env["pref"], params))
+    for m in (12, 24, 36):
+        est, lo, hi = (pct(prov.loc[m, c]) for c in ("estimate", "lower", "upper"))
+        assert t("bench_retention", lang, est=est, lo=lo, hi=hi) in text
+    cov = env["province"].coverage.iloc[-1]["coverage"]
+    assert t("bench_coverage", lang, cov=pct(cov)) in text
+    # its own standing in the province's comparison, with the limits for its size
+    reg = env["province"].regions.set_index("code").loc["changsha"]
+    assert t("q_standing", lang) in text
+    assert (
+        pct(reg["adjusted"]) in text
+        and pct(reg["lower95"]) in text
+        and pct(reg["upper998"]) in text
+    )
+    assert t("one_region", lang) not in text  # no "there is no regional comparison" beside it
+
+
+def test_retention_table_has_the_province_column_and_tiers_say_province_targets(env):
+    params = env["params"]
+    page = sections.retention(env["pref"], params).html
+    prov12 = env["province"].milestones.set_index("months").loc[12, "estimate"]
+    assert t("col_province", "en") in page and pct(prov12) in page
+    tiers = _text(sections.tiers(env["pref"], params))
+    assert "province-wide targets, not this prefecture" in tiers and "10,000 / 1,000 / 100" in tiers
+    table, _ = sections.tiers_table(env["pref"].tiers, params)
+    assert (
+        t("col_target_province", "en") in table.columns and t("col_met", "en") not in table.columns
+    )
+
+
+def test_one_prefecture_coverage_table_has_no_duplicate_total(env):
+    table, _ = sections.coverage_table(env["pref"], env["params"])
+    assert len(table) == 1 and table.iloc[0, 0] == "Changsha"
+    total = env["pref"].coverage.iloc[-1]  # the row the summary quotes
+    assert table.iloc[0][t("col_coverage", "en")] == pct(total["coverage"])
+    whole, _ = sections.coverage_table(
+        env["province"], dataclasses.replace(env["params"], prefecture=None)
+    )
+    assert len(whole) == len(env["province"].coverage) > 2  # the province keeps its total row
+
+
+def test_methods_describe_only_what_the_report_contains(env):
+    params = env["params"]
+    regions_text = t("methods_regions", "en")[:40]
+    assert regions_text in _text(closing.methods(env["pref"], params))  # its standing is shown
+    env["mp"].setenv(benchmark.BENCHMARK_ENV, "off")
+    benchmark._benchmark.cache_clear()
+    try:
+        text = _text(closing.methods(env["pref"], params))
+        assert regions_text not in text
+        no_tiers = dataclasses.replace(env["pref"], tiers=None)
+        assert t("methods_tiers", "en")[:40] not in _text(closing.methods(no_tiers, params))
+        # no benchmark: said once, and the one-region sentence is back
+        s = _text(summary.executive_summary(env["pref"], params))
+        assert s.count(t("bench_unavailable", "en")) == 1 and t("one_region", "en") in s
+        assert t("q_standing", "en") not in s
+    finally:
+        env["mp"].delenv(benchmark.BENCHMARK_ENV)
+        benchmark._benchmark.cache_clear()
