@@ -49,7 +49,9 @@ def methods(results: ReportResults, params: ReportParams) -> Section:
         items.append(t("evalue_note", lang))
     items.append(t("hr_rule", lang))
     k = params.suppression_threshold
-    notes = [scrub_counts(n, k, lang) for n in official_notes(results.notes, lang)]
+    notes = [
+        scrub_counts(n, k, lang) for n in official_notes(results.notes, lang, under_tables=True)
+    ]
     body = "<ul>" + "".join(f"<li>{html.escape(x)}</li>" for x in items) + "</ul>"
     used = method_lines(results, lang)
     if used:
