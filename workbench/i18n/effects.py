@@ -42,6 +42,18 @@ ENTRIES = {
         "below {lo:g} or above {hi:g}; some groups (almost) never or always receive it, so the "
         "weighted comparison rests on few people.",
     ),
+    "caveat_support_positivity": (
+        "倾向性评分检查（{intervention}）：{n:,}人获得该帮扶的估计概率低于{lo:g}或高于{hi:g}；"
+        "部分人群几乎从不或总是获得该帮扶，这项帮扶的加权比较依赖少数人，其结果只作参考。",
+        "Positivity check ({intervention}): {n:,} people have an estimated probability of "
+        "receiving it below {lo:g} or above {hi:g}; some groups (almost) never or always receive "
+        "it, so this support's weighted comparison rests on few people: read it as indicative only.",
+    ),
+    "caveat_support_low_ess": (
+        "{intervention}：加权后{arm}的有效样本量为{ess:.0f}（共{n:,}人），少数高权重个体对结果影响较大。",
+        "{intervention}: after weighting, the {arm} group's effective sample size is {ess:.0f} of "
+        "{n:,}: a few heavily weighted people drive the estimate.",
+    ),
     "caveat_low_ess": (
         "加权后{arm}的有效样本量为{ess:.0f}（共{n:,}人），少数高权重个体对结果影响较大。",
         "After weighting, the {arm} group's effective sample size is {ess:.0f} of {n:,}: a few "
