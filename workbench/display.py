@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import re
 from collections.abc import Iterable, Mapping
 
 import numpy as np
@@ -36,7 +37,9 @@ CODE_COLUMNS = {
     "censor_reason": "censor_reason",
     "event": "cohort_event",
     "cause": "event",
+    "quantity": "quantity",
 }
+MONTHS_QUANTITY = re.compile(r"retention (\d+(?:\.\d+)?) months")
 
 
 HEADER_KINDS = ("result", "intervention", "censor_reason", "prefecture")
@@ -65,7 +68,10 @@ def value(v: object, kind: str, lang: str) -> object:
     if kind in codes.KINDS:
         return codes.label(kind, v, lang) if str(v) in codes.KINDS[kind] else v
     key = f"nb_{kind}_{v}"
-    return t(key, lang) if key in TEXT else v
+    if key in TEXT:
+        return t(key, lang)
+    m = MONTHS_QUANTITY.fullmatch(str(v)) if kind == "quantity" else None
+    return t("nb_quantity_retention_at", lang, m=float(m.group(1))) if m else v
 
 
 def words(values: Iterable[object], kind: str, lang: str) -> str:
@@ -88,10 +94,13 @@ def number(v: object, digits: int = 3, whole: bool = False) -> str:
     if isinstance(v, float | np.floating):
         if whole:
             return f"{int(round(float(v))):,}"
-        if v != 0 and abs(v) < 10**-digits:
+        if abs(v) < 1e-12:  # rounding noise (a balanced SMD of -9.7e-17) reads as 0
+            return "0"
+        if abs(v) < 10**-digits:
             return f"{float(v):.1e}"
         text = f"{float(v):,.{digits}f}"
-        return text.rstrip("0").rstrip(".") if "." in text else text
+        text = text.rstrip("0").rstrip(".") if "." in text else text
+        return "0" if text == "-0" else text
     return str(v)
 
 

@@ -106,6 +106,20 @@ def landmark_statement(landmark, lang: str) -> str:
     return t("nb_balance_not_achieved", lang, smd=result.max_abs_smd)
 
 
+def landmark_summary(landmark, lang: str) -> pd.DataFrame:
+    """The landmark comparison's one-row summary with its method and statement in `lang` (the
+    method from the result's catalog parts, `method_text`)."""
+    from workbench.i18n import join
+
+    out = landmark.summary()
+    parts = getattr(landmark.result_, "method_text", ())
+    if "method" in out.columns and parts:
+        out["method"] = join(parts, lang, "; ")
+    if "notes" in out.columns and not landmark.result_.estimable:
+        out["notes"] = landmark_statement(landmark, lang)
+    return out
+
+
 def subgroup_view(table: pd.DataFrame, code: str, by: str, lang: str):
     """(rows with an estimate, sentence about the subgroups without one or None) for `code`."""
     rows = table[table["code"] == code].copy()

@@ -336,6 +336,13 @@ _WORDS = {
     "nb_est_truth (simulator)": ("真值（模拟）", "truth (simulator)"),
     "nb_quantity_retention S(t)": ("操守保持率 S(t)", "retention S(t)"),
     "nb_quantity_log hazard ratio": ("对数风险比", "log hazard ratio"),
+    "nb_quantity_retention_at": ("{m:g}个月操守保持率", "retention at {m:g} months"),
+    "nb_quantity_RMST 36 months (days)": (
+        "36个月内平均保持操守天数（RMST，天）",
+        "RMST to 36 months (days)",
+    ),
+    "nb_quantity_median (days)": ("复吸时间中位数（天）", "median time to relapse (days)"),
+    "nb_group_NPMLE": ("NPMLE", "NPMLE"),
     "nb_truth": ("真值", "truth"),
     "nb_true_hr": ("真实风险比", "true hazard ratio"),
     "nb_months_n": ("{m:g}个月", "{m:g} months"),
