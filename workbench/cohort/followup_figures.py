@@ -29,6 +29,9 @@ RESULT_MARKERS = {
     "missed": ("o", "#bbbbbb"),
     "died": ("D", "#333333"),
     "transferred": ("^", "#8172b2"),
+    "register:relapse": ("*", "#c44e52"),
+    "register:death": ("P", "#333333"),
+    "register:transfer": ("P", "#8172b2"),
 }
 
 
