@@ -37,12 +37,20 @@ def support_name(code: str, lang: str) -> str:
     return codes.label("intervention", code, lang)
 
 
-def balance_frame(weights, lang: str) -> pd.DataFrame:
-    """The balance table with covariates in words and the SMD columns first. The group means
-    are left out: they are means of the model's (centred) design columns, not of the data."""
-    bal = weights.balance().reset_index()
+def balance_frame(landmark, lang: str) -> pd.DataFrame:
+    """The landmark comparison's balance table, covariates in words and the SMD columns first.
+    The group means are of the data as recorded (a 0/1 characteristic: the share with it), not
+    of the propensity model's centred design columns."""
+    from workbench.effects.design import category_levels, encode
+
+    bal = landmark.weights_model_.balance().reset_index()
+    frame, conf = landmark.frame_, landmark.confounders_
+    raw = encode(frame, conf, center=False, levels=category_levels(frame, conf))
+    exposed = np.asarray(landmark.treated_).astype(bool)
+    for column, rows in (("mean_treated", exposed), ("mean_untreated", ~exposed)):
+        bal[column] = raw.loc[rows].mean().reindex(bal["covariate"]).to_numpy(float)
     bal["covariate"] = [covariate_word(c, lang) for c in bal["covariate"]]
-    return bal.drop(columns=["mean_treated", "mean_untreated"])
+    return bal
 
 
 def _figure(size, lang: str):
