@@ -40,6 +40,35 @@ def _km_curves():
     return pd.concat(out, ignore_index=True)
 
 
+def test_legend_beside_the_curves_with_a_ci_entry_only_when_a_band_is_drawn():
+    from workbench.reporting.figures import layout_problems
+
+    banded = retention_curves(_km_curves(), lang="zh", at_risk=False)
+    legend = banded.get_legend()
+    assert [t.get_text() for t in legend.get_texts()][-1] == "95%置信区间"
+    fig = banded.figure
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    box, frame = legend.get_window_extent(renderer), banded.get_window_extent(renderer)
+    assert box.x0 >= frame.x1  # outside the axes, on the right
+    assert layout_problems(fig) == []
+    plain = retention_curves(
+        _km_curves().drop(columns=["lower", "upper"]), lang="zh", at_risk=False
+    )
+    assert "95%置信区间" not in [t.get_text() for t in plain.get_legend().get_texts()]
+
+
+def test_many_curves_get_distinct_colours():
+    curves = pd.concat(
+        [pd.DataFrame({"time": [0.0, 400.0], "estimate": [1.0, 0.5 + i / 40], "label": f"g{i}"})
+         for i in range(14)],
+        ignore_index=True,
+    )  # fmt: skip
+    ax = retention_curves(curves, at_risk=False)
+    colours = {tuple(line.get_color()) for line in ax.get_lines()}
+    assert len(colours) == 14
+
+
 def _pdf_fonts(path):
     fonts = set()
     for page in PdfReader(path).pages:
@@ -51,7 +80,7 @@ def _pdf_fonts(path):
 def test_chinese_retention_figure_embeds_cjk_font(tmp_path):
     ax = retention_curves(_km_curves(), lang="zh")
     assert ax.get_title() == "操守保持曲线"
-    assert ax.get_xlabel() == "出所后月数（月）"
+    assert ax.get_xlabel() == "出所后月数"  # the unit is the word: not "（月）" again
     assert ax.get_ylabel() == "操守保持率"
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert legend == ["男", "女", "95%置信区间"]

@@ -4,6 +4,10 @@ Every function takes ``ax=None`` (a new figure when absent) and returns the axes
 the glossary (shared/docs/glossary.md) and `workbench.data.codes`; Chinese labels are drawn with Noto
 Sans CJK SC, registered by path (`workbench.fonts.use_font`, statistics.md trap 6). Counts below
 the suppression threshold are printed as "<10", never as numbers.
+
+Size: the report's and the notebooks' shared figure vocabulary (curves with bands, legends
+outside the data, ratio ticks, at-risk tables, funnel and tiers) in one place, so that every
+figure draws a band, a legend or a tick the same way.
 """
 
 from __future__ import annotations
@@ -76,11 +80,17 @@ def step_band(ax, x, estimate, lower=None, upper=None, *, alpha=0.2, edge=True, 
     return drawn
 
 
-def _draw_curves(ax, frame: pd.DataFrame, lang: str) -> None:
-    for label, g in frame.groupby("label", sort=False):
+def _draw_curves(ax, frame: pd.DataFrame, lang: str) -> bool:
+    """Draw every label's curve (and band); True when at least one band was drawn. More curves
+    than the default cycle has colours get one distinct colour each (tab20)."""
+    labels = frame["label"].unique()
+    colours = _colours(len(labels))
+    banded = False
+    for i, (label, g) in enumerate(frame.groupby("label", sort=False)):
         g = g.sort_values("time", kind="stable")
         months = g["time"].to_numpy(float) / codes.DAYS_PER_MONTH
         band = {"lower", "upper"} <= set(g.columns) and g["lower"].notna().any()
+        banded |= bool(band)
         step_band(
             ax,
             months,
@@ -89,7 +99,19 @@ def _draw_curves(ax, frame: pd.DataFrame, lang: str) -> None:
             g["upper"] if band else None,
             edge=False,
             label=str(label) or None,
+            **({"color": colours[i]} if colours else {}),
         )
+    return banded
+
+
+def _colours(n: int) -> list | None:
+    """None (matplotlib's 10-colour cycle) for up to 10 curves, else n distinct tab20 colours."""
+    if n <= 10:
+        return None
+    import matplotlib
+
+    cmap = matplotlib.colormaps["tab20"]
+    return [cmap(i % 20) for i in range(n)]
 
 
 def retention_curves(
@@ -102,25 +124,26 @@ def retention_curves(
 ):
     """Retention curves (time in days, estimate, lower, upper, label[, n_risk]) with CI bands and,
     when `n_risk` is given, a number-at-risk table under the axis at 0, 6, ..., 36 months.
-    With `kind` (e.g. 'primary_drug') the labels are codes turned into words in `lang`."""
+    With `kind` (e.g. 'primary_drug', or 'est' for estimator names) the labels are turned into
+    words in `lang` (`label_word`)."""
     frame = _curve_frame(curves)
     if kind is not None:
-        frame["label"] = [codes.label(kind, v, lang) for v in frame["label"]]
+        frame["label"] = [label_word(kind, v, lang) for v in frame["label"]]
     n_rows = frame["label"].nunique() if at_risk and "n_risk" in frame.columns else 0
     # axes 3.2 in tall; below it the x label and, when drawn, one table line per curve
     below = 0.6 + (AT_RISK_STEP * (n_rows + 1) * 3.2 + 0.2 if n_rows else 0.0)
     height = 0.45 + 3.2 + below
     created = ax is None
     ax = _axes(ax, lang, size=(7.5, height), bottom=below / height, top=1 - 0.45 / height)
-    _draw_curves(ax, frame, lang)
+    banded = _draw_curves(ax, frame, lang)
     ax.set_xlim(0, 36.5)
     ax.set_xticks(MONTH_TICKS)
     ax.set_ylim(0, 1.02)
-    ax.set_xlabel(word("months_x", lang))
+    ax.set_xlabel(word("months", lang))
     ax.set_ylabel(word("retention_y", lang))
     ax.set_title(title or word("retention_title", lang))
     ax.grid(alpha=0.3)
-    _legend(ax, lang)
+    _legend(ax, lang, banded)
     if n_rows:
         _at_risk_table(ax, frame, lang)
         if created:  # room on the left for the table's row labels
@@ -129,18 +152,40 @@ def retention_curves(
     return ax
 
 
+def label_word(kind: str, value: object, lang: str) -> str:
+    """A curve label in `lang`: a code of `kind` (codes.KINDS), or a catalog entry
+    ``nb_<kind>_<value>`` (e.g. kind 'est': an estimator's name), else the value as it is."""
+    if kind in codes.KINDS:
+        return codes.label(kind, value, lang)
+    entry = TEXT.get(f"nb_{kind}_{value}")
+    return entry[check_lang(lang)] if entry else str(value)
+
+
 def _text_width(text: str) -> float:
     """Rough width in inches of `text` at 8 pt (CJK characters count double)."""
     return sum(0.11 if ord(ch) > 0x2E80 else 0.065 for ch in text)
 
 
-def _legend(ax, lang: str) -> None:
+def _legend(ax, lang: str, band: bool = True) -> None:
+    """The legend outside the axes on the right (never over the curves); the "95% CI" entry only
+    when a band was drawn."""
     from matplotlib.patches import Patch
 
     handles, labels = ax.get_legend_handles_labels()
-    handles.append(Patch(facecolor="grey", alpha=0.2))
-    labels.append(word("ci_band", lang))
-    ax.legend(handles, labels, loc="best", frameon=False)
+    if band:
+        handles.append(Patch(facecolor="grey", alpha=0.2))
+        labels.append(word("ci_band", lang))
+    if handles:
+        outside(ax, handles, labels)
+
+
+def outside(ax, handles=None, labels=None, **kwargs):
+    """Put `ax`'s legend outside the axes, on the right, so that it covers no data."""
+    if handles is None:
+        handles, labels = ax.get_legend_handles_labels()
+    style = {"loc": "upper left", "bbox_to_anchor": (1.02, 1.0), "borderaxespad": 0.0,
+             "frameon": False, "fontsize": "small"}  # fmt: skip
+    return ax.legend(handles, labels, **{**style, **kwargs})
 
 
 def at_risk_counts(frame: pd.DataFrame, months=MONTH_TICKS) -> pd.DataFrame:
@@ -181,16 +226,16 @@ def cif_plot(curves, ax=None, lang: str = "en", title: str | None = None):
             for lbl, c in zip(frame["label"].astype(str), frame["cause"], strict=True)
         ]
     ax = _axes(ax, lang)
-    _draw_curves(ax, frame, lang)
+    banded = _draw_curves(ax, frame, lang)
     ax.set_xlim(0, 36.5)
     ax.set_xticks(MONTH_TICKS)
     top = float(np.nanmax(frame.get("upper", frame["estimate"]).to_numpy(float)))
     ax.set_ylim(0, min(1.0, max(0.1, top * 1.1)))
-    ax.set_xlabel(word("months_x", lang))
+    ax.set_xlabel(word("months", lang))
     ax.set_ylabel(word("cif_y", lang))
     ax.set_title(title or word("cif_title", lang))
     ax.grid(alpha=0.3)
-    _legend(ax, lang)
+    _legend(ax, lang, banded)
     return ax
 
 
@@ -224,7 +269,7 @@ def forest_plot(table: pd.DataFrame, ax=None, lang: str = "en", title: str | Non
     )
     ax.axvline(1.0, color="grey", linestyle="--", linewidth=1, label=word("no_effect", lang))
     ax.set_xscale("log")
-    _ratio_ticks(ax, table["lower"].to_numpy(float), table["upper"].to_numpy(float))
+    ratio_ticks(ax, table["lower"].to_numpy(float), table["upper"].to_numpy(float))
     ax.set_yticks(y)
     ax.set_yticklabels(table["label"].astype(str))
     ax.set_ylim(-0.7, k - 0.3)
@@ -232,14 +277,14 @@ def forest_plot(table: pd.DataFrame, ax=None, lang: str = "en", title: str | Non
     ax.set_title(title or word(keys[0], lang))
     ax.set_xlabel(word(keys[1], lang))
     ax.grid(axis="x", alpha=0.3, which="both")
-    ax.legend(loc="best", frameon=False, fontsize=8)
+    outside(ax, fontsize=8)
     return ax
 
 
 NICE_RATIOS = (0.05, 0.1, 0.2, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 4, 5, 10, 20)
 
 
-def _ratio_ticks(ax, lower, upper) -> None:
+def ratio_ticks(ax, lower, upper) -> None:
     """Plain-number ticks (0.5, 1, 2, ...) on the log-scale ratio axis."""
     from matplotlib.ticker import FixedLocator, NullFormatter, NullLocator, StrMethodFormatter
 

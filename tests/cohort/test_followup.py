@@ -11,8 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workbench.cohort import build_cohort, followup
-from workbench.cohort.examples import examples_table, plot_worked_examples, worked_examples
+from workbench.cohort import build_cohort, examples, followup, followup_figures
 from workbench.data import codes
 from workbench.exceptions import ParameterError
 
@@ -122,33 +121,46 @@ def sim_cohort():
 
 
 def test_worked_examples_match_the_raw_visits(sim_cohort):
+    """Label, sentence and picture of each example come from its own record: L is a negative
+    visit, R the first evidence of relapse in the history, and the sentence names what was found
+    on day R (a positive test, a re-admission or a register record), in both languages."""
     ds, cohort = sim_cohort
-    examples = worked_examples(ds, cohort, n=8)
-    assert len(examples) >= 6
-    assert len({e.pattern for e in examples}) == len(examples)
-    for ex in examples:
+    found = examples.worked_examples(ds, cohort, n=8)
+    assert len(found) >= 6
+    assert len({e.pattern for e in found}) == len(found)
+    for ex in found:
         v = ex.visits
         if 0 < ex.lower_day != ex.upper_day:  # L is a day the person was seen relapse-free
             assert ex.lower_day in set(v.loc[v["result"].eq("negative"), "day"])
         if ex.event == "relapse":
-            evidence = v["result"].isin(["positive", "detained"]) | v["result"].str.contains(
-                "register: relapse"
+            evidence = v["result"].isin(["positive", "detained"]) | v["result"].eq(
+                "register:relapse"
             )
             assert ex.upper_day == pytest.approx(v.loc[evidence, "day"].min(), abs=1e-9)
-            assert f"{ex.upper_day:.0f}" in ex.explanation
+            row = ex.evidence()
+            assert row is not None and row["day"] == ex.upper_day
+            for lang in ("en", "zh"):
+                text = ex.explanation(lang)
+                assert f"{ex.upper_day:.0f}" in text
+                if row["result"] in ("positive", "detained"):
+                    assert codes.label("result", row["result"], lang) in text
+                    other = {"positive": "detained", "detained": "positive"}[row["result"]]
+                    assert codes.label("result", other, lang) not in text
         else:
-            assert np.isnan(ex.upper_day)
-    table = examples_table(examples)
-    assert list(table["pattern"]) == [e.pattern for e in examples]
+            assert np.isnan(ex.upper_day) and ex.interval().endswith("∞)")
+    table = examples.examples_table(found, "zh")
+    assert list(table["pattern"]) == [e.label("zh") for e in found]
 
 
 def test_worked_examples_exact_register_date(sim_cohort):
     ds, cohort = sim_cohort
-    exact = [e for e in worked_examples(ds, cohort, n=8) if e.pattern.startswith("exact")]
+    exact = [e for e in examples.worked_examples(ds, cohort, n=8) if e.pattern == "exact"]
     assert len(exact) == 1
     ex = exact[0]
     assert ex.lower_day == ex.upper_day
     assert ex.upper_day in set(ex.visits.loc[ex.visits["result"].str.startswith("register"), "day"])
+    # (57, 57] is not an empty interval: the sentence says the day itself is known
+    assert "not an empty interval" in ex.explanation("en") and "并非空区间" in ex.explanation("zh")
 
 
 def test_exposure_overview_hand():
@@ -194,20 +206,30 @@ def _labelled(ax):
     return True
 
 
-def test_plots_have_titles_units_and_legends(sim_cohort):
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_plots_have_titles_units_and_legends(sim_cohort, lang):
     import matplotlib.pyplot as plt
 
     from workbench.cohort import exposure_starts
+    from workbench.i18n import t
+    from workbench.programme.coverage import coverage_table
+    from workbench.reporting.figures import layout_problems
 
     ds, cohort = sim_cohort
-    examples = worked_examples(ds, cohort, n=4)
-    ax = plot_worked_examples(examples)
-    assert ax.get_title() and "days" in ax.get_xlabel() and ax.get_legend() is not None
-    assert _labelled(followup.plot_flow(followup.followup_flow(cohort)))
-    ax = followup.plot_visit_timing(followup.visit_timing(ds))
-    assert _labelled(ax) and "(days)" in ax.get_xlabel()
-    ax = followup.plot_uptake(cohort, exposure_starts(ds))
-    assert _labelled(ax) and "(proportion)" in ax.get_ylabel()
+    found = examples.worked_examples(ds, cohort, n=4)
+    ax = followup_figures.plot_worked_examples(found, lang=lang)
+    assert ax.get_xlabel() == t("nb_days_since_release", lang) and ax.get_legend() is not None
+    assert _labelled(followup_figures.plot_flow(followup.followup_flow(cohort), lang=lang))
+    axes = followup_figures.plot_visit_timing(followup.visit_timing(ds), lang=lang)
+    assert axes.flat[0].figure.get_suptitle() == t("nb_timing_title", lang)
+    ax = followup_figures.plot_uptake(cohort, exposure_starts(ds), lang=lang)
+    assert _labelled(ax) and ax.get_ylabel() == t("nb_uptake_y", lang)
+    ax = followup_figures.plot_coverage(coverage_table(cohort), lang=lang)
+    names = [x.get_text() for x in ax.get_yticklabels()]
+    assert len(names) == cohort["prefecture"].nunique()  # the province total is a line, not a bar
+    assert codes.label("prefecture", "changsha", lang) in names
+    for fig in {a.figure for a in [ax, axes.flat[0]]}:
+        assert layout_problems(fig) == []
     plt.close("all")
 
 

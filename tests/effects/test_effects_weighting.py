@@ -175,10 +175,12 @@ def test_findings_sentences():
     assert verdict(1.3, 1.1, 1.6, 300) == "may harm"
     assert verdict(0.9, 0.7, 1.1, 300) == "no clear effect"
     assert verdict(0.5, 0.2, 0.9, 5) == "not estimable"
+    # judged as printed: an upper limit of 0.996 reads "1.00", which reaches 1
+    assert verdict(0.8, 0.64, 0.996, 300) == "no clear effect"
+    assert verdict(1.2, 1.004, 1.4, 300) == "no clear effect"
     zh = sentence("job_placement", 0.62, 0.50, 0.77, 300, lang="zh")
     assert (
-        zh
-        == "就业安置基地安置就业有助于保持操守：复吸风险降低38%（风险比0.62，95%置信区间0.50–0.77）。"
+        zh == "就业安置基地安置就业：接受者的复吸风险降低38%（风险比0.62，95%置信区间0.50–0.77）。"
     )
     en = sentence("financial_aid", 0.9, 0.7, 1.1, 300, lang="en")
     assert (
@@ -316,8 +318,8 @@ def test_findings_carry_the_evalue_clause_only_for_clear_effects():
     )
     f = findings(t)
     assert f.loc[0, "en"] == (
-        "job placement at an employment base helps people stay abstinent: relapse rate lower by "
-        "38% (hazard ratio 0.62, 95% confidence interval 0.50–0.77); an unmeasured confounder "
+        "job placement at an employment base: relapse risk lower by 38% among those who received "
+        "it (hazard ratio 0.62, 95% confidence interval 0.50–0.77); an unmeasured confounder "
         "would need a risk ratio of at least 2.1 with both the support and relapse to explain it "
         "away (E-value)."
     )

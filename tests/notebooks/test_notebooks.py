@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import html
+import re
 from pathlib import Path
 
 import nbformat
@@ -57,6 +59,7 @@ def test_committed_without_outputs(name):
         assert not {"papermill", "execution"} & set(cell.metadata)
         assert "injected-parameters" not in cell.metadata.get("tags", [])
     assert nb.metadata["kernelspec"]["name"] == "workbench"
+    assert nb.metadata["kernelspec"]["display_name"] == "Workbench (Python 3.11)"  # as `make lab`
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -116,23 +119,66 @@ def test_bad_parameter_value_stops_in_the_validation_cell(tmp_path):
     assert "OwnDataParams.from_mapping(" in err.value.source
 
 
+# English words a Chinese notebook may show on purpose: method and model names, statistical
+# symbols, the Rossi data's own column names and file names (checked word by word).
+KEPT = {
+    "NPMLE", "Turnbull", "Kaplan", "Meier", "KM", "Cox", "PH", "IC", "AFT", "AIC", "SMD", "HR",
+    "RMST", "Aalen", "Johansen", "Kuhn", "Tucker", "rr", "id", "fin", "race", "wexp", "mar",
+    "paro", "prio", "bench", "README", "md",
+}  # fmt: skip
+ENGLISH = re.compile(r"[A-Za-z]{2,}")
+
+
+def english_words(text: str) -> set[str]:
+    """Words of two or more Latin letters in `text` that are not kept on purpose."""
+    return {w for w in ENGLISH.findall(text) if w not in KEPT}
+
+
+def test_english_words_are_found_and_kept_words_are_not():
+    assert english_words("出所后月数（月）") == set()
+    assert english_words("Turnbull NPMLE（基于区间 (L, R]）") == set()
+    assert english_words("Months since release") == {"Months", "since", "release"}
+    assert english_words("复吸: nan") == {"nan"}
+
+
+def _outputs(nb) -> list:
+    return [o for c in _code_cells(nb) for o in c.outputs]
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", NAMES)
-def test_notebook_executes_and_renders(name, tmp_path):
+def test_notebook_in_chinese_executes_and_renders(name, tmp_path):
+    """Executed in zh: no error or warning; every figure shown once with alt text, Chinese
+    texts and no legend over data or overlapping text; every table a whole `display.table`
+    with Chinese headers; the HTML export has alt text on every image."""
     from nbconvert import HTMLExporter
 
     out = tmp_path / f"{name}.ipynb"
-    nb = execute(NOTEBOOKS / f"{name}.ipynb", out, SMALL[name], kernel_name=_kernel())
-    outputs = [o for c in _code_cells(nb) for o in c.outputs]
+    nb = execute(NOTEBOOKS / f"{name}.ipynb", out, {**SMALL[name], "lang": "zh"},
+                 kernel_name=_kernel())  # fmt: skip
+    outputs = _outputs(nb)
     assert not [o for o in outputs if o.output_type == "error"]
-    warned = [
-        o.text for o in outputs if o.output_type == "stream" and "StatisticalWarning" in o.text
-    ]
-    assert warned == []
+    streams = " ".join(o.text for o in outputs if o.output_type == "stream")
+    assert "Warning" not in streams, streams  # StatisticalWarning, FutureWarning, ...
     images = [o for o in outputs if "image/png" in o.get("data", {})]
     assert len(images) >= 1
-    html, _ = HTMLExporter().from_notebook_node(nb)
-    assert "<html" in html and len(html) > 10_000
+    for image in images:
+        meta = image.metadata["image/png"]  # shown by display.figure, nothing else
+        assert meta["alt"].startswith("图：") and len(meta["alt"]) > 5
+        texts = meta["workbench"]["texts"]
+        assert texts and not set().union(*map(english_words, texts)), texts
+        assert meta["workbench"]["layout_problems"] == [], meta["alt"]
+    tables = [
+        o.data["text/html"] for o in outputs if "<table" in o.get("data", {}).get("text/html", "")
+    ]
+    for table in tables:
+        assert 'class="dataframe workbench-table"' in table  # whole: never pandas' cut repr
+        headers = [html.unescape(h) for h in re.findall(r"<th>(.*?)</th>", table, re.S)]
+        assert headers and not set().union(*map(english_words, headers)), headers
+        assert "…" not in table and "..." not in table
+    page, _ = HTMLExporter().from_notebook_node(nb)
+    assert "<html" in page and len(page) > 10_000
+    assert not re.findall(r"<img(?![^>]*\balt=)[^>]*>", page)
 
 
 # --- the parameter sets themselves -------------------------------------------------------------

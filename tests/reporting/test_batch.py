@@ -126,6 +126,8 @@ def test_index_opens_in_headless_chromium_and_links_resolve(batch, tmp_path):
     for link in links:
         assert (batch["out"] / link).is_file(), link
     assert "n_bootstrap" in dom  # the failure's cause is shown
+    for fact in ("data cut-off", "code version", "report built", "12-month retention", "全省"):
+        assert fact in dom, fact  # the facts an analyst sends round
 
 
 def test_batch_on_a_dask_local_cluster(batch, tmp_path, monkeypatch):

@@ -81,7 +81,7 @@ def test_index_summary_and_manifest_keep_build_times_and_mark_outdated(spec, tmp
     assert runs["province_zh"]["history"][-1]["reused_build_of"] == "2026-12-01T08:00:00Z"
     page = (out / "index.html").read_text("utf-8")
     for fact in ("releases 2017-01-01 to 2021-12-31", "data cut-off 2022-12-31", "code version",
-                 "52.5 %", "85.7 %", "长沙市", "Changsha", "全省", "reused 20",
+                 "52.5%", "85.7%", "长沙市", "Changsha", "全省", ": reused",
                  "report built 2026-12-01 08:00 UTC (82 s)", "OUTDATED", "bad prefecture"):  # fmt: skip
         assert fact in page, fact
     assert page.count("<tr><td>") == 2  # one row per scope, both languages in it
@@ -106,3 +106,22 @@ def test_console_lines_are_timestamped_and_failures_compact(tmp_path):
     assert max(len(x) for x in lines) < 200 and "\r" not in stream.getvalue()
     assert "  hengyang_zh: x.yaml: bad" in lines[-1]
     assert (tmp_path / "batch.log").read_text("utf-8").splitlines() == lines
+
+
+def test_a_typo_in_a_runs_params_file_is_reported_against_that_file(tmp_path):
+    (tmp_path / "p").mkdir()
+    params = tmp_path / "p" / "hengyang.yaml"
+    params.write_text(
+        "data: /nowhere\nname: hengyang\nn_bootstrap: 5\nprefecture: hengyng\n", "utf-8"
+    )
+    batch = tmp_path / "annual.yaml"
+    batch.write_text(
+        "runs:\n  - {params: p/hengyang.yaml}\n  - {params: p/hengyang.yaml, prefecture: hengyng, lang: en}\n",
+        "utf-8",
+    )
+    own_file, own_run = load_batch(batch).runs
+    assert own_file.error.startswith(f"{params} (params of {batch} run 1): prefecture 'hengyng'")
+    assert "(did you mean hengyang?)" in own_file.error and own_file.error.endswith("(line 4)")
+    # the same typo written in the batch file's run is reported against the batch file
+    assert own_run.error.startswith(f"{batch} run 2: prefecture 'hengyng'")
+    assert own_run.error.endswith("(line 3)")

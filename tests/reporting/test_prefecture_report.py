@@ -99,3 +99,29 @@ def test_methods_describe_only_what_the_report_contains(env):
     finally:
         env["mp"].delenv(benchmark.BENCHMARK_ENV)
         benchmark._benchmark.cache_clear()
+
+
+def test_a_supports_positivity_caveat_names_it_once_under_the_support_table(env):
+    import warnings
+
+    from workbench.effects.table import _name_the_support
+    from workbench.evaluation.results import Note
+    from workbench.exceptions import StatisticalWarning
+
+    raised = StatisticalWarning("positivity: ...", code="positivity", n=212, lo=0.01, hi=0.99)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        _name_the_support(
+            [warnings.WarningMessage(raised, StatisticalWarning, "f", 1)], "peer_education"
+        )
+    (w,) = caught
+    assert (
+        w.message.code == "support_positivity"
+        and w.message.fields["intervention"] == "peer_education"
+    )
+    note = Note(str(w.message), code=w.message.code, fields=w.message.fields)
+    results = dataclasses.replace(env["pref"], notes=(*env["pref"].notes, note, note))
+    text = _text(summary.executive_summary(results, env["params"]))
+    line = "Positivity check (peer education): 212 people"
+    assert text.count(line) == 1  # once, under Table 1, naming the support
+    assert line not in _text(closing.methods(results, env["params"]))

@@ -139,12 +139,16 @@ def test_run_method_checks_combines_both_studies():
         .notna()
         .all()
     )
+    from workbench.reporting.figures import layout_problems
+    from workbench.studies import method_check_figures as figures
+
     for ax in (
-        method_checks.plot_retention_check(checks.retention),
-        method_checks.plot_effect_check(checks.effects),
-        method_checks.plot_coverage(checks),
+        figures.plot_retention_check(checks.retention),
+        figures.plot_effect_check(checks.effects),
+        figures.plot_coverage(checks),
     ):
         assert ax.get_title() and ax.get_xlabel() and ax.get_legend() is not None
         texts = [t.get_text() for t in ax.get_legend().get_texts()]
         assert any("true" in t or "truth" in t or "nominal" in t for t in texts)
+        assert layout_problems(ax.figure) == []
     plt.close("all")

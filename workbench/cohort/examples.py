@@ -1,8 +1,9 @@
-"""Worked examples: how one release's raw visits and events become its (L, R] relapse interval.
+"""Worked examples of how a person's raw visits become the (L, R] relapse interval.
 
-`worked_examples(ds, cohort)` picks releases that show each rule of the cohort builder (exact
-relapse, interval-censored relapse, lost, died, transferred, ...), `examples_table` lists them and
-`plot_worked_examples` draws their records on the follow-up clock (notebook 01).
+Label, sentence and picture come from one source, the example's own record: the kind of history
+is read from the cohort row (`KINDS`), and what was found on day R (a positive test, a
+re-admission, a police record) from the visit or register row on that day. Words are catalog
+entries (``nb_pat_*``, ``nb_ex_*``), so the examples read the same in Chinese and English.
 """
 
 from __future__ import annotations
@@ -14,101 +15,107 @@ import pandas as pd
 
 from workbench.data import codes
 from workbench.data.dataset import Dataset
+from workbench.i18n import TEXT, t
+
+EVIDENCE_RESULTS = ("positive", "detained")  # visit results that are evidence of relapse
+REGISTER = "register:"  # prefix of history rows from the events table ("register:relapse")
 
 
 @dataclass(frozen=True)
 class WorkedExample:
-    """One release's raw visits and the (L, R] interval the cohort builder made of them."""
+    """One release's raw history and the (L, R] interval the cohort builder made of it.
+
+    `pattern` is the kind of history (a key of `KINDS`); `visits` has day, scheduled_month,
+    result (a visit result code, or "register:<event>") and source (registers only)."""
 
     pattern: str
     release_id: str
-    visits: pd.DataFrame  # day, scheduled_month, result (and event rows from other registers)
+    visits: pd.DataFrame
     lower_day: float
     upper_day: float
     event: str
     censor_reason: str | None
-    explanation: str
-    notes: tuple[str, ...] = ()
+    death_day: float = np.nan
 
-    def summary(self) -> pd.DataFrame:
-        return pd.DataFrame(
-            [
-                {
-                    "pattern": self.pattern,
-                    "release_id": self.release_id,
-                    "L (days)": self.lower_day,
-                    "R (days)": self.upper_day,
-                    "event": self.event,
-                    "censor_reason": self.censor_reason,
-                    "explanation": self.explanation,
-                }
-            ]
-        )
+    def evidence(self) -> pd.Series | None:
+        """The history row that is the first evidence of relapse (on day R), if any."""
+        if self.event != "relapse":
+            return None
+        v = self.visits
+        hit = v["result"].isin(EVIDENCE_RESULTS) | v["result"].eq(REGISTER + "relapse")
+        rows = v[hit & np.isclose(v["day"], self.upper_day)]
+        return rows.iloc[0] if len(rows) else None
+
+    def found(self, lang: str) -> str:
+        """What was found on day R, in words: "positive (relapse) on day 234"."""
+        row = self.evidence()
+        if row is None:
+            what = codes.label("event", "relapse", lang)
+        elif str(row["result"]).startswith(REGISTER):
+            what = source_word(row.get("source"), lang)
+        else:
+            what = codes.label("result", row["result"], lang)
+        return t("nb_found", lang, what=what, day=self.upper_day)
+
+    def label(self, lang: str) -> str:
+        return t(f"nb_pat_{self.pattern}", lang)
+
+    def interval(self) -> str:
+        """(L, R] as written in the table; (L, ∞) for a censored or competing ending."""
+        if self.event != "relapse":
+            return f"({self.lower_day:.0f}, ∞)"
+        return f"({self.lower_day:.0f}, {self.upper_day:.0f}]"
+
+    def explanation(self, lang: str) -> str:
+        values = {"L": self.lower_day, "R": self.upper_day, "D": self.death_day}
+        return t(f"nb_ex_{self.pattern}", lang, found=self.found(lang), **values)
+
+    def summary(self, lang: str = "en") -> dict:
+        return {
+            "pattern": self.label(lang),
+            "release_id": self.release_id,
+            "interval": self.interval(),
+            "event": self.event,
+            "censor_reason": self.censor_reason,
+            "explanation": self.explanation(lang),
+        }
 
 
-def _patterns(c: pd.DataFrame) -> list[tuple[str, pd.Series, str]]:
-    """(name, row mask, explanation template) for the kinds of history worth showing."""
+def source_word(source: object, lang: str) -> str:
+    """A register's source (police, hospital, ...) in words; an unknown source as it is."""
+    key = f"nb_source_{source}"
+    return t(key, lang) if key in TEXT else str(source)
+
+
+def _kinds(c: pd.DataFrame) -> dict[str, pd.Series]:
+    """Kind of history -> rows of the cohort that have it, in the order they are shown."""
     rel = c["event"].eq("relapse")
     lo, up = c["lower_day"], c["upper_day"]
     exact = rel & up.eq(lo)
-    return [
-        (
-            "negative, then positive",
-            rel & ~exact & lo.gt(0) & (up - lo).lt(250),
-            "Negative on day {L:.0f}, positive on day {R:.0f}: the relapse happened somewhere in "
-            "({L:.0f}, {R:.0f}] - we do not know the day, only the interval.",
-        ),
-        (
-            "a missed visit widens the interval",
-            rel & ~exact & (up - lo).ge(250),
-            "Last negative on day {L:.0f}; missed visit(s) in between; first evidence on day "
-            "{R:.0f}. The interval ({L:.0f}, {R:.0f}] is long because nobody was seen.",
-        ),
-        (
-            "positive at the first contact",
-            rel & ~exact & lo.eq(0),
-            "Never seen negative after release, first evidence on day {R:.0f}: relapse lies in "
-            "(0, {R:.0f}].",
-        ),
-        (
-            "exact date from another register",
-            exact,
-            "A register (e.g. police) gives the exact relapse day {R:.0f}, so L = R = {R:.0f}.",
-        ),
-        (
-            "died relapse-free",
-            c["event"].eq("death") & lo.gt(0),
-            "Last negative on day {L:.0f}; died on day {D:.0f}. Death ends follow-up: it is a "
-            "competing event, not a relapse and not ordinary censoring.",
-        ),
-        (
-            "abstinent to the end of tracking",
-            c["censor_reason"].eq("end_of_tracking"),
-            "Negative up to day {L:.0f}; tracking ends at 36 months. Right-censored: relapse "
-            "after day {L:.0f}, if ever (R = infinity).",
-        ),
-        (
-            "lost to follow-up",
-            c["censor_reason"].eq("lost"),
-            "Last negative on day {L:.0f}, then only missed visits: right-censored at day "
-            "{L:.0f}. If missing people relapse more often, retention is overestimated.",
-        ),
-        (
-            "transferred out",
-            c["censor_reason"].eq("transferred"),
-            "Last negative on day {L:.0f}, then transferred out of the jurisdiction on day "
-            "{E:.0f}: right-censored.",
-        ),
-    ]
+    return {
+        "interval": rel & ~exact & lo.gt(0) & (up - lo).lt(250),
+        "missed": rel & ~exact & lo.gt(0) & (up - lo).ge(250),
+        "first": rel & ~exact & lo.eq(0),
+        "exact": exact,
+        "died": c["event"].eq("death") & lo.gt(0),
+        "end": c["censor_reason"].eq("end_of_tracking"),
+        "lost": c["censor_reason"].eq("lost"),
+        "transferred": c["censor_reason"].eq("transferred"),
+    }
 
 
-def _history(ds: Dataset, release_id: str, released: pd.Timestamp) -> pd.DataFrame:
+KINDS = ("interval", "missed", "first", "exact", "died", "end", "lost", "transferred")
+
+
+def history(ds: Dataset, release_id: str, released: pd.Timestamp) -> pd.DataFrame:
+    """A release's visits and register events, by day since release."""
     v = ds.visits[ds.visits["release_id"] == release_id]
     rows = pd.DataFrame(
         {
             "day": (v["visit_date"] - released).dt.days.astype(float).to_numpy(),
             "scheduled_month": v["scheduled_month"].astype(float).to_numpy(),
             "result": v["result"].astype(str).to_numpy(),
+            "source": None,
         }
     )
     ev = ds.events
@@ -118,92 +125,54 @@ def _history(ds: Dataset, release_id: str, released: pd.Timestamp) -> pd.DataFra
             {
                 "day": (e["event_date"] - released).dt.days.astype(float).to_numpy(),
                 "scheduled_month": np.nan,
-                "result": (
-                    "register: " + e["event"].astype(str) + " (" + e["source"].astype(str) + ")"
-                ).to_numpy(),
+                "result": (REGISTER + e["event"].astype(str)).to_numpy(),
+                "source": e["source"].astype(object).to_numpy(),
             }
         )
-        rows = pd.concat([rows, extra], ignore_index=True)
+        rows = pd.concat([rows, extra], ignore_index=True) if len(extra) else rows
     return rows.sort_values("day", kind="stable").reset_index(drop=True)
 
 
 def worked_examples(ds: Dataset, cohort: pd.DataFrame, n: int = 5) -> list[WorkedExample]:
-    """Up to `n` releases, one per kind of history, with their visits and (L, R] interval."""
+    """Up to `n` releases, one per kind of history, each with its record and (L, R] interval."""
     c = cohort.sort_values("release_id").reset_index(drop=True)
     released = ds.releases.set_index("release_id")["release_date"]
     out = []
-    for name, mask, template in _patterns(c):
+    for kind, mask in _kinds(c).items():
         if len(out) >= n or not mask.any():
             continue
         row = c.loc[mask.idxmax()]
         rid = str(row["release_id"])
-        history = _history(ds, rid, released.loc[rid])
-        values = {"L": row["lower_day"], "R": row["upper_day"], "D": row["death_day"]}
-        values["E"] = row["last_day"]
         reason = row["censor_reason"]
         out.append(
             WorkedExample(
-                pattern=name,
+                pattern=kind,
                 release_id=rid,
-                visits=history,
+                visits=history(ds, rid, released.loc[rid]),
                 lower_day=float(row["lower_day"]),
                 upper_day=float(row["upper_day"]),
                 event=str(row["event"]),
                 censor_reason=None if pd.isna(reason) else str(reason),
-                explanation=template.format(**values),
+                death_day=float(row.get("death_day", np.nan)),
             )
         )
     return out
 
 
-def examples_table(examples: list[WorkedExample]) -> pd.DataFrame:
-    """One row per worked example: pattern, L, R, event and the explanation."""
-    return pd.concat([e.summary() for e in examples], ignore_index=True)
+def examples_table(examples: list[WorkedExample], lang: str = "en") -> pd.DataFrame:
+    """One row per worked example: kind of history, interval, ending and the explanation."""
+    return pd.DataFrame([e.summary(lang) for e in examples])
 
 
-RESULT_MARKERS = {
-    "negative": ("o", "#55a868"),
-    "positive": ("X", "#c44e52"),
-    "detained": ("s", "#c44e52"),
-    "missed": ("o", "#bbbbbb"),
-    "died": ("D", "#333333"),
-    "transferred": ("^", "#8172b2"),
-}
-
-
-def plot_worked_examples(examples: list[WorkedExample], ax=None, title: str | None = None):
-    """One line per example: visits as markers, the (L, R] interval as a shaded bar."""
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=(9, 0.7 * len(examples) + 1.5))
-    seen: set[str] = set()
-    for i, ex in enumerate(examples):
-        y = len(examples) - 1 - i
-        ax.axhline(y, color="#eeeeee", lw=1, zorder=0)
-        relapse = ex.event == "relapse"
-        right = ex.upper_day if relapse else codes.TRACKING_DAYS
-        key = "(L, R] relapse interval" if relapse else "(L, ...) relapse-free at least to L"
-        ax.barh(
-            y,
-            max(right - ex.lower_day, 6.0),
-            left=ex.lower_day,
-            height=0.35,
-            color="#c44e52" if relapse else "#4c72b0",
-            alpha=0.3,
-            label=None if key in seen else key,
-        )
-        seen.add(key)
-        for _, v in ex.visits.iterrows():
-            kind = v["result"] if v["result"] in RESULT_MARKERS else "register"
-            marker, colour = RESULT_MARKERS.get(kind, ("*", "#937860"))
-            lab = None if kind in seen else kind
-            seen.add(kind)
-            ax.scatter(v["day"], y, marker=marker, color=colour, s=45, zorder=3, label=lab)
-    ax.set_yticks(range(len(examples)))
-    ax.set_yticklabels([e.pattern for e in reversed(examples)])
-    ax.set_xlabel("days since release")
-    ax.set_xlim(-20, codes.TRACKING_DAYS + 40)
-    ax.set_title(title or "From raw visits to the (L, R] interval: worked examples")
-    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False, fontsize="small")
-    return ax
+def history_table(example: WorkedExample, lang: str = "en") -> pd.DataFrame:
+    """An example's raw record for reading: register rows name their source."""
+    v = example.visits.copy()
+    reg = v["result"].str.startswith(REGISTER)
+    words = [
+        t("nb_register_row", lang, event=codes.label("event", r[len(REGISTER) :], lang),
+          source=source_word(s, lang))
+        for r, s in zip(v.loc[reg, "result"], v.loc[reg, "source"], strict=True)
+    ]  # fmt: skip
+    v["result"] = v["result"].astype(object)
+    v.loc[reg, "result"] = words
+    return v.drop(columns="source")

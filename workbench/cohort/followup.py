@@ -1,8 +1,8 @@
-"""Follow-up as it happened: the flow of releases through the visits, visit timing against the
-schedule, retention curves as frames, and support uptake (worked examples of how raw visits
-become the (L, R] relapse interval: `workbench.cohort.examples`).
+"""Follow-up as it happened: the flow of releases through the visits, visit results and timing
+against the schedule, retention curves per group and support uptake, as tables.
 
-Used by notebook 01 (the data as they arrive); the cohort rules themselves live in
+Used by the research notebooks; their figures are `workbench.cohort.followup_figures`, the
+worked (L, R] examples `workbench.cohort.examples`; the cohort rules themselves live in
 `workbench.cohort` and `data/README.md`.
 """
 
@@ -25,15 +25,6 @@ STATES = (
     "cutoff",
     "end_of_tracking",
 )
-STATE_COLOURS = {
-    "under follow-up": "#4c72b0",
-    "relapse seen": "#c44e52",
-    "died": "#333333",
-    "transferred": "#8172b2",
-    "lost": "#dd8452",
-    "cutoff": "#bbbbbb",
-    "end_of_tracking": "#55a868",
-}
 
 
 def load_or_simulate(data=None, n: int = 3000, seed: int = DEFAULT_SEED, cutoff=None):
@@ -85,28 +76,6 @@ def followup_flow(cohort: pd.DataFrame, months=codes.SCHEDULED_MONTHS) -> pd.Dat
     out = pd.DataFrame(rows, columns=list(STATES))
     out.insert(0, "month", months)
     return out
-
-
-def plot_flow(flow: pd.DataFrame, ax=None, title: str | None = None):
-    """Stacked areas: how many releases are under follow-up or in each ending, by month."""
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=(8, 4.5))
-    states = [s for s in STATES if s in flow.columns]
-    ax.stackplot(
-        flow["month"],
-        [flow[s].to_numpy() for s in states],
-        labels=states,
-        colors=[STATE_COLOURS[s] for s in states],
-        alpha=0.9,
-    )
-    ax.set_xlabel("months since release")
-    ax.set_ylabel("releases (count)")
-    ax.set_title(title or "Where releases stand during the 3-year follow-up")
-    ax.set_xlim(0, flow["month"].max())
-    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
-    return ax
 
 
 def visit_results(ds: Dataset) -> pd.DataFrame:
@@ -166,24 +135,6 @@ def timing_summary(timing: pd.DataFrame, window: float = 30.0) -> pd.DataFrame:
     return out
 
 
-def plot_visit_timing(timing: pd.DataFrame, ax=None, bins: int = 60, title: str | None = None):
-    """Histogram of visit offsets from the scheduled day, one colour per scheduled month."""
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=(8, 4.5))
-    lo, hi = np.nanpercentile(timing["offset_days"], [0.5, 99.5])
-    edges = np.linspace(lo, hi, bins + 1)
-    for month, part in timing.groupby("scheduled_month"):
-        ax.hist(part["offset_days"], bins=edges, histtype="step", label=f"month {int(month)}")
-    ax.axvline(0, color="black", lw=1, ls="--", label="scheduled day")
-    ax.set_xlabel("visit day minus scheduled day (days)")
-    ax.set_ylabel("visits (count)")
-    ax.set_title(title or "When visits happened, relative to the schedule")
-    ax.legend(frameon=False, fontsize="small")
-    return ax
-
-
 def retention_curve_frame(
     cohort: pd.DataFrame,
     by: str | None = None,
@@ -225,7 +176,7 @@ def curve_from_fit(fit, label: str = "all", step: float = 7.0) -> pd.DataFrame:
     return band
 
 
-def _stop_days(cohort: pd.DataFrame) -> np.ndarray:
+def stop_days(cohort: pd.DataFrame) -> np.ndarray:
     upper = cohort["upper_day"].to_numpy(float)
     return np.where(np.isfinite(upper), upper, cohort["last_day"].to_numpy(float))
 
@@ -237,7 +188,7 @@ def exposure_overview(cohort: pd.DataFrame, starts: pd.DataFrame) -> pd.DataFram
     ``immortal_days`` sums, over people who started, the days from release to the start: days
     they had to stay relapse-free and followed to be counted as exposed at all. A naive analysis
     counts them as exposed time; ``immortal_share`` is their share of that exposed time."""
-    stop = _stop_days(cohort)
+    stop = stop_days(cohort)
     s = starts.reindex(cohort["release_id"].to_numpy())
     rows = []
     for code in s.columns:
@@ -246,7 +197,6 @@ def exposure_overview(cohort: pd.DataFrame, starts: pd.DataFrame) -> pd.DataFram
         rows.append(
             {
                 "code": code,
-                "support": codes.label("intervention", code, "en"),
                 "n_started": int(started.sum()),
                 "share_started": float(started.mean()),
                 "median_start_day": float(np.median(day[started])) if started.any() else np.nan,
@@ -263,29 +213,3 @@ def exposure_overview(cohort: pd.DataFrame, starts: pd.DataFrame) -> pd.DataFram
             }
         )
     return pd.DataFrame(rows)
-
-
-def plot_uptake(cohort: pd.DataFrame, starts: pd.DataFrame, ax=None, title: str | None = None):
-    """Cumulative share of releases who have started each support, by month since release."""
-    import matplotlib.pyplot as plt
-
-    from workbench.plots import step_band
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=(8, 4.5))
-    stop = _stop_days(cohort)
-    s = starts.reindex(cohort["release_id"].to_numpy())
-    grid = np.arange(0.0, codes.TRACKING_DAYS + 7.0, 7.0)
-    for code in s.columns:
-        day = s[code].to_numpy(float)
-        day = np.where(np.isfinite(day) & (day <= stop), day, np.inf)
-        share = np.searchsorted(np.sort(day), grid, side="right") / len(day)
-        step_band(
-            ax, grid / codes.DAYS_PER_MONTH, share, label=codes.label("intervention", code, "en")
-        )
-    ax.set_xlabel("months since release")
-    ax.set_ylabel("share of releases who started (proportion)")
-    ax.set_title(title or "When support starts: cumulative uptake after release")
-    ax.set_xlim(0, codes.TRACKING_MONTHS)
-    ax.legend(frameon=False, fontsize="small")
-    return ax

@@ -25,12 +25,13 @@ def verdict(
     threshold: int = codes.SUPPRESSION_THRESHOLD,
 ) -> str:
     """helps (CI below 1) / may harm (CI above 1) / no clear effect / not estimable (fewer than
-    `threshold` exposed, the report's suppression threshold, or no finite estimate)."""
+    `threshold` exposed, the report's suppression threshold, or no finite estimate). The CI is
+    judged as printed (2 decimals): an upper limit shown as 1.00 reaches 1."""
     if n_exposed < threshold or not np.isfinite([hr, lower, upper]).all():
         return "not estimable"
-    if upper < 1:
+    if round(upper, 2) < 1:
         return "helps"
-    if lower > 1:
+    if round(lower, 2) > 1:
         return "may harm"
     return "no clear effect"
 

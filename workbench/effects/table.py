@@ -23,6 +23,8 @@ Each row's method label as catalog parts is in `table.attrs["method_text"]` (cod
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
@@ -35,7 +37,7 @@ from workbench.effects.landmark import WeightedEffect
 from workbench.effects.methods import adjusted, english, piece, verbatim
 from workbench.effects.primary import TimeVaryingEffects
 from workbench.effects.trial import check_design, trial_rows
-from workbench.exceptions import EstimationError, ParameterError
+from workbench.exceptions import EstimationError, ParameterError, StatisticalWarning
 
 DELAYED_ENTRY = "RMST not estimable: delayed entry is not supported by the weighted comparison"
 WITHHELD = english([piece("withheld")])  # "balance not achieved, RMST withheld"
@@ -75,18 +77,36 @@ def _weighted(
     k=None,
     scheduler=None,
 ):
-    we = WeightedEffect(
-        code,
-        min_group=SUPPRESSION_THRESHOLD if k is None else k,
-        landmark_day=landmark_day,
-        horizon_day=horizon,
-        confounders=conf,
-        n_bootstrap=n_bootstrap,
-        seed=seed,
-        n_jobs=n_jobs,
-        scheduler=scheduler,
-    ).fit(frame, starts, contacts)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        we = WeightedEffect(
+            code,
+            min_group=SUPPRESSION_THRESHOLD if k is None else k,
+            landmark_day=landmark_day,
+            horizon_day=horizon,
+            confounders=conf,
+            n_bootstrap=n_bootstrap,
+            seed=seed,
+            n_jobs=n_jobs,
+            scheduler=scheduler,
+        ).fit(frame, starts, contacts)
+    _name_the_support(caught, code)
     return we.result_
+
+
+SUPPORT_CAVEATS = ("positivity", "low_ess")  # re-raised as support_<code>, naming the support
+
+
+def _name_the_support(caught: list, code: str) -> None:
+    """Re-raise the caught warnings; a weighting caveat names its support (``intervention``), so
+    the report says which comparison it qualifies, once per support."""
+    for w in caught:
+        msg = w.message
+        if isinstance(msg, StatisticalWarning) and msg.code in SUPPORT_CAVEATS:
+            msg = StatisticalWarning(
+                f"{code}: {msg}", code=f"support_{msg.code}", intervention=code, **msg.fields
+            )
+        warnings.warn(msg, stacklevel=3)
 
 
 def _time_varying_table(

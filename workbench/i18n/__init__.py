@@ -14,7 +14,16 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from workbench.exceptions import ParameterError
-from workbench.i18n import data, effects, methods, report, report_methods, retention, risk
+from workbench.i18n import (
+    data,
+    effects,
+    methods,
+    notebook,
+    report,
+    report_methods,
+    retention,
+    risk,
+)
 
 LANGUAGES = ("zh", "en")
 _CATALOGS = {
@@ -25,6 +34,7 @@ _CATALOGS = {
     "effects": effects.ENTRIES,
     "methods": methods.ENTRIES,
     "data": data.ENTRIES,
+    "notebook": notebook.ENTRIES,
 }
 
 

@@ -16,17 +16,18 @@ ENTRIES = {
         "{name}：接受帮扶人数少于{threshold}人，不予估计。",
         "{name}: not estimable — fewer than {threshold} people received it.",
     ),
-    "effects_helps": (
-        "{name}有助于保持操守：复吸风险降低{pct:.0f}%（{ci}）{e}。",
-        "{name} helps people stay abstinent: relapse rate lower by {pct:.0f}% ({ci}){e}.",
+    "effects_helps": (  # an association: the notebook says what the design supports
+        "{name}：接受者的复吸风险降低{pct:.0f}%（{ci}）{e}。",
+        "{name}: relapse risk lower by {pct:.0f}% among those who received it ({ci}){e}.",
     ),
     "effects_no_clear_effect": (
         "{name}：未见明确效果（{ci}）。",
         "{name}: no clear effect ({ci}).",
     ),
     "effects_may_harm": (
-        "{name}：复吸风险可能升高{pct:.0f}%（{ci}）{e}，需进一步核查。",
-        "{name} may harm: relapse rate higher by {pct:.0f}% ({ci}){e}; check further.",
+        "{name}：接受者的复吸风险升高{pct:.0f}%（{ci}）{e}，需进一步核查。",
+        "{name}: relapse risk higher by {pct:.0f}% among those who received it ({ci}){e}; "
+        "check further.",
     ),
     # the landmark comparison's retention plot (effects.landmark)
     "effects_arm_exposed": ("接受帮扶", "exposed"),
@@ -40,6 +41,18 @@ ENTRIES = {
         "Positivity check: {n:,} people have an estimated probability of receiving a support "
         "below {lo:g} or above {hi:g}; some groups (almost) never or always receive it, so the "
         "weighted comparison rests on few people.",
+    ),
+    "caveat_support_positivity": (
+        "倾向性评分检查（{intervention}）：{n:,}人获得该帮扶的估计概率低于{lo:g}或高于{hi:g}；"
+        "部分人群几乎从不或总是获得该帮扶，这项帮扶的加权比较依赖少数人，其结果只作参考。",
+        "Positivity check ({intervention}): {n:,} people have an estimated probability of "
+        "receiving it below {lo:g} or above {hi:g}; some groups (almost) never or always receive "
+        "it, so this support's weighted comparison rests on few people: read it as indicative only.",
+    ),
+    "caveat_support_low_ess": (
+        "{intervention}：加权后{arm}的有效样本量为{ess:.0f}（共{n:,}人），少数高权重个体对结果影响较大。",
+        "{intervention}: after weighting, the {arm} group's effective sample size is {ess:.0f} of "
+        "{n:,}: a few heavily weighted people drive the estimate.",
     ),
     "caveat_low_ess": (
         "加权后{arm}的有效样本量为{ess:.0f}（共{n:,}人），少数高权重个体对结果影响较大。",

@@ -623,14 +623,29 @@ _BENCHMARK = {
         "3. Where this prefecture stands in the province's regional comparison",
     ),
     "standing_line": (
-        "{name}风险调整后的12个月操守保持率为{adj}（实际{obs}，按本地区人员构成预期{exp}；全省{overall}）。",
-        "{name}'s risk-adjusted 12-month retention is {adj} (observed {obs}; expected from its "
-        "mix of people {exp}; province {overall}).",
+        "在全省地区比较中，{name}风险调整后的12个月操守保持率为{adj}（比较所用的实际值{obs}，按本地区人员构成预期{exp}；全省{overall}）。"
+        "比较对所有市州用同一种估计，实际值可能与本报告自己的估计略有差别。",
+        "In the province's regional comparison, {name}'s risk-adjusted 12-month retention is "
+        "{adj} (observed there {obs}; expected from its mix of people {exp}; province "
+        "{overall}). The comparison estimates every prefecture the same way, so its observed "
+        "value can differ slightly from this report's own estimate.",
+    ),
+    "standing_basis": (
+        "各市州的比较见全省报告的“地区比较”一节。",
+        "The comparison of all prefectures is in the province report's Regional comparison.",
+    ),
+    "bench_cell": ("{est}（{lo}–{hi}）", "{est} ({lo}–{hi})"),
+    "methods_benchmark": (
+        "“全省”数字来自同一数据、同一参数（时间点、界标分析日、自助法次数、随机种子、显示阈值）的全省分析，"
+        "与全省报告中的数字相同。",
+        "The 'province' figures come from the province analysis of the same data with the same "
+        "parameters (milestones, landmark day, bootstrap replicates, seed, threshold): they are "
+        "the province report's figures.",
     ),
     "standing_limits": (
         "与{name}规模相同的市州，因偶然波动落在全省水平附近的范围：95%范围 {lo95}–{hi95}，99.8%范围 {lo998}–{hi998}。",
         "For a prefecture of {name}'s size, chance alone spans {lo95}–{hi95} around the province "
-        "level (95 % limits; 99.8 % limits {lo998}–{hi998}).",
+        "level (95% limits; 99.8% limits {lo998}–{hi998}).",
     ),
     "standing_verdict": ("结论：{flag}{sure}。", "Standing: {flag}{sure}."),
     "standing_sure": ("（{}）", " ({})"),
@@ -640,9 +655,9 @@ _BENCHMARK = {
         "estimable).",
     ),
     "tiers_province_targets": (
-        "表中和图中的目标（{targets}人）是全省目标，不是本地区的目标，仅供参照；本地区人数不与之比较是否达标。",
-        "The targets in this chart and table ({targets} people) are province-wide targets, not "
-        "this prefecture's; they are shown for reference and this area is not judged against them.",
+        "表中的目标（{targets}人）是全省目标，不是本地区的目标，仅供参照；本地区人数不与之比较是否达标。",
+        "The targets in the table ({targets} people) are province-wide targets, not this "
+        "prefecture's; they are shown for reference and this area is not judged against them.",
     ),
 }
 ENTRIES = {**_T, **_SUMMARY, **_BENCHMARK}

@@ -180,24 +180,21 @@ def as_codes(key: str, value: Any, source: str | None) -> tuple[str, ...] | None
 
 
 def known_code(key: str, value: str, known: Mapping[str, Any], source: Any) -> str:
-    """A prefecture or facility code the data can hold (the loader rejects any other)."""
+    """A prefecture or facility code the data can hold (the loader rejects any other); a
+    misspelt one is answered with the closest code ("did you mean hengyang?") first."""
     if value not in known:
+        close = difflib.get_close_matches(str(value).strip().lower(), tuple(known), n=1, cutoff=0.6)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        end = "" if close else "; use one of these codes"
         raise ParameterError(
             located(
                 source,
                 key,
-                f"{key} {shown(value)} is not a known {key} code, so no release is "
-                f"in the report's scope (expected one of: {', '.join(known)}); "
-                + _closest_code(value, tuple(known)),
+                f"{key} {shown(value)} is not a known {key} code{hint}, so no release is in the "
+                f"report's scope (expected one of: {', '.join(known)}){end}",
             )
         )
     return value
-
-
-def _closest_code(value: str, known: tuple[str, ...]) -> str:
-    """ "did you mean 'hengyang'?" for a misspelt code, else what to do."""
-    close = difflib.get_close_matches(str(value).strip().lower(), known, n=1, cutoff=0.6)
-    return f"did you mean {close[0]}?" if close else "use one of these codes"
 
 
 # --- research notebooks: parsed from the field's type hint ---------------------------------------

@@ -152,7 +152,7 @@ def stop_running() -> None:
             _kill_group(proc)
 
 
-def run_group(jobs: list[tuple[str, str]], timeout: float | None) -> list[RunResult]:
+def run_group(jobs: list[tuple[str, str]], timeout: float | None, step=None) -> list[RunResult]:
     """Runs sharing one analysis, one after the other (the first fills the cache); a run whose
     files this machine cannot see fails with which path, on which host, and what to do."""
     out = []
@@ -166,6 +166,8 @@ def run_group(jobs: list[tuple[str, str]], timeout: float | None) -> list[RunRes
                 out.append(run_one(p, o, timeout))
             finally:
                 stopped(Path(o).name)
+        if step is not None:  # local runs: the console line as each run finishes
+            step(out[-1:])
     return out
 
 
@@ -246,7 +248,7 @@ def execute_batch(
     groups, results = _plan(spec, out, force)
     total = sum(len(g) for g in groups)
     submit = _dask_runner(scheduler) if scheduler else _local_runner(workers or os.cpu_count() or 1)
-    console = BatchConsole(total, out / "batch.log", enabled=progress)
+    console = BatchConsole(total + len(results), out / "batch.log", enabled=progress)
     console.say(f"batch {spec.name}: {total} run(s) to build, {len(results)} reused or invalid")
     console.finished(results)
     try:
@@ -265,11 +267,9 @@ def _local_runner(workers: int):
         _STOP.clear()
         pool = ThreadPoolExecutor(max_workers=max(1, workers))
         try:
-            futures = [pool.submit(run_group, g, timeout) for g in groups]
+            futures = [pool.submit(run_group, g, timeout, step) for g in groups]
             for fut in as_completed(futures):
-                res = fut.result()
-                out += res
-                step(res)
+                out += fut.result()
         except BaseException:  # Ctrl-C / SIGTERM: cancel what is queued, kill what runs
             pool.shutdown(wait=False, cancel_futures=True)
             stop_running()

@@ -41,6 +41,7 @@ class BatchConsole:
         self.total, self.done, self.enabled = total, 0, enabled
         self.stream = stream or sys.stderr
         self.log = log.open("a", encoding="utf-8") if log else None
+        self.lock = threading.Lock()  # local runs finish in worker threads
 
     def say(self, text: str) -> None:
         line = f"{clock()}  {text}"
@@ -51,6 +52,10 @@ class BatchConsole:
 
     def finished(self, results: Iterable[Any], remote: int = 0) -> None:
         """One line per finished run, then what is still running (`remote`: runs on a cluster)."""
+        with self.lock:
+            self._finished(list(results), remote)
+
+    def _finished(self, results: list[Any], remote: int) -> None:
         for res in results:
             self.done += 1
             lang = res.run_id.rsplit("_", 1)[-1] if "_" in res.run_id else "?"

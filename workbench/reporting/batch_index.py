@@ -218,6 +218,7 @@ def _known_raw(raw: Mapping[str, Any]) -> dict[str, Any]:
     """The scope of a run whose parameters are invalid, as official outputs may show it: codes
     that exist, nothing else."""
     known = {"lang": i18n.LANGUAGES, "prefecture": codes.PREFECTURES, "facility": codes.FACILITIES}
+    raw = {"lang": "zh", **raw}  # the default language of a report
     return {k: raw.get(k) if raw.get(k) in allowed else None for k, allowed in known.items()}
 
 
@@ -240,7 +241,7 @@ def write_manifest(out: Path, facts: dict[str, Any], records: list[dict[str, Any
 
 
 def _pct(x: Any) -> str:
-    return "—" if x is None else f"{100 * float(x):.1f} %"
+    return "—" if x is None else f"{100 * float(x):.1f}%"
 
 
 def _when(iso: Any) -> str:
@@ -256,7 +257,7 @@ def _status_cell(rec: Mapping[str, Any] | None) -> str:
         word = {"ok": "built", "skipped": "reused", "failed": "failed"}.get(
             h["status"], h["status"]
         )
-        steps.append(f"{word} {e(_when(h['at']))}")
+        steps.append(f"batch {e(_when(h['at'])[5:16])}: {word}")
     history = "<br>".join(steps)
     if rec["status"] == "failed":
         old = " — earlier report renamed OUTDATED-*, do not send" if rec["outdated"] else ""
@@ -276,7 +277,11 @@ def _index_rows(records: list[dict[str, Any]]) -> list[str]:
         any_rec = next(iter(by_lang.values()))
         fig = next((r for r in by_lang.values() if r.get("retention_12") is not None), any_rec)
         scope = any_rec["scope"]
-        label = f"{scope_label(scope, 'zh')}<br>{scope_label(scope, 'en')}"
+        label = (
+            "—"
+            if scope == "unknown"
+            else f"{scope_label(scope, 'zh')}<br>{scope_label(scope, 'en')}"
+        )
         ci = ""
         if fig.get("retention_12_lower") is not None:
             ci = f"<br><small>95% CI {_pct(fig['retention_12_lower'])}–{_pct(fig['retention_12_upper'])}</small>"
@@ -318,12 +323,13 @@ def write_index(out: Path, facts: dict[str, Any], records: list[dict[str, Any]])
         "body{font-family:'Noto Sans CJK SC',sans-serif;margin:2em}"
         "table{border-collapse:collapse}td,th{border-bottom:1px solid #ccc;padding:4px 10px;"
         "vertical-align:top;text-align:left}.failed{color:#b03a2e}small{color:#555}"
+        ".lang{width:26%}"
         ".facts th{width:6em}</style></head><body>"
         f"<h1>{e(facts['batch'])}</h1>{facts_html}"
         '<p><a href="summary.csv">summary.csv</a> · <a href="batch.json">batch.json</a></p>'
         "<table><thead><tr><th>scope</th><th>people released</th><th>12-month retention</th>"
-        f"<th>coverage</th><th>{i18n.t('language_name', 'zh')}</th>"
-        f"<th>{i18n.t('language_name', 'en')}</th></tr></thead>"
+        f"<th>coverage</th><th class='lang'>{i18n.t('language_name', 'zh')}</th>"
+        f"<th class='lang'>{i18n.t('language_name', 'en')}</th></tr></thead>"
         f"<tbody>{''.join(_index_rows(records))}</tbody></table></body></html>\n"
     )
     return atomic_write(out / "index.html", page)

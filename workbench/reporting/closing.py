@@ -42,12 +42,16 @@ def methods(results: ReportResults, params: ReportParams) -> Section:
     else:  # no Methods text for an analysis the report does not contain
         items = [t(key, lang) for key in METHODS if _contains(results, params, key)]
     items = [x.format(k=params.suppression_threshold) for x in items]
+    if results.kind != "spec" and _has_benchmark(params):
+        items.append(t("methods_benchmark", lang))
     randomised = getattr(results, "design", "observational") == "randomised"
     if results.effects is not None and "evalue" in results.effects and not randomised:
         items.append(t("evalue_note", lang))
     items.append(t("hr_rule", lang))
     k = params.suppression_threshold
-    notes = [scrub_counts(n, k, lang) for n in official_notes(results.notes, lang)]
+    notes = [
+        scrub_counts(n, k, lang) for n in official_notes(results.notes, lang, under_tables=True)
+    ]
     body = "<ul>" + "".join(f"<li>{html.escape(x)}</li>" for x in items) + "</ul>"
     used = method_lines(results, lang)
     if used:
@@ -62,6 +66,13 @@ def methods(results: ReportResults, params: ReportParams) -> Section:
             "<ul class='wb-notes'>" + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul>"
         )
     return Section("methods", heading("sec_methods", lang) + body)
+
+
+def _has_benchmark(params: ReportParams) -> bool:
+    from workbench.reporting.benchmark import province_benchmark
+
+    bench = province_benchmark(params)
+    return bool(bench is not None and bench.available)
 
 
 def _contains(results: ReportResults, params: ReportParams, key: str) -> bool:

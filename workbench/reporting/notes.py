@@ -44,11 +44,19 @@ def translate(note: Note, lang: str) -> str | None:
     return t(f"caveat_{note.code}", lang, **values)
 
 
-def official_notes(notes: Iterable[Note], lang: str) -> list[str]:
-    """Our caveats in `lang` (each once), then one line counting the library messages."""
+# A support's weighting caveats: shown under the support table (reporting.summary), not in Methods.
+SUPPORT_CAVEATS = frozenset({"support_positivity", "support_low_ess"})
+
+
+def official_notes(notes: Iterable[Note], lang: str, under_tables: bool = False) -> list[str]:
+    """Our caveats in `lang` (each once), then one line counting the library messages;
+    `under_tables`: leave out a support's weighting caveats (the report shows them under the
+    support table)."""
     out: list[str] = []
     n_library = 0
     for note in notes:
+        if under_tables and note.code in SUPPORT_CAVEATS:
+            continue
         text = translate(note, lang)
         if text is None:
             n_library += 1

@@ -198,7 +198,7 @@ def retention(results: ReportResults, params: ReportParams) -> Section:
     )
     bench = province_benchmark(params)
     if bench is not None and bench.available:
-        table[t("col_province", lang)] = [_bench_cell(bench, m) for m in ms["months"]]
+        table[t("col_province", lang)] = [_bench_cell(bench, m, lang) for m in ms["months"]]
     parts.append(table_html(table, t("cap_milestones", lang), lang, t("see_methods", lang)))
     parts.extend(paragraph(line) for line in milestone_footnotes(ms, lang))
     spec = "_spec" if results.kind == "spec" else ""
@@ -213,11 +213,11 @@ def retention(results: ReportResults, params: ReportParams) -> Section:
     return Section("retention", "".join(parts))
 
 
-def _bench_cell(bench: ProvinceBenchmark, months: float) -> str:
+def _bench_cell(bench: ProvinceBenchmark, months: float, lang: str) -> str:
     b = bench.at(months)
     if b is None or not np.isfinite(b["estimate"]):
         return "–"
-    return f"{pct(b['estimate'])} ({pct(b['lower'])}–{pct(b['upper'])})"
+    return t("bench_cell", lang, est=pct(b["estimate"]), lo=pct(b["lower"]), hi=pct(b["upper"]))
 
 
 def tiers(results: ReportResults, params: ReportParams) -> Section:

@@ -59,7 +59,7 @@ def executive_summary(results: ReportResults, params: ReportParams) -> Section:
         parts.append(f'<p class="wb-note">{esc(t("regions_basis", lang))}</p>')
     elif bench is not None and bench.available and params.prefecture:
         parts += [_h3("q_standing", lang), _ul(standing_lines(bench, params), lang)]
-        parts.append(f'<p class="wb-note">{esc(t("regions_basis", lang))}</p>')
+        parts.append(f'<p class="wb-note">{esc(t("standing_basis", lang))}</p>')
     data = summary_coverage(results, params, bench)
     if results.repairs:
         repairs = "; ".join(scrub_counts(r, k, lang) for r in results.repairs)
@@ -185,7 +185,25 @@ def support_block(results: ReportResults, params: ReportParams) -> str:
         support_table(results, params), t("cap_support_verdicts", lang), lang,
         t("verdict_rule", lang),
     )  # fmt: skip
-    return _ul(lines, lang) + table
+    caveats = support_caveats(results, params)
+    notes = "".join(f'<p class="wb-note">{esc(c)}</p>' for c in caveats)
+    return _ul(lines, lang) + table + notes
+
+
+def support_caveats(results: ReportResults, params: ReportParams) -> list[str]:
+    """The weighting caveats of each support (positivity, effective sample size), once each,
+    under the table they qualify (Methods does not repeat them)."""
+    from workbench.reporting.notes import SUPPORT_CAVEATS, translate
+
+    out: list[str] = []
+    for note in results.notes:
+        if note.code in SUPPORT_CAVEATS:
+            text = scrub_counts(
+                translate(note, params.lang) or "", params.suppression_threshold, params.lang
+            )
+            if text and text not in out:
+                out.append(text)
+    return out
 
 
 def region_lines(results: ReportResults, lang: str) -> list[str]:

@@ -5,7 +5,7 @@ censored NPMLE on (L, R] (`retention.TurnbullFitter`, bootstrap CI) against two 
 Kaplan-Meier analyses (relapse dated at the visit that found it, or at the interval midpoint),
 each compared with the true population S(t) (`simulate.true_survival`).
 Support effects: `workbench.studies.primary_effects` (primary time-varying model vs naive ever/never Cox)
-on the very same simulated cohorts (same replicate seeds).
+on the very same simulated cohorts (same replicate seeds). Figures: `workbench.studies.method_check_figures`.
 """
 
 from __future__ import annotations
@@ -223,89 +223,6 @@ def run_method_checks(
     if n_bootstrap == 0:
         notes.append("n_bootstrap = 0: the NPMLE has no CI, so its coverage is not estimated.")
     return MethodChecks(retention, effects, n_reps, n, seed, n_bootstrap, tuple(notes))
-
-
-def _axes(ax, size=(8.0, 4.5)):
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=size)
-    return ax
-
-
-def plot_retention_check(table: pd.DataFrame, ax=None, title: str | None = None):
-    """Each replicate's S(t) per estimator (dots) and the truth (black bar) at each milestone."""
-    ax = _axes(ax)
-    months = sorted(table["months"].unique())
-    width = 0.8 / len(ESTIMATORS)
-    rng = np.random.default_rng(0)  # horizontal jitter of the dots only
-    for k, name in enumerate(ESTIMATORS):
-        part = table[table["estimator"] == name]
-        x = part["months"].map({m: i for i, m in enumerate(months)}).to_numpy(float)
-        x = x - 0.4 + width * (k + 0.5) + rng.uniform(-width / 4, width / 4, len(x))
-        ax.scatter(x, part["estimate"], s=10, alpha=0.6, color=ESTIMATOR_COLOURS[name], label=name)
-    truth = table.groupby("months")["truth"].first()
-    for i, m in enumerate(months):
-        ax.hlines(
-            truth[m], i - 0.45, i + 0.45, color="black", lw=2, label="truth" if i == 0 else None
-        )
-    ax.set_xticks(range(len(months)))
-    ax.set_xticklabels([f"{m:g} months" for m in months])
-    ax.set_xlabel("milestone (months since release)")
-    ax.set_ylabel("retention S(t) (proportion relapse-free)")
-    ax.set_title(title or "Retention estimates over replicates vs the truth")
-    ax.legend(frameon=False, fontsize="small")
-    return ax
-
-
-def plot_effect_check(effects: pd.DataFrame, ax=None, title: str | None = None):
-    """Each replicate's hazard ratio per support: primary model vs naive, truth as a black bar."""
-    ax = _axes(ax, (8.0, 5.0))
-    codes_ = list(dict.fromkeys(effects["code"]))
-    rng = np.random.default_rng(0)  # vertical jitter of the dots only
-    pos = effects["code"].map({c: i for i, c in enumerate(codes_)}).to_numpy(float)
-    for k, (name, col) in enumerate(((PRIMARY, "log_hr"), (NAIVE_EVER, "naive_log_hr"))):
-        y = pos + (0.18 if k == 0 else -0.18) + rng.uniform(-0.06, 0.06, len(pos))
-        ax.scatter(
-            np.exp(effects[col]), y, s=10, alpha=0.6, color=ESTIMATOR_COLOURS[name], label=name
-        )
-    truth = effects.groupby("code", sort=False)["true_log_hr"].first()
-    for i, c in enumerate(codes_):
-        ax.vlines(
-            np.exp(truth[c]),
-            i - 0.4,
-            i + 0.4,
-            color="black",
-            lw=2,
-            label="true hazard ratio" if i == 0 else None,
-        )
-    ax.axvline(1.0, color="grey", lw=0.8, ls=":")
-    ax.set_xscale("log")
-    ax.set_yticks(range(len(codes_)))
-    ax.set_yticklabels([codes.label("intervention", c, "en") for c in codes_])
-    ax.set_xlabel("hazard ratio of relapse (log scale; < 1 = support helps)")
-    ax.set_title(title or "Support effects over replicates: primary vs naive, with the truth")
-    ax.legend(frameon=False, fontsize="small", loc="lower right")
-    return ax
-
-
-def plot_coverage(checks: MethodChecks, ax=None, title: str | None = None):
-    """Coverage of each 95 % CI (bars) with the nominal 0.95 and its Monte-Carlo band."""
-    s = checks.summary().dropna(subset=["coverage"])
-    ax = _axes(ax, (8.0, 0.32 * len(s) + 1.8))
-    labels = s["estimator"].map(SHORT_NAMES).fillna(s["estimator"]) + ": " + s["target"].astype(str)
-    colours = [ESTIMATOR_COLOURS.get(e, "#4c72b0") for e in s["estimator"]]
-    ax.barh(np.arange(len(s)), s["coverage"], color=colours, alpha=0.8, label="observed coverage")
-    half = 1.96 * np.sqrt(0.95 * 0.05 / checks.n_reps)
-    ax.axvspan(0.95 - half, 0.95 + half, color="grey", alpha=0.2, label="0.95 +- Monte-Carlo error")
-    ax.axvline(0.95, color="black", lw=1.5, label="nominal 0.95 (truth)")
-    ax.set_yticks(np.arange(len(s)))
-    ax.set_yticklabels(labels, fontsize="small")
-    ax.set_xlim(0, 1)
-    ax.set_xlabel("share of replicates whose 95 % CI contains the truth (proportion)")
-    ax.set_title(title or "Confidence-interval coverage")
-    ax.legend(frameon=False, fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    return ax
 
 
 def compare_retention_methods(

@@ -1,0 +1,306 @@
+"""How the research notebooks show things: tables whole (or paged) with the important columns
+first and headers in the reader's language, codes as the programme's words, counts as whole
+numbers, findings as full sentences, and figures with alternative text.
+
+Notebook cells stay thin: they compute with the package and end with one of these calls.
+Words come from the catalog (``workbench.i18n``: ``nbcol_<column>`` for table headers,
+``nb_*`` for the notebooks' own sentences); a column without an entry keeps its name (a code or
+a method name kept on purpose).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from collections.abc import Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from workbench.data import codes
+from workbench.i18n import TEXT, check_lang, t
+
+PAGE_ROWS = 100  # a longer table is shown page by page (`page=`), never cut silently
+# columns whose values are codes of a kind (turned into the programme's words)
+CODE_COLUMNS = {
+    "prefecture": "prefecture",
+    "facility": "facility",
+    "primary_drug": "primary_drug",
+    "sex": "sex",
+    "education": "education",
+    "result": "result",
+    "intervention": "intervention",
+    "support": "intervention",
+    "code": "intervention",
+    "censor_reason": "censor_reason",
+    "event": "cohort_event",
+    "cause": "event",
+}
+
+
+HEADER_KINDS = ("result", "intervention", "censor_reason", "prefecture")
+
+
+def header(name: object, lang: str) -> str:
+    """The column header for `name` in `lang`: catalog ``nbcol_<name>``, else the word for a
+    code used as a column (a visit result, a support), else `name` itself."""
+    entry = TEXT.get(f"nbcol_{name}")
+    if entry:
+        return entry[check_lang(lang)]
+    for kind in HEADER_KINDS:
+        if str(name) in codes.KINDS[kind]:
+            return codes.label(kind, name, lang)
+    return str(name)
+
+
+WORDS = {"all": "nb_total", "unscheduled": "nb_unscheduled"}  # row labels of our own tables
+
+
+def value(v: object, kind: str, lang: str) -> object:
+    """A code of `kind` as the programme's word in `lang` (or, for a kind that is not a code
+    list, e.g. 'est', its catalog entry ``nb_<kind>_<v>``); anything else unchanged."""
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return v
+    if kind in codes.KINDS:
+        return codes.label(kind, v, lang) if str(v) in codes.KINDS[kind] else v
+    key = f"nb_{kind}_{v}"
+    return t(key, lang) if key in TEXT else v
+
+
+def words(values: Iterable[object], kind: str, lang: str) -> str:
+    """Several codes of `kind` as one line of words: "female, male" / "女、男"."""
+    return ("、" if lang == "zh" else ", ").join(str(value(v, kind, lang)) for v in values)
+
+
+def number(v: object, digits: int = 3, whole: bool = False) -> str:
+    """A number as a reader wants it: counts (`whole`, or ints) with thousands separators (never
+    3000.00000), other numbers to `digits` decimals without trailing zeros (tiny ones in
+    scientific notation), dates as dates, missing as an en dash."""
+    if v is None or (isinstance(v, float | np.floating) and not np.isfinite(v)):
+        return "–" if v is None or np.isnan(v) else ("∞" if v > 0 else "−∞")
+    if isinstance(v, bool | np.bool_):
+        return str(v)
+    if isinstance(v, pd.Timestamp):
+        return v.date().isoformat() if v == v.normalize() else v.isoformat(sep=" ")
+    if isinstance(v, int | np.integer):
+        return f"{int(v):,}"
+    if isinstance(v, float | np.floating):
+        if whole:
+            return f"{int(round(float(v))):,}"
+        if v != 0 and abs(v) < 10**-digits:
+            return f"{float(v):.1e}"
+        text = f"{float(v):,.{digits}f}"
+        return text.rstrip("0").rstrip(".") if "." in text else text
+    return str(v)
+
+
+def _whole(column: pd.Series) -> bool:
+    """A float column of counts: every value whole, and some above 1 (not a share of 0 or 1)."""
+    if column.dtype.kind != "f":
+        return False
+    finite = column[np.isfinite(column.to_numpy(float))]
+    return bool(len(finite)) and bool((finite == finite.round()).all()) and finite.abs().max() > 1
+
+
+def _ordered(frame: pd.DataFrame, first: Iterable[str]) -> pd.DataFrame:
+    lead = [c for c in first if c in frame.columns]
+    return frame[lead + [c for c in frame.columns if c not in lead]]
+
+
+def table_frame(
+    frame: pd.DataFrame | pd.Series,
+    lang: str,
+    first: Iterable[str] = (),
+    kinds: Mapping[str, str] | None = None,
+    index: bool = False,
+    headers: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """`frame` ready to read: important columns (`first`) first, code columns (`kinds`, by
+    default CODE_COLUMNS) as words, headers in `lang` (`headers` maps a column to the catalog
+    column it means here, e.g. coverage -> ci_coverage). Values stay values (formatting is
+    `table`'s job)."""
+    check_lang(lang)
+    if isinstance(frame, pd.Series):
+        frame = frame.to_frame(frame.name if frame.name is not None else "value")
+    out = frame.reset_index() if index else frame.copy()
+    out.columns = [str(c) for c in out.columns]
+    out = _ordered(out, first)
+    for col, kind in {**CODE_COLUMNS, **(kinds or {})}.items():
+        if col in out.columns:
+            out[col] = [value(v, kind, lang) for v in out[col].astype(object)]
+    for col in out.columns[out.dtypes.eq(object)]:
+        out[col] = [t(WORDS[v], lang) if isinstance(v, str) and v in WORDS else v for v in out[col]]
+    out.columns = [header((headers or {}).get(c, c), lang) for c in out.columns]
+    return out
+
+
+class Table:
+    """A whole table (or one page of it) rendered as HTML for the notebook and as plain text for
+    the console, with nothing truncated: every column, every row of the page, every character."""
+
+    def __init__(self, frame: pd.DataFrame, caption: str = "", digits: int = 3):
+        self.frame, self.caption, self.digits = frame, caption, digits
+
+    def _cells(self) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                i: [number(v, self.digits, _whole(col)) for v in col]
+                for i, (_, col) in enumerate(self.frame.items())
+            }
+        ).set_axis(list(self.frame.columns), axis=1)
+
+    def _repr_html_(self) -> str:
+        cells = self._cells()
+        head = "".join(f"<th>{html.escape(str(c))}</th>" for c in cells.columns)
+        rows = "".join(
+            "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>"
+            for row in cells.itertuples(index=False)
+        )
+        cap = f"<caption>{html.escape(self.caption)}</caption>" if self.caption else ""
+        style = "white-space:normal;text-align:left;max-width:60em"
+        return (
+            f'<table class="dataframe workbench-table" style="{style}">{cap}'
+            f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+        )
+
+    def __repr__(self) -> str:
+        with pd.option_context(
+            "display.max_rows", None, "display.max_columns", None,
+            "display.width", 10_000, "display.max_colwidth", None,
+        ):  # fmt: skip
+            text = self._cells().to_string(index=False)
+        return f"{self.caption}\n{text}" if self.caption else text
+
+
+def table(
+    frame: pd.DataFrame | pd.Series,
+    lang: str,
+    first: Iterable[str] = (),
+    kinds: Mapping[str, str] | None = None,
+    index: bool = False,
+    headers: Mapping[str, str] | None = None,
+    page: int = 1,
+    rows: int = PAGE_ROWS,
+    digits: int = 3,
+) -> Table:
+    """`frame` shown whole: headers and codes in `lang`, `first` columns first, counts as whole
+    numbers. Longer than `rows`: page `page` of it, with a caption saying which rows these are
+    and how to see the next page."""
+    shown = table_frame(frame, lang, first, kinds, index, headers)
+    n_pages = max(1, -(-len(shown) // rows))
+    page = min(max(1, int(page)), n_pages)
+    caption = ""
+    if n_pages > 1:
+        start = (page - 1) * rows
+        shown = shown.iloc[start : start + rows]
+        caption = t("nb_page", lang, first=start + 1, last=start + len(shown),
+                    n=len(frame), page=page, pages=n_pages)  # fmt: skip
+    return Table(shown, caption, digits)
+
+
+def record(row: pd.DataFrame | pd.Series, lang: str, first: Iterable[str] = (), digits: int = 3):
+    """A one-row result shown as item / value lines (a wide row read top to bottom), items in
+    `lang` and the `first` items first."""
+    if isinstance(row, pd.DataFrame):
+        row = row.iloc[0]
+    order = [c for c in first if c in row.index] + [c for c in row.index if c not in first]
+    frame = pd.DataFrame({"item": [header(c, lang) for c in order],
+                          "value": [row[c] for c in order]})  # fmt: skip
+    frame["value"] = [
+        value(v, CODE_COLUMNS.get(c, "raw"), lang)
+        for c, v in zip(order, frame["value"], strict=True)
+    ]
+    return table(frame, lang, digits=digits)
+
+
+def sentences(lines: Iterable[str]):
+    """Sentences as a Markdown list, each whole (findings, validation notes)."""
+    from IPython.display import Markdown
+
+    return Markdown("\n".join(f"- {line}" for line in lines))
+
+
+def caveat(message: Warning, lang: str) -> str:
+    """A caught StatisticalWarning in `lang`: its catalog entry ``caveat_<code>`` with its
+    fields, else its own message."""
+    from workbench.i18n import Text
+
+    code = getattr(message, "code", None)
+    if code and f"caveat_{code}" in TEXT:
+        return Text(f"caveat_{code}", getattr(message, "fields", {})).render(lang)
+    return str(message)
+
+
+def quality_notes(report, lang: str) -> list[str]:
+    """One sentence per contradiction count of a validation report (`workbench.data.validate`),
+    saying what it means, so that a large count does not alarm without reason."""
+    from workbench.data.validate import WINDOW_DAYS
+
+    n_releases = max(int(report.counts.get("releases", 0)), 1)
+    notes = []
+    for key, n in report.contradictions.items():
+        if not n:
+            continue
+        if key == "negative_after_relapse":
+            notes.append(t("nb_dq_negative_after_relapse", lang, n=n, share=n / n_releases))
+        else:
+            notes.append(t("nb_dq_other", lang, what=t(f"dq_{key}", lang, days=WINDOW_DAYS), n=n))
+    if report.n_due == 0 and report.by_prefecture:
+        notes.append(t("nb_no_visits", lang))
+    return notes or [t("nb_dq_clean", lang)]
+
+
+def figure_texts(fig) -> list[str]:
+    """Every visible text of a drawn figure: titles, axis labels, tick labels, legends, notes."""
+    from matplotlib.text import Text
+
+    fig.canvas.draw()
+    out = []
+    for artist in fig.findobj(Text):
+        text = artist.get_text().strip()
+        if text and artist.get_visible() and artist.get_figure() is not None:
+            out.append(text)
+    return out
+
+
+def alt_text(fig, lang: str) -> str:
+    """A description of `fig` from its own words: the title, the axes and the legend."""
+    parts = []
+    for ax in fig.axes:
+        legend = ax.get_legend()
+        entries = [x.get_text() for x in legend.get_texts()] if legend else []
+        notes = [x.get_text() for x in ax.texts] if not ax.get_title() else []
+        bits = [ax.get_title(), *notes, ax.get_xlabel(), ax.get_ylabel(), "; ".join(entries)]
+        parts.append(" · ".join(b for b in bits if b))
+    if getattr(fig, "_suptitle", None) is not None:
+        parts.insert(0, fig._suptitle.get_text())
+    return t("nb_alt", lang, what=" | ".join(p for p in parts if p))
+
+
+def figure(ax_or_fig, lang: str, alt: str | None = None, dpi: int = 100):
+    """Show a figure once, with alternative text (for screen readers and exported HTML), and
+    close it so the notebook backend does not show it a second time. The output's metadata
+    carries the figure's texts and layout problems (overlapping text, legends over data:
+    `workbench.reporting.figures.layout_problems`) so that tests can read them."""
+    import matplotlib.pyplot as plt
+    from IPython.display import display
+
+    from workbench.reporting.figures import layout_problems
+
+    fig = ax_or_fig.flat[0].figure if isinstance(ax_or_fig, np.ndarray) else ax_or_fig
+    fig = getattr(fig, "figure", fig)
+    description = alt or alt_text(fig, lang)
+    texts = figure_texts(fig)
+    problems = layout_problems(fig)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    plt.close(fig)
+    png = base64.b64encode(buf.getvalue()).decode("ascii")
+    tag = f'<img src="data:image/png;base64,{png}" alt="{html.escape(description, quote=True)}">'
+    meta = {"alt": description, "workbench": {"texts": texts, "layout_problems": problems}}
+    display(
+        {"image/png": png, "text/html": tag, "text/plain": description},
+        raw=True,
+        metadata={"image/png": meta},
+    )
