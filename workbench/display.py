@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import re
 from collections.abc import Iterable, Mapping
 
 import numpy as np
@@ -36,7 +37,9 @@ CODE_COLUMNS = {
     "censor_reason": "censor_reason",
     "event": "cohort_event",
     "cause": "event",
+    "quantity": "quantity",
 }
+MONTHS_QUANTITY = re.compile(r"retention (\d+(?:\.\d+)?) months")
 
 
 HEADER_KINDS = ("result", "intervention", "censor_reason", "prefecture")
@@ -65,7 +68,10 @@ def value(v: object, kind: str, lang: str) -> object:
     if kind in codes.KINDS:
         return codes.label(kind, v, lang) if str(v) in codes.KINDS[kind] else v
     key = f"nb_{kind}_{v}"
-    return t(key, lang) if key in TEXT else v
+    if key in TEXT:
+        return t(key, lang)
+    m = MONTHS_QUANTITY.fullmatch(str(v)) if kind == "quantity" else None
+    return t("nb_quantity_retention_at", lang, m=float(m.group(1))) if m else v
 
 
 def words(values: Iterable[object], kind: str, lang: str) -> str:
@@ -88,10 +94,13 @@ def number(v: object, digits: int = 3, whole: bool = False) -> str:
     if isinstance(v, float | np.floating):
         if whole:
             return f"{int(round(float(v))):,}"
-        if v != 0 and abs(v) < 10**-digits:
+        if abs(v) < 1e-12:  # rounding noise (a balanced SMD of -9.7e-17) reads as 0
+            return "0"
+        if abs(v) < 10**-digits:
             return f"{float(v):.1e}"
         text = f"{float(v):,.{digits}f}"
-        return text.rstrip("0").rstrip(".") if "." in text else text
+        text = text.rstrip("0").rstrip(".") if "." in text else text
+        return "0" if text == "-0" else text
     return str(v)
 
 
@@ -129,10 +138,23 @@ def table_frame(
     for col, kind in {**CODE_COLUMNS, **(kinds or {})}.items():
         if col in out.columns:
             out[col] = [value(v, kind, lang) for v in out[col].astype(object)]
+    for col in out.columns[out.dtypes.eq(bool)]:
+        out[col] = [t("flag_yes" if v else "flag_no", lang) for v in out[col]]
     for col in out.columns[out.dtypes.eq(object)]:
         out[col] = [t(WORDS[v], lang) if isinstance(v, str) and v in WORDS else v for v in out[col]]
     out.columns = [header((headers or {}).get(c, c), lang) for c in out.columns]
     return out
+
+
+def _cell(text: str, numeric: bool) -> str:
+    """One table cell: numbers right-aligned on one line; text left-aligned, short text on one
+    line and long text (an explanation) wrapped at a readable width."""
+    if numeric or len(text) <= 24:
+        align = "right" if numeric else "left"
+        style = f"text-align:{align};white-space:nowrap"
+    else:
+        style = "text-align:left;white-space:normal;min-width:22em;max-width:40em"
+    return f'<td style="{style}">{html.escape(text)}</td>'
 
 
 class Table:
@@ -152,15 +174,18 @@ class Table:
 
     def _repr_html_(self) -> str:
         cells = self._cells()
-        head = "".join(f"<th>{html.escape(str(c))}</th>" for c in cells.columns)
+        numeric = [self.frame[c].dtype.kind in "iufb" for c in self.frame.columns]
+        head = "".join(
+            f'<th style="text-align:{"right" if n else "left"}">{html.escape(str(c))}</th>'
+            for c, n in zip(cells.columns, numeric, strict=True)
+        )
         rows = "".join(
-            "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>"
+            "<tr>" + "".join(_cell(v, n) for v, n in zip(row, numeric, strict=True)) + "</tr>"
             for row in cells.itertuples(index=False)
         )
         cap = f"<caption>{html.escape(self.caption)}</caption>" if self.caption else ""
-        style = "white-space:normal;text-align:left;max-width:60em"
         return (
-            f'<table class="dataframe workbench-table" style="{style}">{cap}'
+            f'<table class="dataframe workbench-table">{cap}'
             f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
         )
 
@@ -208,7 +233,7 @@ def record(row: pd.DataFrame | pd.Series, lang: str, first: Iterable[str] = (), 
     frame = pd.DataFrame({"item": [header(c, lang) for c in order],
                           "value": [row[c] for c in order]})  # fmt: skip
     frame["value"] = [
-        value(v, CODE_COLUMNS.get(c, "raw"), lang)
+        value(v, CODE_COLUMNS.get(c, "word"), lang)
         for c, v in zip(order, frame["value"], strict=True)
     ]
     return table(frame, lang, digits=digits)
@@ -251,11 +276,13 @@ def quality_notes(report, lang: str) -> list[str]:
     return notes or [t("nb_dq_clean", lang)]
 
 
-def figure_texts(fig) -> list[str]:
-    """Every visible text of a drawn figure: titles, axis labels, tick labels, legends, notes."""
+def figure_texts(fig, draw: bool = True) -> list[str]:
+    """Every visible text of a figure (drawn first unless `draw` is False: tick labels exist
+    only after a draw): titles, axis labels, tick labels, legends, notes."""
     from matplotlib.text import Text
 
-    fig.canvas.draw()
+    if draw:
+        fig.canvas.draw()
     out = []
     for artist in fig.findobj(Text):
         text = artist.get_text().strip()
@@ -291,8 +318,8 @@ def figure(ax_or_fig, lang: str, alt: str | None = None, dpi: int = 100):
     fig = ax_or_fig.flat[0].figure if isinstance(ax_or_fig, np.ndarray) else ax_or_fig
     fig = getattr(fig, "figure", fig)
     description = alt or alt_text(fig, lang)
-    texts = figure_texts(fig)
-    problems = layout_problems(fig)
+    problems = layout_problems(fig)  # draws the figure
+    texts = figure_texts(fig, draw=False)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
     plt.close(fig)

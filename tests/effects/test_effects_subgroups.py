@@ -52,6 +52,8 @@ def test_planted_interaction_is_found_and_the_subgroup_hrs_recover_it(planted):
     np.testing.assert_allclose(np.log(t.loc[("employment_311", "b"), "hr"]), 0.0, atol=0.25)
     # the interaction coefficient is the difference of the two subgroup log HRs
     diff = t.loc[("employment_311", "b"), "log_hr"] - t.loc[("employment_311", "a"), "log_hr"]
+    # the robust (sandwich) variance: each release's relapse risk is shared by its subgroup rows
+    assert model.model_.robust
     # (signed: b's interaction term when a is the reference, a's term = -diff otherwise)
     ref = t.loc[("employment_311", "a"), "reference"]
     name = "employment_311:b" if ref else "employment_311:a"

@@ -173,3 +173,11 @@ def test_statistic_and_p_value_against_an_independent_implementation(scores):
 
         np.testing.assert_allclose(res.p_value, stats.chi2.sf(stat, df), rtol=1e-6)
         assert res.p_value < 0.05  # the retention differs (scale 300 vs 600): power, not null
+
+
+def test_all_scores_equal_gives_statistic_zero_and_p_one():
+    # everyone censored on the same day: every score is the same, no variance to test with
+    res = ictest([5.0, 5.0, 5.0, 5.0], [np.inf] * 4, ["a", "a", "b", "b"], "logrank2")
+    assert (res.statistic, res.df, res.p_value) == (0.0, 1, 1.0)
+    assert res.notes == ("all scores are equal: p = 1.",)
+    assert res.method.startswith("generalized log-rank test (Finkelstein's scores)")

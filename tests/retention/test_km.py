@@ -130,6 +130,10 @@ def test_km_errors():
         KaplanMeier().rmst(10)
     with pytest.raises(ParameterError, match="column 'nope' is not in the table"):
         by_group(KaplanMeier, pd.DataFrame({"time": [1], "event": [1]}), "nope")
+    with pytest.raises(ParameterError, match="time and event must be 1-d and of the same length"):
+        KaplanMeier().fit([1, 2, 3], [1, 0])
+    with pytest.raises(ParameterError, match="entry must have the same length as time"):
+        KaplanMeier().fit([1, 2], [1, 0], entry=[0.0])
 
 
 def test_ci_coverage_on_known_exponential_truth():

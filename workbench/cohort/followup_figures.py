@@ -29,6 +29,9 @@ RESULT_MARKERS = {
     "missed": ("o", "#bbbbbb"),
     "died": ("D", "#333333"),
     "transferred": ("^", "#8172b2"),
+    "register:relapse": ("*", "#c44e52"),
+    "register:death": ("P", "#333333"),
+    "register:transfer": ("P", "#8172b2"),
 }
 
 
@@ -99,6 +102,10 @@ def plot_visit_timing(timing: pd.DataFrame, lang: str = "en", bins: int = 40):
 
 
 def _example_bar(ax, y: int, ex: WorkedExample, lang: str, seen: set) -> None:
+    """The interval where the relapse lies: (L, R], an exact day, or (L, ∞) when censored. A
+    death is a competing event: no relapse can follow it, so no bar."""
+    if ex.event == "death":
+        return
     relapse = ex.event == "relapse"
     exact = relapse and ex.upper_day == ex.lower_day
     right = ex.upper_day if relapse else codes.TRACKING_DAYS
@@ -204,7 +211,8 @@ def plot_coverage(table: pd.DataFrame, by: str = "prefecture", ax=None, lang: st
     hi = float(np.nanmax(cov)) if len(cov) else 1.0
     span = max(hi - lo, 0.02)
     ax.set_xlim(max(0.0, lo - 0.15 * span), min(1.0, hi + 0.35 * span) if hi < 1 else 1.05)
-    ax.xaxis.set_major_formatter(lambda x, _pos: f"{x:.0%}")
+    digits = 1 if span < 0.05 else 0  # 84.5%, 85.0%: ticks half a point apart stay distinct
+    ax.xaxis.set_major_formatter(lambda x, _pos: f"{x:.{digits}%}")
     ax.set_ylim(-0.6, len(groups) - 0.4)
     ax.set_xlabel(t("nb_coverage_x", lang))
     ax.set_title(t("nb_coverage_title", lang), pad=16)

@@ -37,12 +37,20 @@ def support_name(code: str, lang: str) -> str:
     return codes.label("intervention", code, lang)
 
 
-def balance_frame(weights, lang: str) -> pd.DataFrame:
-    """The balance table with covariates in words and the SMD columns first. The group means
-    are left out: they are means of the model's (centred) design columns, not of the data."""
-    bal = weights.balance().reset_index()
+def balance_frame(landmark, lang: str) -> pd.DataFrame:
+    """The landmark comparison's balance table, covariates in words and the SMD columns first.
+    The group means are of the data as recorded (a 0/1 characteristic: the share with it), not
+    of the propensity model's centred design columns."""
+    from workbench.effects.design import category_levels, encode
+
+    bal = landmark.weights_model_.balance().reset_index()
+    frame, conf = landmark.frame_, landmark.confounders_
+    raw = encode(frame, conf, center=False, levels=category_levels(frame, conf))
+    exposed = np.asarray(landmark.treated_).astype(bool)
+    for column, rows in (("mean_treated", exposed), ("mean_untreated", ~exposed)):
+        bal[column] = raw.loc[rows].mean().reindex(bal["covariate"]).to_numpy(float)
     bal["covariate"] = [covariate_word(c, lang) for c in bal["covariate"]]
-    return bal.drop(columns=["mean_treated", "mean_untreated"])
+    return bal
 
 
 def _figure(size, lang: str):
@@ -104,6 +112,35 @@ def landmark_statement(landmark, lang: str) -> str:
     if result.balance_achieved:
         return t("nb_balance_achieved", lang, smd=result.max_abs_smd)
     return t("nb_balance_not_achieved", lang, smd=result.max_abs_smd)
+
+
+def landmark_figure(landmark, lang: str, day: int):
+    """The weighted retention curves of both arms from the landmark day (legend beside them),
+    or, without an estimate, the sentence saying why."""
+    _, ax = _figure((8.5, 4.5), lang)
+    landmark.plot(ax=ax, lang=lang)
+    name = support_name(landmark.intervention, lang)
+    if landmark.result_.estimable:
+        ax.set_title(t("nb_landmark_title", lang, day=day, name=name))
+        ax.set_ylabel(t("nb_share_abstinent", lang))
+        outside(ax)
+    else:
+        ax.texts[0].set_text(landmark_statement(landmark, lang))
+    return ax
+
+
+def landmark_summary(landmark, lang: str) -> pd.DataFrame:
+    """The landmark comparison's one-row summary with its method and statement in `lang` (the
+    method from the result's catalog parts, `method_text`)."""
+    from workbench.i18n import join
+
+    out = landmark.summary()
+    parts = getattr(landmark.result_, "method_text", ())
+    if "method" in out.columns and parts:
+        out["method"] = join(parts, lang, "; ")
+    if "notes" in out.columns and not landmark.result_.estimable:
+        out["notes"] = landmark_statement(landmark, lang)
+    return out
 
 
 def subgroup_view(table: pd.DataFrame, code: str, by: str, lang: str):
