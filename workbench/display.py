@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.data import codes
-from workbench.i18n import TEXT, check_lang, t
+from workbench.i18n import TEXT, check_lang, listing, t
 
 PAGE_ROWS = 100  # a longer table is shown page by page (`page=`), never cut silently
 # columns whose values are codes of a kind (turned into the programme's words)
@@ -76,7 +76,7 @@ def value(v: object, kind: str, lang: str) -> object:
 
 def words(values: Iterable[object], kind: str, lang: str) -> str:
     """Several codes of `kind` as one line of words: "female, male" / "女、男"."""
-    return ("、" if lang == "zh" else ", ").join(str(value(v, kind, lang)) for v in values)
+    return listing((value(v, kind, lang) for v in values), lang)
 
 
 def number(v: object, digits: int = 3, whole: bool = False) -> str:

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.data import codes
-from workbench.i18n import TEXT, check_lang, t
+from workbench.i18n import TEXT, check_lang, listing, t
 from workbench.plots import forest_plot, outside
 from workbench.risk.labels import variable_label
 
@@ -158,7 +158,7 @@ def subgroup_view(table: pd.DataFrame, code: str, by: str, lang: str):
         return shown, t("nb_subgroup_none", lang, min=MIN_SUBGROUP)
     if estimated.all():
         return shown, None
-    dropped = ("、" if lang == "zh" else ", ").join(map(str, rows.loc[~estimated, "group"]))
+    dropped = listing(rows.loc[~estimated, "group"], lang)
     return shown, t("nb_subgroup_dropped", lang, groups=dropped, min=MIN_SUBGROUP)
 
 
@@ -186,7 +186,7 @@ def naive_notes(side_by_side: pd.DataFrame, lang: str, truth: dict | None = None
     table itself; with a simulation's `truth`, also what happened to supports with no effect."""
     ok = side_by_side.dropna(subset=["hr", "naive_hr"])
     lower = ok[ok["naive_hr"] < ok["hr"]]
-    names = ("、" if lang == "zh" else ", ").join(support_name(c, lang) for c in lower["code"])
+    names = listing((support_name(c, lang) for c in lower["code"]), lang)
     if len(ok) and len(lower) == len(ok):
         notes = [t("nb_naive_lower_all", lang, k=len(ok))]
     else:
