@@ -35,7 +35,7 @@ from workbench.params.batch import load_batch  # noqa: E402
 from workbench.params.report import ReportParams  # noqa: E402
 from workbench.reporting import build_report  # noqa: E402
 from workbench.reporting.batch import execute_batch  # noqa: E402
-from workbench.reporting.execute import KERNEL, notebook_path  # noqa: E402
+from workbench.reporting.execute import KERNEL, ipc_kernel_manager, notebook_path  # noqa: E402
 from workbench.reporting.render import document, notebook_body, write_pdf  # noqa: E402
 
 
@@ -54,7 +54,8 @@ def floor(workdir: Path) -> float:
     nbformat.write(nb, str(src))
     t0 = time.perf_counter()
     pm.execute_notebook(str(src), str(workdir / "empty_out.ipynb"), parameters={"lang": "zh"},
-                        kernel_name=KERNEL, progress_bar=False, cwd=str(workdir))  # fmt: skip
+                        kernel_name=KERNEL, progress_bar=False, cwd=str(workdir),
+                        kernel_manager_class=ipc_kernel_manager(workdir))  # fmt: skip
     page = document(notebook_body(nbformat.read(str(workdir / "empty_out.ipynb"), 4)), "zh", "x")
     write_pdf(page, workdir / "empty.pdf")
     return time.perf_counter() - t0
@@ -77,12 +78,35 @@ def province(data: Path, out: Path, n_bootstrap: int) -> dict:
     res = build_report(zh, out / "province")
     cold = time.perf_counter() - t0
     t0 = time.perf_counter()
-    build_report(en, out / "province_en")
+    twin = build_report(en, out / "province_en")
     warm = time.perf_counter() - t0
     import pypdf
 
     pages = len(pypdf.PdfReader(str(res.pdf)).pages)
-    return {"cold_s": cold, "warm_s": warm, "pages": pages}
+    analyses = sum(v for k, v in res.stages.items() if k not in RENDER_STAGES)
+    return {"cold_s": cold, "warm_s": warm, "pages": pages, "cold_stages": res.stages,
+            "warm_stages": twin.stages, "cold_analyses_s": analyses}  # fmt: skip
+
+
+# stages of metrics.json's provenance that are not analyses (the rest: load, cohort, each one)
+RENDER_STAGES = ("cache", "notebook", "html", "pdf")
+
+
+def kernel_imports() -> dict:
+    """CPU and wall seconds of the report kernel's imports (its first two code cells' imports),
+    in a fresh interpreter: what every report's kernel pays before its first section."""
+    code = (
+        "import time, sys; t = time.process_time(); w = time.perf_counter()\n"
+        "from workbench.fonts import require_fonts\n"
+        "from workbench.params.report import ReportParams\n"
+        "from workbench.evaluation import analyse\n"
+        "from workbench.reporting import closing, model_sections, provenance, sections, summary\n"
+        "print(time.process_time() - t, time.perf_counter() - w, len(sys.modules))"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    got = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         check=True).stdout.split()  # fmt: skip
+    return {"cpu_s": float(got[0]), "wall_s": float(got[1]), "modules": int(got[2])}
 
 
 def annual_batch(data: Path, out: Path, workers: int, n_bootstrap: int) -> dict:
@@ -133,6 +157,21 @@ def _cold_cache(folder: Path) -> None:
     os.environ["WORKBENCH_CACHE_DIR"] = str(folder)
 
 
+def _print_province(record: dict, n: int) -> None:
+    p, fl = record["province"], record["floor_s"]
+    print(f"| province report, {n:,} releases, cold | {p['cold_s']:.1f} "
+          f"({p['cold_s'] / fl:.1f}× floor) |")  # fmt: skip
+    rest = p["cold_s"] - p["cold_analyses_s"]
+    print(f"| of which analyses (load, cohort, each analysis) | {p['cold_analyses_s']:.1f} |")
+    print(f"| of which everything else | {rest:.1f} ({rest / fl:.1f}× floor) |")
+    print(f"| same scope, other language (cached analyses) | {p['warm_s']:.1f} "
+          f"({p['warm_s'] / fl:.1f}× floor) |")  # fmt: skip
+    for which in ("cold", "warm"):
+        stages = ", ".join(f"{k} {v:.1f}" for k, v in p[f"{which}_stages"].items())
+        print(f"| {which} stages (s) | {stages} |")
+    print(f"| PDF pages | {p['pages']} |")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=23_000)
@@ -140,6 +179,7 @@ def main() -> int:
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--skip-batch", action="store_true")
     ap.add_argument("--batch-only", action="store_true", help="time only the annual batch")
+    ap.add_argument("--skip-province", action="store_true", help="floor and kernel imports only")
     ap.add_argument("--out", default=str(ROOT / "bench" / "out" / "report"))
     args = ap.parse_args()
     out = Path(args.out)
@@ -153,19 +193,23 @@ def main() -> int:
         (out / "batch_bench.json").write_text(json.dumps(record, indent=2), "utf-8")
         print(json.dumps(record["batch"]))
         return 0
+    record["load_average_before"] = os.getloadavg()
+    record["kernel_imports"] = kernel_imports()
     with tempfile.TemporaryDirectory() as tmp:
         record["floor_s"] = floor(Path(tmp))
-    record["province"] = province(data, out, args.bootstrap)
+    if not args.skip_province:
+        record["province"] = province(data, out, args.bootstrap)
+    record["load_average_after"] = os.getloadavg()
     if not args.skip_batch:
         record["batch"] = annual_batch(data, out, args.workers, args.bootstrap)
     (out / "report_bench.json").write_text(json.dumps(record, indent=2), "utf-8")
-    p = record["province"]
     print("| what | seconds |\n|---|---|")
+    k = record["kernel_imports"]
+    print(f"| report kernel's imports (fresh interpreter) | {k['wall_s']:.1f} wall, "
+          f"{k['cpu_s']:.1f} CPU, {k['modules']} modules |")  # fmt: skip
     print(f"| empty report (floor) | {record['floor_s']:.1f} |")
-    print(f"| province report, {args.n:,} releases, cold | {p['cold_s']:.1f} "
-          f"({p['cold_s'] / record['floor_s']:.1f}× floor) |")  # fmt: skip
-    print(f"| same scope, other language (cached analyses) | {p['warm_s']:.1f} |")
-    print(f"| PDF pages | {p['pages']} |")
+    if "province" in record:
+        _print_province(record, args.n)
     if "batch" in record:
         b = record["batch"]
         print(f"| annual batch, {args.workers} workers | {b['batch_s']:.1f} |")

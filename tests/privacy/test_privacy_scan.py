@@ -170,8 +170,10 @@ def small_rate(p, n, threshold: int = THRESHOLD) -> bool:
 
 def cache_names_in(text: str, cache_dir: Path) -> list[str]:
     """Names of analysis-cache entries (and the cache's key) that appear in `text`."""
-    names = [p.stem for p in cache_dir.glob("*") if p.is_file()]
     key = cache_dir / "cache.key"
+    # entries are named by keyed hashes; the key file's own name ("cache") is no secret (a report's
+    # provenance names its "cache" stage), its content is
+    names = [p.stem for p in cache_dir.glob("*") if p.is_file() and p != key]
     secret = key.read_bytes().hex() if key.is_file() else None
     return [n for n in names + [secret] if n and n in text]
 

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from workbench.params.batch import load_batch
-from workbench.reporting.batch import RunResult, write_outputs
+from workbench.reporting.batch import RunResult, format_results, write_outputs
 from workbench.reporting.batch_console import BatchConsole
 
 
@@ -101,11 +101,18 @@ def test_console_lines_are_timestamped_and_failures_compact(tmp_path):
     console.finished([RunResult("hengyang_zh", "failed", long, 2.0)])
     console.close([RunResult("hengyang_zh", "failed", long, 2.0)])
     lines = stream.getvalue().splitlines()
+    log = (tmp_path / "batch.log").read_text("utf-8").splitlines()
     assert lines[0][2] == ":" and lines[0][5] == ":"  # HH:MM:SS
     assert lines[0][10:] == "[1/2] changsha     en ok         41.3 s"
     assert max(len(x) for x in lines) < 200 and "\r" not in stream.getvalue()
-    assert "  hengyang_zh: x.yaml: bad" in lines[-1]
-    assert (tmp_path / "batch.log").read_text("utf-8").splitlines() == lines
+    assert log[: len(lines)] == lines  # the log reads like the console
+    assert log[-2].endswith("1 failed:") and "  hengyang_zh: x.yaml: bad" in log[-1]
+    assert len(log[-1]) < 200  # compact in the log; stdout gets the whole message
+    final = format_results(
+        [RunResult("changsha_en", "ok", "", 41.26), RunResult("hengyang_zh", "failed", long, 2.0)]
+    )
+    assert final.splitlines()[0] == "1 ok, 0 skipped, 1 failed"
+    assert final.splitlines()[2] == f"  hengyang_zh: {long}"
 
 
 def test_a_typo_in_a_runs_params_file_is_reported_against_that_file(tmp_path):

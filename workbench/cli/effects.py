@@ -27,7 +27,9 @@ def run_effects(args: argparse.Namespace) -> int:
     from workbench._base import DEFAULT_SEED
     from workbench.cohort.contract import load_cohort
     from workbench.effects.table import effects_table, records
+    from workbench.stats.bootstrap import check_scheduler
 
+    check_scheduler(getattr(args, "dask_scheduler", None))  # unreachable: fail before the work
     horizon = getattr(args, "horizon", None)
     n_bootstrap = int(_arg(args, ("bootstrap", "n_bootstrap"), 200))
     with console.showing(console.for_command(args)) as shown, console.timing() as stages:

@@ -27,6 +27,7 @@ def run_report(args: argparse.Namespace) -> int:
     from workbench.params.report import ReportParams
     from workbench.privacy.guard import guard
     from workbench.reporting.execute import PARENT_ENV, build_report
+    from workbench.stats.bootstrap import check_scheduler
 
     stop_on_sigterm()  # SIGTERM cleans up like Ctrl-C
     parent = os.environ.get(PARENT_ENV, "")
@@ -36,6 +37,7 @@ def run_report(args: argparse.Namespace) -> int:
     out = Path(args.out) if getattr(args, "out", None) else Path("reports") / params.name
     check_out_folder(out)
     guard(Path(params.data), True if getattr(args, "allow_identifiers", False) else None)
+    check_scheduler(getattr(args, "dask_scheduler", None))  # unreachable: fail before the work
     with console.showing(console.for_command(args)) as shown:
         shown.line(f"report {params.name} ({params.lang}) from {args.params}")
         res = build_report(

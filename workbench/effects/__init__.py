@@ -12,52 +12,39 @@
 Simulation studies of these estimators live in `workbench.studies`.
 """
 
-from workbench.effects.comparison import WeightedComparison
-from workbench.effects.estimate import EffectEstimate
-from workbench.effects.evalue import evalue_hr, evalue_table
-from workbench.effects.exposure import (
-    check_exposures,
-    exposure_starts_for,
-    lag_to_contacts,
-    relapse_free_contacts,
-)
-from workbench.effects.findings import findings, sentence, verdict
-from workbench.effects.landmark import WeightedEffect
-from workbench.effects.naive import naive_effects
-from workbench.effects.primary import TimeVaryingEffects
-from workbench.effects.propensity import PropensityWeights, balance_table, effective_sample_size
-from workbench.effects.subgroups import (
-    SubgroupEffects,
-    interaction_test,
-    subgroup_effects,
-    subgroup_forest,
-)
-from workbench.effects.table import COLUMNS, effects_table
-from workbench.effects.weighted_estimate import weighted_km
+import importlib
 
-__all__ = [
-    "COLUMNS",
-    "EffectEstimate",
-    "PropensityWeights",
-    "SubgroupEffects",
-    "TimeVaryingEffects",
-    "WeightedComparison",
-    "WeightedEffect",
-    "balance_table",
-    "check_exposures",
-    "effective_sample_size",
-    "effects_table",
-    "evalue_hr",
-    "evalue_table",
-    "exposure_starts_for",
-    "findings",
-    "interaction_test",
-    "lag_to_contacts",
-    "naive_effects",
-    "relapse_free_contacts",
-    "sentence",
-    "subgroup_effects",
-    "subgroup_forest",
-    "verdict",
-    "weighted_km",
-]
+# name -> module; imported on first use (PEP 562), so `import workbench.effects.findings` (the
+# report kernel's summary) does not load scikit-learn and every estimator.
+_EXPORTS = {
+    "COLUMNS": "workbench.effects.table",
+    "EffectEstimate": "workbench.effects.estimate",
+    "PropensityWeights": "workbench.effects.propensity",
+    "SubgroupEffects": "workbench.effects.subgroups",
+    "TimeVaryingEffects": "workbench.effects.primary",
+    "WeightedComparison": "workbench.effects.comparison",
+    "WeightedEffect": "workbench.effects.landmark",
+    "balance_table": "workbench.effects.propensity",
+    "check_exposures": "workbench.effects.exposure",
+    "effective_sample_size": "workbench.effects.propensity",
+    "effects_table": "workbench.effects.table",
+    "evalue_hr": "workbench.effects.evalue",
+    "evalue_table": "workbench.effects.evalue",
+    "exposure_starts_for": "workbench.effects.exposure",
+    "interaction_test": "workbench.effects.subgroups",
+    "lag_to_contacts": "workbench.effects.exposure",
+    "naive_effects": "workbench.effects.naive",
+    "relapse_free_contacts": "workbench.effects.exposure",
+    "sentence": "workbench.effects.findings",
+    "subgroup_effects": "workbench.effects.subgroups",
+    "subgroup_forest": "workbench.effects.subgroups",
+    "verdict": "workbench.effects.findings",
+    "weighted_km": "workbench.effects.weighted_estimate",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -114,6 +114,21 @@ def landmark_statement(landmark, lang: str) -> str:
     return t("nb_balance_not_achieved", lang, smd=result.max_abs_smd)
 
 
+def landmark_figure(landmark, lang: str, day: int):
+    """The weighted retention curves of both arms from the landmark day (legend beside them),
+    or, without an estimate, the sentence saying why."""
+    _, ax = _figure((8.5, 4.5), lang)
+    landmark.plot(ax=ax, lang=lang)
+    name = support_name(landmark.intervention, lang)
+    if landmark.result_.estimable:
+        ax.set_title(t("nb_landmark_title", lang, day=day, name=name))
+        ax.set_ylabel(t("nb_share_abstinent", lang))
+        outside(ax)
+    else:
+        ax.texts[0].set_text(landmark_statement(landmark, lang))
+    return ax
+
+
 def landmark_summary(landmark, lang: str) -> pd.DataFrame:
     """The landmark comparison's one-row summary with its method and statement in `lang` (the
     method from the result's catalog parts, `method_text`)."""

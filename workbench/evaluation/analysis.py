@@ -18,7 +18,6 @@ from typing import Any
 from workbench import __version__, cache, console
 from workbench.data import yamlsafe
 from workbench.data.io import load_any, load_dataset
-from workbench.evaluation.contract import analyse_cohort
 from workbench.evaluation.results import ReportResults
 from workbench.exceptions import ParameterError
 from workbench.params.report import ReportParams, missing_data
@@ -131,6 +130,9 @@ def analyse(params: ReportParams, use_cache: bool = True, scheduler: Any = None)
 
 def _compute(params: ReportParams, scheduler: Any = None) -> ReportResults:
     """Load, then every analysis (each a `console.stage`: timed and shown)."""
+    # the analysis stack is imported here: a cache hit (the report kernel) never loads it
+    from workbench.evaluation.contract import analyse_cohort
+
     with console.stage("load"):
         data = load_data(params)
     return analyse_cohort(data, params, scheduler=scheduler)

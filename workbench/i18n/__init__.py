@@ -87,3 +87,12 @@ def join(parts: Iterable[Text], lang: str, sep: str = "; ") -> str:
     """Render `parts` and join them: '; ' (or ', ') in English, '；' (or '，') in Chinese."""
     zh_sep = {"; ": "；", ", ": "，"}.get(sep, sep)
     return (zh_sep if check_lang(lang) == "zh" else sep).join(p.render(lang) for p in parts)
+
+
+def listing(words: Iterable[object], lang: str) -> str:
+    """Words of one list in the reader's language: "female, male" / "女、男".
+
+    >>> listing(["a", "b"], "zh")
+    'a、b'
+    """
+    return ("、" if check_lang(lang) == "zh" else ", ").join(str(w) for w in words)

@@ -134,6 +134,7 @@ _COLUMNS = {
     "nbcol_ess_treated": ("接受帮扶组有效样本量", "effective n, exposed"),
     "nbcol_ess_untreated": ("未接受帮扶组有效样本量", "effective n, not exposed"),
     "nbcol_estimand": ("估计目标", "estimand"),
+    "nbcol_max_abs_smd": ("加权后最大|SMD|", "largest |SMD| after weighting"),
     "nbcol_max_abs_smd_after": ("加权后最大|SMD|", "largest |SMD| after weighting"),
     "nbcol_model": ("模型", "model"),
     "nbcol_n_extreme_propensity": ("倾向性评分极端人数", "n with extreme propensity"),

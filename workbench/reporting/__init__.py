@@ -13,7 +13,21 @@ import sys
 # checks that notebook schemas never use. Without it jsonschema simply skips those formats.
 sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
-from workbench.evaluation.analysis import analyse  # noqa: E402, F401
-from workbench.evaluation.results import ReportResults  # noqa: E402, F401
-from workbench.reporting.execute import ReportOutputs, build_report  # noqa: E402, F401
-from workbench.reporting.suppression import count_text, suppress  # noqa: E402, F401
+_EXPORTS = {
+    "analyse": "workbench.evaluation.analysis",
+    "ReportResults": "workbench.evaluation.results",
+    "ReportOutputs": "workbench.reporting.execute",
+    "build_report": "workbench.reporting.execute",
+    "count_text": "workbench.reporting.suppression",
+    "suppress": "workbench.reporting.suppression",
+}
+
+
+def __getattr__(name: str):
+    """The package's re-exports, imported on first use: the report kernel imports
+    `workbench.reporting.sections` and must not pay for papermill, nbformat and the analyses."""
+    if name in _EXPORTS:
+        import importlib
+
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

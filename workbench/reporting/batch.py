@@ -36,7 +36,13 @@ from workbench.evaluation.analysis import CODE_VERSION_ENV, cache_key, code_vers
 from workbench.params.batch import BatchSpec
 from workbench.params.report import ReportParams
 from workbench.privacy import public
-from workbench.reporting.batch_console import BatchConsole, started, stopped, tally
+from workbench.reporting.batch_console import (
+    BatchConsole,
+    failure_list,
+    started,
+    stopped,
+    tally,
+)
 
 STATUS_OK, STATUS_SKIPPED, STATUS_FAILED = "ok", "skipped", "failed"
 
@@ -331,5 +337,6 @@ def write_outputs(spec: BatchSpec, out: Path, results: list[RunResult]) -> list[
 
 
 def format_results(results: list[RunResult]) -> str:
-    """The final tally (the per-run lines and the failure list were on the console)."""
-    return tally(results)
+    """The final tally and the failed runs with their whole message, one line each."""
+    failures = failure_list(results)
+    return tally(results) + (f"\n{failures}" if failures else "")

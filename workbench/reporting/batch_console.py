@@ -84,6 +84,18 @@ class BatchConsole:
             self.log = None
 
 
+def failure_list(results: list[Any], cut: int | None = None) -> str:
+    """'N failed:' and one line per failed run with its message (no padding)."""
+    failed = [r for r in results if r.status == "failed"]
+    if not failed:
+        return ""
+    lines = [f"{len(failed)} failed:"]
+    for r in failed:
+        msg = r.error if cut is None or len(r.error) <= cut else r.error[: cut - 1] + "…"
+        lines.append(f"  {r.run_id}: {msg}")
+    return "\n".join(lines)
+
+
 def tally(results: list[Any]) -> str:
     """'28 ok, 0 skipped, 2 failed'."""
     n = {s: sum(r.status == s for r in results) for s in ("ok", "skipped", "failed")}

@@ -19,6 +19,7 @@ import contextlib
 import dataclasses
 import fcntl
 import functools
+import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -119,11 +120,11 @@ def _province_results(whole: ReportParams) -> Any:
 def _locked(key: str):
     from workbench import cache
 
-    folder = Path(cache.cache_dir())
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / f"province-{key[:16]}.lock", "w") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+    folder = cache.private_dir(Path(cache.cache_dir()))  # 0700, like the entries beside it
+    name = hashlib.sha256(b"workbench.province-lock\0" + key.encode()).hexdigest()[:24]
+    fd = os.open(folder / f"{name}.lock", os.O_CREAT | os.O_RDWR, 0o600)  # 0600 like an entry
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock

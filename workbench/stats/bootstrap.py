@@ -50,9 +50,16 @@ def dask_client(address: str, timeout: float = 30.0):
         ) from None
 
 
+def check_scheduler(address: str | None) -> None:
+    """Connect to the Dask scheduler at `address` once and close (a command checks it before
+    its analyses, so an unreachable one fails fast in one line); nothing when None."""
+    if address:
+        dask_client(address).close()
+
+
 def _dask_chunks(fn, seeds, scheduler, progress=None) -> list:
     """Run on a Dask cluster: `scheduler` is a distributed Client, a cluster, or an address."""
-    from dask.distributed import Client, as_completed
+    from dask.distributed import Client
 
     own = not isinstance(scheduler, Client)
     if own:
@@ -64,11 +71,13 @@ def _dask_chunks(fn, seeds, scheduler, progress=None) -> list:
         chunks = _split(seeds, 4 * workers)
         shipped = client.scatter(fn, broadcast=True, hash=False)  # the data go once per worker
         futures = client.map(_chunk, [shipped] * len(chunks), chunks, pure=False)
-        if progress is not None:
-            sizes, done = {f.key: len(c) for f, c in zip(futures, chunks, strict=True)}, 0
-            for future in as_completed(futures):
-                done += sizes[future.key]
+        if progress is not None:  # chunk by chunk, in order (no default client needed)
+            parts, done = [], 0
+            for future, chunk in zip(futures, chunks, strict=True):
+                parts.append(future.result())
+                done += len(chunk)
                 progress(done, len(seeds))
+            return _merge(parts, len(seeds))
         return _merge(client.gather(futures), len(seeds))
     finally:
         if own:

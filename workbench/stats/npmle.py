@@ -19,6 +19,9 @@ d_j = sum_i w_i [lo_i <= j <= hi_i] / P_i are cumulative sums.
    locally concave; EM steps when Newton cannot ascend. Used by `effects.landmark` (the curves
    of people relapse-free at a landmark). Without truncation it is the NPMLE of entry point 1.
 
+Size: one engine's shared EM/SQUAREM step, trimming, gradient and step curve serve both entry
+points; splitting it would put the shared half in a third module that neither reads alone.
+
 Why two optimisers behind one module: run without truncation, entry point 2 agrees with entry
 point 1 to about 1e-11 (survival and log-likelihood on `simulate(seed=11, n=1500)` and
 `simulate(seed=3, n=4000)`, same speed), but not bit for bit, and #17 pins every number bit for
