@@ -377,3 +377,36 @@ def test_spec_cox_with_weights_and_clusters_against_R():
     assert (
         english([method]) == "Cox PH (Efron ties), weighted by w, robust SE clustered on person_id"
     )
+
+
+def test_spec_cox_stratified_weighted_clustered_equals_the_risk_cox_model():
+    # the same model with strata too: the spec tables' Cox (effects.fitting) and risk.CoxModel
+    # (whose clustered, weighted sandwich equals R's, tests/risk/test_risk.py) must agree; the
+    # label names the strata
+    from types import SimpleNamespace
+
+    from workbench.effects.fitting import cox_fit
+    from workbench.effects.methods import english
+    from workbench.risk.cox import CoxModel
+
+    d = pd.read_csv(REF / "cox_cluster_input.csv")
+    d["older"] = (d["age"] > 35).astype(int)
+    table = d.assign(
+        lower_day=d["time"].astype(float),
+        upper_day=np.where(d["status"] == 1, d["time"], np.nan),
+        heroin=(d["primary_drug"] == "heroin").astype(int),
+        ketamine=(d["primary_drug"] == "ketamine").astype(int),
+    )
+    cohort = SimpleNamespace(
+        table=table, strata=["older"], weights="w", entry=None, cluster="person_id", reference={}
+    )
+    hr, ci, method, _ = cox_fit(cohort, ["heroin", "ketamine"], ["age"])
+    m = CoxModel(
+        ["primary_drug", "age"], reference={"primary_drug": "methamphetamine"}, strata=["older"]
+    ).fit(d, "time", "status", weights_col="w")
+    np.testing.assert_allclose(np.log(hr), m.params_.to_numpy()[:2], rtol=1e-6)
+    se = m.se_.to_numpy()[:2]
+    np.testing.assert_allclose(np.log(ci[:, 1]) - np.log(hr), 1.959963984540054 * se, rtol=1e-6)
+    assert english([method]) == (
+        "Cox PH (Efron ties), stratified by older, weighted by w, robust SE clustered on person_id"
+    )
