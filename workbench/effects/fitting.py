@@ -63,12 +63,40 @@ def cox_fit(cohort, arms, covariates):
     )
     options = _cox_options(cohort, df)
     fit_options = {"precision": 1e-12}  # R's coxph agreement to 1e-6 (as risk.CoxModel)
-    cph = _quiet_fit(lambda: CoxPHFitter().fit(df, "t", "e", fit_options=fit_options, **options))
+    # lifelines fits beta and the model variance; its own sandwich ignores the Efron tie
+    # correction (statistics.md trap 4), so the robust variance comes from risk.efron
+    plain = {k: v for k, v in options.items() if k not in ("robust", "cluster_col")}
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*weights are not integers")
+        data = df.drop(columns="_cluster", errors="ignore")  # not a covariate
+        cph = _quiet_fit(
+            lambda: CoxPHFitter().fit(data, "t", "e", fit_options=fit_options, **plain)
+        )
     names = list(arms)
     _check_separation(cph.params_, names)
     b = cph.params_[names].to_numpy(float)
-    ci = np.exp(cph.confidence_intervals_.loc[names].to_numpy())
+    var = cph.variance_matrix_.to_numpy()
+    if options.get("robust") or "cluster_col" in options:
+        var = _sandwich(cph, df, options, var)
+    idx = [list(cph.params_.index).index(n) for n in names]
+    ci = np.array([wald_ci(b[k], var[j, j]) for k, j in enumerate(idx)])
     return np.exp(b), ci, _cox_method(cohort, options), cph
+
+
+def _sandwich(cph, df: pd.DataFrame, options: dict, v_model: np.ndarray) -> np.ndarray:
+    """R's robust variance (Efron score residuals; weights; clusters; strata; entry)."""
+    from workbench.risk.efron import sandwich_variance, stratified_residuals
+
+    X = df[list(cph.params_.index)].to_numpy(float)
+    t, e = df["t"].to_numpy(float), df["e"].to_numpy(int)
+    w = df["_w"].to_numpy(float) if "weights_col" in options else None
+    strata = None
+    if "strata" in options:
+        strata = pd.factorize(df[options["strata"]].astype(str).agg("|".join, axis=1))[0]
+    entry = df["_entry"].to_numpy(float) if "entry_col" in options else None
+    cluster = df["_cluster"].to_numpy() if "cluster_col" in options else None
+    resid = stratified_residuals(X, t, e, cph.params_.to_numpy(), w, strata, entry)
+    return sandwich_variance(resid, v_model, w, cluster)
 
 
 def _cox_options(cohort, df: pd.DataFrame) -> dict:
