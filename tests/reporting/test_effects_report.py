@@ -50,7 +50,9 @@ def test_evalue_is_explained_once_in_the_methods_not_under_the_table():
         method_text={"effects:job_placement": (Text("method_turnbull_bootstrap", {"n": 9}),)},
     )
     for lang in ("en", "zh"):
-        params = SimpleNamespace(lang=lang, suppression_threshold=10, landmark_day=180)
+        params = SimpleNamespace(
+            lang=lang, suppression_threshold=10, landmark_day=180, prefecture=None, facility=None
+        )
         section = model_sections.effects(_results(), params)
         assert TEXT["evalue_note"][lang][:20] not in section.html
         methods = closing.methods(results, params).html

@@ -42,8 +42,11 @@ class BatchConsole:
         self.stream = stream or sys.stderr
         self.log = log.open("a", encoding="utf-8") if log else None
         self.lock = threading.Lock()  # local runs finish in worker threads
+        self.closed = False  # after close(), runs still returning (an interrupt) print nothing
 
     def say(self, text: str) -> None:
+        if self.closed:
+            return
         line = f"{clock()}  {text}"
         if self.enabled:
             print(line, file=self.stream, flush=True)
@@ -71,6 +74,11 @@ class BatchConsole:
             self.say(f"on the cluster: {remote} run(s) not finished")
 
     def close(self, results: list[Any]) -> None:
+        with self.lock:
+            self._close(results)
+            self.closed = True
+
+    def _close(self, results: list[Any]) -> None:
         failed = [r for r in results if r.status == "failed"]
         if failed:
             self.say(f"{len(failed)} failed:")
