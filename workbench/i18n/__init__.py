@@ -15,6 +15,8 @@ from types import MappingProxyType
 
 from workbench.exceptions import ParameterError
 from workbench.i18n import (
+    batch,
+    checks,
     data,
     effects,
     methods,
@@ -35,6 +37,8 @@ _CATALOGS = {
     "methods": methods.ENTRIES,
     "data": data.ENTRIES,
     "notebook": notebook.ENTRIES,
+    "batch": batch.ENTRIES,
+    "checks": checks.ENTRIES,
 }
 
 
