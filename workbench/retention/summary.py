@@ -39,7 +39,6 @@ from workbench.data.codes import DAYS_PER_MONTH, TRACKING_DAYS
 from workbench.exceptions import ParameterError
 from workbench.retention.km import KaplanMeier
 from workbench.retention.turnbull import TurnbullFitter
-from workbench.stats.npmle import restricted_mean
 
 UNIT_DAYS = {"days": 1.0, "weeks": 7.0, "months": DAYS_PER_MONTH, "years": 365.25}
 _EPS = 1e-9
