@@ -23,6 +23,7 @@ from workbench.i18n import (
     report_methods,
     retention,
     risk,
+    trends,
 )
 
 LANGUAGES = ("zh", "en")
@@ -35,6 +36,7 @@ _CATALOGS = {
     "methods": methods.ENTRIES,
     "data": data.ENTRIES,
     "notebook": notebook.ENTRIES,
+    "trends": trends.ENTRIES,
 }
 
 
