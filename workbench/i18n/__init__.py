@@ -23,6 +23,7 @@ from workbench.i18n import (
     report_methods,
     retention,
     risk,
+    target_trial,
     trends,
 )
 
@@ -36,6 +37,7 @@ _CATALOGS = {
     "methods": methods.ENTRIES,
     "data": data.ENTRIES,
     "notebook": notebook.ENTRIES,
+    "target_trial": target_trial.ENTRIES,
     "trends": trends.ENTRIES,
 }
 

@@ -258,6 +258,7 @@ SECTION_TITLES = {
     "regions": "sec_regions",
     "risk": "sec_risk",
     "effects": "sec_effects",
+    "target_trial": "sec_tt",
     "competing": "cap_cif",  # the endings table is always shown; the incidence may be missing
 }
 
