@@ -24,6 +24,7 @@ from workbench.i18n import (
     retention,
     risk,
     target_trial,
+    trends,
 )
 
 LANGUAGES = ("zh", "en")
@@ -37,6 +38,7 @@ _CATALOGS = {
     "data": data.ENTRIES,
     "notebook": notebook.ENTRIES,
     "target_trial": target_trial.ENTRIES,
+    "trends": trends.ENTRIES,
 }
 
 
