@@ -24,6 +24,8 @@ from workbench.i18n import (
     report_methods,
     retention,
     risk,
+    target_trial,
+    trends,
 )
 
 LANGUAGES = ("zh", "en")
@@ -37,6 +39,8 @@ _CATALOGS = {
     "methods": methods.ENTRIES,
     "data": data.ENTRIES,
     "notebook": notebook.ENTRIES,
+    "target_trial": target_trial.ENTRIES,
+    "trends": trends.ENTRIES,
 }
 
 
