@@ -33,6 +33,8 @@ RMST_MONTHS = 36
 # headline numbers (the report's n_bootstrap), which keeps the whole effects analysis in budget.
 GRACE_BOOTSTRAP = 50
 TOO_FEW = "too_few"
+# reasons a support's trial is withheld that mean "too few people" (the report says so)
+FEW_PEOPLE = (TOO_FEW, "tt_too_few_starts")
 
 
 @dataclass(frozen=True)
@@ -66,9 +68,11 @@ class TrialSummary:
 
 def available() -> bool:
     """Whether the estimator (`workbench.emulation`) is installed with this workbench."""
-    import importlib.util
-
-    return importlib.util.find_spec("workbench.emulation") is not None
+    try:
+        from workbench.emulation import TargetTrial  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def trial_supports(cohort: Any, params: Any) -> list[str]:
@@ -135,7 +139,11 @@ def fit_one(
 def summarise(
     tt: Any, code: str, n_bootstrap: int, grace: pd.DataFrame | None = None, notes=()
 ) -> TrialSummary:
-    """A fitted TargetTrial's plain tables."""
+    """A fitted TargetTrial's plain tables (withheld with the estimator's reason code when it
+    made no estimate, e.g. ``tt_too_few_starts``)."""
+    gone = getattr(tt, "not_estimable_", None)
+    if gone is not None:
+        return TrialSummary(code, n_bootstrap=int(n_bootstrap), withheld=str(gone.reason))
     seen: list[Note] = []
     for note in notes:
         if note.message not in {n.message for n in seen}:

@@ -17,6 +17,7 @@ from workbench.exceptions import ParameterError
 from workbench.i18n import (
     data,
     effects,
+    emulation,
     methods,
     notebook,
     report,
@@ -34,6 +35,7 @@ _CATALOGS = {
     "risk": risk.ENTRIES,
     "retention": retention.ENTRIES,
     "effects": effects.ENTRIES,
+    "emulation": emulation.ENTRIES,
     "methods": methods.ENTRIES,
     "data": data.ENTRIES,
     "notebook": notebook.ENTRIES,

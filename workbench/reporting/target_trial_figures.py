@@ -27,7 +27,7 @@ def name_of(code: str, lang: str) -> str:
 
 def strategy_label(strategy: str, lang: str, g: float = GRACE_MONTHS) -> str:
     """'Start within g months' / 'Never start'."""
-    return t(f"tt_strategy_{strategy}", lang, g=f"{g:g}")
+    return t(f"tt_arm_{strategy}", lang, g=f"{g:g}")
 
 
 COLUMNS = 3
