@@ -83,7 +83,7 @@ def test_interval_censored_arm_curves(cohort):
     curves = arm_curves(cohort)
     assert list(curves.columns) == ["arm", "group", "time", "estimate", "lower", "upper"]
     assert set(curves["arm"]) == {"gender"} and sorted(set(curves["group"])) == [0, 1]
-    for group, part in curves.groupby("group"):
+    for _group, part in curves.groupby("group"):
         assert len(part) == 200 and part["time"].iloc[0] == 0.0
         assert part["time"].iloc[-1] == np.nanmax(cohort.table["lower_day"])
         assert np.all(np.diff(part["estimate"]) <= 1e-12) and part["estimate"].iloc[0] == 1.0
