@@ -95,7 +95,7 @@ def _em_step(h: np.ndarray, g: Groups, with_risk: bool = False):
     csum = np.cumsum(fr)
     seg_total = np.add.reduceat(fr, g.starts) if fr.size else np.zeros(0)
     total = seg_total + fd
-    empty = total <= 0
+    empty = total <= 1e-250
     if empty.any():  # hazards 0 where these data need an event: spread evenly
         fr = np.where(empty[g.seg], 1.0, fr)
         fd = np.where(empty & g.dead, 1.0, fd)
