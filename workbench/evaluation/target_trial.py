@@ -229,14 +229,16 @@ def _float(x: object) -> float | None:
 
 
 def protect_trials(
-    trials: dict[str, TrialSummary] | None, key: bytes, k: int
+    trials: dict[str, TrialSummary] | None, key: bytes, k: int, n_releases: object = None
 ) -> dict[str, TrialSummary] | None:
     """The publishable trials: counts perturbed (those below k stay, the renderers print "<k"),
     risks and differences shifted by their implied count's noise, a support withheld when its
-    numbers rest on fewer than k people (`too_few`)."""
+    numbers rest on fewer than k people (`too_few`). Everyone released is eligible for every
+    support: when the number eligible is the scope's `n_releases`, it is published as that one
+    cell ("data.n_releases"), never as a differently perturbed copy per support."""
     if trials is None:
         return None
-    return {code: _protect_one(s, key, k) for code, s in trials.items()}
+    return {code: _protect_one(s, key, k, n_releases) for code, s in trials.items()}
 
 
 def too_few(flow: pd.DataFrame | None, k: int) -> bool:
@@ -256,8 +258,8 @@ def too_few(flow: pd.DataFrame | None, k: int) -> bool:
     )
 
 
-def _protect_one(s: TrialSummary, key: bytes, k: int) -> TrialSummary:
-    flow = _protect_flow(s, key, k)
+def _protect_one(s: TrialSummary, key: bytes, k: int, n_releases: object = None) -> TrialSummary:
+    flow = _protect_flow(s, key, k, n_releases)
     if s.withheld is not None:
         return dataclasses.replace(s, flow=flow)
     if too_few(s.flow, k):
@@ -275,15 +277,17 @@ def _protect_one(s: TrialSummary, key: bytes, k: int) -> TrialSummary:
     )
 
 
-def _protect_flow(s: TrialSummary, key: bytes, k: int) -> pd.DataFrame | None:
+def _protect_flow(s: TrialSummary, key: bytes, k: int, n_releases: object) -> pd.DataFrame | None:
     if s.flow is None:
         return None
     out = s.flow.copy().astype({c: object for c in FLOW_COLUMNS})
+    everyone = n_releases is not None and float(s.flow["eligible"].iloc[0]) == float(n_releases)
+    eligible = "data.n_releases" if everyone else f"tt.{s.code}.eligible"
     for i, r in s.flow.iterrows():
         for col in FLOW_COLUMNS:
             # one quantity, one cell: eligible (and cloned, when everyone eligible was cloned)
             same = col == "eligible" or (col == "cloned" and r["cloned"] == r["eligible"])
-            cell = f"tt.{s.code}.eligible" if same else f"tt.{s.code}.{r['strategy']}.{col}"
+            cell = eligible if same else f"tt.{s.code}.{r['strategy']}.{col}"
             out.at[i, col] = dc.protect_count(r[col], key, cell, k)
     return out
 
