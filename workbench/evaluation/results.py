@@ -97,6 +97,8 @@ class ReportResults:
     tiers: pd.DataFrame | None = None
     regions: pd.DataFrame | None = None
     funnel: pd.DataFrame | None = None
+    # shrunken rankings by "prefecture" / "facility" (workbench.programme.ranking), protected
+    ranking: dict[str, pd.DataFrame] | None = None
     endings: pd.DataFrame | None = None
     risk: RiskFactors | None = None
     effects: pd.DataFrame | None = None

@@ -19,6 +19,8 @@ from workbench.i18n import (
     effects,
     methods,
     notebook,
+    planning,
+    ranking,
     report,
     report_methods,
     retention,
@@ -35,6 +37,8 @@ _CATALOGS = {
     "methods": methods.ENTRIES,
     "data": data.ENTRIES,
     "notebook": notebook.ENTRIES,
+    "ranking": ranking.ENTRIES,
+    "planning": planning.ENTRIES,
 }
 
 

@@ -295,6 +295,7 @@ def _interventions(results: ReportResults, k: int, notes: list[str]) -> list[dic
 def _regions(results: ReportResults, k: int, notes: list[str]) -> list[dict[str, Any]]:
     if results.regions is None:
         return []
+    shrunk = _shrunken(results)
     return [
         {
             "code": str(r.code),
@@ -302,9 +303,26 @@ def _regions(results: ReportResults, k: int, notes: list[str]) -> list[dict[str,
             "observed": _num(r.observed, "rate"),
             "expected": _num(r.expected, "rate"),
             "flag": str(r.flag) or None,
+            "shrunken": shrunk.get(str(r.code)),
         }
         for r in results.regions.sort_values("code").itertuples(index=False)
     ]
+
+
+def _shrunken(results: ReportResults) -> dict[str, dict[str, Any]]:
+    """Each ranked prefecture's shrunk risk-adjusted 12-month retention (issue 19)."""
+    table = (getattr(results, "ranking", None) or {}).get("prefecture")
+    if table is None:
+        return {}
+    return {
+        str(r["code"]): {
+            **{key: _num(r[key], "rate") for key in ("estimate", "lower", "upper")},
+            "rank_lower": int(r["rank_lower"]),
+            "rank_upper": int(r["rank_upper"]),
+            "p_below": round(float(r["p_below"]), 2),
+        }
+        for _, r in table.iterrows()
+    }
 
 
 def dumps(metrics: dict[str, Any]) -> str:

@@ -256,6 +256,7 @@ SECTION_TITLES = {
     "retention": "sec_retention",
     "tiers": "sec_tiers",
     "regions": "sec_regions",
+    "ranking": "sec_ranking",
     "risk": "sec_risk",
     "effects": "sec_effects",
     "competing": "cap_cif",  # the endings table is always shown; the incidence may be missing
