@@ -17,6 +17,7 @@ from workbench.exceptions import ParameterError
 from workbench.i18n import (
     data,
     effects,
+    emulation,
     methods,
     notebook,
     planning,
@@ -25,6 +26,8 @@ from workbench.i18n import (
     report_methods,
     retention,
     risk,
+    target_trial,
+    trends,
 )
 
 LANGUAGES = ("zh", "en")
@@ -34,9 +37,12 @@ _CATALOGS = {
     "risk": risk.ENTRIES,
     "retention": retention.ENTRIES,
     "effects": effects.ENTRIES,
+    "emulation": emulation.ENTRIES,
     "methods": methods.ENTRIES,
     "data": data.ENTRIES,
     "notebook": notebook.ENTRIES,
+    "target_trial": target_trial.ENTRIES,
+    "trends": trends.ENTRIES,
     "ranking": ranking.ENTRIES,
     "planning": planning.ENTRIES,
 }

@@ -187,6 +187,18 @@ def effects(results: ReportResults, params: ReportParams) -> Section:
     body += table_html(shown, t("cap_effects_trial" if trial else "cap_effects", lang), lang, note)
     body += _balance_note(results.effects, lang)
     body += _arm_figure(results, params)
+    trials = getattr(results, "target_trials", None)
+    if trials and not trial:  # the target trials lead; the hazard-ratio analyses follow (#18)
+        from workbench.reporting import target_trial
+
+        sens = t("tt_sensitivity_heading", lang, landmark=params.landmark_day)
+        body = (
+            target_trial.section_html(trials, params)
+            + f'<h3 class="wb-question">{html.escape(sens)}</h3>'
+            + paragraph(t("tt_sensitivity_intro", lang))
+            + body
+        )
+        n += target_trial.suppressed_cells(trials, lang, params.suppression_threshold)
     return Section(
         "effects", heading("sec_effects_trial" if trial else "sec_effects", lang) + body, n
     )

@@ -20,6 +20,7 @@ from workbench.evaluation.results import ReportResults
 from workbench.i18n import t
 from workbench.params.report import ReportParams
 from workbench.programme.regions import flag_categories
+from workbench.reporting import target_trial
 from workbench.reporting.benchmark import ProvinceBenchmark, province_benchmark
 from workbench.reporting.markup import Section, esc, first_upper, heading, pct, table_html
 from workbench.reporting.sections import data_status
@@ -176,6 +177,9 @@ def support_block(results: ReportResults, params: ReportParams) -> str:
 
     lines = [t("support_helps_list", lang, names("helps")) if names("helps")
              else t("support_none_helps", lang)]  # fmt: skip
+    trials = target_trial.summary_lines(getattr(results, "target_trials", None), lang)
+    if trials:  # the target trials lead (#18); the verdicts below are the sensitivity analyses'
+        lines = [*trials, t("tt_sum_basis", lang), *lines]
     if names("may_harm"):
         lines.append(t("support_harm_list", lang, names("may_harm")))
     if results.findings is not None:  # why a support cannot be judged (nobody got it, unstable)
@@ -259,6 +263,7 @@ SECTION_TITLES = {
     "ranking": "sec_ranking",
     "risk": "sec_risk",
     "effects": "sec_effects",
+    "target_trial": "sec_tt",
     "competing": "cap_cif",  # the endings table is always shown; the incidence may be missing
 }
 
