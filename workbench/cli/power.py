@@ -51,42 +51,8 @@ def _powers(text: str) -> tuple[float, ...]:
 
 
 def render_text(result: dict, lang: str) -> str:
-    """The plan as the design sentence, the table and the notes, in `lang`."""
-    import pandas as pd
+    """The plan as the design sentences, the table and the notes, in `lang`."""
+    from workbench.studies.power_table import design_lines, plan_notes, plan_table
 
-    from workbench.i18n import t
-
-    d = result["design"]
-    from_rd = ""
-    if d["risk_difference"] is not None:
-        from_rd = t(
-            "pw_from_rd", lang, months=f"{d['months']:g}", rd=f"{d['risk_difference']:+.0%}"
-        )
-    lines = [
-        t("pw_design", lang, uptake=f"{d['uptake']:.0%}", hr=f"{result['hazard_ratio']:.2f}",
-          from_rd=from_rd, accrual=f"{d['accrual_years']:g}", follow=f"{d['follow_up_years']:g}",
-          loss=f"{d['loss_per_year']:.0%}", visits=d["visit_months"], alpha=f"{d['alpha']:g}"),
-        t("pw_event_share", lang, share=f"{result['event_probability']:.1%}"),
-    ]  # fmt: skip
-    rows = []
-    for r in result["rows"]:
-        row = {
-            t("pw_col_power", lang): f"{r['power']:.0%}",
-            t("pw_col_events", lang): f"{r['events']:,}",
-            t("pw_col_releases", lang): f"{r['releases']:,}",
-        }
-        if result["replicates"]:
-            row[t("pw_col_sim_exact", lang)] = _share(r, "simulated_power_exact")
-            row[t("pw_col_sim_visits", lang)] = _share(r, "simulated_power_visits")
-            need = r["releases_visits"]
-            row[t("pw_col_releases_visits", lang)] = "–" if need is None else f"{need:,.0f}"
-        rows.append(row)
-    table = pd.DataFrame(rows).to_string(index=False)
-    notes = [t("pw_note_formula", lang)]
-    if result["replicates"]:
-        notes.append(t("pw_note_simulation", lang, reps=result["replicates"]))
-    return "\n".join([*lines, "", table, "", *notes])
-
-
-def _share(row: dict, key: str) -> str:
-    return f"{row[key]:.0%} ({row[key + '_se']:.0%})"
+    table = plan_table(result, lang).to_string(index=False)
+    return "\n".join([*design_lines(result, lang), "", table, "", *plan_notes(result, lang)])
