@@ -55,7 +55,7 @@ def protect(
         findings=_findings(results, effects, k),
         arm_curves=_arm_curves(getattr(results, "arm_curves", None), arm_sizes or {}, key, k),
         cif=_cif(results.cif, n, key, k),
-        target_trials=protect_trials(getattr(results, "target_trials", None), key, k),
+        target_trials=protect_trials(getattr(results, "target_trials", None), key, k, n),
     )
 
 

@@ -15,6 +15,8 @@ from types import MappingProxyType
 
 from workbench.exceptions import ParameterError
 from workbench.i18n import (
+    batch,
+    checks,
     data,
     effects,
     emulation,
@@ -43,6 +45,8 @@ _CATALOGS = {
     "notebook": notebook.ENTRIES,
     "target_trial": target_trial.ENTRIES,
     "trends": trends.ENTRIES,
+    "batch": batch.ENTRIES,
+    "checks": checks.ENTRIES,
     "ranking": ranking.ENTRIES,
     "planning": planning.ENTRIES,
 }
