@@ -10,7 +10,7 @@ rate per year (everything else that ends follow-up, counted together).
 
 By simulation: the project's simulator (`workbench.simulate`) with those assumptions (one support
 given at release to a random share `uptake`, every other support off, deaths and transfers off,
-loss as given), replicated; each replicate is tested with the log-rank test on the exact relapse
+no employment feedback, loss as given), replicated; each replicate is tested with the log-rank test on the exact relapse
 dates the simulator knows ("exact") and on what the 6-monthly visits record, the midpoint of the
 interval in which relapse is first seen ("visits"). The formula assumes exact dates: the "exact"
 power checks it; the "visits" power says what interval censoring by 6-monthly visits costs.
@@ -104,11 +104,11 @@ class Baseline:
 def baseline_curve(horizon_days: int, n: int = 20_000, seed: int = 1) -> Baseline:
     """A fresh sample of `n` people from the simulator's population (params/simulation.yaml),
     their cumulative hazards without support on a weekly grid (no death, no censoring)."""
-    from workbench.simulate.config import resolve_config
+    from workbench.simulate.config import NO_FEEDBACK, resolve_config
     from workbench.simulate.core import baseline, draw_releases, linear_predictor
     from workbench.simulate.hazard import cumulative_hazard
 
-    cfg = resolve_config(None, n)
+    cfg = resolve_config(NO_FEEDBACK, n)  # the study's simulation has no employment feedback
     rng = np.random.default_rng(seed)
     rel = draw_releases(rng, cfg)
     lp = linear_predictor(rel, cfg)
@@ -194,8 +194,8 @@ def formula(design: StudyDesign, powers=(0.8, 0.9), base: Baseline | None = None
 def simulation_config(design: StudyDesign, hr: float) -> dict:
     """The simulator's overrides for the study: releases over the accrual years, cut-off at the
     end of follow-up, the study support at release to a random share, every other support off,
-    loss as given, deaths and transfers (practically) off."""
-    from workbench.simulate.config import default_config
+    loss as given, deaths and transfers (practically) off, no employment feedback."""
+    from workbench.simulate.config import NO_FEEDBACK, default_config
 
     cfg = default_config()
     end = START + dt.timedelta(days=round(design.accrual_years * YEAR_DAYS) - 1)
@@ -210,6 +210,7 @@ def simulation_config(design: StudyDesign, hr: float) -> dict:
         | {"intercept": logit},
     }
     return {
+        **NO_FEEDBACK,  # support given at random at release: no employment path to follow
         "release_start": START.isoformat(),
         "release_end": end.isoformat(),
         "cutoff": cutoff.isoformat(),
