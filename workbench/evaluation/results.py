@@ -99,6 +99,7 @@ class ReportResults:
     funnel: pd.DataFrame | None = None
     # shrunken rankings by "prefecture" / "facility" (workbench.programme.ranking), protected
     ranking: dict[str, pd.DataFrame] | None = None
+    facility_regions: pd.DataFrame | None = None  # the centres compared (a facility's standing)
     endings: pd.DataFrame | None = None
     risk: RiskFactors | None = None
     effects: pd.DataFrame | None = None

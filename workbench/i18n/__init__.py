@@ -28,6 +28,7 @@ from workbench.i18n import (
     report_methods,
     retention,
     risk,
+    standing,
     target_trial,
     trends,
 )
@@ -49,6 +50,7 @@ _CATALOGS = {
     "checks": checks.ENTRIES,
     "ranking": ranking.ENTRIES,
     "planning": planning.ENTRIES,
+    "standing": standing.ENTRIES,
 }
 
 
