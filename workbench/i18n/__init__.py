@@ -19,6 +19,7 @@ from workbench.i18n import (
     effects,
     methods,
     notebook,
+    notebook_prose,
     report,
     report_methods,
     retention,
@@ -35,6 +36,7 @@ _CATALOGS = {
     "methods": methods.ENTRIES,
     "data": data.ENTRIES,
     "notebook": notebook.ENTRIES,
+    "notebook_prose": notebook_prose.ENTRIES,
 }
 
 
