@@ -13,7 +13,10 @@ like the data it came from (docs/disclosure.md, "The cache"):
   parameters, code) lets anyone name or plant an entry;
 - an entry is ``MAGIC + HMAC-SHA256(secret, MAGIC + name + payload) + payload``, written 0600
   atomically; the tag is verified BEFORE the payload is unpickled, so a planted or damaged entry
-  is never unpickled: it is deleted and the analysis recomputed.
+  is never unpickled: it is deleted and the analysis recomputed;
+- `locked(name)` holds an exclusive lock (``fcntl.flock``) on a 0600 file beside the entries,
+  named by the secret like them: processes that miss the same entry at once compute it once
+  (the province report and a prefecture report's province benchmark of one batch).
 
 Top-level, not in `workbench.privacy`: it is the report run's storage (used by
 `workbench.evaluation.analysis` only) and publishes nothing, while `workbench.privacy` decides what
@@ -23,6 +26,7 @@ may leave the machine (pseudonymisation, the identifier guard, disclosure rules,
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import hmac
 import os
@@ -40,6 +44,7 @@ KEY_FILE = "cache.key"
 KEY_BYTES = 32
 MAGIC = b"WBCACHE2"
 SUFFIX = ".entry"
+LOCK_SUFFIX = ".lock"
 _PRIVATE = 0o077  # group and other permission bits: must all be clear
 
 
@@ -177,3 +182,18 @@ def store(name: str, obj: Any) -> Path:
             os.unlink(tmp)
         raise
     return path
+
+
+@contextlib.contextmanager
+def locked(name: str):
+    """Hold the lock of cache entry `name` (blocking) for the duration of the block: the file
+    ``HMAC(secret, "lock" + name).lock``, 0600, in the private folder (it names nothing)."""
+    folder = private_dir()
+    key = machine_key(folder)
+    tag = hmac.new(key, b"lock\0" + name.encode(), hashlib.sha256).hexdigest()
+    fd = os.open(folder / (tag + LOCK_SUFFIX), os.O_CREAT | os.O_RDWR | os.O_NOFOLLOW, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock

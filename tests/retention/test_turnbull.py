@@ -157,6 +157,38 @@ def _reference(name):
     return data, r
 
 
+@pytest.mark.parametrize("name", ["grid", "diabetes"])
+def test_rmst_equals_R_rmean_of_the_interval2_curve(name):
+    """TurnbullFitter.rmst = R's summary(survfit(Surv(l, u, type = "interval2")), rmean = tau)
+    (tests/reference/turnbull_rmst.R) where R's EM reaches the NPMLE (grid, diabetes: masses
+    equal to ~1e-7); atol 1e-4 days = tau (<= 1,000 days) x the 1e-7 mass differences."""
+    data, _ = _reference(name)
+    ref = pd.read_csv(REF / "turnbull_rmst_R.csv").query("data == @name")
+    fit = TurnbullFitter(n_bootstrap=0).fit(data["l"], data["u"])
+    ours = [fit.rmst(tau).estimate for tau in ref["tau"]]
+    np.testing.assert_allclose(ours, ref["rmean"], rtol=0, atol=1e-4)
+
+
+@pytest.mark.parametrize("name", ["grid", "jitter", "mice", "diabetes", "bcdeter"])
+def test_restricted_mean_convention_equals_R_on_R_masses(name):
+    """With R's own masses at R's drop times (the midpoints of the innermost intervals),
+    our restricted_mean gives R's rmean to rounding: the same curve, the same area (R's EM
+    stops early on jitter/mice/bcdeter, so there only the convention is compared)."""
+    from workbench.stats.npmle import restricted_mean
+
+    _, r = _reference(name)
+    ref = pd.read_csv(REF / "turnbull_rmst_R.csv").query("data == @name")
+    area = [restricted_mean(r["time"].to_numpy(), r["mass"].to_numpy(), t) for t in ref["tau"]]
+    np.testing.assert_allclose(area, ref["rmean"], rtol=1e-10)
+    fit = TurnbullFitter(n_bootstrap=0).fit(*_reference(name)[0][["l", "u"]].T.to_numpy())
+    has_mass = fit.masses_ > 1e-6
+    # R draws the drops at our innermost intervals' midpoints
+    assert np.isin(
+        fit.innermost_.midpoint[has_mass & np.isfinite(fit.innermost_.midpoint)],
+        r["time"].to_numpy(),
+    ).all()
+
+
 def _r_survival(r, t):
     """R's step curve (drops drawn at interval midpoints) evaluated at t."""
     k = np.searchsorted(r["time"].to_numpy(), t, side="right")
@@ -289,11 +321,17 @@ def test_milestones_median_rmst_and_summary():
     lo, hi = fit.median_interval_
     assert fit.median_ == lo and lo < hi
     assert fit.survival_at(np.nextafter(lo, np.inf)) <= 0.5 < fit.survival_at(lo)
-    # RMST of the step curve: integral by hand on a fine grid
+    # RMST: integral by hand on a fine grid of the curve that drops each innermost interval's
+    # mass at its midpoint (R's interval2 curve); above the lower envelope's area, which puts
+    # every relapse at the last negative visit
     r = fit.rmst(365.25)
     grid = np.linspace(0, 365.25, 200_001)
-    by_hand = np.sum(fit.survival_at((grid[:-1] + grid[1:]) / 2) * np.diff(grid))
-    assert r.estimate == pytest.approx(by_hand, abs=0.05)
+    t = (grid[:-1] + grid[1:]) / 2
+    mid = fit.innermost_.midpoint
+    mid_curve = 1 - np.r_[0.0, np.cumsum(fit.masses_)][np.searchsorted(mid, t, side="left")]
+    assert r.estimate == pytest.approx(np.sum(mid_curve * np.diff(grid)), abs=0.01)
+    envelope = np.sum(fit.survival_at(t) * np.diff(grid))
+    assert r.estimate > envelope + 5  # monthly-ish visits: half a gap of mass moves ~10 days
     assert r.ci[0] < r.estimate < r.ci[1]
     tab = fit.summary()
     assert list(tab["quantity"][:3]) == [

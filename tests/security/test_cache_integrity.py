@@ -138,3 +138,33 @@ def test_no_cache_key_in_metrics_provenance(cache_dir, tmp_path):
     prov = {"inputs_sha256": fingerprint, "params_sha256": params.sha256()}
     text = json.dumps({k: prov.get(k) for k in metrics_mod.PROVENANCE_KEYS})
     assert key not in text and name not in text
+
+
+def test_concurrent_misses_compute_once_behind_a_private_lock(cache_dir, tmp_path, monkeypatch):
+    """The province report and a prefecture's province benchmark starting together: the second
+    waits on the entry's lock and reads what the first stored (issue 22). flock locks belong to
+    the open file, so two threads of one process contend like two processes do."""
+    import threading
+    import time
+
+    params = ReportParams.from_mapping({"data": str(tmp_path), "name": "t"})
+    fake = analysis.ReportResults("spec", "s", "relapse", {}, None, (None, None), {"n": 1})
+    calls = []
+
+    def compute(p, scheduler=None):
+        calls.append(1)
+        time.sleep(0.5)  # long enough for the other thread to miss the cache and reach the lock
+        return fake
+
+    monkeypatch.setattr(analysis, "_compute", compute)
+    got = []
+    threads = [threading.Thread(target=lambda: got.append(analysis.analyse(params)))
+               for _ in range(2)]  # fmt: skip
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert got == [fake, fake] and len(calls) == 1
+    (lock,) = cache_dir.glob(f"*{cache.LOCK_SUFFIX}")
+    assert _mode(lock) == 0o600
+    assert analysis.cache_key(params) not in lock.name  # named by the secret, like the entries

@@ -49,8 +49,13 @@ def test_npmle_band_and_rmst_ci_are_replicate_quantiles_and_as_wide_as_the_sprea
         lo, hi = np.quantile(reps, Q, axis=0)
         np.testing.assert_allclose(band[["lower", "upper"]].to_numpy().T, [lo, hi], rtol=1e-12)
         r = fit.rmst(24 * DAYS_PER_MONTH)
-        rm = [restricted_mean(d, p, 24 * DAYS_PER_MONTH) for d, p in fit.replicates()]
+        rm = np.array(fit.rmst_replicates(24 * DAYS_PER_MONTH))
         np.testing.assert_allclose([r.lower, r.upper], np.quantile(rm, Q), rtol=1e-12)
+        # each replicate's RMST (mass at interval midpoints) lies between its lower-envelope
+        # area and that area plus one visit gap (monthly visits: every interval <= ~2 gaps
+        # long, so a midpoint is at most ~1 gap right of its left end)
+        env = np.array([restricted_mean(d, p, 24 * DAYS_PER_MONTH) for d, p in fit.replicates()])
+        assert np.all((env <= rm + 1e-9) & (rm <= env + 2 * DAYS_PER_MONTH))
         z.append((band["estimate"].to_numpy() - truth) / reps.std(axis=0, ddof=1))
     z = np.array(z)
     assert np.all((0.65 < z.std(axis=0, ddof=1)) & (z.std(axis=0, ddof=1) < 1.45)), z.std(axis=0)

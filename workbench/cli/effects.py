@@ -27,6 +27,8 @@ def run_effects(args: argparse.Namespace) -> int:
     from workbench._base import DEFAULT_SEED
     from workbench.cohort.contract import load_cohort
     from workbench.effects.table import effects_table, records
+    from workbench.evaluation.target_trial import command_trials
+    from workbench.reporting.target_trial import trial_json, trial_text
     from workbench.stats.bootstrap import check_scheduler
 
     check_scheduler(getattr(args, "dask_scheduler", None))  # unreachable: fail before the work
@@ -45,12 +47,25 @@ def run_effects(args: argparse.Namespace) -> int:
                 horizon=None if horizon is None else float(horizon),
                 scheduler=getattr(args, "dask_scheduler", None),
             )
+        with console.stage("target_trial"):  # issue 18: each support as an emulated trial
+            trials = command_trials(
+                cohort, n_bootstrap, seed=int(_arg(args, ("seed",), DEFAULT_SEED)),
+                n_jobs=int(_arg(args, ("jobs", "n_jobs"), 1)),
+                scheduler=getattr(args, "dask_scheduler", None),
+            )  # fmt: skip
         shown.line(console.summary(stages))
     if getattr(args, "json", False):
-        jsonout.emit(records(table, cohort.design, n_bootstrap))
+        rows = records(table, cohort.design, n_bootstrap)
+        for row in rows:
+            trial = trials.get(str(row["code"]))
+            row["target_trial"] = None if trial is None else trial_json(trial)
+        jsonout.emit(rows)
     else:
         with pd.option_context("display.width", 200, "display.max_columns", 20):
             print(table.assign(design=cohort.design).to_string(index=False))
+            if trials:
+                print()
+                print(trial_text(trials))
     for note in cohort.repairs:
         print(f"workbench effects: note: {note}", file=sys.stderr)
     return 0

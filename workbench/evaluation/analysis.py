@@ -115,14 +115,23 @@ def analyse(params: ReportParams, use_cache: bool = True, scheduler: Any = None)
     `scheduler`: where bootstrap replicates run (a Dask address or Client; not in the key)."""
     if not Path(params.data).exists():
         raise ParameterError(missing_data(params.data, params.data_against))
+    if not use_cache:
+        return _compute(params, scheduler)
     with console.stage("cache"):  # hashing the input files is most of it
         key = cache_key(params)
-        cached = cache.load(key) if use_cache else None
+        cached = cache.load(key)
     if isinstance(cached, ReportResults):
         console.note("analyses: cached by an earlier run with the same data and parameters")
         return cached
-    results = _compute(params, scheduler)  # absent, damaged or planted entries are recomputed
-    if use_cache:
+    # One computation per entry: a process that missed it waits for whoever computes it (the
+    # province report and a prefecture's province benchmark starting together), then reads it.
+    with cache.locked(key):
+        with console.stage("cache"):
+            cached = cache.load(key)
+        if isinstance(cached, ReportResults):
+            console.note("analyses: computed by a concurrent run with the same data and parameters")
+            return cached
+        results = _compute(params, scheduler)  # absent, damaged or planted entries are recomputed
         with console.stage("cache"):
             cache.store(key, results)
     return results

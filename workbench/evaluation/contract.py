@@ -22,6 +22,7 @@ from workbench.evaluation.results import (
     record_warnings,
 )
 from workbench.evaluation.retention import fit_retention, survival_callable
+from workbench.evaluation.target_trial import run_target_trials
 from workbench.exceptions import EstimationError, ParameterError
 from workbench.params.report import ReportParams
 from workbench.privacy import disclosure
@@ -144,6 +145,9 @@ def analyse_cohort(data: Any, params: ReportParams, scheduler: Any = None) -> Re
         regions = step("regions", _regions, table, fit, params)
         risk = step("risk", models.risk_factors, cohort)
         effects = step("effects", models.support_effects, cohort, params, scheduler) or {}
+        trials = None
+        if "effects" not in missing:  # the target trials lead the effects section (#18)
+            trials = step("target_trial", run_target_trials, cohort, params, scheduler)
         cif = None
         if cohort.has_visits or table["event"].eq("death").any():
             cif = step(
@@ -171,6 +175,7 @@ def analyse_cohort(data: Any, params: ReportParams, scheduler: Any = None) -> Re
         missing=missing,
         notes=tuple(notes),
         method_text=_method_text(fit, cif, risk, effects),
+        target_trials=trials or None,
     )
     return protect(raw, record_keys(table), k, _arm_sizes(table, raw.arm_curves))
 

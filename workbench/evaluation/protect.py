@@ -23,6 +23,7 @@ import pandas as pd
 
 from workbench.data import codes
 from workbench.evaluation.results import Counts, RestrictedMean, RiskFactors
+from workbench.evaluation.target_trial import protect_trials
 from workbench.privacy import disclosure as dc
 
 _ENDING_CELL = {"relapse": "data.n_relapses", "death": "data.n_deaths"}
@@ -53,6 +54,7 @@ def protect(
         findings=_findings(results, effects, k),
         arm_curves=_arm_curves(getattr(results, "arm_curves", None), arm_sizes or {}, key, k),
         cif=_cif(results.cif, n, key, k),
+        target_trials=protect_trials(getattr(results, "target_trials", None), key, k),
     )
 
 

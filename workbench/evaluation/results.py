@@ -113,6 +113,8 @@ class ReportResults:
     arm_curves: pd.DataFrame | None = None  # randomised: each arm's curve (arm, time, estimate…)
     # each table's method label as catalog parts ("milestones", "effects", "cif", "risk_sensitivity")
     method_text: dict[str, tuple[Text, ...]] = field(default_factory=dict)
+    # the emulated target trials, one per support (evaluation.target_trial.TrialSummary; #18)
+    target_trials: dict[str, Any] | None = None
 
 
 def record_warnings(notes: list[Note]):

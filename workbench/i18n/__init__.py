@@ -15,8 +15,11 @@ from types import MappingProxyType
 
 from workbench.exceptions import ParameterError
 from workbench.i18n import (
+    batch,
+    checks,
     data,
     effects,
+    emulation,
     methods,
     notebook,
     notebook_prose,
@@ -24,6 +27,8 @@ from workbench.i18n import (
     report_methods,
     retention,
     risk,
+    target_trial,
+    trends,
 )
 
 LANGUAGES = ("zh", "en")
@@ -33,10 +38,15 @@ _CATALOGS = {
     "risk": risk.ENTRIES,
     "retention": retention.ENTRIES,
     "effects": effects.ENTRIES,
+    "emulation": emulation.ENTRIES,
     "methods": methods.ENTRIES,
     "data": data.ENTRIES,
     "notebook": notebook.ENTRIES,
     "notebook_prose": notebook_prose.ENTRIES,
+    "target_trial": target_trial.ENTRIES,
+    "trends": trends.ENTRIES,
+    "batch": batch.ENTRIES,
+    "checks": checks.ENTRIES,
 }
 
 

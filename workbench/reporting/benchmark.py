@@ -9,20 +9,17 @@ analysis parameters (`province_params`), read from the analysis cache when the p
 province first so its prefecture reports find it. A report run alone computes it itself (it costs
 about one province analysis). When it cannot be had, the report says the benchmark is unavailable.
 
-Concurrent reports of one batch compute it once: the computation holds a lock file beside the
-cache (`fcntl.flock`), and whoever waited reads the cache.
+Concurrent reports of one batch compute it once: `evaluation.analysis.analyse` holds the cache
+entry's lock (`cache.locked`) while it computes, and whoever waited reads the cache — the province
+report itself (or the notebook calling `analyse`) takes the same lock.
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import fcntl
 import functools
-import hashlib
 import os
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -109,22 +106,6 @@ def from_results(results: Any, prefecture: str | None) -> ProvinceBenchmark:
 
 
 def _province_results(whole: ReportParams) -> Any:
-    from workbench.evaluation.analysis import analyse, cache_key
+    from workbench.evaluation.analysis import analyse
 
-    key = cache_key(whole)
-    with _locked(key):
-        return analyse(whole)  # a cache hit when the province (or another report) computed it
-
-
-@contextlib.contextmanager
-def _locked(key: str):
-    from workbench import cache
-
-    folder = cache.private_dir(Path(cache.cache_dir()))  # 0700, like the entries beside it
-    name = hashlib.sha256(b"workbench.province-lock\0" + key.encode()).hexdigest()[:24]
-    fd = os.open(folder / f"{name}.lock", os.O_CREAT | os.O_RDWR, 0o600)  # 0600 like an entry
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)  # releases the lock
+    return analyse(whole)  # a cache hit when the province (or another report) computed it

@@ -1,4 +1,4 @@
-"""metrics.json ("workbench.metrics/2", design.md): the report's key numbers, machine-readable.
+"""metrics.json ("workbench.metrics/3", design.md): the report's key numbers, machine-readable.
 
 Schema 2 (issue 20) adds, with every method named in the rows: ``competing`` (list of {cause,
 months, estimate, lower, upper, method, role}: the cumulative incidence of relapse and of death
@@ -8,11 +8,21 @@ bias)); and ``risk`` ({method, terms: [{term, hr, lower, upper, p}], sensitivity
 terms}}: hazard ratios of the interval-censored PH model, the Cox model on visit-dated times as
 the labelled sensitivity analysis; empty when not estimated). Schema 1 had neither.
 
+Schema 3 (issue 18) adds to each ``interventions`` row ``target_trial``: the support's emulated
+target trial (clone–censor–weight, workbench/evaluation/target_trial.py) as {grace_months,
+horizons: [{month, risk_start, risk_never, rd, rd_lower, rd_upper}], rmst_diff_days,
+rmst_diff_lower, rmst_diff_upper} — relapse risk at 12/24/36 months if everyone eligible started
+the support within ``grace_months`` of release vs never, their difference with its 95 % bootstrap
+CI, and the difference in mean abstinent days to 36 months; the same block as ``workbench
+effects --json``. It is null (with a note) when the trial is withheld (fewer than k people) or
+not emulated (randomised arms, baseline groups). The hazard-ratio fields stay: they are the
+report's sensitivity analyses now.
+
 ``provenance`` says what produced the report: workbench_version, git_commit, params_sha256,
 inputs_sha256, started_at (UTC), duration_s, and ``stages`` ({stage: seconds} in the order run,
 issue 23: ``cache`` (hashing the inputs, the cache lookup and store), ``load``, ``cohort``, each
 analysis computed in this run (``retention``, ``coverage``, ``tiers``, ``regions``, ``risk``,
-``effects``, ``competing``; absent when the analyses came from the cache), ``notebook``,
+``effects``, ``target_trial``, ``competing``; absent when the analyses came from the cache), ``notebook``,
 ``html``, ``pdf``). Durations only: no name, value or path. The same stages end the command's
 run log (`workbench report` on stderr: ``stages: load 2.1 s, …``).
 
@@ -40,7 +50,7 @@ from workbench.params.report import ReportParams
 from workbench.reporting.suppression import is_small, scrub_counts
 from workbench.reporting.text import REASONS, reason
 
-SCHEMA = "workbench.metrics/2"
+SCHEMA = "workbench.metrics/3"
 TOP_KEYS = (
     "schema",
     "scope",
@@ -288,8 +298,22 @@ def _interventions(results: ReportResults, k: int, notes: list[str]) -> list[dic
             }  # fmt: skip
         )
         row["method"] = str(r["method"])
+        row["target_trial"] = _target_trial(results, str(r["code"]), k, notes)
         out.append(row)
     return out
+
+
+def _target_trial(results: ReportResults, code: str, k: int, notes: list[str]) -> Any:
+    """The support's target-trial block (reporting.target_trial.trial_json), or null."""
+    from workbench.reporting.target_trial import trial_json
+
+    trial = (getattr(results, "target_trials", None) or {}).get(code)
+    if trial is None:
+        return None
+    block = trial_json(trial)
+    if block is None:
+        _say(notes, "tt_withheld", code=code, k=k)
+    return block
 
 
 def _regions(results: ReportResults, k: int, notes: list[str]) -> list[dict[str, Any]]:
@@ -314,12 +338,18 @@ def dumps(metrics: dict[str, Any]) -> str:
 
 
 def check_metrics(metrics: dict[str, Any]) -> None:
-    """Raise ReportError unless `metrics` follows workbench.metrics/2."""
+    """Raise ReportError unless `metrics` follows `SCHEMA`."""
     if tuple(metrics) != TOP_KEYS or metrics["schema"] != SCHEMA:
         raise ReportError(f"metrics keys {list(metrics)} do not follow {SCHEMA} {list(TOP_KEYS)}")
     for row in metrics["retention"]:
         if set(row) != {"months", "estimate", "lower", "upper", "method"}:
             raise ReportError(f"metrics retention row {row} has the wrong keys")
+    for row in metrics["interventions"]:
+        from workbench.reporting.target_trial import check_trial_json
+
+        problems = check_trial_json(row.get("target_trial"), f"interventions.{row['code']}")
+        if "target_trial" not in row or problems:
+            raise ReportError(f"metrics interventions row {row['code']}: target_trial {problems}")
     for row in metrics["competing"]:
         if set(row) != {"cause", "months", "estimate", "lower", "upper", "method", "role"}:
             raise ReportError(f"metrics competing row {row} has the wrong keys")

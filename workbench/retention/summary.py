@@ -17,6 +17,7 @@ every number with its reason when it cannot be given:
   with those bounds (`range_low`, `range_high`); the estimate is the lower envelope (the curve
   dropping at the interval's left end), as in every other table of the workbench. The median
   inside an innermost interval is reported the same way (`range_low`/`range_high` in days).
+  The RMST places each interval's mass at its midpoint (R's interval2 curve and `rmean`).
 - **Horizon.** The RMST horizon used is stated in every row and note: by default the shortest
   group's last follow-up time, at most 36 months; a horizon past a group's follow-up (by more
   than one recording unit) gives `null` with the reason.
@@ -38,7 +39,6 @@ from workbench.data.codes import DAYS_PER_MONTH, TRACKING_DAYS
 from workbench.exceptions import ParameterError
 from workbench.retention.km import KaplanMeier
 from workbench.retention.turnbull import TurnbullFitter
-from workbench.stats.npmle import restricted_mean
 
 UNIT_DAYS = {"days": 1.0, "weeks": 7.0, "months": DAYS_PER_MONTH, "years": 365.25}
 _EPS = 1e-9
@@ -213,7 +213,7 @@ def rmst_row(fit, horizon: float, last_day: float, unit: float, group: str) -> d
 
 
 def _rmst_replicates(fit: TurnbullFitter, horizon: float) -> list[float]:
-    return [restricted_mean(d, p, horizon) for d, p in fit.replicates()]
+    return fit.rmst_replicates(horizon)
 
 
 def default_horizon(last_days: list[float]) -> float:

@@ -15,7 +15,9 @@ The engine is `workbench.stats.npmle` (entry point 1), on `workbench.stats.inter
 Convention inside innermost intervals, where S(t) is not identified: we report the value at the
 interval's right end (the curve drops just after the left end: the lower envelope of all NPMLEs).
 Outside innermost intervals S(t) is identified and equals R's `survfit(type = "interval2")`,
-which draws each drop at the interval's midpoint instead.
+which draws each drop at the interval's midpoint instead. The restricted mean (`rmst`) is the
+area under that midpoint curve, equal to R's `rmean`: the lower envelope would place every
+relapse at the last negative visit, biasing the RMST down by about half a visit gap.
 
 Confidence intervals and bands: nonparametric bootstrap over releases (multinomial counts on the
 aggregated pairs, which is exactly a resample of releases since a pair aggregates identical
@@ -94,7 +96,7 @@ class _Replicate:
             inn, p, *_ = fit_pairs(pl, pr, wb, self.tol, self.max_iter)
         else:
             inn, p, *_ = _fit_warm(pl, pr, wb, self.warm, self.tol, self.max_iter)
-        return inn.drop_at, p
+        return inn.drop_at, p, inn.midpoint
 
 
 class TurnbullFitter:
@@ -211,12 +213,18 @@ class TurnbullFitter:
         return band
 
     def rmst(self, tau: float = TRACKING_DAYS) -> RMST:
-        """Restricted mean relapse-free days to tau (lower-envelope curve), bootstrap CI."""
+        """Restricted mean relapse-free days to tau, bootstrap CI.
+
+        Each innermost interval's mass is placed at its midpoint (R's `survfit(type =
+        "interval2")` curve and its `rmean`), not at its left end: the lower-envelope curve puts
+        every relapse at the last negative visit and is biased down by about half a visit gap
+        (bench/README.md, "Coverage of the percentile-bootstrap CIs").
+        """
         check_is_fitted(self, "masses_")
         if not np.isfinite(tau) or tau <= 0:
             raise ParameterError(f"tau must be a positive number of days; got {tau}.")
-        est = restricted_mean(self.innermost_.drop_at, self.masses_, tau)
-        reps = np.array([[restricted_mean(d, p, tau)] for d, p in self.replicates()])
+        est = restricted_mean(self.innermost_.midpoint, self.masses_, tau)
+        reps = np.array([[r] for r in self.rmst_replicates(tau)])
         lower, upper = self._percentiles(reps, 1)
         return RMST(
             tau=float(tau),
@@ -224,7 +232,7 @@ class TurnbullFitter:
             lower=float(lower[0]),
             upper=float(upper[0]),
             method=self.method,
-            notes=("Curve drops at the left end of each innermost interval (lower envelope).",),
+            notes=("Each innermost interval's mass at its midpoint (as R's interval2 curve).",),
             method_text=self.method_text,
         )
 
@@ -248,6 +256,13 @@ class TurnbullFitter:
 
     def replicates(self) -> list[tuple[np.ndarray, np.ndarray]]:
         """The bootstrap replicates' curves, (drop positions, masses) each (computed once)."""
+        return [(d, p) for d, p, _ in self._replicate_rows()]
+
+    def rmst_replicates(self, tau: float) -> list[float]:
+        """Each bootstrap replicate's restricted mean to tau (midpoint placement, as `rmst`)."""
+        return [restricted_mean(mid, p, tau) for _, p, mid in self._replicate_rows()]
+
+    def _replicate_rows(self) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
         check_is_fitted(self, "masses_")
         if self._boot is None:
             seeds = np.random.SeedSequence(self.seed).spawn(int(self.n_bootstrap))

@@ -96,6 +96,17 @@ class Innermost:
         """
         return np.where(np.isinf(self.right), np.inf, self.position)
 
+    @property
+    def midpoint(self) -> np.ndarray:
+        """Sorted midpoints (left + right) / 2 (an exact point: itself; (left, inf): inf).
+
+        Where the restricted mean puts each interval's mass: the curve R's
+        `survfit(Surv(L, R, type = "interval2"))` draws, and the same area as spreading the mass
+        evenly over the interval (up to a horizon inside an interval).
+        """
+        mid = np.where(self.point, self.right, (self.left + self.right) / 2)
+        return np.where(np.isinf(self.right), np.inf, mid)
+
 
 def innermost(pl: np.ndarray, pr: np.ndarray) -> Innermost:
     """Innermost intervals of (L, R] pairs (exact pairs L == R are the point {R})."""

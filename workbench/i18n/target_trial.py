@@ -1,0 +1,275 @@
+"""The report's words for the emulated target trials (issue 18): the protocol table, the flow
+of numbers, the risk tables and curves, the plain findings and their caveats, zh/en.
+
+The estimator's own protocol words (``workbench.emulation``) are in ``i18n.emulation``; these
+are the report's and the command's sentences around them. A finding whose 95 % CI of the risk
+difference includes 0 uses the ``tt_find_unclear`` wording, which says what was estimated and
+that the data cannot tell, never "would" or "lowers".
+"""
+
+ENTRIES = {
+    # section
+    "sec_tt": ("帮扶效果：模拟目标试验", "Which support works: emulated target trials"),
+    "tt_intro": (
+        "每项帮扶都按一项试验的问题来回答：在符合条件的出所人员中，如果所有人都在出所后{g}个月内开始这项帮扶，"
+        "与所有人都不开始相比，12、24、36个月时的复吸率各是多少？每个符合条件的人同时计入两种策略"
+        "（“复制”），当其记录偏离某一策略时即在该策略中删失；用出所时的特征和每次随访时的就业情况计算权重，"
+        "弥补删失带来的偏差。这些数字来自观察记录，不是随机试验：其可信程度取决于影响开始帮扶和复吸的因素是否都已记录。",
+        "Each support is answered as the question a trial would ask: among the people released "
+        "who were eligible, what share would have relapsed by 12, 24 and 36 months if all of "
+        "them had started the support within {g} months of release, compared with none of them "
+        'starting it? Every eligible person is counted under both strategies ("cloned") and '
+        "leaves a strategy when their records depart from it; weights built from the "
+        "characteristics at release and employment at each visit make up for those who leave. "
+        "The numbers come from observational records, not a randomised trial: they can be "
+        "trusted only as far as what drives both starting a support and relapse was recorded.",
+    ),
+    "tt_sensitivity_heading": (
+        "敏感性分析：风险比（时间依存模型）与第{landmark}天界标比较",
+        "Sensitivity analyses: hazard ratios (time-varying model) and the day-{landmark} "
+        "landmark comparison",
+    ),
+    "tt_sensitivity_intro": (
+        "以下是此前报告的主要分析，现作为敏感性分析保留：它们回答的是另一个问题（风险比与界标后的比较），"
+        "结论应与上面的模拟目标试验一起看。",
+        "The analyses below were the report's main analyses until now and are kept as "
+        "sensitivity analyses: they answer a different question (a hazard ratio, and a "
+        "comparison from the landmark day on), to be read together with the target trials above.",
+    ),
+    "tt_none": (
+        "本报告范围内无法进行模拟目标试验：{why}",
+        "No target trial could be emulated in this report's scope: {why}",
+    ),
+    # the protocol table (TARGET guideline items)
+    "cap_tt_protocol": (
+        "模拟目标试验方案（各项帮扶相同，只是帮扶名称不同）",
+        "The emulated target trial's protocol (the same for every support, apart from its name)",
+    ),
+    "col_tt_item": ("方案要素", "Protocol item"),
+    "col_tt_spec": ("本报告的做法", "In this report"),
+    "tt_item_eligibility": ("纳入标准", "Eligibility"),
+    "tt_item_strategies": ("比较的策略", "Treatment strategies"),
+    "tt_item_time_zero": ("起点（时间零点）", "Time zero"),
+    "tt_item_assignment": ("分配方式", "Assignment"),
+    "tt_item_outcome": ("结局", "Outcome"),
+    "tt_item_follow_up": ("随访", "Follow-up"),
+    "tt_item_contrast": ("比较的效应", "Causal contrast"),
+    "tt_item_analysis": ("分析方法", "Analysis"),
+    # the protocol's default wording (used when the estimator gives none for an item)
+    "tt_proto_eligibility": (
+        "出所后纳入跟踪、出所时尚未开始该帮扶的人员",
+        "People released into tracking who had not started the support at release",
+    ),
+    "tt_proto_strategies": (
+        "（1）出所后{g}个月内开始该帮扶（若仍符合条件）；（2）随访期间不开始该帮扶",
+        "(1) start the support within {g} months of release (if still eligible); (2) never "
+        "start it during follow-up",
+    ),
+    "tt_proto_time_zero": ("出所之日", "The day of release"),
+    "tt_proto_assignment": (
+        "每人复制到两种策略中；记录偏离策略时删失，并用删失的逆概率加权（出所时特征与每次随访时的就业情况）",
+        "Each person is cloned into both strategies; a clone is censored when the records "
+        "depart from its strategy, with inverse-probability-of-censoring weights (characteristics "
+        "at release, employment at each visit)",
+    ),
+    "tt_proto_outcome": (
+        "复吸（只知道发生在两次随访之间），死亡作为竞争事件",
+        "Relapse (known only to lie between two visits), with death as a competing event",
+    ),
+    "tt_proto_follow_up": (
+        "从出所到复吸、死亡、失访或{months}个月，以先到者为准",
+        "From release to relapse, death, loss to follow-up or {months} months, whichever "
+        "comes first",
+    ),
+    "tt_proto_contrast": (
+        "按方案效应：12、24、36个月复吸率之差与之比，36个月内平均保持操守天数之差",
+        "Per-protocol effect: difference and ratio of relapse risk at 12, 24 and 36 months, "
+        "difference in mean abstinent days over 36 months",
+    ),
+    "tt_proto_analysis": (
+        "加权的区间删失累积发生率（死亡为竞争事件）；权重稳定化并截尾；置信区间来自对出所人员的{b}次自助抽样",
+        "Weighted interval-censored cumulative incidence (death competing); stabilised, "
+        "truncated weights; confidence intervals from {b} bootstrap resamples of the releases",
+    ),
+    # strategies
+    "tt_arm_start": ("{g}个月内开始", "Start within {g} months"),
+    "tt_arm_never": ("不开始", "Never start"),
+    # the flow of numbers
+    "cap_tt_flow": ("各策略的人数流向", "Flow of people under each strategy"),
+    "col_tt_strategy": ("策略", "Strategy"),
+    "col_tt_eligible": ("符合条件", "Eligible"),
+    "col_tt_cloned": ("计入该策略", "Cloned"),
+    "col_tt_censored_deviation": ("偏离策略而删失", "Censored: deviated"),
+    "col_tt_censored_other": ("其他原因删失", "Censored: other"),
+    "col_tt_relapses": ("复吸", "Relapses"),
+    "col_tt_deaths": ("死亡", "Deaths"),
+    "tt_flow_note": (
+        "同一个人计入两种策略，所以两行相加不是人数。“其他原因删失”指失访、转出或数据截止。",
+        "The same person is counted under both strategies, so the two rows do not add up to "
+        'people. "Censored: other" means lost to follow-up, transferred or the data cut-off.',
+    ),
+    # the risk table
+    "cap_tt_risks": (
+        "各策略下的复吸率（模拟目标试验）",
+        "Relapse risk under each strategy (target trials)",
+    ),
+    "col_tt_months": ("出所后月数", "Months after release"),
+    "col_tt_risk_start": ("{g}个月内开始", "Start within {g} months"),
+    "col_tt_risk_never": ("不开始", "Never start"),
+    "col_tt_rd": ("差值（百分点）", "Difference (points)"),
+    "col_tt_rd_ci": ("差值的95%置信区间", "95% CI of the difference"),
+    "tt_risks_note": (
+        "复吸率为累积复吸率（死亡者不再计入复吸）；差值 = 开始 − 不开始，以百分点计；负值表示开始该帮扶时复吸率更低。",
+        "Relapse risk is the cumulative incidence of relapse (those who died cannot relapse "
+        "later); difference = start − never start, in percentage points; a negative value means "
+        "a lower relapse risk when starting the support.",
+    ),
+    # the grace-period sensitivity
+    "cap_tt_grace": (
+        "宽限期的敏感性：24个月复吸率之差（开始 − 不开始，百分点）",
+        "Sensitivity to the grace period: difference in 24-month relapse risk (start − never, "
+        "percentage points)",
+    ),
+    "col_tt_grace": ("{g}个月内开始", "Start within {g} months"),
+    "tt_grace_note": (
+        "宽限期是“开始”策略允许开始帮扶的期限；如果不同宽限期下的结论相近，结论就不取决于这一选择。",
+        'The grace period is how long the "start" strategy allows before the support starts; '
+        "if the differences are alike across grace periods, the conclusion does not hinge on "
+        "that choice.",
+    ),
+    # the figure
+    "cap_tt_curves": (
+        "各项帮扶在两种策略下的累积复吸率（阴影为95%置信区间）",
+        "Cumulative relapse risk under the two strategies for each support (shaded: 95% CI)",
+    ),
+    "ax_tt_risk": ("累积复吸率", "Relapse risk"),
+    "ax_tt_months": ("出所后月数", "Months after release"),
+    "tt_panel_withheld": ("人数太少，不作估计", "Too few people to show"),
+    "tt_alt": (
+        "折线图：{names}在两种策略（{g}个月内开始、不开始）下出所后各月的累积复吸率及其95%置信区间。",
+        "Line chart: cumulative relapse risk by month after release under two strategies (start "
+        "within {g} months, never start) for {names}, with 95% confidence bands.",
+    ),
+    # plain findings
+    "tt_find_lower": (
+        "{name}：如果所有符合条件的人都在出所后{g}个月内开始这项帮扶，{m}个月复吸率估计为{x}，"
+        "而都不开始时为{y}（相差{d}个百分点，95%置信区间{lo}至{hi}）。",
+        "{name}: if everyone eligible had started it within {g} months of release, {m}-month "
+        "relapse would be {x} instead of {y} (a difference of {d} percentage points, 95% CI "
+        "{lo} to {hi}).",
+    ),
+    "tt_find_higher": (
+        "{name}：如果所有符合条件的人都在出所后{g}个月内开始这项帮扶，{m}个月复吸率估计为{x}，"
+        "而都不开始时为{y}（相差{d}个百分点，95%置信区间{lo}至{hi}），反而更高，需进一步核查。",
+        "{name}: if everyone eligible had started it within {g} months of release, {m}-month "
+        "relapse would be {x} instead of {y} (a difference of {d} percentage points, 95% CI "
+        "{lo} to {hi}): higher, so check further.",
+    ),
+    "tt_find_unclear": (
+        "{name}：{g}个月内开始这项帮扶时估计的{m}个月复吸率为{x}，不开始时为{y}；"
+        "两者之差的95%置信区间（{lo}至{hi}个百分点）包含零，这些数据不能说明开始这项帮扶与复吸率高低有关。",
+        "{name}: the estimated {m}-month relapse is {x} when starting it within {g} months and "
+        "{y} when never starting; the 95% CI of the difference ({lo} to {hi} percentage points) "
+        "includes zero, so these data cannot tell whether starting it makes any difference.",
+    ),
+    "tt_find_no_ci": (
+        "{name}：{g}个月内开始这项帮扶时估计的{m}个月复吸率为{x}，不开始时为{y}；没有置信区间，不作结论。",
+        "{name}: the estimated {m}-month relapse is {x} when starting it within {g} months and "
+        "{y} when never starting; there is no confidence interval, so no conclusion is drawn.",
+    ),
+    "tt_find_withheld": (
+        "{name}：人数太少（少于{k}人），不作估计。",
+        "{name}: too few people (fewer than {k}) to estimate.",
+    ),
+    "tt_find_failed": (
+        "{name}：这些数据无法模拟这项试验（{why}）。",
+        "{name}: the trial could not be emulated from these data ({why}).",
+    ),
+    "tt_find_rmst": (
+        "36个月内平均保持操守天数之差（开始 − 不开始）：{d}天（95%置信区间{lo}至{hi}天）。",
+        "Difference in mean abstinent days over 36 months (start − never): {d} days (95% CI "
+        "{lo} to {hi}).",
+    ),
+    # caveats attached to a support's numbers
+    "tt_caveat_weights": (
+        "注意：在“{arm}”策略下，最大权重为{w:.0f}，有效样本量在第{month}个月降至{ess}；少数高权重个体对这一数字影响较大，只作参考。",
+        'Caution: under the "{arm}" strategy the largest weight is {w:.0f} and the '
+        "effective sample size falls to {ess} by month {month}; a few heavily weighted people "
+        "drive this number: read it as indicative.",
+    ),
+    "tt_caveat_positivity": (
+        "注意：{covariate}为“{level}”的人中，没有人在{g}个月内开始这项帮扶（阳性假设不足），对他们的“开始”策略只能依靠模型推算，结果只作参考。",
+        'Caution: among people with {covariate} "{level}", nobody started it within {g} '
+        'months (weak positivity), so the "start" strategy is extrapolated for them by the '
+        "model: read the number as indicative.",
+    ),
+    "tt_caveat_few_starts": (
+        "注意：在{g}个月内开始这项帮扶的人很少，“开始”策略的数字依赖少数人，只作参考。",
+        'Caution: few people started it within {g} months, so the "start" strategy\'s number '
+        "rests on few people: read it as indicative.",
+    ),
+    # the executive summary's lines (reporting.summary.support_block)
+    "tt_sum_lower": (
+        "模拟目标试验：如果所有符合条件的人都在出所后{g}个月内开始，{m}个月复吸率会更低的帮扶：{names}。",
+        "Target trials: had everyone eligible started it within {g} months of release, "
+        "{m}-month relapse would be lower for: {names}.",
+    ),
+    "tt_sum_higher": (
+        "模拟目标试验：{m}个月复吸率反而更高、需要核查的帮扶：{names}。",
+        "Target trials: {m}-month relapse would be higher, so check further, for: {names}.",
+    ),
+    "tt_sum_none": (
+        "模拟目标试验：没有一项帮扶的{m}个月复吸率之差的95%置信区间排除零。",
+        "Target trials: for no support does the 95% CI of the {m}-month difference in relapse "
+        "exclude zero.",
+    ),
+    "tt_sum_basis": (
+        "下表的结论来自风险比与界标比较（敏感性分析）；模拟目标试验的详细结果见“帮扶措施效果”一节。",
+        "The verdicts in the table below come from the hazard-ratio and landmark analyses "
+        "(sensitivity analyses); the target trials are detailed in the support effects section.",
+    ),
+    # metrics.json
+    "mnote_tt_withheld": (
+        "interventions.{code}.target_trial：人数少于{k}或无法模拟，不予显示",
+        "interventions.{code}.target_trial: withheld (fewer than {k} people, or not estimable)",
+    ),
+    # `workbench effects` (human output)
+    "tt_cli_title": (
+        "模拟目标试验（{g}个月内开始 vs 不开始）：{m}个月复吸率",
+        "Target trials (start within {g} months vs never): relapse risk at {m} months",
+    ),
+    # notebook 03/04 table headers (workbench.display: nbcol_<column>)
+    "nbcol_strategy": ("策略", "strategy"),
+    "nbcol_eligible": ("符合条件人数", "eligible"),
+    "nbcol_cloned": ("计入该策略人数", "cloned"),
+    "nbcol_censored_deviation": ("偏离策略而删失", "censored: deviated"),
+    "nbcol_censored_other": ("其他原因删失", "censored: other"),
+    "nbcol_relapses": ("复吸人数", "relapses"),
+    "nbcol_deaths": ("死亡人数", "deaths"),
+    "nbcol_relapse_risk": ("累积复吸率", "relapse risk"),
+    "nbcol_death_risk": ("累积死亡率", "death risk"),
+    "nbcol_risk_start": ("开始策略下的复吸率", "risk: start"),
+    "nbcol_risk_never": ("不开始策略下的复吸率", "risk: never"),
+    "nbcol_rd": ("复吸率之差", "risk difference"),
+    "nbcol_rd_lower": ("差值95%置信区间下限", "difference: 95% CI lower"),
+    "nbcol_rd_upper": ("差值95%置信区间上限", "difference: 95% CI upper"),
+    "nbcol_rr_lower": ("风险比95%置信区间下限", "risk ratio: 95% CI lower"),
+    "nbcol_rr_upper": ("风险比95%置信区间上限", "risk ratio: 95% CI upper"),
+    "nbcol_ess": ("有效样本量", "effective sample size"),
+    "nbcol_mean": ("平均权重", "mean weight"),
+    "nbcol_p99": ("权重第99百分位", "99th percentile weight"),
+    "nbcol_max": ("最大权重", "largest weight"),
+    "nbcol_grace_months": ("宽限期（月）", "grace period (months)"),
+    # notebook 03/04 figure words
+    "nb_tt_weights_title": (
+        "{name}：各月权重分布（{strategy}）",
+        "{name}: weights by month ({strategy})",
+    ),
+    "nb_tt_ess_title": (
+        "{name}：各策略各月的有效样本量",
+        "{name}: effective sample size by strategy and month",
+    ),
+    "nb_tt_weight": ("权重", "weight"),
+    "nb_tt_median": ("中位数", "median"),
+    "nb_tt_range": ("第1至第99百分位", "1st to 99th percentile"),
+}
