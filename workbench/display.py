@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.data import codes
-from workbench.i18n import TEXT, check_lang, join, listing, t
+from workbench.i18n import TEXT, Text, check_lang, join, listing, t
 
 PAGE_ROWS = 100  # a longer table is shown page by page (`page=`), never cut silently
 # columns whose values are codes of a kind (turned into the programme's words)
@@ -181,16 +181,15 @@ def milestone_words(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     out = frame.copy()
     day = pd.to_numeric(out["day"], errors="coerce").to_numpy(float)
     months = pd.to_numeric(out["months"], errors="coerce").to_numpy(float)
-    sep = "；" if lang == "zh" else "; "
     notes, reasons = [], []
     for i in range(len(out)):
         row, parts = out.iloc[i], []
         if np.isfinite(day[i]) and abs(day[i] - months[i] * codes.DAYS_PER_MONTH) > 1e-6:
-            parts.append(t("nb_note_read_at", lang, m=months[i], day=day[i]))
+            parts.append(Text("nb_note_read_at", {"m": months[i], "day": day[i]}))
         if _flag(row.get("identified")) is False:
-            parts.append(t("nb_note_not_identified", lang, day=day[i], low=row["range_low"],
-                           high=row["range_high"]))  # fmt: skip
-        notes.append(sep.join(parts) or None)
+            parts.append(Text("nb_note_not_identified", {"day": day[i], "low": row["range_low"],
+                                                         "high": row["range_high"]}))  # fmt: skip
+        notes.append(join(parts, lang) or None)
         reason = row.get("reason")
         if not isinstance(reason, str) or not reason:
             reasons.append(reason)

@@ -231,6 +231,13 @@ ARM_WORDS = {"fin": ("nb_aid_no", "nb_aid_yes", "nb_aid_title", "nb_not_rearrest
 GENERIC_ARM_WORDS = ("nb_arm_no", "nb_arm_yes", "nb_arm_title", "nb_event_free")
 
 
+def arm_words(arm: str, lang: str) -> dict:
+    """An arm's two values (0/1, also as text: a table's group) as words in `lang`."""
+    no, yes = ARM_WORDS.get(arm, GENERIC_ARM_WORDS)[:2]
+    words = {0: t(no, lang, arm=arm), 1: t(yes, lang, arm=arm)}
+    return {**words, **{str(k): w for k, w in words.items()}}
+
+
 def plot_arms(table: pd.DataFrame, arm: str, lang: str = "en", last_day: float | None = None):
     """Each arm's event-free curve of an analysis-ready table (0/1 column `arm`), labelled with
     the arm's words in `lang` (Rossi's `fin`: financial aid / no aid), on a month axis to the end
@@ -238,9 +245,8 @@ def plot_arms(table: pd.DataFrame, arm: str, lang: str = "en", last_day: float |
     from workbench.cohort.followup import retention_curve_frame
     from workbench.plots import retention_curves
 
-    no, yes, title, ylabel = ARM_WORDS.get(arm, GENERIC_ARM_WORDS)
-    words = {0: t(no, lang, arm=arm), 1: t(yes, lang, arm=arm)}
-    frame = table.assign(_arm=table[arm].map(words))
+    _, _, title, ylabel = ARM_WORDS.get(arm, GENERIC_ARM_WORDS)
+    frame = table.assign(_arm=table[arm].map(arm_words(arm, lang)))
     ax = retention_curves(retention_curve_frame(frame, "_arm"), lang=lang, at_risk=False,
                           title=t(title, lang, arm=arm))  # fmt: skip
     if last_day is not None:
