@@ -232,6 +232,7 @@ def test_empirical_relapse_distribution_matches_configured_baseline():
         "prefectures": {k: {"log_hr": 0.0} for k in cfg["prefectures"]},
         "facilities": {"log_hr": dict.fromkeys(cfg["facilities"]["log_hr"], 0.0)},
         "interventions": {k: {"hazard_ratio": 1.0} for k in cfg["interventions"]},
+        "employment": {"enabled": False},  # employment is a covariate effect too
     }
     n = 20_000
     sim = simulate(flat, seed=3, n=n)
@@ -538,11 +539,15 @@ def test_config_from_yaml_file(tmp_path):
 
 def test_run_simulate_writes_and_if_missing_skips(tmp_path, capsys):
     out = tmp_path / "data"
-    args = argparse.Namespace(out=str(out), config=None, seed=3, n=300, if_missing=True)
+    args = argparse.Namespace(
+        out=str(out), config=None, seed=3, n=300, if_missing=True, strategies_n=0
+    )
     assert run_simulate(args) == 0
     assert "300 releases" in capsys.readouterr().out
     before = (out / "releases.csv").read_bytes()
-    args2 = argparse.Namespace(out=str(out), config=None, seed=4, n=300, if_missing=True)
+    args2 = argparse.Namespace(
+        out=str(out), config=None, seed=4, n=300, if_missing=True, strategies_n=0
+    )
     assert run_simulate(args2) == 0
     assert "already holds a dataset" in capsys.readouterr().out
     assert (out / "releases.csv").read_bytes() == before
@@ -594,8 +599,14 @@ def test_cli_simulate_and_its_errors(tmp_path, capsys):
     from workbench.cli import main
 
     out = tmp_path / "cli"
-    assert main(["simulate", "--out", str(out), "--n", "250", "--seed", "9"]) == 0
-    assert json.loads((out / "truth" / "truth.json").read_text())["n"] == 250
+    assert main(["simulate", "--out", str(out), "--n", "250", "--seed", "9",
+                 "--strategies-n", "2000"]) == 0  # fmt: skip
+    truth = json.loads((out / "truth" / "truth.json").read_text())
+    assert truth["n"] == 250 and truth["strategies_monte_carlo"]["n"] == 2000
+    strategies = pd.read_csv(out / "truth" / "strategies.csv")
+    assert list(strategies.columns) == [
+        "intervention", "strategy", "month", "relapse_risk", "death_risk", "rmst_days"
+    ]  # fmt: skip
     assert main(["simulate", "--out", str(out), "--if-missing"]) == 0
     assert "already holds a dataset" in capsys.readouterr().out
     missing = tmp_path / "nope.yaml"

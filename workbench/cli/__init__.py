@@ -52,6 +52,12 @@ def _add_simulate(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=None, help=f"random seed (default {DEFAULT_SEED})")
     p.add_argument("--n", type=int, default=None, help="number of releases (default from config)")
     p.add_argument("--if-missing", action="store_true", help="do nothing if --out holds a dataset")
+    p.add_argument(
+        "--strategies-n",
+        type=int,
+        default=None,
+        help="releases for truth/strategies.csv (default counterfactual.n of the config; 0 = skip)",
+    )
 
 
 def _positive_days(text: str) -> float:

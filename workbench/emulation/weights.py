@@ -108,7 +108,7 @@ def fit_start_model(
     A, Y, X = A[keep], Y[keep], grid.X[keep]
     E = None if grid.employed is None else grid.employed[keep][:, cols]
     hazard0 = np.where(risk_m > 0, starts_m / np.maximum(risk_m, 1e-300), 0.0)
-    theta = _initial(init, hazard0[cols], grid.X.shape[1], E is not None)
+    theta = _initial(init, hazard0[cols], grid.X.shape[1], E is not None, months)
     theta, it = _newton(theta, A, Y, X, E, tol)
     q = months.size
     p = grid.X.shape[1]
@@ -124,8 +124,8 @@ def fit_start_model(
     )
 
 
-def _initial(init, h0, p, with_e) -> np.ndarray:
-    if init is not None:
+def _initial(init, h0, p, with_e, months=None) -> np.ndarray:
+    if init is not None and np.array_equal(init.months, months):
         tail = [init.gamma] if with_e else []
         return np.concatenate([init.alpha, init.beta, tail])
     h0 = np.clip(h0, 1e-6, 1 - 1e-6)

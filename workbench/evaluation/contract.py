@@ -143,11 +143,14 @@ def analyse_cohort(data: Any, params: ReportParams, scheduler: Any = None) -> Re
         coverage = step("coverage", prefecture_coverage, table)
         tiers = step("tiers", _tiers, table, fit.get("survival"))
         regions = step("regions", _regions, table, fit, params)
+        centres = facility_comparison(table, fit, params)
         risk = step("risk", models.risk_factors, cohort)
         effects = step("effects", models.support_effects, cohort, params, scheduler) or {}
         trials = None
         if "effects" not in missing:  # the target trials lead the effects section (#18)
-            trials = step("target_trial", run_target_trials, cohort, params, scheduler)
+            shown = effects.get("table")
+            supports = None if shown is None else [str(c) for c in shown["code"]]
+            trials = step("target_trial", run_target_trials, cohort, params, scheduler, supports)
         cif = None
         if cohort.has_visits or table["event"].eq("death").any():
             cif = step(
@@ -165,6 +168,7 @@ def analyse_cohort(data: Any, params: ReportParams, scheduler: Any = None) -> Re
         tiers=frame_or_none(tiers),
         regions=None if regions is None else frame_or_none(regions[0]),
         funnel=None if regions is None else regions[1],
+        facility_regions=centres,
         endings=endings_shares(table) if cohort.has_visits else None,
         risk=risk,
         effects=frame_or_none(effects.get("table")),
@@ -295,10 +299,27 @@ def _tiers(cohort: pd.DataFrame, survival: Any) -> pd.DataFrame:
     return table.drop(columns="group")
 
 
-def _regions(cohort: pd.DataFrame, fit: dict[str, Any], params: ReportParams):
+def facility_comparison(
+    cohort: pd.DataFrame, fit: dict[str, Any], params: ReportParams
+) -> pd.DataFrame | None:
+    """The province's centres compared like its prefectures (observed, expected, adjusted
+    12-month retention, funnel limits): the standing of a facility report (its province
+    benchmark). Only for the whole province with two or more centres; None when not estimable."""
+    if params.prefecture or params.facility or "facility" not in cohort.columns:
+        return None
+    if cohort["facility"].astype(str).nunique() < 2 or "survival" not in fit:
+        return None
+    with console.stage("facilities"):
+        try:
+            return frame_or_none(_regions(cohort, fit, params, by="facility")[0])
+        except EstimationError:
+            return None
+
+
+def _regions(cohort: pd.DataFrame, fit: dict[str, Any], params: ReportParams, by="prefecture"):
     from workbench.programme.regions import compare_regions, predicted_retention
 
-    groups = cohort["prefecture"].astype(str)
+    groups = cohort[by].astype(str)
     if groups.nunique() < 2:
         raise EstimationError("one_region")
     if "survival" not in fit:
@@ -319,10 +340,11 @@ def _regions(cohort: pd.DataFrame, fit: dict[str, Any], params: ReportParams):
     overall = float(fit["survival"](day)[0])
     expected = predicted_retention(cohort, months=12)
     comp = compare_regions(
-        cohort.assign(prefecture=groups),
+        cohort.assign(**{by: groups}),
         pd.Series(observed, dtype=float),
         expected,
         overall,
+        by=by,
         method="Turnbull per prefecture vs Cox-predicted (baseline covariates)",
     )
     return comp.summary(), comp.funnel()

@@ -48,13 +48,14 @@ def protect(
         rmst=_rmst(results.rmst, n, key),
         tiers=_tiers(results.tiers, key, k),
         regions=_regions(results.regions, key, k),
+        facility_regions=_regions(getattr(results, "facility_regions", None), key, k, "facility"),
         endings=_endings(results.endings, key, k),
         risk=_risk(results.risk, results.counts, key, k),
         effects=(effects := _effects(results.effects, key, k)),
         findings=_findings(results, effects, k),
         arm_curves=_arm_curves(getattr(results, "arm_curves", None), arm_sizes or {}, key, k),
         cif=_cif(results.cif, n, key, k),
-        target_trials=protect_trials(getattr(results, "target_trials", None), key, k),
+        target_trials=protect_trials(getattr(results, "target_trials", None), key, k, n),
     )
 
 
@@ -171,18 +172,21 @@ def _tiers(tiers: pd.DataFrame | None, key: bytes, k: int) -> pd.DataFrame | Non
     return out
 
 
-def _regions(regions: pd.DataFrame | None, key: bytes, k: int) -> pd.DataFrame | None:
-    """A prefecture's n (the same cell as in the coverage table) and its 12-month retention,
-    observed and expected, as proportions of its n."""
+def _regions(
+    regions: pd.DataFrame | None, key: bytes, k: int, kind: str = "prefecture"
+) -> pd.DataFrame | None:
+    """A prefecture's (or centre's) n (for a prefecture the same cell as in the coverage table)
+    and its 12-month retention, observed and expected, as proportions of its n."""
     if regions is None:
         return None
     out = regions.copy().astype({"n": object})
     rates = [c for c in ("observed", "expected", "adjusted") if c in regions]
     for i, r in regions.iterrows():
         g, n = str(r["code"]), float(r["n"])
-        out.at[i, "n"] = dc.protect_count(r["n"], key, f"prefecture.{g}.n_releases", k)
+        out.at[i, "n"] = dc.protect_count(r["n"], key, f"{kind}.{g}.n_releases", k)
+        area = "regions" if kind == "prefecture" else f"{kind}_regions"
         for col in rates:
-            cell = f"regions.{g}.{'observed' if col == 'adjusted' else col}"
+            cell = f"{area}.{g}.{'observed' if col == 'adjusted' else col}"
             out.at[i, col] = dc.shifted([r[col]], r[col], n, key, cell, k, out.at[i, "n"])[0]
     return out
 

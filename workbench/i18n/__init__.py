@@ -27,6 +27,7 @@ from workbench.i18n import (
     report_methods,
     retention,
     risk,
+    standing,
     target_trial,
     trends,
 )
@@ -47,6 +48,7 @@ _CATALOGS = {
     "trends": trends.ENTRIES,
     "batch": batch.ENTRIES,
     "checks": checks.ENTRIES,
+    "standing": standing.ENTRIES,
 }
 
 

@@ -132,10 +132,12 @@ ENTRIES = {
     ),
     "col_tt_grace": ("{g}个月内开始", "Start within {g} months"),
     "tt_grace_note": (
-        "宽限期是“开始”策略允许开始帮扶的期限；如果不同宽限期下的结论相近，结论就不取决于这一选择。",
+        "宽限期是“开始”策略允许开始帮扶的期限；如果不同宽限期下的差值相近，结论就不取决于这一选择。"
+        "{g}个月的数字即上表的数字；其他宽限期的置信区间只用{b}次自助抽样，较为粗略。",
         'The grace period is how long the "start" strategy allows before the support starts; '
         "if the differences are alike across grace periods, the conclusion does not hinge on "
-        "that choice.",
+        "that choice. The {g}-month column repeats the table above; the other columns' intervals "
+        "come from only {b} bootstrap resamples and are rough.",
     ),
     # the figure
     "cap_tt_curves": (
@@ -182,8 +184,9 @@ ENTRIES = {
         "{name}: too few people (fewer than {k}) to estimate.",
     ),
     "tt_find_failed": (
-        "{name}：这些数据无法模拟这项试验（{why}）。",
-        "{name}: the trial could not be emulated from these data ({why}).",
+        "{name}：这些数据无法模拟这项试验（技术细节已记录在分析人员的运行记录中）。",
+        "{name}: the trial could not be emulated from these data (the technical details are in "
+        "the analysts' run log).",
     ),
     "tt_find_rmst": (
         "36个月内平均保持操守天数之差（开始 − 不开始）：{d}天（95%置信区间{lo}至{hi}天）。",

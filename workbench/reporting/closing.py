@@ -84,7 +84,8 @@ def _contains(results: ReportResults, params: ReportParams, key: str) -> bool:
         from workbench.reporting.benchmark import province_benchmark
 
         bench = province_benchmark(params)  # a prefecture's standing in the province comparison
-        return bool(bench is not None and bench.standing is not None and params.prefecture)
+        scoped = params.prefecture or params.facility
+        return bool(bench is not None and bench.standing is not None and scoped)
     if key == "methods_selection":
         return results.effects is not None and len(results.effects) > 0
     return True
