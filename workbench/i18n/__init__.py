@@ -22,6 +22,9 @@ from workbench.i18n import (
     emulation,
     methods,
     notebook,
+    notebook_prose,
+    planning,
+    ranking,
     report,
     report_methods,
     retention,
@@ -42,10 +45,13 @@ _CATALOGS = {
     "methods": methods.ENTRIES,
     "data": data.ENTRIES,
     "notebook": notebook.ENTRIES,
+    "notebook_prose": notebook_prose.ENTRIES,
     "target_trial": target_trial.ENTRIES,
     "trends": trends.ENTRIES,
     "batch": batch.ENTRIES,
     "checks": checks.ENTRIES,
+    "ranking": ranking.ENTRIES,
+    "planning": planning.ENTRIES,
     "standing": standing.ENTRIES,
 }
 
