@@ -133,11 +133,11 @@ ENTRIES = {
     "col_tt_grace": ("{g}个月内开始", "Start within {g} months"),
     "tt_grace_note": (
         "宽限期是“开始”策略允许开始帮扶的期限；如果不同宽限期下的差值相近，结论就不取决于这一选择。"
-        "{g}个月的数字即上表的数字；其他宽限期的置信区间只用{b}次自助抽样，较为粗略。",
+        "{g}个月的数字即上表的数字；其他宽限期的置信区间按模型公式计算（把权重视为已知），可能略窄。",
         'The grace period is how long the "start" strategy allows before the support starts; '
         "if the differences are alike across grace periods, the conclusion does not hinge on "
         "that choice. The {g}-month column repeats the table above; the other columns' intervals "
-        "come from only {b} bootstrap resamples and are rough.",
+        "are model-based (they take the weights as known) and may be a little narrow.",
     ),
     # the figure
     "cap_tt_curves": (
@@ -263,6 +263,11 @@ ENTRIES = {
     "nbcol_p99": ("权重第99百分位", "99th percentile weight"),
     "nbcol_max": ("最大权重", "largest weight"),
     "nbcol_grace_months": ("宽限期（月）", "grace period (months)"),
+    "nbcol_start_month": ("开始帮扶的月份", "month the support started"),
+    "nbcol_censor_month": ("偏离策略的月份", "month the clone deviated"),
+    "nbcol_outcome": ("该克隆的结局", "the clone's outcome"),
+    "nb_tt_never_started": ("未开始", "never"),
+    "nb_tt_followed": ("一直遵循", "never deviated"),
     # notebook 03/04 figure words
     "nb_tt_weights_title": (
         "{name}：各月权重分布（{strategy}）",
@@ -273,6 +278,4 @@ ENTRIES = {
         "{name}: effective sample size by strategy and month",
     ),
     "nb_tt_weight": ("权重", "weight"),
-    "nb_tt_median": ("中位数", "median"),
-    "nb_tt_range": ("第1至第99百分位", "1st to 99th percentile"),
 }

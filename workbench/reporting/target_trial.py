@@ -18,7 +18,6 @@ import pandas as pd
 from workbench.evaluation.target_trial import (
     FEW_PEOPLE,
     FLOW_COLUMNS,
-    GRACE_BOOTSTRAP,
     GRACE_MONTHS,
     RMST_MONTHS,
     TrialSummary,
@@ -283,8 +282,7 @@ def section_html(trials: dict[str, TrialSummary] | None, params: Any) -> str:
     parts.append(table_html(flow, t("cap_tt_flow", lang), lang, note))
     grace = grace_table(trials, lang)
     if grace is not None:
-        b = max(2, min(first.n_bootstrap, GRACE_BOOTSTRAP))
-        note = t("tt_grace_note", lang, g=f"{first.grace_months:g}", b=b)
+        note = t("tt_grace_note", lang, g=f"{first.grace_months:g}")
         parts.append(table_html(grace, t("cap_tt_grace", lang), lang, note))
     return "".join(parts)
 
