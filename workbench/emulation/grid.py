@@ -121,7 +121,7 @@ def exact_relapse_days(cohort, ids: np.ndarray) -> np.ndarray | None:
 
 
 def employment_matrix(cohort, base: np.ndarray) -> np.ndarray | None:
-    """(n, K) employment at the start of each month: the last value recorded at a contact on or
+    """(n, K) employment at the start of each month: the last value recorded at a contact
     before that day (visits' `employed` column), `employed_before` until the first record; None
     when the visits carry no employment."""
     records = getattr(cohort, "records", None)
@@ -141,7 +141,9 @@ def employment_matrix(cohort, base: np.ndarray) -> np.ndarray | None:
     out = np.repeat(np.asarray(base, float)[:, None], K, axis=1)
     order = np.lexsort((day, pos))
     pos, day, value = pos[order], day[order], value[order]
-    first_month = np.clip(full_months(day) + 1, 1, K + 1)  # value holds from the next month on
+    # a contact in month k (days ((k-1)D, kD]) tells the state from month k+1 on: what staff
+    # know at the start of that month
+    first_month = np.clip(full_months(day) + 2, 1, K + 1)
     for p, m, val in zip(pos, first_month, value, strict=True):
         if m <= K:
             out[p, m - 1 :] = val

@@ -93,6 +93,13 @@ ENTRIES = {
         "no target trial can be emulated: only {n_starts} people started {name} within the "
         "grace period (at least {minimum} are needed).",
     ),
+    "tt_no_start_in_grace_month": (
+        "无法模拟目标试验：数据中没有人在第{grace}个月开始{name}，“第{grace}个月仍未开始者在当月开始”"
+        "这一策略无从估计；请换一个宽限期。",
+        "no target trial can be emulated: nobody started {name} in month {grace}, so the "
+        "strategy 'whoever has not started starts in month {grace}' cannot be estimated; choose "
+        "another grace period.",
+    ),
     # caveats (StatisticalWarning codes)
     "caveat_tt_positivity": (
         "目标试验（{name}）：{covariate}为“{level}”的{n:,}人中，宽限期内没有人开始该帮扶；"
