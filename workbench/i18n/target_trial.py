@@ -188,6 +188,11 @@ ENTRIES = {
         "{name}: the trial could not be emulated from these data (the technical details are in "
         "the analysts' run log).",
     ),
+    "tt_find_no_grace_month": (
+        "{name}：出所后第{g}个月没有人开始这项帮扶（它通常开始得更早），无法按{g}个月的宽限期模拟这项试验。",
+        "{name}: nobody started it in month {g} after release (it usually starts earlier), so "
+        "the trial cannot be emulated with a {g}-month grace period.",
+    ),
     "tt_find_rmst": (
         "36个月内平均保持操守天数之差（开始 − 不开始）：{d}天（95%置信区间{lo}至{hi}天）。",
         "Difference in mean abstinent days over 36 months (start − never): {d} days (95% CI "
@@ -270,8 +275,8 @@ ENTRIES = {
     "nb_tt_followed": ("一直遵循", "never deviated"),
     # notebook 03/04 figure words
     "nb_tt_weights_title": (
-        "{name}：各月权重分布（{strategy}）",
-        "{name}: weights by month ({strategy})",
+        "{name}：两种策略下各月的权重",
+        "{name}: the weights by month under each strategy",
     ),
     "nb_tt_ess_title": (
         "{name}：各策略各月的有效样本量",

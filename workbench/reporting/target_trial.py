@@ -165,6 +165,8 @@ def finding(s: TrialSummary, lang: str, k: int) -> str:
     name = name_of(s.code, lang)
     if s.withheld in FEW_PEOPLE:
         return t("tt_find_withheld", lang, name=name, k=k)
+    if s.withheld == "tt_no_start_in_grace_month":
+        return t("tt_find_no_grace_month", lang, name=name, g=f"{s.grace_months:g}")
     if not s.estimable:
         return t("tt_find_failed", lang, name=name)
     r = headline(s)
