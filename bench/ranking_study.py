@@ -4,6 +4,7 @@ truth (issue 19).
     .venv/bin/python bench/ranking_study.py oe    [--reps 1000]
     .venv/bin/python bench/ranking_study.py full  [--n 23000] [--reps 10]
     .venv/bin/python bench/ranking_study.py power [--reps 400]
+    .venv/bin/python bench/ranking_study.py homogeneous [--reps 400]
 
 `oe`: the cheap simulator of the tests (tests/programme/test_ranking.py): per replicate, each
 prefecture's relapses O ~ Poisson(E0 exp(theta)) with the true log HRs of params/simulation.yaml,
@@ -17,7 +18,8 @@ without region, then `shrink`); truth = the prefecture's log HR plus the log mea
 of its people, centred as O/E is.
 
 `power`: `workbench.studies.power` formula against simulated studies at the formula's size, for a
-few designs (exact dates and 6-monthly visits).
+few designs (exact dates and 6-monthly visits); `homogeneous`: the same where everyone shares one
+relapse hazard apart from the support (what the formula assumes).
 
 Prints one JSON document (the numbers in bench/README.md come from it).
 """
@@ -123,10 +125,10 @@ def run_full(n: int, reps: int) -> dict:
             "seconds": round(time.perf_counter() - start, 1)}  # fmt: skip
 
 
-def run_power(reps: int) -> dict:
+def designs():
     from workbench.studies import power as pw
 
-    designs = [
+    return [
         pw.StudyDesign(uptake=0.5, hr=0.7, accrual_years=1, follow_up_years=1),
         pw.StudyDesign(uptake=0.3, hr=0.8, accrual_years=2, follow_up_years=1),
         pw.StudyDesign(
@@ -136,19 +138,47 @@ def run_power(reps: int) -> dict:
             accrual_years=2,
             follow_up_years=2,
             loss_per_year=0.1,
-        ),  # fmt: skip
+        ),
     ]
+
+
+def run_power(reps: int, homogeneous: bool) -> dict:
+    """Each design's plan with simulation in the simulator's population (exact dates and
+    visits); with `homogeneous`, the formula and exact-date power where everyone shares one
+    relapse hazard apart from the support (the formula's own assumption)."""
+    from workbench.studies import power as pw
+
+    if homogeneous:
+        return {"reps": reps, "homogeneous": [_homogeneous(d, reps) for d in designs()[:2]]}
     out = []
-    for design in designs:
+    for design in designs():
         start = time.perf_counter()
         found = pw.plan(design, powers=(0.8, 0.9), replicates=reps, seed=7)
         out.append(found | {"seconds": round(time.perf_counter() - start, 1)})
     return {"reps": reps, "designs": out}
 
 
+def _homogeneous(design, reps: int) -> dict:
+    from workbench.studies import power as pw
+
+    start = time.perf_counter()
+    population = pw.homogeneous()
+    base = pw.baseline_curve(pw.horizon_days(design), population=population)
+    found = pw.formula(design, base=base)
+    rows = []
+    for target, n in found.releases.items():
+        sim = pw.simulate_power(design, n, reps, found.hr, seed=7, visits=False,
+                                population=population)  # fmt: skip
+        rows.append({"power": target, "releases": n, "simulated_power_exact": sim.exact,
+                     "se": sim.exact_se, "events_expected": n * found.event_probability,
+                     "events_simulated": sim.events})  # fmt: skip
+    return {"hr": found.hr, "uptake": design.uptake, "rows": rows,
+            "seconds": round(time.perf_counter() - start, 1)}  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("mode", choices=["oe", "full", "power"])
+    parser.add_argument("mode", choices=["oe", "full", "power", "homogeneous"])
     parser.add_argument("--reps", type=int, default=None)
     parser.add_argument("--n", type=int, default=23000)
     args = parser.parse_args()
@@ -157,7 +187,7 @@ def main() -> None:
     elif args.mode == "full":
         result = run_full(args.n, args.reps or 10)
     else:
-        result = run_power(args.reps or 400)
+        result = run_power(args.reps or 400, homogeneous=args.mode == "homogeneous")
     from workbench import jsonout
 
     print(json.dumps(jsonout.plain(result), indent=2))

@@ -37,11 +37,14 @@ ENTRIES: dict[str, tuple[str, str]] = {
     "pw_note_simulation": (
         "模拟：用本工具的模拟器按上述设计重复{reps}次研究（随机分配帮扶，其他帮扶关闭），每次用对数秩检验；"
         "“确切日期”检验公式本身，“6个月回访”为按回访记录（复吸所在区间的中点）分析时的效能。"
-        "括号内为模拟误差（标准误）。",
+        "公式假定除帮扶外每个人的复吸风险相同；在人员构成各异的实际人群中，不加调整的比较会损失一些效能，"
+        "模拟效能显示损失多少。括号内为模拟误差（标准误）。",
         "Simulation: {reps} studies simulated with the workbench's simulator under this design "
         "(support given at random, every other support off), each tested with the log-rank "
         "test; 'exact dates' checks the formula itself, '6-monthly visits' is the power when "
         "the analysis sees what the visits record (the midpoint of the interval in which relapse "
-        "is first seen). Simulation error (standard error) in brackets.",
+        "is first seen). The formula assumes that, apart from the support, everyone has the same "
+        "risk; in the programme's varied population an unadjusted comparison loses some power, "
+        "and the simulated powers show how much. Simulation error (standard error) in brackets.",
     ),
 }

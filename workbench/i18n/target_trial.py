@@ -133,11 +133,11 @@ ENTRIES = {
     "col_tt_grace": ("{g}个月内开始", "Start within {g} months"),
     "tt_grace_note": (
         "宽限期是“开始”策略允许开始帮扶的期限；如果不同宽限期下的差值相近，结论就不取决于这一选择。"
-        "{g}个月的数字即上表的数字；其他宽限期的置信区间只用{b}次自助抽样，较为粗略。",
+        "{g}个月的数字即上表的数字；其他宽限期的置信区间按模型公式计算（把权重视为已知），可能略窄。",
         'The grace period is how long the "start" strategy allows before the support starts; '
         "if the differences are alike across grace periods, the conclusion does not hinge on "
         "that choice. The {g}-month column repeats the table above; the other columns' intervals "
-        "come from only {b} bootstrap resamples and are rough.",
+        "are model-based (they take the weights as known) and may be a little narrow.",
     ),
     # the figure
     "cap_tt_curves": (
@@ -187,6 +187,11 @@ ENTRIES = {
         "{name}：这些数据无法模拟这项试验（技术细节已记录在分析人员的运行记录中）。",
         "{name}: the trial could not be emulated from these data (the technical details are in "
         "the analysts' run log).",
+    ),
+    "tt_find_no_grace_month": (
+        "{name}：出所后第{g}个月没有人开始这项帮扶（它通常开始得更早），无法按{g}个月的宽限期模拟这项试验。",
+        "{name}: nobody started it in month {g} after release (it usually starts earlier), so "
+        "the trial cannot be emulated with a {g}-month grace period.",
     ),
     "tt_find_rmst": (
         "36个月内平均保持操守天数之差（开始 − 不开始）：{d}天（95%置信区间{lo}至{hi}天）。",
@@ -263,16 +268,19 @@ ENTRIES = {
     "nbcol_p99": ("权重第99百分位", "99th percentile weight"),
     "nbcol_max": ("最大权重", "largest weight"),
     "nbcol_grace_months": ("宽限期（月）", "grace period (months)"),
+    "nbcol_start_month": ("开始帮扶的月份", "month the support started"),
+    "nbcol_censor_month": ("偏离策略的月份", "month the clone deviated"),
+    "nbcol_outcome": ("该克隆的结局", "the clone's outcome"),
+    "nb_tt_never_started": ("未开始", "never"),
+    "nb_tt_followed": ("一直遵循", "never deviated"),
     # notebook 03/04 figure words
     "nb_tt_weights_title": (
-        "{name}：各月权重分布（{strategy}）",
-        "{name}: weights by month ({strategy})",
+        "{name}：两种策略下各月的权重",
+        "{name}: the weights by month under each strategy",
     ),
     "nb_tt_ess_title": (
         "{name}：各策略各月的有效样本量",
         "{name}: effective sample size by strategy and month",
     ),
     "nb_tt_weight": ("权重", "weight"),
-    "nb_tt_median": ("中位数", "median"),
-    "nb_tt_range": ("第1至第99百分位", "1st to 99th percentile"),
 }

@@ -101,14 +101,33 @@ class Baseline:
         return float(np.interp(days, self.days, s))
 
 
-def baseline_curve(horizon_days: int, n: int = 20_000, seed: int = 1) -> Baseline:
+def homogeneous() -> dict:
+    """Simulator overrides giving everyone the same relapse hazard (every covariate, prefecture
+    and facility log HR 0): the population in which the formula's hazard ratio is also the
+    marginal one, for checking the formula itself."""
+    from workbench.simulate.config import default_config
+
+    cfg = default_config()
+    zero = {k: (dict.fromkeys(v, 0.0) if isinstance(v, dict) else 0.0)
+            for k, v in cfg["relapse"]["log_hr"].items()}  # fmt: skip
+    return {
+        "relapse": {"log_hr": zero},
+        "prefectures": {c: {"log_hr": 0.0} for c in cfg["prefectures"]},
+        "facilities": {"log_hr": dict.fromkeys(cfg["facilities"]["log_hr"], 0.0)},
+    }
+
+
+def baseline_curve(
+    horizon_days: int, n: int = 20_000, seed: int = 1, population: dict | None = None
+) -> Baseline:
     """A fresh sample of `n` people from the simulator's population (params/simulation.yaml),
     their cumulative hazards without support on a weekly grid (no death, no censoring)."""
     from workbench.simulate.config import NO_FEEDBACK, resolve_config
     from workbench.simulate.core import baseline, draw_releases, linear_predictor
     from workbench.simulate.hazard import cumulative_hazard
 
-    cfg = resolve_config(NO_FEEDBACK, n)  # the study's simulation has no employment feedback
+    # the study's simulation has no employment feedback; `population`: e.g. `homogeneous()`
+    cfg = resolve_config({**NO_FEEDBACK, **(population or {})}, n)
     rng = np.random.default_rng(seed)
     rel = draw_releases(rng, cfg)
     lp = linear_predictor(rel, cfg)
@@ -307,10 +326,12 @@ def simulate_power(
     hr: float,
     seed: int = DEFAULT_SEED,
     visits: bool = True,
+    population: dict | None = None,
 ) -> SimulatedPower:
     """The share of `replicates` simulated studies of `n` releases whose two-sided log-rank
-    test rejects at `alpha` (exact dates and, when `visits`, visit midpoints)."""
-    config = simulation_config(design, hr)
+    test rejects at `alpha` (exact dates and, when `visits`, visit midpoints); `population`:
+    simulator overrides of who is released (e.g. `homogeneous()`)."""
+    config = {**simulation_config(design, hr), **(population or {})}
     z = replicate_z(config, n, replicates, seed, visits)
     crit = ndtri(1 - design.alpha / 2)
     power = (np.abs(z[:, :2]) > crit).mean(axis=0)
