@@ -132,7 +132,7 @@ ENGLISH = re.compile(r"[A-Za-z]{2,}")
 PROSE_KEPT = {
     "logistic", "Wald", "ATE", "ATO", "VanderWeele", "Greenwood", "Hudgens", "Satten", "Longini",
     "Sun", "Efron", "Rossi", "Berk", "Lenihan", "lifelines", "CSV", "Excel", "Parquet", "YAML",
-    "interval", "ictest", "coxph", "load_rossi", "Maryland", "Weibull", "log", "rank",
+    "interval", "ictest", "coxph", "load_rossi", "Maryland", "Weibull", "log", "rank", "Schoenfeld",
 }  # fmt: skip
 CODE_SPAN = re.compile(r"`[^`]*`|{[^}]*}")  # code, and a catalog entry's format fields
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import numpy as np
@@ -143,6 +144,8 @@ def analyse_cohort(data: Any, params: ReportParams, scheduler: Any = None) -> Re
         coverage = step("coverage", prefecture_coverage, table)
         tiers = step("tiers", _tiers, table, fit.get("survival"))
         regions = step("regions", _regions, table, fit, params)
+        # the ranking beside the funnel: none where the regional comparison is not made
+        ranking = None if regions is None else step("ranking", ranking_tables, table, params)
         centres = facility_comparison(table, fit, params)
         risk = step("risk", models.risk_factors, cohort)
         effects = step("effects", models.support_effects, cohort, params, scheduler) or {}
@@ -168,6 +171,7 @@ def analyse_cohort(data: Any, params: ReportParams, scheduler: Any = None) -> Re
         tiers=frame_or_none(tiers),
         regions=None if regions is None else frame_or_none(regions[0]),
         funnel=None if regions is None else regions[1],
+        ranking=ranking,
         facility_regions=centres,
         endings=endings_shares(table) if cohort.has_visits else None,
         risk=risk,
@@ -182,6 +186,21 @@ def analyse_cohort(data: Any, params: ReportParams, scheduler: Any = None) -> Re
         target_trials=trials or None,
     )
     return protect(raw, record_keys(table), k, _arm_sizes(table, raw.arm_curves))
+
+
+def ranking_tables(cohort: pd.DataFrame, params: ReportParams) -> dict[str, pd.DataFrame]:
+    """The shrunken ranking of prefectures and of facilities (workbench.programme.ranking)."""
+    from workbench.programme.ranking import person_expected, rank_regions
+
+    out, expected = {}, person_expected(cohort)
+    for by in ("prefecture", "facility"):
+        if by in cohort.columns and cohort[by].astype(str).nunique() >= 2:
+            with contextlib.suppress(EstimationError):  # too few regions large enough to rank
+                out[by] = rank_regions(cohort, by, threshold=params.suppression_threshold,
+                                       expected=expected, seed=params.seed)  # fmt: skip
+    if "prefecture" not in out:
+        raise EstimationError("one_region")
+    return out
 
 
 def _method_text(

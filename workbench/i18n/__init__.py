@@ -23,6 +23,8 @@ from workbench.i18n import (
     methods,
     notebook,
     notebook_prose,
+    planning,
+    ranking,
     report,
     report_methods,
     retention,
@@ -48,6 +50,8 @@ _CATALOGS = {
     "trends": trends.ENTRIES,
     "batch": batch.ENTRIES,
     "checks": checks.ENTRIES,
+    "ranking": ranking.ENTRIES,
+    "planning": planning.ENTRIES,
     "standing": standing.ENTRIES,
 }
 

@@ -38,6 +38,7 @@ class ProvinceBenchmark:
     milestones: pd.DataFrame | None = None  # months, estimate, lower, upper
     coverage: float | None = None
     standing: dict[str, Any] | None = None  # this prefecture's row of the regional comparison
+    ranking: dict[str, pd.DataFrame] | None = None  # the province's fair ranking (issue 19)
     reason: str = ""
 
     @property
@@ -110,7 +111,7 @@ def from_results(
             "category": str(cat["category"]),
             "sure": bool(cat["sure"]),
         }
-    return ProvinceBenchmark(milestones, coverage, standing)
+    return ProvinceBenchmark(milestones, coverage, standing, getattr(results, "ranking", None))
 
 
 def _province_results(whole: ReportParams) -> Any:

@@ -264,6 +264,7 @@ SECTION_TITLES = {
     "retention": "sec_retention",
     "tiers": "sec_tiers",
     "regions": "sec_regions",
+    "ranking": "sec_ranking",
     "risk": "sec_risk",
     "effects": "sec_effects",
     "target_trial": "sec_tt",
