@@ -1,4 +1,4 @@
-"""metrics.json ("workbench.metrics/3", design.md): the report's key numbers, machine-readable.
+"""metrics.json ("workbench.metrics/4", design.md): the report's key numbers, machine-readable.
 
 Schema 2 (issue 20) adds, with every method named in the rows: ``competing`` (list of {cause,
 months, estimate, lower, upper, method, role}: the cumulative incidence of relapse and of death
@@ -17,6 +17,19 @@ CI, and the difference in mean abstinent days to 36 months; the same block as ``
 effects --json``. It is null (with a note) when the trial is withheld (fewer than k people) or
 not emulated (randomised arms, baseline groups). The hazard-ratio fields stay: they are the
 report's sensitivity analyses now.
+
+Schema 4 (issue 19) adds two top-level blocks after ``regions`` (`workbench.reporting.
+trend_metrics`; null when not estimated): ``trend`` ({unit "year"/"half", rule (the stated rule
+for the words), crude and adjusted: {hr_per_year, lower, upper, p, verdict ("improving" |
+"no_clear_change" | "worsening"), adjusted, first_release, last_release}, cohorts: [{cohort, n,
+months, estimate, lower, upper, followed}]}: retention at 6/12/24 months by release cohort,
+estimated only where everyone in the cohort was followed to the milestone) and
+``projection_check`` ({cutoff_then, cutoff_now, n_releases, tiers: [{years, observed_then,
+projected, lower, upper, actual, complete, within}], retention: [{months, then, then_lower,
+then_upper, now, now_lower, now_upper}], model: {folds, c_index, auc: [{months, auc}],
+calibration: [{months, group, predicted, observed, lower, upper}]}}: what the data cut two
+years earlier projected against what happened, and the risk model's cross-validated
+discrimination and calibration).
 
 ``provenance`` says what produced the report: workbench_version, git_commit, params_sha256,
 inputs_sha256, started_at (UTC), duration_s, and ``stages`` ({stage: seconds} in the order run,
@@ -49,8 +62,9 @@ from workbench.i18n import t
 from workbench.params.report import ReportParams
 from workbench.reporting.suppression import is_small, scrub_counts
 from workbench.reporting.text import REASONS, reason
+from workbench.reporting.trend_metrics import projection_check_block, trend_block
 
-SCHEMA = "workbench.metrics/3"
+SCHEMA = "workbench.metrics/4"
 TOP_KEYS = (
     "schema",
     "scope",
@@ -62,6 +76,8 @@ TOP_KEYS = (
     "interventions",
     "risk",
     "regions",
+    "trend",
+    "projection_check",
     "suppressed",
     "notes",
     "provenance",
@@ -152,6 +168,8 @@ def build_metrics(
         "interventions": _interventions(results, k, notes),
         "risk": _risk(results),
         "regions": _regions(results, k, notes),
+        "trend": trend_block(results, k),
+        "projection_check": projection_check_block(results, k),
         "suppressed": int(suppressed),
         "notes": list(notes) + _analysis_notes(results, k, lang, notes),
         "provenance": {key: provenance.get(key) for key in PROVENANCE_KEYS},
