@@ -20,9 +20,9 @@ from workbench.exceptions import ParameterError, StatisticalWarning
 
 @pytest.fixture(scope="module")
 def sim():
-    from workbench.simulate import simulate
+    from workbench.simulate import NO_FEEDBACK, simulate
 
-    return simulate(seed=7, n=2500)
+    return simulate(NO_FEEDBACK, seed=7, n=2500)
 
 
 @pytest.fixture(scope="module")
@@ -109,9 +109,9 @@ def test_subgroups_by_sex(prepared):
 
 
 def test_effects_table_shape_through_the_cli(tmp_path, capsys):
-    from workbench.simulate import simulate, write_simulation
+    from workbench.simulate import NO_FEEDBACK, simulate, write_simulation
 
-    write_simulation(simulate(seed=8, n=1200), tmp_path / "sim")
+    write_simulation(simulate(NO_FEEDBACK, seed=8, n=1200), tmp_path / "sim")
     args = SimpleNamespace(
         data=tmp_path / "sim", json=True, bootstrap=3, seed=3, landmark=180, jobs=1, cutoff=None
     )

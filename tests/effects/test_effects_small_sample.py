@@ -18,9 +18,9 @@ from workbench.i18n import TEXT
 @pytest.fixture(scope="module")
 def prepared():
     from workbench.cohort import build_cohort, exposure_starts
-    from workbench.simulate import simulate
+    from workbench.simulate import NO_FEEDBACK, simulate
 
-    ds = simulate(seed=7, n=1500).dataset
+    ds = simulate(NO_FEEDBACK, seed=7, n=1500).dataset
     return build_cohort(ds), exposure_starts(ds), relapse_free_contacts(ds)
 
 
@@ -39,7 +39,10 @@ def test_primary_needs_enough_relapses_among_the_exposed(prepared):
     table = strict.summary().set_index("code")
     assert strict.too_few_ == [fewest]
     assert np.isnan(table.loc[fewest, "hr"]) and table.loc[fewest, "n_exposed"] >= 10
-    assert "fewer than" in table.loc[fewest, "notes"] and "relapses" in table.loc[fewest, "notes"]
+    assert table.loc[fewest, "notes"] == (
+        f"not estimable: fewer than {counts[1]} relapses seen among the exposed "
+        "(small-sample rule, bench/README.md)."
+    )
     others = table.drop(index=fewest)
     assert np.isfinite(others["hr"]).all()
 

@@ -17,9 +17,9 @@ from workbench.exceptions import ParameterError
 def _prepared(config, seed, n, tag):
     from workbench.cohort import build_cohort, exposure_starts
     from workbench.effects.exposure import relapse_free_contacts
-    from workbench.simulate import simulate
+    from workbench.simulate import NO_FEEDBACK, simulate
 
-    ds = simulate(config, seed=seed, n=n).dataset
+    ds = simulate({**(config or {}), **NO_FEEDBACK}, seed=seed, n=n).dataset
     cohort = build_cohort(ds)
     starts = exposure_starts(ds)
     contacts = relapse_free_contacts(ds)

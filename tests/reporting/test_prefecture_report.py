@@ -8,9 +8,12 @@ import dataclasses
 import html
 import re
 
+import numpy as np
+import pandas as pd
 import pytest
 from support import make_dataset
 
+from workbench.data import codes
 from workbench.evaluation.analysis import analyse
 from workbench.i18n import t
 from workbench.params.report import ReportParams
@@ -101,27 +104,51 @@ def test_methods_describe_only_what_the_report_contains(env):
         benchmark._benchmark.cache_clear()
 
 
-def test_a_supports_positivity_caveat_names_it_once_under_the_support_table(env):
+def _positivity_note(code: str, n: int):
     import warnings
 
     from workbench.effects.table import _name_the_support
     from workbench.evaluation.results import Note
     from workbench.exceptions import StatisticalWarning
 
-    raised = StatisticalWarning("positivity: ...", code="positivity", n=212, lo=0.01, hi=0.99)
+    raised = StatisticalWarning("positivity: ...", code="positivity", n=n, lo=0.01, hi=0.99)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        _name_the_support(
-            [warnings.WarningMessage(raised, StatisticalWarning, "f", 1)], "peer_education"
-        )
+        _name_the_support([warnings.WarningMessage(raised, StatisticalWarning, "f", 1)], code)
     (w,) = caught
-    assert (
-        w.message.code == "support_positivity"
-        and w.message.fields["intervention"] == "peer_education"
-    )
-    note = Note(str(w.message), code=w.message.code, fields=w.message.fields)
+    assert w.message.code == "support_positivity" and w.message.fields["intervention"] == code
+    return Note(str(w.message), code=w.message.code, fields=w.message.fields)
+
+
+def test_a_failed_positivity_check_sits_beside_its_row_and_is_not_a_finding(env):
+    from workbench.reporting import model_sections
+
+    code = str(env["pref"].effects["code"].iloc[0])
+    name = codes.label("intervention", code, "en")
+    note = _positivity_note(code, 212)
     results = dataclasses.replace(env["pref"], notes=(*env["pref"].notes, note, note))
+    effects = _text(model_sections.effects(results, env["params"]))
+    line = f"Positivity check ({name}): 212 people"
+    assert effects.count(line) == 1 and f"[1] {line}" in effects  # once, marked …
+    assert f"{name} [1]" in effects  # … like the support's row of the table
     text = _text(summary.executive_summary(results, env["params"]))
-    line = "Positivity check (peer education): 212 people"
-    assert text.count(line) == 1  # once, under Table 1, naming the support
-    assert line not in _text(closing.methods(results, env["params"]))
+    assert line not in text and line not in _text(closing.methods(results, env["params"]))
+    v = summary.verdicts(results, env["params"]).set_index("code").loc[code]
+    assert v["verdict"] == "not_judged" and np.isnan(v["days"]) and np.isnan(v["risk"])
+    (judged,) = [x for x in text.split("  ") if x.startswith("Not judged (")]
+    assert name in judged  # named with the supports not judged: no verdict, no figure
+    row = summary.support_table(results, env["params"]).set_index(t("col_support", "en")).loc[name]
+    assert row[t("col_verdict", "en")] == t("verdict_not_judged", "en")
+    assert row[t("col_days", "en")] == "–" and row[t("col_risk_change", "en")] == "–"
+
+
+def test_a_handful_of_extreme_propensities_is_not_a_failed_check(env):
+    from workbench.reporting import model_sections
+
+    code = str(env["pref"].effects["code"].iloc[0])
+    note = _positivity_note(code, env["params"].suppression_threshold - 1)
+    results = dataclasses.replace(env["pref"], notes=(*env["pref"].notes, note))
+    base = summary.verdicts(env["pref"], env["params"])
+    pd.testing.assert_frame_equal(summary.verdicts(results, env["params"]), base)
+    name = codes.label("intervention", code, "en")
+    assert f"Positivity check ({name})" not in _text(model_sections.effects(results, env["params"]))

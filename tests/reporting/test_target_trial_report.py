@@ -171,17 +171,24 @@ def test_metrics_interventions_carry_the_block_and_check_it():
         metrics.check_metrics(doc)
 
 
-def test_caveats_follow_the_supports_number():
-    note = SimpleNamespace(message="positivity: nobody starts in stratum x", code="tt_positivity",
-                           fields={})  # fmt: skip
-    s = fake_trial(ess=20.0, caveats=[note])  # ESS 20 < 10 % of the 600 following "start"
+def test_caveats_follow_the_supports_number_in_plain_words():
+    positivity = SimpleNamespace(message="target trial: nobody with sex = female started it",
+                                 code="tt_positivity", fields={"covariate": "sex",
+                                 "level": "female", "n": 40})  # fmt: skip
+    weights = SimpleNamespace(message="largest weight 31.0, ESS 7 in month 30",
+                              code="tt_extreme_weights", fields={"strategy": "start",
+                              "max_weight": 31.0, "month": 30, "ess": 7.0})  # fmt: skip
+    s = fake_trial(caveats=[positivity, weights, positivity])
+    en = tr.caveats(s, "en", K)
+    assert len(en) == 2  # each once
+    assert 'sex "female"' in en[0] and "within 6 months" in en[0]
+    assert "largest weight is 31" in en[1] and "falls to <10 by month 30" in en[1]
+    zh = tr.caveats(s, "zh", K)
+    assert "性别为“女”" in zh[0] and "<10" in zh[1]
     for lang in ("en", "zh"):
-        out = tr.caveats(s, lang, K)
-        assert len(out) >= 2, out
         html = tr.section_html({"job_placement": s}, params(lang))
-        assert html.index(tr.first_upper(tr.finding(s, lang, K), lang)[:12]) < html.index(
-            out[0][:12]
-        )
+        lead = tr.first_upper(tr.finding(s, lang, K), lang)[:12]
+        assert html.index(lead) < html.index(tr.caveats(s, lang, K)[0][:12])
 
 
 def test_protocol_words_come_from_the_catalog_never_bare_english():
@@ -196,13 +203,15 @@ def test_protocol_words_come_from_the_catalog_never_bare_english():
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_the_curves_figure_keeps_text_and_legend_off_the_data(lang):
-    trials = {c: fake_trial(c) for c in ("job_placement", "financial_aid", "peer_education",
-                                         "employment_311")}  # fmt: skip
+    trials = {c: fake_trial(c) for c in ("employment_311", "vocational_training", "job_placement",
+                                         "peer_education", "financial_aid", "precise_support")}  # fmt: skip
     fig = tf.draw_trial_curves(trials, lang)
     assert layout_problems(fig) == []
     svg = tf.trial_curves(trials, lang)
     assert svg.startswith('<svg role="img" aria-label="')
     assert tr.name_of("financial_aid", lang) in tf.alt_text(trials, lang)
+    one = tf.draw_trial_curves({"job_placement": fake_trial()}, lang)  # one row of panels
+    assert layout_problems(one) == []
 
 
 def test_the_chinese_section_has_no_english_words():
@@ -213,3 +222,32 @@ def test_the_chinese_section_has_no_english_words():
     text = html_lib.unescape(re.sub(r"<[^>]+>", " ", text))
     assert re.findall(r"[A-Za-z]{2,}", text) == []
     assert "模拟目标试验" in text and "敏感性分析" not in text  # that heading is the caller's
+
+
+def test_the_summary_names_only_supports_whose_interval_excludes_zero():
+    trials = {"job_placement": fake_trial(rd=-0.05), "financial_aid": fake_trial(rd=0.0),
+              "peer_education": fake_trial("peer_education", rd=0.05)}  # fmt: skip
+    lines = tr.summary_lines(trials, "en")
+    assert "job placement" in lines[0] and "financial aid" not in " ".join(lines)
+    assert "higher" in lines[1] and "peer education" in lines[1]
+    none = tr.summary_lines({"financial_aid": fake_trial(rd=0.0)}, "zh")
+    assert none == ["模拟目标试验：没有一项帮扶的24个月复吸率之差的95%置信区间排除零。"]
+    assert tr.summary_lines(None, "en") == []
+
+
+def test_the_protocol_quotes_the_published_number_of_releases():
+    raw = fake_trial()
+    raw = TrialSummary(**{**raw.__dict__, "protocol": {"eligibility": Text("tt_proto_eligibility_n", {"n": 2000})}})  # fmt: skip
+    s = protect_trials({"job_placement": raw}, b"scope", K)["job_placement"]
+    value = tr.published(s.protocol["eligibility"], s)
+    assert value.fields["n"] == int(s.flow["eligible"].iloc[0])  # the flow table's number
+
+
+def test_everyone_eligible_is_published_as_the_scopes_one_release_count():
+    from workbench.privacy import disclosure as dc
+
+    raw = {c: fake_trial(c) for c in ("job_placement", "financial_aid")}
+    trials = protect_trials(raw, b"scope", K, n_releases=2000)
+    published = dc.protect_count(2000, b"scope", "data.n_releases", K)
+    for s in trials.values():  # the summary's number, not one noisy copy per support
+        assert (s.flow["eligible"] == published).all() and (s.flow["cloned"] == published).all()

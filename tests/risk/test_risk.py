@@ -340,3 +340,19 @@ def test_delayed_entry_weighted_clustered_cox_equals_R():
     for col in ("coef", "se", "robust_se"):
         np.testing.assert_allclose(tab[col], ref[col], rtol=1e-6, err_msg=col)
     assert model.log_likelihood_ == pytest.approx(ref["loglik"][0], rel=1e-9)
+
+
+def test_design_matrix_refusals_say_what_to_do_word_for_word():
+    frame = pd.DataFrame({"sex": ["male", None, "female"], "age": [20, 30, 40]})
+    with pytest.raises(ParameterError) as err:
+        design_matrix(frame, ["sex", "age"])
+    assert str(err.value) == "covariate sex has 1 missing value(s); impute or drop those rows"
+    with pytest.raises(ParameterError) as err:
+        design_matrix(frame, ["age"], reference={"sex": "male"})
+    assert str(err.value) == "reference given for sex, which is not a covariate"
+    with pytest.raises(ParameterError) as err:
+        design_matrix(frame, ["nope"])
+    assert str(err.value) == "covariate(s) nope not in the table; available: sex, age"
+    # the most common level is the default reference (female twice here)
+    frame = pd.DataFrame({"sex": ["female", "male", "female"], "age": [20, 30, 40]})
+    assert list(design_matrix(frame, ["sex"]).X.columns) == ["sex[male]"]

@@ -122,6 +122,7 @@ def test_summary_has_the_cox_model_columns_and_errors():
 
 
 NULL_SUPPORT = {
+    "employment": {"enabled": False},  # no time-varying confounder: the risk model is right
     "interventions": {
         k: {"hazard_ratio": 1.0}
         for k in ("employment_311", "vocational_training", "job_placement", "peer_education",

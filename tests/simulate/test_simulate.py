@@ -232,6 +232,7 @@ def test_empirical_relapse_distribution_matches_configured_baseline():
         "prefectures": {k: {"log_hr": 0.0} for k in cfg["prefectures"]},
         "facilities": {"log_hr": dict.fromkeys(cfg["facilities"]["log_hr"], 0.0)},
         "interventions": {k: {"hazard_ratio": 1.0} for k in cfg["interventions"]},
+        "employment": {"enabled": False},  # employment is a covariate effect too
     }
     n = 20_000
     sim = simulate(flat, seed=3, n=n)

@@ -142,13 +142,29 @@ def pwe_fit(cohort, arms, covariates):
     table = cohort.table
     X = design(table, arms, covariates, cohort.reference)
     lower, upper = table["lower_day"].to_numpy(float), table["upper_day"].to_numpy(float)
-    fit = _quiet_fit(lambda: PiecewiseExponentialPH().fit(lower, upper, X))
+    cuts = data_cuts(lower, upper)
+    fit = _quiet_fit(lambda: PiecewiseExponentialPH(cuts).fit(lower, upper, X))
     names = list(arms)
-    _check_separation(fit.params_, names)
+    _check_separation(fit.params_[list(X.columns)], names)
     b = fit.params_[names].to_numpy(float)
     var = np.diag(fit.variance_matrix_.loc[names, names].to_numpy(float))
     ci = np.array([wald_ci(bj, vj) for bj, vj in zip(b, var, strict=True)])  # never warns
     return np.exp(b), ci, piece("pwe"), fit
+
+
+def data_cuts(lower, upper, pieces: int = 10) -> np.ndarray:
+    """Baseline pieces on the table's own time scale: 0 and the quantiles of its observed
+    interval ends (the programme's day cuts, 0-1,096 days, leave a table in years with empty
+    pieces whose rates diverge).
+
+    >>> data_cuts(np.array([0.0, 365.0, 730.0]), np.array([365.0, 730.0, np.nan]), pieces=2)
+    array([  0., 365.])
+    """
+    ends = np.r_[lower[lower > 0], upper[np.isfinite(upper) & (upper > 0)]]
+    if ends.size == 0:
+        return np.array([0.0])
+    q = np.quantile(ends, np.arange(pieces) / pieces, method="inverted_cdf")
+    return np.unique(np.r_[0.0, q])
 
 
 def adjusted_fit(cohort, arms, covariates):

@@ -147,7 +147,9 @@ def analyse_cohort(data: Any, params: ReportParams, scheduler: Any = None) -> Re
         effects = step("effects", models.support_effects, cohort, params, scheduler) or {}
         trials = None
         if "effects" not in missing:  # the target trials lead the effects section (#18)
-            trials = step("target_trial", run_target_trials, cohort, params, scheduler)
+            shown = effects.get("table")
+            supports = None if shown is None else [str(c) for c in shown["code"]]
+            trials = step("target_trial", run_target_trials, cohort, params, scheduler, supports)
         cif = None
         if cohort.has_visits or table["event"].eq("death").any():
             cif = step(

@@ -58,7 +58,7 @@ def protect(
         trend=trends.protect_trend(getattr(results, "trend", None), key, k),
         projection_check=trends.protect_check(getattr(results, "projection_check", None), key, k),
         model_check=trends.protect_model_check(getattr(results, "model_check", None), key, k),
-        target_trials=protect_trials(getattr(results, "target_trials", None), key, k),
+        target_trials=protect_trials(getattr(results, "target_trials", None), key, k, n),
     )
 
 

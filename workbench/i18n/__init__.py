@@ -15,8 +15,11 @@ from types import MappingProxyType
 
 from workbench.exceptions import ParameterError
 from workbench.i18n import (
+    batch,
+    checks,
     data,
     effects,
+    emulation,
     methods,
     notebook,
     report,
@@ -34,11 +37,14 @@ _CATALOGS = {
     "risk": risk.ENTRIES,
     "retention": retention.ENTRIES,
     "effects": effects.ENTRIES,
+    "emulation": emulation.ENTRIES,
     "methods": methods.ENTRIES,
     "data": data.ENTRIES,
     "notebook": notebook.ENTRIES,
     "target_trial": target_trial.ENTRIES,
     "trends": trends.ENTRIES,
+    "batch": batch.ENTRIES,
+    "checks": checks.ENTRIES,
 }
 
 

@@ -47,14 +47,14 @@ ENTRIES = {
     ),
     "col_tt_item": ("方案要素", "Protocol item"),
     "col_tt_spec": ("本报告的做法", "In this report"),
-    "tt_row_eligibility": ("纳入标准", "Eligibility"),
-    "tt_row_strategies": ("比较的策略", "Treatment strategies"),
-    "tt_row_time_zero": ("起点（时间零点）", "Time zero"),
-    "tt_row_assignment": ("分配方式", "Assignment"),
-    "tt_row_outcome": ("结局", "Outcome"),
-    "tt_row_follow_up": ("随访", "Follow-up"),
-    "tt_row_contrast": ("比较的效应", "Causal contrast"),
-    "tt_row_analysis": ("分析方法", "Analysis"),
+    "tt_item_eligibility": ("纳入标准", "Eligibility"),
+    "tt_item_strategies": ("比较的策略", "Treatment strategies"),
+    "tt_item_time_zero": ("起点（时间零点）", "Time zero"),
+    "tt_item_assignment": ("分配方式", "Assignment"),
+    "tt_item_outcome": ("结局", "Outcome"),
+    "tt_item_follow_up": ("随访", "Follow-up"),
+    "tt_item_contrast": ("比较的效应", "Causal contrast"),
+    "tt_item_analysis": ("分析方法", "Analysis"),
     # the protocol's default wording (used when the estimator gives none for an item)
     "tt_proto_eligibility": (
         "出所后纳入跟踪、出所时尚未开始该帮扶的人员",
@@ -92,8 +92,8 @@ ENTRIES = {
         "truncated weights; confidence intervals from {b} bootstrap resamples of the releases",
     ),
     # strategies
-    "tt_strategy_start": ("{g}个月内开始", "Start within {g} months"),
-    "tt_strategy_never": ("不开始", "Never start"),
+    "tt_arm_start": ("{g}个月内开始", "Start within {g} months"),
+    "tt_arm_never": ("不开始", "Never start"),
     # the flow of numbers
     "cap_tt_flow": ("各策略的人数流向", "Flow of people under each strategy"),
     "col_tt_strategy": ("策略", "Strategy"),
@@ -132,10 +132,12 @@ ENTRIES = {
     ),
     "col_tt_grace": ("{g}个月内开始", "Start within {g} months"),
     "tt_grace_note": (
-        "宽限期是“开始”策略允许开始帮扶的期限；如果不同宽限期下的结论相近，结论就不取决于这一选择。",
+        "宽限期是“开始”策略允许开始帮扶的期限；如果不同宽限期下的差值相近，结论就不取决于这一选择。"
+        "{g}个月的数字即上表的数字；其他宽限期的置信区间只用{b}次自助抽样，较为粗略。",
         'The grace period is how long the "start" strategy allows before the support starts; '
         "if the differences are alike across grace periods, the conclusion does not hinge on "
-        "that choice.",
+        "that choice. The {g}-month column repeats the table above; the other columns' intervals "
+        "come from only {b} bootstrap resamples and are rough.",
     ),
     # the figure
     "cap_tt_curves": (
@@ -182,8 +184,9 @@ ENTRIES = {
         "{name}: too few people (fewer than {k}) to estimate.",
     ),
     "tt_find_failed": (
-        "{name}：这些数据无法模拟这项试验（{why}）。",
-        "{name}: the trial could not be emulated from these data ({why}).",
+        "{name}：这些数据无法模拟这项试验（技术细节已记录在分析人员的运行记录中）。",
+        "{name}: the trial could not be emulated from these data (the technical details are in "
+        "the analysts' run log).",
     ),
     "tt_find_rmst": (
         "36个月内平均保持操守天数之差（开始 − 不开始）：{d}天（95%置信区间{lo}至{hi}天）。",
@@ -191,27 +194,42 @@ ENTRIES = {
         "{lo} to {hi}).",
     ),
     # caveats attached to a support's numbers
-    "tt_caveat_low_ess": (
-        "注意：加权后“{arm}”策略的有效样本量在第{month}个月降至{ess}（计入{n}人），少数高权重个体对这一数字影响较大，只作参考。",
-        'Caution: after weighting, the "{arm}" strategy\'s effective sample size falls to '
-        "{ess} (of {n} cloned) by month {month}; a few heavily weighted people drive this "
-        "number: read it as indicative.",
-    ),
-    "tt_caveat_truncated": (
-        "注意：部分权重过大，已在第99百分位截尾；截尾使结果更稳定，但可能略有偏差。",
-        "Caution: some weights were very large and were truncated at the 99th percentile; this "
-        "steadies the number but may bias it slightly.",
+    "tt_caveat_weights": (
+        "注意：在“{arm}”策略下，最大权重为{w:.0f}，有效样本量在第{month}个月降至{ess}；少数高权重个体对这一数字影响较大，只作参考。",
+        'Caution: under the "{arm}" strategy the largest weight is {w:.0f} and the '
+        "effective sample size falls to {ess} by month {month}; a few heavily weighted people "
+        "drive this number: read it as indicative.",
     ),
     "tt_caveat_positivity": (
-        "注意：在某些人群中几乎没有人在{g}个月内开始这项帮扶（阳性假设不足），那里的比较依赖模型，结果只作参考。",
-        "Caution: in some groups almost nobody started it within {g} months (weak positivity), "
-        "so the comparison there rests on the model: read the number as indicative.",
+        "注意：{covariate}为“{level}”的人中，没有人在{g}个月内开始这项帮扶（阳性假设不足），对他们的“开始”策略只能依靠模型推算，结果只作参考。",
+        'Caution: among people with {covariate} "{level}", nobody started it within {g} '
+        'months (weak positivity), so the "start" strategy is extrapolated for them by the '
+        "model: read the number as indicative.",
     ),
-    "tt_caveat_other": ("注意：{text}", "Caution: {text}"),
     "tt_caveat_few_starts": (
         "注意：在{g}个月内开始这项帮扶的人很少，“开始”策略的数字依赖少数人，只作参考。",
         'Caution: few people started it within {g} months, so the "start" strategy\'s number '
         "rests on few people: read it as indicative.",
+    ),
+    # the executive summary's lines (reporting.summary.support_block)
+    "tt_sum_lower": (
+        "模拟目标试验：如果所有符合条件的人都在出所后{g}个月内开始，{m}个月复吸率会更低的帮扶：{names}。",
+        "Target trials: had everyone eligible started it within {g} months of release, "
+        "{m}-month relapse would be lower for: {names}.",
+    ),
+    "tt_sum_higher": (
+        "模拟目标试验：{m}个月复吸率反而更高、需要核查的帮扶：{names}。",
+        "Target trials: {m}-month relapse would be higher, so check further, for: {names}.",
+    ),
+    "tt_sum_none": (
+        "模拟目标试验：没有一项帮扶的{m}个月复吸率之差的95%置信区间排除零。",
+        "Target trials: for no support does the 95% CI of the {m}-month difference in relapse "
+        "exclude zero.",
+    ),
+    "tt_sum_basis": (
+        "下表的结论来自风险比与界标比较（敏感性分析）；模拟目标试验的详细结果见“帮扶措施效果”一节。",
+        "The verdicts in the table below come from the hazard-ratio and landmark analyses "
+        "(sensitivity analyses); the target trials are detailed in the support effects section.",
     ),
     # metrics.json
     "mnote_tt_withheld": (
@@ -223,4 +241,38 @@ ENTRIES = {
         "模拟目标试验（{g}个月内开始 vs 不开始）：{m}个月复吸率",
         "Target trials (start within {g} months vs never): relapse risk at {m} months",
     ),
+    # notebook 03/04 table headers (workbench.display: nbcol_<column>)
+    "nbcol_strategy": ("策略", "strategy"),
+    "nbcol_eligible": ("符合条件人数", "eligible"),
+    "nbcol_cloned": ("计入该策略人数", "cloned"),
+    "nbcol_censored_deviation": ("偏离策略而删失", "censored: deviated"),
+    "nbcol_censored_other": ("其他原因删失", "censored: other"),
+    "nbcol_relapses": ("复吸人数", "relapses"),
+    "nbcol_deaths": ("死亡人数", "deaths"),
+    "nbcol_relapse_risk": ("累积复吸率", "relapse risk"),
+    "nbcol_death_risk": ("累积死亡率", "death risk"),
+    "nbcol_risk_start": ("开始策略下的复吸率", "risk: start"),
+    "nbcol_risk_never": ("不开始策略下的复吸率", "risk: never"),
+    "nbcol_rd": ("复吸率之差", "risk difference"),
+    "nbcol_rd_lower": ("差值95%置信区间下限", "difference: 95% CI lower"),
+    "nbcol_rd_upper": ("差值95%置信区间上限", "difference: 95% CI upper"),
+    "nbcol_rr_lower": ("风险比95%置信区间下限", "risk ratio: 95% CI lower"),
+    "nbcol_rr_upper": ("风险比95%置信区间上限", "risk ratio: 95% CI upper"),
+    "nbcol_ess": ("有效样本量", "effective sample size"),
+    "nbcol_mean": ("平均权重", "mean weight"),
+    "nbcol_p99": ("权重第99百分位", "99th percentile weight"),
+    "nbcol_max": ("最大权重", "largest weight"),
+    "nbcol_grace_months": ("宽限期（月）", "grace period (months)"),
+    # notebook 03/04 figure words
+    "nb_tt_weights_title": (
+        "{name}：各月权重分布（{strategy}）",
+        "{name}: weights by month ({strategy})",
+    ),
+    "nb_tt_ess_title": (
+        "{name}：各策略各月的有效样本量",
+        "{name}: effective sample size by strategy and month",
+    ),
+    "nb_tt_weight": ("权重", "weight"),
+    "nb_tt_median": ("中位数", "median"),
+    "nb_tt_range": ("第1至第99百分位", "1st to 99th percentile"),
 }

@@ -35,7 +35,7 @@ discrimination and calibration).
 inputs_sha256, started_at (UTC), duration_s, and ``stages`` ({stage: seconds} in the order run,
 issue 23: ``cache`` (hashing the inputs, the cache lookup and store), ``load``, ``cohort``, each
 analysis computed in this run (``retention``, ``coverage``, ``tiers``, ``regions``, ``risk``,
-``effects``, ``competing``; absent when the analyses came from the cache), ``notebook``,
+``effects``, ``target_trial``, ``competing``; absent when the analyses came from the cache), ``notebook``,
 ``html``, ``pdf``). Durations only: no name, value or path. The same stages end the command's
 run log (`workbench report` on stderr: ``stages: load 2.1 s, …``).
 

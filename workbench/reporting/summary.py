@@ -20,9 +20,11 @@ from workbench.evaluation.results import ReportResults
 from workbench.i18n import t
 from workbench.params.report import ReportParams
 from workbench.programme.regions import flag_categories
+from workbench.reporting import target_trial
 from workbench.reporting.benchmark import ProvinceBenchmark, province_benchmark
 from workbench.reporting.markup import Section, esc, first_upper, heading, pct, table_html
 from workbench.reporting.sections import data_status
+from workbench.reporting.support_checks import failed_supports
 from workbench.reporting.suppression import count_text, is_small, scrub_counts
 from workbench.reporting.text import reason
 from workbench.reporting.trend_sections import check_lines, trend_lines
@@ -177,9 +179,25 @@ def risk_cell(row, lang: str) -> str:
     return t("risk_value", lang, r=r, lo=lo, hi=hi)
 
 
+def verdicts(results: ReportResults, params: ReportParams) -> pd.DataFrame:
+    """`support_verdicts`, except that a support whose weighted comparison failed a check
+    (`support_checks`) is "not judged", without figures, after the judged ones."""
+    k = params.suppression_threshold
+    v = support_verdicts(results.effects, k)
+    failed = failed_supports(results, k)
+    if not failed or v.empty:
+        return v
+    off = v["code"].isin(list(failed)) & v["verdict"].ne("not_estimable")
+    v.loc[off, ["verdict", "sure"]] = ["not_judged", "check_failed"]
+    cols = [c for c in v.columns if c.startswith(("days", "risk"))]
+    v.loc[off, cols] = np.nan
+    rank = v["verdict"].map({"not_judged": 1, "not_estimable": 2}).fillna(0)
+    return v.iloc[np.argsort(rank.to_numpy(), kind="stable")].reset_index(drop=True)
+
+
 def support_table(results: ReportResults, params: ReportParams) -> pd.DataFrame:
     lang = params.lang
-    v = support_verdicts(results.effects, params.suppression_threshold)
+    v = verdicts(results, params)
     return pd.DataFrame(
         {
             t("col_support", lang): [codes.label("intervention", c, lang) for c in v["code"]],
@@ -193,7 +211,7 @@ def support_table(results: ReportResults, params: ReportParams) -> pd.DataFrame:
 
 def support_block(results: ReportResults, params: ReportParams) -> str:
     lang = params.lang
-    v = support_verdicts(results.effects, params.suppression_threshold)
+    v = verdicts(results, params)
     sep = t("list_sep", lang)
 
     def names(verdict: str) -> str:
@@ -202,8 +220,13 @@ def support_block(results: ReportResults, params: ReportParams) -> str:
 
     lines = [t("support_helps_list", lang, names("helps")) if names("helps")
              else t("support_none_helps", lang)]  # fmt: skip
+    trials = target_trial.summary_lines(getattr(results, "target_trials", None), lang)
+    if trials:  # the target trials lead (#18); the verdicts below are the sensitivity analyses'
+        lines = [*trials, t("tt_sum_basis", lang), *lines]
     if names("may_harm"):
         lines.append(t("support_harm_list", lang, names("may_harm")))
+    if names("not_judged"):  # their caveats are beside their row in Support effects
+        lines.append(t("support_not_judged_list", lang, names("not_judged")))
     if results.findings is not None:  # why a support cannot be judged (nobody got it, unstable)
         gone = set(v.loc[v["verdict"].eq("not_estimable"), "code"])
         lines += [row[lang] for _, row in results.findings.iterrows() if row["code"] in gone]
@@ -211,25 +234,7 @@ def support_block(results: ReportResults, params: ReportParams) -> str:
         support_table(results, params), t("cap_support_verdicts", lang), lang,
         t("verdict_rule", lang),
     )  # fmt: skip
-    caveats = support_caveats(results, params)
-    notes = "".join(f'<p class="wb-note">{esc(c)}</p>' for c in caveats)
-    return _ul(lines, lang) + table + notes
-
-
-def support_caveats(results: ReportResults, params: ReportParams) -> list[str]:
-    """The weighting caveats of each support (positivity, effective sample size), once each,
-    under the table they qualify (Methods does not repeat them)."""
-    from workbench.reporting.notes import SUPPORT_CAVEATS, translate
-
-    out: list[str] = []
-    for note in results.notes:
-        if note.code in SUPPORT_CAVEATS:
-            text = scrub_counts(
-                translate(note, params.lang) or "", params.suppression_threshold, params.lang
-            )
-            if text and text not in out:
-                out.append(text)
-    return out
+    return _ul(lines, lang) + table
 
 
 def region_lines(results: ReportResults, lang: str) -> list[str]:

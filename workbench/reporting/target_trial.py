@@ -16,11 +16,11 @@ import numpy as np
 import pandas as pd
 
 from workbench.evaluation.target_trial import (
+    FEW_PEOPLE,
     FLOW_COLUMNS,
+    GRACE_BOOTSTRAP,
     GRACE_MONTHS,
     RMST_MONTHS,
-    STRATEGIES,
-    TOO_FEW,
     TrialSummary,
 )
 from workbench.i18n import TEXT, Text, t
@@ -31,17 +31,18 @@ from workbench.reporting.target_trial_figures import name_of, strategy_label
 PROTOCOL_ITEMS = ("eligibility", "strategies", "time_zero", "assignment", "outcome", "follow_up",
                   "contrast", "analysis")  # fmt: skip
 HEADLINE_MONTH = 24
-# the estimator's caveat codes (workbench.emulation) worded here when its catalog has no
-# caveat_<code> entry; None: said by the effective-sample-size rule below instead
-FALLBACK = {"tt_positivity": "tt_caveat_positivity", "tt_extreme_weights": "tt_caveat_truncated",
-            "tt_few_starts": "tt_caveat_few_starts"}  # fmt: skip
-ESS_SHARE = 0.1  # a caveat when a strategy's effective sample size < 10 % of those following it
 
 
 def points(x: object) -> str:
     """A risk difference in percentage points with its sign: +1.2, -3.4; "–" when missing."""
     v = _f(x)
     return "–" if v is None else f"{v * 100:+.1f}".replace("+0.0", "0.0").replace("-0.0", "0.0")
+
+
+def _days(x: float) -> str:
+    """Days with a sign, never "-0" or "+0"."""
+    text = f"{x:+.0f}"
+    return "0" if text in ("+0", "-0") else text
 
 
 def _f(x: object) -> float | None:
@@ -71,16 +72,27 @@ def protocol_text(value: object, lang: str) -> str | None:
     return None
 
 
+def published(value: object, trial: TrialSummary) -> object:
+    """A protocol `Text` whose field ``n`` (the number of releases) quotes the published number
+    of eligible people (the flow table's, perturbed), never the raw count."""
+    if not isinstance(value, Text) or "n" not in value.fields:
+        return value
+    n = trial.flow["eligible"].iloc[0] if trial.flow is not None else None
+    if n is None or not np.isfinite(float(n)):
+        return None
+    return Text(value.key, {**value.fields, "n": int(n)})
+
+
 def protocol_table(trial: TrialSummary, lang: str) -> pd.DataFrame:
     """The TARGET items and how this report emulates each."""
     defaults = {"strategies": {"g": f"{trial.grace_months:g}"},
                 "follow_up": {"months": RMST_MONTHS}, "analysis": {"b": trial.n_bootstrap}}  # fmt: skip
     rows = []
     for item in PROTOCOL_ITEMS:
-        words = protocol_text(trial.protocol.get(item), lang)
+        words = protocol_text(published(trial.protocol.get(item), trial), lang)
         if words is None:
             words = t(f"tt_proto_{item}", lang, **defaults.get(item, {}))
-        rows.append((t(f"tt_row_{item}", lang), words))
+        rows.append((t(f"tt_item_{item}", lang), words))
     return pd.DataFrame(rows, columns=[t("col_tt_item", lang), t("col_tt_spec", lang)])
 
 
@@ -152,12 +164,10 @@ def verdict(lo: object, hi: object) -> str:
 def finding(s: TrialSummary, lang: str, k: int) -> str:
     """The support's plain sentence (24-month relapse under both strategies), then the RMST."""
     name = name_of(s.code, lang)
-    if s.withheld == TOO_FEW:
+    if s.withheld in FEW_PEOPLE:
         return t("tt_find_withheld", lang, name=name, k=k)
     if not s.estimable:
-        from workbench.reporting.text import reason
-
-        return t("tt_find_failed", lang, name=name, why=reason("effects", "other", lang, k))
+        return t("tt_find_failed", lang, name=name)
     r = headline(s)
     kind = verdict(r["rd_lower"], r["rd_upper"])
     if not (_f(r["risk_start"]) is not None and _f(r["risk_never"]) is not None):
@@ -168,51 +178,49 @@ def finding(s: TrialSummary, lang: str, k: int) -> str:
     text = t(f"tt_find_{kind}", lang, **words)
     rmst = s.rmst or {}
     if all(rmst.get(x) is not None for x in ("diff", "lower", "upper")):
-        d, lo, hi = (f"{rmst[x]:+.0f}" for x in ("diff", "lower", "upper"))
+        d, lo, hi = (_days(rmst[x]) for x in ("diff", "lower", "upper"))
         text += ("" if lang == "zh" else " ") + t("tt_find_rmst", lang, d=d, lo=lo, hi=hi)
     return text
 
 
 def caveats(s: TrialSummary, lang: str, k: int) -> list[str]:
-    """The caveats attached to this support's number: positivity warnings raised while
-    fitting, and a weight caveat when a strategy's effective sample size falls below
-    `ESS_SHARE` of the people following it (each once; counts below k as "<k")."""
+    """The caveats attached to this support's number (the estimator's `tt_*` warnings worded
+    for officials: positivity, extreme weights / low effective sample size, few starts; our
+    other caveats through their ``caveat_<code>`` entry), each once, counts below k as "<k"."""
     if not s.estimable:
         return []
     from workbench.reporting.notes import translate
 
     out: list[str] = []
-    g = f"{s.grace_months:g}"
     for note in s.caveats:
-        text = translate(note, lang)
-        if text is None and note.code in FALLBACK:
-            text = t(FALLBACK[note.code], lang, g=g) if FALLBACK[note.code] else None
-        elif text is None and "positiv" in f"{note.code} {note.message}".lower():
-            text = t("tt_caveat_positivity", lang, g=g)
+        text = _tt_caveat(note, s, lang, k) if str(note.code).startswith("tt_") else None
+        text = text or (None if str(note.code).startswith("tt_") else translate(note, lang))
         if text and text not in out:
             out.append(scrub_counts(text, k, lang))
-    out += _ess_caveats(s, lang, k)
     return out
 
 
-def _ess_caveats(s: TrialSummary, lang: str, k: int) -> list[str]:
-    w, flow = s.weights, s.flow
-    if w is None or flow is None or "ess" not in w:
-        return []
-    out = []
-    f = flow.set_index("strategy")
-    for strategy in STRATEGIES:
-        part = w[w["strategy"].map(str).str.contains("never") == (strategy == "never")]
-        part = part[part["month"].astype(float) <= RMST_MONTHS]
-        if part.empty:
-            continue
-        low = part.loc[part["ess"].astype(float).idxmin()]
-        followers = float(f.at[strategy, "cloned"]) - float(f.at[strategy, "censored_deviation"])
-        if float(low["ess"]) < ESS_SHARE * followers:
-            out.append(t("tt_caveat_low_ess", lang, arm=strategy_label(strategy, lang, s.grace_months),
-                         month=f"{float(low['month']):g}", ess=count_text(low["ess"], k, lang),
-                         n=count_text(f.at[strategy, "cloned"], k, lang)))  # fmt: skip
-    return out
+def _tt_caveat(note: Any, s: TrialSummary, lang: str, k: int) -> str | None:
+    from workbench.data import codes
+    from workbench.risk.labels import variable_label
+
+    f, g = dict(note.fields), f"{s.grace_months:g}"
+    if note.code == "tt_positivity":
+        cov, level = str(f.get("covariate", "")), str(f.get("level", ""))
+        if cov in codes.KINDS:
+            level = codes.label(cov, level, lang)
+        elif level in ("0", "1", "0.0", "1.0", "False", "True"):
+            level = t("yes" if level in ("1", "1.0", "True") else "no", lang)
+        return t(
+            "tt_caveat_positivity", lang, covariate=variable_label(cov, lang), level=level, g=g
+        )
+    if note.code == "tt_extreme_weights":
+        arm = strategy_label(str(f.get("strategy", "start")), lang, s.grace_months)
+        return t("tt_caveat_weights", lang, arm=arm, w=float(f.get("max_weight", np.nan)),
+                 month=f.get("month", "–"), ess=count_text(f.get("ess"), k, lang))  # fmt: skip
+    if note.code == "tt_few_starts":
+        return t("tt_caveat_few_starts", lang, g=g)
+    return None
 
 
 # --- the grace-period sensitivity ----------------------------------------------------------------
@@ -245,7 +253,8 @@ def grace_table(trials: dict[str, TrialSummary], lang: str) -> pd.DataFrame | No
 
 
 def section_html(trials: dict[str, TrialSummary] | None, params: Any) -> str:
-    """The effects section's lead: intro, protocol, flow, findings, risks, curves, grace period."""
+    """The effects section's lead: intro, findings (with their caveats), risks, curves, then
+    the protocol, the flow of numbers and the grace-period sensitivity."""
     from workbench.reporting import target_trial_figures as tf
     from workbench.reporting.markup import figure_html, paragraph, suppress_note, table_html
 
@@ -255,7 +264,6 @@ def section_html(trials: dict[str, TrialSummary] | None, params: Any) -> str:
     first = next(iter(trials.values()))
     parts = [f'<h3 class="wb-question">{esc(t("sec_tt", lang))}</h3>',
              paragraph(t("tt_intro", lang, g=f"{first.grace_months:g}"))]  # fmt: skip
-    parts.append(table_html(protocol_table(first, lang), t("cap_tt_protocol", lang), lang))
     items = []
     for s in trials.values():
         notes = "".join(f'<p class="wb-note">{esc(c)}</p>' for c in caveats(s, lang, k))
@@ -267,13 +275,35 @@ def section_html(trials: dict[str, TrialSummary] | None, params: Any) -> str:
         svg = tf.trial_curves(trials, lang)
         if svg:
             parts.append(figure_html(svg, t("cap_tt_curves", lang)))
+    shown = [s for s in trials.values() if s.estimable]
+    if shown:  # a withheld support's protocol would quote a number of fewer than k people
+        parts.append(table_html(protocol_table(shown[0], lang), t("cap_tt_protocol", lang), lang))
     flow, n = flow_table(trials, lang, k)
     note = " ".join(x for x in (t("tt_flow_note", lang), suppress_note(n, params)) if x)
     parts.append(table_html(flow, t("cap_tt_flow", lang), lang, note))
     grace = grace_table(trials, lang)
     if grace is not None:
-        parts.append(table_html(grace, t("cap_tt_grace", lang), lang, t("tt_grace_note", lang)))
+        b = max(2, min(first.n_bootstrap, GRACE_BOOTSTRAP))
+        note = t("tt_grace_note", lang, g=f"{first.grace_months:g}", b=b)
+        parts.append(table_html(grace, t("cap_tt_grace", lang), lang, note))
     return "".join(parts)
+
+
+def summary_lines(trials: dict[str, TrialSummary] | None, lang: str) -> list[str]:
+    """The executive summary's lines: the supports whose 24-month difference excludes zero
+    (lower, then higher), or that none does; empty without trials."""
+    shown = {c: s for c, s in (trials or {}).items() if s.estimable}
+    if not shown:
+        return []
+    first = next(iter(shown.values()))
+    words = {"g": f"{first.grace_months:g}", "m": f"{HEADLINE_MONTH:g}"}
+    kinds = {c: verdict(headline(s)["rd_lower"], headline(s)["rd_upper"]) for c, s in shown.items()}
+    out = []
+    for kind in ("lower", "higher"):
+        names = [name_of(c, lang) for c, v in kinds.items() if v == kind]
+        if names:
+            out.append(t(f"tt_sum_{kind}", lang, names=t("list_sep", lang).join(names), **words))
+    return out or [t("tt_sum_none", lang, m=words["m"])]
 
 
 def suppressed_cells(trials: dict[str, TrialSummary] | None, lang: str, k: int) -> int:
@@ -337,6 +367,6 @@ def trial_text(trials: dict[str, TrialSummary], month: float = HEADLINE_MONTH) -
         rows.append({"code": code, "risk_start": pct(r["risk_start"]),
                      "risk_never": pct(r["risk_never"]), "rd": points(r["rd"]),
                      "rd_95ci": ci_points(r["rd_lower"], r["rd_upper"], "en"),
-                     "rmst_diff_days": "–" if rmst.get("diff") is None else f"{rmst['diff']:+.0f}"})  # fmt: skip
+                     "rmst_diff_days": "–" if rmst.get("diff") is None else _days(rmst["diff"])})  # fmt: skip
     title = t("tt_cli_title", "en", g=f"{g:g}", m=f"{month:g}")
     return title + "\n" + pd.DataFrame(rows).to_string(index=False)

@@ -15,7 +15,10 @@ from workbench.exceptions import ParameterError
 
 DEFAULT_CONFIG_PATH = Path(__file__).resolve().parents[2] / "params" / "simulation.yaml"
 # Mappings that an override replaces whole (their keys are not fixed by the defaults).
-_LEAF_KEYS = frozenset({"local", "amount"})
+_LEAF_KEYS = frozenset({"local", "amount", "find_log_odds", "start_log_odds"})
+# The override that switches the employment feedback off: the simulator of before issue 18
+# (support from baseline covariates only), byte for byte for the same seed.
+NO_FEEDBACK = {"employment": {"enabled": False}}
 # Keys that may be set to null (no amount / no end date recorded).
 _NULLABLE = frozenset({"amount", "end_days"})
 
@@ -204,6 +207,21 @@ def _validate_interventions(cfg: dict) -> None:
             )
 
 
+def _validate_employment(cfg: dict) -> None:
+    emp = cfg["employment"]
+    if not isinstance(emp["enabled"], bool):
+        raise ParameterError(
+            f"simulation config: employment.enabled = {emp['enabled']!r} must be true or false."
+        )
+    for key in ("find_job_per_contact", "lose_job_per_contact"):
+        _num(cfg, f"employment.{key}", 0.0, 1.0)
+    _num(cfg, "employment.log_hr", -5, 5)
+    _num(cfg, "employment.relapse_log_hr_shift", -5, 5)
+    for key in ("find_log_odds", "start_log_odds"):
+        for code in _table(cfg, f"employment.{key}", codes.INTERVENTIONS):
+            _num(cfg, f"employment.{key}.{code}", -20, 20)
+
+
 def validate_config(cfg: dict) -> None:
     """Raise ParameterError naming the first bad value."""
     _validate_calendar(cfg)
@@ -234,7 +252,9 @@ def validate_config(cfg: dict) -> None:
     _num(cfg, "covariates.years_using_shape", 1e-3)
     _num(cfg, "covariates.motivation_sd", 0.0)
     _validate_relapse(cfg)
+    _num(cfg, "relapse.trend_log_hr_per_year", -5, 5)
     _validate_interventions(cfg)
+    _validate_employment(cfg)
     _shares(cfg, "deaths.rate_per_100py", codes.DRUGS)
     _num(cfg, "deaths.age_log_hr_per_10y", -5, 5)
     for key in ("transfer_per_year", "lost_per_year"):

@@ -20,7 +20,7 @@ _DATE_COLUMNS = {
     "interventions": ("start_date", "end_date"),
     "events": ("event_date",),
 }
-_WHOLE_NUMBERS = {"visits": ("scheduled_month",), "interventions": ("amount",)}
+_WHOLE_NUMBERS = {"visits": ("scheduled_month", "employed"), "interventions": ("amount",)}
 
 
 def _csv_frame(frame: pd.DataFrame, table: str) -> pd.DataFrame:
@@ -31,7 +31,8 @@ def _csv_frame(frame: pd.DataFrame, table: str) -> pd.DataFrame:
         text[np.isnat(days)] = ""  # a missing date is an empty field
         out[col] = text
     for col in _WHOLE_NUMBERS.get(table, ()):
-        out[col] = out[col].round().astype("Int64")
+        if col in out:
+            out[col] = out[col].round().astype("Int64")
     return out
 
 

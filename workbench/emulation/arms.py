@@ -1,0 +1,62 @@
+"""The two strategies of one support, estimated from the grid: clones, weights and hazards.
+
+Every release is cloned into both strategies at release (time zero); a clone deviating on day
+c keeps what was known by c (grid.truncate), its weights come from weights.py, and the weighted
+EM (outcome.py) gives its strategy's monthly hazards of relapse and death.
+
+- "never start": deviation = a start (c = the start day);
+- "start within g months": deviation = no start by the end of month g (c = g·D) while still
+  eligible; a clone whose relapse was seen (or who died) before then does not deviate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from workbench.emulation.grid import Clones, D, Grid, info_day, truncate
+from workbench.emulation.outcome import fit_hazards, group
+from workbench.emulation.weights import (
+    ArmWeights,
+    StartModel,
+    carries_data,
+    never_weights,
+    truncate_weights,
+    within_weights,
+)
+
+
+@dataclass(frozen=True)
+class Arm:
+    """One strategy's fit: clones, weights, hazards (2K,) and EM iterations."""
+
+    clones: Clones
+    weights: ArmWeights
+    hazards: np.ndarray
+    iterations: int
+
+
+def _fit_arm(clones, raw, freq, init, tol) -> Arm:
+    data = carries_data(clones.kind, clones.l, clones.b)
+    raw = np.where(data, raw, 0.0)
+    arm = truncate_weights(raw, data, freq)
+    w = arm.weights * freq[:, None]
+    h, it = fit_hazards(group(clones.kind, clones.l, clones.b, w), init=init, tol=tol)
+    return Arm(clones, arm, h, it)
+
+
+def never_arm(grid: Grid, model: StartModel, freq, init=None, tol: float = 1e-10) -> Arm:
+    """The "never start" strategy (see the module doc)."""
+    c = np.where(np.isfinite(grid.start), grid.start, np.inf)
+    clones = truncate(grid, c)
+    raw = never_weights(grid, model, info_day(grid, clones))
+    return _fit_arm(clones, raw, freq, init, tol)
+
+
+def within_arm(grid: Grid, model: StartModel, grace: int, freq, init=None, tol=1e-10) -> Arm:
+    """The "start within `grace` months" strategy (see the module doc)."""
+    c = np.where(grid.start_month <= grace, np.inf, grace * D)
+    clones = truncate(grid, c)
+    raw = within_weights(grid, model, grace, info_day(grid, clones))
+    return _fit_arm(clones, raw, freq, init, tol)

@@ -1,0 +1,253 @@
+"""The monthly grid of a target-trial emulation: one row per release, its outcome on the grid,
+its support start and its covariates (baseline, and employment carried forward from contacts).
+
+Months are 365.25/12 days; month m covers days ((m-1)·D, m·D]. Release day 0 is time zero and
+every release is eligible. On the grid a release is:
+
+- kind 0 (right-censored): relapse-free through month ``l = round(L / D)``, L its last
+  relapse-free contact (a negative visit); nothing known after;
+- kind 1 (relapse): relapse-free through month l, relapse in one of months ``l+1 .. b``
+  (``b = round(R / D)``, R the day it was first seen at a visit) — never imputed at the visit
+  date. A relapse known to the day from another register (police) counts as seen at the next
+  scheduled visit: only relapses are dated that way, so keeping the day would make what is
+  known by a day c depend on the outcome (a clone cut at c would keep such relapses and lose
+  the others); visits are the only inspection, and they do not depend on relapse;
+- kind 2 (death first): relapse-free through month l, dead in month ``b = ceil(death / D)``;
+  a relapse in months ``l+1 .. b`` before the death is possible and unknown.
+
+Visit days (L, R) go to the NEAREST month end, both the same way: a visit a week before the
+end of month 6 and one a week after both close month 6. Rounding L down and R up instead would
+widen every interval, and where clones are cut at a month end (the grace period's end) the
+relapses seen just before it would land in a month whose relapse-free visits were rounded away.
+
+Month K = 37 collects everything after the 36-month horizon. A clone that deviates from its
+strategy on day c keeps only what was known by day c: a relapse or death seen by c stays, else it
+is right-censored at its last relapse-free contact on or before c (``truncate``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from workbench.data import codes
+from workbench.effects.design import category_levels, encode
+
+D = codes.DAYS_PER_MONTH
+HORIZON = codes.TRACKING_MONTHS  # 36
+K = HORIZON + 1  # month 37 = after the horizon
+CENSORED, RELAPSE, DEATH = 0, 1, 2
+_KEY = 1 << 20  # (release, day) keys for contacts
+
+
+@dataclass(frozen=True)
+class Grid:
+    """Per release (aligned arrays) for one support; see the module doc."""
+
+    release_id: np.ndarray
+    kind: np.ndarray  # 0 censored, 1 relapse, 2 death
+    lower: np.ndarray  # L, day of the last relapse-free contact (0: none)
+    end: np.ndarray  # day the record's information ends: R, the death day, or the last day
+    l: np.ndarray  # noqa: E741 - months known relapse-free
+    b: np.ndarray  # month of relapse detection (kind 1) or death (kind 2); l for kind 0
+    start: np.ndarray  # support start day (NaN = never)
+    start_month: np.ndarray  # ceil(start / D); K + 1 = never
+    X: np.ndarray  # baseline design (centred; categories one-hot)
+    x_names: tuple[str, ...]
+    employed: np.ndarray | None  # (n, K) employment at the start of each month, or None
+    contact_keys: np.ndarray  # sorted release-index * 2**20 + day of relapse-free contacts
+    next_contact: np.ndarray  # (n, K) day of the first relapse-free contact in month >= m
+    detected: np.ndarray  # day a relapse was first known to staff (inf: never)
+    frame: pd.DataFrame  # the cohort rows (covariates for diagnostics)
+
+    @property
+    def n(self) -> int:
+        return int(self.kind.size)
+
+
+def month_of(day: np.ndarray) -> np.ndarray:
+    """Month holding `day` (ceil(day / D)), within 1..K."""
+    return np.clip(np.ceil(np.asarray(day, float) / D - 1e-9), 1, K).astype(np.int64)
+
+
+def full_months(day: np.ndarray) -> np.ndarray:
+    """Months entirely before `day` (floor(day / D)), within 0..K-1."""
+    return np.clip(np.floor(np.asarray(day, float) / D + 1e-9), 0, K - 1).astype(np.int64)
+
+
+def nearest_month(day: np.ndarray, low: int = 0) -> np.ndarray:
+    """The month end nearest to `day` (round(day / D)), within low..K."""
+    return np.clip(np.floor(np.asarray(day, float) / D + 0.5), low, K).astype(np.int64)
+
+
+def outcome_arrays(table: pd.DataFrame, exact: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """kind, L, end, l, b of each cohort row. `exact`: day of an exact-dated relapse record
+    (police) per row (NaN: none); such a relapse counts as seen at the next scheduled visit."""
+    event = table["event"].astype(str).to_numpy()
+    lower = np.nan_to_num(table["lower_day"].to_numpy(float), nan=0.0)
+    upper = table["upper_day"].to_numpy(float)
+    if exact is not None:
+        upper = np.where(upper == exact, next_scheduled(upper), upper)
+    death = table["death_day"].to_numpy(float)
+    last = table["last_day"].to_numpy(float)
+    kind = np.where(event == "relapse", RELAPSE, np.where(event == "death", DEATH, CENSORED))
+    kind = np.where((kind == DEATH) & np.isnan(death), CENSORED, kind)
+    end = np.where(kind == RELAPSE, upper, np.where(kind == DEATH, death, last))
+    end = np.where(np.isnan(end), lower, end)
+    l = np.minimum(nearest_month(lower), K - 1)  # noqa: E741
+    seen = np.where(kind == DEATH, month_of(end), nearest_month(end, low=1))
+    b = np.where(kind == CENSORED, l, np.maximum(seen, l + 1))
+    return {"kind": kind, "lower": lower, "end": end, "l": l, "b": b}
+
+
+def next_scheduled(day: np.ndarray) -> np.ndarray:
+    """The scheduled visit day (every 6 months) on or after `day`."""
+    step = 6 * D
+    return np.ceil(np.asarray(day, float) / step - 1e-9) * step
+
+
+def exact_relapse_days(cohort, ids: np.ndarray) -> np.ndarray | None:
+    """First exact-dated relapse record (events table) per release, days since release."""
+    records = getattr(cohort, "records", None)
+    if records is None or not len(records.events):
+        return None
+    ev = records.events[records.events["event"].astype(str) == "relapse"]
+    release_date = records.releases.set_index("release_id")["release_date"]
+    day = (ev["event_date"] - ev["release_id"].map(release_date)).dt.days.to_numpy(float)
+    first = pd.Series(day).groupby(ev["release_id"].astype(str).to_numpy()).min()
+    return first.reindex(ids).to_numpy(float)
+
+
+def employment_matrix(cohort, base: np.ndarray) -> np.ndarray | None:
+    """(n, K) employment at the start of each month: the last value recorded at a contact
+    before that day (visits' `employed` column), `employed_before` until the first record; None
+    when the visits carry no employment."""
+    records = getattr(cohort, "records", None)
+    if records is None or "employed" not in records.visits.columns:
+        return None
+    visits = records.visits
+    known = visits["employed"].notna().to_numpy()
+    if not known.any():
+        return None
+    v = visits.loc[known]
+    release_date = records.releases.set_index("release_id")["release_date"]
+    day = (v["visit_date"] - v["release_id"].map(release_date)).dt.days.to_numpy(float)
+    ids = cohort.table["release_id"].astype(str)
+    pos = pd.Index(ids).get_indexer(v["release_id"].astype(str))
+    ok = pos >= 0
+    pos, day, value = pos[ok], day[ok], v["employed"].to_numpy(float)[ok]
+    out = np.repeat(np.asarray(base, float)[:, None], K, axis=1)
+    order = np.lexsort((day, pos))
+    pos, day, value = pos[order], day[order], value[order]
+    # a contact in month k (days ((k-1)D, kD]) tells the state from month k+1 on: what staff
+    # know at the start of that month
+    first_month = np.clip(full_months(day) + 2, 1, K + 1)
+    for p, m, val in zip(pos, first_month, value, strict=True):
+        if m <= K:
+            out[p, m - 1 :] = val
+    return out
+
+
+def build_grid(cohort, code: str) -> Grid:
+    """The grid of `cohort` (an AnalysisCohort with visit records) for support `code`."""
+    table = cohort.table.reset_index(drop=True)
+    ids = table["release_id"].astype(str).to_numpy()
+    arrays = outcome_arrays(table, exact_relapse_days(cohort, ids))
+    upper = table["upper_day"].to_numpy(float)
+    detected = np.where(table["event"].astype(str).eq("relapse").to_numpy(), upper, np.inf)
+    keys = _contact_keys(cohort.contacts, ids)
+    starts = cohort.starts
+    start = starts[code].reindex(ids).to_numpy(float) if code in starts.columns else None
+    if start is None:
+        start = np.full(len(ids), np.nan)
+    start_month = np.where(np.isnan(start), K + 1, month_of(np.nan_to_num(start, nan=1.0)))
+    covs = [c for c in cohort.covariates if c in table.columns]
+    design = encode(table, covs, levels=category_levels(table, covs))
+    base = (
+        table["employed_before"].to_numpy(float)
+        if "employed_before" in table
+        else np.zeros(len(ids))
+    )
+    return Grid(
+        release_id=ids,
+        start=start,
+        start_month=start_month.astype(np.int64),
+        X=design.to_numpy(float),
+        x_names=tuple(design.columns),
+        employed=employment_matrix(cohort, base),
+        contact_keys=keys,
+        next_contact=next_contact_days(keys, len(ids)),
+        detected=np.nan_to_num(detected, nan=np.inf),
+        frame=table,
+        **arrays,
+    )
+
+
+def _contact_keys(contacts: pd.DataFrame | None, ids: np.ndarray) -> np.ndarray:
+    if contacts is None or not len(contacts):
+        return np.empty(0, np.int64)
+    pos = pd.Index(ids).get_indexer(contacts["release_id"].astype(str))
+    day = contacts["day"].to_numpy(float)
+    ok = (pos >= 0) & np.isfinite(day) & (day >= 0)
+    return np.sort(pos[ok].astype(np.int64) * _KEY + day[ok].astype(np.int64))
+
+
+def next_contact_days(keys: np.ndarray, n: int) -> np.ndarray:
+    """(n, K) for each month m the day of the first relapse-free contact whose nearest month
+    end is m or later (inf: none)."""
+    day = (keys % _KEY).astype(float)
+    month = np.clip(np.floor(day / D + 0.5), 0, K + 1).astype(np.int64)
+    first = np.full((n, K + 2), np.inf)
+    np.minimum.at(first, (keys // _KEY, month), day)
+    nxt = np.minimum.accumulate(first[:, ::-1], axis=1)[:, ::-1]
+    return nxt[:, 1 : K + 1]
+
+
+def last_contact_before(grid: Grid, c: np.ndarray) -> np.ndarray:
+    """Day of each release's last relapse-free contact on or before day c (0: none)."""
+    c = np.asarray(c, float)
+    idx = np.arange(grid.n, dtype=np.int64)
+    probe = idx * _KEY + np.floor(np.minimum(c, _KEY - 1)).astype(np.int64)
+    at = np.searchsorted(grid.contact_keys, probe, side="right") - 1
+    found = at >= 0
+    key = grid.contact_keys[np.maximum(at, 0)]
+    same = found & (key // _KEY == idx)
+    return np.where(same, (key % _KEY).astype(float), 0.0)
+
+
+@dataclass(frozen=True)
+class Clones:
+    """One strategy's clones on the grid: kind, l, b after artificial censoring, and which
+    clones were censored for deviating."""
+
+    kind: np.ndarray
+    l: np.ndarray  # noqa: E741
+    b: np.ndarray
+    deviated: np.ndarray  # artificially censored (the record went on past the deviation)
+    censor_month: np.ndarray  # first month the clone no longer follows (K + 1: never)
+
+
+def truncate(grid: Grid, c: np.ndarray) -> Clones:
+    """The clones when each deviates on day `c` (inf: never): what was known by c stays (a
+    relapse or death seen by c); otherwise relapse-free through the last contact on or before
+    c, nothing known after (the EM's "T > L, follow-up ends at c" comes to the same)."""
+    c = np.asarray(c, float)
+    deviated = grid.end > c
+    lower = np.where(grid.lower <= c, grid.lower, last_contact_before(grid, c))
+    lower = np.minimum(lower, grid.lower)
+    l = np.minimum(nearest_month(lower), K - 1)  # noqa: E741
+    kind = np.where(deviated, CENSORED, grid.kind)
+    b = np.where(kind == CENSORED, l, np.maximum(grid.b, l + 1))
+    censor_month = np.where(np.isfinite(c), full_months(np.where(np.isfinite(c), c, 0)) + 1, K + 1)
+    return Clones(kind, l, b, deviated, np.where(deviated, censor_month, K + 1))
+
+
+def info_day(grid: Grid, clones: Clones) -> np.ndarray:
+    """(n, K) day by which a clone's data say what happened in month m: the first relapse-free
+    contact from month m on (m <= l), else the day its relapse or death was seen. A clone-month's
+    inverse-probability weight is the clone's weight on that day: its data on month m exist
+    only if it still followed its strategy when that contact came."""
+    m = np.arange(1, K + 1)[None, :]
+    return np.where(m <= clones.l[:, None], grid.next_contact, grid.end[:, None])

@@ -1,0 +1,268 @@
+"""`TargetTrial`: which support works, asked as an emulated target trial (clone–censor–weight).
+
+The protocol (TARGET guideline): eligibility = every release; strategies = "start the support
+within g months of release (as it happens, if still abstinent)" vs "never start it"; time zero
+= release; assignment = cloning into both strategies, censoring at deviation, inverse-
+probability-of-censoring weights; outcome = relapse (interval-censored between visits) with
+death competing; follow-up to 36 months; contrast = per-protocol risks at the horizons, their
+difference and ratio, and the difference of restricted mean event-free time to 36 months.
+Method: grid.py (the data on a monthly grid), weights.py (the start model and weights),
+outcome.py (the weighted EM for the hazards), arms.py (the two strategies), estimate.py (one
+run), diagnostics.py (protocol, flow, weights, caveats), variance.py (the sandwich CI).
+
+CIs: `ci="bootstrap"` (default) resamples releases `n_bootstrap` times and refits everything
+(start model, weights, EM), replicate b seeded by child b of `seed`, run by
+`stats.bootstrap.run_replicates` (`n_jobs`, `scheduler`); percentile intervals.
+`ci="sandwich"`: Wald intervals from the influence-function variance of the EM's estimating
+equations, the weights taken as known (variance.py; fast; the simulation study's CI).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from workbench._base import DEFAULT_SEED, NotEstimable, check_is_fitted
+from workbench.cohort.contract import as_cohort
+from workbench.emulation.diagnostics import (
+    MIN_STARTS,
+    caveats,
+    flow,
+    protocol,
+    support_name,
+    weights_table,
+)
+from workbench.emulation.estimate import REPLICATE_TOL, estimate, unpack
+from workbench.emulation.grid import HORIZON, build_grid
+from workbench.emulation.weights import TRUNCATION_QUANTILE
+from workbench.exceptions import ParameterError
+from workbench.stats.bootstrap import percentile_ci, run_replicates
+
+STRATEGIES = ("start", "never")
+Z = 1.959963984540054
+CI_METHODS = ("bootstrap", "sandwich")
+
+
+def check_intervention(code: str) -> str:
+    """`code` as text; outcome codes (awards, typical-case tiers) refused."""
+    from workbench.effects.exposure import check_exposures
+
+    return check_exposures([code])[0]
+
+
+class TargetTrial:
+    """Clone–censor–weight emulation of one support (see the module doc)."""
+
+    def __init__(
+        self,
+        intervention: str,
+        grace_months: int = 6,
+        horizons: tuple[int, ...] = (12, 24, 36),
+        n_bootstrap: int = 200,
+        seed: int = DEFAULT_SEED,
+        n_jobs: int = 1,
+        scheduler=None,
+        ci: str = "bootstrap",
+    ) -> None:
+        self.intervention = intervention
+        self.grace_months = grace_months
+        self.horizons = horizons
+        self.n_bootstrap = n_bootstrap
+        self.seed = seed
+        self.n_jobs = n_jobs
+        self.scheduler = scheduler
+        self.ci = ci
+
+    def _check(self) -> None:
+        check_intervention(self.intervention)
+        g = self.grace_months
+        if isinstance(g, bool) or not isinstance(g, int | np.integer) or not 1 <= g < HORIZON:
+            raise ParameterError(f"grace_months {g!r} must be a whole number of months in 1..35.")
+        bad = [h for h in self.horizons if not (isinstance(h, int | np.integer) and 1 <= h <= 36)]
+        if bad or not self.horizons:
+            raise ParameterError(f"horizons {self.horizons!r} must be whole months in 1..36.")
+        if self.ci not in CI_METHODS:
+            raise ParameterError(f"ci {self.ci!r} must be one of {', '.join(CI_METHODS)}.")
+        if self.ci == "bootstrap" and self.n_bootstrap < 2:
+            raise ParameterError(f"n_bootstrap {self.n_bootstrap} must be >= 2 (e.g. 200).")
+
+    def fit(self, cohort) -> TargetTrial:
+        self._check()
+        cohort = as_cohort(cohort)
+        code = self.intervention
+        self.not_estimable_ = None
+        self.warnings_ = []
+        if cohort.records is None or cohort.starts is None:
+            return self._withhold("tt_no_start_dates", cohort, {})
+        grid = build_grid(cohort, code)
+        n_starts = int(np.sum(grid.start_month <= self.grace_months))
+        if n_starts < MIN_STARTS:
+            fields = {"name": support_name(code), "n_starts": n_starts, "minimum": MIN_STARTS}
+            return self._withhold("tt_too_few_starts", cohort, fields)
+        in_month = int(np.sum(grid.start_month == self.grace_months))
+        if in_month == 0:  # "start in month g" never happens: the strategy is not identified
+            fields = {"name": support_name(code), "grace": self.grace_months}
+            return self._withhold("tt_no_start_in_grace_month", cohort, fields)
+        self.grid_ = grid
+        point = estimate(grid, self.grace_months)
+        self.emulation_ = point
+        arms = {"start": point.start, "never": point.never}
+        self.protocol_ = protocol(code, self.grace_months, self.horizons, grid.n,
+                                  grid.employed is not None, self.ci, self.n_bootstrap)  # fmt: skip
+        self.flow_ = flow(grid, arms)
+        self.weights_ = weights_table(arms)
+        self.truncation_ = {
+            "rule": "quantile",
+            "quantile": TRUNCATION_QUANTILE,
+            "cap": {s: float(a.weights.cap) for s, a in arms.items()},
+        }
+        self.warnings_ = caveats(code, grid, self.grace_months, arms, self.weights_)
+        self.replicates_ = self._replicates(grid, point)
+        self._summarise(point.vector(), self.replicates_)
+        return self
+
+    def _withhold(self, reason, cohort, fields) -> TargetTrial:
+        self.not_estimable_ = NotEstimable(reason, fields)
+        n = len(cohort.table)
+        self.protocol_ = {}
+        self.flow_ = pd.DataFrame(
+            columns=["eligible", "cloned", "censored_deviation", "censored_other", "relapses",
+                     "deaths"], index=pd.Index([], name="strategy"))  # fmt: skip
+        self.curves_ = pd.DataFrame(
+            columns=["strategy", "month", "relapse_risk", "lower", "upper", "death_risk"]
+        )
+        self.horizons_ = pd.DataFrame(columns=list(_HORIZON_COLUMNS))
+        self.weights_ = pd.DataFrame(
+            columns=["strategy", "month", "mean", "p99", "max", "ess", "n_truncated"]
+        )
+        self.truncation_ = {}
+        self.rmst_diff_days_ = self.rmst_diff_lower_ = self.rmst_diff_upper_ = np.nan
+        self.n_releases_ = n
+        return self
+
+    def _replicates(self, grid, point) -> np.ndarray | None:
+        """(B, k) summary vectors of the bootstrap replicates (NaN rows: failed); None for the
+        sandwich CI."""
+        if self.ci == "sandwich":
+            return None
+        n, grace = grid.n, self.grace_months
+
+        def one(rng):
+            freq = rng.multinomial(n, np.full(n, 1.0 / n)).astype(float)
+            return estimate(grid, grace, freq, init=point, tol=REPLICATE_TOL).vector()
+
+        root = np.random.SeedSequence(self.seed)
+        rows = run_replicates(one, root.spawn(self.n_bootstrap), self.n_jobs, self.scheduler)
+        width = point.vector().size
+        return np.vstack([np.full(width, np.nan) if r is None else r for r in rows])
+
+    def _summarise(self, vec: np.ndarray, reps: np.ndarray) -> None:
+        p = unpack(vec)
+        derived = _contrast_vector(p, self.horizons)
+        if reps is None:
+            lo, hi = self._sandwich_ci(p, derived)
+        else:
+            d_reps = np.array([_contrast_vector(unpack(r), self.horizons) for r in reps])
+            lo_c, hi_c = percentile_ci(d_reps)
+            lo_v, hi_v = percentile_ci(reps)
+            lo, hi = (unpack(lo_v), lo_c), (unpack(hi_v), hi_c)
+        self.n_releases_ = self.grid_.n
+        self._tables(p, derived, lo, hi)
+
+    def _sandwich_ci(self, p, derived):
+        """Wald intervals from the influence-function SEs (variance.py): risks clipped to
+        [0, 1], the RR on the log scale."""
+        from workbench.emulation.variance import sandwich_se
+
+        se = sandwich_se(self.emulation_, self.horizons)
+        self.se_ = se
+        k = len(self.horizons)
+        lo_v, hi_v = {}, {}
+        for s in STRATEGIES:
+            r = p[f"relapse_{s}"]
+            lo_v[f"relapse_{s}"] = np.clip(r - Z * se[f"relapse_{s}"], 0, 1)
+            hi_v[f"relapse_{s}"] = np.clip(r + Z * se[f"relapse_{s}"], 0, 1)
+        rd, rr, rmst = derived[:k], derived[k : 2 * k], derived[-1]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            log_rr = np.log(rr)
+        lo_c = np.concatenate([rd - Z * se["rd"], np.exp(log_rr - Z * se["log_rr"]),
+                               [rmst - Z * se["rmst"]]])  # fmt: skip
+        hi_c = np.concatenate([rd + Z * se["rd"], np.exp(log_rr + Z * se["log_rr"]),
+                               [rmst + Z * se["rmst"]]])  # fmt: skip
+        return (lo_v, lo_c), (hi_v, hi_c)
+
+    def _tables(self, p, derived, lo, hi) -> None:
+        (lo_v, lo_c), (hi_v, hi_c) = lo, hi
+        months = np.arange(HORIZON + 1)
+        rows = []
+        for s in STRATEGIES:
+            rows.append(
+                pd.DataFrame(
+                    {
+                        "strategy": s,
+                        "month": months,
+                        "relapse_risk": p[f"relapse_{s}"],
+                        "lower": lo_v[f"relapse_{s}"],
+                        "upper": hi_v[f"relapse_{s}"],
+                        "death_risk": self.emulation_.curves[s]["death"],
+                    }
+                )
+            )
+        self.curves_ = pd.concat(rows, ignore_index=True)
+        k = len(self.horizons)
+        table = pd.DataFrame(
+            {
+                "month": list(self.horizons),
+                "risk_start": p["relapse_start"][list(self.horizons)],
+                "risk_never": p["relapse_never"][list(self.horizons)],
+                "rd": derived[:k],
+                "rd_lower": lo_c[:k],
+                "rd_upper": hi_c[:k],
+                "rr": derived[k : 2 * k],
+                "rr_lower": lo_c[k : 2 * k],
+                "rr_upper": hi_c[k : 2 * k],
+            }
+        )
+        self.horizons_ = table[list(_HORIZON_COLUMNS)]
+        self.rmst_diff_days_ = float(derived[-1])
+        self.rmst_diff_lower_, self.rmst_diff_upper_ = float(lo_c[-1]), float(hi_c[-1])
+
+    def to_json(self) -> dict:
+        """The issue's block: grace, horizons (risks, RD and CI), RMST difference and CI."""
+        check_is_fitted(self, "not_estimable_")
+        out = {"grace_months": int(self.grace_months)}
+        if self.not_estimable_ is not None:
+            out.update(horizons=[], rmst_diff_days=None, rmst_diff_lower=None,
+                       rmst_diff_upper=None, not_estimable=self.not_estimable_.reason)  # fmt: skip
+            return out
+        keys = ("month", "risk_start", "risk_never", "rd", "rd_lower", "rd_upper")
+        out["horizons"] = [
+            {k: (int(r[k]) if k == "month" else _num(r[k])) for k in keys}
+            for r in self.horizons_.to_dict("records")
+        ]
+        out.update(
+            rmst_diff_days=_num(self.rmst_diff_days_),
+            rmst_diff_lower=_num(self.rmst_diff_lower_),
+            rmst_diff_upper=_num(self.rmst_diff_upper_),
+        )
+        return out
+
+
+_HORIZON_COLUMNS = (
+    "month", "risk_start", "risk_never", "rd", "rd_lower", "rd_upper", "rr", "rr_lower",
+    "rr_upper",
+)  # fmt: skip
+
+
+def _num(x) -> float | None:
+    x = float(x)
+    return None if np.isnan(x) else x
+
+
+def _contrast_vector(p: dict, horizons) -> np.ndarray:
+    """[RD at each horizon, RR at each horizon, RMST difference] (start minus / over never)."""
+    h = list(horizons)
+    rs, rn = p["relapse_start"][h], p["relapse_never"][h]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rr = np.where(rn > 0, rs / rn, np.nan)
+    return np.concatenate([rs - rn, rr, [p["rmst_start"] - p["rmst_never"]]])

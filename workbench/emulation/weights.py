@@ -1,0 +1,267 @@
+"""Inverse-probability-of-censoring weights of the clones: a pooled logistic model of starting
+the support, fitted once per support on the (uncloned) person-months at risk of starting.
+
+**The start model.** Rows: release i, month m = 1 .. min(start month, month its follow-up ends,
+month its relapse was first known to staff) — a support can start after an undetected relapse,
+not after a detected one — restricted to months in which someone started (in a month nobody
+started the probability is 0, exactly). Outcome: the support started in month m. Design: one
+indicator per such month (a free discrete-time baseline: no intercept), the cohort's baseline
+covariates (centred; categories one-hot, first level dropped) and, when the visits record it,
+current employment carried forward from the last contact before the month (`employed_before`
+until the first record). Fitted by Newton–Raphson on the person-month arrays (frequency
+weights: the bootstrap's multiplicities); equals R's
+``glm(started ~ 0 + factor(month) + ..., family = binomial)`` on the long table
+(tests/reference/emulation_glm.R).
+
+**The weights.** With p_i(m) the fitted probability and K_i(t) = prod_{j<=t} (1 - p_i(j)), a
+clone's cumulative weight through month t is
+
+- "never start" (censored in the month it starts): K0(t) / K_i(t) while not started, 0 after;
+  K0 the same product of the marginal start hazards (month terms alone): stabilised;
+- "start within g months" (natural starts in months 1..g-1; whoever is still eligible and has
+  not started starts in month g; a clone not started by the end of month g without a detected
+  relapse deviates): 1 before month g; from month g on 1 after a start before month g,
+  P0(g) / p_i(g) after a start in month g, 0 without a start.
+
+A clone-month's weight is the cumulative weight on the day its data on that month were
+obtained (grid.info_day: the next relapse-free contact, or the visit that saw the relapse):
+with relapse known only at visits, what a clone says about month m is known only if it still
+followed its strategy when that visit came, so that is the probability to invert. (Weighting
+month m by the weight at m would let starters, whose later visits are kept, speak for months
+the censored non-starters' visits never reported.)
+
+Weights are truncated at their 99th percentile over the clone-months that carry data (the rule
+and the cap are reported). Loss to follow-up, transfer and the cut-off are not modelled: the
+outcome estimator treats them as independent right-censoring (as Kaplan–Meier does, per arm).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from workbench.emulation.grid import CENSORED, DEATH, RELAPSE, D, Grid, K, month_of
+from workbench.exceptions import EstimationError
+
+TRUNCATION_QUANTILE = 0.99
+
+
+@dataclass(frozen=True)
+class StartModel:
+    """A fitted pooled logistic start model (see the module doc)."""
+
+    months: np.ndarray  # months with a month term (someone started in it)
+    alpha: np.ndarray  # month terms
+    beta: np.ndarray  # baseline covariates
+    gamma: float  # current employment (0 when not in the model)
+    hazard0: np.ndarray  # (K,) marginal start hazard per month (month terms alone)
+    n_rows: int
+    n_starts: float
+    iterations: int
+
+    def probabilities(self, grid: Grid) -> np.ndarray:
+        """(n, K) probability of starting in each month (0 in months without a month term)."""
+        p = np.zeros((grid.n, K))
+        cols = self.months - 1
+        eta = self.alpha[None, :] + (grid.X @ self.beta)[:, None]
+        if grid.employed is not None:
+            eta = eta + self.gamma * grid.employed[:, cols]
+        p[:, cols] = 1.0 / (1.0 + np.exp(-eta))
+        return p
+
+    @property
+    def coefficients(self) -> np.ndarray:
+        return np.concatenate([self.alpha, self.beta, [self.gamma]])
+
+
+def at_risk_of_starting(grid: Grid) -> tuple[np.ndarray, np.ndarray]:
+    """(n, K) masks: month at risk of starting (under follow-up, not started before, no relapse
+    detected before the month), and started in that month."""
+    seen = np.where(np.isfinite(grid.detected), month_of(np.minimum(grid.detected, 1e9)), K)
+    stop = np.minimum(np.minimum(month_of(grid.end), grid.start_month), seen)
+    m = np.arange(1, K + 1)
+    risk = m[None, :] <= stop[:, None]
+    started = m[None, :] == grid.start_month[:, None]
+    return risk, started & risk
+
+
+def fit_start_model(
+    grid: Grid,
+    freq: np.ndarray | None = None,
+    init: StartModel | None = None,
+    tol: float = 1e-9,
+) -> StartModel:
+    """Newton–Raphson fit of the pooled logistic start model (frequency weights `freq`)."""
+    freq = np.ones(grid.n) if freq is None else np.asarray(freq, float)
+    risk, started = at_risk_of_starting(grid)
+    wrisk = risk * freq[:, None]
+    starts_m = (started * wrisk).sum(axis=0)
+    risk_m = wrisk.sum(axis=0)
+    months = np.flatnonzero(starts_m > 0) + 1
+    if months.size == 0:
+        raise EstimationError("nobody started the support: no start model")
+    cols = months - 1
+    A, Y = wrisk[:, cols], started[:, cols].astype(float)
+    keep = A.sum(axis=1) > 0  # releases with at least one person-month in the model
+    A, Y, X = A[keep], Y[keep], grid.X[keep]
+    E = None if grid.employed is None else grid.employed[keep][:, cols]
+    hazard0 = np.where(risk_m > 0, starts_m / np.maximum(risk_m, 1e-300), 0.0)
+    theta = _initial(init, hazard0[cols], grid.X.shape[1], E is not None, months)
+    theta, it = _newton(theta, A, Y, X, E, tol)
+    q = months.size
+    p = grid.X.shape[1]
+    return StartModel(
+        months=months,
+        alpha=theta[:q],
+        beta=theta[q : q + p],
+        gamma=float(theta[q + p]) if E is not None else 0.0,
+        hazard0=hazard0,
+        n_rows=int(risk.sum()),
+        n_starts=float(starts_m.sum()),
+        iterations=it,
+    )
+
+
+def _initial(init, h0, p, with_e, months=None) -> np.ndarray:
+    if init is not None and np.array_equal(init.months, months):
+        tail = [init.gamma] if with_e else []
+        return np.concatenate([init.alpha, init.beta, tail])
+    h0 = np.clip(h0, 1e-6, 1 - 1e-6)
+    return np.concatenate([np.log(h0 / (1 - h0)), np.zeros(p + int(with_e))])
+
+
+def _score_info(theta, A, Y, X, E):
+    """Log-likelihood, score and information of the pooled logistic model in block form."""
+    q, p = A.shape[1], X.shape[1]
+    eta = theta[None, :q] + (X @ theta[q : q + p])[:, None]
+    if E is not None:
+        eta = eta + theta[q + p] * E
+    mu = 1.0 / (1.0 + np.exp(-eta))
+    loglik = float(np.sum(A * (Y * eta - np.logaddexp(0.0, eta))))
+    r = A * (Y - mu)
+    w = A * mu * (1.0 - mu)
+    wr = w.sum(axis=1)
+    blocks = [[np.diag(w.sum(axis=0)), w.T @ X], [X.T @ w, (X * wr[:, None]).T @ X]]
+    score = [r.sum(axis=0), X.T @ r.sum(axis=1)]
+    if E is not None:
+        we = w * E
+        blocks[0].append(we.sum(axis=0)[:, None])
+        blocks[1].append((X.T @ we.sum(axis=1))[:, None])
+        blocks.append([we.sum(axis=0)[None, :], (X.T @ we.sum(axis=1))[None, :],
+                       np.array([[np.sum(we * E)]])])  # fmt: skip
+        score.append(np.array([np.sum(r * E)]))
+    return loglik, np.concatenate(score), np.block(blocks)
+
+
+def fit_pooled_logistic(A, Y, X, E=None, tol: float = 1e-10) -> np.ndarray:
+    """Coefficients (month terms, X's, E's) of the pooled logistic model in block form: A (n, q)
+    person-month weights (0 = not at risk), Y (n, q) 0/1 outcome, X (n, p) covariates per row,
+    E (n, q) a time-varying covariate or None."""
+    h = (A * Y).sum(axis=0) / np.maximum(A.sum(axis=0), 1e-300)
+    theta = _initial(None, h, X.shape[1], E is not None)
+    return _newton(theta, A, Y, X, E, tol)[0]
+
+
+def _newton(theta, A, Y, X, E, tol, max_iter=100):
+    loglik, score, info = _score_info(theta, A, Y, X, E)
+    for it in range(1, max_iter + 1):
+        step = np.linalg.lstsq(info, score, rcond=None)[0]
+        for _ in range(30):  # step halving
+            new = theta + step
+            new_ll, new_score, new_info = _score_info(new, A, Y, X, E)
+            if new_ll >= loglik - 1e-10 * abs(loglik):
+                break
+            step = step / 2
+        theta, loglik, score, info = new, new_ll, new_score, new_info
+        if np.max(np.abs(step)) < tol:
+            return theta, it
+    return theta, max_iter
+
+
+@dataclass(frozen=True)
+class ArmWeights:
+    """(n, K) weights of one strategy's clones (0 once censored), before and after truncation."""
+
+    raw: np.ndarray
+    weights: np.ndarray
+    cap: float
+    truncated: np.ndarray  # (n, K) bool
+
+
+def never_weights(grid: Grid, model: StartModel, info: np.ndarray) -> np.ndarray:
+    """(n, K) stabilised weights of the "never start" clone-months whose data came on day
+    `info`: K0(f) / K_i(f), f the months completed by then (the clone had not started: its data
+    end at its start)."""
+    p = model.probabilities(grid)
+    k_i = np.concatenate([np.ones((grid.n, 1)), np.cumprod(1.0 - p, axis=1)], axis=1)
+    k_0 = np.concatenate([[1.0], np.cumprod(1.0 - model.hazard0)])
+    f = np.clip(np.floor(np.where(np.isfinite(info), info, 0.0) / D + 1e-9), 0, K).astype(int)
+    return k_0[f] / np.maximum(np.take_along_axis(k_i, f, axis=1), 1e-300)
+
+
+def within_weights(grid: Grid, model: StartModel, grace: int, info: np.ndarray) -> np.ndarray:
+    """(n, K) stabilised weights of the "start within `grace` months" clone-months whose data
+    came on day `info`: 1 up to the end of month g; after it 1 for a start before month g,
+    P0 / p_i of starting in month g for a start in it, 0 without a start (deviated)."""
+    p_i = model.probabilities(grid)[:, grace - 1]
+    p_0 = model.hazard0[grace - 1]
+    s = grid.start_month
+    after = np.where(s < grace, 1.0, np.where(s == grace, p_0 / np.maximum(p_i, 1e-300), 0.0))
+    return np.where(info <= grace * D + 1e-9, 1.0, after[:, None])
+
+
+def carries_data(kind: np.ndarray, l: np.ndarray, b: np.ndarray) -> np.ndarray:  # noqa: E741
+    """(n, K) months in which a clone is (possibly) at risk in its data."""
+    m = np.arange(1, K + 1)
+    last = np.where(kind == CENSORED, l, b)
+    return m[None, :] <= last[:, None]
+
+
+def truncate_weights(raw: np.ndarray, data: np.ndarray, freq=None) -> ArmWeights:
+    """Cap the weights at their 99th percentile over clone-months with data and weight > 0."""
+    use = data & (raw > 0)
+    if freq is not None:
+        use = use & (np.asarray(freq)[:, None] > 0)
+    values = raw[use]
+    cap = float(np.quantile(values, TRUNCATION_QUANTILE)) if values.size else np.inf
+    truncated = use & (raw > cap)
+    return ArmWeights(raw=raw, weights=np.minimum(raw, cap), cap=cap, truncated=truncated)
+
+
+def weight_summary(arm: ArmWeights, data: np.ndarray, months: int) -> pd.DataFrame:
+    """Per month 1..`months`: mean, 99th percentile, max, effective sample size, n truncated of
+    the weights of clones with data in that month."""
+    rows = []
+    for m in range(months):
+        use = data[:, m] & (arm.weights[:, m] > 0)
+        w, raw = arm.weights[use, m], arm.raw[use, m]
+        ess = float(w.sum() ** 2 / np.sum(w**2)) if w.size else 0.0
+        rows.append(
+            {
+                "month": m + 1,
+                "mean": float(raw.mean()) if w.size else np.nan,
+                "p99": float(np.quantile(raw, 0.99)) if w.size else np.nan,
+                "max": float(raw.max()) if w.size else np.nan,
+                "ess": ess,
+                "n_truncated": int(arm.truncated[:, m].sum()),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+__all__ = [
+    "fit_pooled_logistic",
+    "CENSORED",
+    "DEATH",
+    "RELAPSE",
+    "ArmWeights",
+    "StartModel",
+    "carries_data",
+    "fit_start_model",
+    "never_weights",
+    "truncate_weights",
+    "weight_summary",
+    "within_weights",
+]
