@@ -105,6 +105,8 @@ def test_metrics_blocks_carry_the_trend_and_the_projection_check(province):
     one = check["tiers"][0]
     assert one["years"] == 1 and one["lower"] <= one["projected"] <= one["upper"]
     assert check["cutoff_then"] == "2020-12-31" and len(check["model"]["auc"]) == 3
+    for row in check["current"]:  # today's projections carry their interval
+        assert row["lower"] <= row["projected"] <= row["upper"]
     assert 0.5 < check["model"]["c_index"] < 1
 
 

@@ -297,9 +297,12 @@ def prefecture_coverage(cohort: pd.DataFrame) -> pd.DataFrame:
 
 
 def _tiers(cohort: pd.DataFrame, survival: Any) -> pd.DataFrame:
-    from workbench.programme.tiers import tier_counts
+    from workbench.programme.tiers import staying_in_tracking, tier_counts
 
-    table = tier_counts(cohort, survival, by=None)
+    # pending people may still leave tracking (death, transfer, loss): the projection the
+    # backtest checks (workbench.programme.backtest) allows for it
+    staying = staying_in_tracking(cohort) if survival is not None else None
+    table = tier_counts(cohort, survival, by=None, staying=staying)
     return table.drop(columns="group")
 
 

@@ -61,14 +61,14 @@ def trend_results(cohort: Any, params: ReportParams, scheduler: Any = None) -> T
 
 def projection_check(cohort: Any, params: ReportParams, scheduler: Any = None) -> Any:
     """The backtest on the scope's visit records (`workbench.programme.backtest`)."""
-    from workbench.programme.backtest import backtest
+    from workbench.programme.backtest import backtest, current_projection
 
     if cohort.records is None:
         raise EstimationError("spec_table")
-    return backtest(
-        cohort.records, n_bootstrap=min(params.n_bootstrap, BACKTEST_BOOTSTRAP),
-        seed=params.seed, n_jobs=params.n_jobs, scheduler=scheduler,
-    )  # fmt: skip
+    opts = dict(n_bootstrap=min(params.n_bootstrap, BACKTEST_BOOTSTRAP), seed=params.seed,
+                n_jobs=params.n_jobs, scheduler=scheduler)  # fmt: skip
+    check = backtest(cohort.records, **opts)
+    return dataclasses.replace(check, current=current_projection(cohort.table, **opts))
 
 
 def model_check(cohort: Any, params: ReportParams) -> Any:
@@ -131,10 +131,31 @@ def protect_check(check: Any, key: bytes, k: int) -> Any:
                 retention.loc[i, cols] = dc.shifted(r[cols], r[part], n, key, cell, k)
     return dataclasses.replace(
         check,
+        current=_current(check.current, key, k),
         n_releases=dc.protect_count(check.n_releases, key, "check.n_releases", k),
         tiers=tiers,
         retention=retention,
     )
+
+
+def _current(current: pd.DataFrame | None, key: bytes, k: int) -> pd.DataFrame | None:
+    """Today's projections: the same published number as the tiers table (its cell
+    "tiers.<y>.projected", the same noise), the interval moved with it; none below k."""
+    if current is None:
+        return None
+    out = current.copy()
+    for i, r in current.iterrows():
+        proj = float(r["projected"])
+        if not proj >= k:
+            out.loc[i, ["projected", "lower", "upper"]] = np.nan
+            continue
+        shown = float(round(max(proj + dc.noise(key, f"tiers.{int(r['years'])}.projected"), k)))
+        out.loc[i, ["projected", "lower", "upper"]] = [
+            shown, float(round(max(r["lower"] + shown - proj, 0.0))),
+            float(round(r["upper"] + shown - proj)),
+        ]  # fmt: skip
+    out["observed"] = np.nan  # the tiers table publishes it (one cell, one value)
+    return out
 
 
 def protect_model_check(check: Any, key: bytes, k: int) -> Any:

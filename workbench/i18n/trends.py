@@ -68,6 +68,11 @@ ENTRIES = {
         "people would stay abstinent for a year (95% prediction interval {lo}–{hi}); "
         "{actual} did, {inside}.",
     ),
+    "tier_projection_sure": (
+        "{tier}：预计{proj}人；我们有95%的把握认为，现有人员跟踪期满时将在{lo}至{hi}人之间。",
+        "{tier}: {proj} projected; we are 95% confident that between {lo} and {hi} of the people "
+        "released so far will reach it by the end of their tracking.",
+    ),
     "backtest_inside": ("在预测区间之内", "within the interval"),
     "backtest_outside_high": ("高于预测区间", "above the interval"),
     "backtest_outside_low": ("低于预测区间", "below the interval"),

@@ -26,7 +26,8 @@ months, estimate, lower, upper, followed}]}: retention at 6/12/24 months by rele
 estimated only where everyone in the cohort was followed to the milestone) and
 ``projection_check`` ({cutoff_then, cutoff_now, n_releases, tiers: [{years, observed_then,
 projected, lower, upper, actual, complete, within}], retention: [{months, then, then_lower,
-then_upper, now, now_lower, now_upper}], model: {folds, c_index, auc: [{months, auc}],
+then_upper, now, now_lower, now_upper}], current: [{years, projected, lower, upper}] (today's
+tier projections with the same 95 % interval), model: {folds, c_index, auc: [{months, auc}],
 calibration: [{months, group, predicted, observed, lower, upper}]}}: what the data cut two
 years earlier projected against what happened, and the risk model's cross-validated
 discrimination and calibration).

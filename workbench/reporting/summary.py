@@ -27,7 +27,7 @@ from workbench.reporting.sections import data_status
 from workbench.reporting.support_checks import failed_supports
 from workbench.reporting.suppression import count_text, is_small, scrub_counts
 from workbench.reporting.text import reason
-from workbench.reporting.trend_sections import check_lines, trend_lines
+from workbench.reporting.trend_sections import check_lines, projection_lines, trend_lines
 
 
 def _ul(items: list[str], lang: str) -> str:
@@ -59,7 +59,7 @@ def executive_summary(results: ReportResults, params: ReportParams) -> Section:
     if where:
         parts += [_h3("q_where", lang), where]
     reach = [*summary_retention(results, params, bench), *tier_verdicts(results, params)]
-    reach += check_lines(results, params)
+    reach += projection_lines(results, params) + check_lines(results, params)
     if bench is not None and not bench.available:
         reach.append(t("bench_unavailable", lang))
     parts += [_h3("q_reach", lang), _ul(reach, lang)]

@@ -47,7 +47,9 @@ def draw_trend(cohorts: pd.DataFrame, lang: str) -> Figure:
         lo, hi = part["lower"].to_numpy(float), part["upper"].to_numpy(float)
         colour = MILESTONE_COLOURS.get(float(m), GREY)
         ok = np.isfinite(lo) & np.isfinite(hi)
-        ax.errorbar(xs[ok], est[ok], yerr=[est[ok] - lo[ok], hi[ok] - est[ok]], fmt="none",
+        # a percentile interval need not contain its estimate (few replicates): clip at 0
+        yerr = np.clip([est[ok] - lo[ok], hi[ok] - est[ok]], 0.0, None)
+        ax.errorbar(xs[ok], est[ok], yerr=yerr, fmt="none",
                     ecolor=colour, elinewidth=1.2, capsize=2)  # fmt: skip
         ax.plot(xs, est, "o-", color=colour, ms=4, lw=1,
                 label=t("months_label", lang, m=f"{m:g}"))  # fmt: skip
@@ -82,7 +84,8 @@ def draw_calibration(calibration: pd.DataFrame, lang: str) -> Figure:
         p, o = part.loc[ok, "predicted"].astype(float), part.loc[ok, "observed"].astype(float)
         lo, hi = part.loc[ok, "lower"].astype(float), part.loc[ok, "upper"].astype(float)
         if np.isfinite(lo).all() and np.isfinite(hi).all() and len(lo):
-            ax.errorbar(p, o, yerr=[o - lo, hi - o], fmt="none", ecolor=BLUE, elinewidth=1)
+            yerr = np.clip([o - lo, hi - o], 0.0, None)
+            ax.errorbar(p, o, yerr=yerr, fmt="none", ecolor=BLUE, elinewidth=1)
         ax.plot(p, o, "o", color=BLUE, ms=3.5)
         ax.set_xlim(0, 1)
         ax.set_ylim(0, 1)

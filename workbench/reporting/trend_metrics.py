@@ -94,7 +94,8 @@ def _model(model: Any) -> dict[str, Any] | None:
 def projection_check_block(results: ReportResults, k: int) -> dict[str, Any] | None:
     """{cutoff_then, cutoff_now, n_releases, tiers: [{years, observed_then, projected, lower,
     upper, actual, complete, within}], retention: [{months, then, then_lower, then_upper, now,
-    now_lower, now_upper}], model: {folds, c_index, auc, calibration}}; null when neither the
+    now_lower, now_upper}], current: [{years, projected, lower, upper}] (today's projections
+    with the same interval), model: {folds, c_index, auc, calibration}}; null when neither the
     backtest nor the model check was made."""
     check = getattr(results, "projection_check", None)
     model = _model(getattr(results, "model_check", None))
@@ -120,12 +121,19 @@ def projection_check_block(results: ReportResults, k: int) -> dict[str, Any] | N
         {key: (float(r[key]) if key == "months" else _r(r[key], RATE)) for key in r.index}
         for _, r in check.retention.iterrows()
     ]
+    current = [
+        {"years": int(r.years), "projected": _count(r.projected, k),
+         "lower": _count(r.lower, k) if np.isfinite(float(r.projected)) else None,
+         "upper": _count(r.upper, k)}
+        for r in (check.current.itertuples(index=False) if check.current is not None else [])
+    ]  # fmt: skip
     return {
         "cutoff_then": check.cutoff_then,
         "cutoff_now": check.cutoff_now,
         "n_releases": _count(check.n_releases, k),
         "tiers": tiers,
         "retention": retention,
+        "current": current,
         "model": model,
     }
 

@@ -111,6 +111,23 @@ def trend(results: ReportResults, params: ReportParams) -> Section:
     return Section("trend", heading("sec_trend", lang) + body, n)
 
 
+def projection_lines(results: ReportResults, params: ReportParams) -> list[str]:
+    """How sure each tier's projection is (its 95 % interval, the backtest's method), for the
+    tiers where someone's k-year visit is still ahead."""
+    lang, k = params.lang, params.suppression_threshold
+    check = results.projection_check
+    if check is None or check.current is None:
+        return []
+    out = []
+    for r in check.current.itertuples(index=False):
+        if not (np.isfinite(r.projected) and r.upper > r.lower):
+            continue
+        out.append(t("tier_projection_sure", lang, tier=t(f"tier_short_{int(r.years)}", lang),
+                     proj=count_text(r.projected, k, lang), lo=count_text(r.lower, k, lang),
+                     hi=count_text(r.upper, k, lang)))  # fmt: skip
+    return out
+
+
 def check_lines(results: ReportResults, params: ReportParams) -> list[str]:
     """ "Last time we projected X, Y happened" (12-month tier) and the model's discrimination."""
     lang, k = params.lang, params.suppression_threshold
@@ -214,4 +231,4 @@ def check(results: ReportResults, params: ReportParams) -> Section:
     return Section("check", "".join(parts), hidden)
 
 
-__all__ = ["check", "check_lines", "trend", "trend_lines", "trend_table"]
+__all__ = ["check", "check_lines", "projection_lines", "trend", "trend_lines", "trend_table"]
