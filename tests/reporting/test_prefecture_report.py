@@ -152,3 +152,24 @@ def test_a_handful_of_extreme_propensities_is_not_a_failed_check(env):
     pd.testing.assert_frame_equal(summary.verdicts(results, env["params"]), base)
     name = codes.label("intervention", code, "en")
     assert f"Positivity check ({name})" not in _text(model_sections.effects(results, env["params"]))
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_centres_report_shows_its_standing_among_the_provinces_centres(env, lang):
+    """A facility report gets the province figures and its own row of the province's comparison
+    of centres (observed, expected, adjusted 12-month retention, limits for its size)."""
+    centres = env["province"].facility_regions
+    assert centres is not None and centres["code"].nunique() >= 2
+    code = str(centres.sort_values("n").iloc[-1]["code"])  # the largest centre
+    params = dataclasses.replace(
+        env["params"], prefecture=None, facility=code, name=code, lang=lang
+    )
+    row = centres.set_index("code").loc[code]
+    # the funnel's limits for its size around the province's 12-month retention
+    assert row["lower95"] < row["upper95"] and row["lower998"] <= row["lower95"]
+    text = _text(summary.executive_summary(analyse(params), params))
+    assert t("q_standing_facility", lang) in text
+    name = codes.label("facility", code, lang)
+    for col in ("adjusted", "observed", "expected", "lower95", "upper998"):
+        assert pct(row[col]) in text, col
+    assert name in text and t("standing_basis_facility", lang) in text

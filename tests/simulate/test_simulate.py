@@ -267,7 +267,10 @@ def test_true_survival_agrees_with_the_simulated_truth(default_sim):
 
 @pytest.mark.slow
 def test_time_varying_cox_on_true_times_recovers_the_hazard_ratios():
-    cfg = {"interventions": {"job_placement": {"hazard_ratio": 0.5, "assign": {"intercept": -0.5}}}}
+    cfg = {
+        "interventions": {"job_placement": {"hazard_ratio": 0.5, "assign": {"intercept": -0.5}}},
+        "employment": {"enabled": False},  # else employment(t) is a hidden time-varying term
+    }
     sim = simulate(cfg, seed=21, n=3000)
     t = sim.truth_table
     horizon = codes.TRACKING_DAYS
@@ -539,11 +542,15 @@ def test_config_from_yaml_file(tmp_path):
 
 def test_run_simulate_writes_and_if_missing_skips(tmp_path, capsys):
     out = tmp_path / "data"
-    args = argparse.Namespace(out=str(out), config=None, seed=3, n=300, if_missing=True)
+    args = argparse.Namespace(
+        out=str(out), config=None, seed=3, n=300, if_missing=True, strategies_n=0
+    )
     assert run_simulate(args) == 0
     assert "300 releases" in capsys.readouterr().out
     before = (out / "releases.csv").read_bytes()
-    args2 = argparse.Namespace(out=str(out), config=None, seed=4, n=300, if_missing=True)
+    args2 = argparse.Namespace(
+        out=str(out), config=None, seed=4, n=300, if_missing=True, strategies_n=0
+    )
     assert run_simulate(args2) == 0
     assert "already holds a dataset" in capsys.readouterr().out
     assert (out / "releases.csv").read_bytes() == before
@@ -595,8 +602,14 @@ def test_cli_simulate_and_its_errors(tmp_path, capsys):
     from workbench.cli import main
 
     out = tmp_path / "cli"
-    assert main(["simulate", "--out", str(out), "--n", "250", "--seed", "9"]) == 0
-    assert json.loads((out / "truth" / "truth.json").read_text())["n"] == 250
+    assert main(["simulate", "--out", str(out), "--n", "250", "--seed", "9",
+                 "--strategies-n", "2000"]) == 0  # fmt: skip
+    truth = json.loads((out / "truth" / "truth.json").read_text())
+    assert truth["n"] == 250 and truth["strategies_monte_carlo"]["n"] == 2000
+    strategies = pd.read_csv(out / "truth" / "strategies.csv")
+    assert list(strategies.columns) == [
+        "intervention", "strategy", "month", "relapse_risk", "death_risk", "rmst_days"
+    ]  # fmt: skip
     assert main(["simulate", "--out", str(out), "--if-missing"]) == 0
     assert "already holds a dataset" in capsys.readouterr().out
     missing = tmp_path / "nope.yaml"

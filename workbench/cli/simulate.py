@@ -1,4 +1,4 @@
-"""`workbench simulate --out DIR [--config FILE] [--seed N] [--n N] [--if-missing]`."""
+"""`workbench simulate --out DIR [--config FILE] [--seed N] [--n N] [--strategies-n N] [--if-missing]`."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ def run_simulate(args: argparse.Namespace) -> int:
         return 0
     seed = DEFAULT_SEED if getattr(args, "seed", None) is None else args.seed
     sim = simulate(getattr(args, "config", None), seed=seed, n=getattr(args, "n", None))
-    write_simulation(sim, out)
+    write_simulation(sim, out, strategies_n=getattr(args, "strategies_n", None))
     ds = sim.dataset
     ret = sim.truth["retention"]
     print(

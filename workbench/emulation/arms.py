@@ -6,7 +6,8 @@ EM (outcome.py) gives its strategy's monthly hazards of relapse and death.
 
 - "never start": deviation = a start (c = the start day);
 - "start within g months": deviation = no start by the end of month g (c = g·D) while still
-  eligible; a clone whose relapse was seen (or who died) before then does not deviate.
+  eligible; a clone whose relapse staff knew of (a police record included), who died or whose
+  follow-up ended by then does not deviate and keeps all its data with weight 1.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from workbench.emulation.grid import Clones, D, Grid, info_day, truncate
+from workbench.emulation.grid import Clones, D, Grid, info_day, staff_end, truncate
 from workbench.emulation.outcome import fit_hazards, group
 from workbench.emulation.weights import (
     ArmWeights,
@@ -49,7 +50,7 @@ def _fit_arm(clones, raw, freq, init, tol) -> Arm:
 def never_arm(grid: Grid, model: StartModel, freq, init=None, tol: float = 1e-10) -> Arm:
     """The "never start" strategy (see the module doc)."""
     c = np.where(np.isfinite(grid.start), grid.start, np.inf)
-    clones = truncate(grid, c)
+    clones = truncate(grid, c, staff_end(grid) > c)
     raw = never_weights(grid, model, info_day(grid, clones))
     return _fit_arm(clones, raw, freq, init, tol)
 
@@ -57,6 +58,7 @@ def never_arm(grid: Grid, model: StartModel, freq, init=None, tol: float = 1e-10
 def within_arm(grid: Grid, model: StartModel, grace: int, freq, init=None, tol=1e-10) -> Arm:
     """The "start within `grace` months" strategy (see the module doc)."""
     c = np.where(grid.start_month <= grace, np.inf, grace * D)
-    clones = truncate(grid, c)
-    raw = within_weights(grid, model, grace, info_day(grid, clones))
+    at_risk = (grid.start_month >= grace) & (staff_end(grid) > grace * D)  # may deviate
+    clones = truncate(grid, c, at_risk & (grid.start_month > grace))
+    raw = within_weights(grid, model, grace, info_day(grid, clones), at_risk, freq)
     return _fit_arm(clones, raw, freq, init, tol)

@@ -77,8 +77,9 @@ def group(kind, l, b, weights) -> Groups:  # noqa: E741
                   fixed_death.astype(float))  # fmt: skip
 
 
-def _em_step(h: np.ndarray, g: Groups) -> np.ndarray:
-    """One EM step: the M-step's hazards (2K,) from hazards `h`."""
+def _em_step(h: np.ndarray, g: Groups, with_risk: bool = False):
+    """One EM step: the M-step's hazards (2K,) from hazards `h` (and the expected weighted
+    months at risk (K,) when `with_risk`)."""
     hr, hd = h[:K], h[K:]
     s_prev = np.concatenate([[1.0], np.cumprod(1.0 - hr - hd)[:-1]])
     sd_prev = np.concatenate([[1.0], np.cumprod(1.0 - hd)[:-1]])
@@ -94,7 +95,7 @@ def _em_step(h: np.ndarray, g: Groups) -> np.ndarray:
     csum = np.cumsum(fr)
     seg_total = np.add.reduceat(fr, g.starts) if fr.size else np.zeros(0)
     total = seg_total + fd
-    empty = total <= 0
+    empty = total <= 1e-250
     if empty.any():  # hazards 0 where these data need an event: spread evenly
         fr = np.where(empty[g.seg], 1.0, fr)
         fd = np.where(empty & g.dead, 1.0, fd)
@@ -109,7 +110,24 @@ def _em_step(h: np.ndarray, g: Groups) -> np.ndarray:
     nr = np.bincount(g.month, wp * fr, minlength=K)
     nd = g.fixed_death + np.bincount(g.b - 1, g.death_weight * fd * scale, minlength=K)
     safe = np.where(risk > 0, risk, 1.0)
-    return np.concatenate([np.where(risk > 0, nr / safe, 0.0), np.where(risk > 0, nd / safe, 0.0)])
+    out = np.concatenate([np.where(risk > 0, nr / safe, 0.0), np.where(risk > 0, nd / safe, 0.0)])
+    return (out, risk) if with_risk else out
+
+
+def score_jacobian(g: Groups, h: np.ndarray, free: np.ndarray) -> np.ndarray:
+    """dU/dh[free] at a fixed point h of the EM map F, U(h) = R(h) (F(h) - h) the weighted
+    estimating equations (R the expected weighted months at risk): there dU/dh =
+    diag(R) (dF/dh - I); dF/dh by forward differences."""
+    f, risk = _em_step(h, g, with_risk=True)
+    r2 = np.concatenate([risk, risk])
+    jac = np.empty((2 * K, free.size))
+    for j, k in enumerate(free):
+        eps = 1e-7 * max(h[k], 1e-4)
+        hp = h.copy()
+        hp[k] += eps
+        jac[:, j] = (_em_step(hp, g) - f) / eps
+    jac[free, np.arange(free.size)] -= 1.0
+    return r2[:, None] * jac
 
 
 def _project(h: np.ndarray) -> np.ndarray:

@@ -17,10 +17,9 @@ the interval is meant to be conservative; its coverage is measured by the simula
 from __future__ import annotations
 
 import numpy as np
-from scipy import sparse
 
 from workbench.emulation.grid import CENSORED, DEATH, K
-from workbench.emulation.outcome import curves
+from workbench.emulation.outcome import curves, group, score_jacobian
 
 Z = 1.959963984540054
 
@@ -63,11 +62,6 @@ def scores(kind, l, b, w, h):  # noqa: E741
     return np.concatenate([ur, ud], axis=1)
 
 
-def _total_score(gk, gl, gb, wg, h):
-    er, ed, risk = posteriors(gk, gl, gb, h)
-    return np.concatenate([(wg * (er - h[:K] * risk)).sum(0), (wg * (ed - h[K:] * risk)).sum(0)])
-
-
 def _summaries(h) -> np.ndarray:
     c = curves(h)
     return np.concatenate([c["relapse"], [c["death"][-1], c["rmst_days"]]])
@@ -76,24 +70,22 @@ def _summaries(h) -> np.ndarray:
 def arm_influence(kind, l, b, w, h) -> np.ndarray:  # noqa: E741
     """(n, 39) influence of each clone on [relapse risk at months 0..36, death risk at 36,
     RMST] of one strategy."""
-    gk, gl, gb, inv = _groups(kind, l, b)
-    n = kind.size
-    onehot = sparse.csr_matrix((np.ones(n), (inv, np.arange(n))), shape=(gk.size, n))
-    wg = np.asarray(onehot @ w)
     free = np.flatnonzero(h > 0)
-    base = _total_score(gk, gl, gb, wg, h)
+    jac = score_jacobian(group(kind, l, b, w), h, free)
     theta = _summaries(h)
-    jac = np.empty((2 * K, free.size))
     grad = np.empty((theta.size, free.size))
     for j, k in enumerate(free):
         eps = 1e-7 * max(h[k], 1e-4)
         hp = h.copy()
         hp[k] += eps
-        jac[:, j] = (_total_score(gk, gl, gb, wg, hp) - base) / eps
         grad[:, j] = (_summaries(hp) - theta) / eps
-    bread = np.linalg.pinv(-jac[free])  # (free, free)
+    a = -jac[free]  # (free, free)
+    try:
+        coef = np.linalg.solve(a.T, grad.T).T  # grad @ inv(a)
+    except np.linalg.LinAlgError:
+        coef = grad @ np.linalg.pinv(a)
     u = scores(kind, l, b, w, h)[:, free]
-    return u @ (grad @ bread).T
+    return u @ coef.T
 
 
 def sandwich_se(point, horizons) -> dict:

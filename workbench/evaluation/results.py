@@ -97,6 +97,9 @@ class ReportResults:
     tiers: pd.DataFrame | None = None
     regions: pd.DataFrame | None = None
     funnel: pd.DataFrame | None = None
+    # shrunken rankings by "prefecture" / "facility" (workbench.programme.ranking), protected
+    ranking: dict[str, pd.DataFrame] | None = None
+    facility_regions: pd.DataFrame | None = None  # the centres compared (a facility's standing)
     endings: pd.DataFrame | None = None
     risk: RiskFactors | None = None
     effects: pd.DataFrame | None = None

@@ -22,10 +22,14 @@ from workbench.i18n import (
     emulation,
     methods,
     notebook,
+    notebook_prose,
+    planning,
+    ranking,
     report,
     report_methods,
     retention,
     risk,
+    standing,
     target_trial,
     trends,
 )
@@ -41,10 +45,14 @@ _CATALOGS = {
     "methods": methods.ENTRIES,
     "data": data.ENTRIES,
     "notebook": notebook.ENTRIES,
+    "notebook_prose": notebook_prose.ENTRIES,
     "target_trial": target_trial.ENTRIES,
     "trends": trends.ENTRIES,
     "batch": batch.ENTRIES,
     "checks": checks.ENTRIES,
+    "ranking": ranking.ENTRIES,
+    "planning": planning.ENTRIES,
+    "standing": standing.ENTRIES,
 }
 
 

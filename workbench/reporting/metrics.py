@@ -18,8 +18,15 @@ effects --json``. It is null (with a note) when the trial is withheld (fewer tha
 not emulated (randomised arms, baseline groups). The hazard-ratio fields stay: they are the
 report's sensitivity analyses now.
 
-Schema 4 (issue 19) adds two top-level blocks after ``regions`` (`workbench.reporting.
-trend_metrics`; null when not estimated): ``trend`` ({unit "year"/"half", rule (the stated rule
+Schema 4 (issue 19) adds to each ``regions`` row ``shrunken``: the prefecture's place in the fair
+ranking (workbench/programme/ranking.py) as {estimate, lower, upper, rank_lower, rank_upper,
+p_below} — its risk-adjusted 12-month retention for the province's mix of people after
+hierarchical shrinkage with the 95 % interval, the 95 % rank interval (1 = highest retention, out
+of the ranked prefectures) and the probability that it is below the province level; null for a
+prefecture that is not ranked (fewer than k people, relapses or people without a relapse).
+
+Schema 4 also adds (issue 19, the direction of travel) two top-level blocks after ``regions``
+(`workbench.reporting.trend_metrics`; null when not estimated): ``trend`` ({unit "year"/"half", rule (the stated rule
 for the words), crude and adjusted: {hr_per_year, lower, upper, p, verdict ("improving" |
 "no_clear_change" | "worsening"), adjusted, first_release, last_release}, cohorts: [{cohort, n,
 months, estimate, lower, upper, followed}]}: retention at 6/12/24 months by release cohort,
@@ -35,7 +42,7 @@ discrimination and calibration).
 ``provenance`` says what produced the report: workbench_version, git_commit, params_sha256,
 inputs_sha256, started_at (UTC), duration_s, and ``stages`` ({stage: seconds} in the order run,
 issue 23: ``cache`` (hashing the inputs, the cache lookup and store), ``load``, ``cohort``, each
-analysis computed in this run (``retention``, ``coverage``, ``tiers``, ``regions``, ``risk``,
+analysis computed in this run (``retention``, ``coverage``, ``tiers``, ``regions``, ``ranking``, ``risk``,
 ``effects``, ``target_trial``, ``competing``; absent when the analyses came from the cache), ``notebook``,
 ``html``, ``pdf``). Durations only: no name, value or path. The same stages end the command's
 run log (`workbench report` on stderr: ``stages: load 2.1 s, …``).
@@ -338,6 +345,7 @@ def _target_trial(results: ReportResults, code: str, k: int, notes: list[str]) -
 def _regions(results: ReportResults, k: int, notes: list[str]) -> list[dict[str, Any]]:
     if results.regions is None:
         return []
+    shrunk = _shrunken(results)
     return [
         {
             "code": str(r.code),
@@ -345,9 +353,25 @@ def _regions(results: ReportResults, k: int, notes: list[str]) -> list[dict[str,
             "observed": _num(r.observed, "rate"),
             "expected": _num(r.expected, "rate"),
             "flag": str(r.flag) or None,
+            "shrunken": shrunk.get(str(r.code)),
         }
         for r in results.regions.sort_values("code").itertuples(index=False)
     ]
+
+
+def _shrunken(results: ReportResults) -> dict[str, dict[str, Any]]:
+    """Each ranked prefecture's shrunk risk-adjusted 12-month retention (issue 19)."""
+    table = (getattr(results, "ranking", None) or {}).get("prefecture")
+    rows = [] if table is None else table.to_dict("records")
+    return {
+        str(r["code"]): {
+            **{k: _num(r[k], "rate") for k in ("estimate", "lower", "upper")},
+            "rank_lower": int(r["rank_lower"]),
+            "rank_upper": int(r["rank_upper"]),
+            "p_below": round(float(r["p_below"]), 2),
+        }  # fmt: skip
+        for r in rows
+    }
 
 
 def dumps(metrics: dict[str, Any]) -> str:

@@ -65,6 +65,9 @@ def executive_summary(results: ReportResults, params: ReportParams) -> Section:
     parts += [_h3("q_reach", lang), _ul(reach, lang)]
     if results.effects is not None and len(results.effects):
         parts += [_h3("q_support_4", lang), support_block(results, params)]
+    if bench is not None and bench.available and params.facility:  # among the centres
+        parts += [_h3("q_standing_facility", lang), _ul(standing_lines(bench, params), lang)]
+        parts.append(f'<p class="wb-note">{esc(t("standing_basis_facility", lang))}</p>')
     data = summary_coverage(results, params, bench)
     if results.repairs:
         repairs = "; ".join(scrub_counts(r, k, lang) for r in results.repairs)
@@ -290,6 +293,7 @@ SECTION_TITLES = {
     "retention": "sec_retention",
     "tiers": "sec_tiers",
     "regions": "sec_regions",
+    "ranking": "sec_ranking",
     "risk": "sec_risk",
     "effects": "sec_effects",
     "target_trial": "sec_tt",
@@ -298,12 +302,14 @@ SECTION_TITLES = {
 
 
 def standing_lines(bench: ProvinceBenchmark, params: ReportParams) -> list[str]:
-    """The prefecture's own row of the province's regional comparison, with its limits."""
+    """The prefecture's own row of the province's regional comparison (a centre's: of the
+    province's comparison of centres), with its limits."""
     lang = params.lang
-    name = codes.label("prefecture", params.prefecture, lang)
+    kind, sfx = ("facility", "_facility") if params.facility else ("prefecture", "")
+    name = codes.label(kind, params.facility or params.prefecture, lang)
     s = bench.standing
     if s is None:
-        return [t("standing_none", lang, name=name)]
+        return [t("standing_none" + sfx, lang, name=name)]
     b12 = bench.at(12)
     overall = pct(b12["estimate"]) if b12 is not None else "–"
     flag = t(f"flag_{s['category']}", lang)
@@ -315,7 +321,7 @@ def standing_lines(bench: ProvinceBenchmark, params: ReportParams) -> list[str]:
     out = [
         t("standing_verdict", lang, flag=flag, sure=sure),
         t(
-            "standing_line",
+            "standing_line" + sfx,
             lang,
             name=name,
             adj=pct(s["adjusted"]),
@@ -325,7 +331,7 @@ def standing_lines(bench: ProvinceBenchmark, params: ReportParams) -> list[str]:
         ),  # fmt: skip
     ]
     if "lower95" in s:
-        out.append(t("standing_limits", lang, name=name, lo95=pct(s["lower95"]),
+        out.append(t("standing_limits" + sfx, lang, name=name, lo95=pct(s["lower95"]),
                      hi95=pct(s["upper95"]), lo998=pct(s["lower998"]), hi998=pct(s["upper998"])))  # fmt: skip
     return out
 

@@ -222,6 +222,23 @@ def _validate_employment(cfg: dict) -> None:
             _num(cfg, f"employment.{key}.{code}", -20, 20)
 
 
+def _validate_counterfactual(cfg: dict) -> None:
+    cf = cfg["counterfactual"]
+    for key in ("n", "seed"):
+        if isinstance(cf[key], bool) or not isinstance(cf[key], int) or cf[key] < 0:
+            raise ParameterError(
+                f"simulation config: counterfactual.{key} = {cf[key]!r} must be a whole number >= 0."
+            )
+    graces = cf["grace_months"]
+    if not isinstance(graces, list) or not all(
+        isinstance(g, int) and not isinstance(g, bool) and 1 <= g <= 36 for g in graces
+    ):
+        raise ParameterError(
+            f"simulation config: counterfactual.grace_months {graces!r} must be a list of whole "
+            "months from 1 to 36."
+        )
+
+
 def validate_config(cfg: dict) -> None:
     """Raise ParameterError naming the first bad value."""
     _validate_calendar(cfg)
@@ -255,6 +272,7 @@ def validate_config(cfg: dict) -> None:
     _num(cfg, "relapse.trend_log_hr_per_year", -5, 5)
     _validate_interventions(cfg)
     _validate_employment(cfg)
+    _validate_counterfactual(cfg)
     _shares(cfg, "deaths.rate_per_100py", codes.DRUGS)
     _num(cfg, "deaths.age_log_hr_per_10y", -5, 5)
     for key in ("transfer_per_year", "lost_per_year"):
