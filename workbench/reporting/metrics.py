@@ -25,19 +25,12 @@ hierarchical shrinkage with the 95 % interval, the 95 % rank interval (1 = highe
 of the ranked prefectures) and the probability that it is below the province level; null for a
 prefecture that is not ranked (fewer than k people, relapses or people without a relapse).
 
-Schema 4 also adds (issue 19, the direction of travel) two top-level blocks after ``regions``
-(`workbench.reporting.trend_metrics`; null when not estimated): ``trend`` ({unit "year"/"half", rule (the stated rule
-for the words), crude and adjusted: {hr_per_year, lower, upper, p, verdict ("improving" |
-"no_clear_change" | "worsening"), adjusted, first_release, last_release}, cohorts: [{cohort, n,
-months, estimate, lower, upper, followed}]}: retention at 6/12/24 months by release cohort,
-estimated only where everyone in the cohort was followed to the milestone) and
-``projection_check`` ({cutoff_then, cutoff_now, n_releases, tiers: [{years, observed_then,
-projected, lower, upper, actual, complete, within}], retention: [{months, then, then_lower,
-then_upper, now, now_lower, now_upper}], current: [{years, projected, lower, upper}] (today's
-tier projections with the same 95 % interval), model: {folds, c_index, auc: [{months, auc}],
-calibration: [{months, group, predicted, observed, lower, upper}]}}: what the data cut two
-years earlier projected against what happened, and the risk model's cross-validated
-discrimination and calibration).
+Schema 4 also adds the top-level blocks ``trend`` and ``projection_check`` after ``regions``
+(issue 19: the direction of travel and the checked projections; described field by field in
+`workbench.reporting.trend_metrics`).
+
+Size: the schema's description (one paragraph per version, above) and the builders and checks of
+its blocks stay together, so a reader of metrics.json finds every field in one module.
 
 ``provenance`` says what produced the report: workbench_version, git_commit, params_sha256,
 inputs_sha256, started_at (UTC), duration_s, and ``stages`` ({stage: seconds} in the order run,

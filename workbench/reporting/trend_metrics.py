@@ -1,6 +1,20 @@
-"""metrics.json's ``trend`` and ``projection_check`` blocks (schema 4, issue 19; the schema is
-described in `workbench.reporting.metrics`). Only protected numbers (`ReportResults` after
-`evaluation.protect`): a count below the threshold or a withheld rate is null."""
+"""metrics.json's ``trend`` and ``projection_check`` blocks (schema 4, issue 19; the rest of the
+schema is described in `workbench.reporting.metrics`). Only protected numbers (`ReportResults`
+after `evaluation.protect`): a count below the threshold or a withheld rate is null.
+
+Schema 4 adds two top-level blocks after ``regions`` (null when not estimated): ``trend`` ({unit
+"year"/"half", rule (the stated rule for the words), crude and adjusted: {hr_per_year, lower, upper, p, verdict ("improving" |
+"no_clear_change" | "worsening"), adjusted, first_release, last_release}, cohorts: [{cohort, n,
+months, estimate, lower, upper, followed}]}: retention at 6/12/24 months by release cohort,
+estimated only where everyone in the cohort was followed to the milestone) and
+``projection_check`` ({cutoff_then, cutoff_now, n_releases, tiers: [{years, observed_then,
+projected, lower, upper, actual, complete, within}], retention: [{months, then, then_lower,
+then_upper, now, now_lower, now_upper}], current: [{years, projected, lower, upper}] (today's
+tier projections with the same 95 % interval), model: {folds, c_index, auc: [{months, auc}],
+calibration: [{months, group, predicted, observed, lower, upper}]}}: what the data cut two
+years earlier projected against what happened, and the risk model's cross-validated
+discrimination and calibration).
+"""
 
 from __future__ import annotations
 
