@@ -29,9 +29,9 @@ GRACE_MONTHS = 6
 GRACES = (3, 6, 12)
 HORIZONS = (12, 24, 36)
 RMST_MONTHS = 36
-# The grace-period sensitivity is a side table: its intervals need fewer replicates than the
-# headline numbers (the report's n_bootstrap), which keeps the whole effects analysis in budget.
-GRACE_BOOTSTRAP = 20
+# The grace-period sensitivity is a side table: its intervals are the estimator's model-based
+# (influence-function) ones, not bootstrapped, which keeps the whole effects analysis in budget.
+GRACE_CI = "sandwich"
 TOO_FEW = "too_few"
 # reasons a support's trial is withheld that mean "too few people" (the report says so)
 FEW_PEOPLE = (TOO_FEW, "tt_too_few_starts")
@@ -195,15 +195,13 @@ def strategy_code(value: object) -> str:
 def _grace(
     cohort: Any, code: str, params: Any, scheduler: Any, main: pd.DataFrame
 ) -> pd.DataFrame | None:
-    """The risk difference under each grace period in `GRACES`; the main grace period's rows
-    are the main fit's (`main`: its horizons), not refitted."""
+    """The risk difference under each grace period in `GRACES` (model-based CIs, `GRACE_CI`);
+    the main grace period's rows are the main fit's (`main`: its horizons), not refitted."""
     from workbench.emulation import grace_sensitivity
 
     others = tuple(g for g in GRACES if g != GRACE_MONTHS)
-    kwargs = dict(n_bootstrap=max(2, min(params.n_bootstrap, GRACE_BOOTSTRAP)), seed=params.seed,
-                  n_jobs=params.n_jobs, scheduler=scheduler)  # fmt: skip
     try:
-        frame = grace_sensitivity(cohort, code, graces=others, **kwargs)
+        frame = grace_sensitivity(cohort, code, graces=others, seed=params.seed, ci=GRACE_CI)
     except (WorkbenchError, ValueError, np.linalg.LinAlgError):
         return None
     own = main[["month", "rd", "rd_lower", "rd_upper"]].assign(grace_months=GRACE_MONTHS)

@@ -18,7 +18,6 @@ import pandas as pd
 from workbench.evaluation.target_trial import (
     FEW_PEOPLE,
     FLOW_COLUMNS,
-    GRACE_BOOTSTRAP,
     GRACE_MONTHS,
     RMST_MONTHS,
     TrialSummary,
@@ -166,6 +165,8 @@ def finding(s: TrialSummary, lang: str, k: int) -> str:
     name = name_of(s.code, lang)
     if s.withheld in FEW_PEOPLE:
         return t("tt_find_withheld", lang, name=name, k=k)
+    if s.withheld == "tt_no_start_in_grace_month":
+        return t("tt_find_no_grace_month", lang, name=name, g=f"{s.grace_months:g}")
     if not s.estimable:
         return t("tt_find_failed", lang, name=name)
     r = headline(s)
@@ -283,8 +284,7 @@ def section_html(trials: dict[str, TrialSummary] | None, params: Any) -> str:
     parts.append(table_html(flow, t("cap_tt_flow", lang), lang, note))
     grace = grace_table(trials, lang)
     if grace is not None:
-        b = max(2, min(first.n_bootstrap, GRACE_BOOTSTRAP))
-        note = t("tt_grace_note", lang, g=f"{first.grace_months:g}", b=b)
+        note = t("tt_grace_note", lang, g=f"{first.grace_months:g}")
         parts.append(table_html(grace, t("cap_tt_grace", lang), lang, note))
     return "".join(parts)
 
