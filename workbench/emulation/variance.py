@@ -53,13 +53,16 @@ def posteriors(gk, gl, gb, h):
     return er, ed, risk
 
 
-def scores(kind, l, b, w, h):  # noqa: E741
-    """(n, 2K) estimating-equation contributions u_i(h) of one strategy's clones."""
+def residuals(kind, l, b, h):  # noqa: E741
+    """(n, 2K) E[events] - h E[at risk] per unit weight of each clone (relapse, death)."""
     gk, gl, gb, inv = _groups(kind, l, b)
     er, ed, risk = posteriors(gk, gl, gb, h)
-    ur = w * (er[inv] - h[:K] * risk[inv])
-    ud = w * (ed[inv] - h[K:] * risk[inv])
-    return np.concatenate([ur, ud], axis=1)
+    return np.concatenate([er[inv] - h[:K] * risk[inv], ed[inv] - h[K:] * risk[inv]], axis=1)
+
+
+def scores(kind, l, b, w, h):  # noqa: E741
+    """(n, 2K) estimating-equation contributions u_i(h) of one strategy's clones."""
+    return np.concatenate([w, w], axis=1) * residuals(kind, l, b, h)
 
 
 def _summaries(h) -> np.ndarray:
@@ -67,9 +70,10 @@ def _summaries(h) -> np.ndarray:
     return np.concatenate([c["relapse"], [c["death"][-1], c["rmst_days"]]])
 
 
-def arm_influence(kind, l, b, w, h) -> np.ndarray:  # noqa: E741
+def arm_influence(kind, l, b, w, h, nuisance=None, cap=np.inf) -> np.ndarray:  # noqa: E741
     """(n, 39) influence of each clone on [relapse risk at months 0..36, death risk at 36,
-    RMST] of one strategy."""
+    RMST] of one strategy; with `nuisance` (nuisance.Nuisance) the start model's estimation
+    is accounted for, else the weights are taken as known."""
     free = np.flatnonzero(h > 0)
     jac = score_jacobian(group(kind, l, b, w), h, free)
     theta = _summaries(h)
@@ -84,17 +88,25 @@ def arm_influence(kind, l, b, w, h) -> np.ndarray:  # noqa: E741
         coef = np.linalg.solve(a.T, grad.T).T  # grad @ inv(a)
     except np.linalg.LinAlgError:
         coef = grad @ np.linalg.pinv(a)
-    u = scores(kind, l, b, w, h)[:, free]
+    resid = residuals(kind, l, b, h)
+    u = (np.concatenate([w, w], axis=1) * resid)[:, free]
+    if nuisance is not None:
+        from workbench.emulation.nuisance import score_derivative
+
+        d = score_derivative(nuisance, cap, w > 0, resid)[free]  # (free, P)
+        u = u + nuisance.psi @ d.T
     return u @ coef.T
 
 
-def sandwich_se(point, horizons) -> dict:
+def sandwich_se(point, horizons, estimated_weights: bool = True) -> dict:
     """Standard errors from the influence functions of both strategies: of each strategy's
     relapse risk at months 0..36, of the RD, log RR at `horizons` and the RMST difference."""
     inf = {}
     for name, arm in (("start", point.start), ("never", point.never)):
         c = arm.clones
-        inf[name] = arm_influence(c.kind, c.l, c.b, arm.weights.weights * _data(c), arm.hazards)
+        nu = arm.nuisance() if (estimated_weights and arm.nuisance is not None) else None
+        w = arm.weights.weights * _data(c)
+        inf[name] = arm_influence(c.kind, c.l, c.b, w, arm.hazards, nu, arm.weights.cap)
     s, nv = inf["start"], inf["never"]
     h = list(horizons)
     rs = curves(point.start.hazards)["relapse"][h]

@@ -44,6 +44,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy.special import expit
 
 from workbench.emulation.grid import CENSORED, DEATH, RELAPSE, D, Grid, K, month_of
 from workbench.exceptions import EstimationError
@@ -71,7 +72,7 @@ class StartModel:
         eta = self.alpha[None, :] + (grid.X @ self.beta)[:, None]
         if grid.employed is not None:
             eta = eta + self.gamma * grid.employed[:, cols]
-        p[:, cols] = 1.0 / (1.0 + np.exp(-eta))
+        p[:, cols] = expit(eta)
         return p
 
     @property
@@ -137,13 +138,13 @@ def _initial(init, h0, p, with_e, months=None) -> np.ndarray:
     return np.concatenate([np.log(h0 / (1 - h0)), np.zeros(p + int(with_e))])
 
 
-def _score_info(theta, A, Y, X, E):
+def score_info(theta, A, Y, X, E):
     """Log-likelihood, score and information of the pooled logistic model in block form."""
     q, p = A.shape[1], X.shape[1]
     eta = theta[None, :q] + (X @ theta[q : q + p])[:, None]
     if E is not None:
         eta = eta + theta[q + p] * E
-    mu = 1.0 / (1.0 + np.exp(-eta))
+    mu = expit(eta)
     loglik = float(np.sum(A * (Y * eta - np.logaddexp(0.0, eta))))
     r = A * (Y - mu)
     w = A * mu * (1.0 - mu)
@@ -170,12 +171,12 @@ def fit_pooled_logistic(A, Y, X, E=None, tol: float = 1e-10) -> np.ndarray:
 
 
 def _newton(theta, A, Y, X, E, tol, max_iter=100):
-    loglik, score, info = _score_info(theta, A, Y, X, E)
+    loglik, score, info = score_info(theta, A, Y, X, E)
     for it in range(1, max_iter + 1):
         step = np.linalg.lstsq(info, score, rcond=None)[0]
         for _ in range(30):  # step halving
             new = theta + step
-            new_ll, new_score, new_info = _score_info(new, A, Y, X, E)
+            new_ll, new_score, new_info = score_info(new, A, Y, X, E)
             if new_ll >= loglik - 1e-10 * abs(loglik):
                 break
             step = step / 2
@@ -209,6 +210,14 @@ def never_weights(grid: Grid, model: StartModel, info: np.ndarray) -> np.ndarray
     return k_0[None, :] / np.maximum(np.take_along_axis(k_i, f, axis=1), 1e-300)
 
 
+def within_weights_from(p_i, grid: Grid, grace: int, info, at_risk) -> np.ndarray:
+    """`within_weights` given each clone's probability `p_i` of starting in month `grace`."""
+    s = grid.start_month
+    started = np.where(s == grace, 1.0 / np.maximum(p_i, 1e-300), 0.0)
+    after = np.where(at_risk, started, 1.0)
+    return np.where(info <= grace * D + 1e-9, 1.0, after[:, None])
+
+
 def within_weights(
     grid: Grid, model: StartModel, grace: int, info: np.ndarray, at_risk: np.ndarray, freq=None
 ) -> np.ndarray:
@@ -217,21 +226,18 @@ def within_weights(
     started before month g, still followed and no relapse known at its end) 1 / p_i(g) if it
     started in month g, else 0 (deviated); 1 for every other clone. Not stabilised: in a month,
     clones whose data came before the end of month g weigh 1, so any numerator must be 1."""
-    p_i = month_start_probability(grid, grace, at_risk, model, freq)
-    s = grid.start_month
-    started = np.where(s == grace, 1.0 / np.maximum(p_i, 1e-300), 0.0)
-    after = np.where(at_risk, started, 1.0)
-    return np.where(info <= grace * D + 1e-9, 1.0, after[:, None])
+    p_i = month_start_probability(grid, grace, at_risk, model, freq)[0]
+    return within_weights_from(p_i, grid, grace, info, at_risk)
 
 
 def month_start_probability(grid: Grid, grace: int, at_risk: np.ndarray, model: StartModel,
-                            freq: np.ndarray | None = None) -> np.ndarray:  # fmt: skip
+                            freq: np.ndarray | None = None):  # fmt: skip
     """(n,) probability of starting in month `grace` among the clones `at_risk` of deviating
     (not started before, still followed with no relapse known at the end of the month): a
     logistic model of that month alone, same design as the start model. (The pooled model
     conditions only on the month's beginning; people whose relapse becomes known during the
     month cannot start after it, so it would understate the chance among those still eligible
-    at the month's end.)"""
+    at the month's end.) Returns the probabilities and the model's coefficients."""
     freq = np.ones(grid.n) if freq is None else np.asarray(freq, float)
     A = (at_risk * freq)[:, None]
     Y = (grid.start_month == grace).astype(float)[:, None]
@@ -241,7 +247,7 @@ def month_start_probability(grid: Grid, grace: int, at_risk: np.ndarray, model: 
     eta = theta[0] + grid.X @ theta[1 : 1 + grid.X.shape[1]]
     if E is not None:
         eta = eta + theta[-1] * E[:, 0]
-    return 1.0 / (1.0 + np.exp(-eta))
+    return expit(eta), theta
 
 
 def carries_data(kind: np.ndarray, l: np.ndarray, b: np.ndarray) -> np.ndarray:  # noqa: E741

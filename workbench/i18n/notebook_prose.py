@@ -656,4 +656,6 @@ _NB04 = {
     ),
 }
 
-ENTRIES = {**_NB01, **_NB02, **_NB03, **_NB04, **_NB05}
+from workbench.i18n.target_trial import NOTEBOOK_PROSE as _NB03_TT  # noqa: E402 (#18, ttreport)
+
+ENTRIES = {**_NB01, **_NB02, **_NB03, **_NB04, **_NB05, **_NB03_TT}
