@@ -51,7 +51,7 @@ def test_summary_puts_the_province_beside_each_headline_number(env, lang):
     assert t("bench_coverage", lang, cov=pct(cov)) in text
     # its own standing in the province's comparison, with the limits for its size
     reg = env["province"].regions.set_index("code").loc["changsha"]
-    assert t("q_standing", lang) in text
+    assert t("q_where", lang) in text  # "where?" is answered by its standing
     assert (
         pct(reg["adjusted"]) in text
         and pct(reg["lower95"]) in text
@@ -67,6 +67,8 @@ def test_retention_table_has_the_province_column_and_tiers_say_province_targets(
     assert t("col_province", "en") in page and pct(prov12) in page
     tiers = _text(sections.tiers(env["pref"], params))
     assert "province-wide targets, not this prefecture" in tiers and "10,000 / 1,000 / 100" in tiers
+    # the chart draws no target, so its caption does not say "against targets"
+    assert t("cap_tiers_scoped", "en") in tiers and tiers.count(t("cap_tiers", "en")) == 1
     table, _ = sections.tiers_table(env["pref"].tiers, params)
     assert (
         t("col_target_province", "en") in table.columns and t("col_met", "en") not in table.columns
@@ -98,7 +100,7 @@ def test_methods_describe_only_what_the_report_contains(env):
         # no benchmark: said once, and the one-region sentence is back
         s = _text(summary.executive_summary(env["pref"], params))
         assert s.count(t("bench_unavailable", "en")) == 1 and t("one_region", "en") in s
-        assert t("q_standing", "en") not in s
+        assert t("q_where", "en") not in s
     finally:
         env["mp"].delenv(benchmark.BENCHMARK_ENV)
         benchmark._benchmark.cache_clear()

@@ -112,8 +112,8 @@ def test_retention_in_pdf_equals_metrics_and_library(env):
             atol=3 / N_RELEASES + 5e-5,  # (docs/disclosure.md)
         )
         sentence = (
-            f"出所后{row['months']:g}个月操守保持率为{row['estimate']:.1%}"
-            f"（95%置信区间 {row['lower']:.1%}–{row['upper']:.1%}）"
+            f"出所后{row['months']:g}个月操守保持率为{row['estimate']:.1%}；"
+            f"我们有95%的把握认为真实比例在{row['lower']:.1%}至{row['upper']:.1%}之间"
         )
         assert sentence in text, sentence
     en_text = pdf_text(env["en"][1].pdf).replace("\n", " ")

@@ -162,7 +162,7 @@ def test_metrics_interventions_carry_the_block_and_check_it():
     results = SimpleNamespace(effects=effects, target_trials={"job_placement": fake_trial()})
     rows = metrics._interventions(results, K, [])
     assert rows[0]["target_trial"] == tr.trial_json(fake_trial())
-    assert metrics.SCHEMA == "workbench.metrics/4"
+    assert metrics.SCHEMA == "workbench.metrics/4"  # 3 added target_trial; 4 (#19) the trend
     doc = {key: None for key in metrics.TOP_KEYS} | {"schema": metrics.SCHEMA,
            "retention": [], "competing": [], "interventions": rows}  # fmt: skip
     metrics.check_metrics(doc)

@@ -10,7 +10,7 @@ import pandas as pd
 
 from workbench import console
 from workbench.cohort.contract import AnalysisCohort, as_cohort
-from workbench.evaluation import models
+from workbench.evaluation import models, trends
 from workbench.evaluation.protect import protect
 from workbench.evaluation.results import (
     Counts,
@@ -161,6 +161,9 @@ def analyse_cohort(data: Any, params: ReportParams, scheduler: Any = None) -> Re
                 n_bootstrap=params.n_bootstrap, seed=params.seed, n_jobs=params.n_jobs,
                 scheduler=scheduler,
             )  # fmt: skip
+        trend = step("trend", trends.trend_results, cohort, params, scheduler)
+        check = step("projection_check", trends.projection_check, cohort, params, scheduler)
+        model_check = step("model_check", trends.model_check, cohort, params)
     raw = ReportResults(
         **_header(cohort, params),
         coverage=frame_or_none(coverage),
@@ -179,6 +182,9 @@ def analyse_cohort(data: Any, params: ReportParams, scheduler: Any = None) -> Re
         findings=frame_or_none(effects.get("findings")),
         cif=frame_or_none(cif),
         arm_curves=frame_or_none(effects.get("curves")),
+        trend=trend,
+        projection_check=check,
+        model_check=model_check,
         repairs=cohort.repairs,
         missing=missing,
         notes=tuple(notes),
@@ -312,9 +318,12 @@ def prefecture_coverage(cohort: pd.DataFrame) -> pd.DataFrame:
 
 
 def _tiers(cohort: pd.DataFrame, survival: Any) -> pd.DataFrame:
-    from workbench.programme.tiers import tier_counts
+    from workbench.programme.tiers import staying_in_tracking, tier_counts
 
-    table = tier_counts(cohort, survival, by=None)
+    # pending people may still leave tracking (death, transfer, loss): the projection the
+    # backtest checks (workbench.programme.backtest) allows for it
+    staying = staying_in_tracking(cohort) if survival is not None else None
+    table = tier_counts(cohort, survival, by=None, staying=staying)
     return table.drop(columns="group")
 
 

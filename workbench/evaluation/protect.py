@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.data import codes
+from workbench.evaluation import trends
 from workbench.evaluation.results import Counts, RestrictedMean, RiskFactors
 from workbench.evaluation.target_trial import protect_trials
 from workbench.privacy import disclosure as dc
@@ -56,6 +57,9 @@ def protect(
         findings=_findings(results, effects, k),
         arm_curves=_arm_curves(getattr(results, "arm_curves", None), arm_sizes or {}, key, k),
         cif=_cif(results.cif, n, key, k),
+        trend=trends.protect_trend(getattr(results, "trend", None), key, k),
+        projection_check=trends.protect_check(getattr(results, "projection_check", None), key, k),
+        model_check=trends.protect_model_check(getattr(results, "model_check", None), key, k),
         target_trials=protect_trials(getattr(results, "target_trials", None), key, k, n),
     )
 

@@ -25,6 +25,13 @@ hierarchical shrinkage with the 95 % interval, the 95 % rank interval (1 = highe
 of the ranked prefectures) and the probability that it is below the province level; null for a
 prefecture that is not ranked (fewer than k people, relapses or people without a relapse).
 
+Schema 4 also adds the top-level blocks ``trend`` and ``projection_check`` after ``regions``
+(issue 19: the direction of travel and the checked projections; described field by field in
+`workbench.reporting.trend_metrics`).
+
+Size: the schema's description (one paragraph per version, above) and the builders and checks of
+its blocks stay together, so a reader of metrics.json finds every field in one module.
+
 ``provenance`` says what produced the report: workbench_version, git_commit, params_sha256,
 inputs_sha256, started_at (UTC), duration_s, and ``stages`` ({stage: seconds} in the order run,
 issue 23: ``cache`` (hashing the inputs, the cache lookup and store), ``load``, ``cohort``, each
@@ -56,6 +63,7 @@ from workbench.i18n import t
 from workbench.params.report import ReportParams
 from workbench.reporting.suppression import is_small, scrub_counts
 from workbench.reporting.text import REASONS, reason
+from workbench.reporting.trend_metrics import projection_check_block, trend_block
 
 SCHEMA = "workbench.metrics/4"
 TOP_KEYS = (
@@ -69,6 +77,8 @@ TOP_KEYS = (
     "interventions",
     "risk",
     "regions",
+    "trend",
+    "projection_check",
     "suppressed",
     "notes",
     "provenance",
@@ -159,6 +169,8 @@ def build_metrics(
         "interventions": _interventions(results, k, notes),
         "risk": _risk(results),
         "regions": _regions(results, k, notes),
+        "trend": trend_block(results, k),
+        "projection_check": projection_check_block(results, k),
         "suppressed": int(suppressed),
         "notes": list(notes) + _analysis_notes(results, k, lang, notes),
         "provenance": {key: provenance.get(key) for key in PROVENANCE_KEYS},

@@ -27,6 +27,7 @@ from workbench.reporting.sections import data_status
 from workbench.reporting.support_checks import failed_supports
 from workbench.reporting.suppression import count_text, is_small, scrub_counts
 from workbench.reporting.text import reason
+from workbench.reporting.trend_sections import check_lines, projection_lines, trend_lines
 
 
 def _ul(items: list[str], lang: str) -> str:
@@ -50,18 +51,20 @@ def executive_summary(results: ReportResults, params: ReportParams) -> Section:
         parts.append(_ul([cohort, t("too_few", lang, k)], lang))
         return Section("summary", "".join(parts))
     bench = province_benchmark(params)
-    first = [cohort, *summary_retention(results, params, bench), *tier_verdicts(results, params)]
+    standing = bench is not None and bench.available and bool(params.prefecture)
+    # the three questions first (issue 19): improving? where? will we reach the targets?
+    parts.append(f'<p class="wb-lead">{esc(first_upper(cohort, lang))}</p>')
+    parts += [_h3("q_improving", lang), _ul(trend_lines(results, params), lang)]
+    where = where_answer(results, params, bench if standing else None)
+    if where:
+        parts += [_h3("q_where", lang), where]
+    reach = [*summary_retention(results, params, bench), *tier_verdicts(results, params)]
+    reach += projection_lines(results, params) + check_lines(results, params)
     if bench is not None and not bench.available:
-        first.append(t("bench_unavailable", lang))
-    parts += [_h3("q_targets", lang), _ul(first, lang)]
+        reach.append(t("bench_unavailable", lang))
+    parts += [_h3("q_reach", lang), _ul(reach, lang)]
     if results.effects is not None and len(results.effects):
-        parts += [_h3("q_support", lang), support_block(results, params)]
-    if results.regions is not None:
-        parts += [_h3("q_regions", lang), _ul(region_lines(results, lang), lang)]
-        parts.append(f'<p class="wb-note">{esc(t("regions_basis", lang))}</p>')
-    elif bench is not None and bench.available and params.prefecture:
-        parts += [_h3("q_standing", lang), _ul(standing_lines(bench, params), lang)]
-        parts.append(f'<p class="wb-note">{esc(t("standing_basis", lang))}</p>')
+        parts += [_h3("q_support_4", lang), support_block(results, params)]
     if bench is not None and bench.available and params.facility:  # among the centres
         parts += [_h3("q_standing_facility", lang), _ul(standing_lines(bench, params), lang)]
         parts.append(f'<p class="wb-note">{esc(t("standing_basis_facility", lang))}</p>')
@@ -69,14 +72,37 @@ def executive_summary(results: ReportResults, params: ReportParams) -> Section:
     if results.repairs:
         repairs = "; ".join(scrub_counts(r, k, lang) for r in results.repairs)
         data.append(t("sum_quality", lang, repairs))
-    standing = bench is not None and bench.available and bool(params.prefecture)
     data += summary_missing(results, lang, k, standing)
     if results.kind == "spec":
         source = results.source.rsplit("/", 1)[-1]
         data.append(t("spec_note", lang, source, results.event_label))
     if data:
-        parts += [_h3("q_data", lang), _ul(data, lang)]
+        parts += [_h3("q_data_5", lang), _ul(data, lang)]
     return Section("summary", "".join(parts))
+
+
+def where_answer(
+    results: ReportResults, params: ReportParams, bench: ProvinceBenchmark | None
+) -> str:
+    """The answer to "where?": the shrunken ranking's plain lines when the report has them
+    (`workbench.reporting.ranking_section.where_lines`), else the funnel's flags, else (a
+    prefecture's report) its standing in the province's comparison; "" when none applies."""
+    lang = params.lang
+    try:
+        from workbench.reporting.ranking_section import where_lines
+    except ImportError:  # the ranking is not part of this build
+        lines = []
+    else:
+        lines = where_lines(results, lang)
+    if lines:
+        return _ul(lines, lang)
+    if results.regions is not None:
+        note = f'<p class="wb-note">{esc(t("regions_basis", lang))}</p>'
+        return _ul(region_lines(results, lang), lang) + note
+    if bench is not None:
+        note = f'<p class="wb-note">{esc(t("standing_basis", lang))}</p>'
+        return _ul(standing_lines(bench, params), lang) + note
+    return ""
 
 
 def _cohort_line(results: ReportResults, params: ReportParams) -> str:
@@ -242,6 +268,8 @@ def summary_missing(results: ReportResults, lang: str, k: int, standing: bool = 
         why = results.missing[section]
         if results.kind == "spec" and section in ("coverage", "tiers", "regions"):
             continue  # explained by the spec note
+        if section in ANSWERED:
+            continue  # the opening answers say it (or the check is simply not shown)
         if section == "retention" and results.milestones is None:
             continue  # said in the retention sentence
         if section == "regions" and why == ONE_REGION:
@@ -257,6 +285,7 @@ def summary_missing(results: ReportResults, lang: str, k: int, standing: bool = 
 
 
 ONE_REGION = "one_region"
+ANSWERED = ("trend", "projection_check", "model_check")
 
 
 SECTION_TITLES = {
