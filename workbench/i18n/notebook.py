@@ -464,7 +464,7 @@ _WORDS = {
         "{m:g} months read at the last follow-up day (day {day:g})",
     ),
     "nb_note_not_identified": (
-        "第{day:g}天未能唯一确定：NPMLE只给出{low:.3f}至{high:.3f}之间",
+        "第{day:g}天的操守保持率不能唯一确定：NPMLE给出的范围为{low:.3f}至{high:.3f}",
         "not identified at day {day:g}: the NPMLE puts retention between {low:.3f} and {high:.3f}",
     ),
     "nb_reason_beyond": ("超出随访期，不作估计", "beyond follow-up, not estimated"),
