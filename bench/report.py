@@ -34,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 from workbench.params.batch import load_batch  # noqa: E402
 from workbench.params.report import ReportParams  # noqa: E402
 from workbench.reporting import build_report  # noqa: E402
+from workbench.reporting import execute as execute_mod  # noqa: E402
 from workbench.reporting.batch import execute_batch  # noqa: E402
 from workbench.reporting.execute import KERNEL, ipc_kernel_manager, notebook_path  # noqa: E402
 from workbench.reporting.render import document, notebook_body, write_pdf  # noqa: E402
@@ -55,7 +56,8 @@ def floor(workdir: Path) -> float:
     t0 = time.perf_counter()
     pm.execute_notebook(str(src), str(workdir / "empty_out.ipynb"), parameters={"lang": "zh"},
                         kernel_name=KERNEL, progress_bar=False, cwd=str(workdir),
-                        kernel_manager_class=ipc_kernel_manager(workdir))  # fmt: skip
+                        kernel_manager_class=ipc_kernel_manager(workdir),
+                        shutdown_kernel=SHUTDOWN)  # fmt: skip
     page = document(notebook_body(nbformat.read(str(workdir / "empty_out.ipynb"), 4)), "zh", "x")
     write_pdf(page, workdir / "empty.pdf")
     return time.perf_counter() - t0
@@ -92,6 +94,10 @@ def province(data: Path, out: Path, n_bootstrap: int) -> dict:
 RENDER_STAGES = ("cache", "notebook", "html", "pdf")
 
 
+_FONT_ONLY = "pdf=False" in notebook_path().read_text("utf-8")  # the kernel's font check
+SHUTDOWN = getattr(execute_mod, "KERNEL_SHUTDOWN", "graceful")  # as reporting/execute does
+
+
 def kernel_imports() -> dict:
     """CPU and wall seconds of the report kernel's imports (its first two code cells' imports),
     in a fresh interpreter: what every report's kernel pays before its first section."""
@@ -99,6 +105,7 @@ def kernel_imports() -> dict:
         "import time, sys; t = time.process_time(); w = time.perf_counter()\n"
         "from workbench.fonts import require_fonts\n"
         "from workbench.params.report import ReportParams\n"
+        f"require_fonts('zh'{', pdf=False' if _FONT_ONLY else ''})\n"
         "from workbench.evaluation import analyse\n"
         "from workbench.reporting import closing, model_sections, provenance, sections, summary\n"
         "print(time.process_time() - t, time.perf_counter() - w, len(sys.modules))"
