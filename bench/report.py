@@ -40,6 +40,18 @@ from workbench.reporting.execute import KERNEL, ipc_kernel_manager, notebook_pat
 from workbench.reporting.render import document, notebook_body, write_pdf  # noqa: E402
 
 
+def cpu_s() -> float:
+    """CPU seconds of this process and its finished children (kernels, subprocesses): on a
+    shared machine the steadier measure beside the wall-clock seconds."""
+    import resource
+
+    own, kids = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def floor(workdir: Path) -> float:
     """An empty report: one heading, same kernel, same HTML and PDF steps."""
     import papermill as pm
@@ -76,17 +88,18 @@ def province(data: Path, out: Path, n_bootstrap: int) -> dict:
     base = ReportParams.from_yaml(ROOT / "params" / "province.yaml").to_mapping()
     zh = ReportParams.from_mapping({**base, "data": str(data), "n_bootstrap": n_bootstrap})
     en = ReportParams.from_mapping({**zh.to_mapping(), "lang": "en", "name": "province_en"})
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), cpu_s()
     res = build_report(zh, out / "province")
-    cold = time.perf_counter() - t0
-    t0 = time.perf_counter()
+    cold, cold_cpu = time.perf_counter() - t0, cpu_s() - c0
+    t0, c0 = time.perf_counter(), cpu_s()
     twin = build_report(en, out / "province_en")
-    warm = time.perf_counter() - t0
+    warm, warm_cpu = time.perf_counter() - t0, cpu_s() - c0
     import pypdf
 
     pages = len(pypdf.PdfReader(str(res.pdf)).pages)
     analyses = sum(v for k, v in res.stages.items() if k not in RENDER_STAGES)
-    return {"cold_s": cold, "warm_s": warm, "pages": pages, "cold_stages": res.stages,
+    return {"cold_s": cold, "warm_s": warm, "cold_cpu_s": cold_cpu, "warm_cpu_s": warm_cpu,
+            "pages": pages, "cold_stages": res.stages,
             "warm_stages": twin.stages, "cold_analyses_s": analyses}  # fmt: skip
 
 
@@ -171,6 +184,10 @@ def _print_province(record: dict, n: int) -> None:
     rest = p["cold_s"] - p["cold_analyses_s"]
     print(f"| of which analyses (load, cohort, each analysis) | {p['cold_analyses_s']:.1f} |")
     print(f"| of which everything else | {rest:.1f} ({rest / fl:.1f}× floor) |")
+    print(
+        f"| CPU s: floor {record['floor_cpu_s']:.1f}, cold {p['cold_cpu_s']:.1f}, "
+        f"warm {p['warm_cpu_s']:.1f} ({p['warm_cpu_s'] / record['floor_cpu_s']:.1f}× floor) |"
+    )
     print(f"| same scope, other language (cached analyses) | {p['warm_s']:.1f} "
           f"({p['warm_s'] / fl:.1f}× floor) |")  # fmt: skip
     for which in ("cold", "warm"):
@@ -203,7 +220,9 @@ def main() -> int:
     record["load_average_before"] = os.getloadavg()
     record["kernel_imports"] = kernel_imports()
     with tempfile.TemporaryDirectory() as tmp:
+        c0 = cpu_s()
         record["floor_s"] = floor(Path(tmp))
+        record["floor_cpu_s"] = cpu_s() - c0
     if not args.skip_province:
         record["province"] = province(data, out, args.bootstrap)
     record["load_average_after"] = os.getloadavg()
