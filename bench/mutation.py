@@ -65,6 +65,7 @@ TESTS = [
     "tests/effects/test_effects_balance.py",
     "tests/cohort/test_cohort.py",
     "tests/cohort/test_cohort_rules.py",
+    "tests/reporting/test_suppression.py",
 ]
 COPY = ["workbench", "tests", "params", "data/examples", "docs", "README.md"]
 

@@ -127,12 +127,12 @@ def _landmark_row(sim, cohort, starts, contacts, code) -> dict:
 def replicate(rep: int, seed: int, n: int) -> pd.DataFrame:
     from workbench.cohort import build_cohort, exposure_starts
     from workbench.effects.exposure import relapse_free_contacts
-    from workbench.simulate import simulate
+    from workbench.simulate import NO_FEEDBACK, simulate
 
     t = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", StatisticalWarning)
-        sim = simulate(None, seed=seed, n=n)
+        sim = simulate(NO_FEEDBACK, seed=seed, n=n)  # the HRs are the estimand
         ds = sim.dataset
         cohort, starts = build_cohort(ds), exposure_starts(ds)
         contacts = relapse_free_contacts(ds)

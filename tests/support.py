@@ -16,9 +16,9 @@ INF = np.inf
 
 def make_dataset(folder: Path, n: int = N_RELEASES, seed: int = 7) -> Path:
     """A simulated dataset in the data contract (small, for tests)."""
-    from workbench.simulate import simulate, write_simulation
+    from workbench.simulate import NO_FEEDBACK, simulate, write_simulation
 
-    write_simulation(simulate(seed=seed, n=n), folder)
+    write_simulation(simulate(NO_FEEDBACK, seed=seed, n=n), folder)
     # The simulator records a 'died' visit after an exact death date from the civil registry,
     # which the loader rejects as a contact after death; keep the exact death only.
     visits, events = pd.read_csv(folder / "visits.csv"), pd.read_csv(folder / "events.csv")

@@ -87,3 +87,47 @@ def test_figure_is_shown_once_with_alt_text_and_its_texts(monkeypatch):
     assert "Retention" in meta["workbench"]["texts"]
     assert meta["workbench"]["layout_problems"] == []
     assert not plt.get_fignums()  # closed: the backend does not show it again
+
+
+def test_p_values_read_below_0001_never_as_0():
+    frame = pd.DataFrame({"by": ["sex", "age"], "p_value": [1e-80, 0.0423], "df": [1, 1]})
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", display.table(frame, "zh")._repr_html_())
+    assert cells == ["sex", "&lt;0.001", "1", "age", "0.042", "1"]
+
+
+def test_milestone_table_words_from_its_own_columns():
+    """note and reason said again in the reader's language from the table's columns (day,
+    identified, range), the method from the result's catalog parts; nothing English left."""
+    from workbench.retention.table import milestone_table
+
+    frame = pd.DataFrame(
+        {"lower_day": [50.0, 120, 300, 364], "upper_day": [50.0, np.nan, 300, np.nan]}
+    )
+    frame = frame.assign(event=np.where(frame["upper_day"].notna(), "relapse", "censored"))
+    table = milestone_table(frame, months=[3, 24], n_bootstrap=0)
+    zh = display.table_frame(table, "zh")
+    assert list(zh["原因"]) == [None, "超出随访期，不作估计"]  # 24 months: beyond day 364
+    assert set(zh["方法"]) == {"Kaplan–Meier方法，log-log变换置信区间"}
+    en = display.table_frame(table, "en")
+    assert set(en["method"]) == set(table["method"])  # English: the engine's own words
+    made = pd.DataFrame({"months": [12.0, 36.0], "day": [364.0, 1095.75], "estimate": [0.5, 0.4],
+                         "identified": [True, False], "range_low": [0.5, 0.397],
+                         "range_high": [0.5, 0.398], "note": ["x", "y"]})  # fmt: skip
+    notes = list(display.milestone_words(made, "zh")["note"])
+    assert notes == ["12个月按最后随访日（第364天）读取",
+                     "第1095.75天的操守保持率不能唯一确定：NPMLE给出的范围为0.397至0.398"]  # fmt: skip
+
+
+def test_groups_in_the_code_lists_order_with_their_sizes():
+    frame = pd.DataFrame({"group": ["50+", "<30", "30-39", "40-49"], "n": [1, 2, 3, 4]})
+    assert list(display.code_order(frame, "group", "age_group")["n"]) == [2, 3, 4, 1]
+    line = display.counted(["50+", "<30"], [595, 2247], "age_group", "zh")
+    assert line == "30岁以下（2,247人）、50岁及以上（595人）"
+    assert display.counted(["b", "a"], [1, 2], "no_such_kind", "en") == "a (2), b (1)"
+
+
+def test_prose_follows_lang_and_fills_lists_and_thresholds():
+    zh = display.prose("nbp03_subgroups", "zh").data
+    assert zh.startswith("## 5. 亚组") and "至少需要10名接受帮扶者" in zh
+    en = display.prose("nbp05_retention", "en", last_day=364, months=[3, 6, 9]).data
+    assert "Follow-up ends by day 364" in en and "3, 6, 9 months" in en

@@ -3,6 +3,9 @@ first and headers in the reader's language, codes as the programme's words, coun
 numbers, findings as full sentences, and figures with alternative text.
 
 Notebook cells stay thin: they compute with the package and end with one of these calls.
+
+Size: one module, so that a notebook imports one name for everything it shows (tables, their
+words, prose, figures); the parts are small functions grouped by what they show.
 Words come from the catalog (``workbench.i18n``: ``nbcol_<column>`` for table headers,
 ``nb_*`` for the notebooks' own sentences); a column without an entry keeps its name (a code or
 a method name kept on purpose).
@@ -20,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.data import codes
-from workbench.i18n import TEXT, check_lang, listing, t
+from workbench.i18n import TEXT, Text, check_lang, join, listing, t
 
 PAGE_ROWS = 100  # a longer table is shown page by page (`page=`), never cut silently
 # columns whose values are codes of a kind (turned into the programme's words)
@@ -74,9 +77,30 @@ def value(v: object, kind: str, lang: str) -> object:
     return t("nb_quantity_retention_at", lang, m=float(m.group(1))) if m else v
 
 
+def values(column: Iterable[object], kind: str, lang: str) -> list[object]:
+    """Each code of `kind` in `column` as the programme's word in `lang` (a list, for a column)."""
+    return [value(v, kind, lang) for v in column]
+
+
 def words(values: Iterable[object], kind: str, lang: str) -> str:
     """Several codes of `kind` as one line of words: "female, male" / "女、男"."""
     return listing((value(v, kind, lang) for v in values), lang)
+
+
+def counted(groups: Iterable[object], sizes: Iterable[int], kind: str, lang: str) -> str:
+    """Groups (codes of `kind`) with their sizes, in the code list's order, as one line:
+    "heroin (2,978), ketamine (785)" / "海洛因（2,978人）、氯胺酮（785人）"."""
+    n = dict(zip(map(str, groups), sizes, strict=True))
+    shown = (t("nb_counted", lang, group=value(g, kind, lang), n=int(n[g]))
+             for g in codes.in_order(kind, n))  # fmt: skip
+    return listing(shown, lang)
+
+
+def code_order(frame: pd.DataFrame, column: str, kind: str) -> pd.DataFrame:
+    """`frame`'s rows with `column` (codes of `kind`) in the code list's order (age groups
+    youngest first, not "<30" after "50+" as text), otherwise in their order."""
+    rank = {v: i for i, v in enumerate(codes.in_order(kind, frame[column].astype(str).unique()))}
+    return frame.iloc[np.argsort([rank[str(v)] for v in frame[column]], kind="stable")]
 
 
 def number(v: object, digits: int = 3, whole: bool = False) -> str:
@@ -87,6 +111,8 @@ def number(v: object, digits: int = 3, whole: bool = False) -> str:
         return "–" if v is None or np.isnan(v) else ("∞" if v > 0 else "−∞")
     if isinstance(v, bool | np.bool_):
         return str(v)
+    if isinstance(v, str) and not v.strip():  # an empty word (e.g. balance of a trial): missing
+        return "–"
     if isinstance(v, pd.Timestamp):
         return v.date().isoformat() if v == v.normalize() else v.isoformat(sep=" ")
     if isinstance(v, int | np.integer):
@@ -104,6 +130,13 @@ def number(v: object, digits: int = 3, whole: bool = False) -> str:
     return str(v)
 
 
+def p_value(v: object) -> str:
+    """A p-value as read: "<0.001" below 0.001 (never "0" or 3.2e-04), else 3 decimals."""
+    if isinstance(v, float | np.floating | int | np.integer) and np.isfinite(v) and v < 0.001:
+        return "<0.001"
+    return number(v, 3)
+
+
 def _whole(column: pd.Series) -> bool:
     """A float column of counts: every value whole, and some above 1 (not a share of 0 or 1)."""
     if column.dtype.kind != "f":
@@ -115,6 +148,58 @@ def _whole(column: pd.Series) -> bool:
 def _ordered(frame: pd.DataFrame, first: Iterable[str]) -> pd.DataFrame:
     lead = [c for c in first if c in frame.columns]
     return frame[lead + [c for c in frame.columns if c not in lead]]
+
+
+def method_words(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """`frame`'s `method` column in `lang`, from the catalog parts a result keeps in
+    ``frame.attrs["method_text"]`` (by `code`, else by `group`: effects and milestone tables);
+    a method without parts keeps its words."""
+    texts = frame.attrs.get("method_text") or {}
+    key = "code" if "code" in frame.columns else "group"
+    if not texts or "method" not in frame.columns or key not in frame.columns:
+        return frame
+    out = frame.copy()
+    shown = []
+    for k, method in zip(out[key], out["method"], strict=True):
+        parts = texts.get(k, texts.get(str(k)))
+        sep = "; " if parts and join(parts, "en", "; ") == method else ", "
+        shown.append(join(parts, lang, sep) if parts else method)
+    out["method"] = shown
+    return out
+
+
+def _flag(v: object) -> bool | None:
+    return bool(v) if isinstance(v, bool | np.bool_) else None
+
+
+def milestone_words(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """A milestone table's `note` and `reason` (retention.summary's rules) in `lang`, said again
+    from the table's own columns: a milestone read at the last follow-up day, a retention not
+    identified by the NPMLE (its range), a milestone beyond follow-up or with no event yet."""
+    if not {"months", "day", "note"} <= set(frame.columns):
+        return frame
+    out = frame.copy()
+    day = pd.to_numeric(out["day"], errors="coerce").to_numpy(float)
+    months = pd.to_numeric(out["months"], errors="coerce").to_numpy(float)
+    notes, reasons = [], []
+    for i in range(len(out)):
+        row, parts = out.iloc[i], []
+        if np.isfinite(day[i]) and abs(day[i] - months[i] * codes.DAYS_PER_MONTH) > 1e-6:
+            parts.append(Text("nb_note_read_at", {"m": months[i], "day": day[i]}))
+        if _flag(row.get("identified")) is False:
+            parts.append(Text("nb_note_not_identified", {"day": day[i], "low": row["range_low"],
+                                                         "high": row["range_high"]}))  # fmt: skip
+        notes.append(join(parts, lang) or None)
+        reason = row.get("reason")
+        if not isinstance(reason, str) or not reason:
+            reasons.append(reason)
+        else:
+            key = "nb_reason_no_event" if np.isfinite(day[i]) else "nb_reason_beyond"
+            reasons.append(t(key, lang, m=months[i], day=day[i]))
+    out["note"] = notes
+    if "reason" in out.columns:
+        out["reason"] = reasons
+    return out
 
 
 def table_frame(
@@ -132,17 +217,25 @@ def table_frame(
     check_lang(lang)
     if isinstance(frame, pd.Series):
         frame = frame.to_frame(frame.name if frame.name is not None else "value")
+    frame = milestone_words(method_words(frame, lang), lang)
     out = frame.reset_index() if index else frame.copy()
     out.columns = [str(c) for c in out.columns]
     out = _ordered(out, first)
     for col, kind in {**CODE_COLUMNS, **(kinds or {})}.items():
         if col in out.columns:
             out[col] = [value(v, kind, lang) for v in out[col].astype(object)]
-    for col in out.columns[out.dtypes.eq(bool)]:
-        out[col] = [t("flag_yes" if v else "flag_no", lang) for v in out[col]]
+    for col in out.columns:  # yes/no columns, also with missing values (object dtype)
+        flags = [
+            v for v in out[col] if v is not None and not (isinstance(v, float) and np.isnan(v))
+        ]
+        if flags and all(isinstance(v, bool | np.bool_) for v in flags):
+            out[col] = [v if _flag(v) is None else t("flag_yes" if v else "flag_no", lang)
+                        for v in out[col]]  # fmt: skip
     for col in out.columns[out.dtypes.eq(object)]:
         out[col] = [t(WORDS[v], lang) if isinstance(v, str) and v in WORDS else v for v in out[col]]
+    p_values = [i for i, c in enumerate(out.columns) if c == "p" or c.startswith("p_")]
     out.columns = [header((headers or {}).get(c, c), lang) for c in out.columns]
+    out.attrs = {"p_values": p_values}  # positions of p-value columns ("<0.001", never "0")
     return out
 
 
@@ -165,9 +258,13 @@ class Table:
         self.frame, self.caption, self.digits = frame, caption, digits
 
     def _cells(self) -> pd.DataFrame:
+        p_values = set(self.frame.attrs.get("p_values", ()))
         return pd.DataFrame(
             {
-                i: [number(v, self.digits, _whole(col)) for v in col]
+                i: [
+                    p_value(v) if i in p_values else number(v, self.digits, _whole(col))
+                    for v in col
+                ]
                 for i, (_, col) in enumerate(self.frame.items())
             }
         ).set_axis(list(self.frame.columns), axis=1)
@@ -228,7 +325,7 @@ def record(row: pd.DataFrame | pd.Series, lang: str, first: Iterable[str] = (), 
     """A one-row result shown as item / value lines (a wide row read top to bottom), items in
     `lang` and the `first` items first."""
     if isinstance(row, pd.DataFrame):
-        row = row.iloc[0]
+        row = method_words(row, lang).iloc[0]
     order = [c for c in first if c in row.index] + [c for c in row.index if c not in first]
     frame = pd.DataFrame({"item": [header(c, lang) for c in order],
                           "value": [row[c] for c in order]})  # fmt: skip
@@ -237,6 +334,18 @@ def record(row: pd.DataFrame | pd.Series, lang: str, first: Iterable[str] = (), 
         for c, v in zip(order, frame["value"], strict=True)
     ]
     return table(frame, lang, digits=digits)
+
+
+def prose(key: str, lang: str, **fields: object):
+    """A notebook's narrative (heading and paragraphs) in `lang`: catalog entry `key`
+    (``workbench.i18n.notebook_prose``) as Markdown, its fields filled from the data (`fields`;
+    a list becomes words: "3, 6, 9" / "3、6、9"; the small-sample rules' thresholds are filled by
+    default)."""
+    from IPython.display import Markdown
+
+    defaults = {"min_n": codes.SUPPRESSION_THRESHOLD, "min_events": codes.MIN_EXPOSED_RELAPSES}
+    shown = {k: listing(v, lang) if isinstance(v, list | tuple) else v for k, v in fields.items()}
+    return Markdown(t(key, lang, **{**defaults, **shown}))
 
 
 def sentences(lines: Iterable[str]):

@@ -14,7 +14,7 @@ from workbench.cli import COMMANDS, build_parser
 def test_every_command_has_its_handler_in_its_own_cli_module():
     assert list(COMMANDS) == [
         "simulate", "validate", "cohort", "retention", "risk", "effects", "report", "batch",
-        "pseudonymize", "notebook",
+        "pseudonymize", "notebook", "power",
     ]  # fmt: skip
     for name, (handler, help_text) in COMMANDS.items():
         assert handler.__module__ == f"workbench.cli.{name}", name

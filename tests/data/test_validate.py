@@ -248,3 +248,16 @@ def test_run_validate_bad_cutoff_argument(tmp_path, capsys):
     folder = _write_ok(tmp_path / "d")
     assert run_validate(argparse.Namespace(data=str(folder), cutoff="31/12/2019")) == 2
     assert "cutoff argument: cutoff 31/12/2019 is ambiguous" in capsys.readouterr().err
+
+
+def test_chinese_text_has_no_english_words_beyond_the_data_own_names(small_sim):
+    """zh: the simulated source, a spec's counts and its note are in Chinese; only the spec's
+    own names (its name 'rossi' and its event label 'arrest') stay as written."""
+    import re
+
+    sim_text = validation_report(small_sim.dataset).text("zh")
+    assert sim_text.splitlines()[0] == "数据质量: 模拟数据（非真实数据），随机种子 7"
+    spec_text = validation_report(load_spec(ROOT / "params" / "examples" / "rossi.yaml")).text("zh")
+    words = set(re.findall(r"[A-Za-z]{2,}", sim_text + spec_text))
+    assert words == {"rossi", "arrest"}, words
+    assert "事件（arrest）: 114 行" in spec_text  # 114 re-arrests in Rossi's 432 rows

@@ -75,6 +75,32 @@ def test_overlap_weights_balance_every_model_covariate_exactly():
     assert max_abs_smd(ate.balance()) > 1e-3
 
 
+def test_balance_means_are_of_the_data_as_recorded_for_a_centred_design():
+    """The landmark comparison's propensity model sees centred columns (effects.design.encode);
+    its balance table still reports each group's mean of the data as recorded (a 0/1 column:
+    the share), to float precision, and the same SMDs as the uncentred design."""
+    from workbench.effects.design import encode
+
+    frame = _confounded(3)
+    a = frame["job_placement"].to_numpy()
+    centred, raw = encode(frame, ["x", "z"]), encode(frame, ["x", "z"], center=False)
+    assert abs(centred["z"].mean()) < 1e-12  # the model's column is centred
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", StatisticalWarning)
+        bal = PropensityWeights("overlap").fit(centred, a).balance()
+        plain = PropensityWeights("overlap").fit(raw, a).balance()
+    exposed = a == 1
+    for col in ("x", "z"):
+        assert bal.loc[col, "mean_treated"] == pytest.approx(
+            frame.loc[exposed, col].mean(), abs=1e-12
+        )
+        assert bal.loc[col, "mean_untreated"] == pytest.approx(
+            frame.loc[~exposed, col].mean(), abs=1e-12
+        )
+    assert 0 < bal.loc["z", "mean_treated"] < 1  # a share, not a centred value near 0
+    pd.testing.assert_frame_equal(bal, plain, atol=1e-8)  # SMDs do not depend on the centre
+
+
 def test_unbalanced_weighted_comparison_is_marked_and_has_no_nnt():
     frame = _confounded(0)
     res = _fit(frame, "ATE").result_

@@ -119,9 +119,9 @@ def test_curve_recovers_the_simulated_truth_among_the_relapse_free_at_the_landma
     from workbench.cohort import build_cohort
     from workbench.effects.exposure import relapse_free_contacts
     from workbench.effects.landmark import landmark_frame
-    from workbench.simulate import simulate
+    from workbench.simulate import NO_FEEDBACK, simulate
 
-    sim = simulate(seed=31, n=6000)
+    sim = simulate(NO_FEEDBACK, seed=31, n=6000)
     cohort = build_cohort(sim.dataset)
     starts = cohort.set_index("release_id")[[]]
     frame = landmark_frame(cohort, starts, relapse_free_contacts(sim.dataset), 180.0)

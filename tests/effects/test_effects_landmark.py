@@ -1,6 +1,7 @@
 """Exposure lag, landmark weighted comparison, naive analysis, subgroups, effects_table, CLI."""
 
 import json
+import re
 from types import SimpleNamespace
 
 import numpy as np
@@ -20,9 +21,9 @@ from workbench.exceptions import ParameterError, StatisticalWarning
 
 @pytest.fixture(scope="module")
 def sim():
-    from workbench.simulate import simulate
+    from workbench.simulate import NO_FEEDBACK, simulate
 
-    return simulate(seed=7, n=2500)
+    return simulate(NO_FEEDBACK, seed=7, n=2500)
 
 
 @pytest.fixture(scope="module")
@@ -91,6 +92,13 @@ def test_landmark_weighted_comparison_is_internally_consistent(prepared):
     assert res.estimand == "overlap" and res.balance_achieved and res.max_abs_smd < 1e-6
     assert res.hr_ci[0] < res.hazard_ratio < res.hr_ci[1]
     assert (c["exposed_lower"] <= c["exposed_upper"]).all()
+    # the label counts the bootstrap replicates that fitted (8 asked)
+    label = re.fullmatch(
+        r"landmark day 180, overlap weights \(logistic\), piecewise-exponential PH, "
+        r"left-truncated NPMLE curves, bootstrap (\d)",
+        res.method,
+    )
+    assert label and 6 <= int(label[1]) <= 8, res.method
 
 
 def test_interaction_test_by_hand():
@@ -109,9 +117,9 @@ def test_subgroups_by_sex(prepared):
 
 
 def test_effects_table_shape_through_the_cli(tmp_path, capsys):
-    from workbench.simulate import simulate, write_simulation
+    from workbench.simulate import NO_FEEDBACK, simulate, write_simulation
 
-    write_simulation(simulate(seed=8, n=1200), tmp_path / "sim")
+    write_simulation(simulate(NO_FEEDBACK, seed=8, n=1200), tmp_path / "sim")
     args = SimpleNamespace(
         data=tmp_path / "sim", json=True, bootstrap=3, seed=3, landmark=180, jobs=1, cutoff=None
     )

@@ -18,9 +18,9 @@ from workbench.i18n import TEXT
 @pytest.fixture(scope="module")
 def prepared():
     from workbench.cohort import build_cohort, exposure_starts
-    from workbench.simulate import simulate
+    from workbench.simulate import NO_FEEDBACK, simulate
 
-    ds = simulate(seed=7, n=1500).dataset
+    ds = simulate(NO_FEEDBACK, seed=7, n=1500).dataset
     return build_cohort(ds), exposure_starts(ds), relapse_free_contacts(ds)
 
 

@@ -17,9 +17,9 @@ from workbench.exceptions import ParameterError
 def _prepared(config, seed, n, tag):
     from workbench.cohort import build_cohort, exposure_starts
     from workbench.effects.exposure import relapse_free_contacts
-    from workbench.simulate import simulate
+    from workbench.simulate import NO_FEEDBACK, simulate
 
-    ds = simulate(config, seed=seed, n=n).dataset
+    ds = simulate({**(config or {}), **NO_FEEDBACK}, seed=seed, n=n).dataset
     cohort = build_cohort(ds)
     starts = exposure_starts(ds)
     contacts = relapse_free_contacts(ds)
@@ -143,3 +143,24 @@ def test_forest_plot_one_row_per_subgroup(planted):
     np.testing.assert_allclose(sorted(hr), sorted(model.summary()["hr"]), rtol=1e-12)
     assert "interaction p = 0.00" in ax.get_title()
     plt.close(fig)
+
+
+def test_too_few_exposed_in_every_subgroup_gives_empty_estimates_not_a_crash():
+    # 1,000 releases with the employment feedback (notebook 03's default cohort): job placement
+    # has fewer than 10 exposed relapses in the reference group, so no exposure column is fitted
+    from workbench.cohort import build_cohort, exposure_starts
+    from workbench.effects.exposure import relapse_free_contacts
+    from workbench.effects.subgroups import subgroup_effects
+    from workbench.simulate import simulate
+
+    ds = simulate(seed=20170101, n=1000).dataset
+    cohort = build_cohort(ds)
+    out = subgroup_effects(
+        cohort,
+        exposure_starts(ds),
+        "sex",
+        exposures=["job_placement"],
+        contacts=relapse_free_contacts(ds),
+    )
+    assert set(out["group"]) == {"male", "female"}
+    assert out["hr"].isna().all() and (out["n_exposed"] < 60).all()

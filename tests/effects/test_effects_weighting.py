@@ -410,3 +410,37 @@ def test_spec_cox_stratified_weighted_clustered_equals_the_risk_cox_model():
     assert english([method]) == (
         "Cox PH (Efron ties), stratified by older, weighted by w, robust SE clustered on person_id"
     )
+
+
+def test_bootstrap_replicate_curves_are_capped_and_unchanged_when_they_converge(monkeypatch):
+    """A replicate (warm-started from the full-data fit) gives its NPMLE curves at most
+    REPLICATE_MAX_ITER Newton iterations (issue 22: a resample whose maximum is not attained
+    ran 20,000, ~8 s, whatever the scope); the full-data fit keeps the fit's own limit; a
+    converging replicate's numbers are the same either way (to 1e-12: the same iterations)."""
+    from workbench.effects import weighted_estimate as we
+
+    rng = np.random.default_rng(4)
+    n = 300
+    a = (rng.random(n) < 0.4).astype(int)
+    t = rng.exponential(np.where(a == 1, 700.0, 500.0))
+    visits = np.ceil(t / 180.0) * 180.0
+    lower = np.where(t < 900, visits - 180.0, 900.0)
+    upper = np.where(t < 900, visits, np.nan)
+    entries = (np.zeros(n), np.zeros(n))
+    w = np.ones(n)
+    grid = np.arange(0.0, 901.0, 30.0)
+    calls = []
+    real = we.fit_truncated
+    monkeypatch.setattr(
+        we,
+        "fit_truncated",
+        lambda *args, **kw: calls.append(kw.get("max_iter")) or real(*args, **kw),
+    )
+    _, _, state = we.estimate(lower, upper, entries, a, w, [0.0, 180.0, 360.0], grid, 365.0)
+    assert calls == [None, None]  # the full-data curves: the fit's own limit
+    idx = rng.integers(0, n, n)
+    args = (lower[idx], upper[idx], entries, a[idx], w, [0.0, 180.0, 360.0], grid, 365.0)
+    capped = we.estimate(*args, warm=state)[0]
+    assert calls[2:] == [we.REPLICATE_MAX_ITER] * 2
+    monkeypatch.setattr(we, "REPLICATE_MAX_ITER", 20_000)
+    np.testing.assert_allclose(we.estimate(*args, warm=state)[0], capped, rtol=0, atol=1e-12)

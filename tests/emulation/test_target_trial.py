@@ -95,3 +95,18 @@ def test_grace_sensitivity_columns(cohort):
     out = grace_sensitivity(cohort, "employment_311", graces=(3, 6), n_bootstrap=2, seed=1)
     assert list(out.columns) == ["grace_months", "month", "rd", "rd_lower", "rd_upper"]
     assert sorted(out["grace_months"].unique()) == [3, 6]
+
+
+def test_sandwich_ci_brackets_the_estimate(cohort):
+    tt = TargetTrial("employment_311", ci="sandwich").fit(cohort)
+    h = tt.horizons_
+    assert (h["rd_lower"] < h["rd"]).all() and (h["rd"] < h["rd_upper"]).all()
+    half = (h["rd_upper"] - h["rd_lower"]) / 2
+    np.testing.assert_allclose(half, 1.959963984540054 * tt.se_["rd"], rtol=1e-12)
+    assert tt.rmst_diff_lower_ < tt.rmst_diff_days_ < tt.rmst_diff_upper_
+
+
+def test_a_grace_month_nobody_starts_in_is_not_estimable(cohort):
+    # precise support starts only in months 1-3 of the simulator: "start in month 12" never
+    tt = TargetTrial("precise_support", grace_months=12, ci="sandwich").fit(cohort)
+    assert tt.not_estimable_.reason == "tt_no_start_in_grace_month"

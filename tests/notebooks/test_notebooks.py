@@ -127,6 +127,14 @@ KEPT = {
     "paro", "prio", "bench", "README", "md",
 }  # fmt: skip
 ENGLISH = re.compile(r"[A-Za-z]{2,}")
+# and in the narrative: authors, designs' abbreviations, file formats (code in backticks is
+# skipped: parameter and column names are kept as written)
+PROSE_KEPT = {
+    "logistic", "Wald", "ATE", "ATO", "VanderWeele", "Greenwood", "Hudgens", "Satten", "Longini",
+    "Sun", "Efron", "Rossi", "Berk", "Lenihan", "lifelines", "CSV", "Excel", "Parquet", "YAML",
+    "interval", "ictest", "coxph", "load_rossi", "Maryland", "Weibull", "log", "rank", "Schoenfeld",
+}  # fmt: skip
+CODE_SPAN = re.compile(r"`[^`]*`|{[^}]*}")  # code, and a catalog entry's format fields
 
 
 def english_words(text: str) -> set[str]:
@@ -139,6 +147,35 @@ def test_english_words_are_found_and_kept_words_are_not():
     assert english_words("Turnbull NPMLE（基于区间 (L, R]）") == set()
     assert english_words("Months since release") == {"Months", "since", "release"}
     assert english_words("复吸: nan") == {"nan"}
+
+
+def prose_english_words(markdown: str) -> set[str]:
+    """English words of a narrative in a Chinese notebook, beyond the kept words."""
+    return english_words(CODE_SPAN.sub(" ", markdown)) - PROSE_KEPT
+
+
+PROSE_CALL = re.compile(r'"(nbp\w+)"')  # a prose key in a cell (display.prose's first argument)
+
+
+def test_prose_comes_from_the_catalog_in_both_languages():
+    """Every notebook's narrative after its bilingual title is a `display.prose` call of a
+    catalog entry (workbench/i18n/notebook_prose.py), so it follows `lang`; no markdown cell
+    holds one-language prose; every prose entry is used by a notebook."""
+    from workbench.i18n import TEXT, notebook_prose
+
+    used = []
+    for name in NAMES:
+        nb = _read(name)
+        markdown = [i for i, c in enumerate(nb.cells) if c.cell_type == "markdown"]
+        assert markdown == [0], f"{name}: markdown cells {markdown[1:]}: put the prose in "
+        "workbench/i18n/notebook_prose.py and show it with display.prose(key, lang)"
+        title = nb.cells[0].source
+        assert re.search(r"[\u4e00-\u9fff]", title) and "`lang`" in title, name  # both languages
+        used += [k for c in _code_cells(nb) for k in PROSE_CALL.findall(c.source)]
+    assert all(k in TEXT for k in used), [k for k in used if k not in TEXT]
+    assert sorted(set(used)) == sorted(notebook_prose.ENTRIES)
+    for key in notebook_prose.ENTRIES:
+        assert not prose_english_words(TEXT[key]["zh"]), (key, prose_english_words(TEXT[key]["zh"]))
 
 
 def _outputs(nb) -> list:
@@ -179,6 +216,8 @@ def test_notebook_in_chinese_executes_and_renders(name, tmp_path):
             items = [html.unescape(i) for i in re.findall(r"<tr><td[^>]*>(.*?)</td>", table)]
             assert items and not set().union(*map(english_words, items)), items
         assert "…" not in table and "..." not in table
+    prose = [o.data["text/markdown"] for o in outputs if "text/markdown" in o.get("data", {})]
+    assert prose and not set().union(*map(prose_english_words, prose)), prose
     page, _ = HTMLExporter().from_notebook_node(nb)
     assert "<html" in page and len(page) > 10_000
     assert not re.findall(r"<img(?![^>]*\balt=)[^>]*>", page)

@@ -73,6 +73,14 @@ def test_half_years_need_enough_releases_in_every_half():
     assert cohort_unit(dates, min_half=1200) == "year"
 
 
+def test_trend_detection_power_at_the_stated_trend():
+    z, said = zip(*(_z(seed, STATED_TREND) for seed in range(1, 9)), strict=True)
+    assert set(said) == {"improving"}
+    z = np.abs(np.asarray(z))
+    bound = z.mean() - stats.t.ppf(0.95, z.size - 1) * z.std(ddof=1) / np.sqrt(z.size)
+    assert stats.norm.cdf(bound - stats.norm.isf(0.025)) >= 0.8
+
+
 def test_no_trend_raises_few_false_alarms():
     z, said = zip(*(_z(seed, 0.0) for seed in range(101, 121)), strict=True)
     alarms = sum(s != "no_clear_change" for s in said)

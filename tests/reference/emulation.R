@@ -14,12 +14,15 @@ fit <- glm(f, family = binomial, data = d, weights = w,
 out <- data.frame(term = names(coef(fit)), estimate = sprintf("%.12f", coef(fit)))
 write.csv(out, file.path(here, "emulation_glm_output.csv"), row.names = FALSE, quote = FALSE)
 
-# 2. Weighted Aalen-Johansen on right-censored monthly data: relapse (1) and death (2) compete.
+# 2. Weighted Aalen-Johansen on right-censored monthly data: relapse (1) and death (2) compete;
+#    std.err is survfit's infinitesimal-jackknife SE (the weights taken as fixed).
 a <- read.csv(file.path(here, "emulation_aj_input.csv"))
 aj <- survfit(Surv(time, factor(status, levels = 0:2)) ~ 1, data = a, weights = w)
 s <- summary(aj, times = 1:37, extend = TRUE)
 cols <- aj$states
 res <- data.frame(month = s$time,
                   relapse = sprintf("%.12f", s$pstate[, which(cols == "1")]),
-                  death = sprintf("%.12f", s$pstate[, which(cols == "2")]))
+                  death = sprintf("%.12f", s$pstate[, which(cols == "2")]),
+                  relapse_se = sprintf("%.12f", s$std.err[, which(cols == "1")]),
+                  death_se = sprintf("%.12f", s$std.err[, which(cols == "2")]))
 write.csv(res, file.path(here, "emulation_aj_output.csv"), row.names = FALSE, quote = FALSE)

@@ -82,15 +82,37 @@ def test_index_summary_and_manifest_keep_build_times_and_mark_outdated(spec, tmp
     page = (out / "index.html").read_text("utf-8")
     for fact in ("releases 2017-01-01 to 2021-12-31", "data cut-off 2022-12-31", "code version",
                  "52.5%", "85.7%", "长沙市", "Changsha", "全省", ": reused",
-                 "report built 2026-12-01 08:00 UTC (82 s)", "OUTDATED", "bad prefecture"):  # fmt: skip
+                 "report built 2026-12-07 09:00 UTC (20 s)", "OUTDATED", "bad prefecture"):  # fmt: skip
         assert fact in page, fact
     assert page.count("<tr><td>") == 2  # one row per scope, both languages in it
+    # the page's words in both of the batch's languages (workbench/i18n/batch.py); each report's
+    # cell in its own language
+    for fact in ("出所日期2017-01-01至2021-12-31，数据截止2022-12-31", "12个月操守保持率",
+                 "照管覆盖率", "本批次生成于", "：沿用", "报告生成于2026-12-01 08:00 UTC（82秒）",
+                 "此前的报告已改名为OUTDATED-*，请勿发送"):  # fmt: skip
+        assert fact in page, fact
+    assert page.index("本批次生成于") < page.index("Batch of")  # Chinese first
     # a second batch: history grows, the outdated run stays marked, a rebuild clears it
     _metrics(folder, "2026-12-07T09:30:00Z", 41.0, 0.498, 0.85)
     write_outputs(spec, out, [*results[:2], RunResult("changsha_zh", "ok", "", 41.0), results[3]])
     runs = {r["run_id"]: r for r in json.loads((out / "batch.json").read_text("utf-8"))["runs"]}
     assert [h["status"] for h in runs["changsha_zh"]["history"]] == ["failed", "ok"]
     assert not (folder / "OUTDATED.txt").exists() and not (folder / "OUTDATED-report.pdf").exists()
+
+
+def test_an_english_only_batch_gets_an_english_index(tmp_path):
+    f = tmp_path / "en.yaml"
+    f.write_text(
+        f"name: en\nout: {tmp_path / 'out'}\ndefaults: {{data: {tmp_path / 'nodata'}, lang: en}}\n"
+        "runs:\n  - {name: changsha, prefecture: changsha}\n",
+        "utf-8",
+    )
+    out = tmp_path / "out"
+    _metrics(out / "changsha_en", "2026-12-07T09:00:00Z", 20.0, 0.498, 0.85)
+    write_outputs(load_batch(f), out, [RunResult("changsha_en", "ok", "", 20.4)])
+    page = (out / "index.html").read_text("utf-8")
+    assert '<html lang="en">' in page and "Changsha" in page and "12-month retention" in page
+    assert not any("\u4e00" <= ch <= "\u9fff" for ch in page)  # no Chinese word on the page
 
 
 def test_console_lines_are_timestamped_and_failures_compact(tmp_path):

@@ -8,9 +8,12 @@ import dataclasses
 import html
 import re
 
+import numpy as np
+import pandas as pd
 import pytest
 from support import make_dataset
 
+from workbench.data import codes
 from workbench.evaluation.analysis import analyse
 from workbench.i18n import t
 from workbench.params.report import ReportParams
@@ -48,7 +51,7 @@ def test_summary_puts_the_province_beside_each_headline_number(env, lang):
     assert t("bench_coverage", lang, cov=pct(cov)) in text
     # its own standing in the province's comparison, with the limits for its size
     reg = env["province"].regions.set_index("code").loc["changsha"]
-    assert t("q_standing", lang) in text
+    assert t("q_where", lang) in text  # "where?" is answered by its standing
     assert (
         pct(reg["adjusted"]) in text
         and pct(reg["lower95"]) in text
@@ -64,6 +67,8 @@ def test_retention_table_has_the_province_column_and_tiers_say_province_targets(
     assert t("col_province", "en") in page and pct(prov12) in page
     tiers = _text(sections.tiers(env["pref"], params))
     assert "province-wide targets, not this prefecture" in tiers and "10,000 / 1,000 / 100" in tiers
+    # the chart draws no target, so its caption does not say "against targets"
+    assert t("cap_tiers_scoped", "en") in tiers and tiers.count(t("cap_tiers", "en")) == 1
     table, _ = sections.tiers_table(env["pref"].tiers, params)
     assert (
         t("col_target_province", "en") in table.columns and t("col_met", "en") not in table.columns
@@ -95,33 +100,78 @@ def test_methods_describe_only_what_the_report_contains(env):
         # no benchmark: said once, and the one-region sentence is back
         s = _text(summary.executive_summary(env["pref"], params))
         assert s.count(t("bench_unavailable", "en")) == 1 and t("one_region", "en") in s
-        assert t("q_standing", "en") not in s
+        assert t("q_where", "en") not in s
     finally:
         env["mp"].delenv(benchmark.BENCHMARK_ENV)
         benchmark._benchmark.cache_clear()
 
 
-def test_a_supports_positivity_caveat_names_it_once_under_the_support_table(env):
+def _positivity_note(code: str, n: int):
     import warnings
 
     from workbench.effects.table import _name_the_support
     from workbench.evaluation.results import Note
     from workbench.exceptions import StatisticalWarning
 
-    raised = StatisticalWarning("positivity: ...", code="positivity", n=212, lo=0.01, hi=0.99)
+    raised = StatisticalWarning("positivity: ...", code="positivity", n=n, lo=0.01, hi=0.99)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        _name_the_support(
-            [warnings.WarningMessage(raised, StatisticalWarning, "f", 1)], "peer_education"
-        )
+        _name_the_support([warnings.WarningMessage(raised, StatisticalWarning, "f", 1)], code)
     (w,) = caught
-    assert (
-        w.message.code == "support_positivity"
-        and w.message.fields["intervention"] == "peer_education"
-    )
-    note = Note(str(w.message), code=w.message.code, fields=w.message.fields)
+    assert w.message.code == "support_positivity" and w.message.fields["intervention"] == code
+    return Note(str(w.message), code=w.message.code, fields=w.message.fields)
+
+
+def test_a_failed_positivity_check_sits_beside_its_row_and_is_not_a_finding(env):
+    from workbench.reporting import model_sections
+
+    code = str(env["pref"].effects["code"].iloc[0])
+    name = codes.label("intervention", code, "en")
+    note = _positivity_note(code, 212)
     results = dataclasses.replace(env["pref"], notes=(*env["pref"].notes, note, note))
+    effects = _text(model_sections.effects(results, env["params"]))
+    line = f"Positivity check ({name}): 212 people"
+    assert effects.count(line) == 1 and f"[1] {line}" in effects  # once, marked …
+    assert f"{name} [1]" in effects  # … like the support's row of the table
     text = _text(summary.executive_summary(results, env["params"]))
-    line = "Positivity check (peer education): 212 people"
-    assert text.count(line) == 1  # once, under Table 1, naming the support
-    assert line not in _text(closing.methods(results, env["params"]))
+    assert line not in text and line not in _text(closing.methods(results, env["params"]))
+    v = summary.verdicts(results, env["params"]).set_index("code").loc[code]
+    assert v["verdict"] == "not_judged" and np.isnan(v["days"]) and np.isnan(v["risk"])
+    (judged,) = [x for x in text.split("  ") if x.startswith("Not judged (")]
+    assert name in judged  # named with the supports not judged: no verdict, no figure
+    row = summary.support_table(results, env["params"]).set_index(t("col_support", "en")).loc[name]
+    assert row[t("col_verdict", "en")] == t("verdict_not_judged", "en")
+    assert row[t("col_days", "en")] == "–" and row[t("col_risk_change", "en")] == "–"
+
+
+def test_a_handful_of_extreme_propensities_is_not_a_failed_check(env):
+    from workbench.reporting import model_sections
+
+    code = str(env["pref"].effects["code"].iloc[0])
+    note = _positivity_note(code, env["params"].suppression_threshold - 1)
+    results = dataclasses.replace(env["pref"], notes=(*env["pref"].notes, note))
+    base = summary.verdicts(env["pref"], env["params"])
+    pd.testing.assert_frame_equal(summary.verdicts(results, env["params"]), base)
+    name = codes.label("intervention", code, "en")
+    assert f"Positivity check ({name})" not in _text(model_sections.effects(results, env["params"]))
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_centres_report_shows_its_standing_among_the_provinces_centres(env, lang):
+    """A facility report gets the province figures and its own row of the province's comparison
+    of centres (observed, expected, adjusted 12-month retention, limits for its size)."""
+    centres = env["province"].facility_regions
+    assert centres is not None and centres["code"].nunique() >= 2
+    code = str(centres.sort_values("n").iloc[-1]["code"])  # the largest centre
+    params = dataclasses.replace(
+        env["params"], prefecture=None, facility=code, name=code, lang=lang
+    )
+    row = centres.set_index("code").loc[code]
+    # the funnel's limits for its size around the province's 12-month retention
+    assert row["lower95"] < row["upper95"] and row["lower998"] <= row["lower95"]
+    text = _text(summary.executive_summary(analyse(params), params))
+    assert t("q_standing_facility", lang) in text
+    name = codes.label("facility", code, lang)
+    for col in ("adjusted", "observed", "expected", "lower95", "upper998"):
+        assert pct(row[col]) in text, col
+    assert name in text and t("standing_basis_facility", lang) in text

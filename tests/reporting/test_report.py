@@ -112,8 +112,8 @@ def test_retention_in_pdf_equals_metrics_and_library(env):
             atol=3 / N_RELEASES + 5e-5,  # (docs/disclosure.md)
         )
         sentence = (
-            f"出所后{row['months']:g}个月操守保持率为{row['estimate']:.1%}"
-            f"（95%置信区间 {row['lower']:.1%}–{row['upper']:.1%}）"
+            f"出所后{row['months']:g}个月操守保持率为{row['estimate']:.1%}；"
+            f"我们有95%的把握认为真实比例在{row['lower']:.1%}至{row['upper']:.1%}之间"
         )
         assert sentence in text, sentence
     en_text = pdf_text(env["en"][1].pdf).replace("\n", " ")
@@ -123,7 +123,7 @@ def test_retention_in_pdf_equals_metrics_and_library(env):
 
 def test_metrics_follow_the_schema(env):
     m = metrics(env["zh"][1])
-    assert tuple(m) == TOP_KEYS and m["schema"] == "workbench.metrics/3"
+    assert tuple(m) == TOP_KEYS and m["schema"] == "workbench.metrics/4"
     # schema 2 (issue 20): interval-censored estimators lead, visit-dated ones are labelled
     roles = {(r["role"], r["method"]) for r in m["competing"]}
     assert roles == {

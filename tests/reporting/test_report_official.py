@@ -33,9 +33,9 @@ pytestmark = pytest.mark.slow  # one real report for the module
 
 def make_dataset(folder: Path, n: int, seed: int) -> Path:
     """A small simulated dataset (status: simulated) the loader accepts (as in test_report)."""
-    from workbench.simulate import simulate, write_simulation
+    from workbench.simulate import NO_FEEDBACK, simulate, write_simulation
 
-    write_simulation(simulate(seed=seed, n=n), folder)
+    write_simulation(simulate(NO_FEEDBACK, seed=seed, n=n), folder)
     visits, events = pd.read_csv(folder / "visits.csv"), pd.read_csv(folder / "events.csv")
     dead = set(events.loc[events["event"] == "death", "release_id"])
     drop = visits["result"].eq("died") & visits["release_id"].isin(dead)

@@ -10,3 +10,20 @@ def test_is_small_at_and_around_the_threshold():
     assert not is_small(10, 10) and not is_small(11, 10)
     # not a number (a suppressed "<10" text, missing): nothing to suppress again
     assert not is_small("<10", 10) and not is_small(np.nan, 10) and not is_small(None, 10)
+
+
+def test_suppress_counts_and_the_rates_of_a_small_base():
+    import pandas as pd
+
+    from workbench.reporting.suppression import suppress
+
+    table = pd.DataFrame({"n": [1234, 7, 10], "coverage": [0.81, 0.5, 0.9], "name": list("abc")})
+    shown, k = suppress(table, 10, counts=["n"], rates=["coverage"], base="n")
+    assert list(shown["n"]) == ["1,234", "<10", "10"]
+    assert list(shown["coverage"]) == [0.81, "<10", 0.9]  # the rate of 7 people is hidden too
+    assert k == 2 and list(shown["name"]) == list("abc")
+    zh, _ = suppress(table, 10, counts=["n"], rates=["coverage"], base="n", lang="zh")
+    assert zh.loc[1, "coverage"] == zh.loc[1, "n"] == "<10"
+    # without a base, rates stay as they are
+    plain, k = suppress(table, 10, counts=["n"], rates=["coverage"])
+    assert list(plain["coverage"]) == [0.81, 0.5, 0.9] and k == 1

@@ -162,7 +162,7 @@ def test_metrics_interventions_carry_the_block_and_check_it():
     results = SimpleNamespace(effects=effects, target_trials={"job_placement": fake_trial()})
     rows = metrics._interventions(results, K, [])
     assert rows[0]["target_trial"] == tr.trial_json(fake_trial())
-    assert metrics.SCHEMA == "workbench.metrics/3"
+    assert metrics.SCHEMA == "workbench.metrics/4"  # 3 added target_trial; 4 (#19) the trend
     doc = {key: None for key in metrics.TOP_KEYS} | {"schema": metrics.SCHEMA,
            "retention": [], "competing": [], "interventions": rows}  # fmt: skip
     metrics.check_metrics(doc)
@@ -203,13 +203,15 @@ def test_protocol_words_come_from_the_catalog_never_bare_english():
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_the_curves_figure_keeps_text_and_legend_off_the_data(lang):
-    trials = {c: fake_trial(c) for c in ("job_placement", "financial_aid", "peer_education",
-                                         "employment_311")}  # fmt: skip
+    trials = {c: fake_trial(c) for c in ("employment_311", "vocational_training", "job_placement",
+                                         "peer_education", "financial_aid", "precise_support")}  # fmt: skip
     fig = tf.draw_trial_curves(trials, lang)
     assert layout_problems(fig) == []
     svg = tf.trial_curves(trials, lang)
     assert svg.startswith('<svg role="img" aria-label="')
     assert tr.name_of("financial_aid", lang) in tf.alt_text(trials, lang)
+    one = tf.draw_trial_curves({"job_placement": fake_trial()}, lang)  # one row of panels
+    assert layout_problems(one) == []
 
 
 def test_the_chinese_section_has_no_english_words():
@@ -239,3 +241,13 @@ def test_the_protocol_quotes_the_published_number_of_releases():
     s = protect_trials({"job_placement": raw}, b"scope", K)["job_placement"]
     value = tr.published(s.protocol["eligibility"], s)
     assert value.fields["n"] == int(s.flow["eligible"].iloc[0])  # the flow table's number
+
+
+def test_everyone_eligible_is_published_as_the_scopes_one_release_count():
+    from workbench.privacy import disclosure as dc
+
+    raw = {c: fake_trial(c) for c in ("job_placement", "financial_aid")}
+    trials = protect_trials(raw, b"scope", K, n_releases=2000)
+    published = dc.protect_count(2000, b"scope", "data.n_releases", K)
+    for s in trials.values():  # the summary's number, not one noisy copy per support
+        assert (s.flow["eligible"] == published).all() and (s.flow["cloned"] == published).all()

@@ -160,9 +160,9 @@ def test_large_continuous_times_are_fast_enough_to_fit():
 
 def test_on_simulated_cohort_naive_km_overstates_relapse_incidence():
     from workbench.cohort import build_cohort
-    from workbench.simulate import simulate
+    from workbench.simulate import NO_FEEDBACK, simulate
 
-    cohort = build_cohort(simulate(seed=20170101, n=3000).dataset)
+    cohort = build_cohort(simulate(NO_FEEDBACK, seed=20170101, n=3000).dataset)
     bt = best_available_times(cohort)
     assert set(bt["status"]) == {0, 1, 2}
     aj = AalenJohansen().fit(bt["time"], bt["status"])

@@ -101,9 +101,9 @@ def test_bootstrap_is_seeded_and_close_to_the_IJ_standard_error():
 
 def test_kuhn_tucker_holds_on_simulated_cohort_and_competing_word():
     from workbench.cohort import build_cohort
-    from workbench.simulate import simulate
+    from workbench.simulate import NO_FEEDBACK, simulate
 
-    cohort = build_cohort(simulate(seed=7, n=1500).dataset)
+    cohort = build_cohort(simulate(NO_FEEDBACK, seed=7, n=1500).dataset)
     fit = fit_cohort(cohort, n_bootstrap=0)
     assert fit.kt_violation_ <= 1e-8
     assert fit.n_relapses_ == int((cohort["event"] == "relapse").sum())
@@ -137,9 +137,9 @@ MONTHS = np.array([12.0, 24.0, 36.0])
 def _replicate(seed: int, n: int):
     from workbench.cohort import build_cohort
     from workbench.retention.competing import best_available_times
-    from workbench.simulate import simulate
+    from workbench.simulate import NO_FEEDBACK, simulate
 
-    sim = simulate(seed=seed, n=n)
+    sim = simulate(NO_FEEDBACK, seed=seed, n=n)
     cohort = build_cohort(sim.dataset)
     days = MONTHS * DAYS_PER_MONTH
     table = sim.truth_table.set_index("release_id").loc[cohort["release_id"]]

@@ -21,9 +21,9 @@ ROSSI = ROOT / "params" / "examples" / "rossi.yaml"
 
 @pytest.fixture(scope="module")
 def simulated(tmp_path_factory):
-    from workbench.simulate import simulate, write_simulation
+    from workbench.simulate import NO_FEEDBACK, simulate, write_simulation
 
-    sim = simulate(seed=11, n=3000)
+    sim = simulate(NO_FEEDBACK, seed=11, n=3000)
     folder = tmp_path_factory.mktemp("sim")
     write_simulation(sim, folder)
     return sim, folder

@@ -387,9 +387,9 @@ def test_simulator_cohort_retention_matches_truth():
     # the project's simulator: the NPMLE on the built cohort recovers the true share of the same
     # releases whose (latent) relapse day lies past each milestone
     from workbench.cohort import build_cohort
-    from workbench.simulate import simulate
+    from workbench.simulate import NO_FEEDBACK, simulate
 
-    sim = simulate(seed=11, n=3000)
+    sim = simulate(NO_FEEDBACK, seed=11, n=3000)
     cohort = build_cohort(sim.dataset)
     fit = TurnbullFitter(n_bootstrap=0).fit(cohort["lower_day"], cohort["upper_day"])
     assert fit.kt_violation_ <= KT_TOLERANCE

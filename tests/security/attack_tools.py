@@ -82,9 +82,9 @@ def refused(
 
 def small_dataset(folder: Path, n: int = 120, seed: int = 7) -> Path:
     """A valid simulated dataset (CSV tables and dataset.yaml) in `folder`."""
-    from workbench.simulate import simulate, write_simulation
+    from workbench.simulate import NO_FEEDBACK, simulate, write_simulation
 
-    write_simulation(simulate(seed=seed, n=n), folder)
+    write_simulation(simulate(NO_FEEDBACK, seed=seed, n=n), folder)
     return folder
 
 

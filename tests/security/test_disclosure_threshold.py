@@ -29,9 +29,9 @@ N_RARE = 19  # between the default threshold 10 and the report's 20
 
 def simulated(folder: Path, n: int, seed: int) -> Path:
     """A small simulated dataset in the data contract (as tests/test_report.make_dataset)."""
-    from workbench.simulate import simulate, write_simulation
+    from workbench.simulate import NO_FEEDBACK, simulate, write_simulation
 
-    write_simulation(simulate(seed=seed, n=n), folder)
+    write_simulation(simulate(NO_FEEDBACK, seed=seed, n=n), folder)
     visits, events = pd.read_csv(folder / "visits.csv"), pd.read_csv(folder / "events.csv")
     dead = set(events.loc[events["event"] == "death", "release_id"])
     drop = visits["result"].eq("died") & visits["release_id"].isin(dead)

@@ -232,6 +232,7 @@ def test_empirical_relapse_distribution_matches_configured_baseline():
         "prefectures": {k: {"log_hr": 0.0} for k in cfg["prefectures"]},
         "facilities": {"log_hr": dict.fromkeys(cfg["facilities"]["log_hr"], 0.0)},
         "interventions": {k: {"hazard_ratio": 1.0} for k in cfg["interventions"]},
+        "employment": {"enabled": False},  # employment is a covariate effect too
     }
     n = 20_000
     sim = simulate(flat, seed=3, n=n)
@@ -266,7 +267,10 @@ def test_true_survival_agrees_with_the_simulated_truth(default_sim):
 
 @pytest.mark.slow
 def test_time_varying_cox_on_true_times_recovers_the_hazard_ratios():
-    cfg = {"interventions": {"job_placement": {"hazard_ratio": 0.5, "assign": {"intercept": -0.5}}}}
+    cfg = {
+        "interventions": {"job_placement": {"hazard_ratio": 0.5, "assign": {"intercept": -0.5}}},
+        "employment": {"enabled": False},  # else employment(t) is a hidden time-varying term
+    }
     sim = simulate(cfg, seed=21, n=3000)
     t = sim.truth_table
     horizon = codes.TRACKING_DAYS
@@ -536,17 +540,25 @@ def test_config_from_yaml_file(tmp_path):
     assert sim.config["visits"]["missed_share"] == default_config()["visits"]["missed_share"]
 
 
-def test_run_simulate_writes_and_if_missing_skips(tmp_path, capsys):
+def test_run_simulate_writes_and_if_missing_skips_only_the_same_simulation(tmp_path, capsys):
     out = tmp_path / "data"
-    args = argparse.Namespace(out=str(out), config=None, seed=3, n=300, if_missing=True)
-    assert run_simulate(args) == 0
-    assert "300 releases" in capsys.readouterr().out
+
+    def run(seed):
+        ns = argparse.Namespace(out=str(out), config=None, seed=seed, n=300, if_missing=True,
+                                strategies_n=0)  # fmt: skip
+        assert run_simulate(ns) == 0
+        return capsys.readouterr().out
+
+    assert "300 releases" in run(3)
     before = (out / "releases.csv").read_bytes()
-    args2 = argparse.Namespace(out=str(out), config=None, seed=4, n=300, if_missing=True)
-    assert run_simulate(args2) == 0
-    assert "already holds a dataset" in capsys.readouterr().out
+    assert run(3).strip() == f"{out} already holds this simulation; not simulating again."
     assert (out / "releases.csv").read_bytes() == before
-    assert json.loads((out / "truth" / "truth.json").read_text())["seed"] == 3
+    # other settings (or data of an older simulator, without a fingerprint): simulated again
+    said = run(4)
+    assert said.startswith(f"{out} holds data from an older simulator or other settings;")
+    assert json.loads((out / "truth" / "truth.json").read_text())["seed"] == 4
+    (out / "truth" / "fingerprint.txt").unlink()
+    assert "older simulator" in run(4) and (out / "truth" / "fingerprint.txt").is_file()
 
 
 def test_repeat_releases_come_a_year_after_the_first():
@@ -594,10 +606,18 @@ def test_cli_simulate_and_its_errors(tmp_path, capsys):
     from workbench.cli import main
 
     out = tmp_path / "cli"
-    assert main(["simulate", "--out", str(out), "--n", "250", "--seed", "9"]) == 0
-    assert json.loads((out / "truth" / "truth.json").read_text())["n"] == 250
-    assert main(["simulate", "--out", str(out), "--if-missing"]) == 0
-    assert "already holds a dataset" in capsys.readouterr().out
+    assert main(["simulate", "--out", str(out), "--n", "250", "--seed", "9",
+                 "--strategies-n", "2000"]) == 0  # fmt: skip
+    truth = json.loads((out / "truth" / "truth.json").read_text())
+    assert truth["n"] == 250 and truth["strategies_monte_carlo"]["n"] == 2000
+    strategies = pd.read_csv(out / "truth" / "strategies.csv")
+    assert list(strategies.columns) == [
+        "intervention", "strategy", "month", "relapse_risk", "death_risk", "rmst_days"
+    ]  # fmt: skip
+    capsys.readouterr()
+    args = ["simulate", "--out", str(out), "--n", "250", "--seed", "9", "--if-missing"]
+    assert main(args) == 0
+    assert "already holds this simulation" in capsys.readouterr().out
     missing = tmp_path / "nope.yaml"
     assert main(["simulate", "--out", str(tmp_path / "x"), "--config", str(missing)]) == 2
     err = capsys.readouterr().err

@@ -106,9 +106,9 @@ def test_report_analyses_run_their_replicates_on_the_scheduler_given(tmp_path, c
 
     from workbench.evaluation.analysis import analyse
     from workbench.params.report import ReportParams
-    from workbench.simulate import simulate, write_simulation
+    from workbench.simulate import NO_FEEDBACK, simulate, write_simulation
 
-    write_simulation(simulate(n=400, seed=8), tmp_path / "data")
+    write_simulation(simulate(NO_FEEDBACK, n=400, seed=8), tmp_path / "data")
     params = ReportParams.from_mapping({"data": str(tmp_path / "data"), "n_bootstrap": 3})
     local = analyse(params, use_cache=False)
     with Client(cluster) as client, get_task_stream(client) as stream:
@@ -142,9 +142,9 @@ def test_cli_effects_on_a_dask_scheduler_gives_the_same_table(tmp_path):
 
     from dask.distributed import Client, LocalCluster, get_task_stream
 
-    from workbench.simulate import simulate, write_simulation
+    from workbench.simulate import NO_FEEDBACK, simulate, write_simulation
 
-    write_simulation(simulate(n=800, seed=8), tmp_path / "data")
+    write_simulation(simulate(NO_FEEDBACK, n=800, seed=8), tmp_path / "data")
     cmd = [sys.executable, "-m", "workbench.cli", "effects", str(tmp_path / "data"), "--json",
            "--bootstrap", "3"]  # fmt: skip
     local = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
@@ -164,9 +164,9 @@ def test_cli_effects_on_a_dask_scheduler_gives_the_same_table(tmp_path):
 
 def test_unreachable_scheduler_is_one_line_and_exit_2(tmp_path, capsys):
     from workbench.cli import main
-    from workbench.simulate import simulate, write_simulation
+    from workbench.simulate import NO_FEEDBACK, simulate, write_simulation
 
-    write_simulation(simulate(n=300, seed=8), tmp_path / "data")
+    write_simulation(simulate(NO_FEEDBACK, n=300, seed=8), tmp_path / "data")
     code = main(["effects", str(tmp_path / "data"), "--bootstrap", "2",
                  "--dask-scheduler", "tcp://127.0.0.1:9"])  # fmt: skip
     err = capsys.readouterr().err

@@ -21,6 +21,7 @@ from workbench.cli.batch import run_batch
 from workbench.cli.cohort import run_cohort
 from workbench.cli.effects import run_effects
 from workbench.cli.notebook import run_notebook
+from workbench.cli.power import run_power
 from workbench.cli.pseudonymize import run_pseudonymize
 from workbench.cli.report import run_report
 from workbench.cli.retention import run_retention
@@ -41,6 +42,7 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int | None], str]] = {
     "batch": (run_batch, "run many reports in parallel"),
     "pseudonymize": (run_pseudonymize, "replace direct identifiers"),
     "notebook": (run_notebook, "run a research notebook with checked parameters"),
+    "power": (run_power, "releases needed to evaluate a support (formula and simulation)"),
 }
 
 
@@ -52,6 +54,12 @@ def _add_simulate(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=None, help=f"random seed (default {DEFAULT_SEED})")
     p.add_argument("--n", type=int, default=None, help="number of releases (default from config)")
     p.add_argument("--if-missing", action="store_true", help="do nothing if --out holds a dataset")
+    p.add_argument(
+        "--strategies-n",
+        type=int,
+        default=None,
+        help="releases for truth/strategies.csv (default counterfactual.n of the config; 0 = skip)",
+    )
 
 
 def _positive_days(text: str) -> float:
@@ -184,6 +192,71 @@ def _add_notebook(p: argparse.ArgumentParser) -> None:
     p.add_argument("--kernel", default="workbench", help="Jupyter kernel (default workbench)")
 
 
+def _add_power(p: argparse.ArgumentParser) -> None:
+    effect = p.add_mutually_exclusive_group()
+    effect.add_argument(
+        "--hr",
+        type=float,
+        default=None,
+        help="expected hazard ratio of relapse with the support, e.g. 0.8",
+    )
+    effect.add_argument(
+        "--risk-difference",
+        type=float,
+        default=None,
+        help="expected change in retention at --months, e.g. 0.05",
+    )
+    p.add_argument(
+        "--months",
+        type=float,
+        default=12.0,
+        help="milestone of --risk-difference in months (default 12)",
+    )
+    p.add_argument(
+        "--uptake",
+        type=float,
+        default=0.3,
+        help="share of releases receiving the support (default 0.3)",
+    )
+    p.add_argument(
+        "--accrual-years",
+        type=float,
+        default=2.0,
+        help="years over which the study's releases happen (default 2)",
+    )
+    p.add_argument(
+        "--follow-up-years",
+        type=float,
+        default=1.0,
+        help="follow-up after the last release, in years (default 1)",
+    )
+    p.add_argument(
+        "--loss-per-year",
+        type=float,
+        default=0.05,
+        help="share lost to follow-up per year (default 0.05)",
+    )
+    p.add_argument(
+        "--visit-months",
+        type=int,
+        default=6,
+        help="months between return visits (the programme's 6; default 6)",
+    )
+    p.add_argument("--alpha", type=float, default=0.05, help="two-sided level (default 0.05)")
+    p.add_argument("--power", default="0.8,0.9", help="target powers (default 0.8,0.9)")
+    p.add_argument(
+        "--simulate",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also simulate N studies at each size with the workbench simulator "
+        "(default 0: formula only; 200 takes about a minute)",
+    )
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="random seed of --simulate")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.add_argument("--lang", default="en", choices=["en", "zh"], help="language of the text")
+
+
 ADDERS = {
     "simulate": _add_simulate,
     "validate": _add_validate,
@@ -195,6 +268,7 @@ ADDERS = {
     "batch": _add_batch,
     "pseudonymize": _add_pseudonymize,
     "notebook": _add_notebook,
+    "power": _add_power,
 }
 
 

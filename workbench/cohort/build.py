@@ -63,7 +63,7 @@ PERSON_COVARIATES = (
 )
 # Baseline covariates carried by the cohort (and copied into landmark tables on request).
 COVARIATES = ("prefecture", "facility", "release_year", "age_group", *PERSON_COVARIATES)
-AGE_GROUPS = ("<30", "30-39", "40-49", "50+")
+AGE_GROUPS = tuple(_codes.AGE_GROUPS)  # "<30", "30-39", "40-49", "50+"
 _SCHEDULED_DAYS = np.array(_codes.SCHEDULED_MONTHS, dtype=float) * _codes.DAYS_PER_MONTH
 _DAY_KEY = 1 << 24  # day-of-follow-up slot in integer (release, day) keys
 

@@ -15,6 +15,7 @@ from workbench._base import DEFAULT_SEED
 from workbench.data import codes
 from workbench.data.dataset import Dataset
 from workbench.exceptions import ParameterError
+from workbench.i18n import t
 
 STATES = (
     "under follow-up",
@@ -151,11 +152,14 @@ def retention_curve_frame(
     if by is not None and by not in cohort.columns:
         raise ParameterError(f"{by!r} is not a cohort column; choose one of {list(cohort.columns)}")
     parts = [("all", cohort)] if by is None else list(cohort.groupby(by, observed=True))
+    if by in codes.KINDS:  # the code list's order (age groups youngest first), not text order
+        rank = {k: i for i, k in enumerate(codes.in_order(by, [str(k) for k, _ in parts]))}
+        parts.sort(key=lambda kv: rank[str(kv[0])])
     frames = []
     for key, part in parts:
         name = codes.label(by, key, lang) if by in codes.KINDS else str(key)
         fit = fit_retention(part, label_=name, n_bootstrap=n_bootstrap, seed=seed)
-        frames.append(curve_from_fit(fit, f"{name} (n={len(part):,})", step))
+        frames.append(curve_from_fit(fit, t("nb_counted", lang, group=name, n=len(part)), step))
     return pd.concat(frames, ignore_index=True)
 
 
@@ -213,3 +217,34 @@ def exposure_overview(cohort: pd.DataFrame, starts: pd.DataFrame) -> pd.DataFram
             }
         )
     return pd.DataFrame(rows)
+
+
+def milestones_within(table: pd.DataFrame, step: int = 3, n: int = 3) -> dict[str, object]:
+    """Milestone months for an analysis-ready table: the last `n` multiples of `step` months
+    before its longest follow-up, with that follow-up (`last_day`, `last_months`) so that a
+    notebook's sentence about where follow-up ends is read from the data (Rossi: day 364,
+    12.0 months, milestones 3, 6, 9)."""
+    days = pd.concat([table["lower_day"], table["upper_day"]]).to_numpy(float)
+    last = float(np.nanmax(days[np.isfinite(days)]))
+    within = [m for m in range(step, 10 * 12 + 1, step) if m * codes.DAYS_PER_MONTH < last]
+    return {"last_day": int(last), "last_months": last / codes.DAYS_PER_MONTH,
+            "months": within[-n:] or [max(1, int(last / codes.DAYS_PER_MONTH))]}  # fmt: skip
+
+
+# published Cox coefficients of a known example spec (Efron ties): Rossi from lifelines'
+# load_rossi documentation and R coxph(Surv(week, arrest) ~ fin + age + race + wexp + mar +
+# paro + prio, ties = "efron")
+PUBLISHED_COX = {
+    "rossi": {
+        "fin": -0.3794222, "age": -0.0574377, "race": 0.3138998, "wexp": -0.1497957,
+        "mar": -0.4337039, "paro": -0.0848711, "prio": 0.0914971,
+    },
+}  # fmt: skip
+
+
+def with_published(params: pd.Series, name: str) -> pd.DataFrame:
+    """Our Cox coefficients (`params`) beside the published ones of example `name` (only ours
+    for data without published values), one row per term."""
+    ours = params.rename("ours").rename_axis("term").to_frame()
+    published = PUBLISHED_COX.get(name)
+    return ours if published is None else ours.assign(published=ours.index.map(published))

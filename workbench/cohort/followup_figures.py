@@ -85,7 +85,11 @@ def plot_visit_timing(timing: pd.DataFrame, lang: str = "en", bins: int = 40):
     fig, axes = plt.subplots(nrow, ncol, figsize=(9, 2.3 * nrow + 0.8), sharex=True, sharey=True,
                              squeeze=False)  # fmt: skip
     lo, hi = np.nanpercentile(timing["offset_days"], [0.5, 99.5]) if len(timing) else (-1, 1)
-    edges = np.linspace(lo, hi, bins + 1)
+    # visit days are whole days and a month's scheduled day has a fixed fraction, so bins of a
+    # whole number of days (edges on half days) hold the same number of possible offsets each:
+    # equal-width bins of ~1.05 days drew false spikes where one bin caught two days
+    width = max(1, round((hi - lo) / bins))
+    edges = np.arange(np.floor(lo) - 0.5, np.ceil(hi) + width + 0.5, width)
     for ax, month in zip(axes.flat, months, strict=False):
         part = timing.loc[timing["scheduled_month"].eq(month), "offset_days"]
         ax.hist(part, bins=edges, density=True, color="#4c72b0", alpha=0.8)
@@ -198,10 +202,11 @@ def plot_coverage(table: pd.DataFrame, by: str = "prefecture", ax=None, lang: st
     ax.hlines(y, 0, cov, color="#cccccc", lw=1)
     ax.plot(cov, y, "o", color="#4c72b0")
     for yi, c in zip(y, cov, strict=True):
-        ax.annotate(f"{c:.1%}", (c, yi), xytext=(5, 0), textcoords="offset points",
-                    va="center", fontsize=8)  # fmt: skip
+        ax.annotate(f"{c:.1%}", (c, yi), xytext=(5, 0), textcoords="offset points", va="center",
+                    fontsize=8, zorder=4, bbox={"facecolor": "white", "edgecolor": "none",
+                                                "pad": 0.5})  # fmt: skip  # over the province line
     if len(total) and np.isfinite(total.iloc[0]):
-        ax.axvline(total.iloc[0], color="black", ls="--", lw=1)
+        ax.axvline(total.iloc[0], color="black", ls="--", lw=1, zorder=1)
         ax.annotate(f"{t('nb_coverage_all', lang)} {total.iloc[0]:.1%}", (total.iloc[0], 1.0),
                     xycoords=("data", "axes fraction"), xytext=(0, 3), textcoords="offset points",
                     ha="center", va="bottom", fontsize=8)  # fmt: skip
@@ -217,4 +222,34 @@ def plot_coverage(table: pd.DataFrame, by: str = "prefecture", ax=None, lang: st
     ax.set_xlabel(t("nb_coverage_x", lang))
     ax.set_title(t("nb_coverage_title", lang), pad=16)
     ax.grid(axis="x", alpha=0.3)
+    return ax
+
+
+# an analysis-ready table's arm (notebook 05): the spec's own words for a known example's arm,
+# else the arm's column name with yes/no
+ARM_WORDS = {"fin": ("nb_aid_no", "nb_aid_yes", "nb_aid_title", "nb_not_rearrested")}
+GENERIC_ARM_WORDS = ("nb_arm_no", "nb_arm_yes", "nb_arm_title", "nb_event_free")
+
+
+def arm_words(arm: str, lang: str) -> dict:
+    """An arm's two values (0/1, also as text: a table's group) as words in `lang`."""
+    no, yes = ARM_WORDS.get(arm, GENERIC_ARM_WORDS)[:2]
+    words = {0: t(no, lang, arm=arm), 1: t(yes, lang, arm=arm)}
+    return {**words, **{str(k): w for k, w in words.items()}}
+
+
+def plot_arms(table: pd.DataFrame, arm: str, lang: str = "en", last_day: float | None = None):
+    """Each arm's event-free curve of an analysis-ready table (0/1 column `arm`), labelled with
+    the arm's words in `lang` (Rossi's `fin`: financial aid / no aid), on a month axis to the end
+    of follow-up."""
+    from workbench.cohort.followup import retention_curve_frame
+    from workbench.plots import retention_curves
+
+    _, _, title, ylabel = ARM_WORDS.get(arm, GENERIC_ARM_WORDS)
+    frame = table.assign(_arm=table[arm].map(arm_words(arm, lang)))
+    ax = retention_curves(retention_curve_frame(frame, "_arm"), lang=lang, at_risk=False,
+                          title=t(title, lang, arm=arm))  # fmt: skip
+    if last_day is not None:
+        ax.set_xlim(0, last_day / codes.DAYS_PER_MONTH + 0.5)
+    ax.set_ylabel(t(ylabel, lang))
     return ax

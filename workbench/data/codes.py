@@ -73,6 +73,17 @@ DRUGS = _labels(
 
 SEXES = _labels({"male": ("男", "male"), "female": ("女", "female")})
 
+# the cohort's age groups at release (cohort.build.AGE_GROUPS), youngest first: the order in
+# which tables, tests and legends list them (as text "<30" would sort after "50+")
+AGE_GROUPS = _labels(
+    {
+        "<30": ("30岁以下", "under 30"),
+        "30-39": ("30–39岁", "30–39"),
+        "40-49": ("40–49岁", "40–49"),
+        "50+": ("50岁及以上", "50 and over"),
+    }
+)
+
 EDUCATION = _labels(
     {
         "none": ("未上学", "no schooling"),
@@ -148,6 +159,7 @@ KINDS = MappingProxyType(
         "facility": FACILITIES,
         "primary_drug": DRUGS,
         "sex": SEXES,
+        "age_group": AGE_GROUPS,
         "education": EDUCATION,
         "result": VISIT_RESULTS,
         "intervention": INTERVENTIONS,
@@ -158,6 +170,14 @@ KINDS = MappingProxyType(
         "outcome": OUTCOME_CODES,
     }
 )
+
+
+def in_order(kind: str, values) -> list:
+    """`values` (codes of `kind`) in the code list's own order (age groups youngest first,
+    education from none to college), unknown codes after them in text order; a kind without a
+    code list: text order."""
+    order = {code: i for i, code in enumerate(KINDS.get(kind, {}))}
+    return sorted(values, key=lambda v: (order.get(str(v), len(order)), str(v)))
 
 
 def label(kind: str, code: object, lang: str = "en") -> str:

@@ -79,6 +79,14 @@ VISITS = (
         description="6, 12, ..., 36; empty = unscheduled contact",
     ),
     _c("result", "code", ["回访结果"], codes="result"),
+    _c(
+        "employed",
+        "flag",
+        ["就业", "当前就业", "就业情况", "回访时就业"],
+        required=False,
+        nullable=True,
+        description="employed at the visit (1/0); empty when nobody was seen",
+    ),
 )
 INTERVENTIONS = (
     _c("release_id", "id", ["编号", "出所编号", "释放编号"]),

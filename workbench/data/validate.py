@@ -16,6 +16,7 @@ common tables interface on `Dataset` and `SpecDataset`, which #17 leaves for lat
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -75,7 +76,7 @@ class ValidationReport:
         def w(key: str) -> str:
             return i18n.t(f"dq_{key}", lang, days=WINDOW_DAYS)
 
-        lines = [f"{w('title')}: {self.source}"]
+        lines = [f"{w('title')}: {source_words(self.source, lang)}"]
         if self.cutoff is not None:
             lines.append(f"{w('cutoff')}: {self.cutoff:%Y-%m-%d}")
         lines += [f"  {_table_name(t, lang)}: {n:,} {w('rows')}" for t, n in self.counts.items()]
@@ -86,7 +87,7 @@ class ValidationReport:
                 for p, n in self.by_prefecture.items()
             ]
         if self.n_due or self.by_prefecture:
-            share = "n/a" if np.isnan(self.coverage) else f"{100 * self.coverage:.1f} %"
+            share = "–" if np.isnan(self.coverage) else f"{100 * self.coverage:.1f} %"
             lines.append(f"{w('coverage')}: {share} ({self.n_attended:,} / {self.n_due:,})")
             lines.append(f"{w('lost')}: {self.n_lost:,}")
         lines.append(
@@ -97,14 +98,29 @@ class ValidationReport:
         for key, items in (("repairs", self.repairs), ("identifiers", self.identifiers)):
             lines.append(f"{w(key)}:" + ("" if items else f" {w('none')}"))
             lines += [f"  - {item}" for item in items]
-        lines += [f"note: {n}" for n in self.notes]
+        lines += [f"{w('note')}: {i18n.t(n, lang) if n in i18n.TEXT else n}" for n in self.notes]
         return "\n".join(lines)
 
 
 def _table_name(table: str, lang: str) -> str:
-    """A table's name in `lang` (the contract's four tables), else the count's own name."""
+    """A table's name in `lang` (the contract's four tables, a spec's rows and events), else the
+    count's own name."""
     key = f"dq_table_{table}"
-    return i18n.t(key, lang) if key in i18n.TEXT else table
+    if key in i18n.TEXT:
+        return i18n.t(key, lang)
+    event = SPEC_EVENTS.fullmatch(table)
+    return i18n.t("dq_table_spec_events", lang, label=event.group(1)) if event else table
+
+
+SIMULATED = re.compile(r"simulated \(seed (\d+)\)")  # the simulator's source (simulate/core.py)
+SPEC_EVENTS = re.compile(r"events \((.+)\)")  # a spec's event count, named by its event_label
+
+
+def source_words(source: str, lang: str) -> str:
+    """Where the data come from, in `lang`: a simulated cohort's seed in words, else the
+    dataset's own name (a folder or spec name, kept as written)."""
+    sim = SIMULATED.fullmatch(source)
+    return i18n.t("dq_source_simulated", lang, seed=int(sim.group(1))) if sim else source
 
 
 def validation_report(data: Dataset | SpecDataset) -> ValidationReport:
@@ -148,7 +164,7 @@ def _spec_report(spec: SpecDataset) -> ValidationReport:
         counts={"rows": len(f), f"events ({spec.event_label})": n_events},
         repairs=spec.notes,
         identifiers=tuple(identifier_warnings(f, "table")),
-        notes=("an analysis-ready table: no visit schedule, so no tracking coverage",),
+        notes=("dq_note_no_schedule",),
     )
 
 

@@ -30,7 +30,8 @@ def default_confounders(frame: pd.DataFrame) -> list[str]:
 def encode(
     frame: pd.DataFrame, columns: Sequence[str], *, center: bool = True, levels: dict | None = None
 ) -> pd.DataFrame:
-    """Numeric design matrix: numbers as they are (centred), categories one-hot, first dropped.
+    """Numeric design matrix: numbers as they are (centred; the means subtracted are in
+    ``attrs["centre"]``), categories one-hot, first dropped.
 
     `levels` fixes each category's level order (so bootstrap samples share columns); columns
     with a single value are dropped.
@@ -41,14 +42,15 @@ def encode(
             f"confounder(s) {', '.join(missing)} are not in the data; "
             f"available: {', '.join(map(str, frame.columns))}."
         )
-    parts = []
+    parts, centre = [], {}
     for col in columns:
         values = frame[col]
         if pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
             x = values.astype(float)
             if x.isna().any():
                 raise ParameterError(f"confounder {col} has missing values; impute or drop them.")
-            parts.append((x - x.mean() if center else x).rename(col).to_frame())
+            centre[col] = float(x.mean()) if center else 0.0
+            parts.append((x - centre[col]).rename(col).to_frame())
             continue
         text = values.astype(str)
         cats = (levels or {}).get(col) or sorted(text[values.notna()].unique())
@@ -61,7 +63,11 @@ def encode(
     design = pd.concat([part.set_axis(frame.index) for part in parts], axis=1)
     constant = design.columns[np.ptp(design.to_numpy(), axis=0) == 0]
     design = design.drop(columns=constant)
-    return design[independent_columns(design)]
+    design = design[independent_columns(design)]
+    # what was subtracted from each column (0 for indicators of a category): balance tables add
+    # it back, so that group means are of the data as recorded (a 0/1 column: a share)
+    design.attrs["centre"] = {c: centre.get(c, 0.0) for c in design.columns}
+    return design
 
 
 def independent_columns(design: pd.DataFrame, tol: float = 1e-8) -> list[str]:

@@ -38,17 +38,9 @@ def support_name(code: str, lang: str) -> str:
 
 
 def balance_frame(landmark, lang: str) -> pd.DataFrame:
-    """The landmark comparison's balance table, covariates in words and the SMD columns first.
-    The group means are of the data as recorded (a 0/1 characteristic: the share with it), not
-    of the propensity model's centred design columns."""
-    from workbench.effects.design import category_levels, encode
-
+    """The landmark comparison's balance table, covariates in words (the group means are of the
+    data as recorded: a 0/1 characteristic's mean is the share with it)."""
     bal = landmark.weights_model_.balance().reset_index()
-    frame, conf = landmark.frame_, landmark.confounders_
-    raw = encode(frame, conf, center=False, levels=category_levels(frame, conf))
-    exposed = np.asarray(landmark.treated_).astype(bool)
-    for column, rows in (("mean_treated", exposed), ("mean_untreated", ~exposed)):
-        bal[column] = raw.loc[rows].mean().reindex(bal["covariate"]).to_numpy(float)
     bal["covariate"] = [covariate_word(c, lang) for c in bal["covariate"]]
     return bal
 
@@ -114,6 +106,16 @@ def landmark_statement(landmark, lang: str) -> str:
     return t("nb_balance_not_achieved", lang, smd=result.max_abs_smd)
 
 
+def _months_axis(ax, lang: str) -> None:
+    """A day axis shown in months since release (ticks every 6 months), like every other
+    retention figure of the notebooks; the data stay in days."""
+    low, high = ax.get_xlim()
+    months = [m for m in range(0, 121, 6) if low <= m * codes.DAYS_PER_MONTH <= high]
+    ax.set_xticks([m * codes.DAYS_PER_MONTH for m in months], [str(m) for m in months])
+    ax.set_xlim(low, high)
+    ax.set_xlabel(t("plot_months", lang))
+
+
 def landmark_figure(landmark, lang: str, day: int):
     """The weighted retention curves of both arms from the landmark day (legend beside them),
     or, without an estimate, the sentence saying why."""
@@ -123,6 +125,7 @@ def landmark_figure(landmark, lang: str, day: int):
     if landmark.result_.estimable:
         ax.set_title(t("nb_landmark_title", lang, day=day, name=name))
         ax.set_ylabel(t("nb_share_abstinent", lang))
+        _months_axis(ax, lang)
         outside(ax)
     else:
         ax.texts[0].set_text(landmark_statement(landmark, lang))
@@ -138,9 +141,31 @@ def landmark_summary(landmark, lang: str) -> pd.DataFrame:
     parts = getattr(landmark.result_, "method_text", ())
     if "method" in out.columns and parts:
         out["method"] = join(parts, lang, "; ")
-    if "notes" in out.columns and not landmark.result_.estimable:
-        out["notes"] = landmark_statement(landmark, lang)
+    if "notes" in out.columns:
+        estimable = landmark.result_.estimable
+        out["notes"] = (
+            landmark_notes(landmark, lang) if estimable else landmark_statement(landmark, lang)
+        )
     return out
+
+
+def landmark_notes(landmark, lang: str) -> str:
+    """The landmark comparison's notes (`WeightedEffect._notes`) in `lang`, said from the fitted
+    comparison's own attributes: the propensity model's covariates, the estimand, balance, who
+    enters and from when, the curves' convergence and entry window."""
+    confounders = listing((covariate_word(c, lang) for c in landmark.confounders_), lang)
+    notes = [t("nb_lm_weights_from", lang, names=confounders)]
+    if f"nb_lm_estimand_{landmark.estimand}" in TEXT:
+        notes.append(t(f"nb_lm_estimand_{landmark.estimand}", lang))
+    if not landmark.result_.balance_achieved:
+        notes.append(t("nb_lm_unbalanced", lang, smd=landmark.max_abs_smd_))
+    if landmark.landmark_day is not None:
+        notes.append(t("nb_lm_entry", lang, day=landmark.entry_))
+        if landmark.curve_violation_ > 1e-6:
+            notes.append(t("nb_lm_not_converged", lang, v=landmark.curve_violation_))
+        if landmark.entry_window > 0:
+            notes.append(t("nb_lm_window", lang, days=landmark.entry_window))
+    return ("" if lang == "zh" else " ").join(notes)
 
 
 def subgroup_view(table: pd.DataFrame, code: str, by: str, lang: str):

@@ -136,6 +136,9 @@ def balance_table(
     """SMD and variance ratio per covariate, unweighted and weighted, and whether the weighted
     |SMD| is below `threshold` (column named after it, e.g. "|smd_after| < 0.1").
 
+    Group means are of the data as recorded: a design centred by `effects.design.encode` (its
+    ``attrs["centre"]``) gets its centre back, so a 0/1 column's mean is a share (SMDs and
+    variance ratios do not depend on the centre).
     SMD = (mean treated - mean untreated) / sqrt((var treated + var untreated) / 2), the
     denominator from the unweighted sample in both columns so the two are comparable. A
     covariate constant in the sample has SMD NaN and counts as balanced.
@@ -146,6 +149,8 @@ def balance_table(
     one = np.ones(len(a))
     m1, v1 = _wmean_var(x[a], one[a])
     m0, v0 = _wmean_var(x[~a], one[~a])
+    centre = X.attrs.get("centre") or {}  # a centred design (effects.design.encode): add it back
+    shift = np.array([centre.get(c, 0.0) for c in X.columns], float)
     sd = np.sqrt((v1 + v0) / 2)
     sd = np.where(sd > 0, sd, np.nan)
     wm1, wv1 = _wmean_var(x[a], w[a])
@@ -154,8 +159,8 @@ def balance_table(
         after = (wm1 - wm0) / sd
         return pd.DataFrame(
             {
-                "mean_treated": m1,
-                "mean_untreated": m0,
+                "mean_treated": m1 + shift,
+                "mean_untreated": m0 + shift,
                 "smd_before": (m1 - m0) / sd,
                 "smd_after": after,
                 f"|smd_after| < {threshold:g}": ~(np.abs(after) >= threshold),

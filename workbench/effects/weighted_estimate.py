@@ -16,6 +16,13 @@ from workbench.stats.npmle import fit_truncated, survival_at
 from workbench.stats.pwe import PiecewiseExponentialPH
 
 CURVE_TOL = 1e-9  # Kuhn-Tucker tolerance of the arms' NPMLE curves
+# Newton iterations of a bootstrap replicate's curve (warm-started from the full-data fit). A
+# converging replicate needs at most a few hundred (p99 ~170 on a 677-release prefecture); a
+# resample in which the likelihood's maximum is not attained (late entrants cut off from the
+# rest, Hudgens 2005) creeps on for the fit's whole 20,000-iteration limit, ~8 s each, whatever
+# the scope's size. Such a replicate's curve is taken where it stands after this many
+# (bench/README.md, "Prefecture reports": survival within 0.013 of the 20,000-iteration value).
+REPLICATE_MAX_ITER = 500
 
 
 def weighted_km(time, event, weights, grid) -> np.ndarray:
@@ -115,7 +122,8 @@ def _n_pieces(cuts, lower, upper) -> int:
 def estimate(lower, upper, entries, a, w, cuts, grid, risk_t, model_ci=False, warm=None):
     """(values, model CI, state): values = log HR, risk difference at risk_t, RMST difference
     over the grid, both curves; state = fitted PWE parameters and curves to warm-start from.
-    `entries`: (entry days for the hazard ratio, entry days for the curves)."""
+    `entries`: (entry days for the hazard ratio, entry days for the curves). `warm` (a bootstrap
+    replicate): start from the full-data fit's state, curves capped at REPLICATE_MAX_ITER."""
     entry, curve_entry = entries
     exposed = a == 1
     state = None
@@ -140,6 +148,7 @@ def estimate(lower, upper, entries, a, w, cuts, grid, risk_t, model_ci=False, wa
                 w[m],
                 tol=CURVE_TOL,
                 init=None if warm is None else warm[1 + k],
+                **({} if warm is None else {"max_iter": REPLICATE_MAX_ITER}),
             )
             for k, m in enumerate((exposed, ~exposed))
         ]

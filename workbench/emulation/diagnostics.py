@@ -20,7 +20,7 @@ from workbench.data import codes
 from workbench.emulation.grid import CENSORED, DEATH, HORIZON, RELAPSE, Grid
 from workbench.emulation.weights import TRUNCATION_QUANTILE, carries_data, weight_summary
 from workbench.exceptions import StatisticalWarning
-from workbench.i18n import Text
+from workbench.i18n import Text, listing
 
 MIN_STRATUM = 20
 EXTREME_WEIGHT = 20.0
@@ -44,7 +44,7 @@ def protocol(code, grace, horizons, n, employment, ci, n_bootstrap) -> dict[str,
     ci_text = (
         Text("tt_ci_bootstrap", {"n": n_bootstrap}) if ci == "bootstrap" else Text("tt_ci_sandwich")
     )
-    months = ", ".join(str(h) for h in horizons)
+    months = Text("tt_name", {"zh": listing(horizons, "zh"), "en": listing(horizons, "en")})
     return {
         "eligibility": Text("tt_protocol_eligibility", {"n": n}),
         "strategies": Text(

@@ -121,7 +121,7 @@ def exact_relapse_days(cohort, ids: np.ndarray) -> np.ndarray | None:
 
 
 def employment_matrix(cohort, base: np.ndarray) -> np.ndarray | None:
-    """(n, K) employment at the start of each month: the last value recorded at a contact on or
+    """(n, K) employment at the start of each month: the last value recorded at a contact
     before that day (visits' `employed` column), `employed_before` until the first record; None
     when the visits carry no employment."""
     records = getattr(cohort, "records", None)
@@ -141,7 +141,9 @@ def employment_matrix(cohort, base: np.ndarray) -> np.ndarray | None:
     out = np.repeat(np.asarray(base, float)[:, None], K, axis=1)
     order = np.lexsort((day, pos))
     pos, day, value = pos[order], day[order], value[order]
-    first_month = np.clip(full_months(day) + 1, 1, K + 1)  # value holds from the next month on
+    # a contact in month k (days ((k-1)D, kD]) tells the state from month k+1 on: what staff
+    # know at the start of that month
+    first_month = np.clip(full_months(day) + 2, 1, K + 1)
     for p, m, val in zip(pos, first_month, value, strict=True):
         if m <= K:
             out[p, m - 1 :] = val
@@ -227,12 +229,21 @@ class Clones:
     censor_month: np.ndarray  # first month the clone no longer follows (K + 1: never)
 
 
-def truncate(grid: Grid, c: np.ndarray) -> Clones:
-    """The clones when each deviates on day `c` (inf: never): what was known by c stays (a
-    relapse or death seen by c); otherwise relapse-free through the last contact on or before
-    c, nothing known after (the EM's "T > L, follow-up ends at c" comes to the same)."""
+def staff_end(grid: Grid) -> np.ndarray:
+    """Day the record stops being followed as staff see it: the relapse first known (police day
+    included), the death, or the last day of follow-up."""
+    return np.where(np.isfinite(grid.detected), np.minimum(grid.detected, grid.end), grid.end)
+
+
+def truncate(grid: Grid, c: np.ndarray, deviated: np.ndarray | None = None) -> Clones:
+    """The clones when those `deviated` (default: followed past day c) deviate on day `c`: what
+    was known by c stays (a relapse or death seen by c); otherwise relapse-free through the last
+    contact on or before c, nothing known after (the EM's "T > L, follow-up ends at c" comes to
+    the same). A clone that does not deviate keeps all its data."""
     c = np.asarray(c, float)
-    deviated = grid.end > c
+    if deviated is None:
+        deviated = staff_end(grid) > c
+    deviated = deviated & (grid.end > c)  # data that end by c are kept whole anyway
     lower = np.where(grid.lower <= c, grid.lower, last_contact_before(grid, c))
     lower = np.minimum(lower, grid.lower)
     l = np.minimum(nearest_month(lower), K - 1)  # noqa: E741

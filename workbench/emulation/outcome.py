@@ -37,15 +37,19 @@ D = codes.DAYS_PER_MONTH
 
 @dataclass(frozen=True)
 class Groups:
-    """Clones grouped by (kind, l, b): masks of allowed months and summed weights."""
+    """Clones grouped by (kind, l, b), flattened for the E-step: one entry per interval group
+    and month a relapse is allowed in (l, b]; everything surely at risk (months 1..l) is
+    summed once into `fixed_risk`."""
 
-    kind: np.ndarray
-    l: np.ndarray  # noqa: E741
-    b: np.ndarray
-    weight: np.ndarray  # (G, K) summed weights per month
-    relapse_mask: np.ndarray  # (G, K) months a relapse is allowed
-    death_mask: np.ndarray  # (G, K) month of the death (kind 2)
-    known: np.ndarray  # (G, K) months surely at risk (kind 0: 1..l)
+    month: np.ndarray  # (P,) month index 0..K-1 of each (group, month) pair
+    pair_weight: np.ndarray  # (P,) the group's summed weight in that month
+    seg: np.ndarray  # (P,) interval-group index of each pair
+    starts: np.ndarray  # (G,) first pair of each group
+    dead: np.ndarray  # (G,) a death was seen (kind 2)
+    b: np.ndarray  # (G,) month of the relapse or death seen
+    death_weight: np.ndarray  # (G,) summed weight in month b (deaths)
+    fixed_risk: np.ndarray  # (K,) weighted months surely at risk
+    fixed_death: np.ndarray  # (K,) weighted deaths surely before any relapse (l = b)
 
 
 def group(kind, l, b, weights) -> Groups:  # noqa: E741
@@ -59,43 +63,71 @@ def group(kind, l, b, weights) -> Groups:  # noqa: E741
     g_l = (uniq // (K + 2)) % (K + 2)
     g_kind = uniq // (K + 2) ** 2
     m = np.arange(1, K + 1)[None, :]
-    interval = g_kind[:, None] != CENSORED
-    relapse_mask = interval & (m > g_l[:, None]) & (m <= g_b[:, None])
-    death_mask = (g_kind[:, None] == DEATH) & (m == g_b[:, None])
-    known = (~interval) & (m <= g_l[:, None])
-    return Groups(g_kind, g_l, g_b, summed, relapse_mask, death_mask, known)
+    fixed_risk = (summed * (m <= g_l[:, None])).sum(axis=0)
+    sure = (g_kind == DEATH) & (g_b <= g_l)  # relapse-free up to the death: nothing to share
+    fixed_death = np.bincount(g_b[sure] - 1, summed[sure, g_b[sure] - 1], minlength=K)
+    keep = (g_kind != CENSORED) & (g_b > g_l)
+    g_kind, g_l, g_b, summed = g_kind[keep], g_l[keep], g_b[keep], summed[keep]
+    inside = (m > g_l[:, None]) & (m <= g_b[:, None])
+    seg, col = np.nonzero(inside)
+    starts = np.searchsorted(seg, np.arange(g_b.size))
+    dead = g_kind == DEATH
+    death_weight = np.where(dead, summed[np.arange(g_b.size), g_b - 1], 0.0)
+    return Groups(col, summed[seg, col], seg, starts, dead, g_b, death_weight, fixed_risk,
+                  fixed_death.astype(float))  # fmt: skip
 
 
-def _em_step(h: np.ndarray, g: Groups) -> np.ndarray:
+def _em_step(h: np.ndarray, g: Groups, with_risk: bool = False):
+    """One EM step: the M-step's hazards (2K,) from hazards `h` (and the expected weighted
+    months at risk (K,) when `with_risk`)."""
     hr, hd = h[:K], h[K:]
     s_prev = np.concatenate([[1.0], np.cumprod(1.0 - hr - hd)[:-1]])
     sd_prev = np.concatenate([[1.0], np.cumprod(1.0 - hd)[:-1]])
-    fr = g.relapse_mask * (s_prev * hr)[None, :]
+    fr = s_prev[g.month] * hr[g.month]
     # a death seen in month b: either no relapse before it (S(b-1) h_d(b)) or a relapse in
     # month j, then survival and death in month b (S(j-1) h_r(j) prod_{j<=k<b}(1 - h_d(k))
     # h_d(b): death independent of relapse); the common h_d(b) cancels
-    dead = g.kind == DEATH
-    fr[dead] *= sd_prev[g.b[dead] - 1][:, None] / np.maximum(sd_prev[None, :], 1e-300)
-    fd = g.death_mask * s_prev[None, :]
-    total = fr.sum(axis=1) + fd.sum(axis=1)
-    interval = g.kind != CENSORED
-    empty = interval & (total <= 0)
+    dead_pair = g.dead[g.seg]
+    fr = np.where(
+        dead_pair, fr * sd_prev[g.b[g.seg] - 1] / np.maximum(sd_prev[g.month], 1e-300), fr
+    )
+    fd = np.where(g.dead, s_prev[g.b - 1], 0.0)
+    csum = np.cumsum(fr)
+    seg_total = np.add.reduceat(fr, g.starts) if fr.size else np.zeros(0)
+    total = seg_total + fd
+    empty = total <= 1e-250
     if empty.any():  # hazards 0 where these data need an event: spread evenly
-        fr[empty] = g.relapse_mask[empty]
-        fd[empty] = g.death_mask[empty]
-        total = fr.sum(axis=1) + fd.sum(axis=1)
-    scale = np.where(interval, 1.0 / np.where(total > 0, total, 1.0), 0.0)
-    pr, pd_ = fr * scale[:, None], fd * scale[:, None]
-    mass = pr + pd_
-    at_risk = np.cumsum(mass[:, ::-1], axis=1)[:, ::-1] + g.known
-    risk = (g.weight * at_risk).sum(axis=0)
-    nr = (g.weight * pr).sum(axis=0)
-    nd = (g.weight * pd_).sum(axis=0)
-    ok = risk > 0
-    out = np.zeros(2 * K)
-    out[:K][ok] = nr[ok] / risk[ok]
-    out[K:][ok] = nd[ok] / risk[ok]
-    return out
+        fr = np.where(empty[g.seg], 1.0, fr)
+        fd = np.where(empty & g.dead, 1.0, fd)
+        csum = np.cumsum(fr)
+        seg_total = np.add.reduceat(fr, g.starts)
+        total = seg_total + fd
+    before = csum[g.starts] - fr[g.starts]  # cumulative sum before each group
+    suffix = seg_total[g.seg] - (csum - fr - before[g.seg])  # mass from this month on
+    scale = 1.0 / total
+    wp = g.pair_weight * scale[g.seg]
+    risk = g.fixed_risk + np.bincount(g.month, wp * (suffix + fd[g.seg]), minlength=K)
+    nr = np.bincount(g.month, wp * fr, minlength=K)
+    nd = g.fixed_death + np.bincount(g.b - 1, g.death_weight * fd * scale, minlength=K)
+    safe = np.where(risk > 0, risk, 1.0)
+    out = np.concatenate([np.where(risk > 0, nr / safe, 0.0), np.where(risk > 0, nd / safe, 0.0)])
+    return (out, risk) if with_risk else out
+
+
+def score_jacobian(g: Groups, h: np.ndarray, free: np.ndarray) -> np.ndarray:
+    """dU/dh[free] at a fixed point h of the EM map F, U(h) = R(h) (F(h) - h) the weighted
+    estimating equations (R the expected weighted months at risk): there dU/dh =
+    diag(R) (dF/dh - I); dF/dh by forward differences."""
+    f, risk = _em_step(h, g, with_risk=True)
+    r2 = np.concatenate([risk, risk])
+    jac = np.empty((2 * K, free.size))
+    for j, k in enumerate(free):
+        eps = 1e-7 * max(h[k], 1e-4)
+        hp = h.copy()
+        hp[k] += eps
+        jac[:, j] = (_em_step(hp, g) - f) / eps
+    jac[free, np.arange(free.size)] -= 1.0
+    return r2[:, None] * jac
 
 
 def _project(h: np.ndarray) -> np.ndarray:
@@ -109,36 +141,22 @@ def _project(h: np.ndarray) -> np.ndarray:
 
 
 def fit_hazards(
-    g: Groups,
-    init: np.ndarray | None = None,
-    tol: float = 1e-10,
-    max_iter: int = 20000,
-    fixed: np.ndarray | None = None,
+    g: Groups, init: np.ndarray | None = None, tol: float = 1e-10, max_iter: int = 50000
 ) -> tuple[np.ndarray, int]:
     """Fixed point of the weighted EM (SQUAREM-accelerated): hazards (2K,) and iterations.
-    `fixed`: (2K,) hazards held at their value (NaN: estimated)."""
+    Converged when no hazard moves by more than `tol` in an iteration."""
     if init is None:
         h = np.concatenate([np.full(K, 0.05), np.full(K, 0.001)])
     else:
         h = init.copy()
-    hold = None if fixed is None else ~np.isnan(fixed)
-
-    def step(x):
-        y = _em_step(x, g)
-        if hold is not None:
-            y[hold] = fixed[hold]
-        return y
-
-    if hold is not None:
-        h[hold] = fixed[hold]
     for it in range(1, max_iter + 1):
-        h1 = step(h)
-        h2 = step(h1)
+        h1 = _em_step(h, g)
+        h2 = _em_step(h1, g)
         r, v = h1 - h, h2 - 2 * h1 + h
         nr, nv = np.linalg.norm(r), np.linalg.norm(v)
         if nv > 0 and nr > 0:
             alpha = -max(1.0, nr / nv)
-            hn = step(_project(h - 2 * alpha * r + alpha**2 * v))  # and a stabilising EM step
+            hn = _em_step(_project(h - 2 * alpha * r + alpha**2 * v), g)  # and a stabilising step
         else:
             hn = h2
         if np.max(np.abs(hn - h)) < tol:
@@ -164,25 +182,3 @@ def curves(h: np.ndarray) -> dict[str, np.ndarray]:
         "survival": s,
         "rmst_days": rmst,
     }
-
-
-def at_risk_posterior(kind, l, b, h: np.ndarray) -> np.ndarray:  # noqa: E741
-    """(n, K) probability that each record is event-free at the start of each month, given its
-    data and the hazards `h` (kind 0 after month l: S(m-1) / S(l))."""
-    ones = np.ones((kind.size, K))
-    g = group(kind, l, b, ones)
-    hr, hd = h[:K], h[K:]
-    surv = np.concatenate([[1.0], np.cumprod(1.0 - hr - hd)])
-    s_prev = surv[:-1]
-    fr = g.relapse_mask * (s_prev * hr)[None, :]
-    fd = g.death_mask * s_prev[None, :]
-    total = fr.sum(axis=1) + fd.sum(axis=1)
-    interval = g.kind != CENSORED
-    mass = (fr + fd) / np.where(total > 0, total, 1.0)[:, None]
-    inside = np.cumsum(mass[:, ::-1], axis=1)[:, ::-1]
-    m = np.arange(1, K + 1)[None, :]
-    after = s_prev[None, :] / np.maximum(surv[g.l][:, None], 1e-300)
-    censored = np.where(m <= g.l[:, None], 1.0, np.minimum(after, 1.0))
-    post = np.where(interval[:, None], np.where(m <= g.l[:, None], 1.0, inside), censored)
-    key = (kind.astype(np.int64) * (K + 2) + l) * (K + 2) + b
-    return post[np.unique(key, return_inverse=True)[1]]

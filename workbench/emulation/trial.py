@@ -8,11 +8,13 @@ death competing; follow-up to 36 months; contrast = per-protocol risks at the ho
 difference and ratio, and the difference of restricted mean event-free time to 36 months.
 Method: grid.py (the data on a monthly grid), weights.py (the start model and weights),
 outcome.py (the weighted EM for the hazards), arms.py (the two strategies), estimate.py (one
-run), diagnostics.py (protocol, flow, weights, caveats).
+run), diagnostics.py (protocol, flow, weights, caveats), variance.py (the sandwich CI).
 
 CIs: `ci="bootstrap"` (default) resamples releases `n_bootstrap` times and refits everything
 (start model, weights, EM), replicate b seeded by child b of `seed`, run by
 `stats.bootstrap.run_replicates` (`n_jobs`, `scheduler`); percentile intervals.
+`ci="sandwich"`: Wald intervals from the influence-function variance of the EM's estimating
+equations, the weights taken as known (variance.py; fast; the simulation study's CI).
 """
 
 from __future__ import annotations
@@ -37,7 +39,8 @@ from workbench.exceptions import ParameterError
 from workbench.stats.bootstrap import percentile_ci, run_replicates
 
 STRATEGIES = ("start", "never")
-CI_METHODS = ("bootstrap",)  # "sandwich": variance.py, next
+Z = 1.959963984540054
+CI_METHODS = ("bootstrap", "sandwich")
 
 
 def check_intervention(code: str) -> str:
@@ -96,6 +99,10 @@ class TargetTrial:
         if n_starts < MIN_STARTS:
             fields = {"name": support_name(code), "n_starts": n_starts, "minimum": MIN_STARTS}
             return self._withhold("tt_too_few_starts", cohort, fields)
+        in_month = int(np.sum(grid.start_month == self.grace_months))
+        if in_month == 0:  # "start in month g" never happens: the strategy is not identified
+            fields = {"name": support_name(code), "grace": self.grace_months}
+            return self._withhold("tt_no_start_in_grace_month", cohort, fields)
         self.grid_ = grid
         point = estimate(grid, self.grace_months)
         self.emulation_ = point
@@ -133,8 +140,11 @@ class TargetTrial:
         self.n_releases_ = n
         return self
 
-    def _replicates(self, grid, point) -> np.ndarray:
-        """(B, k) summary vectors of the bootstrap replicates (NaN rows: failed)."""
+    def _replicates(self, grid, point) -> np.ndarray | None:
+        """(B, k) summary vectors of the bootstrap replicates (NaN rows: failed); None for the
+        sandwich CI."""
+        if self.ci == "sandwich":
+            return None
         n, grace = grid.n, self.grace_months
 
         def one(rng):
@@ -149,12 +159,37 @@ class TargetTrial:
     def _summarise(self, vec: np.ndarray, reps: np.ndarray) -> None:
         p = unpack(vec)
         derived = _contrast_vector(p, self.horizons)
-        d_reps = np.array([_contrast_vector(unpack(r), self.horizons) for r in reps])
-        lo_c, hi_c = percentile_ci(d_reps)
-        lo_v, hi_v = percentile_ci(reps)
-        lo, hi = (unpack(lo_v), lo_c), (unpack(hi_v), hi_c)
+        if reps is None:
+            lo, hi = self._sandwich_ci(p, derived)
+        else:
+            d_reps = np.array([_contrast_vector(unpack(r), self.horizons) for r in reps])
+            lo_c, hi_c = percentile_ci(d_reps)
+            lo_v, hi_v = percentile_ci(reps)
+            lo, hi = (unpack(lo_v), lo_c), (unpack(hi_v), hi_c)
         self.n_releases_ = self.grid_.n
         self._tables(p, derived, lo, hi)
+
+    def _sandwich_ci(self, p, derived):
+        """Wald intervals from the influence-function SEs (variance.py): risks clipped to
+        [0, 1], the RR on the log scale."""
+        from workbench.emulation.variance import sandwich_se
+
+        se = sandwich_se(self.emulation_, self.horizons)
+        self.se_ = se
+        k = len(self.horizons)
+        lo_v, hi_v = {}, {}
+        for s in STRATEGIES:
+            r = p[f"relapse_{s}"]
+            lo_v[f"relapse_{s}"] = np.clip(r - Z * se[f"relapse_{s}"], 0, 1)
+            hi_v[f"relapse_{s}"] = np.clip(r + Z * se[f"relapse_{s}"], 0, 1)
+        rd, rr, rmst = derived[:k], derived[k : 2 * k], derived[-1]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            log_rr = np.log(rr)
+        lo_c = np.concatenate([rd - Z * se["rd"], np.exp(log_rr - Z * se["log_rr"]),
+                               [rmst - Z * se["rmst"]]])  # fmt: skip
+        hi_c = np.concatenate([rd + Z * se["rd"], np.exp(log_rr + Z * se["log_rr"]),
+                               [rmst + Z * se["rmst"]]])  # fmt: skip
+        return (lo_v, lo_c), (hi_v, hi_c)
 
     def _tables(self, p, derived, lo, hi) -> None:
         (lo_v, lo_c), (hi_v, hi_c) = lo, hi

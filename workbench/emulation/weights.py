@@ -16,12 +16,15 @@ weights: the bootstrap's multiplicities); equals R's
 **The weights.** With p_i(m) the fitted probability and K_i(t) = prod_{j<=t} (1 - p_i(j)), a
 clone's cumulative weight through month t is
 
-- "never start" (censored in the month it starts): K0(t) / K_i(t) while not started, 0 after;
-  K0 the same product of the marginal start hazards (month terms alone): stabilised;
+- "never start" (censored in the month it starts): 1 / K_i(t) while not started, 0 after;
+  multiplied by K0(m) for month m (the same product of the marginal start hazards), a
+  constant per month that cancels in the month's hazard (stabilised weights);
 - "start within g months" (natural starts in months 1..g-1; whoever is still eligible and has
   not started starts in month g; a clone not started by the end of month g without a detected
   relapse deviates): 1 before month g; from month g on 1 after a start before month g,
-  P0(g) / p_i(g) after a start in month g, 0 without a start.
+  1 / p_i(g) after a start in month g, 0 without a start (not stabilised: a month's
+  numerator must be the same for every clone, and clones seen before the end of month g
+  weigh 1).
 
 A clone-month's weight is the cumulative weight on the day its data on that month were
 obtained (grid.info_day: the next relapse-free contact, or the visit that saw the relapse):
@@ -30,8 +33,8 @@ followed its strategy when that visit came, so that is the probability to invert
 month m by the weight at m would let starters, whose later visits are kept, speak for months
 the censored non-starters' visits never reported.)
 
-Weights are truncated at their 99th percentile over the clone-months that carry data (the rule
-and the cap are reported). Loss to follow-up, transfer and the cut-off are not modelled: the
+Weights are truncated at their 99th percentile over the clone-months that carry data and a
+correction (weight not exactly 1; the rule and the cap are reported). Loss to follow-up, transfer and the cut-off are not modelled: the
 outcome estimator treats them as independent right-censoring (as Kaplan–Meier does, per arm).
 """
 
@@ -41,6 +44,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy.special import expit
 
 from workbench.emulation.grid import CENSORED, DEATH, RELAPSE, D, Grid, K, month_of
 from workbench.exceptions import EstimationError
@@ -68,7 +72,7 @@ class StartModel:
         eta = self.alpha[None, :] + (grid.X @ self.beta)[:, None]
         if grid.employed is not None:
             eta = eta + self.gamma * grid.employed[:, cols]
-        p[:, cols] = 1.0 / (1.0 + np.exp(-eta))
+        p[:, cols] = expit(eta)
         return p
 
     @property
@@ -76,11 +80,13 @@ class StartModel:
         return np.concatenate([self.alpha, self.beta, [self.gamma]])
 
 
-def at_risk_of_starting(grid: Grid) -> tuple[np.ndarray, np.ndarray]:
+def at_risk_of_starting(grid: Grid, until_start: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """(n, K) masks: month at risk of starting (under follow-up, not started before, no relapse
     detected before the month), and started in that month."""
     seen = np.where(np.isfinite(grid.detected), month_of(np.minimum(grid.detected, 1e9)), K)
-    stop = np.minimum(np.minimum(month_of(grid.end), grid.start_month), seen)
+    stop = np.minimum(month_of(grid.end), seen)
+    if until_start:
+        stop = np.minimum(stop, grid.start_month)
     m = np.arange(1, K + 1)
     risk = m[None, :] <= stop[:, None]
     started = m[None, :] == grid.start_month[:, None]
@@ -108,7 +114,7 @@ def fit_start_model(
     A, Y, X = A[keep], Y[keep], grid.X[keep]
     E = None if grid.employed is None else grid.employed[keep][:, cols]
     hazard0 = np.where(risk_m > 0, starts_m / np.maximum(risk_m, 1e-300), 0.0)
-    theta = _initial(init, hazard0[cols], grid.X.shape[1], E is not None)
+    theta = _initial(init, hazard0[cols], grid.X.shape[1], E is not None, months)
     theta, it = _newton(theta, A, Y, X, E, tol)
     q = months.size
     p = grid.X.shape[1]
@@ -124,21 +130,21 @@ def fit_start_model(
     )
 
 
-def _initial(init, h0, p, with_e) -> np.ndarray:
-    if init is not None:
+def _initial(init, h0, p, with_e, months=None) -> np.ndarray:
+    if init is not None and np.array_equal(init.months, months):
         tail = [init.gamma] if with_e else []
         return np.concatenate([init.alpha, init.beta, tail])
     h0 = np.clip(h0, 1e-6, 1 - 1e-6)
     return np.concatenate([np.log(h0 / (1 - h0)), np.zeros(p + int(with_e))])
 
 
-def _score_info(theta, A, Y, X, E):
+def score_info(theta, A, Y, X, E):
     """Log-likelihood, score and information of the pooled logistic model in block form."""
     q, p = A.shape[1], X.shape[1]
     eta = theta[None, :q] + (X @ theta[q : q + p])[:, None]
     if E is not None:
         eta = eta + theta[q + p] * E
-    mu = 1.0 / (1.0 + np.exp(-eta))
+    mu = expit(eta)
     loglik = float(np.sum(A * (Y * eta - np.logaddexp(0.0, eta))))
     r = A * (Y - mu)
     w = A * mu * (1.0 - mu)
@@ -165,12 +171,12 @@ def fit_pooled_logistic(A, Y, X, E=None, tol: float = 1e-10) -> np.ndarray:
 
 
 def _newton(theta, A, Y, X, E, tol, max_iter=100):
-    loglik, score, info = _score_info(theta, A, Y, X, E)
+    loglik, score, info = score_info(theta, A, Y, X, E)
     for it in range(1, max_iter + 1):
         step = np.linalg.lstsq(info, score, rcond=None)[0]
         for _ in range(30):  # step halving
             new = theta + step
-            new_ll, new_score, new_info = _score_info(new, A, Y, X, E)
+            new_ll, new_score, new_info = score_info(new, A, Y, X, E)
             if new_ll >= loglik - 1e-10 * abs(loglik):
                 break
             step = step / 2
@@ -191,25 +197,57 @@ class ArmWeights:
 
 
 def never_weights(grid: Grid, model: StartModel, info: np.ndarray) -> np.ndarray:
-    """(n, K) stabilised weights of the "never start" clone-months whose data came on day
-    `info`: K0(f) / K_i(f), f the months completed by then (the clone had not started: its data
-    end at its start)."""
+    """(n, K) weights of the "never start" clone-months whose data came on day `info`:
+    K0(m) / K_i(f), f the months completed by then (the clone had not started: its data end at
+    its start). The numerator depends on the month only, so it cancels in each month's hazard
+    (stabilised weights)."""
     p = model.probabilities(grid)
+    risk, _ = at_risk_of_starting(grid, until_start=False)
+    p = np.where(risk, p, 0.0)  # no start after a relapse became known or follow-up ended
     k_i = np.concatenate([np.ones((grid.n, 1)), np.cumprod(1.0 - p, axis=1)], axis=1)
-    k_0 = np.concatenate([[1.0], np.cumprod(1.0 - model.hazard0)])
+    k_0 = np.cumprod(1.0 - model.hazard0)
     f = np.clip(np.floor(np.where(np.isfinite(info), info, 0.0) / D + 1e-9), 0, K).astype(int)
-    return k_0[f] / np.maximum(np.take_along_axis(k_i, f, axis=1), 1e-300)
+    return k_0[None, :] / np.maximum(np.take_along_axis(k_i, f, axis=1), 1e-300)
 
 
-def within_weights(grid: Grid, model: StartModel, grace: int, info: np.ndarray) -> np.ndarray:
-    """(n, K) stabilised weights of the "start within `grace` months" clone-months whose data
-    came on day `info`: 1 up to the end of month g; after it 1 for a start before month g,
-    P0 / p_i of starting in month g for a start in it, 0 without a start (deviated)."""
-    p_i = model.probabilities(grid)[:, grace - 1]
-    p_0 = model.hazard0[grace - 1]
+def within_weights_from(p_i, grid: Grid, grace: int, info, at_risk) -> np.ndarray:
+    """`within_weights` given each clone's probability `p_i` of starting in month `grace`."""
     s = grid.start_month
-    after = np.where(s < grace, 1.0, np.where(s == grace, p_0 / np.maximum(p_i, 1e-300), 0.0))
+    started = np.where(s == grace, 1.0 / np.maximum(p_i, 1e-300), 0.0)
+    after = np.where(at_risk, started, 1.0)
     return np.where(info <= grace * D + 1e-9, 1.0, after[:, None])
+
+
+def within_weights(
+    grid: Grid, model: StartModel, grace: int, info: np.ndarray, at_risk: np.ndarray, freq=None
+) -> np.ndarray:
+    """(n, K) weights of the "start within `grace` months" clone-months whose data came on day
+    `info`: 1 up to the end of month g; after it, for a clone `at_risk` of deviating (not
+    started before month g, still followed and no relapse known at its end) 1 / p_i(g) if it
+    started in month g, else 0 (deviated); 1 for every other clone. Not stabilised: in a month,
+    clones whose data came before the end of month g weigh 1, so any numerator must be 1."""
+    p_i = month_start_probability(grid, grace, at_risk, model, freq)[0]
+    return within_weights_from(p_i, grid, grace, info, at_risk)
+
+
+def month_start_probability(grid: Grid, grace: int, at_risk: np.ndarray, model: StartModel,
+                            freq: np.ndarray | None = None):  # fmt: skip
+    """(n,) probability of starting in month `grace` among the clones `at_risk` of deviating
+    (not started before, still followed with no relapse known at the end of the month): a
+    logistic model of that month alone, same design as the start model. (The pooled model
+    conditions only on the month's beginning; people whose relapse becomes known during the
+    month cannot start after it, so it would understate the chance among those still eligible
+    at the month's end.) Returns the probabilities and the model's coefficients."""
+    freq = np.ones(grid.n) if freq is None else np.asarray(freq, float)
+    A = (at_risk * freq)[:, None]
+    Y = (grid.start_month == grace).astype(float)[:, None]
+    E = None if grid.employed is None else grid.employed[:, grace - 1 : grace]
+    keep = A[:, 0] > 0
+    theta = fit_pooled_logistic(A[keep], Y[keep], grid.X[keep], None if E is None else E[keep])
+    eta = theta[0] + grid.X @ theta[1 : 1 + grid.X.shape[1]]
+    if E is not None:
+        eta = eta + theta[-1] * E[:, 0]
+    return expit(eta), theta
 
 
 def carries_data(kind: np.ndarray, l: np.ndarray, b: np.ndarray) -> np.ndarray:  # noqa: E741
@@ -220,8 +258,9 @@ def carries_data(kind: np.ndarray, l: np.ndarray, b: np.ndarray) -> np.ndarray: 
 
 
 def truncate_weights(raw: np.ndarray, data: np.ndarray, freq=None) -> ArmWeights:
-    """Cap the weights at their 99th percentile over clone-months with data and weight > 0."""
-    use = data & (raw > 0)
+    """Cap the weights at their 99th percentile over the clone-months with data whose weight
+    carries a correction (> 0 and not exactly 1)."""
+    use = data & (raw > 0) & (raw != 1.0)
     if freq is not None:
         use = use & (np.asarray(freq)[:, None] > 0)
     values = raw[use]

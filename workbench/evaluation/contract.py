@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import numpy as np
@@ -9,7 +10,7 @@ import pandas as pd
 
 from workbench import console
 from workbench.cohort.contract import AnalysisCohort, as_cohort
-from workbench.evaluation import models
+from workbench.evaluation import models, trends
 from workbench.evaluation.protect import protect
 from workbench.evaluation.results import (
     Counts,
@@ -143,11 +144,16 @@ def analyse_cohort(data: Any, params: ReportParams, scheduler: Any = None) -> Re
         coverage = step("coverage", prefecture_coverage, table)
         tiers = step("tiers", _tiers, table, fit.get("survival"))
         regions = step("regions", _regions, table, fit, params)
+        # the ranking beside the funnel: none where the regional comparison is not made
+        ranking = None if regions is None else step("ranking", ranking_tables, table, params)
+        centres = facility_comparison(table, fit, params)
         risk = step("risk", models.risk_factors, cohort)
         effects = step("effects", models.support_effects, cohort, params, scheduler) or {}
         trials = None
         if "effects" not in missing:  # the target trials lead the effects section (#18)
-            trials = step("target_trial", run_target_trials, cohort, params, scheduler)
+            shown = effects.get("table")
+            supports = None if shown is None else [str(c) for c in shown["code"]]
+            trials = step("target_trial", run_target_trials, cohort, params, scheduler, supports)
         cif = None
         if cohort.has_visits or table["event"].eq("death").any():
             cif = step(
@@ -155,6 +161,9 @@ def analyse_cohort(data: Any, params: ReportParams, scheduler: Any = None) -> Re
                 n_bootstrap=params.n_bootstrap, seed=params.seed, n_jobs=params.n_jobs,
                 scheduler=scheduler,
             )  # fmt: skip
+        trend = step("trend", trends.trend_results, cohort, params, scheduler)
+        check = step("projection_check", trends.projection_check, cohort, params, scheduler)
+        model_check = step("model_check", trends.model_check, cohort, params)
     raw = ReportResults(
         **_header(cohort, params),
         coverage=frame_or_none(coverage),
@@ -165,12 +174,17 @@ def analyse_cohort(data: Any, params: ReportParams, scheduler: Any = None) -> Re
         tiers=frame_or_none(tiers),
         regions=None if regions is None else frame_or_none(regions[0]),
         funnel=None if regions is None else regions[1],
+        ranking=ranking,
+        facility_regions=centres,
         endings=endings_shares(table) if cohort.has_visits else None,
         risk=risk,
         effects=frame_or_none(effects.get("table")),
         findings=frame_or_none(effects.get("findings")),
         cif=frame_or_none(cif),
         arm_curves=frame_or_none(effects.get("curves")),
+        trend=trend,
+        projection_check=check,
+        model_check=model_check,
         repairs=cohort.repairs,
         missing=missing,
         notes=tuple(notes),
@@ -178,6 +192,21 @@ def analyse_cohort(data: Any, params: ReportParams, scheduler: Any = None) -> Re
         target_trials=trials or None,
     )
     return protect(raw, record_keys(table), k, _arm_sizes(table, raw.arm_curves))
+
+
+def ranking_tables(cohort: pd.DataFrame, params: ReportParams) -> dict[str, pd.DataFrame]:
+    """The shrunken ranking of prefectures and of facilities (workbench.programme.ranking)."""
+    from workbench.programme.ranking import person_expected, rank_regions
+
+    out, expected = {}, person_expected(cohort)
+    for by in ("prefecture", "facility"):
+        if by in cohort.columns and cohort[by].astype(str).nunique() >= 2:
+            with contextlib.suppress(EstimationError):  # too few regions large enough to rank
+                out[by] = rank_regions(cohort, by, threshold=params.suppression_threshold,
+                                       expected=expected, seed=params.seed)  # fmt: skip
+    if "prefecture" not in out:
+        raise EstimationError("one_region")
+    return out
 
 
 def _method_text(
@@ -289,16 +318,36 @@ def prefecture_coverage(cohort: pd.DataFrame) -> pd.DataFrame:
 
 
 def _tiers(cohort: pd.DataFrame, survival: Any) -> pd.DataFrame:
-    from workbench.programme.tiers import tier_counts
+    from workbench.programme.tiers import staying_in_tracking, tier_counts
 
-    table = tier_counts(cohort, survival, by=None)
+    # pending people may still leave tracking (death, transfer, loss): the projection the
+    # backtest checks (workbench.programme.backtest) allows for it
+    staying = staying_in_tracking(cohort) if survival is not None else None
+    table = tier_counts(cohort, survival, by=None, staying=staying)
     return table.drop(columns="group")
 
 
-def _regions(cohort: pd.DataFrame, fit: dict[str, Any], params: ReportParams):
+def facility_comparison(
+    cohort: pd.DataFrame, fit: dict[str, Any], params: ReportParams
+) -> pd.DataFrame | None:
+    """The province's centres compared like its prefectures (observed, expected, adjusted
+    12-month retention, funnel limits): the standing of a facility report (its province
+    benchmark). Only for the whole province with two or more centres; None when not estimable."""
+    if params.prefecture or params.facility or "facility" not in cohort.columns:
+        return None
+    if cohort["facility"].astype(str).nunique() < 2 or "survival" not in fit:
+        return None
+    with console.stage("facilities"):
+        try:
+            return frame_or_none(_regions(cohort, fit, params, by="facility")[0])
+        except EstimationError:
+            return None
+
+
+def _regions(cohort: pd.DataFrame, fit: dict[str, Any], params: ReportParams, by="prefecture"):
     from workbench.programme.regions import compare_regions, predicted_retention
 
-    groups = cohort["prefecture"].astype(str)
+    groups = cohort[by].astype(str)
     if groups.nunique() < 2:
         raise EstimationError("one_region")
     if "survival" not in fit:
@@ -319,10 +368,11 @@ def _regions(cohort: pd.DataFrame, fit: dict[str, Any], params: ReportParams):
     overall = float(fit["survival"](day)[0])
     expected = predicted_retention(cohort, months=12)
     comp = compare_regions(
-        cohort.assign(prefecture=groups),
+        cohort.assign(**{by: groups}),
         pd.Series(observed, dtype=float),
         expected,
         overall,
+        by=by,
         method="Turnbull per prefecture vs Cox-predicted (baseline covariates)",
     )
     return comp.summary(), comp.funnel()

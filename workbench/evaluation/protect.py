@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.data import codes
+from workbench.evaluation import trends
 from workbench.evaluation.results import Counts, RestrictedMean, RiskFactors
 from workbench.evaluation.target_trial import protect_trials
 from workbench.privacy import disclosure as dc
@@ -48,13 +49,18 @@ def protect(
         rmst=_rmst(results.rmst, n, key),
         tiers=_tiers(results.tiers, key, k),
         regions=_regions(results.regions, key, k),
+        ranking=protect_ranking(getattr(results, "ranking", None), key, k),
+        facility_regions=_regions(getattr(results, "facility_regions", None), key, k, "facility"),
         endings=_endings(results.endings, key, k),
         risk=_risk(results.risk, results.counts, key, k),
         effects=(effects := _effects(results.effects, key, k)),
         findings=_findings(results, effects, k),
         arm_curves=_arm_curves(getattr(results, "arm_curves", None), arm_sizes or {}, key, k),
         cif=_cif(results.cif, n, key, k),
-        target_trials=protect_trials(getattr(results, "target_trials", None), key, k),
+        trend=trends.protect_trend(getattr(results, "trend", None), key, k),
+        projection_check=trends.protect_check(getattr(results, "projection_check", None), key, k),
+        model_check=trends.protect_model_check(getattr(results, "model_check", None), key, k),
+        target_trials=protect_trials(getattr(results, "target_trials", None), key, k, n),
     )
 
 
@@ -171,19 +177,53 @@ def _tiers(tiers: pd.DataFrame | None, key: bytes, k: int) -> pd.DataFrame | Non
     return out
 
 
-def _regions(regions: pd.DataFrame | None, key: bytes, k: int) -> pd.DataFrame | None:
-    """A prefecture's n (the same cell as in the coverage table) and its 12-month retention,
-    observed and expected, as proportions of its n."""
+def _regions(
+    regions: pd.DataFrame | None, key: bytes, k: int, kind: str = "prefecture"
+) -> pd.DataFrame | None:
+    """A prefecture's (or centre's) n (for a prefecture the same cell as in the coverage table)
+    and its 12-month retention, observed and expected, as proportions of its n."""
     if regions is None:
         return None
     out = regions.copy().astype({"n": object})
     rates = [c for c in ("observed", "expected", "adjusted") if c in regions]
     for i, r in regions.iterrows():
         g, n = str(r["code"]), float(r["n"])
-        out.at[i, "n"] = dc.protect_count(r["n"], key, f"prefecture.{g}.n_releases", k)
+        out.at[i, "n"] = dc.protect_count(r["n"], key, f"{kind}.{g}.n_releases", k)
+        area = "regions" if kind == "prefecture" else f"{kind}_regions"
         for col in rates:
-            cell = f"regions.{g}.{'observed' if col == 'adjusted' else col}"
+            cell = f"{area}.{g}.{'observed' if col == 'adjusted' else col}"
             out.at[i, col] = dc.shifted([r[col]], r[col], n, key, cell, k, out.at[i, "n"])[0]
+    return out
+
+
+def protect_ranking(ranking: dict | None, key: bytes, k: int) -> dict | None:
+    """The shrunk rankings as published: raw relapse counts dropped; n the same cell as in the
+    coverage table; each region's log ratio moved by one draw times one relapse's weight on its
+    shrunk estimate (d x data_weight / relapses), the ratios and retentions (through
+    dS/dlog r = S log S) with it; ranks and probabilities as they are (one relapse moves them by
+    less than the Monte Carlo error); the province level by d / n."""
+    if ranking is None:
+        return None
+    out = {}
+    for by, table in ranking.items():
+        rows = table.copy().astype({"n": object})
+        for i, r in table.iterrows():
+            g, n = str(r["code"]), float(r["n"])
+            rows.at[i, "n"] = dc.protect_count(n, key, f"{by}.{g}.n_releases", k)
+            step = dc.noise(key, f"ranking.{by}.{g}") * r["data_weight"] / float(r["observed"])
+            for col in ("ratio", "ratio_lower", "ratio_upper"):
+                rows.at[i, col] = round(float(r[col]) * np.exp(step), dc.HR_DECIMALS)
+            for col in ("estimate", "lower", "upper", "raw_estimate"):
+                s = float(r[col])
+                moved = s + s * np.log(s) * step if 0 < s < 1 else s
+                rows.at[i, col] = round(float(np.clip(moved, 0.0, 1.0)), dc.RATE_DECIMALS)
+        level = float(table["province"].iloc[0]) + dc.noise(key, f"ranking.{by}") / table["n"].sum()
+        rows["province"] = round(level, dc.RATE_DECIMALS)
+        rows["p_below"] = np.round(table["p_below"].to_numpy(float), 2)
+        # the point rank follows the published estimates, so the table reads in order
+        order = rows["estimate"].astype(float).rank(ascending=False, method="first")
+        rows["rank"] = order.astype(int)
+        out[by] = rows.drop(columns=["observed", "expected", "data_weight"]).reset_index(drop=True)
     return out
 
 

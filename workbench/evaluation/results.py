@@ -97,6 +97,9 @@ class ReportResults:
     tiers: pd.DataFrame | None = None
     regions: pd.DataFrame | None = None
     funnel: pd.DataFrame | None = None
+    # shrunken rankings by "prefecture" / "facility" (workbench.programme.ranking), protected
+    ranking: dict[str, pd.DataFrame] | None = None
+    facility_regions: pd.DataFrame | None = None  # the centres compared (a facility's standing)
     endings: pd.DataFrame | None = None
     risk: RiskFactors | None = None
     effects: pd.DataFrame | None = None
@@ -111,6 +114,10 @@ class ReportResults:
     n_dropped: int = 0  # rows left out by the complete-case rule (spec tables)
     dropped: dict[str, int] = field(default_factory=dict)  # empty cells per column
     arm_curves: pd.DataFrame | None = None  # randomised: each arm's curve (arm, time, estimate…)
+    # issue 19 (workbench.evaluation.trends): direction of travel, backtest, risk-model check
+    trend: Any = None
+    projection_check: Any = None
+    model_check: Any = None
     # each table's method label as catalog parts ("milestones", "effects", "cif", "risk_sensitivity")
     method_text: dict[str, tuple[Text, ...]] = field(default_factory=dict)
     # the emulated target trials, one per support (evaluation.target_trial.TrialSummary; #18)

@@ -29,9 +29,9 @@ GRACE_MONTHS = 6
 GRACES = (3, 6, 12)
 HORIZONS = (12, 24, 36)
 RMST_MONTHS = 36
-# The grace-period sensitivity is a side table: its intervals need fewer replicates than the
-# headline numbers (the report's n_bootstrap), which keeps the whole effects analysis in budget.
-GRACE_BOOTSTRAP = 50
+# The grace-period sensitivity is a side table: its intervals are the estimator's model-based
+# (influence-function) ones, not bootstrapped, which keeps the whole effects analysis in budget.
+GRACE_CI = "sandwich"
 TOO_FEW = "too_few"
 # reasons a support's trial is withheld that mean "too few people" (the report says so)
 FEW_PEOPLE = (TOO_FEW, "tt_too_few_starts")
@@ -83,14 +83,22 @@ def trial_supports(cohort: Any, params: Any) -> list[str]:
     if not available():
         return []
     chosen = params.interventions
-    return [c for c in cohort.interventions if chosen is None or c in chosen]
+    found = cohort.interventions or tuple(codes.INTERVENTIONS)  # visit records: the glossary's
+    received = getattr(cohort, "received", None)
+    return [
+        c for c in found
+        if (chosen is None or c in chosen) and (received is None or c in received)
+    ]  # fmt: skip
 
 
 def run_target_trials(
     cohort: Any, params: Any, scheduler: Any = None, supports: list[str] | None = None
 ) -> dict[str, TrialSummary]:
-    """Each support's target trial (`TrialSummary`, raw numbers), in the cohort's order."""
-    chosen = trial_supports(cohort, params) if supports is None else supports
+    """Each support's target trial (`TrialSummary`, raw numbers): the cohort's supports
+    (`trial_supports`), in the order of `supports` when given (the effects table's)."""
+    chosen = trial_supports(cohort, params)
+    if supports is not None:  # the effects table's supports, in its order
+        chosen = [c for c in supports if c in chosen]
     return {code: fit_one(cohort, code, params, scheduler) for code in chosen}
 
 
@@ -114,6 +122,12 @@ class _Settings:
     interventions: tuple[str, ...] | None = None
 
 
+def ci_method(n_bootstrap: int) -> str:
+    """The bootstrap of the whole procedure, or the model-based (sandwich) CI when the run asks
+    for no bootstrap replicates (n_bootstrap 0 or 1, as for the other analyses)."""
+    return "bootstrap" if n_bootstrap >= 2 else "sandwich"
+
+
 def fit_one(
     cohort: Any, code: str, params: Any, scheduler: Any = None, grace: bool = True
 ) -> TrialSummary:
@@ -127,11 +141,14 @@ def fit_one(
             tt = TargetTrial(
                 code, grace_months=GRACE_MONTHS, horizons=HORIZONS,
                 n_bootstrap=params.n_bootstrap, seed=params.seed, n_jobs=params.n_jobs,
-                scheduler=scheduler,
+                scheduler=scheduler, ci=ci_method(params.n_bootstrap),
             ).fit(cohort)  # fmt: skip
         except (WorkbenchError, ValueError, np.linalg.LinAlgError) as err:
             return TrialSummary(code, n_bootstrap=params.n_bootstrap, withheld=str(err))
-        sensitivity = _grace(cohort, code, params, scheduler) if grace else None
+        made = getattr(tt, "not_estimable_", None) is None
+        sensitivity = (
+            _grace(cohort, code, params, scheduler, tt.horizons_) if grace and made else None
+        )
     notes += [_as_note(w) for w in getattr(tt, "warnings_", ()) or ()]
     return summarise(tt, code, params.n_bootstrap, sensitivity, notes)
 
@@ -181,19 +198,21 @@ def strategy_code(value: object) -> str:
     return "never" if ("never" in text or "not" in text) else "start"
 
 
-def _grace(cohort: Any, code: str, params: Any, scheduler: Any) -> pd.DataFrame | None:
+def _grace(
+    cohort: Any, code: str, params: Any, scheduler: Any, main: pd.DataFrame
+) -> pd.DataFrame | None:
+    """The risk difference under each grace period in `GRACES` (model-based CIs, `GRACE_CI`);
+    the main grace period's rows are the main fit's (`main`: its horizons), not refitted."""
     from workbench.emulation import grace_sensitivity
 
-    kwargs = dict(n_bootstrap=min(params.n_bootstrap, GRACE_BOOTSTRAP), seed=params.seed,
-                  n_jobs=params.n_jobs, scheduler=scheduler)  # fmt: skip
+    others = tuple(g for g in GRACES if g != GRACE_MONTHS)
     try:
-        try:
-            frame = grace_sensitivity(cohort, code, graces=GRACES, **kwargs)
-        except TypeError:  # an estimator without those keywords: its own defaults
-            frame = grace_sensitivity(cohort, code, graces=GRACES)
+        frame = grace_sensitivity(cohort, code, graces=others, seed=params.seed, ci=GRACE_CI)
     except (WorkbenchError, ValueError, np.linalg.LinAlgError):
         return None
-    return frame.reset_index(drop=True)
+    own = main[["month", "rd", "rd_lower", "rd_upper"]].assign(grace_months=GRACE_MONTHS)
+    frame = pd.concat([frame, own], ignore_index=True)
+    return frame.sort_values(["grace_months", "month"]).reset_index(drop=True)
 
 
 def _as_note(w: object) -> Note:
@@ -214,14 +233,16 @@ def _float(x: object) -> float | None:
 
 
 def protect_trials(
-    trials: dict[str, TrialSummary] | None, key: bytes, k: int
+    trials: dict[str, TrialSummary] | None, key: bytes, k: int, n_releases: object = None
 ) -> dict[str, TrialSummary] | None:
     """The publishable trials: counts perturbed (those below k stay, the renderers print "<k"),
     risks and differences shifted by their implied count's noise, a support withheld when its
-    numbers rest on fewer than k people (`too_few`)."""
+    numbers rest on fewer than k people (`too_few`). Everyone released is eligible for every
+    support: when the number eligible is the scope's `n_releases`, it is published as that one
+    cell ("data.n_releases"), never as a differently perturbed copy per support."""
     if trials is None:
         return None
-    return {code: _protect_one(s, key, k) for code, s in trials.items()}
+    return {code: _protect_one(s, key, k, n_releases) for code, s in trials.items()}
 
 
 def too_few(flow: pd.DataFrame | None, k: int) -> bool:
@@ -241,8 +262,8 @@ def too_few(flow: pd.DataFrame | None, k: int) -> bool:
     )
 
 
-def _protect_one(s: TrialSummary, key: bytes, k: int) -> TrialSummary:
-    flow = _protect_flow(s, key, k)
+def _protect_one(s: TrialSummary, key: bytes, k: int, n_releases: object = None) -> TrialSummary:
+    flow = _protect_flow(s, key, k, n_releases)
     if s.withheld is not None:
         return dataclasses.replace(s, flow=flow)
     if too_few(s.flow, k):
@@ -260,15 +281,17 @@ def _protect_one(s: TrialSummary, key: bytes, k: int) -> TrialSummary:
     )
 
 
-def _protect_flow(s: TrialSummary, key: bytes, k: int) -> pd.DataFrame | None:
+def _protect_flow(s: TrialSummary, key: bytes, k: int, n_releases: object) -> pd.DataFrame | None:
     if s.flow is None:
         return None
     out = s.flow.copy().astype({c: object for c in FLOW_COLUMNS})
+    everyone = n_releases is not None and float(s.flow["eligible"].iloc[0]) == float(n_releases)
+    eligible = "data.n_releases" if everyone else f"tt.{s.code}.eligible"
     for i, r in s.flow.iterrows():
         for col in FLOW_COLUMNS:
             # one quantity, one cell: eligible (and cloned, when everyone eligible was cloned)
             same = col == "eligible" or (col == "cloned" and r["cloned"] == r["eligible"])
-            cell = f"tt.{s.code}.eligible" if same else f"tt.{s.code}.{r['strategy']}.{col}"
+            cell = eligible if same else f"tt.{s.code}.{r['strategy']}.{col}"
             out.at[i, col] = dc.protect_count(r[col], key, cell, k)
     return out
 

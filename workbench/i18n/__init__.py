@@ -15,15 +15,21 @@ from types import MappingProxyType
 
 from workbench.exceptions import ParameterError
 from workbench.i18n import (
+    batch,
+    checks,
     data,
     effects,
     emulation,
     methods,
     notebook,
+    notebook_prose,
+    planning,
+    ranking,
     report,
     report_methods,
     retention,
     risk,
+    standing,
     target_trial,
     trends,
 )
@@ -39,8 +45,14 @@ _CATALOGS = {
     "methods": methods.ENTRIES,
     "data": data.ENTRIES,
     "notebook": notebook.ENTRIES,
+    "notebook_prose": notebook_prose.ENTRIES,
     "target_trial": target_trial.ENTRIES,
     "trends": trends.ENTRIES,
+    "batch": batch.ENTRIES,
+    "checks": checks.ENTRIES,
+    "ranking": ranking.ENTRIES,
+    "planning": planning.ENTRIES,
+    "standing": standing.ENTRIES,
 }
 
 

@@ -25,6 +25,17 @@ ENTRIES = {
     "dq_table_visits": ("回访记录", "visits"),
     "dq_table_interventions": ("帮扶措施", "interventions"),
     "dq_table_events": ("事件", "events"),
+    "dq_table_rows": ("表格", "table"),
+    "dq_table_spec_events": ("事件（{label}）", "events ({label})"),
+    "dq_source_simulated": (
+        "模拟数据（非真实数据），随机种子 {seed}",
+        "simulated data (not real programme data), seed {seed}",
+    ),
+    "dq_note": ("说明", "note"),
+    "dq_note_no_schedule": (
+        "可分析的表格没有回访计划，因此不计算照管覆盖率",
+        "an analysis-ready table has no visit schedule, so no tracking coverage",
+    ),
     "dq_negative_after_relapse": (
         "复吸后又出现阴性结果",
         "negative result after the first evidence of relapse",

@@ -37,13 +37,14 @@ ENTRIES = {
     ),
     "tt_protocol_assignment": (
         "每次出所复制为两个克隆，各遵循一种策略；克隆一旦偏离其策略即删失（从不开始：开始当月；"
-        "{grace}个月内开始：第{grace}个月末仍符合条件却未开始）。用逆删失概率加权（开始帮扶的合并logistic"
-        "模型：基线协变量{employment}和月份）校正偏离带来的选择。",
+        "{grace}个月内开始：第{grace}个月末仍符合条件却未开始）。用逆删失概率加权（开始帮扶的逻辑斯蒂"
+        "回归模型：基线协变量{employment}和月份；第{grace}个月另用该月仍符合条件者的模型）校正偏离带来的"
+        "选择。",
         "each release is cloned into both strategies; a clone is censored when it deviates "
         "(never: in the month it starts; within {grace} months: at the end of month {grace} if "
-        "still eligible and not started). Inverse-probability-of-censoring weights (a pooled logistic model of "
-        "starting: baseline covariates{employment} and month) correct the selection this "
-        "causes.",
+        "still eligible and not started). Inverse-probability-of-censoring weights (logistic "
+        "models of starting: baseline covariates{employment} and month; for month {grace} a "
+        "model of those still eligible at its end) correct the selection this causes.",
     ),
     "tt_protocol_employment": (
         "、当前就业状况（最近一次接触时记录）",
@@ -66,7 +67,7 @@ ENTRIES = {
         "(per-protocol analogue).",
     ),
     "tt_protocol_analysis": (
-        "克隆—删失—加权；按月离散时间的复吸和死亡风险，用加权自洽（EM）算法处理区间删失的复吸；"
+        "克隆—删失—加权；按月离散时间的复吸和死亡风险，用加权自洽（期望最大化）算法处理区间删失的复吸；"
         "权重截断于第{quantile}百分位数；{ci}。",
         "clone–censor–weight; monthly discrete-time hazards of relapse and death, with a weighted "
         "self-consistency (EM) algorithm for the interval-censored relapse; weights truncated "
@@ -92,6 +93,13 @@ ENTRIES = {
         "无法模拟目标试验：宽限期内开始{name}的只有{n_starts}人（至少需要{minimum}人）。",
         "no target trial can be emulated: only {n_starts} people started {name} within the "
         "grace period (at least {minimum} are needed).",
+    ),
+    "tt_no_start_in_grace_month": (
+        "无法模拟目标试验：数据中没有人在第{grace}个月开始{name}，“第{grace}个月仍未开始者在当月开始”"
+        "这一策略无从估计；请换一个宽限期。",
+        "no target trial can be emulated: nobody started {name} in month {grace}, so the "
+        "strategy 'whoever has not started starts in month {grace}' cannot be estimated; choose "
+        "another grace period.",
     ),
     # caveats (StatisticalWarning codes)
     "caveat_tt_positivity": (

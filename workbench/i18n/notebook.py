@@ -19,7 +19,7 @@ _COLUMNS = {
     "nbcol_sex": ("性别", "sex"),
     "nbcol_age": ("年龄", "age"),
     "nbcol_age_group": ("年龄组", "age group"),
-    "nbcol_primary_drug": ("主要毒品", "primary drug"),
+    "nbcol_primary_drug": ("主要滥用毒品", "primary drug"),  # as risk_var_primary_drug
     "nbcol_education": ("文化程度", "education"),
     "nbcol_lower_day": ("L（天）", "L (day)"),
     "nbcol_upper_day": ("R（天）", "R (day)"),
@@ -30,6 +30,7 @@ _COLUMNS = {
     "nbcol_visit_date": ("回访日期", "visit date"),
     "nbcol_scheduled_month": ("计划回访（月）", "scheduled visit (month)"),
     "nbcol_result": ("回访结果", "visit result"),
+    "nbcol_employed": ("回访时就业（1是，0否）", "employed at the visit (1 yes, 0 no)"),
     "nbcol_day": ("出所后天数", "day since release"),
     "nbcol_month": ("出所后月数", "month since release"),
     "nbcol_months": ("出所后月数", "months since release"),
@@ -459,19 +460,71 @@ _WORDS = {
     "nb_aid_yes": ("获得资助", "financial aid"),
     "nb_aid_no": ("未获资助", "no aid"),
     "nb_not_rearrested": ("未再被捕的比例", "Share not re-arrested"),
+    "nb_note_read_at": (
+        "{m:g}个月按最后随访日（第{day:g}天）读取",
+        "{m:g} months read at the last follow-up day (day {day:g})",
+    ),
+    "nb_note_not_identified": (
+        "第{day:g}天的操守保持率不能唯一确定：NPMLE给出的范围为{low:.3f}至{high:.3f}",
+        "not identified at day {day:g}: the NPMLE puts retention between {low:.3f} and {high:.3f}",
+    ),
+    "nb_reason_beyond": ("超出随访期，不作估计", "beyond follow-up, not estimated"),
+    "nb_reason_no_event": ("到第{day:g}天尚无此类事件", "none by day {day:g}"),
+    # notebook 03: the landmark comparison's notes (effects.presentation.landmark_notes)
+    "nb_lm_weights_from": (
+        "权重来自以下变量的倾向性评分模型：{names}。",
+        "Weights from a propensity model on {names}.",
+    ),
+    "nb_lm_estimand_overlap": (
+        "重叠加权：比较描述的是既可能接受也可能不接受该帮扶的人（重叠人群，ATO），而不是全部出所人员（ATE）。",
+        "Overlap weights: the comparison describes people who could plausibly have received the "
+        "support or not (the overlap population, ATO), not the whole cohort (ATE).",
+    ),
+    "nb_lm_estimand_ATE": (
+        "ATE加权：比较描述的是界标日的全部人员。",
+        "ATE weights: the comparison describes the whole cohort at the landmark.",
+    ),
+    "nb_lm_estimand_ATT": (
+        "ATT加权：比较描述的是接受该帮扶的人。",
+        "ATT weights: the comparison describes the people who received the support.",
+    ),
+    "nb_lm_unbalanced": (
+        "均衡未达标，结果不作为结论：加权后两组仍至少在一个特征上有差异（最大|SMD| {smd:.2f}，目标低于0.1）。",
+        "Balance not achieved: result not reported as a finding (after weighting the largest "
+        "|SMD| is {smd:.2f}, target below 0.1).",
+    ),
+    "nb_lm_entry": (
+        "对象为第{day:g}天或之后确认仍保持操守的人，从该次接触起随访。",
+        "Among people seen relapse-free at or after day {day:g}, followed from that contact.",
+    ),
+    "nb_lm_not_converged": (
+        "保持曲线的NPMLE未收敛（Kuhn–Tucker条件偏离{v:.1e}）：较晚进入的人提供的信息很少。",
+        "The curves' NPMLE did not converge (Kuhn–Tucker violation {v:.1e}): late entrants "
+        "carry little information.",
+    ),
+    "nb_lm_window": (
+        "绘制曲线时，在界标日前后{days:g}天内首次确认保持操守的人，视为在界标日保持操守。",
+        "For the curves, people first seen relapse-free within {days:g} days of the landmark "
+        "count as relapse-free at it.",
+    ),
+    "nb_counted": ("{group}（{n:,}人）", "{group} ({n:,})"),
+    "nb_arm_no": ("{arm}：否", "{arm}: no"),
+    "nb_arm_yes": ("{arm}：是", "{arm}: yes"),
+    "nb_arm_title": ("按{arm}分组的无事件比例", "Event-free share by {arm}"),
+    "nb_event_free": ("未发生事件的比例", "Share event-free"),
     # notebook 03: sentences that adapt to the data
     "nb_naive_lower_all": (
-        "简单比较（曾经/从未）的风险比对全部{k}项帮扶都低于时变校正模型：永生时间和选择使帮扶看起来更有效。",
+        "简单比较（曾经/从未）的风险比对全部{k}项帮扶都低于时变调整模型：永生时间和选择使帮扶看起来更有效。",
         "The naive (ever vs never) hazard ratio is below the time-varying adjusted one for all "
         "{k} supports: immortal time and selection make supports look more protective.",
     ),
     "nb_naive_lower_some": (
-        "简单比较（曾经/从未）的风险比在{k}项帮扶中有{m}项低于时变校正模型：{names}。",
+        "简单比较（曾经/从未）的风险比在{k}项帮扶中有{m}项低于时变调整模型：{names}。",
         "The naive (ever vs never) hazard ratio is below the time-varying adjusted one for {m} "
         "of {k} supports: {names}.",
     ),
     "nb_truth_null": (
-        "模拟数据中真实效果为零的帮扶（{names}）：简单比较风险比为{naive}，校正后为{adjusted}。",
+        "模拟数据中真实效果为零的帮扶（{names}）：简单比较风险比为{naive}，调整后为{adjusted}。",
         "Supports with no true effect in the simulation ({names}): naive hazard ratio {naive}, "
         "adjusted {adjusted}.",
     ),
@@ -495,7 +548,7 @@ _WORDS = {
         "below).",
     ),
     "nb_design_note": (
-        "这些是观察性数据中的关联，已校正已测量的混杂因素；未测量的混杂见第6节E值。",
+        "这些是观察性数据中的关联，已调整已测量的混杂因素；未测量的混杂见第6节E值。",
         "These are associations in observational data, adjusted for measured confounders; "
         "section 6's E-values show how strong unmeasured confounding would have to be.",
     ),

@@ -35,8 +35,9 @@ _T = {
         "had it during follow-up.",
     ),
     "sum_retention_spec": (
-        "{m}个月时未发生“{event}”的比例为{est}（95%置信区间 {lo}–{hi}）。",
-        "{est} had no {event} by {m} months (95% CI {lo}–{hi}).",
+        "{m}个月时未发生“{event}”的比例为{est}；我们有95%的把握认为真实比例在{lo}至{hi}之间。",
+        "{est} had no {event} by {m} months; we are 95% confident that the true share lies "
+        "between {lo} and {hi}.",
     ),
     "beyond_follow_up": ("超出观察期", "beyond the last follow-up time"),
     "ret_intro_km": (
@@ -86,8 +87,9 @@ _T = {
         "({period}), with data to {cutoff}. Relapse was found for {relapse} and {death} died.",
     ),
     "sum_retention": (
-        "出所后{m}个月操守保持率为{est}（95%置信区间 {lo}–{hi}）。",
-        "{est} were still abstinent {m} months after release (95% CI {lo}–{hi}).",
+        "出所后{m}个月操守保持率为{est}；我们有95%的把握认为真实比例在{lo}至{hi}之间。",
+        "{est} were still abstinent {m} months after release; we are 95% confident that the "
+        "true share lies between {lo} and {hi}.",
     ),
     "sum_retention_na": (
         "出所后{m}个月操守保持率无法估计：{why}。",

@@ -24,10 +24,11 @@ _METHODS = {
     ),
     "methods_tiers": (
         "目标完成情况中，“已确认”只计算在第k年回访时仍为阴性的人；“预计”另外加上仍在跟踪期内、尚未到达k年的人按保持曲线推算的人数。"
-        "死亡、迁出和失访的人不再推算。",
+        "死亡、迁出和失访的人不再推算；仍在跟踪的人今后也可能离开跟踪（按已观察到的死亡、迁出和失访速度扣除）。",
         "For the programme tiers, 'confirmed' counts only people negative at their k-year visit; "
         "'projected' adds people still in tracking who have not reached k years yet, weighted by "
-        "their chance of getting there from the retention curve. People who died, moved away or "
+        "their chance of getting there from the retention curve and of still being followed then "
+        "(the observed rate of death, moving away and loss). People who died, moved away or "
         "were lost are not projected.",
     ),
     "methods_regions": (

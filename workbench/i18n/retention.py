@@ -43,6 +43,8 @@ ENTRIES: dict[str, tuple[str, str]] = {
     ),
     # labels no report shows in Chinese today (METHOD_ZH left them in English): new in #17
     "method_kaplan_meier": ("Kaplan–Meier方法", "Kaplan-Meier"),
+    "method_loglog_ci": ("log-log变换置信区间", "log-log CI"),
+    "method_delayed_entry": ("考虑延迟进入", "delayed entry"),
     "method_turnbull_percentile_bootstrap": (
         "Turnbull非参数最大似然估计，百分位自助法（{n}次重复）",
         "Turnbull NPMLE, percentile bootstrap ({n} replicates)",

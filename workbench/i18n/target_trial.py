@@ -5,6 +5,9 @@ The estimator's own protocol words (``workbench.emulation``) are in ``i18n.emula
 are the report's and the command's sentences around them. A finding whose 95 % CI of the risk
 difference includes 0 uses the ``tt_find_unclear`` wording, which says what was estimated and
 that the data cannot tell, never "would" or "lowers".
+
+Size: a catalog, pure data — the report's, the command's and notebook 03/04's words for the
+target trials in two languages, kept together so that a translator reviews them in one place.
 """
 
 ENTRIES = {
@@ -132,10 +135,12 @@ ENTRIES = {
     ),
     "col_tt_grace": ("{g}个月内开始", "Start within {g} months"),
     "tt_grace_note": (
-        "宽限期是“开始”策略允许开始帮扶的期限；如果不同宽限期下的结论相近，结论就不取决于这一选择。",
+        "宽限期是“开始”策略允许开始帮扶的期限；如果不同宽限期下的差值相近，结论就不取决于这一选择。"
+        "{g}个月的数字即上表的数字；其他宽限期的置信区间按模型公式计算（把权重视为已知），可能略窄。",
         'The grace period is how long the "start" strategy allows before the support starts; '
         "if the differences are alike across grace periods, the conclusion does not hinge on "
-        "that choice.",
+        "that choice. The {g}-month column repeats the table above; the other columns' intervals "
+        "are model-based (they take the weights as known) and may be a little narrow.",
     ),
     # the figure
     "cap_tt_curves": (
@@ -182,8 +187,14 @@ ENTRIES = {
         "{name}: too few people (fewer than {k}) to estimate.",
     ),
     "tt_find_failed": (
-        "{name}：这些数据无法模拟这项试验（{why}）。",
-        "{name}: the trial could not be emulated from these data ({why}).",
+        "{name}：这些数据无法模拟这项试验（技术细节已记录在分析人员的运行记录中）。",
+        "{name}: the trial could not be emulated from these data (the technical details are in "
+        "the analysts' run log).",
+    ),
+    "tt_find_no_grace_month": (
+        "{name}：出所后第{g}个月没有人开始这项帮扶（它通常开始得更早），无法按{g}个月的宽限期模拟这项试验。",
+        "{name}: nobody started it in month {g} after release (it usually starts earlier), so "
+        "the trial cannot be emulated with a {g}-month grace period.",
     ),
     "tt_find_rmst": (
         "36个月内平均保持操守天数之差（开始 − 不开始）：{d}天（95%置信区间{lo}至{hi}天）。",
@@ -260,16 +271,139 @@ ENTRIES = {
     "nbcol_p99": ("权重第99百分位", "99th percentile weight"),
     "nbcol_max": ("最大权重", "largest weight"),
     "nbcol_grace_months": ("宽限期（月）", "grace period (months)"),
+    "nbcol_start_month": ("开始帮扶的月份", "month the support started"),
+    "nbcol_censor_month": ("偏离策略的月份", "month the clone deviated"),
+    "nbcol_outcome": ("该克隆的结局", "the clone's outcome"),
+    "nb_tt_never_started": ("未开始", "never"),
+    "nb_tt_followed": ("一直遵循", "never deviated"),
     # notebook 03/04 figure words
     "nb_tt_weights_title": (
-        "{name}：各月权重分布（{strategy}）",
-        "{name}: weights by month ({strategy})",
+        "{name}：两种策略下各月的权重",
+        "{name}: the weights by month under each strategy",
     ),
     "nb_tt_ess_title": (
         "{name}：各策略各月的有效样本量",
         "{name}: effective sample size by strategy and month",
     ),
+    "nb_est_emulation": ("模拟目标试验（复制—删失—加权）", "target trial (clone–censor–weight)"),
+    "nb_est_naive": ("简单比较：曾经接受与从未接受", "naive: ever vs never"),
+    "nb_est_landmark": ("第180天界标比较", "landmark at day 180"),
+    "nb_est_cox_employment": (
+        "按当前就业调整的Cox模型",
+        "Cox model adjusting for current employment",
+    ),
+    "nbcol_sd_between": ("重复间标准差", "SD between replicates"),
+    "nbcol_n_rep": ("重复次数", "replicates"),
+    "nb_tt_bias_line": (
+        "{est}：{n}项帮扶24个月复吸率之差的平均绝对偏倚为{b}个百分点。",
+        "{est}: average absolute bias of the 24-month risk difference {b} percentage points over "
+        "{n} supports.",
+    ),
+    "nb_tt_no_truth": (
+        "本次模拟没有给出这些策略的真值（只有无效帮扶的真值为零），所以只能比较各方法的估计值和离散程度。",
+        "The simulator gave no truth for these strategies in this run (only the null support's, "
+        "zero), so only the estimates and their spread can be compared.",
+    ),
     "nb_tt_weight": ("权重", "weight"),
-    "nb_tt_median": ("中位数", "median"),
-    "nb_tt_range": ("第1至第99百分位", "1st to 99th percentile"),
+}
+
+# Notebook 03, section 8 (the target trial step by step): prose entries, merged into
+# i18n/notebook_prose.ENTRIES (the notebooks' narrative; `display.prose`).
+NOTEBOOK_PROSE = {
+    "nbp03_tt_intro": (
+        "## 8. 同一个问题，按目标试验来回答：复制、删失、加权\n\n"
+        "评估报告现在以这一分析为首。它提出随机试验会提出的问题：在出所时符合条件的所有人中，"
+        "如果所有人都**在出所后6个月内（宽限期）开始这项帮扶**，与**所有人都从不开始**相比，"
+        "12、24、36个月时复吸的比例各是多少？没有这样的试验，所以分三步模拟它：\n\n"
+        "1. **复制。** 每个符合条件的人在出所当天（时间零点）被复制到两种策略中，"
+        "所以没有人按以后发生的事被分组（没有永生时间）。\n"
+        "2. **删失。** 一旦记录偏离某一策略，该复制即在这一策略中删失：“开始”复制在宽限期结束仍未开始时，"
+        "“不开始”复制在帮扶开始时。\n"
+        "3. **加权。** 离开的人不是随机的一部分（例如就业既影响开始帮扶，也影响复吸），"
+        "所以留下的复制按“至今仍遵循策略”的概率的倒数加权；这一概率来自按随访月合并的开始帮扶模型，"
+        "用出所时的特征和每次随访时的就业情况（权重截断于第99百分位）。复吸只知道发生在两次随访之间，"
+        "死亡为竞争事件：风险来自加权的区间删失估计。\n\n"
+        "下表数出各策略的复制：计入多少、因偏离策略删失多少、因其他原因（失访、转出、数据截止）删失多少、"
+        "遵循策略期间复吸或死亡多少。接着是三个人各自的两个复制：一人在宽限期内开始"
+        "（“不开始”复制在开始的那个月偏离），一人较晚开始（“开始”复制在宽限期结束时偏离），一人从未开始。",
+        "## 8. The same question as a target trial: clone, censor, weight\n\n"
+        "The report now leads with this analysis. It asks the question a randomised trial would "
+        "ask: among everyone eligible at release, what share would relapse by 12, 24 and 36 "
+        "months if all of them **started the support within 6 months** (the grace period), "
+        "compared with if **none of them ever started it**? There is no such trial, so we emulate "
+        "it in three steps:\n\n"
+        "1. **Clone.** Every eligible person is copied into both strategies at release (time "
+        "zero), so nobody is classified by what happened later (no immortal time).\n"
+        "2. **Censor.** A clone leaves its strategy when its records depart from it: the "
+        '"start" clone when the grace period ends without a start, the "never" clone when the '
+        "support starts.\n"
+        "3. **Weight.** Those who leave are not a random subset (employment, for one, drives both "
+        "starting and relapse), so the clones who stay are weighted by the inverse probability "
+        "of having followed the strategy so far, from a pooled model of starting over the "
+        "follow-up months on the characteristics at release and employment at each visit "
+        "(weights truncated at the 99th percentile). Relapse is known only between visits, with "
+        "death as a competing event: the risks come from a weighted interval-censored "
+        "estimator.\n\n"
+        "The flow below counts the clones under each strategy: how many were cloned, censored "
+        "for deviating, censored for other reasons (loss, transfer, cut-off), and how many "
+        "relapsed or died while following it. Then three people's two clones each: one who "
+        'started within the grace period (the "never" clone deviates in the month of the '
+        'start), one who started later (the "start" clone deviates when the grace period '
+        "ends), one who never started.",
+    ),
+    "nbp03_tt_weights": (
+        "### 权重\n\n"
+        "仍遵循策略的每个复制都带一个权重：至今遵循策略的估计概率的倒数。随着更多复制离开，权重逐渐变大。"
+        "下图是每种策略各月权重的平均数、第99百分位数和最大值（对数刻度）：最大权重远高于第99百分位数的"
+        "月份，估计依赖少数人，报告在那里截断权重。",
+        "### The weights\n\n"
+        "Each clone still following its strategy carries a weight: one over the estimated "
+        "probability of having followed it so far. The weights grow as more clones leave. Below, "
+        "the mean, 99th percentile and largest weight in each month under each strategy (log "
+        "scale): a largest weight far above the 99th percentile marks months where a few people "
+        "carry the estimate, and the report truncates the weights there.",
+    ),
+    "nbp03_tt_ess": (
+        "### 诊断：每种策略各月的有效样本量\n\n"
+        "有效样本量 (Σw)² / Σw² 是加权后的复制相当于多少个等权重的人。它随复制删失而下降；"
+        "如果某一策略的有效样本量远低于仍遵循它的人数，说明结果依赖少数高权重的人，"
+        "报告会在这项帮扶的数字后附上提醒。",
+        "### Diagnostics: effective sample size per strategy and month\n\n"
+        "The effective sample size, (Σw)² / Σw², is the number of equally weighted people the "
+        "weighted clones are worth. It falls as clones are censored; a strategy whose effective "
+        "sample size falls far below the number still following it rests on a few heavily "
+        "weighted people, and the report then attaches a caution to that support's number.",
+    ),
+    "nbp04_tt": (
+        "## 7. 模拟目标试验与其他比较方法：相对真值的偏倚\n\n"
+        "模拟器打开了就业的反馈：就业降低复吸风险，影响谁会获得帮扶，而帮扶（如安置就业）又让人就业。"
+        "在这种情况下，简单比较“曾经接受”与“从未接受”的人会受永生时间和混杂的影响；"
+        "第180天界标比较丢掉了180天前复吸的人；调整当前就业的模型把帮扶通过就业起的作用也调整掉了。"
+        "下表对每项帮扶和每种方法给出24个月复吸率之差（开始 − 不开始）在{n_reps}次重复模拟中的平均值、"
+        "相对模拟器真值的偏倚及其蒙特卡罗标准误，以及模拟目标试验95%置信区间的覆盖率"
+        "（按模型公式计算的区间；自助法区间的覆盖率另在基准测试中测量）。",
+        "## 7. The target trial against the other comparisons: bias against the truth\n\n"
+        "The simulator has the employment feedback on: being employed lowers the risk of "
+        "relapse and changes who is offered support, and support (job placement, for one) makes "
+        "people employed. Then a naive comparison of those who ever and never received a support "
+        "suffers immortal time and confounding, the day-180 landmark comparison drops everyone "
+        "who relapsed before day 180, and a model adjusting for current employment adjusts away "
+        "what the support does through employment. The table gives, for each support and "
+        "method, the 24-month risk difference (start − never) averaged over {n_reps} simulated "
+        "replicates, its bias against the simulator's truth with the Monte-Carlo SE, and the "
+        "coverage of the target trial's 95% intervals (model-based; the bootstrap intervals' "
+        "coverage is measured once in the benchmarks).",
+    ),
+    "nbp03_tt_curves": (
+        "### 风险曲线与比较\n\n"
+        "每种策略下的累积复吸率及其95%自助法置信带（对重抽样的出所记录重复整个过程），"
+        "然后是12、24、36个月的风险、风险差与风险比，以及36个月内平均保持操守天数之差（第一行）。"
+        "最后一句与报告中的句子相同：只有当风险差的置信区间不含零时，才说“如果……将会……”。",
+        "### The risk curves and the contrast\n\n"
+        "Cumulative relapse risk under each strategy with its 95% bootstrap band (the whole "
+        "procedure repeated on resampled releases), then the risks at 12, 24 and 36 months, "
+        "their difference and ratio, and the difference in mean abstinent days over 36 months "
+        '(first row). The sentence is the one the report prints: it says "would" only when the '
+        "interval of the difference excludes zero.",
+    ),
 }

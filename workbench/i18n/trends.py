@@ -1,6 +1,6 @@
 """Words of the direction of travel (trend by release cohort), the projection check (backtest)
 and the risk model's check (discrimination, calibration), and the "how sure" sentences of the
-summary's opening answers (issue 19), zh/en. Official-statistics style: what we are 95 %
+summary's opening answers (issue 19), zh/en. Official-statistics style: what we are 95%
 confident of, or that there are too few people to say."""
 
 ENTRIES = {
@@ -24,14 +24,14 @@ ENTRIES = {
         "3. Will we reach the targets, and can we trust the projection?",
     ),
     "trend_answer": (
-        "按出所批次看，保持操守的情况{verdict}（{first}至{last}出所的人员）。",
-        "Across release cohorts, retention is {verdict} (people released {first} to {last}).",
+        "比较{first}至{last}各批次出所人员：{verdict}。",
+        "Comparing the people released from {first} to {last}, cohort by cohort: {verdict}.",
     ),
     "trend_sure": (
         "出所年份每晚一年，复吸风险乘以 {hr}。我们有 95% 的把握认为这一倍数在 {lo} 至 {hi} "
         "之间（p = {p}）。",
-        "Each later release year multiplied the relapse hazard by {hr}; we are 95 % confident "
-        "that the factor lies between {lo} and {hi} (p = {p}).",
+        "For each year later that people were released, their relapse hazard was multiplied by "
+        "{hr}; we are 95% confident that this factor lies between {lo} and {hi} (p = {p}).",
     ),
     "trend_sure_none": (
         "范围包含 1（没有变化），因此不能说情况在变好或变差。",
@@ -40,16 +40,22 @@ ENTRIES = {
     "trend_adjusted": (
         "考虑出所人员构成（年龄、性别、毒品种类等）的变化后：{verdict}（每年风险比 {hr}，95% 置信区间 {lo}–{hi}）。",
         "Allowing for changes in who was released (age, sex, drug and the other baseline "
-        "characteristics): {verdict} (hazard ratio per year {hr}, 95 % CI {lo}–{hi}).",
+        "characteristics): {verdict} (hazard ratio per year {hr}, 95% CI {lo}–{hi}).",
     ),
     "trend_cohort_line": (
         "{cohort} 年出所人员 {m} 个月保持操守率为 {est}，我们有 95% 的把握认为在 {lo} 至 {hi} 之间。",
-        "Of people released in {cohort}, {est} stayed abstinent for {m} months; we are 95 % "
+        "Of people released in {cohort}, {est} stayed abstinent for {m} months; we are 95% "
         "confident that the true share lies between {lo} and {hi}.",
     ),
     "trend_na": ("无法判断变化方向：{why}。", "The direction of travel cannot be judged: {why}."),
     "trend_why_one_cohort": ("出所时间跨度不足一年", "releases span less than a year"),
     "trend_why_no_release_dates": ("数据中没有出所日期", "the data have no release dates"),
+    "trend_why_other": (
+        "出所时间跨度或各批次人数不足",
+        "the releases span too short a time, or cohorts are too small",
+    ),
+    "q_support_4": ("四、哪些帮扶有效", "4. Which supports help?"),
+    "q_data_5": ("五、数据情况", "5. About the data"),
     "too_few_to_say": (
         "人数太少，无法判断（少于 {k} 人）",
         "too few people to say (fewer than {k})",
@@ -59,8 +65,13 @@ ENTRIES = {
         "检验预测：按 {then} 的数据，我们曾预测这些人中将有 {proj} 人保持操守满 1 年"
         "（95% 预测区间 {lo}–{hi}）；实际为 {actual} 人，{inside}。",
         "Checking the projection: from the data of {then} we projected that {proj} of those "
-        "people would stay abstinent for a year (95 % prediction interval {lo}–{hi}); "
+        "people would stay abstinent for a year (95% prediction interval {lo}–{hi}); "
         "{actual} did, {inside}.",
+    ),
+    "tier_projection_sure": (
+        "{tier}：预计{proj}人；我们有95%的把握认为，现有人员跟踪期满时将在{lo}至{hi}人之间。",
+        "{tier}: {proj} projected; we are 95% confident that between {lo} and {hi} of the people "
+        "released so far will reach it by the end of their tracking.",
     ),
     "backtest_inside": ("在预测区间之内", "within the interval"),
     "backtest_outside_high": ("高于预测区间", "above the interval"),
@@ -79,18 +90,18 @@ ENTRIES = {
         "各出所批次在 {months} 个月时的保持操守率（区间删失 NPMLE，95% 自助法置信区间）。只有当该批次"
         "所有人员都能随访到该时点（截止日期减去批次最后出所日期不少于该月数）时才列出，"
         "以免随访时间不同造成的误导。",
-        "Retention at {months} months for each release cohort (interval-censored NPMLE, 95 % "
+        "Retention at {months} months for each release cohort (interval-censored NPMLE, 95% "
         "bootstrap CI). A value is shown only when everyone in the cohort could be followed "
         "that long (cut-off minus the cohort's last release date at least the milestone), so "
         "cohorts with different follow-up are not compared unfairly.",
     ),
-    "cap_trend": ("表：各出所批次保持操守率", "Table: retention by release cohort"),
+    "cap_trend": ("各出所批次保持操守率", "Retention by release cohort"),
     "fig_trend": (
-        "图：各出所批次保持操守率及 95% 置信区间",
-        "Figure: retention by release cohort, with 95 % CI",
+        "各出所批次保持操守率及95%置信区间",
+        "Retention by release cohort, with 95% CI",
     ),
-    "col_cohort": ("出所批次", "release cohort"),
-    "col_n_released": ("出所人数", "released"),
+    "col_cohort": ("出所批次", "Release cohort"),
+    "col_n_released": ("出所人数", "Released"),
     "trend_not_followed": ("随访未满", "not yet followed"),
     "trend_method": (
         "趋势检验：区间删失比例风险模型（月度分段基线），以出所时间（年）为协变量，按人聚类的稳健标准误。",
@@ -107,19 +118,19 @@ ENTRIES = {
         "the full data show.",
     ),
     "cap_backtest_tiers": (
-        "表：当时的预测与实际（保持操守人数）",
-        "Table: what we projected then, and what happened (people abstinent)",
+        "当时的预测与实际（保持操守人数）",
+        "What we projected then, and what happened (people abstinent)",
     ),
     "cap_backtest_retention": (
-        "表：当时与现在估计的保持操守率（同一批人员）",
-        "Table: retention estimated then and now (the same releases)",
+        "当时与现在估计的保持操守率（同一批人员）",
+        "Retention estimated then and now (the same releases)",
     ),
     "col_projected_then": ("当时预测", "projected then"),
-    "col_interval": ("95% 预测区间", "95 % interval"),
-    "col_actual": ("实际", "what happened"),
-    "col_then": ("当时估计", "estimated then"),
-    "col_now": ("现在估计", "estimated now"),
-    "backtest_partly": ("（部分仍为预测）", "(partly still projected)"),
+    "col_interval": ("95%预测区间", "95% interval"),
+    "col_actual": ("实际", "What happened"),
+    "col_then": ("当时估计", "Estimated then"),
+    "col_now": ("现在估计", "Estimated now"),
+    "backtest_partly": ("（部分仍为预测）", " (partly still projected)"),
     "check_model_intro": (
         "风险模型的检验采用两折交叉验证（按人随机分为两半，一半拟合、另一半检验，再交换）。"
         "区分能力：时间依赖 AUC（某时点前复吸者的预测风险高于未复吸者的概率）和截至 36 个月的 C 指数；"
@@ -133,13 +144,17 @@ ENTRIES = {
         "(NPMLE). Only people who could be followed to the time are used; an uncertain status "
         "counts with its NPMLE probability.",
     ),
-    "cap_model_auc": ("表：风险模型的区分能力", "Table: how well the risk model discriminates"),
+    "cap_model_auc": (
+        "风险模型的区分能力",
+        "How well the risk model tells sooner from later relapse",
+    ),
     "fig_calibration": (
-        "图：风险模型的校准（按预测风险十等分）",
-        "Figure: calibration of the risk model (by tenth of predicted risk)",
+        "风险模型的校准（按预测风险十等分）",
+        "Calibration of the risk model (by tenth of predicted risk)",
     ),
     "col_auc": ("AUC", "AUC"),
-    "col_c_index": ("C 指数", "C-index"),
+    "col_observed_then": ("当时已确认", "Confirmed then"),
+    "c_index_line": ("截至36个月的C指数：{c}。", "C-index to 36 months: {c}."),
     "axis_predicted_risk": ("预测复吸风险", "predicted relapse risk"),
     "axis_observed_risk": ("实际复吸比例（NPMLE）", "share relapsed (NPMLE)"),
     "axis_retention": ("保持操守率", "retention"),

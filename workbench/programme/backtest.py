@@ -34,6 +34,7 @@ YEARS_BACK = 2
 PROJECTION_Z = 1.959964
 BACKTEST_MONTHS = (12, 24, 36)
 TIER_COLUMNS = ["years", "projected", "lower", "upper", "observed_then", "actual", "complete"]
+CURRENT_COLUMNS = ["years", "observed", "projected", "lower", "upper"]
 RETENTION_COLUMNS = ["months", "then", "then_lower", "then_upper", "now", "now_lower", "now_upper"]
 
 
@@ -47,6 +48,7 @@ class Backtest:
     n_releases: int
     tiers: pd.DataFrame
     retention: pd.DataFrame
+    current: pd.DataFrame | None = None  # today's projections with the same interval (CURRENT)
 
 
 def cut_records(records, cutoff: object):
@@ -96,6 +98,21 @@ def projection(table: pd.DataFrame, fitter, years: int) -> dict[str, float]:
         "lower": max(projected - half, float(observed)),
         "upper": projected + half,
     }
+
+
+def current_projection(
+    table: pd.DataFrame,
+    years: Sequence[int] = (1, 2, 3),
+    n_bootstrap: int = 100,
+    seed: int = DEFAULT_SEED,
+    n_jobs: int = 1,
+    scheduler=None,
+) -> pd.DataFrame:
+    """Today's tier projections (as `workbench.programme.tiers.tier_counts` with `staying`) with
+    the backtest's 95 % interval (CURRENT_COLUMNS)."""
+    fit = _fitter(table, n_bootstrap, seed, n_jobs, scheduler)
+    rows = [{"years": int(k), **projection(table, fit, int(k))} for k in years]
+    return pd.DataFrame(rows, columns=CURRENT_COLUMNS)
 
 
 def backtest(

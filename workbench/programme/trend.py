@@ -104,7 +104,7 @@ def retention_by_cohort(
 ) -> pd.DataFrame:
     """Retention at `months` by release cohort (module doc, item 1): one row per cohort and
     milestone with columns COLUMNS; `followed` False (estimate NaN) where the cohort's follow-up
-    is not complete to the milestone, or the cohort has fewer than `min_n` people. The table's
+    is not complete to the milestone; estimate NaN too for a cohort of fewer than `min_n`. The table's
     attrs carry the unit and the cut-off."""
     if "release_date" not in table.columns:
         raise EstimationError("no_release_dates")
@@ -116,15 +116,16 @@ def retention_by_cohort(
     rows = []
     for label, frame in table.groupby(labels.to_numpy(), sort=True):
         dates = pd.to_datetime(frame["release_date"])
-        done = [float(m) for m in months if followed(dates.max(), cut, m) and len(frame) >= min_n]
+        done = [float(m) for m in months if followed(dates.max(), cut, m)]
         band = None
-        if done:
+        if done and len(frame) >= min_n:
             fit = TurnbullFitter(
                 n_bootstrap=n_bootstrap, seed=seed, n_jobs=n_jobs, scheduler=scheduler
             ).fit(*_intervals(frame))
             band = fit.milestones(done).set_index("months")
         for m in months:
             ok = band is not None and float(m) in band.index
+            complete = float(m) in done
             est = band.loc[float(m)] if ok else None
             rows.append(
                 {
@@ -136,7 +137,7 @@ def retention_by_cohort(
                     "estimate": float(est["estimate"]) if ok else np.nan,
                     "lower": float(est["lower"]) if ok else np.nan,
                     "upper": float(est["upper"]) if ok else np.nan,
-                    "followed": bool(ok),
+                    "followed": complete,
                 }
             )
     out = pd.DataFrame(rows, columns=COLUMNS)

@@ -120,7 +120,7 @@ def run_one(params_file: str, out_dir: str, timeout: float | None) -> RunResult:
         return RunResult(run_id, STATUS_OK, "", duration)
     if _STOP.is_set():
         return RunResult(run_id, STATUS_FAILED, "interrupted", duration, "interrupted")
-    lines = [x for x in err.strip().splitlines() if x.strip() and "running over TCP" not in x]
+    lines = [x for x in err.strip().splitlines() if x.strip()]
     message = lines[-1] if lines else f"exit code {proc.returncode}"
     message = message.removeprefix("workbench report: ")
     return RunResult(run_id, STATUS_FAILED, message, duration, said)

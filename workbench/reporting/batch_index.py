@@ -248,27 +248,35 @@ def _when(iso: Any) -> str:
     return "—" if not iso else str(iso).replace("T", " ").removesuffix("Z")[:16] + " UTC"
 
 
-def _status_cell(rec: Mapping[str, Any] | None) -> str:
-    if rec is None:
-        return '<td class="none">not in this batch</td>'
+def _both(langs: tuple[str, ...], key: str, sep: str = "<br>", **fields: Any) -> str:
+    """The catalog entry in each of the batch's languages (escaped), Chinese first."""
+    return sep.join(html.escape(i18n.t(key, lang, **fields)) for lang in langs)
+
+
+def _status_cell(rec: Mapping[str, Any] | None, lang: str) -> str:
+    """One report's cell, in the report's own language: links, build time, status history."""
     e = html.escape
+    if rec is None:
+        return f'<td class="none">{e(i18n.t("idx_not_in_batch", lang))}</td>'
     steps = []
     for h in rec["history"][-3:]:
-        word = {"ok": "built", "skipped": "reused", "failed": "failed"}.get(
-            h["status"], h["status"]
-        )
-        steps.append(f"batch {e(_when(h['at'])[5:16])}: {word}")
+        known = h["status"] in ("ok", "skipped", "failed")
+        word = i18n.t(f"idx_status_{h['status']}", lang) if known else str(h["status"])
+        steps.append(e(i18n.t("idx_history", lang, when=_when(h["at"])[5:16], status=word)))
     history = "<br>".join(steps)
     if rec["status"] == "failed":
-        old = " — earlier report renamed OUTDATED-*, do not send" if rec["outdated"] else ""
-        return f'<td class="failed">{history}<br>{e(rec["error"])}{e(old)}</td>'
+        old = f"<br>{e(i18n.t('idx_outdated', lang))}" if rec["outdated"] else ""
+        return f'<td class="failed">{history}<br>{e(rec["error"])}{old}</td>'
     links = f'<a href="{e(rec["pdf"])}">PDF</a> · <a href="{e(rec["html"])}">HTML</a>'
-    took = "" if rec["duration_s"] is None else f" ({float(rec['duration_s']):.0f} s)"
-    built = f"report built {e(_when(rec['built_at']))}{took}"
-    return f"<td>{links}<br><small>{built}<br>{history}</small></td>"
+    when = _when(rec["built_at"])
+    if rec["duration_s"] is None:
+        built = i18n.t("idx_built_at", lang, when=when)
+    else:
+        built = i18n.t("idx_built", lang, when=when, s=f"{float(rec['duration_s']):.0f}")
+    return f"<td>{links}<br><small>{e(built)}<br>{history}</small></td>"
 
 
-def _index_rows(records: list[dict[str, Any]]) -> list[str]:
+def _index_rows(records: list[dict[str, Any]], langs: tuple[str, ...]) -> list[str]:
     scopes: dict[str, dict[str, dict]] = {}
     for rec in records:
         scopes.setdefault(rec["name"], {})[rec["lang"] or "?"] = rec
@@ -277,59 +285,83 @@ def _index_rows(records: list[dict[str, Any]]) -> list[str]:
         any_rec = next(iter(by_lang.values()))
         fig = next((r for r in by_lang.values() if r.get("retention_12") is not None), any_rec)
         scope = any_rec["scope"]
-        label = (
-            "—"
-            if scope == "unknown"
-            else f"{scope_label(scope, 'zh')}<br>{scope_label(scope, 'en')}"
-        )
+        label = "—" if scope == "unknown" else "<br>".join(scope_label(scope, x) for x in langs)
         ci = ""
         if fig.get("retention_12_lower") is not None:
-            ci = f"<br><small>95% CI {_pct(fig['retention_12_lower'])}–{_pct(fig['retention_12_upper'])}</small>"
+            lo, hi = _pct(fig["retention_12_lower"]), _pct(fig["retention_12_upper"])
+            ci = f"<br><small>{_both(langs, 'idx_ci', lo=lo, hi=hi)}</small>"
         n = fig.get("n_releases")
+        cells = "".join(_status_cell(by_lang.get(x), x) for x in langs)
         rows.append(
             f"<tr><td>{html.escape(name)}<br><small>{label}</small></td>"
             f"<td>{'—' if n is None else f'{int(n):,}'}</td>"
             f"<td>{_pct(fig.get('retention_12'))}{ci}</td><td>{_pct(fig.get('coverage'))}</td>"
-            f"{_status_cell(by_lang.get('zh'))}{_status_cell(by_lang.get('en'))}</tr>"
+            f"{cells}</tr>"
         )
     return rows
 
 
-def write_index(out: Path, facts: dict[str, Any], records: list[dict[str, Any]]) -> Path:
-    """index.html: the batch's facts and one row per scope with both languages."""
+def batch_languages(records: list[dict[str, Any]]) -> tuple[str, ...]:
+    """The languages of the batch's runs, Chinese first (English when none is known)."""
+    found = {r.get("lang") for r in records}
+    return tuple(x for x in i18n.LANGUAGES if x in found) or ("en",)
+
+
+def _facts_html(facts: dict[str, Any], records: list[dict[str, Any]], langs) -> str:
     e = html.escape
+    counts = pd.Series([r["status"] for r in records], dtype=object).value_counts()
+    lines = []
+    for lang in langs:
+        tally = i18n.t("list_sep", lang).join(
+            i18n.t(f"idx_tally_{s}", lang, n=int(counts.get(s, 0)))
+            for s in ("ok", "skipped", "failed")
+        )
+        lines.append(e(i18n.t("idx_batch_of", lang, when=_when(facts["batch_at"]), tally=tally)))
     period = "—"
     if facts.get("release_start"):
-        period = (f"releases {facts['release_start']} to {facts['release_end']}, data cut-off "
-                  f"{facts['cutoff']}")  # fmt: skip
-        if facts.get("periods_differ"):
-            period += " (some runs use another period: see each report)"
-    counts = pd.Series([r["status"] for r in records]).value_counts()
-    tally = ", ".join(f"{counts.get(s, 0)} {w}" for s, w in
-                      (("ok", "built"), ("skipped", "reused"), ("failed", "failed")))  # fmt: skip
+        period = "<br>".join(
+            e(
+                i18n.t("idx_period", lang, start=facts["release_start"],
+                       end=facts["release_end"], cutoff=facts["cutoff"])
+                + (i18n.t("idx_periods_differ", lang) if facts.get("periods_differ") else "")
+            )
+            for lang in langs
+        )  # fmt: skip
     commit = facts.get("git_commit") or "unknown"
-    facts_html = (
-        f"<p>Batch of {e(_when(facts['batch_at']))} — {e(tally)}</p><table class='facts'>"
-        f"<tr><th>Data</th><td>{e(period)}<br><small>sha256 {e(str(facts.get('data_sha256')))}"
-        "</small></td></tr>"
-        f"<tr><th>Code</th><td>workbench {e(str(facts.get('workbench_version') or ''))}, commit "
-        f"{e(commit[:12])}, code version {e(facts['code_version'][:12])}</td></tr>"
-        "<tr><th>Figures</th><td>as published in each report (metrics.json): suppressed "
-        "figures stay blank</td></tr></table>"
+    code = _both(langs, "idx_code_value", version=str(facts.get("workbench_version") or ""),
+                 commit=commit[:12], code=facts["code_version"][:12])  # fmt: skip
+    return (
+        f"<p>{'<br>'.join(lines)}</p><table class='facts'>"
+        f"<tr><th>{_both(langs, 'idx_data')}</th><td>{period}<br><small>sha256 "
+        f"{e(str(facts.get('data_sha256')))}</small></td></tr>"
+        f"<tr><th>{_both(langs, 'idx_code')}</th><td>{code}</td></tr>"
+        f"<tr><th>{_both(langs, 'idx_figures')}</th><td>{_both(langs, 'idx_figures_value')}"
+        "</td></tr></table>"
     )
+
+
+def write_index(out: Path, facts: dict[str, Any], records: list[dict[str, Any]]) -> Path:
+    """index.html: the batch's facts and one row per scope with both languages, its words in the
+    batch's languages (workbench/i18n/batch.py); each report's cell in the report's language."""
+    e = html.escape
+    langs = batch_languages(records)
+    title = _both(langs, "idx_title", sep=" / ", batch=facts["batch"])
+    heads = "".join(
+        f"<th>{_both(langs, k)}</th>"
+        for k in ("idx_col_scope", "idx_col_released", "idx_col_retention", "idx_col_coverage")
+    )
+    heads += "".join(f"<th class='lang'>{e(i18n.t('language_name', x))}</th>" for x in langs)
     page = (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        f"<title>{e(facts['batch'])} reports</title><style>"
+        f'<!DOCTYPE html>\n<html lang="{langs[0]}"><head><meta charset="utf-8">'
+        f"<title>{title}</title><style>"
         "body{font-family:'Noto Sans CJK SC',sans-serif;margin:2em}"
         "table{border-collapse:collapse}td,th{border-bottom:1px solid #ccc;padding:4px 10px;"
         "vertical-align:top;text-align:left}.failed{color:#b03a2e}small{color:#555}"
         ".lang{width:26%}"
         ".facts th{width:6em}</style></head><body>"
-        f"<h1>{e(facts['batch'])}</h1>{facts_html}"
+        f"<h1>{title}</h1>{_facts_html(facts, records, langs)}"
         '<p><a href="summary.csv">summary.csv</a> · <a href="batch.json">batch.json</a></p>'
-        "<table><thead><tr><th>scope</th><th>people released</th><th>12-month retention</th>"
-        f"<th>coverage</th><th class='lang'>{i18n.t('language_name', 'zh')}</th>"
-        f"<th class='lang'>{i18n.t('language_name', 'en')}</th></tr></thead>"
-        f"<tbody>{''.join(_index_rows(records))}</tbody></table></body></html>\n"
+        f"<table><thead><tr>{heads}</tr></thead>"
+        f"<tbody>{''.join(_index_rows(records, langs))}</tbody></table></body></html>\n"
     )
     return atomic_write(out / "index.html", page)

@@ -3,7 +3,7 @@
 A prefecture report that stands alone shows, beside each headline number, the province's figure
 (retention at each milestone, visit coverage), and the prefecture's own standing in the province's
 regional comparison (adjusted 12-month retention, flag, and the 95 % / 99.8 % limits for a
-prefecture of its size). They come from the province analysis with the same data, period and
+prefecture of its size; a centre's report: its row of the province's comparison of centres). They come from the province analysis with the same data, period and
 analysis parameters (`province_params`), read from the analysis cache when the province report
 (or another prefecture report) computed it, else computed here once and cached; the batch runs the
 province first so its prefecture reports find it. A report run alone computes it itself (it costs
@@ -38,6 +38,7 @@ class ProvinceBenchmark:
     milestones: pd.DataFrame | None = None  # months, estimate, lower, upper
     coverage: float | None = None
     standing: dict[str, Any] | None = None  # this prefecture's row of the regional comparison
+    ranking: dict[str, pd.DataFrame] | None = None  # the province's fair ranking (issue 19)
     reason: str = ""
 
     @property
@@ -63,22 +64,28 @@ def province_benchmark(params: ReportParams) -> ProvinceBenchmark | None:
     whole = province_params(params)
     if whole is None:
         return None
-    return _benchmark(whole, params.prefecture)
+    return _benchmark(whole, params.prefecture, params.facility)
 
 
 @functools.cache
-def _benchmark(whole: ReportParams, prefecture: str | None) -> ProvinceBenchmark:
+def _benchmark(
+    whole: ReportParams, prefecture: str | None, facility: str | None = None
+) -> ProvinceBenchmark:
     if os.environ.get(BENCHMARK_ENV) == "off":
         return ProvinceBenchmark(reason="off")
     try:
         results = _province_results(whole)
     except (WorkbenchError, OSError, ValueError) as err:
         return ProvinceBenchmark(reason=type(err).__name__)
-    return from_results(results, prefecture)
+    return from_results(results, prefecture, facility)
 
 
-def from_results(results: Any, prefecture: str | None) -> ProvinceBenchmark:
-    """The benchmark figures of a province `ReportResults` (already disclosure-protected)."""
+def from_results(
+    results: Any, prefecture: str | None, facility: str | None = None
+) -> ProvinceBenchmark:
+    """The benchmark figures of a province `ReportResults` (already disclosure-protected); the
+    standing of a facility comes from the province's comparison of centres
+    (`facility_regions`), of a prefecture from its regional comparison."""
     ms = results.milestones
     if ms is None:
         return ProvinceBenchmark(reason="retention")
@@ -88,12 +95,14 @@ def from_results(results: Any, prefecture: str | None) -> ProvinceBenchmark:
         total = results.coverage.iloc[-1]  # the "all" row
         coverage = float(total["coverage"]) if total["visits_due"] > 0 else None
     standing = None
-    reg = results.regions
-    if reg is not None and prefecture is not None and (reg["code"] == prefecture).any():
+    reg, code = results.regions, prefecture
+    if facility is not None:  # a centre's report: the province's comparison of centres
+        reg, code = getattr(results, "facility_regions", None), facility
+    if reg is not None and code is not None and (reg["code"] == code).any():
         from workbench.programme.regions import flag_categories
 
-        row = reg.loc[reg["code"] == prefecture].iloc[0]
-        cat = flag_categories(reg.loc[reg["code"] == prefecture]).iloc[0]
+        row = reg.loc[reg["code"] == code].iloc[0]
+        cat = flag_categories(reg.loc[reg["code"] == code]).iloc[0]
         standing = {
             **{k: float(row[k]) for k in ("n", "observed", "expected", "adjusted")},
             **{
@@ -102,7 +111,7 @@ def from_results(results: Any, prefecture: str | None) -> ProvinceBenchmark:
             "category": str(cat["category"]),
             "sure": bool(cat["sure"]),
         }
-    return ProvinceBenchmark(milestones, coverage, standing)
+    return ProvinceBenchmark(milestones, coverage, standing, getattr(results, "ranking", None))
 
 
 def _province_results(whole: ReportParams) -> Any:

@@ -44,6 +44,8 @@ def methods(results: ReportResults, params: ReportParams) -> Section:
     items = [x.format(k=params.suppression_threshold) for x in items]
     if results.kind != "spec" and _has_benchmark(params):
         items.append(t("methods_benchmark", lang))
+    if getattr(results, "ranking", None) or (params.prefecture and _has_benchmark(params)):
+        items.append(t("methods_ranking", lang))  # the fair ranking or a standing in it (#19)
     randomised = getattr(results, "design", "observational") == "randomised"
     if results.effects is not None and "evalue" in results.effects and not randomised:
         items.append(t("evalue_note", lang))
@@ -84,7 +86,8 @@ def _contains(results: ReportResults, params: ReportParams, key: str) -> bool:
         from workbench.reporting.benchmark import province_benchmark
 
         bench = province_benchmark(params)  # a prefecture's standing in the province comparison
-        return bool(bench is not None and bench.standing is not None and params.prefecture)
+        scoped = params.prefecture or params.facility
+        return bool(bench is not None and bench.standing is not None and scoped)
     if key == "methods_selection":
         return results.effects is not None and len(results.effects) > 0
     return True

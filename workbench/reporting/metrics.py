@@ -1,4 +1,4 @@
-"""metrics.json ("workbench.metrics/3", design.md): the report's key numbers, machine-readable.
+"""metrics.json ("workbench.metrics/4", design.md): the report's key numbers, machine-readable.
 
 Schema 2 (issue 20) adds, with every method named in the rows: ``competing`` (list of {cause,
 months, estimate, lower, upper, method, role}: the cumulative incidence of relapse and of death
@@ -18,10 +18,24 @@ effects --json``. It is null (with a note) when the trial is withheld (fewer tha
 not emulated (randomised arms, baseline groups). The hazard-ratio fields stay: they are the
 report's sensitivity analyses now.
 
+Schema 4 (issue 19) adds to each ``regions`` row ``shrunken``: the prefecture's place in the fair
+ranking (workbench/programme/ranking.py) as {estimate, lower, upper, rank_lower, rank_upper,
+p_below} — its risk-adjusted 12-month retention for the province's mix of people after
+hierarchical shrinkage with the 95 % interval, the 95 % rank interval (1 = highest retention, out
+of the ranked prefectures) and the probability that it is below the province level; null for a
+prefecture that is not ranked (fewer than k people, relapses or people without a relapse).
+
+Schema 4 also adds the top-level blocks ``trend`` and ``projection_check`` after ``regions``
+(issue 19: the direction of travel and the checked projections; described field by field in
+`workbench.reporting.trend_metrics`).
+
+Size: the schema's description (one paragraph per version, above) and the builders and checks of
+its blocks stay together, so a reader of metrics.json finds every field in one module.
+
 ``provenance`` says what produced the report: workbench_version, git_commit, params_sha256,
 inputs_sha256, started_at (UTC), duration_s, and ``stages`` ({stage: seconds} in the order run,
 issue 23: ``cache`` (hashing the inputs, the cache lookup and store), ``load``, ``cohort``, each
-analysis computed in this run (``retention``, ``coverage``, ``tiers``, ``regions``, ``risk``,
+analysis computed in this run (``retention``, ``coverage``, ``tiers``, ``regions``, ``ranking``, ``risk``,
 ``effects``, ``target_trial``, ``competing``; absent when the analyses came from the cache), ``notebook``,
 ``html``, ``pdf``). Durations only: no name, value or path. The same stages end the command's
 run log (`workbench report` on stderr: ``stages: load 2.1 s, …``).
@@ -49,8 +63,9 @@ from workbench.i18n import t
 from workbench.params.report import ReportParams
 from workbench.reporting.suppression import is_small, scrub_counts
 from workbench.reporting.text import REASONS, reason
+from workbench.reporting.trend_metrics import projection_check_block, trend_block
 
-SCHEMA = "workbench.metrics/3"
+SCHEMA = "workbench.metrics/4"
 TOP_KEYS = (
     "schema",
     "scope",
@@ -62,6 +77,8 @@ TOP_KEYS = (
     "interventions",
     "risk",
     "regions",
+    "trend",
+    "projection_check",
     "suppressed",
     "notes",
     "provenance",
@@ -152,6 +169,8 @@ def build_metrics(
         "interventions": _interventions(results, k, notes),
         "risk": _risk(results),
         "regions": _regions(results, k, notes),
+        "trend": trend_block(results, k),
+        "projection_check": projection_check_block(results, k),
         "suppressed": int(suppressed),
         "notes": list(notes) + _analysis_notes(results, k, lang, notes),
         "provenance": {key: provenance.get(key) for key in PROVENANCE_KEYS},
@@ -319,6 +338,7 @@ def _target_trial(results: ReportResults, code: str, k: int, notes: list[str]) -
 def _regions(results: ReportResults, k: int, notes: list[str]) -> list[dict[str, Any]]:
     if results.regions is None:
         return []
+    shrunk = _shrunken(results)
     return [
         {
             "code": str(r.code),
@@ -326,9 +346,25 @@ def _regions(results: ReportResults, k: int, notes: list[str]) -> list[dict[str,
             "observed": _num(r.observed, "rate"),
             "expected": _num(r.expected, "rate"),
             "flag": str(r.flag) or None,
+            "shrunken": shrunk.get(str(r.code)),
         }
         for r in results.regions.sort_values("code").itertuples(index=False)
     ]
+
+
+def _shrunken(results: ReportResults) -> dict[str, dict[str, Any]]:
+    """Each ranked prefecture's shrunk risk-adjusted 12-month retention (issue 19)."""
+    table = (getattr(results, "ranking", None) or {}).get("prefecture")
+    rows = [] if table is None else table.to_dict("records")
+    return {
+        str(r["code"]): {
+            **{k: _num(r[k], "rate") for k in ("estimate", "lower", "upper")},
+            "rank_lower": int(r["rank_lower"]),
+            "rank_upper": int(r["rank_upper"]),
+            "p_below": round(float(r["p_below"]), 2),
+        }  # fmt: skip
+        for r in rows
+    }
 
 
 def dumps(metrics: dict[str, Any]) -> str:

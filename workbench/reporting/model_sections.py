@@ -15,6 +15,7 @@ from workbench.params.report import ReportParams
 from workbench.reporting import figures
 from workbench.reporting.markup import (
     Section,
+    esc,
     figure_html,
     heading,
     paragraph,
@@ -23,6 +24,7 @@ from workbench.reporting.markup import (
     table_html,
 )
 from workbench.reporting.sections import endings_table
+from workbench.reporting.support_checks import check_notes
 from workbench.reporting.suppression import suppress
 from workbench.reporting.text import horizon_words, start_words
 
@@ -165,19 +167,25 @@ def effects_table(results: ReportResults, params: ReportParams) -> tuple[pd.Data
     return shown, n
 
 
-def _balance_note(eff: pd.DataFrame, lang: str) -> str:
-    """One plain sentence per support whose weighted comparison is withheld (no balance)."""
-    if "balance" not in eff:
-        return ""
-    off = eff.loc[eff["balance"].eq("not achieved"), "code"]
-    return "".join(
-        paragraph(t("balance_note", lang, codes.label("intervention", c, lang))) for c in off
-    )
+def _check_notes(results: ReportResults, params: ReportParams, shown: pd.DataFrame) -> str:
+    """Each failed check of a support's weighted comparison (positivity, effective sample size,
+    balance: `support_checks`), marked [1], [2] … on the support's row and below the table."""
+    lang = params.lang
+    notes = check_notes(results, params)
+    col = shown.columns[0]
+    body = ""
+    for i, (code, lines) in enumerate(notes.items(), start=1):
+        mark = t("check_mark", lang, n=i)
+        rows = results.effects["code"].astype(str).eq(code).to_numpy()
+        shown.loc[rows, col] = shown.loc[rows, col].astype(str) + " " + mark
+        body += "".join(f'<p class="wb-note">{esc(mark)} {esc(x)}</p>' for x in lines)
+    return body
 
 
 def effects(results: ReportResults, params: ReportParams) -> Section:
     lang = params.lang
     shown, n = effects_table(results, params)
+    checks = _check_notes(results, params, shown)  # marks the rows of `shown`
     trial = _trial(results)
     intro = "eff_intro_trial" if trial else "eff_intro"
     if getattr(results, "kind", "contract") == "spec" and not trial:
@@ -185,7 +193,7 @@ def effects(results: ReportResults, params: ReportParams) -> Section:
     body = paragraph(t(intro, lang, landmark=params.landmark_day))
     note = " ".join(x for x in (suppress_note(n, params), t("see_methods", lang)) if x)
     body += table_html(shown, t("cap_effects_trial" if trial else "cap_effects", lang), lang, note)
-    body += _balance_note(results.effects, lang)
+    body += checks
     body += _arm_figure(results, params)
     trials = getattr(results, "target_trials", None)
     if trials and not trial:  # the target trials lead; the hazard-ratio analyses follow (#18)

@@ -44,7 +44,7 @@ def translate(note: Note, lang: str) -> str | None:
     return t(f"caveat_{note.code}", lang, **values)
 
 
-# A support's weighting caveats: shown under the support table (reporting.summary), not in Methods.
+# A support's weighting caveats: shown beside its row in Support effects (reporting.support_checks).
 SUPPORT_CAVEATS = frozenset({"support_positivity", "support_low_ess"})
 
 

@@ -24,8 +24,10 @@ from workbench.reporting import target_trial
 from workbench.reporting.benchmark import ProvinceBenchmark, province_benchmark
 from workbench.reporting.markup import Section, esc, first_upper, heading, pct, table_html
 from workbench.reporting.sections import data_status
+from workbench.reporting.support_checks import failed_supports
 from workbench.reporting.suppression import count_text, is_small, scrub_counts
 from workbench.reporting.text import reason
+from workbench.reporting.trend_sections import check_lines, projection_lines, trend_lines
 
 
 def _ul(items: list[str], lang: str) -> str:
@@ -49,30 +51,58 @@ def executive_summary(results: ReportResults, params: ReportParams) -> Section:
         parts.append(_ul([cohort, t("too_few", lang, k)], lang))
         return Section("summary", "".join(parts))
     bench = province_benchmark(params)
-    first = [cohort, *summary_retention(results, params, bench), *tier_verdicts(results, params)]
+    standing = bench is not None and bench.available and bool(params.prefecture)
+    # the three questions first (issue 19): improving? where? will we reach the targets?
+    parts.append(f'<p class="wb-lead">{esc(first_upper(cohort, lang))}</p>')
+    parts += [_h3("q_improving", lang), _ul(trend_lines(results, params), lang)]
+    where = where_answer(results, params, bench if standing else None)
+    if where:
+        parts += [_h3("q_where", lang), where]
+    reach = [*summary_retention(results, params, bench), *tier_verdicts(results, params)]
+    reach += projection_lines(results, params) + check_lines(results, params)
     if bench is not None and not bench.available:
-        first.append(t("bench_unavailable", lang))
-    parts += [_h3("q_targets", lang), _ul(first, lang)]
+        reach.append(t("bench_unavailable", lang))
+    parts += [_h3("q_reach", lang), _ul(reach, lang)]
     if results.effects is not None and len(results.effects):
-        parts += [_h3("q_support", lang), support_block(results, params)]
-    if results.regions is not None:
-        parts += [_h3("q_regions", lang), _ul(region_lines(results, lang), lang)]
-        parts.append(f'<p class="wb-note">{esc(t("regions_basis", lang))}</p>')
-    elif bench is not None and bench.available and params.prefecture:
-        parts += [_h3("q_standing", lang), _ul(standing_lines(bench, params), lang)]
-        parts.append(f'<p class="wb-note">{esc(t("standing_basis", lang))}</p>')
+        parts += [_h3("q_support_4", lang), support_block(results, params)]
+    if bench is not None and bench.available and params.facility:  # among the centres
+        parts += [_h3("q_standing_facility", lang), _ul(standing_lines(bench, params), lang)]
+        parts.append(f'<p class="wb-note">{esc(t("standing_basis_facility", lang))}</p>')
     data = summary_coverage(results, params, bench)
     if results.repairs:
         repairs = "; ".join(scrub_counts(r, k, lang) for r in results.repairs)
         data.append(t("sum_quality", lang, repairs))
-    standing = bench is not None and bench.available and bool(params.prefecture)
     data += summary_missing(results, lang, k, standing)
     if results.kind == "spec":
         source = results.source.rsplit("/", 1)[-1]
         data.append(t("spec_note", lang, source, results.event_label))
     if data:
-        parts += [_h3("q_data", lang), _ul(data, lang)]
+        parts += [_h3("q_data_5", lang), _ul(data, lang)]
     return Section("summary", "".join(parts))
+
+
+def where_answer(
+    results: ReportResults, params: ReportParams, bench: ProvinceBenchmark | None
+) -> str:
+    """The answer to "where?": the shrunken ranking's plain lines when the report has them
+    (`workbench.reporting.ranking_section.where_lines`), else the funnel's flags, else (a
+    prefecture's report) its standing in the province's comparison; "" when none applies."""
+    lang = params.lang
+    try:
+        from workbench.reporting.ranking_section import where_lines
+    except ImportError:  # the ranking is not part of this build
+        lines = []
+    else:
+        lines = where_lines(results, lang)
+    if lines:
+        return _ul(lines, lang)
+    if results.regions is not None:
+        note = f'<p class="wb-note">{esc(t("regions_basis", lang))}</p>'
+        return _ul(region_lines(results, lang), lang) + note
+    if bench is not None:
+        note = f'<p class="wb-note">{esc(t("standing_basis", lang))}</p>'
+        return _ul(standing_lines(bench, params), lang) + note
+    return ""
 
 
 def _cohort_line(results: ReportResults, params: ReportParams) -> str:
@@ -152,9 +182,25 @@ def risk_cell(row, lang: str) -> str:
     return t("risk_value", lang, r=r, lo=lo, hi=hi)
 
 
+def verdicts(results: ReportResults, params: ReportParams) -> pd.DataFrame:
+    """`support_verdicts`, except that a support whose weighted comparison failed a check
+    (`support_checks`) is "not judged", without figures, after the judged ones."""
+    k = params.suppression_threshold
+    v = support_verdicts(results.effects, k)
+    failed = failed_supports(results, k)
+    if not failed or v.empty:
+        return v
+    off = v["code"].isin(list(failed)) & v["verdict"].ne("not_estimable")
+    v.loc[off, ["verdict", "sure"]] = ["not_judged", "check_failed"]
+    cols = [c for c in v.columns if c.startswith(("days", "risk"))]
+    v.loc[off, cols] = np.nan
+    rank = v["verdict"].map({"not_judged": 1, "not_estimable": 2}).fillna(0)
+    return v.iloc[np.argsort(rank.to_numpy(), kind="stable")].reset_index(drop=True)
+
+
 def support_table(results: ReportResults, params: ReportParams) -> pd.DataFrame:
     lang = params.lang
-    v = support_verdicts(results.effects, params.suppression_threshold)
+    v = verdicts(results, params)
     return pd.DataFrame(
         {
             t("col_support", lang): [codes.label("intervention", c, lang) for c in v["code"]],
@@ -168,7 +214,7 @@ def support_table(results: ReportResults, params: ReportParams) -> pd.DataFrame:
 
 def support_block(results: ReportResults, params: ReportParams) -> str:
     lang = params.lang
-    v = support_verdicts(results.effects, params.suppression_threshold)
+    v = verdicts(results, params)
     sep = t("list_sep", lang)
 
     def names(verdict: str) -> str:
@@ -182,6 +228,8 @@ def support_block(results: ReportResults, params: ReportParams) -> str:
         lines = [*trials, t("tt_sum_basis", lang), *lines]
     if names("may_harm"):
         lines.append(t("support_harm_list", lang, names("may_harm")))
+    if names("not_judged"):  # their caveats are beside their row in Support effects
+        lines.append(t("support_not_judged_list", lang, names("not_judged")))
     if results.findings is not None:  # why a support cannot be judged (nobody got it, unstable)
         gone = set(v.loc[v["verdict"].eq("not_estimable"), "code"])
         lines += [row[lang] for _, row in results.findings.iterrows() if row["code"] in gone]
@@ -189,25 +237,7 @@ def support_block(results: ReportResults, params: ReportParams) -> str:
         support_table(results, params), t("cap_support_verdicts", lang), lang,
         t("verdict_rule", lang),
     )  # fmt: skip
-    caveats = support_caveats(results, params)
-    notes = "".join(f'<p class="wb-note">{esc(c)}</p>' for c in caveats)
-    return _ul(lines, lang) + table + notes
-
-
-def support_caveats(results: ReportResults, params: ReportParams) -> list[str]:
-    """The weighting caveats of each support (positivity, effective sample size), once each,
-    under the table they qualify (Methods does not repeat them)."""
-    from workbench.reporting.notes import SUPPORT_CAVEATS, translate
-
-    out: list[str] = []
-    for note in results.notes:
-        if note.code in SUPPORT_CAVEATS:
-            text = scrub_counts(
-                translate(note, params.lang) or "", params.suppression_threshold, params.lang
-            )
-            if text and text not in out:
-                out.append(text)
-    return out
+    return _ul(lines, lang) + table
 
 
 def region_lines(results: ReportResults, lang: str) -> list[str]:
@@ -238,6 +268,8 @@ def summary_missing(results: ReportResults, lang: str, k: int, standing: bool = 
         why = results.missing[section]
         if results.kind == "spec" and section in ("coverage", "tiers", "regions"):
             continue  # explained by the spec note
+        if section in ANSWERED:
+            continue  # the opening answers say it (or the check is simply not shown)
         if section == "retention" and results.milestones is None:
             continue  # said in the retention sentence
         if section == "regions" and why == ONE_REGION:
@@ -253,6 +285,7 @@ def summary_missing(results: ReportResults, lang: str, k: int, standing: bool = 
 
 
 ONE_REGION = "one_region"
+ANSWERED = ("trend", "projection_check", "model_check")
 
 
 SECTION_TITLES = {
@@ -260,6 +293,7 @@ SECTION_TITLES = {
     "retention": "sec_retention",
     "tiers": "sec_tiers",
     "regions": "sec_regions",
+    "ranking": "sec_ranking",
     "risk": "sec_risk",
     "effects": "sec_effects",
     "target_trial": "sec_tt",
@@ -268,12 +302,14 @@ SECTION_TITLES = {
 
 
 def standing_lines(bench: ProvinceBenchmark, params: ReportParams) -> list[str]:
-    """The prefecture's own row of the province's regional comparison, with its limits."""
+    """The prefecture's own row of the province's regional comparison (a centre's: of the
+    province's comparison of centres), with its limits."""
     lang = params.lang
-    name = codes.label("prefecture", params.prefecture, lang)
+    kind, sfx = ("facility", "_facility") if params.facility else ("prefecture", "")
+    name = codes.label(kind, params.facility or params.prefecture, lang)
     s = bench.standing
     if s is None:
-        return [t("standing_none", lang, name=name)]
+        return [t("standing_none" + sfx, lang, name=name)]
     b12 = bench.at(12)
     overall = pct(b12["estimate"]) if b12 is not None else "–"
     flag = t(f"flag_{s['category']}", lang)
@@ -285,7 +321,7 @@ def standing_lines(bench: ProvinceBenchmark, params: ReportParams) -> list[str]:
     out = [
         t("standing_verdict", lang, flag=flag, sure=sure),
         t(
-            "standing_line",
+            "standing_line" + sfx,
             lang,
             name=name,
             adj=pct(s["adjusted"]),
@@ -295,7 +331,7 @@ def standing_lines(bench: ProvinceBenchmark, params: ReportParams) -> list[str]:
         ),  # fmt: skip
     ]
     if "lower95" in s:
-        out.append(t("standing_limits", lang, name=name, lo95=pct(s["lower95"]),
+        out.append(t("standing_limits" + sfx, lang, name=name, lo95=pct(s["lower95"]),
                      hi95=pct(s["upper95"]), lo998=pct(s["lower998"]), hi998=pct(s["upper998"])))  # fmt: skip
     return out
 

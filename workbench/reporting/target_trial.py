@@ -38,6 +38,12 @@ def points(x: object) -> str:
     return "–" if v is None else f"{v * 100:+.1f}".replace("+0.0", "0.0").replace("-0.0", "0.0")
 
 
+def _days(x: float) -> str:
+    """Days with a sign, never "-0" or "+0"."""
+    text = f"{x:+.0f}"
+    return "0" if text in ("+0", "-0") else text
+
+
 def _f(x: object) -> float | None:
     try:
         v = float(x)  # type: ignore[arg-type]
@@ -159,10 +165,10 @@ def finding(s: TrialSummary, lang: str, k: int) -> str:
     name = name_of(s.code, lang)
     if s.withheld in FEW_PEOPLE:
         return t("tt_find_withheld", lang, name=name, k=k)
+    if s.withheld == "tt_no_start_in_grace_month":
+        return t("tt_find_no_grace_month", lang, name=name, g=f"{s.grace_months:g}")
     if not s.estimable:
-        from workbench.reporting.text import reason
-
-        return t("tt_find_failed", lang, name=name, why=reason("effects", "other", lang, k))
+        return t("tt_find_failed", lang, name=name)
     r = headline(s)
     kind = verdict(r["rd_lower"], r["rd_upper"])
     if not (_f(r["risk_start"]) is not None and _f(r["risk_never"]) is not None):
@@ -173,7 +179,7 @@ def finding(s: TrialSummary, lang: str, k: int) -> str:
     text = t(f"tt_find_{kind}", lang, **words)
     rmst = s.rmst or {}
     if all(rmst.get(x) is not None for x in ("diff", "lower", "upper")):
-        d, lo, hi = (f"{rmst[x]:+.0f}" for x in ("diff", "lower", "upper"))
+        d, lo, hi = (_days(rmst[x]) for x in ("diff", "lower", "upper"))
         text += ("" if lang == "zh" else " ") + t("tt_find_rmst", lang, d=d, lo=lo, hi=hi)
     return text
 
@@ -278,7 +284,8 @@ def section_html(trials: dict[str, TrialSummary] | None, params: Any) -> str:
     parts.append(table_html(flow, t("cap_tt_flow", lang), lang, note))
     grace = grace_table(trials, lang)
     if grace is not None:
-        parts.append(table_html(grace, t("cap_tt_grace", lang), lang, t("tt_grace_note", lang)))
+        note = t("tt_grace_note", lang, g=f"{first.grace_months:g}")
+        parts.append(table_html(grace, t("cap_tt_grace", lang), lang, note))
     return "".join(parts)
 
 
@@ -360,6 +367,6 @@ def trial_text(trials: dict[str, TrialSummary], month: float = HEADLINE_MONTH) -
         rows.append({"code": code, "risk_start": pct(r["risk_start"]),
                      "risk_never": pct(r["risk_never"]), "rd": points(r["rd"]),
                      "rd_95ci": ci_points(r["rd_lower"], r["rd_upper"], "en"),
-                     "rmst_diff_days": "–" if rmst.get("diff") is None else f"{rmst['diff']:+.0f}"})  # fmt: skip
+                     "rmst_diff_days": "–" if rmst.get("diff") is None else _days(rmst["diff"])})  # fmt: skip
     title = t("tt_cli_title", "en", g=f"{g:g}", m=f"{month:g}")
     return title + "\n" + pd.DataFrame(rows).to_string(index=False)

@@ -15,7 +15,7 @@ from workbench.fonts import use_font
 from workbench.i18n import t
 from workbench.plots import step_band
 from workbench.reporting.figures import BLUE, RED, WIDTH, svg
-from workbench.reporting.markup import esc
+from workbench.reporting.markup import esc, first_upper
 
 COLOURS = {"start": BLUE, "never": RED}
 
@@ -45,7 +45,7 @@ def draw_trial_curves(trials: dict[str, TrialSummary], lang: str):
         return None
     rows = int(np.ceil(len(shown) / COLUMNS))
     use_font(lang)
-    fig = Figure(figsize=(WIDTH, 1.0 + 1.9 * rows))  # no pyplot: the caller's state stays
+    fig = Figure(figsize=(WIDTH, 1.2 + 2.0 * rows))  # no pyplot: the caller's state stays
     FigureCanvasAgg(fig)
     axes = fig.subplots(rows, COLUMNS, squeeze=False, sharex=True, sharey=True).ravel()
     top = max(float(np.nanmax(s.curves["upper"].to_numpy(float))) for s in shown.values())
@@ -56,7 +56,7 @@ def draw_trial_curves(trials: dict[str, TrialSummary], lang: str):
             part = s.curves[s.curves["strategy"] == strategy].sort_values("month")
             step_band(ax, part["month"].to_numpy(float), part["relapse_risk"], part["lower"],
                       part["upper"], alpha=0.18, color=COLOURS[strategy], lw=1.5)  # fmt: skip
-        ax.set_title(name_of(code, lang), fontsize=9)
+        ax.set_title(_wrapped(first_upper(name_of(code, lang), lang), lang), fontsize=9)
         ax.set_xlim(0, RMST_MONTHS)
         ax.set_xticks(range(0, RMST_MONTHS + 1, 12))
         ax.set_ylim(0, top)
@@ -74,7 +74,8 @@ def draw_trial_curves(trials: dict[str, TrialSummary], lang: str):
                bbox_to_anchor=(0.5, 0.0))  # fmt: skip
     fig.supxlabel(t("ax_tt_months", lang), fontsize=9, y=0.09 if rows == 1 else 0.06)
     fig.supylabel(t("ax_tt_risk", lang), fontsize=9)
-    fig.subplots_adjust(bottom=0.3 if rows == 1 else 0.17, top=0.9, hspace=0.45, wspace=0.15)
+    fig.subplots_adjust(bottom=0.3 if rows == 1 else 0.17, top=0.86 if rows == 1 else 0.9,
+                        hspace=0.55, wspace=0.15)  # fmt: skip
     return fig
 
 
@@ -82,6 +83,16 @@ def _percent():
     import matplotlib.ticker
 
     return matplotlib.ticker.PercentFormatter(1.0, decimals=0)
+
+
+def _wrapped(title: str, lang: str, width: int = 22) -> str:
+    """A panel title on at most two lines (English names are long; Chinese ones fit)."""
+    import textwrap
+
+    if lang == "zh" or len(title) <= width:
+        return title
+    lines = textwrap.wrap(title, width)
+    return "\n".join([lines[0], " ".join(lines[1:])])
 
 
 def alt_text(trials: dict[str, TrialSummary], lang: str) -> str:

@@ -18,6 +18,7 @@ from workbench._base import DEFAULT_SEED
 from workbench.cohort.contract import as_cohort
 from workbench.data.codes import DAYS_PER_MONTH, MILESTONE_MONTHS, label
 from workbench.exceptions import EstimationError, ParameterError
+from workbench.i18n import Text, join
 from workbench.retention import summary as rs
 from workbench.retention.competing import AalenJohansen
 from workbench.retention.km import KaplanMeier
@@ -96,11 +97,17 @@ def _text(value) -> str:
     return str(value)
 
 
-def _method(fit, n_bootstrap: int) -> str:
+def method_parts(fit, n_bootstrap: int) -> tuple[Text, ...]:
+    """The estimator's label as catalog parts (`i18n.join(parts, lang, ", ")`; in English the
+    `method` column's words)."""
     if isinstance(fit, KaplanMeier):
-        extra = ", delayed entry" if fit_has_entry(fit) else ""
-        return f"Kaplan-Meier, log-log CI{extra}"
-    return f"Turnbull NPMLE, percentile bootstrap ({n_bootstrap} replicates)"
+        parts = (Text("method_kaplan_meier"), Text("method_loglog_ci"))
+        return (*parts, Text("method_delayed_entry")) if fit_has_entry(fit) else parts
+    return (Text("method_turnbull_percentile_bootstrap", {"n": n_bootstrap}),)
+
+
+def _method(fit, n_bootstrap: int) -> str:
+    return join(method_parts(fit, n_bootstrap), "en", ", ")
 
 
 def fit_has_entry(fit) -> bool:
@@ -121,7 +128,7 @@ def milestone_table(
     """Retention at each milestone per group: group, months, day (the day used), estimate,
     lower, upper, n, identified, range_low, range_high, note, reason, method (rules:
     `workbench.retention.summary`)."""
-    rows = []
+    rows, texts = [], {}
     for key, part in _groups(frame, by):
         fit = fit_retention(
             part,
@@ -132,9 +139,12 @@ def milestone_table(
             scheduler=scheduler,
         )
         last = rs.followup_end(part)
+        texts[key] = method_parts(fit, n_bootstrap)
         for row in rs.milestone_rows(fit, months, last, unit_days, key, int(len(part))):
             rows.append({**row, "method": _method(fit, n_bootstrap)})
-    return _ordered(pd.DataFrame(rows))
+    table = _ordered(pd.DataFrame(rows))
+    table.attrs["method_text"] = texts  # group -> the method's catalog parts (notebooks)
+    return table
 
 
 def _ordered(table: pd.DataFrame) -> pd.DataFrame:

@@ -15,7 +15,10 @@ from workbench.exceptions import ParameterError
 
 DEFAULT_CONFIG_PATH = Path(__file__).resolve().parents[2] / "params" / "simulation.yaml"
 # Mappings that an override replaces whole (their keys are not fixed by the defaults).
-_LEAF_KEYS = frozenset({"local", "amount"})
+_LEAF_KEYS = frozenset({"local", "amount", "find_log_odds", "start_log_odds"})
+# The override that switches the employment feedback off: the simulator of before issue 18
+# (support from baseline covariates only), byte for byte for the same seed.
+NO_FEEDBACK = {"employment": {"enabled": False}}
 # Keys that may be set to null (no amount / no end date recorded).
 _NULLABLE = frozenset({"amount", "end_days"})
 
@@ -204,6 +207,38 @@ def _validate_interventions(cfg: dict) -> None:
             )
 
 
+def _validate_employment(cfg: dict) -> None:
+    emp = cfg["employment"]
+    if not isinstance(emp["enabled"], bool):
+        raise ParameterError(
+            f"simulation config: employment.enabled = {emp['enabled']!r} must be true or false."
+        )
+    for key in ("find_job_per_contact", "lose_job_per_contact"):
+        _num(cfg, f"employment.{key}", 0.0, 1.0)
+    _num(cfg, "employment.log_hr", -5, 5)
+    _num(cfg, "employment.relapse_log_hr_shift", -5, 5)
+    for key in ("find_log_odds", "start_log_odds"):
+        for code in _table(cfg, f"employment.{key}", codes.INTERVENTIONS):
+            _num(cfg, f"employment.{key}.{code}", -20, 20)
+
+
+def _validate_counterfactual(cfg: dict) -> None:
+    cf = cfg["counterfactual"]
+    for key in ("n", "seed"):
+        if isinstance(cf[key], bool) or not isinstance(cf[key], int) or cf[key] < 0:
+            raise ParameterError(
+                f"simulation config: counterfactual.{key} = {cf[key]!r} must be a whole number >= 0."
+            )
+    graces = cf["grace_months"]
+    if not isinstance(graces, list) or not all(
+        isinstance(g, int) and not isinstance(g, bool) and 1 <= g <= 36 for g in graces
+    ):
+        raise ParameterError(
+            f"simulation config: counterfactual.grace_months {graces!r} must be a list of whole "
+            "months from 1 to 36."
+        )
+
+
 def validate_config(cfg: dict) -> None:
     """Raise ParameterError naming the first bad value."""
     _validate_calendar(cfg)
@@ -234,7 +269,10 @@ def validate_config(cfg: dict) -> None:
     _num(cfg, "covariates.years_using_shape", 1e-3)
     _num(cfg, "covariates.motivation_sd", 0.0)
     _validate_relapse(cfg)
+    _num(cfg, "relapse.trend_log_hr_per_year", -5, 5)
     _validate_interventions(cfg)
+    _validate_employment(cfg)
+    _validate_counterfactual(cfg)
     _shares(cfg, "deaths.rate_per_100py", codes.DRUGS)
     _num(cfg, "deaths.age_log_hr_per_10y", -5, 5)
     for key in ("transfer_per_year", "lost_per_year"):
@@ -247,3 +285,20 @@ def validate_config(cfg: dict) -> None:
         _num(cfg, f"events.{key}", 0.0, 1.0)
     _num(cfg, "knobs.test_sensitivity", 0.0, 1.0)
     _num(cfg, "knobs.informative_ltfu_per_year", 0.0)
+
+
+def fingerprint(
+    config: str | Path | Mapping | None = None, seed: int = 0, n: int | None = None
+) -> str:
+    """sha256 of what a simulation depends on: the resolved config, the seed and the simulator's
+    own source files. `workbench simulate --if-missing` re-simulates a folder whose
+    truth/truth.json carries another fingerprint (data of an older simulator or other knobs)."""
+    import hashlib
+    import json
+
+    digest = hashlib.sha256()
+    text = json.dumps(resolve_config(config, n), sort_keys=True, default=str)
+    digest.update(f"{text}\0{int(seed)}\0".encode())
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()

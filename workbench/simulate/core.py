@@ -16,6 +16,7 @@ from workbench._base import DEFAULT_SEED
 from workbench.data import codes
 from workbench.data.dataset import Dataset
 from workbench.exceptions import ParameterError
+from workbench.simulate import employment
 from workbench.simulate.config import resolve_config
 from workbench.simulate.hazard import cumulative_hazard, invert_cumulative_hazard
 from workbench.simulate.population import (
@@ -29,6 +30,7 @@ from workbench.simulate.population import (
 from workbench.simulate.records import (
     RESULTS,
     Fates,
+    VisitRows,
     draw_events,
     draw_support,
     draw_visits,
@@ -93,19 +95,61 @@ def _fates(rng, rel, cfg, relapse, cut) -> Fates:
     return Fates(relapse, death, transfer, np.minimum(lost, extra), police, cut)
 
 
-def _tables(rng, rel, cfg, fates, planned) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    dates = rel["release_date"].to_numpy()
-    ids = rel["release_id"].to_numpy(dtype=object)
-    rows, day, month, result, det_day = draw_visits(rng, cfg, fates)  # sorted by row, day
-    visits = pd.DataFrame(
+@dataclass(frozen=True)
+class _Feedback:
+    """What the employment-feedback world adds: visit rows drawn early, employment at them."""
+
+    visits: VisitRows
+    employed: np.ndarray  # per visit row: employment after the contact (NaN = nobody seen)
+    known_relapse: np.ndarray  # per release: the day the relapse becomes known
+
+
+def _feedback(rng, rel, cfg, lp, cut):
+    """The employment-feedback world (workbench.simulate.employment): fates, starts (before the
+    relapse is known: a support can start after an undetected relapse), relapse without
+    support, and the visit rows with the employment recorded at them."""
+    world = employment.draw_world(rng, rel, cfg, death_rate_per_day(rel, cfg))
+    tracked = np.minimum(world.transfer, world.lost)
+    path = employment.run_path(rel, lp, cfg, world, baseline(cfg), tracked_end=tracked)
+    never = dict.fromkeys(cfg["interventions"], "never")
+    path0 = employment.run_path(
+        rel, lp, cfg, world, baseline(cfg), tracked_end=tracked, strategy=never
+    )
+    n = len(rel)
+    extra = path.relapse + _waiting(
+        rng, np.full(n, cfg["knobs"]["informative_ltfu_per_year"] / 365.25)
+    )
+    police = rng.random(n) < cfg["events"]["police_relapse_share"]
+    lost = np.minimum(world.lost, extra)
+    fates = Fates(path.relapse, world.death, world.transfer, lost, police, cut)
+    vis = draw_visits(rng, cfg, fates, (world.contact_day, world.contact_month, world.u_miss))
+    starts = np.where(path.starts < vis.detect_day[:, None], path.starts, np.nan)
+    emp = employment.record_employment(rel, cfg, world, starts, tracked)
+    at_rows = np.where(vis.attended, emp[vis.rows, vis.cols], np.nan)
+    return fates, starts, path0.relapse, _Feedback(vis, at_rows, vis.detect_day)
+
+
+def _visits_frame(ids, dates, vis: VisitRows) -> pd.DataFrame:
+    return pd.DataFrame(
         {
-            "release_id": ids[rows],
-            "visit_date": to_dates(dates, rows, day),
-            "scheduled_month": month,
-            "result": RESULTS[result],
+            "release_id": ids[vis.rows],
+            "visit_date": to_dates(dates, vis.rows, vis.day),
+            "scheduled_month": vis.month,
+            "result": RESULTS[vis.result],
         }
     )
-    e_rows, e_day, e_event, e_source = draw_events(rng, cfg, fates, det_day)
+
+
+def _tables(
+    rng, rel, cfg, fates, planned, fb: _Feedback | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    dates = rel["release_date"].to_numpy()
+    ids = rel["release_id"].to_numpy(dtype=object)
+    vis = draw_visits(rng, cfg, fates) if fb is None else fb.visits  # sorted by row, day
+    visits = _visits_frame(ids, dates, vis)
+    if fb is not None:
+        visits["employed"] = fb.employed  # 1.0 / 0.0, NaN where nobody was seen (as read)
+    e_rows, e_day, e_event, e_source = draw_events(rng, cfg, fates, vis.det_day)
     order = np.lexsort((e_day, e_rows))
     events = pd.DataFrame(
         {
@@ -115,7 +159,8 @@ def _tables(rng, rel, cfg, fates, planned) -> tuple[pd.DataFrame, pd.DataFrame, 
             "source": e_source[order].astype(object),
         }
     )
-    s_rows, s_col, s_day, s_end, s_amount = draw_support(rng, cfg, fates, planned)
+    known = None if fb is None else fb.known_relapse
+    s_rows, s_col, s_day, s_end, s_amount = draw_support(rng, cfg, fates, planned, known)
     order = np.lexsort((s_col, s_day, s_rows))
     names = np.array(list(cfg["interventions"]), dtype=object)
     interventions = pd.DataFrame(
@@ -150,6 +195,15 @@ TRUTH_NOTES = (
     "prefecture and facility), with age = decimal release year - birth_year - 0.5.",
     "Relapse hazard: baseline_hazard(t) * exp(risk_score + sum_j log(hazard_ratio_j) * "
     "1{t >= start_j}); baseline piecewise constant, the last rate continuing.",
+    "With employment.enabled (employment feedback, workbench/simulate/employment.py), support "
+    "starts month by month with a chance that depends on employment at the month's start, "
+    "while tracked and before the relapse is known (a visit or police record finds it), so "
+    "start_<code> can fall after an undetected relapse (no effect on it); "
+    "employment changes only at attended contacts (visits.csv employed) and multiplies the "
+    "relapse hazard by exp(employment.log_hr) while employed (plus relapse_log_hr_shift for "
+    "everyone); relapse_day_without_support then re-runs the same draws with no support started.",
+    "trend_log_hr_per_year: the relapse hazard is multiplied by exp(trend * years from "
+    "release_start to the release date); risk_score includes it.",
     "death_day, transfer_day and lost_day are true continuous times (inf = never, when a rate "
     "is 0); lost_day includes the informative_ltfu knob. Records stop at the first of death, "
     "transfer, loss, re-admission (detained) and the cut-off; deaths are learnt at the next "
@@ -191,6 +245,8 @@ def _truth(cfg, seed, rel, table, lp) -> dict:
         "facility_log_hr": cfg["facilities"]["log_hr"],
         "baseline_hazard": {"breaks_days": breaks.tolist(), "rates_per_day": rates.tolist()},
         "mean_risk_score": float(np.mean(lp)),
+        "employment": cfg["employment"],
+        "trend_log_hr_per_year": float(cfg["relapse"]["trend_log_hr_per_year"]),
         "config_sha256": hashlib.sha256(
             json.dumps(cfg, sort_keys=True, default=str).encode()
         ).hexdigest(),
@@ -213,16 +269,23 @@ def simulate(
     rng = np.random.default_rng(seed)
     rel = draw_releases(rng, cfg)
     lp = linear_predictor(rel, cfg)
-    planned = planned_starts(rng, rel, cfg)
-    e = rng.standard_exponential(len(rel))
-    breaks, rates = baseline(cfg)
-    gammas = log_hazard_ratios(cfg)
-    relapse = invert_cumulative_hazard(e, lp, breaks, rates, planned, gammas)
-    relapse0 = invert_cumulative_hazard(e, lp, breaks, rates, np.empty((len(rel), 0)), [])
     cutoff = pd.Timestamp(dt.date.fromisoformat(str(cfg["cutoff"])))
     cut = (cutoff - rel["release_date"]).dt.days.to_numpy(dtype=float)
-    fates = _fates(rng, rel, cfg, relapse, cut)
-    visits, interventions, events = _tables(rng, rel, cfg, fates, planned)
+    if employment.enabled(cfg):
+        fates, planned, relapse0, fb = _feedback(rng, rel, cfg, lp, cut)
+        visits, interventions, events = _tables(rng, rel, cfg, fates, planned, fb)
+        relapse = fates.relapse
+        starts = planned  # before the relapse became known (maybe after an unseen relapse)
+    else:  # the draws in exactly the order of the simulator before the feedback existed
+        planned = planned_starts(rng, rel, cfg)
+        e = rng.standard_exponential(len(rel))
+        breaks, rates = baseline(cfg)
+        gammas = log_hazard_ratios(cfg)
+        relapse = invert_cumulative_hazard(e, lp, breaks, rates, planned, gammas)
+        relapse0 = invert_cumulative_hazard(e, lp, breaks, rates, np.empty((len(rel), 0)), [])
+        fates = _fates(rng, rel, cfg, relapse, cut)
+        visits, interventions, events = _tables(rng, rel, cfg, fates, planned)
+        starts = np.where(planned < relapse[:, None], planned, np.nan)
     table = pd.DataFrame(
         {
             "release_id": rel["release_id"],
@@ -235,7 +298,7 @@ def simulate(
         }
     )
     for c, name in enumerate(cfg["interventions"]):
-        table[f"start_{name}"] = np.where(planned[:, c] < relapse, planned[:, c], np.nan)
+        table[f"start_{name}"] = starts[:, c]
     releases = rel.drop(columns=list(HIDDEN_COLUMNS))
     ds = Dataset(
         releases=releases,
@@ -259,13 +322,20 @@ def true_survival(
     """Population-average S(t) of relapse (no death, no censoring) at `days`.
 
     Averages each person's exact exp(-Lambda_i(t)) over a fresh sample of n releases drawn from
-    the configured population (with the support they would be given when `support`)."""
+    the configured population (with the support they would be given when `support`). With the
+    employment feedback, Lambda_i is on one drawn path of starts and employment per person
+    (nobody lost or transferred), so the average has Monte Carlo error from the paths too."""
     cfg = resolve_config(config, n)
     rng = np.random.default_rng(_check_seed(seed))
     rel = draw_releases(rng, cfg)
     lp = linear_predictor(rel, cfg)
     breaks, rates = baseline(cfg)
-    if support:
+    if employment.enabled(cfg):  # Lambda_i on each person's drawn path, nobody censored
+        world = employment.draw_world(rng, rel, cfg, death_rate_per_day(rel, cfg))
+        never = {} if support else dict.fromkeys(cfg["interventions"], "never")
+        path = employment.run_path(rel, lp, cfg, world, (breaks, rates), strategy=never)
+        lp, starts, gammas = path.lp, path.change_days, path.log_hr_steps
+    elif support:
         starts, gammas = planned_starts(rng, rel, cfg), log_hazard_ratios(cfg)
     else:
         starts, gammas = np.empty((n, 0)), np.empty(0)

@@ -12,6 +12,7 @@ import yaml
 
 from workbench.data.write import atomic_path, atomic_write
 from workbench.simulate.core import Simulation
+from workbench.simulate.strategies import strategy_truth
 
 TABLES = ("releases", "visits", "interventions", "events")
 _DATE_COLUMNS = {
@@ -20,7 +21,7 @@ _DATE_COLUMNS = {
     "interventions": ("start_date", "end_date"),
     "events": ("event_date",),
 }
-_WHOLE_NUMBERS = {"visits": ("scheduled_month",), "interventions": ("amount",)}
+_WHOLE_NUMBERS = {"visits": ("scheduled_month", "employed"), "interventions": ("amount",)}
 
 
 def _csv_frame(frame: pd.DataFrame, table: str) -> pd.DataFrame:
@@ -31,7 +32,8 @@ def _csv_frame(frame: pd.DataFrame, table: str) -> pd.DataFrame:
         text[np.isnat(days)] = ""  # a missing date is an empty field
         out[col] = text
     for col in _WHOLE_NUMBERS.get(table, ()):
-        out[col] = out[col].round().astype("Int64")
+        if col in out:
+            out[col] = out[col].round().astype("Int64")
     return out
 
 
@@ -40,8 +42,14 @@ def _write_csv(frame: pd.DataFrame, path: Path) -> None:
         frame.to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n")
 
 
-def write_simulation(sim: Simulation, out_dir: str | os.PathLike) -> Path:
-    """Write the dataset (CSV tables + dataset.yaml) and truth/ into `out_dir`; return it."""
+def write_simulation(
+    sim: Simulation, out_dir: str | os.PathLike, strategies_n: int | None = 0
+) -> Path:
+    """Write the dataset (CSV tables + dataset.yaml) and truth/ into `out_dir`; return it.
+
+    strategies_n: releases for truth/strategies.csv (the target-trial strategies' counterfactual
+    truth, workbench.simulate.strategies); None = the config's counterfactual.n; 0 = not written
+    (it takes seconds per 10,000 releases)."""
     out = Path(out_dir)
     (out / "truth").mkdir(parents=True, exist_ok=True)
     ds = sim.dataset
@@ -55,6 +63,11 @@ def write_simulation(sim: Simulation, out_dir: str | os.PathLike) -> Path:
     }
     atomic_write(out / "dataset.yaml", yaml.safe_dump(meta, sort_keys=False, allow_unicode=True))
     _write_csv(sim.truth_table, out / "truth" / "truth_table.csv")
-    text = json.dumps(sim.truth, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    truth = sim.truth
+    if strategies_n is None or strategies_n > 0:
+        table, mc = strategy_truth(sim.config, n=strategies_n)
+        _write_csv(table, out / "truth" / "strategies.csv")
+        truth = {**truth, "strategies_monte_carlo": mc}
+    text = json.dumps(truth, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     atomic_write(out / "truth" / "truth.json", text)
     return out

@@ -188,20 +188,35 @@ def linear_predictor(rel: pd.DataFrame, cfg: dict) -> np.ndarray:
         + b["motivation_score"] * (col("motivation_score") - ref["motivation_score"])
         + _lookup(pref_hr, PREFECTURE_KEYS)[col("_pref")]
         + _lookup(cfg["facilities"]["log_hr"], FACILITY_KEYS)[col("_fac")]
+        + _trend(rel, cfg)
     )
 
 
-def assignment_probability(rel: pd.DataFrame, spec: dict) -> np.ndarray:
-    """Probability of being selected for one support (logistic in the confounders)."""
+def _trend(rel: pd.DataFrame, cfg: dict) -> np.ndarray | float:
+    """Secular trend: trend_log_hr_per_year * years from release_start to the release date."""
+    beta = float(cfg["relapse"].get("trend_log_hr_per_year", 0.0))
+    if beta == 0.0:
+        return 0.0  # adding 0.0 leaves every value as before the knob existed
+    start = np.datetime64(str(cfg["release_start"]), "D")
+    days = (rel["release_date"].to_numpy().astype("datetime64[D]") - start).astype(float)
+    return beta * days / 365.25
+
+
+def assignment_logit(rel: pd.DataFrame, spec: dict) -> np.ndarray:
+    """Log-odds of being selected for one support (linear in the confounders)."""
     a = spec["assign"]
-    z = (
+    return (
         a.get("intercept", 0.0)
         + a.get("motivation_score", 0.0) * (rel["motivation_score"].to_numpy() - 5.0)
         + a.get("employed_before", 0.0) * rel["employed_before"].to_numpy()
         + a.get("family_support", 0.0) * rel["family_support"].to_numpy()
         + a.get("heroin", 0.0) * (rel["_drug"].to_numpy() == DRUG_KEYS.index("heroin"))
     )
-    return 1.0 / (1.0 + np.exp(-z))
+
+
+def assignment_probability(rel: pd.DataFrame, spec: dict) -> np.ndarray:
+    """Probability of being selected for one support (logistic in the confounders)."""
+    return 1.0 / (1.0 + np.exp(-assignment_logit(rel, spec)))
 
 
 def death_rate_per_day(rel: pd.DataFrame, cfg: dict) -> np.ndarray:

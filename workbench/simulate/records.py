@@ -33,7 +33,7 @@ class Fates:
     cut: np.ndarray  # last day on or before the data cut-off
 
 
-def _slots(rng: np.random.Generator, cfg: dict, n: int):
+def contact_slots(rng: np.random.Generator, cfg: dict, n: int):
     """Contact days (n, 6 + 3): scheduled (jittered) and unscheduled (inf = none), sorted."""
     v = cfg["visits"]
     months = np.asarray(codes.SCHEDULED_MONTHS, dtype=float)
@@ -72,13 +72,33 @@ def _after(mask: np.ndarray) -> np.ndarray:
     return out
 
 
-def draw_visits(rng: np.random.Generator, cfg: dict, f: Fates):
-    """Visit rows (row index, day, scheduled_month, result code), sorted, and detention days.
+@dataclass(frozen=True)
+class VisitRows:
+    """The visit records (one entry per row, sorted by release and day) and per-release days."""
 
-    A missed visit is written on the day it was scheduled for (the jittered day)."""
+    rows: np.ndarray  # release index of each row
+    cols: np.ndarray  # contact slot of each row (column of the contact grid)
+    day: np.ndarray
+    month: np.ndarray  # scheduled month (NaN = unscheduled)
+    result: np.ndarray  # result code (index into RESULTS)
+    attended: np.ndarray  # bool: somebody was seen at the contact
+    det_day: np.ndarray  # per release: day of re-admission found at a visit (inf = none)
+    detect_day: np.ndarray  # per release: first day a relapse is known (visit or police)
+
+
+def draw_visits(rng: np.random.Generator, cfg: dict, f: Fates, contacts=None) -> VisitRows:
+    """The visit records and the days on which relapses become known.
+
+    A missed visit is written on the day it was scheduled for (the jittered day). `contacts`:
+    (day, month, u_miss) drawn beforehand (the employment feedback needs them before relapse).
+    detect_day ignores the cut-off: it is when staff would learn of the relapse."""
     n = f.relapse.shape[0]
-    day, month = _slots(rng, cfg, n)
-    u_miss, u_det, u_persist, u_sens = (rng.random(day.shape) for _ in range(4))
+    if contacts is None:
+        day, month = contact_slots(rng, cfg, n)
+        u_miss, u_det, u_persist, u_sens = (rng.random(day.shape) for _ in range(4))
+    else:
+        day, month, u_miss = contacts
+        u_det, u_persist, u_sens = (rng.random(day.shape) for _ in range(3))
     v = cfg["visits"]
     sched = ~np.isnan(month)
     police_t = np.where(f.police, f.relapse, np.inf)
@@ -101,10 +121,23 @@ def draw_visits(rng: np.random.Generator, cfg: dict, f: Fates):
     result[det] = _DET
     result[missed] = _MISS
     result[term_slot] = kind[np.nonzero(term_slot)[0]]
-    keep = (attended | missed | term_slot) & ~_after(det) & (day <= f.cut[:, None])
+    recorded = (attended | missed | term_slot) & ~_after(det)
+    keep = recorded & (day <= f.cut[:, None])
     rows, cols = np.nonzero(keep)
     det_day = np.where(det, day, np.inf).min(axis=1)
-    return rows, day[rows, cols], month[rows, cols], result[rows, cols], det_day
+    found = recorded & ((result == _POS) | (result == _DET))
+    police_found = np.where(known & (kind == _DET), term, np.inf)
+    detect_day = np.minimum(np.where(found, day, np.inf).min(axis=1), police_found)
+    return VisitRows(
+        rows,
+        cols,
+        day[rows, cols],
+        month[rows, cols],
+        result[rows, cols],
+        attended[rows, cols],
+        det_day,
+        detect_day,
+    )
 
 
 def draw_events(rng: np.random.Generator, cfg: dict, f: Fates, det_day: np.ndarray):
@@ -135,13 +168,19 @@ def draw_events(rng: np.random.Generator, cfg: dict, f: Fates, det_day: np.ndarr
     return tuple(np.concatenate(col) for col in zip(*parts, strict=True))
 
 
-def draw_support(rng: np.random.Generator, cfg: dict, f: Fates, planned: np.ndarray):
-    """Support actually given: planned start before relapse, death, transfer, loss and cut-off."""
+def draw_support(
+    rng: np.random.Generator, cfg: dict, f: Fates, planned: np.ndarray, known_relapse=None
+):
+    """Support actually given: planned start before relapse, death, transfer, loss and cut-off.
+
+    `known_relapse`: the day the relapse becomes known (employment feedback: support can start
+    after an undetected relapse); default the true relapse day."""
     n, j = planned.shape
     specs = list(cfg["interventions"].values())
     u_end = rng.random((n, j))
     z_amount = rng.standard_normal((n, j))
-    end_of_care = np.minimum.reduce([f.relapse, f.death, f.transfer, f.lost])
+    relapse = f.relapse if known_relapse is None else known_relapse
+    end_of_care = np.minimum.reduce([relapse, f.death, f.transfer, f.lost])
     given = (
         ~np.isnan(planned)
         & (planned < end_of_care[:, None])

@@ -36,7 +36,6 @@ whose helpers both optimisers use; the data and cells are in `workbench.stats.in
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
 
 import numpy as np
@@ -384,11 +383,13 @@ def _neg_hessian(prob: _Truncated, P, Q, S):
 
 def _direction(N, g):
     """Newton direction on the simplex: N d = g - nu 1, sum d = 0."""
+    # numpy's LU solve, not scipy's: scipy warns (LinAlgWarning) on an ill-conditioned N, and
+    # silencing that with warnings.catch_warnings is not thread-safe (bootstrap replicates run
+    # in Dask worker threads, where the warning escaped); an ill-conditioned N is handled below
+    # (non-finite or non-ascent directions fall back to the eigenvalue-lifted system)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", linalg.LinAlgWarning)
-            x = linalg.solve(N, np.column_stack([g, np.ones(g.size)]), assume_a="sym")
-    except (linalg.LinAlgError, ValueError):
+        x = np.linalg.solve(N, np.column_stack([g, np.ones(g.size)]))
+    except (np.linalg.LinAlgError, ValueError):
         return None
     if not np.all(np.isfinite(x)) or x[:, 1].sum() == 0:
         return None

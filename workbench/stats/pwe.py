@@ -144,7 +144,9 @@ class PiecewiseExponentialPH:
         w = np.ones(n) if weights is None else _as_array(weights, n, "weights")
         self._check(lower, upper, entry, w)
         Xf = pd.DataFrame(index=range(n)) if X is None else pd.DataFrame(X)
-        Sf = pd.DataFrame(index=range(n)) if starts is None else pd.DataFrame(starts)
+        Sf = pd.DataFrame(starts) if starts is not None else pd.DataFrame()
+        if Sf.shape[1] == 0:  # no exposure (e.g. every subgroup had too few exposed)
+            Sf = pd.DataFrame(index=range(n))
         x_all = Xf.to_numpy(float)
         # censored at or before entry: likelihood factor 1, nothing to contribute
         active = np.isfinite(upper) | (lower > entry)

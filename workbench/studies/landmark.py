@@ -23,9 +23,10 @@ def _replicate(rep, seed, n, code, co_interventions, config):
     from workbench.cohort import build_cohort, exposure_starts
     from workbench.effects.exposure import relapse_free_contacts
     from workbench.effects.landmark import WeightedEffect
-    from workbench.simulate import simulate
+    from workbench.simulate import NO_FEEDBACK, simulate
 
-    sim = simulate(config, seed=seed, n=n)
+    # config None: the default without the employment feedback (the HRs are then the estimand)
+    sim = simulate(NO_FEEDBACK if config is None else config, seed=seed, n=n)
     ds = sim.dataset
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", StatisticalWarning)

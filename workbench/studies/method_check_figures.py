@@ -107,6 +107,9 @@ def plot_coverage(checks: MethodChecks, ax=None, lang: str = "en", title=None):
     ax.axvspan(max(0.0, 0.95 - half), min(1.0, 0.95 + half), color="grey", alpha=0.2,
                label=t("nb_mc_band", lang))  # fmt: skip
     ax.axvline(0.95, color="black", lw=1.5, label=t("nb_nominal", lang))
+    for y, c in enumerate(s["coverage"]):  # each value at the bar's start: a 0 is seen too
+        ax.annotate(f"{c:.2f}", (0.0, y), xytext=(3, 0), textcoords="offset points", va="center",
+                    fontsize=7, color="white" if c > 0.1 else "black")  # fmt: skip
     ax.set_yticks(np.arange(len(s)))
     ax.set_yticklabels(labels, fontsize="small")
     ax.set_xlim(0, 1)

@@ -80,9 +80,12 @@ def interval_retention(cohort: pd.DataFrame, months, n_bootstrap: int, seed: int
 
 def _retention_replicate(rep: int, seed: int, n: int, months, n_bootstrap: int, config):
     from workbench.cohort import build_cohort
-    from workbench.simulate import simulate
+    from workbench.simulate import NO_FEEDBACK, simulate
 
-    cohort = build_cohort(simulate(config, seed=seed, n=n).dataset)
+    # config None: the default without the employment feedback (as before issue 18)
+    cohort = build_cohort(
+        simulate(NO_FEEDBACK if config is None else config, seed=seed, n=n).dataset
+    )
     fits = {
         TURNBULL: interval_retention(cohort, months, n_bootstrap, seed),
         NAIVE_VISIT: naive_retention(cohort, months, "upper"),
@@ -116,7 +119,7 @@ def retention_study(
     truth_n: int = 100_000,
 ) -> pd.DataFrame:
     """One row per replicate x estimator x milestone: estimate, CI, truth and whether covered."""
-    from workbench.simulate import true_survival
+    from workbench.simulate import NO_FEEDBACK, true_survival
 
     months = tuple(float(m) for m in months)
     seeds = replicate_seeds(n_reps, seed)
@@ -127,7 +130,8 @@ def retention_study(
         parts = Parallel(n_jobs=n_jobs)(delayed(_retention_replicate)(*a) for a in args)
     table = pd.concat(parts, ignore_index=True)
     days = np.asarray(months) * codes.DAYS_PER_MONTH
-    truth = dict(zip(months, true_survival(days, config, n=truth_n, seed=seed), strict=True))
+    cfg = NO_FEEDBACK if config is None else config
+    truth = dict(zip(months, true_survival(days, cfg, n=truth_n, seed=seed), strict=True))
     table["truth"] = table["months"].map(truth)
     inside = (table["lower"] <= table["truth"]) & (table["truth"] <= table["upper"])
     table["covered"] = inside.where(table["lower"].notna())

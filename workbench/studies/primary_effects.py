@@ -16,9 +16,10 @@ from workbench.effects.primary import TimeVaryingEffects
 
 
 def _replicate(rep: int, seed: int, n: int, config) -> pd.DataFrame:
-    from workbench.simulate import simulate
+    from workbench.simulate import NO_FEEDBACK, simulate
 
-    sim = simulate(config, seed=seed, n=n)
+    # config None: the default without the employment feedback (the HRs are then the estimand)
+    sim = simulate(NO_FEEDBACK if config is None else config, seed=seed, n=n)
     est = TimeVaryingEffects.for_dataset(sim.dataset, n_bootstrap=0)
     sm = est.summary().set_index("code")
     naive = naive_effects(est.cohort_, est.starts_).set_index("code")

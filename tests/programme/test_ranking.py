@@ -1,0 +1,149 @@
+"""The fair ranking (workbench.programme.ranking) against the simulator's known prefecture
+effects: shrunk estimates have lower mean squared error than raw ones, 95 % rank intervals cover
+the true rank at their nominal rate, and the end-to-end estimator recovers the truth on full
+simulations."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from workbench.exceptions import EstimationError
+from workbench.programme.ranking import person_expected, rank_regions, shrink, standardised
+from workbench.simulate.config import default_config
+
+REPLICATES = 150  # x 14 prefectures: the coverage's Monte Carlo SE is about 0.5 points
+EVENT_SHARE = 0.55  # relapses per release over follow-up in the default simulation (measured)
+
+
+def true_effects() -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Prefecture codes, true log HRs and release shares from params/simulation.yaml."""
+    cfg = default_config()["prefectures"]
+    codes = sorted(cfg)
+    return (
+        codes,
+        np.array([cfg[c]["log_hr"] for c in codes]),
+        np.array([cfg[c]["weight"] for c in codes]),
+    )
+
+
+def true_rank_bounds(theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rank 1 = lowest log HR; tied prefectures (two pairs share a log HR) may hold either rank."""
+    lo = np.array([1 + np.sum(theta < x - 1e-12) for x in theta])
+    hi = np.array([np.sum(theta <= x + 1e-12) for x in theta])
+    return lo, hi
+
+
+def centred(theta: np.ndarray, expected: np.ndarray) -> np.ndarray:
+    """What log(O/E) estimates when E is rescaled to sum O: log HR minus the log of the
+    expected-weighted mean hazard ratio."""
+    return theta - np.log((expected * np.exp(theta)).sum() / expected.sum())
+
+
+def oe_replicates(n_releases: int, seed: int):
+    """A cheap simulator of O/E per prefecture from the true effects: O ~ Poisson(E0 e^theta),
+    E rescaled so that sum E = sum O (as `person_expected` does)."""
+    _, theta, weight = true_effects()
+    e0 = weight / weight.sum() * n_releases * EVENT_SHARE
+    rng = np.random.default_rng(seed)
+    for _ in range(REPLICATES):
+        o = rng.poisson(e0 * np.exp(theta)).astype(float)
+        yield o, e0 * o.sum() / e0.sum()
+
+
+# One year's releases (about 4,600: where small prefectures bounce around from year to year) and
+# the whole 2017-21 cohort (23,000). At 23,000 the prefectures' spread (SD about 0.16 on the log
+# scale) dwarfs their standard errors (0.03-0.05): shrinkage moves the estimates by about 5 % and
+# its MSE gain is below this study's resolution (bench/ranking_study.py measured +0.4 % of the
+# raw MSE +- 1 %), so there only the coverage is asserted.
+@pytest.mark.parametrize(("n_releases", "mse"), [(4600, True), (23000, False)])
+def test_shrinkage_beats_raw_and_rank_intervals_cover_the_true_rank(n_releases, mse):
+    _, theta, weight = true_effects()
+    e0 = weight / weight.sum() * n_releases * EVENT_SHARE
+    truth = centred(theta, e0)
+    lo, hi = true_rank_bounds(truth)
+    mse_raw = mse_shrunk = 0.0
+    covered, inside = [], []
+    for i, (o, e) in enumerate(oe_replicates(n_releases, seed=n_releases)):
+        fit = shrink(o, e, seed=i).table  # the function the report's ranking calls
+        mse_raw += np.mean((fit["raw"] - truth) ** 2) / REPLICATES
+        mse_shrunk += np.mean((fit["estimate"] - truth) ** 2) / REPLICATES
+        covered.append((fit["rank_lower"] <= hi) & (fit["rank_upper"] >= lo))
+        inside.append((fit["lower"] <= truth) & (fit["upper"] >= truth))
+    assert mse_shrunk < mse_raw or not mse
+    # the issue's tolerance: within 5 points of the nominal 95 % (discrete ranks can only
+    # over-cover, so the upper side is bounded by 100 %); 1e-9: 1.0 - 0.95 in floating point
+    assert abs(np.mean(covered) - 0.95) <= 0.05 + 1e-9
+    assert abs(np.mean(inside) - 0.95) <= 0.05 + 1e-9  # the estimates' own 95 % intervals too
+
+
+def test_end_to_end_on_full_simulations():
+    """The report's estimator on four full simulations (3,000 releases): O/E from the Cox model
+    without region, truth = the prefecture's log HR plus its people's facility effects."""
+    from workbench.cohort.contract import as_cohort
+    from workbench.simulate import simulate
+
+    raw = shrunk = 0.0
+    inside = []
+    for seed in range(4):
+        sim = simulate(seed=seed, n=3000)
+        cohort = as_cohort(sim.dataset).table
+        table = person_expected(cohort).by(cohort["prefecture"])
+        pref = cohort["prefecture"].astype(str)
+        facility = np.exp(cohort["facility"].astype(str).map(sim.truth["facility_log_hr"]))
+        mix = np.log(facility.groupby(pref).mean())[table["code"]].to_numpy()
+        theta = pd.Series(sim.truth["prefecture_log_hr"])[table["code"]].to_numpy() + mix
+        truth = centred(theta, table["expected"].to_numpy())
+        fit = shrink(table["observed"], table["expected"]).table
+        raw += np.mean((fit["raw"] - truth) ** 2)
+        shrunk += np.mean((fit["estimate"] - truth) ** 2)
+        inside.append((fit["lower"] <= truth) & (fit["upper"] >= truth))
+    assert shrunk < raw
+    # 56 intervals: at a true 95 %, fewer than 48 covered has probability < 0.5 %
+    assert np.mean(inside) >= 48 / 56
+
+
+def test_shrinkage_pulls_towards_the_mean_and_is_monotone():
+    o = np.array([20.0, 40, 80, 160, 320, 60])
+    e = np.array([30.0, 35, 90, 150, 300, 70])
+    fit = shrink(o, e).table
+    y = np.log(o / e)
+    centre = np.average(y, weights=o)
+    # each estimate lies between its raw value and the pooled centre, small areas pulled most
+    assert ((fit["estimate"] - y) * (centre - y) >= -1e-9).all()
+    assert ((fit["rank_lower"] <= fit["rank"]) & (fit["rank"] <= fit["rank_upper"])).all()
+    assert (fit["data_weight"].diff().iloc[1:5] > 0).all()  # more relapses, less shrinkage
+    assert ((fit["p_above"] > 0.5) == (fit["estimate"] > 0)).all()
+
+
+def test_shrink_refuses_what_it_cannot_estimate():
+    with pytest.raises(EstimationError):
+        shrink([5.0], [4.0])
+    with pytest.raises(EstimationError):
+        shrink([0.0, 3.0], [1.0, 2.0])
+
+
+def test_standardised_scale_is_the_model_retention():
+    cumhaz = np.array([0.2, 0.5, 1.0, 2.0])
+    level = standardised(cumhaz, np.array([0.0]))[0]
+    assert level == pytest.approx(np.exp(-cumhaz).mean(), rel=1e-12)
+    values = standardised(cumhaz, np.linspace(-1, 1, 9))
+    assert (np.diff(values) < 0).all()  # a higher relapse ratio, lower retention
+
+
+def test_rank_regions_leaves_small_regions_out(small_sim):
+    from workbench.cohort.contract import as_cohort
+
+    cohort = as_cohort(small_sim.dataset).table
+    table = rank_regions(cohort, "prefecture", threshold=100)
+    counts = cohort.groupby(cohort["prefecture"].astype(str))["event"]
+    relapses = counts.apply(lambda s: s.eq("relapse").sum())
+    n = counts.size()
+    big = set(n.index[(n >= 100) & (relapses >= 100) & (n - relapses >= 100)])
+    assert set(table["code"]) == big and 2 <= len(big) < 14
+    assert (table["n_ranked"] == len(big)).all()
+    assert table["rank"].tolist() == list(range(1, len(big) + 1))
+    # the retention scale is the ratio scale turned round (rank 1: lowest ratio, best retention)
+    assert table["estimate"].is_monotonic_decreasing and table["ratio"].is_monotonic_increasing
+    assert ((table["p_below"] > 0.5) == (table["estimate"] < table["province"])).all()
