@@ -115,7 +115,7 @@ def test_milestone_table_words_from_its_own_columns():
                          "range_high": [0.5, 0.398], "note": ["x", "y"]})  # fmt: skip
     notes = list(display.milestone_words(made, "zh")["note"])
     assert notes == ["12个月按最后随访日（第364天）读取",
-                     "第1095.75天未能唯一确定：NPMLE只给出0.397至0.398之间"]  # fmt: skip
+                     "第1095.75天的操守保持率不能唯一确定：NPMLE给出的范围为0.397至0.398"]  # fmt: skip
 
 
 def test_groups_in_the_code_lists_order_with_their_sizes():

@@ -126,7 +126,8 @@ def test_index_opens_in_headless_chromium_and_links_resolve(batch, tmp_path):
     for link in links:
         assert (batch["out"] / link).is_file(), link
     assert "n_bootstrap" in dom  # the failure's cause is shown
-    for fact in ("data cut-off", "code version", "report built", "12-month retention", "全省"):
+    for fact in ("data cut-off", "code version", "report built", "12-month retention", "全省",
+                 "数据截止", "12个月操守保持率", "报告生成于"):  # fmt: skip
         assert fact in dom, fact  # the facts an analyst sends round
 
 

@@ -67,6 +67,8 @@ def test_retention_table_has_the_province_column_and_tiers_say_province_targets(
     assert t("col_province", "en") in page and pct(prov12) in page
     tiers = _text(sections.tiers(env["pref"], params))
     assert "province-wide targets, not this prefecture" in tiers and "10,000 / 1,000 / 100" in tiers
+    # the chart draws no target, so its caption does not say "against targets"
+    assert t("cap_tiers_scoped", "en") in tiers and tiers.count(t("cap_tiers", "en")) == 1
     table, _ = sections.tiers_table(env["pref"].tiers, params)
     assert (
         t("col_target_province", "en") in table.columns and t("col_met", "en") not in table.columns

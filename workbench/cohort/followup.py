@@ -15,6 +15,7 @@ from workbench._base import DEFAULT_SEED
 from workbench.data import codes
 from workbench.data.dataset import Dataset
 from workbench.exceptions import ParameterError
+from workbench.i18n import t
 
 STATES = (
     "under follow-up",
@@ -158,7 +159,7 @@ def retention_curve_frame(
     for key, part in parts:
         name = codes.label(by, key, lang) if by in codes.KINDS else str(key)
         fit = fit_retention(part, label_=name, n_bootstrap=n_bootstrap, seed=seed)
-        frames.append(curve_from_fit(fit, f"{name} (n={len(part):,})", step))
+        frames.append(curve_from_fit(fit, t("nb_counted", lang, group=name, n=len(part)), step))
     return pd.concat(frames, ignore_index=True)
 
 

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from workbench.i18n import t
+from workbench.i18n import TEXT, t
 from workbench.reporting.markup import first_upper
 
 STRATEGY_COLOURS = {"start": "#1f5f8b", "never": "#b03a2e"}
@@ -172,3 +172,33 @@ def horizons_view(tt: Any) -> pd.DataFrame:
     """Risks at the horizons, the difference and ratio with their CIs, and the RMST row."""
     h = tt.horizons_.copy()
     return h.assign(rmst_diff_days=[tt.rmst_diff_days_] + [np.nan] * (len(h) - 1))
+
+
+# --- notebook 04: the simulation study (workbench.studies.target_trial) ---------------------------
+
+
+def study_summary(rows: pd.DataFrame) -> pd.DataFrame:
+    """`studies.target_trial.summarise(rows)` with the notebook's column names (mean_estimate,
+    mc_se_bias, sd_between); a support without the simulator's truth has NaN bias quietly."""
+    import warnings
+
+    from workbench.studies.target_trial import summarise
+
+    with warnings.catch_warnings():  # NaN truth (no strategy truth): the mean of nothing is NaN
+        warnings.filterwarnings("ignore", "Mean of empty slice", RuntimeWarning)
+        table = summarise(rows)
+    return table.rename(columns={"mean": "mean_estimate", "mc_se": "mc_se_bias",
+                                 "sd": "sd_between"})  # fmt: skip
+
+
+def bias_notes(summary: pd.DataFrame, lang: str) -> list[str]:
+    """One sentence per method: its average absolute bias over the supports with a truth."""
+    known = summary[np.isfinite(summary["truth"].astype(float))]
+    if known.empty:
+        return [t("nb_tt_no_truth", lang)]
+    out = []
+    for est, part in known.groupby("estimator", sort=False):
+        b = float(np.nanmean(np.abs(part["bias"].astype(float)))) * 100
+        word = t(f"nb_est_{est}", lang) if f"nb_est_{est}" in TEXT else str(est)
+        out.append(t("nb_tt_bias_line", lang, est=word, n=len(part), b=f"{b:.1f}"))
+    return out

@@ -30,6 +30,7 @@ _COLUMNS = {
     "nbcol_visit_date": ("回访日期", "visit date"),
     "nbcol_scheduled_month": ("计划回访（月）", "scheduled visit (month)"),
     "nbcol_result": ("回访结果", "visit result"),
+    "nbcol_employed": ("回访时就业（1是，0否）", "employed at the visit (1 yes, 0 no)"),
     "nbcol_day": ("出所后天数", "day since release"),
     "nbcol_month": ("出所后月数", "month since release"),
     "nbcol_months": ("出所后月数", "months since release"),
@@ -464,7 +465,7 @@ _WORDS = {
         "{m:g} months read at the last follow-up day (day {day:g})",
     ),
     "nb_note_not_identified": (
-        "第{day:g}天未能唯一确定：NPMLE只给出{low:.3f}至{high:.3f}之间",
+        "第{day:g}天的操守保持率不能唯一确定：NPMLE给出的范围为{low:.3f}至{high:.3f}",
         "not identified at day {day:g}: the NPMLE puts retention between {low:.3f} and {high:.3f}",
     ),
     "nb_reason_beyond": ("超出随访期，不作估计", "beyond follow-up, not estimated"),

@@ -29,4 +29,9 @@ ENTRIES: dict[str, tuple[str, str]] = {
         "The centres are compared the way the province report compares prefectures (the same "
         "expected-retention model and control limits); the province report does not list them.",
     ),
+    # a scoped report's tiers chart draws no target (the targets are the province's)
+    "cap_tiers_scoped": (
+        "“百千万”各层级人数（已确认与预计）",
+        "Programme tiers: confirmed and projected",
+    ),
 }

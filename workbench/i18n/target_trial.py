@@ -5,6 +5,9 @@ The estimator's own protocol words (``workbench.emulation``) are in ``i18n.emula
 are the report's and the command's sentences around them. A finding whose 95 % CI of the risk
 difference includes 0 uses the ``tt_find_unclear`` wording, which says what was estimated and
 that the data cannot tell, never "would" or "lowers".
+
+Size: a catalog, pure data — the report's, the command's and notebook 03/04's words for the
+target trials in two languages, kept together so that a translator reviews them in one place.
 """
 
 ENTRIES = {
@@ -133,11 +136,14 @@ ENTRIES = {
     "col_tt_grace": ("{g}个月内开始", "Start within {g} months"),
     "tt_grace_note": (
         "宽限期是“开始”策略允许开始帮扶的期限；如果不同宽限期下的差值相近，结论就不取决于这一选择。"
-        "{g}个月的数字即上表的数字；其他宽限期的置信区间按模型公式计算（把权重视为已知），可能略窄。",
+        "{g}个月的数字即上表的数字；其他宽限期的置信区间按模型公式计算（把权重视为已知），可能略窄。"
+        "“–”表示该宽限期下无法模拟（例如在那个月没有人开始这项帮扶）。",
         'The grace period is how long the "start" strategy allows before the support starts; '
         "if the differences are alike across grace periods, the conclusion does not hinge on "
         "that choice. The {g}-month column repeats the table above; the other columns' intervals "
-        "are model-based (they take the weights as known) and may be a little narrow.",
+        'are model-based (they take the weights as known) and may be a little narrow. "–": '
+        "the trial cannot be emulated with that grace period (e.g. nobody started the support in "
+        "that month).",
     ),
     # the figure
     "cap_tt_curves": (
@@ -282,6 +288,25 @@ ENTRIES = {
         "{name}：各策略各月的有效样本量",
         "{name}: effective sample size by strategy and month",
     ),
+    "nb_est_emulation": ("模拟目标试验（复制—删失—加权）", "target trial (clone–censor–weight)"),
+    "nb_est_naive": ("简单比较：曾经接受与从未接受", "naive: ever vs never"),
+    "nb_est_landmark": ("第180天界标比较", "landmark at day 180"),
+    "nb_est_cox_employment": (
+        "按当前就业调整的Cox模型",
+        "Cox model adjusting for current employment",
+    ),
+    "nbcol_sd_between": ("重复间标准差", "SD between replicates"),
+    "nbcol_n_rep": ("重复次数", "replicates"),
+    "nb_tt_bias_line": (
+        "{est}：{n}项帮扶24个月复吸率之差的平均绝对偏倚为{b}个百分点。",
+        "{est}: average absolute bias of the 24-month risk difference {b} percentage points over "
+        "{n} supports.",
+    ),
+    "nb_tt_no_truth": (
+        "本次模拟没有给出这些策略的真值（只有无效帮扶的真值为零），所以只能比较各方法的估计值和离散程度。",
+        "The simulator gave no truth for these strategies in this run (only the null support's, "
+        "zero), so only the estimates and their spread can be compared.",
+    ),
     "nb_tt_weight": ("权重", "weight"),
 }
 
@@ -351,6 +376,26 @@ NOTEBOOK_PROSE = {
         "weighted clones are worth. It falls as clones are censored; a strategy whose effective "
         "sample size falls far below the number still following it rests on a few heavily "
         "weighted people, and the report then attaches a caution to that support's number.",
+    ),
+    "nbp04_tt": (
+        "## 7. 模拟目标试验与其他比较方法：相对真值的偏倚\n\n"
+        "模拟器打开了就业的反馈：就业降低复吸风险，影响谁会获得帮扶，而帮扶（如安置就业）又让人就业。"
+        "在这种情况下，简单比较“曾经接受”与“从未接受”的人会受永生时间和混杂的影响；"
+        "第180天界标比较丢掉了180天前复吸的人；调整当前就业的模型把帮扶通过就业起的作用也调整掉了。"
+        "下表对每项帮扶和每种方法给出24个月复吸率之差（开始 − 不开始）在{n_reps}次重复模拟中的平均值、"
+        "相对模拟器真值的偏倚及其蒙特卡罗标准误，以及模拟目标试验95%置信区间的覆盖率"
+        "（按模型公式计算的区间；自助法区间的覆盖率另在基准测试中测量）。",
+        "## 7. The target trial against the other comparisons: bias against the truth\n\n"
+        "The simulator has the employment feedback on: being employed lowers the risk of "
+        "relapse and changes who is offered support, and support (job placement, for one) makes "
+        "people employed. Then a naive comparison of those who ever and never received a support "
+        "suffers immortal time and confounding, the day-180 landmark comparison drops everyone "
+        "who relapsed before day 180, and a model adjusting for current employment adjusts away "
+        "what the support does through employment. The table gives, for each support and "
+        "method, the 24-month risk difference (start − never) averaged over {n_reps} simulated "
+        "replicates, its bias against the simulator's truth with the Monte-Carlo SE, and the "
+        "coverage of the target trial's 95% intervals (model-based; the bootstrap intervals' "
+        "coverage is measured once in the benchmarks).",
     ),
     "nbp03_tt_curves": (
         "### 风险曲线与比较\n\n"

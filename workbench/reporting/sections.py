@@ -232,7 +232,7 @@ def tiers(results: ReportResults, params: ReportParams) -> Section:
         intro += paragraph(t("tiers_province_targets", lang, targets=targets))
     body = (
         f'<div class="wb-keep">{intro}'
-        f"{figure_html(svg, t('cap_tiers', lang))}</div>"
+        f"{figure_html(svg, t('cap_tiers' if whole else 'cap_tiers_scoped', lang))}</div>"
         + table_html(table, t("cap_tiers", lang), lang, suppress_note(n, params))
     )
     return Section("tiers", heading("sec_tiers", lang) + body, n)
