@@ -9,6 +9,7 @@ from workbench.data import codes
 from workbench.emulation import SequentialTrials
 from workbench.emulation.sequential import VISIT_MONTHS
 from workbench.exceptions import ParameterError
+from workbench.i18n import Text
 from workbench.simulate import simulate
 
 D = codes.DAYS_PER_MONTH
@@ -91,7 +92,9 @@ def test_result_shape_and_json(fitted):
 def test_too_few_starters_is_not_estimable(feedback_cohort):
     # precise support starts only in months 1-3: nobody is still unstarted and starting at a visit
     st = SequentialTrials("precise_support", n_bootstrap=2).fit(feedback_cohort)
-    assert st.not_estimable_.reason == "tt_too_few_starts" and st.horizons_.empty
+    assert st.not_estimable_.reason == "st_too_few_starts" and st.horizons_.empty
+    words = Text(st.not_estimable_.reason, st.not_estimable_.fields)
+    assert "10" in words.render("en") and words.render("zh") != words.render("en")
     assert st.to_json()["itt"] == []
 
 

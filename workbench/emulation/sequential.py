@@ -50,6 +50,7 @@ import pandas as pd
 
 from workbench._base import DEFAULT_SEED, NotEstimable, check_is_fitted
 from workbench.cohort.contract import as_cohort
+from workbench.emulation.diagnostics import support_name
 from workbench.emulation.grid import (
     CENSORED,
     HORIZON,
@@ -251,8 +252,8 @@ class SequentialTrials:
         keep = np.isin(pt.trial, self.flow_.index[self.flow_["included"]])
         self.n_trials_ = int(self.flow_["included"].sum())
         if self.n_trials_ == 0:
-            fields = {"minimum": MIN_TRIAL_STARTS}
-            self.not_estimable_ = NotEstimable("tt_too_few_starts", fields)
+            fields = {"name": support_name(self.intervention), "minimum": MIN_TRIAL_STARTS}
+            self.not_estimable_ = NotEstimable("st_too_few_starts", fields)
             return self
         pt = PersonTrials(pt.release[keep], pt.trial[keep], pt.started[keep])
         self.person_trials_ = pt
