@@ -126,7 +126,10 @@ def test_effects_table_shape_through_the_cli(tmp_path, capsys):
     with pytest.warns(StatisticalWarning, match="positivity"):
         assert run_effects(args) == 0
     table = pd.DataFrame(json.loads(capsys.readouterr().out))
-    assert [c for c in table.columns if c not in ("design", "reason")] == COLUMNS
+    assert [c for c in table.columns if c not in ("design", "reason", "target_trial")] == COLUMNS
+    # issue 18: every support also as an emulated target trial (or null with its reason)
+    for trial in table["target_trial"]:
+        assert trial is None or {"grace_months", "horizons"} <= set(trial)
     assert (table["design"] == "observational").all()
     assert len(table) == 6
     np.testing.assert_allclose(table["horizon_days"], 1095.75)
