@@ -67,7 +67,7 @@ TESTS = [
     "tests/cohort/test_cohort_rules.py",
     "tests/reporting/test_suppression.py",
 ]
-COPY = ["workbench", "tests", "params", "data/examples", "docs", "README.md"]
+COPY = ["workbench", "tests", "params", "data/examples", "data/corpus", "docs", "README.md"]
 
 
 def _toml_list(items) -> str:

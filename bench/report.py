@@ -34,9 +34,22 @@ sys.path.insert(0, str(ROOT))
 from workbench.params.batch import load_batch  # noqa: E402
 from workbench.params.report import ReportParams  # noqa: E402
 from workbench.reporting import build_report  # noqa: E402
+from workbench.reporting import execute as execute_mod  # noqa: E402
 from workbench.reporting.batch import execute_batch  # noqa: E402
 from workbench.reporting.execute import KERNEL, ipc_kernel_manager, notebook_path  # noqa: E402
 from workbench.reporting.render import document, notebook_body, write_pdf  # noqa: E402
+
+
+def cpu_s() -> float:
+    """CPU seconds of this process and its finished children (kernels, subprocesses): on a
+    shared machine the steadier measure beside the wall-clock seconds."""
+    import resource
+
+    own, kids = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def floor(workdir: Path) -> float:
@@ -55,7 +68,8 @@ def floor(workdir: Path) -> float:
     t0 = time.perf_counter()
     pm.execute_notebook(str(src), str(workdir / "empty_out.ipynb"), parameters={"lang": "zh"},
                         kernel_name=KERNEL, progress_bar=False, cwd=str(workdir),
-                        kernel_manager_class=ipc_kernel_manager(workdir))  # fmt: skip
+                        kernel_manager_class=ipc_kernel_manager(workdir),
+                        shutdown_kernel=SHUTDOWN)  # fmt: skip
     page = document(notebook_body(nbformat.read(str(workdir / "empty_out.ipynb"), 4)), "zh", "x")
     write_pdf(page, workdir / "empty.pdf")
     return time.perf_counter() - t0
@@ -74,22 +88,27 @@ def province(data: Path, out: Path, n_bootstrap: int) -> dict:
     base = ReportParams.from_yaml(ROOT / "params" / "province.yaml").to_mapping()
     zh = ReportParams.from_mapping({**base, "data": str(data), "n_bootstrap": n_bootstrap})
     en = ReportParams.from_mapping({**zh.to_mapping(), "lang": "en", "name": "province_en"})
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), cpu_s()
     res = build_report(zh, out / "province")
-    cold = time.perf_counter() - t0
-    t0 = time.perf_counter()
+    cold, cold_cpu = time.perf_counter() - t0, cpu_s() - c0
+    t0, c0 = time.perf_counter(), cpu_s()
     twin = build_report(en, out / "province_en")
-    warm = time.perf_counter() - t0
+    warm, warm_cpu = time.perf_counter() - t0, cpu_s() - c0
     import pypdf
 
     pages = len(pypdf.PdfReader(str(res.pdf)).pages)
     analyses = sum(v for k, v in res.stages.items() if k not in RENDER_STAGES)
-    return {"cold_s": cold, "warm_s": warm, "pages": pages, "cold_stages": res.stages,
+    return {"cold_s": cold, "warm_s": warm, "cold_cpu_s": cold_cpu, "warm_cpu_s": warm_cpu,
+            "pages": pages, "cold_stages": res.stages,
             "warm_stages": twin.stages, "cold_analyses_s": analyses}  # fmt: skip
 
 
 # stages of metrics.json's provenance that are not analyses (the rest: load, cohort, each one)
 RENDER_STAGES = ("cache", "notebook", "html", "pdf")
+
+
+_FONT_ONLY = "pdf=False" in notebook_path().read_text("utf-8")  # the kernel's font check
+SHUTDOWN = getattr(execute_mod, "KERNEL_SHUTDOWN", "graceful")  # as reporting/execute does
 
 
 def kernel_imports() -> dict:
@@ -99,6 +118,7 @@ def kernel_imports() -> dict:
         "import time, sys; t = time.process_time(); w = time.perf_counter()\n"
         "from workbench.fonts import require_fonts\n"
         "from workbench.params.report import ReportParams\n"
+        f"require_fonts('zh'{', pdf=False' if _FONT_ONLY else ''})\n"
         "from workbench.evaluation import analyse\n"
         "from workbench.reporting import closing, model_sections, provenance, sections, summary\n"
         "print(time.process_time() - t, time.perf_counter() - w, len(sys.modules))"
@@ -164,6 +184,10 @@ def _print_province(record: dict, n: int) -> None:
     rest = p["cold_s"] - p["cold_analyses_s"]
     print(f"| of which analyses (load, cohort, each analysis) | {p['cold_analyses_s']:.1f} |")
     print(f"| of which everything else | {rest:.1f} ({rest / fl:.1f}× floor) |")
+    print(
+        f"| CPU s: floor {record['floor_cpu_s']:.1f}, cold {p['cold_cpu_s']:.1f}, "
+        f"warm {p['warm_cpu_s']:.1f} ({p['warm_cpu_s'] / record['floor_cpu_s']:.1f}× floor) |"
+    )
     print(f"| same scope, other language (cached analyses) | {p['warm_s']:.1f} "
           f"({p['warm_s'] / fl:.1f}× floor) |")  # fmt: skip
     for which in ("cold", "warm"):
@@ -196,7 +220,9 @@ def main() -> int:
     record["load_average_before"] = os.getloadavg()
     record["kernel_imports"] = kernel_imports()
     with tempfile.TemporaryDirectory() as tmp:
+        c0 = cpu_s()
         record["floor_s"] = floor(Path(tmp))
+        record["floor_cpu_s"] = cpu_s() - c0
     if not args.skip_province:
         record["province"] = province(data, out, args.bootstrap)
     record["load_average_after"] = os.getloadavg()

@@ -166,6 +166,22 @@ def test_report_data_path_message_says_what_it_was_resolved_against(tmp_path, mo
     )
 
 
+def test_report_command_refuses_a_missing_data_path_before_its_imports(tmp_path, capsys):
+    """`workbench report` checks the data path right after reading the parameters (no font
+    check, no report stack imported first): one line saying what it was resolved against."""
+    (tmp_path / "copied").mkdir()
+    params = tmp_path / "copied" / "province.yaml"
+    params.write_text("name: province\ndata: ../data/synthetic\n", "utf-8")
+    assert main(["report", "--params", str(params), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        f"workbench report: data '{tmp_path / 'data' / 'synthetic'}' does not exist (read "
+        f"relative to the parameter file's folder {tmp_path / 'copied'}); give a dataset "
+        "folder or spec\n"
+    )
+    assert not (tmp_path / "out").exists()
+
+
 def test_file_messages_say_what_a_relative_path_was_read_against(tmp_path, monkeypatch):
     from workbench.data.io import load_any
     from workbench.params.report import ReportParams

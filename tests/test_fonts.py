@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import matplotlib
 import pypdf
@@ -72,3 +73,20 @@ def test_missing_font_names_the_package(monkeypatch, tmp_path):
 def test_use_font_rejects_unknown_language():
     with pytest.raises(ValueError, match="language 'fr' is not one of zh, en"):
         fonts.use_font("fr")
+
+
+def test_font_only_check_leaves_weasyprint_out_of_the_report_kernel():
+    """The report kernel checks its font with pdf=False: WeasyPrint (~2 s CPU to import) is
+    loaded only by the process that makes the PDF (issue 23)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from workbench.fonts import require_fonts\n"
+        "print(require_fonts('zh', pdf=False), require_fonts('en', pdf=False), "
+        "'weasyprint' in sys.modules)"
+    )
+    got = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert got.stdout.split("\n")[0] == "Noto Sans CJK SC DejaVu Sans False"
+    nb = (Path(__file__).parents[1] / "notebooks" / "evaluation_report.ipynb").read_text("utf-8")
+    assert "require_fonts(params.lang, pdf=False)" in nb

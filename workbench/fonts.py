@@ -66,12 +66,16 @@ def latin_font_path() -> Path:
     raise ReportError(f"the font {LATIN_FAMILY} for English reports was not found; {LATIN_HINT}")
 
 
-def require_fonts(lang: str) -> str:
+def require_fonts(lang: str, pdf: bool = True) -> str:
     """Check what a report in `lang` needs to print (its font, WeasyPrint's system libraries)
-    before any analysis; ReportError with the install command otherwise. Returns the family."""
+    before any analysis; ReportError with the install command otherwise. Returns the family.
+    `pdf=False` checks the font only (the report kernel draws figures; the PDF is made by the
+    process that started it, which checked WeasyPrint: importing it costs ~2 s CPU)."""
     check_lang(lang)
     family = FAMILY if lang == "zh" else LATIN_FAMILY
     (cjk_font_path if lang == "zh" else latin_font_path)()
+    if not pdf:
+        return family
     try:
         import weasyprint  # noqa: F401  (loads Pango: fails without the system libraries)
     except OSError as err:

@@ -543,3 +543,12 @@ def test_visit_after_death_does_not_count_as_attended():
         1,
         0,
     )
+
+
+def test_positive_visits_on_their_own_days_are_no_contradiction():
+    ds = make_dataset(
+        [("r1", 180, "negative", 6), ("r1", 365, "positive", 12), ("r1", 550, "positive", 18)]
+    )
+    diagnostics = cohort_diagnostics(ds)
+    assert diagnostics["contradictory_same_day"] == 0
+    assert diagnostics["negative_after_relapse"] == 0

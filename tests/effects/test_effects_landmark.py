@@ -1,6 +1,7 @@
 """Exposure lag, landmark weighted comparison, naive analysis, subgroups, effects_table, CLI."""
 
 import json
+import re
 from types import SimpleNamespace
 
 import numpy as np
@@ -91,6 +92,13 @@ def test_landmark_weighted_comparison_is_internally_consistent(prepared):
     assert res.estimand == "overlap" and res.balance_achieved and res.max_abs_smd < 1e-6
     assert res.hr_ci[0] < res.hazard_ratio < res.hr_ci[1]
     assert (c["exposed_lower"] <= c["exposed_upper"]).all()
+    # the label counts the bootstrap replicates that fitted (8 asked)
+    label = re.fullmatch(
+        r"landmark day 180, overlap weights \(logistic\), piecewise-exponential PH, "
+        r"left-truncated NPMLE curves, bootstrap (\d)",
+        res.method,
+    )
+    assert label and 6 <= int(label[1]) <= 8, res.method
 
 
 def test_interaction_test_by_hand():
@@ -118,7 +126,10 @@ def test_effects_table_shape_through_the_cli(tmp_path, capsys):
     with pytest.warns(StatisticalWarning, match="positivity"):
         assert run_effects(args) == 0
     table = pd.DataFrame(json.loads(capsys.readouterr().out))
-    assert [c for c in table.columns if c not in ("design", "reason")] == COLUMNS
+    assert [c for c in table.columns if c not in ("design", "reason", "target_trial")] == COLUMNS
+    # issue 18: every support also as an emulated target trial (or null with its reason)
+    for trial in table["target_trial"]:
+        assert trial is None or {"grace_months", "horizons"} <= set(trial)
     assert (table["design"] == "observational").all()
     assert len(table) == 6
     np.testing.assert_allclose(table["horizon_days"], 1095.75)

@@ -273,3 +273,19 @@ def test_subsample_start_values_give_the_same_fit(monkeypatch):
     assert warm.n_iter_ < cold.n_iter_
     np.testing.assert_allclose(warm.params_, cold.params_, rtol=0, atol=1e-8)
     np.testing.assert_allclose(warm.variance_matrix_, cold.variance_matrix_, rtol=1e-8)
+
+
+def test_summary_p_value_and_start_days_matched_by_release_id():
+    """The p-value column is the model's Wald p; start days are matched to releases by id, so
+    a start table in another row order gives the same fit."""
+    cohort, starts = toy_cohort(800, 12)
+    opts = dict(n_bootstrap=0, lag="none", starts_imply_relapse_free=False)
+    est = TimeVaryingEffects(**opts).fit(cohort, starts)
+    sm = est.summary().set_index("code")
+    model = est.model_.summary().loc[list(sm.index)]
+    np.testing.assert_allclose(sm["p"], model["p"], rtol=1e-12)
+    np.testing.assert_allclose(sm["se_log_hr"], model["se"], rtol=1e-12)
+    shuffled = starts.sample(frac=1.0, random_state=3)
+    assert not shuffled.index.equals(starts.index)
+    again = TimeVaryingEffects(**opts).fit(cohort, shuffled).summary().set_index("code")
+    np.testing.assert_allclose(again["hr"], sm["hr"], rtol=1e-9)

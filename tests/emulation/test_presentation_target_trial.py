@@ -97,3 +97,10 @@ def test_summarise_keeps_a_not_estimable_trial_as_withheld(small_sim):
     tt = TargetTrial(CODE, ci="sandwich").fit(cohort.restrict(np.arange(len(cohort.table)) < 30))
     s = summarise(tt, CODE, 2)
     assert not s.estimable and s.withheld == tt.not_estimable_.reason
+
+
+def test_no_bootstrap_means_model_based_intervals(small_sim):
+    # n_bootstrap 0 (the report's and the command's "model-based") is not an error
+    cohort = as_cohort(small_sim.dataset)
+    s = fit_one(cohort, CODE, SimpleNamespace(n_bootstrap=0, seed=3, n_jobs=1), grace=False)
+    assert s.estimable and np.isfinite(s.horizons[["rd_lower", "rd_upper"]].to_numpy()).all()

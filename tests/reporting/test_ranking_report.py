@@ -91,6 +91,11 @@ def test_where_lines_follow_the_95_percent_intervals():
     assert lines[2] == t("rk_where_rest", "en", n=2)
     assert lines[3] == t("rk_where_top", "en", name=name["changsha"], lo=1, hi=2)
     assert ranking_section.where_lines(results_with({}), "zh") == []
+    sure = table.assign(rank_upper=[1, 3, 4, 4])  # the top's rank interval is [1, 1]
+    lines = ranking_section.where_lines(results_with({"prefecture": sure}), "zh")
+    assert lines[-1] == t(
+        "rk_where_top_sure", "zh", name=codes.label("prefecture", "changsha", "zh")
+    )
 
 
 def test_metrics_carry_the_shrunken_block(raw_and_published):

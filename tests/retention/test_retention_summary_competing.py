@@ -11,7 +11,7 @@ from workbench.cohort.contract import load_cohort
 from workbench.retention.table import render_text, retention_summary
 
 ROOT = Path(__file__).parents[2]
-MONTHS = (12, 60, 120, 240)
+MONTHS = (12, 60, 120, 240, 500)  # 500: after the last follow-up
 
 
 @pytest.fixture(scope="module")
@@ -37,6 +37,10 @@ def test_cumulative_incidence_of_both_events_equals_R(summary):
     # notes and reasons are text or None (JSON null), never NaN
     assert all(v is None or isinstance(v, str) for v in cif["note"])
     assert all(v is None or isinstance(v, str) for v in cif["reason"])
+    late = cif[cif["months"] == 500]
+    assert late["estimate"].isna().all() and late["note"].isna().all()
+    assert list(late["reason"]) == ["follow-up ends at day 12905.5"] * 2
+    assert cif.loc[cif["months"] < 500, "reason"].isna().all()
 
 
 def test_milestones_curves_and_text(summary):

@@ -181,3 +181,16 @@ def test_against_the_simulators_truth_ic_ph_unbiased_imputed_cox_attenuated():
     assert slope(mean["cox"]) < slope(mean["oracle"]) - 0.02
     # and every term's mean estimate is within 4 Monte-Carlo SEs of the truth
     assert np.all(np.abs(mean["ic"] - truth) <= 4 * mean["se"] / np.sqrt(len(rows)))
+
+
+def test_another_reference_level_reparametrises_the_same_fit():
+    """reference={"g": "c"} (not the most common level): the group terms become contrasts
+    with c, computed from R's survreg coefficients against a (1e-6)."""
+    data = pd.read_csv(REF / "risk_ic_interval_input.csv")
+    model = IntervalCoxModel(TERMS, reference={"g": "c"}, robust=False, cuts=[0.0], smooth=0)
+    tab = model.fit(data, "left", "right").summary().set_index("term")
+    ref = _ref("survreg_exponential").set_index("term")["coef"]
+    assert list(tab.index) == ["x1", "x2", "g[a]", "g[b]"]
+    np.testing.assert_allclose(tab.loc["g[a]", "coef"], -ref["gc"], atol=1e-6)
+    np.testing.assert_allclose(tab.loc["g[b]", "coef"], ref["gb"] - ref["gc"], atol=1e-6)
+    np.testing.assert_allclose(tab.loc["x1", "coef"], ref["x1"], atol=1e-6)

@@ -170,3 +170,28 @@ def test_bad_employment_settings_are_named():
         simulate({"employment": {"start_log_odds": {"awards": 1.0}}}, n=10)
     with pytest.raises(ParameterError, match=r"employment.find_job_per_contact = 1.5"):
         simulate({"employment": {"find_job_per_contact": 1.5}}, n=10)
+
+
+def test_the_same_draws_re_run_the_same_people():
+    # common random numbers: re-drawing the World with the simulator's seed and re-running the
+    # natural course reproduces every true relapse day; another strategy changes only people
+    # whose path it changes (job placement never: nobody who never started it moves)
+    from workbench.simulate import employment, resolve_config
+    from workbench.simulate.core import baseline
+    from workbench.simulate.population import death_rate_per_day, draw_releases, linear_predictor
+
+    sim = simulate(seed=13, n=600)
+    cfg = resolve_config(None, 600)
+    rng = np.random.default_rng(13)
+    rel = draw_releases(rng, cfg)
+    lp = linear_predictor(rel, cfg)
+    world = employment.draw_world(rng, rel, cfg, death_rate_per_day(rel, cfg))
+    tracked = np.minimum(world.transfer, world.lost)
+    natural = employment.run_path(rel, lp, cfg, world, baseline(cfg), tracked_end=tracked)
+    np.testing.assert_array_equal(natural.relapse, sim.truth_table["relapse_day"].to_numpy())
+    never = employment.run_path(
+        rel, lp, cfg, world, baseline(cfg), tracked_end=tracked, strategy={"job_placement": "never"}
+    )
+    untouched = np.isnan(natural.starts[:, list(cfg["interventions"]).index("job_placement")])
+    np.testing.assert_array_equal(never.relapse[untouched], natural.relapse[untouched])
+    assert np.any(never.relapse[~untouched] != natural.relapse[~untouched])

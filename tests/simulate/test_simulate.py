@@ -540,21 +540,25 @@ def test_config_from_yaml_file(tmp_path):
     assert sim.config["visits"]["missed_share"] == default_config()["visits"]["missed_share"]
 
 
-def test_run_simulate_writes_and_if_missing_skips(tmp_path, capsys):
+def test_run_simulate_writes_and_if_missing_skips_only_the_same_simulation(tmp_path, capsys):
     out = tmp_path / "data"
-    args = argparse.Namespace(
-        out=str(out), config=None, seed=3, n=300, if_missing=True, strategies_n=0
-    )
-    assert run_simulate(args) == 0
-    assert "300 releases" in capsys.readouterr().out
+
+    def run(seed):
+        ns = argparse.Namespace(out=str(out), config=None, seed=seed, n=300, if_missing=True,
+                                strategies_n=0)  # fmt: skip
+        assert run_simulate(ns) == 0
+        return capsys.readouterr().out
+
+    assert "300 releases" in run(3)
     before = (out / "releases.csv").read_bytes()
-    args2 = argparse.Namespace(
-        out=str(out), config=None, seed=4, n=300, if_missing=True, strategies_n=0
-    )
-    assert run_simulate(args2) == 0
-    assert "already holds a dataset" in capsys.readouterr().out
+    assert run(3).strip() == f"{out} already holds this simulation; not simulating again."
     assert (out / "releases.csv").read_bytes() == before
-    assert json.loads((out / "truth" / "truth.json").read_text())["seed"] == 3
+    # other settings (or data of an older simulator, without a fingerprint): simulated again
+    said = run(4)
+    assert said.startswith(f"{out} holds data from an older simulator or other settings;")
+    assert json.loads((out / "truth" / "truth.json").read_text())["seed"] == 4
+    (out / "truth" / "fingerprint.txt").unlink()
+    assert "older simulator" in run(4) and (out / "truth" / "fingerprint.txt").is_file()
 
 
 def test_repeat_releases_come_a_year_after_the_first():
@@ -610,8 +614,10 @@ def test_cli_simulate_and_its_errors(tmp_path, capsys):
     assert list(strategies.columns) == [
         "intervention", "strategy", "month", "relapse_risk", "death_risk", "rmst_days"
     ]  # fmt: skip
-    assert main(["simulate", "--out", str(out), "--if-missing"]) == 0
-    assert "already holds a dataset" in capsys.readouterr().out
+    capsys.readouterr()
+    args = ["simulate", "--out", str(out), "--n", "250", "--seed", "9", "--if-missing"]
+    assert main(args) == 0
+    assert "already holds this simulation" in capsys.readouterr().out
     missing = tmp_path / "nope.yaml"
     assert main(["simulate", "--out", str(tmp_path / "x"), "--config", str(missing)]) == 2
     err = capsys.readouterr().err

@@ -56,9 +56,12 @@ def run_effects(args: argparse.Namespace) -> int:
         shown.line(console.summary(stages))
     if getattr(args, "json", False):
         rows = records(table, cohort.design, n_bootstrap)
-        for row in rows:
+        for row in rows:  # every null says why (the row's reason)
             trial = trials.get(str(row["code"]))
             row["target_trial"] = None if trial is None else trial_json(trial)
+            if trial is not None and row["target_trial"] is None:
+                why = f"target trial not estimable: {trial.withheld}"
+                row["reason"] = f"{row['reason']}; {why}" if row.get("reason") else why
         jsonout.emit(rows)
     else:
         with pd.option_context("display.width", 200, "display.max_columns", 20):

@@ -23,17 +23,21 @@ def _watch_parent(parent: int) -> None:
 def run_report(args: argparse.Namespace) -> int:
     """`workbench report --params FILE [--out DIR]`: one evaluation report (PDF, HTML, notebook,
     metrics.json) into DIR (default reports/<name>)."""
+    from workbench.exceptions import ParameterError
+    from workbench.params.report import ReportParams, missing_data
+
+    stop_on_sigterm()  # SIGTERM cleans up like Ctrl-C
+    params = ReportParams.from_yaml(args.params)  # wrong parameters fail before the imports
+    if not Path(params.data).exists():
+        raise ParameterError(missing_data(params.data, params.data_against))
     from workbench.data.write import check_out_folder
-    from workbench.params.report import ReportParams
     from workbench.privacy.guard import guard
     from workbench.reporting.execute import PARENT_ENV, build_report
     from workbench.stats.bootstrap import check_scheduler
 
-    stop_on_sigterm()  # SIGTERM cleans up like Ctrl-C
     parent = os.environ.get(PARENT_ENV, "")
     if parent.isdigit():
         threading.Thread(target=_watch_parent, args=(int(parent),), daemon=True).start()
-    params = ReportParams.from_yaml(args.params)
     out = Path(args.out) if getattr(args, "out", None) else Path("reports") / params.name
     check_out_folder(out)
     guard(Path(params.data), True if getattr(args, "allow_identifiers", False) else None)

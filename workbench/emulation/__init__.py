@@ -4,6 +4,7 @@ sensitivity (`grace_sensitivity`). Method details: the docstrings of trial.py an
 """
 
 from workbench.emulation.sensitivity import grace_sensitivity
+from workbench.emulation.sequential import SequentialTrials
 from workbench.emulation.trial import TargetTrial
 
-__all__ = ["TargetTrial", "grace_sensitivity"]
+__all__ = ["SequentialTrials", "TargetTrial", "grace_sensitivity"]

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.special import expit
 
 from workbench.emulation.grid import Grid, K
 from workbench.emulation.weights import (
@@ -40,7 +41,7 @@ def _psi(theta, A, Y, X, E, keep, n) -> np.ndarray:
     eta = theta[None, :q] + (X @ theta[q : q + p])[:, None]
     if E is not None:
         eta = eta + theta[q + p] * E
-    mu = 1.0 / (1.0 + np.exp(-eta))
+    mu = expit(eta)
     r = A * (Y - mu)
     parts = [r, X * r.sum(axis=1)[:, None]]
     if E is not None:
@@ -83,7 +84,7 @@ def month(grid: Grid, grace: int, at_risk: np.ndarray, theta: np.ndarray, info_d
 
     def raw_of(t):
         eta = t[0] + grid.X @ t[1 : 1 + p] + (t[-1] * E[:, 0] if E is not None else 0.0)
-        return within_weights_from(1.0 / (1.0 + np.exp(-eta)), grid, grace, info_day, at_risk)
+        return within_weights_from(expit(eta), grid, grace, info_day, at_risk)
 
     return Nuisance(theta, psi, raw_of)
 

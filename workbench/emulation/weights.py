@@ -44,6 +44,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy.special import expit
 
 from workbench.emulation.grid import CENSORED, DEATH, RELAPSE, D, Grid, K, month_of
 from workbench.exceptions import EstimationError
@@ -71,7 +72,7 @@ class StartModel:
         eta = self.alpha[None, :] + (grid.X @ self.beta)[:, None]
         if grid.employed is not None:
             eta = eta + self.gamma * grid.employed[:, cols]
-        p[:, cols] = 1.0 / (1.0 + np.exp(-eta))
+        p[:, cols] = expit(eta)
         return p
 
     @property
@@ -143,7 +144,7 @@ def score_info(theta, A, Y, X, E):
     eta = theta[None, :q] + (X @ theta[q : q + p])[:, None]
     if E is not None:
         eta = eta + theta[q + p] * E
-    mu = 1.0 / (1.0 + np.exp(-eta))
+    mu = expit(eta)
     loglik = float(np.sum(A * (Y * eta - np.logaddexp(0.0, eta))))
     r = A * (Y - mu)
     w = A * mu * (1.0 - mu)
@@ -246,7 +247,7 @@ def month_start_probability(grid: Grid, grace: int, at_risk: np.ndarray, model: 
     eta = theta[0] + grid.X @ theta[1 : 1 + grid.X.shape[1]]
     if E is not None:
         eta = eta + theta[-1] * E[:, 0]
-    return 1.0 / (1.0 + np.exp(-eta)), theta
+    return expit(eta), theta
 
 
 def carries_data(kind: np.ndarray, l: np.ndarray, b: np.ndarray) -> np.ndarray:  # noqa: E741

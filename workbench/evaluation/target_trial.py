@@ -122,6 +122,12 @@ class _Settings:
     interventions: tuple[str, ...] | None = None
 
 
+def ci_method(n_bootstrap: int) -> str:
+    """The bootstrap of the whole procedure, or the model-based (sandwich) CI when the run asks
+    for no bootstrap replicates (n_bootstrap 0 or 1, as for the other analyses)."""
+    return "bootstrap" if n_bootstrap >= 2 else "sandwich"
+
+
 def fit_one(
     cohort: Any, code: str, params: Any, scheduler: Any = None, grace: bool = True
 ) -> TrialSummary:
@@ -135,7 +141,7 @@ def fit_one(
             tt = TargetTrial(
                 code, grace_months=GRACE_MONTHS, horizons=HORIZONS,
                 n_bootstrap=params.n_bootstrap, seed=params.seed, n_jobs=params.n_jobs,
-                scheduler=scheduler,
+                scheduler=scheduler, ci=ci_method(params.n_bootstrap),
             ).fit(cohort)  # fmt: skip
         except (WorkbenchError, ValueError, np.linalg.LinAlgError) as err:
             return TrialSummary(code, n_bootstrap=params.n_bootstrap, withheld=str(err))

@@ -37,13 +37,14 @@ ENTRIES = {
     ),
     "tt_protocol_assignment": (
         "每次出所复制为两个克隆，各遵循一种策略；克隆一旦偏离其策略即删失（从不开始：开始当月；"
-        "{grace}个月内开始：第{grace}个月末仍符合条件却未开始）。用逆删失概率加权（开始帮扶的合并逻辑斯蒂"
-        "回归模型：基线协变量{employment}和月份）校正偏离带来的选择。",
+        "{grace}个月内开始：第{grace}个月末仍符合条件却未开始）。用逆删失概率加权（开始帮扶的逻辑斯蒂"
+        "回归模型：基线协变量{employment}和月份；第{grace}个月另用该月仍符合条件者的模型）校正偏离带来的"
+        "选择。",
         "each release is cloned into both strategies; a clone is censored when it deviates "
         "(never: in the month it starts; within {grace} months: at the end of month {grace} if "
-        "still eligible and not started). Inverse-probability-of-censoring weights (a pooled logistic model of "
-        "starting: baseline covariates{employment} and month) correct the selection this "
-        "causes.",
+        "still eligible and not started). Inverse-probability-of-censoring weights (logistic "
+        "models of starting: baseline covariates{employment} and month; for month {grace} a "
+        "model of those still eligible at its end) correct the selection this causes.",
     ),
     "tt_protocol_employment": (
         "、当前就业状况（最近一次接触时记录）",

@@ -30,6 +30,7 @@ _COLUMNS = {
     "nbcol_visit_date": ("回访日期", "visit date"),
     "nbcol_scheduled_month": ("计划回访（月）", "scheduled visit (month)"),
     "nbcol_result": ("回访结果", "visit result"),
+    "nbcol_employed": ("回访时就业（1是，0否）", "employed at the visit (1 yes, 0 no)"),
     "nbcol_day": ("出所后天数", "day since release"),
     "nbcol_month": ("出所后月数", "month since release"),
     "nbcol_months": ("出所后月数", "months since release"),

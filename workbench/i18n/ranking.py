@@ -101,6 +101,10 @@ ENTRIES: dict[str, tuple[str, str]] = {
         "The top-ranked prefecture, {name}, could truly rank anywhere from {lo} to {hi} (95% rank "
         "interval).",
     ),
+    "rk_where_top_sure": (
+        "我们有95%的把握认为{name}排名第一。",
+        "We are 95% confident that {name} ranks first.",
+    ),
     # a prefecture's own standing (prefecture reports)
     "rk_standing": (
         "在全省市州公平排名中，{name}排第{rank}名（95%名次区间：{ranks}）；风险调整后12个月操守保持率"

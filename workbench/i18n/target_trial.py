@@ -136,11 +136,14 @@ ENTRIES = {
     "col_tt_grace": ("{g}个月内开始", "Start within {g} months"),
     "tt_grace_note": (
         "宽限期是“开始”策略允许开始帮扶的期限；如果不同宽限期下的差值相近，结论就不取决于这一选择。"
-        "{g}个月的数字即上表的数字；其他宽限期的置信区间按模型公式计算（把权重视为已知），可能略窄。",
+        "{g}个月的数字即上表的数字；其他宽限期的置信区间按模型公式计算（把权重视为已知），可能略窄。"
+        "“–”表示该宽限期下无法模拟（例如在那个月没有人开始这项帮扶）。",
         'The grace period is how long the "start" strategy allows before the support starts; '
         "if the differences are alike across grace periods, the conclusion does not hinge on "
         "that choice. The {g}-month column repeats the table above; the other columns' intervals "
-        "are model-based (they take the weights as known) and may be a little narrow.",
+        'are model-based (they take the weights as known) and may be a little narrow. "–": '
+        "the trial cannot be emulated with that grace period (e.g. nobody started the support in "
+        "that month).",
     ),
     # the figure
     "cap_tt_curves": (

@@ -43,7 +43,14 @@ import nbformat
 
 from workbench import __version__, console
 from workbench.data.write import atomic_write, check_out_folder
-from workbench.evaluation.analysis import CODE_VERSION_ENV, analyse, code_version, inputs_sha256
+from workbench.evaluation.analysis import (
+    CODE_VERSION_ENV,
+    FILE_HASHES_ENV,
+    analyse,
+    code_version,
+    file_hashes_json,
+    inputs_sha256,
+)
 from workbench.evaluation.results import ReportResults
 from workbench.exceptions import ReportError
 from workbench.fonts import require_fonts
@@ -58,6 +65,7 @@ from workbench.reporting.text import start_words
 
 KERNEL = "python3"  # jupyter_client starts it with the current interpreter (sys.executable)
 KERNEL_START_RETRIES = 3
+KERNEL_SHUTDOWN = "immediate"  # killed after its last cell, no shutdown_request (module docstring)
 SOCKET_PATH_MAX = 100  # a unix socket's path must fit sun_path (107 bytes on Linux)
 OUTPUTS = ("report.ipynb", "report.html", "report.pdf", "metrics.json")
 INTERNAL_NOTE = t("internal_note", "en") + " / " + t("internal_note", "zh")
@@ -178,7 +186,7 @@ def _execute_once(pm, source, target, parameters, workdir, sockets, timeout, n_c
             execution_timeout=timeout,
             start_timeout=120,
             kernel_manager_class=ipc_kernel_manager(sockets),
-            shutdown_kernel="immediate",  # no shutdown_request: see the module docstring
+            shutdown_kernel=KERNEL_SHUTDOWN,
             on_cell_executed=_cell_progress(n_cells),
         )
         return True
@@ -244,6 +252,7 @@ def build_report(
     require_fonts(params.lang)  # a missing font or library fails in seconds, not after the fits
     with console.timing() as stages:
         results = analyse(params, scheduler=scheduler)  # our errors stop here, before any kernel
+        os.environ[FILE_HASHES_ENV] = file_hashes_json()  # the kernel re-reads no data file
         out.mkdir(parents=True, exist_ok=True)
         workdir = Path(tempfile.mkdtemp(prefix="wb-run-"))  # not in `out`: no junk when killed
         try:

@@ -117,8 +117,9 @@ def where_lines(results: ReportResults, lang: str) -> list[str]:
     elif rest:
         out.append(t("rk_where_rest", lang, n=rest))
     top = pref.sort_values("rank").iloc[0]
-    out.append(t("rk_where_top", lang, name=codes.label("prefecture", top["code"], lang),
-                 lo=int(top["rank_lower"]), hi=int(top["rank_upper"])))  # fmt: skip
+    lo, hi = int(top["rank_lower"]), int(top["rank_upper"])
+    key = "rk_where_top_sure" if lo == hi == 1 else "rk_where_top"
+    out.append(t(key, lang, name=codes.label("prefecture", top["code"], lang), lo=lo, hi=hi))
     return out
 
 

@@ -285,3 +285,20 @@ def validate_config(cfg: dict) -> None:
         _num(cfg, f"events.{key}", 0.0, 1.0)
     _num(cfg, "knobs.test_sensitivity", 0.0, 1.0)
     _num(cfg, "knobs.informative_ltfu_per_year", 0.0)
+
+
+def fingerprint(
+    config: str | Path | Mapping | None = None, seed: int = 0, n: int | None = None
+) -> str:
+    """sha256 of what a simulation depends on: the resolved config, the seed and the simulator's
+    own source files. `workbench simulate --if-missing` re-simulates a folder whose
+    truth/truth.json carries another fingerprint (data of an older simulator or other knobs)."""
+    import hashlib
+    import json
+
+    digest = hashlib.sha256()
+    text = json.dumps(resolve_config(config, n), sort_keys=True, default=str)
+    digest.update(f"{text}\0{int(seed)}\0".encode())
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
