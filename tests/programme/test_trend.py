@@ -24,7 +24,6 @@ import pytest
 from scipy import stats
 
 from workbench.cohort.contract import as_cohort
-from workbench.data.codes import DAYS_PER_MONTH
 from workbench.programme.trend import TrendTest, cohort_unit, retention_by_cohort, verdict
 from workbench.simulate import simulate
 
@@ -52,7 +51,7 @@ def test_cohort_retention_is_shown_only_where_everyone_was_followed(small_sim):
     assert table.attrs["unit"] == "year"  # 600 releases a half-year: fewer than 1,000
     cut = pd.Timestamp(cohort.cutoff)
     for row in table.itertuples():
-        complete = (cut - pd.Timestamp(row.last)).days >= row.months * DAYS_PER_MONTH
+        complete = pd.Timestamp(row.last) + pd.DateOffset(months=int(row.months)) <= cut
         assert row.followed == complete, row
         assert np.isfinite(row.estimate) == complete, row
     truth = small_sim.truth["retention"]

@@ -75,6 +75,8 @@ def model_check(cohort: Any, params: ReportParams) -> Any:
     """Cross-validated discrimination and calibration of the report's risk model."""
     from workbench.risk.validation import RiskModelCheck
 
+    if cohort.entry or cohort.weights or cohort.strata:  # the check fits none of these
+        raise EstimationError("other")
     table = cohort.table
     covariates = [c for c in cohort.covariates if c in table.columns and table[c].nunique() > 1]
     if not covariates:

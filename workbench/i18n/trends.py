@@ -28,8 +28,8 @@ ENTRIES = {
         "Comparing the people released from {first} to {last}, cohort by cohort: {verdict}.",
     ),
     "trend_sure": (
-        "出所年份每晚一年，复吸风险乘以 {hr}。我们有 95% 的把握认为这一倍数在 {lo} 至 {hi} "
-        "之间（p = {p}）。",
+        "出所年份每晚一年，复吸风险乘以{hr}。我们有95%的把握认为这一倍数在{lo}至{hi}之间"
+        "（p = {p}）。",
         "For each year later that people were released, their relapse hazard was multiplied by "
         "{hr}; we are 95% confident that this factor lies between {lo} and {hi} (p = {p}).",
     ),
@@ -43,7 +43,7 @@ ENTRIES = {
         "characteristics): {verdict} (hazard ratio per year {hr}, 95% CI {lo}–{hi}).",
     ),
     "trend_cohort_line": (
-        "{cohort} 年出所人员 {m} 个月保持操守率为 {est}，我们有 95% 的把握认为在 {lo} 至 {hi} 之间。",
+        "{cohort}出所人员{m}个月保持操守率为{est}，我们有95%的把握认为真实比例在{lo}至{hi}之间。",
         "Of people released in {cohort}, {est} stayed abstinent for {m} months; we are 95% "
         "confident that the true share lies between {lo} and {hi}.",
     ),
@@ -56,14 +56,17 @@ ENTRIES = {
     ),
     "q_support_4": ("四、哪些帮扶有效", "4. Which supports help?"),
     "q_data_5": ("五、数据情况", "5. About the data"),
+    "cohort_year": ("{y}年", "{y}"),
+    "cohort_h1": ("{y}年上半年", "the first half of {y}"),
+    "cohort_h2": ("{y}年下半年", "the second half of {y}"),
     "too_few_to_say": (
-        "人数太少，无法判断（少于 {k} 人）",
+        "人数太少，无法判断（少于{k}人）",
         "too few people to say (fewer than {k})",
     ),
     # the projection check in the summary
     "backtest_answer": (
-        "检验预测：按 {then} 的数据，我们曾预测这些人中将有 {proj} 人保持操守满 1 年"
-        "（95% 预测区间 {lo}–{hi}）；实际为 {actual} 人，{inside}。",
+        "检验预测：按{then}的数据，我们曾预测这些人中将有{proj}人保持操守满1年"
+        "（95%预测区间{lo}–{hi}）；实际为{actual}人，{inside}。",
         "Checking the projection: from the data of {then} we projected that {proj} of those "
         "people would stay abstinent for a year (95% prediction interval {lo}–{hi}); "
         "{actual} did, {inside}.",
@@ -77,8 +80,8 @@ ENTRIES = {
     "backtest_outside_high": ("高于预测区间", "above the interval"),
     "backtest_outside_low": ("低于预测区间", "below the interval"),
     "model_check_line": (
-        "风险模型区分复吸早晚的能力一般：C 指数为 {c}（0.5 为随机，1 为完美）；12 个月时 AUC 为 {auc}。",
-        "The risk model tells sooner from later relapse moderately: C-index {c} (0.5 is chance, "
+        "风险模型区分复吸早晚的能力：C指数为{c}（0.5为随机，1为完美）；12个月时AUC为{auc}。",
+        "How well the risk model tells sooner from later relapse: C-index {c} (0.5 is chance, "
         "1 is perfect); AUC at 12 months {auc}.",
     ),
     # the trend section
@@ -125,7 +128,7 @@ ENTRIES = {
         "当时与现在估计的保持操守率（同一批人员）",
         "Retention estimated then and now (the same releases)",
     ),
-    "col_projected_then": ("当时预测", "projected then"),
+    "col_projected_then": ("当时预测", "Projected then"),
     "col_interval": ("95%预测区间", "95% interval"),
     "col_actual": ("实际", "What happened"),
     "col_then": ("当时估计", "Estimated then"),

@@ -35,7 +35,7 @@ TREND_MONTHS = (6, 12, 24)
 HALF_YEAR_MIN = 1000  # releases in every half-year before half-years are shown (CI ~ +-3 points)
 ALPHA = 0.05
 DAYS_PER_YEAR = 365.25
-FULL_FOLLOW_UP = "cutoff - last release of the cohort >= milestone"
+FULL_FOLLOW_UP = "last release of the cohort + milestone (calendar months) <= cutoff"
 VERDICT_RULE = (Text("trend_rule", {"alpha": ALPHA}),)
 VERDICTS = ("improving", "no_clear_change", "worsening")
 COLUMNS = ["cohort", "first", "last", "n", "months", "estimate", "lower", "upper", "followed"]
@@ -73,7 +73,13 @@ def cohort_of(release_date: pd.Series, unit: str) -> pd.Series:
 
 
 def followed(last_release: pd.Timestamp, cutoff: pd.Timestamp, months: float) -> bool:
-    """Whether everyone released by `last_release` could be followed `months` by `cutoff`."""
+    """Whether everyone released by `last_release` could be followed `months` (calendar
+    months: a release on 2021-12-31 is followed 12 months on 2022-12-31) by `cutoff`."""
+    months = float(months)
+    if months.is_integer():
+        return pd.Timestamp(last_release) + pd.DateOffset(months=int(months)) <= pd.Timestamp(
+            cutoff
+        )
     return (pd.Timestamp(cutoff) - pd.Timestamp(last_release)).days >= months * DAYS_PER_MONTH
 
 

@@ -64,8 +64,10 @@ def draw_trial_curves(trials: dict[str, TrialSummary], lang: str):
         ax.grid(alpha=0.3)
         ax.spines[["top", "right"]].set_visible(False)
         ax.tick_params(labelsize=8)
-    for ax in axes[len(shown) :]:
+    for i, ax in enumerate(axes[len(shown) :], start=len(shown)):
         ax.set_visible(False)
+        if i >= COLUMNS:  # the panel above has nothing below it: its month ticks are shown
+            axes[i - COLUMNS].xaxis.set_tick_params(labelbottom=True)
     handles = [Line2D([], [], color=COLOURS[s], lw=1.5) for s in STRATEGIES]
     labels = [strategy_label(s, lang, g) for s in STRATEGIES]
     handles.append(Patch(color="#888888", alpha=0.3))

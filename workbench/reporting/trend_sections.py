@@ -67,9 +67,17 @@ def _latest_cohort(cohorts: pd.DataFrame, params: ReportParams) -> list[str]:
         return []
     r = rows.iloc[-1]
     if not np.isfinite(float(r["estimate"])):
-        return [f"{r['cohort']}: {t('too_few_to_say', lang, k=k)}"]
-    return [t("trend_cohort_line", lang, cohort=r["cohort"], m="12", est=pct(r["estimate"]),
+        return [f"{cohort_name(r['cohort'], lang)}: {t('too_few_to_say', lang, k=k)}"]
+    return [t("trend_cohort_line", lang, cohort=cohort_name(r["cohort"], lang), m="12",
+              est=pct(r["estimate"]),
               lo=pct(r["lower"]), hi=pct(r["upper"]))]  # fmt: skip
+
+
+def cohort_name(label: str, lang: str) -> str:
+    """A cohort label in words: "2021" -> "2021"/"2021年", "2021H1" -> "the first half of
+    2021"/"2021年上半年"."""
+    year, half = label[:4], label[4:].lower()
+    return t(f"cohort_{half}" if half in ("h1", "h2") else "cohort_year", lang, y=year)
 
 
 def _cell(row, lang: str, k: int) -> tuple[str, bool]:
