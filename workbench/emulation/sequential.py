@@ -17,16 +17,20 @@ would change the mix of trials in one arm only). The flow (`flow_`) shows every 
 **Analyses.**
 
 - Intention-to-treat ("itt"): arms as started in month v + 1, followed to the end whatever
-  happens after; inverse probability of treatment weights 1 / p_i(v+1) ("start now") and
-  1 / (1 - p_i(v+1)) ("not now"), p_i(m) ccw's pooled monthly start model (weights.py: month
-  terms, baseline covariates, employment carried forward from the last contact — the visit's
-  employment included), fitted once on all person-months at risk of starting. Not stabilised:
-  then each trial's pseudo-population is its whole eligible group in both arms, so pooling
-  mixes the trials the same way in both arms.
+  happens after. Month v + 1 is a grace month handled as ccw's "start within g" arm: a person
+  whose follow-up ends in it (relapse known to staff, death, loss) could not take part in the
+  choice and enters BOTH arms with weight 1; among those still eligible at its end, inverse
+  probability of treatment weights 1 / p_i ("start now") and 1 / (1 - p_i) ("not now"), p_i
+  from a logistic model of starting in month v + 1 among them with the design of ccw's pooled
+  start model (weights.month_start_probability: baseline covariates, employment carried
+  forward from the last contact — the visit's included). Not stabilised: then each trial's
+  pseudo-population is its whole eligible group in both arms, so pooling mixes the trials the
+  same way in both arms.
 - Per-protocol ("per_protocol"): as ITT, and a "not now" person who starts later is censored on
   the start day (keeping what was known by then, grid.truncate); their data on month m weigh
-  additionally 1 / prod_{v+1<k<=f} (1 - p_i(k)), f the months completed when those data were
-  obtained (grid.info_day, as ccw's "never" arm). "Start now" is not censored again.
+  additionally 1 / prod_{v+1<k<=f} (1 - p_i(k)), p_i(k) ccw's pooled monthly start model
+  (weights.fit_start_model), f the months completed when those data were obtained
+  (grid.info_day, as ccw's "never" arm). "Start now" is not censored again.
 
 Weights are truncated at the 99th percentile of the corrected weights per arm (weights.py).
 The outcome: ccw's weighted EM (outcome.py) on the shifted grid (trial month j = grid month
@@ -36,9 +40,8 @@ v + j; data after the 36-month tracking end are dropped).
 the whole procedure refitted (start model, weights, EM) per replicate, replicate b seeded by
 child b of `seed` (stats.bootstrap.run_replicates); percentile intervals.
 
-**Not covered.** A start in month v + 1 before the visit day when the visit came late; deaths
-and losses in month v + 1 make "start now" slightly less likely (the one-month window is the
-grace period; it is short, so that bias is small, but it is not removed by cloning).
+**Not covered.** A start in month v + 1 before the visit day when the visit came late; a
+"start now" person whose follow-up ends later in month v + 1 also counts in "not now".
 """
 
 from __future__ import annotations
@@ -67,6 +70,7 @@ from workbench.emulation.weights import (
     at_risk_of_starting,
     carries_data,
     fit_start_model,
+    month_start_probability,
     truncate_weights,
 )
 from workbench.exceptions import ParameterError
@@ -151,9 +155,11 @@ def fit_once(grid: Grid, pt: PersonTrials, freq=None, init=None, tol=1e-10) -> d
     risk, _ = at_risk_of_starting(grid, until_start=False)
     k_i = np.concatenate([np.ones((grid.n, 1)), np.cumprod(1.0 - np.where(risk, p, 0.0), 1)], 1)
     r, v, s = pt.release, pt.trial, pt.started
-    p_now = p[r, v]  # month v + 1 (0-based column v)
+    ended = staff_end(grid)[r] <= (v + 1) * D  # relapse known, death or loss in month v + 1
+    p_now = _start_probability(grid, model, pt, ended, freq)
     fq = freq[r]
     itt_w = np.where(s, 1.0 / np.maximum(p_now, 1e-300), 1.0 / np.maximum(1.0 - p_now, 1e-300))
+    itt_w = np.where(ended, 1.0, itt_w)
     kind, l, b = _shift(grid.kind[r], grid.l[r], grid.b[r], v)  # noqa: E741
     # per protocol: "not now" censored on a later start day (the same cut in every trial the
     # release enters as "not now", so the clones are cut once on the whole grid)
@@ -163,8 +169,8 @@ def fit_once(grid: Grid, pt: PersonTrials, freq=None, init=None, tol=1e-10) -> d
     f = np.clip(np.floor(np.where(np.isfinite(info), info, 0.0) / D + 1e-9), 0, K).astype(int)
     f = np.maximum(f, v[:, None] + 1)
     later = k_i[r, v + 1][:, None] / np.maximum(np.take_along_axis(k_i[r], f, axis=1), 1e-300)
-    pp_w = np.where(s[:, None], 1.0, _shift_cols(later, v)) * itt_w[:, None]
-    stay = s | ~np.isfinite(grid.start[r])  # "start now" and never-starters keep all data
+    pp_w = np.where((s | ended)[:, None], 1.0, _shift_cols(later, v)) * itt_w[:, None]
+    stay = s | ended | ~np.isfinite(grid.start[r])  # these keep all their data
     pk, pl, pb = _shift(
         np.where(stay, grid.kind[r], cut.kind[r]),
         np.where(stay, grid.l[r], cut.l[r]),
@@ -172,7 +178,7 @@ def fit_once(grid: Grid, pt: PersonTrials, freq=None, init=None, tol=1e-10) -> d
         v,
     )
     out, caps = {}, {}
-    for arm, mask in (("start", s), ("not_now", ~s)):
+    for arm, mask in (("start", s | ended), ("not_now", ~s | ended)):
         for analysis in ANALYSES:
             if analysis == "itt":
                 data = (kind[mask], l[mask], b[mask])
@@ -184,6 +190,22 @@ def fit_once(grid: Grid, pt: PersonTrials, freq=None, init=None, tol=1e-10) -> d
             start = None if init is None else init["hazards"][key]
             out[key], caps[key] = _arm_hazards(*data, raw, fq[mask], start, tol)
     return {"hazards": out, "caps": caps, "model": model}
+
+
+def _start_probability(grid: Grid, model, pt: PersonTrials, ended, freq) -> np.ndarray:
+    """Per person-trial: probability of starting in month v + 1 among those still eligible at
+    its end (weights.month_start_probability, one logistic model per trial; ccw's grace-month
+    model). Unused (0) for those whose follow-up ended in the month: they weigh 1 in both arms."""
+    out = np.zeros(pt.release.size)
+    for v in np.unique(pt.trial):
+        rows = (pt.trial == v) & ~ended
+        at_risk = np.zeros(grid.n, bool)
+        at_risk[pt.release[rows]] = True
+        if not (at_risk & (grid.start_month == v + 1)).any():
+            continue
+        p = month_start_probability(grid, int(v) + 1, at_risk, model, freq)[0]
+        out[rows] = p[pt.release[rows]]
+    return out
 
 
 def _vector(fit: dict, horizons) -> np.ndarray:

@@ -31,7 +31,8 @@ ENTRIES: dict[str, tuple[str, str]] = {
     "rk_col_rank_interval": ("名次区间（95%，共{n}个）", "Rank interval (95%, of {n})"),
     "rk_col_p_below": ("低于全省水平的概率", "Chance below the province"),
     "rk_rank_range": ("{lo}–{hi}", "{lo}–{hi}"),
-    "rk_rank_one": ("{lo}", "{lo}"),
+    "rk_rank_one": ("第{lo}名", "No. {lo}"),  # never a bare number: a table cell that is one
+    "rk_rank_cell": ("第{r}名", "No. {r}"),  # is a count (suppression checks read it so)
     "rk_rank_of": ("第{lo}–{hi}名（共{n}个）", "{lo}–{hi} of {n}"),
     "rk_p_low": ("<1%", "<1%"),
     "rk_p_high": (">99%", ">99%"),

@@ -62,7 +62,7 @@ def ranking_table(table: pd.DataFrame, by: str, lang: str) -> pd.DataFrame:
     name = t("col_group" if by == "prefecture" else "rk_col_facility", lang)
     return pd.DataFrame(
         {
-            t("rk_col_rank", lang): [str(int(r)) for r in rows["rank"]],
+            t("rk_col_rank", lang): [t("rk_rank_cell", lang, r=int(r)) for r in rows["rank"]],
             name: [codes.label(by, c, lang) for c in rows["code"]],
             t("col_n", lang): [f"{int(n):,}" for n in rows["n"]],
             t("rk_col_estimate", lang): [pct(x) for x in rows["estimate"]],
