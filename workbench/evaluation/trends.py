@@ -82,7 +82,12 @@ def model_check(cohort: Any, params: ReportParams) -> Any:
     if not covariates:
         raise EstimationError("no_covariates")
     check = RiskModelCheck(covariates, cohort.reference, seed=params.seed, cutoff=cohort.cutoff)
-    return check.fit(table).result()
+    result = check.fit(table).result()
+    auc = np.asarray(result.auc["auc"], float) if len(result.auc) else np.array([np.nan])
+    if not np.isfinite(result.c_index) or not np.isfinite(auc).any():
+        # e.g. everyone relapsed by the first visit: no pair of people to tell apart
+        raise EstimationError("no_discrimination")
+    return result
 
 
 # ------------------------------------------------------------------------ disclosure control
