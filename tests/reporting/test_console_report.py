@@ -17,7 +17,8 @@ from support import make_dataset
 pytestmark = pytest.mark.slow  # two real reports (one cold, one from the cache)
 
 ANALYSES = [
-    "retention", "coverage", "tiers", "regions", "risk", "effects", "target_trial", "competing",
+    "retention", "coverage", "tiers", "regions", "ranking", "facilities", "risk", "effects",
+    "target_trial", "competing", "trend", "projection_check", "model_check",
 ]  # fmt: skip
 
 
