@@ -55,8 +55,11 @@ _TIME_HEADER = re.compile(r"月|年|天|周|month|year|day|week|time", re.I)
 def small_counts_in_text(text: str, threshold: int = THRESHOLD) -> list[str]:
     """Counts of people below `threshold` in running text ("3 people", "复吸3人", "n = 4")."""
     found = []
-    for variant in (re.sub(r"\s+", " ", text), re.sub(r"\s*\n\s*", "", text)):
-        for m in _EN.finditer(variant):
+    spaced = re.sub(r"\s+", " ", text)
+    for variant in (spaced, re.sub(r"\s*\n\s*", "", text)):
+        # English across a line break needs its space ("6 months\nof release" is not "6
+        # monthsof release"); lines joined without one are for Chinese only
+        for m in _EN.finditer(variant) if variant is spaced else ():
             words = {w.lower() for w in m.group(2).split()}
             if not words & _NOT_BETWEEN and int(m.group(1).replace(",", "")) < threshold:
                 found.append(m.group(0))

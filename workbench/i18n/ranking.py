@@ -31,9 +31,11 @@ ENTRIES: dict[str, tuple[str, str]] = {
     "rk_col_rank_interval": ("名次区间（95%，共{n}个）", "Rank interval (95%, of {n})"),
     "rk_col_p_below": ("低于全省水平的概率", "Chance below the province"),
     "rk_rank_range": ("{lo}–{hi}", "{lo}–{hi}"),
-    "rk_rank_one": ("第{lo}名", "No. {lo}"),  # never a bare number: a table cell that is one
-    "rk_rank_cell": ("第{r}名", "No. {r}"),  # is a count (suppression checks read it so)
-    "rk_rank_of": ("第{lo}–{hi}名（共{n}个）", "{lo}–{hi} of {n}"),
+    # a rank is never a bare number (a table cell that is one is a count) nor "N名"/"N人"
+    # (words that count people: the suppression checks read them so): 第N位 / No. N
+    "rk_rank_one": ("第{lo}位", "No. {lo}"),
+    "rk_rank_cell": ("第{r}位", "No. {r}"),
+    "rk_rank_of": ("第{lo}–{hi}位（共{n}个）", "{lo}–{hi} of {n}"),
     "rk_p_low": ("<1%", "<1%"),
     "rk_p_high": (">99%", ">99%"),
     "rk_cap_table": (
@@ -98,7 +100,7 @@ ENTRIES: dict[str, tuple[str, str]] = {
         "For the other {n} prefectures we cannot say whether they differ from the province level.",
     ),
     "rk_where_top": (
-        "排名第一的{name}，其真实名次在第{lo}–{hi}名之间（95%名次区间）。",
+        "排名第一的{name}，其真实名次在第{lo}–{hi}位之间（95%名次区间）。",
         "The top-ranked prefecture, {name}, could truly rank anywhere from {lo} to {hi} (95% rank "
         "interval).",
     ),
@@ -108,7 +110,7 @@ ENTRIES: dict[str, tuple[str, str]] = {
     ),
     # a prefecture's own standing (prefecture reports)
     "rk_standing": (
-        "在全省市州公平排名中，{name}排第{rank}名（95%名次区间：{ranks}）；风险调整后12个月操守保持率"
+        "在全省市州公平排名中，{name}排第{rank}位（95%名次区间：{ranks}）；风险调整后12个月操守保持率"
         "为{est}（95%区间{lo}–{hi}），全省水平为{prov}；低于全省水平的概率为{p}。",
         "In the province's fair ranking of prefectures, {name} ranks {rank} (95% rank interval: "
         "{ranks}); its risk-adjusted 12-month retention is {est} (95% interval {lo}–{hi}) against "
