@@ -185,7 +185,8 @@ def test_support_ranking_is_by_extra_days_and_worded_in_the_summary(report):
         "job_placement",
     ]
     assert list(v["verdict"]) == ["helps", "unclear_mixed", "unclear_harm_side", "not_estimable"]
-    text = report.pages[2].replace("\n", "")
+    # the summary (its opening answers push the verdict table to page 3 or 4)
+    text = "".join(report.pages[2:4]).replace("\n", "")
     assert "判断规则" in text and "E值" not in text and "E-value" not in text
     assert any(t(f"verdict_{x}", "zh") in text for x in ("helps", "unclear", "unclear_mixed"))
 
