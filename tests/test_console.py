@@ -199,3 +199,14 @@ def test_file_messages_say_what_a_relative_path_was_read_against(tmp_path, monke
         f"table t.csv does not exist (read relative to the spec's folder {tmp_path / 'specs'})"
         in (str(err.value))
     )
+
+
+def test_a_bootstrap_of_no_replicates_prints_nothing():
+    out = io.StringIO()
+    shown = console.Console(out, tty=False, hold_s=0, now=Clock())
+    with console.showing(shown), console.stage("model_check"):
+        for _ in range(3):  # e.g. a fit with n_bootstrap=0, repeated per fold
+            console.replicate_progress()(0, 0)
+    text = [x[len("08:31:05 ") :] for x in out.getvalue().splitlines()]
+    assert text[0] == "model_check …" and re.fullmatch(r"model_check done in \d+\.\d s", text[1])
+    assert len(text) == 2

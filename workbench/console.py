@@ -156,7 +156,7 @@ class Console:
         def update(done: int, total: int) -> None:
             t = self.now()
             self.tick()
-            if done == state["last_done"]:
+            if total <= 0 or done == state["last_done"]:  # nothing to show for no replicates
                 return
             state["last_done"] = done
             elapsed = t - start
