@@ -34,20 +34,10 @@ import numpy as np
 import pandas as pd
 
 from workbench.programme.ranking import person_expected, shrink
-from workbench.simulate.config import default_config
+from workbench.simulate.config import prefecture_effects
 
 SIZES = (1500, 4600, 23000)
 EVENT_SHARE = 0.55
-
-
-def truth() -> tuple[list[str], np.ndarray, np.ndarray]:
-    cfg = default_config()["prefectures"]
-    codes = sorted(cfg)
-    return (
-        codes,
-        np.array([cfg[c]["log_hr"] for c in codes]),
-        np.array([cfg[c]["weight"] for c in codes]),
-    )
 
 
 def centred(theta: np.ndarray, expected: np.ndarray) -> np.ndarray:
@@ -79,7 +69,7 @@ def summarise(raw: list, shr: list, inside: list, lenient: list, strict: list, w
 
 
 def run_oe(reps: int) -> dict:
-    _, theta, weight = truth()
+    _, theta, weight = prefecture_effects()
     out = {}
     for n in SIZES:
         e0 = weight / weight.sum() * n * EVENT_SHARE

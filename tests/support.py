@@ -88,3 +88,22 @@ def visit_data(rng, n, jitter=21, attend=0.85, scale=400.0, shape=0.7):
         L[neg] = V[neg, k]
         done |= pos
     return L, R, T
+
+
+def no_effects_config() -> dict:
+    """Simulator overrides with no covariate, place, facility or support effect (every log HR 0,
+    every support HR 1): relapse follows the baseline hazard alone."""
+    from workbench.simulate import default_config
+
+    cfg = default_config()
+    return {
+        "relapse": {
+            "log_hr": {
+                k: (dict.fromkeys(v, 0.0) if isinstance(v, dict) else 0.0)
+                for k, v in cfg["relapse"]["log_hr"].items()
+            }
+        },
+        "prefectures": {k: {"log_hr": 0.0} for k in cfg["prefectures"]},
+        "facilities": {"log_hr": dict.fromkeys(cfg["facilities"]["log_hr"], 0.0)},
+        "interventions": {k: {"hazard_ratio": 1.0} for k in cfg["interventions"]},
+    }

@@ -11,21 +11,10 @@ import pytest
 
 from workbench.exceptions import EstimationError
 from workbench.programme.ranking import person_expected, rank_regions, shrink, standardised
-from workbench.simulate.config import default_config
+from workbench.simulate.config import prefecture_effects
 
 REPLICATES = 150  # x 14 prefectures: the coverage's Monte Carlo SE is about 0.5 points
 EVENT_SHARE = 0.55  # relapses per release over follow-up in the default simulation (measured)
-
-
-def true_effects() -> tuple[list[str], np.ndarray, np.ndarray]:
-    """Prefecture codes, true log HRs and release shares from params/simulation.yaml."""
-    cfg = default_config()["prefectures"]
-    codes = sorted(cfg)
-    return (
-        codes,
-        np.array([cfg[c]["log_hr"] for c in codes]),
-        np.array([cfg[c]["weight"] for c in codes]),
-    )
 
 
 def true_rank_bounds(theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -44,7 +33,7 @@ def centred(theta: np.ndarray, expected: np.ndarray) -> np.ndarray:
 def oe_replicates(n_releases: int, seed: int):
     """A cheap simulator of O/E per prefecture from the true effects: O ~ Poisson(E0 e^theta),
     E rescaled so that sum E = sum O (as `person_expected` does)."""
-    _, theta, weight = true_effects()
+    _, theta, weight = prefecture_effects()
     e0 = weight / weight.sum() * n_releases * EVENT_SHARE
     rng = np.random.default_rng(seed)
     for _ in range(REPLICATES):
@@ -59,7 +48,7 @@ def oe_replicates(n_releases: int, seed: int):
 # raw MSE +- 1 %), so there only the coverage is asserted.
 @pytest.mark.parametrize(("n_releases", "mse"), [(4600, True), (23000, False)])
 def test_shrinkage_beats_raw_and_rank_intervals_cover_the_true_rank(n_releases, mse):
-    _, theta, weight = true_effects()
+    _, theta, weight = prefecture_effects()
     e0 = weight / weight.sum() * n_releases * EVENT_SHARE
     truth = centred(theta, e0)
     lo, hi = true_rank_bounds(truth)

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 import yaml
 from lifelines import CoxTimeVaryingFitter
+from support import no_effects_config
 
 from workbench.cli.simulate import run_simulate
 from workbench.data import codes
@@ -223,15 +224,7 @@ def test_empirical_relapse_distribution_matches_configured_baseline():
     # No covariate, place or support effect: S(t) must be exp(-Lambda0(t)) exactly.
     cfg = default_config()
     flat = {
-        "relapse": {
-            "log_hr": {
-                k: (dict.fromkeys(v, 0.0) if isinstance(v, dict) else 0.0)
-                for k, v in cfg["relapse"]["log_hr"].items()
-            }
-        },
-        "prefectures": {k: {"log_hr": 0.0} for k in cfg["prefectures"]},
-        "facilities": {"log_hr": dict.fromkeys(cfg["facilities"]["log_hr"], 0.0)},
-        "interventions": {k: {"hazard_ratio": 1.0} for k in cfg["interventions"]},
+        **no_effects_config(),
         "employment": {"enabled": False},  # employment is a covariate effect too
     }
     n = 20_000

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from support import no_effects_config
 
 from workbench.data import codes
 from workbench.simulate import NO_FEEDBACK, default_config, simulate, write_simulation
@@ -91,15 +92,7 @@ def _flat(feedback: bool) -> dict:
     """No covariate effects, no deaths to speak of, nobody offered peer education naturally."""
     cfg = default_config()
     flat = {
-        "relapse": {
-            "log_hr": {
-                k: (dict.fromkeys(v, 0.0) if isinstance(v, dict) else 0.0)
-                for k, v in cfg["relapse"]["log_hr"].items()
-            }
-        },
-        "prefectures": {k: {"log_hr": 0.0} for k in cfg["prefectures"]},
-        "facilities": {"log_hr": dict.fromkeys(cfg["facilities"]["log_hr"], 0.0)},
-        "interventions": {k: {"hazard_ratio": 1.0} for k in cfg["interventions"]},
+        **no_effects_config(),
         "deaths": {"rate_per_100py": dict.fromkeys(cfg["deaths"]["rate_per_100py"], 1e-9)},
     }
     flat["interventions"]["peer_education"] = {"hazard_ratio": 0.5, "assign": {"intercept": -20}}

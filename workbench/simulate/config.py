@@ -302,3 +302,15 @@ def fingerprint(
     for path in sorted(Path(__file__).parent.glob("*.py")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
+
+
+def prefecture_effects(cfg: Mapping | None = None) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Prefecture codes (sorted), their true relapse log HRs and release shares (weights) from
+    a resolved config (default: params/simulation.yaml): the truth rankings are checked against."""
+    pref = (cfg or default_config())["prefectures"]
+    codes = sorted(pref)
+    return (
+        codes,
+        np.array([pref[c]["log_hr"] for c in codes], dtype=float),
+        np.array([pref[c]["weight"] for c in codes], dtype=float),
+    )
