@@ -192,6 +192,9 @@ def test_the_effects_section_keeps_the_row_marks_it_and_words_no_finding(lang):
     # the sensitivity table's own failed check continues the numbering: [2], not a second [1]
     fin = tr.first_upper(tr.name_of("financial_aid", lang), lang)
     assert f"{fin} [2]" in body and body.count("[1]") == 4  # line ×2, row, note
+    # the hazard-ratio analyses follow as sensitivity analyses, not as "the main analysis"
+    assert t("tv_eff_intro_sensitivity", lang, landmark=180) in body
+    assert t("eff_intro", lang, landmark=180) not in body
     # a judged support keeps its finding, without the estimator's weights caution
     assert "would be 19.0% instead of 24.0%" in body if lang == "en" else "19.0%" in body
 

@@ -128,4 +128,16 @@ ENTRIES: dict[str, tuple[str, str]] = {
         'Caution: fewer than {few} people started it within {g} months, so the "start" '
         "strategy's number rests on few people: it is not judged.",
     ),
+    # the sensitivity analyses' intro when the target trials lead (reporting.model_sections)
+    "tv_eff_intro_sensitivity": (
+        "帮扶不是随机分配的，并且在出所后才开始。第一项敏感性分析把每项帮扶作为随时间变化的暴露（从开始之日起计），"
+        "并调整出所时的特征，得出风险比；平均保持操守天数之差来自第{landmark}天界标分析（倾向性评分重叠加权），"
+        "它描述的是既可能接受也可能不接受该帮扶的人（重叠人群），而不是全部出所人员。",
+        "Support is not handed out at random and starts after release. The first sensitivity "
+        "analysis treats each support as switching on from its start day and adjusts for "
+        "characteristics at release (the hazard ratio); the difference in mean abstinent days "
+        "comes from a landmark analysis at day {landmark} with propensity-score overlap weights, "
+        "and describes the people who could as well have received the support as not (the "
+        "overlap population), not everyone released.",
+    ),
 }
