@@ -211,9 +211,7 @@ def test_the_command_prints_the_same_verdict():
     lines = {ln.split()[0]: ln for ln in text.splitlines()[1:]}
     assert lines["peer_education"].endswith("lower relapse")
     assert lines["financial_aid"].endswith("no clear difference")
-    assert lines["job_placement"].endswith(
-        "not judged: its trial failed a check (tt_extreme_weights)"
-    )
+    assert lines["job_placement"].endswith("not judged (tt_extreme_weights)")
     assert lines["precise_support"].endswith(f"cannot say ({TOO_FEW})")
 
 

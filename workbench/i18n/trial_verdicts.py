@@ -99,9 +99,9 @@ ENTRIES: dict[str, tuple[str, str]] = {
     ),
     # the effects section: a not-judged support's line and its cautions under the risk table
     "tv_find_not_judged": (
-        "{name}{mark}：不作判断，结果不作为结论，因为{why}；下表中它的数字仅供参考（见表下注释{mark}）。",
-        "{name} {mark}: not judged, because {why}; its rows in the table below are for "
-        "reference only (see note {mark} under the table).",
+        "{name}{mark}：不作判断，结果不作为结论（{why}）；下表中它的数字仅供参考（见表下注释{mark}）。",
+        "{name} {mark}: not judged ({why}); its rows in the table below are for reference "
+        "only (see note {mark} under the table).",
     ),
     "tv_caveat_weights": (
         "注意：在“{arm}”策略下，第{month}个月加权后的有效样本量只有{ess}人{share}，"
