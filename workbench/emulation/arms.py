@@ -20,6 +20,7 @@ from workbench.emulation import nuisance
 from workbench.emulation.grid import Clones, D, Grid, info_day, staff_end, truncate
 from workbench.emulation.outcome import fit_hazards, group
 from workbench.emulation.weights import (
+    TRUNCATION_QUANTILE,
     ArmWeights,
     StartModel,
     carries_data,
@@ -46,7 +47,7 @@ class Arm:
 def _fit_arm(clones, raw, freq, init, tol, nuisance=None) -> Arm:
     data = carries_data(clones.kind, clones.l, clones.b)
     raw = np.where(data, raw, 0.0)
-    arm = truncate_weights(raw, data, freq)
+    arm = truncate_weights(raw, data, freq, TRUNCATION_QUANTILE)
     w = arm.weights * freq[:, None]
     h, it = fit_hazards(group(clones.kind, clones.l, clones.b, w), init=init, tol=tol)
     return Arm(clones, arm, h, it, nuisance)
@@ -69,5 +70,5 @@ def within_arm(grid: Grid, model: StartModel, grace: int, freq, init=None, tol=1
     info = info_day(grid, clones)
     p_i, theta = month_start_probability(grid, grace, at_risk, model, freq)
     raw = within_weights_from(p_i, grid, grace, info, at_risk)
-    nu = lambda: nuisance.month(grid, grace, at_risk, theta, info)  # noqa: E731
+    nu = lambda: nuisance.month(grid, grace, at_risk, theta, info, model)  # noqa: E731
     return _fit_arm(clones, raw, freq, init, tol, nu)
