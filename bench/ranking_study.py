@@ -5,6 +5,7 @@ truth (issue 19).
     .venv/bin/python bench/ranking_study.py full  [--n 23000] [--reps 10] [--start 0]
                                                   [--estimator ic|visit-cox] [--rows FILE]
     .venv/bin/python bench/ranking_study.py summary FILE ...
+    .venv/bin/python bench/ranking_study.py backtest [--reps 100]
     .venv/bin/python bench/ranking_study.py power [--reps 400]
     .venv/bin/python bench/ranking_study.py homogeneous [--reps 400]
 
@@ -22,6 +23,10 @@ the prefecture's log HR plus the log mean facility effect of its people, centred
 estimator's own province weights. Also the slope of the mean raw estimate on the truth (1 = no
 attenuation). `--rows` keeps every region-replicate; `summary` pools such files (a long study
 in chunks of under ~3 CPU minutes).
+
+`backtest`: `workbench.programme.backtest.backtest` on the default cohort (bootstrap replicates
+= --reps): the 1/2/3-year tier projections from two years before the cut-off against what
+happened, with the interval with and without the leaving-tracking curve's uncertainty.
 
 `power`: `workbench.studies.power` formula against simulated studies at the formula's size, for a
 few designs (exact dates and 6-monthly visits); `homogeneous`: the same where everyone shares one
@@ -190,6 +195,28 @@ def visit_cox_expected(cohort: pd.DataFrame) -> pd.DataFrame:
     return frame.groupby("code").agg(observed=("o", "sum"), expected=("e", "sum")).reset_index()
 
 
+def run_backtest(reps: int) -> dict:
+    from workbench.cohort.contract import as_cohort
+    from workbench.programme import backtest as bt
+    from workbench.retention.turnbull import TurnbullFitter
+    from workbench.simulate import simulate
+
+    clock = time.process_time()
+    sim = simulate()
+    check = bt.backtest(sim.dataset, n_bootstrap=reps)
+    early = as_cohort(bt.cut_records(sim.dataset, check.cutoff_then)).table
+    relapse = early["event"].astype(str).eq("relapse").to_numpy()
+    upper = np.where(relapse, early["upper_day"].to_numpy(float), np.nan)
+    fit = TurnbullFitter(n_bootstrap=reps).fit(early["lower_day"].to_numpy(float), upper)
+    rows = []
+    for r in check.tiers.itertuples():
+        without = bt.projection(early, fit, int(r.years))  # the interval before (no G spread)
+        rows.append({**r._asdict(), "lower_without_g": without["lower"],
+                     "upper_without_g": without["upper"]})  # fmt: skip
+    return {"reps": reps, "tiers": rows, "retention": check.retention.to_dict("records"),
+            "cpu_seconds": round(time.process_time() - clock, 1)}  # fmt: skip
+
+
 def designs():
     from workbench.studies import power as pw
 
@@ -243,7 +270,9 @@ def _homogeneous(design, reps: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("mode", choices=["oe", "full", "summary", "power", "homogeneous"])
+    parser.add_argument(
+        "mode", choices=["oe", "full", "summary", "backtest", "power", "homogeneous"]
+    )
     parser.add_argument("files", nargs="*", help="summary: the --rows files of `full` runs")
     parser.add_argument("--reps", type=int, default=None)
     parser.add_argument("--n", type=int, default=23000)
@@ -257,6 +286,8 @@ def main() -> None:
         result = run_full(args.n, args.reps or 10, args.start, args.estimator, args.rows)
     elif args.mode == "summary":
         result = run_summary(args.files)
+    elif args.mode == "backtest":
+        result = run_backtest(args.reps or 100)
     else:
         result = run_power(args.reps or 400, homogeneous=args.mode == "homogeneous")
     from workbench import jsonout
