@@ -161,10 +161,13 @@ def score_info(theta, A, Y, X, E):
     return loglik, np.concatenate(score), np.block(blocks)
 
 
-def fit_pooled_logistic(A, Y, X, E=None, tol: float = 1e-10) -> np.ndarray:
+def fit_pooled_logistic(A, Y, X, E=None, tol: float = 1e-10, init=None) -> np.ndarray:
     """Coefficients (month terms, X's, E's) of the pooled logistic model in block form: A (n, q)
     person-month weights (0 = not at risk), Y (n, q) 0/1 outcome, X (n, p) covariates per row,
-    E (n, q) a time-varying covariate or None."""
+    E (n, q) a time-varying covariate or None; `init`: coefficients to start Newton from."""
+    if init is not None:
+        theta = np.array(init, float)
+        return _newton(theta, A, Y, X, E, tol)[0]
     h = (A * Y).sum(axis=0) / np.maximum(A.sum(axis=0), 1e-300)
     theta = _initial(None, h, X.shape[1], E is not None)
     return _newton(theta, A, Y, X, E, tol)[0]
@@ -231,22 +234,24 @@ def within_weights(
 
 
 def month_start_probability(grid: Grid, grace: int, at_risk: np.ndarray, model: StartModel,
-                            freq: np.ndarray | None = None):  # fmt: skip
+                            freq: np.ndarray | None = None, init: np.ndarray | None = None):  # fmt: skip
     """(n,) probability of starting in month `grace` among the clones `at_risk` of deviating
     (not started before, still followed with no relapse known at the end of the month): a
     logistic model of that month alone, same design as the start model. (The pooled model
     conditions only on the month's beginning; people whose relapse becomes known during the
     month cannot start after it, so it would understate the chance among those still eligible
-    at the month's end.) Returns the probabilities and the model's coefficients."""
+    at the month's end.) Returns the probabilities and the model's coefficients. `init`: the
+    coefficients to start Newton from (a bootstrap replicate: the full-data fit's)."""
     freq = np.ones(grid.n) if freq is None else np.asarray(freq, float)
     A = (at_risk * freq)[:, None]
     Y = (grid.start_month == grace).astype(float)[:, None]
     E = None if grid.employed is None else grid.employed[:, grace - 1 : grace]
     keep = A[:, 0] > 0
-    theta = fit_pooled_logistic(A[keep], Y[keep], grid.X[keep], None if E is None else E[keep])
+    E = None if E is None else E[keep]
+    theta = fit_pooled_logistic(A[keep], Y[keep], grid.X[keep], E, init=init)
     eta = theta[0] + grid.X @ theta[1 : 1 + grid.X.shape[1]]
     if E is not None:
-        eta = eta + theta[-1] * E[:, 0]
+        eta = eta + theta[-1] * grid.employed[:, grace - 1]
     return expit(eta), theta
 
 
