@@ -170,10 +170,13 @@ def score_info(theta, A, Y, X, E):
     return loglik, np.concatenate(score), np.block(blocks)
 
 
-def fit_pooled_logistic(A, Y, X, E=None, tol: float = 1e-10) -> np.ndarray:
+def fit_pooled_logistic(A, Y, X, E=None, tol: float = 1e-10, init=None) -> np.ndarray:
     """Coefficients (month terms, X's, E's) of the pooled logistic model in block form: A (n, q)
     person-month weights (0 = not at risk), Y (n, q) 0/1 outcome, X (n, p) covariates per row,
-    E (n, q) a time-varying covariate or None."""
+    E (n, q) a time-varying covariate or None; `init`: coefficients to start Newton from."""
+    if init is not None:
+        theta = np.array(init, float)
+        return _newton(theta, A, Y, X, E, tol)[0]
     h = (A * Y).sum(axis=0) / np.maximum(A.sum(axis=0), 1e-300)
     theta = _initial(None, h, X.shape[1], E is not None)
     return _newton(theta, A, Y, X, E, tol)[0]
@@ -183,6 +186,8 @@ def _newton(theta, A, Y, X, E, tol, max_iter=100):
     loglik, score, info = score_info(theta, A, Y, X, E)
     for it in range(1, max_iter + 1):
         step = np.linalg.lstsq(info, score, rcond=None)[0]
+        if np.max(np.abs(step)) < tol:  # the last step: accepted whole, as the check below
+            return theta + step, it  # would (no need to evaluate the likelihood there)
         for _ in range(30):  # step halving
             new = theta + step
             new_ll, new_score, new_info = score_info(new, A, Y, X, E)
@@ -265,7 +270,7 @@ def month_offset(grid: Grid, grace: int, model: StartModel) -> np.ndarray:
 
 
 def month_start_probability(grid: Grid, grace: int, at_risk: np.ndarray, model: StartModel,
-                            freq: np.ndarray | None = None):  # fmt: skip
+                            freq: np.ndarray | None = None, init: np.ndarray | None = None):  # fmt: skip
     """(n,) probability of starting in month `grace` among the clones `at_risk` of deviating
     (not started before, still followed with no relapse known at the end of the month): the
     pooled start model's slopes (baseline covariates, employment; fitted on every month's
@@ -276,13 +281,16 @@ def month_start_probability(grid: Grid, grace: int, at_risk: np.ndarray, model: 
     model of month g alone (~70 starts at 4,000 releases for job placement, 17 coefficients)
     overfitted and made the weights needlessly variable (the 24-month RD's SD 0.098 against
     0.081 with the shared slopes, same cohorts). Returns the probabilities and the
-    coefficients [intercept, beta, gamma] (gamma only with employment)."""
+    coefficients [intercept, beta, gamma] (gamma only with employment). `init`: coefficients
+    whose intercept Newton starts from (a bootstrap replicate: the full-data fit's)."""
     freq = np.ones(grid.n) if freq is None else np.asarray(freq, float)
     off = month_offset(grid, grace, model)
     a = np.where(at_risk, freq, 0.0)
     y = (grid.start_month == grace).astype(float)
     alpha = float(np.log(max(np.sum(a * y), 0.5) / max(np.sum(a * (1.0 - y)), 1.0)))
     alpha -= float(np.average(off, weights=a)) if a.sum() > 0 else 0.0
+    if init is not None:
+        alpha = float(init[0])
     for _ in range(100):  # Newton for the intercept alone (a concave likelihood)
         mu = expit(alpha + off)
         info = np.sum(a * mu * (1.0 - mu))
