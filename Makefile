@@ -42,10 +42,14 @@ report: install
 	$(BIN)/workbench report --params params/province.yaml --out reports/province
 	$(BIN)/workbench report --params params/province_en.yaml --out reports/province_en
 
+# pytest on TEST_WORKERS processes (pytest-xdist; CI has 2 cores): each test file runs whole on
+# one worker (pyproject.toml's addopts), the slowest files first (tests/conftest.py).
+TEST_WORKERS ?= 2
+
 test: system-test install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 lint: install
 	$(BIN)/ruff check .
