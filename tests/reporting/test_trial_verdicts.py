@@ -132,12 +132,12 @@ def test_the_summary_speaks_from_the_trials(lang):
     # no causal words where the CI includes 0, and no figure for a support not judged
     if lang == "en":
         assert not CAUSAL_EN.search(unclear.split(":")[0]) and "cannot tell" in unclear
-        assert judged.startswith("Job placement") and "not judged" in judged
+        assert judged.startswith("Not judged (") and name["job_placement"] in judged
         assert "heavily weighted" in judged and "Support effects" in judged
     else:
         assert not [w for w in CAUSAL_ZH if w in unclear] and "包含零" in unclear
         assert "不作判断" in judged and "结果不作为结论" in judged and "少数高权重个体" in judged
-    assert not re.search(r"\d", judged) and "%" not in judged
+    assert not re.search(r"\d", judged) and "%" not in judged and name["job_placement"] in judged
     assert name["precise_support"] in gone.lower() and t("tv_why_too_few", lang) in gone
     assert name["financial_aid"] in cross and name["peer_education"] not in cross
     # the old basis line (verdicts from the sensitivity analyses) is gone
@@ -192,6 +192,9 @@ def test_the_effects_section_keeps_the_row_marks_it_and_words_no_finding(lang):
     # the sensitivity table's own failed check continues the numbering: [2], not a second [1]
     fin = tr.first_upper(tr.name_of("financial_aid", lang), lang)
     assert f"{fin} [2]" in body and body.count("[1]") == 4  # line ×2, row, note
+    # the hazard-ratio analyses follow as sensitivity analyses, not as "the main analysis"
+    assert t("tv_eff_intro_sensitivity", lang, landmark=180) in body
+    assert t("eff_intro", lang, landmark=180) not in body
     # a judged support keeps its finding, without the estimator's weights caution
     assert "would be 19.0% instead of 24.0%" in body if lang == "en" else "19.0%" in body
 
@@ -208,9 +211,7 @@ def test_the_command_prints_the_same_verdict():
     lines = {ln.split()[0]: ln for ln in text.splitlines()[1:]}
     assert lines["peer_education"].endswith("lower relapse")
     assert lines["financial_aid"].endswith("no clear difference")
-    assert lines["job_placement"].endswith(
-        "not judged: its trial failed a check (tt_extreme_weights)"
-    )
+    assert lines["job_placement"].endswith("not judged (tt_extreme_weights)")
     assert lines["precise_support"].endswith(f"cannot say ({TOO_FEW})")
 
 
@@ -230,3 +231,23 @@ def test_metrics_verdicts_follow_the_summary():
     assert block["peer_education"] == {"basis": "hazard_ratio_rmst", "value": "unclear_one",
                                        "month": None, "reasons": [],
                                        "sensitivity_disagrees": None}  # fmt: skip
+
+
+def test_supports_not_judged_for_the_same_reason_share_one_line_and_none_judged_has_no_table():
+    res = _results()
+    res.target_trials = {
+        "peer_education": fake_trial("peer_education", caveats=[weights(0.05)]),
+        "financial_aid": fake_trial("financial_aid", caveats=[weights()]),
+        "job_placement": fake_trial("job_placement", caveats=[POSITIVITY]),
+    }
+    lines = tv.summary_lines(res, params("en"))
+    assert lines == [
+        t("tv_sum_not_judged", "en", why=t("tv_why_weights", "en"),
+          names="peer education, financial aid"),
+        t("tv_sum_not_judged", "en", why=t("tv_why_positivity", "en"),
+          names="job placement at an employment base"),
+    ]  # fmt: skip
+    table, cap, rule = tv.summary_table(res, params("en"))
+    assert table is None  # a table of dashes says nothing the lines do not
+    text = html_lib.unescape(summary.support_block(res, params("en")))
+    assert rule in text and cap not in text and "<table" not in text

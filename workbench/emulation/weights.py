@@ -177,6 +177,8 @@ def _newton(theta, A, Y, X, E, tol, max_iter=100):
     loglik, score, info = score_info(theta, A, Y, X, E)
     for it in range(1, max_iter + 1):
         step = np.linalg.lstsq(info, score, rcond=None)[0]
+        if np.max(np.abs(step)) < tol:  # the last step: accepted whole, as the check below
+            return theta + step, it  # would (no need to evaluate the likelihood there)
         for _ in range(30):  # step halving
             new = theta + step
             new_ll, new_score, new_info = score_info(new, A, Y, X, E)

@@ -33,11 +33,11 @@ ENTRIES = {
         "landmark comparison",
     ),
     "tt_sensitivity_intro": (
-        "以下是此前报告的主要分析，现作为敏感性分析保留：它们回答的是另一个问题（风险比与界标后的比较），"
-        "结论应与上面的目标试验模拟一起看。",
-        "The analyses below were the report's main analyses until now and are kept as "
-        "sensitivity analyses: they answer a different question (a hazard ratio, and a "
-        "comparison from the landmark day on), to be read together with the target trials above.",
+        "以下分析回答的是另一个问题（风险比，以及从界标日起的比较），作为上面目标试验模拟的交叉核对："
+        "帮扶是否有效以目标试验模拟为准，摘要只在两者方向相反时提及这些分析。",
+        "The analyses below answer a different question (a hazard ratio, and a comparison from "
+        "the landmark day on) and cross-check the target trials above: the verdicts come from "
+        "the trials, and the summary mentions these analyses only where they point the other way.",
     ),
     "tt_none": (
         "本报告范围内无法进行目标试验模拟：{why}",

@@ -31,10 +31,10 @@ ENTRIES: dict[str, tuple[str, str]] = {
         "{g} months.",
     ),
     "tv_sum_not_judged": (
-        "{name}：不作判断，结果不作为结论（{why}；数字与注意事项见“帮扶措施效果”一节）。",
-        "{name}: not judged ({why}; its numbers and the caution are in Support effects).",
+        "不作判断，结果不作为结论（{why}；数字与注意事项见“帮扶措施效果”一节）：{names}。",
+        "Not judged ({why}; the numbers and the caution are in Support effects): {names}.",
     ),
-    "tv_sum_not_estimable": ("{name}：无法判断（{why}）。", "{name}: cannot say ({why})."),
+    "tv_sum_not_estimable": ("无法判断（{why}）：{names}。", "Cannot say ({why}): {names}."),
     "tv_sum_cross_check": (
         "交叉核对：敏感性分析（风险比与第{landmark}天界标比较）的方向与目标试验模拟相反：{names}"
         "（详见“帮扶措施效果”一节）。",
@@ -77,14 +77,12 @@ ENTRIES: dict[str, tuple[str, str]] = {
     "tv_verdict_lower": ("复吸风险更低", "lower relapse"),
     "tv_verdict_higher": ("复吸风险更高，需核查", "higher relapse: check"),
     "tv_verdict_no_clear_difference": ("无明显差异", "no clear difference"),
-    "tv_verdict_not_judged": (
-        "不作判断：模拟试验未通过检查",
-        "not judged: its trial failed a check",
+    "tv_verdict_not_judged": ("不作判断", "not judged"),
+    "tv_sure_check_failed": (
+        "模拟试验未通过检查，见“帮扶措施效果”",
+        "its trial failed a check: see Support effects",
     ),
-    "tv_sure_see_effects": (
-        "原因见“帮扶措施效果”一节表下注释",
-        "see the notes under the risk table in Support effects",
-    ),
+    "tv_sure_see_effects": ("见“帮扶措施效果”", "see Support effects"),
     "tv_rule": (
         "判断规则：出所后{g}个月内开始帮扶与不开始帮扶相比，{m}个月内复吸风险的风险差的95%置信区间不含零时，"
         "才判为“复吸风险更低”或“复吸风险更高”；包含零时为“无明显差异”。"
@@ -101,9 +99,9 @@ ENTRIES: dict[str, tuple[str, str]] = {
     ),
     # the effects section: a not-judged support's line and its cautions under the risk table
     "tv_find_not_judged": (
-        "{name}{mark}：不作判断，结果不作为结论（{why}）；其数字列在下表，仅供参考，原因见表下注释{mark}。",
-        "{name} {mark}: not judged ({why}); its numbers are in the table below for reference "
-        "only, the reason in note {mark} under it.",
+        "{name}{mark}：不作判断，结果不作为结论（{why}）；下表中它的数字仅供参考（见表下注释{mark}）。",
+        "{name} {mark}: not judged ({why}); its rows in the table below are for reference "
+        "only (see note {mark} under the table).",
     ),
     "tv_caveat_weights": (
         "注意：在“{arm}”策略下，第{month}个月加权后的有效样本量只有{ess}人{share}，"
@@ -127,5 +125,17 @@ ENTRIES: dict[str, tuple[str, str]] = {
         "注意：在{g}个月内开始这项帮扶的人少于{few}人，“开始”策略的数字依赖少数人，因此不作判断。",
         'Caution: fewer than {few} people started it within {g} months, so the "start" '
         "strategy's number rests on few people: it is not judged.",
+    ),
+    # the sensitivity analyses' intro when the target trials lead (reporting.model_sections)
+    "tv_eff_intro_sensitivity": (
+        "帮扶不是随机分配的，并且在出所后才开始。第一项敏感性分析把每项帮扶作为随时间变化的暴露（从开始之日起计），"
+        "并调整出所时的特征，得出风险比；平均保持操守天数之差来自第{landmark}天界标分析（倾向性评分重叠加权），"
+        "它描述的是既可能接受也可能不接受该帮扶的人（重叠人群），而不是全部出所人员。",
+        "Support is not handed out at random and starts after release. The first sensitivity "
+        "analysis treats each support as switching on from its start day and adjusts for "
+        "characteristics at release (the hazard ratio); the difference in mean abstinent days "
+        "comes from a landmark analysis at day {landmark} with propensity-score overlap weights, "
+        "and describes the people who could as well have received the support as not (the "
+        "overlap population), not everyone released.",
     ),
 }

@@ -196,6 +196,8 @@ def effects(results: ReportResults, params: ReportParams) -> Section:
     intro = "eff_intro_trial" if trial else "eff_intro"
     if getattr(results, "kind", "contract") == "spec" and not trial:
         intro = "eff_intro_baseline"
+    elif trials:  # the target trials lead: this is a sensitivity analysis (docs/report_wording.md)
+        intro = "tv_eff_intro_sensitivity"
     body = paragraph(t(intro, lang, landmark=params.landmark_day))
     note = " ".join(x for x in (suppress_note(n, params), t("see_methods", lang)) if x)
     body += table_html(shown, t("cap_effects_trial" if trial else "cap_effects", lang), lang, note)

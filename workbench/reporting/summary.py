@@ -212,9 +212,10 @@ def support_block(results: ReportResults, params: ReportParams) -> str:
     lang = params.lang
     if trial_verdicts.has_trials(results):
         table, cap, rule = trial_verdicts.summary_table(results, params)
-        return _ul(trial_verdicts.summary_lines(results, params), lang) + table_html(
-            table, cap, lang, rule
-        )
+        lines = _ul(trial_verdicts.summary_lines(results, params), lang)
+        if table is None:  # no support judged: the lines and the rule
+            return lines + f'<p class="wb-note">{esc(rule)}</p>'
+        return lines + table_html(table, cap, lang, rule)
     v = verdicts(results, params)
     sep = t("list_sep", lang)
 

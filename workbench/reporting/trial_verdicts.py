@@ -229,18 +229,22 @@ def summary_lines(results: Any, params: Any) -> list[str]:
     judged = v["verdict"].isin(["lower", "higher", "no_clear_difference"])
     if judged.any() and not v["verdict"].eq("lower").any():
         lines.insert(0, t("tv_sum_none_lower", lang, **words))
+    groups: dict[tuple[str, str], list[str]] = {}  # supports with the same reason: one line
     for r in v[~judged].itertuples(index=False):
-        key = "tv_sum_not_judged" if r.verdict == "not_judged" else "tv_sum_not_estimable"
-        lines.append(t(key, lang, name=name_of(r.code, lang),
-                       why=why_words(r.code, r.reasons, lang, g)))  # fmt: skip
+        why = why_words(r.code, r.reasons, lang, g)
+        groups.setdefault((r.verdict, why), []).append(name_of(r.code, lang))
+    for (kind, why), group in groups.items():
+        key = "tv_sum_not_judged" if kind == "not_judged" else "tv_sum_not_estimable"
+        lines.append(t(key, lang, why=why, names=sep.join(group)))
     if v["disagrees"].any():
         lines.append(t("tv_sum_cross_check", lang, names=names(v["disagrees"]),
                        landmark=f"{params.landmark_day:g}"))  # fmt: skip
     return lines
 
 
-def summary_table(results: Any, params: Any) -> tuple[pd.DataFrame, str, str]:
-    """(table, caption, rule): one row per support, figures only for the judged ones."""
+def summary_table(results: Any, params: Any) -> tuple[pd.DataFrame | None, str, str]:
+    """(table, caption, rule): one row per support, figures only for the judged ones; no table
+    (None) when no support is judged (a table of dashes: the lines say it all)."""
     lang, k = params.lang, params.suppression_threshold
     trials = results.target_trials
     v = trial_verdicts(trials, results, k)
@@ -252,7 +256,9 @@ def summary_table(results: Any, params: Any) -> tuple[pd.DataFrame, str, str]:
             return t("sure_fairly_sure", lang)
         if r.verdict == "no_clear_difference":
             return t("sure_not_sure", lang)
-        if r.verdict == "not_estimable" and set(r.reasons) <= set(FEW_PEOPLE):
+        if r.verdict == "not_judged":
+            return t("tv_sure_check_failed", lang)
+        if set(r.reasons) <= set(FEW_PEOPLE):
             return t("sure_too_few", lang)
         return t("tv_sure_see_effects", lang)
 
@@ -269,7 +275,8 @@ def summary_table(results: Any, params: Any) -> tuple[pd.DataFrame, str, str]:
     columns = [t("col_support", lang), t("col_tv_start", lang, g=f"{g:g}"),
                t("col_tv_never", lang), t("col_tv_rd", lang), t("col_verdict", lang),
                t("col_sure", lang)]  # fmt: skip
-    table = pd.DataFrame(rows, columns=columns)
+    judged = v["verdict"].isin(["lower", "higher", "no_clear_difference"]).any()
+    table = pd.DataFrame(rows, columns=columns) if judged else None
     cap = t("cap_tv_table", lang, g=f"{g:g}", m=m)
     return table, cap, t("tv_rule", lang, g=f"{g:g}", m=m)
 
