@@ -3,6 +3,8 @@
     python bench/mutation.py                 # a sample of 150 mutants, seed 24
     python bench/mutation.py --sample 0      # every mutant (hours on 2 cores)
     python bench/mutation.py --summarise     # only re-read the last run's results
+    python bench/mutation.py --rerun --work W   # run W's survivors again with this tree's tests
+    python bench/mutation.py --deliberate --work deliberate   # the issue's deliberate changes
 
 Uses mutmut (pinned in the dev extra and constraints.txt). It works in a scratch copy,
 bench/out/mutation/ (git-ignored): the package, the tests and the data they read, and a
@@ -157,6 +159,70 @@ def summarise(chosen: list[str] | None) -> str:
     return text
 
 
+# The deliberate changes of issue #24 ("changed the code on purpose and watched the tests
+# pass"): (name, file, text, replacement, tests that must now fail). `--deliberate` applies each
+# to a scratch copy in turn and runs its tests (the landmark study is a slow test: ~1-2 min).
+DELIBERATE = [
+    ("landmark weighted Cox without its weights", "workbench/effects/weighted_estimate.py",
+     "beta, info = _cox_beta(t, e, x, w)", "beta, info = _cox_beta(t, e, x, np.ones_like(w))",
+     ["tests/effects/test_effects_weighting.py"]),
+    ("landmark weighted Cox without its robust SE", "workbench/effects/weighted_estimate.py",
+     "var = sandwich_variance(resid, np.array([[1 / info]]), w)[0, 0]", "var = 1 / info",
+     ["tests/effects/test_effects_weighting.py"]),
+    ("interval-censored group test statistic x 1.12", "workbench/retention/ictest.py",
+     "stat = float(np.sum((U - expected) ** 2 / n) / s2)",
+     "stat = 1.12 * float(np.sum((U - expected) ** 2 / n) / s2)",
+     ["tests/retention/test_ictest.py"]),
+    ("landmark log hazard ratio shrunk by 20 %", "workbench/effects/weighted_estimate.py",
+     'log_hr = float(fit.params_["a"])', 'log_hr = 0.8 * float(fit.params_["a"])',
+     ["tests/studies/test_effects_landmark_study.py"]),
+    ("subgroup interaction with the wrong sign", "workbench/effects/subgroups.py",
+     "b = float(self.model_.params_[names].sum())",
+     "b = float(self.model_.params_[names[0]] - self.model_.params_[names[1:]].sum())",
+     ["tests/effects/test_effects_subgroups.py"]),
+]  # fmt: skip
+
+
+def deliberate() -> list[tuple[str, str]]:
+    """Apply each DELIBERATE change alone to a scratch copy and run its tests: (name, outcome)
+    with outcome "fails a test" (wanted) or "all tests pass" (the change goes unseen)."""
+    prepare()
+    env = {**os.environ, "PYTHONPATH": str(WORK), "WORKBENCH_CACHE_DIR": str(WORK / "cache")}
+    out = []
+    for name, path, text, change, tests in DELIBERATE:
+        file = WORK / path
+        original = file.read_text()
+        if original.count(text) != 1:
+            out.append((name, f"text not found once in {path}: update DELIBERATE"))
+            continue
+        file.write_text(original.replace(text, change))
+        cmd = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests]
+        run = subprocess.run(cmd, cwd=WORK, env=env, text=True, capture_output=True)
+        file.write_text(original)
+        failed = [ln for ln in run.stdout.splitlines() if ln.startswith("FAILED")]
+        out.append((name, f"fails {failed[0][7:]}" if failed else "all tests pass (unseen)"))
+    return out
+
+
+def rerun(jobs: int) -> str:
+    """The last run's survivors again, against this tree's package and tests copied over the
+    scratch copy (mutmut collects the new tests' stats and regenerates the mutants of changed
+    files only: a survivor in a function this tree changed may now be another mutation)."""
+    chosen = json.loads((WORK / "chosen.json").read_text())
+    status = results()
+    again = [k for k in chosen if status.get(k) in ("survived", "no tests")]
+    for name in COPY:
+        src, dst = ROOT / name, WORK / name
+        if src.is_dir():
+            shutil.rmtree(dst, ignore_errors=True)
+            shutil.copytree(src, dst, ignore=shutil.ignore_patterns("__pycache__"))
+        elif src.exists():
+            shutil.copy2(src, dst)
+    print(f"running the {len(again)} survivors of {len(chosen)} again")
+    mutmut("run", "--max-children", str(jobs), *again, check=False)
+    return summarise(chosen)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sample", type=int, default=150, help="mutants to run (0: all)")
@@ -165,9 +231,20 @@ def main() -> None:
     ap.add_argument("--summarise", action="store_true")
     ap.add_argument("--work", default="mutation", help="scratch folder under bench/out/")
     ap.add_argument("--from", dest="commit", help="git commit to copy instead of this tree")
+    ap.add_argument("--rerun", action="store_true", help="the last run's survivors, this tree")
+    ap.add_argument(
+        "--deliberate", action="store_true", help="run the issue's changes (DELIBERATE)"
+    )
     a = ap.parse_args()
     global WORK
     WORK = ROOT / "bench" / "out" / a.work
+    if a.rerun:
+        print(rerun(a.jobs))
+        return
+    if a.deliberate:
+        for name, outcome in deliberate():
+            print(f"- {name}: {outcome}")
+        return
     if a.summarise:
         chosen = json.loads((WORK / "chosen.json").read_text())
         print(summarise(chosen or None))

@@ -2,7 +2,10 @@
 truth (issue 19).
 
     .venv/bin/python bench/ranking_study.py oe    [--reps 1000]
-    .venv/bin/python bench/ranking_study.py full  [--n 23000] [--reps 10]
+    .venv/bin/python bench/ranking_study.py full  [--n 23000] [--reps 10] [--start 0]
+                                                  [--estimator ic|visit-cox] [--rows FILE]
+    .venv/bin/python bench/ranking_study.py summary FILE ...
+    .venv/bin/python bench/ranking_study.py backtest [--reps 100]
     .venv/bin/python bench/ranking_study.py power [--reps 400]
     .venv/bin/python bench/ranking_study.py homogeneous [--reps 400]
 
@@ -13,9 +16,17 @@ squared error of raw and shrunk log ratios (with the Monte Carlo SE of their dif
 interval coverage, and 95 % rank-interval coverage (tied true values may hold either rank; also
 'strict': the true rank of a tie is its mean rank, covered only when inside the interval).
 
-`full`: the report's estimator end to end on full simulations (`person_expected` = the Cox model
-without region, then `shrink`); truth = the prefecture's log HR plus the log mean facility effect
-of its people, centred as O/E is.
+`full`: the report's estimator end to end on full simulations (`region_effects` = the
+interval-censored PH model with prefecture, then `shrink_effects`; `--estimator visit-cox`: the
+first version, O/E from a Cox model without region on visit-dated times, then `shrink`); truth =
+the prefecture's log HR plus the log mean facility effect of its people, centred with the
+estimator's own province weights. Also the slope of the mean raw estimate on the truth (1 = no
+attenuation). `--rows` keeps every region-replicate; `summary` pools such files (a long study
+in chunks of under ~3 CPU minutes).
+
+`backtest`: `workbench.programme.backtest.backtest` on the default cohort (bootstrap replicates
+= --reps): the 1/2/3-year tier projections from two years before the cut-off against what
+happened, with the interval with and without the leaving-tracking curve's uncertainty.
 
 `power`: `workbench.studies.power` formula against simulated studies at the formula's size, for a
 few designs (exact dates and 6-monthly visits); `homogeneous`: the same where everyone shares one
@@ -33,15 +44,11 @@ import time
 import numpy as np
 import pandas as pd
 
-from workbench.programme.ranking import person_expected, shrink
+from workbench.programme.ranking import centred, region_effects, shrink, shrink_effects
 from workbench.simulate.config import prefecture_effects
 
 SIZES = (1500, 4600, 23000)
 EVENT_SHARE = 0.55
-
-
-def centred(theta: np.ndarray, expected: np.ndarray) -> np.ndarray:
-    return theta - np.log((expected * np.exp(theta)).sum() / expected.sum())
 
 
 def rank_checks(fit: pd.DataFrame, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -73,7 +80,7 @@ def run_oe(reps: int) -> dict:
     out = {}
     for n in SIZES:
         e0 = weight / weight.sum() * n * EVENT_SHARE
-        t = centred(theta, e0)
+        t = centred(theta, e0 / e0.sum())
         rng = np.random.default_rng(n)
         acc: dict[str, list] = {k: [] for k in ("raw", "shr", "inside", "len", "strict", "width")}
         start = time.perf_counter()
@@ -95,24 +102,119 @@ def _collect(acc: dict, fit: pd.DataFrame, t: np.ndarray) -> None:
     acc["width"].append((fit["rank_upper"] - fit["rank_lower"] + 1).mean())
 
 
-def run_full(n: int, reps: int) -> dict:
+def run_full(
+    n: int, reps: int, start: int = 0, estimator: str = "ic", rows: str | None = None
+) -> dict:
+    """The report's estimator (`estimator` "ic": interval-censored PH model with region, then
+    `shrink_effects`) or the first version ("visit-cox": O/E from a Cox model without region on
+    visit-dated times, then `shrink`) on full simulations with seeds 1000 + start ... ."""
     from workbench.cohort.contract import as_cohort
     from workbench.simulate import simulate
 
     acc: dict[str, list] = {k: [] for k in ("raw", "shr", "inside", "len", "strict", "width")}
-    start = time.perf_counter()
-    for seed in range(reps):
+    found = []
+    clock = time.process_time()
+    for seed in range(start, start + reps):
         sim = simulate(seed=1000 + seed, n=n)
         cohort = as_cohort(sim.dataset).table
-        table = person_expected(cohort).by(cohort["prefecture"])
-        pref = cohort["prefecture"].astype(str)
-        fac = np.exp(cohort["facility"].astype(str).map(sim.truth["facility_log_hr"]))
-        mix = np.log(fac.groupby(pref).mean())[table["code"]].to_numpy()
-        theta = pd.Series(sim.truth["prefecture_log_hr"])[table["code"]].to_numpy() + mix
-        t = centred(theta, table["expected"].to_numpy())
-        _collect(acc, shrink(table["observed"], table["expected"]).table, t)
-    return {"n": n, "reps": reps, **summarise(*acc.values()),
-            "seconds": round(time.perf_counter() - start, 1)}  # fmt: skip
+        if estimator == "ic":
+            fx = region_effects(cohort, "prefecture")
+            codes, weights = fx.codes, fx.weights
+            fit = shrink_effects(fx.log_hr, fx.cov, fx.observed).table
+        else:
+            table = visit_cox_expected(cohort)
+            codes, weights = list(table["code"]), table["expected"].to_numpy()
+            fit = shrink(table["observed"], table["expected"]).table
+        t = centred(truth_effects(sim, cohort, codes), weights / weights.sum())
+        _collect(acc, fit, t)
+        found.append(fit.assign(seed=seed, code=codes, truth=t))
+    out = pd.concat(found)
+    if rows:
+        out.to_csv(rows, index=False)
+    return {"n": n, "reps": reps, "start": start, "estimator": estimator,
+            **summarise(*acc.values()), **bias(out),
+            "cpu_seconds": round(time.process_time() - clock, 1)}  # fmt: skip
+
+
+def truth_effects(sim, cohort: pd.DataFrame, codes: list[str]) -> np.ndarray:
+    """Each prefecture's true log HR plus the log mean facility HR of its people."""
+    pref = cohort["prefecture"].astype(str)
+    fac = np.exp(cohort["facility"].astype(str).map(sim.truth["facility_log_hr"]))
+    mix = np.log(fac.groupby(pref).mean())[codes].to_numpy()
+    return pd.Series(sim.truth["prefecture_log_hr"])[codes].to_numpy() + mix
+
+
+def bias(rows: pd.DataFrame) -> dict:
+    """Slope of the mean raw estimate on the truth over prefectures (1: no attenuation), the
+    largest |mean raw - truth| and the mean ratio of the raw estimates' SD to their stated SE."""
+    by = rows.groupby("code").agg(t=("truth", "mean"), raw=("raw", "mean"),
+                                  sd=("raw", "std"), se=("se", "mean"))  # fmt: skip
+    return {
+        "slope_raw_on_truth": float(np.polyfit(by["t"], by["raw"], 1)[0]),
+        "max_abs_bias_raw": float((by["raw"] - by["t"]).abs().max()),
+        "sd_over_se_raw": float((by["sd"] / by["se"]).mean())
+        if rows["seed"].nunique() > 1
+        else None,
+    }
+
+
+def run_summary(files: list[str]) -> dict:
+    """The `full` summaries of several --rows files together (chunks of one study)."""
+    rows = pd.concat([pd.read_csv(f) for f in files])
+    acc: dict[str, list] = {k: [] for k in ("raw", "shr", "inside", "len", "strict", "width")}
+    for _, fit in rows.groupby("seed"):
+        _collect(acc, fit.reset_index(drop=True), fit["truth"].to_numpy())
+    return {"reps": int(rows["seed"].nunique()), **summarise(*acc.values()), **bias(rows)}
+
+
+def visit_cox_expected(cohort: pd.DataFrame) -> pd.DataFrame:
+    """The first version's O and E per prefecture (kept here to measure it): a Cox model on the
+    baseline characteristics without region, relapse at the midpoint of (L, R], censoring at L;
+    E_i the cumulative hazard at the person's own time, rescaled so that sum E = sum O."""
+    from lifelines import CoxPHFitter
+
+    from workbench.cohort import PERSON_COVARIATES
+
+    present = [c for c in PERSON_COVARIATES if c in cohort.columns]
+    design = pd.get_dummies(cohort[present], drop_first=True, dtype=float)
+    design = design.loc[:, design.std() > 0]
+    relapse = cohort["event"].eq("relapse").to_numpy()
+    lower = cohort["lower_day"].to_numpy(float)
+    upper = np.nan_to_num(cohort["upper_day"].to_numpy(float), nan=0.0)
+    when = np.maximum(np.where(relapse, (lower + upper) / 2, lower), 0.5)
+    fitter = CoxPHFitter(penalizer=1e-4).fit(
+        design.assign(_time=when, _event=relapse.astype(int)), "_time", "_event"
+    )
+    base = fitter.baseline_cumulative_hazard_
+    steps, values = base.index.to_numpy(float), base.iloc[:, 0].to_numpy(float)
+    i = np.searchsorted(steps, when, side="right") - 1
+    expected = np.where(i >= 0, values[np.clip(i, 0, None)], 0.0)
+    expected = expected * fitter.predict_partial_hazard(design).to_numpy(float)
+    expected *= relapse.sum() / expected.sum()
+    frame = pd.DataFrame({"code": cohort["prefecture"].astype(str), "o": relapse, "e": expected})
+    return frame.groupby("code").agg(observed=("o", "sum"), expected=("e", "sum")).reset_index()
+
+
+def run_backtest(reps: int) -> dict:
+    from workbench.cohort.contract import as_cohort
+    from workbench.programme import backtest as bt
+    from workbench.retention.turnbull import TurnbullFitter
+    from workbench.simulate import simulate
+
+    clock = time.process_time()
+    sim = simulate()
+    check = bt.backtest(sim.dataset, n_bootstrap=reps)
+    early = as_cohort(bt.cut_records(sim.dataset, check.cutoff_then)).table
+    relapse = early["event"].astype(str).eq("relapse").to_numpy()
+    upper = np.where(relapse, early["upper_day"].to_numpy(float), np.nan)
+    fit = TurnbullFitter(n_bootstrap=reps).fit(early["lower_day"].to_numpy(float), upper)
+    rows = []
+    for r in check.tiers.itertuples():
+        without = bt.projection(early, fit, int(r.years))  # the interval before (no G spread)
+        rows.append({**r._asdict(), "lower_without_g": without["lower"],
+                     "upper_without_g": without["upper"]})  # fmt: skip
+    return {"reps": reps, "tiers": rows, "retention": check.retention.to_dict("records"),
+            "cpu_seconds": round(time.process_time() - clock, 1)}  # fmt: skip
 
 
 def designs():
@@ -168,14 +270,24 @@ def _homogeneous(design, reps: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("mode", choices=["oe", "full", "power", "homogeneous"])
+    parser.add_argument(
+        "mode", choices=["oe", "full", "summary", "backtest", "power", "homogeneous"]
+    )
+    parser.add_argument("files", nargs="*", help="summary: the --rows files of `full` runs")
     parser.add_argument("--reps", type=int, default=None)
     parser.add_argument("--n", type=int, default=23000)
+    parser.add_argument("--start", type=int, default=0, help="full: first seed (1000 + start)")
+    parser.add_argument("--estimator", choices=["ic", "visit-cox"], default="ic")
+    parser.add_argument("--rows", default=None, help="full: write each region-replicate here")
     args = parser.parse_args()
     if args.mode == "oe":
         result = run_oe(args.reps or 1000)
     elif args.mode == "full":
-        result = run_full(args.n, args.reps or 10)
+        result = run_full(args.n, args.reps or 10, args.start, args.estimator, args.rows)
+    elif args.mode == "summary":
+        result = run_summary(args.files)
+    elif args.mode == "backtest":
+        result = run_backtest(args.reps or 100)
     else:
         result = run_power(args.reps or 400, homogeneous=args.mode == "homogeneous")
     from workbench import jsonout

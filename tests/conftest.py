@@ -10,14 +10,67 @@ their own simulation: test_retention_table (seed 11: CI coverage of the truth), 
 (seed 11), test_effects_landmark (seed 7, 2,500 releases: effect sizes), test_effects_small_sample
 (1,500 releases: the small-sample rules), test_competing (seed 20170101), test_competing_ic.
 A `Simulation` is immutable in use: never modify it in a test (copy a table first).
+
+`make test` runs 2 pytest-xdist workers, each its own session: session fixtures are built once
+per worker, each worker has its own analysis cache ($WORKBENCH_CACHE_DIR, `_own_cache_dir`), and
+a test file runs whole on one worker beside another file: write tests that keep their files in
+tmp_path and pass whatever runs beside them.
 """
 
 from __future__ import annotations
+
+import os
 
 import pytest
 
 SMALL_SIM_SEED = 7
 SMALL_SIM_N = 3000
+
+# `make test` runs the files on 2 workers (pytest-xdist, --dist loadfile: a file runs whole on one
+# worker) in collection order; these start first, slowest first, so that no long file starts
+# last while the other worker sits idle. Re-order from the slowest-durations list that
+# `make test` prints at its end (CI's log) when a file grows.
+SLOWEST_FIRST = (
+    "tests/reporting/test_faults.py",
+    "tests/test_corpus.py",
+    "tests/notebooks/test_notebooks.py",
+    "tests/privacy/test_privacy_scan.py",
+    "tests/reporting/test_report_official.py",
+    "tests/reporting/test_degenerate.py",
+    "tests/reporting/test_batch.py",
+    "tests/studies/test_effects_study.py",
+    "tests/studies/test_method_checks.py",
+    "tests/studies/test_effects_landmark_study.py",
+    "tests/reporting/test_report.py",
+    "tests/reporting/test_target_trial_report.py",
+    "tests/reporting/test_batch_annual.py",
+    "tests/reporting/test_console_report.py",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    """The files of SLOWEST_FIRST first, in that order; every other test keeps its place (the
+    order within a file never changes). Deterministic: the same order on every worker and run."""
+    root = config.rootpath
+
+    def rank(item) -> int:
+        path = item.path.relative_to(root).as_posix() if item.path.is_relative_to(root) else ""
+        return SLOWEST_FIRST.index(path) if path in SLOWEST_FIRST else len(SLOWEST_FIRST)
+
+    items[:] = sorted(items, key=rank)  # stable
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _own_cache_dir(tmp_path_factory):
+    """An analysis cache of this test session (per xdist worker) unless a test sets its own:
+    tests never read the developer's cache, and two workers never share one."""
+    old = os.environ.get("WORKBENCH_CACHE_DIR")
+    os.environ["WORKBENCH_CACHE_DIR"] = str(tmp_path_factory.mktemp("workbench_cache"))
+    yield
+    if old is None:
+        os.environ.pop("WORKBENCH_CACHE_DIR", None)
+    else:
+        os.environ["WORKBENCH_CACHE_DIR"] = old
 
 
 @pytest.fixture(scope="session")

@@ -99,6 +99,10 @@ def test_landmark_weighted_comparison_is_internally_consistent(prepared):
         res.method,
     )
     assert label and 6 <= int(label[1]) <= 8, res.method
+    # who enters and from when (only a landmark comparison says it)
+    assert "Among people seen relapse-free at or after day 180, followed from that contact." in (
+        res.notes
+    )
 
 
 def test_interaction_test_by_hand():

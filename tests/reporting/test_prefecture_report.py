@@ -17,7 +17,7 @@ from workbench.data import codes
 from workbench.evaluation.analysis import analyse
 from workbench.i18n import t
 from workbench.params.report import ReportParams
-from workbench.reporting import benchmark, closing, sections, summary
+from workbench.reporting import benchmark, closing, sections, summary, trial_verdicts
 from workbench.reporting.markup import pct
 
 
@@ -131,12 +131,20 @@ def test_a_failed_positivity_check_sits_beside_its_row_and_is_not_a_finding(env)
     results = dataclasses.replace(env["pref"], notes=(*env["pref"].notes, note, note))
     effects = _text(model_sections.effects(results, env["params"]))
     line = f"Positivity check ({name}): 212 people"
-    assert effects.count(line) == 1 and f"[1] {line}" in effects  # once, marked …
-    assert f"{name} [1]" in effects  # … like the support's row of the table
+    # the marks continue after the target trials' own (a trial not judged has [1], …)
+    mark = f"[{len(trial_verdicts.caution_marks(results.target_trials)) + 1}]"
+    assert effects.count(line) == 1 and f"{mark} {line}" in effects  # once, marked …
+    assert f"{name} {mark}" in effects  # … like the support's row of the table
     text = _text(summary.executive_summary(results, env["params"]))
     assert line not in text and line not in _text(closing.methods(results, env["params"]))
     v = summary.verdicts(results, env["params"]).set_index("code").loc[code]
     assert v["verdict"] == "not_judged" and np.isnan(v["days"]) and np.isnan(v["risk"])
+    # with target trials the summary speaks from them; this comparison is not their cross-check
+    assert not any(x.startswith("Not judged (") for x in text.split("  "))
+    assert t("cap_support_verdicts", "en") not in text
+    # without target trials (randomised arms, baseline groups) the summary speaks from it
+    results = dataclasses.replace(results, target_trials=None)
+    text = _text(summary.executive_summary(results, env["params"]))
     (judged,) = [x for x in text.split("  ") if x.startswith("Not judged (")]
     assert name in judged  # named with the supports not judged: no verdict, no figure
     row = summary.support_table(results, env["params"]).set_index(t("col_support", "en")).loc[name]

@@ -128,7 +128,7 @@ def test_retention_in_pdf_equals_metrics_and_library(env):
 
 def test_metrics_follow_the_schema(env):
     m = metrics(env["zh"][1])
-    assert tuple(m) == TOP_KEYS and m["schema"] == "workbench.metrics/4"
+    assert tuple(m) == TOP_KEYS and m["schema"] == "workbench.metrics/5"
     # schema 2 (issue 20): interval-censored estimators lead, visit-dated ones are labelled
     roles = {(r["role"], r["method"]) for r in m["competing"]}
     assert roles == {

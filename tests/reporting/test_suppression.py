@@ -27,3 +27,22 @@ def test_suppress_counts_and_the_rates_of_a_small_base():
     # without a base, rates stay as they are
     plain, k = suppress(table, 10, counts=["n"], rates=["coverage"])
     assert list(plain["coverage"]) == [0.81, 0.5, 0.9] and k == 1
+
+
+def test_complementary_hides_the_smallest_other_count_in_the_readers_language():
+    """A single hidden component of a shown total could be recovered by subtraction (9 = 239 -
+    120 - 60 - 50): the smallest shown component (50) is hidden too, with the same mark."""
+    import pandas as pd
+
+    from workbench.reporting.suppression import complementary, suppress
+
+    table = pd.DataFrame({"area": ["all", "a", "b", "c", "d"], "n": [239, 120, 9, 60, 50],
+                          "lost": [60, 20, 20, 10, 10]})  # fmt: skip
+    total = [True, False, False, False, False]
+    for lang in ("en", "zh"):
+        shown, _ = suppress(table, 10, counts=["n", "lost"], lang=lang)
+        out, extra = complementary(shown, table, ["n", "lost"], total, 10, lang=lang)
+        mark = shown.loc[2, "n"]
+        assert mark == "<10"
+        assert out["n"].tolist() == ["239", "120", mark, "60", mark] and extra == 1
+        assert out["lost"].tolist() == shown["lost"].tolist()  # nothing hidden: nothing added

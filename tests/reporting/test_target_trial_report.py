@@ -162,33 +162,19 @@ def test_metrics_interventions_carry_the_block_and_check_it():
     results = SimpleNamespace(effects=effects, target_trials={"job_placement": fake_trial()})
     rows = metrics._interventions(results, K, [])
     assert rows[0]["target_trial"] == tr.trial_json(fake_trial())
-    assert metrics.SCHEMA == "workbench.metrics/4"  # 3 added target_trial; 4 (#19) the trend
+    assert metrics.SCHEMA == "workbench.metrics/5"  # 3 target_trial; 4 (#19) trend; 5 verdict
+    assert rows[0]["verdict"] == {"basis": "target_trial", "value": "lower", "month": 24.0,
+                                  "reasons": [], "sensitivity_disagrees": False}  # fmt: skip
     doc = {key: None for key in metrics.TOP_KEYS} | {"schema": metrics.SCHEMA,
            "retention": [], "competing": [], "interventions": rows}  # fmt: skip
     metrics.check_metrics(doc)
     rows[0]["target_trial"] = {"grace_months": 6}
     with pytest.raises(ReportError, match="target_trial"):
         metrics.check_metrics(doc)
-
-
-def test_caveats_follow_the_supports_number_in_plain_words():
-    positivity = SimpleNamespace(message="target trial: nobody with sex = female started it",
-                                 code="tt_positivity", fields={"covariate": "sex",
-                                 "level": "female", "n": 40})  # fmt: skip
-    weights = SimpleNamespace(message="largest weight 31.0, ESS 7 in month 30",
-                              code="tt_extreme_weights", fields={"strategy": "start",
-                              "max_weight": 31.0, "month": 30, "ess": 7.0})  # fmt: skip
-    s = fake_trial(caveats=[positivity, weights, positivity])
-    en = tr.caveats(s, "en", K)
-    assert len(en) == 2  # each once
-    assert 'sex "female"' in en[0] and "within 6 months" in en[0]
-    assert "largest weight is 31" in en[1] and "falls to <10 by month 30" in en[1]
-    zh = tr.caveats(s, "zh", K)
-    assert "性别为“女”" in zh[0] and "<10" in zh[1]
-    for lang in ("en", "zh"):
-        html = tr.section_html({"job_placement": s}, params(lang))
-        lead = tr.first_upper(tr.finding(s, lang, K), lang)[:12]
-        assert html.index(lead) < html.index(tr.caveats(s, lang, K)[0][:12])
+    rows[0]["target_trial"] = tr.trial_json(fake_trial())
+    rows[0]["verdict"] = {"value": "lower"}
+    with pytest.raises(ReportError, match="verdict keys"):
+        metrics.check_metrics(doc)
 
 
 def test_protocol_words_come_from_the_catalog_never_bare_english():
@@ -221,18 +207,7 @@ def test_the_chinese_section_has_no_english_words():
     text = re.sub(r"<svg.*?</svg>", "", html, flags=re.S)
     text = html_lib.unescape(re.sub(r"<[^>]+>", " ", text))
     assert re.findall(r"[A-Za-z]{2,}", text) == []
-    assert "模拟目标试验" in text and "敏感性分析" not in text  # that heading is the caller's
-
-
-def test_the_summary_names_only_supports_whose_interval_excludes_zero():
-    trials = {"job_placement": fake_trial(rd=-0.05), "financial_aid": fake_trial(rd=0.0),
-              "peer_education": fake_trial("peer_education", rd=0.05)}  # fmt: skip
-    lines = tr.summary_lines(trials, "en")
-    assert "job placement" in lines[0] and "financial aid" not in " ".join(lines)
-    assert "higher" in lines[1] and "peer education" in lines[1]
-    none = tr.summary_lines({"financial_aid": fake_trial(rd=0.0)}, "zh")
-    assert none == ["模拟目标试验：没有一项帮扶的24个月复吸率之差的95%置信区间排除零。"]
-    assert tr.summary_lines(None, "en") == []
+    assert "目标试验模拟" in text and "敏感性分析" not in text  # that heading is the caller's
 
 
 def test_the_protocol_quotes_the_published_number_of_releases():

@@ -56,3 +56,24 @@ def test_milestones_curves_and_text(summary):
     assert "Cumulative incidence" in text and "plasma-cell malignancy" in text
     assert f"{miles.loc[12.0, 'estimate']:.3f}" in text
     assert any("competing event are censored" in n for n in summary.notes)
+    lines = text.splitlines()
+    cif_head = lines[lines.index("Cumulative incidence (Aalen-Johansen, 95% CI)") + 1]
+    assert cif_head.split() == ["group", "cause", "months", "day", "estimate", "lower", "upper",
+                                "see"]  # fmt: skip
+    first = summary.cumulative_incidence.iloc[0]
+    assert f"365.25    {first['estimate']:.3f} {first['lower']:.3f}" in text
+    # the notes a row points to, numbered from 1 in order of first use
+    assert "[1] follow-up ends at day 12905.5" in lines
+    assert "[2] a confidence limit is not reached within follow-up" in lines
+    assert (
+        "Note: Times are recorded in units of 30.4375 days; a milestone up to one unit past the "
+        "last follow-up time is evaluated at that time."
+    ) in lines
+
+
+def test_json_keys_and_rmst_rows(summary):
+    out = summary.to_json()
+    assert list(out) == ["milestones", "medians", "rmst", "notes", "horizon_days", "curves",
+                         "cumulative_incidence"]  # fmt: skip
+    (rmst,) = out["rmst"]
+    assert rmst["horizon_days"] == 7305 and rmst["estimate"] == summary.rmst["estimate"].iloc[0]

@@ -177,12 +177,17 @@ def adjusted_fit(cohort, arms, covariates):
 
 
 def _quiet_fit(fit):
-    """Run a fit; a diverging or failing fit becomes one EstimationError sentence."""
+    """Run a fit; a diverging or failing fit becomes one EstimationError sentence. Of lifelines'
+    ConvergenceWarnings only "did not converge" ones fail the fit; its hints (low variance,
+    "norm(delta) still high") are left to the separation check (`_check_separation`)."""
     from lifelines.exceptions import ConvergenceError, ConvergenceWarning
 
     with warnings.catch_warnings():
-        warnings.simplefilter("error", ConvergenceWarning)
+        # the last filter added is matched first: ConvergenceWarning is a RuntimeWarning, so
+        # ignoring RuntimeWarning after erroring on it silenced a fit that did not converge
         warnings.filterwarnings("ignore", category=RuntimeWarning)
+        for failed in ("Newton-Raphson failed", "The log-likelihood is getting suspiciously"):
+            warnings.filterwarnings("error", message=failed, category=ConvergenceWarning)
         try:
             return fit()
         except (ConvergenceError, ConvergenceWarning, np.linalg.LinAlgError) as err:

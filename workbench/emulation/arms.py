@@ -12,6 +12,7 @@ EM (outcome.py) gives its strategy's monthly hazards of relapse and death.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,6 +21,7 @@ from workbench.emulation import nuisance
 from workbench.emulation.grid import Clones, D, Grid, info_day, staff_end, truncate
 from workbench.emulation.outcome import fit_hazards, group
 from workbench.emulation.weights import (
+    TRUNCATION_QUANTILE,
     ArmWeights,
     StartModel,
     carries_data,
@@ -41,33 +43,67 @@ class Arm:
     hazards: np.ndarray
     iterations: int
     nuisance: object = None
+    theta: np.ndarray | None = None  # "start within g": the month-g model's coefficients
 
 
-def _fit_arm(clones, raw, freq, init, tol, nuisance=None) -> Arm:
+@dataclass(frozen=True)
+class Design:
+    """The part of one strategy that does not depend on the sample's multiplicities (`freq`):
+    the clones, the day each clone-month's data came (`info`), the clone-months that carry
+    data and, for "start within g", who may deviate (`at_risk`). Built once per grid; a
+    bootstrap replicate reuses it (`design=`) and refits only what the multiplicities change."""
+
+    clones: Clones
+    info: np.ndarray
+    data: np.ndarray
+    at_risk: np.ndarray | None = None
+
+
+def _design(grid: Grid, clones: Clones, at_risk=None) -> Design:
     data = carries_data(clones.kind, clones.l, clones.b)
+    return Design(clones, info_day(grid, clones), data, at_risk)
+
+
+def never_design(grid: Grid) -> Design:
+    """The "never start" clones: deviation = a start (c = the start day)."""
+    c = np.where(np.isfinite(grid.start), grid.start, np.inf)
+    return _design(grid, truncate(grid, c, staff_end(grid) > c))
+
+
+def within_design(grid: Grid, grace: int) -> Design:
+    """The "start within `grace` months" clones (see the module doc)."""
+    c = np.where(grid.start_month <= grace, np.inf, grace * D)
+    at_risk = (grid.start_month >= grace) & (staff_end(grid) > grace * D)  # may deviate
+    clones = truncate(grid, c, at_risk & (grid.start_month > grace))
+    return _design(grid, clones, at_risk)
+
+
+def _fit_arm(clones, raw, freq, init, tol, nuisance=None, data=None) -> Arm:
+    if data is None:
+        data = carries_data(clones.kind, clones.l, clones.b)
     raw = np.where(data, raw, 0.0)
-    arm = truncate_weights(raw, data, freq)
+    arm = truncate_weights(raw, data, freq, TRUNCATION_QUANTILE)
     w = arm.weights * freq[:, None]
     h, it = fit_hazards(group(clones.kind, clones.l, clones.b, w), init=init, tol=tol)
     return Arm(clones, arm, h, it, nuisance)
 
 
-def never_arm(grid: Grid, model: StartModel, freq, init=None, tol: float = 1e-10) -> Arm:
-    """The "never start" strategy (see the module doc)."""
-    c = np.where(np.isfinite(grid.start), grid.start, np.inf)
-    clones = truncate(grid, c, staff_end(grid) > c)
-    info = info_day(grid, clones)
-    raw = never_weights(grid, model, info)
-    return _fit_arm(clones, raw, freq, init, tol, lambda: nuisance.pooled(grid, model, info))
+def never_arm(grid: Grid, model: StartModel, freq, init=None, tol: float = 1e-10,
+              design: Design | None = None) -> Arm:  # fmt: skip
+    """The "never start" strategy (see the module doc); `design`: `never_design(grid)`."""
+    d = never_design(grid) if design is None else design
+    raw = never_weights(grid, model, d.info)
+    nu = lambda: nuisance.pooled(grid, model, d.info)  # noqa: E731
+    return _fit_arm(d.clones, raw, freq, init, tol, nu, d.data)
 
 
-def within_arm(grid: Grid, model: StartModel, grace: int, freq, init=None, tol=1e-10) -> Arm:
-    """The "start within `grace` months" strategy (see the module doc)."""
-    c = np.where(grid.start_month <= grace, np.inf, grace * D)
-    at_risk = (grid.start_month >= grace) & (staff_end(grid) > grace * D)  # may deviate
-    clones = truncate(grid, c, at_risk & (grid.start_month > grace))
-    info = info_day(grid, clones)
-    p_i, theta = month_start_probability(grid, grace, at_risk, model, freq)
-    raw = within_weights_from(p_i, grid, grace, info, at_risk)
-    nu = lambda: nuisance.month(grid, grace, at_risk, theta, info)  # noqa: E731
-    return _fit_arm(clones, raw, freq, init, tol, nu)
+def within_arm(grid: Grid, model: StartModel, grace: int, freq, init=None, tol=1e-10,
+               design: Design | None = None, theta_init=None) -> Arm:  # fmt: skip
+    """The "start within `grace` months" strategy (see the module doc); `design`:
+    `within_design(grid, grace)`; `theta_init`: month-g model coefficients to start from."""
+    d = within_design(grid, grace) if design is None else design
+    p_i, theta = month_start_probability(grid, grace, d.at_risk, model, freq, init=theta_init)
+    raw = within_weights_from(p_i, grid, grace, d.info, d.at_risk)
+    nu = lambda: nuisance.month(grid, grace, d.at_risk, theta, d.info, model)  # noqa: E731
+    arm = _fit_arm(d.clones, raw, freq, init, tol, nu, d.data)
+    return dataclasses.replace(arm, theta=theta)

@@ -18,14 +18,16 @@ def grace_sensitivity(
     scheduler=None,
     horizons: tuple[int, ...] = (12, 24, 36),
     ci: str = "bootstrap",
+    base: TargetTrial | None = None,
 ) -> pd.DataFrame:
     """Risk differences (start within g months minus never) at `horizons` for each grace g:
     columns grace_months, month, rd, rd_lower, rd_upper (no rows for a g whose emulation is
-    not estimable)."""
+    not estimable). `base`: the support's trial already fitted on `cohort` at another grace
+    period; its grid, start model and "never" arm are reused (`TargetTrial.fit(shared=)`)."""
     rows = []
     for g in graces:
         tt = TargetTrial(intervention, grace_months=g, horizons=horizons, n_bootstrap=n_bootstrap,
-                         seed=seed, n_jobs=n_jobs, scheduler=scheduler, ci=ci).fit(cohort)  # fmt: skip
+                         seed=seed, n_jobs=n_jobs, scheduler=scheduler, ci=ci).fit(cohort, shared=base)  # fmt: skip
         if tt.not_estimable_ is not None:
             continue
         part = tt.horizons_[["month", "rd", "rd_lower", "rd_upper"]].assign(grace_months=g)

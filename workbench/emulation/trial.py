@@ -19,11 +19,14 @@ equations, the weights taken as known (variance.py; fast; the simulation study's
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
 from workbench._base import DEFAULT_SEED, NotEstimable, check_is_fitted
 from workbench.cohort.contract import as_cohort
+from workbench.emulation.arms import never_design, within_arm, within_design
 from workbench.emulation.diagnostics import (
     MIN_STARTS,
     caveats,
@@ -32,8 +35,9 @@ from workbench.emulation.diagnostics import (
     support_name,
     weights_table,
 )
-from workbench.emulation.estimate import REPLICATE_TOL, estimate, unpack
+from workbench.emulation.estimate import POINT_TOL, REPLICATE_TOL, Emulation, estimate, unpack
 from workbench.emulation.grid import HORIZON, build_grid
+from workbench.emulation.outcome import curves
 from workbench.emulation.weights import TRUNCATION_QUANTILE
 from workbench.exceptions import ParameterError
 from workbench.stats.bootstrap import percentile_ci, run_replicates
@@ -86,7 +90,10 @@ class TargetTrial:
         if self.ci == "bootstrap" and self.n_bootstrap < 2:
             raise ParameterError(f"n_bootstrap {self.n_bootstrap} must be >= 2 (e.g. 200).")
 
-    def fit(self, cohort) -> TargetTrial:
+    def fit(self, cohort, shared: TargetTrial | None = None) -> TargetTrial:
+        """Fit on `cohort`. `shared`: a TargetTrial of the same support already fitted on the
+        same cohort (another grace period): its grid, start model and "never" arm, which do not
+        depend on the grace period, are reused instead of recomputed (same numbers)."""
         self._check()
         cohort = as_cohort(cohort)
         code = self.intervention
@@ -94,7 +101,8 @@ class TargetTrial:
         self.warnings_ = []
         if cohort.records is None or cohort.starts is None:
             return self._withhold("tt_no_start_dates", cohort, {})
-        grid = build_grid(cohort, code)
+        base = _usable(shared, code)
+        grid = build_grid(cohort, code) if base is None else base.grid_
         n_starts = int(np.sum(grid.start_month <= self.grace_months))
         if n_starts < MIN_STARTS:
             fields = {"name": support_name(code), "n_starts": n_starts, "minimum": MIN_STARTS}
@@ -104,7 +112,7 @@ class TargetTrial:
             fields = {"name": support_name(code), "grace": self.grace_months}
             return self._withhold("tt_no_start_in_grace_month", cohort, fields)
         self.grid_ = grid
-        point = estimate(grid, self.grace_months)
+        point = _point(grid, self.grace_months, base)
         self.emulation_ = point
         arms = {"start": point.start, "never": point.never}
         self.protocol_ = protocol(code, self.grace_months, self.horizons, grid.n,
@@ -146,10 +154,15 @@ class TargetTrial:
         if self.ci == "sandwich":
             return None
         n, grace = grid.n, self.grace_months
+        init = _WarmStart.of(point)  # what a replicate starts from (not the arms' n x K arrays)
+        # a replicate is the same releases with multiplicities: the clones, their info days and
+        # data masks are the point estimate's; only the models, weights and hazards are refitted
+        designs = (within_design(grid, grace), never_design(grid))
 
         def one(rng):
             freq = rng.multinomial(n, np.full(n, 1.0 / n)).astype(float)
-            return estimate(grid, grace, freq, init=point, tol=REPLICATE_TOL).vector()
+            fit = estimate(grid, grace, freq, init=init, tol=REPLICATE_TOL, designs=designs)
+            return fit.vector()
 
         root = np.random.SeedSequence(self.seed)
         rows = run_replicates(one, root.spawn(self.n_bootstrap), self.n_jobs, self.scheduler)
@@ -246,6 +259,52 @@ class TargetTrial:
             rmst_diff_upper=_num(self.rmst_diff_upper_),
         )
         return out
+
+
+def _usable(shared, code):
+    """`shared` when it is a fitted, estimable trial of support `code`, else None."""
+    if shared is None:
+        return None
+    if shared.intervention != code:
+        raise ParameterError(f"shared trial is of {shared.intervention!r}, not {code!r}.")
+    if getattr(shared, "emulation_", None) is None or shared.not_estimable_ is not None:
+        return None
+    return shared
+
+
+def _point(grid, grace: int, base) -> Emulation:
+    """The point estimate at grace period `grace`; with `base` (a fitted trial on the same grid)
+    its start model and "never" arm are reused: neither depends on the grace period, and
+    `estimate` would refit both from the same data to the same numbers."""
+    if base is None:
+        return estimate(grid, grace)
+    model, never = base.emulation_.model, base.emulation_.never
+    start = within_arm(grid, model, grace, np.ones(grid.n), tol=POINT_TOL)
+    return Emulation(
+        model, start, never, {"start": curves(start.hazards), "never": curves(never.hazards)}
+    )
+
+
+@dataclass(frozen=True)
+class _Arm:
+    hazards: np.ndarray
+    theta: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class _WarmStart:
+    """The parts of the point estimate a bootstrap replicate starts from (`estimate`'s `init`):
+    the start model and both strategies' hazards — shipped to the workers instead of the whole
+    `Emulation` (whose arms carry n x K weight arrays and closures over the grid)."""
+
+    model: object
+    start: _Arm
+    never: _Arm
+
+    @classmethod
+    def of(cls, point: Emulation) -> _WarmStart:
+        start = _Arm(point.start.hazards, point.start.theta)
+        return cls(point.model, start, _Arm(point.never.hazards))
 
 
 _HORIZON_COLUMNS = (

@@ -196,14 +196,14 @@ def analyse_cohort(data: Any, params: ReportParams, scheduler: Any = None) -> Re
 
 def ranking_tables(cohort: pd.DataFrame, params: ReportParams) -> dict[str, pd.DataFrame]:
     """The shrunken ranking of prefectures and of facilities (workbench.programme.ranking)."""
-    from workbench.programme.ranking import person_expected, rank_regions
+    from workbench.programme.ranking import rank_regions
 
-    out, expected = {}, person_expected(cohort)
+    out = {}
     for by in ("prefecture", "facility"):
         if by in cohort.columns and cohort[by].astype(str).nunique() >= 2:
             with contextlib.suppress(EstimationError):  # too few regions large enough to rank
                 out[by] = rank_regions(cohort, by, threshold=params.suppression_threshold,
-                                       expected=expected, seed=params.seed)  # fmt: skip
+                                       seed=params.seed)  # fmt: skip
     if "prefecture" not in out:
         raise EstimationError("one_region")
     return out

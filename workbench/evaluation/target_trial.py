@@ -146,9 +146,7 @@ def fit_one(
         except (WorkbenchError, ValueError, np.linalg.LinAlgError) as err:
             return TrialSummary(code, n_bootstrap=params.n_bootstrap, withheld=str(err))
         made = getattr(tt, "not_estimable_", None) is None
-        sensitivity = (
-            _grace(cohort, code, params, scheduler, tt.horizons_) if grace and made else None
-        )
+        sensitivity = _grace(cohort, code, params, tt) if grace and made else None
     notes += [_as_note(w) for w in getattr(tt, "warnings_", ()) or ()]
     return summarise(tt, code, params.n_bootstrap, sensitivity, notes)
 
@@ -198,19 +196,20 @@ def strategy_code(value: object) -> str:
     return "never" if ("never" in text or "not" in text) else "start"
 
 
-def _grace(
-    cohort: Any, code: str, params: Any, scheduler: Any, main: pd.DataFrame
-) -> pd.DataFrame | None:
+def _grace(cohort: Any, code: str, params: Any, main: Any) -> pd.DataFrame | None:
     """The risk difference under each grace period in `GRACES` (model-based CIs, `GRACE_CI`);
-    the main grace period's rows are the main fit's (`main`: its horizons), not refitted."""
+    the main grace period's rows are the main fit's (`main`, the fitted trial: its horizons),
+    not refitted, and its grid, start model and "never" arm are reused for the others."""
     from workbench.emulation import grace_sensitivity
 
     others = tuple(g for g in GRACES if g != GRACE_MONTHS)
     try:
-        frame = grace_sensitivity(cohort, code, graces=others, seed=params.seed, ci=GRACE_CI)
+        frame = grace_sensitivity(
+            cohort, code, graces=others, seed=params.seed, ci=GRACE_CI, base=main
+        )
     except (WorkbenchError, ValueError, np.linalg.LinAlgError):
         return None
-    own = main[["month", "rd", "rd_lower", "rd_upper"]].assign(grace_months=GRACE_MONTHS)
+    own = main.horizons_[["month", "rd", "rd_lower", "rd_upper"]].assign(grace_months=GRACE_MONTHS)
     frame = pd.concat([frame, own], ignore_index=True)
     return frame.sort_values(["grace_months", "month"]).reset_index(drop=True)
 

@@ -33,6 +33,7 @@ from workbench.i18n import (
     standing,
     target_trial,
     trends,
+    trial_verdicts,
 )
 
 LANGUAGES = ("zh", "en")
@@ -55,6 +56,7 @@ _CATALOGS = {
     "ranking": ranking.ENTRIES,
     "planning": planning.ENTRIES,
     "standing": standing.ENTRIES,
+    "trial_verdicts": trial_verdicts.ENTRIES,
 }
 
 

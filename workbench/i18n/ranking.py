@@ -48,9 +48,12 @@ ENTRIES: dict[str, tuple[str, str]] = {
     ),
     "rk_col_facility": ("戒毒所", "Facility"),
     "rk_facility_note": (
-        "戒毒所的比较同样按人员构成调整，但未按市州调整：一所戒毒所的结果也反映其出所人员回到的市州。",
+        "戒毒所的比较同样按人员构成调整，但未按市州调整：一所戒毒所的结果也反映其出所人员回到的市州。"
+        "女子戒毒所只收女性，无法按性别调整，其结果包含女性与男性的差别。",
         "Facilities are adjusted for their people's mix in the same way, but not for prefecture: "
-        "a facility's result also reflects the prefectures its people return to.",
+        "a facility's result also reflects the prefectures its people return to. The women's "
+        "centre takes only women, so it cannot be adjusted for sex: its result includes how "
+        "women differ from men.",
     ),
     "rk_province_note": (
         "全省水平：{prov}。名次1为保持率最高。人数、复吸人数或未复吸人数少于{k}的市州不参加排名，"
@@ -122,16 +125,18 @@ ENTRIES: dict[str, tuple[str, str]] = {
         "province's results are not available).",
     ),
     "methods_ranking": (
-        "市州和戒毒所排名：复吸人数与按人员构成预期的人数之比（间接标化，Cox模型不含地区），"
-        "对数比值用正态分层模型收缩（均值平坦先验、标准差均匀先验，网格积分；Gelman等，"
+        "市州和戒毒所排名：各地区相对全省的复吸风险比，来自含人员特征和地区的区间删失比例风险模型"
+        "（按人聚类的稳健标准误），全省水平为按人员构成预期的复吸人数加权的平均；"
+        "对数风险比用正态分层模型收缩（均值平坦先验、标准差均匀先验，网格积分；Gelman等，"
         "《贝叶斯数据分析》第3版5.4节），从后验抽样得到95%区间、名次区间和低于全省水平的概率；"
-        "比值按全省人员构成换算为12个月操守保持率。",
-        "Prefecture and facility ranking: relapses observed against those expected from each "
-        "area's mix of people (indirect standardisation, a Cox model without area), the log "
-        "ratios shrunk with a hierarchical normal model (flat prior on the mean, uniform on the "
-        "standard deviation, integrated on a grid; Gelman et al., Bayesian Data Analysis, 3rd ed., "
-        "section 5.4); 95% intervals, rank intervals and the chance of being below the province "
-        "come from posterior draws; ratios are shown as 12-month retention for the province's "
-        "mix of people.",
+        "风险比按全省人员构成换算为12个月操守保持率。",
+        "Prefecture and facility ranking: each area's relapse hazard ratio against the province "
+        "from the interval-censored proportional-hazards model with the people's characteristics "
+        "and the area (robust SEs by person; the province level weighted by the relapses each "
+        "area's mix of people would give), the log ratios shrunk with a hierarchical normal model "
+        "(flat prior on the mean, uniform on the standard deviation, integrated on a grid; Gelman "
+        "et al., Bayesian Data Analysis, 3rd ed., section 5.4); 95% intervals, rank intervals and "
+        "the chance of being below the province come from posterior draws; ratios are shown as "
+        "12-month retention for the province's mix of people.",
     ),
 }

@@ -12,10 +12,10 @@ target trials in two languages, kept together so that a translator reviews them 
 
 ENTRIES = {
     # section
-    "sec_tt": ("帮扶效果：模拟目标试验", "Which support works: emulated target trials"),
+    "sec_tt": ("帮扶效果：目标试验模拟", "Which support works: emulated target trials"),
     "tt_intro": (
         "每项帮扶都按一项试验的问题来回答：在符合条件的出所人员中，如果所有人都在出所后{g}个月内开始这项帮扶，"
-        "与所有人都不开始相比，12、24、36个月时的复吸率各是多少？每个符合条件的人同时计入两种策略"
+        "与所有人都不开始相比，12、24、36个月内的复吸风险各是多少？每个符合条件的人同时计入两种策略"
         "（“复制”），当其记录偏离某一策略时即在该策略中删失；用出所时的特征和每次随访时的就业情况计算权重，"
         "弥补删失带来的偏差。这些数字来自观察记录，不是随机试验：其可信程度取决于影响开始帮扶和复吸的因素是否都已记录。",
         "Each support is answered as the question a trial would ask: among the people released "
@@ -33,24 +33,24 @@ ENTRIES = {
         "landmark comparison",
     ),
     "tt_sensitivity_intro": (
-        "以下是此前报告的主要分析，现作为敏感性分析保留：它们回答的是另一个问题（风险比与界标后的比较），"
-        "结论应与上面的模拟目标试验一起看。",
-        "The analyses below were the report's main analyses until now and are kept as "
-        "sensitivity analyses: they answer a different question (a hazard ratio, and a "
-        "comparison from the landmark day on), to be read together with the target trials above.",
+        "以下分析回答的是另一个问题（风险比，以及从界标日起的比较），作为上面目标试验模拟的交叉核对："
+        "帮扶是否有效以目标试验模拟为准，摘要只在两者方向相反时提及这些分析。",
+        "The analyses below answer a different question (a hazard ratio, and a comparison from "
+        "the landmark day on) and cross-check the target trials above: the verdicts come from "
+        "the trials, and the summary mentions these analyses only where they point the other way.",
     ),
     "tt_none": (
-        "本报告范围内无法进行模拟目标试验：{why}",
+        "本报告范围内无法进行目标试验模拟：{why}",
         "No target trial could be emulated in this report's scope: {why}",
     ),
     # the protocol table (TARGET guideline items)
     "cap_tt_protocol": (
-        "模拟目标试验方案（各项帮扶相同，只是帮扶名称不同）",
+        "目标试验模拟方案（各项帮扶相同，只是帮扶名称不同）",
         "The emulated target trial's protocol (the same for every support, apart from its name)",
     ),
     "col_tt_item": ("方案要素", "Protocol item"),
     "col_tt_spec": ("本报告的做法", "In this report"),
-    "tt_item_eligibility": ("纳入标准", "Eligibility"),
+    "tt_item_eligibility": ("纳入条件", "Eligibility"),
     "tt_item_strategies": ("比较的策略", "Treatment strategies"),
     "tt_item_time_zero": ("起点（时间零点）", "Time zero"),
     "tt_item_assignment": ("分配方式", "Assignment"),
@@ -85,18 +85,19 @@ ENTRIES = {
         "comes first",
     ),
     "tt_proto_contrast": (
-        "按方案效应：12、24、36个月复吸率之差与之比，36个月内平均保持操守天数之差",
+        "按方案效应：12、24、36个月内复吸风险的风险差与比值，36个月内平均保持操守天数之差",
         "Per-protocol effect: difference and ratio of relapse risk at 12, 24 and 36 months, "
         "difference in mean abstinent days over 36 months",
     ),
     "tt_proto_analysis": (
-        "加权的区间删失累积发生率（死亡为竞争事件）；权重稳定化并截尾；置信区间来自对出所人员的{b}次自助抽样",
-        "Weighted interval-censored cumulative incidence (death competing); stabilised, "
-        "truncated weights; confidence intervals from {b} bootstrap resamples of the releases",
+        "加权的区间删失累积发生率（死亡为竞争事件）；权重不截断，每个月检查有效样本量；置信区间来自对出所人员的{b}次自助抽样",
+        "Weighted interval-censored cumulative incidence (death competing); weights not "
+        "truncated, their effective sample size checked in every month; confidence intervals "
+        "from {b} bootstrap resamples of the releases",
     ),
     # strategies
-    "tt_arm_start": ("{g}个月内开始", "Start within {g} months"),
-    "tt_arm_never": ("不开始", "Never start"),
+    "tt_arm_start": ("出所后{g}个月内开始帮扶", "Start within {g} months"),
+    "tt_arm_never": ("不开始帮扶", "Never start"),
     # the flow of numbers
     "cap_tt_flow": ("各策略的人数流向", "Flow of people under each strategy"),
     "col_tt_strategy": ("策略", "Strategy"),
@@ -113,27 +114,27 @@ ENTRIES = {
     ),
     # the risk table
     "cap_tt_risks": (
-        "各策略下的复吸率（模拟目标试验）",
+        "各策略下的复吸风险（目标试验模拟）",
         "Relapse risk under each strategy (target trials)",
     ),
     "col_tt_months": ("出所后月数", "Months after release"),
-    "col_tt_risk_start": ("{g}个月内开始", "Start within {g} months"),
-    "col_tt_risk_never": ("不开始", "Never start"),
-    "col_tt_rd": ("差值（百分点）", "Difference (points)"),
-    "col_tt_rd_ci": ("差值的95%置信区间", "95% CI of the difference"),
+    "col_tt_risk_start": ("出所后{g}个月内开始帮扶", "Start within {g} months"),
+    "col_tt_risk_never": ("不开始帮扶", "Never start"),
+    "col_tt_rd": ("风险差（百分点）", "Difference (points)"),
+    "col_tt_rd_ci": ("风险差的95%置信区间", "95% CI of the difference"),
     "tt_risks_note": (
-        "复吸率为累积复吸率（死亡者不再计入复吸）；差值 = 开始 − 不开始，以百分点计；负值表示开始该帮扶时复吸率更低。",
+        "复吸风险为复吸的累积发生率（死亡者不再计入复吸）；风险差 = 开始 − 不开始，以百分点计；负值表示开始该帮扶时复吸风险更低。",
         "Relapse risk is the cumulative incidence of relapse (those who died cannot relapse "
         "later); difference = start − never start, in percentage points; a negative value means "
         "a lower relapse risk when starting the support.",
     ),
     # the grace-period sensitivity
     "cap_tt_grace": (
-        "宽限期的敏感性：24个月复吸率之差（开始 − 不开始，百分点）",
+        "宽限期的敏感性：24个月内复吸风险的风险差（开始 − 不开始，百分点）",
         "Sensitivity to the grace period: difference in 24-month relapse risk (start − never, "
         "percentage points)",
     ),
-    "col_tt_grace": ("{g}个月内开始", "Start within {g} months"),
+    "col_tt_grace": ("出所后{g}个月内开始帮扶", "Start within {g} months"),
     "tt_grace_note": (
         "宽限期是“开始”策略允许开始帮扶的期限；如果不同宽限期下的差值相近，结论就不取决于这一选择。"
         "{g}个月的数字即上表的数字；其他宽限期的置信区间按模型公式计算（把权重视为已知），可能略窄。"
@@ -147,41 +148,41 @@ ENTRIES = {
     ),
     # the figure
     "cap_tt_curves": (
-        "各项帮扶在两种策略下的累积复吸率（阴影为95%置信区间）",
+        "各项帮扶在两种策略下的复吸风险（累积发生率；阴影为95%置信区间）",
         "Cumulative relapse risk under the two strategies for each support (shaded: 95% CI)",
     ),
-    "ax_tt_risk": ("累积复吸率", "Relapse risk"),
+    "ax_tt_risk": ("复吸风险", "Relapse risk"),
     "ax_tt_months": ("出所后月数", "Months after release"),
     "tt_panel_withheld": ("人数太少，不作估计", "Too few people to show"),
     "tt_alt": (
-        "折线图：{names}在两种策略（{g}个月内开始、不开始）下出所后各月的累积复吸率及其95%置信区间。",
+        "折线图：{names}在两种策略（{g}个月内开始、不开始）下出所后各月的复吸风险（累积发生率）及其95%置信区间。",
         "Line chart: cumulative relapse risk by month after release under two strategies (start "
         "within {g} months, never start) for {names}, with 95% confidence bands.",
     ),
     # plain findings
     "tt_find_lower": (
-        "{name}：如果所有符合条件的人都在出所后{g}个月内开始这项帮扶，{m}个月复吸率估计为{x}，"
-        "而都不开始时为{y}（相差{d}个百分点，95%置信区间{lo}至{hi}）。",
+        "{name}：如果所有符合条件的人都在出所后{g}个月内开始这项帮扶，{m}个月内复吸风险估计为{x}，"
+        "而都不开始时为{y}（风险差{d}个百分点，95%置信区间{lo}至{hi}）。",
         "{name}: if everyone eligible had started it within {g} months of release, {m}-month "
         "relapse would be {x} instead of {y} (a difference of {d} percentage points, 95% CI "
         "{lo} to {hi}).",
     ),
     "tt_find_higher": (
-        "{name}：如果所有符合条件的人都在出所后{g}个月内开始这项帮扶，{m}个月复吸率估计为{x}，"
-        "而都不开始时为{y}（相差{d}个百分点，95%置信区间{lo}至{hi}），反而更高，需进一步核查。",
+        "{name}：如果所有符合条件的人都在出所后{g}个月内开始这项帮扶，{m}个月内复吸风险估计为{x}，"
+        "而都不开始时为{y}（风险差{d}个百分点，95%置信区间{lo}至{hi}），反而更高，需进一步核查。",
         "{name}: if everyone eligible had started it within {g} months of release, {m}-month "
         "relapse would be {x} instead of {y} (a difference of {d} percentage points, 95% CI "
         "{lo} to {hi}): higher, so check further.",
     ),
     "tt_find_unclear": (
-        "{name}：{g}个月内开始这项帮扶时估计的{m}个月复吸率为{x}，不开始时为{y}；"
-        "两者之差的95%置信区间（{lo}至{hi}个百分点）包含零，这些数据不能说明开始这项帮扶与复吸率高低有关。",
+        "{name}：出所后{g}个月内开始这项帮扶时估计的{m}个月内复吸风险为{x}，不开始时为{y}；"
+        "风险差的95%置信区间（{lo}至{hi}个百分点）包含零，这些数据不能说明开始这项帮扶与复吸风险高低有关。",
         "{name}: the estimated {m}-month relapse is {x} when starting it within {g} months and "
         "{y} when never starting; the 95% CI of the difference ({lo} to {hi} percentage points) "
         "includes zero, so these data cannot tell whether starting it makes any difference.",
     ),
     "tt_find_no_ci": (
-        "{name}：{g}个月内开始这项帮扶时估计的{m}个月复吸率为{x}，不开始时为{y}；没有置信区间，不作结论。",
+        "{name}：出所后{g}个月内开始这项帮扶时估计的{m}个月内复吸风险为{x}，不开始时为{y}；没有置信区间，不作结论。",
         "{name}: the estimated {m}-month relapse is {x} when starting it within {g} months and "
         "{y} when never starting; there is no confidence interval, so no conclusion is drawn.",
     ),
@@ -200,47 +201,8 @@ ENTRIES = {
         "the trial cannot be emulated with a {g}-month grace period.",
     ),
     "tt_find_rmst": (
-        "36个月内平均保持操守天数之差（开始 − 不开始）：{d}天（95%置信区间{lo}至{hi}天）。",
-        "Difference in mean abstinent days over 36 months (start − never): {d} days (95% CI "
-        "{lo} to {hi}).",
-    ),
-    # caveats attached to a support's numbers
-    "tt_caveat_weights": (
-        "注意：在“{arm}”策略下，最大权重为{w:.0f}，有效样本量在第{month}个月降至{ess}；少数高权重个体对这一数字影响较大，只作参考。",
-        'Caution: under the "{arm}" strategy the largest weight is {w:.0f} and the '
-        "effective sample size falls to {ess} by month {month}; a few heavily weighted people "
-        "drive this number: read it as indicative.",
-    ),
-    "tt_caveat_positivity": (
-        "注意：{covariate}为“{level}”的人中，没有人在{g}个月内开始这项帮扶（阳性假设不足），对他们的“开始”策略只能依靠模型推算，结果只作参考。",
-        'Caution: among people with {covariate} "{level}", nobody started it within {g} '
-        'months (weak positivity), so the "start" strategy is extrapolated for them by the '
-        "model: read the number as indicative.",
-    ),
-    "tt_caveat_few_starts": (
-        "注意：在{g}个月内开始这项帮扶的人很少，“开始”策略的数字依赖少数人，只作参考。",
-        'Caution: few people started it within {g} months, so the "start" strategy\'s number '
-        "rests on few people: read it as indicative.",
-    ),
-    # the executive summary's lines (reporting.summary.support_block)
-    "tt_sum_lower": (
-        "模拟目标试验：如果所有符合条件的人都在出所后{g}个月内开始，{m}个月复吸率会更低的帮扶：{names}。",
-        "Target trials: had everyone eligible started it within {g} months of release, "
-        "{m}-month relapse would be lower for: {names}.",
-    ),
-    "tt_sum_higher": (
-        "模拟目标试验：{m}个月复吸率反而更高、需要核查的帮扶：{names}。",
-        "Target trials: {m}-month relapse would be higher, so check further, for: {names}.",
-    ),
-    "tt_sum_none": (
-        "模拟目标试验：没有一项帮扶的{m}个月复吸率之差的95%置信区间排除零。",
-        "Target trials: for no support does the 95% CI of the {m}-month difference in relapse "
-        "exclude zero.",
-    ),
-    "tt_sum_basis": (
-        "下表的结论来自风险比与界标比较（敏感性分析）；模拟目标试验的详细结果见“帮扶措施效果”一节。",
-        "The verdicts in the table below come from the hazard-ratio and landmark analyses "
-        "(sensitivity analyses); the target trials are detailed in the support effects section.",
+        "36个月内多保持操守天数（开始 − 不开始）：{d}天（95%置信区间{lo}至{hi}天）。",
+        "Extra abstinent days in 36 months (start − never): {d} days (95% CI {lo} to {hi}).",
     ),
     # metrics.json
     "mnote_tt_withheld": (
@@ -249,7 +211,7 @@ ENTRIES = {
     ),
     # `workbench effects` (human output)
     "tt_cli_title": (
-        "模拟目标试验（{g}个月内开始 vs 不开始）：{m}个月复吸率",
+        "目标试验模拟（出所后{g}个月内开始帮扶 与 不开始帮扶）：{m}个月内复吸风险",
         "Target trials (start within {g} months vs never): relapse risk at {m} months",
     ),
     # notebook 03/04 table headers (workbench.display: nbcol_<column>)
@@ -260,11 +222,11 @@ ENTRIES = {
     "nbcol_censored_other": ("其他原因删失", "censored: other"),
     "nbcol_relapses": ("复吸人数", "relapses"),
     "nbcol_deaths": ("死亡人数", "deaths"),
-    "nbcol_relapse_risk": ("累积复吸率", "relapse risk"),
+    "nbcol_relapse_risk": ("复吸风险", "relapse risk"),
     "nbcol_death_risk": ("累积死亡率", "death risk"),
-    "nbcol_risk_start": ("开始策略下的复吸率", "risk: start"),
-    "nbcol_risk_never": ("不开始策略下的复吸率", "risk: never"),
-    "nbcol_rd": ("复吸率之差", "risk difference"),
+    "nbcol_risk_start": ("开始策略下的复吸风险", "risk: start"),
+    "nbcol_risk_never": ("不开始策略下的复吸风险", "risk: never"),
+    "nbcol_rd": ("风险差", "risk difference"),
     "nbcol_rd_lower": ("差值95%置信区间下限", "difference: 95% CI lower"),
     "nbcol_rd_upper": ("差值95%置信区间上限", "difference: 95% CI upper"),
     "nbcol_rr_lower": ("风险比95%置信区间下限", "risk ratio: 95% CI lower"),
@@ -288,7 +250,7 @@ ENTRIES = {
         "{name}：各策略各月的有效样本量",
         "{name}: effective sample size by strategy and month",
     ),
-    "nb_est_emulation": ("模拟目标试验（复制—删失—加权）", "target trial (clone–censor–weight)"),
+    "nb_est_emulation": ("目标试验模拟（复制—删失—加权）", "target trial (clone–censor–weight)"),
     "nb_est_naive": ("简单比较：曾经接受与从未接受", "naive: ever vs never"),
     "nb_est_landmark": ("第180天界标比较", "landmark at day 180"),
     "nb_est_cox_employment": (
@@ -298,7 +260,7 @@ ENTRIES = {
     "nbcol_sd_between": ("重复间标准差", "SD between replicates"),
     "nbcol_n_rep": ("重复次数", "replicates"),
     "nb_tt_bias_line": (
-        "{est}：{n}项帮扶24个月复吸率之差的平均绝对偏倚为{b}个百分点。",
+        "{est}：{n}项帮扶24个月内复吸风险的风险差的平均绝对偏倚为{b}个百分点。",
         "{est}: average absolute bias of the 24-month risk difference {b} percentage points over "
         "{n} supports.",
     ),
@@ -324,7 +286,7 @@ NOTEBOOK_PROSE = {
         "“不开始”复制在帮扶开始时。\n"
         "3. **加权。** 离开的人不是随机的一部分（例如就业既影响开始帮扶，也影响复吸），"
         "所以留下的复制按“至今仍遵循策略”的概率的倒数加权；这一概率来自按随访月合并的开始帮扶模型，"
-        "用出所时的特征和每次随访时的就业情况（权重截断于第99百分位）。复吸只知道发生在两次随访之间，"
+        "用出所时的特征和每次随访时的就业情况（权重不截断：截断会使估计产生偏倚；报告检查每个月的有效样本量）。复吸只知道发生在两次随访之间，"
         "死亡为竞争事件：风险来自加权的区间删失估计。\n\n"
         "下表数出各策略的复制：计入多少、因偏离策略删失多少、因其他原因（失访、转出、数据截止）删失多少、"
         "遵循策略期间复吸或死亡多少。接着是三个人各自的两个复制：一人在宽限期内开始"
@@ -344,7 +306,8 @@ NOTEBOOK_PROSE = {
         "starting and relapse), so the clones who stay are weighted by the inverse probability "
         "of having followed the strategy so far, from a pooled model of starting over the "
         "follow-up months on the characteristics at release and employment at each visit "
-        "(weights truncated at the 99th percentile). Relapse is known only between visits, with "
+        "(weights not truncated: truncating them biased the estimates; the report checks the "
+        "effective sample size in every month). Relapse is known only between visits, with "
         "death as a competing event: the risks come from a weighted interval-censored "
         "estimator.\n\n"
         "The flow below counts the clones under each strategy: how many were cloned, censored "
@@ -358,13 +321,15 @@ NOTEBOOK_PROSE = {
         "### 权重\n\n"
         "仍遵循策略的每个复制都带一个权重：至今遵循策略的估计概率的倒数。随着更多复制离开，权重逐渐变大。"
         "下图是每种策略各月权重的平均数、第99百分位数和最大值（对数刻度）：最大权重远高于第99百分位数的"
-        "月份，估计依赖少数人，报告在那里截断权重。",
+        "月份，估计依赖少数人；报告检查每个月的有效样本量，有效样本量低于当月在访人数十分之一的帮扶不作判断。",
         "### The weights\n\n"
         "Each clone still following its strategy carries a weight: one over the estimated "
         "probability of having followed it so far. The weights grow as more clones leave. Below, "
         "the mean, 99th percentile and largest weight in each month under each strategy (log "
         "scale): a largest weight far above the 99th percentile marks months where a few people "
-        "carry the estimate, and the report truncates the weights there.",
+        "carry the estimate; the report checks the effective sample size in every month and "
+        "does not judge a support whose weighted data count as fewer than a tenth of the people "
+        "followed that month.",
     ),
     "nbp03_tt_ess": (
         "### 诊断：每种策略各月的有效样本量\n\n"
@@ -378,12 +343,12 @@ NOTEBOOK_PROSE = {
         "weighted people, and the report then attaches a caution to that support's number.",
     ),
     "nbp04_tt": (
-        "## 7. 模拟目标试验与其他比较方法：相对真值的偏倚\n\n"
+        "## 7. 目标试验模拟与其他比较方法：相对真值的偏倚\n\n"
         "模拟器打开了就业的反馈：就业降低复吸风险，影响谁会获得帮扶，而帮扶（如安置就业）又让人就业。"
         "在这种情况下，简单比较“曾经接受”与“从未接受”的人会受永生时间和混杂的影响；"
         "第180天界标比较丢掉了180天前复吸的人；调整当前就业的模型把帮扶通过就业起的作用也调整掉了。"
-        "下表对每项帮扶和每种方法给出24个月复吸率之差（开始 − 不开始）在{n_reps}次重复模拟中的平均值、"
-        "相对模拟器真值的偏倚及其蒙特卡罗标准误，以及模拟目标试验95%置信区间的覆盖率"
+        "下表对每项帮扶和每种方法给出24个月内复吸风险的风险差（开始 − 不开始）在{n_reps}次重复模拟中的平均值、"
+        "相对模拟器真值的偏倚及其蒙特卡罗标准误，以及目标试验模拟95%置信区间的覆盖率"
         "（按模型公式计算的区间；自助法区间的覆盖率另在基准测试中测量）。",
         "## 7. The target trial against the other comparisons: bias against the truth\n\n"
         "The simulator has the employment feedback on: being employed lowers the risk of "
@@ -399,7 +364,7 @@ NOTEBOOK_PROSE = {
     ),
     "nbp03_tt_curves": (
         "### 风险曲线与比较\n\n"
-        "每种策略下的累积复吸率及其95%自助法置信带（对重抽样的出所记录重复整个过程），"
+        "每种策略下的复吸风险（累积发生率）及其95%自助法置信带（对重抽样的出所记录重复整个过程），"
         "然后是12、24、36个月的风险、风险差与风险比，以及36个月内平均保持操守天数之差（第一行）。"
         "最后一句与报告中的句子相同：只有当风险差的置信区间不含零时，才说“如果……将会……”。",
         "### The risk curves and the contrast\n\n"

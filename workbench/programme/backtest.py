@@ -8,9 +8,12 @@ show for the same releases:
 - tier counts (people abstinent 1, 2, 3 years; `workbench.programme.tiers`): projected then =
   observed then + each pending person's chance S(k)/S(L) x G(k)/G(L) (relapse curve S from the
   Turnbull NPMLE, G the chance of still being followed, `staying_in_tracking`); its interval
-  (`PROJECTION_Z` = 1.96) adds the curve's uncertainty (the variance of the projection over the
-  NPMLE's bootstrap replicates) and the people's own chance (sum of q(1 - q), a sum of
-  independent yes/no outcomes). What happened = the count observed in the full data; where
+  (`PROJECTION_Z` = 1.96) adds the relapse curve's uncertainty (the variance of the projection
+  over the NPMLE's bootstrap replicates, G fixed), the leaving curve's (the variance over as many
+  Kaplan–Meier fits of G on releases resampled with replacement, S fixed; `staying_replicates`)
+  and the people's own chance (sum of q(1 - q), a sum of independent yes/no outcomes). The two
+  curves' variances are added: S treats leaving as censoring and G treats relapse as censoring,
+  and such estimates of two competing causes are asymptotically uncorrelated. What happened = the count observed in the full data; where
   someone's k-year visit is still ahead at the full cut-off (2- and 3-year tiers), the full
   data's own projection is added and the row says so (`complete` False).
 - retention at 12, 24 and 36 months: the NPMLE then and now on the same releases, each with its
@@ -28,7 +31,14 @@ import pandas as pd
 
 from workbench._base import DEFAULT_SEED
 from workbench.exceptions import EstimationError
-from workbench.programme.tiers import chances, pending_chances, pending_days, staying_in_tracking
+from workbench.programme.tiers import (
+    Survival,
+    chances,
+    leaving_data,
+    pending_chances,
+    pending_days,
+    staying_in_tracking,
+)
 
 YEARS_BACK = 2
 PROJECTION_Z = 1.959964
@@ -79,16 +89,16 @@ def _curve(drops: np.ndarray, masses: np.ndarray):
     return lambda days: step_survival(drops, masses, np.asarray(days, float))
 
 
-def projection(table: pd.DataFrame, fitter, years: int) -> dict[str, float]:
+def projection(
+    table: pd.DataFrame, fitter, years: int, staying_reps: Sequence[Survival] = ()
+) -> dict[str, float]:
     """Observed k-year count, its projection and 95 % interval (module doc) from a fitted
-    Turnbull curve with bootstrap replicates."""
+    Turnbull curve with bootstrap replicates and `staying_reps`, replicates of G."""
     staying = staying_in_tracking(table)
     observed, lower = pending_days(table, years)
     q = chances(lower, years, fitter.survival_at, staying)
-    spread = [
-        float(chances(lower, years, _curve(d, p), staying).sum()) for d, p in fitter.replicates()
-    ]
-    var = float(np.var(spread, ddof=1)) if len(spread) > 1 else 0.0
+    var = _variance([chances(lower, years, _curve(d, p), staying) for d, p in fitter.replicates()])
+    var += _variance([chances(lower, years, fitter.survival_at, g) for g in staying_reps])
     var += float(np.sum(q * (1 - q)))
     half = PROJECTION_Z * np.sqrt(var)
     projected = observed + float(q.sum())
@@ -98,6 +108,36 @@ def projection(table: pd.DataFrame, fitter, years: int) -> dict[str, float]:
         "lower": max(projected - half, float(observed)),
         "upper": projected + half,
     }
+
+
+def _variance(replicates: list[np.ndarray]) -> float:
+    sums = [float(r.sum()) for r in replicates]
+    return float(np.var(sums, ddof=1)) if len(sums) > 1 else 0.0
+
+
+def staying_replicates(table: pd.DataFrame, n: int, seed: int = DEFAULT_SEED) -> list[Survival]:
+    """`n` bootstrap replicates of `staying_in_tracking` (releases resampled with replacement,
+    seeded): the same Kaplan–Meier curve, computed from resampling counts on the distinct days."""
+    time, left = leaving_data(table)
+    days, where = np.unique(time, return_inverse=True)
+    rng = np.random.default_rng(np.random.SeedSequence([seed, 7]))
+    out = []
+    for _ in range(int(n)):
+        w = np.bincount(rng.integers(0, time.size, time.size), minlength=time.size)
+        events = np.bincount(where, w * left, minlength=days.size)
+        at_risk = np.bincount(where, w, minlength=days.size)[::-1].cumsum()[::-1]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            step = np.where(at_risk > 0, 1.0 - events / at_risk, 1.0)
+        out.append(_step_curve(days, np.cumprod(step)))
+    return out
+
+
+def _step_curve(days: np.ndarray, values: np.ndarray) -> Survival:
+    def curve(t: np.ndarray) -> np.ndarray:
+        i = np.searchsorted(days, np.asarray(t, float), side="right") - 1
+        return np.where(i >= 0, values[np.clip(i, 0, None)], 1.0)
+
+    return curve
 
 
 def current_projection(
@@ -111,7 +151,8 @@ def current_projection(
     """Today's tier projections (as `workbench.programme.tiers.tier_counts` with `staying`) with
     the backtest's 95 % interval (CURRENT_COLUMNS)."""
     fit = _fitter(table, n_bootstrap, seed, n_jobs, scheduler)
-    rows = [{"years": int(k), **projection(table, fit, int(k))} for k in years]
+    reps = staying_replicates(table, n_bootstrap, seed)
+    rows = [{"years": int(k), **projection(table, fit, int(k), reps)} for k in years]
     return pd.DataFrame(rows, columns=CURRENT_COLUMNS)
 
 
@@ -143,8 +184,9 @@ def backtest(
     fit_now = _fitter(late, n_bootstrap, **opts)
     rows = []
     staying_now = staying_in_tracking(late)
+    reps = staying_replicates(early, n_bootstrap, seed)
     for k in years:
-        p = projection(early, fit_then, int(k))
+        p = projection(early, fit_then, int(k), reps)
         seen, q = pending_chances(late, int(k), fit_now.survival_at, staying_now)
         rows.append(
             {
@@ -189,4 +231,12 @@ def _milestones(fitter, table: pd.DataFrame, months: Sequence[float]) -> pd.Data
     return band
 
 
-__all__ = ["BACKTEST_MONTHS", "YEARS_BACK", "Backtest", "backtest", "cut_records", "projection"]
+__all__ = [
+    "BACKTEST_MONTHS",
+    "YEARS_BACK",
+    "Backtest",
+    "backtest",
+    "cut_records",
+    "projection",
+    "staying_replicates",
+]

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from workbench.data.codes import DAYS_PER_MONTH, TIER_TARGETS
+from workbench.data.codes import DAYS_PER_MONTH, TIER_TARGETS, TRACKING_DAYS
 
 # The k-year return visit may fall a few weeks before the anniversary (visits are jittered
 # around the schedule); a negative result at it counts as "abstinent for k years".
@@ -111,19 +111,38 @@ def _conditional(curve: Survival, lower: np.ndarray, day: float) -> np.ndarray:
 LEAVING = ("lost", "transferred")
 
 
-def staying_in_tracking(cohort: pd.DataFrame) -> Survival:
-    """G(t): the Kaplan–Meier chance of not having left tracking by day t through death,
-    transfer or loss (leaving at the last contact, a death at its day), relapse-free people and
-    relapses censored at their last known relapse-free day, the cut-off censoring the rest."""
-    from workbench.retention.km import KaplanMeier
+def leaving_data(cohort: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's (day, 1 if it left tracking then else 0) for `staying_in_tracking`.
 
+    Tracking ends after 3 years, so a relapse-free person who misses the final visit has no later
+    contact and cannot reach the 3-year tier: their tracking ended with the last relapse-free
+    contact before the final visit's window (TRACKING_DAYS - VISIT_TOLERANCE_DAYS). They count
+    as leaving just before that window (the backtest found the 3-year projection made two years
+    earlier too high by about these people)."""
     died = cohort["event"].astype(str).eq("death").to_numpy()
     left = cohort["event"].eq("censored") & cohort["censor_reason"].isin(LEAVING)
     time = np.where(died, cohort["death_day"].to_numpy(float), cohort["last_day"].to_numpy(float))
     relapse = cohort["event"].eq("relapse").to_numpy()
     time = np.where(relapse, cohort["lower_day"].to_numpy(float), time)
     time = np.where(np.isfinite(time), time, cohort["lower_day"].to_numpy(float))
-    fit = KaplanMeier().fit(np.maximum(time, 0.0), (died | left.to_numpy()).astype(int))
+    window = TRACKING_DAYS - VISIT_TOLERANCE_DAYS
+    missed = (
+        cohort["event"].eq("censored")
+        & cohort["censor_reason"].eq("end_of_tracking")
+        & (cohort["lower_day"] < window)
+    ).to_numpy()
+    time = np.where(missed, window - 1.0, time)
+    return np.maximum(time, 0.0), (died | left.to_numpy() | missed).astype(int)
+
+
+def staying_in_tracking(cohort: pd.DataFrame) -> Survival:
+    """G(t): the Kaplan–Meier chance of not having left tracking by day t through death,
+    transfer or loss (leaving at the last contact, a death at its day), relapse-free people and
+    relapses censored at their last known relapse-free day, the cut-off censoring the rest."""
+    from workbench.retention.km import KaplanMeier
+
+    time, left = leaving_data(cohort)
+    fit = KaplanMeier().fit(time, left)
 
     def staying(days: np.ndarray) -> np.ndarray:
         curve = fit.survival_at(np.asarray(days, float))["survival"]

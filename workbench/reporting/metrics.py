@@ -1,4 +1,4 @@
-"""metrics.json ("workbench.metrics/4", design.md): the report's key numbers, machine-readable.
+"""metrics.json ("workbench.metrics/5", design.md): the report's key numbers, machine-readable.
 
 Schema 2 (issue 20) adds, with every method named in the rows: ``competing`` (list of {cause,
 months, estimate, lower, upper, method, role}: the cumulative incidence of relapse and of death
@@ -28,6 +28,19 @@ prefecture that is not ranked (fewer than k people, relapses or people without a
 Schema 4 also adds the top-level blocks ``trend`` and ``projection_check`` after ``regions``
 (issue 19: the direction of travel and the checked projections; described field by field in
 `workbench.reporting.trend_metrics`).
+
+Schema 5 (the report's wording, docs/report_wording.md) adds to each ``interventions`` row
+``verdict``: what the report says about the support, from one rule, as {basis, value, month,
+reasons, sensitivity_disagrees}. ``basis`` is "target_trial" when the report has emulated target
+trials (then ``value`` is "lower", "higher", "no_clear_difference", "not_judged" or
+"not_estimable" for the relapse risk at ``month`` (24) if everyone eligible started the support
+within the grace period vs never: lower/higher only when the 95 % CI of the difference excludes
+0; ``reasons`` the failed checks' codes of a support not judged (``tt_positivity``,
+``tt_extreme_weights``, ``tt_few_starts``) or why it cannot be judged; ``sensitivity_disagrees``
+true when the hazard-ratio and landmark analyses point the other way and one of the two is
+clear), else "hazard_ratio_rmst" (randomised arms, baseline groups: ``value`` the summary's
+reconciled verdict, ``month`` and ``sensitivity_disagrees`` null). The same verdicts as the
+summary's table and `workbench effects`' verdict column.
 
 Size: the schema's description (one paragraph per version, above) and the builders and checks of
 its blocks stay together, so a reader of metrics.json finds every field in one module.
@@ -65,7 +78,7 @@ from workbench.reporting.suppression import is_small, scrub_counts
 from workbench.reporting.text import REASONS, reason
 from workbench.reporting.trend_metrics import projection_check_block, trend_block
 
-SCHEMA = "workbench.metrics/4"
+SCHEMA = "workbench.metrics/5"
 TOP_KEYS = (
     "schema",
     "scope",
@@ -298,6 +311,7 @@ def _tiers(results: ReportResults, k: int, notes: list[str]) -> dict[str, Any]:
     return out
 
 
+VERDICT_KEYS = ("basis", "value", "month", "reasons", "sensitivity_disagrees")
 INTERVENTION_KEYS = {"hr": "hr", "hr_lower": "hr", "hr_upper": "hr", "rmst_diff_days": "days",
                      "rmst_diff_lower": "days", "rmst_diff_upper": "days",
                      "horizon_days": "days"}  # fmt: skip
@@ -306,6 +320,9 @@ INTERVENTION_KEYS = {"hr": "hr", "hr_lower": "hr", "hr_upper": "hr", "rmst_diff_
 def _interventions(results: ReportResults, k: int, notes: list[str]) -> list[dict[str, Any]]:
     if results.effects is None:
         return []
+    from workbench.reporting.trial_verdicts import metrics_block
+
+    verdicts = metrics_block(results, k)
     out = []
     for r in results.effects.sort_values("code").to_dict("records"):
         n = _count(r["n_exposed"], k, f"interventions.{r['code']}.n_exposed", notes)
@@ -318,6 +335,7 @@ def _interventions(results: ReportResults, k: int, notes: list[str]) -> list[dic
         )
         row["method"] = str(r["method"])
         row["target_trial"] = _target_trial(results, str(r["code"]), k, notes)
+        row["verdict"] = verdicts.get(str(r["code"]))
         out.append(row)
     return out
 
@@ -386,6 +404,10 @@ def check_metrics(metrics: dict[str, Any]) -> None:
         problems = check_trial_json(row.get("target_trial"), f"interventions.{row['code']}")
         if "target_trial" not in row or problems:
             raise ReportError(f"metrics interventions row {row['code']}: target_trial {problems}")
+        verdict = row.get("verdict")
+        if verdict is not None and tuple(verdict) != VERDICT_KEYS:
+            raise ReportError(f"metrics interventions row {row['code']}: verdict keys "
+                              f"{list(verdict)}, expected {list(VERDICT_KEYS)}")  # fmt: skip
     for row in metrics["competing"]:
         if set(row) != {"cause", "months", "estimate", "lower", "upper", "method", "role"}:
             raise ReportError(f"metrics competing row {row} has the wrong keys")

@@ -27,6 +27,7 @@ from workbench.reporting.sections import endings_table
 from workbench.reporting.support_checks import check_notes
 from workbench.reporting.suppression import suppress
 from workbench.reporting.text import horizon_words, start_words
+from workbench.reporting.trial_verdicts import caution_marks
 
 
 def _num(x: object, fmt: str = "{:.2f}") -> str:
@@ -167,14 +168,17 @@ def effects_table(results: ReportResults, params: ReportParams) -> tuple[pd.Data
     return shown, n
 
 
-def _check_notes(results: ReportResults, params: ReportParams, shown: pd.DataFrame) -> str:
+def _check_notes(
+    results: ReportResults, params: ReportParams, shown: pd.DataFrame, start: int = 1
+) -> str:
     """Each failed check of a support's weighted comparison (positivity, effective sample size,
-    balance: `support_checks`), marked [1], [2] … on the support's row and below the table."""
+    balance: `support_checks`), marked [start], [start + 1] … on the support's row and below
+    the table (`start` follows the target trials' marks, so one mark means one thing)."""
     lang = params.lang
     notes = check_notes(results, params)
     col = shown.columns[0]
     body = ""
-    for i, (code, lines) in enumerate(notes.items(), start=1):
+    for i, (code, lines) in enumerate(notes.items(), start=start):
         mark = t("check_mark", lang, n=i)
         rows = results.effects["code"].astype(str).eq(code).to_numpy()
         shown.loc[rows, col] = shown.loc[rows, col].astype(str) + " " + mark
@@ -185,18 +189,21 @@ def _check_notes(results: ReportResults, params: ReportParams, shown: pd.DataFra
 def effects(results: ReportResults, params: ReportParams) -> Section:
     lang = params.lang
     shown, n = effects_table(results, params)
-    checks = _check_notes(results, params, shown)  # marks the rows of `shown`
     trial = _trial(results)
+    trials = getattr(results, "target_trials", None) if not trial else None
+    first = len(caution_marks(trials)) + 1  # the target trials' marks come first
+    checks = _check_notes(results, params, shown, first)  # marks the rows of `shown`
     intro = "eff_intro_trial" if trial else "eff_intro"
     if getattr(results, "kind", "contract") == "spec" and not trial:
         intro = "eff_intro_baseline"
+    elif trials:  # the target trials lead: this is a sensitivity analysis (docs/report_wording.md)
+        intro = "tv_eff_intro_sensitivity"
     body = paragraph(t(intro, lang, landmark=params.landmark_day))
     note = " ".join(x for x in (suppress_note(n, params), t("see_methods", lang)) if x)
     body += table_html(shown, t("cap_effects_trial" if trial else "cap_effects", lang), lang, note)
     body += checks
     body += _arm_figure(results, params)
-    trials = getattr(results, "target_trials", None)
-    if trials and not trial:  # the target trials lead; the hazard-ratio analyses follow (#18)
+    if trials:  # the target trials lead; the hazard-ratio analyses follow (#18)
         from workbench.reporting import target_trial
 
         sens = t("tt_sensitivity_heading", lang, landmark=params.landmark_day)

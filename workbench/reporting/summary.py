@@ -1,9 +1,12 @@
 """The executive summary, verdict first: the three answers an official needs on one page.
 
 1. how many kept abstinent and whether each target is met (the multiple; targets are cumulative);
-2. which supports help, ranked by extra abstinent days in 36 months, each reconciled across the
-   two measures by one stated rule (`workbench.effects.findings.reconcile`, worded in the
-   report as ``verdict_rule``) with a "how sure" phrase;
+2. which supports help: from the emulated target trials (24-month relapse risk if everyone
+   eligible started the support within g months vs never; `trial_verdicts`, rules in
+   docs/report_wording.md), the hazard-ratio and landmark analyses only as a cross-check line;
+   without trials (randomised arms, baseline groups) ranked by extra abstinent days in 36
+   months, reconciled across the two measures by one stated rule
+   (`workbench.effects.findings.reconcile`, ``verdict_rule``), with a "how sure" phrase;
 3. which prefectures stand out (better / worse than expected, fairly sure or not sure);
 then the data: coverage, quality, what is missing, and whether the data are simulated.
 Method names and E-values are in the methods section, not here.
@@ -15,16 +18,15 @@ import numpy as np
 import pandas as pd
 
 from workbench.data import codes
-from workbench.effects.findings import support_verdicts
 from workbench.evaluation.results import ReportResults
 from workbench.i18n import t
 from workbench.params.report import ReportParams
 from workbench.programme.regions import flag_categories
-from workbench.reporting import target_trial
+from workbench.reporting import trial_verdicts
 from workbench.reporting.benchmark import ProvinceBenchmark, province_benchmark
 from workbench.reporting.markup import Section, esc, first_upper, heading, pct, table_html
 from workbench.reporting.sections import data_status
-from workbench.reporting.support_checks import failed_supports
+from workbench.reporting.support_checks import sensitivity_verdicts
 from workbench.reporting.suppression import count_text, is_small, scrub_counts
 from workbench.reporting.text import reason
 from workbench.reporting.trend_sections import check_lines, projection_lines, trend_lines
@@ -183,19 +185,9 @@ def risk_cell(row, lang: str) -> str:
 
 
 def verdicts(results: ReportResults, params: ReportParams) -> pd.DataFrame:
-    """`support_verdicts`, except that a support whose weighted comparison failed a check
-    (`support_checks`) is "not judged", without figures, after the judged ones."""
-    k = params.suppression_threshold
-    v = support_verdicts(results.effects, k)
-    failed = failed_supports(results, k)
-    if not failed or v.empty:
-        return v
-    off = v["code"].isin(list(failed)) & v["verdict"].ne("not_estimable")
-    v.loc[off, ["verdict", "sure"]] = ["not_judged", "check_failed"]
-    cols = [c for c in v.columns if c.startswith(("days", "risk"))]
-    v.loc[off, cols] = np.nan
-    rank = v["verdict"].map({"not_judged": 1, "not_estimable": 2}).fillna(0)
-    return v.iloc[np.argsort(rank.to_numpy(), kind="stable")].reset_index(drop=True)
+    """The sensitivity analyses' verdicts (`support_checks.sensitivity_verdicts`): a support
+    whose weighted comparison failed a check is "not judged", without figures."""
+    return sensitivity_verdicts(results, params.suppression_threshold)
 
 
 def support_table(results: ReportResults, params: ReportParams) -> pd.DataFrame:
@@ -213,7 +205,17 @@ def support_table(results: ReportResults, params: ReportParams) -> pd.DataFrame:
 
 
 def support_block(results: ReportResults, params: ReportParams) -> str:
+    """The answer to "which supports help?": from the emulated target trials when the report
+    has them (`trial_verdicts`: 24-month relapse risk, start within g months vs never, the
+    sensitivity analyses only as a cross-check line), else from the hazard-ratio and landmark
+    analyses (randomised arms, baseline groups: their comparison is the report's only one)."""
     lang = params.lang
+    if trial_verdicts.has_trials(results):
+        table, cap, rule = trial_verdicts.summary_table(results, params)
+        lines = _ul(trial_verdicts.summary_lines(results, params), lang)
+        if table is None:  # no support judged: the lines and the rule
+            return lines + f'<p class="wb-note">{esc(rule)}</p>'
+        return lines + table_html(table, cap, lang, rule)
     v = verdicts(results, params)
     sep = t("list_sep", lang)
 
@@ -223,9 +225,6 @@ def support_block(results: ReportResults, params: ReportParams) -> str:
 
     lines = [t("support_helps_list", lang, names("helps")) if names("helps")
              else t("support_none_helps", lang)]  # fmt: skip
-    trials = target_trial.summary_lines(getattr(results, "target_trials", None), lang)
-    if trials:  # the target trials lead (#18); the verdicts below are the sensitivity analyses'
-        lines = [*trials, t("tt_sum_basis", lang), *lines]
     if names("may_harm"):
         lines.append(t("support_harm_list", lang, names("may_harm")))
     if names("not_judged"):  # their caveats are beside their row in Support effects

@@ -7,7 +7,9 @@ after weighting is below a tenth of its size (``support_low_ess``), or when weig
 covariate unbalanced (|SMD| >= 0.1, effects column ``balance``). Such a support:
 
 - gets no verdict in the executive summary (``verdict_not_judged``: "not judged", no figures),
-  so nothing there reads as a finding about it (issue 22);
+  so nothing there reads as a finding about it (issue 22) — when the summary speaks from these
+  analyses (no target trials); with target trials it is not used as their cross-check
+  (`trial_verdicts`, docs/report_wording.md, which applies the same rule to the trials);
 - has its caveats shown once, in the Support effects section, marked on its row of the table
   ([1], [2] … after the support's name, the notes below the table with the same marks).
 
@@ -18,6 +20,10 @@ metrics.json's notes and the analysts' log.
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
+
+from workbench.effects.findings import support_verdicts
 from workbench.evaluation.results import ReportResults
 from workbench.i18n import t
 from workbench.params.report import ReportParams
@@ -65,3 +71,20 @@ def check_notes(results: ReportResults, params: ReportParams) -> dict[str, list[
             if text and text not in lines:
                 lines.append(text)
     return out
+
+
+def sensitivity_verdicts(results: ReportResults, threshold: int) -> pd.DataFrame:
+    """`effects.findings.support_verdicts` of the hazard-ratio and landmark analyses, except
+    that a support whose weighted comparison failed a check is "not_judged" (sure
+    "check_failed"), without figures, after the judged ones. The summary's verdicts when the
+    report has no target trials (randomised arms, baseline groups); else the cross-check."""
+    v = support_verdicts(results.effects, threshold)
+    failed = failed_supports(results, threshold)
+    if not failed or v.empty:
+        return v
+    off = v["code"].isin(list(failed)) & v["verdict"].ne("not_estimable")
+    v.loc[off, ["verdict", "sure"]] = ["not_judged", "check_failed"]
+    cols = [c for c in v.columns if c.startswith(("days", "risk"))]
+    v.loc[off, cols] = np.nan
+    rank = v["verdict"].map({"not_judged": 1, "not_estimable": 2}).fillna(0)
+    return v.iloc[np.argsort(rank.to_numpy(), kind="stable")].reset_index(drop=True)

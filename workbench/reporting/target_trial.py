@@ -4,8 +4,9 @@ Everything here reads the protected `TrialSummary` tables of `ReportResults.targ
 (workbench/evaluation/target_trial.py) and writes words through the catalog
 (``i18n.target_trial``). Counts go through `suppression`; a support withheld by disclosure
 control says "too few people". A finding whose 95 % CI of the risk difference (as printed)
-includes 0 is worded without "would" (`tt_find_unclear`); the support's positivity and weight
-caveats follow its sentence.
+includes 0 is worded without "would" (`tt_find_unclear`). A support whose trial failed a check
+(`trial_verdicts`: positivity, weights, few starts) is "not judged": one line with the reason,
+its rows of the risk table marked [n] and the caution under that table (docs/report_wording.md).
 """
 
 from __future__ import annotations
@@ -24,18 +25,21 @@ from workbench.evaluation.target_trial import (
 )
 from workbench.i18n import TEXT, Text, t
 from workbench.reporting.markup import esc, first_upper, pct
-from workbench.reporting.suppression import count_text, scrub_counts, suppress
+from workbench.reporting.suppression import scrub_counts, suppress
 from workbench.reporting.target_trial_figures import name_of, strategy_label
+from workbench.reporting.trial_verdicts import (
+    HEADLINE_MONTH,
+    caution_lines,
+    caution_marks,
+    cli_verdict,
+    headline,
+    not_judged_finding,
+    points,
+    verdict,
+)
 
 PROTOCOL_ITEMS = ("eligibility", "strategies", "time_zero", "assignment", "outcome", "follow_up",
                   "contrast", "analysis")  # fmt: skip
-HEADLINE_MONTH = 24
-
-
-def points(x: object) -> str:
-    """A risk difference in percentage points with its sign: +1.2, -3.4; "–" when missing."""
-    v = _f(x)
-    return "–" if v is None else f"{v * 100:+.1f}".replace("+0.0", "0.0").replace("-0.0", "0.0")
 
 
 def _days(x: float) -> str:
@@ -118,16 +122,20 @@ def flow_table(trials: dict[str, TrialSummary], lang: str, k: int) -> tuple[pd.D
 # --- risks, findings, caveats --------------------------------------------------------------------
 
 
-def risk_table(trials: dict[str, TrialSummary], lang: str) -> pd.DataFrame:
-    """Relapse risk under each strategy at each horizon, the difference and its CI."""
+def risk_table(
+    trials: dict[str, TrialSummary], lang: str, marks: dict[str, str] | None = None
+) -> pd.DataFrame:
+    """Relapse risk under each strategy at each horizon, the difference and its CI; a support
+    not judged keeps its rows, its name followed by its mark ("[1]", `marks`)."""
     rows = []
     g = GRACE_MONTHS
     for code, s in trials.items():
         if not s.estimable:
             continue
         g = s.grace_months
+        name = name_of(code, lang) + (f" {marks[code]}" if code in (marks or {}) else "")
         for i, r in enumerate(s.horizons.itertuples(index=False)):
-            rows.append([name_of(code, lang) if i == 0 else "", f"{r.month:g}", pct(r.risk_start),
+            rows.append([name if i == 0 else "", f"{r.month:g}", pct(r.risk_start),
                          pct(r.risk_never), points(r.rd), ci_points(r.rd_lower, r.rd_upper, lang)])  # fmt: skip
     columns = [t("col_support", lang), t("col_tt_months", lang),
                t("col_tt_risk_start", lang, g=f"{g:g}"), t("col_tt_risk_never", lang),
@@ -138,26 +146,6 @@ def risk_table(trials: dict[str, TrialSummary], lang: str) -> pd.DataFrame:
 def ci_points(lo: object, hi: object, lang: str) -> str:
     a, b = points(lo), points(hi)
     return "–" if "–" in (a, b) else t("range_to", lang, a=a, b=b)
-
-
-def headline(s: TrialSummary, month: float = HEADLINE_MONTH) -> Any:
-    """The horizon row a finding quotes: `month` if estimated, else the middle horizon."""
-    h = s.horizons
-    at = h[h["month"].astype(float) == float(month)]
-    return (at if len(at) else h.iloc[[len(h) // 2]]).iloc[0]
-
-
-def verdict(lo: object, hi: object) -> str:
-    """'lower', 'higher', 'unclear' (the CI as printed, to 0.1 point, includes 0) or 'no_ci'."""
-    a, b = _f(lo), _f(hi)
-    if a is None or b is None:
-        return "no_ci"
-    a, b = round(a * 100, 1), round(b * 100, 1)
-    if b < 0:
-        return "lower"
-    if a > 0:
-        return "higher"
-    return "unclear"
 
 
 def finding(s: TrialSummary, lang: str, k: int) -> str:
@@ -185,43 +173,20 @@ def finding(s: TrialSummary, lang: str, k: int) -> str:
 
 
 def caveats(s: TrialSummary, lang: str, k: int) -> list[str]:
-    """The caveats attached to this support's number (the estimator's `tt_*` warnings worded
-    for officials: positivity, extreme weights / low effective sample size, few starts; our
-    other caveats through their ``caveat_<code>`` entry), each once, counts below k as "<k"."""
+    """Our other caveats on this support's number (``caveat_<code>`` entries), each once,
+    counts below k as "<k". The estimator's ``tt_*`` cautions are not here: those that fail
+    the trial's check make it "not judged", worded under the risk table
+    (`trial_verdicts.caution_lines`); the others stay in the analysts' log."""
     if not s.estimable:
         return []
     from workbench.reporting.notes import translate
 
     out: list[str] = []
     for note in s.caveats:
-        text = _tt_caveat(note, s, lang, k) if str(note.code).startswith("tt_") else None
-        text = text or (None if str(note.code).startswith("tt_") else translate(note, lang))
+        text = None if str(note.code).startswith("tt_") else translate(note, lang)
         if text and text not in out:
             out.append(scrub_counts(text, k, lang))
     return out
-
-
-def _tt_caveat(note: Any, s: TrialSummary, lang: str, k: int) -> str | None:
-    from workbench.data import codes
-    from workbench.risk.labels import variable_label
-
-    f, g = dict(note.fields), f"{s.grace_months:g}"
-    if note.code == "tt_positivity":
-        cov, level = str(f.get("covariate", "")), str(f.get("level", ""))
-        if cov in codes.KINDS:
-            level = codes.label(cov, level, lang)
-        elif level in ("0", "1", "0.0", "1.0", "False", "True"):
-            level = t("yes" if level in ("1", "1.0", "True") else "no", lang)
-        return t(
-            "tt_caveat_positivity", lang, covariate=variable_label(cov, lang), level=level, g=g
-        )
-    if note.code == "tt_extreme_weights":
-        arm = strategy_label(str(f.get("strategy", "start")), lang, s.grace_months)
-        return t("tt_caveat_weights", lang, arm=arm, w=float(f.get("max_weight", np.nan)),
-                 month=f.get("month", "–"), ess=count_text(f.get("ess"), k, lang))  # fmt: skip
-    if note.code == "tt_few_starts":
-        return t("tt_caveat_few_starts", lang, g=g)
-    return None
 
 
 # --- the grace-period sensitivity ----------------------------------------------------------------
@@ -265,14 +230,18 @@ def section_html(trials: dict[str, TrialSummary] | None, params: Any) -> str:
     first = next(iter(trials.values()))
     parts = [f'<h3 class="wb-question">{esc(t("sec_tt", lang))}</h3>',
              paragraph(t("tt_intro", lang, g=f"{first.grace_months:g}"))]  # fmt: skip
+    marks = {c: t("check_mark", lang, n=n) for c, n in caution_marks(trials).items()}
     items = []
-    for s in trials.values():
+    for code, s in trials.items():
         notes = "".join(f'<p class="wb-note">{esc(c)}</p>' for c in caveats(s, lang, k))
-        items.append(f"<li>{esc(first_upper(finding(s, lang, k), lang))}{notes}</li>")
+        line = not_judged_finding(s, marks[code], lang) if code in marks else finding(s, lang, k)
+        items.append(f"<li>{esc(first_upper(line, lang))}{notes}</li>")
     parts.append("<ul>" + "".join(items) + "</ul>")
-    risks = risk_table(trials, lang)
+    risks = risk_table(trials, lang, marks)
     if len(risks):
         parts.append(table_html(risks, t("cap_tt_risks", lang), lang, t("tt_risks_note", lang)))
+        parts += [f'<p class="wb-note">{esc(mark)} {esc(line)}</p>'
+                  for code, mark in marks.items() for line in caution_lines(trials[code], lang, k)]  # fmt: skip
         svg = tf.trial_curves(trials, lang)
         if svg:
             parts.append(figure_html(svg, t("cap_tt_curves", lang)))
@@ -287,23 +256,6 @@ def section_html(trials: dict[str, TrialSummary] | None, params: Any) -> str:
         note = t("tt_grace_note", lang, g=f"{first.grace_months:g}")
         parts.append(table_html(grace, t("cap_tt_grace", lang), lang, note))
     return "".join(parts)
-
-
-def summary_lines(trials: dict[str, TrialSummary] | None, lang: str) -> list[str]:
-    """The executive summary's lines: the supports whose 24-month difference excludes zero
-    (lower, then higher), or that none does; empty without trials."""
-    shown = {c: s for c, s in (trials or {}).items() if s.estimable}
-    if not shown:
-        return []
-    first = next(iter(shown.values()))
-    words = {"g": f"{first.grace_months:g}", "m": f"{HEADLINE_MONTH:g}"}
-    kinds = {c: verdict(headline(s)["rd_lower"], headline(s)["rd_upper"]) for c, s in shown.items()}
-    out = []
-    for kind in ("lower", "higher"):
-        names = [name_of(c, lang) for c, v in kinds.items() if v == kind]
-        if names:
-            out.append(t(f"tt_sum_{kind}", lang, names=t("list_sep", lang).join(names), **words))
-    return out or [t("tt_sum_none", lang, m=words["m"])]
 
 
 def suppressed_cells(trials: dict[str, TrialSummary] | None, lang: str, k: int) -> int:
@@ -354,19 +306,22 @@ def check_trial_json(block: object, where: str) -> list[str]:
 def trial_text(trials: dict[str, TrialSummary], month: float = HEADLINE_MONTH) -> str:
     """`workbench effects` (human output): one line per support, relapse risk at `month` under
     both strategies, the difference and its CI, the RMST difference (English: the analysts'
-    console, like the effects table above it)."""
+    console, like the effects table above it) and the report's verdict from the trial alone
+    (`trial_verdicts.cli_verdict`: the summary adds only the sensitivity cross-check)."""
     rows = []
     g = next(iter(trials.values())).grace_months
     for code, s in trials.items():
         if not s.estimable:
             rows.append({"code": code, "risk_start": "–", "risk_never": "–", "rd": "–",
-                         "rd_95ci": "not estimable", "rmst_diff_days": "–"})  # fmt: skip
+                         "rd_95ci": "not estimable", "rmst_diff_days": "–",
+                         "verdict": cli_verdict(s)})  # fmt: skip
             continue
         r = headline(s, month)
         rmst = s.rmst or {}
         rows.append({"code": code, "risk_start": pct(r["risk_start"]),
                      "risk_never": pct(r["risk_never"]), "rd": points(r["rd"]),
                      "rd_95ci": ci_points(r["rd_lower"], r["rd_upper"], "en"),
-                     "rmst_diff_days": "–" if rmst.get("diff") is None else _days(rmst["diff"])})  # fmt: skip
+                     "rmst_diff_days": "–" if rmst.get("diff") is None else _days(rmst["diff"]),
+                     "verdict": cli_verdict(s)})  # fmt: skip
     title = t("tt_cli_title", "en", g=f"{g:g}", m=f"{month:g}")
     return title + "\n" + pd.DataFrame(rows).to_string(index=False)

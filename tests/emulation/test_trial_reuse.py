@@ -1,0 +1,84 @@
+"""TargetTrial's speed paths give the numbers of the plain path (issue 18, "Speed"): the grace
+sensitivity reusing the main fit's grid, start model and "never" arm, and bootstrap replicates
+whatever the number of workers."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from workbench.cohort.contract import as_cohort
+from workbench.emulation import TargetTrial, grace_sensitivity
+from workbench.exceptions import ParameterError
+
+
+@pytest.fixture(scope="module")
+def cohort(small_sim):
+    return as_cohort(small_sim.dataset)
+
+
+@pytest.fixture(scope="module")
+def main_fit(cohort):
+    return TargetTrial("employment_311", grace_months=6, ci="sandwich").fit(cohort)
+
+
+def test_grace_sensitivity_reusing_the_main_fit_gives_the_same_numbers(cohort, main_fit):
+    # the reused start model and "never" arm are what estimate() refits from the same data, so
+    # the numbers agree to rounding (1e-12: summation order is the only possible difference)
+    kw = dict(graces=(3, 4), ci="sandwich")
+    plain = grace_sensitivity(cohort, "employment_311", **kw)
+    reused = grace_sensitivity(cohort, "employment_311", base=main_fit, **kw)
+    assert len(plain) == 6  # both grace periods estimable: the comparison is not vacuous
+    pd.testing.assert_frame_equal(plain, reused, check_exact=False, rtol=0, atol=1e-12)
+
+
+def test_shared_fit_reuses_the_grid_and_never_arm(cohort, main_fit):
+    tt = TargetTrial("employment_311", grace_months=3, ci="sandwich").fit(cohort, shared=main_fit)
+    assert tt.grid_ is main_fit.grid_
+    assert tt.emulation_.never is main_fit.emulation_.never
+    assert tt.emulation_.model is main_fit.emulation_.model
+
+
+def test_shared_fit_of_another_support_is_refused(cohort, main_fit):
+    with pytest.raises(ParameterError, match="employment_311"):
+        TargetTrial("peer_education", grace_months=3).fit(cohort, shared=main_fit)
+
+
+def test_bootstrap_replicates_do_not_depend_on_the_number_of_workers(cohort):
+    # replicate b draws from child b of the seed, wherever it runs: identical rows
+    fits = [
+        TargetTrial("employment_311", n_bootstrap=4, seed=11, n_jobs=jobs).fit(cohort)
+        for jobs in (1, 2)
+    ]
+    np.testing.assert_array_equal(fits[0].replicates_, fits[1].replicates_)
+    pd.testing.assert_frame_equal(fits[0].horizons_, fits[1].horizons_)
+
+
+def test_replicate_with_prebuilt_designs_equals_building_them(main_fit):
+    # the designs hold the clones, info days and data masks that estimate() would build from
+    # the same grid: exactly the same replicate
+    from workbench.emulation.arms import never_design, within_design
+    from workbench.emulation.estimate import REPLICATE_TOL, estimate
+    from workbench.emulation.trial import _WarmStart
+
+    grid, point = main_fit.grid_, main_fit.emulation_
+    freq = np.random.default_rng(4).multinomial(grid.n, np.full(grid.n, 1.0 / grid.n)) * 1.0
+    init = _WarmStart.of(point)
+    designs = (within_design(grid, 6), never_design(grid))
+    a = estimate(grid, 6, freq, init=init, tol=REPLICATE_TOL).vector()
+    b = estimate(grid, 6, freq, init=init, tol=REPLICATE_TOL, designs=designs).vector()
+    np.testing.assert_array_equal(a, b)
+
+
+def test_month_model_warm_start_reaches_the_same_fit(main_fit):
+    # Newton from the full-data coefficients and from the marginal start: the same maximum
+    # (1e-8: both stop when no coefficient moves by more than 1e-10)
+    from workbench.emulation.weights import month_start_probability
+
+    grid, point = main_fit.grid_, main_fit.emulation_
+    at_risk = (grid.start_month >= 6) & np.isfinite(grid.end)
+    freq = np.random.default_rng(5).multinomial(grid.n, np.full(grid.n, 1.0 / grid.n)) * 1.0
+    p_cold, t_cold = month_start_probability(grid, 6, at_risk, point.model, freq)
+    p_warm, t_warm = month_start_probability(grid, 6, at_risk, point.model, freq,
+                                             init=point.start.theta)  # fmt: skip
+    np.testing.assert_allclose(t_warm, t_cold, rtol=0, atol=1e-8)
+    np.testing.assert_allclose(p_warm, p_cold, rtol=0, atol=1e-10)
