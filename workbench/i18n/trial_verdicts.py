@@ -78,10 +78,6 @@ ENTRIES: dict[str, tuple[str, str]] = {
     "tv_verdict_higher": ("复吸风险更高，需核查", "higher relapse: check"),
     "tv_verdict_no_clear_difference": ("无明显差异", "no clear difference"),
     "tv_verdict_not_judged": ("不作判断", "not judged"),
-    "tv_sure_check_failed": (
-        "模拟试验未通过检查，见“帮扶措施效果”",
-        "its trial failed a check: see Support effects",
-    ),
     "tv_sure_see_effects": ("见“帮扶措施效果”", "see Support effects"),
     "tv_rule": (
         "判断规则：出所后{g}个月内开始帮扶与不开始帮扶相比，{m}个月内复吸风险的风险差的95%置信区间不含零时，"
