@@ -83,11 +83,11 @@ def _run_process(jobs, timeout, step) -> list[RunResult]:
             shutil.rmtree(scratch, ignore_errors=True)
             raise
         _LIVE.add(proc)
-    said, results, seconds, err = public.GENERIC, [], 0.0, []
+    said, results, seconds, err, timed_out = public.GENERIC, [], 0.0, [], False
     reader = threading.Thread(target=lambda: err.append(proc.stderr.read()), daemon=True)
     reader.start()
     try:
-        results, seconds = _watch(proc, ids, events, timeout, step)
+        results, seconds, timed_out = _watch(proc, ids, events, timeout, step)
     finally:
         with _LOCK:
             _LIVE.discard(proc)
@@ -97,7 +97,8 @@ def _run_process(jobs, timeout, step) -> list[RunResult]:
         with contextlib.suppress(OSError):
             said = Path(public_file).read_text(encoding="utf-8").strip() or said
         shutil.rmtree(scratch, ignore_errors=True)
-    if len(results) < len(ids) and (proc.returncode != 0 or not results):
+    if len(results) < len(ids) and not timed_out and (proc.returncode != 0 or not results):
+        # the process ended before reporting the run it was on: its stderr says why
         rid = ids[len(results)]
         if _STOP.is_set():
             results.append(RunResult(rid, STATUS_FAILED, "interrupted", seconds, "interrupted"))
@@ -110,9 +111,10 @@ def _run_process(jobs, timeout, step) -> list[RunResult]:
     return results
 
 
-def _watch(proc, ids, events: Path, timeout, step) -> tuple[list[RunResult], float]:
+def _watch(proc, ids, events: Path, timeout, step) -> tuple[list[RunResult], float, bool]:
     """Follow the process's events until it exits or its current report exceeds `timeout`:
-    the finished reports and the seconds of the report it was running."""
+    the finished reports (with the one that timed out), the seconds of the report it was
+    running, and whether it was killed for the timeout."""
     results: list[RunResult] = []
     started(ids[0])
     t_run = time.perf_counter()
@@ -142,12 +144,12 @@ def _watch(proc, ids, events: Path, timeout, step) -> tuple[list[RunResult], flo
                 results.append(RunResult(rid, STATUS_FAILED, late, round(timeout, 3), late))
                 stopped(rid)
                 step_of(step, results[-1:])
-                break
+                return results, round(timeout, 3), True
             time.sleep(0.2)
     finally:
         for rid in ids:
             stopped(rid)
-    return results, round(time.perf_counter() - t_run, 3)
+    return results, round(time.perf_counter() - t_run, 3), False
 
 
 def _new_lines(events: Path, seen: int) -> list[str]:
