@@ -4,8 +4,9 @@ difference "start within g months" minus "never" against the simulator's populat
 (`strategy_truth`, 100,000 releases; MC SE of a true RD <= 0.0008), with the
 influence-function (sandwich) CI; beside it the naive ever/never comparison, the day-180
 landmark comparison and the Cox model adjusting for current employment. ~1 s CPU per cohort
-(six supports) plus ~7 s for the truth: ~210 s CPU on one core. The numbers are in
-bench/README.md ("Target-trial emulation"; bench/target_trial_study.csv holds these rows).
+(six supports) plus ~7 s for the truth: 210-250 s CPU on one core (measured at load averages
+3 and 20). The numbers are in bench/README.md ("Target-trial emulation";
+bench/target_trial_study.csv holds these rows).
 
 Tolerances: the Done-when's |bias| <= 0.01 and, beside it, the Monte-Carlo error of 200
 cohorts: the mean bias must lie within 3 MC SEs of 0 (MC SE = SD / sqrt(200): 0.0018-0.0053
