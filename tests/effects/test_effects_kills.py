@@ -238,3 +238,12 @@ def test_balance_means_every_smd_strictly_below_the_target():
     fake = SimpleNamespace(balance=lambda threshold=0.1: at)
     assert not PropensityWeights.balanced(fake, 0.1)  # "below 0.1", as the notebook says
     assert PropensityWeights.balanced(fake, 0.1000001)
+
+
+def test_lag_to_contacts_matches_numeric_release_ids():
+    from workbench.effects.exposure import lag_to_contacts
+
+    starts = pd.DataFrame({"a": [10.0, 200.0]}, index=[101, 102])
+    contacts = pd.DataFrame({"release_id": [101, 101, 102], "day": [180.0, 365.0, 370.0]})
+    lagged = lag_to_contacts(starts, contacts)
+    np.testing.assert_array_equal(lagged["a"].to_numpy(), [180.0, 370.0])

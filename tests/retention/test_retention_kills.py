@@ -232,3 +232,52 @@ def test_text_tables_speak_the_readers_language_and_join_the_methods():
         assert lines[start + 2].split()[0] == label("sex", "female", "zh"), title
         assert lines[start + 3].split()[0] == label("sex", "male", "zh"), title
     assert lines[-1] == "Method: Kaplan-Meier, log-log CI; Turnbull NPMLE"
+
+
+def test_entry_and_cohort_refusals_word_for_word():
+    from workbench.retention.competing_ic import competing_intervals
+
+    with pytest.raises(ParameterError) as err:
+        KaplanMeier().fit([5.0, 8.0], [1, 0], entry=[0.0, 8.0])
+    assert str(err.value) == (
+        "row 1: entry 8 is not a number in [0, time 8) (delayed entry must come before the end "
+        "of follow-up)"
+    )
+    with pytest.raises(ParameterError) as err:
+        competing_intervals(pd.DataFrame({"lower_day": [1.0], "event": ["relapse"]}))
+    assert str(err.value).startswith("the cohort table lacks column(s) upper_day")
+    assert str(err.value).endswith("; build it with workbench.cohort.build_cohort")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_km_rmst_method_in_catalog_words(lang):
+    from workbench.i18n import join, t
+
+    r = KaplanMeier().fit([30.0, 60.0, 400.0], [1, 0, 1]).rmst(365.0)
+    assert join(r.method_text, lang) == t("method_km_rmst", lang)
+
+
+def test_a_milestone_on_the_last_follow_up_day_is_read_there_without_a_note():
+    from workbench.retention.summary import milestone_day
+
+    assert milestone_day(12, 365.25, 7.0) == (365.25, "")
+    day, note = milestone_day(12, 360.25, 7.0)
+    assert day == 360.25 and note.startswith("12 months (day 365.25) evaluated at day 360.25")
+    assert milestone_day(12, 350.0, 7.0) == (None, "follow-up ends at day 350")
+
+
+def test_a_warm_start_that_does_not_reach_the_tolerance_falls_back_to_the_cold_fit():
+    """tol = 0 cannot be reached, so the warm-started replicate fit takes its cold fallback
+    (bounded by max_iter), which must equal the cold fit itself."""
+    from workbench.retention.competing_ic import _check, _tuples, fit_records
+
+    lower = [0.0, 10.0, 20.0, 5.0, 15.0, 30.0]
+    upper = [10.0, np.nan, 40.0, np.nan, 25.0, np.nan]
+    death = [np.nan, 30.0, np.nan, np.nan, np.nan, 50.0]
+    records, pair = _tuples(*_check(lower, upper, death, None))
+    w = np.bincount(pair, minlength=len(records)).astype(float)
+    full = fit_records(records, w, 1e-10, 10_000)
+    cold = fit_records(records, w, 0.0, 7)
+    warm = fit_records(records, w, 0.0, 7, warm=full)
+    np.testing.assert_array_equal(warm.masses, cold.masses)
+    assert warm.masses.sum() == pytest.approx(1.0, abs=1e-12)
