@@ -231,6 +231,7 @@ def main() -> None:
     ap.add_argument("--summarise", action="store_true")
     ap.add_argument("--work", default="mutation", help="scratch folder under bench/out/")
     ap.add_argument("--from", dest="commit", help="git commit to copy instead of this tree")
+    ap.add_argument("--rerun", action="store_true", help="the last run's survivors, this tree")
     ap.add_argument(
         "--deliberate", action="store_true", help="run the issue's changes (DELIBERATE)"
     )

@@ -169,3 +169,81 @@ def test_a_null_number_in_the_json_rows_says_why(design, n_bootstrap, reason):
     rows = records(table.assign(method="Cox"), design, n_bootstrap)
     assert "reason" not in rows[0] and rows[1]["hr"] is None and rows[1]["reason"] == reason
     assert rows[1]["design"] == design
+
+
+@pytest.mark.parametrize(
+    ("numbers", "expected"),
+    [
+        ((0.64, 0.53, 0.85, 101, 51, 135), ("helps", "fairly_sure")),
+        ((0.60, 0.50, 0.70, np.nan, np.nan, np.nan), ("unclear_one", "not_sure")),  # days withheld
+        ((1.07, 1.00, 1.14, -12, -36, 7), ("unclear_harm_side", "not_sure")),
+        ((0.95, 0.80, 1.10, 3, -20, 25), ("unclear", "not_sure")),
+        ((0.92, 0.84, 1.01, -8, -22, 10), ("unclear_mixed", "not_sure")),
+    ],
+)
+def test_every_verdict_word_of_the_rule(numbers, expected):
+    assert reconcile(*numbers, 500, 10) == expected
+    assert reconcile(*numbers, 5, 10) == ("not_estimable", "too_few")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_landmark_notes_say_the_largest_smd_when_balance_failed(lang):
+    lm = SimpleNamespace(confounders_=["sex[male]"], estimand="overlap", max_abs_smd_=0.234,
+                         result_=SimpleNamespace(balance_achieved=False), landmark_day=180,
+                         entry_=180.0, curve_violation_=0.0, entry_window=0)  # fmt: skip
+    notes = [
+        t("nb_lm_weights_from", lang, names=pr.covariate_word("sex[male]", lang)),
+        t("nb_lm_estimand_overlap", lang),
+        t("nb_lm_unbalanced", lang, smd=0.234),
+        t("nb_lm_entry", lang, day=180.0),
+    ]
+    assert pr.landmark_notes(lm, lang) == ("" if lang == "zh" else " ").join(notes)
+    assert "0.23" in t("nb_lm_unbalanced", lang, smd=0.234)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_notebook_love_plot_legend_and_target_line(lang):
+    bal = pd.DataFrame({"smd_before": [0.4, -0.1], "smd_after": [0.0, 0.01]},
+                       index=pd.Index(["sex[male]", "exposed_peer_education"], name="covariate"))  # fmt: skip
+    ax = pr.plot_love(SimpleNamespace(balance=lambda: bal), lang, "title")
+    labels = [h.get_label() for h in ax.get_legend_handles_labels()[0]]
+    assert labels == [t("nb_unweighted", lang), t("nb_weighted", lang),
+                      t("nb_balance_target", lang, x=0.1)]  # fmt: skip
+    (target,) = ax.get_lines()
+    assert target.get_color() == "grey" and target.get_xdata()[0] == 0.1
+    plt.close("all")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_subgroup_view_names_the_reference_level(lang):
+    table = pd.DataFrame({"code": ["job_placement"] * 2, "group": ["male", "female"],
+                          "reference": ["female", True], "hr": [0.8, 0.9]})  # fmt: skip
+    shown, _ = pr.subgroup_view(table, "job_placement", "sex", lang)
+    assert shown["reference"].tolist() == [pr.codes.label("sex", "female", lang), True]
+    assert "REFERENCE" not in shown.columns
+
+
+def test_no_support_started_leaves_the_last_relapse_free_day():
+    from workbench.effects.primary import relapse_free_at_starts
+
+    lower, upper = np.array([10.0, 20.0]), np.array([30.0, np.inf])
+    out = relapse_free_at_starts(lower, upper, np.empty((2, 0)))
+    np.testing.assert_array_equal(out, lower)
+    out = relapse_free_at_starts(lower, upper, np.array([[25.0], [40.0]]))
+    np.testing.assert_array_equal(out, [25.0, 40.0])
+
+
+def test_balance_means_every_smd_strictly_below_the_target():
+    at = pd.DataFrame({"smd_before": [0.3], "smd_after": [0.1]}, index=["x"])
+    fake = SimpleNamespace(balance=lambda threshold=0.1: at)
+    assert not PropensityWeights.balanced(fake, 0.1)  # "below 0.1", as the notebook says
+    assert PropensityWeights.balanced(fake, 0.1000001)
+
+
+def test_lag_to_contacts_matches_numeric_release_ids():
+    from workbench.effects.exposure import lag_to_contacts
+
+    starts = pd.DataFrame({"a": [10.0, 200.0]}, index=[101, 102])
+    contacts = pd.DataFrame({"release_id": [101, 101, 102], "day": [180.0, 365.0, 370.0]})
+    lagged = lag_to_contacts(starts, contacts)
+    np.testing.assert_array_equal(lagged["a"].to_numpy(), [180.0, 370.0])

@@ -12,6 +12,7 @@ from workbench.data import codes
 from workbench.effects.exposure import relapse_free_contacts
 from workbench.effects.landmark import WeightedEffect
 from workbench.effects.primary import TimeVaryingEffects, lagged_starts
+from workbench.exceptions import ParameterError
 from workbench.i18n import TEXT
 
 
@@ -91,3 +92,22 @@ def test_report_says_too_few_relapses_not_too_few_people(monkeypatch):
         codes.label("intervention", "job_placement", "en")
     )
     assert "no clear effect" in found.loc["financial_aid", "en"]
+
+
+def test_landmark_withheld_for_too_few_in_an_arm_says_the_minimum(prepared):
+    cohort, starts, contacts = prepared
+    we = WeightedEffect("employment_311", n_bootstrap=0, min_group=100_000)
+    result = we.fit(cohort, starts, contacts).result_
+    assert not result.estimable and result.reason == "too_few_in_arm"
+    assert result.fields["min_group"] == 100_000
+    assert we.statement() == "Not estimated: fewer than 100000 people in an arm at the landmark."
+
+
+def test_landmark_without_contacts_says_what_to_pass(prepared):
+    cohort, starts, _ = prepared
+    with pytest.raises(ParameterError) as err:
+        WeightedEffect("employment_311", n_bootstrap=0).fit(cohort, starts)
+    assert str(err.value) == (
+        "a landmark comparison needs contacts=relapse_free_contacts(ds) (who was seen "
+        "relapse-free at or after the landmark)."
+    )

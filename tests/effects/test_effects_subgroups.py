@@ -164,3 +164,14 @@ def test_too_few_exposed_in_every_subgroup_gives_empty_estimates_not_a_crash():
     )
     assert set(out["group"]) == {"male", "female"}
     assert out["hr"].isna().all() and (out["n_exposed"] < 60).all()
+
+
+def test_subgroup_effects_maps_values_to_the_groups_given(planted):
+    cohort, starts, contacts = planted
+    out = subgroup_effects(cohort, starts, "batch", groups={"a": "first", "b": "second"},
+                           exposures=["employment_311"], contacts=contacts)  # fmt: skip
+    assert set(out["group"]) == {"first", "second"}
+    assert (
+        out.set_index("group")["n"].to_dict()
+        == cohort["batch"].map({"a": "first", "b": "second"}).value_counts().to_dict()
+    )

@@ -42,7 +42,10 @@ def test_result_tables(fitted, cohort):
     assert tt.rmst_diff_lower_ <= tt.rmst_diff_upper_
     w = tt.weights_
     assert set(w["strategy"]) == {"start", "never"} and w["month"].max() == 36
-    assert (w["ess"] >= 0).all() and tt.truncation_["quantile"] == 0.99
+    assert (w["ess"] >= 0).all() and tt.truncation_["quantile"] == 1.0  # not truncated
+    assert (w["n_truncated"] == 0).all()
+    for strategy, arm in (("start", tt.emulation_.start), ("never", tt.emulation_.never)):
+        assert tt.truncation_["cap"][strategy] == arm.weights.raw.max()  # the cap binds nowhere
     assert all(isinstance(x, StatisticalWarning) and x.code for x in tt.warnings_)
 
 

@@ -185,10 +185,13 @@ def test_support_ranking_is_by_extra_days_and_worded_in_the_summary(report):
         "job_placement",
     ]
     assert list(v["verdict"]) == ["helps", "unclear_mixed", "unclear_harm_side", "not_estimable"]
-    # the summary (its opening answers push the verdict table to page 3 or 4)
+    # the summary (its opening answers push the verdict table to page 3 or 4) speaks from the
+    # target trials (docs/report_wording.md): their rule and verdict words, not the HR table's
     text = "".join(report.pages[2:4]).replace("\n", "")
     assert "判断规则" in text and "E值" not in text and "E-value" not in text
-    assert any(t(f"verdict_{x}", "zh") in text for x in ("helps", "unclear", "unclear_mixed"))
+    words = [t(f"tv_verdict_{x}", "zh") for x in ("lower", "higher", "no_clear_difference")]
+    assert any(w in text for w in [*words, "不作判断", "无法判断"])
+    assert t("cap_support_verdicts", "zh") not in text
 
 
 # --- figures --------------------------------------------------------------------------------------

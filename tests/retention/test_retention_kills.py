@@ -136,3 +136,148 @@ def test_rmst_row_past_the_follow_up_has_every_column_and_the_reason():
     assert list(row) == ["group", "horizon_days", "estimate", "se", "lower", "upper", "reason"]
     assert all(np.isnan(row[k]) for k in ("estimate", "se", "lower", "upper"))
     assert row["reason"] == "follow-up ends at day 1000, before the horizon (day 2000)"
+
+
+def test_group_test_refuses_a_fitter_of_other_data():
+    from workbench.exceptions import EstimationError
+    from workbench.retention.ictest import interval_scores
+    from workbench.retention.turnbull import TurnbullFitter
+
+    other = TurnbullFitter(n_bootstrap=0).fit([0.0, 10.0, 20.0], [10.0, 30.0, np.inf])
+    with pytest.raises(EstimationError) as err:
+        interval_scores([0.0, 5.0], [10.0, np.inf], fitter=other)
+    assert str(err.value) == "fitter was not fitted on these (lower, upper] pairs."
+
+
+def test_km_milestones_and_summary_columns():
+    km = KaplanMeier().fit([30.0, 60.0, 400.0, 500.0], [1, 0, 1, 0], label="g")
+    m = km.milestones([1, 12])
+    assert list(m.columns) == ["group", "months", "day", "estimate", "lower", "upper", "n_risk",
+                               "method"]  # fmt: skip
+    assert set(m["method"]) == {km.method} and km.method.startswith("Kaplan-Meier")
+    s = km.summary()
+    assert "se_log" not in s.columns and set(s["label"]) == {"g"}
+    assert list(s.columns[:2]) == ["time", "n_risk"]
+
+
+def test_npmle_median_not_reached_is_null_with_the_reason():
+    from workbench.retention.summary import median_row
+    from workbench.retention.turnbull import TurnbullFitter
+
+    fit = TurnbullFitter(n_bootstrap=0).fit([0.0, 100.0, 200.0, 300.0], [50.0] + [np.inf] * 3)
+    assert np.isinf(fit.median_)  # retention stays at 0.75
+    row = median_row(fit, 300.0, "all")
+    assert np.isnan(row["days"])
+    assert row["reason"] == "retention stays above 50% to the end of follow-up (day 300)"
+
+
+def test_turnbull_plot_axis_words():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from workbench.retention.turnbull import TurnbullFitter
+
+    fit = TurnbullFitter(n_bootstrap=0).fit([0.0, 100.0, 200.0], [50.0, np.inf, 250.0])
+    _, ax = plt.subplots()
+    fit.plot(ax=ax)
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("days since release", "retention")
+    fit.plot(ax=ax, xlabel="months", ylabel="share")
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("months", "share")
+    plt.close("all")
+
+
+def test_text_table_marks_notes_and_reasons_and_labels_groups():
+    from workbench.data.codes import label
+    from workbench.retention.table import _shown
+
+    table = pd.DataFrame({"group": ["female", "male"], "estimate": [0.5, np.nan],
+                          "note": ["evaluated at day 360", None],
+                          "reason": [None, "follow-up ends at day 300"]})  # fmt: skip
+    notes: list = []
+    text = _shown(table, "sex", "zh", ["group", "estimate"], notes)
+    assert notes == ["evaluated at day 360", "follow-up ends at day 300"]
+    lines = text.splitlines()
+    assert lines[1].split() == [label("sex", "female", "zh"), "0.500", "[1]"]
+    assert lines[2].split() == [label("sex", "male", "zh"), "-", "[2]"]
+    facility = pd.DataFrame({"group": ["xinkaipu"], "estimate": [0.5]})
+    shown = _shown(facility, "facility", "en", ["group", "estimate"], [])
+    assert "Xinkaipu centre (provincial)" in shown and "xinkaipu" not in shown
+
+
+def test_text_tables_speak_the_readers_language_and_join_the_methods():
+    from workbench.data.codes import label
+    from workbench.retention.summary import RetentionSummary
+    from workbench.retention.table import render_text
+
+    groups = ["female", "male"]
+    rs = RetentionSummary(
+        milestones=pd.DataFrame({"group": groups, "months": [12.0] * 2, "day": [365.25] * 2,
+                                 "estimate": [0.8, 0.7], "lower": [0.7, 0.6],
+                                 "upper": [0.9, 0.8], "n": [40, 50]}),
+        medians=pd.DataFrame({"group": groups, "days": [400.0, 300.0], "lower": [350.0, 250.0],
+                              "upper": [450.0, 350.0], "identified": [True, True]}),
+        rmst=pd.DataFrame({"group": groups, "horizon_days": [730.5] * 2,
+                           "estimate": [500.0, 450.0], "se": [10.0, 12.0],
+                           "lower": [480.0, 426.0], "upper": [520.0, 474.0]}),
+        curves=pd.DataFrame({"method": ["Kaplan-Meier, log-log CI", "Turnbull NPMLE"]}),
+        horizon_days=730.5,
+    )  # fmt: skip
+    text = render_text(rs, "sex", "zh")
+    lines = text.splitlines()
+    for title in ("Retention at milestones", "Median time without the event",
+                  "Restricted mean time without the event"):  # fmt: skip
+        start = next(i for i, ln in enumerate(lines) if ln.startswith(title))
+        assert lines[start + 2].split()[0] == label("sex", "female", "zh"), title
+        assert lines[start + 3].split()[0] == label("sex", "male", "zh"), title
+    assert lines[-1] == "Method: Kaplan-Meier, log-log CI; Turnbull NPMLE"
+
+
+def test_entry_and_cohort_refusals_word_for_word():
+    from workbench.retention.competing_ic import competing_intervals
+
+    with pytest.raises(ParameterError) as err:
+        KaplanMeier().fit([5.0, 8.0], [1, 0], entry=[0.0, 8.0])
+    assert str(err.value) == (
+        "row 1: entry 8 is not a number in [0, time 8) (delayed entry must come before the end "
+        "of follow-up)"
+    )
+    with pytest.raises(ParameterError) as err:
+        competing_intervals(pd.DataFrame({"lower_day": [1.0], "event": ["relapse"]}))
+    assert str(err.value).startswith("the cohort table lacks column(s) upper_day")
+    assert str(err.value).endswith("; build it with workbench.cohort.build_cohort")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_km_rmst_method_in_catalog_words(lang):
+    from workbench.i18n import join, t
+
+    r = KaplanMeier().fit([30.0, 60.0, 400.0], [1, 0, 1]).rmst(365.0)
+    assert join(r.method_text, lang) == t("method_km_rmst", lang)
+
+
+def test_a_milestone_on_the_last_follow_up_day_is_read_there_without_a_note():
+    from workbench.retention.summary import milestone_day
+
+    assert milestone_day(12, 365.25, 7.0) == (365.25, "")
+    day, note = milestone_day(12, 360.25, 7.0)
+    assert day == 360.25 and note.startswith("12 months (day 365.25) evaluated at day 360.25")
+    assert milestone_day(12, 350.0, 7.0) == (None, "follow-up ends at day 350")
+
+
+def test_a_warm_start_that_does_not_reach_the_tolerance_falls_back_to_the_cold_fit():
+    """tol = 0 cannot be reached, so the warm-started replicate fit takes its cold fallback
+    (bounded by max_iter), which must equal the cold fit itself."""
+    from workbench.retention.competing_ic import _check, _tuples, fit_records
+
+    lower = [0.0, 10.0, 20.0, 5.0, 15.0, 30.0]
+    upper = [10.0, np.nan, 40.0, np.nan, 25.0, np.nan]
+    death = [np.nan, 30.0, np.nan, np.nan, np.nan, 50.0]
+    records, pair = _tuples(*_check(lower, upper, death, None))
+    w = np.bincount(pair, minlength=len(records)).astype(float)
+    full = fit_records(records, w, 1e-10, 10_000)
+    cold = fit_records(records, w, 0.0, 7)
+    warm = fit_records(records, w, 0.0, 7, warm=full)
+    np.testing.assert_array_equal(warm.masses, cold.masses)
+    assert warm.masses.sum() == pytest.approx(1.0, abs=1e-12)

@@ -65,6 +65,10 @@ def test_milestones_curves_and_text(summary):
     # the notes a row points to, numbered from 1 in order of first use
     assert "[1] follow-up ends at day 12905.5" in lines
     assert "[2] a confidence limit is not reached within follow-up" in lines
+    assert (
+        "Note: Times are recorded in units of 30.4375 days; a milestone up to one unit past the "
+        "last follow-up time is evaluated at that time."
+    ) in lines
 
 
 def test_json_keys_and_rmst_rows(summary):

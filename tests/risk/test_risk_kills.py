@@ -88,3 +88,15 @@ def test_interval_censored_aft_beside_the_cox_model(diabetes_female_reference):
     assert coef == pytest.approx(r.loc["gendermale", "value"], abs=1e-4)
     text = render_text(out)
     assert f"Interval-censored AFT model chosen by AIC: {aft['chosen']}" in text.splitlines()
+
+
+def test_model_check_folds_keep_a_person_together_and_work_without_person_ids():
+    from workbench.risk.validation import _folds
+
+    table = pd.DataFrame({"person_id": ["p1", "p2", "p1", "p3", "p2", "p4"]})
+    folds = _folds(table, 2, seed=3)
+    assert folds[0] == folds[2] and folds[1] == folds[4]
+    assert sorted(np.bincount(folds)) == [2, 4] or sorted(np.bincount(folds)) == [3, 3]
+    # a table without person ids (a dataset spec's rows): one row, one person
+    rows = pd.DataFrame({"x": range(6)}, index=[f"r{i}" for i in range(6)])
+    np.testing.assert_array_equal(np.bincount(_folds(rows, 3, seed=3)), [2, 2, 2])

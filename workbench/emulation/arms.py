@@ -21,6 +21,7 @@ from workbench.emulation import nuisance
 from workbench.emulation.grid import Clones, D, Grid, info_day, staff_end, truncate
 from workbench.emulation.outcome import fit_hazards, group
 from workbench.emulation.weights import (
+    TRUNCATION_QUANTILE,
     ArmWeights,
     StartModel,
     carries_data,
@@ -81,7 +82,7 @@ def _fit_arm(clones, raw, freq, init, tol, nuisance=None, data=None) -> Arm:
     if data is None:
         data = carries_data(clones.kind, clones.l, clones.b)
     raw = np.where(data, raw, 0.0)
-    arm = truncate_weights(raw, data, freq)
+    arm = truncate_weights(raw, data, freq, TRUNCATION_QUANTILE)
     w = arm.weights * freq[:, None]
     h, it = fit_hazards(group(clones.kind, clones.l, clones.b, w), init=init, tol=tol)
     return Arm(clones, arm, h, it, nuisance)
@@ -103,6 +104,6 @@ def within_arm(grid: Grid, model: StartModel, grace: int, freq, init=None, tol=1
     d = within_design(grid, grace) if design is None else design
     p_i, theta = month_start_probability(grid, grace, d.at_risk, model, freq, init=theta_init)
     raw = within_weights_from(p_i, grid, grace, d.info, d.at_risk)
-    nu = lambda: nuisance.month(grid, grace, d.at_risk, theta, d.info)  # noqa: E731
+    nu = lambda: nuisance.month(grid, grace, d.at_risk, theta, d.info, model)  # noqa: E731
     arm = _fit_arm(d.clones, raw, freq, init, tol, nu, d.data)
     return dataclasses.replace(arm, theta=theta)

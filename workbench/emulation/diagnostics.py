@@ -6,7 +6,9 @@ Caveats (StatisticalWarning codes):
   marriage, family support) with at least `MIN_STRATUM` releases in which nobody started the
   support within the grace period — the "start" strategy is extrapolated there;
 - ``tt_extreme_weights``: a weight above `EXTREME_WEIGHT` before truncation, or an effective
-  sample size below `LOW_ESS_SHARE` of the clones with data in some month;
+  sample size below `LOW_ESS_SHARE` of the clones with data in some month (fields: strategy,
+  max_weight, and for the month with the lowest ESS share: month, ess, share = ESS / n_data,
+  n_data = clones with data in that month);
 - ``tt_few_starts``: fewer than `FEW_STARTS` starts within the grace period (an emulation
   with fewer than `MIN_STARTS` is not made at all: NotEstimable ``tt_too_few_starts``).
 """
@@ -18,7 +20,7 @@ import pandas as pd
 
 from workbench.data import codes
 from workbench.emulation.grid import CENSORED, DEATH, HORIZON, RELAPSE, Grid
-from workbench.emulation.weights import TRUNCATION_QUANTILE, carries_data, weight_summary
+from workbench.emulation.weights import carries_data, weight_summary
 from workbench.exceptions import StatisticalWarning
 from workbench.i18n import Text, listing
 
@@ -56,9 +58,7 @@ def protocol(code, grace, horizons, n, employment, ci, n_bootstrap) -> dict[str,
         "outcome": Text("tt_protocol_outcome"),
         "follow_up": Text("tt_protocol_follow_up", {"months": HORIZON}),
         "contrast": Text("tt_protocol_contrast", {"horizons": months, "months": HORIZON}),
-        "analysis": Text(
-            "tt_protocol_analysis", {"quantile": round(100 * TRUNCATION_QUANTILE), "ci": ci_text}
-        ),
+        "analysis": Text("tt_protocol_analysis", {"ci": ci_text}),
     }
 
 
@@ -121,9 +121,11 @@ def caveats(code, grid: Grid, grace: int, arms: dict, table: pd.DataFrame) -> li
         if max_w > EXTREME_WEIGHT or (share.size and share.min() < LOW_ESS_SHARE):
             worst = int(rows["month"].to_numpy()[np.argmin(share)]) if share.size else 0
             ess = float(rows["ess"].to_numpy()[np.argmin(share)]) if share.size else 0.0
+            n_worst = int(n_data[worst - 1]) if share.size else 0
             msg = (f"target trial ({name}, {strategy}): largest weight {max_w:.1f}, "
                    f"ESS {ess:.0f} in month {worst}")  # fmt: skip
             out.append(StatisticalWarning(msg, code="tt_extreme_weights", name=support_name(code),
                                           strategy=strategy, max_weight=max_w, month=worst,
-                                          ess=ess))  # fmt: skip
+                                          ess=ess, share=float(share.min()) if share.size else 0.0,
+                                          n_data=n_worst))  # fmt: skip
     return out

@@ -70,15 +70,18 @@ def estimate(
     init: Emulation | None = None,
     tol: float = POINT_TOL,
     designs: tuple | None = None,
+    hazards: np.ndarray | None = None,
 ) -> Emulation:
     """The emulation of one support on the sample with multiplicities `freq` (None: all once).
     `init`: a fit to start from (start model, month-g model, hazards); `designs`: the
-    (within, never) `arms.Design`s of this grid and grace (built here when None)."""
+    (within, never) `arms.Design`s of this grid and grace (built here when None); `hazards`
+    (2K,): where both strategies' EM start when there is no `init` (e.g. the natural course's
+    hazards, which a study fits once per cohort for all supports)."""
     freq = np.ones(grid.n) if freq is None else np.asarray(freq, float)
     get = (lambda name: getattr(init, name)) if init is not None else (lambda name: None)
     model = fit_start_model(grid, freq, init=get("model"))
-    start_init = None if init is None else init.start.hazards
-    never_init = None if init is None else init.never.hazards
+    start_init = hazards if init is None else init.start.hazards
+    never_init = hazards if init is None else init.never.hazards
     theta_init = None if init is None else getattr(init.start, "theta", None)
     d_start, d_never = (None, None) if designs is None else designs
     start = within_arm(grid, model, grace, freq, init=start_init, tol=tol, design=d_start,

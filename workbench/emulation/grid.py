@@ -27,6 +27,7 @@ is right-censored at its last relapse-free contact on or before c (``truncate``)
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -150,6 +151,22 @@ def employment_matrix(cohort, base: np.ndarray) -> np.ndarray | None:
     return out
 
 
+def for_support(grid: Grid, cohort, code: str) -> Grid:
+    """`grid` (built for any support of the same `cohort`) for support `code`: only the start
+    day and month differ between supports, so a study builds the grid once per cohort."""
+    start, start_month = _starts(cohort, grid.release_id, code)
+    return dataclasses.replace(grid, start=start, start_month=start_month)
+
+
+def _starts(cohort, ids: np.ndarray, code: str) -> tuple[np.ndarray, np.ndarray]:
+    starts = cohort.starts
+    start = starts[code].reindex(ids).to_numpy(float) if code in starts.columns else None
+    if start is None:
+        start = np.full(len(ids), np.nan)
+    start_month = np.where(np.isnan(start), K + 1, month_of(np.nan_to_num(start, nan=1.0)))
+    return start, start_month.astype(np.int64)
+
+
 def build_grid(cohort, code: str) -> Grid:
     """The grid of `cohort` (an AnalysisCohort with visit records) for support `code`."""
     table = cohort.table.reset_index(drop=True)
@@ -158,11 +175,7 @@ def build_grid(cohort, code: str) -> Grid:
     upper = table["upper_day"].to_numpy(float)
     detected = np.where(table["event"].astype(str).eq("relapse").to_numpy(), upper, np.inf)
     keys = _contact_keys(cohort.contacts, ids)
-    starts = cohort.starts
-    start = starts[code].reindex(ids).to_numpy(float) if code in starts.columns else None
-    if start is None:
-        start = np.full(len(ids), np.nan)
-    start_month = np.where(np.isnan(start), K + 1, month_of(np.nan_to_num(start, nan=1.0)))
+    start, start_month = _starts(cohort, ids, code)
     covs = [c for c in cohort.covariates if c in table.columns]
     design = encode(table, covs, levels=category_levels(table, covs))
     base = (
@@ -173,7 +186,7 @@ def build_grid(cohort, code: str) -> Grid:
     return Grid(
         release_id=ids,
         start=start,
-        start_month=start_month.astype(np.int64),
+        start_month=start_month,
         X=design.to_numpy(float),
         x_names=tuple(design.columns),
         employed=employment_matrix(cohort, base),

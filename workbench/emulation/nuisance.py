@@ -2,7 +2,8 @@
 coefficients, each release's influence on them, and the clones' weights as a function of them.
 
 A strategy's hazards solve U(h, theta) = 0, theta the coefficients of the logistic model its
-weights come from (the pooled start model for "never", the month-g model for "within g"). With
+weights come from (the pooled start model for "never"; for "within g" its slopes with month
+g's own intercept). With
 psi_i = I(theta)^{-1} s_i(theta) each release's influence on theta (s_i its score), the
 hazards' influence is A^{-1} (u_i + dU/dtheta psi_i), A = -dU/dh; dU/dtheta by forward
 differences of the (truncated, cap held fixed) weights.
@@ -53,8 +54,9 @@ def _psi(theta, A, Y, X, E, keep, n) -> np.ndarray:
     return out
 
 
-def pooled(grid: Grid, model: StartModel, info_day: np.ndarray) -> Nuisance:
-    """The pooled start model behind the "never start" weights."""
+def _pooled_psi(grid: Grid, model: StartModel):
+    """The pooled start model's coefficients (month terms, X, employment) and each release's
+    influence on them."""
     risk, started = at_risk_of_starting(grid)
     cols = model.months - 1
     A, Y = risk[:, cols].astype(float), started[:, cols].astype(float)
@@ -62,28 +64,43 @@ def pooled(grid: Grid, model: StartModel, info_day: np.ndarray) -> Nuisance:
     E = None if grid.employed is None else grid.employed[keep][:, cols]
     q, p = cols.size, grid.X.shape[1]
     theta = model.coefficients[: q + p + (E is not None)]
-    psi = _psi(theta, A[keep], Y[keep], grid.X[keep], E, keep, grid.n)
+    return theta, _psi(theta, A[keep], Y[keep], grid.X[keep], E, keep, grid.n)
+
+
+def pooled(grid: Grid, model: StartModel, info_day: np.ndarray) -> Nuisance:
+    """The pooled start model behind the "never start" weights."""
+    theta, psi = _pooled_psi(grid, model)
+    q, p = model.months.size, grid.X.shape[1]
+    with_e = grid.employed is not None
 
     def raw_of(t):
         m = dataclasses.replace(model, alpha=t[:q], beta=t[q : q + p],
-                                gamma=float(t[q + p]) if E is not None else 0.0)  # fmt: skip
+                                gamma=float(t[q + p]) if with_e else 0.0)  # fmt: skip
         return never_weights(grid, m, info_day)
 
     return Nuisance(theta, psi, raw_of)
 
 
-def month(grid: Grid, grace: int, at_risk: np.ndarray, theta: np.ndarray, info_day) -> Nuisance:
-    """The month-g model behind the "start within g months" weights."""
-    A = at_risk.astype(float)[:, None]
-    Y = (grid.start_month == grace).astype(float)[:, None]
-    E = None if grid.employed is None else grid.employed[:, grace - 1 : grace]
-    keep = A[:, 0] > 0
-    p = grid.X.shape[1]
-    psi = _psi(theta, A[keep], Y[keep], grid.X[keep], None if E is None else E[keep], keep,
-               grid.n)  # fmt: skip
+def month(grid: Grid, grace: int, at_risk: np.ndarray, theta: np.ndarray, info_day,
+          model: StartModel) -> Nuisance:  # fmt: skip
+    """The month-g model behind the "start within g months" weights: theta = [the month's
+    intercept, the pooled model's slopes]; the slopes' influence comes from the pooled model,
+    the intercept's from its own score, which depends on the slopes too."""
+    pooled_psi = _pooled_psi(grid, model)[1]
+    q, p = model.months.size, grid.X.shape[1]
+    E = None if grid.employed is None else grid.employed[:, grace - 1]
+    Z = grid.X if E is None else np.column_stack([grid.X, E])
+    psi_slopes = pooled_psi[:, q:]
+    a = at_risk.astype(float)
+    y = (grid.start_month == grace).astype(float)
+    mu = expit(theta[0] + Z @ theta[1:])
+    v = a * mu * (1.0 - mu)
+    d_slopes = -(Z * v[:, None]).sum(axis=0)  # d(intercept score)/d(slopes)
+    psi_alpha = (a * (y - mu) + psi_slopes @ d_slopes) / max(v.sum(), 1e-300)
+    psi = np.column_stack([psi_alpha, psi_slopes])
 
     def raw_of(t):
-        eta = t[0] + grid.X @ t[1 : 1 + p] + (t[-1] * E[:, 0] if E is not None else 0.0)
+        eta = t[0] + grid.X @ t[1 : 1 + p] + (t[-1] * E if E is not None else 0.0)
         return within_weights_from(expit(eta), grid, grace, info_day, at_risk)
 
     return Nuisance(theta, psi, raw_of)

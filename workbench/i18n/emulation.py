@@ -68,10 +68,10 @@ ENTRIES = {
     ),
     "tt_protocol_analysis": (
         "克隆—删失—加权；按月离散时间的复吸和死亡风险，用加权自洽（期望最大化）算法处理区间删失的复吸；"
-        "权重截断于第{quantile}百分位数；{ci}。",
+        "权重不截断（报告最大权重和有效样本量）；{ci}。",
         "clone–censor–weight; monthly discrete-time hazards of relapse and death, with a weighted "
-        "self-consistency (EM) algorithm for the interval-censored relapse; weights truncated "
-        "at their {quantile}th percentile; {ci}.",
+        "self-consistency (EM) algorithm for the interval-censored relapse; weights not "
+        "truncated (the largest weight and the effective sample size are reported); {ci}.",
     ),
     "tt_ci_bootstrap": (
         "95%置信区间：对出所记录重复抽样{n}次，整个过程重新估计（百分位法）",

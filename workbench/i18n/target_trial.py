@@ -90,9 +90,10 @@ ENTRIES = {
         "difference in mean abstinent days over 36 months",
     ),
     "tt_proto_analysis": (
-        "加权的区间删失累积发生率（死亡为竞争事件）；权重稳定化并截尾；置信区间来自对出所人员的{b}次自助抽样",
-        "Weighted interval-censored cumulative incidence (death competing); stabilised, "
-        "truncated weights; confidence intervals from {b} bootstrap resamples of the releases",
+        "加权的区间删失累积发生率（死亡为竞争事件）；权重不截断，每个月检查有效样本量；置信区间来自对出所人员的{b}次自助抽样",
+        "Weighted interval-censored cumulative incidence (death competing); weights not "
+        "truncated, their effective sample size checked in every month; confidence intervals "
+        "from {b} bootstrap resamples of the releases",
     ),
     # strategies
     "tt_arm_start": ("出所后{g}个月内开始帮扶", "Start within {g} months"),
@@ -285,7 +286,7 @@ NOTEBOOK_PROSE = {
         "“不开始”复制在帮扶开始时。\n"
         "3. **加权。** 离开的人不是随机的一部分（例如就业既影响开始帮扶，也影响复吸），"
         "所以留下的复制按“至今仍遵循策略”的概率的倒数加权；这一概率来自按随访月合并的开始帮扶模型，"
-        "用出所时的特征和每次随访时的就业情况（权重截断于第99百分位）。复吸只知道发生在两次随访之间，"
+        "用出所时的特征和每次随访时的就业情况（权重不截断：截断会使估计产生偏倚；报告检查每个月的有效样本量）。复吸只知道发生在两次随访之间，"
         "死亡为竞争事件：风险来自加权的区间删失估计。\n\n"
         "下表数出各策略的复制：计入多少、因偏离策略删失多少、因其他原因（失访、转出、数据截止）删失多少、"
         "遵循策略期间复吸或死亡多少。接着是三个人各自的两个复制：一人在宽限期内开始"
@@ -305,7 +306,8 @@ NOTEBOOK_PROSE = {
         "starting and relapse), so the clones who stay are weighted by the inverse probability "
         "of having followed the strategy so far, from a pooled model of starting over the "
         "follow-up months on the characteristics at release and employment at each visit "
-        "(weights truncated at the 99th percentile). Relapse is known only between visits, with "
+        "(weights not truncated: truncating them biased the estimates; the report checks the "
+        "effective sample size in every month). Relapse is known only between visits, with "
         "death as a competing event: the risks come from a weighted interval-censored "
         "estimator.\n\n"
         "The flow below counts the clones under each strategy: how many were cloned, censored "
@@ -319,13 +321,15 @@ NOTEBOOK_PROSE = {
         "### 权重\n\n"
         "仍遵循策略的每个复制都带一个权重：至今遵循策略的估计概率的倒数。随着更多复制离开，权重逐渐变大。"
         "下图是每种策略各月权重的平均数、第99百分位数和最大值（对数刻度）：最大权重远高于第99百分位数的"
-        "月份，估计依赖少数人，报告在那里截断权重。",
+        "月份，估计依赖少数人；报告检查每个月的有效样本量，有效样本量低于当月在访人数十分之一的帮扶不作判断。",
         "### The weights\n\n"
         "Each clone still following its strategy carries a weight: one over the estimated "
         "probability of having followed it so far. The weights grow as more clones leave. Below, "
         "the mean, 99th percentile and largest weight in each month under each strategy (log "
         "scale): a largest weight far above the 99th percentile marks months where a few people "
-        "carry the estimate, and the report truncates the weights there.",
+        "carry the estimate; the report checks the effective sample size in every month and "
+        "does not judge a support whose weighted data count as fewer than a tenth of the people "
+        "followed that month.",
     ),
     "nbp03_tt_ess": (
         "### 诊断：每种策略各月的有效样本量\n\n"

@@ -12,9 +12,9 @@ worded for readers in docs/report_wording.md:
   followed that month (the same tenth as the sensitivity analyses' low-ESS check,
   `support_checks`). No figure of it in the summary; its row in Support effects keeps its
   numbers with a mark [n] and the caution under the table. A weights caution raised only
-  because a weight before truncation exceeded the estimator's bound, with the effective sample
-  size above that tenth, is not a failed check (the weights are truncated at their 99th
-  percentile; the protocol table says so): it stays in the analysts' log;
+  because one weight exceeded the estimator's bound while the effective sample size stayed at
+  or above that tenth is not a failed check (the effective sample size already measures how
+  much the estimate rests on a few heavily weighted people): it stays in the analysts' log;
 - ``not_estimable``: withheld (too few people) or not emulated, with the reason.
 
 The sensitivity analyses (hazard ratio of the time-varying model, day-180 landmark comparison)
@@ -104,7 +104,7 @@ def failed_checks(s: TrialSummary) -> list[Any]:
         if note.code == "tt_extreme_weights":
             share = _f(dict(note.fields).get("share"))
             if share is not None and share >= LOW_ESS_SHARE:
-                continue  # a large weight before truncation, enough data after it
+                continue  # one large weight, but enough weighted data that month
         if note not in out:
             out.append(note)
     return out
@@ -256,9 +256,7 @@ def summary_table(results: Any, params: Any) -> tuple[pd.DataFrame | None, str, 
             return t("sure_fairly_sure", lang)
         if r.verdict == "no_clear_difference":
             return t("sure_not_sure", lang)
-        if r.verdict == "not_judged":
-            return t("tv_sure_check_failed", lang)
-        if set(r.reasons) <= set(FEW_PEOPLE):
+        if r.verdict == "not_estimable" and set(r.reasons) <= set(FEW_PEOPLE):
             return t("sure_too_few", lang)
         return t("tv_sure_see_effects", lang)
 
