@@ -38,12 +38,12 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m ipykernel install --sys-prefix --name workbench --display-name "Workbench (Python 3.11)" > /dev/null
 	touch $(STAMP)
 
-# The province evaluation report from the bundled synthetic data, in Chinese and its English twin
-# (the twin reuses the cached analyses and only renders).
+# The province evaluation report from the bundled synthetic data, in Chinese and its English twin:
+# one process, one analysis, both notebooks in one kernel started before the analysis.
 report: install
 	$(BIN)/workbench simulate --out data/synthetic --if-missing
-	$(BIN)/workbench report --params params/province.yaml --out reports/province
-	$(BIN)/workbench report --params params/province_en.yaml --out reports/province_en
+	$(BIN)/workbench report --params params/province.yaml params/province_en.yaml \
+		--out reports/province reports/province_en
 
 # pytest on TEST_WORKERS processes (pytest-xdist; CI has 2 cores): each test file runs whole on
 # one worker (pyproject.toml's addopts), the slowest files first (tests/conftest.py).

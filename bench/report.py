@@ -8,8 +8,16 @@ Times, on this machine:
             against a sequential papermill + nbconvert loop over the same 30 parameter sets,
             each starting with an empty analysis cache (per-run seconds are recorded)
 
+  pair      (--pair TREE,TREE,...) `make report`'s report commands, the Chinese report and its
+            English twin from an empty cache, run as `workbench report` processes of each source
+            tree in turn (a tree whose CLI takes several --params files builds both in one
+            process; an older one runs two processes, as its Makefile did): wall and CPU seconds
+            of the processes and their kernels, the trees alternating `--rounds` times, so a
+            before and an after tree are compared under the same load
+  batch     `--scopes K` keeps the province and the first K-1 prefectures (a quicker check)
+
 Usage: .venv/bin/python bench/report.py [--n 23000] [--bootstrap 200] [--skip-batch]
-       [--workers 2] [--out bench/out/report]
+       [--workers 2] [--out bench/out/report] [--pair BEFORE,AFTER --rounds 2] [--scopes K]
 Writes bench/out/report/report_bench.json and prints a Markdown table for bench/README.md.
 """
 
@@ -129,10 +137,59 @@ def kernel_imports() -> dict:
     return {"cpu_s": float(got[0]), "wall_s": float(got[1]), "modules": int(got[2])}
 
 
-def annual_batch(data: Path, out: Path, workers: int, n_bootstrap: int) -> dict:
+def pair(data: Path, out: Path, trees: list[Path], rounds: int, n_bootstrap: int) -> list[dict]:
+    """`make report`'s report step (zh + en, empty cache) with each tree's CLI, alternating."""
+    rows = []
+    for r in range(rounds):
+        for tree in trees:
+            rows.append(_pair_once(data, out / f"pair{r}_{tree.name}", tree, n_bootstrap))
+            print(json.dumps(rows[-1]), flush=True)
+    return rows
+
+
+def _pair_once(data: Path, out: Path, tree: Path, n_bootstrap: int) -> dict:
+    import resource
+    import shutil
+
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    files = []
+    for lang, name in (("zh", "province"), ("en", "province_en")):
+        text = yaml.safe_dump({"data": str(data), "name": name, "lang": lang,
+                               "n_bootstrap": n_bootstrap, "seed": 20170101, "n_jobs": 2})  # fmt: skip
+        files.append((out / f"{name}.yaml", out / name))
+        files[-1][0].write_text(text, "utf-8")
+    env = {**os.environ, "PYTHONPATH": str(tree), "WORKBENCH_CACHE_DIR": str(out / "cache")}
+    env.pop("WORKBENCH_CODE_VERSION", None)
+    several = 'nargs="+"' in (tree / "workbench" / "cli" / "__init__.py").read_text("utf-8")
+    cli = [sys.executable, "-m", "workbench.cli", "report", "--quiet"]
+    if several:
+        cmds = [
+            [*cli, "--params", *(str(p) for p, _ in files), "--out", *(str(o) for _, o in files)]
+        ]
+    else:
+        cmds = [[*cli, "--params", str(p), "--out", str(o)] for p, o in files]
+    before, load = resource.getrusage(resource.RUSAGE_CHILDREN), os.getloadavg()[0]
+    t0 = time.perf_counter()
+    for cmd in cmds:
+        subprocess.run(cmd, env=env, check=True, capture_output=True, cwd=str(tree))
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    stages = [json.loads((o / "metrics.json").read_text("utf-8"))["provenance"]["stages"]
+              for _, o in files]  # fmt: skip
+    return {"tree": str(tree), "processes": len(cmds), "wall_s": round(wall, 1),
+            "cpu_s": round(cpu, 1), "load_average_start": load,
+            "zh_stages": stages[0], "en_stages": stages[1]}  # fmt: skip
+
+
+def annual_batch(data: Path, out: Path, workers: int, n_bootstrap: int, scopes: int = 0) -> dict:
     spec_file = out / "annual.yaml"
     annual = yaml.safe_load((ROOT / "params" / "batches" / "annual.yaml").read_text("utf-8"))
     runs = [{k: v for k, v in r.items()} for r in annual["runs"]]
+    if scopes:  # the province and the first prefectures, both languages (a quicker check)
+        keep = list(dict.fromkeys(r["params"] for r in runs))[:scopes]
+        runs = [r for r in runs if r["params"] in keep]
     for r in runs:
         r["params"] = str((ROOT / "params" / "batches" / r["params"]).resolve())
     spec = {"name": "annual", "out": str(out / "annual"),
@@ -142,14 +199,15 @@ def annual_batch(data: Path, out: Path, workers: int, n_bootstrap: int) -> dict:
     batch = load_batch(spec_file)
     _cold_cache(out / "cache_batch")  # both start with an empty analysis cache
     t0 = time.perf_counter()
+    c0 = cpu_s()
     results = execute_batch(batch, out / "annual", workers=workers, force=True, progress=False)
-    ours = time.perf_counter() - t0
+    ours, ours_cpu = time.perf_counter() - t0, cpu_s() - c0
     _cold_cache(out / "cache_loop")
     # The loop is what an analyst runs without `workbench batch`: for each parameter set, one
     # after the other, papermill executes the notebook and `nbconvert --to html --no-input`
     # renders it (no PDF, no metrics.json). The notebook itself uses the workbench's analysis
     # cache, so the English twin of a scope reuses its Chinese analysis, as in the batch.
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), cpu_s()
     loop_runs = {}
     for run in batch.runs:
         t1 = time.perf_counter()
@@ -162,11 +220,25 @@ def annual_batch(data: Path, out: Path, workers: int, n_bootstrap: int) -> dict:
         subprocess.run([sys.executable, "-m", "nbconvert", "--to", "html", "--no-input",
                         str(target)], check=True, capture_output=True)  # fmt: skip
         loop_runs[run.run_id] = round(time.perf_counter() - t1, 2)
-    loop = time.perf_counter() - t0
+    loop, loop_cpu = time.perf_counter() - t0, cpu_s() - c0
     failed = [r.run_id for r in results if r.status == "failed"]
     return {"batch_s": ours, "loop_s": loop, "ratio": ours / loop, "failed": failed,
+            "batch_cpu_s": ours_cpu, "loop_cpu_s": loop_cpu, "runs": len(batch.runs),
             "load_average": os.getloadavg(),
             "batch_runs": {r.run_id: r.duration_s for r in results}, "loop_runs": loop_runs}  # fmt: skip
+
+
+def bytecode_state() -> str:
+    """Whether this interpreter reads compiled bytecode for the report stack: without cached
+    .pyc files (a venv installed by uv without --compile-bytecode, and PYTHONDONTWRITEBYTECODE
+    set) every process compiles every module it imports, ~4-5 s CPU per report process."""
+    import importlib.util
+
+    import pandas
+
+    pyc = importlib.util.cache_from_source(pandas.__file__)
+    cached = os.path.exists(pyc)
+    return f"pandas .pyc {'present' if cached else 'absent'}; dont_write_bytecode={sys.dont_write_bytecode}"
 
 
 def _cold_cache(folder: Path) -> None:
@@ -205,15 +277,25 @@ def main() -> int:
     ap.add_argument("--batch-only", action="store_true", help="time only the annual batch")
     ap.add_argument("--skip-province", action="store_true", help="floor and kernel imports only")
     ap.add_argument("--out", default=str(ROOT / "bench" / "out" / "report"))
+    ap.add_argument("--pair", default="", help="source trees (comma-separated): make report's "
+                    "zh + en report step with each, alternating")  # fmt: skip
+    ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--scopes", type=int, default=0, help="batch: province + K-1 prefectures")
     args = ap.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("WORKBENCH_CACHE_DIR", str(out / "cache"))
     record = {"machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
               "n": args.n, "bootstrap": args.bootstrap}  # fmt: skip
+    record["bytecode"] = bytecode_state()
     data = simulate(args.n, out / f"data_{args.n}")
+    if args.pair:
+        trees = [Path(t).resolve() for t in args.pair.split(",")]
+        record["pair"] = pair(data, out, trees, args.rounds, args.bootstrap)
+        (out / "pair_bench.json").write_text(json.dumps(record, indent=2), "utf-8")
+        return 0
     if args.batch_only:
-        record["batch"] = annual_batch(data, out, args.workers, args.bootstrap)
+        record["batch"] = annual_batch(data, out, args.workers, args.bootstrap, args.scopes)
         (out / "batch_bench.json").write_text(json.dumps(record, indent=2), "utf-8")
         print(json.dumps(record["batch"]))
         return 0
@@ -227,7 +309,7 @@ def main() -> int:
         record["province"] = province(data, out, args.bootstrap)
     record["load_average_after"] = os.getloadavg()
     if not args.skip_batch:
-        record["batch"] = annual_batch(data, out, args.workers, args.bootstrap)
+        record["batch"] = annual_batch(data, out, args.workers, args.bootstrap, args.scopes)
     (out / "report_bench.json").write_text(json.dumps(record, indent=2), "utf-8")
     print("| what | seconds |\n|---|---|")
     k = record["kernel_imports"]

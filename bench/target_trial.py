@@ -77,7 +77,7 @@ def bootstrap_coverage(args) -> None:
     done = pd.read_csv(out) if out.exists() and args.resume else pd.DataFrame()
     if not args.resume and out.exists():
         os.remove(out)
-    for r in range(args.n_rep):
+    for r in range(args.first, args.n_rep):
         seed = args.seed * 1000 + r
         if len(done) and seed in set(done["seed"]):
             continue
@@ -115,6 +115,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=18)
     parser.add_argument("--support", action="append")
     parser.add_argument("--resume", action="store_true", help="bootstrap-coverage: keep rows")
+    parser.add_argument("--first", type=int, default=0, help="bootstrap-coverage: first cohort")
     args = parser.parse_args()
     {"study": study, "speed": speed, "bootstrap-coverage": bootstrap_coverage}[args.what](args)
 

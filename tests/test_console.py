@@ -182,6 +182,20 @@ def test_report_command_refuses_a_missing_data_path_before_its_imports(tmp_path,
     assert not (tmp_path / "out").exists()
 
 
+def test_report_command_wants_one_out_folder_per_params_file(tmp_path, capsys):
+    """Several parameter files (a scope's zh + en, one process): one --out folder each, or
+    none; anything else stops before the parameters are even read."""
+    params = tmp_path / "p.yaml"
+    params.write_text("name: p\ndata: .\n", "utf-8")
+    argv = ["report", "--params", str(params), str(params), "--out", str(tmp_path / "o")]
+    assert main(argv) == 2
+    assert capsys.readouterr().err == (
+        "workbench report: --out names 1 folder(s) for 2 --params file(s); give one output "
+        "folder per parameter file, or none\n"
+    )
+    assert not (tmp_path / "o").exists()
+
+
 def test_file_messages_say_what_a_relative_path_was_read_against(tmp_path, monkeypatch):
     from workbench.data.io import load_any
     from workbench.params.report import ReportParams

@@ -18,6 +18,7 @@ from support import N_RELEASES, make_dataset, pdf_text
 
 from workbench.params.report import ReportParams
 from workbench.reporting import build_report
+from workbench.reporting.execute import build_reports
 from workbench.reporting.metrics import TOP_KEYS, without_provenance
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,7 +33,8 @@ def write_params(path: Path, data: Path, **extra) -> Path:
 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory):
-    """A dataset and the zh + en reports built from it (one analysis, cached, rendered twice)."""
+    """A dataset and the zh + en reports built from it as `make report` builds them: one
+    process, one analysis, both notebooks in one kernel started before the analysis."""
     root = tmp_path_factory.mktemp("report")
     old = os.environ.get("WORKBENCH_CACHE_DIR")
     os.environ["WORKBENCH_CACHE_DIR"] = str(root / "cache")
@@ -40,7 +42,10 @@ def env(tmp_path_factory):
         data = make_dataset(root / "data")
         zh = ReportParams.from_yaml(write_params(root / "zh.yaml", data, lang="zh"))
         en = ReportParams.from_yaml(write_params(root / "en.yaml", data, lang="en"))
-        out_zh, out_en = build_report(zh, root / "zh"), build_report(en, root / "en")
+        out_zh, out_en = build_reports([(zh, root / "zh"), (en, root / "en")])
+        for out in (out_zh, out_en):
+            if isinstance(out, Exception):
+                raise out
         yield {"root": root, "data": data, "zh": (zh, out_zh), "en": (en, out_en)}
     finally:
         if old is None:
@@ -188,6 +193,36 @@ def test_no_small_count_appears(env, lang):
         *m["data"]["n_censored"].values(),
     ]:
         assert value is None or value >= params.suppression_threshold
+
+
+STAMP = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d)?Z?")  # run time (provenance)
+
+
+def _comparable(nb_path: Path) -> list:
+    """Each code cell's outputs and execution count, run times masked (papermill's timing
+    metadata is not an output)."""
+    nb = nbformat.read(str(nb_path), as_version=4)
+    return [
+        (c.get("execution_count"), STAMP.sub("<time>", json.dumps(c.outputs, sort_keys=True)))
+        for c in nb.cells
+        if c.cell_type == "code"
+    ]
+
+
+def test_reused_kernel_report_equals_fresh_kernel_report(env, tmp_path):
+    """The English report rendered in the kernel that first rendered the Chinese one (the
+    fixture: a kernel started before the analysis, preloaded, then reset between notebooks)
+    equals the English report from a fresh kernel of papermill's own (no preloading): the same
+    notebook outputs and execution counts, the same HTML, the same metrics.json (provenance
+    aside), up to the run's time stamps."""
+    en, shared = env["en"]
+    fresh = build_reports([(en, tmp_path / "fresh")], fresh_kernels=True)[0]
+    assert _comparable(shared.notebook) == _comparable(fresh.notebook)
+    html = [STAMP.sub("<time>", o.html.read_text("utf-8")) for o in (shared, fresh)]
+    assert html[0] == html[1]
+    m = [without_provenance(o.metrics.read_text("utf-8")) for o in (shared, fresh)]
+    assert m[0] == m[1]
+    assert shared.stages.keys() == {"notebook", "html", "pdf"}  # the analysis ran once, for zh
 
 
 def test_executed_notebook_is_internal(env):

@@ -251,3 +251,22 @@ def test_supports_not_judged_for_the_same_reason_share_one_line_and_none_judged_
     assert table is None  # a table of dashes says nothing the lines do not
     text = html_lib.unescape(summary.support_block(res, params("en")))
     assert rule in text and cap not in text and "<table" not in text
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_methods_say_how_the_summary_judges_a_support(lang):
+    from workbench.params.report import ReportParams
+    from workbench.reporting import closing
+
+    res = _results()
+    res.kind, res.tiers, res.regions, res.ranking, res.milestones, res.cif = ("contract", None,
+                                                                              None, None, None, None)  # fmt: skip
+    res.method_text = {"effects:peer_education": ()}
+    body = html_lib.unescape(closing.methods(res, ReportParams(data="x", lang=lang)).html)
+    items = re.findall(r"<li>(.*?)</li>", body)
+    rule = t("tv_methods", lang, g="6", m=24)
+    assert items.count(rule) == 1  # right after "support is not handed out at random"
+    assert items[items.index(rule) - 1] == t("methods_selection", lang).format(k=K)
+    res.target_trials = {}  # randomised arms, baseline groups: no such sentence
+    body = html_lib.unescape(closing.methods(res, ReportParams(data="x", lang=lang)).html)
+    assert rule not in body

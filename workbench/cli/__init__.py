@@ -159,8 +159,19 @@ def _add_effects(p: argparse.ArgumentParser) -> None:
 
 def _add_report(p: argparse.ArgumentParser) -> None:
     _add_quiet(p)
-    p.add_argument("--params", required=True, help="report parameter file (YAML)")
-    p.add_argument("--out", default=None, help="output folder (default reports/<name>)")
+    p.add_argument(
+        "--params",
+        required=True,
+        nargs="+",
+        help="report parameter file(s) (YAML); "
+        "several (e.g. a scope's zh and en) share one analysis and one kernel",
+    )
+    p.add_argument(
+        "--out",
+        default=None,
+        nargs="+",
+        help="output folder(s), one per parameter file (default reports/<name>)",
+    )
     _add_allow(p)
     _add_scheduler(p, "run the bootstrap replicates on this Dask scheduler (address)")
 

@@ -78,10 +78,6 @@ ENTRIES: dict[str, tuple[str, str]] = {
     "tv_verdict_higher": ("复吸风险更高，需核查", "higher relapse: check"),
     "tv_verdict_no_clear_difference": ("无明显差异", "no clear difference"),
     "tv_verdict_not_judged": ("不作判断", "not judged"),
-    "tv_sure_check_failed": (
-        "模拟试验未通过检查，见“帮扶措施效果”",
-        "its trial failed a check: see Support effects",
-    ),
     "tv_sure_see_effects": ("见“帮扶措施效果”", "see Support effects"),
     "tv_rule": (
         "判断规则：出所后{g}个月内开始帮扶与不开始帮扶相比，{m}个月内复吸风险的风险差的95%置信区间不含零时，"
@@ -137,5 +133,19 @@ ENTRIES: dict[str, tuple[str, str]] = {
         "comes from a landmark analysis at day {landmark} with propensity-score overlap weights, "
         "and describes the people who could as well have received the support as not (the "
         "overlap population), not everyone released.",
+    ),
+    # Methods and caveats (reporting.closing.methods): how the summary judges a support
+    "tv_methods": (
+        "哪些帮扶有效：每项帮扶按目标试验模拟比较（复制—删失—加权：出所后{g}个月内开始帮扶与不开始帮扶相比的"
+        "{m}个月内复吸风险；权重来自出所时的特征和每次随访时的就业情况，不截断）。摘要只在风险差的95%置信区间"
+        "不含零时判为“复吸风险更低”或“复吸风险更高”；模拟试验未通过权重或阳性检查的帮扶不作判断，结果不作为结论；"
+        "风险比与界标比较为敏感性分析，只在方向相反时列入摘要。",
+        "Which support works: each support is compared as an emulated target trial "
+        "(clone–censor–weight: {m}-month relapse risk if everyone eligible started it within "
+        "{g} months of release vs never; weights from the characteristics at release and "
+        "employment at each visit, not truncated). The summary calls a support 'lower' or "
+        "'higher' only when the 95% CI of the difference excludes zero, and does not judge one "
+        "whose trial failed a weight or positivity check; the hazard-ratio and landmark "
+        "analyses are sensitivity analyses, in the summary only where they point the other way.",
     ),
 }

@@ -24,11 +24,14 @@ import calendar
 import datetime as dt
 import hashlib
 from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from workbench.exceptions import ParameterError
+
+if TYPE_CHECKING:  # annotations only: parameter validation must not pay pandas's ~1.3 s import
+    import pandas as pd
 
 FLOOR = 5  # a threshold below this is refused unless internal_use
 # Published precision (the report prints one digit less): the report and metrics.json show the

@@ -7,26 +7,18 @@ or kills its kernel never stops the others and leaves nothing behind. Ctrl-C (or
 the batch: queued runs are cancelled, running ones killed, earlier outputs kept as they were. A
 batch killed with SIGKILL cannot clean up: its runs notice their parent is gone and stop (within
 a second), leaving their temporary folders. Runs that share an analysis (the Chinese and English
-report of one scope) go to the same worker one after the other, so the second renders from the
-first one's cache.
+report of one scope) go to the same worker as one `workbench report` process: the analysis is
+computed once and both notebooks run in one kernel started before it (`batch_runs`); each run
+still has the whole timeout from its own start, and a run that times out costs only itself.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import shutil
-import signal
 import socket
-import subprocess
-import sys
-import tempfile
-import threading
-import time
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -36,27 +28,19 @@ from workbench.evaluation.analysis import CODE_VERSION_ENV, cache_key, code_vers
 from workbench.params.batch import BatchSpec
 from workbench.params.report import ReportParams
 from workbench.privacy import public
-from workbench.reporting.batch_console import (
-    BatchConsole,
-    failure_list,
-    started,
-    stopped,
-    tally,
+from workbench.reporting.batch_console import BatchConsole, failure_list, tally
+from workbench.reporting.batch_runs import (  # noqa: F401  (run_one, kill_processes_naming: API)
+    STATUS_FAILED,
+    STATUS_OK,
+    STATUS_SKIPPED,
+    RunResult,
+    kill_processes_naming,
+    reset_stop,
+    run_many,
+    run_one,
+    step_of,
+    stop_running,
 )
-
-STATUS_OK, STATUS_SKIPPED, STATUS_FAILED = "ok", "skipped", "failed"
-
-
-@dataclass(frozen=True)
-class RunResult:
-    """One run's outcome. `error` is the whole message (console); `public` what official
-    outputs (summary.csv, index.html) may show of it (`workbench.privacy.public`)."""
-
-    run_id: str
-    status: str
-    error: str
-    duration_s: float
-    public: str = ""
 
 
 def is_up_to_date(params: ReportParams, folder: Path) -> bool:
@@ -73,107 +57,20 @@ def is_up_to_date(params: ReportParams, folder: Path) -> bool:
     )
 
 
-_LIVE: set[subprocess.Popen] = set()  # running report processes of this batch
-_LOCK = threading.Lock()
-_STOP = threading.Event()  # set when the batch is interrupted: start no further run
-
-
-def run_one(params_file: str, out_dir: str, timeout: float | None) -> RunResult:
-    """One report in its own process group; the error is the last line it printed on stderr."""
-    from workbench.reporting.execute import PARENT_ENV
-
-    run_id = Path(out_dir).name
-    cmd = [sys.executable, "-m", "workbench.cli", "report", "--params", params_file,
-           "--out", out_dir]  # fmt: skip
-    scratch = tempfile.mkdtemp(prefix=f"wb-{run_id}-")
-    public_file = os.path.join(scratch, "public-error.txt")
-    env = {**os.environ, "TMPDIR": scratch, PARENT_ENV: str(os.getpid()), public.ENV: public_file}
-    t0 = time.perf_counter()
-    with _LOCK:
-        if _STOP.is_set():
-            shutil.rmtree(scratch, ignore_errors=True)
-            return RunResult(run_id, STATUS_FAILED, "interrupted", 0.0)
-        try:
-            proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                    text=True, start_new_session=True, env=env)  # fmt: skip
-        except OSError:
-            shutil.rmtree(scratch, ignore_errors=True)
-            raise
-        _LIVE.add(proc)
-    said = public.GENERIC
-    try:
-        _, err = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        _kill_group(proc)
-        proc.communicate()
-        late = f"timed out after {timeout:g} s"
-        return RunResult(run_id, STATUS_FAILED, late, round(time.perf_counter() - t0, 3), late)
-    finally:
-        with _LOCK:
-            _LIVE.discard(proc)
-        kill_processes_naming(scratch)  # a kernel outliving its killed report
-        with contextlib.suppress(OSError):
-            said = Path(public_file).read_text(encoding="utf-8").strip() or said
-        shutil.rmtree(scratch, ignore_errors=True)
-    duration = round(time.perf_counter() - t0, 3)
-    if proc.returncode == 0:
-        return RunResult(run_id, STATUS_OK, "", duration)
-    if _STOP.is_set():
-        return RunResult(run_id, STATUS_FAILED, "interrupted", duration, "interrupted")
-    lines = [x for x in err.strip().splitlines() if x.strip()]
-    message = lines[-1] if lines else f"exit code {proc.returncode}"
-    message = message.removeprefix("workbench report: ")
-    return RunResult(run_id, STATUS_FAILED, message, duration, said)
-
-
-def _kill_group(proc: subprocess.Popen) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, signal.SIGKILL)
-
-
-def kill_processes_naming(marker: str) -> list[int]:
-    """SIGKILL our processes whose command line contains `marker` (Linux /proc; else none).
-
-    A report's kernel runs in its own session with its connection file in the run's temporary
-    folder, so killing the report's process group does not reach it; its command line names it.
-    """
-    killed = []
-    key = marker.encode()
-    for entry in Path("/proc").glob("[0-9]*"):
-        try:
-            if key not in (entry / "cmdline").read_bytes() or int(entry.name) == os.getpid():
-                continue
-            os.kill(int(entry.name), signal.SIGKILL)
-            killed.append(int(entry.name))
-        except (OSError, ValueError):
-            continue
-    return killed
-
-
-def stop_running() -> None:
-    """Interrupt the batch: start no further run and kill the running ones."""
-    with _LOCK:
-        _STOP.set()
-        for proc in list(_LIVE):
-            _kill_group(proc)
-
-
 def run_group(jobs: list[tuple[str, str]], timeout: float | None, step=None) -> list[RunResult]:
-    """Runs sharing one analysis, one after the other (the first fills the cache); a run whose
-    files this machine cannot see fails with which path, on which host, and what to do."""
-    out = []
+    """Runs sharing one analysis, in one process (the analysis once, one kernel: `run_many`); a
+    run whose files this machine cannot see fails with which path, on which host, and what to
+    do. `step` (local runs): the console line as each run finishes."""
+    out, todo = [], []
     for p, o in jobs:
         missing = unseen_path(p, o)
         if missing:
             out.append(RunResult(Path(o).name, STATUS_FAILED, missing, 0.0, public.scrub(missing)))
+            step_of(step, out[-1:])
         else:
-            started(Path(o).name)
-            try:
-                out.append(run_one(p, o, timeout))
-            finally:
-                stopped(Path(o).name)
-        if step is not None:  # local runs: the console line as each run finishes
-            step(out[-1:])
+            todo.append((p, o))
+    if todo:
+        out += run_many(todo, timeout, step)
     return out
 
 
@@ -270,7 +167,7 @@ def execute_batch(
 def _local_runner(workers: int):
     def submit(groups, timeout, step) -> list[RunResult]:
         out: list[RunResult] = []
-        _STOP.clear()
+        reset_stop()
         pool = ThreadPoolExecutor(max_workers=max(1, workers))
         try:
             futures = [pool.submit(run_group, g, timeout, step) for g in groups]

@@ -13,6 +13,7 @@ from workbench.evaluation.results import ReportResults
 from workbench.i18n import TEXT, join, t
 from workbench.params.report import ReportParams
 from workbench.reporting import provenance as prov
+from workbench.reporting import trial_verdicts
 from workbench.reporting.markup import Section, heading, paragraph, table_html
 from workbench.reporting.notes import official_notes
 from workbench.reporting.sections import BEIJING
@@ -42,6 +43,11 @@ def methods(results: ReportResults, params: ReportParams) -> Section:
     else:  # no Methods text for an analysis the report does not contain
         items = [t(key, lang) for key in METHODS if _contains(results, params, key)]
     items = [x.format(k=params.suppression_threshold) for x in items]
+    if trial_verdicts.has_trials(results):  # how the summary judges a support (#18)
+        after = t("methods_selection", lang).format(k=params.suppression_threshold)
+        at = next((i + 1 for i, x in enumerate(items) if x == after), len(items))
+        g = f"{next(iter(results.target_trials.values())).grace_months:g}"
+        items.insert(at, t("tv_methods", lang, g=g, m=trial_verdicts.HEADLINE_MONTH))
     if results.kind != "spec" and _has_benchmark(params):
         items.append(t("methods_benchmark", lang))
     if getattr(results, "ranking", None) or (params.prefecture and _has_benchmark(params)):

@@ -26,6 +26,7 @@ provenance (`stages`).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
@@ -47,26 +48,32 @@ from workbench.evaluation.analysis import (
     CODE_VERSION_ENV,
     FILE_HASHES_ENV,
     analyse,
+    cache_key,
     code_version,
     file_hashes_json,
     inputs_sha256,
 )
 from workbench.evaluation.results import ReportResults
-from workbench.exceptions import ReportError
+from workbench.exceptions import ReportError, WorkbenchError
 from workbench.fonts import require_fonts
 from workbench.i18n import t
 from workbench.params.report import RUN_OPTIONS, ReportParams
 from workbench.reporting import metrics as metrics_mod
 from workbench.reporting import provenance as prov
+from workbench.reporting.kernel import (
+    KERNEL,
+    KERNEL_START_RETRIES,
+    ReportKernel,
+    ipc_kernel_manager,
+    is_kernel_start_failure,
+    socket_folder,
+)
 from workbench.reporting.model_sections import effects_table
 from workbench.reporting.render import document, notebook_body, write_pdf
 from workbench.reporting.sections import coverage_table, endings_table, regions_table, tiers_table
 from workbench.reporting.text import start_words
 
-KERNEL = "python3"  # jupyter_client starts it with the current interpreter (sys.executable)
-KERNEL_START_RETRIES = 3
 KERNEL_SHUTDOWN = "immediate"  # killed after its last cell, no shutdown_request (module docstring)
-SOCKET_PATH_MAX = 100  # a unix socket's path must fit sun_path (107 bytes on Linux)
 OUTPUTS = ("report.ipynb", "report.html", "report.pdf", "metrics.json")
 INTERNAL_NOTE = t("internal_note", "en") + " / " + t("internal_note", "zh")
 
@@ -94,36 +101,6 @@ def notebook_path() -> Path:
     if repo.is_file():
         return repo
     return Path(str(resources.files("workbench.reporting").joinpath("evaluation_report.ipynb")))
-
-
-def _is_kernel_start_failure(err: BaseException) -> bool:
-    text = f"{type(err).__name__}: {err}"
-    markers = ("Address already in use", "Kernel died before replying", "didn't respond in")
-    return any(m in text for m in markers) or type(err).__name__ == "ZMQError"
-
-
-def ipc_kernel_manager(folder: Path) -> type:
-    """A jupyter_client AsyncKernelManager class whose kernels listen on unix sockets
-    `folder/kernel-ipc-N` (transport "ipc") and whose connection file is `folder/kernel.json`.
-    `folder` must be private (mkdtemp's 0700) and its path short (`SOCKET_PATH_MAX`)."""
-    from jupyter_client import AsyncKernelManager
-
-    class IPCKernelManager(AsyncKernelManager):
-        def __init__(self, **kwargs):
-            kwargs.setdefault("transport", "ipc")
-            kwargs.setdefault("ip", str(folder / "kernel-ipc"))
-            kwargs.setdefault("connection_file", str(folder / "kernel.json"))
-            super().__init__(**kwargs)
-
-    return IPCKernelManager
-
-
-def socket_folder(workdir: Path) -> Path:
-    """Where the kernel's sockets go: the work folder, or a private folder in /tmp when the
-    work folder's path is too long for a unix socket (a deep $TMPDIR); the caller removes it."""
-    if len(str(workdir / "kernel-ipc-99999").encode()) <= SOCKET_PATH_MAX:
-        return workdir
-    return Path(tempfile.mkdtemp(prefix="wb-ipc-", dir="/tmp"))
 
 
 def _cell_progress(total: int):
@@ -201,7 +178,7 @@ def _execute_once(pm, source, target, parameters, workdir, sockets, timeout, n_c
             f"{str(err.evalue).splitlines()[0] if err.evalue else ''}"
         ) from None
     except Exception as err:
-        if attempt < KERNEL_START_RETRIES and _is_kernel_start_failure(err):
+        if attempt < KERNEL_START_RETRIES and is_kernel_start_failure(err):
             time.sleep(0.5 * attempt)
             return False
         raise ReportError(f"report {name}: kernel failed: {type(err).__name__}: {err}") from None
@@ -246,36 +223,92 @@ def build_report(
 ) -> ReportOutputs:
     """Run the report for `params` into folder `out`; files appear whole or not at all.
     `scheduler`: a Dask scheduler address for the bootstrap replicates (numbers unchanged)."""
-    out = check_out_folder(out)  # a file named as --out fails now, not after the analysis
-    started, t0 = prov.now_utc(), time.perf_counter()
+    return build_reports([(params, out)], timeout, scheduler)[0]
+
+
+def build_reports(
+    jobs: list[tuple[ReportParams, str | Path]],
+    timeout: float | None = None,
+    scheduler: str | None = None,
+    fresh_kernels: bool = False,
+    on_done=None,
+) -> list[ReportOutputs | WorkbenchError]:
+    """Several reports (typically the two languages of a scope) from one process: each
+    distinct analysis computed once, every notebook in one kernel started before the analyses
+    (`kernel.ReportKernel`). With one job its error is raised; with several, a job's
+    `WorkbenchError` is returned in its place and the others still run. `fresh_kernels`: a
+    new kernel without preloading for every notebook, papermill's own (the reference that the
+    shared kernel's reports are tested against). `on_done(i, outputs_or_error)` after each."""
+    outs = [check_out_folder(o) for _, o in jobs]  # a file named as --out fails now
+    t0 = time.perf_counter()
     os.environ.setdefault(CODE_VERSION_ENV, code_version())  # the kernel keys its cache alike
-    require_fonts(params.lang)  # a missing font or library fails in seconds, not after the fits
+    for params, _ in jobs:
+        with contextlib.suppress(OSError):  # missing data: analyse says so, clearly
+            cache_key(params)  # hashes the inputs now: the kernel inherits them
+    os.environ[FILE_HASHES_ENV] = file_hashes_json()
+    workdir = Path(tempfile.mkdtemp(prefix="wb-run-"))  # not in `out`: no junk when killed
+    kernel = None if fresh_kernels else ReportKernel(workdir)
+    done: list[ReportOutputs | WorkbenchError] = []
+    try:
+        if kernel is not None:
+            kernel.start()  # boots and imports on the other core while we analyse
+        for lang in dict.fromkeys(p.lang for p, _ in jobs):
+            require_fonts(lang)  # a missing font or library fails in seconds, not after the fits
+        analyses: dict[str, ReportResults] = {}
+        for i, (params, _) in enumerate(jobs):
+            try:
+                got = _one(params, outs[i], workdir / f"r{i}", kernel, analyses, timeout,
+                           scheduler, t0 if i == 0 else time.perf_counter())  # fmt: skip
+            except WorkbenchError as err:
+                if len(jobs) == 1:
+                    raise
+                got = err
+            done.append(got)
+            if on_done is not None:
+                on_done(i, got)
+    finally:
+        if kernel is not None:
+            kernel.remove()
+        shutil.rmtree(workdir, ignore_errors=True)
+    return done
+
+
+def _key(params: ReportParams) -> str:
+    try:
+        return cache_key(params)
+    except OSError:
+        return params.sha256()
+
+
+def _one(params, out, workdir, kernel, analyses, timeout, scheduler, t0) -> ReportOutputs:
+    """One report of `build_reports` into `out`, its files built in `workdir`."""
+    started = prov.now_utc()
     with console.timing() as stages:
-        results = analyse(params, scheduler=scheduler)  # our errors stop here, before any kernel
+        key = _key(params)
+        if key not in analyses:  # our errors stop here, before any notebook
+            analyses[key] = analyse(params, scheduler=scheduler)
+        results = analyses[key]
         os.environ[FILE_HASHES_ENV] = file_hashes_json()  # the kernel re-reads no data file
         out.mkdir(parents=True, exist_ok=True)
-        workdir = Path(tempfile.mkdtemp(prefix="wb-run-"))  # not in `out`: no junk when killed
-        try:
-            _render(params, results, workdir, timeout, scheduler)
-            duration = round(time.perf_counter() - t0, 3)
-            provenance = {
-                "workbench_version": __version__,
-                "git_commit": prov.git_commit(),
-                "params_sha256": params.sha256(),
-                "inputs_sha256": inputs_sha256(params),
-                "started_at": started,
-                "duration_s": duration,
-                "stages": dict(stages),
-            }
-            doc = metrics_mod.build_metrics(
-                results, params, suppressed_cells(results, params), provenance
-            )
-            (workdir / "metrics.json").write_text(metrics_mod.dumps(doc), encoding="utf-8")
-            with deferred_signals():  # all four files or none: an interrupt waits for the last
-                for name in OUTPUTS:  # metrics.json last: its presence marks a complete report
-                    atomic_write(out / name, (workdir / name).read_bytes())
-        finally:
-            shutil.rmtree(workdir, ignore_errors=True)
+        workdir.mkdir()
+        _render(params, results, workdir, timeout, scheduler, kernel)
+        duration = round(time.perf_counter() - t0, 3)
+        provenance = {
+            "workbench_version": __version__,
+            "git_commit": prov.git_commit(),
+            "params_sha256": params.sha256(),
+            "inputs_sha256": inputs_sha256(params),
+            "started_at": started,
+            "duration_s": duration,
+            "stages": dict(stages),
+        }
+        doc = metrics_mod.build_metrics(
+            results, params, suppressed_cells(results, params), provenance
+        )
+        (workdir / "metrics.json").write_text(metrics_mod.dumps(doc), encoding="utf-8")
+        with deferred_signals():  # all four files or none: an interrupt waits for the last
+            for name in OUTPUTS:  # metrics.json last: its presence marks a complete report
+                atomic_write(out / name, (workdir / name).read_bytes())
     return ReportOutputs(
         out,
         out / "report.pdf",
@@ -293,11 +326,16 @@ def _render(
     workdir: Path,
     timeout: float | None,
     scheduler: str | None,
+    kernel: ReportKernel | None = None,
 ) -> None:
-    """The notebook, HTML and PDF stages into `workdir` (report.ipynb, .html, .pdf)."""
+    """The notebook, HTML and PDF stages into `workdir` (report.ipynb, .html, .pdf); the
+    notebook in `kernel`, or in a fresh kernel of papermill's when None."""
     executed = workdir / "report.ipynb"
     with console.stage("notebook"):
-        execute(params, executed, workdir, timeout, scheduler)
+        if kernel is None:
+            execute(params, executed, workdir, timeout, scheduler)
+        else:
+            run_in(kernel, params, executed, timeout, scheduler)
         nb = mark_internal(executed)
     with console.stage("html"):
         title = params.title or t("default_title", params.lang)
@@ -308,7 +346,36 @@ def _render(
         write_pdf(page, workdir / "report.pdf", base_url=str(workdir))
 
 
+def run_in(kernel: ReportKernel, params, target: Path, timeout, scheduler) -> None:
+    """The notebook for `params` executed in `kernel` into `target`; our errors as `execute`'s."""
+    import papermill as pm
+
+    parameters = params.to_mapping()
+    if scheduler:
+        parameters[RUN_OPTIONS[0]] = scheduler
+    source = notebook_path()
+    cells = nbformat.read(str(source), as_version=4).cells
+    n_cells = 1 + sum(c.cell_type == "code" and bool(c.source.strip()) for c in cells)
+    env = {FILE_HASHES_ENV: os.environ.get(FILE_HASHES_ENV, "{}")}
+    try:
+        kernel.run(source, target, parameters, timeout, env, _cell_progress(n_cells))
+    except KeyboardInterrupt:
+        raise
+    except pm.PapermillExecutionError as err:
+        raise ReportError(
+            f"report {params.name}: cell {err.exec_count} failed: {err.ename}: "
+            f"{str(err.evalue).splitlines()[0] if err.evalue else ''}"
+        ) from None
+    except ReportError:
+        raise
+    except Exception as err:
+        raise ReportError(
+            f"report {params.name}: kernel failed: {type(err).__name__}: {err}"
+        ) from None
+
+
 PARENT_ENV = "WORKBENCH_PARENT_PID"  # set by `workbench batch`: stop when the batch dies
+EVENTS_ENV = "WORKBENCH_RUN_EVENTS"  # set by `workbench batch`: a JSON line per finished report
 
 
 def suppressed_cells(results: ReportResults, params: ReportParams) -> int:

@@ -256,9 +256,7 @@ def summary_table(results: Any, params: Any) -> tuple[pd.DataFrame | None, str, 
             return t("sure_fairly_sure", lang)
         if r.verdict == "no_clear_difference":
             return t("sure_not_sure", lang)
-        if r.verdict == "not_judged":
-            return t("tv_sure_check_failed", lang)
-        if set(r.reasons) <= set(FEW_PEOPLE):
+        if r.verdict == "not_estimable" and set(r.reasons) <= set(FEW_PEOPLE):
             return t("sure_too_few", lang)
         return t("tv_sure_see_effects", lang)
 

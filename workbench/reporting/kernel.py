@@ -1,0 +1,169 @@
+"""The report kernel: started before the analyses, reused for every notebook of one process.
+
+A kernel costs ~1 s CPU to start and ~3 s to import pandas, matplotlib and the report modules.
+`ReportKernel.start` only spawns the process (over unix sockets in the run's private work folder,
+`ipc_kernel_manager`) and asks it, through ``exec_lines``, to import `kernel_state` and with it
+those modules: the kernel boots on the second core while the parent checks fonts and computes
+the analyses. `run` executes one notebook with papermill in it, after `kernel_state.fresh()` has
+put the kernel back as it was before any notebook, so the English twin of a scope renders in the
+kernel that rendered the Chinese report (same output: tests/reporting/test_report.py). After a
+failed notebook the kernel is replaced (a cell's error may leave any state behind; a dead kernel
+cannot be reused). `close` kills the kernel (no shutdown request: see `execute`'s docstring).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import tempfile
+from pathlib import Path
+
+from workbench.exceptions import ReportError
+
+KERNEL = "python3"  # jupyter_client starts it with the current interpreter (sys.executable)
+KERNEL_START_RETRIES = 3
+SOCKET_PATH_MAX = 100  # a unix socket's path must fit sun_path (107 bytes on Linux)
+PRELOAD = "import workbench.reporting.kernel_state"
+STATE = "workbench.reporting.kernel_state"
+
+
+def is_kernel_start_failure(err: BaseException) -> bool:
+    text = f"{type(err).__name__}: {err}"
+    markers = ("Address already in use", "Kernel died before replying", "didn't respond in")
+    return any(m in text for m in markers) or type(err).__name__ == "ZMQError"
+
+
+def ipc_kernel_manager(folder: Path) -> type:
+    """A jupyter_client AsyncKernelManager class whose kernels listen on unix sockets
+    `folder/kernel-ipc-N` (transport "ipc") and whose connection file is `folder/kernel.json`.
+    `folder` must be private (mkdtemp's 0700) and its path short (`SOCKET_PATH_MAX`). It keeps
+    the clients it makes (`clients`), so their sockets can be closed when the kernel is
+    reused: nbclient closes them only for a kernel it started itself."""
+    from jupyter_client import AsyncKernelManager
+
+    class IPCKernelManager(AsyncKernelManager):
+        def __init__(self, **kwargs):
+            kwargs.setdefault("transport", "ipc")
+            kwargs.setdefault("ip", str(folder / "kernel-ipc"))
+            kwargs.setdefault("connection_file", str(folder / "kernel.json"))
+            super().__init__(**kwargs)
+            self.clients: list = []
+
+        def client(self, **kwargs):
+            kc = super().client(**kwargs)
+            self.clients.append(kc)
+            return kc
+
+    return IPCKernelManager
+
+
+def socket_folder(workdir: Path) -> Path:
+    """Where the kernel's sockets go: the work folder, or a private folder in /tmp when the
+    work folder's path is too long for a unix socket (a deep $TMPDIR); the caller removes it."""
+    if len(str(workdir / "k99" / "kernel-ipc-99999").encode()) <= SOCKET_PATH_MAX:
+        return workdir
+    return Path(tempfile.mkdtemp(prefix="wb-ipc-", dir="/tmp"))
+
+
+class ReportKernel:
+    """One report kernel at a time in `workdir` (its cwd and, when short enough, its sockets)."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self.sockets = socket_folder(workdir)
+        self.km = None
+        self.n = 0  # kernels started
+
+    def start(self) -> None:
+        """Spawn a kernel that imports the report modules as it boots; returns at once."""
+        from jupyter_core.utils import run_sync
+
+        self.close()
+        # each kernel its own connection file: a killed one's files never meet the next one's
+        folder = self.sockets / f"k{self.n}"
+        folder.mkdir(mode=0o700)
+        self.n += 1
+        self.km = ipc_kernel_manager(folder)(kernel_name=KERNEL)
+        args = ["--HistoryManager.hist_file=:memory:", f"--IPKernelApp.exec_lines={PRELOAD}"]
+        run_sync(self.km.start_kernel)(extra_arguments=args, cwd=str(self.workdir))
+
+    def run(self, source: Path, target: Path, parameters: dict, timeout: float | None,
+            env: dict[str, str], hook=None) -> None:  # fmt: skip
+        """papermill-execute `source` into `target` in this kernel, as in a fresh one. Raises
+        papermill's errors; the kernel is then replaced before the next notebook."""
+        import papermill as pm
+
+        for attempt in range(1, KERNEL_START_RETRIES + 1):
+            if self.km is None:
+                self.start()
+            try:
+                self._prepare(env)
+                pm.execute_notebook(str(source), str(target), parameters=parameters,
+                                    kernel_name=KERNEL, cwd=str(self.workdir), progress_bar=False,
+                                    log_output=False, execution_timeout=timeout,
+                                    start_timeout=120, km=self.km,
+                                    on_cell_executed=hook)  # fmt: skip
+                self._close_clients()
+                return
+            except KeyboardInterrupt:
+                # the abandoned kernel's polling tasks fail later and asyncio would print their
+                # DeadKernelError tracebacks after our one-line "interrupted" message
+                logging.getLogger("asyncio").setLevel(logging.CRITICAL + 1)
+                raise
+            except Exception as err:
+                self.close()
+                if attempt < KERNEL_START_RETRIES and is_kernel_start_failure(err):
+                    continue
+                raise
+
+    def _prepare(self, env: dict[str, str]) -> None:
+        """Wait for the kernel, then `kernel_state.fresh(env)`, silent and outside the history."""
+        from jupyter_core.utils import run_sync
+
+        code = f"__import__({STATE!r}, fromlist=['fresh']).fresh({json.dumps(json.dumps(env))})"
+        kc = self.km.client()
+
+        async def send() -> None:
+            kc.start_channels()
+            await kc.wait_for_ready(timeout=120)
+            reply = await kc.execute_interactive(
+                code, silent=True, store_history=False, timeout=120, output_hook=lambda m: None
+            )
+            if reply["content"].get("status") != "ok":
+                c = reply["content"]
+                raise ReportError(f"report kernel: {c.get('ename')}: {c.get('evalue')}")
+
+        run_sync(send)()
+
+    def _close_clients(self) -> None:
+        if self.km is not None:
+            self._close_clients_of(self.km)
+
+    def close(self) -> None:
+        """Kill the kernel (SIGKILL to its process group) and remove its files."""
+        from jupyter_core.utils import run_sync
+
+        if self.km is None:
+            return
+        km, self.km = self.km, None
+        try:
+            self._close_clients_of(km)
+            if run_sync(km.is_alive)():
+                run_sync(km.shutdown_kernel)(now=True)
+        except RuntimeError:
+            pass  # "No kernel is running!"
+        finally:
+            run_sync(km.cleanup_resources)()
+
+    @staticmethod
+    def _close_clients_of(km) -> None:
+        for kc in km.clients:
+            kc.stop_channels()
+        km.clients.clear()
+
+    def remove(self) -> None:
+        """Close, and remove the socket folder when it is not the work folder."""
+        self.close()
+        if self.sockets != self.workdir:
+            shutil.rmtree(self.sockets, ignore_errors=True)
