@@ -247,3 +247,25 @@ def test_lag_to_contacts_matches_numeric_release_ids():
     contacts = pd.DataFrame({"release_id": [101, 101, 102], "day": [180.0, 365.0, 370.0]})
     lagged = lag_to_contacts(starts, contacts)
     np.testing.assert_array_equal(lagged["a"].to_numpy(), [180.0, 370.0])
+
+
+def test_independent_columns_leaves_the_callers_table_alone():
+    from workbench.effects.design import independent_columns
+
+    design = pd.DataFrame({"a": [1.0, 2.0, 3.0, 5.0], "b": [2.0, 4.0, 6.0, 10.0],
+                           "c": [0.0, 1.0, 0.0, 1.0]})  # fmt: skip
+    before = design.copy()
+    assert independent_columns(design) == ["a", "c"]  # b = 2a
+    pd.testing.assert_frame_equal(design, before)
+
+
+def test_a_constant_covariate_is_balanced_with_smd_nan_and_no_warning():
+    from workbench.effects.propensity import balance_table
+
+    X = pd.DataFrame({"age": [20.0, 30.0, 40.0, 50.0], "urban": [1.0, 1.0, 1.0, 1.0]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # 0/0 of a constant column must not warn
+        bal = balance_table(X, [1, 0, 1, 0], np.ones(4))
+    assert np.isnan(bal.loc["urban", "smd_before"]) and np.isnan(bal.loc["urban", "smd_after"])
+    assert np.isnan(bal.loc["urban", "var_ratio_before"])
+    assert bal.loc["urban", "|smd_after| < 0.1"] and bal.loc["urban", "mean_treated"] == 1.0

@@ -51,7 +51,7 @@ def oe_replicates(n_releases: int, seed: int):
 # the whole 2017-21 cohort (23,000). At 23,000 the prefectures' spread (SD about 0.18 on the log
 # scale) dwarfs their standard errors (0.03-0.06): shrinkage moves the estimates by 2-8 % and the
 # best MSE gain a normal prior can give for these fixed effects is about 2.6 %, below what 150
-# replicates resolve (bench/ranking_study.py: full simulations -0.5 % +- 1.3 % over 200), so
+# replicates resolve (bench/ranking_study.py: full simulations -1.2 % +- 0.9 % over 400), so
 # there only the coverage is asserted.
 @pytest.mark.parametrize(("n_releases", "mse"), [(4600, True), (23000, False)])
 def test_shrinkage_beats_raw_and_rank_intervals_cover_the_true_rank(n_releases, mse):

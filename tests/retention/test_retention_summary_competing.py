@@ -41,6 +41,11 @@ def test_cumulative_incidence_of_both_events_equals_R(summary):
     assert late["estimate"].isna().all() and late["note"].isna().all()
     assert list(late["reason"]) == ["follow-up ends at day 12905.5"] * 2
     assert cif.loc[cif["months"] < 500, "reason"].isna().all()
+    # (the notes are asserted here too: mutmut maps the fixture's functions to this first test)
+    assert (
+        "Times are recorded in units of 30.4375 days; a milestone up to one unit past the last "
+        "follow-up time is evaluated at that time."
+    ) in summary.notes
 
 
 def test_milestones_curves_and_text(summary):

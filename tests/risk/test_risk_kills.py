@@ -3,6 +3,7 @@ bench/mutation.py) changed it unseen: the stratified weighted robust SEs against
 `workbench risk` (missing values, a PH test that could not run) and the interval-censored AFT
 beside the Cox model (the spec's reference level, the AIC table, the chosen model's line)."""
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -100,3 +101,24 @@ def test_model_check_folds_keep_a_person_together_and_work_without_person_ids():
     # a table without person ids (a dataset spec's rows): one row, one person
     rows = pd.DataFrame({"x": range(6)}, index=[f"r{i}" for i in range(6)])
     np.testing.assert_array_equal(np.bincount(_folds(rows, 3, seed=3)), [2, 2, 2])
+
+
+def test_fewer_than_10_events_per_term_is_a_caveat_with_its_numbers():
+    from workbench.exceptions import StatisticalWarning
+
+    rng = np.random.default_rng(5)
+    n = 60
+    frame = pd.DataFrame({"x1": rng.normal(size=n), "x2": rng.normal(size=n),
+                          "time": rng.exponential(100, n).round() + 1})  # fmt: skip
+    few = frame.assign(event=(np.arange(n) < 19).astype(int))  # 19 events for 2 terms
+    with pytest.warns(StatisticalWarning) as seen:
+        CoxModel(["x1", "x2"]).fit(few, "time", "event")
+    (w,) = [w.message for w in seen if w.message.code == "few_events"]
+    assert (w.fields["events"], w.fields["terms"]) == (19, 2)
+    assert str(w) == (
+        "only 19 relapses for 2 terms (fewer than 10 per term); the hazard ratios may be unstable"
+    )
+    enough = frame.assign(event=(np.arange(n) < 20).astype(int))  # 10 per term: no caveat
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", StatisticalWarning)
+        CoxModel(["x1", "x2"]).fit(enough, "time", "event")

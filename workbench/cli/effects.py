@@ -21,14 +21,18 @@ def run_effects(args: argparse.Namespace) -> int:
     """`workbench effects DATA [--json] [--horizon DAYS] [--landmark D] [--bootstrap N]
     [--seed S] [--jobs J] [--cutoff YYYY-MM-DD]`: one row per support or arm (metrics.json
     shape, plus `design`)."""
+    from types import SimpleNamespace
+
     import pandas as pd
 
     from workbench import jsonout
     from workbench._base import DEFAULT_SEED
     from workbench.cohort.contract import load_cohort
+    from workbench.data.codes import SUPPRESSION_THRESHOLD
     from workbench.effects.table import effects_table, records
     from workbench.evaluation.target_trial import command_trials
     from workbench.reporting.target_trial import trial_json, trial_text
+    from workbench.reporting.trial_verdicts import metrics_block
     from workbench.stats.bootstrap import check_scheduler
 
     check_scheduler(getattr(args, "dask_scheduler", None))  # unreachable: fail before the work
@@ -56,9 +60,13 @@ def run_effects(args: argparse.Namespace) -> int:
         shown.line(console.summary(stages))
     if getattr(args, "json", False):
         rows = records(table, cohort.design, n_bootstrap)
+        # the report's verdict (docs/report_wording.md), without the report's own weighting notes
+        verdicts = metrics_block(SimpleNamespace(target_trials=trials, effects=table, notes=()),
+                                 SUPPRESSION_THRESHOLD)  # fmt: skip
         for row in rows:  # every null says why (the row's reason)
             trial = trials.get(str(row["code"]))
             row["target_trial"] = None if trial is None else trial_json(trial)
+            row["verdict"] = verdicts.get(str(row["code"]))
             if trial is not None and row["target_trial"] is None:
                 why = f"target trial not estimable: {trial.withheld}"
                 row["reason"] = f"{row['reason']}; {why}" if row.get("reason") else why
