@@ -212,13 +212,14 @@ def test_everyone_relapsed_by_month_6(lab):
 def test_one_prefecture_and_a_support_nobody_received(lab):
     zh, en = lab.text("one_prefecture", "zh"), lab.text("one_prefecture", "en")
     assert t("one_region", "zh") in zh and t("one_region", "en") in en
+    # the summary's verdicts come from the target trials: "cannot say" with the reason in words
     assert (
-        "就业安置基地安置就业：截至数据截止日期，本报告范围内没有人接受过这项帮扶，无法估计其效果。"
+        "无法判断（截至数据截止日期，本报告范围内没有人接受过这项帮扶）：就业安置基地安置就业。"
         in zh
     )
     nobody = (
-        "Job placement at an employment base: nobody in this report's scope had received it by "
-        "the data cut-off, so its effect cannot be estimated."
+        "Cannot say (nobody in this report's scope had received it by the data cut-off): "
+        "job placement at an employment base."
     )
     squeeze = lambda s: re.sub(r"[\s-]", "", s)  # noqa: E731  (a line may break at "cut-off")
     assert squeeze(nobody) in squeeze(en)

@@ -55,6 +55,10 @@ ENTRIES: dict[str, tuple[str, str]] = {
         "too few people started it within the grace period",
     ),
     "tv_why_too_few": ("人数太少", "too few people"),
+    "tv_why_nobody": (
+        "截至数据截止日期，本报告范围内没有人接受过这项帮扶",
+        "nobody in this report's scope had received it by the data cut-off",
+    ),
     "tv_why_no_grace_month": (
         "出所后第{g}个月没有人开始这项帮扶，无法按{g}个月的宽限期模拟",
         "nobody started it in month {g} after release, so it cannot be emulated with a "

@@ -36,7 +36,8 @@ trials (then ``value`` is "lower", "higher", "no_clear_difference", "not_judged"
 "not_estimable" for the relapse risk at ``month`` (24) if everyone eligible started the support
 within the grace period vs never: lower/higher only when the 95 % CI of the difference excludes
 0; ``reasons`` the failed checks' codes of a support not judged (``tt_positivity``,
-``tt_extreme_weights``, ``tt_few_starts``) or why it cannot be judged; ``sensitivity_disagrees``
+``tt_extreme_weights``, ``tt_few_starts``) or why it cannot be judged (e.g. ``nobody_received``:
+no one in the scope had started it, so no trial was emulated); ``sensitivity_disagrees``
 true when the hazard-ratio and landmark analyses point the other way and one of the two is
 clear), else "hazard_ratio_rmst" (randomised arms, baseline groups: ``value`` the summary's
 reconciled verdict, ``month`` and ``sensitivity_disagrees`` null). The same verdicts as the

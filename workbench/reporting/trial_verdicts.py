@@ -146,6 +146,15 @@ def _sensitivity(row: dict, k: int) -> tuple[int, bool]:
     return side, v in ("helps", "may harm") or days_clear
 
 
+NOBODY = "nobody_received"  # reason: no one in the scope had started the support
+
+
+def _nobody(row: dict | None) -> bool:
+    """Whether the effects table says nobody in the scope received the support."""
+    n = None if row is None else _f(row.get("n_exposed"))
+    return n == 0
+
+
 def trial_verdicts(
     trials: dict[str, TrialSummary], results: Any = None, k: int = 10
 ) -> pd.DataFrame:
@@ -161,6 +170,8 @@ def trial_verdicts(
     rows = []
     for code, s in trials.items():
         v, reasons = trial_verdict(s)
+        if v == "not_estimable" and _nobody(sens.get(code)):
+            reasons = (NOBODY,)
         row = {"code": code, "verdict": v, "reasons": reasons, "month": float(HEADLINE_MONTH),
                **dict.fromkeys(FIGURES, np.nan), "disagrees": False}  # fmt: skip
         if v in ("lower", "higher", "no_clear_difference"):
@@ -171,6 +182,11 @@ def trial_verdicts(
                 there, clear = _sensitivity(sens[code], k)
                 row["disagrees"] = here * there == -1 and (clear or v != "no_clear_difference")
         rows.append(row)
+    for code, sens_row in sens.items():  # no trial: nobody in the scope received the support
+        if code not in trials and _nobody(sens_row):
+            rows.append({"code": code, "verdict": "not_estimable", "reasons": (NOBODY,),
+                         "month": float(HEADLINE_MONTH), **dict.fromkeys(FIGURES, np.nan),
+                         "disagrees": False})  # fmt: skip
     out = pd.DataFrame(rows, columns=["code", "verdict", "reasons", "month", *FIGURES, "disagrees"])
     rank = out["verdict"].map({v: i for i, v in enumerate(VERDICTS)})
     order = np.lexsort((out["rd"].fillna(np.inf).to_numpy(), rank.to_numpy()))
@@ -192,6 +208,8 @@ def why_words(code: str, reasons: tuple[str, ...], lang: str, g: float) -> str:
     for reason in reasons:
         if reason in _WHY:
             words.append(t(_WHY[reason], lang))
+        elif reason == NOBODY:
+            words.append(t("tv_why_nobody", lang))
         elif reason in FEW_PEOPLE:
             words.append(t("tv_why_too_few", lang))
         elif reason == "tt_no_start_in_grace_month":
