@@ -130,7 +130,17 @@ def test_effects_table_shape_through_the_cli(tmp_path, capsys):
     with pytest.warns(StatisticalWarning, match="positivity"):
         assert run_effects(args) == 0
     table = pd.DataFrame(json.loads(capsys.readouterr().out))
-    assert [c for c in table.columns if c not in ("design", "reason", "target_trial")] == COLUMNS
+    extra = ("design", "reason", "target_trial", "verdict")
+    assert [c for c in table.columns if c not in extra] == COLUMNS
+    # the report's verdict per support (metrics.json/5's block), from its target trial
+    for v in table["verdict"]:
+        assert v["basis"] == "target_trial" and v["value"] in (
+            "lower",
+            "higher",
+            "no_clear_difference",
+            "not_judged",
+            "not_estimable",
+        )
     # issue 18: every support also as an emulated target trial (or null with its reason)
     for trial in table["target_trial"]:
         assert trial is None or {"grace_months", "horizons"} <= set(trial)
