@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.data import codes
-from workbench.evaluation.results import Note, record_warnings
+from workbench.evaluation.results import Note, as_float, record_warnings
 from workbench.exceptions import WorkbenchError
 from workbench.privacy import disclosure as dc
 
@@ -172,9 +172,9 @@ def summarise(
         curves=tt.curves_.reset_index(drop=True),
         horizons=tt.horizons_.reset_index(drop=True),
         rmst={
-            "diff": _float(tt.rmst_diff_days_),
-            "lower": _float(tt.rmst_diff_lower_),
-            "upper": _float(tt.rmst_diff_upper_),
+            "diff": as_float(tt.rmst_diff_days_),
+            "lower": as_float(tt.rmst_diff_lower_),
+            "upper": as_float(tt.rmst_diff_upper_),
         },
         weights=getattr(tt, "weights_", None),
         grace=grace,
@@ -218,14 +218,6 @@ def _as_note(w: object) -> Note:
     message = w.message if hasattr(w, "message") else w
     return Note(str(message), getattr(message, "code", None),
                 dict(getattr(message, "fields", None) or {}))  # fmt: skip
-
-
-def _float(x: object) -> float | None:
-    try:
-        v = float(x)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return v if np.isfinite(v) else None
 
 
 # --- disclosure control --------------------------------------------------------------------------

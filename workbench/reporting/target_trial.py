@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from workbench.evaluation.results import as_float
 from workbench.evaluation.target_trial import (
     FEW_PEOPLE,
     FLOW_COLUMNS,
@@ -46,14 +47,6 @@ def _days(x: float) -> str:
     """Days with a sign, never "-0" or "+0"."""
     text = f"{x:+.0f}"
     return "0" if text in ("+0", "-0") else text
-
-
-def _f(x: object) -> float | None:
-    try:
-        v = float(x)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return v if np.isfinite(v) else None
 
 
 # --- the protocol --------------------------------------------------------------------------------
@@ -159,7 +152,7 @@ def finding(s: TrialSummary, lang: str, k: int) -> str:
         return t("tt_find_failed", lang, name=name)
     r = headline(s)
     kind = verdict(r["rd_lower"], r["rd_upper"])
-    if not (_f(r["risk_start"]) is not None and _f(r["risk_never"]) is not None):
+    if not (as_float(r["risk_start"]) is not None and as_float(r["risk_never"]) is not None):
         return t("tt_find_withheld", lang, name=name, k=k)
     words = dict(name=name, g=f"{s.grace_months:g}", m=f"{float(r['month']):g}",
                  x=pct(r["risk_start"]), y=pct(r["risk_never"]), d=points(r["rd"]),
@@ -204,7 +197,7 @@ def grace_table(trials: dict[str, TrialSummary], lang: str) -> pd.DataFrame | No
         cells = []
         for grace in graces:
             r = at[at["grace_months"].astype(float) == grace]
-            if r.empty or _f(r["rd"].iloc[0]) is None:
+            if r.empty or as_float(r["rd"].iloc[0]) is None:
                 cells.append("–")
                 continue
             r = r.iloc[0]
@@ -270,8 +263,8 @@ def trial_json(s: TrialSummary) -> dict[str, Any] | None:
     rd_upper}], rmst_diff_days/lower/upper; None when the support is withheld."""
     if not s.estimable:
         return None
-    rate = lambda x: None if _f(x) is None else round(float(x), 4) + 0.0  # noqa: E731
-    days = lambda x: None if _f(x) is None else round(float(x), 1) + 0.0  # noqa: E731
+    rate = lambda x: None if as_float(x) is None else round(float(x), 4) + 0.0  # noqa: E731
+    days = lambda x: None if as_float(x) is None else round(float(x), 1) + 0.0  # noqa: E731
     rmst = s.rmst or {}
     return {
         "grace_months": float(s.grace_months),

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.effects.findings import verdict as hr_verdict
+from workbench.evaluation.results import as_float
 from workbench.evaluation.target_trial import FEW_PEOPLE, TrialSummary
 from workbench.i18n import t
 from workbench.reporting.markup import pct
@@ -47,17 +48,9 @@ _WHY = {"tt_extreme_weights": "tv_why_weights", "tt_positivity": "tv_why_positiv
         "tt_few_starts": "tv_why_few_starts"}  # fmt: skip
 
 
-def _f(x: object) -> float | None:
-    try:
-        v = float(x)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return v if np.isfinite(v) else None
-
-
 def points(x: object) -> str:
     """A risk difference in percentage points with its sign: +1.2, -3.4; "–" when missing."""
-    v = _f(x)
+    v = as_float(x)
     return "–" if v is None else f"{v * 100:+.1f}".replace("+0.0", "0.0").replace("-0.0", "0.0")
 
 
@@ -70,7 +63,7 @@ def headline(s: TrialSummary, month: float = HEADLINE_MONTH) -> Any:
 
 def verdict(lo: object, hi: object) -> str:
     """'lower', 'higher', 'unclear' (the CI as printed, to 0.1 point, includes 0) or 'no_ci'."""
-    a, b = _f(lo), _f(hi)
+    a, b = as_float(lo), as_float(hi)
     if a is None or b is None:
         return "no_ci"
     a, b = round(a * 100, 1), round(b * 100, 1)
@@ -102,7 +95,7 @@ def failed_checks(s: TrialSummary) -> list[Any]:
         if note.code not in FAILING:
             continue
         if note.code == "tt_extreme_weights":
-            share = _f(dict(note.fields).get("share"))
+            share = as_float(dict(note.fields).get("share"))
             if share is not None and share >= LOW_ESS_SHARE:
                 continue  # one large weight, but enough weighted data that month
         if note not in out:
@@ -116,7 +109,7 @@ def trial_verdict(s: TrialSummary) -> tuple[str, tuple[str, ...]]:
     if not s.estimable:
         return "not_estimable", (str(s.withheld),)
     r = headline(s)
-    if _f(r["risk_start"]) is None or _f(r["risk_never"]) is None:
+    if as_float(r["risk_start"]) is None or as_float(r["risk_never"]) is None:
         return "not_estimable", (FEW_PEOPLE[0],)
     failed = failed_checks(s)
     if failed:
@@ -151,7 +144,7 @@ NOBODY = "nobody_received"  # reason: no one in the scope had started the suppor
 
 def _nobody(row: dict | None) -> bool:
     """Whether the effects table says nobody in the scope received the support."""
-    n = None if row is None else _f(row.get("n_exposed"))
+    n = None if row is None else as_float(row.get("n_exposed"))
     return n == 0
 
 
@@ -283,7 +276,7 @@ def summary_table(results: Any, params: Any) -> tuple[pd.DataFrame | None, str, 
 
     rows = [
         [name_of(r.code, lang), pct(r.risk_start), pct(r.risk_never),
-         "–" if _f(r.rd) is None else t("risk_value", lang, r=points(r.rd),
+         "–" if as_float(r.rd) is None else t("risk_value", lang, r=points(r.rd),
                                         lo=points(r.rd_lower), hi=points(r.rd_upper)),
          verdict_word(r.verdict), sure(r)]
         for r in v.itertuples(index=False)
@@ -323,7 +316,7 @@ def caution_lines(s: TrialSummary, lang: str, k: int) -> list[str]:
         elif note.code == "tt_few_starts":
             text = t("tv_caveat_few_starts", lang, g=g, few=FEW_STARTS)
         else:
-            share = _f(f.get("share"))
+            share = as_float(f.get("share"))
             extra = "" if share is None else t("tv_caveat_share", lang, share=pct(share),
                                                 need=f"{LOW_ESS_SHARE:.0%}")  # fmt: skip
             arm = strategy_label(str(f.get("strategy", "start")), lang, s.grace_months)
