@@ -73,6 +73,7 @@ TESTS = [
     "tests/test_plots.py",
     "tests/test_display.py",
     "tests/reporting/test_trial_verdicts.py",
+    "tests/privacy/test_disclosure_kills.py",
 ]
 COPY = ["workbench", "tests", "params", "data/examples", "data/corpus", "docs", "README.md"]
 

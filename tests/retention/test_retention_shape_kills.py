@@ -100,12 +100,3 @@ def test_design_matrix_keeps_the_tables_rows():
     X = design_matrix(frame, ["age", "sex"]).X
     assert list(X.index) == [7, 3, 9]
     np.testing.assert_array_equal(X["age"], [30.0, 40.0, 50.0])
-
-
-def test_one_count_gets_one_draw_of_noise_by_default():
-    from workbench.privacy.disclosure import count_noise, noise
-
-    key = b"k" * 32
-    for cell in ("a", "b", "c", "d"):
-        assert count_noise(key, cell) == noise(key, cell)
-    assert count_noise(key, "a", 2) == noise(key, "a#0") + noise(key, "a#1")
