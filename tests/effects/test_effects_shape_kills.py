@@ -21,7 +21,7 @@ from workbench.effects.comparison import WeightedComparison
 from workbench.effects.findings import reconcile, support_verdicts
 from workbench.effects.naive import naive_effects
 from workbench.effects.propensity import NewtonLogistic, PropensityWeights, balance_table
-from workbench.i18n import t
+from workbench.i18n import listing, t
 
 
 def test_naive_effects_has_the_documented_columns_and_a_hazard_ratio_inside_its_ci():
@@ -149,3 +149,64 @@ def test_logistic_case_weights_equal_repeated_rows():
     assert weighted.intercept_ == pytest.approx(repeated.intercept_, rel=1e-7)
     plain = NewtonLogistic().fit(X, a)
     assert np.max(np.abs(plain.coef_ - weighted.coef_)) > 1e-3  # the weights matter here
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_notebook_love_plot_data_and_words(lang):
+    X, a = _design()
+    pw = PropensityWeights().fit(X, a)
+    ax = pr.plot_love(pw, lang, "title")
+    bal = pw.balance()
+    order = np.argsort(np.abs(bal["smd_before"].to_numpy()), kind="stable")
+    before, after = (c.get_offsets() for c in ax.collections[:2])
+    np.testing.assert_allclose(before[:, 0], np.abs(bal["smd_before"].to_numpy())[order])
+    np.testing.assert_allclose(after[:, 0], np.abs(bal["smd_after"].to_numpy())[order])
+    np.testing.assert_array_equal(before[:, 1], np.arange(len(bal)))
+    assert [tl.get_text() for tl in ax.get_yticklabels()] == [
+        pr.covariate_word(c, lang) for c in bal.index[order]
+    ]
+    assert [ax.collections[0].get_label(), ax.collections[1].get_label()] == [
+        t("nb_unweighted", lang), t("nb_weighted", lang)
+    ]  # fmt: skip
+    assert ax.lines[0].get_xdata()[0] == 0.1 and ax.lines[0].get_linestyle() == "--"
+    assert ax.lines[0].get_label() == t("nb_balance_target", lang, x=0.1)
+    assert ax.get_xlabel() == t("nb_abs_smd", lang) and ax.get_title() == "title"
+    plt.close("all")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_subgroup_forest_labels_title_and_points(lang):
+    from workbench.risk.labels import variable_label
+
+    shown = pd.DataFrame({"group": ["female", "male"], "n": [1234, 56789], "hr": [0.7, 0.9],
+                          "hr_lower": [0.5, 0.8], "hr_upper": [0.98, 1.01],
+                          "p_interaction": [0.0456, 0.0456]})  # fmt: skip
+    ax = pr.subgroup_forest(shown, "job_placement", "sex", lang)
+    (points,) = [ln for ln in ax.lines if ln.get_marker() == "s"]
+    np.testing.assert_allclose(points.get_xdata(), [0.7, 0.9])
+    assert [tl.get_text() for tl in ax.get_yticklabels()] == ["female (1,234)", "male (56,789)"]
+    assert ax.get_title() == t("nb_subgroup_title", lang, name=pr.support_name("job_placement", lang),
+                               by=variable_label("sex", lang), p="0.046")  # fmt: skip
+    assert ax.get_xlabel() == t("nb_subgroup_x", lang)
+    untested = pr.subgroup_forest(shown.assign(p_interaction=np.nan), "job_placement", "sex", lang)
+    assert untested.get_title() == t("nb_subgroup_title", lang,
+                                     name=pr.support_name("job_placement", lang),
+                                     by=variable_label("sex", lang), p="–")  # fmt: skip
+    plt.close("all")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_naive_notes_count_the_supports_and_name_the_null_ones(lang):
+    side = pd.DataFrame({"code": ["job_placement", "peer_education", "financial_aid"],
+                         "hr": [0.8, 1.0, 0.9], "naive_hr": [0.5, 0.7, 1.1]})  # fmt: skip
+    names = listing((pr.support_name(c, lang) for c in ["job_placement", "peer_education"]), lang)
+    notes = pr.naive_notes(side, lang, truth={"peer_education": 1.0, "job_placement": 0.8})
+    assert notes == [
+        t("nb_naive_lower_some", lang, k=3, m=2, names=names),
+        t("nb_truth_null", lang, names=pr.support_name("peer_education", lang), naive="0.70",
+          adjusted="1.00"),
+    ]  # fmt: skip
+    all_lower = pr.naive_notes(side.iloc[:2], lang)
+    assert all_lower == [t("nb_naive_lower_all", lang, k=2)]
+    none = pr.naive_notes(side.iloc[2:], lang)
+    assert none == [t("nb_naive_lower_some", lang, k=1, m=0, names="–")]

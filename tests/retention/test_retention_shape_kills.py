@@ -100,3 +100,23 @@ def test_design_matrix_keeps_the_tables_rows():
     X = design_matrix(frame, ["age", "sex"]).X
     assert list(X.index) == [7, 3, 9]
     np.testing.assert_array_equal(X["age"], [30.0, 40.0, 50.0])
+
+
+def test_milestone_table_and_km_summary_have_their_documented_columns():
+    from workbench.retention.km import KaplanMeier
+
+    rng = np.random.default_rng(6)
+    t = rng.exponential(400, 60)
+    frame = pd.DataFrame({"event": np.where(t < 600, "relapse", "censored"),
+                          "lower_day": np.minimum(t, 600), "upper_day": np.where(t < 600, t, np.nan)})  # fmt: skip
+    table = rt.milestone_table(frame, months=[6, 12], n_bootstrap=0)
+    # docstring: group, months, day (the day used), estimate, lower, upper, n, identified,
+    # range_low, range_high, note, reason, method
+    assert set(table.columns) == {"group", "months", "day", "estimate", "lower", "upper", "n",
+                                  "identified", "range_low", "range_high", "note", "reason",
+                                  "method"}  # fmt: skip
+    assert list(table["months"]) == [6.0, 12.0] and (table["n"] == 60).all()
+    km = KaplanMeier().fit(np.minimum(t, 600), (t < 600).astype(int), label="all")
+    # docstring: time, n_risk, n_event, n_censor, survival, std_err, lower, upper (+ the label)
+    assert list(km.summary().columns) == ["time", "n_risk", "n_event", "n_censor", "survival",
+                                          "std_err", "lower", "upper", "label"]  # fmt: skip

@@ -207,3 +207,16 @@ def test_model_check_counts_only_people_followed_to_each_horizon():
     expected = [int((days_out >= m * 365.25 / 12).sum()) for m in (6, 24)]
     assert expected[1] < expected[0] < len(table)  # the data cut removes people at 24 months
     assert list(check.auc_["n"]) == expected
+
+
+def test_model_check_tables_have_their_documented_columns():
+    """risk.validation.ModelCheck: auc (months, auc, n, cases) and calibration (months, group,
+    n, predicted, observed, lower, upper)."""
+    from workbench.risk.validation import RiskModelCheck
+
+    check = RiskModelCheck(["x"], months=(6, 12), folds=2).fit(_released_table())
+    assert list(check.auc_.columns) == ["months", "auc", "n", "cases"]
+    assert list(check.calibration_.columns) == [
+        "months", "group", "n", "predicted", "observed", "lower", "upper"
+    ]  # fmt: skip
+    assert 0.5 < check.auc_["auc"].iloc[0] < 1  # x carries real risk (HR e^0.5 per SD)
