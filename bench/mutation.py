@@ -68,6 +68,12 @@ TESTS = [
     "tests/cohort/test_cohort.py",
     "tests/cohort/test_cohort_rules.py",
     "tests/reporting/test_suppression.py",
+    # fast tests elsewhere that reach the mutated functions (session 7: the plots' data, the
+    # verdicts table, display of milestone/effects tables)
+    "tests/test_plots.py",
+    "tests/test_display.py",
+    "tests/reporting/test_trial_verdicts.py",
+    "tests/privacy/test_disclosure_kills.py",
 ]
 COPY = ["workbench", "tests", "params", "data/examples", "data/corpus", "docs", "README.md"]
 
@@ -114,6 +120,33 @@ def mutmut(*args: str, check: bool = True) -> subprocess.CompletedProcess:
     env["WORKBENCH_CACHE_DIR"] = str(WORK / "cache")
     cmd = [sys.executable, "-m", "mutmut", *args]
     return subprocess.run(cmd, cwd=WORK, env=env, check=check, text=True, capture_output=True)
+
+
+def widen_to_shared_fixtures() -> int:
+    """mutmut maps a function to the tests during which it ran; a function called while a
+    module- (class-, session-) scoped fixture is built is mapped to the first test that built
+    it only, so a mutant there is never run against the file's other tests, which read the
+    fixture. Map such a function to every test of that file (files that define such a fixture).
+    Returns the number of (function, test) pairs added."""
+    path = WORK / "mutants" / "mutmut-stats.json"
+    stats = json.loads(path.read_text())
+    by_file: dict[str, list[str]] = {}
+    for test in stats["duration_by_test"]:
+        by_file.setdefault(test.split("::")[0], []).append(test)
+    shared = {
+        f for f in by_file
+        if (WORK / f).exists()
+        and re.search(r"scope=[\"'](module|class|session)", (WORK / f).read_text())
+    }  # fmt: skip
+    added = 0
+    for name, tests in stats["tests_by_mangled_function_name"].items():
+        wide = set(tests)
+        for f in {t.split("::")[0] for t in tests} & shared:
+            wide |= set(by_file[f])
+        added += len(wide) - len(set(tests))
+        stats["tests_by_mangled_function_name"][name] = sorted(wide)
+    path.write_text(json.dumps(stats))
+    return added
 
 
 def mutant_names() -> list[str]:
@@ -219,6 +252,8 @@ def rerun(jobs: int) -> str:
         elif src.exists():
             shutil.copy2(src, dst)
     print(f"running the {len(again)} survivors of {len(chosen)} again")
+    mutmut("run", "--max-children", str(jobs), "no_such_mutant_*", check=False)  # new tests' map
+    print(f"{widen_to_shared_fixtures()} (function, test) pairs added for shared fixtures")
     mutmut("run", "--max-children", str(jobs), *again, check=False)
     return summarise(chosen)
 
@@ -253,6 +288,7 @@ def main() -> None:
     # generate the mutants and collect which tests reach which function (runs no mutant: the
     # name matches none, and mutmut says so after the stats are stored)
     mutmut("run", "--max-children", str(a.jobs), "no_such_mutant_*", check=False)
+    print(f"{widen_to_shared_fixtures()} (function, test) pairs added for shared fixtures")
     names = mutant_names()
     chosen = sorted(random.Random(a.seed).sample(names, min(a.sample, len(names))))
     if not a.sample:

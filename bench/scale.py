@@ -27,7 +27,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-OUT = ROOT / "bench" / "out" / "scale"
+# where the datasets and results go (WORKBENCH_SCALE_OUT: e.g. a cache outside the worktree)
+OUT = Path(os.environ.get("WORKBENCH_SCALE_OUT") or ROOT / "bench" / "out" / "scale")
 STEPS = ("simulate", "validate", "cohort", "npmle", "cox", "effects", "report")
 TARGET_REPORT_S, TARGET_RSS_MB, TARGET_RATIO, TARGET_FLOOR, TARGET_NPMLE_S = 600, 8192, 10, 3, 10
 COX_COVARIATES = [
@@ -270,7 +271,7 @@ def main() -> None:
     p.add_argument("--write-readme", action="store_true")
     a = p.parse_args()
     sizes = [int(s) for s in a.sizes.split(",")]
-    boots = [int(b) for b in a.n_bootstrap.split(",")]
+    boots = [int(b) for b in a.n_boot.split(",")]
     boots = boots * len(sizes) if len(boots) == 1 else boots
     if len(boots) != len(sizes):
         p.error("--n-boot: give one number or one per size")

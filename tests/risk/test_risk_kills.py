@@ -65,9 +65,15 @@ def diabetes_female_reference(tmp_path_factory):
     return load_cohort(folder / "spec.yaml")
 
 
-def test_interval_censored_aft_beside_the_cox_model(diabetes_female_reference):
+@pytest.fixture(scope="module")
+def diabetes_risk(diabetes_female_reference):
+    """`workbench risk`'s result on it (a Cox model and three AFT fits: fitted once)."""
+    return risk_model(diabetes_female_reference)
+
+
+def test_interval_censored_aft_beside_the_cox_model(diabetes_female_reference, diabetes_risk):
     cohort = diabetes_female_reference
-    out = risk_model(cohort)
+    out = diabetes_risk
     aft = out["aft"]
     # AIC by hand: 3 parameters (intercept, gender, log scale) in each distribution; the
     # smallest first and chosen
@@ -122,3 +128,95 @@ def test_fewer_than_10_events_per_term_is_a_caveat_with_its_numbers():
     with warnings.catch_warnings():
         warnings.simplefilter("error", StatisticalWarning)
         CoxModel(["x1", "x2"]).fit(enough, "time", "event")
+
+
+def test_stratified_ph_test_equals_R():
+    """cox.zph of a stratified weighted model (tests/reference/cox_strata.R, second part): risk
+    sets within strata, g(t) from the KM of all rows. Coefficients to 1e-6 (optimiser
+    tolerance); the chi-squares to 1e-5 relative (they move with the coefficients)."""
+    data = pd.read_csv(REF / "cox_entry_input.csv").assign(s=lambda d: d["id"] % 3)
+    ref = pd.read_csv(REF / "cox_strata_zph.csv").set_index("term")
+    model = CoxModel(["x1", "x2"], strata=["s"]).fit(data, "time", "event", weights_col="w")
+    np.testing.assert_allclose(model.params_, ref["coef"].iloc[:2], rtol=1e-6)
+    ph = model.ph_test().set_index("variable")
+    for term in ("x1", "x2", "GLOBAL"):
+        assert ph.loc[term, "chisq"] == pytest.approx(ref.loc[term, "chisq"], rel=1e-5), term
+        assert ph.loc[term, "df"] == ref.loc[term, "df"]
+        assert ph.loc[term, "p"] == pytest.approx(ref.loc[term, "p"], rel=1e-5), term
+    unstratified = CoxModel(["x1", "x2"]).fit(data, "time", "event", weights_col="w").ph_test()
+    assert abs(unstratified["chisq"].iloc[0] - ref.loc["x1", "chisq"]) > 0.01  # strata matter
+
+
+def test_interval_censored_cox_uses_the_first_evidence_of_relapse(
+    diabetes_female_reference, diabetes_risk
+):
+    """risk_model's Cox model on interval-censored data (not visit records): relapse at the
+    first day it was seen (upper_day), others censored at lower_day — the same fit by hand."""
+    cohort = diabetes_female_reference
+    f = cohort.table
+    relapse = f["event"].eq("relapse")
+    assert (f.loc[relapse, "upper_day"] > f.loc[relapse, "lower_day"]).any()  # intervals
+    by_hand = CoxModel(["gender"], reference={"gender": "female"}).fit(
+        f.assign(_t=np.where(relapse, f["upper_day"], f["lower_day"]), _e=relapse.astype(int)),
+        "_t",
+        "_e",
+    )
+    out = diabetes_risk
+    assert out["log_likelihood"] == pytest.approx(by_hand.log_likelihood_, rel=1e-12)
+    assert out["terms"][0]["coef"] == pytest.approx(by_hand.params_.iloc[0], rel=1e-9)
+    assert out["events"] == int(relapse.sum())
+    assert (
+        "Event times are interval-censored: the Cox model uses the first evidence of the event; "
+        "the AFT models below use the intervals themselves."
+    ) in out["notes"]
+
+
+def test_every_aft_fit_uses_slsqp_with_the_tight_tolerance():
+    """The documented optimiser (risk.aft: lifelines' BFGS stopped short of the maximum on
+    23,000 releases): SLSQP first, for every distribution."""
+    model = ICParametric(["primary_drug"], reference={"primary_drug": "heroin"})
+    model.fit(pd.read_csv(REF / "aft_input.csv"))
+    assert {d: f.fitter._scipy_fit_method for d, f in model.fits_.items()} == dict.fromkeys(
+        ("weibull", "loglogistic", "lognormal"), "SLSQP"
+    )
+
+
+def _released_table(n=400, seed=8):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=n)
+    t = rng.exponential(500 * np.exp(-0.5 * x))
+    visits = 182.625 * np.arange(1, 7)
+    k = (visits[None, :] < t[:, None]).sum(axis=1)
+    seen = k < visits.size
+    upper = np.where(seen, visits[np.minimum(k, 5)], np.nan)
+    lower = np.where(k > 0, visits[np.maximum(k - 1, 0)], 0.0)
+    release = pd.Timestamp("2018-01-01") + pd.to_timedelta(rng.integers(0, 1000, n), unit="D")
+    return pd.DataFrame({"x": x, "lower_day": lower, "upper_day": upper,
+                         "event": np.where(seen, "relapse", "censored"),
+                         "last_day": np.where(seen, upper, lower),
+                         "release_date": release})  # fmt: skip
+
+
+def test_model_check_counts_only_people_followed_to_each_horizon():
+    from workbench.risk.validation import RiskModelCheck
+
+    table = _released_table()
+    cutoff = pd.Timestamp("2021-01-01")
+    check = RiskModelCheck(["x"], months=(6, 24), folds=2, cutoff=cutoff).fit(table)
+    days_out = (cutoff - table["release_date"]).dt.days
+    expected = [int((days_out >= m * 365.25 / 12).sum()) for m in (6, 24)]
+    assert expected[1] < expected[0] < len(table)  # the data cut removes people at 24 months
+    assert list(check.auc_["n"]) == expected
+
+
+def test_model_check_tables_have_their_documented_columns():
+    """risk.validation.ModelCheck: auc (months, auc, n, cases) and calibration (months, group,
+    n, predicted, observed, lower, upper)."""
+    from workbench.risk.validation import RiskModelCheck
+
+    check = RiskModelCheck(["x"], months=(6, 12), folds=2).fit(_released_table())
+    assert list(check.auc_.columns) == ["months", "auc", "n", "cases"]
+    assert list(check.calibration_.columns) == [
+        "months", "group", "n", "predicted", "observed", "lower", "upper"
+    ]  # fmt: skip
+    assert 0.5 < check.auc_["auc"].iloc[0] < 1  # x carries real risk (HR e^0.5 per SD)

@@ -78,6 +78,19 @@ def within_design(grid: Grid, grace: int) -> Design:
     return _design(grid, clones, at_risk)
 
 
+def _once(make):
+    """`make`, called at most once: the arm keeps what it made (the "never" arm is shared by
+    the grace-period sensitivity's fits, so its nuisance and dU/dtheta are computed once)."""
+    made = []
+
+    def get():
+        if not made:
+            made.append(make())
+        return made[0]
+
+    return get
+
+
 def _fit_arm(clones, raw, freq, init, tol, nuisance=None, data=None) -> Arm:
     if data is None:
         data = carries_data(clones.kind, clones.l, clones.b)
@@ -93,7 +106,7 @@ def never_arm(grid: Grid, model: StartModel, freq, init=None, tol: float = 1e-10
     """The "never start" strategy (see the module doc); `design`: `never_design(grid)`."""
     d = never_design(grid) if design is None else design
     raw = never_weights(grid, model, d.info)
-    nu = lambda: nuisance.pooled(grid, model, d.info)  # noqa: E731
+    nu = _once(lambda: nuisance.pooled(grid, model, d.info))
     return _fit_arm(d.clones, raw, freq, init, tol, nu, d.data)
 
 
@@ -104,6 +117,6 @@ def within_arm(grid: Grid, model: StartModel, grace: int, freq, init=None, tol=1
     d = within_design(grid, grace) if design is None else design
     p_i, theta = month_start_probability(grid, grace, d.at_risk, model, freq, init=theta_init)
     raw = within_weights_from(p_i, grid, grace, d.info, d.at_risk)
-    nu = lambda: nuisance.month(grid, grace, d.at_risk, theta, d.info, model)  # noqa: E731
+    nu = _once(lambda: nuisance.month(grid, grace, d.at_risk, theta, d.info, model))
     arm = _fit_arm(d.clones, raw, freq, init, tol, nu, d.data)
     return dataclasses.replace(arm, theta=theta)

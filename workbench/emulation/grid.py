@@ -28,6 +28,8 @@ is right-censored at its last relapse-free contact on or before c (``truncate``)
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -139,16 +141,18 @@ def employment_matrix(cohort, base: np.ndarray) -> np.ndarray | None:
     pos = pd.Index(ids).get_indexer(v["release_id"].astype(str))
     ok = pos >= 0
     pos, day, value = pos[ok], day[ok], v["employed"].to_numpy(float)[ok]
-    out = np.repeat(np.asarray(base, float)[:, None], K, axis=1)
     order = np.lexsort((day, pos))
     pos, day, value = pos[order], day[order], value[order]
     # a contact in month k (days ((k-1)D, kD]) tells the state from month k+1 on: what staff
-    # know at the start of that month
+    # know at the start of that month; the last contact (in day order) before a month wins
     first_month = np.clip(full_months(day) + 2, 1, K + 1)
-    for p, m, val in zip(pos, first_month, value, strict=True):
-        if m <= K:
-            out[p, m - 1 :] = val
-    return out
+    key = pos.astype(np.int64) * (K + 2) + first_month  # non-decreasing (sorted by pos, day)
+    final = np.append(key[1:] != key[:-1], True) & (first_month <= K)  # last of each month
+    last = np.full((len(base), K), -1, dtype=np.int64 if value.size >= 2**31 else np.int32)
+    last[pos[final], first_month[final] - 1] = np.flatnonzero(final)
+    np.maximum.accumulate(last, axis=1, out=last)
+    known_value = np.append(value, np.nan)[last]  # -1 (no contact yet) -> the appended NaN
+    return np.where(last >= 0, known_value, np.asarray(base, float)[:, None])
 
 
 def for_support(grid: Grid, cohort, code: str) -> Grid:
@@ -167,8 +171,33 @@ def _starts(cohort, ids: np.ndarray, code: str) -> tuple[np.ndarray, np.ndarray]
     return start, start_month.astype(np.int64)
 
 
+_SHARED: dict[int, list] = {}  # id(cohort) -> [cohort, its grid or None] inside `shared_grid`
+
+
+@contextmanager
+def shared_grid(cohort) -> Iterator[None]:
+    """Within the block, `build_grid(cohort, code)` builds `cohort`'s grid once and gives each
+    support its own view (`for_support`: supports differ only in the start), e.g. the report's
+    trials of every support. The same numbers; the grid's arrays are shared, never written."""
+    key = id(cohort)
+    _SHARED[key] = [cohort, None]
+    try:
+        yield
+    finally:
+        _SHARED.pop(key, None)
+
+
 def build_grid(cohort, code: str) -> Grid:
     """The grid of `cohort` (an AnalysisCohort with visit records) for support `code`."""
+    entry = _SHARED.get(id(cohort))
+    if entry is None or entry[0] is not cohort:
+        return _build_grid(cohort, code)
+    if entry[1] is None:
+        entry[1] = _build_grid(cohort, code)
+    return for_support(entry[1], cohort, code)
+
+
+def _build_grid(cohort, code: str) -> Grid:
     table = cohort.table.reset_index(drop=True)
     ids = table["release_id"].astype(str).to_numpy()
     arrays = outcome_arrays(table, exact_relapse_days(cohort, ids))

@@ -102,7 +102,7 @@ def ictest(lower, upper, group, scores: str = "logrank1") -> ICTestResult:
         raise ParameterError("group has missing values; drop those releases or fill the group.")
     labels, idx = np.unique(g.astype(str), return_inverse=True)
     if labels.size < 2:
-        raise EstimationError(f"only one group ({labels[0]!r}); a test needs at least two.")
+        raise EstimationError(f"only one group ({str(labels[0])!r}); a test needs at least two.")
     c = interval_scores(lo, up, scores)
     N = c.size
     n = np.bincount(idx, minlength=labels.size).astype(float)

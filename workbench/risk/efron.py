@@ -104,16 +104,13 @@ def _efron_steps(
     xbar = (s1[step_j] - f[:, None] * e1[step_j]) / den[:, None]
     h = (np.bincount(ej, weights=w[ei], minlength=J) / n_d)[step_j] / den
     s2 = e2 = None
+    # the second moment is for cox_zph, which refuses delayed entry: `entry` only with
+    # second_moment=False (the score residuals)
     if second_moment:  # never an n x p x p array (at 2.3 M releases that was 15+ GB)
         risk_block = np.searchsorted(etimes, t, side="right") - 1  # last event time <= T_i
         inside = risk_block >= 0  # rows at risk at some event time
         g = _group_outer(risk_block[inside], xc[inside], wr[inside], J)
         s2 = np.cumsum(g[::-1], axis=0)[::-1]  # risk set of t_j: rows with T >= t_j
-        if entry is not None:  # minus rows with entry >= t_j
-            eb = np.searchsorted(etimes, entry, side="right") - 1
-            later = eb >= 0
-            ge = _group_outer(eb[later], xc[later], wr[later], J)
-            s2 = s2 - np.cumsum(ge[::-1], axis=0)[::-1]
         e2 = _group_outer(ej, xc[ei], wr[ei], J)
     return _EfronSteps(t, xc, r, w, etimes, ei, ej, step_j, f, h, xbar, den, s2, e2)
 
