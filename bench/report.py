@@ -15,10 +15,16 @@ Times, on this machine:
             of the processes and their kernels, the trees alternating `--rounds` times, so a
             before and an after tree are compared under the same load
   batch     `--scopes K` keeps the province and the first K-1 prefectures (a quicker check)
+  warm      (--warm-pair TREE,TREE,...) the floor and the render-only reports (cached analyses)
+            of each source tree, one child process per tree and round, alternating: the warm
+            report's CPU seconds before and after a rendering change under the same load
 
 Usage: .venv/bin/python bench/report.py [--n 23000] [--bootstrap 200] [--skip-batch]
        [--workers 2] [--out bench/out/report] [--pair BEFORE,AFTER --rounds 2] [--scopes K]
+       [--warm-pair BEFORE,AFTER --rounds 3]
 Writes bench/out/report/report_bench.json and prints a Markdown table for bench/README.md.
+
+Size: one benchmark script with its modes (floor, province, pair, warm pair, batch) sharing helpers.
 """
 
 from __future__ import annotations
@@ -37,7 +43,8 @@ import nbformat
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+TREE_ENV = "BENCH_REPORT_TREE"  # --warm-pair's child: the source tree it imports workbench from
+sys.path.insert(0, os.environ.get(TREE_ENV, str(ROOT)))
 
 from workbench.params.batch import load_batch  # noqa: E402
 from workbench.params.report import ReportParams  # noqa: E402
@@ -183,6 +190,63 @@ def _pair_once(data: Path, out: Path, tree: Path, n_bootstrap: int) -> dict:
             "zh_stages": stages[0], "en_stages": stages[1]}  # fmt: skip
 
 
+def warm_pair(data: Path, out: Path, trees: list[Path], rounds: int, n_bootstrap: int) -> list:
+    """The floor and the render-only reports of each tree, alternating: per round and tree one
+    child process (`--warm-child`) that imports that tree's workbench, runs the floor, builds
+    the Chinese report (cold in a tree's first round: each tree keys its own cache), then the
+    English one and the Chinese one again from the cache (warm, each with its own kernel, as
+    `build_report` of one report), then both languages in one `build_reports` call when the
+    tree has it (make report's render step). CPU seconds include the kernels."""
+    rows = []
+    for r in range(rounds):
+        for tree in trees:
+            env = {**os.environ, TREE_ENV: str(tree), "PYTHONPATH": str(tree),
+                   "WORKBENCH_CACHE_DIR": str(out / f"cache_{tree.name}")}  # fmt: skip
+            env.pop("WORKBENCH_CODE_VERSION", None)
+            cmd = [sys.executable, str(Path(__file__).resolve()), "--warm-child", "--n",
+                   str(data.name.removeprefix("data_")), "--bootstrap", str(n_bootstrap),
+                   "--out", str(out / f"warm_{tree.name}")]  # fmt: skip
+            load = os.getloadavg()[0]
+            got = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True)
+            row = {"round": r, "tree": str(tree), "load_average_start": load,
+                   **json.loads(got.stdout.strip().splitlines()[-1])}  # fmt: skip
+            rows.append(row)
+            print(json.dumps(row), flush=True)
+    return rows
+
+
+def warm_child(data: Path, out: Path, n_bootstrap: int) -> dict:
+    """One tree's floor and warm reports in this process (see `warm_pair`)."""
+    import shutil
+
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    row = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        c0, t0 = cpu_s(), time.perf_counter()
+        floor(Path(tmp))
+        row["floor"] = (round(time.perf_counter() - t0, 2), round(cpu_s() - c0, 2))
+    base = ReportParams.from_yaml(ROOT / "params" / "province.yaml").to_mapping()
+    zh = ReportParams.from_mapping({**base, "data": str(data), "n_bootstrap": n_bootstrap})
+    en = ReportParams.from_mapping({**zh.to_mapping(), "lang": "en", "name": "province_en"})
+    for label, params in (("first_zh", zh), ("warm_en", en), ("warm_zh", zh)):
+        c0, t0 = cpu_s(), time.perf_counter()
+        res = build_report(params, out / label)
+        row[label] = (round(time.perf_counter() - t0, 2), round(cpu_s() - c0, 2))
+        row[f"{label}_stages"] = {k: round(v, 2) for k, v in res.stages.items()
+                                  if k in RENDER_STAGES}  # fmt: skip
+    if hasattr(execute_mod, "build_reports"):
+        c0, t0 = cpu_s(), time.perf_counter()
+        got = execute_mod.build_reports([(zh, out / "pair_zh"), (en, out / "pair_en")])
+        row["warm_pair"] = (round(time.perf_counter() - t0, 2), round(cpu_s() - c0, 2))
+        row["warm_pair_stages"] = [{k: round(v, 2) for k, v in g.stages.items()} for g in got]
+    import pypdf
+
+    pdf = out / "warm_en" / "report.pdf"
+    row["en_pdf"] = {"pages": len(pypdf.PdfReader(str(pdf)).pages), "bytes": pdf.stat().st_size}
+    return row
+
+
 def annual_batch(data: Path, out: Path, workers: int, n_bootstrap: int, scopes: int = 0) -> dict:
     spec_file = out / "annual.yaml"
     annual = yaml.safe_load((ROOT / "params" / "batches" / "annual.yaml").read_text("utf-8"))
@@ -268,6 +332,21 @@ def _print_province(record: dict, n: int) -> None:
     print(f"| PDF pages | {p['pages']} |")
 
 
+def _print_warm_pair(rows: list[dict]) -> None:
+    print(
+        "| round | tree | load | floor CPU s (wall) | warm en CPU s (wall) | warm zh CPU s (wall) "
+        "| en ÷ floor, CPU (wall) | zh+en in one call, CPU s (wall) | en notebook / html / pdf s |"
+    )
+    print("|---|---|---:|---|---|---|---|---|---|")
+    for r in rows:
+        fl, en, zh, pr = r["floor"], r["warm_en"], r["warm_zh"], r.get("warm_pair", ("–", "–"))
+        st = r["warm_en_stages"]
+        print(f"| {r['round'] + 1} | {Path(r['tree']).name} | {r['load_average_start']:.1f} "
+              f"| {fl[1]} ({fl[0]}) | {en[1]} ({en[0]}) | {zh[1]} ({zh[0]}) "
+              f"| {en[1] / fl[1]:.1f}× ({en[0] / fl[0]:.1f}×) | {pr[1]} ({pr[0]}) "
+              f"| {st.get('notebook')} / {st.get('html')} / {st.get('pdf')} |")  # fmt: skip
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=23_000)
@@ -281,6 +360,9 @@ def main() -> int:
                     "zh + en report step with each, alternating")  # fmt: skip
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--scopes", type=int, default=0, help="batch: province + K-1 prefectures")
+    ap.add_argument("--warm-pair", default="", help="source trees (comma-separated): the floor "
+                    "and warm (render-only) reports of each, alternating, one process each")  # fmt: skip
+    ap.add_argument("--warm-child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -288,7 +370,17 @@ def main() -> int:
     record = {"machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
               "n": args.n, "bootstrap": args.bootstrap}  # fmt: skip
     record["bytecode"] = bytecode_state()
+    if args.warm_child:
+        data = out.parent / f"data_{args.n}"
+        print(json.dumps(warm_child(data, out, args.bootstrap)))
+        return 0
     data = simulate(args.n, out / f"data_{args.n}")
+    if args.warm_pair:
+        trees = [Path(t).resolve() for t in args.warm_pair.split(",")]
+        record["warm_pair"] = warm_pair(data, out, trees, args.rounds, args.bootstrap)
+        (out / "warm_pair_bench.json").write_text(json.dumps(record, indent=2), "utf-8")
+        _print_warm_pair(record["warm_pair"])
+        return 0
     if args.pair:
         trees = [Path(t).resolve() for t in args.pair.split(",")]
         record["pair"] = pair(data, out, trees, args.rounds, args.bootstrap)

@@ -261,3 +261,19 @@ def test_chinese_text_has_no_english_words_beyond_the_data_own_names(small_sim):
     words = set(re.findall(r"[A-Za-z]{2,}", sim_text + spec_text))
     assert words == {"rossi", "arrest"}, words
     assert "事件（arrest）: 114 行" in spec_text  # 114 re-arrests in Rossi's 432 rows
+
+
+def test_spec_rows_left_out_are_said_in_the_readers_language():
+    """The complete-case rule's note (English in `repairs`, for metrics and the CLI) is said in
+    Chinese in the zh text (R survival's mgus2: 46 rows with an empty hgb, creat or mspike)."""
+    from workbench.data.spec import load_spec
+    from workbench.data.validate import validation_report
+    from workbench.i18n import t
+
+    report = validation_report(load_spec("data/corpus/mgus2/spec.yaml"))
+    english = report.text("en")
+    assert "  - 46 row(s) with an empty value were left out of every analysis (complete cases; " \
+        "empty cells per column: hgb (13), creat (30), mspike (11))" in english  # fmt: skip
+    chinese = report.text("zh")
+    said = t("dq_dropped_rows", "zh", n=46, where="hgb (13)、creat (30)、mspike (11)")
+    assert f"  - {said}" in chinese and "row(s)" not in chinese

@@ -126,8 +126,14 @@ def test_subgroup_forest_title_names_support_variable_and_p(lang):
     assert ax.get_title() == t("nb_subgroup_title", lang, name=pr.support_name("job_placement", lang),
                                by=pr.variable_label("sex", lang), p="0.046")  # fmt: skip
     assert ax.get_xlabel() == t("nb_subgroup_x", lang)
+    # no p: the title says why (not "p = –"): one subgroup only, or a test that failed
+    name, by = pr.support_name("job_placement", lang), pr.variable_label("sex", lang)
+    one = pr.subgroup_forest(shown.iloc[:1].assign(p_interaction=np.nan), "job_placement", "sex",
+                             lang)  # fmt: skip
+    assert one.get_title() == t("nb_subgroup_title_one", lang, name=name, by=by)
     untested = pr.subgroup_forest(shown.assign(p_interaction=np.nan), "job_placement", "sex", lang)
-    assert untested.get_title().endswith("–）" if lang == "zh" else "–)")
+    assert untested.get_title() == t("nb_subgroup_title_untested", lang, name=name, by=by)
+    assert "–" not in one.get_title() + untested.get_title()
     plt.close("all")
 
 

@@ -178,6 +178,45 @@ def test_prose_comes_from_the_catalog_in_both_languages():
         assert not prose_english_words(TEXT[key]["zh"]), (key, prose_english_words(TEXT[key]["zh"]))
 
 
+OUTLINE = "# § "  # an unrun notebook's outline: the first line(s) of every prose cell
+
+
+def prose_outline(key: str) -> str:
+    """The comment line naming a prose cell's content in English, so that a notebook opened
+    unrun reads as an outline (heading, else first sentence; format fields as "…")."""
+    from workbench.i18n import TEXT
+
+    text = TEXT[key]["en"].strip().replace("**", "").replace("`", "")
+    first = text.splitlines()[0]
+    if first.startswith("#"):
+        words = first.lstrip("#").strip()
+    else:
+        words = re.split(r"(?<=[.?!])\s", text.replace("\n", " "), maxsplit=1)[0]
+    words = re.sub(r"{[^}]*}", "…", words)
+    if len(OUTLINE) + len(words) > 98:
+        words = words[: 97 - len(OUTLINE)].rstrip() + "…"
+    return OUTLINE + words
+
+
+def test_prose_cells_start_with_their_outline_in_english():
+    """Opened unrun, a prose cell shows its section heading (or first sentence) as a comment
+    above the `display.prose` call, so the notebook reads as an outline before it runs (the
+    title cell says to run it for the text in the chosen language)."""
+    for name in NAMES:
+        nb = _read(name)
+        title = nb.cells[0].source
+        assert "Run All" in title and "全部运行" in title, name
+        for cell in _code_cells(nb):
+            keys = PROSE_CALL.findall(cell.source)
+            if not keys or "display.prose(" not in cell.source:
+                continue
+            head = cell.source.splitlines()[: len(keys)]
+            assert head == [prose_outline(k) for k in keys], (name, cell.source)
+
+
+CODE_WORDS = {"NPMLE", "GLOBAL"}  # estimator or test codes where a table cell needs a word
+
+
 def _outputs(nb) -> list:
     return [o for c in _code_cells(nb) for o in c.outputs]
 
@@ -218,9 +257,90 @@ def test_notebook_in_chinese_executes_and_renders(name, tmp_path):
         assert "…" not in table and "..." not in table
     prose = [o.data["text/markdown"] for o in outputs if "text/markdown" in o.get("data", {})]
     assert prose and not set().union(*map(prose_english_words, prose)), prose
+    cells = {
+        html.unescape(c) for table in tables for c in re.findall(r"<td[^>]*>(.*?)</td>", table)
+    }
+    assert not cells & CODE_WORDS, cells & CODE_WORDS  # a group named "NPMLE", a row "GLOBAL"
     page, _ = HTMLExporter().from_notebook_node(nb)
     assert "<html" in page and len(page) > 10_000
     assert not re.findall(r"<img(?![^>]*\balt=)[^>]*>", page)
+
+
+def _tables_and_prose(nb) -> tuple[str, str]:
+    """All table cells' text and all narrative of an executed notebook (to search in)."""
+    outputs = _outputs(nb)
+    tables = " | ".join(
+        html.unescape(c)
+        for o in outputs
+        for c in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", o.get("data", {}).get("text/html", ""))
+    )
+    prose = "\n".join(
+        o.data["text/markdown"] for o in outputs if "text/markdown" in o.get("data", {})
+    )
+    return tables, prose
+
+
+@pytest.mark.slow
+def test_own_data_notebook_runs_a_spec_without_arms_and_with_intervals(tmp_path):
+    """Notebook 05 on an interval-censored spec that lists no arms (lifelines' diabetes data:
+    nephropathy onset, gender): it runs to the end, says what it skips, fits the
+    interval-censored PH model (not Cox on dated ends) and shows no "GLOBAL"."""
+    from workbench.i18n import t
+
+    spec = ROOT / "data" / "corpus" / "diabetes" / "spec.yaml"
+    nb = execute(NOTEBOOKS / "05_bring_your_own_data.ipynb", tmp_path / "d.ipynb",
+                 {"spec": str(spec), "n_bootstrap": 0, "lang": "en"}, kernel_name=_kernel())  # fmt: skip
+    outputs = _outputs(nb)
+    assert not [o for o in outputs if o.output_type == "error"]
+    tables, prose = _tables_and_prose(nb)
+    assert t("nbs_no_arms", "en") in prose and t("nbs_interval", "en") in prose
+    assert t("nbp05_risk_interval", "en").splitlines()[0] in prose  # the IC PH heading
+    assert t("nbp05_effect_none", "en").splitlines()[0] in prose  # section 4: skipped, said so
+    term = t("risk_term_level", "en", name="gender", level="female", reference="male")
+    assert term in tables  # the model's one term, in words
+    assert "GLOBAL" not in tables and "NPMLE" not in tables.split(" | ")
+    images = [o for o in outputs if "image/png" in o.get("data", {})]
+    assert len(images) == 1 and "everyone" in images[0].metadata["image/png"]["alt"]
+
+
+@pytest.mark.slow
+def test_own_data_notebook_names_a_mapped_arm_by_its_values_in_chinese(tmp_path):
+    """Notebook 05 in Chinese on R survival's cgd trial (treat: rIFN-g vs placebo, strata
+    center, 44 infections for 6 terms): the groups carry the spec's values, not 是/否; the few
+    events are a caveat shown, not an error; the effect is said in event-free days (not the
+    programme's 保持操守); no "GLOBAL"."""
+    from workbench.i18n import t
+
+    spec = ROOT / "data" / "corpus" / "cgd" / "spec.yaml"
+    nb = execute(NOTEBOOKS / "05_bring_your_own_data.ipynb", tmp_path / "c.ipynb",
+                 {"spec": str(spec), "n_bootstrap": 0, "lang": "zh"}, kernel_name=_kernel())  # fmt: skip
+    outputs = _outputs(nb)
+    assert not [o for o in outputs if o.output_type == "error"]
+    tables, prose = _tables_and_prose(nb)
+    assert "treat：rIFN-g" in tables and "treat：placebo" in tables
+    assert "treat：是" not in tables and "treat：否" not in tables
+    assert t("nbs_few_events", "zh", events=44, terms=6) in prose
+    assert "平均无事件天数之差" in tables and "保持操守" not in tables
+    assert "GLOBAL" not in tables and t("risk_all_factors", "zh") in tables
+    alts = [o.metadata["image/png"]["alt"] for o in outputs if "image/png" in o.get("data", {})]
+    assert len(alts) == 1 and "rIFN-g" in alts[0] and "出所" not in alts[0]
+
+
+@pytest.mark.slow
+def test_effects_notebook_runs_model_based_in_english(tmp_path):
+    """Notebook 03 with n_bootstrap 0 ("0 for model-based", as its parameter says) runs to the
+    end, its target trial with the sandwich CI (it stopped with "n_bootstrap 0 must be >= 2"),
+    and an English run shows no Chinese in its tables, narrative or figures."""
+    nb = execute(NOTEBOOKS / "03_support_effects.ipynb", tmp_path / "e.ipynb",
+                 {"n_simulated": 1000, "n_bootstrap": 0, "lang": "en"}, kernel_name=_kernel())  # fmt: skip
+    outputs = _outputs(nb)
+    assert not [o for o in outputs if o.output_type == "error"]
+    tables, prose = _tables_and_prose(nb)
+    alts = " ".join(
+        o.metadata["image/png"]["alt"] for o in outputs if "image/png" in o.get("data", {})
+    )
+    assert not re.findall(r"[\u4e00-\u9fff]+", tables + prose + alts)
+    assert nb.cells[-1].outputs  # the target trial's findings, the notebook's last cell
 
 
 # --- the parameter sets themselves -------------------------------------------------------------

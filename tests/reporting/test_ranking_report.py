@@ -4,6 +4,8 @@ summary's words and metrics.json's `regions[*].shrunken`."""
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -71,7 +73,8 @@ def test_tile_map_hatches_what_is_not_ranked(raw_and_published):
         alt = tile_map.alt_text(pref, lang)
         hidden = [c for c in tile_map.TILES if c not in set(pref["code"])]
         assert all(codes.label("prefecture", c, lang) in alt for c in hidden)
-    assert 'role="img" aria-label="' in tile_map.tile_map(pref, "en")
+    alt = html.escape(tile_map.alt_text(pref, "en"), quote=True)
+    assert f'alt="{alt}"' in tile_map.tile_map(pref, "en")
 
 
 def test_where_lines_follow_the_95_percent_intervals():

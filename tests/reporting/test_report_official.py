@@ -4,8 +4,10 @@ plain Chinese, fonts checked first. One small Chinese report is rendered once fo
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import html
+import io
 import json
 import os
 import re
@@ -246,6 +248,58 @@ def test_figures_have_no_overlapping_text_and_no_legend_over_data(lang):
     assert 0.30 < low and high < 0.75  # fitted to the data, not 0–100 %
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_figures_are_embedded_as_pngs_printed_at_their_drawn_size(lang, tmp_path):
+    from PIL import Image
+
+    from workbench.reporting.markup import figure_html
+    from workbench.reporting.render import document, write_pdf
+
+    fig = _figures(lang)["funnel"]
+    tag = figures.image(fig, 'Funnel "plot" <1>')
+    png = Image.open(io.BytesIO(base64.b64decode(re.search(r"base64,([^\"]+)\"", tag)[1])))
+    assert png.format == "PNG" and png.mode == "RGB"  # no alpha channel for the PDF to split off
+    fig.set_dpi(figures.DPI)  # text extents depend a little on the resolution (glyph hinting)
+    box = fig.get_tightbbox(fig.canvas.get_renderer()).padded(
+        matplotlib.rcParams["savefig.pad_inches"]
+    )
+    assert abs(png.width / figures.DPI - box.width) <= 1.0 / figures.DPI  # a pixel of rounding
+    assert abs(png.height / figures.DPI - box.height) <= 1.0 / figures.DPI
+    width_pt = float(re.search(r"width:([\d.]+)pt", tag)[1])
+    assert width_pt == pytest.approx(png.width / figures.DPI * 72, abs=0.05)  # written to 0.1 pt
+    assert 'alt="Funnel &quot;plot&quot; &lt;1&gt;"' in tag
+    assert 'alt="Caption &amp; more"' in figure_html(figures.image(fig), "Caption & more")
+    write_pdf(document(figure_html(tag, "x"), lang, "Report"), tmp_path / "fig.pdf")
+    page = pypdf.PdfReader(str(tmp_path / "fig.pdf")).pages[0]
+    (image,) = page.images  # printed at its own pixels: no resampling by the PDF engine
+    assert image.image.size == png.size
+
+
+def test_report_body_is_the_cells_html_outputs_and_nbconverts_otherwise():
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+    from workbench.reporting.render import _nbconvert_body, notebook_body
+
+    def text(body: str) -> str:
+        return re.sub(r"\s+", "", html.unescape(re.sub(r"<[^>]+>", "", body)))
+
+    cell = new_code_cell("x", outputs=[
+        new_output("stream", name="stdout", text="a log line"),
+        new_output("display_data", data={"text/html": "<p>Alpha &amp; 1</p>", "text/plain": "A"}),
+        new_output("execute_result", data={"text/html": "<p>\nBeta</p>"}, execution_count=1),
+    ])  # fmt: skip
+    nb = new_notebook(cells=[new_markdown_cell("# a heading"), cell, new_code_cell("y")])
+    nb = nbformat.from_dict(nb)
+    body = notebook_body(nb)
+    assert text(body) == "Alpha&1Beta" == text(_nbconvert_body(nb))  # what nbconvert shows
+    assert body.index("Alpha") < body.index("Beta")
+    pixel = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYGD4DwABBAEAwS2OUAAAAABJRU5ErkJggg=="
+    nb.cells[1].outputs.append(new_output("display_data", data={"image/png": pixel}))  # no HTML
+    body = notebook_body(nb)
+    assert "data:image/png;base64," + pixel in body and text(body) == "Alpha&1Beta"
+
+
 def test_layout_check_catches_overlaps_and_covered_data():
     fig = figures._figure("en")
     ax = fig.subplots()
@@ -364,7 +418,7 @@ def test_english_report_prints_without_the_chinese_font(monkeypatch, tmp_path):
     monkeypatch.setattr(fonts, "cjk_font_path", missing)
     fig = _figures("en")["funnel"]
     assert figures.layout_problems(fig) == []
-    page = document(f"<p>Retention 53.2%</p>{figures.svg(fig)}", "en", "Report")
+    page = document(f"<p>Retention 53.2%</p>{figures.image(fig)}", "en", "Report")
     write_pdf(page, tmp_path / "en.pdf")
     names = {
         str(f.get_object()["/BaseFont"])

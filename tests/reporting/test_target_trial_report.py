@@ -193,8 +193,9 @@ def test_the_curves_figure_keeps_text_and_legend_off_the_data(lang):
                                          "peer_education", "financial_aid", "precise_support")}  # fmt: skip
     fig = tf.draw_trial_curves(trials, lang)
     assert layout_problems(fig) == []
-    svg = tf.trial_curves(trials, lang)
-    assert svg.startswith('<svg role="img" aria-label="')
+    img = tf.trial_curves(trials, lang)
+    assert img.startswith('<img class="wb-plot" alt="')
+    assert html_lib.unescape(re.search(r'alt="([^"]*)"', img)[1]) == tf.alt_text(trials, lang)
     assert tr.name_of("financial_aid", lang) in tf.alt_text(trials, lang)
     one = tf.draw_trial_curves({"job_placement": fake_trial()}, lang)  # one row of panels
     assert layout_problems(one) == []
@@ -204,8 +205,9 @@ def test_the_chinese_section_has_no_english_words():
     trials = {"job_placement": fake_trial(), "financial_aid": fake_trial("financial_aid", rd=0.0),
               "peer_education": fake_trial("peer_education", relapses=3)}  # fmt: skip
     html = tr.section_html(protect_trials(trials, b"k", K), params("zh"))
-    text = re.sub(r"<svg.*?</svg>", "", html, flags=re.S)
+    text = re.sub(r'<img [^>]*alt="([^"]*)"[^>]*>', r" \1 ", html)  # the figure's alt text too
     text = html_lib.unescape(re.sub(r"<[^>]+>", " ", text))
+    assert "折线图" in text  # the figure's alt text (tt_alt) is checked too
     assert re.findall(r"[A-Za-z]{2,}", text) == []
     assert "目标试验模拟" in text and "敏感性分析" not in text  # that heading is the caller's
 

@@ -3,6 +3,8 @@ verdicts on seeded simulated cohorts (the NPMLE near the truth, the visit-date K
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import matplotlib
 import numpy as np
 import pandas as pd
@@ -151,4 +153,43 @@ def test_run_method_checks_combines_both_studies():
         texts = [t.get_text() for t in ax.get_legend().get_texts()]
         assert any("true" in t or "truth" in t or "nominal" in t for t in texts)
         assert layout_problems(ax.figure) == []
+    plt.close("all")
+
+
+def test_coverage_band_is_binomial_within_0_1_and_absent_for_few_replicates():
+    from scipy import stats
+
+    from workbench.studies import method_check_figures as figures
+
+    assert figures.coverage_band(2) is None and figures.coverage_band(19) is None
+    # 50 replicates: 44/50 to 50/50 hold 95 % of honest studies (the old normal band, 0.89 to
+    # 1.01, was clipped at 1); exact binomial quantiles, so exact equality up to float division
+    low, high = figures.coverage_band(50)
+    assert (low, high) == pytest.approx((0.88, 1.0), abs=1e-12)
+    assert stats.binom.cdf(44 - 1, 50, 0.95) <= 0.025 <= stats.binom.cdf(44, 50, 0.95)
+    assert figures.coverage_band(200) == pytest.approx((0.92, 0.98), abs=1e-12)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_coverage_plot_draws_no_band_below_the_minimum_and_says_so(lang):
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Polygon, Rectangle
+
+    from workbench.i18n import t
+    from workbench.studies import method_check_figures as figures
+
+    summary = pd.DataFrame({"estimator": [method_checks.TURNBULL], "quantity": ["S(t)"],
+                            "target": ["12 months"], "coverage": [0.5]})  # fmt: skip
+    few = SimpleNamespace(summary=lambda: summary, n_reps=2)
+    ax = figures.plot_coverage(few, lang=lang)
+    spans = [p for p in ax.patches if isinstance(p, Polygon | Rectangle) and p.get_alpha() == 0.2]
+    assert spans == []  # no grey band
+    assert ax.get_title() == t("nb_coverage_check_title_few", lang, n=2, min=20)
+    many = SimpleNamespace(summary=lambda: summary, n_reps=50)
+    ax = figures.plot_coverage(many, lang=lang)
+    band = [p for p in ax.patches if p.get_alpha() == 0.2]
+    assert len(band) == 1
+    xs = band[0].get_xy()[:, 0] if isinstance(band[0], Polygon) else [band[0].get_x()]
+    assert min(xs) == pytest.approx(0.88, abs=1e-12) and max(xs) <= 1.0
+    assert ax.get_title() == t("nb_coverage_check_title", lang)
     plt.close("all")

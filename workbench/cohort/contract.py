@@ -57,6 +57,8 @@ class AnalysisCohort:
     n_dropped: int = 0
     dropped: dict[str, int] = field(default_factory=dict)
     group_by: str | None = None
+    # arm column -> (treated, untreated) values as the spec writes them (mapped arms only)
+    arm_labels: dict[str, tuple[str, str]] = field(default_factory=dict)
     records: Any = field(default=None, repr=False, compare=False)  # the visit-record Dataset
 
     @property
@@ -196,6 +198,7 @@ def from_spec(spec: Any) -> AnalysisCohort:
         n_dropped=spec.n_dropped,
         dropped=dict(spec.dropped),
         group_by=spec.group_by,
+        arm_labels=dict(spec.arm_labels),
     )
 
 

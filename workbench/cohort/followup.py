@@ -143,10 +143,12 @@ def retention_curve_frame(
     seed: int = 0,
     step: float = 7.0,
     lang: str = "en",
+    end: float = codes.TRACKING_DAYS,
 ) -> pd.DataFrame:
     """Retention curves (time in days, estimate, lower, upper, label) overall or per group of
-    `by`, on a weekly grid, for `workbench.plots.retention_curves`. The right estimator for the
-    data (NPMLE on (L, R], or Kaplan-Meier for exact times); bands need n_bootstrap > 0."""
+    `by`, on a weekly grid to day `end`, for `workbench.plots.retention_curves`. The right
+    estimator for the data (NPMLE on (L, R], or Kaplan-Meier for exact times); bands need
+    n_bootstrap > 0."""
     from workbench.retention.table import fit_retention
 
     if by is not None and by not in cohort.columns:
@@ -159,14 +161,18 @@ def retention_curve_frame(
     for key, part in parts:
         name = codes.label(by, key, lang) if by in codes.KINDS else str(key)
         fit = fit_retention(part, label_=name, n_bootstrap=n_bootstrap, seed=seed)
-        frames.append(curve_from_fit(fit, t("nb_counted", lang, group=name, n=len(part)), step))
+        label = t("nb_counted", lang, group=name, n=len(part))
+        frames.append(curve_from_fit(fit, label, step, end))
     return pd.concat(frames, ignore_index=True)
 
 
-def curve_from_fit(fit, label: str = "all", step: float = 7.0) -> pd.DataFrame:
-    """A fitted TurnbullFitter or KaplanMeier as a weekly curve frame (time, estimate, lower,
-    upper, label); Turnbull bands only when it was fitted with a bootstrap."""
-    grid = np.arange(0.0, codes.TRACKING_DAYS + step, step)
+def curve_from_fit(
+    fit, label: str = "all", step: float = 7.0, end: float = codes.TRACKING_DAYS
+) -> pd.DataFrame:
+    """A fitted TurnbullFitter or KaplanMeier as a curve frame every `step` days to day `end`
+    (time, estimate, lower, upper, label); Turnbull bands only when it was fitted with a
+    bootstrap."""
+    grid = np.arange(0.0, end + step, step)
     if hasattr(fit, "confidence_band") and fit.n_bootstrap:
         band = fit.confidence_band(grid).rename(columns={"day": "time"})
     elif hasattr(fit, "confidence_band"):
@@ -219,16 +225,28 @@ def exposure_overview(cohort: pd.DataFrame, starts: pd.DataFrame) -> pd.DataFram
     return pd.DataFrame(rows)
 
 
-def milestones_within(table: pd.DataFrame, step: int = 3, n: int = 3) -> dict[str, object]:
+STEPS = (3, 6, 12, 24, 36, 60)  # milestone spacings in months: quarter-years up to 5 years
+
+
+def milestones_within(
+    table: pd.DataFrame, step: int | None = None, n: int = 3
+) -> dict[str, object]:
     """Milestone months for an analysis-ready table: the last `n` multiples of `step` months
     before its longest follow-up, with that follow-up (`last_day`, `last_months`) so that a
     notebook's sentence about where follow-up ends is read from the data (Rossi: day 364,
-    12.0 months, milestones 3, 6, 9)."""
+    12.0 months, milestones 3, 6, 9). Without `step`, the first `n` multiples of the widest
+    spacing in STEPS that fits `n` milestones (12 years of Mayo PBC: 36, 72, 108 months, where
+    quarter-years gave 114, 117, 120, near the end with few people left)."""
     days = pd.concat([table["lower_day"], table["upper_day"]]).to_numpy(float)
     last = float(np.nanmax(days[np.isfinite(days)]))
-    within = [m for m in range(step, 10 * 12 + 1, step) if m * codes.DAYS_PER_MONTH < last]
-    return {"last_day": int(last), "last_months": last / codes.DAYS_PER_MONTH,
-            "months": within[-n:] or [max(1, int(last / codes.DAYS_PER_MONTH))]}  # fmt: skip
+    months = last / codes.DAYS_PER_MONTH
+    auto = step is None
+    if auto:
+        step = max([s for s in STEPS if n * s < months], default=STEPS[0])
+    within = [m for m in range(step, int(months) + step, step) if m * codes.DAYS_PER_MONTH < last]
+    within = within[:n] if auto else within[-n:]
+    return {"last_day": int(last), "last_months": months,
+            "months": within or [max(1, int(months))]}  # fmt: skip
 
 
 # published Cox coefficients of a known example spec (Efron ties): Rossi from lifelines'

@@ -231,24 +231,36 @@ ARM_WORDS = {"fin": ("nb_aid_no", "nb_aid_yes", "nb_aid_title", "nb_not_rearrest
 GENERIC_ARM_WORDS = ("nb_arm_no", "nb_arm_yes", "nb_arm_title", "nb_event_free")
 
 
-def arm_words(arm: str, lang: str) -> dict:
-    """An arm's two values (0/1, also as text: a table's group) as words in `lang`."""
-    no, yes = ARM_WORDS.get(arm, GENERIC_ARM_WORDS)[:2]
-    words = {0: t(no, lang, arm=arm), 1: t(yes, lang, arm=arm)}
+def arm_words(arm: str, lang: str, labels: tuple[str, str] | None = None) -> dict:
+    """An arm's two values (0/1, also as text: a table's group) as words in `lang`: the spec's
+    own (treated, untreated) values when it maps them (`labels`, e.g. rIFN-g / placebo), a known
+    example's words (Rossi's `fin`: financial aid / no aid), else the column with yes/no."""
+    if labels is not None:
+        words = {1: t("nb_arm_value", lang, arm=arm, value=labels[0]),
+                 0: t("nb_arm_value", lang, arm=arm, value=labels[1])}  # fmt: skip
+    else:
+        no, yes = ARM_WORDS.get(arm, GENERIC_ARM_WORDS)[:2]
+        words = {0: t(no, lang, arm=arm), 1: t(yes, lang, arm=arm)}
     return {**words, **{str(k): w for k, w in words.items()}}
 
 
-def plot_arms(table: pd.DataFrame, arm: str, lang: str = "en", last_day: float | None = None):
+def plot_arms(
+    table: pd.DataFrame,
+    arm: str,
+    lang: str = "en",
+    last_day: float | None = None,
+    labels: tuple[str, str] | None = None,
+):
     """Each arm's event-free curve of an analysis-ready table (0/1 column `arm`), labelled with
-    the arm's words in `lang` (Rossi's `fin`: financial aid / no aid), on a month axis to the end
-    of follow-up."""
+    the arm's words in `lang` (`arm_words`), on a month axis to the end of follow-up."""
     from workbench.cohort.followup import retention_curve_frame
     from workbench.plots import retention_curves
 
     _, _, title, ylabel = ARM_WORDS.get(arm, GENERIC_ARM_WORDS)
-    frame = table.assign(_arm=table[arm].map(arm_words(arm, lang)))
-    ax = retention_curves(retention_curve_frame(frame, "_arm"), lang=lang, at_risk=False,
-                          title=t(title, lang, arm=arm))  # fmt: skip
+    frame = table.assign(_arm=table[arm].map(arm_words(arm, lang, labels)))
+    end = codes.TRACKING_DAYS if last_day is None else max(float(last_day), 7.0)
+    curves = retention_curve_frame(frame, "_arm", lang=lang, step=max(7.0, end / 300), end=end)
+    ax = retention_curves(curves, lang=lang, at_risk=False, title=t(title, lang, arm=arm))
     if last_day is not None:
         ax.set_xlim(0, last_day / codes.DAYS_PER_MONTH + 0.5)
     ax.set_ylabel(t(ylabel, lang))

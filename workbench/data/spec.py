@@ -91,6 +91,8 @@ class SpecDataset:
     missing: str = "complete_case"
     dropped: dict[str, int] = field(default_factory=dict)  # column -> rows with it empty
     n_dropped: int = 0
+    # arm column -> (treated, untreated) values as the spec writes them (mapped arms only)
+    arm_labels: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def summary(self) -> pd.DataFrame:
         """Rows, events, censored rows and exact events, as a one-row frame."""
@@ -307,7 +309,21 @@ def load_spec(path: str | Path) -> SpecDataset:
         missing=spec.get("missing", "complete_case"),
         dropped=dropped,
         n_dropped=n_dropped,
+        arm_labels=arm_labels(spec),
     )
+
+
+def arm_labels(spec: Mapping) -> dict[str, tuple[str, str]]:
+    """(treated, untreated) values of each arm given as `{column, treated, untreated}`, as the
+    spec writes them ("rIFN-g", "placebo"; several values joined by "/")."""
+    out = {}
+    for item in arms(spec):
+        if isinstance(item, Mapping):
+            out[str(item["column"])] = tuple(
+                "/".join(str(v) for v in (item[k] if isinstance(item[k], list) else [item[k]]))
+                for k in ("treated", "untreated")
+            )
+    return out
 
 
 def dropped_note(n_rows: int, per_column: Mapping[str, int]) -> str:

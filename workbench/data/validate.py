@@ -26,7 +26,7 @@ from workbench import i18n
 from workbench.data import codes
 from workbench.data.dataset import Dataset
 from workbench.data.links import positions
-from workbench.data.spec import SpecDataset
+from workbench.data.spec import SpecDataset, dropped_note
 from workbench.privacy import identifiers
 
 WINDOW_DAYS = 90
@@ -48,6 +48,10 @@ class ValidationReport:
     repairs: tuple[str, ...] = ()
     identifiers: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    # rows a spec's complete-case rule left out and the empty cells per column (said in `lang`
+    # by `text`; among `repairs` in English)
+    n_dropped: int = 0
+    dropped: dict[str, int] = field(default_factory=dict)
 
     @property
     def coverage(self) -> float:
@@ -95,7 +99,13 @@ class ValidationReport:
             + ("" if any(self.contradictions.values()) else f" {w('none')}")
         )
         lines += [f"  {w(k)}: {n:,}" for k, n in self.contradictions.items() if n]
-        for key, items in (("repairs", self.repairs), ("identifiers", self.identifiers)):
+        repairs = list(self.repairs)
+        if self.n_dropped:  # the complete-case rule's English note, said in `lang`
+            english = dropped_note(self.n_dropped, self.dropped)
+            where = i18n.listing([f"{c} ({n:,})" for c, n in self.dropped.items()], lang)
+            said = i18n.t("dq_dropped_rows", lang, n=self.n_dropped, where=where)
+            repairs = [said if r == english else r for r in repairs]
+        for key, items in (("repairs", repairs), ("identifiers", self.identifiers)):
             lines.append(f"{w(key)}:" + ("" if items else f" {w('none')}"))
             lines += [f"  - {item}" for item in items]
         lines += [f"{w('note')}: {i18n.t(n, lang) if n in i18n.TEXT else n}" for n in self.notes]
@@ -165,6 +175,8 @@ def _spec_report(spec: SpecDataset) -> ValidationReport:
         repairs=spec.notes,
         identifiers=tuple(identifier_warnings(f, "table")),
         notes=("dq_note_no_schedule",),
+        n_dropped=spec.n_dropped,
+        dropped=dict(spec.dropped),
     )
 
 

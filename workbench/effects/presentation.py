@@ -189,7 +189,7 @@ def subgroup_view(table: pd.DataFrame, code: str, by: str, lang: str):
 
 def subgroup_forest(shown: pd.DataFrame, code: str, by: str, lang: str):
     """Forest plot of the estimated subgroups (labels "group (n)"), the interaction p in the
-    title ("–" when it could not be tested)."""
+    title, or why there is none (a single subgroup reached the minimum size)."""
     rows = pd.DataFrame(
         {
             "label": [f"{g} ({n:,})" for g, n in zip(shown["group"], shown["n"], strict=True)],
@@ -199,8 +199,11 @@ def subgroup_forest(shown: pd.DataFrame, code: str, by: str, lang: str):
         }
     )
     p = shown["p_interaction"].iloc[0] if len(shown) else np.nan
-    title = t("nb_subgroup_title", lang, name=support_name(code, lang), by=variable_label(by, lang),
-              p=f"{p:.3f}" if np.isfinite(p) else "–")  # fmt: skip
+    key = "nb_subgroup_title"
+    if not np.isfinite(p):  # say why there is no test instead of "p = –"
+        key = "nb_subgroup_title_one" if len(shown) < 2 else "nb_subgroup_title_untested"
+    title = t(key, lang, name=support_name(code, lang), by=variable_label(by, lang),
+              p=f"{p:.3f}" if np.isfinite(p) else "", min=MIN_SUBGROUP)  # fmt: skip
     ax = forest_plot(rows, lang=lang, title=title)
     ax.set_xlabel(t("nb_subgroup_x", lang))
     return ax

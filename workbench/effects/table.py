@@ -151,31 +151,32 @@ def _check_estimable(cohort: pd.DataFrame) -> None:
         )
 
 
-def _with_rmst(row, res, horizon, method):
+def _with_rmst(row, res, horizon, method, event=""):
     """The weighted comparison's RMST difference, withheld (NaN, `balance` "not achieved")
     when weighting left some covariate with |SMD| >= 0.1. `method`: the hazard ratio's method
-    label (catalog parts); the row gets `method` and `method_text`."""
+    label (catalog parts); the row gets `method` and `method_text`. `event` "_event": a spec's
+    outcome, said as event-free days (not the programme's abstinent days)."""
     row.update(balance="", max_abs_smd=np.nan)
     if not res.estimable or not res.balance_achieved:
         row.update(rmst_diff_days=np.nan, rmst_diff_lower=np.nan, rmst_diff_upper=np.nan)
         row.update(horizon_days=horizon)
         if res.estimable:
             row.update(balance="not achieved", max_abs_smd=res.max_abs_smd)
-            method = [*_hr_and_rmst(method, res), piece("withheld")]
+            method = [*_hr_and_rmst(method, res, event), piece(f"withheld{event}")]
         return _with_method(row, method)
     row.update(balance="achieved", max_abs_smd=res.max_abs_smd)
     row["rmst_diff_days"] = res.rmst_difference
     row["rmst_diff_lower"], row["rmst_diff_upper"] = res.rmst_difference_ci
     row["horizon_days"] = res.horizon_day
-    return _with_method(row, _hr_and_rmst(method, res))
+    return _with_method(row, _hr_and_rmst(method, res, event))
 
 
-def _hr_and_rmst(method: list, res) -> list:
+def _hr_and_rmst(method: list, res, event: str = "") -> list:
     """ "HR: <hazard ratio's method>; RMST: <weighted comparison's method>" as catalog parts."""
     return [
         piece("hr_part", method=method[0]),
         *method[1:],
-        piece("rmst_part", method=res.method_text[0]),
+        piece(f"rmst_part{event}", method=res.method_text[0]),
     ]
 
 
@@ -248,7 +249,7 @@ def _baseline_table(cohort, n_bootstrap, seed, n_jobs, horizon, k, scheduler=Non
                 code, frame, None, None, None, horizon, n_bootstrap, seed, n_jobs, covariates, k=k,
                 scheduler=scheduler,
             )  # fmt: skip
-        row = _with_rmst(row, res, horizon, how)
+        row = _with_rmst(row, res, horizon, how, event="_event")
         if res.estimable and res.balance_achieved and code in fitted:
             lo, hi = res.hr_ci
             ci = f" ({lo:.3f}-{hi:.3f})" if np.isfinite([lo, hi]).all() else ""

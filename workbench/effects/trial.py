@@ -47,10 +47,10 @@ def trial_rows(cohort, arms, covariates, horizon, n_bootstrap, seed, scheduler=N
         parts = [
             piece("hr_part", method=method[0]),
             *method[1:],
-            piece("rmst_part", method=rmst_method),
+            piece("rmst_part_event", method=rmst_method),
         ]
         if table["event"].eq("death").any():
-            parts.append(verbatim(f"{cohort.competing_label} censored (cause-specific)"))
+            parts.append(piece("competing_censored", label=verbatim(cohort.competing_label)))
         row.update(horizon_days=float(horizon), method=english(parts), method_text=tuple(parts))
         rows.append(row)
     return rows

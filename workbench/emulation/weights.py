@@ -1,17 +1,8 @@
 """Inverse-probability-of-censoring weights of the clones: a pooled logistic model of starting
 the support, fitted once per support on the (uncloned) person-months at risk of starting.
 
-**The start model.** Rows: release i, month m = 1 .. min(start month, month its follow-up ends,
-month its relapse was first known to staff) — a support can start after an undetected relapse,
-not after a detected one — restricted to months in which someone started (in a month nobody
-started the probability is 0, exactly). Outcome: the support started in month m. Design: one
-indicator per such month (a free discrete-time baseline: no intercept), the cohort's baseline
-covariates (centred; categories one-hot, first level dropped) and, when the visits record it,
-current employment carried forward from the last contact before the month (`employed_before`
-until the first record). Fitted by Newton–Raphson on the person-month arrays (frequency
-weights: the bootstrap's multiplicities); equals R's
-``glm(started ~ 0 + factor(month) + ..., family = binomial)`` on the long table
-(tests/reference/emulation_glm.R).
+The start model (a pooled logistic model of starting the support, fitted once per support on
+the uncloned person-months at risk of starting) is in start_model.py.
 
 **The weights.** With p_i(m) the fitted probability and K_i(t) = prod_{j<=t} (1 - p_i(j)), a
 clone's cumulative weight through month t is
@@ -44,14 +35,23 @@ independent right-censoring (as Kaplan–Meier does, per arm).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 from scipy.special import expit
 
 from workbench.emulation.grid import CENSORED, DEATH, RELAPSE, D, Grid, K, month_of
-from workbench.exceptions import EstimationError
+from workbench.emulation.start_model import (
+    BLOCK,
+    StartModel,
+    StartRows,
+    at_risk_of_starting,
+    fit_pooled_logistic,
+    fit_start_model,
+    follow_stop,
+    follow_stop_rows,
+    score_info,
+    start_stop,
+)
 
 # The clone-censor-weight rule: weights are NOT truncated (quantile 1). Truncating at the 99th
 # percentile leaned every strategy towards its typical compliers: in the study
@@ -61,153 +61,47 @@ from workbench.exceptions import EstimationError
 TRUNCATION_QUANTILE = 1.0
 
 
-@dataclass(frozen=True)
-class StartModel:
-    """A fitted pooled logistic start model (see the module doc)."""
+class ArmWeights:
+    """(n, K) weights of one strategy's clones (0 once censored), before and after truncation.
+    Either held (`raw`, `weights`, `truncated`) or remade on demand by `make(rows)` (the raw
+    weights of releases `rows`, the clone-months without data at 0): a fitted "start within g" arm keeps no (n, K)
+    array (`on_demand`), its weights are one np.where from its (n,) month-g probabilities."""
 
-    months: np.ndarray  # months with a month term (someone started in it)
-    alpha: np.ndarray  # month terms
-    beta: np.ndarray  # baseline covariates
-    gamma: float  # current employment (0 when not in the model)
-    hazard0: np.ndarray  # (K,) marginal start hazard per month (month terms alone)
-    n_rows: int
-    n_starts: float
-    iterations: int
-
-    def probabilities(self, grid: Grid) -> np.ndarray:
-        """(n, K) probability of starting in each month (0 in months without a month term)."""
-        p = np.zeros((grid.n, K))
-        cols = self.months - 1
-        eta = self.alpha[None, :] + (grid.X @ self.beta)[:, None]
-        if grid.employed is not None:
-            eta = eta + self.gamma * grid.employed[:, cols]
-        p[:, cols] = expit(eta)
-        return p
+    def __init__(self, raw=None, weights=None, cap: float = np.inf, truncated=None, make=None):
+        self._raw, self._weights, self._truncated, self._make = raw, weights, truncated, make
+        self.cap = cap
 
     @property
-    def coefficients(self) -> np.ndarray:
-        return np.concatenate([self.alpha, self.beta, [self.gamma]])
+    def raw(self) -> np.ndarray:
+        return self._raw if self._raw is not None else self._make(slice(None))
 
+    @property
+    def weights(self) -> np.ndarray:
+        if self._weights is not None:
+            return self._weights
+        raw = self.raw
+        return np.minimum(raw, self.cap) if (raw > self.cap).any() else raw
 
-def at_risk_of_starting(grid: Grid, until_start: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """(n, K) masks: month at risk of starting (under follow-up, not started before, no relapse
-    detected before the month), and started in that month."""
-    seen = np.where(np.isfinite(grid.detected), month_of(np.minimum(grid.detected, 1e9)), K)
-    stop = np.minimum(month_of(grid.end), seen)
-    if until_start:
-        stop = np.minimum(stop, grid.start_month)
-    m = np.arange(1, K + 1)
-    risk = m[None, :] <= stop[:, None]
-    started = m[None, :] == grid.start_month[:, None]
-    return risk, started & risk
+    @property
+    def truncated(self) -> np.ndarray:
+        if self._truncated is not None:
+            return self._truncated
+        raw = self.raw
+        return (raw > self.cap) & (raw != 1.0)  # raw is 0 where there are no data
 
+    def rows(self, rows) -> np.ndarray:
+        """`weights[rows]` (a block of releases), without making the whole array when the
+        weights are remade on demand (`make(rows)`)."""
+        if self._weights is not None:
+            return self._weights[rows]
+        if self._raw is not None:
+            return np.minimum(self._raw[rows], self.cap)
+        return np.minimum(self._make(rows), self.cap)  # as `weights`, elementwise
 
-def fit_start_model(
-    grid: Grid,
-    freq: np.ndarray | None = None,
-    init: StartModel | None = None,
-    tol: float = 1e-9,
-) -> StartModel:
-    """Newton–Raphson fit of the pooled logistic start model (frequency weights `freq`)."""
-    freq = np.ones(grid.n) if freq is None else np.asarray(freq, float)
-    risk, started = at_risk_of_starting(grid)
-    wrisk = risk * freq[:, None]
-    starts_m = (started * wrisk).sum(axis=0)
-    risk_m = wrisk.sum(axis=0)
-    months = np.flatnonzero(starts_m > 0) + 1
-    if months.size == 0:
-        raise EstimationError("nobody started the support: no start model")
-    cols = months - 1
-    A, Y = wrisk[:, cols], started[:, cols].astype(float)
-    keep = A.sum(axis=1) > 0  # releases with at least one person-month in the model
-    A, Y, X = A[keep], Y[keep], grid.X[keep]
-    E = None if grid.employed is None else grid.employed[keep][:, cols]
-    hazard0 = np.where(risk_m > 0, starts_m / np.maximum(risk_m, 1e-300), 0.0)
-    theta = _initial(init, hazard0[cols], grid.X.shape[1], E is not None, months)
-    theta, it = _newton(theta, A, Y, X, E, tol)
-    q = months.size
-    p = grid.X.shape[1]
-    return StartModel(
-        months=months,
-        alpha=theta[:q],
-        beta=theta[q : q + p],
-        gamma=float(theta[q + p]) if E is not None else 0.0,
-        hazard0=hazard0,
-        n_rows=int(risk.sum()),
-        n_starts=float(starts_m.sum()),
-        iterations=it,
-    )
-
-
-def _initial(init, h0, p, with_e, months=None) -> np.ndarray:
-    if init is not None and np.array_equal(init.months, months):
-        tail = [init.gamma] if with_e else []
-        return np.concatenate([init.alpha, init.beta, tail])
-    h0 = np.clip(h0, 1e-6, 1 - 1e-6)
-    return np.concatenate([np.log(h0 / (1 - h0)), np.zeros(p + int(with_e))])
-
-
-def score_info(theta, A, Y, X, E):
-    """Log-likelihood, score and information of the pooled logistic model in block form."""
-    q, p = A.shape[1], X.shape[1]
-    eta = theta[None, :q] + (X @ theta[q : q + p])[:, None]
-    if E is not None:
-        eta = eta + theta[q + p] * E
-    mu = expit(eta)
-    loglik = float(np.sum(A * (Y * eta - np.logaddexp(0.0, eta))))
-    r = A * (Y - mu)
-    w = A * mu * (1.0 - mu)
-    wr = w.sum(axis=1)
-    blocks = [[np.diag(w.sum(axis=0)), w.T @ X], [X.T @ w, (X * wr[:, None]).T @ X]]
-    score = [r.sum(axis=0), X.T @ r.sum(axis=1)]
-    if E is not None:
-        we = w * E
-        blocks[0].append(we.sum(axis=0)[:, None])
-        blocks[1].append((X.T @ we.sum(axis=1))[:, None])
-        blocks.append([we.sum(axis=0)[None, :], (X.T @ we.sum(axis=1))[None, :],
-                       np.array([[np.sum(we * E)]])])  # fmt: skip
-        score.append(np.array([np.sum(r * E)]))
-    return loglik, np.concatenate(score), np.block(blocks)
-
-
-def fit_pooled_logistic(A, Y, X, E=None, tol: float = 1e-10, init=None) -> np.ndarray:
-    """Coefficients (month terms, X's, E's) of the pooled logistic model in block form: A (n, q)
-    person-month weights (0 = not at risk), Y (n, q) 0/1 outcome, X (n, p) covariates per row,
-    E (n, q) a time-varying covariate or None; `init`: coefficients to start Newton from."""
-    if init is not None:
-        theta = np.array(init, float)
-        return _newton(theta, A, Y, X, E, tol)[0]
-    h = (A * Y).sum(axis=0) / np.maximum(A.sum(axis=0), 1e-300)
-    theta = _initial(None, h, X.shape[1], E is not None)
-    return _newton(theta, A, Y, X, E, tol)[0]
-
-
-def _newton(theta, A, Y, X, E, tol, max_iter=100):
-    loglik, score, info = score_info(theta, A, Y, X, E)
-    for it in range(1, max_iter + 1):
-        step = np.linalg.lstsq(info, score, rcond=None)[0]
-        if np.max(np.abs(step)) < tol:  # the last step: accepted whole, as the check below
-            return theta + step, it  # would (no need to evaluate the likelihood there)
-        for _ in range(30):  # step halving
-            new = theta + step
-            new_ll, new_score, new_info = score_info(new, A, Y, X, E)
-            if new_ll >= loglik - 1e-10 * abs(loglik):
-                break
-            step = step / 2
-        theta, loglik, score, info = new, new_ll, new_score, new_info
-        if np.max(np.abs(step)) < tol:
-            return theta, it
-    return theta, max_iter
-
-
-@dataclass(frozen=True)
-class ArmWeights:
-    """(n, K) weights of one strategy's clones (0 once censored), before and after truncation."""
-
-    raw: np.ndarray
-    weights: np.ndarray
-    cap: float
-    truncated: np.ndarray  # (n, K) bool
+    def on_demand(self, make) -> ArmWeights:
+        """The same weights remade by `make(rows)` instead of held (unit multiplicities only: the
+        truncation flags are recomputed without them)."""
+        return ArmWeights(cap=self.cap, make=make)
 
 
 PARTIAL_MONTHS = True
@@ -220,29 +114,61 @@ def never_weights(grid: Grid, model: StartModel, info: np.ndarray) -> np.ndarray
     K_i(t) = prod_{j<=f} (1 - p_i(j)) * (1 - p_i(f+1) (t - f D) / D), f = months completed by
     t; in the month a relapse became known, a start was possible only before that day (the
     month's p_i scaled by the share of the month before it). The numerator depends on the month
-    only, so it cancels in each month's hazard (stabilised weights)."""
-    p = model.probabilities(grid)
-    risk, _ = at_risk_of_starting(grid, until_start=False)
-    p = np.where(risk, p, 0.0)  # no start after a relapse became known or follow-up ended
-    day = np.where(np.isfinite(info), info, 0.0)
+    only, so it cancels in each month's hazard (stabilised weights). Computed in blocks of
+    releases (the same numbers, a fraction of the memory)."""
+    out = np.empty((grid.n, K))
+    stop = follow_stop(grid)
+    for lo in range(0, grid.n, BLOCK):
+        rows = slice(lo, min(lo + BLOCK, grid.n))
+        out[rows] = never_weights_rows(grid, model, info[rows], rows, stop[rows])
+    return out
+
+
+def never_weights_rows(grid: Grid, model: StartModel, info, rows: slice, stop=None) -> np.ndarray:
+    """`never_weights` of the releases `rows` (info: their (b, K) days; stop: their
+    `_follow_stop`, computed when None)."""
+    if stop is None:
+        stop = follow_stop_rows(grid, rows)
+    k = _not_started(grid, model, info, rows, stop)
+    return np.cumprod(1.0 - model.hazard0)[None, :] / np.maximum(k, 1e-300)
+
+
+def _not_started(grid: Grid, model: StartModel, info, rows: slice, stop) -> np.ndarray:
+    """K_i(info) of `never_weights` for the releases `rows` (info: their (b, K) days)."""
+    return never_pieces(grid, model, info, rows, stop)["k"]
+
+
+def never_pieces(grid: Grid, model: StartModel, info, rows: slice, stop) -> dict:
+    """What `never_weights` computes for the releases `rows`: p (b, K) the start probabilities
+    where a start is possible (0 elsewhere), pe the same times the share of the month before a
+    relapse became known, f (b, K) the months completed by each info day, frac the part of
+    month f + 1 before it (0 without PARTIAL_MONTHS) and k = K_i(info)."""
+    n = stop.size
+    p = model.probabilities_of(grid.X[rows], None if grid.employed is None else grid.employed[rows])
+    p = np.where(np.arange(1, K + 1)[None, :] <= stop[:, None], p, 0.0)  # no start after a
+    day = np.where(np.isfinite(info), info, 0.0)  # relapse became known or follow-up ended
     f = np.clip(np.floor(day / D + 1e-9), 0, K).astype(int)
+    pe = p.copy()
+    frac = np.zeros(f.shape)
     if PARTIAL_MONTHS:
-        seen = np.isfinite(grid.detected)
-        m = month_of(np.where(seen, grid.detected, D))
-        share = np.clip(np.where(seen, grid.detected, 0.0) / D - (m - 1), 0.0, 1.0)
-        rows = np.flatnonzero(seen)
-        p[rows, m[rows] - 1] *= share[rows]
-    k_i = np.concatenate([np.ones((grid.n, 1)), np.cumprod(1.0 - p, axis=1)], axis=1)
-    k_0 = np.cumprod(1.0 - model.hazard0)
+        detected = grid.detected[rows]
+        seen = np.isfinite(detected)
+        m = month_of(np.where(seen, detected, D))
+        share = np.clip(np.where(seen, detected, 0.0) / D - (m - 1), 0.0, 1.0)
+        at = np.flatnonzero(seen)
+        pe[at, m[at] - 1] *= share[at]
+    k_i = np.concatenate([np.ones((n, 1)), np.cumprod(1.0 - pe, axis=1)], axis=1)
     k = np.take_along_axis(k_i, f, axis=1)
     if PARTIAL_MONTHS:  # the part of month f + 1 before the data came
-        p_next = np.take_along_axis(np.concatenate([p, np.zeros((grid.n, 1))], axis=1), f, axis=1)
-        k = k * (1.0 - p_next * np.clip(day / D - f, 0.0, 1.0))
-    return k_0[None, :] / np.maximum(k, 1e-300)
+        p_next = np.take_along_axis(np.concatenate([pe, np.zeros((n, 1))], axis=1), f, axis=1)
+        frac = np.clip(day / D - f, 0.0, 1.0)
+        k = k * (1.0 - p_next * frac)
+    return {"p": p, "pe": pe, "f": f, "frac": frac, "k": k}
 
 
 def within_weights_from(p_i, grid: Grid, grace: int, info, at_risk) -> np.ndarray:
     """`within_weights` given each clone's probability `p_i` of starting in month `grace`."""
+    info = np.asarray(info)  # grid.InfoDays: all rows
     s = grid.start_month
     started = np.where(s == grace, 1.0 / np.maximum(p_i, 1e-300), 0.0)
     after = np.where(at_risk, started, 1.0)
@@ -322,7 +248,9 @@ def truncate_weights(raw: np.ndarray, data: np.ndarray, freq=None, quantile=0.99
     else:
         cap = float(values.max() if quantile >= 1 else np.quantile(values, quantile))
     truncated = use & (raw > cap)
-    return ArmWeights(raw=raw, weights=np.minimum(raw, cap), cap=cap, truncated=truncated)
+    # no copy when the cap binds nowhere (the rule's quantile 1: the cap is the largest weight)
+    weights = np.minimum(raw, cap) if (raw > cap).any() else raw
+    return ArmWeights(raw=raw, weights=weights, cap=cap, truncated=truncated)
 
 
 def weight_summary(arm: ArmWeights, data: np.ndarray, months: int) -> pd.DataFrame:
@@ -347,7 +275,12 @@ def weight_summary(arm: ArmWeights, data: np.ndarray, months: int) -> pd.DataFra
 
 
 __all__ = [
+    "BLOCK",
+    "StartRows",
+    "at_risk_of_starting",
     "fit_pooled_logistic",
+    "score_info",
+    "start_stop",
     "CENSORED",
     "DEATH",
     "RELAPSE",
@@ -356,6 +289,8 @@ __all__ = [
     "carries_data",
     "fit_start_model",
     "never_weights",
+    "never_pieces",
+    "never_weights_rows",
     "truncate_weights",
     "weight_summary",
     "within_weights",

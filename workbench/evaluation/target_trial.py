@@ -96,10 +96,13 @@ def run_target_trials(
 ) -> dict[str, TrialSummary]:
     """Each support's target trial (`TrialSummary`, raw numbers): the cohort's supports
     (`trial_supports`), in the order of `supports` when given (the effects table's)."""
+    from workbench.emulation.grid import shared_grid
+
     chosen = trial_supports(cohort, params)
     if supports is not None:  # the effects table's supports, in its order
         chosen = [c for c in supports if c in chosen]
-    return {code: fit_one(cohort, code, params, scheduler) for code in chosen}
+    with shared_grid(cohort):  # the grid is built once for all supports
+        return {code: fit_one(cohort, code, params, scheduler) for code in chosen}
 
 
 def command_trials(
@@ -107,11 +110,14 @@ def command_trials(
 ) -> dict[str, TrialSummary]:
     """`workbench effects`: each support's trial without the grace-period sensitivity (raw
     numbers: the command is the analysts' tool; the report protects its own)."""
+    from workbench.emulation.grid import shared_grid
+
     params = _Settings(n_bootstrap=n_bootstrap, seed=seed, n_jobs=n_jobs)
-    return {
-        code: fit_one(cohort, code, params, scheduler, grace=False)
-        for code in trial_supports(cohort, params)
-    }
+    with shared_grid(cohort):
+        return {
+            code: fit_one(cohort, code, params, scheduler, grace=False)
+            for code in trial_supports(cohort, params)
+        }
 
 
 @dataclass(frozen=True)

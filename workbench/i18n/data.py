@@ -32,6 +32,11 @@ ENTRIES = {
         "simulated data (not real programme data), seed {seed}",
     ),
     "dq_note": ("说明", "note"),
+    "dq_dropped_rows": (
+        "{n:,}行有空值，按完整记录规则未纳入任何分析（各列空值数：{where}）",
+        "{n:,} row(s) with an empty value were left out of every analysis (complete cases; "
+        "empty cells per column: {where})",
+    ),
     "dq_note_no_schedule": (
         "可分析的表格没有回访计划，因此不计算照管覆盖率",
         "an analysis-ready table has no visit schedule, so no tracking coverage",

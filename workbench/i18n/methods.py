@@ -11,6 +11,16 @@ ENTRIES = {
     "method_verbatim": ("{text}", "{text}"),
     "method_hr_part": ("风险比：{method}", "HR: {method}"),
     "method_rmst_part": ("平均保持操守天数之差（RMST）：{method}", "RMST: {method}"),
+    # a spec's own outcome (arrest, death, ...): event-free days, not the programme's abstinence
+    "method_rmst_part_event": ("平均无事件天数之差（RMST）：{method}", "RMST: {method}"),
+    "method_withheld_event": (
+        "加权后两组未达到平衡，平均无事件天数之差不予报告",
+        "balance not achieved, RMST withheld",
+    ),
+    "method_competing_censored": (
+        "{label}视为删失（特定原因风险）",
+        "{label} censored (cause-specific)",
+    ),
     "method_not_estimable": ("not estimable: {problem}", "not estimable: {problem}"),
     # risk-factor models
     "method_ic_ph": (

@@ -166,7 +166,7 @@ _COLUMNS = {
     # own data (dataset spec summary)
     "nbcol_name": ("名称", "name"),
     "nbcol_arm": ("比较的措施", "arm"),
-    "nbcol_n_exposed_arm": ("接受帮扶人数", "n exposed"),
+    "nbcol_n_exposed_arm": ("处理组人数", "n in the treated arm"),
     "nbcol_n_unexposed": ("未接受帮扶人数", "n not exposed"),
     "nbcol_risk_diff": ("12个月复吸风险差", "difference in 12-month relapse risk"),
     "nbcol_risk_diff_lower": ("风险差95%置信区间下限", "risk difference 95% CI lower"),
@@ -358,7 +358,11 @@ _WORDS = {
         "Support effects over replicates: primary vs naive, with the truth",
     ),
     "nb_observed_coverage": ("实际覆盖率", "observed coverage"),
-    "nb_mc_band": ("0.95 ± 蒙特卡罗误差", "0.95 ± Monte-Carlo error"),
+    "nb_mc_band": ("蒙特卡罗范围（覆盖率为0.95时）", "Monte-Carlo range if coverage is 0.95"),
+    "nb_coverage_check_title_few": (
+        "置信区间覆盖率（仅{n}次重复，少于{min}次：不画蒙特卡罗范围）",
+        "Confidence-interval coverage ({n} replicates, fewer than {min}: no Monte-Carlo range)",
+    ),
     "nb_nominal": ("名义覆盖率0.95", "nominal 0.95"),
     "nb_coverage_check_x": (
         "95%置信区间包含真值的重复比例",
@@ -510,6 +514,7 @@ _WORDS = {
     "nb_counted": ("{group}（{n:,}人）", "{group} ({n:,})"),
     "nb_arm_no": ("{arm}：否", "{arm}: no"),
     "nb_arm_yes": ("{arm}：是", "{arm}: yes"),
+    "nb_arm_value": ("{arm}：{value}", "{arm}: {value}"),
     "nb_arm_title": ("按{arm}分组的无事件比例", "Event-free share by {arm}"),
     "nb_event_free": ("未发生事件的比例", "Share event-free"),
     # notebook 03: sentences that adapt to the data
@@ -541,6 +546,14 @@ _WORDS = {
     "nb_subgroup_title": (
         "{name}：按{by}分组（交互作用P = {p}）",
         "{name} by {by} (interaction p = {p})",
+    ),
+    "nb_subgroup_title_one": (
+        "{name}：按{by}分组（仅一个亚组达到最低人数，无法检验交互作用）",
+        "{name} by {by} (one subgroup only: no interaction test)",
+    ),
+    "nb_subgroup_title_untested": (
+        "{name}：按{by}分组（交互作用无法检验）",
+        "{name} by {by} (the interaction could not be tested)",
     ),
     "nb_started_note": (
         "“开始帮扶人数”只计在随访结束前开始的人（与下表一致）。",

@@ -298,8 +298,8 @@ _NB05 = {
         "the effect of aid is the trial's comparison of the two arms.",
     ),
     "nbp05_about": (
-        "**这里的数据：** 说明文件 `{name}`，{n:,}行；分组列 `{arm}`；研究设计：`{design}`。",
-        "**The data here:** the spec `{name}`, {n:,} rows; arm `{arm}`; design `{design}`.",
+        "**这里的数据：** 说明文件 `{name}`，{n:,}行；研究设计：`{design}`。",
+        "**The data here:** the spec `{name}`, {n:,} rows; design `{design}`.",
     ),
     "nbp05_spec": (
         "## 1. 数据集说明文件\n"
@@ -334,41 +334,90 @@ _NB05 = {
         "0/1.",
     ),
     "nbp05_retention": (
-        "## 2. 无事件比例（Rossi数据：未再被捕）\n"
-        "时间确切时（Rossi数据按周记录）适用Kaplan–Meier；对 `(lower, upper]` 数据，同一调用会使用区间删失"
-        "NPMLE。随访最长到第{last_day:,}天，所以里程碑取此前的整季度：{months}个月。",
-        "## 2. Retention: the event-free share (Rossi data: staying arrest-free)\n"
-        "With exact times (Rossi's are in weeks) Kaplan–Meier applies; the same call would use the "
-        "interval-censored NPMLE for (lower, upper] data. Follow-up ends by day {last_day:,}, so "
-        "the milestones are the whole quarter-years before it: {months} months.",
+        "## 2. 无事件比例\n"
+        "先看全部人员，再按每个分组列的各组看。时间确切时（如Rossi数据按周记录）用Kaplan–Meier；对区间 "
+        "`(lower, upper]` 数据，同一调用使用区间删失NPMLE。随访最长到第{last_day:,}天，所以里程碑取此前"
+        "间隔相同的{months}个月。",
+        "## 2. Retention: the event-free share\n"
+        "Everyone first, then the groups of each arm. With exact times (Rossi's are in weeks) "
+        "Kaplan–Meier applies; for (lower, upper] intervals the same call uses the "
+        "interval-censored NPMLE. Follow-up ends by day {last_day:,}, so the milestones are "
+        "evenly spaced before it: {months} months.",
     ),
     "nbp05_cox": (
         "## 3. 风险因素：Cox模型，与已发表的数值核对\n"
-        "事件对各分组列和协变量的Cox模型（Efron法处理同时事件）。对Rossi数据，已发表的系数"
-        "（lifelines的 `load_rossi`、R的 `coxph`）与我们的结果并列，两者应在约1e-6以内一致；"
-        "其他数据没有已发表的数值，只显示我们的系数。",
+        "事件对各分组列和协变量的Cox模型（Efron法处理同时事件；说明文件中的分层、聚类、权重和延迟进入"
+        "都会用上）。对Rossi数据，已发表的系数（lifelines的 `load_rossi`、R的 `coxph`）与我们的结果并列，"
+        "两者应在约1e-6以内一致；其他数据没有已发表的数值，只显示我们的系数。事件数少于每项10例时，"
+        "模型仍然拟合，但下面会给出提示。",
         "## 3. Risk factors: Cox model, checked against the published values\n"
-        "The Cox model of the event on the arms and the covariates (Efron ties). For the Rossi "
-        "data the published coefficients (lifelines' `load_rossi`, R `coxph`) are shown next to "
-        "ours and should agree to about 1e-6; other data have no published values, so only ours "
-        "are shown.",
+        "The Cox model of the event on the arms and the covariates (Efron ties; the spec's "
+        "strata, cluster, weights and delayed entry are used). For the Rossi data the published "
+        "coefficients (lifelines' `load_rossi`, R `coxph`) are shown next to ours and should "
+        "agree to about 1e-6; other data have no published values, so only ours are shown. "
+        "With fewer than 10 events per term the model is still fitted, with a caveat below.",
+    ),
+    "nbp05_risk_interval": (
+        "## 3. 风险因素：区间删失比例风险模型\n"
+        "事件时间是区间，所以不用Cox模型（它要求确切的事件日；把事件日定在区间一端是简单而有偏的分析）。"
+        "这里用区间删失比例风险模型：直接用区间 (L, R] 的似然，基线风险在数据自身时间尺度上分段"
+        "（以区间端点的分位数为分段点）。比例风险检验比较各因素的风险比在区间端点中位数之前与之后是否不同。"
+        "事件数少于每项10例时，模型仍然拟合，但下面会给出提示。",
+        "## 3. Risk factors: the interval-censored proportional-hazards model\n"
+        "Event times are intervals, so the Cox model (which needs exact event days; dating each "
+        "event at an end of its interval is the naive, biased analysis) is not used. The "
+        "interval-censored proportional-hazards model uses the likelihood of the intervals (L, "
+        "R] themselves, with a baseline hazard in pieces on the data's own time scale (cut at "
+        "quantiles of the interval ends). The proportional-hazards check asks whether each "
+        "factor's hazard ratio differs before and after the median interval end. With fewer "
+        "than 10 events per term the model is still fitted, with a caveat below.",
     ),
     "nbp05_effect": (
         "## 4. 分组的效果\n"
         "当 `design: randomised`（如Rossi数据的经济资助）时，两组在开始时可比，比较就是试验本身的比较："
-        "未调整的Cox风险比（调整协变量后的风险比见“方法”一项），以及两组Kaplan–Meier曲线到随访结束"
-        "（第{last_day:,}天）的平均无事件天数之差。不需要倾向性评分模型和界标，也不给E值"
+        "未调整的风险比（调整协变量后的风险比见“方法”一项），以及两组无事件比例曲线到第{horizon:,}天"
+        "（随访结束或36个月，取较早者）的平均无事件天数之差。不需要倾向性评分模型和界标，也不给E值"
         "（随机化使得没有需要排除的混杂）。若 `design: observational`（默认），同一调用会调整协变量，"
-        "并增加倾向性评分加权的比较。本数据的设计：`{design}`。",
-        "## 4. The effect of the arm\n"
+        "并增加倾向性评分加权的比较。本数据的设计：`{design}`；每个分组列一项结果。",
+        "## 4. The effect of each arm\n"
         "With `design: randomised` (as for Rossi's financial aid) the arms are comparable at the "
-        "start and the comparison is the trial's own: the unadjusted Cox hazard ratio (the "
+        "start and the comparison is the trial's own: the unadjusted hazard ratio (the "
         "covariate-adjusted one is in the method item), and the difference of the two arms' "
-        "Kaplan–Meier restricted mean event-free days up to the end of follow-up (day "
-        "{last_day:,}). No propensity model and no landmark are needed, and there are no E-values "
-        "(randomisation leaves no confounding to explain away). With `design: observational` "
-        "(the default) the same call adjusts for the covariates and adds a propensity-weighted "
-        "comparison. The design of these data: `{design}`.",
+        "restricted mean event-free days up to day {horizon:,} (the end of follow-up or 36 "
+        "months, whichever is earlier). No propensity model and no landmark are needed, and "
+        "there are no E-values (randomisation leaves no confounding to explain away). With "
+        "`design: observational` (the default) the same call adjusts for the covariates and adds "
+        "a propensity-weighted comparison. The design of these data: `{design}`; one result per "
+        "arm.",
+    ),
+    "nbp05_effect_observational": (
+        "## 4. 分组的效果（观察性数据）\n"
+        "说明文件写明 `design: observational`（默认）：分组不是随机分配的，两组在开始时可能就不同。"
+        "所以风险比对协变量作了调整，平均无事件天数之差（到第{horizon:,}天，即随访结束或36个月，取较早者）"
+        "来自倾向性评分重叠加权后的两组曲线，并给出均衡情况；E值说明一个未测量的混杂因素需要多强才能"
+        "解释掉这一结果。这仍是关联，不是随机试验的比较。若分组是随机分配的，在说明文件中写 "
+        "`design: randomised`，就得到试验本身的比较。每个分组列一项结果。",
+        "## 4. The effect of each arm (observational data)\n"
+        "The spec says `design: observational` (the default): the arms were not allocated at "
+        "random and may differ from the start. So the hazard ratio is adjusted for the "
+        "covariates, the difference in restricted mean event-free days (up to day {horizon:,}, "
+        "the end of follow-up or 36 months, whichever is earlier) comes from the arms' curves "
+        "after propensity overlap weighting, with the balance it reached, and E-values say how "
+        "strong an unmeasured confounder would have to be to explain the result away. It is "
+        "still an association, not a trial's comparison; if the arms were randomised, write "
+        "`design: randomised` in the spec to get the trial's own comparison. One result per "
+        "arm.",
+    ),
+    "nbp05_effect_none": (
+        "## 4. 分组的效果：跳过\n"
+        "说明文件没有列出分组（`arms` 或 `interventions`），没有可比较的组，所以本节不运行。"
+        "要比较两组，在说明文件中加上 `arms: [列名]`（0/1、是/否），或 "
+        "`{{column, treated, untreated}}` 写明哪些取值是处理组。",
+        "## 4. The effect of an arm: skipped\n"
+        "The spec lists no arms (`arms` or `interventions`), so there are no groups to compare "
+        "and this section does not run. To compare two groups, add `arms: [COLUMN]` (0/1, "
+        "yes/no) to the spec, or `{{column, treated, untreated}}` to say which values are "
+        "treated.",
     ),
     "nbp05_own": (
         "## 5. 你自己的文件\n"
@@ -377,7 +426,8 @@ _NB05 = {
         "2. 在命令行上按README所示检查并运行："
         "`workbench notebook 05_bring_your_own_data out.ipynb -p spec=/path/to/my_study.yaml`"
         "（启动内核之前会检查每个参数）。第3节与已发表系数的核对只适用于Rossi数据。\n\n"
-        "下面的单元格在一个临时文件夹中，用Rossi表的Excel副本完整地做一遍。",
+        "下面的单元格在一个临时文件夹中，用本说明文件的表（`{name}`）的Excel副本完整地做一遍，"
+        "并核对读回的行数和事件数与上面相同。",
         "## 5. Your own file\n"
         "1. Copy `params/examples/rossi.yaml` next to your table (CSV or Excel) and edit it: "
         "`table` is your file name, `time`/`time_unit` (or `lower`/`upper`), `event`, "
@@ -386,8 +436,8 @@ _NB05 = {
         "`workbench notebook 05_bring_your_own_data out.ipynb -p spec=/path/to/my_study.yaml` "
         "(it checks every parameter before a kernel starts). Section 3's check against the "
         "published coefficients applies to the Rossi data only.\n\n"
-        "The cell below does exactly that with an Excel copy of the Rossi table in a temporary "
-        "folder.",
+        "The cell below does exactly that with an Excel copy of this spec's table (`{name}`) in a "
+        "temporary folder, and checks that the rows and events read back are those above.",
     ),
 }
 
@@ -629,12 +679,15 @@ _NB04 = {
     ),
     "nbp04_coverage": (
         "## 4. 每个置信区间的覆盖率\n"
-        "条形落在黑线（0.95）附近、灰色蒙特卡罗带之内，说明置信区间是诚实的。重复次数少时这条带很宽"
-        "（本次{n_reps}次）；增大 `n_replicates` 可以检验得更精确。",
+        "条形落在黑线（0.95）附近、灰色蒙特卡罗范围之内，说明置信区间是诚实的；这个范围是真实覆盖率为0.95时，"
+        "同样重复次数的研究中95%会得到的覆盖率。重复次数少时这个范围很宽（本次{n_reps}次）；少于{min_band}次时"
+        "它几乎包含一切，所以不画出。增大 `n_replicates` 可以检验得更精确。",
         "## 4. Coverage of every interval\n"
-        "Bars near the black line (0.95), inside the grey Monte-Carlo band, mean honest "
-        "intervals. With few replicates the band is wide (here {n_reps}); raise `n_replicates` for "
-        "a sharper check.",
+        "Bars near the black line (0.95), inside the grey Monte-Carlo range, mean honest "
+        "intervals; the range holds the coverages that 95% of studies with as many replicates "
+        "show when the true coverage is 0.95. With few replicates it is wide (here {n_reps}); "
+        "below {min_band} it would hold nearly everything, so it is not drawn. Raise "
+        "`n_replicates` for a sharper check.",
     ),
     "nbp04_all": ("## 5. 汇总表", "## 5. All in one table"),
     "nbp04_planning": (

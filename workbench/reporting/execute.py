@@ -124,8 +124,9 @@ def execute(
     workdir: Path,
     timeout: float | None,
     scheduler: str | None = None,
-) -> None:
-    """papermill-execute the notebook into `target`, retrying kernel-start failures (#511).
+) -> nbformat.NotebookNode:
+    """papermill-execute the notebook into `target` (and return it), retrying kernel-start
+    failures (#511); written once, at the end (as `kernel.ReportKernel.run`).
     `scheduler` (a Dask address) reaches the kernel as the notebook's `dask_scheduler`.
     The kernel runs over IPC (`ipc_kernel_manager`) with its sockets in `workdir`."""
     import papermill as pm
@@ -139,20 +140,22 @@ def execute(
     sockets = socket_folder(workdir)
     try:
         for attempt in range(1, KERNEL_START_RETRIES + 1):
-            if _execute_once(pm, source, target, parameters, workdir, sockets, timeout, n_cells,
-                             params.name, attempt):  # fmt: skip
-                return
+            nb = _execute_once(pm, source, target, parameters, workdir, sockets, timeout, n_cells,
+                               params.name, attempt)  # fmt: skip
+            if nb is not None:
+                return nb
+        raise AssertionError("unreachable: the last attempt returns or raises")
     finally:
         if sockets != workdir:
             shutil.rmtree(sockets, ignore_errors=True)
 
 
 def _execute_once(pm, source, target, parameters, workdir, sockets, timeout, n_cells, name,
-                  attempt) -> bool:  # fmt: skip
-    """One papermill attempt: True when done, False when the kernel failed to start and another
-    attempt is allowed; our errors otherwise."""
+                  attempt) -> nbformat.NotebookNode | None:  # fmt: skip
+    """One papermill attempt: the executed notebook, or None when the kernel failed to start and
+    another attempt is allowed; our errors otherwise."""
     try:
-        pm.execute_notebook(
+        return pm.execute_notebook(
             str(source),
             str(target),
             parameters=parameters,
@@ -164,9 +167,9 @@ def _execute_once(pm, source, target, parameters, workdir, sockets, timeout, n_c
             start_timeout=120,
             kernel_manager_class=ipc_kernel_manager(sockets),
             shutdown_kernel=KERNEL_SHUTDOWN,
+            request_save_on_cell_execute=False,
             on_cell_executed=_cell_progress(n_cells),
         )
-        return True
     except KeyboardInterrupt:
         # the abandoned kernel's polling tasks fail later and asyncio would print their
         # DeadKernelError tracebacks after our one-line "interrupted" message
@@ -180,13 +183,13 @@ def _execute_once(pm, source, target, parameters, workdir, sockets, timeout, n_c
     except Exception as err:
         if attempt < KERNEL_START_RETRIES and is_kernel_start_failure(err):
             time.sleep(0.5 * attempt)
-            return False
+            return None
         raise ReportError(f"report {name}: kernel failed: {type(err).__name__}: {err}") from None
 
 
-def mark_internal(path: Path) -> nbformat.NotebookNode:
-    """Mark the executed notebook as internal: in its metadata and in a first cell."""
-    nb = nbformat.read(str(path), as_version=4)
+def mark_internal(path: Path, nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Write the executed notebook `nb` to `path` marked as internal (in its metadata and in a
+    first cell); returns it unmarked, for the HTML."""
     body_nb = nbformat.from_dict(nb)
     nb.metadata["workbench"] = {"internal": True, "note": INTERNAL_NOTE}
     banner = nbformat.v4.new_markdown_cell(f"**{INTERNAL_NOTE}**")
@@ -333,10 +336,10 @@ def _render(
     executed = workdir / "report.ipynb"
     with console.stage("notebook"):
         if kernel is None:
-            execute(params, executed, workdir, timeout, scheduler)
+            nb = execute(params, executed, workdir, timeout, scheduler)
         else:
-            run_in(kernel, params, executed, timeout, scheduler)
-        nb = mark_internal(executed)
+            nb = run_in(kernel, params, executed, timeout, scheduler)
+        nb = mark_internal(executed, nb)
     with console.stage("html"):
         title = params.title or t("default_title", params.lang)
         body = start_words(notebook_body(nb), params.lang, getattr(results, "start_label", None))
@@ -346,8 +349,9 @@ def _render(
         write_pdf(page, workdir / "report.pdf", base_url=str(workdir))
 
 
-def run_in(kernel: ReportKernel, params, target: Path, timeout, scheduler) -> None:
-    """The notebook for `params` executed in `kernel` into `target`; our errors as `execute`'s."""
+def run_in(kernel: ReportKernel, params, target: Path, timeout, scheduler) -> nbformat.NotebookNode:
+    """The notebook for `params` executed in `kernel` into `target` (and returned); our errors
+    as `execute`'s."""
     import papermill as pm
 
     parameters = params.to_mapping()
@@ -358,7 +362,7 @@ def run_in(kernel: ReportKernel, params, target: Path, timeout, scheduler) -> No
     n_cells = 1 + sum(c.cell_type == "code" and bool(c.source.strip()) for c in cells)
     env = {FILE_HASHES_ENV: os.environ.get(FILE_HASHES_ENV, "{}")}
     try:
-        kernel.run(source, target, parameters, timeout, env, _cell_progress(n_cells))
+        return kernel.run(source, target, parameters, timeout, env, _cell_progress(n_cells))
     except KeyboardInterrupt:
         raise
     except pm.PapermillExecutionError as err:

@@ -1,14 +1,19 @@
-"""The report's figures, drawn from the tables in `ReportResults` and returned as inline SVG.
+"""The report's figures, drawn from the tables in `ReportResults` and embedded as PNG images.
 
-Text is drawn as paths (no font needed by the PDF engine); Chinese labels use Noto Sans CJK SC,
-English labels DejaVu Sans (`workbench.fonts.use_font`). Each figure has a ``draw_*`` function
-returning the matplotlib Figure (tests measure its text boxes: `layout_problems`) and a wrapper
-returning the SVG the report embeds. Legends sit outside the data; funnel labels are placed so
-they never collide.
+Each figure has a ``draw_*`` function returning the matplotlib Figure (tests measure its text
+boxes: `layout_problems`) and a wrapper returning the ``<img>`` the report embeds (`image`): a
+PNG at `DPI` dots per inch inside the HTML, printed at the figure's own size. Chinese labels use
+Noto Sans CJK SC, English labels DejaVu Sans (`workbench.fonts.use_font`), drawn by matplotlib's
+Agg into the pixels, so the PDF engine needs no font for them. PNG rather than SVG (issue 23):
+WeasyPrint drew the seven inline SVG figures of a province report (thousands of glyph paths) in
+about as much time as it needed for all 27 pages of text and tables. Legends sit outside the
+data; funnel labels are placed so they never collide.
 """
 
 from __future__ import annotations
 
+import base64
+import html
 import io
 import itertools
 
@@ -30,15 +35,30 @@ from workbench.programme.regions import flag_categories
 BLUE, LIGHT, RED, GREEN, GREY = "#1f5f8b", "#7fb3d5", "#b03a2e", "#1e8449", "#8c8c8c"
 CATEGORY_COLOURS = {"better": GREEN, "as_expected": GREY, "worse": RED}
 WIDTH = 6.4  # inches: the figures are printed at the text width of an A4 page
+DPI = 200  # pixels per inch of the embedded PNGs: sharp in print and on a 2x screen at 100 %
 
 
-def svg(fig) -> str:
-    """The figure as an SVG string (text as paths)."""
-    buf = io.StringIO()
-    with matplotlib.rc_context({"svg.fonttype": "path", "svg.hashsalt": "workbench"}):
-        fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
-    text = buf.getvalue()
-    return text[text.index("<svg") :]
+def image(fig, alt: str = "") -> str:
+    """The figure as an ``<img>`` with an embedded PNG of `DPI` pixels per inch, white, RGB (no
+    alpha channel for the PDF engine to split off), cropped to its drawing (bbox tight) and
+    sized in pt so it prints at the size it was drawn. `alt`: its text alternative; empty, the
+    caption becomes it (`markup.figure_html`)."""
+    from PIL import Image
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=DPI, bbox_inches="tight", facecolor="white",
+                metadata={"Software": None}, pil_kwargs={"compress_level": 1})  # fmt: skip
+    buf.seek(0)
+    with Image.open(buf) as drawn:
+        rgb = drawn.convert("RGB")
+    out = io.BytesIO()
+    rgb.save(out, format="PNG")
+    width_pt = rgb.width / DPI * 72
+    data = base64.b64encode(out.getvalue()).decode("ascii")
+    return (
+        f'<img class="wb-plot" alt="{html.escape(alt, quote=True)}" style="width:{width_pt:.1f}pt"'
+        f' src="data:image/png;base64,{data}">'
+    )
 
 
 def _figure(lang: str, size=(WIDTH, 3.6)) -> Figure:
@@ -103,7 +123,7 @@ def _share_axes(ax, end: int, lang: str, ylabel: str | None, xlabel: str | None)
 
 
 def retention_curve(curve, milestones, lang: str, ylabel=None, xlabel=None) -> str:
-    return svg(draw_retention_curve(curve, milestones, lang, ylabel, xlabel))
+    return image(draw_retention_curve(curve, milestones, lang, ylabel, xlabel))
 
 
 # --- programme tiers: one small panel per tier, linear scale, target marked --------------------
@@ -170,11 +190,11 @@ def draw_arm_curves(
 
 
 def arm_curves(curves: pd.DataFrame, lang: str, ylabel=None, xlabel=None) -> str:
-    return svg(draw_arm_curves(curves, lang, ylabel, xlabel))
+    return image(draw_arm_curves(curves, lang, ylabel, xlabel))
 
 
 def tiers_bars(tiers: pd.DataFrame, lang: str, target: bool = True) -> str:
-    return svg(draw_tiers(tiers, lang, target))
+    return image(draw_tiers(tiers, lang, target))
 
 
 # --- funnel -------------------------------------------------------------------------------------
@@ -238,7 +258,7 @@ def _funnel_legend(lang: str) -> list[Line2D]:
 
 
 def funnel(regions: pd.DataFrame, limits: pd.DataFrame, overall: float, lang: str) -> str:
-    return svg(draw_funnel(regions, limits, overall, lang))
+    return image(draw_funnel(regions, limits, overall, lang))
 
 
 # --- labels that never collide ------------------------------------------------------------------

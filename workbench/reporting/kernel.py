@@ -89,9 +89,12 @@ class ReportKernel:
         run_sync(self.km.start_kernel)(extra_arguments=args, cwd=str(self.workdir))
 
     def run(self, source: Path, target: Path, parameters: dict, timeout: float | None,
-            env: dict[str, str], hook=None) -> None:  # fmt: skip
-        """papermill-execute `source` into `target` in this kernel, as in a fresh one. Raises
-        papermill's errors; the kernel is then replaced before the next notebook."""
+            env: dict[str, str], hook=None):  # fmt: skip
+        """papermill-execute `source` into `target` in this kernel, as in a fresh one; returns the
+        executed notebook. Raises papermill's errors; the kernel is then replaced before the next
+        notebook. The file is written once, at the end: papermill's save after every cell (20
+        writes of a 1 MB notebook) served only a reader watching the file mid-run, and a run's
+        work folder is private."""
         import papermill as pm
 
         for attempt in range(1, KERNEL_START_RETRIES + 1):
@@ -99,13 +102,14 @@ class ReportKernel:
                 self.start()
             try:
                 self._prepare(env)
-                pm.execute_notebook(str(source), str(target), parameters=parameters,
-                                    kernel_name=KERNEL, cwd=str(self.workdir), progress_bar=False,
-                                    log_output=False, execution_timeout=timeout,
-                                    start_timeout=120, km=self.km,
-                                    on_cell_executed=hook)  # fmt: skip
+                nb = pm.execute_notebook(str(source), str(target), parameters=parameters,
+                                         kernel_name=KERNEL, cwd=str(self.workdir),
+                                         progress_bar=False, log_output=False,
+                                         execution_timeout=timeout, start_timeout=120, km=self.km,
+                                         request_save_on_cell_execute=False,
+                                         on_cell_executed=hook)  # fmt: skip
                 self._close_clients()
-                return
+                return nb
             except KeyboardInterrupt:
                 # the abandoned kernel's polling tasks fail later and asyncio would print their
                 # DeadKernelError tracebacks after our one-line "interrupted" message

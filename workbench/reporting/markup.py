@@ -79,8 +79,11 @@ def table_html(
     )
 
 
-def figure_html(svg: str, caption: str) -> str:
-    return f'<figure class="wb-figure">{svg}<figcaption>{esc(caption)}</figcaption></figure>'
+def figure_html(img: str, caption: str) -> str:
+    """A numbered figure: `img` (`figures.image`) above its caption, which is also the image's
+    alt text when it has none of its own."""
+    img = img.replace(' alt=""', f' alt="{esc(caption)}"', 1)
+    return f'<figure class="wb-figure">{img}<figcaption>{esc(caption)}</figcaption></figure>'
 
 
 def paragraph(text: str) -> str:

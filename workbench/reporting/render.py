@@ -1,9 +1,15 @@
-"""Executed notebook → HTML without code (nbconvert) → A4 PDF (WeasyPrint).
+"""Executed notebook → HTML without code → A4 PDF (WeasyPrint).
 
-nbconvert's ``basic`` template gives the outputs' HTML (inputs, prompts and streams removed);
-it is wrapped in our page with ``report.css``, and a table of contents is built from the
-section headings. WeasyPrint prints it (``nbconvert --to pdf`` needs TeX and drops Chinese;
-``--to webpdf`` wants a downloaded Chromium: statistics.md trap 7).
+The body is the code cells' rich outputs (inputs, prompts and streams removed): the report's
+cells all display HTML (`markup.Section`), which is taken as it is, one ``<div>`` per output;
+a notebook variant whose outputs include anything else (a plot as PNG, Markdown, a plain
+DataFrame) goes through nbconvert's ``basic`` template instead, which renders every MIME type.
+(nbconvert for the report itself cost 0.3-0.8 s CPU per report — compiling its Jinja
+templates, then parsing and re-serialising the whole page with BeautifulSoup — for the same
+outputs in wrappers nothing styles; issue 23.) The body is wrapped in our page with
+``report.css``, and a table of contents is built from the section headings. WeasyPrint prints
+it (``nbconvert --to pdf`` needs TeX and drops Chinese; ``--to webpdf`` wants a downloaded
+Chromium: statistics.md trap 7).
 """
 
 from __future__ import annotations
@@ -49,7 +55,21 @@ def _outputs_only(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 
 def notebook_body(nb: nbformat.NotebookNode) -> str:
-    """The report's body HTML from an executed notebook, without code, prompts or logs."""
+    """The report's body HTML from an executed notebook, without code, prompts or logs: the
+    HTML outputs as they are when every output has HTML, else nbconvert's rendering."""
+    outputs = [o for c in _outputs_only(nb).cells for o in c.outputs]
+    if all("text/html" in o.get("data", {}) for o in outputs):
+        return "\n".join(
+            f'<div class="wb-output">{_text(o.data["text/html"])}</div>' for o in outputs
+        )
+    return _nbconvert_body(nb)
+
+
+def _text(value: str | list[str]) -> str:
+    return value if isinstance(value, str) else "".join(value)
+
+
+def _nbconvert_body(nb: nbformat.NotebookNode) -> str:
     from nbconvert import HTMLExporter
 
     exporter = HTMLExporter(

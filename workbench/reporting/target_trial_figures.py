@@ -2,7 +2,7 @@
 months" and "never start", with 95 % bands, one small panel per support (issue 18).
 
 Drawn from the protected curves (points withheld by disclosure control are gaps); the legend sits
-below the panels, off the data; the SVG carries a plain-language alt text (``aria-label``).
+below the panels, off the data; the image carries a plain-language alt text.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from workbench.evaluation.target_trial import GRACE_MONTHS, RMST_MONTHS, STRATEG
 from workbench.fonts import use_font
 from workbench.i18n import t
 from workbench.plots import step_band
-from workbench.reporting.figures import BLUE, RED, WIDTH, svg
-from workbench.reporting.markup import esc, first_upper
+from workbench.reporting.figures import BLUE, RED, WIDTH, image
+from workbench.reporting.markup import first_upper
 
 COLOURS = {"start": BLUE, "never": RED}
 
@@ -106,9 +106,8 @@ def alt_text(trials: dict[str, TrialSummary], lang: str) -> str:
 
 
 def trial_curves(trials: dict[str, TrialSummary], lang: str) -> str:
-    """The figure as inline SVG with its alt text, or "" when no support can be drawn."""
+    """The figure as an embedded image with its alt text, or "" when no support can be drawn."""
     fig = draw_trial_curves(trials, lang)
     if fig is None:
         return ""
-    text = svg(fig)
-    return text.replace("<svg", f'<svg role="img" aria-label="{esc(alt_text(trials, lang))}"', 1)
+    return image(fig, alt_text(trials, lang))

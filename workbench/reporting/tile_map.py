@@ -1,8 +1,8 @@
 """A schematic tile map of Hunan's 14 prefectures (no boundary data): one square per prefecture,
 placed roughly where it lies, coloured by its shrunk risk-adjusted 12-month retention on a
 diverging scale centred on the province level (blue above, red below). A prefecture that is not
-in the ranking (too few people to show) is hatched and shows no number. The SVG carries an alt
-text (role="img", aria-label) saying what the map shows in words.
+in the ranking (too few people to show) is hatched and shows no number. The image carries an alt
+text saying what the map shows in words.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from matplotlib.patches import Patch, Rectangle
 from workbench.data import codes
 from workbench.fonts import use_font
 from workbench.i18n import t
-from workbench.reporting.figures import WIDTH, short_name, svg
-from workbench.reporting.markup import esc, pct
+from workbench.reporting.figures import WIDTH, image, short_name
+from workbench.reporting.markup import pct
 
 # (row, column) from the north-west corner: Changde/Zhangjiajie north-west, Yueyang north-east,
 # Changsha centre-north, Xiangxi west, Yiyang/Loudi centre, Xiangtan/Zhuzhou east-centre,
@@ -117,6 +117,5 @@ def alt_text(ranking: pd.DataFrame, lang: str) -> str:
 
 
 def tile_map(ranking: pd.DataFrame, lang: str) -> str:
-    """The map as inline SVG with its alt text."""
-    text = svg(draw_tile_map(ranking, lang))
-    return text.replace("<svg", f'<svg role="img" aria-label="{esc(alt_text(ranking, lang))}"', 1)
+    """The map as an embedded image with its alt text."""
+    return image(draw_tile_map(ranking, lang), alt_text(ranking, lang))

@@ -1,4 +1,4 @@
-"""Figures of the direction of travel and of the risk model's check (issue 19), as inline SVG.
+"""Figures of the direction of travel and of the risk model's check (issue 19), as embedded images.
 
 `draw_trend`: retention at each milestone by release cohort, a point and its 95 % CI per cohort,
 one colour per milestone; cohorts not yet followed to a milestone, or withheld, have no point.
@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 
 from workbench.fonts import use_font
 from workbench.i18n import t
-from workbench.reporting.figures import BLUE, GREEN, GREY, RED, WIDTH, svg
+from workbench.reporting.figures import BLUE, GREEN, GREY, RED, WIDTH, image
 
 MILESTONE_COLOURS = {6.0: GREEN, 12.0: BLUE, 24.0: RED, 36.0: GREY}
 
@@ -67,7 +67,7 @@ def draw_trend(cohorts: pd.DataFrame, lang: str) -> Figure:
 
 
 def trend_chart(cohorts: pd.DataFrame, lang: str) -> str:
-    return svg(draw_trend(cohorts, lang))
+    return image(draw_trend(cohorts, lang))
 
 
 def draw_calibration(calibration: pd.DataFrame, lang: str) -> Figure:
@@ -103,7 +103,7 @@ def draw_calibration(calibration: pd.DataFrame, lang: str) -> Figure:
 
 
 def calibration_chart(calibration: pd.DataFrame, lang: str) -> str:
-    return svg(draw_calibration(calibration, lang))
+    return image(draw_calibration(calibration, lang))
 
 
 __all__ = ["calibration_chart", "draw_calibration", "draw_trend", "trend_chart"]

@@ -92,8 +92,24 @@ def plot_effect_check(effects: pd.DataFrame, ax=None, lang: str = "en", title=No
     return ax
 
 
+MIN_BAND_REPS = 20  # replicates below which no Monte-Carlo band is drawn (it would span 0.5-1)
+
+
+def coverage_band(n_reps: int) -> tuple[float, float] | None:
+    """The coverages that honest 95 % intervals show in 95 % of studies of `n_reps` replicates
+    (central range of Binomial(n_reps, 0.95) / n_reps: within [0, 1], never clipped), or None
+    below MIN_BAND_REPS replicates (2 replicates: 0.5 to 1, no check at all)."""
+    if n_reps < MIN_BAND_REPS:
+        return None
+    from scipy import stats
+
+    low, high = stats.binom.ppf([0.025, 0.975], n_reps, 0.95) / n_reps
+    return float(low), float(high)
+
+
 def plot_coverage(checks: MethodChecks, ax=None, lang: str = "en", title=None):
-    """Coverage of each 95 % CI (bars) with the nominal 0.95 and its Monte-Carlo band."""
+    """Coverage of each 95 % CI (bars) with the nominal 0.95 and its Monte-Carlo band (none
+    below MIN_BAND_REPS replicates: the title says so)."""
     s = checks.summary().dropna(subset=["coverage"])
     ax = _axes(ax, lang, (8.0, 0.32 * len(s) + 1.8))
     labels = [
@@ -103,9 +119,11 @@ def plot_coverage(checks: MethodChecks, ax=None, lang: str = "en", title=None):
     colours = [ESTIMATOR_COLOURS.get(e, "#4c72b0") for e in s["estimator"]]
     ax.barh(np.arange(len(s)), s["coverage"], color=colours, alpha=0.8,
             label=t("nb_observed_coverage", lang))  # fmt: skip
-    half = 1.96 * np.sqrt(0.95 * 0.05 / checks.n_reps)
-    ax.axvspan(max(0.0, 0.95 - half), min(1.0, 0.95 + half), color="grey", alpha=0.2,
-               label=t("nb_mc_band", lang))  # fmt: skip
+    band = coverage_band(checks.n_reps)
+    if band is not None:
+        ax.axvspan(*band, color="grey", alpha=0.2, label=t("nb_mc_band", lang))
+    elif title is None:  # too few replicates for a band that says anything: say so instead
+        title = t("nb_coverage_check_title_few", lang, n=checks.n_reps, min=MIN_BAND_REPS)
     ax.axvline(0.95, color="black", lw=1.5, label=t("nb_nominal", lang))
     for y, c in enumerate(s["coverage"]):  # each value at the bar's start: a 0 is seen too
         ax.annotate(f"{c:.2f}", (0.0, y), xytext=(3, 0), textcoords="offset points", va="center",
