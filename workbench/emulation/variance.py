@@ -47,8 +47,10 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
-from workbench.emulation.grid import CENSORED, DEATH, K
-from workbench.emulation.outcome import curves, group, score_jacobian
+from workbench.emulation import influence
+from workbench.emulation.grid import K
+from workbench.emulation.influence import posteriors
+from workbench.emulation.outcome import group, score_jacobian
 
 Z = 1.959963984540054
 
@@ -57,29 +59,6 @@ def _groups(kind, l, b):  # noqa: E741
     key = (kind.astype(np.int64) * (K + 2) + l) * (K + 2) + b
     uniq, inv = np.unique(key, return_inverse=True)
     return uniq // (K + 2) ** 2, (uniq // (K + 2)) % (K + 2), uniq % (K + 2), inv
-
-
-def posteriors(gk, gl, gb, h):
-    """Per group (G, K): expected relapses, deaths and months at risk per unit weight."""
-    hr, hd = h[:K], h[K:]
-    s_prev = np.concatenate([[1.0], np.cumprod(1.0 - hr - hd)[:-1]])
-    sd_prev = np.concatenate([[1.0], np.cumprod(1.0 - hd)[:-1]])
-    m = np.arange(1, K + 1)[None, :]
-    interval = (gk != CENSORED) & (gb > gl)
-    mask = interval[:, None] & (m > gl[:, None]) & (m <= gb[:, None])
-    fr = mask * (s_prev * hr)[None, :]
-    dead = gk == DEATH
-    di = dead & interval
-    fr[di] *= sd_prev[gb[di] - 1][:, None] / np.maximum(sd_prev[None, :], 1e-300)
-    at_b = m == gb[:, None]
-    fd = (di[:, None] & at_b) * s_prev[None, :]
-    total = fr.sum(axis=1) + fd.sum(axis=1)
-    scale = np.where(interval & (total > 0), 1.0 / np.where(total > 0, total, 1.0), 0.0)
-    er, ed = fr * scale[:, None], fd * scale[:, None]
-    ed = ed + ((dead & ~interval)[:, None] & at_b)  # a death surely before any relapse
-    inside = np.cumsum((er + ed)[:, ::-1], axis=1)[:, ::-1] * mask
-    risk = (m <= gl[:, None]) + inside
-    return er, ed, risk
 
 
 def residuals(kind, l, b, h, with_risk: bool = False):  # noqa: E741
@@ -104,9 +83,7 @@ def scores(kind, l, b, w, h):  # noqa: E741
     return np.concatenate([w, w], axis=1) * residuals(kind, l, b, h)
 
 
-def _summaries(h) -> np.ndarray:
-    c = curves(h)
-    return np.concatenate([c["relapse"], [c["death"][-1], c["rmst_days"]]])
+_summaries = influence.summaries
 
 
 def arm_influence(kind, l, b, w, h, nuisance=None, cap=np.inf,  # noqa: E741
@@ -148,31 +125,10 @@ def sandwich_se(point, horizons, estimated_weights: bool = True,
     """Standard errors from the influence functions of both strategies: of each strategy's
     relapse risk at months 0..36, of the RD, log RR at `horizons` and the RMST difference;
     "df": the same keys' degrees of freedom (`degrees_of_freedom`; inf without
-    `small_sample`), for `quantile`."""
-    inf = {}
-    for name, arm in (("start", point.start), ("never", point.never)):
-        c = arm.clones
-        nu = arm.nuisance() if (estimated_weights and arm.nuisance is not None) else None
-        w = arm.weights.weights * _data(c)
-        inf[name] = arm_influence(c.kind, c.l, c.b, w, arm.hazards, nu, arm.weights.cap,
-                                  small_sample)  # fmt: skip
-    s, nv = inf["start"], inf["never"]
-    h = list(horizons)
-    rs = curves(point.start.hazards)["relapse"][h]
-    rn = curves(point.never.hazards)["relapse"][h]
-    parts = {
-        "relapse_start": s[:, :37],
-        "relapse_never": nv[:, :37],
-        "rd": s[:, h] - nv[:, h],
-        "log_rr": s[:, h] / rs - nv[:, h] / rn,
-        "rmst": s[:, -1] - nv[:, -1],
-    }
-    out = {key: np.sqrt(np.sum(x**2, axis=0)) for key, x in parts.items()}
-    out["rmst"] = float(out["rmst"])
-    df = {key: degrees_of_freedom(x) if small_sample else np.full(np.shape(out[key]), np.inf)
-          for key, x in parts.items()}  # fmt: skip
-    out["df"] = df
-    return out
+    `small_sample`), for `quantile`. The influence functions (`arm_influence` per release)
+    are made a block of releases at a time (influence.py: the same numbers to rounding, no
+    (releases x 2K) array)."""
+    return influence.sandwich_se(point, horizons, estimated_weights, small_sample)
 
 
 def degrees_of_freedom(c: np.ndarray) -> np.ndarray:
