@@ -104,24 +104,35 @@ def never_weights_rows(grid: Grid, model: StartModel, info, rows: slice, stop=No
 
 def _not_started(grid: Grid, model: StartModel, info, rows: slice, stop) -> np.ndarray:
     """K_i(info) of `never_weights` for the releases `rows` (info: their (b, K) days)."""
+    return never_pieces(grid, model, info, rows, stop)["k"]
+
+
+def never_pieces(grid: Grid, model: StartModel, info, rows: slice, stop) -> dict:
+    """What `never_weights` computes for the releases `rows`: p (b, K) the start probabilities
+    where a start is possible (0 elsewhere), pe the same times the share of the month before a
+    relapse became known, f (b, K) the months completed by each info day, frac the part of
+    month f + 1 before it (0 without PARTIAL_MONTHS) and k = K_i(info)."""
     n = stop.size
     p = model.probabilities_of(grid.X[rows], None if grid.employed is None else grid.employed[rows])
     p = np.where(np.arange(1, K + 1)[None, :] <= stop[:, None], p, 0.0)  # no start after a
     day = np.where(np.isfinite(info), info, 0.0)  # relapse became known or follow-up ended
     f = np.clip(np.floor(day / D + 1e-9), 0, K).astype(int)
+    pe = p.copy()
+    frac = np.zeros(f.shape)
     if PARTIAL_MONTHS:
         detected = grid.detected[rows]
         seen = np.isfinite(detected)
         m = month_of(np.where(seen, detected, D))
         share = np.clip(np.where(seen, detected, 0.0) / D - (m - 1), 0.0, 1.0)
         at = np.flatnonzero(seen)
-        p[at, m[at] - 1] *= share[at]
-    k_i = np.concatenate([np.ones((n, 1)), np.cumprod(1.0 - p, axis=1)], axis=1)
+        pe[at, m[at] - 1] *= share[at]
+    k_i = np.concatenate([np.ones((n, 1)), np.cumprod(1.0 - pe, axis=1)], axis=1)
     k = np.take_along_axis(k_i, f, axis=1)
     if PARTIAL_MONTHS:  # the part of month f + 1 before the data came
-        p_next = np.take_along_axis(np.concatenate([p, np.zeros((n, 1))], axis=1), f, axis=1)
-        k = k * (1.0 - p_next * np.clip(day / D - f, 0.0, 1.0))
-    return k
+        p_next = np.take_along_axis(np.concatenate([pe, np.zeros((n, 1))], axis=1), f, axis=1)
+        frac = np.clip(day / D - f, 0.0, 1.0)
+        k = k * (1.0 - p_next * frac)
+    return {"p": p, "pe": pe, "f": f, "frac": frac, "k": k}
 
 
 def within_weights_from(p_i, grid: Grid, grace: int, info, at_risk) -> np.ndarray:
@@ -244,6 +255,7 @@ __all__ = [
     "carries_data",
     "fit_start_model",
     "never_weights",
+    "never_pieces",
     "never_weights_rows",
     "truncate_weights",
     "weight_summary",
