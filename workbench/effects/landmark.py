@@ -256,7 +256,7 @@ class WeightedEffect:
         entries = (start, np.where(start <= self.entry_window, 0.0, start))
         point, ci_model, state = estimate(lower, upper, entries, a, w, *args, model_ci=True)
         self.curve_violation_ = (
-            max((f["violation"] for f in state[1:]), default=0.0) if state else 0.0
+            max((f["violation"] for f in state[1:3]), default=0.0) if state else 0.0
         )
         init = getattr(self.weights_model_, "model_", None)
         init = init.params_ if hasattr(init, "params_") else None
@@ -279,7 +279,8 @@ class WeightedEffect:
             else:
                 wb = self._weights(X.iloc[idx], a[idx], warn=False, init=init).weights_
             ent = (entries[0][idx], entries[1][idx])
-            out = estimate(lower[idx], upper[idx], ent, a[idx], wb, *args, warm=state)
+            rows = (idx, a.size) if counted else None
+            out = estimate(lower[idx], upper[idx], ent, a[idx], wb, *args, warm=state, rows=rows)
             return out[0]
 
         draws = (
