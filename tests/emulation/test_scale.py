@@ -92,3 +92,15 @@ def test_the_employment_matrix_is_the_last_contact_before_each_month(cohort):
             want[p, m - 1 :] = val
     assert np.isfinite(got).all() and (got != base[:, None]).any()  # contacts do change it
     assert np.array_equal(got, want)
+
+
+def test_the_blocked_influence_functions_give_the_sandwich_of_the_whole_arrays(point, monkeypatch):
+    from workbench.emulation import influence, variance
+
+    whole = variance.sandwich_se(point, (12, 24, 36))
+    monkeypatch.setattr(nuisance, "BLOCK", 97)
+    blocked = influence.sandwich_se(point, (12, 24, 36))
+    for key, value in whole.items():
+        # the same sums associated differently: rounding only
+        np.testing.assert_allclose(blocked[key], value, rtol=1e-10, atol=0, err_msg=key)
+    assert np.all(np.asarray(whole["rd"]) > 1e-4)  # not vacuous

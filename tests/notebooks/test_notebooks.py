@@ -326,6 +326,23 @@ def test_own_data_notebook_names_a_mapped_arm_by_its_values_in_chinese(tmp_path)
     assert len(alts) == 1 and "rIFN-g" in alts[0] and "出所" not in alts[0]
 
 
+@pytest.mark.slow
+def test_effects_notebook_runs_model_based_in_english(tmp_path):
+    """Notebook 03 with n_bootstrap 0 ("0 for model-based", as its parameter says) runs to the
+    end, its target trial with the sandwich CI (it stopped with "n_bootstrap 0 must be >= 2"),
+    and an English run shows no Chinese in its tables, narrative or figures."""
+    nb = execute(NOTEBOOKS / "03_support_effects.ipynb", tmp_path / "e.ipynb",
+                 {"n_simulated": 1000, "n_bootstrap": 0, "lang": "en"}, kernel_name=_kernel())  # fmt: skip
+    outputs = _outputs(nb)
+    assert not [o for o in outputs if o.output_type == "error"]
+    tables, prose = _tables_and_prose(nb)
+    alts = " ".join(
+        o.metadata["image/png"]["alt"] for o in outputs if "image/png" in o.get("data", {})
+    )
+    assert not re.findall(r"[\u4e00-\u9fff]+", tables + prose + alts)
+    assert nb.cells[-1].outputs  # the target trial's findings, the notebook's last cell
+
+
 # --- the parameter sets themselves -------------------------------------------------------------
 
 

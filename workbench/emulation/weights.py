@@ -35,8 +35,6 @@ independent right-censoring (as Kaplan–Meier does, per arm).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 from scipy.special import expit
@@ -63,14 +61,47 @@ from workbench.emulation.start_model import (
 TRUNCATION_QUANTILE = 1.0
 
 
-@dataclass(frozen=True)
 class ArmWeights:
-    """(n, K) weights of one strategy's clones (0 once censored), before and after truncation."""
+    """(n, K) weights of one strategy's clones (0 once censored), before and after truncation.
+    Either held (`raw`, `weights`, `truncated`) or remade on demand by `make(rows)` (the raw
+    weights of releases `rows`, the clone-months without data at 0): a fitted "start within g" arm keeps no (n, K)
+    array (`on_demand`), its weights are one np.where from its (n,) month-g probabilities."""
 
-    raw: np.ndarray
-    weights: np.ndarray
-    cap: float
-    truncated: np.ndarray  # (n, K) bool
+    def __init__(self, raw=None, weights=None, cap: float = np.inf, truncated=None, make=None):
+        self._raw, self._weights, self._truncated, self._make = raw, weights, truncated, make
+        self.cap = cap
+
+    @property
+    def raw(self) -> np.ndarray:
+        return self._raw if self._raw is not None else self._make(slice(None))
+
+    @property
+    def weights(self) -> np.ndarray:
+        if self._weights is not None:
+            return self._weights
+        raw = self.raw
+        return np.minimum(raw, self.cap) if (raw > self.cap).any() else raw
+
+    @property
+    def truncated(self) -> np.ndarray:
+        if self._truncated is not None:
+            return self._truncated
+        raw = self.raw
+        return (raw > self.cap) & (raw != 1.0)  # raw is 0 where there are no data
+
+    def rows(self, rows) -> np.ndarray:
+        """`weights[rows]` (a block of releases), without making the whole array when the
+        weights are remade on demand (`make(rows)`)."""
+        if self._weights is not None:
+            return self._weights[rows]
+        if self._raw is not None:
+            return np.minimum(self._raw[rows], self.cap)
+        return np.minimum(self._make(rows), self.cap)  # as `weights`, elementwise
+
+    def on_demand(self, make) -> ArmWeights:
+        """The same weights remade by `make(rows)` instead of held (unit multiplicities only: the
+        truncation flags are recomputed without them)."""
+        return ArmWeights(cap=self.cap, make=make)
 
 
 PARTIAL_MONTHS = True
@@ -137,6 +168,7 @@ def never_pieces(grid: Grid, model: StartModel, info, rows: slice, stop) -> dict
 
 def within_weights_from(p_i, grid: Grid, grace: int, info, at_risk) -> np.ndarray:
     """`within_weights` given each clone's probability `p_i` of starting in month `grace`."""
+    info = np.asarray(info)  # grid.InfoDays: all rows
     s = grid.start_month
     started = np.where(s == grace, 1.0 / np.maximum(p_i, 1e-300), 0.0)
     after = np.where(at_risk, started, 1.0)
@@ -216,7 +248,9 @@ def truncate_weights(raw: np.ndarray, data: np.ndarray, freq=None, quantile=0.99
     else:
         cap = float(values.max() if quantile >= 1 else np.quantile(values, quantile))
     truncated = use & (raw > cap)
-    return ArmWeights(raw=raw, weights=np.minimum(raw, cap), cap=cap, truncated=truncated)
+    # no copy when the cap binds nowhere (the rule's quantile 1: the cap is the largest weight)
+    weights = np.minimum(raw, cap) if (raw > cap).any() else raw
+    return ArmWeights(raw=raw, weights=weights, cap=cap, truncated=truncated)
 
 
 def weight_summary(arm: ArmWeights, data: np.ndarray, months: int) -> pd.DataFrame:
