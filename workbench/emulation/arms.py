@@ -122,8 +122,17 @@ def within_arm(grid: Grid, model: StartModel, grace: int, freq, init=None, tol=1
     del raw
     if np.all(freq == 1.0):  # keep the (n,) probabilities, not the (n, K) weights
 
-        def remake():
-            return np.where(d.data, within_weights_from(p_i, grid, grace, d.info, d.at_risk), 0.0)
+        def remake(rows):
+            starts = _Starts(grid.start_month[rows])
+            raw = within_weights_from(p_i[rows], starts, grace, d.info[rows], d.at_risk[rows])
+            return np.where(d.data[rows], raw, 0.0)
 
         arm = dataclasses.replace(arm, weights=arm.weights.on_demand(remake))
     return dataclasses.replace(arm, theta=theta)
+
+
+@dataclass(frozen=True)
+class _Starts:
+    """What `within_weights_from` reads of a grid (the start months), for a block of releases."""
+
+    start_month: np.ndarray

@@ -42,7 +42,8 @@ def _blocks(n: int):
 
 
 def never(grid: Grid, model: StartModel, info_day, cap, data, resid) -> np.ndarray:
-    """dU/dtheta (2K, P) of the "never start" strategy, theta = [month terms, X, employment]."""
+    """dU/dtheta (2K, P) of the "never start" strategy, theta = [month terms, X, employment];
+    `data`, `resid` (n, K) and (n, 2K): arrays or influence.Rows, read a block at a time."""
     cols = model.months - 1
     q, p = cols.size, grid.X.shape[1]
     with_e = grid.employed is not None
@@ -65,11 +66,11 @@ def never(grid: Grid, model: StartModel, info_day, cap, data, resid) -> np.ndarr
         if with_e:
             ge = np.concatenate([np.zeros((f.shape[0], 1)), np.cumsum(g * E, axis=1)], axis=1)
             lin_e = np.take_along_axis(ge, f, axis=1) + h * E[ii, fc]
-        d = data[rows]
+        d, rb = data[rows], resid[rows]
         below, at_cap = d & (w < cap), d & (w == cap)
         X = grid.X[rows]
         for half in (0, 1):
-            R = resid[rows, half * K : (half + 1) * K]
+            R = rb[:, half * K : (half + 1) * K]
             v = np.where(below, w * R, 0.0)
             part = slice(half * K, (half + 1) * K)
             out[part, :q] += _month_terms(v, g, h, f)[:, cols]
@@ -86,8 +87,8 @@ def never(grid: Grid, model: StartModel, info_day, cap, data, resid) -> np.ndarr
             if with_e:
                 grad[q + p] = w[i, m] * lin_e[i, m]
             grad = np.minimum(grad, 0.0)
-            out[m] += grad * resid[rows][i, m]
-            out[K + m] += grad * resid[rows][i, K + m]
+            out[m] += grad * rb[i, m]
+            out[K + m] += grad * rb[i, K + m]
     return out
 
 
@@ -124,15 +125,15 @@ def within(grid: Grid, grace: int, at_risk, theta, info_day, cap, data, resid) -
         info = info_day[rows]
         after = (info > grace * D + 1e-9) & sel[:, None]
         w = within_weights_from(p_i, _Starts(grid.start_month[rows]), grace, info, at_risk[rows])
-        d = data[rows] & after
+        d, rb = data[rows] & after, resid[rows]
         below, at_cap = d & (w < cap), d & (w == cap)
         for half in (0, 1):
-            R = resid[rows, half * K : (half + 1) * K]
+            R = rb[:, half * K : (half + 1) * K]
             out[half * K : (half + 1) * K] += np.where(below, R, 0.0).T @ cz
         for i, m in zip(*np.nonzero(at_cap), strict=True):
             grad = np.minimum(cz[i], 0.0)
-            out[m] += grad * resid[rows][i, m]
-            out[K + m] += grad * resid[rows][i, K + m]
+            out[m] += grad * rb[i, m]
+            out[K + m] += grad * rb[i, K + m]
     return out
 
 

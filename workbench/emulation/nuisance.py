@@ -160,11 +160,13 @@ def _rows_of(grid: Grid, rows: slice) -> _StartMonths:
     return _StartMonths(grid.start_month[rows])
 
 
-def score_derivative(nu: Nuisance, cap: float, data: np.ndarray, resid: np.ndarray) -> np.ndarray:
+def score_derivative(nu: Nuisance, cap: float, data, resid, key=None) -> np.ndarray:
     """dU/dtheta (2K, P): U = sum_i w_i * resid_i, resid (n, 2K) = E[events] - h E[at risk]
-    per unit weight, w the truncated weights (cap held fixed). Summed block by block; the
-    same arguments again (the "never" arm of another grace period) return the first result."""
-    key = (float(cap), _digest(data), _digest(resid))
+    per unit weight, w the truncated weights (cap held fixed); `data` (n, K) and `resid`:
+    arrays, or anything giving a block of releases' rows by `[rows]`. Summed block by block;
+    kept on `nu` under (cap, `key`) — without a key, under a digest of `data` and `resid` —
+    so the "never" arm of another grace period gets the first result."""
+    key = (float(cap), _digest(data), _digest(resid)) if key is None else (float(cap), key)
     if key not in nu.memo:
         make = forward_difference if nu.derivative is None else nu.derivative
         nu.memo[key] = make(cap, data, resid) if nu.derivative else make(nu, cap, data, resid)

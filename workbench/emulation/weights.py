@@ -63,8 +63,8 @@ TRUNCATION_QUANTILE = 1.0
 
 class ArmWeights:
     """(n, K) weights of one strategy's clones (0 once censored), before and after truncation.
-    Either held (`raw`, `weights`, `truncated`) or remade on demand by `make()` (the raw weights
-    with the clone-months without data at 0): a fitted "start within g" arm keeps no (n, K)
+    Either held (`raw`, `weights`, `truncated`) or remade on demand by `make(rows)` (the raw
+    weights of releases `rows`, the clone-months without data at 0): a fitted "start within g" arm keeps no (n, K)
     array (`on_demand`), its weights are one np.where from its (n,) month-g probabilities."""
 
     def __init__(self, raw=None, weights=None, cap: float = np.inf, truncated=None, make=None):
@@ -73,7 +73,7 @@ class ArmWeights:
 
     @property
     def raw(self) -> np.ndarray:
-        return self._raw if self._raw is not None else self._make()
+        return self._raw if self._raw is not None else self._make(slice(None))
 
     @property
     def weights(self) -> np.ndarray:
@@ -89,8 +89,17 @@ class ArmWeights:
         raw = self.raw
         return (raw > self.cap) & (raw != 1.0)  # raw is 0 where there are no data
 
+    def rows(self, rows) -> np.ndarray:
+        """`weights[rows]` (a block of releases), without making the whole array when the
+        weights are remade on demand (`make(rows)`)."""
+        if self._weights is not None:
+            return self._weights[rows]
+        if self._raw is not None:
+            return np.minimum(self._raw[rows], self.cap)
+        return np.minimum(self._make(rows), self.cap)  # as `weights`, elementwise
+
     def on_demand(self, make) -> ArmWeights:
-        """The same weights remade by `make()` instead of held (unit multiplicities only: the
+        """The same weights remade by `make(rows)` instead of held (unit multiplicities only: the
         truncation flags are recomputed without them)."""
         return ArmWeights(cap=self.cap, make=make)
 
