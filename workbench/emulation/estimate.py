@@ -124,6 +124,11 @@ def _arm_weights(raw: np.ndarray, design: Design, freq: np.ndarray) -> np.ndarra
     """The clone-months' weights times the multiplicities, as `arms.within_arm`/`never_arm`
     give them to the EM."""
     raw = np.where(design.data, raw, 0.0)
+    if TRUNCATION_QUANTILE >= 1:  # not truncated: the cap is the largest weight with a
+        top = raw.max(axis=1)  # correction; when that is above 1 it caps nothing (same numbers)
+        sampled = freq > 0
+        if sampled.any() and top[sampled].max() > 1.0:
+            return raw * freq[:, None]
     arm = truncate_weights(raw, design.data, freq, TRUNCATION_QUANTILE)
     return arm.weights * freq[:, None]
 

@@ -13,8 +13,9 @@ run), diagnostics.py (protocol, flow, weights, caveats), variance.py (the sandwi
 CIs: `ci="bootstrap"` (default) resamples releases `n_bootstrap` times and refits everything
 (start model, weights, EM), replicate b seeded by child b of `seed`, run by
 `stats.bootstrap.run_replicates` (`n_jobs`, `scheduler`); percentile intervals.
-`ci="sandwich"`: Wald intervals from the influence-function variance of the EM's estimating
-equations, the weights taken as known (variance.py; fast; the simulation study's CI).
+`ci="sandwich"`: Wald-type intervals from the influence-function variance of the EM's
+estimating equations, small-sample corrected (leverage, Student's t with Satterthwaite degrees
+of freedom; variance.py; fast; the simulation study's CI).
 """
 
 from __future__ import annotations
@@ -200,25 +201,27 @@ class TargetTrial:
         self._tables(p, derived, lo, hi)
 
     def _sandwich_ci(self, p, derived):
-        """Wald intervals from the influence-function SEs (variance.py): risks clipped to
-        [0, 1], the RR on the log scale."""
-        from workbench.emulation.variance import sandwich_se
+        """Wald-type intervals from the influence-function SEs (variance.py: Student's t with
+        the SE's Satterthwaite degrees of freedom): risks clipped to [0, 1], the RR on the
+        log scale."""
+        from workbench.emulation.variance import quantile, sandwich_se
 
         se = sandwich_se(self.emulation_, self.horizons)
         self.se_ = se
+        e = {key: quantile(df) * se[key] for key, df in se["df"].items()}  # half-widths
         k = len(self.horizons)
         lo_v, hi_v = {}, {}
         for s in STRATEGIES:
             r = p[f"relapse_{s}"]
-            lo_v[f"relapse_{s}"] = np.clip(r - Z * se[f"relapse_{s}"], 0, 1)
-            hi_v[f"relapse_{s}"] = np.clip(r + Z * se[f"relapse_{s}"], 0, 1)
+            lo_v[f"relapse_{s}"] = np.clip(r - e[f"relapse_{s}"], 0, 1)
+            hi_v[f"relapse_{s}"] = np.clip(r + e[f"relapse_{s}"], 0, 1)
         rd, rr, rmst = derived[:k], derived[k : 2 * k], derived[-1]
         with np.errstate(divide="ignore", invalid="ignore"):
             log_rr = np.log(rr)
-        lo_c = np.concatenate([rd - Z * se["rd"], np.exp(log_rr - Z * se["log_rr"]),
-                               [rmst - Z * se["rmst"]]])  # fmt: skip
-        hi_c = np.concatenate([rd + Z * se["rd"], np.exp(log_rr + Z * se["log_rr"]),
-                               [rmst + Z * se["rmst"]]])  # fmt: skip
+        lo_c = np.concatenate([rd - e["rd"], np.exp(log_rr - e["log_rr"]),
+                               [rmst - e["rmst"]]])  # fmt: skip
+        hi_c = np.concatenate([rd + e["rd"], np.exp(log_rr + e["log_rr"]),
+                               [rmst + e["rmst"]]])  # fmt: skip
         return (lo_v, lo_c), (hi_v, hi_c)
 
     def _tables(self, p, derived, lo, hi) -> None:
