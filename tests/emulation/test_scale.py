@@ -97,10 +97,21 @@ def test_the_employment_matrix_is_the_last_contact_before_each_month(cohort):
 def test_the_blocked_influence_functions_give_the_sandwich_of_the_whole_arrays(point, monkeypatch):
     from workbench.emulation import influence, variance
 
-    whole = variance.sandwich_se(point, (12, 24, 36))
-    monkeypatch.setattr(nuisance, "BLOCK", 97)
-    blocked = influence.sandwich_se(point, (12, 24, 36))
-    for key, value in whole.items():
-        # the same sums associated differently: rounding only
-        np.testing.assert_allclose(blocked[key], value, rtol=1e-10, atol=0, err_msg=key)
-    assert np.all(np.asarray(whole["rd"]) > 1e-4)  # not vacuous
+    # the whole-array computation, as variance.sandwich_se made it before the blocks
+    inf = {}
+    for name, arm in (("start", point.start), ("never", point.never)):
+        c = arm.clones
+        w = arm.weights.weights * carries_data(c.kind, c.l, c.b)
+        inf[name] = variance.arm_influence(c.kind, c.l, c.b, w, arm.hazards, arm.nuisance(),
+                                           arm.weights.cap)  # fmt: skip
+    rd = inf["start"][:, [12, 24, 36]] - inf["never"][:, [12, 24, 36]]
+    monkeypatch.setattr(
+        influence,
+        "blocks",
+        lambda n: nuisance.blocks(n)[:1] and [slice(lo, min(lo + 97, n)) for lo in range(0, n, 97)],
+    )  # many blocks
+    blocked = variance.sandwich_se(point, (12, 24, 36))
+    # the same sums associated differently: rounding only
+    np.testing.assert_allclose(blocked["rd"], np.sqrt((rd**2).sum(axis=0)), rtol=1e-10, atol=0)
+    np.testing.assert_allclose(blocked["df"]["rd"], variance.degrees_of_freedom(rd), rtol=1e-8)
+    assert np.all(blocked["rd"] > 1e-4) and np.all(blocked["df"]["rd"] < 1e4)  # not vacuous

@@ -7,8 +7,8 @@ the clones' (kind, l, b) groups and their posteriors (the residuals of a release
 group's), and with estimated weights dU/dtheta (nuisance.score_derivative, kept on the arm's
 Nuisance: the "never" arm's is shared by the grace periods) folded into `dcoef` = (dU/dtheta)'
 coef' (P, 39). Per block: IF = (w * resid)[:, free] @ coef' + psi @ dcoef — the same
-quantity as variance.arm_influence, associated differently (rounding only) — and the sums of
-squares of the contrasts sandwich_se reports.
+quantity as variance.arm_influence, associated differently (rounding only) — and the sums
+of squares and fourth powers of the contrasts sandwich_se reports.
 """
 
 from __future__ import annotations
@@ -49,8 +49,8 @@ class ArmInfluence:
         """(b, 39) influence of the releases `rows` on [relapse risk 0..36, death risk at 36,
         RMST]."""
         w = self.weights[rows]
-        u = (np.concatenate([w, w], axis=1) * self.resid[rows])[:, self.free]
-        out = u @ self.coef.T
+        u = np.concatenate([w, w], axis=1) * self.resid[rows]
+        out = u[:, self.free] @ self.coef.T
         if self.psi is not None:
             out += self.psi(rows) @ self.dcoef
         return out
@@ -62,7 +62,7 @@ def summaries(h: np.ndarray) -> np.ndarray:
     return np.concatenate([c["relapse"], [c["death"][-1], c["rmst_days"]]])
 
 
-def _posteriors(gk, gl, gb, h):
+def posteriors(gk, gl, gb, h):
     """Per group (G, K): expected relapses, deaths and months at risk per unit weight (the
     E-step of outcome.py for each (kind, l, b) group)."""
     hr, hd = h[:K], h[K:]
@@ -86,13 +86,14 @@ def _posteriors(gk, gl, gb, h):
     return er, ed, risk
 
 
-def residual_rows(kind, l, b, h) -> Rows:  # noqa: E741
-    """(n, 2K) E[events] - h E[at risk] per unit weight of each clone, by blocks."""
+def residual_rows(kind, l, b, h) -> tuple[Rows, Rows]:  # noqa: E741
+    """(n, 2K) E[events] - h E[at risk] per unit weight of each clone and (n, K) its expected
+    months at risk, by blocks (a clone's are its (kind, l, b) group's)."""
     key = (kind.astype(np.int64) * (K + 2) + l) * (K + 2) + b
     uniq, inv = np.unique(key, return_inverse=True)
-    er, ed, risk = _posteriors(uniq // (K + 2) ** 2, (uniq // (K + 2)) % (K + 2), uniq % (K + 2), h)
+    er, ed, risk = posteriors(uniq // (K + 2) ** 2, (uniq // (K + 2)) % (K + 2), uniq % (K + 2), h)
     rel = np.concatenate([er - h[:K] * risk, ed - h[K:] * risk], axis=1)  # (G, 2K)
-    return Rows(lambda rows: rel[inv[rows]])
+    return Rows(lambda rows: rel[inv[rows]]), Rows(lambda rows: risk[inv[rows]])
 
 
 def arm_influence(arm, estimated_weights: bool = True) -> ArmInfluence:
@@ -117,30 +118,51 @@ def arm_influence(arm, estimated_weights: bool = True) -> ArmInfluence:
     except np.linalg.LinAlgError:
         coef = grad @ np.linalg.pinv(a)
     weights = Rows(lambda rows: arm.weights.rows(rows) * data[rows])
-    resid = residual_rows(c.kind, c.l, c.b, h)
-    if not estimated_weights or arm.nuisance is None:
-        return ArmInfluence(free, coef, weights, resid)
-    nu = arm.nuisance()
-    positive = Rows(lambda rows: weights[rows] > 0)
-    d = score_derivative(nu, arm.weights.cap, positive, resid, key=("influence", id(arm)))
-    return ArmInfluence(free, coef, weights, resid, nu.psi_rows, d[free].T @ coef.T)
+    resid, _ = residual_rows(c.kind, c.l, c.b, h)
+    psi = dcoef = None
+    if estimated_weights and arm.nuisance is not None:
+        nu = arm.nuisance()
+        positive = Rows(lambda rows: weights[rows] > 0)
+        d = score_derivative(nu, arm.weights.cap, positive, resid, key=("influence", id(arm)))
+        psi, dcoef = nu.psi_rows, d[free].T @ coef.T
+    return ArmInfluence(free, coef, weights, resid, psi, dcoef)
 
 
-def sandwich_se(point, horizons, estimated_weights: bool = True) -> dict:
-    """variance.sandwich_se's standard errors, the influence rows made block by block."""
+def sandwich_se(point, horizons, estimated_weights: bool = True,
+                small_sample: bool = True) -> dict:  # fmt: skip
+    """variance.sandwich_se (see there), the influence rows made block by block: the sums of
+    squares (and of fourth powers, for the degrees of freedom) accumulated per block."""
     s_arm = arm_influence(point.start, estimated_weights)
     n_arm = arm_influence(point.never, estimated_weights)
     h = list(horizons)
     rs = curves(point.start.hazards)["relapse"][h]
     rn = curves(point.never.hazards)["relapse"][h]
-    sums = {k: 0.0 for k in ("relapse_start", "relapse_never", "rd", "log_rr", "rmst")}
-    for rows in blocks(point.start.clones.kind.size):
+    n = point.start.clones.kind.size
+    sq: dict = {}
+    quad: dict = {}
+    for rows in blocks(n):
         s, nv = s_arm.rows(rows), n_arm.rows(rows)
-        sums["relapse_start"] = sums["relapse_start"] + np.sum(s[:, :37] ** 2, axis=0)
-        sums["relapse_never"] = sums["relapse_never"] + np.sum(nv[:, :37] ** 2, axis=0)
-        sums["rd"] = sums["rd"] + np.sum((s[:, h] - nv[:, h]) ** 2, axis=0)
-        sums["log_rr"] = sums["log_rr"] + np.sum((s[:, h] / rs - nv[:, h] / rn) ** 2, axis=0)
-        sums["rmst"] = sums["rmst"] + np.sum((s[:, -1] - nv[:, -1]) ** 2)
-    out = {k: np.sqrt(v) for k, v in sums.items()}
+        parts = {
+            "relapse_start": s[:, :37],
+            "relapse_never": nv[:, :37],
+            "rd": s[:, h] - nv[:, h],
+            "log_rr": s[:, h] / rs - nv[:, h] / rn,
+            "rmst": s[:, -1] - nv[:, -1],
+        }
+        for key, x in parts.items():
+            x2 = x**2
+            sq[key] = sq.get(key, 0.0) + x2.sum(axis=0)
+            quad[key] = quad.get(key, 0.0) + (x2**2).sum(axis=0)
+    out: dict = {key: np.sqrt(v) for key, v in sq.items()}
     out["rmst"] = float(out["rmst"])
+    out["df"] = {key: (_df(sq[key], quad[key], n) if small_sample
+                       else np.full(np.shape(out[key]), np.inf)) for key in sq}  # fmt: skip
     return out
+
+
+def _df(v, quad, n: int):
+    """variance.degrees_of_freedom from the sums of c^2 (v) and c^4 over the releases:
+    sum_i (c_i^2 - V/n)^2 = sum_i c_i^4 - V^2 / n."""
+    var = n / max(n - 1, 1) * np.maximum(quad - np.asarray(v) ** 2 / n, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(var > 0, 2.0 * np.asarray(v) ** 2 / np.where(var > 0, var, 1.0), np.inf)
