@@ -14,8 +14,8 @@ CIs: `ci="bootstrap"` (default) resamples releases `n_bootstrap` times and refit
 (start model, weights, EM), replicate b seeded by child b of `seed`, run by
 `stats.bootstrap.run_replicates` (`n_jobs`, `scheduler`); percentile intervals.
 `ci="sandwich"`: Wald-type intervals from the influence-function variance of the EM's
-estimating equations, small-sample corrected (leverage, Student's t with Satterthwaite degrees
-of freedom; variance.py; fast; the simulation study's CI).
+estimating equations, Student's t with the SE's Satterthwaite degrees of freedom (variance.py;
+fast; the simulation study's CI).
 """
 
 from __future__ import annotations
