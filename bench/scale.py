@@ -4,7 +4,8 @@
                                     [--timeout 1800] [--write-readme]
 
 Each step runs in its own process (so its peak RSS is its own): simulate+write, validate
-(load + data-quality report), cohort build, NPMLE, Cox, the effects analysis, and the full
+(load + data-quality report), cohort build, NPMLE, Cox, the effects analysis, the report's
+target-trial stage (every support's emulated trial with its grace-period sensitivity), and the full
 report (papermill → HTML → PDF, with an empty analysis cache, so cold). The datasets are written
 once under bench/out/scale/ and reused. `--n-boot` is one number or one per size (0 = model-based
 confidence intervals instead of the bootstrap). The empty-report floor (bench/report.py) is
@@ -29,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 # where the datasets and results go (WORKBENCH_SCALE_OUT: e.g. a cache outside the worktree)
 OUT = Path(os.environ.get("WORKBENCH_SCALE_OUT") or ROOT / "bench" / "out" / "scale")
-STEPS = ("simulate", "validate", "cohort", "npmle", "cox", "effects", "report")
+STEPS = ("simulate", "validate", "cohort", "npmle", "cox", "effects", "target_trial", "report")
 TARGET_REPORT_S, TARGET_RSS_MB, TARGET_RATIO, TARGET_FLOOR, TARGET_NPMLE_S = 600, 8192, 10, 3, 10
 COX_COVARIATES = [
     "sex",
@@ -73,6 +74,8 @@ def _step(name: str, n: int, n_bootstrap: int, jobs: int) -> float:
         t = time.perf_counter()
         validation_report(load_dataset(folder))
         return time.perf_counter() - t
+    if name == "target_trial":
+        return _target_trial(folder, n_bootstrap, jobs)
     if name in ("cohort", "effects"):
         from workbench.data.io import load_dataset
 
@@ -111,6 +114,28 @@ def _step(name: str, n: int, n_bootstrap: int, jobs: int) -> float:
     return time.perf_counter() - t
 
 
+def _target_trial(folder: Path, n_bootstrap: int, jobs: int) -> float:
+    """The report's target-trial stage alone (evaluation.target_trial.run_target_trials: every
+    support's trial and its grace-period sensitivity) on the report's cohort; n_bootstrap 0
+    gives the sandwich CIs, as the report at 230 k and 2.3 M. Seconds after loading."""
+    import dataclasses
+
+    from workbench.cohort.contract import as_cohort
+    from workbench.evaluation.analysis import load_data
+    from workbench.evaluation.contract import scope_cohort
+    from workbench.evaluation.target_trial import run_target_trials
+    from workbench.params.report import ReportParams
+
+    params = ReportParams.from_yaml(str(ROOT / "params" / "province.yaml"))
+    params = dataclasses.replace(params, data=str(folder), n_bootstrap=n_bootstrap, n_jobs=jobs)
+    cohort = scope_cohort(as_cohort(load_data(params)), params)
+    t = time.perf_counter()
+    trials = run_target_trials(cohort, params)
+    print(json.dumps({"supports": {c: s.withheld or "ok" for c, s in trials.items()}}),
+          file=sys.stderr)  # fmt: skip
+    return time.perf_counter() - t
+
+
 def _run_child(name: str, n: int, n_bootstrap: int, jobs: int, timeout: float) -> dict:
     cmd = [sys.executable, __file__, "--child", name, "--sizes", str(n)]
     cmd += ["--n-boot", str(n_bootstrap), "--jobs", str(jobs)]
@@ -138,7 +163,8 @@ def _child(name: str, n: int, n_bootstrap: int, jobs: int) -> dict:
         loky._executor.shutdown(wait=True)  # the bootstrap's workers exit: their CPU counts
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return {"step_s": seconds, "cpu_s": _cpu() - cpu0, "maxrss_mb": max(own, child) / 1024}
+    return {"step_s": seconds, "cpu_s": _cpu() - cpu0, "maxrss_mb": max(own, child) / 1024,
+            "main_mb": own / 1024, "worker_mb": child / 1024}  # fmt: skip
 
 
 def _cpu() -> float:

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from workbench import display
 from workbench.cohort import followup, followup_figures, spec_views
 from workbench.cohort.contract import load_cohort
 from workbench.i18n import t
@@ -39,6 +40,11 @@ def test_plan_says_what_is_skipped_without_arms(diabetes, cgd):
         lines = spec_views.plan(cgd, lang)
         assert t("nbs_no_arms", lang) not in lines and t("nbs_exact", lang) in lines
         assert "`treat`" in lines[-1]
+
+
+def test_plan_says_a_competing_event_censors():
+    pbc = load_cohort(CORPUS.format("pbc"))  # liver transplant competes with death
+    assert t("nbs_competing", "en", competing="transplant") in spec_views.plan(pbc, "en")
 
 
 def test_arm_groups_in_the_specs_own_values(cgd):
@@ -91,10 +97,17 @@ def test_no_terms_no_model():
 def test_ph_table_in_words_without_global(cgd, lang):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        view = spec_views.ph_view(spec_views.risk_model(cgd), lang)
-    assert list(view.columns) == ["label", "p", "chisq", "df"]
-    assert view["label"].iloc[-1] == t("risk_all_factors", lang)
-    assert "GLOBAL" not in view.to_string()
+        shown = spec_views.ph_shown(spec_views.risk_model(cgd), lang)
+    headers = [display.header(c, lang) for c in ("label", "p", "chisq", "df")]
+    assert list(shown.frame.columns) == headers
+    assert shown.frame.iloc[-1, 0] == t("risk_all_factors", lang)
+    assert "GLOBAL" not in shown._repr_html_()
+
+
+def test_ph_test_with_delayed_entry_is_a_sentence():
+    heart = load_cohort(CORPUS.format("heart"))  # entry at transplant
+    shown = spec_views.ph_shown(spec_views.risk_model(heart), "zh")
+    assert shown.data == f"- {t('nbs_ph_entry', 'zh')}"
 
 
 def test_effect_of_a_spec_arm_said_as_event_free_days(cgd):

@@ -198,3 +198,22 @@ def test_other_supports_started_by_the_landmark_adjust_the_propensity_model(prep
     assert not any(c.startswith("exposed_") for c in alone.confounders_)
     # the supports go together: before weighting, the exposed have more of the others
     assert (we.weights_model_.balance().loc[others, "smd_before"] > 0).all()
+
+
+def test_replicates_on_counts_equal_replicates_on_repeated_rows(prepared, monkeypatch):
+    # a replicate fits its distinct rows with their multiplicities as frequency weights; the
+    # propensity, PWE and NPMLE likelihoods are the repeated rows' (summed in another order,
+    # and the logistic fit standardises the distinct rows): the same draws to the fits'
+    # tolerance (1e-7: Newton steps stop below 1e-10, the curves' Kuhn-Tucker tolerance 1e-9)
+    from workbench.effects import landmark
+
+    cohort, starts, contacts = prepared
+    kw = dict(n_bootstrap=5, seed=3)
+    counted = WeightedEffect("employment_311", **kw).fit(cohort, starts, contacts).boot_
+    monkeypatch.setattr(landmark, "COUNTED_REPLICATES", False)
+    rows = WeightedEffect("employment_311", **kw).fit(cohort, starts, contacts).boot_
+    assert np.isfinite(rows).all() and np.unique(rows[:, 0]).size == 5
+    assert not np.array_equal(counted, rows)  # the two paths did run
+    np.testing.assert_allclose(counted[:, :2], rows[:, :2], rtol=0, atol=1e-7)
+    np.testing.assert_allclose(counted[:, 3:], rows[:, 3:], rtol=0, atol=1e-7)
+    np.testing.assert_allclose(counted[:, 2], rows[:, 2], rtol=0, atol=1e-4)  # days

@@ -44,13 +44,24 @@ def test_shared_fit_of_another_support_is_refused(cohort, main_fit):
 
 
 def test_bootstrap_replicates_do_not_depend_on_the_number_of_workers(cohort):
-    # replicate b draws from child b of the seed, wherever it runs: identical rows
+    # replicate b draws from child b of the seed, wherever it runs: identical rows; the work
+    # given as `meanwhile` (run while the replicates are out) sees the point estimate and
+    # changes nothing
+    seen = []
+
+    def meanwhile(trial):
+        seen.append(trial.emulation_.vector())
+
     fits = [
-        TargetTrial("employment_311", n_bootstrap=4, seed=11, n_jobs=jobs).fit(cohort)
+        TargetTrial("employment_311", n_bootstrap=4, seed=11, n_jobs=jobs).fit(
+            cohort, meanwhile=meanwhile if jobs == 2 else None
+        )
         for jobs in (1, 2)
     ]
     np.testing.assert_array_equal(fits[0].replicates_, fits[1].replicates_)
     pd.testing.assert_frame_equal(fits[0].horizons_, fits[1].horizons_)
+    assert len(seen) == 1
+    np.testing.assert_array_equal(seen[0], fits[1].emulation_.vector())
 
 
 def test_replicate_with_prebuilt_designs_equals_building_them(main_fit):
@@ -82,3 +93,52 @@ def test_month_model_warm_start_reaches_the_same_fit(main_fit):
                                              init=point.start.theta)  # fmt: skip
     np.testing.assert_allclose(t_warm, t_cold, rtol=0, atol=1e-8)
     np.testing.assert_allclose(p_warm, p_cold, rtol=0, atol=1e-10)
+
+
+def _freqs(n, seeds):
+    return [np.random.default_rng(s).multinomial(n, np.full(n, 1.0 / n)) * 1.0 for s in seeds]
+
+
+def test_replicates_batched_per_chunk_equal_one_at_a_time(main_fit):
+    # estimate.replicate_vectors refits the models and weights per replicate as estimate()
+    # does and runs the EM of a whole chunk at once, in the same order of operations per row:
+    # the same vectors to the last bit, and a replicate's numbers do not depend on which other
+    # replicates share its chunk
+    from workbench.emulation.arms import never_design, within_design
+    from workbench.emulation.estimate import (
+        REPLICATE_TOL,
+        ReplicateDesign,
+        estimate,
+        replicate_vectors,
+    )
+    from workbench.emulation.trial import _WarmStart
+
+    grid, point = main_fit.grid_, main_fit.emulation_
+    init = _WarmStart.of(point)
+    designs = (within_design(grid, 6), never_design(grid))
+    shared = ReplicateDesign.of(*designs)
+    freqs = _freqs(grid.n, range(20, 25))
+    one = [estimate(grid, 6, f, init=init, tol=REPLICATE_TOL, designs=designs) for f in freqs]
+    iters = {a.iterations for e in one for a in (e.start, e.never)}
+    assert len(iters) > 1  # rows stop after different numbers of iterations: not vacuous
+    batched = replicate_vectors(grid, 6, freqs, init, shared)
+    np.testing.assert_array_equal(np.array(batched), np.array([e.vector() for e in one]))
+    alone = replicate_vectors(grid, 6, freqs[3:4], init, shared)
+    np.testing.assert_array_equal(alone[0], batched[3])
+
+
+def test_batched_em_rows_equal_the_single_em(main_fit):
+    # fit_hazards_batch runs fit_hazards' iterations row by row: identical hazards and
+    # iteration counts, also for a row given zero weight in some months
+    from workbench.emulation.outcome import fit_hazards, fit_hazards_batch, grouping
+
+    grid, point = main_fit.grid_, main_fit.emulation_
+    clones, w = point.never.clones, point.never.weights.weights
+    g = grouping(clones.kind, clones.l, clones.b)
+    ws = [w * f[:, None] for f in _freqs(grid.n, (1, 2))] + [np.where(w > 1.2, 0.0, w)]
+    groups = [g.apply(x) for x in ws]
+    h, it = fit_hazards_batch(groups, point.never.hazards, tol=1e-9)
+    for row, x in enumerate(groups):
+        h1, it1 = fit_hazards(x, init=point.never.hazards, tol=1e-9)
+        np.testing.assert_array_equal(h[row], h1)
+        assert it[row] == it1

@@ -173,3 +173,33 @@ def test_unreachable_scheduler_is_one_line_and_exit_2(tmp_path, capsys):
     assert code == 2
     assert "Dask scheduler 'tcp://127.0.0.1:9' cannot be reached" in err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_batched_replicates_keep_each_seed_whatever_the_workers():
+    # batched=True hands fn a whole chunk; replicate b still draws from child b of the seed,
+    # and a None row stays None (a failed replicate)
+    def chunk(rngs):
+        return [None if (x := rng.random()) > 0.9 else np.array([x]) for rng in rngs]
+
+    seeds = np.random.SeedSequence(3).spawn(60)
+    plain = run_replicates(lambda rng: chunk([rng])[0], seeds)
+    for jobs in (1, 2):
+        rows = run_replicates(chunk, seeds, n_jobs=jobs, batched=True)
+        assert [r is None for r in rows] == [r is None for r in plain]
+        assert any(r is None for r in rows) and len(rows) == 60
+        np.testing.assert_array_equal(
+            np.array([r[0] for r in rows if r is not None]),
+            np.array([r[0] for r in plain if r is not None]),
+        )
+
+
+def test_meanwhile_runs_once_while_the_replicates_are_out():
+    # the caller's other work runs exactly once, in this process, and changes no replicate
+    calls = []
+    seeds = np.random.SeedSequence(4).spawn(12)
+    plain = run_replicates(lambda rng: rng.random(), seeds)
+    for jobs in (1, 2):
+        rows = run_replicates(lambda rng: rng.random(), seeds, n_jobs=jobs,
+                              meanwhile=lambda j=jobs: calls.append(j))  # fmt: skip
+        assert rows == plain
+    assert calls == [1, 2]

@@ -2,19 +2,21 @@
 employment feedback on, every support at its grace period (`SUPPORTS`), the 24-month risk
 difference "start within g months" minus "never" against the simulator's population truth
 (`strategy_truth`, 100,000 releases; MC SE of a true RD <= 0.0008), with the
-influence-function (sandwich) CI; beside it the naive ever/never comparison, the day-180
-landmark comparison and the Cox model adjusting for current employment. ~1 s CPU per cohort
-(six supports) plus ~7 s for the truth: 210-250 s CPU on one core (measured at load averages
-3 and 20). The numbers are in bench/README.md ("Target-trial emulation";
+influence-function (sandwich) CI with its small-sample correction (emulation/variance.py:
+Student's t with the SE's Satterthwaite degrees of freedom); beside it the
+naive ever/never comparison, the day-180 landmark comparison and the Cox model adjusting for
+current employment. ~1.2 s CPU per cohort (six supports) plus ~7 s for the truth: 230-260 s
+CPU on one core (measured at load averages 3 to 20). The numbers are in bench/README.md ("Target-trial emulation";
 bench/target_trial_study.csv holds these rows).
 
 Tolerances: the Done-when's |bias| <= 0.01 and, beside it, the Monte-Carlo error of 200
 cohorts: the mean bias must lie within 3 MC SEs of 0 (MC SE = SD / sqrt(200): 0.0018-0.0053
-here); a coverage must lie within 3 MC SEs of 95 % (MC SE sqrt(0.95 * 0.05 / 200) = 0.015).
+here). Coverage: the Done-when's 92-98 % for every support (the null support's CI covering 0);
+the seed is fixed, so this is deterministic (a coverage's MC SE is 0.015: the band is the
+issue's requirement, not a statistical tolerance).
 The biased comparisons are asserted by direction and by a size at least 5 MC SEs (0.0005-0.003)
 from what was measured."""
 
-import numpy as np
 import pytest
 
 from workbench.studies.target_trial import NULL_SUPPORT, SUPPORTS, run, summarise
@@ -38,12 +40,11 @@ def test_emulation_is_unbiased_for_every_support(study, code):
 
 @pytest.mark.parametrize("code", list(SUPPORTS))
 def test_sandwich_ci_covers_the_truth(study, code):
-    """Coverage of the true RD (for the null support: of 0) within 3 MC SEs of 95 %
-    (0.904-0.996). Measured (bench/README.md): 91.0-95.5 %; financial aid's 91.0 % is below the
-    Done-when's 92 % (inside the MC band; SE/SD 0.92), the other five are inside 92-98 %."""
+    """Coverage of the true RD (for the null support: of 0) inside the Done-when's 92-98 %.
+    Measured (bench/README.md, "Small-sample correction of the sandwich"): 92.5-96.5 %
+    (financial aid 93.0 %, 91.0 % without the correction)."""
     row = study.loc[(code, "emulation")]
-    mc = np.sqrt(0.95 * 0.05 / N_REP)
-    assert abs(row["coverage"] - 0.95) <= 3 * mc
+    assert 0.92 <= row["coverage"] <= 0.98  # the Done-when
     assert 0.8 < row["mean_se"] / row["sd"] < 1.25  # the SE tracks the spread between cohorts
 
 

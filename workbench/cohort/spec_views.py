@@ -10,7 +10,7 @@ interval-censored times; an outcome that is not relapse.
   (`risk.interval.IntervalCoxModel`, baseline pieces on the table's own time scale) on
   intervals, never Cox on dated ends (the naive analysis).
 - `caveats(caught, lang)`: the model's caveats, said of events (not relapses).
-- `ph_view(model, lang)`: the proportional-hazards test in words (no "GLOBAL" code).
+- `ph_shown(model, lang)`: the proportional-hazards test in words (no "GLOBAL" code).
 - `effects_shown(cohort, lang, ...)` and `arm_ends(cohort, lang)`: each arm's comparison.
 """
 
@@ -36,6 +36,8 @@ def plan(cohort, lang: str) -> list[str]:
     start = cohort.start_label.get(lang) or cohort.start_label.get("en", "")
     lines = [t("nbs_start_event", lang, start=start, event=cohort.event_label)]
     lines.append(t("nbs_exact" if cohort.exact else "nbs_interval", lang))
+    if cohort.table["event"].eq("death").any():  # a competing event censors: cause-specific
+        lines.append(t("nbs_competing", lang, competing=cohort.competing_label))
     if cohort.interventions:
         names = listing([f"`{a}`" for a in cohort.interventions], lang)
         lines.append(t("nbs_arms", lang, arms=names, k=len(cohort.interventions)))
@@ -139,12 +141,20 @@ def caveats(caught, lang: str) -> list[str]:
     return out
 
 
-def ph_view(model, lang: str) -> pd.DataFrame:
-    """The proportional-hazards test per factor (and all together, for Cox) in words: label,
-    p, chi-square, df (the variable codes, "GLOBAL" among them, left out)."""
+def ph_shown(model, lang: str):
+    """The proportional-hazards test per factor (and all together, for Cox) in words, ready to
+    show: label, p, chi-square, df (the variable codes, "GLOBAL" among them, left out); a
+    sentence instead when the test is not available (delayed entry)."""
+    from workbench.display import sentences, table
+    from workbench.exceptions import EstimationError
     from workbench.risk.labels import ph_test_in
 
-    return ph_test_in(model, lang)[["label", "p", "chisq", "df"]]
+    try:
+        view = ph_test_in(model, lang)[["label", "p", "chisq", "df"]]
+    except EstimationError as err:
+        late = getattr(model, "entry_", None) is not None
+        return sentences([t("nbs_ph_entry", lang) if late else str(err)])
+    return table(view, lang)
 
 
 def effects_shown(cohort, lang: str, n_bootstrap: int, seed: int):

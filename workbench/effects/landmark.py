@@ -72,7 +72,13 @@ from workbench.effects.comparison import (
 from workbench.effects.design import category_levels, default_confounders, encode
 from workbench.effects.exposure import check_exposures
 from workbench.effects.methods import commas, english, piece, verbatim
-from workbench.effects.propensity import BALANCE_THRESHOLD, PropensityWeights, max_abs_smd
+from workbench.effects.propensity import (
+    BALANCE_THRESHOLD,
+    NewtonLogistic,
+    PropensityWeights,
+    max_abs_smd,
+    raw_weights,
+)
 from workbench.effects.weighted_estimate import estimate, exact_only
 from workbench.exceptions import EstimationError, ParameterError, StatisticalWarning
 from workbench.i18n import Text
@@ -80,6 +86,10 @@ from workbench.stats.bootstrap import bootstrap, percentile_ci
 from workbench.stats.pwe import DEFAULT_CUTS
 
 GRID_STEP = 1.0
+# A bootstrap replicate fits its distinct rows with their multiplicities as frequency weights
+# (about 63 % of the rows; the same weighted likelihoods, the same numbers to ~1e-10) instead
+# of the repeated rows (False: the repeated rows, as before; tests compare the two).
+COUNTED_REPLICATES = True
 # Why a comparison has no estimate (`WeightedEffect.withheld_`), by NotEstimable reason.
 WITHHELD = {
     "too_few_in_arm": "Not estimated: fewer than {min_group} people in an arm at the landmark.",
@@ -114,6 +124,16 @@ def landmark_frame(cohort, starts, contacts, day: float) -> pd.DataFrame:
         out[col] = out[col].to_numpy(float) - day
     out["entry_day"] = e[keep] - day
     return out
+
+
+def _overlap_weights(x, a, count, init) -> np.ndarray:
+    """Overlap weights (treated 1 - e, untreated e) of distinct rows `x` drawn `count` times
+    each: the logistic propensity model fitted with the counts as frequency weights, the same
+    maximum-likelihood fit as on the rows repeated (`PropensityWeights`, estimand "overlap";
+    no truncation, as there)."""
+    model = NewtonLogistic(init=init).fit(x, a, sample_weight=count)
+    e = np.clip(model.predict_proba(x)[:, 1], 1e-12, 1 - 1e-12)
+    return raw_weights(a, e, "overlap", stabilize=True)
 
 
 class WeightedEffect:
@@ -236,18 +256,31 @@ class WeightedEffect:
         entries = (start, np.where(start <= self.entry_window, 0.0, start))
         point, ci_model, state = estimate(lower, upper, entries, a, w, *args, model_ci=True)
         self.curve_violation_ = (
-            max((f["violation"] for f in state[1:]), default=0.0) if state else 0.0
+            max((f["violation"] for f in state[1:3]), default=0.0) if state else 0.0
         )
         init = getattr(self.weights_model_, "model_", None)
         init = init.params_ if hasattr(init, "params_") else None
+
+        # interval-censored relapses: every fit of a replicate (propensity, PWE, curves) is a
+        # weighted likelihood, so counts as weights are the resampled rows (exact times: the
+        # Cox model's Efron ties count rows, so those replicates keep the rows)
+        counted = COUNTED_REPLICATES and self.estimand == "overlap" and self.model == "logistic"
+        counted = counted and not exact_only(lower, upper)
+        x = X.to_numpy(float)
 
         def replicate(rng):
             idx = rng.integers(0, a.size, a.size)
             if a[idx].min() == a[idx].max():
                 raise EstimationError("one arm is empty in this bootstrap sample.")
-            wb = self._weights(X.iloc[idx], a[idx], warn=False, init=init).weights_
+            if counted:  # the same sample as its distinct rows with their multiplicities
+                count = np.bincount(idx, minlength=a.size)
+                idx = np.flatnonzero(count)
+                wb = _overlap_weights(x[idx], a[idx], count[idx], init) * count[idx]
+            else:
+                wb = self._weights(X.iloc[idx], a[idx], warn=False, init=init).weights_
             ent = (entries[0][idx], entries[1][idx])
-            out = estimate(lower[idx], upper[idx], ent, a[idx], wb, *args, warm=state)
+            rows = (idx, a.size) if counted else None
+            out = estimate(lower[idx], upper[idx], ent, a[idx], wb, *args, warm=state, rows=rows)
             return out[0]
 
         draws = (

@@ -119,11 +119,16 @@ def _n_pieces(cuts, lower, upper) -> int:
     return int(np.sum(np.asarray(cuts, float) < end.max()))
 
 
-def estimate(lower, upper, entries, a, w, cuts, grid, risk_t, model_ci=False, warm=None):
+def estimate(lower, upper, entries, a, w, cuts, grid, risk_t, model_ci=False, warm=None,
+             rows=None):  # fmt: skip
     """(values, model CI, state): values = log HR, risk difference at risk_t, RMST difference
-    over the grid, both curves; state = fitted PWE parameters and curves to warm-start from.
-    `entries`: (entry days for the hazard ratio, entry days for the curves). `warm` (a bootstrap
-    replicate): start from the full-data fit's state, curves capped at REPLICATE_MAX_ITER."""
+    over the grid, both curves; state = fitted PWE parameters, curves to warm-start from and
+    the PWE fit's `refitter()`. `entries`: (entry days for the hazard ratio, entry days for
+    the curves). `warm` (a bootstrap replicate): start from the full-data fit's state, curves
+    capped at REPLICATE_MAX_ITER. `rows` (with `warm`): (this sample's distinct rows of the
+    full data, their number there): the hazard ratio refits the full-data fit's design under
+    the case weights `w` on those rows (`stats.pwe.Refitter`, the same weighted likelihood)
+    instead of building this sample's design."""
     entry, curve_entry = entries
     exposed = a == 1
     state = None
@@ -132,14 +137,18 @@ def estimate(lower, upper, entries, a, w, cuts, grid, risk_t, model_ci=False, wa
         event = np.isfinite(upper)
         curves = [weighted_km(lower[m], event[m], w[m], grid) for m in (exposed, ~exposed)]
     else:
-        fit = PiecewiseExponentialPH(cuts, robust=model_ci)
-        init = None
-        if warm is not None and warm[0].size == _n_pieces(cuts, lower, upper) + 1:
-            init = warm[0]
-        X = pd.DataFrame({"a": a.astype(float)})
-        fit.fit(lower, upper, X, entry=entry, weights=w, init=init)
-        log_hr = float(fit.params_["a"])
-        ci = wald_ci(log_hr, fit.variance_matrix_.loc["a", "a"]) if model_ci else None
+        if rows is not None and warm is not None and len(warm) > 3:
+            log_hr, ci, params, refitter = _refit_log_hr(warm[3], rows, w), None, warm[0], warm[3]
+        else:
+            fit = PiecewiseExponentialPH(cuts, robust=model_ci)
+            init = None
+            if warm is not None and warm[0].size == _n_pieces(cuts, lower, upper) + 1:
+                init = warm[0]
+            X = pd.DataFrame({"a": a.astype(float)})
+            fit.fit(lower, upper, X, entry=entry, weights=w, init=init)
+            log_hr = float(fit.params_["a"])
+            ci = wald_ci(log_hr, fit.variance_matrix_.loc["a", "a"]) if model_ci else None
+            params, refitter = fit.params_.to_numpy(), fit.refitter()
         fits = [
             fit_truncated(
                 curve_entry[m],
@@ -153,8 +162,17 @@ def estimate(lower, upper, entries, a, w, cuts, grid, risk_t, model_ci=False, wa
             for k, m in enumerate((exposed, ~exposed))
         ]
         curves = [survival_at(f, grid) for f in fits]
-        state = (fit.params_.to_numpy(), *fits)
+        state = (params, *fits, refitter)
     s1, s0 = curves
     risk = np.interp(risk_t, grid, s0) - np.interp(risk_t, grid, s1)  # (1-S1) - (1-S0)
     rmst = np.trapezoid(s1 - s0, grid)
     return np.concatenate([[log_hr, risk, rmst], s1, s0]), ci, state
+
+
+def _refit_log_hr(refitter, rows, w) -> float:
+    """The exposure's log HR refitted on the full data's design with case weights `w` on
+    `rows` = (distinct rows, number of rows of the full data), 0 elsewhere."""
+    index, n = rows
+    full = np.zeros(n)
+    full[index] = w
+    return float(refitter(full)[refitter.design.K])  # "a" follows the baseline pieces

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from workbench.emulation import nuisance
-from workbench.emulation.grid import Clones, D, Grid, info_day, staff_end, truncate
+from workbench.emulation.grid import Clones, D, Grid, InfoDays, staff_end, truncate
 from workbench.emulation.outcome import fit_hazards, group
 from workbench.emulation.weights import (
     TRUNCATION_QUANTILE,
@@ -54,14 +54,14 @@ class Design:
     bootstrap replicate reuses it (`design=`) and refits only what the multiplicities change."""
 
     clones: Clones
-    info: np.ndarray
+    info: InfoDays  # (n, K) on demand: info[rows], np.asarray(info)
     data: np.ndarray
     at_risk: np.ndarray | None = None
 
 
 def _design(grid: Grid, clones: Clones, at_risk=None) -> Design:
     data = carries_data(clones.kind, clones.l, clones.b)
-    return Design(clones, info_day(grid, clones), data, at_risk)
+    return Design(clones, InfoDays(grid, clones), data, at_risk)
 
 
 def never_design(grid: Grid) -> Design:
@@ -94,9 +94,9 @@ def _once(make):
 def _fit_arm(clones, raw, freq, init, tol, nuisance=None, data=None) -> Arm:
     if data is None:
         data = carries_data(clones.kind, clones.l, clones.b)
-    raw = np.where(data, raw, 0.0)
+    np.copyto(raw, 0.0, where=~data)  # raw is this fit's own array
     arm = truncate_weights(raw, data, freq, TRUNCATION_QUANTILE)
-    w = arm.weights * freq[:, None]
+    w = arm.weights if np.all(freq == 1.0) else arm.weights * freq[:, None]
     h, it = fit_hazards(group(clones.kind, clones.l, clones.b, w), init=init, tol=tol)
     return Arm(clones, arm, h, it, nuisance)
 
@@ -119,4 +119,20 @@ def within_arm(grid: Grid, model: StartModel, grace: int, freq, init=None, tol=1
     raw = within_weights_from(p_i, grid, grace, d.info, d.at_risk)
     nu = _once(lambda: nuisance.month(grid, grace, d.at_risk, theta, d.info, model))
     arm = _fit_arm(d.clones, raw, freq, init, tol, nu, d.data)
+    del raw
+    if np.all(freq == 1.0):  # keep the (n,) probabilities, not the (n, K) weights
+
+        def remake(rows):
+            starts = _Starts(grid.start_month[rows])
+            raw = within_weights_from(p_i[rows], starts, grace, d.info[rows], d.at_risk[rows])
+            return np.where(d.data[rows], raw, 0.0)
+
+        arm = dataclasses.replace(arm, weights=arm.weights.on_demand(remake))
     return dataclasses.replace(arm, theta=theta)
+
+
+@dataclass(frozen=True)
+class _Starts:
+    """What `within_weights_from` reads of a grid (the start months), for a block of releases."""
+
+    start_month: np.ndarray

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.data import codes
-from workbench.emulation.grid import CENSORED, DEATH, HORIZON, RELAPSE, Grid
+from workbench.emulation.grid import CENSORED, DEATH, FRAME_COLUMNS, HORIZON, RELAPSE, Grid
 from workbench.emulation.weights import carries_data, weight_summary
 from workbench.exceptions import StatisticalWarning
 from workbench.i18n import Text, listing
@@ -29,7 +29,7 @@ EXTREME_WEIGHT = 20.0
 LOW_ESS_SHARE = 0.1
 FEW_STARTS = 50
 MIN_STARTS = 10
-STRATA = ("sex", "primary_drug", "education", "employed_before", "married", "family_support")
+STRATA = FRAME_COLUMNS
 
 
 def support_name(code: str) -> Text:

@@ -14,10 +14,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from workbench.emulation.arms import Arm, never_arm, within_arm
+from workbench.emulation.arms import Arm, Design, never_arm, within_arm
 from workbench.emulation.grid import HORIZON, Grid
-from workbench.emulation.outcome import curves
-from workbench.emulation.weights import StartModel, fit_start_model
+from workbench.emulation.outcome import Grouping, curves, fit_hazards_batch, grouping
+from workbench.emulation.weights import (
+    TRUNCATION_QUANTILE,
+    StartModel,
+    fit_start_model,
+    month_start_probability,
+    never_weights,
+    truncate_weights,
+    within_weights_from,
+)
+from workbench.exceptions import EstimationError
 
 POINT_TOL = 1e-10
 REPLICATE_TOL = 1e-7
@@ -93,3 +102,62 @@ def estimate(
         never=never,
         curves={"start": curves(start.hazards), "never": curves(never.hazards)},
     )
+
+
+@dataclass(frozen=True)
+class ReplicateDesign:
+    """What every bootstrap replicate of one support and grace period shares: the strategies'
+    `arms.Design`s and their clones' (kind, l, b) groupings (`outcome.Grouping`)."""
+
+    start: Design
+    never: Design
+    start_groups: Grouping
+    never_groups: Grouping
+
+    @classmethod
+    def of(cls, start: Design, never: Design) -> ReplicateDesign:
+        group_of = lambda d: grouping(d.clones.kind, d.clones.l, d.clones.b)  # noqa: E731
+        return cls(start, never, group_of(start), group_of(never))
+
+
+def _arm_weights(raw: np.ndarray, design: Design, freq: np.ndarray) -> np.ndarray:
+    """The clone-months' weights times the multiplicities, as `arms.within_arm`/`never_arm`
+    give them to the EM."""
+    raw = np.where(design.data, raw, 0.0)
+    if TRUNCATION_QUANTILE >= 1:  # not truncated: the cap is the largest weight with a
+        top = raw.max(axis=1)  # correction; when that is above 1 it caps nothing (same numbers)
+        sampled = freq > 0
+        if sampled.any() and top[sampled].max() > 1.0:
+            return raw * freq[:, None]
+    arm = truncate_weights(raw, design.data, freq, TRUNCATION_QUANTILE)
+    return arm.weights * freq[:, None]
+
+
+def replicate_vectors(grid: Grid, grace: int, freqs: list, init, shared: ReplicateDesign,
+                      tol: float = REPLICATE_TOL) -> list:  # fmt: skip
+    """`estimate(grid, grace, freq, init=init, tol=tol, designs=...).vector()` for each
+    multiplicity vector in `freqs` (None where the start model cannot be fitted): each refits
+    the start model, the month-g model and both strategies' weights; the EM of each strategy
+    runs for the whole chunk at once (`outcome.fit_hazards_batch`, same iterations per row)."""
+    groups: dict[str, list] = {"start": [], "never": []}
+    fitted = []
+    for i, freq in enumerate(freqs):
+        freq = np.asarray(freq, float)
+        try:
+            model = fit_start_model(grid, freq, init=init.model)
+        except EstimationError:
+            continue
+        d = shared.start
+        p_i, _ = month_start_probability(grid, grace, d.at_risk, model, freq,
+                                         init=init.start.theta)  # fmt: skip
+        raw = within_weights_from(p_i, grid, grace, d.info, d.at_risk)
+        groups["start"].append(shared.start_groups.apply(_arm_weights(raw, d, freq)))
+        raw = never_weights(grid, model, shared.never.info)
+        groups["never"].append(shared.never_groups.apply(_arm_weights(raw, shared.never, freq)))
+        fitted.append(i)
+    h_start = fit_hazards_batch(groups["start"], init.start.hazards, tol)[0]
+    h_never = fit_hazards_batch(groups["never"], init.never.hazards, tol)[0]
+    rows: list = [None] * len(freqs)
+    for j, i in enumerate(fitted):
+        rows[i] = summary_vector({"start": curves(h_start[j]), "never": curves(h_never[j])})
+    return rows

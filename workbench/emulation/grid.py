@@ -61,9 +61,9 @@ class Grid:
     x_names: tuple[str, ...]
     employed: np.ndarray | None  # (n, K) employment at the start of each month, or None
     contact_keys: np.ndarray  # sorted release-index * 2**20 + day of relapse-free contacts
-    next_contact: np.ndarray  # (n, K) day of the first relapse-free contact in month >= m
+    next_contact: np.ndarray  # (n, K) day of the first relapse-free contact in month >= m (f32)
     detected: np.ndarray  # day a relapse was first known to staff (inf: never)
-    frame: pd.DataFrame  # the cohort rows (covariates for diagnostics)
+    frame: pd.DataFrame  # the cohort rows' FRAME_COLUMNS (covariates for diagnostics)
 
     @property
     def n(self) -> int:
@@ -197,8 +197,12 @@ def build_grid(cohort, code: str) -> Grid:
     return for_support(entry[1], cohort, code)
 
 
+# the cohort columns a grid keeps (`Grid.frame`: the strata of the positivity check)
+FRAME_COLUMNS = ("sex", "primary_drug", "education", "employed_before", "married", "family_support")
+
+
 def _build_grid(cohort, code: str) -> Grid:
-    table = cohort.table.reset_index(drop=True)
+    table = cohort.table  # read by column (no copy of the whole table)
     ids = table["release_id"].astype(str).to_numpy()
     arrays = outcome_arrays(table, exact_relapse_days(cohort, ids))
     upper = table["upper_day"].to_numpy(float)
@@ -222,7 +226,7 @@ def _build_grid(cohort, code: str) -> Grid:
         contact_keys=keys,
         next_contact=next_contact_days(keys, len(ids)),
         detected=np.nan_to_num(detected, nan=np.inf),
-        frame=table,
+        frame=table[[c for c in FRAME_COLUMNS if c in table.columns]].reset_index(drop=True),
         **arrays,
     )
 
@@ -241,10 +245,11 @@ def next_contact_days(keys: np.ndarray, n: int) -> np.ndarray:
     end is m or later (inf: none)."""
     day = (keys % _KEY).astype(float)
     month = np.clip(np.floor(day / D + 0.5), 0, K + 1).astype(np.int64)
-    first = np.full((n, K + 2), np.inf)
-    np.minimum.at(first, (keys // _KEY, month), day)
+    # float32: whole days (< 2**24) and inf are exact in it, at half the memory
+    first = np.full((n, K + 2), np.inf, dtype=np.float32)
+    np.minimum.at(first, (keys // _KEY, month), day.astype(np.float32))
     nxt = np.minimum.accumulate(first[:, ::-1], axis=1)[:, ::-1]
-    return nxt[:, 1 : K + 1]
+    return np.ascontiguousarray(nxt[:, 1 : K + 1])
 
 
 def last_contact_before(grid: Grid, c: np.ndarray) -> np.ndarray:
@@ -293,6 +298,26 @@ def truncate(grid: Grid, c: np.ndarray, deviated: np.ndarray | None = None) -> C
     b = np.where(kind == CENSORED, l, np.maximum(grid.b, l + 1))
     censor_month = np.where(np.isfinite(c), full_months(np.where(np.isfinite(c), c, 0)) + 1, K + 1)
     return Clones(kind, l, b, deviated, np.where(deviated, censor_month, K + 1))
+
+
+class InfoDays:
+    """`info_day(grid, clones)` made on demand: `days[rows]` gives those releases' (b, K) rows,
+    `np.asarray(days)` all of them; a strategy's design keeps this instead of an (n, K) array
+    (blocked computations read it a block of releases at a time)."""
+
+    def __init__(self, grid: Grid, clones: Clones) -> None:
+        self.next_contact, self.end, self.l = grid.next_contact, grid.end, clones.l
+        self.shape = grid.next_contact.shape
+
+    def __getitem__(self, rows) -> np.ndarray:
+        m = np.arange(1, K + 1)[None, :]
+        return np.where(
+            m <= self.l[rows][:, None], self.next_contact[rows], self.end[rows][:, None]
+        )
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        out = self[slice(None)]
+        return out if dtype is None else out.astype(dtype)
 
 
 def info_day(grid: Grid, clones: Clones) -> np.ndarray:

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.special import expit
 
+from workbench.emulation import derivatives
 from workbench.emulation.grid import Grid, K
 from workbench.emulation.weights import (
     BLOCK,
@@ -51,6 +52,7 @@ class Nuisance:
     n: int
     psi_rows: Callable[[slice], np.ndarray]
     raw_rows: Callable[[np.ndarray, slice], np.ndarray]
+    derivative: Callable | None = None  # (cap, data, resid) -> dU/dtheta, exact (derivatives.py)
     memo: dict = field(default_factory=dict, repr=False)
 
     @property
@@ -112,7 +114,8 @@ def pooled(grid: Grid, model: StartModel, info_day: np.ndarray) -> Nuisance:
         return never_weights_rows(grid, m, info_day[rows], rows)
 
     psi_rows = lambda rows: _pooled_psi_rows(grid, model, parts, rows)  # noqa: E731
-    return Nuisance(parts[0], grid.n, psi_rows, raw_rows)
+    exact = lambda cap, data, resid: derivatives.never(grid, model, info_day, cap, data, resid)  # noqa: E731
+    return Nuisance(parts[0], grid.n, psi_rows, raw_rows, exact)
 
 
 def month(grid: Grid, grace: int, at_risk: np.ndarray, theta: np.ndarray, info_day,
@@ -141,7 +144,10 @@ def month(grid: Grid, grace: int, at_risk: np.ndarray, theta: np.ndarray, info_d
         return within_weights_from(expit(eta), _rows_of(grid, rows), grace, info_day[rows],
                                    at_risk[rows])  # fmt: skip
 
-    return Nuisance(theta, grid.n, psi_rows, raw_rows)
+    def exact(cap, data, resid):
+        return derivatives.within(grid, grace, at_risk, theta, info_day, cap, data, resid)
+
+    return Nuisance(theta, grid.n, psi_rows, raw_rows, exact)
 
 
 @dataclass(frozen=True)
@@ -154,13 +160,22 @@ def _rows_of(grid: Grid, rows: slice) -> _StartMonths:
     return _StartMonths(grid.start_month[rows])
 
 
-def score_derivative(nu: Nuisance, cap: float, data: np.ndarray, resid: np.ndarray) -> np.ndarray:
+def score_derivative(nu: Nuisance, cap: float, data, resid, key=None) -> np.ndarray:
     """dU/dtheta (2K, P): U = sum_i w_i * resid_i, resid (n, 2K) = E[events] - h E[at risk]
-    per unit weight, w the truncated weights (cap held fixed). Summed block by block; the
-    same arguments again (the "never" arm of another grace period) return the first result."""
-    key = (float(cap), _digest(data), _digest(resid))
-    if key in nu.memo:
-        return nu.memo[key]
+    per unit weight, w the truncated weights (cap held fixed); `data` (n, K) and `resid`:
+    arrays, or anything giving a block of releases' rows by `[rows]`. Summed block by block;
+    kept on `nu` under (cap, `key`) — without a key, under a digest of `data` and `resid` —
+    so the "never" arm of another grace period gets the first result."""
+    key = (float(cap), _digest(data), _digest(resid)) if key is None else (float(cap), key)
+    if key not in nu.memo:
+        make = forward_difference if nu.derivative is None else nu.derivative
+        nu.memo[key] = make(cap, data, resid) if nu.derivative else make(nu, cap, data, resid)
+    return nu.memo[key]
+
+
+def forward_difference(nu: Nuisance, cap: float, data: np.ndarray, resid: np.ndarray):
+    """`score_derivative` by forward differences of the weights (one pass over the releases
+    per coefficient; the exact derivatives of derivatives.py are one pass in all)."""
     out = np.zeros((2 * K, nu.theta.size))
     steps = []
     for k in range(nu.theta.size):
@@ -175,7 +190,6 @@ def score_derivative(nu: Nuisance, cap: float, data: np.ndarray, resid: np.ndarr
             dw = (np.minimum(nu.raw_rows(t, rows), cap) * d - base) / eps
             out[:K, k] += (dw * r[:, :K]).sum(axis=0)
             out[K:, k] += (dw * r[:, K:]).sum(axis=0)
-    nu.memo[key] = out
     return out
 
 

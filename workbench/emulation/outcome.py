@@ -52,46 +52,79 @@ class Groups:
     fixed_death: np.ndarray  # (K,) weighted deaths surely before any relapse (l = b)
 
 
-def group(kind, l, b, weights) -> Groups:  # noqa: E741
-    """Group clones by (kind, l, b) and sum their (n, K) `weights` per group and month."""
+@dataclass(frozen=True)
+class Grouping:
+    """The grouping of clones by (kind, l, b): everything `group` computes that does not
+    depend on the weights (a bootstrap replicate's clones are the point estimate's; only their
+    weights change)."""
+
+    onehot: sparse.csr_matrix  # (groups, n) clone -> group
+    fixed: np.ndarray  # (groups, K) months surely at risk (m <= l)
+    sure: np.ndarray  # (groups,) a death seen with no relapse possible before it
+    sure_b: np.ndarray  # (sure groups,) its month
+    keep: np.ndarray  # (groups,) groups with an interval to share (kind != 0, b > l)
+    seg: np.ndarray
+    col: np.ndarray
+    starts: np.ndarray
+    dead: np.ndarray
+    b: np.ndarray
+
+    def apply(self, weights) -> Groups:
+        """The `Groups` of these clones with (n, K) `weights`."""
+        summed = np.asarray(self.onehot @ weights)
+        fixed_risk = (summed * self.fixed).sum(axis=0)
+        sb = self.sure_b
+        fixed_death = np.bincount(sb - 1, summed[self.sure, sb - 1], minlength=K)
+        summed = summed[self.keep]
+        g_b = self.b
+        death_weight = np.where(self.dead, summed[np.arange(g_b.size), g_b - 1], 0.0)
+        return Groups(self.col, summed[self.seg, self.col], self.seg, self.starts, self.dead,
+                      g_b, death_weight, fixed_risk, fixed_death.astype(float))  # fmt: skip
+
+
+def grouping(kind, l, b) -> Grouping:  # noqa: E741
+    """Group clones by (kind, l, b) (see `group`)."""
     key = (kind.astype(np.int64) * (K + 2) + l) * (K + 2) + b
     uniq, inv = np.unique(key, return_inverse=True)
     n = key.size
     onehot = sparse.csr_matrix((np.ones(n), (inv, np.arange(n))), shape=(uniq.size, n))
-    summed = np.asarray(onehot @ weights)
     g_b = uniq % (K + 2)
     g_l = (uniq // (K + 2)) % (K + 2)
     g_kind = uniq // (K + 2) ** 2
     m = np.arange(1, K + 1)[None, :]
-    fixed_risk = (summed * (m <= g_l[:, None])).sum(axis=0)
+    fixed = m <= g_l[:, None]
     sure = (g_kind == DEATH) & (g_b <= g_l)  # relapse-free up to the death: nothing to share
-    fixed_death = np.bincount(g_b[sure] - 1, summed[sure, g_b[sure] - 1], minlength=K)
     keep = (g_kind != CENSORED) & (g_b > g_l)
-    g_kind, g_l, g_b, summed = g_kind[keep], g_l[keep], g_b[keep], summed[keep]
+    sure_b = g_b[sure]
+    g_kind, g_l, g_b = g_kind[keep], g_l[keep], g_b[keep]
     inside = (m > g_l[:, None]) & (m <= g_b[:, None])
     seg, col = np.nonzero(inside)
     starts = np.searchsorted(seg, np.arange(g_b.size))
-    dead = g_kind == DEATH
-    death_weight = np.where(dead, summed[np.arange(g_b.size), g_b - 1], 0.0)
-    return Groups(col, summed[seg, col], seg, starts, dead, g_b, death_weight, fixed_risk,
-                  fixed_death.astype(float))  # fmt: skip
+    return Grouping(onehot, fixed, sure, sure_b, keep, seg, col, starts, g_kind == DEATH, g_b)
+
+
+def group(kind, l, b, weights) -> Groups:  # noqa: E741
+    """Group clones by (kind, l, b) and sum their (n, K) `weights` per group and month."""
+    return grouping(kind, l, b).apply(weights)
 
 
 def _em_step(h: np.ndarray, g: Groups, with_risk: bool = False):
     """One EM step: the M-step's hazards (2K,) from hazards `h` (and the expected weighted
     months at risk (K,) when `with_risk`)."""
+    x = _plan(g)
     hr, hd = h[:K], h[K:]
-    s_prev = np.concatenate([[1.0], np.cumprod(1.0 - hr - hd)[:-1]])
-    sd_prev = np.concatenate([[1.0], np.cumprod(1.0 - hd)[:-1]])
+    s_prev, sd_prev = np.empty(K), np.empty(K)
+    s_prev[0] = sd_prev[0] = 1.0
+    s_prev[1:] = np.cumprod(1.0 - hr - hd)[:-1]
+    sd_prev[1:] = np.cumprod(1.0 - hd)[:-1]
     fr = s_prev[g.month] * hr[g.month]
     # a death seen in month b: either no relapse before it (S(b-1) h_d(b)) or a relapse in
     # month j, then survival and death in month b (S(j-1) h_r(j) prod_{j<=k<b}(1 - h_d(k))
     # h_d(b): death independent of relapse); the common h_d(b) cancels
-    dead_pair = g.dead[g.seg]
-    fr = np.where(
-        dead_pair, fr * sd_prev[g.b[g.seg] - 1] / np.maximum(sd_prev[g.month], 1e-300), fr
-    )
-    fd = np.where(g.dead, s_prev[g.b - 1], 0.0)
+    i = x.dead_pairs
+    fr[i] = fr[i] * sd_prev[x.dead_b1] / np.maximum(sd_prev[x.dead_month], 1e-300)
+    fd = np.zeros(g.b.size)
+    fd[x.dead_groups] = s_prev[x.dead_group_b1]
     csum = np.cumsum(fr)
     seg_total = np.add.reduceat(fr, g.starts) if fr.size else np.zeros(0)
     total = seg_total + fd
@@ -108,10 +141,35 @@ def _em_step(h: np.ndarray, g: Groups, with_risk: bool = False):
     wp = g.pair_weight * scale[g.seg]
     risk = g.fixed_risk + np.bincount(g.month, wp * (suffix + fd[g.seg]), minlength=K)
     nr = np.bincount(g.month, wp * fr, minlength=K)
-    nd = g.fixed_death + np.bincount(g.b - 1, g.death_weight * fd * scale, minlength=K)
-    safe = np.where(risk > 0, risk, 1.0)
-    out = np.concatenate([np.where(risk > 0, nr / safe, 0.0), np.where(risk > 0, nd / safe, 0.0)])
+    nd = g.fixed_death + np.bincount(x.b1, g.death_weight * fd * scale, minlength=K)
+    pos = risk > 0
+    safe = np.where(pos, risk, 1.0)
+    out = np.concatenate([np.where(pos, nr / safe, 0.0), np.where(pos, nd / safe, 0.0)])
     return (out, risk) if with_risk else out
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """Index arrays of one `Groups` the E-step uses at every iteration."""
+
+    dead_pairs: np.ndarray  # pairs of groups with a death seen
+    dead_b1: np.ndarray  # their month of death - 1
+    dead_month: np.ndarray  # their month
+    dead_groups: np.ndarray  # groups with a death seen
+    dead_group_b1: np.ndarray  # their month of death - 1
+    b1: np.ndarray  # every group's month b - 1
+
+
+def _plan(g: Groups) -> _Plan:
+    """`g`'s `_Plan`, made once per Groups (kept on it)."""
+    plan = g.__dict__.get("_plan")
+    if plan is None:
+        pairs = np.flatnonzero(g.dead[g.seg])
+        groups = np.flatnonzero(g.dead)
+        plan = _Plan(pairs, g.b[g.seg[pairs]] - 1, g.month[pairs], groups, g.b[groups] - 1,
+                     g.b - 1)  # fmt: skip
+        g.__dict__["_plan"] = plan
+    return plan
 
 
 def score_jacobian(g: Groups, h: np.ndarray, free: np.ndarray) -> np.ndarray:
@@ -153,7 +211,7 @@ def fit_hazards(
         h1 = _em_step(h, g)
         h2 = _em_step(h1, g)
         r, v = h1 - h, h2 - 2 * h1 + h
-        nr, nv = np.linalg.norm(r), np.linalg.norm(v)
+        nr, nv = np.sqrt(r.dot(r)), np.sqrt(v.dot(v))  # np.linalg.norm's own computation
         if nv > 0 and nr > 0:
             alpha = -max(1.0, nr / nv)
             hn = _em_step(_project(h - 2 * alpha * r + alpha**2 * v), g)  # and a stabilising step
@@ -163,6 +221,123 @@ def fit_hazards(
             return hn, it
         h = hn
     return h, max_iter
+
+
+def fit_hazards_batch(
+    groups: list[Groups], init: np.ndarray, tol: float = 1e-10, max_iter: int = 50000
+) -> tuple[np.ndarray, np.ndarray]:
+    """`fit_hazards` for several weightings of the same clones at once (a chunk of bootstrap
+    replicates: the same (kind, l, b) groups, other weights): hazards (B, 2K) and iterations
+    (B,). Each row runs exactly `fit_hazards`' iterations from `init` (2K,) and stops on its
+    own; the rows share numpy's per-call overhead (one call per step for the whole chunk, not
+    per replicate). Reductions are per row and in the same order as `_em_step`'s (bincount on
+    row-offset bins, cumulative sums along the row), so a row's numbers do not depend on which
+    other rows share its chunk."""
+    b_rows = len(groups)
+    out, iters = np.empty((b_rows, 2 * K)), np.full(b_rows, max_iter)
+    if not b_rows:
+        return out, iters
+    g = _Batch.of(groups)
+    h = np.tile(np.asarray(init, float), (b_rows, 1))
+    rows = np.arange(b_rows)
+    for it in range(1, max_iter + 1):
+        h1 = g.step(h)
+        h2 = g.step(h1)
+        r, v = h1 - h, h2 - 2 * h1 + h
+        nr, nv = _norms(r), _norms(v)
+        ok = (nv > 0) & (nr > 0)
+        alpha = -np.maximum(1.0, np.where(ok, nr, 1.0) / np.where(ok, nv, 1.0))[:, None]
+        alpha2 = np.array([a**2 for a in alpha.ravel().tolist()])[:, None]  # C pow, as a scalar's
+        jump = _project_rows(h - 2 * alpha * r + alpha2 * v)
+        hn = np.where(ok[:, None], g.step(np.where(ok[:, None], jump, h2)), h2)
+        done = np.max(np.abs(hn - h), axis=1) < tol
+        if done.any():
+            out[rows[done]], iters[rows[done]] = hn[done], it
+            rows, hn = rows[~done], hn[~done]
+            if not rows.size:
+                return out, iters
+            g = g.subset(~done)
+        h = hn
+    out[rows] = h
+    return out, iters
+
+
+def _norms(x: np.ndarray) -> np.ndarray:
+    """Euclidean norm of each row, computed as `np.linalg.norm` computes one vector's."""
+    return np.array([np.sqrt(row.dot(row)) for row in x])
+
+
+def _project_rows(h: np.ndarray) -> np.ndarray:
+    h = np.clip(h, 0.0, 1.0)
+    total = h[:, :K] + h[:, K:]
+    over = total > 1.0
+    if over.any():
+        t = np.where(over, total, 1.0)
+        h[:, :K] = np.where(over, h[:, :K] / t, h[:, :K])
+        h[:, K:] = np.where(over, h[:, K:] / t, h[:, K:])
+    return h
+
+
+@dataclass(frozen=True)
+class _Batch:
+    """B weightings of one set of groups: the shared index arrays of a `Groups` and its weight
+    arrays stacked by row."""
+
+    g: Groups  # the first row's (its index arrays are every row's)
+    pair_weight: np.ndarray  # (B, P)
+    death_weight: np.ndarray  # (B, G)
+    fixed_risk: np.ndarray  # (B, K)
+    fixed_death: np.ndarray  # (B, K)
+
+    @classmethod
+    def of(cls, groups: list[Groups]) -> _Batch:
+        stack = lambda name: np.stack([getattr(x, name) for x in groups])  # noqa: E731
+        names = ("pair_weight", "death_weight", "fixed_risk", "fixed_death")
+        return cls(groups[0], *(stack(name) for name in names))
+
+    def subset(self, keep: np.ndarray) -> _Batch:
+        return _Batch(self.g, self.pair_weight[keep], self.death_weight[keep],
+                      self.fixed_risk[keep], self.fixed_death[keep])  # fmt: skip
+
+    def _bins(self, idx: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """Per row, np.bincount(idx, values[row], minlength=K) (same order of additions)."""
+        b_rows = values.shape[0]
+        flat = (np.arange(b_rows)[:, None] * K + idx[None, :]).ravel()
+        return np.bincount(flat, values.ravel(), minlength=b_rows * K).reshape(b_rows, K)
+
+    def step(self, h: np.ndarray) -> np.ndarray:
+        """`_em_step` for each row of `h` (B, 2K)."""
+        g = self.g
+        hr, hd = h[:, :K], h[:, K:]
+        ones = np.ones((h.shape[0], 1))
+        s_prev = np.concatenate([ones, np.cumprod(1.0 - hr - hd, axis=1)[:, :-1]], axis=1)
+        sd_prev = np.concatenate([ones, np.cumprod(1.0 - hd, axis=1)[:, :-1]], axis=1)
+        fr = s_prev[:, g.month] * hr[:, g.month]
+        dead_pair = g.dead[g.seg]
+        died = fr * sd_prev[:, g.b[g.seg] - 1] / np.maximum(sd_prev[:, g.month], 1e-300)
+        fr = np.where(dead_pair, died, fr)
+        fd = np.where(g.dead, s_prev[:, g.b - 1], 0.0)
+        csum = np.cumsum(fr, axis=1)
+        seg_total = np.add.reduceat(fr, g.starts, axis=1) if fr.shape[1] else fd * 0.0
+        total = seg_total + fd
+        empty = total <= 1e-250
+        if empty.any():  # hazards 0 where these data need an event: spread evenly
+            fr = np.where(empty[:, g.seg], 1.0, fr)
+            fd = np.where(empty & g.dead, 1.0, fd)
+            csum = np.cumsum(fr, axis=1)
+            seg_total = np.add.reduceat(fr, g.starts, axis=1)
+            total = seg_total + fd
+        before = csum[:, g.starts] - fr[:, g.starts]
+        suffix = seg_total[:, g.seg] - (csum - fr - before[:, g.seg])
+        scale = 1.0 / total
+        wp = self.pair_weight * scale[:, g.seg]
+        risk = self.fixed_risk + self._bins(g.month, wp * (suffix + fd[:, g.seg]))
+        nr = self._bins(g.month, wp * fr)
+        nd = self.fixed_death + self._bins(g.b - 1, self.death_weight * fd * scale)
+        safe = np.where(risk > 0, risk, 1.0)
+        pos = risk > 0
+        return np.concatenate([np.where(pos, nr / safe, 0.0), np.where(pos, nd / safe, 0.0)],
+                              axis=1)  # fmt: skip
 
 
 def curves(h: np.ndarray) -> dict[str, np.ndarray]:

@@ -13,8 +13,9 @@ run), diagnostics.py (protocol, flow, weights, caveats), variance.py (the sandwi
 CIs: `ci="bootstrap"` (default) resamples releases `n_bootstrap` times and refits everything
 (start model, weights, EM), replicate b seeded by child b of `seed`, run by
 `stats.bootstrap.run_replicates` (`n_jobs`, `scheduler`); percentile intervals.
-`ci="sandwich"`: Wald intervals from the influence-function variance of the EM's estimating
-equations, the weights taken as known (variance.py; fast; the simulation study's CI).
+`ci="sandwich"`: Wald-type intervals from the influence-function variance of the EM's
+estimating equations, Student's t with the SE's Satterthwaite degrees of freedom (variance.py;
+fast; the simulation study's CI).
 """
 
 from __future__ import annotations
@@ -35,7 +36,15 @@ from workbench.emulation.diagnostics import (
     support_name,
     weights_table,
 )
-from workbench.emulation.estimate import POINT_TOL, REPLICATE_TOL, Emulation, estimate, unpack
+from workbench.emulation.estimate import (
+    POINT_TOL,
+    REPLICATE_TOL,
+    Emulation,
+    ReplicateDesign,
+    estimate,
+    replicate_vectors,
+    unpack,
+)
 from workbench.emulation.grid import HORIZON, build_grid
 from workbench.emulation.outcome import curves
 from workbench.emulation.weights import TRUNCATION_QUANTILE
@@ -90,10 +99,13 @@ class TargetTrial:
         if self.ci == "bootstrap" and self.n_bootstrap < 2:
             raise ParameterError(f"n_bootstrap {self.n_bootstrap} must be >= 2 (e.g. 200).")
 
-    def fit(self, cohort, shared: TargetTrial | None = None) -> TargetTrial:
+    def fit(self, cohort, shared: TargetTrial | None = None, meanwhile=None) -> TargetTrial:
         """Fit on `cohort`. `shared`: a TargetTrial of the same support already fitted on the
         same cohort (another grace period): its grid, start model and "never" arm, which do not
-        depend on the grace period, are reused instead of recomputed (same numbers)."""
+        depend on the grace period, are reused instead of recomputed (same numbers).
+        `meanwhile(trial)`: the caller's work that needs only the point estimate (e.g. the
+        grace sensitivity with `shared=trial`), run once it is in (`grid_`, `emulation_`) while
+        the bootstrap replicates run on the workers (not called when not estimable)."""
         self._check()
         cohort = as_cohort(cohort)
         code = self.intervention
@@ -125,7 +137,7 @@ class TargetTrial:
             "cap": {s: float(a.weights.cap) for s, a in arms.items()},
         }
         self.warnings_ = caveats(code, grid, self.grace_months, arms, self.weights_)
-        self.replicates_ = self._replicates(grid, point)
+        self.replicates_ = self._replicates(grid, point, meanwhile)
         self._summarise(point.vector(), self.replicates_)
         return self
 
@@ -148,24 +160,30 @@ class TargetTrial:
         self.n_releases_ = n
         return self
 
-    def _replicates(self, grid, point) -> np.ndarray | None:
+    def _replicates(self, grid, point, meanwhile=None) -> np.ndarray | None:
         """(B, k) summary vectors of the bootstrap replicates (NaN rows: failed); None for the
-        sandwich CI."""
+        sandwich CI. `meanwhile(self)` runs while the workers compute them."""
+        after = None if meanwhile is None else (lambda: meanwhile(self))
         if self.ci == "sandwich":
+            if after is not None:
+                after()
             return None
         n, grace = grid.n, self.grace_months
         init = _WarmStart.of(point)  # what a replicate starts from (not the arms' n x K arrays)
         # a replicate is the same releases with multiplicities: the clones, their info days and
         # data masks are the point estimate's; only the models, weights and hazards are refitted
-        designs = (within_design(grid, grace), never_design(grid))
+        # (and so are the clones' (kind, l, b) groups: the EM runs for a chunk of replicates
+        # at once, estimate.replicate_vectors)
+        shared = ReplicateDesign.of(within_design(grid, grace), never_design(grid))
 
-        def one(rng):
-            freq = rng.multinomial(n, np.full(n, 1.0 / n)).astype(float)
-            fit = estimate(grid, grace, freq, init=init, tol=REPLICATE_TOL, designs=designs)
-            return fit.vector()
+        def chunk(rngs):
+            freqs = [rng.multinomial(n, np.full(n, 1.0 / n)).astype(float) for rng in rngs]
+            return replicate_vectors(grid, grace, freqs, init, shared, REPLICATE_TOL)
 
         root = np.random.SeedSequence(self.seed)
-        rows = run_replicates(one, root.spawn(self.n_bootstrap), self.n_jobs, self.scheduler)
+        seeds = root.spawn(self.n_bootstrap)
+        rows = run_replicates(chunk, seeds, self.n_jobs, self.scheduler, batched=True,
+                              meanwhile=after)  # fmt: skip
         width = point.vector().size
         return np.vstack([np.full(width, np.nan) if r is None else r for r in rows])
 
@@ -183,25 +201,27 @@ class TargetTrial:
         self._tables(p, derived, lo, hi)
 
     def _sandwich_ci(self, p, derived):
-        """Wald intervals from the influence-function SEs (variance.py): risks clipped to
-        [0, 1], the RR on the log scale."""
-        from workbench.emulation.variance import sandwich_se
+        """Wald-type intervals from the influence-function SEs (variance.py: Student's t with
+        the SE's Satterthwaite degrees of freedom): risks clipped to [0, 1], the RR on the
+        log scale."""
+        from workbench.emulation.variance import quantile, sandwich_se
 
         se = sandwich_se(self.emulation_, self.horizons)
         self.se_ = se
+        e = {key: quantile(df) * se[key] for key, df in se["df"].items()}  # half-widths
         k = len(self.horizons)
         lo_v, hi_v = {}, {}
         for s in STRATEGIES:
             r = p[f"relapse_{s}"]
-            lo_v[f"relapse_{s}"] = np.clip(r - Z * se[f"relapse_{s}"], 0, 1)
-            hi_v[f"relapse_{s}"] = np.clip(r + Z * se[f"relapse_{s}"], 0, 1)
+            lo_v[f"relapse_{s}"] = np.clip(r - e[f"relapse_{s}"], 0, 1)
+            hi_v[f"relapse_{s}"] = np.clip(r + e[f"relapse_{s}"], 0, 1)
         rd, rr, rmst = derived[:k], derived[k : 2 * k], derived[-1]
         with np.errstate(divide="ignore", invalid="ignore"):
             log_rr = np.log(rr)
-        lo_c = np.concatenate([rd - Z * se["rd"], np.exp(log_rr - Z * se["log_rr"]),
-                               [rmst - Z * se["rmst"]]])  # fmt: skip
-        hi_c = np.concatenate([rd + Z * se["rd"], np.exp(log_rr + Z * se["log_rr"]),
-                               [rmst + Z * se["rmst"]]])  # fmt: skip
+        lo_c = np.concatenate([rd - e["rd"], np.exp(log_rr - e["log_rr"]),
+                               [rmst - e["rmst"]]])  # fmt: skip
+        hi_c = np.concatenate([rd + e["rd"], np.exp(log_rr + e["log_rr"]),
+                               [rmst + e["rmst"]]])  # fmt: skip
         return (lo_v, lo_c), (hi_v, hi_c)
 
     def _tables(self, p, derived, lo, hi) -> None:

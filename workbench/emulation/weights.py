@@ -35,8 +35,6 @@ independent right-censoring (as Kaplan–Meier does, per arm).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 from scipy.special import expit
@@ -63,14 +61,47 @@ from workbench.emulation.start_model import (
 TRUNCATION_QUANTILE = 1.0
 
 
-@dataclass(frozen=True)
 class ArmWeights:
-    """(n, K) weights of one strategy's clones (0 once censored), before and after truncation."""
+    """(n, K) weights of one strategy's clones (0 once censored), before and after truncation.
+    Either held (`raw`, `weights`, `truncated`) or remade on demand by `make(rows)` (the raw
+    weights of releases `rows`, the clone-months without data at 0): a fitted "start within g" arm keeps no (n, K)
+    array (`on_demand`), its weights are one np.where from its (n,) month-g probabilities."""
 
-    raw: np.ndarray
-    weights: np.ndarray
-    cap: float
-    truncated: np.ndarray  # (n, K) bool
+    def __init__(self, raw=None, weights=None, cap: float = np.inf, truncated=None, make=None):
+        self._raw, self._weights, self._truncated, self._make = raw, weights, truncated, make
+        self.cap = cap
+
+    @property
+    def raw(self) -> np.ndarray:
+        return self._raw if self._raw is not None else self._make(slice(None))
+
+    @property
+    def weights(self) -> np.ndarray:
+        if self._weights is not None:
+            return self._weights
+        raw = self.raw
+        return np.minimum(raw, self.cap) if (raw > self.cap).any() else raw
+
+    @property
+    def truncated(self) -> np.ndarray:
+        if self._truncated is not None:
+            return self._truncated
+        raw = self.raw
+        return (raw > self.cap) & (raw != 1.0)  # raw is 0 where there are no data
+
+    def rows(self, rows) -> np.ndarray:
+        """`weights[rows]` (a block of releases), without making the whole array when the
+        weights are remade on demand (`make(rows)`)."""
+        if self._weights is not None:
+            return self._weights[rows]
+        if self._raw is not None:
+            return np.minimum(self._raw[rows], self.cap)
+        return np.minimum(self._make(rows), self.cap)  # as `weights`, elementwise
+
+    def on_demand(self, make) -> ArmWeights:
+        """The same weights remade by `make(rows)` instead of held (unit multiplicities only: the
+        truncation flags are recomputed without them)."""
+        return ArmWeights(cap=self.cap, make=make)
 
 
 PARTIAL_MONTHS = True
@@ -104,28 +135,40 @@ def never_weights_rows(grid: Grid, model: StartModel, info, rows: slice, stop=No
 
 def _not_started(grid: Grid, model: StartModel, info, rows: slice, stop) -> np.ndarray:
     """K_i(info) of `never_weights` for the releases `rows` (info: their (b, K) days)."""
+    return never_pieces(grid, model, info, rows, stop)["k"]
+
+
+def never_pieces(grid: Grid, model: StartModel, info, rows: slice, stop) -> dict:
+    """What `never_weights` computes for the releases `rows`: p (b, K) the start probabilities
+    where a start is possible (0 elsewhere), pe the same times the share of the month before a
+    relapse became known, f (b, K) the months completed by each info day, frac the part of
+    month f + 1 before it (0 without PARTIAL_MONTHS) and k = K_i(info)."""
     n = stop.size
     p = model.probabilities_of(grid.X[rows], None if grid.employed is None else grid.employed[rows])
     p = np.where(np.arange(1, K + 1)[None, :] <= stop[:, None], p, 0.0)  # no start after a
     day = np.where(np.isfinite(info), info, 0.0)  # relapse became known or follow-up ended
     f = np.clip(np.floor(day / D + 1e-9), 0, K).astype(int)
+    pe = p.copy()
+    frac = np.zeros(f.shape)
     if PARTIAL_MONTHS:
         detected = grid.detected[rows]
         seen = np.isfinite(detected)
         m = month_of(np.where(seen, detected, D))
         share = np.clip(np.where(seen, detected, 0.0) / D - (m - 1), 0.0, 1.0)
         at = np.flatnonzero(seen)
-        p[at, m[at] - 1] *= share[at]
-    k_i = np.concatenate([np.ones((n, 1)), np.cumprod(1.0 - p, axis=1)], axis=1)
+        pe[at, m[at] - 1] *= share[at]
+    k_i = np.concatenate([np.ones((n, 1)), np.cumprod(1.0 - pe, axis=1)], axis=1)
     k = np.take_along_axis(k_i, f, axis=1)
     if PARTIAL_MONTHS:  # the part of month f + 1 before the data came
-        p_next = np.take_along_axis(np.concatenate([p, np.zeros((n, 1))], axis=1), f, axis=1)
-        k = k * (1.0 - p_next * np.clip(day / D - f, 0.0, 1.0))
-    return k
+        p_next = np.take_along_axis(np.concatenate([pe, np.zeros((n, 1))], axis=1), f, axis=1)
+        frac = np.clip(day / D - f, 0.0, 1.0)
+        k = k * (1.0 - p_next * frac)
+    return {"p": p, "pe": pe, "f": f, "frac": frac, "k": k}
 
 
 def within_weights_from(p_i, grid: Grid, grace: int, info, at_risk) -> np.ndarray:
     """`within_weights` given each clone's probability `p_i` of starting in month `grace`."""
+    info = np.asarray(info)  # grid.InfoDays: all rows
     s = grid.start_month
     started = np.where(s == grace, 1.0 / np.maximum(p_i, 1e-300), 0.0)
     after = np.where(at_risk, started, 1.0)
@@ -205,7 +248,9 @@ def truncate_weights(raw: np.ndarray, data: np.ndarray, freq=None, quantile=0.99
     else:
         cap = float(values.max() if quantile >= 1 else np.quantile(values, quantile))
     truncated = use & (raw > cap)
-    return ArmWeights(raw=raw, weights=np.minimum(raw, cap), cap=cap, truncated=truncated)
+    # no copy when the cap binds nowhere (the rule's quantile 1: the cap is the largest weight)
+    weights = np.minimum(raw, cap) if (raw > cap).any() else raw
+    return ArmWeights(raw=raw, weights=weights, cap=cap, truncated=truncated)
 
 
 def weight_summary(arm: ArmWeights, data: np.ndarray, months: int) -> pd.DataFrame:
@@ -244,6 +289,7 @@ __all__ = [
     "carries_data",
     "fit_start_model",
     "never_weights",
+    "never_pieces",
     "never_weights_rows",
     "truncate_weights",
     "weight_summary",

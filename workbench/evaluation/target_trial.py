@@ -142,17 +142,22 @@ def fit_one(
     from workbench.emulation import TargetTrial
 
     notes: list[Note] = []
+    others: list = []  # the other grace periods' rows, fitted while the replicates run
+
+    def meanwhile(main: Any) -> None:
+        others.append(_other_graces(cohort, code, params, main))
+
     with record_warnings(notes):
         try:
             tt = TargetTrial(
                 code, grace_months=GRACE_MONTHS, horizons=HORIZONS,
                 n_bootstrap=params.n_bootstrap, seed=params.seed, n_jobs=params.n_jobs,
                 scheduler=scheduler, ci=ci_method(params.n_bootstrap),
-            ).fit(cohort)  # fmt: skip
+            ).fit(cohort, meanwhile=meanwhile if grace else None)  # fmt: skip
         except (WorkbenchError, ValueError, np.linalg.LinAlgError) as err:
             return TrialSummary(code, n_bootstrap=params.n_bootstrap, withheld=str(err))
         made = getattr(tt, "not_estimable_", None) is None
-        sensitivity = _grace(cohort, code, params, tt) if grace and made else None
+        sensitivity = _grace(tt, others[0]) if grace and made and others else None
     notes += [_as_note(w) for w in getattr(tt, "warnings_", ()) or ()]
     return summarise(tt, code, params.n_bootstrap, sensitivity, notes)
 
@@ -202,18 +207,27 @@ def strategy_code(value: object) -> str:
     return "never" if ("never" in text or "not" in text) else "start"
 
 
-def _grace(cohort: Any, code: str, params: Any, main: Any) -> pd.DataFrame | None:
-    """The risk difference under each grace period in `GRACES` (model-based CIs, `GRACE_CI`);
-    the main grace period's rows are the main fit's (`main`, the fitted trial: its horizons),
-    not refitted, and its grid, start model and "never" arm are reused for the others."""
+def _other_graces(cohort: Any, code: str, params: Any, main: Any) -> pd.DataFrame | None:
+    """The risk difference under each grace period in `GRACES` but the main one (model-based
+    CIs, `GRACE_CI`), reusing the main fit's grid, start model and "never" arm (`main`: the
+    trial with its point estimate; `fit_one` runs this while its bootstrap replicates run);
+    None when they cannot be estimated."""
     from workbench.emulation import grace_sensitivity
 
     others = tuple(g for g in GRACES if g != GRACE_MONTHS)
     try:
-        frame = grace_sensitivity(
+        return grace_sensitivity(
             cohort, code, graces=others, seed=params.seed, ci=GRACE_CI, base=main
         )
     except (WorkbenchError, ValueError, np.linalg.LinAlgError):
+        return None
+
+
+def _grace(main: Any, frame: pd.DataFrame | None) -> pd.DataFrame | None:
+    """The grace-period sensitivity table: the other grace periods' rows (`_other_graces`)
+    and the main grace period's, which are the main fit's (`main`, the fitted trial: its
+    horizons), not refitted."""
+    if frame is None:
         return None
     own = main.horizons_[["month", "rd", "rd_lower", "rd_upper"]].assign(grace_months=GRACE_MONTHS)
     frame = pd.concat([frame, own], ignore_index=True)

@@ -390,6 +390,24 @@ _NB05 = {
         "a propensity-weighted comparison. The design of these data: `{design}`; one result per "
         "arm.",
     ),
+    "nbp05_effect_observational": (
+        "## 4. 分组的效果（观察性数据）\n"
+        "说明文件写明 `design: observational`（默认）：分组不是随机分配的，两组在开始时可能就不同。"
+        "所以风险比对协变量作了调整，平均无事件天数之差（到第{horizon:,}天，即随访结束或36个月，取较早者）"
+        "来自倾向性评分重叠加权后的两组曲线，并给出均衡情况；E值说明一个未测量的混杂因素需要多强才能"
+        "解释掉这一结果。这仍是关联，不是随机试验的比较。若分组是随机分配的，在说明文件中写 "
+        "`design: randomised`，就得到试验本身的比较。每个分组列一项结果。",
+        "## 4. The effect of each arm (observational data)\n"
+        "The spec says `design: observational` (the default): the arms were not allocated at "
+        "random and may differ from the start. So the hazard ratio is adjusted for the "
+        "covariates, the difference in restricted mean event-free days (up to day {horizon:,}, "
+        "the end of follow-up or 36 months, whichever is earlier) comes from the arms' curves "
+        "after propensity overlap weighting, with the balance it reached, and E-values say how "
+        "strong an unmeasured confounder would have to be to explain the result away. It is "
+        "still an association, not a trial's comparison; if the arms were randomised, write "
+        "`design: randomised` in the spec to get the trial's own comparison. One result per "
+        "arm.",
+    ),
     "nbp05_effect_none": (
         "## 4. 分组的效果：跳过\n"
         "说明文件没有列出分组（`arms` 或 `interventions`），没有可比较的组，所以本节不运行。"

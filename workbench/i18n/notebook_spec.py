@@ -7,6 +7,8 @@ ENTRIES = {
     "nb_everyone_title": ("全部人员的无事件比例", "Event-free share, everyone"),
     "nb_months_from_start": ("自第0天起的月数", "Months from day 0"),
     "nbcol_months_from_start": ("自第0天起月数", "months from day 0"),
+    "nbcol_competing_day": ("竞争事件日（天）", "competing event day (day)"),  # a spec's death_day
+    "nbcol_entry_day": ("进入观察日（天）", "entry day (day)"),  # delayed entry (`entry`)
     "nbcol_days_from_start": ("自第0天起天数", "days from day 0"),
     "nbs_start_event": (
         "第0天是{start}；事件是 `{event}`。",
@@ -23,6 +25,12 @@ ENTRIES = {
         "NPMLE and the interval-censored proportional-hazards model, with no event dated at an "
         "end of its interval.",
     ),
+    "nbs_competing": (
+        "竞争事件（`{competing}`）在其发生日删失所关心的事件：下面的曲线、模型和天数都是特定原因的"
+        "（没有该竞争事件时的情形），不是累积发生率。",
+        "A competing event (`{competing}`) censors the event on its day: the curves, models and "
+        "days below are cause-specific (as if it could not happen), not cumulative incidence.",
+    ),
     "nbs_arms": (
         "比较的分组列（{k}个）：{arms}；第2节和第4节逐一分析每一列。",
         "Arms compared ({k}): {arms}; sections 2 and 4 analyse each of them.",
@@ -38,6 +46,11 @@ ENTRIES = {
         "风险因素模型只有{events:,}例事件、{terms}个参数（每个参数不足10例），风险比可能不稳定。",
         "The risk-factor model has only {events:,} events for {terms} terms (fewer than 10 per "
         "term); the hazard ratios may be unstable.",
+    ),
+    "nbs_ph_entry": (
+        "有延迟进入（`entry`）时没有比例风险检验：R的 `cox.zph` 的变换只适用于从第0天起随访的数据。",
+        "There is no proportional-hazards test with delayed entry (`entry`): R's `cox.zph` "
+        "transform is for data followed from day 0.",
     ),
     "nbs_no_terms": (
         "说明文件既没有分组也没有协变量，所以没有风险因素模型。",

@@ -31,6 +31,18 @@ def _chunk(fn, seeds, progress=None, done=0, total=0):
     return out
 
 
+def _batch(fn, seeds, progress=None, done=0, total=0):
+    """`fn` on a whole chunk: a list of generators in, a list of rows (None: failed) out."""
+    out = list(fn([np.random.default_rng(seed) for seed in seeds]))
+    if progress is not None:
+        progress(done + len(out), total)
+    return out
+
+
+# Replicates per chunk when a batched `fn` runs in this process (n_jobs 1).
+BATCH = 25
+
+
 def _dask_backend_active() -> bool:
     from joblib.parallel import get_active_backend
 
@@ -57,7 +69,7 @@ def check_scheduler(address: str | None) -> None:
         dask_client(address).close()
 
 
-def _dask_chunks(fn, seeds, scheduler, progress=None) -> list:
+def _dask_chunks(fn, seeds, scheduler, progress=None, runner=_chunk, meanwhile=None) -> list:
     """Run on a Dask cluster: `scheduler` is a distributed Client, a cluster, or an address."""
     from dask.distributed import Client
 
@@ -70,7 +82,9 @@ def _dask_chunks(fn, seeds, scheduler, progress=None) -> list:
         workers = max(1, sum(client.nthreads().values()))
         chunks = _split(seeds, 4 * workers)
         shipped = client.scatter(fn, broadcast=True, hash=False)  # the data go once per worker
-        futures = client.map(_chunk, [shipped] * len(chunks), chunks, pure=False)
+        futures = client.map(runner, [shipped] * len(chunks), chunks, pure=False)
+        if meanwhile is not None:
+            meanwhile()
         if progress is not None:  # chunk by chunk, in order (no default client needed)
             parts, done = [], 0
             for future, chunk in zip(futures, chunks, strict=True):
@@ -97,7 +111,10 @@ def _merge(parts, n):
     return rows
 
 
-def run_replicates(fn, seeds, n_jobs: int = 1, scheduler=None, progress=None) -> list:
+def run_replicates(
+    fn, seeds, n_jobs: int = 1, scheduler=None, progress=None, batched: bool = False,
+    meanwhile=None,
+) -> list:  # fmt: skip
     """[fn(numpy.random.default_rng(s)) for s in seeds], None where fn raised EstimationError.
 
     Sequential when n_jobs == 1; on joblib's local processes otherwise; on Dask when
@@ -110,22 +127,42 @@ def run_replicates(fn, seeds, n_jobs: int = 1, scheduler=None, progress=None) ->
     when sequential, per chunk otherwise). None (the default): the running console's
     bootstrap bar (`workbench.console.replicate_progress`), or nothing when none shows.
     Progress only reports: it never changes which replicate gets which seed.
+
+    `batched`: `fn` takes a chunk (a list of generators) and returns one row (or None) per
+    generator, so the chunk's replicates can share work (the target trial's EM); its rows
+    must not depend on which other replicates share the chunk. In this process the chunks hold
+    `BATCH` replicates.
+
+    `meanwhile()`: other work of the caller, run in this process once the replicates are
+    handed to the workers (they go on while it runs: no core waits for it) and before their
+    rows are collected; when sequential, before the replicates.
     """
+    runner = _batch if batched else _chunk
+    meanwhile = meanwhile if meanwhile is not None else (lambda: None)
     seeds = list(seeds)
     if progress is None:
         progress = console.replicate_progress()
     if progress is not None:
         progress(0, len(seeds))
     if scheduler is not None:
-        return _dask_chunks(fn, seeds, scheduler, progress)
+        return _dask_chunks(fn, seeds, scheduler, progress, runner, meanwhile)
     dask = _dask_backend_active()
     if n_jobs == 1 and not dask:
-        return _chunk(fn, seeds, progress, 0, len(seeds))
+        meanwhile()
+        if not batched:
+            return _chunk(fn, seeds, progress, 0, len(seeds))
+        parts, done = [], 0
+        for c in _split(seeds, -(-len(seeds) // BATCH)):
+            parts.append(_batch(fn, c, progress, done, len(seeds)))
+            done += len(c)
+        return _merge(parts, len(seeds))
     n_workers = effective_n_jobs(-1 if dask else n_jobs)
     chunks = _split(seeds, 4 * n_workers)
-    runner = Parallel(n_jobs=-1 if dask else n_jobs, return_as="generator")
+    parallel = Parallel(n_jobs=-1 if dask else n_jobs, return_as="generator")
     parts, done = [], 0
-    for part in runner(delayed(_chunk)(fn, c) for c in chunks):
+    results = parallel(delayed(runner)(fn, c) for c in chunks)  # dispatching from here on
+    meanwhile()
+    for part in results:
         parts.append(part)
         done += len(part)
         if progress is not None:
