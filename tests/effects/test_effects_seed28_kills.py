@@ -64,3 +64,49 @@ def test_landmark_figure_ticks_every_6_months_and_the_withheld_sentence_centred(
         withheld, lang
     )
     plt.close("all")
+
+
+def _interval_arms(n=240, seed=11):
+    rng = np.random.default_rng(seed)
+    a = rng.integers(0, 2, n)
+    t = rng.exponential(np.where(a == 1, 600.0, 400.0))
+    visits = 182.625 * np.arange(1, 7)
+    k = (visits[None, :] < t[:, None]).sum(axis=1)
+    seen = k < visits.size
+    upper = np.where(seen, visits[np.minimum(k, 5)], np.nan)
+    lower = np.where(k > 0, visits[np.maximum(k - 1, 0)], 0.0)
+    return lower, upper, a, rng.integers(1, 4, n)
+
+
+def test_interval_censored_weighted_log_hr_equals_repeating_rows():
+    """The landmark comparison's hazard ratio on visit intervals (piecewise exponential,
+    weights = case weights): whole weights give the fit of the data with each row repeated."""
+    from workbench.effects.weighted_estimate import estimate
+
+    lower, upper, a, k = _interval_arms()
+    cuts, grid = np.array([0.0, 180.0, 365.0, 730.0]), np.linspace(0.0, 1000.0, 41)
+
+    def log_hr(lo, up, arm, w):
+        values, _, _ = estimate(lo, up, (None, np.zeros(lo.size)), arm, w, cuts, grid, 365.0)
+        return values[0]
+
+    weighted = log_hr(lower, upper, a, k.astype(float))
+    repeated = log_hr(np.repeat(lower, k), np.repeat(upper, k), np.repeat(a, k),
+                      np.ones(k.sum()))  # fmt: skip
+    assert weighted == pytest.approx(repeated, rel=1e-6)  # the same likelihood, optimiser tol
+    assert abs(weighted - log_hr(lower, upper, a, np.ones(a.size))) > 1e-3
+
+
+def test_number_needed_to_treat_at_a_risk_difference_of_1():
+    from workbench.effects.comparison import number_needed_to_treat
+
+    assert number_needed_to_treat(1.0, (0.9, 1.0)) == 1.0
+    assert number_needed_to_treat(-0.25, (-0.4, -0.1)) == 4.0
+    assert np.isnan(number_needed_to_treat(0.1, (-0.1, 0.3)))
+
+
+def test_kaplan_meier_without_a_label_is_all():
+    from workbench.retention.km import KaplanMeier
+
+    km = KaplanMeier().fit(np.array([1.0, 2, 3]), np.array([1, 0, 1]))
+    assert km.label_ == "all" and set(km.curve()["label"]) == {"all"}
