@@ -22,9 +22,12 @@ def cluster(monkeypatch):
         asked.local += 1
         return chunk(fn, seeds, *args)
 
-    def on_the_cluster(fn, seeds, scheduler, progress=None):
+    def on_the_cluster(fn, seeds, scheduler, progress=None, runner=None, meanwhile=None):
         asked.append(scheduler)
-        return chunk(fn, list(seeds))
+        if meanwhile is not None:
+            meanwhile()
+        run = chunk if runner in (None, local) else runner
+        return run(fn, list(seeds))
 
     monkeypatch.setattr(bs, "_dask_chunks", on_the_cluster)
     monkeypatch.setattr(bs, "_chunk", local)

@@ -103,7 +103,7 @@ def test_the_blocked_influence_functions_give_the_sandwich_of_the_whole_arrays(p
         c = arm.clones
         w = arm.weights.weights * carries_data(c.kind, c.l, c.b)
         inf[name] = variance.arm_influence(c.kind, c.l, c.b, w, arm.hazards, arm.nuisance(),
-                                           arm.weights.cap, small_sample=True)  # fmt: skip
+                                           arm.weights.cap)  # fmt: skip
     rd = inf["start"][:, [12, 24, 36]] - inf["never"][:, [12, 24, 36]]
 
     def many(n):  # blocks of 97 releases

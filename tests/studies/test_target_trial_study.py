@@ -3,7 +3,7 @@ employment feedback on, every support at its grace period (`SUPPORTS`), the 24-m
 difference "start within g months" minus "never" against the simulator's population truth
 (`strategy_truth`, 100,000 releases; MC SE of a true RD <= 0.0008), with the
 influence-function (sandwich) CI with its small-sample correction (emulation/variance.py:
-leverage-corrected scores, Student's t with Satterthwaite degrees of freedom); beside it the
+Student's t with the SE's Satterthwaite degrees of freedom); beside it the
 naive ever/never comparison, the day-180 landmark comparison and the Cox model adjusting for
 current employment. ~1.2 s CPU per cohort (six supports) plus ~7 s for the truth: 230-260 s
 CPU on one core (measured at load averages 3 to 20). The numbers are in bench/README.md ("Target-trial emulation";

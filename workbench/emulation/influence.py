@@ -7,8 +7,7 @@ the clones' (kind, l, b) groups and their posteriors (the residuals of a release
 group's), and with estimated weights dU/dtheta (nuisance.score_derivative, kept on the arm's
 Nuisance: the "never" arm's is shared by the grace periods) folded into `dcoef` = (dU/dtheta)'
 coef' (P, 39). Per block: IF = (w * resid)[:, free] @ coef' + psi @ dcoef — the same
-quantity as variance.arm_influence, associated differently (rounding only; with the small-
-sample correction the months' totals of w * E[at risk] come from a first pass) — and the sums
+quantity as variance.arm_influence, associated differently (rounding only) — and the sums
 of squares and fourth powers of the contrasts sandwich_se reports.
 """
 
@@ -45,19 +44,12 @@ class ArmInfluence:
     resid: Rows  # (b, 2K)
     psi: Callable[[slice], np.ndarray] | None = None
     dcoef: np.ndarray | None = None  # (P, 39)
-    risk: Rows | None = None  # (b, K) expected months at risk (small-sample correction)
-    total: np.ndarray | None = None  # (K,) sum over all clones of w * risk
 
     def rows(self, rows: slice) -> np.ndarray:
         """(b, 39) influence of the releases `rows` on [relapse risk 0..36, death risk at 36,
-        RMST]; with `total`, the scores corrected for leverage (variance.py's module doc)."""
+        RMST]."""
         w = self.weights[rows]
         u = np.concatenate([w, w], axis=1) * self.resid[rows]
-        if self.total is not None:
-            wr = w * self.risk[rows]
-            t = self.total
-            lev = np.where(t > 0, wr / np.where(t > 0, t, 1.0), 0.0)
-            u = u / np.sqrt(np.maximum(1.0 - np.concatenate([lev, lev], axis=1), 1e-12))
         out = u[:, self.free] @ self.coef.T
         if self.psi is not None:
             out += self.psi(rows) @ self.dcoef
@@ -104,7 +96,7 @@ def residual_rows(kind, l, b, h) -> tuple[Rows, Rows]:  # noqa: E741
     return Rows(lambda rows: rel[inv[rows]]), Rows(lambda rows: risk[inv[rows]])
 
 
-def arm_influence(arm, estimated_weights: bool = True, small_sample: bool = True) -> ArmInfluence:
+def arm_influence(arm, estimated_weights: bool = True) -> ArmInfluence:
     """The pieces of one fitted strategy's (arms.Arm) influence rows."""
     c = arm.clones
     data = carries_data(c.kind, c.l, c.b)
@@ -128,25 +120,22 @@ def arm_influence(arm, estimated_weights: bool = True, small_sample: bool = True
     except np.linalg.LinAlgError:
         coef = grad @ np.linalg.pinv(a)
     weights = Rows(lambda rows: arm.weights.rows(rows) * data[rows])
-    resid, risk = residual_rows(c.kind, c.l, c.b, h)
-    total = None
-    if small_sample:  # the months' totals of w * risk over every clone (a first pass)
-        total = sum((weights[r] * risk[r]).sum(axis=0) for r in blocks(c.kind.size))
+    resid, _ = residual_rows(c.kind, c.l, c.b, h)
     psi = dcoef = None
     if estimated_weights and arm.nuisance is not None:
         nu = arm.nuisance()
         positive = Rows(lambda rows: weights[rows] > 0)
         d = score_derivative(nu, arm.weights.cap, positive, resid, key=("influence", id(arm)))
         psi, dcoef = nu.psi_rows, d[free].T @ coef.T
-    return ArmInfluence(free, coef, weights, resid, psi, dcoef, risk, total)
+    return ArmInfluence(free, coef, weights, resid, psi, dcoef)
 
 
 def sandwich_se(point, horizons, estimated_weights: bool = True,
                 small_sample: bool = True) -> dict:  # fmt: skip
     """variance.sandwich_se (see there), the influence rows made block by block: the sums of
     squares (and of fourth powers, for the degrees of freedom) accumulated per block."""
-    s_arm = arm_influence(point.start, estimated_weights, small_sample)
-    n_arm = arm_influence(point.never, estimated_weights, small_sample)
+    s_arm = arm_influence(point.start, estimated_weights)
+    n_arm = arm_influence(point.never, estimated_weights)
     h = list(horizons)
     rs = curves(point.start.hazards)["relapse"][h]
     rn = curves(point.never.hazards)["relapse"][h]

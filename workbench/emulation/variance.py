@@ -15,31 +15,28 @@ the interval is meant to be conservative; its coverage is measured by the simula
 
 Small samples (`small_sample=True`, what `sandwich_se` uses). A strategy whose deviators are
 many and whose compliers are few rests on a few heavy weights: "start financial aid within 6
-months" has ~57 month-6 starters at 4,000 releases, weights up to ~300, an effective sample
-size of ~20 at month 24, and one release may carry 20-40 % of the variance. Two standard
-corrections of the sandwich for that (Kauermann & Carroll 2001; Fay & Graubard 2001;
-Pan & Wall 2002), applied the same way to every strategy and support:
+months" has ~57 month-6 starters at 4,000 releases, weights up to ~300, a Kish effective sample
+size of ~20 at month 24, and one release may carry 10-45 % of the variance. The variance
+estimate V = sum_i c_i^2 (c_i the releases' influences on a quantity) is then itself noisy, and
+a normal interval built on it covers too rarely even when V is nearly unbiased. V is taken as
+V * chi2_df / df with df = 2 V^2 / Var(V), Var(V) = n / (n - 1) sum_i (c_i^2 - V / n)^2
+(Satterthwaite's two-moment match, Var(V) estimated from the releases as Pan & Wall 2002 do for
+the GEE sandwich; = n / (n - 1) (sum_i c_i^4 - V^2 / n)), and the interval uses Student's t with
+df (`quantile`) instead of the normal: the same rule for every quantity, strategy and support;
+the SEs themselves are unchanged. With n equal normal contributions df = n; for financial aid's
+24-month RD it is ~30 (median over the study's cohorts), for the other supports' medians 13
+(job placement) to 210.
 
-- leverage (HC2-type): each clone's score in month m is divided by sqrt(1 - lev_i(m)),
-  lev_i(m) = w_i(m) E[at risk_i(m)] / sum_j w_j(m) E[at risk_j(m)] its share of the month's
-  expected weighted months at risk. On data whose relapse months are known the month's hazard
-  is a weighted ratio and lev_i(m) the diagonal of its hat matrix: removing release i moves
-  the hazard by exactly u_i(m) / (R(m) (1 - lev_i(m))) (tests/emulation/test_variance.py),
-  and a residual shrinks towards the fit by about 1 - lev_i(m); dividing by its square root
-  is the HC2 correction (MacKinnon & White 1985). With interval censoring it neglects the
-  E-step's coupling of months;
-- degrees of freedom: the variance estimate V = sum_i c_i^2 (c_i the releases' corrected
-  influences on a quantity) is itself noisy when a few c_i dominate it; V is taken as
-  V * chi2_df / df with df = 2 V^2 / Var(V), Var(V) = n / (n - 1) sum_i (c_i^2 - V / n)^2
-  (Satterthwaite's two-moment match, Var(V) estimated from the releases as Pan & Wall 2002 do
-  for GEE; = n / (n - 1) (sum_i c_i^4 - V^2 / n)), and the interval uses Student's t with df
-  (`quantile`). With equal normal contributions df = n; for financial aid's RD at 24 months
-  it is 30 (median; 6-60 between cohorts), for the other supports 13-210.
+Not used: a leverage (HC2-type) correction of each clone's monthly score, dividing by
+sqrt(1 - its share of the month's weighted months at risk). It is exact for the monthly
+hazards on right-censored data, but with interval censoring the Jacobian is ill-conditioned
+(condition numbers 1e7-1e8: months inside the 6-month visit gaps are weakly identified), the
+corrected scores no longer cancel along its weak directions, and the SE moved by up to 80 %
+with the EM's tolerance (1e-6 vs 1e-10) while the plain SE agreed to 6 digits.
 
 In the study (200 cohorts of 4,000, seed 18) the plain normal interval covered financial aid's
-true 24-month RD in 91.0 % (its SE 8 % short of the SD between cohorts), the corrected one in
-93.0 %; the other supports 92.5-96.5 % (bench/README.md, "Small-sample correction of the
-sandwich").
+true 24-month RD in 91.0 % (its SE 8 % short of the SD between cohorts); bench/README.md
+("Small-sample correction of the sandwich") has the t interval's coverage for every support.
 """
 
 from __future__ import annotations
@@ -61,21 +58,11 @@ def _groups(kind, l, b):  # noqa: E741
     return uniq // (K + 2) ** 2, (uniq // (K + 2)) % (K + 2), uniq % (K + 2), inv
 
 
-def residuals(kind, l, b, h, with_risk: bool = False):  # noqa: E741
-    """(n, 2K) E[events] - h E[at risk] per unit weight of each clone (relapse, death); with
-    `with_risk` also (n, K) each clone's expected months at risk."""
+def residuals(kind, l, b, h):  # noqa: E741
+    """(n, 2K) E[events] - h E[at risk] per unit weight of each clone (relapse, death)."""
     gk, gl, gb, inv = _groups(kind, l, b)
     er, ed, risk = posteriors(gk, gl, gb, h)
-    res = np.concatenate([er[inv] - h[:K] * risk[inv], ed[inv] - h[K:] * risk[inv]], axis=1)
-    return (res, risk[inv]) if with_risk else res
-
-
-def leverage(w, risk) -> np.ndarray:
-    """(n, K) each clone's share of its month's expected weighted months at risk (the
-    diagonal of the monthly hazards' hat matrix on data with known relapse months)."""
-    wr = w * risk
-    total = wr.sum(axis=0)
-    return np.where(total > 0, wr / np.where(total > 0, total, 1.0), 0.0)
+    return np.concatenate([er[inv] - h[:K] * risk[inv], ed[inv] - h[K:] * risk[inv]], axis=1)
 
 
 def scores(kind, l, b, w, h):  # noqa: E741
@@ -86,12 +73,10 @@ def scores(kind, l, b, w, h):  # noqa: E741
 _summaries = influence.summaries
 
 
-def arm_influence(kind, l, b, w, h, nuisance=None, cap=np.inf,  # noqa: E741
-                  small_sample: bool = False) -> np.ndarray:  # fmt: skip
+def arm_influence(kind, l, b, w, h, nuisance=None, cap=np.inf) -> np.ndarray:  # noqa: E741
     """(n, 39) influence of each clone on [relapse risk at months 0..36, death risk at 36,
     RMST] of one strategy; with `nuisance` (nuisance.Nuisance) the start model's estimation
-    is accounted for, else the weights are taken as known; `small_sample`: the scores
-    corrected for leverage (module doc; False: the plain infinitesimal jackknife)."""
+    is accounted for, else the weights are taken as known."""
     free = np.flatnonzero(h > 0)
     jac = score_jacobian(group(kind, l, b, w), h, free)
     theta = _summaries(h)
@@ -106,12 +91,8 @@ def arm_influence(kind, l, b, w, h, nuisance=None, cap=np.inf,  # noqa: E741
         coef = np.linalg.solve(a.T, grad.T).T  # grad @ inv(a)
     except np.linalg.LinAlgError:
         coef = grad @ np.linalg.pinv(a)
-    resid, risk = residuals(kind, l, b, h, with_risk=True)
-    u = np.concatenate([w, w], axis=1) * resid
-    if small_sample:
-        lev = leverage(w, risk)
-        u = u / np.sqrt(np.maximum(1.0 - np.concatenate([lev, lev], axis=1), 1e-12))
-    u = u[:, free]
+    resid = residuals(kind, l, b, h)
+    u = (np.concatenate([w, w], axis=1) * resid)[:, free]
     if nuisance is not None:
         from workbench.emulation.nuisance import score_derivative
 
@@ -124,8 +105,8 @@ def sandwich_se(point, horizons, estimated_weights: bool = True,
                 small_sample: bool = True) -> dict:  # fmt: skip
     """Standard errors from the influence functions of both strategies: of each strategy's
     relapse risk at months 0..36, of the RD, log RR at `horizons` and the RMST difference;
-    "df": the same keys' degrees of freedom (`degrees_of_freedom`; inf without
-    `small_sample`), for `quantile`. The influence functions (`arm_influence` per release)
+    "df": the same keys' degrees of freedom for a t interval (`degrees_of_freedom`; inf, the
+    normal's, without `small_sample`), for `quantile`; the SEs do not depend on it. The influence functions (`arm_influence` per release)
     are made a block of releases at a time (influence.py: the same numbers to rounding, no
     (releases x 2K) array)."""
     return influence.sandwich_se(point, horizons, estimated_weights, small_sample)

@@ -7,6 +7,8 @@ ENTRIES = {
     "nb_everyone_title": ("全部人员的无事件比例", "Event-free share, everyone"),
     "nb_months_from_start": ("自第0天起的月数", "Months from day 0"),
     "nbcol_months_from_start": ("自第0天起月数", "months from day 0"),
+    "nbcol_competing_day": ("竞争事件日（天）", "competing event day (day)"),  # a spec's death_day
+    "nbcol_entry_day": ("进入观察日（天）", "entry day (day)"),  # delayed entry (`entry`)
     "nbcol_days_from_start": ("自第0天起天数", "days from day 0"),
     "nbs_start_event": (
         "第0天是{start}；事件是 `{event}`。",

@@ -3,8 +3,8 @@
 Each replicate simulates a cohort with the employment feedback on (`workbench.simulate`,
 default configuration), emulates every support's trial at its grace period (`SUPPORTS`: the
 grace periods the simulator's truth covers) with the fast influence-function CI
-(`emulation.variance`, weights taken as known; leverage-corrected scores and Student's t with
-Satterthwaite degrees of freedom `df`), and beside it three comparisons the issue
+(`emulation.variance`, weights taken as known; Student's t with the SE's Satterthwaite
+degrees of freedom `df`), and beside it three comparisons the issue
 expects to be biased:
 
 - naive ever/never: the 24-month relapse risk of releases who ever started the support minus
