@@ -143,3 +143,17 @@ def test_the_entry_window_sentence_only_with_a_window(fitted):
         build_cohort(ds), exposure_starts(ds), relapse_free_contacts(ds)
     )
     assert "For the curves, people first seen" not in none.summary()["notes"].iloc[0]
+
+
+def test_the_method_counts_the_usable_bootstrap_fits():
+    from support import toy_cohort
+
+    from workbench.effects.methods import commas
+    from workbench.effects.primary import METHOD_TEXT, TimeVaryingEffects
+
+    cohort, starts = toy_cohort(400, 5)
+    est = TimeVaryingEffects(n_bootstrap=6, seed=3, lag="none").fit(cohort, starts)
+    est.boot_.iloc[2, 0] = np.nan  # one replicate's fit failed
+    first = est.estimates()[0]
+    assert first.method_text == (commas(*METHOD_TEXT, piece("bootstrap", n=5)),)
+    assert "1 bootstrap fits failed and were dropped." in first.notes
