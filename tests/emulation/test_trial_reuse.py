@@ -142,3 +142,36 @@ def test_batched_em_rows_equal_the_single_em(main_fit):
         h1, it1 = fit_hazards(x, init=point.never.hazards, tol=1e-9)
         np.testing.assert_array_equal(h[row], h1)
         assert it[row] == it1
+
+
+def test_point_made_beforehand_gives_the_same_trial(cohort, main_fit):
+    # point_estimate is the point estimate fit() makes (the report makes the next support's
+    # while this one's replicates run): the same tables, exactly; None when fit makes none
+    from workbench.emulation.trial import point_estimate
+
+    point = point_estimate(cohort, "employment_311", 6)
+    again = TargetTrial("employment_311", grace_months=6, ci="sandwich").fit(cohort, point=point)
+    assert again.emulation_ is point
+    pd.testing.assert_frame_equal(again.horizons_, main_fit.horizons_, check_exact=True)
+    pd.testing.assert_frame_equal(again.curves_, main_fit.curves_, check_exact=True)
+    assert point_estimate(cohort, "employment_311", 35) is None  # nobody starts in month 35
+
+
+def test_report_trials_with_the_next_point_made_ahead_equal_one_by_one(cohort):
+    # run_target_trials makes the next support's point estimate while this one's replicates
+    # (here: its sandwich CI) run, and its grace sensitivity meanwhile: the same tables as
+    # fitting each support on its own, exactly
+    from types import SimpleNamespace
+
+    from workbench.evaluation.target_trial import fit_one, run_target_trials
+
+    params = SimpleNamespace(n_bootstrap=0, seed=1, n_jobs=1,
+                             interventions=("employment_311", "peer_education"))  # fmt: skip
+    together = run_target_trials(cohort, params)
+    assert list(together) == ["employment_311", "peer_education"]
+    for code, s in together.items():
+        alone = fit_one(cohort, code, params)
+        assert s.estimable and alone.estimable
+        pd.testing.assert_frame_equal(s.horizons, alone.horizons, check_exact=True)
+        pd.testing.assert_frame_equal(s.grace, alone.grace, check_exact=True)
+        pd.testing.assert_frame_equal(s.curves, alone.curves, check_exact=True)

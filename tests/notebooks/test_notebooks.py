@@ -391,6 +391,22 @@ def test_parameter_sets_refuse_bad_values(cls_name, values, message):
         getattr(nbp, cls_name).from_mapping(values)
 
 
+def test_few_bootstrap_replicates_are_said_to_give_rough_intervals():
+    """A handful of replicates (a trial run) is said plainly at the top of the notebook: the
+    percentile intervals can miss their own estimate (notebook 03 at 3 replicates showed HR
+    0.661 with 95 % CI 0.714-0.792)."""
+    from workbench.i18n import t
+    from workbench.params.notebook import CohortParams, EffectsParams, MethodCheckParams
+
+    for lang in ("zh", "en"):
+        said = EffectsParams.from_mapping({"n_bootstrap": 3}).notes(lang)
+        assert said == [t("nb_few_bootstrap", lang, n=3, min=50)]
+        assert MethodCheckParams.from_mapping({"n_bootstrap": 49}).notes(lang) != []
+    assert EffectsParams.from_mapping({"n_bootstrap": 0}).notes("en") == []  # model-based CIs
+    assert EffectsParams.from_mapping({"n_bootstrap": 50}).notes("en") == []
+    assert CohortParams.from_mapping({}).notes("en") == []  # no bootstrap at all
+
+
 def test_parse_assignments_keeps_dates_as_text_and_resolves_paths(tmp_path, monkeypatch):
     from workbench.params.notebook import parse_assignments
 

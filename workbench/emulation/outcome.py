@@ -111,18 +111,20 @@ def group(kind, l, b, weights) -> Groups:  # noqa: E741
 def _em_step(h: np.ndarray, g: Groups, with_risk: bool = False):
     """One EM step: the M-step's hazards (2K,) from hazards `h` (and the expected weighted
     months at risk (K,) when `with_risk`)."""
+    x = _plan(g)
     hr, hd = h[:K], h[K:]
-    s_prev = np.concatenate([[1.0], np.cumprod(1.0 - hr - hd)[:-1]])
-    sd_prev = np.concatenate([[1.0], np.cumprod(1.0 - hd)[:-1]])
+    s_prev, sd_prev = np.empty(K), np.empty(K)
+    s_prev[0] = sd_prev[0] = 1.0
+    s_prev[1:] = np.cumprod(1.0 - hr - hd)[:-1]
+    sd_prev[1:] = np.cumprod(1.0 - hd)[:-1]
     fr = s_prev[g.month] * hr[g.month]
     # a death seen in month b: either no relapse before it (S(b-1) h_d(b)) or a relapse in
     # month j, then survival and death in month b (S(j-1) h_r(j) prod_{j<=k<b}(1 - h_d(k))
     # h_d(b): death independent of relapse); the common h_d(b) cancels
-    dead_pair = g.dead[g.seg]
-    fr = np.where(
-        dead_pair, fr * sd_prev[g.b[g.seg] - 1] / np.maximum(sd_prev[g.month], 1e-300), fr
-    )
-    fd = np.where(g.dead, s_prev[g.b - 1], 0.0)
+    i = x.dead_pairs
+    fr[i] = fr[i] * sd_prev[x.dead_b1] / np.maximum(sd_prev[x.dead_month], 1e-300)
+    fd = np.zeros(g.b.size)
+    fd[x.dead_groups] = s_prev[x.dead_group_b1]
     csum = np.cumsum(fr)
     seg_total = np.add.reduceat(fr, g.starts) if fr.size else np.zeros(0)
     total = seg_total + fd
@@ -139,10 +141,35 @@ def _em_step(h: np.ndarray, g: Groups, with_risk: bool = False):
     wp = g.pair_weight * scale[g.seg]
     risk = g.fixed_risk + np.bincount(g.month, wp * (suffix + fd[g.seg]), minlength=K)
     nr = np.bincount(g.month, wp * fr, minlength=K)
-    nd = g.fixed_death + np.bincount(g.b - 1, g.death_weight * fd * scale, minlength=K)
-    safe = np.where(risk > 0, risk, 1.0)
-    out = np.concatenate([np.where(risk > 0, nr / safe, 0.0), np.where(risk > 0, nd / safe, 0.0)])
+    nd = g.fixed_death + np.bincount(x.b1, g.death_weight * fd * scale, minlength=K)
+    pos = risk > 0
+    safe = np.where(pos, risk, 1.0)
+    out = np.concatenate([np.where(pos, nr / safe, 0.0), np.where(pos, nd / safe, 0.0)])
     return (out, risk) if with_risk else out
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """Index arrays of one `Groups` the E-step uses at every iteration."""
+
+    dead_pairs: np.ndarray  # pairs of groups with a death seen
+    dead_b1: np.ndarray  # their month of death - 1
+    dead_month: np.ndarray  # their month
+    dead_groups: np.ndarray  # groups with a death seen
+    dead_group_b1: np.ndarray  # their month of death - 1
+    b1: np.ndarray  # every group's month b - 1
+
+
+def _plan(g: Groups) -> _Plan:
+    """`g`'s `_Plan`, made once per Groups (kept on it)."""
+    plan = g.__dict__.get("_plan")
+    if plan is None:
+        pairs = np.flatnonzero(g.dead[g.seg])
+        groups = np.flatnonzero(g.dead)
+        plan = _Plan(pairs, g.b[g.seg[pairs]] - 1, g.month[pairs], groups, g.b[groups] - 1,
+                     g.b - 1)  # fmt: skip
+        g.__dict__["_plan"] = plan
+    return plan
 
 
 def score_jacobian(g: Groups, h: np.ndarray, free: np.ndarray) -> np.ndarray:
@@ -184,7 +211,7 @@ def fit_hazards(
         h1 = _em_step(h, g)
         h2 = _em_step(h1, g)
         r, v = h1 - h, h2 - 2 * h1 + h
-        nr, nv = np.linalg.norm(r), np.linalg.norm(v)
+        nr, nv = np.sqrt(r.dot(r)), np.sqrt(v.dot(v))  # np.linalg.norm's own computation
         if nv > 0 and nr > 0:
             alpha = -max(1.0, nr / nv)
             hn = _em_step(_project(h - 2 * alpha * r + alpha**2 * v), g)  # and a stabilising step

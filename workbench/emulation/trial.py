@@ -20,6 +20,7 @@ fast; the simulation study's CI).
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,7 +49,7 @@ from workbench.emulation.estimate import (
 from workbench.emulation.grid import HORIZON, build_grid
 from workbench.emulation.outcome import curves
 from workbench.emulation.weights import TRUNCATION_QUANTILE
-from workbench.exceptions import ParameterError
+from workbench.exceptions import ParameterError, WorkbenchError
 from workbench.stats.bootstrap import percentile_ci, run_replicates
 
 STRATEGIES = ("start", "never")
@@ -99,13 +100,17 @@ class TargetTrial:
         if self.ci == "bootstrap" and self.n_bootstrap < 2:
             raise ParameterError(f"n_bootstrap {self.n_bootstrap} must be >= 2 (e.g. 200).")
 
-    def fit(self, cohort, shared: TargetTrial | None = None, meanwhile=None) -> TargetTrial:
+    def fit(
+        self, cohort, shared: TargetTrial | None = None, meanwhile=None, point=None
+    ) -> TargetTrial:
         """Fit on `cohort`. `shared`: a TargetTrial of the same support already fitted on the
         same cohort (another grace period): its grid, start model and "never" arm, which do not
         depend on the grace period, are reused instead of recomputed (same numbers).
         `meanwhile(trial)`: the caller's work that needs only the point estimate (e.g. the
         grace sensitivity with `shared=trial`), run once it is in (`grid_`, `emulation_`) while
-        the bootstrap replicates run on the workers (not called when not estimable)."""
+        the bootstrap replicates run on the workers (not called when not estimable). `point`:
+        this support's point estimate at this grace period on this cohort, made beforehand
+        (`point_estimate`, e.g. while another support's replicates ran): used as is."""
         self._check()
         cohort = as_cohort(cohort)
         code = self.intervention
@@ -124,7 +129,7 @@ class TargetTrial:
             fields = {"name": support_name(code), "grace": self.grace_months}
             return self._withhold("tt_no_start_in_grace_month", cohort, fields)
         self.grid_ = grid
-        point = _point(grid, self.grace_months, base)
+        point = _point(grid, self.grace_months, base) if point is None else point
         self.emulation_ = point
         arms = {"start": point.start, "never": point.never}
         self.protocol_ = protocol(code, self.grace_months, self.horizons, grid.n,
@@ -290,6 +295,32 @@ def _usable(shared, code):
     if getattr(shared, "emulation_", None) is None or shared.not_estimable_ is not None:
         return None
     return shared
+
+
+def point_estimate(cohort, intervention: str, grace_months: int = 6) -> Emulation | None:
+    """The point estimate `TargetTrial(intervention, grace_months).fit(cohort)` makes (its
+    `emulation_`; None when it makes none), for `fit(point=)`."""
+    cohort = as_cohort(cohort)
+    if cohort.records is None or cohort.starts is None:
+        return None
+    grid = build_grid(cohort, intervention)
+    if int(np.sum(grid.start_month <= grace_months)) < MIN_STARTS:
+        return None
+    if not np.any(grid.start_month == grace_months):
+        return None
+    return _point(grid, grace_months, None)
+
+
+def point_ahead(cohort, intervention: str, grace_months: int = 6) -> tuple:
+    """(`point_estimate`, or None when it cannot be made: `fit` meets the problem itself;
+    the warnings it raised, to be raised again where the trial is fitted)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            point = point_estimate(cohort, intervention, grace_months)
+        except (WorkbenchError, ValueError, np.linalg.LinAlgError):
+            point, caught[:] = None, []
+    return point, list(caught)
 
 
 def _point(grid, grace: int, base) -> Emulation:

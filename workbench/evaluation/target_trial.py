@@ -12,6 +12,7 @@ a support whose numbers rest on fewer than k people withheld ("too few people").
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -101,8 +102,15 @@ def run_target_trials(
     chosen = trial_supports(cohort, params)
     if supports is not None:  # the effects table's supports, in its order
         chosen = [c for c in supports if c in chosen]
+    ahead: dict = {}  # the next support's point estimate, made while this one's replicates run
+    # (with the sandwich CI nothing runs meanwhile: no point estimate ahead, whose arms would
+    # only add to the memory of a large cohort)
+    boot = ci_method(params.n_bootstrap) == "bootstrap"
     with shared_grid(cohort):  # the grid is built once for all supports
-        return {code: fit_one(cohort, code, params, scheduler) for code in chosen}
+        return {
+            code: fit_one(cohort, code, params, scheduler, ahead=(nxt if boot else None, ahead))
+            for code, nxt in zip(chosen, [*chosen[1:], None], strict=True)
+        }
 
 
 def command_trials(
@@ -135,25 +143,35 @@ def ci_method(n_bootstrap: int) -> str:
 
 
 def fit_one(
-    cohort: Any, code: str, params: Any, scheduler: Any = None, grace: bool = True
-) -> TrialSummary:
+    cohort: Any, code: str, params: Any, scheduler: Any = None, grace: bool = True,
+    ahead: tuple[str | None, dict] | None = None,
+) -> TrialSummary:  # fmt: skip
     """One support's trial (and its grace-period sensitivity unless `grace` is False); an
-    estimation problem becomes `withheld` with its message."""
+    estimation problem becomes `withheld` with its message. `ahead` = (next support, store):
+    while this trial's replicates run, the next support's point estimate is made into the
+    store (with the warnings it raised), and this support's is taken from it when there."""
     from workbench.emulation import TargetTrial
+    from workbench.emulation.trial import point_ahead
 
     notes: list[Note] = []
     others: list = []  # the other grace periods' rows, fitted while the replicates run
+    nxt, store = ahead if ahead is not None else (None, {})
 
     def meanwhile(main: Any) -> None:
         others.append(_other_graces(cohort, code, params, main))
+        if nxt is not None:
+            store[nxt] = point_ahead(cohort, nxt, GRACE_MONTHS)
 
+    point, caught = store.pop(code, (None, []))
     with record_warnings(notes):
+        for w in caught:  # the warnings its point estimate raised, under its own support
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
         try:
             tt = TargetTrial(
                 code, grace_months=GRACE_MONTHS, horizons=HORIZONS,
                 n_bootstrap=params.n_bootstrap, seed=params.seed, n_jobs=params.n_jobs,
                 scheduler=scheduler, ci=ci_method(params.n_bootstrap),
-            ).fit(cohort, meanwhile=meanwhile if grace else None)  # fmt: skip
+            ).fit(cohort, meanwhile=meanwhile if grace else None, point=point)  # fmt: skip
         except (WorkbenchError, ValueError, np.linalg.LinAlgError) as err:
             return TrialSummary(code, n_bootstrap=params.n_bootstrap, withheld=str(err))
         made = getattr(tt, "not_estimable_", None) is None

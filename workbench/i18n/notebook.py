@@ -161,6 +161,7 @@ _COLUMNS = {
     "nbcol_n_reps": ("重复次数", "replicates"),
     "nbcol_rmse": ("均方根误差", "RMSE"),
     "nbcol_mean_se": ("平均标准误", "mean SE"),
+    "nbcol_median_df": ("t分布自由度中位数", "median df (t quantile)"),  # small-sample sandwich CI
     "nbcol_naive_bias": ("简单比较的偏倚", "naive bias"),
     "nbcol_target": ("目标", "target"),
     # own data (dataset spec summary)
@@ -566,6 +567,13 @@ _WORDS = {
         "section 6's E-values show how strong unmeasured confounding would have to be.",
     ),
     "nb_landmark_not_estimated": ("未估计：{why}", "Not estimated: {why}"),
+    # any notebook: a parameter that makes the results rough (params.notebook notes)
+    "nb_few_bootstrap": (
+        "只用了{n}次自助法重复：置信区间很粗略（甚至可能不包含估计值），只适合试运行；正式结果请用至少"
+        "{min}次。",
+        "Only {n} bootstrap replicates: the confidence intervals are rough (they may even miss "
+        "their estimate) and fit a trial run only; use at least {min} for results.",
+    ),
 }
 
 ENTRIES = {**_COLUMNS, **_WORDS}

@@ -45,6 +45,17 @@ class NotebookParams(ParameterSet):
         }
         return cls(**parsed)
 
+    def notes(self, lang: str) -> list[str]:
+        """Sentences about settings that make the results rough, in `lang` (a handful of
+        bootstrap replicates: percentile intervals that may even miss their estimate)."""
+        n = getattr(self, "n_bootstrap", 0)
+        if 0 < n < FEW_BOOTSTRAP:
+            return [i18n.t("nb_few_bootstrap", lang, n=n, min=FEW_BOOTSTRAP)]
+        return []
+
+
+FEW_BOOTSTRAP = 50  # bootstrap replicates below which the notebooks say the CIs are rough
+
 
 def _existing(name: str, key: str, path: str | None) -> None:
     if path is not None and not Path(path).exists():

@@ -399,8 +399,10 @@ def _direction(N, g):
 def _projected_step(prob: _Truncated, p, S, g):
     """One projected Newton step on the support S (plus regions with g > 0); None if no ascent."""
     P, Q = prob.masses(p)
+    full = _neg_hessian(prob, P, Q, S)  # its entries do not depend on S: a smaller S's
+    pos = np.arange(S.size)  # Hessian is this one's rows and columns (positions `pos`)
     for _ in range(S.size):
-        N = _neg_hessian(prob, P, Q, S)
+        N = full[np.ix_(pos, pos)] if pos.size < full.shape[0] else full
         d = _direction(N, g[S])
         if d is None or float(np.dot(g[S], d)) <= 0:  # not concave here: lift the eigenvalues
             lam, V = np.linalg.eigh(N)
@@ -411,7 +413,7 @@ def _projected_step(prob: _Truncated, p, S, g):
         stuck = (p[S] <= 0) & (d < 0)  # candidates the step would push below zero: leave out
         if not stuck.any():
             break
-        S = S[~stuck]
+        S, pos = S[~stuck], pos[~stuck]
     ll0, t = prob.loglik(p), 1.0
     while t > 1e-10:
         q = p.copy()
