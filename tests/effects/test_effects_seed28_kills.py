@@ -110,3 +110,50 @@ def test_kaplan_meier_without_a_label_is_all():
 
     km = KaplanMeier().fit(np.array([1.0, 2, 3]), np.array([1, 0, 1]))
     assert km.label_ == "all" and set(km.curve()["label"]) == {"all"}
+
+
+@pytest.mark.filterwarnings("ignore::workbench.exceptions.StatisticalWarning")
+def test_a_baseline_comparison_is_from_day_0():
+    """A spec's baseline 0/1 arm (no landmark): everyone from day 0 (rossi, tests' example)."""
+    from pathlib import Path
+
+    from workbench.data.spec import load_spec
+    from workbench.effects.landmark import WeightedEffect
+
+    spec = load_spec(Path(__file__).parents[2] / "params" / "examples" / "rossi.yaml")
+    we = WeightedEffect("fin", landmark_day=None, n_bootstrap=0, confounders=["age", "prio"])
+    we.fit(spec.frame)
+    assert we.entry_ == 0.0 and we.result_.landmark_day == 0.0
+
+
+def test_the_entry_window_sentence_only_with_a_window(fitted):
+    from workbench.cohort import build_cohort, exposure_starts
+    from workbench.effects.exposure import relapse_free_contacts
+    from workbench.effects.landmark import WeightedEffect
+    from workbench.simulate import NO_FEEDBACK, simulate
+
+    estimated, _ = fitted
+    window = (
+        "For the curves, people first seen relapse-free within 30 days of the landmark count "
+        "as relapse-free at it."
+    )
+    assert window in estimated.summary()["notes"].iloc[0]  # the default window, 30 days
+    ds = simulate(NO_FEEDBACK, seed=7, n=1500).dataset
+    none = WeightedEffect("employment_311", n_bootstrap=0, entry_window=0).fit(
+        build_cohort(ds), exposure_starts(ds), relapse_free_contacts(ds)
+    )
+    assert "For the curves, people first seen" not in none.summary()["notes"].iloc[0]
+
+
+def test_the_method_counts_the_usable_bootstrap_fits():
+    from support import toy_cohort
+
+    from workbench.effects.methods import commas
+    from workbench.effects.primary import METHOD_TEXT, TimeVaryingEffects
+
+    cohort, starts = toy_cohort(400, 5)
+    est = TimeVaryingEffects(n_bootstrap=6, seed=3, lag="none").fit(cohort, starts)
+    est.boot_.iloc[2, 0] = np.nan  # one replicate's fit failed
+    first = est.estimates()[0]
+    assert first.method_text == (commas(*METHOD_TEXT, piece("bootstrap", n=5)),)
+    assert "1 bootstrap fits failed and were dropped." in first.notes

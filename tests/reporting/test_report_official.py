@@ -259,6 +259,9 @@ def test_figures_are_embedded_as_pngs_printed_at_their_drawn_size(lang, tmp_path
     tag = figures.image(fig, 'Funnel "plot" <1>')
     png = Image.open(io.BytesIO(base64.b64decode(re.search(r"base64,([^\"]+)\"", tag)[1])))
     assert png.format == "PNG" and png.mode == "RGB"  # no alpha channel for the PDF to split off
+    ref = io.BytesIO()  # matplotlib's own PNG of the figure: the same pixels
+    fig.savefig(ref, format="png", dpi=figures.DPI, bbox_inches="tight", facecolor="white")
+    assert Image.open(ref).convert("RGB").tobytes() == png.tobytes()
     fig.set_dpi(figures.DPI)  # text extents depend a little on the resolution (glyph hinting)
     box = fig.get_tightbbox(fig.canvas.get_renderer()).padded(
         matplotlib.rcParams["savefig.pad_inches"]

@@ -182,3 +182,14 @@ def test_the_ph_test_refuses_delayed_entry():
         "the proportional-hazards test is not available with delayed entry (R's cox.zph km "
         "transform is for data followed from day 0)"
     )
+
+
+def test_best_available_times_names_the_missing_columns():
+    from workbench.retention.competing import best_available_times
+
+    with pytest.raises(ParameterError) as err:
+        best_available_times(pd.DataFrame({"lower_day": [1.0], "event": ["censored"]}))
+    assert str(err.value) == (
+        "the cohort table lacks column(s) upper_day, death_day; build it with "
+        "workbench.cohort.build_cohort"
+    )

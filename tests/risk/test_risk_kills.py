@@ -220,3 +220,13 @@ def test_model_check_tables_have_their_documented_columns():
         "months", "group", "n", "predicted", "observed", "lower", "upper"
     ]  # fmt: skip
     assert 0.5 < check.auc_["auc"].iloc[0] < 1  # x carries real risk (HR e^0.5 per SD)
+
+
+def test_model_based_standard_errors_without_robust_equal_R():
+    """robust=False: the model-based (naive) SEs, R's sqrt(diag(fit$naive.var)) of the same
+    stratified, weighted, delayed-entry fit (tests/reference/cox_strata.R), to 1e-6."""
+    data = pd.read_csv(REF / "cox_entry_input.csv").assign(s=lambda d: d["id"] % 3)
+    ref = pd.read_csv(REF / "cox_strata_output.csv")
+    model = CoxModel(["x1", "x2"], strata=["s"], robust=False)
+    tab = model.fit(data, "time", "event", weights_col="w", entry_col="entry").summary()
+    np.testing.assert_allclose(tab["se"], ref["se"], rtol=1e-6)

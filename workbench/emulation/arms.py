@@ -127,7 +127,7 @@ def within_arm(grid: Grid, model: StartModel, grace: int, freq, init=None, tol=1
             raw = within_weights_from(p_i[rows], starts, grace, d.info[rows], d.at_risk[rows])
             return np.where(d.data[rows], raw, 0.0)
 
-        arm = dataclasses.replace(arm, weights=arm.weights.on_demand(remake))
+        arm = dataclasses.replace(arm, weights=arm.weights.on_demand(remake, grid.n))
     return dataclasses.replace(arm, theta=theta)
 
 

@@ -151,8 +151,13 @@ def employment_matrix(cohort, base: np.ndarray) -> np.ndarray | None:
     last = np.full((len(base), K), -1, dtype=np.int64 if value.size >= 2**31 else np.int32)
     last[pos[final], first_month[final] - 1] = np.flatnonzero(final)
     np.maximum.accumulate(last, axis=1, out=last)
-    known_value = np.append(value, np.nan)[last]  # -1 (no contact yet) -> the appended NaN
-    return np.where(last >= 0, known_value, np.asarray(base, float)[:, None])
+    value = np.append(value, np.nan)  # index -1 (no contact yet) -> the appended NaN
+    base = np.asarray(base, float)
+    out = np.empty((len(base), K))
+    for lo in range(0, len(base), 65536):  # in blocks: no (n, K) temporaries
+        rows = slice(lo, lo + 65536)
+        out[rows] = np.where(last[rows] >= 0, value[last[rows]], base[rows, None])
+    return out
 
 
 def for_support(grid: Grid, cohort, code: str) -> Grid:

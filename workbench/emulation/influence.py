@@ -102,7 +102,9 @@ def arm_influence(arm, estimated_weights: bool = True) -> ArmInfluence:
     data = carries_data(c.kind, c.l, c.b)
     h = arm.hazards
     free = np.flatnonzero(h > 0)
-    w_full = arm.weights.weights * data  # the EM's weights (one (n, K) array, for a moment)
+    w_full = arm.weights.weights  # the EM's weights (one (n, K) array, for a moment): 0
+    if np.logical_and(~data, w_full != 0).any():  # where the clones carry no data (arms.py),
+        w_full = w_full * data  # else made so
     jac = score_jacobian(group(c.kind, c.l, c.b, w_full), h, free)
     del w_full
     theta = summaries(h)

@@ -67,13 +67,19 @@ class ArmWeights:
     weights of releases `rows`, the clone-months without data at 0): a fitted "start within g" arm keeps no (n, K)
     array (`on_demand`), its weights are one np.where from its (n,) month-g probabilities."""
 
-    def __init__(self, raw=None, weights=None, cap: float = np.inf, truncated=None, make=None):
+    def __init__(self, raw=None, weights=None, cap: float = np.inf, truncated=None, make=None,
+                 n: int = 0):  # fmt: skip
         self._raw, self._weights, self._truncated, self._make = raw, weights, truncated, make
-        self.cap = cap
+        self.cap, self.n = cap, n
 
     @property
     def raw(self) -> np.ndarray:
-        return self._raw if self._raw is not None else self._make(slice(None))
+        if self._raw is not None:
+            return self._raw
+        out = np.empty((self.n, K))
+        for lo in range(0, self.n, BLOCK):  # a block at a time: no (n, K) temporaries
+            out[lo : lo + BLOCK] = self._make(slice(lo, lo + BLOCK))
+        return out
 
     @property
     def weights(self) -> np.ndarray:
@@ -98,10 +104,10 @@ class ArmWeights:
             return np.minimum(self._raw[rows], self.cap)
         return np.minimum(self._make(rows), self.cap)  # as `weights`, elementwise
 
-    def on_demand(self, make) -> ArmWeights:
+    def on_demand(self, make, n: int) -> ArmWeights:
         """The same weights remade by `make(rows)` instead of held (unit multiplicities only: the
         truncation flags are recomputed without them)."""
-        return ArmWeights(cap=self.cap, make=make)
+        return ArmWeights(cap=self.cap, make=make, n=n)
 
 
 PARTIAL_MONTHS = True

@@ -43,14 +43,7 @@ def image(fig, alt: str = "") -> str:
     alpha channel for the PDF engine to split off), cropped to its drawing (bbox tight) and
     sized in pt so it prints at the size it was drawn. `alt`: its text alternative; empty, the
     caption becomes it (`markup.figure_html`)."""
-    from PIL import Image
-
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI, bbox_inches="tight", facecolor="white",
-                metadata={"Software": None}, pil_kwargs={"compress_level": 1})  # fmt: skip
-    buf.seek(0)
-    with Image.open(buf) as drawn:
-        rgb = drawn.convert("RGB")
+    rgb = _pixels(fig)
     out = io.BytesIO()
     rgb.save(out, format="PNG")
     width_pt = rgb.width / DPI * 72
@@ -59,6 +52,27 @@ def image(fig, alt: str = "") -> str:
         f'<img class="wb-plot" alt="{html.escape(alt, quote=True)}" style="width:{width_pt:.1f}pt"'
         f' src="data:image/png;base64,{data}">'
     )
+
+
+def _pixels(fig):
+    """The figure drawn by Agg at `DPI`, bbox tight, as an RGB Pillow image: the raw RGBA
+    buffer (its size is the renderer's that drew it), else through a PNG when that renderer
+    does not match it — same pixels, the raw way skips a PNG encode and decode (~50 ms)."""
+    from PIL import Image
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="raw", dpi=DPI, bbox_inches="tight", facecolor="white")
+    drawn = getattr(fig.canvas, "renderer", None)
+    size = (int(drawn.width), int(drawn.height)) if drawn is not None else (0, 0)
+    raw = buf.getvalue()
+    if size[0] * size[1] * 4 == len(raw) > 0:
+        return Image.frombuffer("RGBA", size, raw, "raw", "RGBA", 0, 1).convert("RGB")
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=DPI, bbox_inches="tight", facecolor="white",
+                pil_kwargs={"compress_level": 1})  # fmt: skip
+    buf.seek(0)
+    with Image.open(buf) as png:
+        return png.convert("RGB")
 
 
 def _figure(lang: str, size=(WIDTH, 3.6)) -> Figure:
