@@ -260,7 +260,6 @@ ENTRIES = {
     "nbcol_sd_between": ("重复间标准差", "SD between replicates"),
     "nbcol_n_rep": ("重复次数", "replicates"),
     # ttcov (session 7): the study's t interval (emulation/variance.py)
-    "nbcol_median_df": ("自由度中位数（t分布区间）", "median degrees of freedom (t interval)"),
     "nbcol_coverage_normal": (
         "正态分布区间的覆盖率（未作小样本校正）",
         "coverage of the normal interval (no small-sample correction)",
