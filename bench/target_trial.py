@@ -29,14 +29,7 @@ def study(args) -> None:
 
     supports = SUPPORTS if not args.support else {s: SUPPORTS[s] for s in args.support}
     t, c = time.perf_counter(), time.process_time()
-    rows = run(
-        n_rep=args.n_rep,
-        n=args.n,
-        seed=args.seed,
-        n_jobs=args.jobs,
-        supports=supports,
-        compare_plain=True,
-    )
+    rows = run(n_rep=args.n_rep, n=args.n, seed=args.seed, n_jobs=args.jobs, supports=supports)
     wall = time.perf_counter() - t
     print(f"CPU (this process): {time.process_time() - c:.0f} s")
     rows.to_csv(HERE / "target_trial_study.csv", index=False)

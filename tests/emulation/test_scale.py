@@ -115,3 +115,11 @@ def test_the_blocked_influence_functions_give_the_sandwich_of_the_whole_arrays(p
     np.testing.assert_allclose(blocked["rd"], np.sqrt((rd**2).sum(axis=0)), rtol=1e-10, atol=0)
     np.testing.assert_allclose(blocked["df"]["rd"], variance.degrees_of_freedom(rd), rtol=1e-8)
     assert np.all(blocked["rd"] > 1e-4) and np.all(blocked["df"]["rd"] < 1e4)  # not vacuous
+
+
+def test_the_never_arms_influence_pieces_serve_every_grace_period(point):
+    from workbench.emulation import influence
+
+    first = influence.arm_influence(point.never)
+    assert influence.arm_influence(point.never) is first  # kept on the arm's Nuisance
+    assert influence.arm_influence(point.never, estimated_weights=False) is not first

@@ -259,13 +259,23 @@ def truncate_weights(raw: np.ndarray, data: np.ndarray, freq=None, quantile=0.99
     return ArmWeights(raw=raw, weights=weights, cap=cap, truncated=truncated)
 
 
+def _truncated_column(arm: ArmWeights, col: np.ndarray, m: int) -> np.ndarray:
+    """`arm.truncated[:, m]` from month m's raw weights `col` (no (n, K) array)."""
+    if arm._truncated is not None:
+        return arm._truncated[:, m]
+    return (col > arm.cap) & (col != 1.0)
+
+
 def weight_summary(arm: ArmWeights, data: np.ndarray, months: int) -> pd.DataFrame:
     """Per month 1..`months`: mean, 99th percentile, max, effective sample size, n truncated of
     the weights of clones with data in that month."""
     rows = []
+    raw_all = arm.raw  # once: a "start within g" arm remakes it at every access
     for m in range(months):
-        use = data[:, m] & (arm.weights[:, m] > 0)
-        w, raw = arm.weights[use, m], arm.raw[use, m]
+        col = raw_all[:, m]
+        w_col = arm._weights[:, m] if arm._weights is not None else np.minimum(col, arm.cap)
+        use = data[:, m] & (w_col > 0)
+        w, raw = w_col[use], col[use]
         ess = float(w.sum() ** 2 / np.sum(w**2)) if w.size else 0.0
         rows.append(
             {
@@ -274,7 +284,7 @@ def weight_summary(arm: ArmWeights, data: np.ndarray, months: int) -> pd.DataFra
                 "p99": float(np.quantile(raw, 0.99)) if w.size else np.nan,
                 "max": float(raw.max()) if w.size else np.nan,
                 "ess": ess,
-                "n_truncated": int(arm.truncated[:, m].sum()),
+                "n_truncated": int(_truncated_column(arm, col, m).sum()),
             }
         )
     return pd.DataFrame(rows)

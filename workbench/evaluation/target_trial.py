@@ -103,9 +103,12 @@ def run_target_trials(
     if supports is not None:  # the effects table's supports, in its order
         chosen = [c for c in supports if c in chosen]
     ahead: dict = {}  # the next support's point estimate, made while this one's replicates run
+    # (with the sandwich CI nothing runs meanwhile: no point estimate ahead, whose arms would
+    # only add to the memory of a large cohort)
+    boot = ci_method(params.n_bootstrap) == "bootstrap"
     with shared_grid(cohort):  # the grid is built once for all supports
         return {
-            code: fit_one(cohort, code, params, scheduler, ahead=(nxt, ahead))
+            code: fit_one(cohort, code, params, scheduler, ahead=(nxt if boot else None, ahead))
             for code, nxt in zip(chosen, [*chosen[1:], None], strict=True)
         }
 

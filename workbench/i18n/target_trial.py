@@ -259,6 +259,11 @@ ENTRIES = {
     ),
     "nbcol_sd_between": ("重复间标准差", "SD between replicates"),
     "nbcol_n_rep": ("重复次数", "replicates"),
+    # ttcov (session 7): the study's t interval (emulation/variance.py)
+    "nbcol_coverage_normal": (
+        "正态分布区间的覆盖率（未作小样本校正）",
+        "coverage of the normal interval (no small-sample correction)",
+    ),
     "nb_tt_bias_line": (
         "{est}：{n}项帮扶24个月内复吸风险的风险差的平均绝对偏倚为{b}个百分点。",
         "{est}: average absolute bias of the 24-month risk difference {b} percentage points over "
