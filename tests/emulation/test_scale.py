@@ -3,6 +3,7 @@ numbers of the plain computations: blocks of releases, the exact dU/dtheta inste
 differences, the grid shared by all supports, the vectorised employment matrix."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from workbench.cohort.contract import as_cohort
@@ -115,3 +116,20 @@ def test_the_blocked_influence_functions_give_the_sandwich_of_the_whole_arrays(p
     np.testing.assert_allclose(blocked["rd"], np.sqrt((rd**2).sum(axis=0)), rtol=1e-10, atol=0)
     np.testing.assert_allclose(blocked["df"]["rd"], variance.degrees_of_freedom(rd), rtol=1e-8)
     assert np.all(blocked["rd"] > 1e-4) and np.all(blocked["df"]["rd"] < 1e4)  # not vacuous
+
+
+def test_the_never_arms_influence_pieces_serve_every_grace_period(point):
+    from workbench.emulation import influence
+
+    first = influence.arm_influence(point.never)
+    assert influence.arm_influence(point.never) is first  # kept on the arm's Nuisance
+    assert influence.arm_influence(point.never, estimated_weights=False) is not first
+
+
+def test_the_positivity_strata_are_counted_on_the_distinct_values():
+    from workbench.emulation.diagnostics import _strata
+
+    # the levels as np.unique(column.astype(str)) gives them, NaN included, same text merged
+    column = pd.Series([1.0, np.nan, 2.0, 1.0, 2.0], dtype=object).where(lambda s: s != 2.0, "2.0")
+    started = np.array([True, False, False, False, True])
+    assert _strata(column, started) == [("1.0", 2, 1), ("2.0", 2, 1), ("nan", 1, 0)]

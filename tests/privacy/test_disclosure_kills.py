@@ -42,3 +42,20 @@ def test_perturb_rate_shifts_by_the_implied_counts_noise_within_0_and_1():
     lo = next(c for c in CELLS if noise(KEY, c) < 0)
     assert perturb_rate(1.0, 20, KEY, hi) == 1.0 and perturb_rate(0.0, 20, KEY, lo) == 0.0
     assert isinstance(perturb_rate(np.float64(0.5), 20, KEY, hi), float)
+
+
+def test_protect_count_passes_its_scale_to_the_noise():
+    """(mut4, blind to seed 29) A visit count gets VISIT_SCALE draws of noise: its published
+    value is n + the sum of the cell's 6 draws (floored at k); scale 1 is perturb_count."""
+    from workbench.privacy.disclosure import VISIT_SCALE, protect_count
+
+    assert VISIT_SCALE == 6
+    for cell in CELLS:
+        six = count_noise(KEY, cell, VISIT_SCALE)
+        assert six == sum(noise(KEY, f"{cell}#{i}") for i in range(6))
+        assert protect_count(500, KEY, cell, 10, VISIT_SCALE) == 500 + six
+        assert protect_count(500, KEY, cell, 10) == perturb_count(500, KEY, cell, 10)
+        assert protect_count(9, KEY, cell, 10, VISIT_SCALE) == 9  # small: left to the renderer
+    # the sum of 6 independent draws spreads more than one draw (variance x 6; 40 cells each)
+    one = np.std([noise(KEY, c) for c in CELLS])
+    assert np.std([count_noise(KEY, c, 6) for c in CELLS]) > 1.5 * one

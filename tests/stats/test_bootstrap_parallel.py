@@ -121,13 +121,16 @@ def test_report_analyses_run_their_replicates_on_the_scheduler_given(tmp_path, c
 def test_report_kernel_gets_the_scheduler_as_a_notebook_parameter(tmp_path, monkeypatch):
     """The report's kernel is another process: the scheduler travels as the notebook's
     `dask_scheduler` parameter, and only when given (report parameters unchanged)."""
+    import nbformat
     import papermill
 
     from workbench.params.report import ReportParams
     from workbench.reporting.execute import execute
 
     seen = []
-    monkeypatch.setattr(papermill, "execute_notebook", lambda *a, **kw: seen.append(kw))
+    # papermill returns the executed notebook; an empty one will do (execute retries on None)
+    monkeypatch.setattr(papermill, "execute_notebook",
+                        lambda *a, **kw: seen.append(kw) or nbformat.v4.new_notebook())  # fmt: skip
     params = ReportParams.from_mapping({"data": "x"})
     execute(params, tmp_path / "r.ipynb", tmp_path, None, "tcp://10.0.0.1:8786")
     execute(params, tmp_path / "r.ipynb", tmp_path, None)

@@ -105,13 +105,11 @@ def caveats(code, grid: Grid, grace: int, arms: dict, table: pd.DataFrame) -> li
     for col in STRATA:
         if col not in grid.frame.columns:
             continue
-        values = grid.frame[col].astype(str).to_numpy()
-        for level in np.unique(values):
-            here = values == level
-            if here.sum() >= MIN_STRATUM and not started[here].any():
+        for level, n_level, n_started in _strata(grid.frame[col], started):
+            if n_level >= MIN_STRATUM and not n_started:
                 msg = f"target trial ({name}): nobody with {col} = {level} started it"
                 out.append(StatisticalWarning(msg, code="tt_positivity", name=support_name(code),
-                                              covariate=col, level=level, n=int(here.sum())))  # fmt: skip
+                                              covariate=col, level=level, n=n_level))  # fmt: skip
     for strategy, arm in arms.items():
         rows = table[(table["strategy"] == strategy) & (table["ess"] > 0)]
         data = carries_data(arm.clones.kind, arm.clones.l, arm.clones.b)
@@ -129,3 +127,19 @@ def caveats(code, grid: Grid, grace: int, arms: dict, table: pd.DataFrame) -> li
                                           ess=ess, share=float(share.min()) if share.size else 0.0,
                                           n_data=n_worst))  # fmt: skip
     return out
+
+
+def _strata(column: pd.Series, started: np.ndarray) -> list[tuple[str, int, int]]:
+    """(level as text, releases, starters) per level of `column`, in the order of the levels'
+    texts (what np.unique of column.astype(str) gives), counted on the column's codes: the
+    texts are made of the distinct values only, not of every row."""
+    codes, uniques = pd.factorize(column, use_na_sentinel=False)
+    text = np.array([str(u) for u in pd.Series(uniques, dtype=column.dtype).astype(str)])
+    size = np.bincount(codes, minlength=len(text))
+    starts = np.bincount(codes, weights=started.astype(float), minlength=len(text))
+    merged: dict[str, list[int]] = {}
+    for t, n, k in zip(text, size, starts, strict=True):  # values with the same text: one level
+        entry = merged.setdefault(str(t), [0, 0])
+        entry[0] += int(n)
+        entry[1] += int(k)
+    return [(t, n, k) for t, (n, k) in sorted(merged.items())]

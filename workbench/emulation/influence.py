@@ -97,7 +97,17 @@ def residual_rows(kind, l, b, h) -> tuple[Rows, Rows]:  # noqa: E741
 
 
 def arm_influence(arm, estimated_weights: bool = True) -> ArmInfluence:
-    """The pieces of one fitted strategy's (arms.Arm) influence rows."""
+    """The pieces of one fitted strategy's (arms.Arm) influence rows; with estimated weights
+    kept on the arm's Nuisance (the "never" arm serves the grace periods' sandwiches too)."""
+    if not estimated_weights or arm.nuisance is None:
+        return _arm_influence(arm, None)
+    nu = arm.nuisance()
+    if "arm_influence" not in nu.memo:
+        nu.memo["arm_influence"] = _arm_influence(arm, nu)
+    return nu.memo["arm_influence"]
+
+
+def _arm_influence(arm, nu) -> ArmInfluence:
     c = arm.clones
     data = carries_data(c.kind, c.l, c.b)
     h = arm.hazards
@@ -119,13 +129,13 @@ def arm_influence(arm, estimated_weights: bool = True) -> ArmInfluence:
         coef = np.linalg.solve(a.T, grad.T).T  # grad @ inv(a)
     except np.linalg.LinAlgError:
         coef = grad @ np.linalg.pinv(a)
-    weights = Rows(lambda rows: arm.weights.rows(rows) * data[rows])
+    arm_weights = arm.weights  # not the arm: a Nuisance keeping this must not keep the arm
+    weights = Rows(lambda rows: arm_weights.rows(rows) * data[rows])
     resid, _ = residual_rows(c.kind, c.l, c.b, h)
     psi = dcoef = None
-    if estimated_weights and arm.nuisance is not None:
-        nu = arm.nuisance()
+    if nu is not None:
         positive = Rows(lambda rows: weights[rows] > 0)
-        d = score_derivative(nu, arm.weights.cap, positive, resid, key=("influence", id(arm)))
+        d = score_derivative(nu, arm_weights.cap, positive, resid, key="influence")
         psi, dcoef = nu.psi_rows, d[free].T @ coef.T
     return ArmInfluence(free, coef, weights, resid, psi, dcoef)
 

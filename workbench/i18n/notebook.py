@@ -161,7 +161,6 @@ _COLUMNS = {
     "nbcol_n_reps": ("重复次数", "replicates"),
     "nbcol_rmse": ("均方根误差", "RMSE"),
     "nbcol_mean_se": ("平均标准误", "mean SE"),
-    "nbcol_median_df": ("t分布自由度中位数", "median df (t quantile)"),  # small-sample sandwich CI
     "nbcol_naive_bias": ("简单比较的偏倚", "naive bias"),
     "nbcol_target": ("目标", "target"),
     # own data (dataset spec summary)

@@ -73,6 +73,7 @@ from workbench.reporting.render import document, notebook_body, write_pdf
 from workbench.reporting.sections import coverage_table, endings_table, regions_table, tiers_table
 from workbench.reporting.text import start_words
 
+RETRY = object()  # `_execute_once`: the kernel failed to start, try again
 KERNEL_SHUTDOWN = "immediate"  # killed after its last cell, no shutdown_request (module docstring)
 OUTPUTS = ("report.ipynb", "report.html", "report.pdf", "metrics.json")
 INTERNAL_NOTE = t("internal_note", "en") + " / " + t("internal_note", "zh")
@@ -142,7 +143,7 @@ def execute(
         for attempt in range(1, KERNEL_START_RETRIES + 1):
             nb = _execute_once(pm, source, target, parameters, workdir, sockets, timeout, n_cells,
                                params.name, attempt)  # fmt: skip
-            if nb is not None:
+            if nb is not RETRY:
                 return nb
         raise AssertionError("unreachable: the last attempt returns or raises")
     finally:
@@ -151,9 +152,9 @@ def execute(
 
 
 def _execute_once(pm, source, target, parameters, workdir, sockets, timeout, n_cells, name,
-                  attempt) -> nbformat.NotebookNode | None:  # fmt: skip
-    """One papermill attempt: the executed notebook, or None when the kernel failed to start and
-    another attempt is allowed; our errors otherwise."""
+                  attempt):  # fmt: skip
+    """One papermill attempt: the executed notebook, or `RETRY` when the kernel failed to start
+    and another attempt is allowed; our errors otherwise."""
     try:
         return pm.execute_notebook(
             str(source),
@@ -183,7 +184,7 @@ def _execute_once(pm, source, target, parameters, workdir, sockets, timeout, n_c
     except Exception as err:
         if attempt < KERNEL_START_RETRIES and is_kernel_start_failure(err):
             time.sleep(0.5 * attempt)
-            return None
+            return RETRY
         raise ReportError(f"report {name}: kernel failed: {type(err).__name__}: {err}") from None
 
 
