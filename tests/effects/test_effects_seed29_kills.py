@@ -87,3 +87,17 @@ def test_the_comparison_summary_has_the_horizon_column(small_sim):
     )
     table = we.result_.summary()
     assert table.loc[0, "horizon_days"] == we.result_.horizon_day
+
+
+@pytest.mark.filterwarnings("ignore::workbench.exceptions.StatisticalWarning")
+def test_the_effects_table_says_which_e_value_approximation_it_used():
+    """Rossi: 114 of 432 re-arrested (26 % >= 15 %): the common-outcome sqrt(HR) transform."""
+    import dataclasses
+
+    from workbench.data.spec import load_spec
+    from workbench.effects.table import effects_table, outcome_risk
+
+    spec = load_spec(ROOT / "params" / "examples" / "rossi.yaml")
+    assert outcome_risk(spec.frame) == pytest.approx(114 / 432, abs=1e-12)
+    table = effects_table(dataclasses.replace(spec, design="observational"), n_bootstrap=0)
+    assert table.attrs["evalue_approximation"] == "common outcome: sqrt(HR) transform"
