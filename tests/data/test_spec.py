@@ -303,7 +303,9 @@ def test_grown_grammar_errors(tmp_path, text, message):
             "arms: [{column: a, treated: [y], untreated: [n]}]",
             r"row 2: a x is not a treatment value \(expected one of treated y or untreated n\)",
         ),
-        ("t,e,w\n3,1,-1\n", "weights: w", r"row 2: w -1 is not a weight >= 0"),
+        ("t,e,w\n3,1,-1\n", "weights: w", r"row 2: w -1 is not a weight > 0"),
+        # a weight of 0 adds nothing and the Cox fits refuse it: said at load, with the row
+        ("t,e,w\n3,1,1\n4,0,0\n", "weights: w", r"row 3: w 0 is not a weight > 0.*remove the row"),
         ("t,e,n\n3,1,4\n", "entry: n", r"row 2: n 4 is after the follow-up time"),
         ("t,e,a\n3,1,\n", "covariates: [a]", r"t\.csv: every row has an empty cell in a"),
     ],

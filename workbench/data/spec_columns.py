@@ -149,12 +149,16 @@ def complete_cases(
     return kept, int(rows.sum()), counts
 
 
-def numeric_column(raw: pd.DataFrame, column: str, file: str, what: str) -> np.ndarray:
-    """Finite non-negative numbers (entry times, case weights)."""
+def numeric_column(
+    raw: pd.DataFrame, column: str, file: str, what: str, positive: bool = False
+) -> np.ndarray:
+    """Finite non-negative numbers (entry times), or positive ones (case weights: a row with
+    weight 0 adds nothing, and the Cox fits refuse it)."""
     values = pd.to_numeric(raw[column], errors="coerce").to_numpy(dtype=float)
-    bad = ~np.isfinite(values) | (values < 0)
+    bad = ~np.isfinite(values) | ((values <= 0) if positive else (values < 0))
     if bad.any():
-        _refuse(raw, bad, column, file, f"is not {what}", "correct the value")
+        advice = "remove the row or correct the value" if positive else "correct the value"
+        _refuse(raw, bad, column, file, f"is not {what}", advice)
     return values
 
 

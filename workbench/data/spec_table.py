@@ -100,7 +100,8 @@ def canonical_frame(spec: Mapping, raw: pd.DataFrame, file: str, scale: float) -
         if column and column not in out.columns:
             out[column] = raw[column].to_numpy()
     if "weights" in spec:
-        out[spec["weights"]] = cols.numeric_column(raw, spec["weights"], file, "a weight >= 0")
+        out[spec["weights"]] = cols.numeric_column(raw, spec["weights"], file, "a weight > 0",
+                                                     positive=True)  # fmt: skip
     if spec.get("group_by") and spec["group_by"] not in out.columns:
         out[spec["group_by"]] = raw[spec["group_by"]].to_numpy()
     return out
