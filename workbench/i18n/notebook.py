@@ -85,6 +85,7 @@ _COLUMNS = {
     "nbcol_range_low": ("可能范围下限", "range low"),
     "nbcol_range_high": ("可能范围上限", "range high"),
     "nbcol_NPMLE (intervals)": ("NPMLE（区间）", "NPMLE (intervals)"),
+    "nbcol_median_df": ("t分布自由度中位数", "median df (t quantile)"),  # small-sample sandwich CI
     "nbcol_Aalen-Johansen, visit dates (comparison)": (
         "Aalen–Johansen（回访日期，仅作比较）",
         "Aalen–Johansen, visit dates (comparison)",
