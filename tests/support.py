@@ -107,3 +107,12 @@ def no_effects_config() -> dict:
         "facilities": {"log_hr": dict.fromkeys(cfg["facilities"]["log_hr"], 0.0)},
         "interventions": {k: {"hazard_ratio": 1.0} for k in cfg["interventions"]},
     }
+
+
+def effects_inputs(ds):
+    """The support-effects estimators' three inputs for a dataset: the cohort, the support
+    starts and the relapse-free contacts (the landmark comparison's)."""
+    from workbench.cohort import build_cohort, exposure_starts
+    from workbench.effects.exposure import relapse_free_contacts
+
+    return build_cohort(ds), exposure_starts(ds), relapse_free_contacts(ds)

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from support import effects_inputs
 
 from workbench.exceptions import StatisticalWarning
 
@@ -18,11 +19,7 @@ ROOT = Path(__file__).parents[2]
 
 @pytest.fixture(scope="module")
 def prepared(small_sim):
-    from workbench.cohort import build_cohort, exposure_starts
-    from workbench.effects.exposure import relapse_free_contacts
-
-    ds = small_sim.dataset
-    return build_cohort(ds), exposure_starts(ds), relapse_free_contacts(ds)
+    return effects_inputs(small_sim.dataset)
 
 
 def _baseline_steps(model):

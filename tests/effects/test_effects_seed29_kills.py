@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support import effects_inputs
 
 from workbench.exceptions import StatisticalWarning
 
@@ -16,11 +17,7 @@ ROOT = Path(__file__).parents[2]
 
 @pytest.fixture(scope="module")
 def prepared(small_sim):
-    from workbench.cohort import build_cohort, exposure_starts
-    from workbench.effects.exposure import relapse_free_contacts
-
-    ds = small_sim.dataset
-    return build_cohort(ds), exposure_starts(ds), relapse_free_contacts(ds)
+    return effects_inputs(small_sim.dataset)
 
 
 def test_the_subgroup_model_has_the_subgroups_main_effect(prepared):

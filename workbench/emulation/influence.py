@@ -107,6 +107,23 @@ def arm_influence(arm, estimated_weights: bool = True) -> ArmInfluence:
     return nu.memo["arm_influence"]
 
 
+def influence_coefficients(jac: np.ndarray, h: np.ndarray, free: np.ndarray) -> np.ndarray:
+    """d summaries / d score: the summaries' forward-difference gradient in the free hazards
+    times the inverse of minus the score's Jacobian there (a pseudo-inverse when singular)."""
+    theta = summaries(h)
+    grad = np.empty((theta.size, free.size))
+    for j, k in enumerate(free):
+        eps = 1e-7 * max(h[k], 1e-4)
+        hp = h.copy()
+        hp[k] += eps
+        grad[:, j] = (summaries(hp) - theta) / eps
+    a = -jac[free]  # (free, free)
+    try:
+        return np.linalg.solve(a.T, grad.T).T  # grad @ inv(a)
+    except np.linalg.LinAlgError:
+        return grad @ np.linalg.pinv(a)
+
+
 def _arm_influence(arm, nu) -> ArmInfluence:
     c = arm.clones
     data = carries_data(c.kind, c.l, c.b)
@@ -117,18 +134,7 @@ def _arm_influence(arm, nu) -> ArmInfluence:
         w_full = w_full * data  # else made so
     jac = score_jacobian(group(c.kind, c.l, c.b, w_full), h, free)
     del w_full
-    theta = summaries(h)
-    grad = np.empty((theta.size, free.size))
-    for j, k in enumerate(free):
-        eps = 1e-7 * max(h[k], 1e-4)
-        hp = h.copy()
-        hp[k] += eps
-        grad[:, j] = (summaries(hp) - theta) / eps
-    a = -jac[free]
-    try:
-        coef = np.linalg.solve(a.T, grad.T).T  # grad @ inv(a)
-    except np.linalg.LinAlgError:
-        coef = grad @ np.linalg.pinv(a)
+    coef = influence_coefficients(jac, h, free)
     arm_weights = arm.weights  # not the arm: a Nuisance keeping this must not keep the arm
     weights = Rows(lambda rows: arm_weights.rows(rows) * data[rows])
     resid, _ = residual_rows(c.kind, c.l, c.b, h)

@@ -70,27 +70,12 @@ def scores(kind, l, b, w, h):  # noqa: E741
     return np.concatenate([w, w], axis=1) * residuals(kind, l, b, h)
 
 
-_summaries = influence.summaries
-
-
 def arm_influence(kind, l, b, w, h, nuisance=None, cap=np.inf) -> np.ndarray:  # noqa: E741
     """(n, 39) influence of each clone on [relapse risk at months 0..36, death risk at 36,
     RMST] of one strategy; with `nuisance` (nuisance.Nuisance) the start model's estimation
     is accounted for, else the weights are taken as known."""
     free = np.flatnonzero(h > 0)
-    jac = score_jacobian(group(kind, l, b, w), h, free)
-    theta = _summaries(h)
-    grad = np.empty((theta.size, free.size))
-    for j, k in enumerate(free):
-        eps = 1e-7 * max(h[k], 1e-4)
-        hp = h.copy()
-        hp[k] += eps
-        grad[:, j] = (_summaries(hp) - theta) / eps
-    a = -jac[free]  # (free, free)
-    try:
-        coef = np.linalg.solve(a.T, grad.T).T  # grad @ inv(a)
-    except np.linalg.LinAlgError:
-        coef = grad @ np.linalg.pinv(a)
+    coef = influence.influence_coefficients(score_jacobian(group(kind, l, b, w), h, free), h, free)
     resid = residuals(kind, l, b, h)
     u = (np.concatenate([w, w], axis=1) * resid)[:, free]
     if nuisance is not None:
