@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.data import codes
+from workbench.evaluation import trial_processes as forking
 from workbench.evaluation.results import Note, as_float, record_warnings
 from workbench.exceptions import WorkbenchError
 from workbench.privacy import disclosure as dc
@@ -107,6 +108,9 @@ def run_target_trials(
     # only add to the memory of a large cohort)
     boot = ci_method(params.n_bootstrap) == "bootstrap"
     with shared_grid(cohort):  # the grid is built once for all supports
+        if not boot and min(int(params.n_jobs), len(chosen)) >= 2 and forking.usable():
+            # the sandwich CI runs nothing in parallel: the supports go to two processes
+            return forking.fit_supports(cohort, chosen, params, fit_one)
         return {
             code: fit_one(cohort, code, params, scheduler, ahead=(nxt if boot else None, ahead))
             for code, nxt in zip(chosen, [*chosen[1:], None], strict=True)
