@@ -309,7 +309,7 @@ def _protect_one(s: TrialSummary, key: bytes, k: int, n_releases: object = None)
         flow=flow,
         curves=_protect_curves(s.curves, s.code, draw, n, key, k),
         horizons=_protect_horizons(s.horizons, draw, n, k),
-        grace=_protect_grace(s.grace, s.code, n, key),
+        grace=_protect_grace(s.grace, s.code, n, key, s.grace_months, draw),
         rmst=_protect_rmst(s.rmst, s.code, n, key),
     )
 
@@ -376,11 +376,18 @@ def _protect_horizons(h: pd.DataFrame | None, draw: dict, n: float, k: int) -> p
     return out
 
 
-def _protect_grace(g: pd.DataFrame | None, code: str, n: float, key: bytes) -> pd.DataFrame | None:
+def _protect_grace(
+    g: pd.DataFrame | None, code: str, n: float, key: bytes, main: float, draw: dict
+) -> pd.DataFrame | None:
+    """The other grace periods' rows get their own draw; the main grace period's rows are the
+    horizon table's numbers and move with its draw (`draw`: per strategy), so the two tables
+    print one number — and one released value with two draws could be averaged."""
     if g is None:
         return None
     out = g.copy()
-    shift = np.array([dc.noise(key, f"tt.{code}.grace.{x:g}") / n for x in g["grace_months"]])
+    own = draw["start"] - draw["never"]
+    shift = np.array([own if float(x) == float(main) else dc.noise(key, f"tt.{code}.grace.{x:g}") / n
+                      for x in g["grace_months"]])  # fmt: skip
     for col in ("rd", "rd_lower", "rd_upper"):
         out[col] = np.round(g[col].astype(float) + shift, dc.RATE_DECIMALS)
     return out
