@@ -159,3 +159,24 @@ def test_the_canonical_table_says_its_codes_in_words():
     for lang, word in (("zh", "竞争事件"), ("en", "competing event")):
         shown = spec_views.canonical_shown(pbc, lang, rows=len(pbc.table))
         assert word in set(shown.frame[t("nbcol_event", lang)]) and "death" not in _cells(shown)
+
+
+def test_published_coefficients_are_shown_by_their_words():
+    """Notebook 05 §3's comparison with the published Rossi coefficients: each term in words
+    (the code column, e.g. `age`, is not shown); ours equal the published ones (lifelines /
+    R coxph, 6 decimals published: 1e-6)."""
+    from workbench.risk.labels import term_labels
+
+    rossi = load_cohort("params/examples/rossi.yaml")
+    model = spec_views.risk_model(rossi)
+    for lang, age in (("zh", "年龄（岁）"), ("en", "age (years)")):
+        table = followup.with_published(
+            model.params_, "rossi", term_labels(model.design_.terms, lang)
+        )
+        assert table.index.tolist() == ["fin", "age", "race", "wexp", "mar", "paro", "prio"]
+        assert np.allclose(table["ours"], table["published"], atol=1e-6, rtol=0)
+        assert table.loc["fin", "published"] == pytest.approx(-0.379422, abs=1e-6)
+        shown = display.table(table, lang, index=True, digits=7)
+        headers = re.findall(r"<th(?:\s[^>]*)?>(.*?)</th>", shown._repr_html_())
+        assert headers[0] == display.header("label", lang) and "term" not in headers
+        assert age in _cells(shown) and "age" not in _cells(shown)

@@ -260,10 +260,13 @@ PUBLISHED_COX = {
 }  # fmt: skip
 
 
-def with_published(params: pd.Series, name: str) -> pd.DataFrame:
+def with_published(params: pd.Series, name: str, labels=None) -> pd.DataFrame:
     """Our Cox coefficients (`params`) beside the published ones of example `name` (only ours
-    for data without published values), one row per term."""
+    for data without published values), one row per term (index: the term codes); with
+    `labels` (the terms in words, in `params`' order), a `label` column first."""
     ours = params.rename("ours").rename_axis("term").to_frame()
+    if labels is not None:
+        ours.insert(0, "label", list(labels))
     published = PUBLISHED_COX.get(name)
     return ours if published is None else ours.assign(published=ours.index.map(published))
 
