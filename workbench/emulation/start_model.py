@@ -83,6 +83,10 @@ def start_stop(grid: Grid) -> np.ndarray:
 # releases per block of the start model's person-month arrays: its Newton holds ~10 arrays of
 # (block, months) at a time instead of (releases, months) ones (68 MB each at 230,000 releases)
 BLOCK = 8192
+# person-month entries (releases x month terms) up to which a fit keeps its blocks' arrays
+# between Newton steps (23,000 releases: <= 0.9 M, ~20 MB; a bootstrap replicate's start model
+# takes 4-5 steps and remade them at each)
+KEEP_BLOCKS = 2_000_000
 
 
 @dataclass(frozen=True)
@@ -108,7 +112,17 @@ class StartRows:
 
     def blocks(self):
         """(positions, A, Y, X, E) per block: positions into `rows`; A (b, w) the multiplicity
-        where at risk (else 0), Y started, X the baseline design, E employment (or None)."""
+        where at risk (else 0), Y started, X the baseline design, E employment (or None). Made
+        once per fit and kept for its Newton steps when they are small (`KEEP_BLOCKS`), else
+        remade at each step (large cohorts: no (releases x months) arrays held)."""
+        kept = self.__dict__.get("_kept")
+        if kept is None:
+            kept = self._blocks()
+            if self.rows.size * self.months.size <= KEEP_BLOCKS:
+                kept = self.__dict__["_kept"] = list(kept)
+        yield from kept
+
+    def _blocks(self):
         g = self.grid
         for lo in range(0, self.rows.size, BLOCK):
             pos = slice(lo, min(lo + BLOCK, self.rows.size))

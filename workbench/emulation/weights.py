@@ -172,13 +172,26 @@ def never_pieces(grid: Grid, model: StartModel, info, rows: slice, stop) -> dict
     return {"p": p, "pe": pe, "f": f, "frac": frac, "k": k}
 
 
+def grace_end(grace: int) -> float:
+    """The day month `grace` ends (with a margin for rounding): data that came by then are
+    before any deviation from "start within `grace` months"."""
+    return grace * D + 1e-9
+
+
 def within_weights_from(p_i, grid: Grid, grace: int, info, at_risk) -> np.ndarray:
-    """`within_weights` given each clone's probability `p_i` of starting in month `grace`."""
-    info = np.asarray(info)  # grid.InfoDays: all rows
-    s = grid.start_month
-    started = np.where(s == grace, 1.0 / np.maximum(p_i, 1e-300), 0.0)
+    """`within_weights` given each clone's probability `p_i` of starting in month `grace`;
+    `info`: the info days (an array) or grid.InfoDays (then `info.by`: no (n, K) days)."""
+    day = grace_end(grace)
+    early = info.by(day)[slice(None)] if hasattr(info, "by") else np.asarray(info) <= day
+    return within_weights_early(p_i, grid.start_month, grace, early, at_risk)
+
+
+def within_weights_early(p_i, start_month, grace: int, early, at_risk) -> np.ndarray:
+    """`within_weights_from` given `early` (b, K), the clone-months whose data came by the end
+    of month `grace` (weight 1), and the releases' `start_month`."""
+    started = np.where(start_month == grace, 1.0 / np.maximum(p_i, 1e-300), 0.0)
     after = np.where(at_risk, started, 1.0)
-    return np.where(info <= grace * D + 1e-9, 1.0, after[:, None])
+    return np.where(early, 1.0, after[:, None])
 
 
 def within_weights(
@@ -248,15 +261,25 @@ def truncate_weights(raw: np.ndarray, data: np.ndarray, freq=None, quantile=0.99
     use = data & (raw > 0) & (raw != 1.0)
     if freq is not None:
         use = use & (np.asarray(freq)[:, None] > 0)
-    values = raw[use]
-    if not values.size:
-        cap = np.inf
+    if quantile >= 1:  # the largest weight, block by block (no copy of the values)
+        cap = _largest(raw, use)
     else:
-        cap = float(values.max() if quantile >= 1 else np.quantile(values, quantile))
+        values = raw[use]
+        cap = float(np.quantile(values, quantile)) if values.size else np.inf
     truncated = use & (raw > cap)
     # no copy when the cap binds nowhere (the rule's quantile 1: the cap is the largest weight)
     weights = np.minimum(raw, cap) if (raw > cap).any() else raw
     return ArmWeights(raw=raw, weights=weights, cap=cap, truncated=truncated)
+
+
+def _largest(raw: np.ndarray, use: np.ndarray) -> float:
+    """max(raw[use]) (inf when nothing is used), a block of releases at a time."""
+    top = None
+    for lo in range(0, raw.shape[0], BLOCK):
+        values = raw[lo : lo + BLOCK][use[lo : lo + BLOCK]]
+        if values.size:
+            top = values.max() if top is None else np.maximum(top, values.max())
+    return np.inf if top is None else float(top)
 
 
 def _truncated_column(arm: ArmWeights, col: np.ndarray, m: int) -> np.ndarray:
@@ -310,4 +333,6 @@ __all__ = [
     "truncate_weights",
     "weight_summary",
     "within_weights",
+    "within_weights_early",
+    "grace_end",
 ]
