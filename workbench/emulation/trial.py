@@ -138,6 +138,15 @@ class TargetTrial:
         self.grid_ = grid
         point = _point(grid, self.grace_months, base) if point is None else point
         self.emulation_ = point
+        # the tables that describe the fit need only the point estimate: made while the
+        # replicates run (before `meanwhile`), not before they are handed to the workers
+        describe = lambda: self._describe(code, grid, point)  # noqa: E731
+        self.replicates_ = self._replicates(grid, point, meanwhile, describe)
+        self._summarise(point.vector(), self.replicates_)
+        return self
+
+    def _describe(self, code, grid, point) -> None:
+        """Protocol, flow, weights table, truncation and caveats of the point estimate."""
         arms = {"start": point.start, "never": point.never}
         self.protocol_ = protocol(code, self.grace_months, self.horizons, grid.n,
                                   grid.employed is not None, self.ci, self.n_bootstrap)  # fmt: skip
@@ -149,9 +158,6 @@ class TargetTrial:
             "cap": {s: float(a.weights.cap) for s, a in arms.items()},
         }
         self.warnings_ = caveats(code, grid, self.grace_months, arms, self.weights_)
-        self.replicates_ = self._replicates(grid, point, meanwhile)
-        self._summarise(point.vector(), self.replicates_)
-        return self
 
     def _withhold(self, reason, cohort, fields) -> TargetTrial:
         self.not_estimable_ = NotEstimable(reason, fields)
@@ -172,13 +178,18 @@ class TargetTrial:
         self.n_releases_ = n
         return self
 
-    def _replicates(self, grid, point, meanwhile=None) -> np.ndarray | None:
+    def _replicates(self, grid, point, meanwhile=None, describe=None) -> np.ndarray | None:
         """(B, k) summary vectors of the bootstrap replicates (NaN rows: failed); None for the
-        sandwich CI. `meanwhile(self)` runs while the workers compute them."""
-        after = None if meanwhile is None else (lambda: meanwhile(self))
+        sandwich CI. `describe()`, then `meanwhile(self)`, run while the workers compute them."""
+
+        def after():
+            if describe is not None:
+                describe()
+            if meanwhile is not None:
+                meanwhile(self)
+
         if self.ci == "sandwich":
-            if after is not None:
-                after()
+            after()
             return None
         n, grace = grid.n, self.grace_months
         init = _WarmStart.of(point)  # what a replicate starts from (not the arms' n x K arrays)
@@ -186,7 +197,7 @@ class TargetTrial:
         # data masks are the point estimate's; only the models, weights and hazards are refitted
         # (and so are the clones' (kind, l, b) groups: the EM runs for a chunk of replicates
         # at once, estimate.replicate_vectors)
-        shared = ReplicateDesign.of(within_design(grid, grace), never_design(grid))
+        shared = ReplicateDesign.of(within_design(grid, grace), never_design(grid), grid, grace)
 
         def chunk(rngs):
             freqs = [rng.multinomial(n, np.full(n, 1.0 / n)).astype(float) for rng in rngs]
