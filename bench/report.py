@@ -17,7 +17,9 @@ Times, on this machine:
   batch     `--scopes K` keeps the province and the first K-1 prefectures (a quicker check)
   warm      (--warm-pair TREE,TREE,...) the floor and the render-only reports (cached analyses)
             of each source tree, one child process per tree and round, alternating: the warm
-            report's CPU seconds before and after a rendering change under the same load
+            report's CPU seconds before and after a rendering change under the same load; each
+            round's first (Chinese) report draws its figures (earlier rounds' cached figures are
+            dropped; round 1 also computes the analyses), the reports after it may not
 
 Usage: .venv/bin/python bench/report.py [--n 23000] [--bootstrap 200] [--skip-batch]
        [--workers 2] [--out bench/out/report] [--pair BEFORE,AFTER --rounds 2] [--scopes K]
@@ -229,6 +231,7 @@ def warm_child(data: Path, out: Path, n_bootstrap: int) -> dict:
     base = ReportParams.from_yaml(ROOT / "params" / "province.yaml").to_mapping()
     zh = ReportParams.from_mapping({**base, "data": str(data), "n_bootstrap": n_bootstrap})
     en = ReportParams.from_mapping({**zh.to_mapping(), "lang": "en", "name": "province_en"})
+    row["figure_entries_dropped"] = _drop_figures(zh)  # first_zh: drawn, as in a cold report
     for label, params in (("first_zh", zh), ("warm_en", en), ("warm_zh", zh)):
         c0, t0 = cpu_s(), time.perf_counter()
         res = build_report(params, out / label)
@@ -245,6 +248,26 @@ def warm_child(data: Path, out: Path, n_bootstrap: int) -> dict:
     pdf = out / "warm_en" / "report.pdf"
     row["en_pdf"] = {"pages": len(pypdf.PdfReader(str(pdf)).pages), "bytes": pdf.stat().st_size}
     return row
+
+
+def _drop_figures(params) -> int:
+    """Remove every cache entry but the analysis of `params` (the figure cache's entries of an
+    earlier round, `reporting.figure_cache`), so the first report of a round draws its figures
+    as a cold report does (its analyses stay cached); a tree without a figure cache has none."""
+    try:
+        from workbench import cache
+        from workbench.evaluation.analysis import cache_key
+
+        folder = cache.private_dir()
+        keep = cache.entry_path(folder, cache.machine_key(folder), cache_key(params))
+    except Exception:
+        return 0
+    dropped = 0
+    for entry in folder.glob("*" + cache.SUFFIX):
+        if entry != keep:
+            entry.unlink()
+            dropped += 1
+    return dropped
 
 
 def annual_batch(data: Path, out: Path, workers: int, n_bootstrap: int, scopes: int = 0) -> dict:
@@ -353,16 +376,18 @@ def _print_province(record: dict, n: int) -> None:
 
 def _print_warm_pair(rows: list[dict]) -> None:
     print(
-        "| round | tree | load | floor CPU s (wall) | warm en CPU s (wall) | warm zh CPU s (wall) "
-        "| en ÷ floor, CPU (wall) | zh+en in one call, CPU s (wall) | en notebook / html / pdf s |"
+        "| round | tree | load | floor CPU s (wall) | first zh CPU s (wall) | warm en CPU s (wall) "
+        "| warm zh CPU s (wall) | en ÷ floor, CPU (wall) | zh+en in one call, CPU s (wall) "
+        "| first zh notebook / pdf s | en notebook / html / pdf s |"
     )
-    print("|---|---|---:|---|---|---|---|---|---|")
+    print("|---|---|---:|---|---|---|---|---|---|---|---|")
     for r in rows:
         fl, en, zh, pr = r["floor"], r["warm_en"], r["warm_zh"], r.get("warm_pair", ("–", "–"))
-        st = r["warm_en_stages"]
+        first, st, st0 = r["first_zh"], r["warm_en_stages"], r["first_zh_stages"]
         print(f"| {r['round'] + 1} | {Path(r['tree']).name} | {r['load_average_start']:.1f} "
-              f"| {fl[1]} ({fl[0]}) | {en[1]} ({en[0]}) | {zh[1]} ({zh[0]}) "
-              f"| {en[1] / fl[1]:.1f}× ({en[0] / fl[0]:.1f}×) | {pr[1]} ({pr[0]}) "
+              f"| {fl[1]} ({fl[0]}) | {first[1]} ({first[0]}) | {en[1]} ({en[0]}) "
+              f"| {zh[1]} ({zh[0]}) | {en[1] / fl[1]:.1f}× ({en[0] / fl[0]:.1f}×) "
+              f"| {pr[1]} ({pr[0]}) | {st0.get('notebook')} / {st0.get('pdf')} "
               f"| {st.get('notebook')} / {st.get('html')} / {st.get('pdf')} |")  # fmt: skip
 
 

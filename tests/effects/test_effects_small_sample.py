@@ -111,3 +111,28 @@ def test_landmark_without_contacts_says_what_to_pass(prepared):
         "a landmark comparison needs contacts=relapse_free_contacts(ds) (who was seen "
         "relapse-free at or after the landmark)."
     )
+
+
+def test_the_sentence_says_which_small_sample_rule_withheld_the_support():
+    # Enough people received it but too few relapsed after: the sentence must not claim that
+    # fewer than 10 received it (notebook 03 at 1,000 releases: job placement, 65 exposed).
+    from workbench.effects.findings import findings
+
+    table = pd.DataFrame({"code": ["job_placement", "financial_aid"], "n_exposed": [65, 7],
+                          "hr": [np.nan, np.nan], "hr_lower": [np.nan, np.nan],
+                          "hr_upper": [np.nan, np.nan]})  # fmt: skip
+    out = findings(table).set_index("code")
+    assert (out["verdict"] == "not estimable").all()
+    assert out.at["job_placement", "en"] == (
+        "job placement at an employment base: not estimable — too few relapses were seen among "
+        "the people who received it."
+    )
+    assert (
+        out.at["job_placement", "zh"]
+        == "就业安置基地安置就业：接受帮扶者中此后观察到的复吸太少，不予估计。"
+    )
+    assert (
+        out.at["financial_aid", "en"]
+        == "financial aid: not estimable — fewer than 10 people received it."
+    )
+    assert out.at["financial_aid", "zh"] == "帮扶资金：接受帮扶人数少于10人，不予估计。"

@@ -133,3 +133,74 @@ def test_the_positivity_strata_are_counted_on_the_distinct_values():
     column = pd.Series([1.0, np.nan, 2.0, 1.0, 2.0], dtype=object).where(lambda s: s != 2.0, "2.0")
     started = np.array([True, False, False, False, True])
     assert _strata(column, started) == [("1.0", 2, 1), ("2.0", 2, 1), ("nan", 1, 0)]
+
+
+def test_came_by_is_the_comparison_of_the_info_days(grid):
+    # CameBy (three (n,) arrays) must give exactly the (n, K) comparison info <= day it
+    # replaces, for each grace period's clones and the "never" clones, whole and by rows
+    from workbench.emulation.arms import within_design
+    from workbench.emulation.weights import grace_end
+
+    rows = np.random.default_rng(3).choice(grid.n, 500, replace=False)
+    for design, grace in [(within_design(grid, g), g) for g in (3, 6, 12)] + [
+        (never_design(grid), 6)
+    ]:
+        day = grace_end(grace)
+        want = np.asarray(design.info) <= day
+        came = design.info.by(day)
+        assert came is design.info.by(day)  # made once per day
+        assert np.array_equal(came[slice(None)], want)
+        assert np.array_equal(came[rows], want[rows])
+        l_ = design.clones.l[:, None]
+        m = np.arange(1, K + 1)[None, :]
+        # not vacuous: both answers occur before and after each clone's last relapse-free month
+        for part in (m <= l_, m > l_):
+            assert want[part].any() and not want[part].all()
+
+
+def test_the_start_arms_weights_remade_from_came_by_are_the_formulas(grid, point):
+    from workbench.emulation.arms import within_design
+
+    d = within_design(grid, 6)
+    p_i = weights.month_start_probability(grid, 6, d.at_risk, point.model)[0]
+    want = np.where(d.data, weights.within_weights_from(p_i, grid, 6, np.asarray(d.info),
+                                                        d.at_risk), 0.0)  # fmt: skip
+    assert np.array_equal(point.start.weights.raw, want)
+    assert (want > 1).any()  # someone started in month 6 and weighs 1 / p
+
+
+def test_the_int8_employment_matrix_gives_the_float64_numbers(grid, point):
+    # every use multiplies employment by float64 (cast exactly from int8): the same numbers
+    # to the last bit as with a float64 matrix — point estimate and sandwich SEs
+    import dataclasses
+
+    from workbench.emulation.variance import sandwich_se
+
+    assert grid.employed.dtype == np.int8
+    wide = dataclasses.replace(grid, employed=grid.employed.astype(np.float64))
+    other = estimate(wide, 6)
+    np.testing.assert_array_equal(other.vector(), point.vector())
+    a, b = sandwich_se(point, (12, 24, 36)), sandwich_se(other, (12, 24, 36))
+    for key in ("rd", "rmst", "relapse_start", "relapse_never"):
+        np.testing.assert_array_equal(a[key], b[key])
+
+
+def test_grouped_block_by_block_is_group_to_the_last_bit(point, monkeypatch):
+    # the sandwich's Jacobian groups the weights a block at a time (no (n, K) array): the sums
+    # are added in the order the sparse product adds them, so exactly equal (its forward
+    # differences would magnify any rounding difference)
+    from dataclasses import fields
+
+    from workbench.emulation import influence
+    from workbench.emulation.outcome import group
+
+    monkeypatch.setattr(influence, "blocks",
+                        lambda n: [slice(lo, min(lo + 97, n)) for lo in range(0, n, 97)])  # fmt: skip
+    for arm in (point.start, point.never):
+        c = arm.clones
+        w = arm.weights.weights * carries_data(c.kind, c.l, c.b)
+        want = group(c.kind, c.l, c.b, w)
+        got = influence.grouped(c.kind, c.l, c.b, influence.Rows(lambda rows, w=w: w[rows]))
+        for f in fields(want):
+            np.testing.assert_array_equal(getattr(got, f.name), getattr(want, f.name))
+        assert want.pair_weight.max() > 1.0  # weighted, not only counts

@@ -113,6 +113,21 @@ def test_sandwich_ci_brackets_the_estimate(cohort):
     assert tt.rmst_diff_lower_ < tt.rmst_diff_days_ < tt.rmst_diff_upper_
 
 
+def test_sandwich_takes_the_weights_as_known_unless_asked(cohort):
+    # The report's words ("weights taken as known") and the simulation study's validated CI are
+    # the weights-known sandwich; weights_known=False adds the start models' estimation.
+    from workbench.emulation.variance import sandwich_se
+
+    known = TargetTrial("employment_311", ci="sandwich").fit(cohort)
+    est = TargetTrial("employment_311", ci="sandwich", weights_known=False).fit(cohort)
+    ref_known = sandwich_se(known.emulation_, known.horizons, estimated_weights=False)
+    ref_est = sandwich_se(est.emulation_, est.horizons, estimated_weights=True)
+    np.testing.assert_allclose(known.se_["rd"], ref_known["rd"], rtol=1e-12)
+    np.testing.assert_allclose(est.se_["rd"], ref_est["rd"], rtol=1e-12)
+    assert np.abs(known.se_["rd"] / est.se_["rd"] - 1).max() > 1e-6  # the two differ
+    np.testing.assert_allclose(known.horizons_["rd"], est.horizons_["rd"], atol=1e-12)
+
+
 def test_a_grace_month_nobody_starts_in_is_not_estimable(cohort):
     # precise support starts only in months 1-3 of the simulator: "start in month 12" never
     tt = TargetTrial("precise_support", grace_months=12, ci="sandwich").fit(cohort)

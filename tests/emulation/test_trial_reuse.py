@@ -116,7 +116,7 @@ def test_replicates_batched_per_chunk_equal_one_at_a_time(main_fit):
     grid, point = main_fit.grid_, main_fit.emulation_
     init = _WarmStart.of(point)
     designs = (within_design(grid, 6), never_design(grid))
-    shared = ReplicateDesign.of(*designs)
+    shared = ReplicateDesign.of(*designs, grid, 6)
     freqs = _freqs(grid.n, range(20, 25))
     one = [estimate(grid, 6, f, init=init, tol=REPLICATE_TOL, designs=designs) for f in freqs]
     iters = {a.iterations for e in one for a in (e.start, e.never)}
@@ -130,7 +130,8 @@ def test_replicates_batched_per_chunk_equal_one_at_a_time(main_fit):
 def test_batched_em_rows_equal_the_single_em(main_fit):
     # fit_hazards_batch runs fit_hazards' iterations row by row: identical hazards and
     # iteration counts, also for a row given zero weight in some months
-    from workbench.emulation.outcome import fit_hazards, fit_hazards_batch, grouping
+    from workbench.emulation.batch_em import fit_hazards_batch
+    from workbench.emulation.outcome import fit_hazards, grouping
 
     grid, point = main_fit.grid_, main_fit.emulation_
     clones, w = point.never.clones, point.never.weights.weights

@@ -5,6 +5,7 @@ tests/emulation/test_presentation_target_trial.py."""
 
 from __future__ import annotations
 
+import dataclasses
 import html as html_lib
 import re
 from types import SimpleNamespace
@@ -139,6 +140,23 @@ def test_protection_moves_each_number_by_at_most_three_people():
     # the table and the figure quote one published number
     assert at24["start"] == row["risk_start"] and at24["never"] == row["risk_never"]
     assert abs(s.rmst["diff"] - raw.rmst["diff"]) <= 3 * 36 * 30.4375 / n + 0.05
+
+
+def test_the_grace_tables_main_column_publishes_the_risk_tables_numbers():
+    # The report's grace table repeats the main fit's 24-month difference: after protection both
+    # tables must print the same number (one draw; two draws of one value could be averaged).
+    raw = fake_trial()
+    h = raw.horizons[["month", "rd", "rd_lower", "rd_upper"]]
+    others = raw.grace[raw.grace.grace_months != 6]
+    raw = dataclasses.replace(raw, grace=pd.concat([others, h.assign(grace_months=6)]))
+    s = protect_trials({"job_placement": raw}, b"scope", K)["job_placement"]
+    main = s.grace[s.grace.grace_months == 6].set_index("month")
+    for col in ("rd", "rd_lower", "rd_upper"):
+        assert (main[col] == s.horizons.set_index("month")[col]).all(), col
+    other = s.grace[s.grace.grace_months == 3]["rd"].to_numpy()
+    assert np.all(
+        np.abs(other - raw.grace[raw.grace.grace_months == 3]["rd"].to_numpy()) <= 3 / 2000 + 5e-5
+    )
 
 
 def test_the_json_block_follows_the_schema():

@@ -63,8 +63,9 @@ def sentence(
     """One sentence for one support, from its hazard ratio and CI (and E-value, if given)."""
     name = codes.label("intervention", code, lang)
     v = verdict(hr, lower, upper, n_exposed, threshold)
-    if v == "not estimable":
-        return t("effects_not_estimable", lang, name=name, threshold=threshold)
+    if v == "not estimable":  # enough received it (the PWE's min_exposed is the threshold):
+        key = "effects_not_estimable" if n_exposed < threshold else "effects_too_few_relapses"
+        return t(key, lang, name=name, threshold=threshold)
     ci = _ci(hr, lower, upper, lang)
     pct = abs(1 - hr) * 100
     e = _evalue_clause(evalue, lang) if v != "no clear effect" else ""

@@ -25,9 +25,11 @@ from workbench.emulation.weights import (
     ArmWeights,
     StartModel,
     carries_data,
+    grace_end,
     month_start_probability,
     never_weights,
     truncate_weights,
+    within_weights_early,
     within_weights_from,
 )
 
@@ -121,18 +123,12 @@ def within_arm(grid: Grid, model: StartModel, grace: int, freq, init=None, tol=1
     arm = _fit_arm(d.clones, raw, freq, init, tol, nu, d.data)
     del raw
     if np.all(freq == 1.0):  # keep the (n,) probabilities, not the (n, K) weights
+        early = d.info.by(grace_end(grace))  # (n,) arrays, made once per design
 
         def remake(rows):
-            starts = _Starts(grid.start_month[rows])
-            raw = within_weights_from(p_i[rows], starts, grace, d.info[rows], d.at_risk[rows])
+            raw = within_weights_early(p_i[rows], grid.start_month[rows], grace, early[rows],
+                                       d.at_risk[rows])  # fmt: skip
             return np.where(d.data[rows], raw, 0.0)
 
         arm = dataclasses.replace(arm, weights=arm.weights.on_demand(remake, grid.n))
     return dataclasses.replace(arm, theta=theta)
-
-
-@dataclass(frozen=True)
-class _Starts:
-    """What `within_weights_from` reads of a grid (the start months), for a block of releases."""
-
-    start_month: np.ndarray

@@ -27,13 +27,14 @@ import numpy as np
 from scipy import sparse
 from scipy.special import expit
 
-from workbench.emulation.grid import D, Grid, K
+from workbench.emulation.grid import Grid, K
 from workbench.emulation.weights import (
     BLOCK,
     StartModel,
     follow_stop,
+    grace_end,
     never_pieces,
-    within_weights_from,
+    within_weights_early,
 )
 
 
@@ -110,22 +111,32 @@ def _month_terms(v: np.ndarray, g: np.ndarray, h: np.ndarray, f: np.ndarray) -> 
 
 def within(grid: Grid, grace: int, at_risk, theta, info_day, cap, data, resid) -> np.ndarray:
     """dU/dtheta (2K, P) of the "start within `grace` months" strategy, theta = [month g's
-    intercept, X, employment in month g]."""
+    intercept, X, employment in month g]. Only the clones at risk of deviating that started
+    in month g have weights depending on theta: of each block of releases only their rows are
+    read (`data`, `resid`: arrays or influence.Rows taking an index array). Their weights are
+    computed as on the whole block (X @ theta of the block: the same rounding, so the same
+    clone-months are found at the cap)."""
     p = grid.X.shape[1]
     E = None if grid.employed is None else grid.employed[:, grace - 1]
     out = np.zeros((2 * K, theta.size))
-    for rows in _blocks(grid.n):
-        X = grid.X[rows]
-        eta = theta[0] + X @ theta[1 : 1 + p] + (theta[-1] * E[rows] if E is not None else 0.0)
-        p_i = expit(eta)
-        sel = at_risk[rows] & (grid.start_month[rows] == grace)
-        coef = np.where(sel, -(1.0 - p_i) / np.maximum(p_i, 1e-300), 0.0)
-        Z = np.column_stack([np.ones(X.shape[0]), X] + ([E[rows]] if E is not None else []))
+    day = grace_end(grace)
+    came = info_day.by(day) if hasattr(info_day, "by") else None  # grid.InfoDays
+    chosen = at_risk & (grid.start_month == grace)
+    for block in _blocks(grid.n):
+        sel = np.flatnonzero(chosen[block])
+        if not sel.size:
+            continue
+        rows = block.start + sel
+        X = grid.X[block]
+        e = None if E is None else E[block]
+        eta = theta[0] + X @ theta[1 : 1 + p] + (theta[-1] * e if e is not None else 0.0)
+        p_i = expit(eta[sel])
+        coef = -(1.0 - p_i) / np.maximum(p_i, 1e-300)
+        Z = np.column_stack([np.ones(sel.size), X[sel]] + ([e[sel]] if e is not None else []))
         cz = coef[:, None] * Z
-        info = info_day[rows]
-        after = (info > grace * D + 1e-9) & sel[:, None]
-        w = within_weights_from(p_i, _Starts(grid.start_month[rows]), grace, info, at_risk[rows])
-        d, rb = data[rows] & after, resid[rows]
+        early = came[rows] if came is not None else np.asarray(info_day[rows]) <= day
+        w = within_weights_early(p_i, grid.start_month[rows], grace, early, at_risk[rows])
+        d, rb = data[rows] & ~early, resid[rows]
         below, at_cap = d & (w < cap), d & (w == cap)
         for half in (0, 1):
             R = rb[:, half * K : (half + 1) * K]
@@ -135,10 +146,3 @@ def within(grid: Grid, grace: int, at_risk, theta, info_day, cap, data, resid) -
             out[m] += grad * rb[i, m]
             out[K + m] += grad * rb[i, K + m]
     return out
-
-
-class _Starts:
-    """What `within_weights_from` reads of a grid (the start months) for a block of releases."""
-
-    def __init__(self, start_month: np.ndarray) -> None:
-        self.start_month = start_month

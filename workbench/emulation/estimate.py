@@ -15,16 +15,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from workbench.emulation.arms import Arm, Design, never_arm, within_arm
+from workbench.emulation.batch_em import fit_hazards_batch
 from workbench.emulation.grid import HORIZON, Grid
-from workbench.emulation.outcome import Grouping, curves, fit_hazards_batch, grouping
+from workbench.emulation.outcome import Grouping, Groups, curves, grouping
+from workbench.emulation.replicate_weights import NeverDays, WithinDays
 from workbench.emulation.weights import (
     TRUNCATION_QUANTILE,
     StartModel,
     fit_start_model,
     month_start_probability,
-    never_weights,
     truncate_weights,
-    within_weights_from,
 )
 from workbench.exceptions import EstimationError
 
@@ -107,53 +107,59 @@ def estimate(
 @dataclass(frozen=True)
 class ReplicateDesign:
     """What every bootstrap replicate of one support and grace period shares: the strategies'
-    `arms.Design`s and their clones' (kind, l, b) groupings (`outcome.Grouping`)."""
+    `arms.Design`s, their clones' (kind, l, b) groupings (`outcome.Grouping`) and what their
+    weights take from the clones alone (`replicate_weights`: the info days' months and masks)."""
 
     start: Design
     never: Design
     start_groups: Grouping
     never_groups: Grouping
+    start_days: WithinDays
+    never_days: NeverDays
 
     @classmethod
-    def of(cls, start: Design, never: Design) -> ReplicateDesign:
+    def of(cls, start: Design, never: Design, grid: Grid, grace: int) -> ReplicateDesign:
         group_of = lambda d: grouping(d.clones.kind, d.clones.l, d.clones.b)  # noqa: E731
-        return cls(start, never, group_of(start), group_of(never))
+        return cls(start, never, group_of(start), group_of(never),
+                   WithinDays.of(start, grace), NeverDays.of(grid, never))  # fmt: skip
 
 
-def _arm_weights(raw: np.ndarray, design: Design, freq: np.ndarray) -> np.ndarray:
-    """The clone-months' weights times the multiplicities, as `arms.within_arm`/`never_arm`
-    give them to the EM."""
-    raw = np.where(design.data, raw, 0.0)
-    if TRUNCATION_QUANTILE >= 1:  # not truncated: the cap is the largest weight with a
-        top = raw.max(axis=1)  # correction; when that is above 1 it caps nothing (same numbers)
-        sampled = freq > 0
-        if sampled.any() and top[sampled].max() > 1.0:
-            return raw * freq[:, None]
-    arm = truncate_weights(raw, design.data, freq, TRUNCATION_QUANTILE)
-    return arm.weights * freq[:, None]
+def _grouped(groups: Grouping, raw: np.ndarray, rows: np.ndarray, design: Design,
+             freq: np.ndarray) -> Groups:  # fmt: skip
+    """The `Groups` of one replicate's clones: `raw` the weights of the sampled releases `rows`
+    (0 where no data), times the multiplicities; as `arms.within_arm`/`never_arm` give them to
+    the EM (the releases not sampled weigh 0 there)."""
+    if TRUNCATION_QUANTILE >= 1 and rows.size and raw.max() > 1.0:  # not truncated: the cap is
+        return groups.apply_rows(rows, raw * freq[rows][:, None])  # the largest weight: none
+    full = np.zeros((freq.size, raw.shape[1]))
+    full[rows] = raw
+    arm = truncate_weights(full, design.data, freq, TRUNCATION_QUANTILE)
+    return groups.apply(arm.weights * freq[:, None])
 
 
 def replicate_vectors(grid: Grid, grace: int, freqs: list, init, shared: ReplicateDesign,
                       tol: float = REPLICATE_TOL) -> list:  # fmt: skip
     """`estimate(grid, grace, freq, init=init, tol=tol, designs=...).vector()` for each
     multiplicity vector in `freqs` (None where the start model cannot be fitted): each refits
-    the start model, the month-g model and both strategies' weights; the EM of each strategy
-    runs for the whole chunk at once (`outcome.fit_hazards_batch`, same iterations per row)."""
+    the start model, the month-g model and both strategies' weights (of the sampled releases
+    only); the EM of each strategy runs for the whole chunk at once
+    (`batch_em.fit_hazards_batch`, same iterations per row)."""
     groups: dict[str, list] = {"start": [], "never": []}
     fitted = []
+    d, dn = shared.start, shared.never
     for i, freq in enumerate(freqs):
         freq = np.asarray(freq, float)
         try:
             model = fit_start_model(grid, freq, init=init.model)
         except EstimationError:
             continue
-        d = shared.start
+        rows = np.flatnonzero(freq > 0)
         p_i, _ = month_start_probability(grid, grace, d.at_risk, model, freq,
                                          init=init.start.theta)  # fmt: skip
-        raw = within_weights_from(p_i, grid, grace, d.info, d.at_risk)
-        groups["start"].append(shared.start_groups.apply(_arm_weights(raw, d, freq)))
-        raw = never_weights(grid, model, shared.never.info)
-        groups["never"].append(shared.never_groups.apply(_arm_weights(raw, shared.never, freq)))
+        raw = shared.start_days.weights(grid, grace, p_i, d.at_risk, rows)
+        groups["start"].append(_grouped(shared.start_groups, raw, rows, d, freq))
+        raw = np.where(dn.data[rows], shared.never_days.weights(grid, model, rows), 0.0)
+        groups["never"].append(_grouped(shared.never_groups, raw, rows, dn, freq))
         fitted.append(i)
     h_start = fit_hazards_batch(groups["start"], init.start.hazards, tol)[0]
     h_never = fit_hazards_batch(groups["never"], init.never.hazards, tol)[0]

@@ -59,7 +59,8 @@ class Grid:
     start_month: np.ndarray  # ceil(start / D); K + 1 = never
     X: np.ndarray  # baseline design (centred; categories one-hot)
     x_names: tuple[str, ...]
-    employed: np.ndarray | None  # (n, K) employment at the start of each month, or None
+    employed: np.ndarray | None  # (n, K) employment at the start of each month (int8 when
+    # whole numbers: multiply by float64 only — a Python float times float32 stays float32), or None
     contact_keys: np.ndarray  # sorted release-index * 2**20 + day of relapse-free contacts
     next_contact: np.ndarray  # (n, K) day of the first relapse-free contact in month >= m (f32)
     detected: np.ndarray  # day a relapse was first known to staff (inf: never)
@@ -151,13 +152,26 @@ def employment_matrix(cohort, base: np.ndarray) -> np.ndarray | None:
     last = np.full((len(base), K), -1, dtype=np.int64 if value.size >= 2**31 else np.int32)
     last[pos[final], first_month[final] - 1] = np.flatnonzero(final)
     np.maximum.accumulate(last, axis=1, out=last)
-    value = np.append(value, np.nan)  # index -1 (no contact yet) -> the appended NaN
     base = np.asarray(base, float)
-    out = np.empty((len(base), K))
+    out = np.empty((len(base), K), dtype=_employment_dtype(value, base))
+    value = np.append(value, np.nan)  # index -1 (no contact yet) -> the appended NaN
     for lo in range(0, len(base), 65536):  # in blocks: no (n, K) temporaries
         rows = slice(lo, lo + 65536)
         out[rows] = np.where(last[rows] >= 0, value[last[rows]], base[rows, None])
     return out
+
+
+def _employment_dtype(value: np.ndarray, base: np.ndarray) -> type:
+    """int8 when every value is a whole number in -128..127 without NaN (employment is 0/1:
+    an eighth of float64's memory, (n, K) bytes); else float64. Every use multiplies it by a
+    float64 coefficient or array, which gives float64 (numpy casts the int8 exactly), so the
+    numbers are the float64 matrix's (tests/emulation/test_scale.py)."""
+    both = np.concatenate([value, base])
+    whole = both.size == 0 or (
+        bool(np.isfinite(both).all()) and np.array_equal(both, np.round(both))
+        and float(np.abs(both).max()) <= 127
+    )  # fmt: skip
+    return np.int8 if whole else np.float64
 
 
 def for_support(grid: Grid, cohort, code: str) -> Grid:
@@ -308,11 +322,20 @@ def truncate(grid: Grid, c: np.ndarray, deviated: np.ndarray | None = None) -> C
 class InfoDays:
     """`info_day(grid, clones)` made on demand: `days[rows]` gives those releases' (b, K) rows,
     `np.asarray(days)` all of them; a strategy's design keeps this instead of an (n, K) array
-    (blocked computations read it a block of releases at a time)."""
+    (blocked computations read it a block of releases at a time). `days.by(day)`: which
+    clone-months' data came by `day` (`days[rows] <= day`) from three (n,) arrays, kept per day."""
 
     def __init__(self, grid: Grid, clones: Clones) -> None:
         self.next_contact, self.end, self.l = grid.next_contact, grid.end, clones.l
         self.shape = grid.next_contact.shape
+        self._by: dict[float, CameBy] = {}
+
+    def by(self, day: float) -> CameBy:
+        """`days <= day` as `CameBy` (made once per day: one pass over `next_contact`)."""
+        key = float(day)
+        if key not in self._by:
+            self._by[key] = CameBy.of(self, key)
+        return self._by[key]
 
     def __getitem__(self, rows) -> np.ndarray:
         m = np.arange(1, K + 1)[None, :]
@@ -332,3 +355,33 @@ def info_day(grid: Grid, clones: Clones) -> np.ndarray:
     only if it still followed its strategy when that contact came."""
     m = np.arange(1, K + 1)[None, :]
     return np.where(m <= clones.l[:, None], grid.next_contact, grid.end[:, None])
+
+
+_MONTHS = np.arange(1, K + 1)[None, :]
+
+
+@dataclass(frozen=True)
+class CameBy:
+    """Which clone-months' data came by a day t (`InfoDays[rows] <= t`) without the (n, K)
+    days: in months m <= l the info day is the first contact from month m on, which does not
+    decrease with m, so those months up to `head` (<= l) qualify; in months after l it is
+    `end`, so all of them qualify or none (`tail`). `came[rows]` gives the (b, K) mask, the
+    same booleans as the comparison (tests/emulation/test_scale.py)."""
+
+    head: np.ndarray  # (n,) months 1..head (<= l) have data by t
+    l: np.ndarray  # noqa: E741 - the clones' months known relapse-free
+    tail: np.ndarray  # (n,) the months after l have data by t (end <= t)
+
+    @classmethod
+    def of(cls, days: InfoDays, t: float) -> CameBy:
+        n = days.l.size
+        head = np.empty(n, np.int64)
+        for lo in range(0, n, 65536):  # in blocks: no (n, K) temporary
+            rows = slice(lo, lo + 65536)
+            # float32 days compared as float64 (a Python float would be cast to float32)
+            head[rows] = np.sum(days.next_contact[rows].astype(np.float64) <= t, axis=1)
+        return cls(np.minimum(head, days.l), days.l, days.end <= t)
+
+    def __getitem__(self, rows) -> np.ndarray:
+        l = self.l[rows][:, None]  # noqa: E741
+        return (_MONTHS <= self.head[rows][:, None]) | ((_MONTHS > l) & self.tail[rows][:, None])

@@ -13,14 +13,16 @@ of squares and fourth powers of the contrasts sandwich_se reports.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import sparse
 
 from workbench.emulation.grid import CENSORED, DEATH, K
 from workbench.emulation.nuisance import blocks, score_derivative
-from workbench.emulation.outcome import curves, group, score_jacobian
+from workbench.emulation.outcome import Groups, curves, grouping, score_jacobian
 from workbench.emulation.weights import carries_data
 
 
@@ -96,6 +98,22 @@ def residual_rows(kind, l, b, h) -> tuple[Rows, Rows]:  # noqa: E741
     return Rows(lambda rows: rel[inv[rows]]), Rows(lambda rows: risk[inv[rows]])
 
 
+def grouped(kind, l, b, weights: Rows) -> Groups:  # noqa: E741
+    """outcome.group(kind, l, b, w) with w = `weights[rows]` made a block of releases at a time
+    (no (n, K) array): each group's sums are added in release order (np.add.at), as the sparse
+    product in `group` adds them, so they are the same numbers to the last bit (the Jacobian's
+    forward differences would magnify a rounding difference ~1e7-fold)."""
+    g = grouping(kind, l, b)
+    of = g.onehot.tocsc().indices  # each clone's group (one entry per clone)
+    summed = np.zeros((g.onehot.shape[0], K))
+    for rows in blocks(kind.size):
+        np.add.at(summed, of[rows], weights[rows])
+    # the identity product gives back `summed` exactly: group's steps after the sums
+    return dataclasses.replace(g, onehot=sparse.identity(summed.shape[0], format="csr")).apply(
+        summed
+    )
+
+
 def arm_influence(arm, estimated_weights: bool = True) -> ArmInfluence:
     """The pieces of one fitted strategy's (arms.Arm) influence rows; with estimated weights
     kept on the arm's Nuisance (the "never" arm serves the grace periods' sandwiches too)."""
@@ -129,14 +147,11 @@ def _arm_influence(arm, nu) -> ArmInfluence:
     data = carries_data(c.kind, c.l, c.b)
     h = arm.hazards
     free = np.flatnonzero(h > 0)
-    w_full = arm.weights.weights  # the EM's weights (one (n, K) array, for a moment): 0
-    if np.logical_and(~data, w_full != 0).any():  # where the clones carry no data (arms.py),
-        w_full = w_full * data  # else made so
-    jac = score_jacobian(group(c.kind, c.l, c.b, w_full), h, free)
-    del w_full
-    coef = influence_coefficients(jac, h, free)
     arm_weights = arm.weights  # not the arm: a Nuisance keeping this must not keep the arm
+    # the EM's weights (0 where the clones carry no data), a block of releases at a time
     weights = Rows(lambda rows: arm_weights.rows(rows) * data[rows])
+    jac = score_jacobian(grouped(c.kind, c.l, c.b, weights), h, free)
+    coef = influence_coefficients(jac, h, free)
     resid, _ = residual_rows(c.kind, c.l, c.b, h)
     psi = dcoef = None
     if nu is not None:

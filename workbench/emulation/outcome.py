@@ -19,7 +19,9 @@ summed weights per month: an iteration costs (groups x months), not (clones x mo
 right-censored data on the grid (every relapse's month known) there is nothing to distribute and
 the fixed point is the weighted Aalen–Johansen estimator (checked against R's survfit).
 Iterations stop when no hazard moves by more than `tol`; SQUAREM (Varadhan & Roland 2008)
-accelerates them.
+accelerates them, and an EM still creeping after `FINISH_AFTER` iterations (a flat ridge) is
+finished by Newton's method on the fixed-point equations (`newton_finish`). batch_em.py runs the
+EM of a chunk of bootstrap replicates at once.
 """
 
 from __future__ import annotations
@@ -71,7 +73,18 @@ class Grouping:
 
     def apply(self, weights) -> Groups:
         """The `Groups` of these clones with (n, K) `weights`."""
-        summed = np.asarray(self.onehot @ weights)
+        return self._summed(np.asarray(self.onehot @ weights))
+
+    def apply_rows(self, rows: np.ndarray, weights: np.ndarray) -> Groups:
+        """`apply` of (n, K) weights that are 0 outside the clones `rows` (sorted), given as
+        their (rows, K) `weights`: the same sums in the same order (a clone's weight is added
+        to its group's in clone order either way)."""
+        csc = self.__dict__.get("_csc")
+        if csc is None:
+            csc = self.__dict__["_csc"] = self.onehot.tocsc()
+        return self._summed(np.asarray(csc[:, rows] @ weights))
+
+    def _summed(self, summed: np.ndarray) -> Groups:
         fixed_risk = (summed * self.fixed).sum(axis=0)
         sb = self.sure_b
         fixed_death = np.bincount(sb - 1, summed[self.sure, sb - 1], minlength=K)
@@ -172,20 +185,64 @@ def _plan(g: Groups) -> _Plan:
     return plan
 
 
-def score_jacobian(g: Groups, h: np.ndarray, free: np.ndarray) -> np.ndarray:
-    """dU/dh[free] at a fixed point h of the EM map F, U(h) = R(h) (F(h) - h) the weighted
-    estimating equations (R the expected weighted months at risk): there dU/dh =
-    diag(R) (dF/dh - I); dF/dh by forward differences."""
-    f, risk = _em_step(h, g, with_risk=True)
-    r2 = np.concatenate([risk, risk])
+def _map_jacobian(g: Groups, h: np.ndarray, f: np.ndarray, free: np.ndarray) -> np.ndarray:
+    """dF/dh[:, free] of the EM map F at h (f = F(h)) by forward differences."""
     jac = np.empty((2 * K, free.size))
     for j, k in enumerate(free):
         eps = 1e-7 * max(h[k], 1e-4)
         hp = h.copy()
         hp[k] += eps
         jac[:, j] = (_em_step(hp, g) - f) / eps
+    return jac
+
+
+def score_jacobian(g: Groups, h: np.ndarray, free: np.ndarray) -> np.ndarray:
+    """dU/dh[free] at a fixed point h of the EM map F, U(h) = R(h) (F(h) - h) the weighted
+    estimating equations (R the expected weighted months at risk): there dU/dh =
+    diag(R) (dF/dh - I); dF/dh by forward differences."""
+    f, risk = _em_step(h, g, with_risk=True)
+    r2 = np.concatenate([risk, risk])
+    jac = _map_jacobian(g, h, f, free)
     jac[free, np.arange(free.size)] -= 1.0
     return r2[:, None] * jac
+
+
+# SQUAREM iterations after which Newton's method finishes the fixed point (`newton_finish`): where
+# months trade hazard with almost no change of the fit (a flat ridge) the EM creeps, e.g.
+# financial aid's "start within 6 months" arm at 23,000 releases did not converge in 50,000
+# iterations (and its numbers depended on where the cap stopped it); the other arms converge
+# well before.
+FINISH_AFTER = 500
+
+
+def newton_finish(h: np.ndarray, g: Groups, tol: float, steps: int = 30) -> np.ndarray | None:
+    """Newton's method for F(h) = h from `h` (F the EM map, `_em_step`) over the hazards the EM
+    can move (a relapse hazard at 0 stays 0): steps solving (I - dF/dh) d = F(h) - h, dF/dh by
+    central differences, projected onto valid hazards. Returns the hazards once a Newton step
+    moves none by more than `tol` (a Newton step, unlike an EM step on a flat ridge, measures
+    the distance to the fixed point); None when Newton fails."""
+    for _ in range(steps):
+        f = _em_step(h, g)
+        if not np.all(np.isfinite(f)):
+            return None
+        free = np.flatnonzero((h > 0) | (f > 0))
+        jac = np.empty((free.size, free.size))
+        for j, k in enumerate(free):
+            eps = 1e-6 * max(h[k], 1e-4)
+            up, down = h.copy(), h.copy()
+            up[k] += eps
+            down[k] -= min(eps, h[k])
+            jac[:, j] = (_em_step(up, g) - _em_step(down, g))[free] / (up[k] - down[k])
+        step = np.linalg.lstsq(np.eye(free.size) - jac, (f - h)[free], rcond=None)[0]
+        new = h.copy()
+        new[free] += step
+        new = _project(new)
+        if not np.all(np.isfinite(new)):
+            return None
+        if np.max(np.abs(new - h)) < tol:
+            return new
+        h = new
+    return None
 
 
 def _project(h: np.ndarray) -> np.ndarray:
@@ -220,124 +277,9 @@ def fit_hazards(
         if np.max(np.abs(hn - h)) < tol:
             return hn, it
         h = hn
+        if it % FINISH_AFTER == 0 and (done := newton_finish(h, g, tol)) is not None:
+            return done, it
     return h, max_iter
-
-
-def fit_hazards_batch(
-    groups: list[Groups], init: np.ndarray, tol: float = 1e-10, max_iter: int = 50000
-) -> tuple[np.ndarray, np.ndarray]:
-    """`fit_hazards` for several weightings of the same clones at once (a chunk of bootstrap
-    replicates: the same (kind, l, b) groups, other weights): hazards (B, 2K) and iterations
-    (B,). Each row runs exactly `fit_hazards`' iterations from `init` (2K,) and stops on its
-    own; the rows share numpy's per-call overhead (one call per step for the whole chunk, not
-    per replicate). Reductions are per row and in the same order as `_em_step`'s (bincount on
-    row-offset bins, cumulative sums along the row), so a row's numbers do not depend on which
-    other rows share its chunk."""
-    b_rows = len(groups)
-    out, iters = np.empty((b_rows, 2 * K)), np.full(b_rows, max_iter)
-    if not b_rows:
-        return out, iters
-    g = _Batch.of(groups)
-    h = np.tile(np.asarray(init, float), (b_rows, 1))
-    rows = np.arange(b_rows)
-    for it in range(1, max_iter + 1):
-        h1 = g.step(h)
-        h2 = g.step(h1)
-        r, v = h1 - h, h2 - 2 * h1 + h
-        nr, nv = _norms(r), _norms(v)
-        ok = (nv > 0) & (nr > 0)
-        alpha = -np.maximum(1.0, np.where(ok, nr, 1.0) / np.where(ok, nv, 1.0))[:, None]
-        alpha2 = np.array([a**2 for a in alpha.ravel().tolist()])[:, None]  # C pow, as a scalar's
-        jump = _project_rows(h - 2 * alpha * r + alpha2 * v)
-        hn = np.where(ok[:, None], g.step(np.where(ok[:, None], jump, h2)), h2)
-        done = np.max(np.abs(hn - h), axis=1) < tol
-        if done.any():
-            out[rows[done]], iters[rows[done]] = hn[done], it
-            rows, hn = rows[~done], hn[~done]
-            if not rows.size:
-                return out, iters
-            g = g.subset(~done)
-        h = hn
-    out[rows] = h
-    return out, iters
-
-
-def _norms(x: np.ndarray) -> np.ndarray:
-    """Euclidean norm of each row, computed as `np.linalg.norm` computes one vector's."""
-    return np.array([np.sqrt(row.dot(row)) for row in x])
-
-
-def _project_rows(h: np.ndarray) -> np.ndarray:
-    h = np.clip(h, 0.0, 1.0)
-    total = h[:, :K] + h[:, K:]
-    over = total > 1.0
-    if over.any():
-        t = np.where(over, total, 1.0)
-        h[:, :K] = np.where(over, h[:, :K] / t, h[:, :K])
-        h[:, K:] = np.where(over, h[:, K:] / t, h[:, K:])
-    return h
-
-
-@dataclass(frozen=True)
-class _Batch:
-    """B weightings of one set of groups: the shared index arrays of a `Groups` and its weight
-    arrays stacked by row."""
-
-    g: Groups  # the first row's (its index arrays are every row's)
-    pair_weight: np.ndarray  # (B, P)
-    death_weight: np.ndarray  # (B, G)
-    fixed_risk: np.ndarray  # (B, K)
-    fixed_death: np.ndarray  # (B, K)
-
-    @classmethod
-    def of(cls, groups: list[Groups]) -> _Batch:
-        stack = lambda name: np.stack([getattr(x, name) for x in groups])  # noqa: E731
-        names = ("pair_weight", "death_weight", "fixed_risk", "fixed_death")
-        return cls(groups[0], *(stack(name) for name in names))
-
-    def subset(self, keep: np.ndarray) -> _Batch:
-        return _Batch(self.g, self.pair_weight[keep], self.death_weight[keep],
-                      self.fixed_risk[keep], self.fixed_death[keep])  # fmt: skip
-
-    def _bins(self, idx: np.ndarray, values: np.ndarray) -> np.ndarray:
-        """Per row, np.bincount(idx, values[row], minlength=K) (same order of additions)."""
-        b_rows = values.shape[0]
-        flat = (np.arange(b_rows)[:, None] * K + idx[None, :]).ravel()
-        return np.bincount(flat, values.ravel(), minlength=b_rows * K).reshape(b_rows, K)
-
-    def step(self, h: np.ndarray) -> np.ndarray:
-        """`_em_step` for each row of `h` (B, 2K)."""
-        g = self.g
-        hr, hd = h[:, :K], h[:, K:]
-        ones = np.ones((h.shape[0], 1))
-        s_prev = np.concatenate([ones, np.cumprod(1.0 - hr - hd, axis=1)[:, :-1]], axis=1)
-        sd_prev = np.concatenate([ones, np.cumprod(1.0 - hd, axis=1)[:, :-1]], axis=1)
-        fr = s_prev[:, g.month] * hr[:, g.month]
-        dead_pair = g.dead[g.seg]
-        died = fr * sd_prev[:, g.b[g.seg] - 1] / np.maximum(sd_prev[:, g.month], 1e-300)
-        fr = np.where(dead_pair, died, fr)
-        fd = np.where(g.dead, s_prev[:, g.b - 1], 0.0)
-        csum = np.cumsum(fr, axis=1)
-        seg_total = np.add.reduceat(fr, g.starts, axis=1) if fr.shape[1] else fd * 0.0
-        total = seg_total + fd
-        empty = total <= 1e-250
-        if empty.any():  # hazards 0 where these data need an event: spread evenly
-            fr = np.where(empty[:, g.seg], 1.0, fr)
-            fd = np.where(empty & g.dead, 1.0, fd)
-            csum = np.cumsum(fr, axis=1)
-            seg_total = np.add.reduceat(fr, g.starts, axis=1)
-            total = seg_total + fd
-        before = csum[:, g.starts] - fr[:, g.starts]
-        suffix = seg_total[:, g.seg] - (csum - fr - before[:, g.seg])
-        scale = 1.0 / total
-        wp = self.pair_weight * scale[:, g.seg]
-        risk = self.fixed_risk + self._bins(g.month, wp * (suffix + fd[:, g.seg]))
-        nr = self._bins(g.month, wp * fr)
-        nd = self.fixed_death + self._bins(g.b - 1, self.death_weight * fd * scale)
-        safe = np.where(risk > 0, risk, 1.0)
-        pos = risk > 0
-        return np.concatenate([np.where(pos, nr / safe, 0.0), np.where(pos, nd / safe, 0.0)],
-                              axis=1)  # fmt: skip
 
 
 def curves(h: np.ndarray) -> dict[str, np.ndarray]:

@@ -71,6 +71,7 @@ class ArmWeights:
                  n: int = 0):  # fmt: skip
         self._raw, self._weights, self._truncated, self._make = raw, weights, truncated, make
         self.cap, self.n = cap, n
+        self.memo: dict = {}  # what is computed once from these weights (diagnostics.py)
 
     @property
     def raw(self) -> np.ndarray:
@@ -172,13 +173,26 @@ def never_pieces(grid: Grid, model: StartModel, info, rows: slice, stop) -> dict
     return {"p": p, "pe": pe, "f": f, "frac": frac, "k": k}
 
 
+def grace_end(grace: int) -> float:
+    """The day month `grace` ends (with a margin for rounding): data that came by then are
+    before any deviation from "start within `grace` months"."""
+    return grace * D + 1e-9
+
+
 def within_weights_from(p_i, grid: Grid, grace: int, info, at_risk) -> np.ndarray:
-    """`within_weights` given each clone's probability `p_i` of starting in month `grace`."""
-    info = np.asarray(info)  # grid.InfoDays: all rows
-    s = grid.start_month
-    started = np.where(s == grace, 1.0 / np.maximum(p_i, 1e-300), 0.0)
+    """`within_weights` given each clone's probability `p_i` of starting in month `grace`;
+    `info`: the info days (an array) or grid.InfoDays (then `info.by`: no (n, K) days)."""
+    day = grace_end(grace)
+    early = info.by(day)[slice(None)] if hasattr(info, "by") else np.asarray(info) <= day
+    return within_weights_early(p_i, grid.start_month, grace, early, at_risk)
+
+
+def within_weights_early(p_i, start_month, grace: int, early, at_risk) -> np.ndarray:
+    """`within_weights_from` given `early` (b, K), the clone-months whose data came by the end
+    of month `grace` (weight 1), and the releases' `start_month`."""
+    started = np.where(start_month == grace, 1.0 / np.maximum(p_i, 1e-300), 0.0)
     after = np.where(at_risk, started, 1.0)
-    return np.where(info <= grace * D + 1e-9, 1.0, after[:, None])
+    return np.where(early, 1.0, after[:, None])
 
 
 def within_weights(
@@ -248,46 +262,73 @@ def truncate_weights(raw: np.ndarray, data: np.ndarray, freq=None, quantile=0.99
     use = data & (raw > 0) & (raw != 1.0)
     if freq is not None:
         use = use & (np.asarray(freq)[:, None] > 0)
-    values = raw[use]
-    if not values.size:
-        cap = np.inf
+    if quantile >= 1:  # the largest weight, block by block (no copy of the values)
+        cap = _largest(raw, use)
     else:
-        cap = float(values.max() if quantile >= 1 else np.quantile(values, quantile))
+        values = raw[use]
+        cap = float(np.quantile(values, quantile)) if values.size else np.inf
     truncated = use & (raw > cap)
     # no copy when the cap binds nowhere (the rule's quantile 1: the cap is the largest weight)
     weights = np.minimum(raw, cap) if (raw > cap).any() else raw
     return ArmWeights(raw=raw, weights=weights, cap=cap, truncated=truncated)
 
 
-def _truncated_column(arm: ArmWeights, col: np.ndarray, m: int) -> np.ndarray:
-    """`arm.truncated[:, m]` from month m's raw weights `col` (no (n, K) array)."""
-    if arm._truncated is not None:
-        return arm._truncated[:, m]
-    return (col > arm.cap) & (col != 1.0)
+def _largest(raw: np.ndarray, use: np.ndarray) -> float:
+    """max(raw[use]) (inf when nothing is used), a block of releases at a time."""
+    top = None
+    for lo in range(0, raw.shape[0], BLOCK):
+        values = raw[lo : lo + BLOCK][use[lo : lo + BLOCK]]
+        if values.size:
+            top = values.max() if top is None else np.maximum(top, values.max())
+    return np.inf if top is None else float(top)
 
 
 def weight_summary(arm: ArmWeights, data: np.ndarray, months: int) -> pd.DataFrame:
     """Per month 1..`months`: mean, 99th percentile, max, effective sample size, n truncated of
-    the weights of clones with data in that month."""
+    the weights of clones with data in that month. Months are read `MONTHS_AT_ONCE` at a time
+    into contiguous rows (a column of an (n, K) array touches all of its memory): the same
+    values in the same order, so the same numbers."""
     rows = []
     raw_all = arm.raw  # once: a "start within g" arm remakes it at every access
-    for m in range(months):
-        col = raw_all[:, m]
-        w_col = arm._weights[:, m] if arm._weights is not None else np.minimum(col, arm.cap)
-        use = data[:, m] & (w_col > 0)
-        w, raw = w_col[use], col[use]
-        ess = float(w.sum() ** 2 / np.sum(w**2)) if w.size else 0.0
-        rows.append(
-            {
-                "month": m + 1,
-                "mean": float(raw.mean()) if w.size else np.nan,
-                "p99": float(np.quantile(raw, 0.99)) if w.size else np.nan,
-                "max": float(raw.max()) if w.size else np.nan,
-                "ess": ess,
-                "n_truncated": int(_truncated_column(arm, col, m).sum()),
-            }
-        )
+    for m0 in range(0, months, MONTHS_AT_ONCE):
+        got = slice(m0, min(m0 + MONTHS_AT_ONCE, months))
+        raw_c, use_c, w_c, t_c = _month_rows(arm, raw_all, data, got)
+        for j in range(raw_c.shape[0]):
+            col = raw_c[j]
+            w_col = col if w_c is None else w_c[j]
+            use = use_c[j] & (w_col > 0)
+            w, raw = w_col[use], col[use]
+            ess = float(w.sum() ** 2 / np.sum(w**2)) if w.size else 0.0
+            truncated = t_c[j] if t_c is not None else (col > arm.cap) & (col != 1.0)
+            rows.append(
+                {
+                    "month": m0 + j + 1,
+                    "mean": float(raw.mean()) if w.size else np.nan,
+                    "p99": float(np.quantile(raw, 0.99)) if w.size else np.nan,
+                    "max": float(raw.max()) if w.size else np.nan,
+                    "ess": ess,
+                    "n_truncated": int(truncated.sum()),
+                }
+            )
     return pd.DataFrame(rows)
+
+
+MONTHS_AT_ONCE = 4
+
+
+def _month_rows(arm: ArmWeights, raw_all: np.ndarray, data: np.ndarray, months: slice):
+    """Months `months` of the raw weights, the data mask, the (truncated) weights (None: the
+    raw ones) and the truncation flags (None: from the raw weights), one contiguous row each."""
+
+    def rows(a):
+        return np.ascontiguousarray(a[:, months].T)
+
+    if arm._weights is None:
+        w_c = np.minimum(rows(raw_all), arm.cap)
+    else:
+        w_c = None if arm._weights is raw_all else rows(arm._weights)
+    t_c = None if arm._truncated is None else rows(arm._truncated)
+    return rows(raw_all), rows(data), w_c, t_c
 
 
 __all__ = [
@@ -310,4 +351,6 @@ __all__ = [
     "truncate_weights",
     "weight_summary",
     "within_weights",
+    "within_weights_early",
+    "grace_end",
 ]

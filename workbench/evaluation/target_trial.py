@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.data import codes
+from workbench.evaluation import trial_processes as forking
 from workbench.evaluation.results import Note, as_float, record_warnings
 from workbench.exceptions import WorkbenchError
 from workbench.privacy import disclosure as dc
@@ -107,6 +108,9 @@ def run_target_trials(
     # only add to the memory of a large cohort)
     boot = ci_method(params.n_bootstrap) == "bootstrap"
     with shared_grid(cohort):  # the grid is built once for all supports
+        if not boot and min(int(params.n_jobs), len(chosen)) >= 2 and forking.usable():
+            # the sandwich CI runs nothing in parallel: the supports go to two processes
+            return forking.fit_supports(cohort, chosen, params, fit_one)
         return {
             code: fit_one(cohort, code, params, scheduler, ahead=(nxt if boot else None, ahead))
             for code, nxt in zip(chosen, [*chosen[1:], None], strict=True)
@@ -305,7 +309,7 @@ def _protect_one(s: TrialSummary, key: bytes, k: int, n_releases: object = None)
         flow=flow,
         curves=_protect_curves(s.curves, s.code, draw, n, key, k),
         horizons=_protect_horizons(s.horizons, draw, n, k),
-        grace=_protect_grace(s.grace, s.code, n, key),
+        grace=_protect_grace(s.grace, s.code, n, key, s.grace_months, draw),
         rmst=_protect_rmst(s.rmst, s.code, n, key),
     )
 
@@ -372,11 +376,15 @@ def _protect_horizons(h: pd.DataFrame | None, draw: dict, n: float, k: int) -> p
     return out
 
 
-def _protect_grace(g: pd.DataFrame | None, code: str, n: float, key: bytes) -> pd.DataFrame | None:
+def _protect_grace(g: pd.DataFrame | None, code: str, n: float, key: bytes, main: float,
+                   draw: dict) -> pd.DataFrame | None:  # fmt: skip
+    """Own draws for the other grace periods; the main one's rows are the horizon table's and
+    move with its draw, so both tables print one number (two draws of one value average out)."""
     if g is None:
         return None
-    out = g.copy()
-    shift = np.array([dc.noise(key, f"tt.{code}.grace.{x:g}") / n for x in g["grace_months"]])
+    own, out = draw["start"] - draw["never"], g.copy()
+    shift = np.array([own if float(x) == float(main) else dc.noise(key, f"tt.{code}.grace.{x:g}") / n
+                      for x in g["grace_months"]])  # fmt: skip
     for col in ("rd", "rd_lower", "rd_upper"):
         out[col] = np.round(g[col].astype(float) + shift, dc.RATE_DECIMALS)
     return out

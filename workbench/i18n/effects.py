@@ -16,6 +16,10 @@ ENTRIES = {
         "{name}：接受帮扶人数少于{threshold}人，不予估计。",
         "{name}: not estimable — fewer than {threshold} people received it.",
     ),
+    "effects_too_few_relapses": (  # enough received it, too few of them relapsed afterwards
+        "{name}：接受帮扶者中此后观察到的复吸太少，不予估计。",
+        "{name}: not estimable — too few relapses were seen among the people who received it.",
+    ),
     "effects_helps": (  # an association: the notebook says what the design supports
         "{name}：接受者的复吸风险降低{pct:.0f}%（{ci}）{e}。",
         "{name}: relapse risk lower by {pct:.0f}% among those who received it ({ci}){e}.",

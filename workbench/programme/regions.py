@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.special import ndtri
 
 from workbench.cohort import PERSON_COVARIATES
 from workbench.data.codes import DAYS_PER_MONTH
@@ -36,12 +35,14 @@ class RegionComparison:
 
 
 def _limits(p0: float, n: np.ndarray) -> dict[str, np.ndarray]:
+    # scipy.stats.norm.ppf is ndtri; scipy.stats costs ~1 s to import, scipy.special ~0.15 s:
+    # imported here, so the report kernel (which reads `flag_categories`) never loads it
+    from scipy.special import ndtri
+
     se = np.sqrt(p0 * (1 - p0) / np.asarray(n, dtype=float))
     out = {}
     for name, level in (("95", 0.95), ("998", 0.998)):
-        z = ndtri(
-            0.5 + level / 2
-        )  # scipy.stats.norm.ppf is ndtri; scipy.stats costs ~1 s to import
+        z = ndtri(0.5 + level / 2)
         out[f"lower{name}"] = np.clip(p0 - z * se, 0, 1)
         out[f"upper{name}"] = np.clip(p0 + z * se, 0, 1)
     return out

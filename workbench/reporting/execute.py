@@ -56,21 +56,21 @@ from workbench.evaluation.analysis import (
 from workbench.evaluation.results import ReportResults
 from workbench.exceptions import ReportError, WorkbenchError
 from workbench.fonts import require_fonts
-from workbench.i18n import t
+from workbench.i18n import LANGUAGES, t
 from workbench.params.report import RUN_OPTIONS, ReportParams
 from workbench.reporting import metrics as metrics_mod
 from workbench.reporting import provenance as prov
 from workbench.reporting.kernel import (
     KERNEL,
     KERNEL_START_RETRIES,
+    PREWARM_WAIT,
     ReportKernel,
     ipc_kernel_manager,
     is_kernel_start_failure,
     socket_folder,
 )
-from workbench.reporting.model_sections import effects_table
+from workbench.reporting.model_sections import suppressed_cells
 from workbench.reporting.render import document, notebook_body, write_pdf
-from workbench.reporting.sections import coverage_table, endings_table, regions_table, tiers_table
 from workbench.reporting.text import start_words
 
 RETRY = object()  # `_execute_once`: the kernel failed to start, try again
@@ -259,10 +259,14 @@ def build_reports(
         for lang in dict.fromkeys(p.lang for p, _ in jobs):
             require_fonts(lang)  # a missing font or library fails in seconds, not after the fits
         analyses: dict[str, ReportResults] = {}
+        keys = [_key(p) for p, _ in jobs]
         for i, (params, _) in enumerate(jobs):
+            # the other language's figures, drawn by the kernel while we print this one's PDF
+            done_langs = {p.lang for j, (p, _) in enumerate(jobs[: i + 1]) if keys[j] == keys[i]}
+            others = [lang for lang in LANGUAGES if lang not in done_langs]
             try:
                 got = _one(params, outs[i], workdir / f"r{i}", kernel, analyses, timeout,
-                           scheduler, t0 if i == 0 else time.perf_counter())  # fmt: skip
+                           scheduler, t0 if i == 0 else time.perf_counter(), others)  # fmt: skip
             except WorkbenchError as err:
                 if len(jobs) == 1:
                     raise
@@ -270,6 +274,8 @@ def build_reports(
             done.append(got)
             if on_done is not None:
                 on_done(i, got)
+        if kernel is not None:
+            kernel.settle(PREWARM_WAIT)  # let the figures drawn for another run be finished
     finally:
         if kernel is not None:
             kernel.remove()
@@ -284,7 +290,9 @@ def _key(params: ReportParams) -> str:
         return params.sha256()
 
 
-def _one(params, out, workdir, kernel, analyses, timeout, scheduler, t0) -> ReportOutputs:
+def _one(
+    params, out, workdir, kernel, analyses, timeout, scheduler, t0, others=()
+) -> ReportOutputs:
     """One report of `build_reports` into `out`, its files built in `workdir`."""
     started = prov.now_utc()
     with console.timing() as stages:
@@ -295,7 +303,7 @@ def _one(params, out, workdir, kernel, analyses, timeout, scheduler, t0) -> Repo
         os.environ[FILE_HASHES_ENV] = file_hashes_json()  # the kernel re-reads no data file
         out.mkdir(parents=True, exist_ok=True)
         workdir.mkdir()
-        _render(params, results, workdir, timeout, scheduler, kernel)
+        _render(params, results, workdir, timeout, scheduler, kernel, others)
         duration = round(time.perf_counter() - t0, 3)
         provenance = {
             "workbench_version": __version__,
@@ -331,15 +339,18 @@ def _render(
     timeout: float | None,
     scheduler: str | None,
     kernel: ReportKernel | None = None,
+    others: list[str] | tuple = (),
 ) -> None:
     """The notebook, HTML and PDF stages into `workdir` (report.ipynb, .html, .pdf); the
-    notebook in `kernel`, or in a fresh kernel of papermill's when None."""
+    notebook in `kernel`, or in a fresh kernel of papermill's when None. `others`: languages
+    whose figures the kernel draws into the cache meanwhile (`ReportKernel.prewarm`)."""
     executed = workdir / "report.ipynb"
     with console.stage("notebook"):
         if kernel is None:
             nb = execute(params, executed, workdir, timeout, scheduler)
         else:
             nb = run_in(kernel, params, executed, timeout, scheduler)
+            kernel.prewarm(list(others))
         nb = mark_internal(executed, nb)
     with console.stage("html"):
         title = params.title or t("default_title", params.lang)
@@ -381,17 +392,3 @@ def run_in(kernel: ReportKernel, params, target: Path, timeout, scheduler) -> nb
 
 PARENT_ENV = "WORKBENCH_PARENT_PID"  # set by `workbench batch`: stop when the batch dies
 EVENTS_ENV = "WORKBENCH_RUN_EVENTS"  # set by `workbench batch`: a JSON line per finished report
-
-
-def suppressed_cells(results: ReportResults, params: ReportParams) -> int:
-    """How many table cells the report hides (the same tables the sections show)."""
-    builders = {
-        "coverage": coverage_table,
-        "tiers": lambda r, p: tiers_table(r.tiers, p),
-        "regions": regions_table,
-        "endings": endings_table,
-        "effects": effects_table,
-    }
-    return sum(
-        f(results, params)[1] for name, f in builders.items() if getattr(results, name) is not None
-    )

@@ -9,14 +9,22 @@ put the kernel back as it was before any notebook, so the English twin of a scop
 kernel that rendered the Chinese report (same output: tests/reporting/test_report.py). After a
 failed notebook the kernel is replaced (a cell's error may leave any state behind; a dead kernel
 cannot be reused). `close` kills the kernel (no shutdown request: see `execute`'s docstring).
+
+`prewarm(langs)` asks the kernel, right after a notebook, to draw that report's figures in the
+other language(s) into the figure cache (`kernel_state.prewarm`) and returns at once: the kernel
+draws on the second core while the parent prints the PDF. `settle` waits for it (before the
+kernel is reused or killed); a prewarm still running after `PREWARM_WAIT` seconds is abandoned
+with its kernel (the figures not drawn yet are drawn by their own report).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import queue
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 from workbench.exceptions import ReportError
@@ -26,6 +34,7 @@ KERNEL_START_RETRIES = 3
 SOCKET_PATH_MAX = 100  # a unix socket's path must fit sun_path (107 bytes on Linux)
 PRELOAD = "import workbench.reporting.kernel_state"
 STATE = "workbench.reporting.kernel_state"
+PREWARM_WAIT = 120.0  # seconds a notebook or the end of the run waits for a prewarm
 
 
 def is_kernel_start_failure(err: BaseException) -> bool:
@@ -74,6 +83,7 @@ class ReportKernel:
         self.sockets = socket_folder(workdir)
         self.km = None
         self.n = 0  # kernels started
+        self.pending = None  # (client, msg_id) of a prewarm sent and not yet waited for
 
     def start(self) -> None:
         """Spawn a kernel that imports the report modules as it boots; returns at once."""
@@ -97,6 +107,8 @@ class ReportKernel:
         work folder is private."""
         import papermill as pm
 
+        if not self.settle(PREWARM_WAIT):
+            self.close()  # still drawing: a new kernel rather than a stalled notebook
         for attempt in range(1, KERNEL_START_RETRIES + 1):
             if self.km is None:
                 self.start()
@@ -140,6 +152,42 @@ class ReportKernel:
 
         run_sync(send)()
 
+    def prewarm(self, langs: list[str]) -> None:
+        """Ask the kernel to draw the figures of the notebook it just ran in `langs` (silent,
+        outside the history); returns at once."""
+        if self.km is None or not langs:
+            return
+        self.settle(0.0)
+        code = f"__import__({STATE!r}, fromlist=['prewarm']).prewarm({list(langs)!r})"
+        kc = self.km.client()
+        kc.start_channels()
+        self.pending = (kc, kc.execute(code, silent=True, store_history=False))
+
+    def settle(self, timeout: float) -> bool:
+        """Wait up to `timeout` seconds for the prewarm sent last; True when none is running."""
+        from jupyter_core.utils import run_sync
+
+        if self.pending is None:
+            return True
+        kc, msg_id = self.pending
+        deadline = time.monotonic() + timeout
+
+        async def wait() -> bool:
+            while (left := deadline - time.monotonic()) > 0:
+                try:
+                    msg = await kc.get_shell_msg(timeout=left)
+                except queue.Empty:
+                    return False
+                if msg.get("parent_header", {}).get("msg_id") == msg_id:
+                    return True
+            return False
+
+        done = self.km is not None and timeout > 0 and run_sync(wait)()
+        if done:
+            self.pending = None
+            kc.stop_channels()
+        return done
+
     def _close_clients(self) -> None:
         if self.km is not None:
             self._close_clients_of(self.km)
@@ -148,6 +196,7 @@ class ReportKernel:
         """Kill the kernel (SIGKILL to its process group) and remove its files."""
         from jupyter_core.utils import run_sync
 
+        self.pending = None  # its client is one of the kernel's: closed below
         if self.km is None:
             return
         km, self.km = self.km, None

@@ -1,26 +1,36 @@
 """Inside a report kernel: the modules every report notebook imports, loaded before its first
-cell, and a clean slate before each notebook (issue 23).
+cell, a clean slate before each notebook, and the other language's figures drawn after one
+(issue 23).
 
 `workbench.reporting.kernel` starts the kernel with ``exec_lines`` importing this module, so the
-kernel loads pandas, matplotlib and the report's section modules while the parent process still
-computes the analyses. Importing it also records matplotlib's settings and the warning filters as
-the kernel has them before any notebook; `fresh()` (sent before every notebook, silently and
-outside the history) restores them, closes every figure and empties IPython's namespace and
-output history with its execution counter back at 1. A notebook then runs as in a kernel that was
-just started: the test that proves it compares a report from a reused kernel with one from a
-fresh kernel (tests/reporting/test_report.py).
+kernel loads pandas and the report's section modules while the parent process still computes
+the analyses. Not matplotlib: the sections take their figures from `figure_cache`, which imports
+the drawing modules only on a miss (a warm report never loads it). Importing this module records
+the warning filters as the kernel has them before any notebook; `fresh()` (sent before every
+notebook, silently and outside the history) restores them, puts matplotlib's settings back as a
+new process has them (when a notebook loaded it), closes every pyplot figure and empties
+IPython's namespace and output history with its execution counter back at 1. A notebook then
+runs as in a kernel that was just started: the test that proves it compares a report from a
+reused kernel with one from a fresh kernel (tests/reporting/test_report.py).
+
+`prewarm(langs)` (sent by the parent after a notebook, while it prints the PDF) builds the
+notebook's figure sections for the same results in the other language(s), which draws their
+figures into the cache; silent, and matplotlib's settings are restored afterwards.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
+import sys
 import warnings
-
-import matplotlib
-import matplotlib.pyplot as plt
+from collections.abc import Callable
+from typing import Any
 
 import workbench.evaluation.analysis
+import workbench.evaluation.results
 import workbench.fonts
 import workbench.params.report
 import workbench.reporting.closing
@@ -29,10 +39,18 @@ import workbench.reporting.notes
 import workbench.reporting.ranking_section
 import workbench.reporting.sections
 import workbench.reporting.summary
-import workbench.reporting.trend_sections  # noqa: F401
+import workbench.reporting.trend_sections
+from workbench.reporting import figure_cache
 
-_RC = dict.copy(matplotlib.rcParams)  # the raw values: no backend resolution, no validation
 _FILTERS = list(warnings.filters)
+
+
+def pristine_rc(mpl) -> dict:
+    """matplotlib's settings as a new process has them (matplotlibrc, then $MPLBACKEND), raw."""
+    rc = dict(dict.items(mpl.rcParamsOrig))
+    if os.environ.get("MPLBACKEND"):
+        rc["backend"] = os.environ["MPLBACKEND"]
+    return rc
 
 
 def fresh(env: str = "{}") -> None:
@@ -41,10 +59,83 @@ def fresh(env: str = "{}") -> None:
     from IPython import get_ipython
 
     os.environ.update(json.loads(env))
-    plt.close("all")
-    dict.update(matplotlib.rcParams, _RC)
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")
+    if "matplotlib" in sys.modules:
+        mpl = sys.modules["matplotlib"]
+        dict.update(mpl.rcParams, pristine_rc(mpl))
     warnings.filters[:] = _FILTERS
     warnings._filters_mutated()  # the per-module "shown once" registries start over
     shell = get_ipython()
     if shell is not None:
         shell.reset(new_session=True)  # namespace, Out/_ history, execution_count = 1
+
+
+def prewarm(langs: list[str], namespace: dict | None = None) -> int:
+    """Draw into the cache the figures of the notebook just run (its `results` and `params`
+    in `namespace`, by default the kernel's) in each of `langs`; returns how many were drawn.
+    Best effort: an error only means that report draws the figure itself."""
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    ns = namespace if namespace is not None else shell.user_ns if shell is not None else {}
+    results, params = ns.get("results"), ns.get("params")
+    if not isinstance(params, workbench.params.report.ReportParams):
+        return 0
+    if not isinstance(results, workbench.evaluation.results.ReportResults):
+        return 0
+    before = figure_cache.DRAWN["n"]
+    for lang in langs:
+        try:
+            other = workbench.params.report.ReportParams.from_mapping(
+                {**params.to_mapping(), "lang": lang}
+            )
+        except Exception:
+            continue
+        for build in figure_sections(results):
+            with quiet(), contextlib.suppress(Exception):
+                build(results, other)
+    return figure_cache.DRAWN["n"] - before
+
+
+def figure_sections(results: Any) -> list[Callable]:
+    """The notebook's sections that draw figures, under the notebook's own conditions."""
+    from workbench.reporting import model_sections, ranking_section, sections, trend_sections
+
+    out: list[Callable] = []
+    if results.milestones is not None:
+        out.append(sections.retention)
+    if results.trend is not None:
+        out.append(trend_sections.trend)
+    if results.tiers is not None:
+        out.append(sections.tiers)
+    if results.projection_check is not None or results.model_check is not None:
+        out.append(trend_sections.check)
+    if results.effects is not None:
+        out.append(model_sections.effects)
+    if results.regions is not None:
+        out.append(sections.regions)
+    out.append(ranking_section.ranking)
+    return out
+
+
+@contextlib.contextmanager
+def quiet():
+    """No output, no warnings shown or recorded; matplotlib's settings as in a new process (an
+    earlier notebook's language leaves its fonts first in line), restored afterwards."""
+    mpl = sys.modules.get("matplotlib")
+    saved = dict(dict.items(mpl.rcParams)) if mpl is not None else None
+    if mpl is not None:
+        dict.update(mpl.rcParams, pristine_rc(mpl))
+    with (
+        warnings.catch_warnings(),
+        contextlib.redirect_stdout(io.StringIO()),
+        contextlib.redirect_stderr(io.StringIO()),
+    ):
+        warnings.simplefilter("ignore")
+        try:
+            yield
+        finally:
+            mpl = sys.modules.get("matplotlib")
+            if mpl is not None:
+                dict.update(mpl.rcParams, saved if saved is not None else pristine_rc(mpl))

@@ -12,7 +12,7 @@ from workbench.data import codes
 from workbench.evaluation.results import ReportResults
 from workbench.i18n import join, t
 from workbench.params.report import ReportParams
-from workbench.reporting import figures
+from workbench.reporting import figure_cache as figures
 from workbench.reporting.markup import (
     Section,
     esc,
@@ -23,7 +23,7 @@ from workbench.reporting.markup import (
     suppress_note,
     table_html,
 )
-from workbench.reporting.sections import endings_table
+from workbench.reporting.sections import coverage_table, endings_table, regions_table, tiers_table
 from workbench.reporting.support_checks import check_notes
 from workbench.reporting.suppression import suppress
 from workbench.reporting.text import horizon_words, start_words
@@ -272,4 +272,18 @@ def _cif_comparison(cif: pd.DataFrame, comparison: pd.DataFrame, lang: str) -> s
     x = aj.loc[aj["months"] == m, "estimate"]
     return t("cif_comparison", lang).format(
         m=f"{m:g}", x=pct(x.iloc[0] if len(x) else np.nan), y=pct(rel["estimate"].iloc[0])
+    )
+
+
+def suppressed_cells(results: ReportResults, params: ReportParams) -> int:
+    """How many table cells the report hides (the same tables the sections show; metrics.json)."""
+    builders = {
+        "coverage": coverage_table,
+        "tiers": lambda r, p: tiers_table(r.tiers, p),
+        "regions": regions_table,
+        "endings": endings_table,
+        "effects": effects_table,
+    }
+    return sum(
+        f(results, params)[1] for name, f in builders.items() if getattr(results, name) is not None
     )

@@ -16,6 +16,7 @@ from workbench.data import codes
 from workbench.evaluation.results import ReportResults
 from workbench.i18n import t
 from workbench.params.report import ReportParams
+from workbench.reporting.figure_cache import tile_map
 from workbench.reporting.markup import (
     Section,
     esc,
@@ -25,7 +26,7 @@ from workbench.reporting.markup import (
     pct,
     table_html,
 )
-from workbench.reporting.tile_map import TILES, tile_map
+from workbench.reporting.tile_map import TILES
 
 SURE = 0.025  # one tail of the 95 % interval
 

@@ -19,7 +19,7 @@ from workbench.exceptions import WorkbenchError
 from workbench.i18n import t
 from workbench.params.report import ReportParams
 from workbench.programme.regions import flag_categories
-from workbench.reporting import figures
+from workbench.reporting import figure_cache as figures
 from workbench.reporting.benchmark import ProvinceBenchmark, province_benchmark
 from workbench.reporting.markup import (
     Section,

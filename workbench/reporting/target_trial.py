@@ -214,7 +214,7 @@ def grace_table(trials: dict[str, TrialSummary], lang: str) -> pd.DataFrame | No
 def section_html(trials: dict[str, TrialSummary] | None, params: Any) -> str:
     """The effects section's lead: intro, findings (with their caveats), risks, curves, then
     the protocol, the flow of numbers and the grace-period sensitivity."""
-    from workbench.reporting import target_trial_figures as tf
+    from workbench.reporting import figure_cache as tf
     from workbench.reporting.markup import figure_html, paragraph, suppress_note, table_html
 
     if not trials:

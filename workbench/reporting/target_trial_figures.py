@@ -2,7 +2,9 @@
 months" and "never start", with 95 % bands, one small panel per support (issue 18).
 
 Drawn from the protected curves (points withheld by disclosure control are gaps); the legend sits
-below the panels, off the data; the image carries a plain-language alt text.
+below the panels, off the data; the image carries a plain-language alt text. matplotlib is
+imported by the drawing functions only: the report's text (`target_trial`, `trial_verdicts`)
+uses the names here, and a report whose figures are cached never loads it (`figure_cache`).
 """
 
 from __future__ import annotations
@@ -13,11 +15,9 @@ from workbench.data import codes
 from workbench.evaluation.target_trial import GRACE_MONTHS, RMST_MONTHS, STRATEGIES, TrialSummary
 from workbench.fonts import use_font
 from workbench.i18n import t
-from workbench.plots import step_band
-from workbench.reporting.figures import BLUE, RED, WIDTH, image
 from workbench.reporting.markup import first_upper
 
-COLOURS = {"start": BLUE, "never": RED}
+COLOURS = {"start": "#1f5f8b", "never": "#b03a2e"}  # figures.BLUE, figures.RED
 
 
 def name_of(code: str, lang: str) -> str:
@@ -39,6 +39,9 @@ def draw_trial_curves(trials: dict[str, TrialSummary], lang: str):
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
+
+    from workbench.plots import step_band
+    from workbench.reporting.figures import WIDTH
 
     shown = {c: s for c, s in trials.items() if s.estimable and s.curves is not None}
     if not shown:
@@ -107,6 +110,8 @@ def alt_text(trials: dict[str, TrialSummary], lang: str) -> str:
 
 def trial_curves(trials: dict[str, TrialSummary], lang: str) -> str:
     """The figure as an embedded image with its alt text, or "" when no support can be drawn."""
+    from workbench.reporting.figures import image
+
     fig = draw_trial_curves(trials, lang)
     if fig is None:
         return ""

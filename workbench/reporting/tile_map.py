@@ -2,25 +2,18 @@
 placed roughly where it lies, coloured by its shrunk risk-adjusted 12-month retention on a
 diverging scale centred on the province level (blue above, red below). A prefecture that is not
 in the ranking (too few people to show) is hatched and shows no number. The image carries an alt
-text saying what the map shows in words.
+text saying what the map shows in words. matplotlib is imported by the drawing functions only
+(the ranking section reads `TILES`; a cached figure needs no drawing: `figure_cache`).
 """
 
 from __future__ import annotations
 
-import matplotlib
-import matplotlib.cm
-import matplotlib.ticker
 import numpy as np
 import pandas as pd
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.colors import TwoSlopeNorm
-from matplotlib.figure import Figure
-from matplotlib.patches import Patch, Rectangle
 
 from workbench.data import codes
 from workbench.fonts import use_font
 from workbench.i18n import t
-from workbench.reporting.figures import WIDTH, image, short_name
 from workbench.reporting.markup import pct
 
 # (row, column) from the north-west corner: Changde/Zhangjiajie north-west, Yueyang north-east,
@@ -46,8 +39,18 @@ TILES = {
 CMAP = "RdBu"
 
 
-def draw_tile_map(ranking: pd.DataFrame, lang: str) -> Figure:
-    """The map of a prefecture ranking table (code, estimate, province)."""
+def draw_tile_map(ranking: pd.DataFrame, lang: str):
+    """The map of a prefecture ranking table (code, estimate, province): a matplotlib Figure."""
+    import matplotlib
+    import matplotlib.cm
+    import matplotlib.ticker
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.colors import TwoSlopeNorm
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Patch, Rectangle
+
+    from workbench.reporting.figures import WIDTH, short_name
+
     use_font(lang)
     fig = Figure(figsize=(WIDTH, 5.0))
     FigureCanvasAgg(fig)
@@ -118,4 +121,6 @@ def alt_text(ranking: pd.DataFrame, lang: str) -> str:
 
 def tile_map(ranking: pd.DataFrame, lang: str) -> str:
     """The map as an embedded image with its alt text."""
+    from workbench.reporting.figures import image
+
     return image(draw_tile_map(ranking, lang), alt_text(ranking, lang))

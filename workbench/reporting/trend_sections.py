@@ -13,7 +13,7 @@ from workbench.evaluation.results import ReportResults
 from workbench.i18n import TEXT, join, t
 from workbench.params.report import ReportParams
 from workbench.programme.trend import VERDICT_RULE
-from workbench.reporting import trend_figures
+from workbench.reporting import figure_cache as trend_figures
 from workbench.reporting.markup import (
     Section,
     esc,
