@@ -131,3 +131,37 @@ def test_prose_follows_lang_and_fills_lists_and_thresholds():
     assert zh.startswith("## 5. 亚组") and "至少需要10名接受帮扶者" in zh
     en = display.prose("nbp05_retention", "en", last_day=364, months=[3, 6, 9]).data
     assert "Follow-up ends by day 364" in en and "3, 6, 9 months" in en
+
+
+def test_a_model_table_shows_its_words_not_its_codes(small_sim):
+    """A model's summary keeps its `term` codes (sex[female]) for code that reads it, but the shown
+    table has only the words (it showed both); the PH test's `variable` codes likewise."""
+    from workbench.cohort import build_cohort
+    from workbench.risk.cox import CoxModel
+    from workbench.risk.labels import ph_test_in, summary_in
+
+    cohort = build_cohort(small_sim.dataset)
+    model = CoxModel(covariates=["sex", "age"]).fit(cohort)
+    for lang, label in (("zh", "性别: 女（对照：男）"), ("en", "sex: female (vs male)")):
+        data = summary_in(model, lang)
+        assert data["term"].tolist() == ["sex[female]", "age"]  # the data keep the codes
+        page = display.table(data, lang, first=["label"])._repr_html_()
+        cells = re.findall(r"<td[^>]*>(.*?)</td>", page)
+        assert label in cells and "sex[female]" not in cells and "age" not in cells
+        headers = re.findall(r"<th(?:\s[^>]*)?>(.*?)</th>", page)
+        assert headers[0] == display.header("label", lang) and "term" not in headers
+        ph = display.table(ph_test_in(model, lang), lang, first=["label"])._repr_html_()
+        ph_headers = re.findall(r"<th(?:\s[^>]*)?>(.*?)</th>", ph)
+        assert "variable" not in ph_headers and len(ph_headers) == 4  # label, chi-square, df, p
+        assert ph_headers[0] == display.header("label", lang)
+
+
+def test_sentences_start_with_a_capital_letter():
+    # the catalog's support names are lower case for use inside a sentence ("job placement ...")
+    shown = display.sentences(
+        ["job placement at an employment base: not estimable.", "帮扶资金：不予估计。"]
+    )
+    assert (
+        shown.data
+        == "- Job placement at an employment base: not estimable.\n- 帮扶资金：不予估计。"
+    )

@@ -202,6 +202,11 @@ def milestone_words(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     return out
 
 
+# a column of codes that a `label` column says in words (a model's `term` or `variable`, e.g.
+# "sex[m]"): left out of a shown table (the data keep it)
+LABELLED_CODES = ("term", "variable")
+
+
 def table_frame(
     frame: pd.DataFrame | pd.Series,
     lang: str,
@@ -212,14 +217,17 @@ def table_frame(
 ) -> pd.DataFrame:
     """`frame` ready to read: important columns (`first`) first, code columns (`kinds`, by
     default CODE_COLUMNS) as words, headers in `lang` (`headers` maps a column to the catalog
-    column it means here, e.g. coverage -> ci_coverage). Values stay values (formatting is
-    `table`'s job)."""
+    column it means here, e.g. coverage -> ci_coverage); a model's code column (`term`,
+    `variable`) is left out when a `label` column says it in words. Values stay values
+    (formatting is `table`'s job)."""
     check_lang(lang)
     if isinstance(frame, pd.Series):
         frame = frame.to_frame(frame.name if frame.name is not None else "value")
     frame = milestone_words(method_words(frame, lang), lang)
     out = frame.reset_index() if index else frame.copy()
     out.columns = [str(c) for c in out.columns]
+    if "label" in out.columns:  # the words are shown; their codes are not
+        out = out.drop(columns=[c for c in LABELLED_CODES if c in out.columns])
     out = _ordered(out, first)
     for col, kind in {**CODE_COLUMNS, **(kinds or {})}.items():
         if col in out.columns:
@@ -349,10 +357,11 @@ def prose(key: str, lang: str, **fields: object):
 
 
 def sentences(lines: Iterable[str]):
-    """Sentences as a Markdown list, each whole (findings, validation notes)."""
+    """Sentences as a Markdown list, each whole (findings, validation notes), each starting
+    with a capital letter (the catalog's names are lower case for use inside a sentence)."""
     from IPython.display import Markdown
 
-    return Markdown("\n".join(f"- {line}" for line in lines))
+    return Markdown("\n".join(f"- {line[:1].upper()}{line[1:]}" for line in lines))
 
 
 def caveat(message: Warning, lang: str) -> str:

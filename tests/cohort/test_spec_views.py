@@ -134,3 +134,49 @@ def test_milestones_within_spread_over_long_follow_up():
     assert followup.milestones_within(table(4556))["months"] == [36, 72, 108]  # PBC: 12 years
     assert followup.milestones_within(table(4556), step=3)["months"] == [141, 144, 147]
     assert followup.milestones_within(table(20))["months"] == [1]  # under a quarter-year
+
+
+def _cells(shown) -> list[str]:
+    return re.findall(r"<td[^>]*>(.*?)</td>", shown._repr_html_())
+
+
+def test_the_canonical_table_says_its_codes_in_words():
+    """Notebook 05's canonical table (it showed relapse / censored / end_of_follow_up in zh):
+    the spec's event, censored and the censoring reason in the catalog's words (Rossi's first
+    rows: 3 re-arrests, then 2 censored at the end of follow-up); pbc's competing event
+    (transplant) as "competing event"."""
+    rossi = load_cohort("params/examples/rossi.yaml")
+    for lang, words in (("zh", ["事件", "删失", "随访结束"]),
+                        ("en", ["event", "censored", "end of follow-up"])):  # fmt: skip
+        shown = spec_views.canonical_shown(rossi, lang)
+        frame = shown.frame
+        outcome = frame[t("nbcol_event", lang)].tolist()
+        assert outcome == [words[0]] * 3 + [words[1]] * 2
+        assert frame[t("nbcol_censor_reason", lang)].tolist() == [""] * 3 + [words[2]] * 2
+        cells = set(_cells(shown))
+        assert not cells & {"relapse", "censored" if lang == "zh" else "-", "end_of_follow_up"}
+    pbc = load_cohort(CORPUS.format("pbc"))
+    for lang, word in (("zh", "竞争事件"), ("en", "competing event")):
+        shown = spec_views.canonical_shown(pbc, lang, rows=len(pbc.table))
+        assert word in set(shown.frame[t("nbcol_event", lang)]) and "death" not in _cells(shown)
+
+
+def test_published_coefficients_are_shown_by_their_words():
+    """Notebook 05 §3's comparison with the published Rossi coefficients: each term in words
+    (the code column, e.g. `age`, is not shown); ours equal the published ones (lifelines /
+    R coxph, 6 decimals published: 1e-6)."""
+    from workbench.risk.labels import term_labels
+
+    rossi = load_cohort("params/examples/rossi.yaml")
+    model = spec_views.risk_model(rossi)
+    for lang, age in (("zh", "年龄（岁）"), ("en", "age (years)")):
+        table = followup.with_published(
+            model.params_, "rossi", term_labels(model.design_.terms, lang)
+        )
+        assert table.index.tolist() == ["fin", "age", "race", "wexp", "mar", "paro", "prio"]
+        assert np.allclose(table["ours"], table["published"], atol=1e-6, rtol=0)
+        assert table.loc["fin", "published"] == pytest.approx(-0.379422, abs=1e-6)
+        shown = display.table(table, lang, index=True, digits=7)
+        headers = re.findall(r"<th(?:\s[^>]*)?>(.*?)</th>", shown._repr_html_())
+        assert headers[0] == display.header("label", lang) and "term" not in headers
+        assert age in _cells(shown) and "age" not in _cells(shown)

@@ -555,3 +555,31 @@ def test_atomic_outputs_get_the_usual_file_mode(tmp_path):
     finally:
         os.umask(old)
     assert (tmp_path / "a.txt").stat().st_mode & 0o777 == 0o644
+
+
+def test_repairs_keep_their_english_and_are_said_in_chinese(tmp_path):
+    """A visit-record dataset's repairs stay the same English strings (metrics.json, report,
+    CLI), and the zh validation text says them in Chinese (they were English there):
+    duplicates dropped, a missing person_id, missed visits after a death, codes mapped."""
+    from workbench.data.repairs import Repair
+    from workbench.data.validate import validation_report
+
+    releases = [",".join(x for i, x in enumerate(r.split(",")) if i != 1) for r in RELEASES]
+    visits = [*VISITS, "R1,2018-07-05,6,negative", "R1, 2018-07-05 ,6,阴性",
+              "R3,2019-01-10,,died", "R3,2019-04-10,12,missed"]  # fmt: skip
+    ds = io.load_dataset(write(tmp_path / "d", releases=releases, visits=visits))
+    english = [
+        "releases.csv: no person_id column; used release_id.",
+        "visits.csv: dropped 2 duplicate rows (same release_id, visit_date, result).",
+        "visits.csv: dropped 1 missed visits scheduled after a recorded death.",
+    ]
+    assert all(e in ds.repairs for e in english), ds.repairs
+    assert all(isinstance(r, Repair) for r in ds.repairs)
+    zh = validation_report(ds).text("zh")
+    assert "  - releases.csv：没有 person_id 列，用 release_id 代替。" in zh
+    assert "  - visits.csv：删除了2行重复记录（release_id, visit_date, result都相同）。" in zh
+    assert "  - visits.csv：删除了1条安排在已记录的死亡之后的未按期回访。" in zh
+    assert "  - visits.csv：result：把1个值换成了代码（阴性 → negative: 1）。" in zh
+    assert not [e for e in english if e in zh] and "dropped" not in zh and "mapped" not in zh
+    en = validation_report(ds).text("en")
+    assert all(f"  - {e}" in en for e in english)

@@ -277,3 +277,20 @@ def test_spec_rows_left_out_are_said_in_the_readers_language():
     chinese = report.text("zh")
     said = t("dq_dropped_rows", "zh", n=46, where="hgb (13)、creat (30)、mspike (11)")
     assert f"  - {said}" in chinese and "row(s)" not in chinese
+
+
+def test_a_repair_is_its_english_text_and_survives_the_cache():
+    """`Repair` equals, prints and serialises as its English text (what metrics.json and the
+    report keep), renders in Chinese, and comes back whole from pickle (the analysis cache)."""
+    import json
+    import pickle
+
+    from workbench.data.repairs import Repair, said
+
+    r = Repair("dq_repair_trimmed", file="visits.csv", n=1234)
+    assert r == "visits.csv: trimmed spaces around 1,234 cells."
+    assert json.dumps([r]) == '["visits.csv: trimmed spaces around 1,234 cells."]'
+    assert said(r, "zh") == "visits.csv：去掉了1,234个单元格前后的空格。"
+    back = pickle.loads(pickle.dumps(r))
+    assert back == r and said(back, "zh") == said(r, "zh")
+    assert said("a note from elsewhere", "zh") == "a note from elsewhere"  # plain text as it is

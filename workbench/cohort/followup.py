@@ -260,9 +260,40 @@ PUBLISHED_COX = {
 }  # fmt: skip
 
 
-def with_published(params: pd.Series, name: str) -> pd.DataFrame:
+def with_published(params: pd.Series, name: str, labels=None) -> pd.DataFrame:
     """Our Cox coefficients (`params`) beside the published ones of example `name` (only ours
-    for data without published values), one row per term."""
+    for data without published values), one row per term (index: the term codes); with
+    `labels` (the terms in words, in `params`' order), a `label` column first."""
     ours = params.rename("ours").rename_axis("term").to_frame()
+    if labels is not None:
+        ours.insert(0, "label", list(labels))
     published = PUBLISHED_COX.get(name)
     return ours if published is None else ours.assign(published=ours.index.map(published))
+
+
+def milestones_by_group(
+    cohort: pd.DataFrame,
+    groups,
+    months,
+    lang: str,
+    n_bootstrap: int = 200,
+    seed: int = DEFAULT_SEED,
+    n_jobs: int = 1,
+) -> pd.DataFrame:
+    """Retention at `months` in each group of each column in `groups`, ready to show: by,
+    group (words, code lists' order), months, estimate, lower, upper (the estimator's own 95 %
+    CI: the NPMLE's percentile bootstrap with `n_bootstrap` replicates, as for everyone; none
+    when 0), n, note (in `lang`)."""
+    from workbench import display
+    from workbench.retention.table import milestone_table
+
+    parts = [
+        milestone_table(cohort, by=by, months=months, n_bootstrap=n_bootstrap, seed=seed,
+                        n_jobs=n_jobs)
+        .pipe(display.code_order, "group", by)  # age groups youngest first
+        .assign(by=display.header(by, lang),
+                group=lambda m, by=by: display.values(m["group"], by, lang))
+        for by in groups
+    ]  # fmt: skip
+    shown = ["by", "group", "months", "estimate", "lower", "upper", "n", "note"]
+    return display.milestone_words(pd.concat(parts, ignore_index=True), lang)[shown]

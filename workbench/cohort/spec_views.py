@@ -4,6 +4,7 @@ interval-censored times; an outcome that is not relapse.
 
 - `arm_words(cohort, arm, lang)`: an arm's groups in the spec's own values (rIFN-g / placebo).
 - `plan(cohort, lang)`: which analyses run and which are skipped, and why, in sentences.
+- `canonical_shown(cohort, lang)`: the first rows of the canonical table, its codes in words.
 - `milestones(cohort, months, lang, ...)`: event-free share for everyone and by every arm.
 - `plot_retention(cohort, arm, lang, last_day)`: the curves of one arm, or of everyone.
 - `risk_model(cohort)`: Cox on exact times; the interval-censored proportional-hazards model
@@ -28,6 +29,20 @@ def arm_words(cohort, arm: str, lang: str) -> dict:
     """Arm `arm`'s two groups (0/1, also as text) in words: the spec's own values when it maps
     them (`{column, treated, untreated}`), a known example's words, else column yes/no."""
     return followup_figures.arm_words(arm, lang, cohort.arm_labels.get(arm))
+
+
+CANONICAL_KINDS = {"event": "spec_event", "censor_reason": "spec_censor"}  # codes -> words
+
+
+def canonical_shown(cohort, lang: str, rows: int = 5):
+    """The first `rows` rows of the canonical table ready to show: `event` and
+    `censor_reason` in the catalog's words ("事件", "竞争事件", "删失"; "随访结束"), not the
+    codes `relapse` / `death` / `censored` / `end_of_follow_up` (the spec's event need not be a
+    relapse); `death_day` headed as the competing event's day."""
+    from workbench.display import table
+
+    return table(cohort.table.head(rows), lang, kinds=CANONICAL_KINDS,
+                 headers={"death_day": "competing_day"})  # fmt: skip
 
 
 def plan(cohort, lang: str) -> list[str]:

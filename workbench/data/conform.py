@@ -16,6 +16,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from workbench.data.repairs import Repair
 from workbench.data.schema import FLAG_WORDS, SPECS, Column, header_lookup, normalise_header
 from workbench.data.values import (
     check_empty,
@@ -60,7 +61,9 @@ def rename_headers(frame: pd.DataFrame, table: str, file: str) -> tuple[pd.DataF
             file=file,
             column=missing[0],
         )
-    repairs = [f"{file}: renamed headers {', '.join(renamed)}."] if renamed else []
+    repairs = (
+        [Repair("dq_repair_renamed", file=file, renamed=", ".join(renamed))] if renamed else []
+    )
     return frame.rename(columns=mapping), repairs
 
 
@@ -101,7 +104,7 @@ def conform(
             out[str(name)] = series
             trimmed += n
     if trimmed:
-        repairs.insert(0, f"{file}: trimmed spaces around {trimmed:,} cells.")
+        repairs.insert(0, Repair("dq_repair_trimmed", file=file, n=trimmed))
     return pd.DataFrame(out, index=frame.index), repairs
 
 
@@ -121,7 +124,7 @@ def _convert(series, file, col, excel, extra_codes) -> tuple[pd.Series, list[str
             return out, []
         total = sum(repaired.values())
         detail = "; ".join(f"{k}: {n:,}" for k, n in repaired.items())
-        return out, [f"{file}: {col.name}: mapped {total:,} values to codes ({detail})."]
+        return out, [Repair("dq_repair_codes", file=file, column=col.name, n=total, detail=detail)]
     return series, []
 
 
@@ -133,4 +136,6 @@ def _flag_words(series: pd.Series, file: str, col: Column) -> list[str]:
     if words.empty:
         return []
     detail = "; ".join(f"{w} → {FLAG_WORDS[w.lower()]}: {n:,}" for w, n in words.items())
-    return [f"{file}: {col.name}: mapped {int(words.sum()):,} words to 1/0 ({detail})."]
+    return [
+        Repair("dq_repair_flags", file=file, column=col.name, n=int(words.sum()), detail=detail)
+    ]

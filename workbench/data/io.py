@@ -21,6 +21,7 @@ from workbench.data import codes, conform, schema, yamlsafe
 from workbench.data.dataset import Dataset
 from workbench.data.links import check_links
 from workbench.data.read import EXTENSIONS, read_raw, sha256_of
+from workbench.data.repairs import Repair
 from workbench.data.spec import load_spec
 from workbench.data.values import parse_date_text, show
 from workbench.exceptions import DataError, ParameterError
@@ -189,7 +190,7 @@ def _read_tables(files: Mapping[str, Path], extra: Mapping) -> tuple[dict, list[
         )
     if "person_id" not in releases.columns:
         releases.insert(1, "person_id", releases["release_id"])
-        repairs.append(f"{name}: no person_id column; used release_id.")
+        repairs.append(Repair("dq_repair_person_id", file=name))
     _check_persons(releases, name)
     frames.setdefault("events", schema.empty_frame("events"))
     for table in ("interventions", "events"):

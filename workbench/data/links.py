@@ -12,6 +12,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from workbench.data.repairs import Repair
 from workbench.data.values import row_error
 
 
@@ -37,10 +38,8 @@ def check_links(frames: dict[str, pd.DataFrame], names: Mapping[str, str]) -> li
         dup = frame.duplicated(cols).to_numpy()
         if dup.any():
             frames[table] = frame.loc[~dup]
-            repairs.append(
-                f"{names[table]}: dropped {int(dup.sum()):,} duplicate rows (same "
-                f"{', '.join(cols)})."
-            )
+            repairs.append(Repair("dq_repair_duplicates", file=names[table], n=int(dup.sum()),
+                                  columns=", ".join(cols)))  # fmt: skip
     _check_end_dates(frames["interventions"], names["interventions"])
     repairs += _check_after_death(frames, names, ids)
     return repairs
@@ -177,8 +176,5 @@ def _check_after_death(frames: dict, names: Mapping[str, str], ids: pd.Index) ->
             )
     if missed.any():
         frames["visits"] = visits.loc[~missed]
-        return [
-            f"{names['visits']}: dropped {int(missed.sum()):,} missed visits scheduled after "
-            "a recorded death."
-        ]
+        return [Repair("dq_repair_after_death", file=names["visits"], n=int(missed.sum()))]
     return []

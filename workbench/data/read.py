@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.data import limits, schema
+from workbench.data.repairs import Repair
 from workbench.exceptions import DataError
 from workbench.privacy import identifiers
 
@@ -163,9 +164,9 @@ def _read_csv(path: Path, fast: bool = False) -> tuple[pd.DataFrame, list[str]]:
             continue
         repairs = []
         if head.startswith(b"\xef\xbb\xbf"):
-            repairs.append(f"{name}: removed the UTF-8 byte-order mark.")
+            repairs.append(Repair("dq_repair_bom", file=name))
         if encoding == "gb18030":
-            repairs.append(f"{name}: read as GB18030 (Chinese Windows) text.")
+            repairs.append(Repair("dq_repair_gb18030", file=name))
         return frame, repairs
     raise DataError(
         f"{name}: the text is neither UTF-8 nor GB18030/GBK (expected one of these encodings); "
@@ -292,7 +293,7 @@ def _read_xlsx(path: Path, table: str) -> tuple[pd.DataFrame, list[str]]:
     rows = list(sheet.iter_rows(values_only=True))
     where = f"{name} sheet {sheet.title}"
     top = _header_row(rows)
-    notes = [f"{name}: skipped the title row above the header."] if top == 2 else []
+    notes = [Repair("dq_repair_title_row", file=name)] if top == 2 else []
     for merged in sheet.merged_cells.ranges:
         if merged.min_row <= top <= merged.max_row:
             raise DataError(
@@ -382,7 +383,7 @@ def _read_parquet(path: Path, table: str) -> tuple[pd.DataFrame, list[str]]:
         ) from None
     frame.index = pd.RangeIndex(2, len(frame) + 2)
     skipped = len(names) - len(wanted)
-    notes = [f"{path.name}: ignored {skipped} columns not in the contract."] if skipped else []
+    notes = [Repair("dq_repair_ignored_columns", file=path.name, n=skipped)] if skipped else []
     return frame, notes
 
 

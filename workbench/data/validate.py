@@ -26,6 +26,7 @@ from workbench import i18n
 from workbench.data import codes
 from workbench.data.dataset import Dataset
 from workbench.data.links import positions
+from workbench.data.repairs import said as said_in
 from workbench.data.spec import SpecDataset, dropped_note
 from workbench.privacy import identifiers
 
@@ -99,7 +100,7 @@ class ValidationReport:
             + ("" if any(self.contradictions.values()) else f" {w('none')}")
         )
         lines += [f"  {w(k)}: {n:,}" for k, n in self.contradictions.items() if n]
-        repairs = list(self.repairs)
+        repairs = [said_in(r, lang) for r in self.repairs]  # a dataset's repairs in `lang`
         if self.n_dropped:  # the complete-case rule's English note, said in `lang`
             english = dropped_note(self.n_dropped, self.dropped)
             where = i18n.listing([f"{c} ({n:,})" for c, n in self.dropped.items()], lang)

@@ -118,8 +118,10 @@ class StartRows:
         kept = self.__dict__.get("_kept")
         if kept is None:
             kept = self._blocks()
-            if self.rows.size * self.months.size <= KEEP_BLOCKS:
-                kept = self.__dict__["_kept"] = list(kept)
+            if self.rows.size * self.months.size <= KEEP_BLOCKS:  # employment as float once
+                kept = [(pos, A, Y, X, None if E is None else E.astype(float))
+                        for pos, A, Y, X, E in kept]  # fmt: skip
+                self.__dict__["_kept"] = kept
         yield from kept
 
     def _blocks(self):
@@ -134,17 +136,17 @@ class StartRows:
             E = None if g.employed is None else g.employed[idx][:, cols]
             yield pos, A, Y, g.X[idx], E
 
-    def score_info(self, theta: np.ndarray):
+    def score_info(self, theta: np.ndarray, loglik: bool = True):
         """`score_info` summed over the blocks (the same sums as on the full arrays)."""
         size = theta.size
-        loglik, score, info = 0.0, np.zeros(size), np.zeros((size, size))
+        total, score, info = 0.0, np.zeros(size), np.zeros((size, size))
         for _, A, Y, X, E in self.blocks():
             idx = self.index(A.shape[1])
-            ll, sc, inf = score_info(theta[idx], A, Y, X, E)
-            loglik += ll
+            ll, sc, inf = score_info(theta[idx], A, Y, X, E, loglik)
+            total = ll if not loglik else total + ll
             score[idx] += sc
             info[np.ix_(idx, idx)] += inf
-        return loglik, score, info
+        return total, score, info
 
     def index(self, width: int) -> np.ndarray:
         """Coefficients of a block `width` month terms wide: its months, then the slopes."""
@@ -198,14 +200,15 @@ def _initial(init, h0, p, with_e, months=None) -> np.ndarray:
     return np.concatenate([np.log(h0 / (1 - h0)), np.zeros(p + int(with_e))])
 
 
-def score_info(theta, A, Y, X, E):
-    """Log-likelihood, score and information of the pooled logistic model in block form."""
+def score_info(theta, A, Y, X, E, loglik: bool = True):
+    """Log-likelihood (None unless `loglik`), score and information of the pooled logistic
+    model in block form."""
     q, p = A.shape[1], X.shape[1]
     eta = theta[None, :q] + (X @ theta[q : q + p])[:, None]
     if E is not None:
         eta = eta + theta[q + p] * E
     mu = expit(eta)
-    loglik = float(np.sum(A * (Y * eta - np.logaddexp(0.0, eta))))
+    ll = float(np.sum(A * (Y * eta - np.logaddexp(0.0, eta)))) if loglik else None
     r = A * (Y - mu)
     w = A * mu * (1.0 - mu)
     wr = w.sum(axis=1)
@@ -218,7 +221,7 @@ def score_info(theta, A, Y, X, E):
         blocks.append([we.sum(axis=0)[None, :], (X.T @ we.sum(axis=1))[None, :],
                        np.array([[np.sum(we * E)]])])  # fmt: skip
         score.append(np.array([np.sum(r * E)]))
-    return loglik, np.concatenate(score), np.block(blocks)
+    return ll, np.concatenate(score), np.block(blocks)
 
 
 def fit_pooled_logistic(A, Y, X, E=None, tol: float = 1e-10, init=None) -> np.ndarray:
@@ -227,19 +230,33 @@ def fit_pooled_logistic(A, Y, X, E=None, tol: float = 1e-10, init=None) -> np.nd
     E (n, q) a time-varying covariate or None; `init`: coefficients to start Newton from."""
     if init is not None:
         theta = np.array(init, float)
-        return _newton(theta, lambda t: score_info(t, A, Y, X, E), tol)[0]
+        return _newton(theta, lambda t, ll=True: score_info(t, A, Y, X, E, ll), tol)[0]
     h = (A * Y).sum(axis=0) / np.maximum(A.sum(axis=0), 1e-300)
     theta = _initial(None, h, X.shape[1], E is not None)
-    return _newton(theta, lambda t: score_info(t, A, Y, X, E), tol)[0]
+    return _newton(theta, lambda t, ll=True: score_info(t, A, Y, X, E, ll), tol)[0]
+
+
+# Newton steps moving no coefficient by more than this are taken whole without evaluating the
+# log-likelihood: near the maximum of the (concave) log-likelihood such a step increases it, so
+# the step-halving check would accept it (the check guards the first steps from a poor start).
+# A bootstrap replicate's start model starts from the full-data fit: most of its steps are such.
+SURE_STEP = 0.1
 
 
 def _newton(theta, evaluate, tol, max_iter=100):
-    """Newton–Raphson with step halving; `evaluate(theta)` -> (loglik, score, information)."""
+    """Newton–Raphson with step halving; `evaluate(theta, loglik)` -> (loglik or None when not
+    `loglik`, score, information)."""
     loglik, score, info = evaluate(theta)
     for it in range(1, max_iter + 1):
         step = np.linalg.lstsq(info, score, rcond=None)[0]
         if np.max(np.abs(step)) < tol:  # the last step: accepted whole, as the check below
             return theta + step, it  # would (no need to evaluate the likelihood there)
+        if np.max(np.abs(step)) <= SURE_STEP:  # taken whole, as the check below would
+            theta = theta + step
+            loglik, score, info = evaluate(theta, False)
+            continue
+        if loglik is None:  # after steps taken without it
+            loglik = evaluate(theta)[0]
         for _ in range(30):  # step halving
             new = theta + step
             new_ll, new_score, new_info = evaluate(new)

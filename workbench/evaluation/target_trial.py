@@ -376,16 +376,13 @@ def _protect_horizons(h: pd.DataFrame | None, draw: dict, n: float, k: int) -> p
     return out
 
 
-def _protect_grace(
-    g: pd.DataFrame | None, code: str, n: float, key: bytes, main: float, draw: dict
-) -> pd.DataFrame | None:
-    """The other grace periods' rows get their own draw; the main grace period's rows are the
-    horizon table's numbers and move with its draw (`draw`: per strategy), so the two tables
-    print one number — and one released value with two draws could be averaged."""
+def _protect_grace(g: pd.DataFrame | None, code: str, n: float, key: bytes, main: float,
+                   draw: dict) -> pd.DataFrame | None:  # fmt: skip
+    """Own draws for the other grace periods; the main one's rows are the horizon table's and
+    move with its draw, so both tables print one number (two draws of one value average out)."""
     if g is None:
         return None
-    out = g.copy()
-    own = draw["start"] - draw["never"]
+    own, out = draw["start"] - draw["never"], g.copy()
     shift = np.array([own if float(x) == float(main) else dc.noise(key, f"tt.{code}.grace.{x:g}") / n
                       for x in g["grace_months"]])  # fmt: skip
     for col in ("rd", "rd_lower", "rd_upper"):

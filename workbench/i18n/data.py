@@ -37,6 +37,49 @@ ENTRIES = {
         "{n:,} row(s) with an empty value were left out of every analysis (complete cases; "
         "empty cells per column: {where})",
     ),
+    # repairs made while reading a dataset folder (data/read.py, conform.py, io.py, links.py;
+    # data/repairs.Repair): English as it always was, Chinese in the zh validation text
+    "dq_repair_bom": (
+        "{file}：去掉了UTF-8字节顺序标记。",
+        "{file}: removed the UTF-8 byte-order mark.",
+    ),
+    "dq_repair_gb18030": (
+        "{file}：按GB18030（中文Windows）编码读取。",
+        "{file}: read as GB18030 (Chinese Windows) text.",
+    ),
+    "dq_repair_title_row": (
+        "{file}：跳过了表头上方的标题行。",
+        "{file}: skipped the title row above the header.",
+    ),
+    "dq_repair_ignored_columns": (
+        "{file}：忽略了{n}个数据约定之外的列。",
+        "{file}: ignored {n} columns not in the contract.",
+    ),
+    "dq_repair_renamed": ("{file}：重命名了表头 {renamed}。", "{file}: renamed headers {renamed}."),
+    "dq_repair_trimmed": (
+        "{file}：去掉了{n:,}个单元格前后的空格。",
+        "{file}: trimmed spaces around {n:,} cells.",
+    ),
+    "dq_repair_codes": (
+        "{file}：{column}：把{n:,}个值换成了代码（{detail}）。",
+        "{file}: {column}: mapped {n:,} values to codes ({detail}).",
+    ),
+    "dq_repair_flags": (
+        "{file}：{column}：把{n:,}个词换成了1/0（{detail}）。",
+        "{file}: {column}: mapped {n:,} words to 1/0 ({detail}).",
+    ),
+    "dq_repair_person_id": (
+        "{file}：没有 person_id 列，用 release_id 代替。",
+        "{file}: no person_id column; used release_id.",
+    ),
+    "dq_repair_duplicates": (
+        "{file}：删除了{n:,}行重复记录（{columns}都相同）。",
+        "{file}: dropped {n:,} duplicate rows (same {columns}).",
+    ),
+    "dq_repair_after_death": (
+        "{file}：删除了{n:,}条安排在已记录的死亡之后的未按期回访。",
+        "{file}: dropped {n:,} missed visits scheduled after a recorded death.",
+    ),
     "dq_note_no_schedule": (
         "可分析的表格没有回访计划，因此不计算照管覆盖率",
         "an analysis-ready table has no visit schedule, so no tracking coverage",

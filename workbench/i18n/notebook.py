@@ -534,6 +534,36 @@ _WORDS = {
         "Supports with no true effect in the simulation ({names}): naive hazard ratio {naive}, "
         "adjusted {adjusted}.",
     ),
+    # notebook 03, simulated data: a support with no true effect (studies/truth_notes.py)
+    "nb_truth_null_covered": (
+        "模拟数据中{name}没有真实效果（真实风险比为1）：简单比较的风险比为{naive:.2f}；调整后为{hr:.2f}"
+        "（95%置信区间{lower:.2f}–{upper:.2f}），区间包含1（无效果），与真值相符。",
+        "In this simulation {name} has no true effect (true hazard ratio 1): naive hazard ratio "
+        "{naive:.2f}; adjusted {hr:.2f} (95% confidence interval {lower:.2f}–{upper:.2f}), an "
+        "interval that includes 1 (no effect), as the truth does.",
+    ),
+    "nb_truth_null_missed": (
+        "模拟数据中{name}没有真实效果（真实风险比为1）：简单比较的风险比为{naive:.2f}；调整后为{hr:.2f}"
+        "（95%置信区间{lower:.2f}–{upper:.2f}），区间不包含1。所以这里调整后的模型没有得到真值，这不是"
+        "该帮扶的作用：可能是偶然（约每20个区间有1个不含真值），也可能是模型未能消除的混杂——在本模拟中，"
+        "随访期间的就业既影响谁获得帮扶，也影响复吸风险，而模型只调整了出所时的特征。第8节用目标试验模拟"
+        "回答同一问题。",
+        "In this simulation {name} has no true effect (true hazard ratio 1): naive hazard ratio "
+        "{naive:.2f}; adjusted {hr:.2f} (95% confidence interval {lower:.2f}–{upper:.2f}), an "
+        "interval that does not include 1. So the adjusted model misses the truth here; this is "
+        "not an effect of the support. It may be chance (about 1 interval in 20 misses its true "
+        "value) or confounding the model does not remove: in this simulation, employment during "
+        "follow-up changes both who receives support and the risk of relapse, and the model "
+        "adjusts only for characteristics at release. Section 8 answers the same question as a "
+        "target trial.",
+    ),
+    "nb_truth_null_finding": (
+        "模拟数据中{name}没有真实效果：上面关于它的那句话描述的是调整后仍然存在的关联，不是该帮扶造成的"
+        "伤害或益处（见第2节）。",
+        "In this simulation {name} has no true effect: the sentence above about it describes an "
+        "association left after the adjustment, not harm or benefit caused by the support (see "
+        "section 2).",
+    ),
     "nb_subgroup_dropped": (
         "{groups}：接受帮扶人数或复吸人数少于{min}人，没有单独的交互项，未列出。",
         "{groups}: fewer than {min} exposed people or relapses, so no interaction term of its "

@@ -178,14 +178,16 @@ _NB02 = {
         "## 2. 分组的操守保持率，以及尊重区间的检验\n\n"
         "普通log-rank检验需要确切的事件日。**广义log-rank检验**（Sun 1996；与R的 `interval::ictest` "
         "相同）在合并的NPMLE下给每个人的区间打分，再比较各组得分之和：它适用于 (L, R] 数据。"
-        "为使运行较快，各组的里程碑表不给出自助法置信区间；正式的比较是检验。组很多时（例如14个市州），"
+        "各组的里程碑表与全部人员一样给出NPMLE的自助法95%置信区间（`n_bootstrap` 为0时不给出）；"
+        "正式的比较是检验，两组区间重叠与否不是检验。组很多时（例如14个市州），"
         "每条曲线有自己的颜色，图例放在图旁；请看检验和里程碑表，而不是交叉的曲线。",
         "## 2. Retention by group, and a test that respects the intervals\n\n"
         "The ordinary log-rank test needs exact event days. The **generalized log-rank test** "
         "(Sun 1996; as R's `interval::ictest`) scores each person's interval under the pooled "
         "NPMLE and compares the groups' score sums: it is valid for (L, R] data. Milestone tables "
-        "per group are shown without bootstrap intervals to keep the run short; the test is the "
-        "formal comparison. With many groups (e.g. 14 prefectures) each curve has its own colour "
+        "per group carry the NPMLE's bootstrap 95% confidence intervals, as for everyone (none "
+        "when `n_bootstrap` is 0); the test is the formal comparison, not whether two intervals "
+        "overlap. With many groups (e.g. 14 prefectures) each curve has its own colour "
         "and the legend sits beside the plot; read the test and the milestone table rather than "
         "the crossing curves.",
     ),
@@ -325,13 +327,15 @@ _NB05 = {
     ),
     "nbp05_canonical": (
         "表被转换为工作台的标准形式：时间以**天**为单位（`lower_day`、`upper_day`；时间确切时两者相等，"
-        "删失时 `upper_day` 为空），一个 `event` 列（`relapse` 代表说明文件中的事件，`death` 代表竞争事件）"
-        "和 `censor_reason`；协变量保持原样，分组为0/1。",
+        "删失时 `upper_day` 为空），一个 `event` 列（代码 `relapse` 代表说明文件中的事件，`death` 代表竞争"
+        "事件，`censored` 代表删失；下表显示为“事件”“竞争事件”“删失”）和 `censor_reason`（"
+        "`end_of_follow_up` 显示为“随访结束”）；协变量保持原样，分组为0/1。",
         "The table is converted to the workbench's canonical form: times in **days** "
         "(`lower_day`, `upper_day`; equal when the time is exact, `upper_day` empty when "
-        "censored), an `event` column (`relapse` stands for the spec's event, `death` for a "
-        "competing event) and `censor_reason`, keeping the covariates as they are and the arms as "
-        "0/1.",
+        "censored), an `event` column (code `relapse` stands for the spec's event, `death` for a "
+        'competing event, `censored` for censored; the table below shows "event", "competing '
+        'event" and "censored") and `censor_reason` (`end_of_follow_up` shown as "end of '
+        'follow-up"), keeping the covariates as they are and the arms as 0/1.',
     ),
     "nbp05_retention": (
         "## 2. 无事件比例\n"

@@ -10,6 +10,12 @@ ENTRIES = {
     "nbcol_competing_day": ("竞争事件日（天）", "competing event day (day)"),  # a spec's death_day
     "nbcol_entry_day": ("进入观察日（天）", "entry day (day)"),  # delayed entry (`entry`)
     "nbcol_days_from_start": ("自第0天起天数", "days from day 0"),
+    # the canonical table's codes in words (display kinds "spec_event" and "spec_censor"): the
+    # spec's event, its competing event, censored; why a row is censored
+    "nb_spec_event_relapse": ("事件", "event"),
+    "nb_spec_event_death": ("竞争事件", "competing event"),
+    "nb_spec_event_censored": ("删失", "censored"),
+    "nb_spec_censor_end_of_follow_up": ("随访结束", "end of follow-up"),
     "nbs_start_event": (
         "第0天是{start}；事件是 `{event}`。",
         "Day 0 is {start}; the event is `{event}`.",
