@@ -310,9 +310,28 @@ def annual_batch(data: Path, out: Path, workers: int, n_bootstrap: int, scopes: 
     loop, loop_cpu = time.perf_counter() - t0, cpu_s() - c0
     failed = [r.run_id for r in results if r.status == "failed"]
     return {"batch_s": ours, "loop_s": loop, "ratio": ours / loop, "failed": failed,
+            "batch_timeline": batch_timeline(out / "annual"),
             "batch_cpu_s": ours_cpu, "loop_cpu_s": loop_cpu, "runs": len(batch.runs),
             "load_average": os.getloadavg(),
             "batch_runs": {r.run_id: r.duration_s for r in results}, "loop_runs": loop_runs}  # fmt: skip
+
+
+def batch_timeline(folder: Path) -> dict:
+    """Each batch run's start (seconds after the first run's, from metrics.json's started_at),
+    its seconds and its notebook stage's (a prefecture waiting on the province shows there):
+    the two workers' timeline, idle gaps included."""
+    import datetime as dt
+
+    rows = {}
+    for m in sorted(folder.glob("*/metrics.json")):
+        prov = json.loads(m.read_text("utf-8"))["provenance"]
+        start = dt.datetime.fromisoformat(prov["started_at"].replace("Z", "+00:00"))
+        rows[m.parent.name] = (start, prov["duration_s"], prov["stages"].get("notebook"))
+    if not rows:
+        return {}
+    t0 = min(r[0] for r in rows.values())
+    return {k: [round((s - t0).total_seconds()), d, nb and round(nb, 1)]
+            for k, (s, d, nb) in sorted(rows.items(), key=lambda kv: kv[1][0])}  # fmt: skip
 
 
 def bytecode_state() -> str:

@@ -154,3 +154,14 @@ def test_a_model_table_shows_its_words_not_its_codes(small_sim):
         ph_headers = re.findall(r"<th(?:\s[^>]*)?>(.*?)</th>", ph)
         assert "variable" not in ph_headers and len(ph_headers) == 4  # label, chi-square, df, p
         assert ph_headers[0] == display.header("label", lang)
+
+
+def test_sentences_start_with_a_capital_letter():
+    # the catalog's support names are lower case for use inside a sentence ("job placement ...")
+    shown = display.sentences(
+        ["job placement at an employment base: not estimable.", "帮扶资金：不予估计。"]
+    )
+    assert (
+        shown.data
+        == "- Job placement at an employment base: not estimable.\n- 帮扶资金：不予估计。"
+    )

@@ -357,10 +357,11 @@ def prose(key: str, lang: str, **fields: object):
 
 
 def sentences(lines: Iterable[str]):
-    """Sentences as a Markdown list, each whole (findings, validation notes)."""
+    """Sentences as a Markdown list, each whole (findings, validation notes), each starting
+    with a capital letter (the catalog's names are lower case for use inside a sentence)."""
     from IPython.display import Markdown
 
-    return Markdown("\n".join(f"- {line}" for line in lines))
+    return Markdown("\n".join(f"- {line[:1].upper()}{line[1:]}" for line in lines))
 
 
 def caveat(message: Warning, lang: str) -> str:

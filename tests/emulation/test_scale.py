@@ -187,7 +187,8 @@ def test_the_int8_employment_matrix_gives_the_float64_numbers(grid, point):
 
 def test_grouped_block_by_block_is_group_to_the_last_bit(point, monkeypatch):
     # the sandwich's Jacobian groups the weights a block at a time (no (n, K) array): the sums
-    # are added in the order the sparse product adds them, so exactly equal
+    # are added in the order the sparse product adds them, so exactly equal (its forward
+    # differences would magnify any rounding difference)
     from dataclasses import fields
 
     from workbench.emulation import influence

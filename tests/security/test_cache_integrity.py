@@ -80,7 +80,7 @@ def test_damaged_entry_is_recomputed(cache_dir, tmp_path, monkeypatch):
     calls = []
     fake = analysis.ReportResults("spec", "s", "relapse", {}, None, (None, None), {"n": 1})
 
-    def compute(p, scheduler=None):
+    def compute(p, scheduler=None, only=None):
         calls.append(1)
         return fake
 
@@ -151,7 +151,7 @@ def test_concurrent_misses_compute_once_behind_a_private_lock(cache_dir, tmp_pat
     fake = analysis.ReportResults("spec", "s", "relapse", {}, None, (None, None), {"n": 1})
     calls = []
 
-    def compute(p, scheduler=None):
+    def compute(p, scheduler=None, only=None):
         calls.append(1)
         time.sleep(0.5)  # long enough for the other thread to miss the cache and reach the lock
         return fake

@@ -101,7 +101,8 @@ def residual_rows(kind, l, b, h) -> tuple[Rows, Rows]:  # noqa: E741
 def grouped(kind, l, b, weights: Rows) -> Groups:  # noqa: E741
     """outcome.group(kind, l, b, w) with w = `weights[rows]` made a block of releases at a time
     (no (n, K) array): each group's sums are added in release order (np.add.at), as the sparse
-    product in `group` adds them, so they are the same numbers to the last bit."""
+    product in `group` adds them, so they are the same numbers to the last bit (the Jacobian's
+    forward differences would magnify a rounding difference ~1e7-fold)."""
     g = grouping(kind, l, b)
     of = g.onehot.tocsc().indices  # each clone's group (one entry per clone)
     summed = np.zeros((g.onehot.shape[0], K))

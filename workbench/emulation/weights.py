@@ -71,6 +71,7 @@ class ArmWeights:
                  n: int = 0):  # fmt: skip
         self._raw, self._weights, self._truncated, self._make = raw, weights, truncated, make
         self.cap, self.n = cap, n
+        self.memo: dict = {}  # what is computed once from these weights (diagnostics.py)
 
     @property
     def raw(self) -> np.ndarray:
@@ -282,35 +283,52 @@ def _largest(raw: np.ndarray, use: np.ndarray) -> float:
     return np.inf if top is None else float(top)
 
 
-def _truncated_column(arm: ArmWeights, col: np.ndarray, m: int) -> np.ndarray:
-    """`arm.truncated[:, m]` from month m's raw weights `col` (no (n, K) array)."""
-    if arm._truncated is not None:
-        return arm._truncated[:, m]
-    return (col > arm.cap) & (col != 1.0)
-
-
 def weight_summary(arm: ArmWeights, data: np.ndarray, months: int) -> pd.DataFrame:
     """Per month 1..`months`: mean, 99th percentile, max, effective sample size, n truncated of
-    the weights of clones with data in that month."""
+    the weights of clones with data in that month. Months are read `MONTHS_AT_ONCE` at a time
+    into contiguous rows (a column of an (n, K) array touches all of its memory): the same
+    values in the same order, so the same numbers."""
     rows = []
     raw_all = arm.raw  # once: a "start within g" arm remakes it at every access
-    for m in range(months):
-        col = raw_all[:, m]
-        w_col = arm._weights[:, m] if arm._weights is not None else np.minimum(col, arm.cap)
-        use = data[:, m] & (w_col > 0)
-        w, raw = w_col[use], col[use]
-        ess = float(w.sum() ** 2 / np.sum(w**2)) if w.size else 0.0
-        rows.append(
-            {
-                "month": m + 1,
-                "mean": float(raw.mean()) if w.size else np.nan,
-                "p99": float(np.quantile(raw, 0.99)) if w.size else np.nan,
-                "max": float(raw.max()) if w.size else np.nan,
-                "ess": ess,
-                "n_truncated": int(_truncated_column(arm, col, m).sum()),
-            }
-        )
+    for m0 in range(0, months, MONTHS_AT_ONCE):
+        got = slice(m0, min(m0 + MONTHS_AT_ONCE, months))
+        raw_c, use_c, w_c, t_c = _month_rows(arm, raw_all, data, got)
+        for j in range(raw_c.shape[0]):
+            col = raw_c[j]
+            w_col = col if w_c is None else w_c[j]
+            use = use_c[j] & (w_col > 0)
+            w, raw = w_col[use], col[use]
+            ess = float(w.sum() ** 2 / np.sum(w**2)) if w.size else 0.0
+            truncated = t_c[j] if t_c is not None else (col > arm.cap) & (col != 1.0)
+            rows.append(
+                {
+                    "month": m0 + j + 1,
+                    "mean": float(raw.mean()) if w.size else np.nan,
+                    "p99": float(np.quantile(raw, 0.99)) if w.size else np.nan,
+                    "max": float(raw.max()) if w.size else np.nan,
+                    "ess": ess,
+                    "n_truncated": int(truncated.sum()),
+                }
+            )
     return pd.DataFrame(rows)
+
+
+MONTHS_AT_ONCE = 4
+
+
+def _month_rows(arm: ArmWeights, raw_all: np.ndarray, data: np.ndarray, months: slice):
+    """Months `months` of the raw weights, the data mask, the (truncated) weights (None: the
+    raw ones) and the truncation flags (None: from the raw weights), one contiguous row each."""
+
+    def rows(a):
+        return np.ascontiguousarray(a[:, months].T)
+
+    if arm._weights is None:
+        w_c = np.minimum(rows(raw_all), arm.cap)
+    else:
+        w_c = None if arm._weights is raw_all else rows(arm._weights)
+    t_c = None if arm._truncated is None else rows(arm._truncated)
+    return rows(raw_all), rows(data), w_c, t_c
 
 
 __all__ = [

@@ -135,38 +135,62 @@ def inputs_sha256(params: ReportParams) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
 
-def analyse(params: ReportParams, use_cache: bool = True, scheduler: Any = None) -> ReportResults:
+def analyse(
+    params: ReportParams,
+    use_cache: bool = True,
+    scheduler: Any = None,
+    only: tuple[str, ...] | None = None,
+) -> ReportResults:
     """Run the report's analyses for `params` (cached by data hash, code version, parameters).
-    `scheduler`: where bootstrap replicates run (a Dask address or Client; not in the key)."""
+    `scheduler`: where bootstrap replicates run (a Dask address or Client; not in the key).
+    `only`: just these sections (`contract.analyse_cohort`), cached under their own entry and
+    lock; the whole analysis serves them when it is cached (a prefecture report's province
+    benchmark does not wait for the whole province analysis another report is computing)."""
     if not Path(params.data).exists():
         raise ParameterError(missing_data(params.data, params.data_against))
     if not use_cache:
-        return _compute(params, scheduler)
+        return _compute(params, scheduler, only)
     with console.stage("cache"):  # hashing the input files is most of it
-        key = cache_key(params)
-        cached = cache.load(key)
-    if isinstance(cached, ReportResults):
+        whole = cache_key(params)
+        keys = [whole] if only is None else [whole, part_key(whole, only)]
+        cached = _first_cached(keys)
+    if cached is not None:
         console.note("analyses: cached by an earlier run with the same data and parameters")
         return cached
     # One computation per entry: a process that missed it waits for whoever computes it (the
     # province report and a prefecture's province benchmark starting together), then reads it.
-    with cache.locked(key):
+    with cache.locked(keys[-1]):
         with console.stage("cache"):
-            cached = cache.load(key)
-        if isinstance(cached, ReportResults):
+            cached = _first_cached(keys)
+        if cached is not None:
             console.note("analyses: computed by a concurrent run with the same data and parameters")
             return cached
-        results = _compute(params, scheduler)  # absent, damaged or planted entries are recomputed
+        results = _compute(params, scheduler, only)  # absent, damaged or planted: recomputed
         with console.stage("cache"):
-            cache.store(key, results)
+            cache.store(keys[-1], results)
     return results
 
 
-def _compute(params: ReportParams, scheduler: Any = None) -> ReportResults:
+def part_key(key: str, only: tuple[str, ...]) -> str:
+    """The cache entry of some sections of the analysis with cache key `key`."""
+    return hashlib.sha256(f"{key}\0only\0{','.join(sorted(only))}".encode()).hexdigest()
+
+
+def _first_cached(keys: list[str]) -> ReportResults | None:
+    for key in keys:
+        got = cache.load(key)
+        if isinstance(got, ReportResults):
+            return got
+    return None
+
+
+def _compute(
+    params: ReportParams, scheduler: Any = None, only: tuple[str, ...] | None = None
+) -> ReportResults:
     """Load, then every analysis (each a `console.stage`: timed and shown)."""
     # the analysis stack is imported here: a cache hit (the report kernel) never loads it
     from workbench.evaluation.contract import analyse_cohort
 
     with console.stage("load"):
         data = load_data(params)
-    return analyse_cohort(data, params, scheduler=scheduler)
+    return analyse_cohort(data, params, scheduler=scheduler, only=only)

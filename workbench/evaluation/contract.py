@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Collection
 from typing import Any
 
 import numpy as np
@@ -107,10 +108,14 @@ def cohort_counts(cohort: pd.DataFrame, n_visits: int | None) -> Counts:
     )
 
 
-def analyse_cohort(data: Any, params: ReportParams, scheduler: Any = None) -> ReportResults:
+def analyse_cohort(
+    data: Any, params: ReportParams, scheduler: Any = None, only: Collection[str] | None = None
+) -> ReportResults:
     """Every analysis of a report on one cohort (built here once from a dataset or a spec):
     retention, coverage, tiers and regions (with a visit schedule), risk factors, effects and
-    competing risks; sections the data cannot give are marked missing with a reason code."""
+    competing risks; sections the data cannot give are marked missing with a reason code.
+    `only`: just these sections (e.g. a province benchmark's), the others left None; each
+    section computed as in the full analysis (same seeds), so the numbers are the same."""
     notes: list[Note] = []
     missing: dict[str, str] = {}
     k = params.suppression_threshold
@@ -131,8 +136,8 @@ def analyse_cohort(data: Any, params: ReportParams, scheduler: Any = None) -> Re
         missing.update(dict.fromkeys(("coverage", "tiers", "regions"), "spec_table"))
 
     def step(section: str, func, *args: Any, **kwargs: Any) -> Any:
-        if section in missing:  # known in advance: these data cannot give this section
-            return None
+        if section in missing or (only is not None and section not in only):
+            return None  # known in advance: these data cannot give this section (or not asked)
         with console.stage(section):  # timed into the report's provenance, shown on its console
             return guarded(missing, section, func, *args, **kwargs)
 

@@ -110,6 +110,7 @@ _PARAMS = {
 # The small words between numbers and labels.
 _GLUE = {
     "list_sep": ("、", ", "),
+    "sentence_stop": ("。", "."),  # ends a sentence that has no stop of its own
     "label_sep": ("：", ": "),
     "range_to": ("{a}至{b}", "{a} to {b}"),
     "risk_value": ("{r}（{lo}至{hi}）", "{r} ({lo} to {hi})"),

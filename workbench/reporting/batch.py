@@ -1,22 +1,28 @@
 """`workbench batch FILE`: many reports in parallel, isolated, resumable, with an index.
 
-Each report runs as its own `workbench report` process with its own temporary folder
-(``$TMPDIR/wb-<run_id>-*``: its work files and its kernel's connection file). On timeout the
-run's process group and its kernel are killed and the folder removed, so a run that raises, hangs
-or kills its kernel never stops the others and leaves nothing behind. Ctrl-C (or SIGTERM) stops
-the batch: queued runs are cancelled, running ones killed, earlier outputs kept as they were. A
-batch killed with SIGKILL cannot clean up: its runs notice their parent is gone and stop (within
-a second), leaving their temporary folders. Runs that share an analysis (the Chinese and English
-report of one scope) go to the same worker as one `workbench report` process: the analysis is
-computed once and both notebooks run in one kernel started before it (`batch_runs`); each run
-still has the whole timeout from its own start, and a run that times out costs only itself.
+Reports run in `workbench report` processes, one per worker at a time, each with its own
+temporary folder (``$TMPDIR/wb-<run_id>-*``: its work files and its kernel's connection file). On
+timeout the run's process group and its kernel are killed and the folder removed, so a run that
+raises, hangs or kills its kernel never stops the others and leaves nothing behind (the runs
+after it in that process get a new one). Ctrl-C (or SIGTERM) stops the batch: queued runs are
+cancelled, running ones killed, earlier outputs kept as they were. A batch killed with SIGKILL
+cannot clean up: its runs notice their parent is gone and stop (within a second), leaving their
+temporary folders. Runs that share an analysis (the Chinese and English report of one scope) form
+a group: the analysis is computed once and both notebooks run in one kernel started before it
+(`batch_runs`); each run still has the whole timeout from its own start, and a run that times out
+costs only itself. A local worker takes a chunk of groups at a time into one process and one
+kernel (`Chunks`: several groups early, single groups at the end), the province alone and first
+(its prefecture reports need only its benchmark's sections, `reporting.benchmark`, not the whole
+analysis); each process gets one BLAS thread per core it has (`batch_runs.THREAD_VARS`).
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import socket
+import threading
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
@@ -57,10 +63,12 @@ def is_up_to_date(params: ReportParams, folder: Path) -> bool:
     )
 
 
-def run_group(jobs: list[tuple[str, str]], timeout: float | None, step=None) -> list[RunResult]:
-    """Runs sharing one analysis, in one process (the analysis once, one kernel: `run_many`); a
-    run whose files this machine cannot see fails with which path, on which host, and what to
-    do. `step` (local runs): the console line as each run finishes."""
+def run_group(
+    jobs: list[tuple[str, str]], timeout: float | None, step=None, threads: int | None = None
+) -> list[RunResult]:
+    """Runs in one process (each analysis once, one kernel: `run_many`); a run whose files this
+    machine cannot see fails with which path, on which host, and what to do. `step` (local
+    runs): the console line as each run finishes; `threads`: BLAS threads of the process."""
     out, todo = [], []
     for p, o in jobs:
         missing = unseen_path(p, o)
@@ -70,7 +78,7 @@ def run_group(jobs: list[tuple[str, str]], timeout: float | None, step=None) -> 
         else:
             todo.append((p, o))
     if todo:
-        out += run_many(todo, timeout, step)
+        out += run_many(todo, timeout, step, threads)
     return out
 
 
@@ -104,6 +112,7 @@ def _plan(spec: BatchSpec, out: Path, force: bool) -> tuple[list, list[RunResult
     groups: dict[str, list[tuple[str, str]]] = defaultdict(list)
     done: list[RunResult] = []
     first: set[str] = set()
+    size: dict[str, int] = {}
     pdir = out / ".params"
     for run in spec.runs:
         folder = out / run.run_id
@@ -122,9 +131,40 @@ def _plan(spec: BatchSpec, out: Path, force: bool) -> tuple[list, list[RunResult
         groups[key].append((str(pfile), str(folder)))
         if not (run.params.prefecture or run.params.facility):
             first.add(key)
-    # the province first: its analysis is the benchmark of every prefecture report (cached)
-    order = sorted(groups, key=lambda k: k not in first)
-    return [groups[k] for k in order], done
+        size[key] = scope_size(run.params)
+    # longest first: the province (its prefecture reports need only its benchmark sections,
+    # `reporting.benchmark`), then the larger scopes, so the last groups are the quick ones
+    order = sorted(groups, key=lambda k: (k not in first, -size[k]))
+    return [Group(groups[k], k in first) for k in order], done
+
+
+class Group(list):
+    """The runs sharing one analysis (params file, output folder); `alone`: runs in a process
+    of its own (the province: the batch's longest analysis)."""
+
+    def __init__(self, jobs, alone: bool = False) -> None:
+        super().__init__(jobs)
+        self.alone = alone
+
+
+def scope_size(params: ReportParams) -> int:
+    """Releases in a prefecture or facility scope, from the data folder's releases.csv (0 when
+    not known: another data format, or no scope); the batch's estimate of a run's cost."""
+    column = "facility" if params.facility else "prefecture" if params.prefecture else None
+    if column is None:
+        return 0
+    try:
+        counts = _scope_counts(str(Path(params.data).resolve() / "releases.csv"), column)
+    except (OSError, ValueError, KeyError):
+        return 0
+    return int(counts.get(getattr(params, column), 0))
+
+
+@functools.cache
+def _scope_counts(releases: str, column: str) -> dict:
+    import pandas as pd
+
+    return pd.read_csv(releases, usecols=[column])[column].astype(str).value_counts().to_dict()
 
 
 def _group_key(params: ReportParams) -> str:
@@ -168,12 +208,16 @@ def _local_runner(workers: int):
     def submit(groups, timeout, step) -> list[RunResult]:
         out: list[RunResult] = []
         reset_stop()
+        queue = Chunks(groups, max(1, workers))
+        threads = max(1, (os.cpu_count() or 1) // max(1, workers))  # no more threads than cores
         pool = ThreadPoolExecutor(max_workers=max(1, workers))
         try:
-            futures = [pool.submit(run_group, g, timeout, step) for g in groups]
+            futures = [pool.submit(_worker, queue, timeout, step, threads)
+                       for _ in range(max(1, workers))]  # fmt: skip
             for fut in as_completed(futures):
                 out += fut.result()
-        except BaseException:  # Ctrl-C / SIGTERM: cancel what is queued, kill what runs
+        except BaseException:  # Ctrl-C / SIGTERM: take no further chunk, kill what runs
+            queue.close()
             pool.shutdown(wait=False, cancel_futures=True)
             stop_running()
             raise
@@ -181,6 +225,43 @@ def _local_runner(workers: int):
         return out
 
     return submit
+
+
+def _worker(queue: Chunks, timeout, step, threads: int) -> list[RunResult]:
+    """One batch worker: chunk after chunk, each chunk's groups in one process."""
+    out: list[RunResult] = []
+    while chunk := queue.take():
+        out += run_group([job for group in chunk for job in group], timeout, step, threads)
+    return out
+
+
+class Chunks:
+    """The groups a batch's workers take, a chunk at a time, in order (guided scheduling): a
+    chunk is about 1/(2 × workers) of the groups left (at least one), so a worker's process and
+    kernel serve several groups early on (each process costs ~3 s of imports and a kernel ~3 s
+    more) while the last chunks are single groups (no worker idles long at the end). A group
+    marked `alone` (the province) is a chunk of its own."""
+
+    def __init__(self, groups: list, workers: int) -> None:
+        self._left = list(groups)
+        self._workers = workers
+        self._lock = threading.Lock()
+
+    def take(self) -> list:
+        with self._lock:
+            if not self._left:
+                return []
+            if getattr(self._left[0], "alone", False):
+                return [self._left.pop(0)]
+            size = max(1, -(-len(self._left) // (2 * self._workers)))
+            chunk = []
+            while self._left and len(chunk) < size and not getattr(self._left[0], "alone", False):
+                chunk.append(self._left.pop(0))
+            return chunk
+
+    def close(self) -> None:
+        with self._lock:
+            self._left.clear()
 
 
 def _dask_runner(address: str):
@@ -191,7 +272,7 @@ def _dask_runner(address: str):
 
         out: list[RunResult] = []
         with dask_client(address) as client:
-            futures = [client.submit(run_group, g, timeout, pure=False) for g in groups]
+            futures = [client.submit(run_group, list(g), timeout, pure=False) for g in groups]
             left = sum(len(g) for g in groups)
             for fut in dask_completed(futures, loop=client.loop):  # the client is not default
                 res = fut.result()

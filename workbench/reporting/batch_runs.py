@@ -48,20 +48,27 @@ def run_one(params_file: str, out_dir: str, timeout: float | None) -> RunResult:
     return run_many([(params_file, out_dir)], timeout)[0]
 
 
-def run_many(jobs: list[tuple[str, str]], timeout: float | None, step=None) -> list[RunResult]:
-    """Reports sharing one analysis in one `workbench report` process (one analysis, one kernel;
+def run_many(
+    jobs: list[tuple[str, str]], timeout: float | None, step=None, threads: int | None = None
+) -> list[RunResult]:
+    """Reports in one `workbench report` process (each distinct analysis once, one kernel;
     `execute.build_reports`), each allowed `timeout` seconds from its start. A report that
-    times out is killed with the process; the reports after it get a new process."""
+    times out is killed with the process; the reports after it get a new process. `threads`:
+    the BLAS/OpenMP threads of the process and its kernel (unless the environment sets them):
+    a batch runs one process per core, and threaded BLAS beside it only oversubscribes."""
     out: list[RunResult] = []
     while len(out) < len(jobs):
-        got = _run_process(jobs[len(out) :], timeout, step)
+        got = _run_process(jobs[len(out) :], timeout, step, threads)
         out += got
         if not got:  # the process was stopped before it reported anything
             break
     return out
 
 
-def _run_process(jobs, timeout, step) -> list[RunResult]:
+THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def _run_process(jobs, timeout, step, threads=None) -> list[RunResult]:
     """One process for `jobs`; the results of those it finished (and of the one that hung)."""
     from workbench.reporting.execute import EVENTS_ENV, PARENT_ENV
 
@@ -72,6 +79,8 @@ def _run_process(jobs, timeout, step) -> list[RunResult]:
     public_file, events = os.path.join(scratch, "public-error.txt"), Path(scratch, "events.jsonl")
     env = {**os.environ, "TMPDIR": scratch, PARENT_ENV: str(os.getpid()), public.ENV: public_file,
            EVENTS_ENV: str(events)}  # fmt: skip
+    if threads is not None:
+        env.update({v: str(threads) for v in THREAD_VARS if v not in os.environ})
     with _LOCK:
         if _STOP.is_set():
             shutil.rmtree(scratch, ignore_errors=True)

@@ -38,6 +38,17 @@ def _ul(items: list[str], lang: str) -> str:
     return "<ul>" + "".join(f"<li>{esc(first_upper(x, lang))}</li>" for x in items) + "</ul>"
 
 
+def repairs_line(repairs: list[str], k: int, lang: str) -> str:
+    """The repairs made while reading the data, in `lang` (`data.repairs.Repair` knows its
+    catalog words; other notes as they are), small counts scrubbed."""
+    from workbench.data.repairs import said
+
+    stop, stops = t("sentence_stop", lang), (t("sentence_stop", "zh"), ".", "!", "?")
+    lines = [scrub_counts(said(r, lang), k, lang).strip() for r in repairs]
+    whole = [x if x.endswith(stops) else x + stop for x in lines if x]
+    return t("sum_quality", lang, ("" if lang == "zh" else " ").join(whole))
+
+
 def _h3(key: str, lang: str) -> str:
     return f'<h3 class="wb-question">{esc(t(key, lang))}</h3>'
 
@@ -72,8 +83,7 @@ def executive_summary(results: ReportResults, params: ReportParams) -> Section:
         parts.append(f'<p class="wb-note">{esc(t("standing_basis_facility", lang))}</p>')
     data = summary_coverage(results, params, bench)
     if results.repairs:
-        repairs = "; ".join(scrub_counts(r, k, lang) for r in results.repairs)
-        data.append(t("sum_quality", lang, repairs))
+        data.append(repairs_line(results.repairs, k, lang))
     data += summary_missing(results, lang, k, standing)
     if results.kind == "spec":
         source = results.source.rsplit("/", 1)[-1]
