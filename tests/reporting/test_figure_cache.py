@@ -4,6 +4,8 @@ freshly drawn one, and the kernel's prewarm leaving the other language nothing t
 from __future__ import annotations
 
 import json
+import threading
+import time
 
 import numpy as np
 import pandas as pd
@@ -13,7 +15,7 @@ from support import make_dataset
 from workbench.evaluation import analyse
 from workbench.evaluation.analysis import CODE_VERSION_ENV
 from workbench.params.report import ReportParams
-from workbench.reporting import figure_cache, figures, kernel_state
+from workbench.reporting import figure_ahead, figure_cache, figures, kernel_state
 
 FIGURES = "workbench.reporting.figures"
 
@@ -96,7 +98,7 @@ def test_sections_from_the_cache_equal_drawn_ones_and_prewarm_draws_the_other_la
     equals the English sections drawn without a cache."""
     results, zh = small
     en = ReportParams.from_mapping({**zh.to_mapping(), "lang": "en"})
-    builds = kernel_state.figure_sections(results)
+    builds = figure_ahead.figure_sections(results)
     assert len(builds) >= 5  # retention, tiers, effects, regions, ranking at least
 
     def html(params) -> tuple[list[str], int]:
@@ -115,3 +117,28 @@ def test_sections_from_the_cache_equal_drawn_ones_and_prewarm_draws_the_other_la
         mp.setenv("WORKBENCH_CACHE_DIR", "/proc/no-cache-here")
         fresh_en, n_fresh = html(en)
     assert n_fresh == n_zh and fresh_en == cached_en
+
+
+def test_the_parent_draws_ahead_from_the_last_figure_into_the_cache(small, tmp_path):
+    """`ahead` (the parent's thread while the kernel runs the notebook) fills an empty cache with
+    the report's figures, backwards, and stops at the end of its block; a scoped report's (whose
+    sections read the province benchmark) draws nothing."""
+    results, zh = small
+    builds = figure_ahead.figure_sections(results)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("WORKBENCH_CACHE_DIR", str(tmp_path / "empty"))
+        start = figure_cache.DRAWN["n"]
+        with figure_ahead.ahead(results, zh):
+            for _ in range(600):  # done within 60 s even on a loaded machine
+                if not any(t.name == "figures-ahead" for t in threading.enumerate()):
+                    break
+                time.sleep(0.1)
+        assert figure_cache.DRAWN["n"] - start >= 5  # as many as the test above draws
+        before = figure_cache.DRAWN["n"]
+        [b(results, zh) for b in builds]
+        assert figure_cache.DRAWN["n"] == before  # all from the cache
+        scoped = ReportParams.from_mapping({**zh.to_mapping(), "prefecture": "changsha"})
+        mp.setenv("WORKBENCH_CACHE_DIR", str(tmp_path / "scoped"))
+        with figure_ahead.ahead(results, scoped):
+            time.sleep(1.0)
+        assert figure_cache.DRAWN["n"] == before

@@ -58,6 +58,7 @@ from workbench.exceptions import ReportError, WorkbenchError
 from workbench.fonts import require_fonts
 from workbench.i18n import LANGUAGES, t
 from workbench.params.report import RUN_OPTIONS, ReportParams
+from workbench.reporting import figure_ahead
 from workbench.reporting import metrics as metrics_mod
 from workbench.reporting import provenance as prov
 from workbench.reporting.kernel import (
@@ -342,14 +343,17 @@ def _render(
     others: list[str] | tuple = (),
 ) -> None:
     """The notebook, HTML and PDF stages into `workdir` (report.ipynb, .html, .pdf); the
-    notebook in `kernel`, or in a fresh kernel of papermill's when None. `others`: languages
-    whose figures the kernel draws into the cache meanwhile (`ReportKernel.prewarm`)."""
+    notebook in `kernel` while this process draws the figures from the last one backwards
+    (`figure_ahead.ahead`), or in a fresh kernel of papermill's when None (the reference: it
+    draws its own). `others`: languages whose figures the kernel draws into the cache while
+    this process prints the PDF (`ReportKernel.prewarm`)."""
     executed = workdir / "report.ipynb"
     with console.stage("notebook"):
         if kernel is None:
             nb = execute(params, executed, workdir, timeout, scheduler)
         else:
-            nb = run_in(kernel, params, executed, timeout, scheduler)
+            with figure_ahead.ahead(results, params):  # this core draws from the last figure
+                nb = run_in(kernel, params, executed, timeout, scheduler)
             kernel.prewarm(list(others))
         nb = mark_internal(executed, nb)
     with console.stage("html"):

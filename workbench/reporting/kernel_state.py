@@ -15,19 +15,15 @@ reused kernel with one from a fresh kernel (tests/reporting/test_report.py).
 
 `prewarm(langs)` (sent by the parent after a notebook, while it prints the PDF) builds the
 notebook's figure sections for the same results in the other language(s), which draws their
-figures into the cache; silent, and matplotlib's settings are restored afterwards.
+figures into the cache (`figure_ahead`); silent, matplotlib's settings restored afterwards.
 """
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import os
 import sys
 import warnings
-from collections.abc import Callable
-from typing import Any
 
 import workbench.evaluation.analysis
 import workbench.evaluation.results
@@ -40,17 +36,9 @@ import workbench.reporting.ranking_section
 import workbench.reporting.sections
 import workbench.reporting.summary
 import workbench.reporting.trend_sections
-from workbench.reporting import figure_cache
+from workbench.reporting import figure_ahead
 
 _FILTERS = list(warnings.filters)
-
-
-def pristine_rc(mpl) -> dict:
-    """matplotlib's settings as a new process has them (matplotlibrc, then $MPLBACKEND), raw."""
-    rc = dict(dict.items(mpl.rcParamsOrig))
-    if os.environ.get("MPLBACKEND"):
-        rc["backend"] = os.environ["MPLBACKEND"]
-    return rc
 
 
 def fresh(env: str = "{}") -> None:
@@ -63,7 +51,7 @@ def fresh(env: str = "{}") -> None:
         sys.modules["matplotlib.pyplot"].close("all")
     if "matplotlib" in sys.modules:
         mpl = sys.modules["matplotlib"]
-        dict.update(mpl.rcParams, pristine_rc(mpl))
+        dict.update(mpl.rcParams, figure_ahead.pristine_rc(mpl))
     warnings.filters[:] = _FILTERS
     warnings._filters_mutated()  # the per-module "shown once" registries start over
     shell = get_ipython()
@@ -73,8 +61,9 @@ def fresh(env: str = "{}") -> None:
 
 def prewarm(langs: list[str], namespace: dict | None = None) -> int:
     """Draw into the cache the figures of the notebook just run (its `results` and `params`
-    in `namespace`, by default the kernel's) in each of `langs`; returns how many were drawn.
-    Best effort: an error only means that report draws the figure itself."""
+    in `namespace`, by default the kernel's) in each of `langs` (`figure_ahead.prewarm`);
+    returns how many were drawn. Best effort: an error only means that report draws the
+    figure itself."""
     from IPython import get_ipython
 
     shell = get_ipython()
@@ -84,58 +73,4 @@ def prewarm(langs: list[str], namespace: dict | None = None) -> int:
         return 0
     if not isinstance(results, workbench.evaluation.results.ReportResults):
         return 0
-    before = figure_cache.DRAWN["n"]
-    for lang in langs:
-        try:
-            other = workbench.params.report.ReportParams.from_mapping(
-                {**params.to_mapping(), "lang": lang}
-            )
-        except Exception:
-            continue
-        for build in figure_sections(results):
-            with quiet(), contextlib.suppress(Exception):
-                build(results, other)
-    return figure_cache.DRAWN["n"] - before
-
-
-def figure_sections(results: Any) -> list[Callable]:
-    """The notebook's sections that draw figures, under the notebook's own conditions."""
-    from workbench.reporting import model_sections, ranking_section, sections, trend_sections
-
-    out: list[Callable] = []
-    if results.milestones is not None:
-        out.append(sections.retention)
-    if results.trend is not None:
-        out.append(trend_sections.trend)
-    if results.tiers is not None:
-        out.append(sections.tiers)
-    if results.projection_check is not None or results.model_check is not None:
-        out.append(trend_sections.check)
-    if results.effects is not None:
-        out.append(model_sections.effects)
-    if results.regions is not None:
-        out.append(sections.regions)
-    out.append(ranking_section.ranking)
-    return out
-
-
-@contextlib.contextmanager
-def quiet():
-    """No output, no warnings shown or recorded; matplotlib's settings as in a new process (an
-    earlier notebook's language leaves its fonts first in line), restored afterwards."""
-    mpl = sys.modules.get("matplotlib")
-    saved = dict(dict.items(mpl.rcParams)) if mpl is not None else None
-    if mpl is not None:
-        dict.update(mpl.rcParams, pristine_rc(mpl))
-    with (
-        warnings.catch_warnings(),
-        contextlib.redirect_stdout(io.StringIO()),
-        contextlib.redirect_stderr(io.StringIO()),
-    ):
-        warnings.simplefilter("ignore")
-        try:
-            yield
-        finally:
-            mpl = sys.modules.get("matplotlib")
-            if mpl is not None:
-                dict.update(mpl.rcParams, saved if saved is not None else pristine_rc(mpl))
+    return figure_ahead.prewarm(results, params, langs)
