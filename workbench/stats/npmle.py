@@ -315,24 +315,32 @@ class _Truncated:
     def __init__(self, w, lo, hi, b, m):
         self.w, self.lo, self.hi, self.b, self.m = w, lo, hi, b, m
         self.W = float(w.sum())
+        self.hi1 = hi + 1  # (made once: masses and parts run thousands of times per fit)
+        self._c = np.zeros(m + 1)  # cumulative masses, c[0] = 0 (masses fills the rest)
 
     def masses(self, p):
-        c = np.concatenate(([0.0], np.cumsum(p)))
-        return c[self.hi + 1] - c[self.lo], c[self.m] - c[self.b]
+        c = self._c  # one buffer per fit; the returned arrays are new (fancy indexing)
+        np.cumsum(p, out=c[1:])
+        return c[self.hi1] - c[self.lo], c[self.m] - c[self.b]
 
     def loglik(self, p) -> float:
-        P, Q = self.masses(p)
+        return self.loglik_of(*self.masses(p))
+
+    def loglik_of(self, P, Q) -> float:
+        """`loglik` from the masses P, Q of `masses`."""
         if np.any(P <= 0):
             return -np.inf
         return float(np.dot(self.w, np.log(P) - np.log(Q)))
 
-    def parts(self, p):
+    def parts(self, p, PQ=None):
         """(a, b, D) of the EM step and gradient g = a - b: a_j = sum_i w_i [j in run_i] / P_i,
-        b_j = sum_i w_i [j in (e_i, inf)] / Q_i, D = sum_i w_i / Q_i."""
-        P, Q = self.masses(p)
+        b_j = sum_i w_i [j in (e_i, inf)] / Q_i, D = sum_i w_i / Q_i. `PQ`: `masses(p)` if made."""
+        P, Q = self.masses(p) if PQ is None else PQ
         s = self.w / Q
-        a = gradient(P, self.w, self.lo, self.hi, self.m)
-        bsum = np.cumsum(np.bincount(self.b, s, self.m + 1))[: self.m]
+        r = self.w / P  # `gradient`, with hi + 1 made once
+        m1 = self.m + 1
+        a = np.cumsum(np.bincount(self.lo, r, m1) - np.bincount(self.hi1, r, m1))[: self.m]
+        bsum = np.cumsum(np.bincount(self.b, s, m1))[: self.m]
         return a, bsum, float(s.sum())
 
     def em(self, p):
@@ -367,18 +375,16 @@ def _truncated_squarem(prob: _Truncated, p, tol: float, max_iter: int):
 def _neg_hessian(prob: _Truncated, P, Q, S):
     """Minus the Hessian of the log-likelihood over the regions S (sorted indices)."""
     ms = S.size
-    slo = np.searchsorted(S, prob.lo, side="left")
-    shi = np.searchsorted(S, prob.hi, side="right") - 1
+    before = np.searchsorted(S, np.arange(prob.m + 1))  # before[j]: how many of S are below j
+    slo, shi = before[prob.lo], before[prob.hi1] - 1  # (S: integers, so "right" of j = j + 1)
     ok = slo <= shi
     M = np.bincount(slo[ok] * ms + shi[ok], (prob.w / P**2)[ok], ms * ms).reshape(ms, ms)
     G = np.cumsum(M, axis=0)
     G = np.cumsum(G[:, ::-1], axis=1)[:, ::-1]  # G[j, k] = sum over runs [s, t], s <= j, t >= k
-    A = np.triu(G)
-    A = A + A.T - np.diag(np.diag(G))
-    sb = np.searchsorted(S, prob.b, side="left")
-    cb = np.cumsum(np.bincount(sb, prob.w / Q**2, ms + 1))[:ms]
+    cb = np.cumsum(np.bincount(before[prob.b], prob.w / Q**2, ms + 1))[:ms]
+    G -= cb[:, None]  # on and above the diagonal: the entry [j, k], k >= j; mirror it below
     idx = np.arange(ms)
-    return A - cb[np.minimum.outer(idx, idx)]
+    return np.where(idx[:, None] <= idx, G, G.T)
 
 
 def _direction(N, g):
@@ -396,9 +402,10 @@ def _direction(N, g):
     return x[:, 0] - x[:, 0].sum() / x[:, 1].sum() * x[:, 1]
 
 
-def _projected_step(prob: _Truncated, p, S, g):
-    """One projected Newton step on the support S (plus regions with g > 0); None if no ascent."""
-    P, Q = prob.masses(p)
+def _projected_step(prob: _Truncated, p, S, g, PQ):
+    """One projected Newton step on the support S (plus regions with g > 0); None if no ascent.
+    `PQ`: `prob.masses(p)`."""
+    P, Q = PQ
     full = _neg_hessian(prob, P, Q, S)  # its entries do not depend on S: a smaller S's
     pos = np.arange(S.size)  # Hessian is this one's rows and columns (positions `pos`)
     for _ in range(S.size):
@@ -414,7 +421,7 @@ def _projected_step(prob: _Truncated, p, S, g):
         if not stuck.any():
             break
         S, pos = S[~stuck], pos[~stuck]
-    ll0, t = prob.loglik(p), 1.0
+    ll0, t = prob.loglik_of(P, Q), 1.0
     while t > 1e-10:
         q = p.copy()
         q[S] = np.maximum(p[S] + t * d, 0.0)
@@ -430,14 +437,14 @@ def _active_set_newton(prob: _Truncated, p, tol: float, max_iter: int):
     n_iter = 0
     with single_thread_blas():
         while n_iter < max_iter:
-            a, bsum, _ = prob.parts(p)
+            PQ = prob.masses(p)
+            a, bsum, _ = prob.parts(p, PQ)
             g = a - bsum
             if max(float(g.max()), float(np.dot(p, np.abs(g)))) / prob.W <= tol:
                 return p, n_iter
-            S = np.flatnonzero(p > 0)
             peak = (g > tol * prob.W) & (g >= np.r_[g[1:], -np.inf]) & (g >= np.r_[-np.inf, g[:-1]])
-            S = np.union1d(S, np.flatnonzero(peak))
-            q = _projected_step(prob, p, S, g)
+            S = np.flatnonzero((p > 0) | peak)  # the support and the peaks, sorted
+            q = _projected_step(prob, p, S, g, PQ)
             if q is None:  # no ascent from the quadratic model: EM steps (always ascend)
                 q, k = _truncated_squarem(prob, p, tol, 30)
                 n_iter += k
