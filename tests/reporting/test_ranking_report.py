@@ -16,6 +16,7 @@ from workbench.evaluation.results import Counts, ReportResults
 from workbench.i18n import t
 from workbench.privacy import disclosure as dc
 from workbench.reporting import metrics, ranking_section, tile_map
+from workbench.reporting.figures import short_name
 
 THRESHOLD = 100  # large, so that some prefectures of the 3,000-release cohort are left out
 
@@ -65,7 +66,7 @@ def test_tile_map_hatches_what_is_not_ranked(raw_and_published):
         labels = [a.get_text() for a in ax.texts]
         assert len(labels) == 14  # one tile per prefecture
         for code in tile_map.TILES:
-            name = tile_map.short_name(code, lang)
+            name = short_name(code, lang)
             text = next(x for x in labels if x.split("\n")[0] == name)
             assert ("%" in text) == (code in set(pref["code"]))  # no number on a hatched tile
         hatched = [p for p in ax.patches if p.get_hatch()]
