@@ -18,7 +18,7 @@ import numpy as np
 from scipy.special import expit
 
 from workbench.emulation import weights
-from workbench.emulation.grid import D, Grid, K, month_of
+from workbench.emulation.grid import Grid, K
 from workbench.emulation.start_model import BLOCK, StartModel, follow_stop
 
 
@@ -35,16 +35,11 @@ class NeverDays:
 
     @classmethod
     def of(cls, grid: Grid, design) -> NeverDays:
-        day = np.asarray(design.info)
-        day = np.where(np.isfinite(day), day, 0.0)
-        f = np.clip(np.floor(day / D + 1e-9), 0, K).astype(int)
+        f, frac = weights.months_completed(np.asarray(design.info))
         partial = weights.PARTIAL_MONTHS
-        frac = np.clip(day / D - f, 0.0, 1.0) if partial else None
-        detected = grid.detected
-        seen = np.isfinite(detected)
-        m = month_of(np.where(seen, detected, D))
-        share = np.clip(np.where(seen, detected, 0.0) / D - (m - 1), 0.0, 1.0)
-        return cls(follow_stop(grid), f.astype(np.int8), frac, seen & partial, m - 1, share)
+        seen, m, share = weights.relapse_month_share(grid.detected)
+        return cls(follow_stop(grid), f.astype(np.int8), frac if partial else None,
+                   seen & partial, m - 1, share)  # fmt: skip
 
     def weights(self, grid: Grid, model: StartModel, rows: np.ndarray) -> np.ndarray:
         """`weights.never_weights(grid, model, info)[rows]` (`rows`: release indices)."""
@@ -61,13 +56,8 @@ class NeverDays:
         pe = np.where(np.arange(1, K + 1)[None, :] <= self.stop[rows][:, None], p, 0.0)
         at = np.flatnonzero(self.seen[rows])
         pe[at, self.col[rows][at]] *= self.share[rows][at]
-        n = pe.shape[0]
-        k_i = np.concatenate([np.ones((n, 1)), np.cumprod(1.0 - pe, axis=1)], axis=1)
-        f = self.f[rows].astype(np.intp)
-        k = np.take_along_axis(k_i, f, axis=1)
-        if self.frac is not None:
-            p_next = np.take_along_axis(np.concatenate([pe, np.zeros((n, 1))], axis=1), f, axis=1)
-            k = k * (1.0 - p_next * self.frac[rows])
+        frac = None if self.frac is None else self.frac[rows]
+        k = weights.not_started_by(pe, self.f[rows].astype(np.intp), frac)
         return np.cumprod(1.0 - model.hazard0)[None, :] / np.maximum(k, 1e-300)
 
 
@@ -81,13 +71,12 @@ class WithinDays:
 
     @classmethod
     def of(cls, design, grace: int) -> WithinDays:
-        by_g = np.asarray(design.info) <= grace * D + 1e-9
+        by_g = np.asarray(design.info) <= weights.grace_end(grace)
         return cls(design.data & by_g, design.data & ~by_g)
 
     def weights(self, grid: Grid, grace: int, p_i: np.ndarray, at_risk: np.ndarray,
                 rows: np.ndarray) -> np.ndarray:  # fmt: skip
         """`np.where(data, weights.within_weights_from(p_i, ...), 0)[rows]`."""
-        s = grid.start_month[rows]
-        started = np.where(s == grace, 1.0 / np.maximum(p_i[rows], 1e-300), 0.0)
-        after = np.where(at_risk[rows], started, 1.0)
-        return np.where(self.one[rows], 1.0, np.where(self.after[rows], after[:, None], 0.0))
+        early = weights.within_weights_early(p_i[rows], grid.start_month[rows], grace,
+                                             self.one[rows], at_risk[rows])  # fmt: skip
+        return np.where(self.one[rows] | self.after[rows], early, 0.0)

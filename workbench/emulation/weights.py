@@ -150,27 +150,46 @@ def never_pieces(grid: Grid, model: StartModel, info, rows: slice, stop) -> dict
     where a start is possible (0 elsewhere), pe the same times the share of the month before a
     relapse became known, f (b, K) the months completed by each info day, frac the part of
     month f + 1 before it (0 without PARTIAL_MONTHS) and k = K_i(info)."""
-    n = stop.size
     p = model.probabilities_of(grid.X[rows], None if grid.employed is None else grid.employed[rows])
     p = np.where(np.arange(1, K + 1)[None, :] <= stop[:, None], p, 0.0)  # no start after a
-    day = np.where(np.isfinite(info), info, 0.0)  # relapse became known or follow-up ended
-    f = np.clip(np.floor(day / D + 1e-9), 0, K).astype(int)
+    f, frac = months_completed(info)  # relapse became known or follow-up ended
     pe = p.copy()
-    frac = np.zeros(f.shape)
     if PARTIAL_MONTHS:
-        detected = grid.detected[rows]
-        seen = np.isfinite(detected)
-        m = month_of(np.where(seen, detected, D))
-        share = np.clip(np.where(seen, detected, 0.0) / D - (m - 1), 0.0, 1.0)
+        seen, m, share = relapse_month_share(grid.detected[rows])
         at = np.flatnonzero(seen)
         pe[at, m[at] - 1] *= share[at]
+    else:
+        frac = np.zeros(f.shape)
+    k = not_started_by(pe, f, frac if PARTIAL_MONTHS else None)
+    return {"p": p, "pe": pe, "f": f, "frac": frac, "k": k}
+
+
+def months_completed(info) -> tuple[np.ndarray, np.ndarray]:
+    """f: the months completed by each information day (0 where there is none) and frac: the
+    part of month f + 1 before it."""
+    day = np.where(np.isfinite(info), info, 0.0)
+    f = np.clip(np.floor(day / D + 1e-9), 0, K).astype(int)
+    return f, np.clip(day / D - f, 0.0, 1.0)
+
+
+def relapse_month_share(detected) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each release's day a relapse became known (NaN: none): whether it did, the month it
+    did in and the share of that month before that day (a start was possible only then)."""
+    seen = np.isfinite(detected)
+    m = month_of(np.where(seen, detected, D))
+    return seen, m, np.clip(np.where(seen, detected, 0.0) / D - (m - 1), 0.0, 1.0)
+
+
+def not_started_by(pe, f, frac) -> np.ndarray:
+    """K_i at the information days: the product of (1 - pe) over the f months completed, times
+    1 - pe(f + 1) frac for the part of the next month (`frac` None: whole months only)."""
+    n = pe.shape[0]
     k_i = np.concatenate([np.ones((n, 1)), np.cumprod(1.0 - pe, axis=1)], axis=1)
     k = np.take_along_axis(k_i, f, axis=1)
-    if PARTIAL_MONTHS:  # the part of month f + 1 before the data came
+    if frac is not None:  # the part of month f + 1 before the data came
         p_next = np.take_along_axis(np.concatenate([pe, np.zeros((n, 1))], axis=1), f, axis=1)
-        frac = np.clip(day / D - f, 0.0, 1.0)
         k = k * (1.0 - p_next * frac)
-    return {"p": p, "pe": pe, "f": f, "frac": frac, "k": k}
+    return k
 
 
 def grace_end(grace: int) -> float:
@@ -347,6 +366,9 @@ __all__ = [
     "fit_start_model",
     "never_weights",
     "never_pieces",
+    "months_completed",
+    "relapse_month_share",
+    "not_started_by",
     "never_weights_rows",
     "truncate_weights",
     "weight_summary",
