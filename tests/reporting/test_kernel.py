@@ -37,6 +37,7 @@ def _run(kernel, source: Path, name: str, mark: str) -> tuple[list, list]:
 
 
 def test_kept_kernel_serves_the_next_run_as_a_fresh_kernel(tmp_path, monkeypatch):
+    remove_parked()  # one kept by an earlier test of this process
     source = _notebook(tmp_path / "k.ipynb")
     for name in ("w1", "w2", "w3"):
         (tmp_path / name).mkdir()

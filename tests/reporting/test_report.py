@@ -47,7 +47,8 @@ def env(tmp_path_factory):
         for out in (out_zh, out_en):
             if isinstance(out, Exception):
                 raise out
-        yield {"root": root, "data": data, "zh": (zh, out_zh), "en": (en, out_en)}
+        marker = os.environ.get("PYTEST_CURRENT_TEST", "")  # as the fixture's kernel has it
+        yield {"root": root, "data": data, "zh": (zh, out_zh), "en": (en, out_en), "marker": marker}
     finally:
         if old is None:
             os.environ.pop("WORKBENCH_CACHE_DIR", None)
@@ -226,11 +227,13 @@ def test_reused_kernel_report_equals_fresh_kernel_report(env, tmp_path):
     assert shared.stages.keys() == {"notebook", "html", "pdf"}  # the analysis ran once, for zh
 
 
-def test_next_call_takes_the_kept_kernel_and_renders_as_a_fresh_one(env, tmp_path):
+def test_next_call_takes_the_kept_kernel_and_renders_as_a_fresh_one(env, tmp_path, monkeypatch):
     """`build_reports` keeps its kernel for the process's next call (the bench's warm report after
     the cold one): that call runs in the same kernel process and renders what the fixture's
     English report (equal to a fresh kernel's, test above) rendered, up to the run's time."""
     en, shared = env["en"]
+    # the environment the fixture's kernel started with (pytest names the current test in it)
+    monkeypatch.setenv("PYTEST_CURRENT_TEST", env["marker"])
     kept = parked()
     assert kept is not None and kept.alive()
     pid = kept.km.provisioner.pid

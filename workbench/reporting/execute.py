@@ -80,6 +80,10 @@ from workbench.reporting.text import start_words
 
 OUTPUTS = ("report.ipynb", "report.html", "report.pdf", "metrics.json")
 INTERNAL_NOTE = t("internal_note", "en") + " / " + t("internal_note", "zh")
+# environment variables a kept kernel need not share with the run that takes it (`kernel.take`):
+# the input hashes (sent by `fresh`) and what scikit-learn's import sets in the parent during
+# the analyses (with the same values in the kernel, should it import scikit-learn itself)
+VOLATILE_ENV = (FILE_HASHES_ENV, "KMP_DUPLICATE_LIB_OK", "KMP_INIT_AT_FORK")
 
 
 @dataclass(frozen=True)
@@ -162,7 +166,7 @@ def build_reports(
     kernel = (
         None
         if fresh_kernels
-        else take(workdir, (FILE_HASHES_ENV,))
+        else take(workdir, VOLATILE_ENV)
         if keep_kernel
         else ReportKernel(workdir)
     )
