@@ -28,7 +28,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import sparse, stats
 
 from workbench._base import check_is_fitted
 from workbench.data.codes import DAYS_PER_MONTH
@@ -139,9 +139,14 @@ class IntervalCoxModel(ProportionalHazardsModel):
         S = model.score_residuals()
         if w is not None:
             S = S * np.asarray(w, float)[:, None]
-        if cluster is not None:
-            codes_, _ = pd.factorize(pd.Series(cluster).astype(str))
-            S = np.vstack([np.bincount(codes_, S[:, k]) for k in range(S.shape[1])]).T
+        if cluster is not None:  # each cluster's scores summed in row order (as bincount did)
+            codes_, uniques = pd.factorize(pd.Series(cluster).astype(str))
+            if len(uniques) < len(codes_):  # else one row per cluster: its sum is the row
+                rows = np.arange(len(codes_))
+                member = sparse.csr_matrix(
+                    (np.ones(len(codes_)), (codes_, rows)), shape=(len(uniques), len(codes_))
+                )
+                S = member @ S
         return v_all @ (S.T @ S) @ v_all
 
     def ph_test(self) -> pd.DataFrame:
