@@ -100,3 +100,24 @@ def test_large_model_path_gives_the_plain_fit(monkeypatch):
     np.testing.assert_allclose(large.params_, plain.params_, rtol=0, atol=1e-8)
     np.testing.assert_allclose(large.variance_matrix_, plain.variance_matrix_, rtol=1e-8)
     assert isinstance(large.params_, pd.Series)
+
+
+def test_score_sums_equal_the_weighted_rows_summed_by_bincount():
+    """The clustered sandwich's scores, built a block of columns at a time and summed by one
+    sparse product, equal the rows x params matrix weighted and summed per column (bit for
+    bit: the same products added in the same order), with rows that contribute nothing."""
+    cohort, starts = toy_cohort(300, 8)
+    censored = ~np.isfinite(cohort["upper_day"].to_numpy(float))
+    half = censored & (np.arange(300) % 2 == 0)  # entering when censored: nothing to add
+    entry = np.where(half, cohort["lower_day"].to_numpy(float), 0.0)
+    fit = PiecewiseExponentialPH().fit(
+        cohort["lower_day"], cohort["upper_day"], cohort[["motivation_score"]],
+        starts.reset_index(drop=True), entry=entry,
+    )  # fmt: skip
+    assert not fit.refitter().active.all()
+    groups = np.arange(300) // 3
+    w = np.random.default_rng(2).uniform(0.5, 2.0, 300)
+    S = fit.score_residuals() * w[:, None]
+    expected = np.vstack([np.bincount(groups, S[:, k]) for k in range(S.shape[1])]).T
+    np.testing.assert_array_equal(fit.score_sums(groups, w), expected)
+    np.testing.assert_array_equal(fit.score_sums(), fit.score_residuals())

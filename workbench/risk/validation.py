@@ -192,8 +192,10 @@ class RiskModelCheck:
     def fit(self, table: pd.DataFrame) -> RiskModelCheck:
         """Cross-validated predictions and their check on a cohort table; returns self."""
         from workbench.programme.trend import data_cutoff
-        from workbench.risk.interval import IntervalCoxModel
+        from workbench.risk.interval import IntervalCoxModel, model_frame
 
+        # the columns read below: the folds' copies are of these, not the whole cohort table
+        table = model_frame(table, [*self.covariates, "release_date", "last_day"])
         days = [float(m) * DAYS_PER_MONTH for m in self.months]
         fold = _folds(table, self.folds, self.seed)
         risk = np.full((len(table), len(days)), np.nan)

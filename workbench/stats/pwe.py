@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import sparse, stats
 
 from workbench._base import check_is_fitted
 from workbench.exceptions import DataError, EstimationError, NotFittedError
@@ -210,6 +210,21 @@ class PiecewiseExponentialPH:
         out = np.zeros((r.active.size, r.design.width))
         out[r.active] = scores
         return out
+
+    def score_sums(self, groups=None, weights=None) -> np.ndarray:
+        """sum_i w_i s_i within each group (codes 0..G-1, one per row given to `fit`; default:
+        each row alone) of the per-row score vectors `score_residuals` (weights `weights`,
+        default 1): the clustered sandwich's scores, without holding the rows x params matrix."""
+        r = self.refitter()
+        n = r.active.size
+        codes_ = np.arange(n) if groups is None else np.asarray(groups)
+        w = np.ones(n) if weights is None else np.asarray(weights, float)
+        keep = np.flatnonzero(r.active)  # the others' scores are 0
+        member = sparse.csr_matrix(
+            (w[keep], (codes_[keep], np.arange(keep.size))),
+            shape=(int(codes_.max()) + 1 if n else 0, keep.size),
+        )
+        return r.design.scores(self.params_.to_numpy(), member)
 
     def refitter(self) -> Refitter:
         """A picklable callable: case weights (one per row given to `fit`) -> parameters."""

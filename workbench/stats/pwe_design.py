@@ -16,6 +16,7 @@ from workbench.exceptions import DataError, ParameterError
 
 CENSORED, INTERVAL, EXACT = 0, 1, 2
 _BLOCK = 200_000  # people per block when cutting time (bounds the temporary memory)
+SCORE_BLOCK = 8  # score columns built at a time (bounds the temporary memory)
 
 
 @dataclass(frozen=True)
@@ -211,21 +212,31 @@ class Design:
         H[xi, xi] = xx
         return H
 
-    def scores(self, theta) -> np.ndarray:
-        """Per-person score vectors (people x parameters, unweighted)."""
+    def scores(self, theta, member=None, block: int = SCORE_BLOCK) -> np.ndarray:
+        """Per-person score vectors (people x parameters, unweighted); with `member` (sparse,
+        groups x people) the products member @ scores, e.g. weighted sums within clusters,
+        built `block` columns at a time: the people x parameters matrix is never held (about
+        1 GB at 2.3 M releases). Each entry is the same sum either way."""
         vals = self.values(theta)
         e_cell, A, D = vals[1], vals[3], vals[4]
         g1, k0, k1 = self._coefficients(vals, np.ones(self.n))
         B = e_cell[:, None] * self.ucell
-        su = self.M0 @ B
-        su *= k0[:, None]
-        su[np.flatnonzero(self.iv)] += k1[:, None] * (self.M1 @ B)
-        su[np.flatnonzero(self.ex)] += self.ucell[self.cell_ex]
-        K, p = self.K, self.p
-        S = np.empty((self.n, self.width))  # columns: pieces | covariates | exposures
-        S[:, :K] = su[:, :K]
-        S[:, K + p :] = su[:, K:]
-        np.multiply((g1 * D - A + self.ex)[:, None], self.x, out=S[:, K : K + p])
+        iv, ex = np.flatnonzero(self.iv), np.flatnonzero(self.ex)
+        u_ex = self.ucell[self.cell_ex]
+        S = np.empty((self.n if member is None else member.shape[0], self.width))
+        for j in range(0, B.shape[1], block):  # pieces and exposures (columns u_index)
+            cols = slice(j, j + block)
+            part = self.M0 @ B[:, cols]
+            part *= k0[:, None]
+            part[iv] += k1[:, None] * (self.M1 @ B[:, cols])
+            part[ex] += u_ex[:, cols]
+            S[:, self.u_index[cols]] = part if member is None else member @ part
+        gx = (g1 * D - A + self.ex)[:, None]
+        for j in range(0, self.p, block):  # covariates
+            part = gx * self.x[:, j : j + block]
+            S[:, self.K + j : self.K + j + part.shape[1]] = (
+                part if member is None else member @ part
+            )
         return S
 
     def score_outer(self, theta, w):
