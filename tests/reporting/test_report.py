@@ -19,6 +19,7 @@ from support import N_RELEASES, make_dataset, pdf_text
 from workbench.params.report import ReportParams
 from workbench.reporting import build_report
 from workbench.reporting.execute import build_reports
+from workbench.reporting.kernel import parked
 from workbench.reporting.metrics import TOP_KEYS, without_provenance
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,7 +47,8 @@ def env(tmp_path_factory):
         for out in (out_zh, out_en):
             if isinstance(out, Exception):
                 raise out
-        yield {"root": root, "data": data, "zh": (zh, out_zh), "en": (en, out_en)}
+        marker = os.environ.get("PYTEST_CURRENT_TEST", "")  # as the fixture's kernel has it
+        yield {"root": root, "data": data, "zh": (zh, out_zh), "en": (en, out_en), "marker": marker}
     finally:
         if old is None:
             os.environ.pop("WORKBENCH_CACHE_DIR", None)
@@ -223,6 +225,25 @@ def test_reused_kernel_report_equals_fresh_kernel_report(env, tmp_path):
     m = [without_provenance(o.metrics.read_text("utf-8")) for o in (shared, fresh)]
     assert m[0] == m[1]
     assert shared.stages.keys() == {"notebook", "html", "pdf"}  # the analysis ran once, for zh
+
+
+def test_next_call_takes_the_kept_kernel_and_renders_as_a_fresh_one(env, tmp_path, monkeypatch):
+    """`build_reports` keeps its kernel for the process's next call (the bench's warm report after
+    the cold one): that call runs in the same kernel process and renders what the fixture's
+    English report (equal to a fresh kernel's, test above) rendered, up to the run's time."""
+    en, shared = env["en"]
+    # the environment the fixture's kernel started with (pytest names the current test in it)
+    monkeypatch.setenv("PYTEST_CURRENT_TEST", env["marker"])
+    kept = parked()
+    assert kept is not None and kept.alive()
+    pid = kept.km.provisioner.pid
+    again = build_report(en, tmp_path / "again")
+    assert parked() is kept and kept.km.provisioner.pid == pid  # the same kernel process
+    assert _comparable(again.notebook) == _comparable(shared.notebook)
+    html = [STAMP.sub("<time>", o.html.read_text("utf-8")) for o in (shared, again)]
+    assert html[0] == html[1]
+    m = [without_provenance(o.metrics.read_text("utf-8")) for o in (shared, again)]
+    assert m[0] == m[1]
 
 
 def test_executed_notebook_is_internal(env):

@@ -1,7 +1,8 @@
 """`workbench report --params FILE... [--out DIR...] [--allow-identifiers] [--dask-scheduler ADDR]`.
 
 Several parameter files (a scope's Chinese and English twins) make one process: each distinct
-analysis is computed once and every notebook runs in one kernel started before the analyses.
+analysis is computed once and every notebook runs in one kernel started before the analyses
+(not kept after the call, as the library keeps it: a command has no later call).
 """
 
 from __future__ import annotations
@@ -77,7 +78,8 @@ def run_report(args: argparse.Namespace) -> int:
             print(f"report {p.name} ({p.lang}) → {res.pdf} ({res.duration_s:.1f} s)", flush=True)
 
         build_reports(list(zip(every, folders, strict=True)), timeout=getattr(args, "timeout", None),
-                      scheduler=getattr(args, "dask_scheduler", None), on_done=done)  # fmt: skip
+                      scheduler=getattr(args, "dask_scheduler", None), on_done=done,
+                      keep_kernel=False)  # fmt: skip
     return 2 if failed else 0
 
 

@@ -27,7 +27,6 @@ provenance (`stages`).
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import shutil
 import signal
@@ -37,7 +36,6 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 
 import nbformat
@@ -61,23 +59,31 @@ from workbench.params.report import RUN_OPTIONS, ReportParams
 from workbench.reporting import figure_ahead
 from workbench.reporting import metrics as metrics_mod
 from workbench.reporting import provenance as prov
-from workbench.reporting.kernel import (
+from workbench.reporting.kernel import (  # noqa: F401 (bench, tests)
     KERNEL,
-    KERNEL_START_RETRIES,
     PREWARM_WAIT,
     ReportKernel,
     ipc_kernel_manager,
-    is_kernel_start_failure,
-    socket_folder,
+    park,
+    take,
 )
 from workbench.reporting.model_sections import suppressed_cells
+from workbench.reporting.papermill_run import (  # noqa: F401
+    KERNEL_SHUTDOWN,
+    NOTEBOOK_ENV,
+    cell_progress,
+    execute,
+    notebook_path,
+)
 from workbench.reporting.render import document, notebook_body, write_pdf
 from workbench.reporting.text import start_words
 
-RETRY = object()  # `_execute_once`: the kernel failed to start, try again
-KERNEL_SHUTDOWN = "immediate"  # killed after its last cell, no shutdown_request (module docstring)
 OUTPUTS = ("report.ipynb", "report.html", "report.pdf", "metrics.json")
 INTERNAL_NOTE = t("internal_note", "en") + " / " + t("internal_note", "zh")
+# environment variables a kept kernel need not share with the run that takes it (`kernel.take`):
+# the input hashes (sent by `fresh`) and what scikit-learn's import sets in the parent during
+# the analyses (with the same values in the kernel, should it import scikit-learn itself)
+VOLATILE_ENV = (FILE_HASHES_ENV, "KMP_DUPLICATE_LIB_OK", "KMP_INIT_AT_FORK")
 
 
 @dataclass(frozen=True)
@@ -89,104 +95,6 @@ class ReportOutputs:
     metrics: Path
     duration_s: float
     stages: dict[str, float] = field(default_factory=dict)  # stage -> seconds, as in metrics.json
-
-
-NOTEBOOK_ENV = "WORKBENCH_REPORT_NOTEBOOK"
-
-
-def notebook_path() -> Path:
-    """The report notebook: $WORKBENCH_REPORT_NOTEBOOK (an analyst's variant with the same
-    parameters cell), else the repository's notebooks/evaluation_report.ipynb."""
-    if os.environ.get(NOTEBOOK_ENV):
-        return Path(os.environ[NOTEBOOK_ENV])
-    repo = Path(__file__).resolve().parents[2] / "notebooks" / "evaluation_report.ipynb"
-    if repo.is_file():
-        return repo
-    return Path(str(resources.files("workbench.reporting").joinpath("evaluation_report.ipynb")))
-
-
-def _cell_progress(total: int):
-    """nbclient's on_cell_executed hook drawing `notebook: cells` progress on the console."""
-    progress = console.replicate_progress("cells")
-    if progress is None:
-        return None
-    done = [0]
-
-    def hook(**_kwargs) -> None:
-        done[0] += 1
-        progress(min(done[0], total), total)
-
-    progress(0, total)
-    return hook
-
-
-def execute(
-    params: ReportParams,
-    target: Path,
-    workdir: Path,
-    timeout: float | None,
-    scheduler: str | None = None,
-) -> nbformat.NotebookNode:
-    """papermill-execute the notebook into `target` (and return it), retrying kernel-start
-    failures (#511); written once, at the end (as `kernel.ReportKernel.run`).
-    `scheduler` (a Dask address) reaches the kernel as the notebook's `dask_scheduler`.
-    The kernel runs over IPC (`ipc_kernel_manager`) with its sockets in `workdir`."""
-    import papermill as pm
-
-    parameters = params.to_mapping()
-    if scheduler:
-        parameters[RUN_OPTIONS[0]] = scheduler  # not a report parameter: where, not what
-    source = notebook_path()
-    cells = nbformat.read(str(source), as_version=4).cells
-    n_cells = 1 + sum(c.cell_type == "code" and bool(c.source.strip()) for c in cells)
-    sockets = socket_folder(workdir)
-    try:
-        for attempt in range(1, KERNEL_START_RETRIES + 1):
-            nb = _execute_once(pm, source, target, parameters, workdir, sockets, timeout, n_cells,
-                               params.name, attempt)  # fmt: skip
-            if nb is not RETRY:
-                return nb
-        raise AssertionError("unreachable: the last attempt returns or raises")
-    finally:
-        if sockets != workdir:
-            shutil.rmtree(sockets, ignore_errors=True)
-
-
-def _execute_once(pm, source, target, parameters, workdir, sockets, timeout, n_cells, name,
-                  attempt):  # fmt: skip
-    """One papermill attempt: the executed notebook, or `RETRY` when the kernel failed to start
-    and another attempt is allowed; our errors otherwise."""
-    try:
-        return pm.execute_notebook(
-            str(source),
-            str(target),
-            parameters=parameters,
-            kernel_name=KERNEL,
-            cwd=str(workdir),
-            progress_bar=False,
-            log_output=False,
-            execution_timeout=timeout,
-            start_timeout=120,
-            kernel_manager_class=ipc_kernel_manager(sockets),
-            shutdown_kernel=KERNEL_SHUTDOWN,
-            request_save_on_cell_execute=False,
-            on_cell_executed=_cell_progress(n_cells),
-        )
-    except KeyboardInterrupt:
-        # the abandoned kernel's polling tasks fail later and asyncio would print their
-        # DeadKernelError tracebacks after our one-line "interrupted" message
-        logging.getLogger("asyncio").setLevel(logging.CRITICAL + 1)
-        raise
-    except pm.PapermillExecutionError as err:
-        raise ReportError(
-            f"report {name}: cell {err.exec_count} failed: {err.ename}: "
-            f"{str(err.evalue).splitlines()[0] if err.evalue else ''}"
-        ) from None
-    except Exception as err:
-        if attempt < KERNEL_START_RETRIES and is_kernel_start_failure(err):
-            time.sleep(0.5 * attempt)
-            return RETRY
-        raise ReportError(f"report {name}: kernel failed: {type(err).__name__}: {err}") from None
 
 
 def mark_internal(path: Path, nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -237,13 +145,16 @@ def build_reports(
     scheduler: str | None = None,
     fresh_kernels: bool = False,
     on_done=None,
+    keep_kernel: bool = True,
 ) -> list[ReportOutputs | WorkbenchError]:
     """Several reports (typically the two languages of a scope) from one process: each
     distinct analysis computed once, every notebook in one kernel started before the analyses
     (`kernel.ReportKernel`). With one job its error is raised; with several, a job's
     `WorkbenchError` is returned in its place and the others still run. `fresh_kernels`: a
     new kernel without preloading for every notebook, papermill's own (the reference that the
-    shared kernel's reports are tested against). `on_done(i, outputs_or_error)` after each."""
+    shared kernel's reports are tested against). `on_done(i, outputs_or_error)` after each.
+    `keep_kernel`: the kernel is parked for this process's next call, which reuses it when
+    the environment is the same (`kernel.take`), instead of killed at the end."""
     outs = [check_out_folder(o) for _, o in jobs]  # a file named as --out fails now
     t0 = time.perf_counter()
     os.environ.setdefault(CODE_VERSION_ENV, code_version())  # the kernel keys its cache alike
@@ -252,10 +163,17 @@ def build_reports(
             cache_key(params)  # hashes the inputs now: the kernel inherits them
     os.environ[FILE_HASHES_ENV] = file_hashes_json()
     workdir = Path(tempfile.mkdtemp(prefix="wb-run-"))  # not in `out`: no junk when killed
-    kernel = None if fresh_kernels else ReportKernel(workdir)
+    kernel = (
+        None
+        if fresh_kernels
+        else take(workdir, VOLATILE_ENV)
+        if keep_kernel
+        else ReportKernel(workdir)
+    )
     done: list[ReportOutputs | WorkbenchError] = []
+    kept = False
     try:
-        if kernel is not None:
+        if kernel is not None and kernel.km is None:
             kernel.start()  # boots and imports on the other core while we analyse
         for lang in dict.fromkeys(p.lang for p, _ in jobs):
             require_fonts(lang)  # a missing font or library fails in seconds, not after the fits
@@ -275,10 +193,13 @@ def build_reports(
             done.append(got)
             if on_done is not None:
                 on_done(i, got)
-        if kernel is not None:
+        if kernel is not None and keep_kernel:
+            park(kernel)  # still drawing for the next run, perhaps: it settles first
+            kept = True
+        elif kernel is not None:
             kernel.settle(PREWARM_WAIT)  # let the figures drawn for another run be finished
     finally:
-        if kernel is not None:
+        if kernel is not None and not kept:
             kernel.remove()
         shutil.rmtree(workdir, ignore_errors=True)
     return done
@@ -352,7 +273,10 @@ def _render(
         if kernel is None:
             nb = execute(params, executed, workdir, timeout, scheduler)
         else:
-            with figure_ahead.ahead(results, params):  # this core draws from the last figure
+            # this core draws from the last figure, unless the kernel is still drawing them: a
+            # prewarm sent by the previous report (the kept kernel's, from the previous call)
+            ahead = figure_ahead.ahead if kernel.pending is None else _nothing
+            with ahead(results, params):
                 nb = run_in(kernel, params, executed, timeout, scheduler)
             kernel.prewarm(list(others))
         nb = mark_internal(executed, nb)
@@ -378,7 +302,7 @@ def run_in(kernel: ReportKernel, params, target: Path, timeout, scheduler) -> nb
     n_cells = 1 + sum(c.cell_type == "code" and bool(c.source.strip()) for c in cells)
     env = {FILE_HASHES_ENV: os.environ.get(FILE_HASHES_ENV, "{}")}
     try:
-        return kernel.run(source, target, parameters, timeout, env, _cell_progress(n_cells))
+        return kernel.run(source, target, parameters, timeout, env, cell_progress(n_cells))
     except KeyboardInterrupt:
         raise
     except pm.PapermillExecutionError as err:
@@ -396,3 +320,8 @@ def run_in(kernel: ReportKernel, params, target: Path, timeout, scheduler) -> nb
 
 PARENT_ENV = "WORKBENCH_PARENT_PID"  # set by `workbench batch`: stop when the batch dies
 EVENTS_ENV = "WORKBENCH_RUN_EVENTS"  # set by `workbench batch`: a JSON line per finished report
+
+
+@contextmanager
+def _nothing(*_args) -> Iterator[None]:
+    yield

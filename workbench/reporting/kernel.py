@@ -15,15 +15,26 @@ other language(s) into the figure cache (`kernel_state.prewarm`) and returns at 
 draws on the second core while the parent prints the PDF. `settle` waits for it (before the
 kernel is reused or killed); a prewarm still running after `PREWARM_WAIT` seconds is abandoned
 with its kernel (the figures not drawn yet are drawn by their own report).
+
+A kernel outlives its run when the run asks for it (`take` / `park`, the library's
+`build_reports` by default): parked after the run's last report, it serves the next run of the
+same process — the bench's warm report after the cold one, an analyst's second language from a
+Python session — when that run starts with the environment the kernel was started with (the
+input files' hashes aside: `fresh` sends them), and is killed when the process exits
+(`atexit`) or a run with another environment starts. Such a kernel's sockets live in a folder
+of their own (``$TMPDIR/wb-run-kernel-*``), its working directory follows the run (`fresh`).
 """
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
+import os
 import queue
 import shutil
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -75,12 +86,27 @@ def socket_folder(workdir: Path) -> Path:
     return Path(tempfile.mkdtemp(prefix="wb-ipc-", dir="/tmp"))
 
 
-class ReportKernel:
-    """One report kernel at a time in `workdir` (its cwd and, when short enough, its sockets)."""
+def environment(volatile: tuple[str, ...] = ()) -> tuple:
+    """This process's environment but the `volatile` variables: what a kernel inherits."""
+    return tuple(sorted((k, v) for k, v in os.environ.items() if k not in volatile))
 
-    def __init__(self, workdir: Path) -> None:
+
+class ReportKernel:
+    """One report kernel at a time in `workdir` (its cwd and, when short enough, its sockets;
+    `own_folder`: its sockets in a folder of its own, so that it can outlive the run)."""
+
+    def __init__(self, workdir: Path, own_folder: bool = False, volatile=()) -> None:
         self.workdir = workdir
-        self.sockets = socket_folder(workdir)
+        if own_folder:
+            folder = Path(tempfile.mkdtemp(prefix="wb-run-kernel-"))
+            self.sockets = socket_folder(folder)
+            if self.sockets != folder:  # a deep $TMPDIR: sockets in /tmp
+                folder.rmdir()
+        else:
+            self.sockets = socket_folder(workdir)
+        self.own = own_folder
+        self.volatile = tuple(volatile)
+        self.env = None  # environment() when the kernel started
         self.km = None
         self.n = 0  # kernels started
         self.pending = None  # (client, msg_id) of a prewarm sent and not yet waited for
@@ -94,6 +120,7 @@ class ReportKernel:
         folder = self.sockets / f"k{self.n}"
         folder.mkdir(mode=0o700)
         self.n += 1
+        self.env = environment(self.volatile)
         self.km = ipc_kernel_manager(folder)(kernel_name=KERNEL)
         args = ["--HistoryManager.hist_file=:memory:", f"--IPKernelApp.exec_lines={PRELOAD}"]
         run_sync(self.km.start_kernel)(extra_arguments=args, cwd=str(self.workdir))
@@ -134,10 +161,12 @@ class ReportKernel:
                 raise
 
     def _prepare(self, env: dict[str, str]) -> None:
-        """Wait for the kernel, then `kernel_state.fresh(env)`, silent and outside the history."""
+        """Wait for the kernel, then `kernel_state.fresh(env, cwd)` (cwd: this run's work
+        folder), silent and outside the history."""
         from jupyter_core.utils import run_sync
 
-        code = f"__import__({STATE!r}, fromlist=['fresh']).fresh({json.dumps(json.dumps(env))})"
+        args = f"{json.dumps(json.dumps(env))}, {json.dumps(str(self.workdir))}"
+        code = f"__import__({STATE!r}, fromlist=['fresh']).fresh({args})"
         kc = self.km.client()
 
         async def send() -> None:
@@ -215,8 +244,58 @@ class ReportKernel:
             kc.stop_channels()
         km.clients.clear()
 
+    def alive(self) -> bool:
+        from jupyter_core.utils import run_sync
+
+        return self.km is not None and run_sync(self.km.is_alive)()
+
     def remove(self) -> None:
         """Close, and remove the socket folder when it is not the work folder."""
         self.close()
         if self.sockets != self.workdir:
             shutil.rmtree(self.sockets, ignore_errors=True)
+
+
+_PARKED: list[ReportKernel] = []  # at most one: the kernel kept by this process's last run
+_LOCK = threading.Lock()
+
+
+def take(workdir: Path, volatile: tuple[str, ...] = ()) -> ReportKernel:
+    """A kernel for a run in `workdir`: the parked one when it is alive and was started with
+    the environment this process has now (the `volatile` variables aside), else a new one
+    (not started yet) that the run can park."""
+    with _LOCK:
+        kept = _PARKED.pop() if _PARKED else None
+    if kept is not None:
+        if kept.env == environment(volatile) and kept.alive():
+            kept.workdir = workdir
+            return kept
+        kept.remove()
+    return ReportKernel(workdir, own_folder=True, volatile=volatile)
+
+
+def park(kernel: ReportKernel) -> None:
+    """Keep `kernel` for this process's next run (`take`); killed when the process exits."""
+    if not kernel.own or kernel.km is None:
+        kernel.remove()
+        return
+    with _LOCK:
+        old = _PARKED.pop() if _PARKED else None
+        _PARKED.append(kernel)
+    if old is not None:
+        old.remove()
+
+
+def parked() -> ReportKernel | None:
+    """The kernel kept for the next run, if any."""
+    return _PARKED[-1] if _PARKED else None
+
+
+@atexit.register
+def remove_parked() -> None:
+    """Kill the kept kernel (at exit; or when a caller wants its memory back)."""
+    with _LOCK:
+        kept = list(_PARKED)
+        _PARKED.clear()
+    for kernel in kept:
+        kernel.remove()

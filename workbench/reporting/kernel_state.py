@@ -41,12 +41,16 @@ from workbench.reporting import figure_ahead
 _FILTERS = list(warnings.filters)
 
 
-def fresh(env: str = "{}") -> None:
+def fresh(env: str = "{}", cwd: str | None = None) -> None:
     """Make the kernel as it was before any notebook; `env` (JSON) sets environment variables
-    the parent learned after it started the kernel (the input files' hashes)."""
+    the parent learned after it started the kernel (the input files' hashes); `cwd`: the
+    working directory of this run (a kernel kept from an earlier run was started in that
+    run's)."""
     from IPython import get_ipython
 
     os.environ.update(json.loads(env))
+    if cwd is not None:
+        os.chdir(cwd)
     if "matplotlib.pyplot" in sys.modules:
         sys.modules["matplotlib.pyplot"].close("all")
     if "matplotlib" in sys.modules:
