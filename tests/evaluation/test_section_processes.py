@@ -201,6 +201,7 @@ def test_two_sections_run_at_once_only_when_their_memory_fits(monkeypatch):
     # 1 M releases; the budget leaves 1,000 MB beside what this process holds: "big" (900 MB
     # each) never run at the same time as each other, "small" (50 MB) beside anything
     monkeypatch.setattr(memory, "BUDGET_MB", memory.resident_mb() + memory.OTHERS_MB + 1000)
+    monkeypatch.setattr(sections, "worker_fits", lambda *sizes: True)  # the budget alone decides
     weights = {"big_here": 900, "big_away": 900, "small_away": 50, "small_here": 50}
     monkeypatch.setattr(memory, "TRANSIENT_MB_PER_M", weights)
     S = sections.Section
@@ -226,9 +227,34 @@ def test_a_worker_that_dies_holding_memory_does_not_stop_this_process(monkeypatc
         return "computed here"
 
     monkeypatch.setattr(memory, "BUDGET_MB", memory.resident_mb() + memory.OTHERS_MB + 1000)
+    monkeypatch.setattr(sections, "worker_fits", lambda *sizes: True)
     monkeypatch.setattr(memory, "TRANSIENT_MB_PER_M", {"dies": 900, "after": 900})
     S = sections.Section
     plan = [S("dies", dies, movable=True), S("after", _slow, ("after", 0.5))]
     with console.timing():
         got = sections.run(plan, {}, [], beside=True, size=1_000_000)
     assert got == {"dies": "computed here", "after": "after"}
+
+
+def _pid_after(seconds: float) -> int:
+    time.sleep(seconds)  # the worker takes its section while this process computes its own
+    return os.getpid()
+
+
+def test_no_worker_where_a_copy_of_this_process_would_not_fit(monkeypatch):
+    from workbench.evaluation import memory
+
+    # the 2.3 M report: this process's memory twice (a worker's pages stop being shared as
+    # either process writes them) and the two largest sections do not fit in the budget
+    monkeypatch.setattr(memory, "BUDGET_MB", 2 * memory.resident_mb() + memory.OTHERS_MB + 1000)
+    monkeypatch.setattr(memory, "TRANSIENT_MB_PER_M", {"big_here": 600, "big_away": 600})
+    S = sections.Section
+    plan = [S("big_here", _pid_after, (0.5,)), S("big_away", _pid_after, (0.0,), movable=True)]
+    with console.timing():
+        got = sections.run(plan, {}, [], beside=True, size=1_000_000)
+    assert got == {"big_here": os.getpid(), "big_away": os.getpid()}  # both computed here
+    # (room left for this process to grow by up to 400 MB meanwhile)
+    monkeypatch.setattr(memory, "TRANSIENT_MB_PER_M", {"big_here": 100, "big_away": 100})
+    with console.timing():
+        got = sections.run(plan, {}, [], beside=True, size=1_000_000)
+    assert got["big_away"] != os.getpid()  # fits: a worker computed it

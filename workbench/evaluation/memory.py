@@ -54,17 +54,30 @@ def resident_mb() -> float:
     return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
-def trial_worker_fits(releases: int, budget_mb: float = BUDGET_MB) -> bool:
+def trial_worker_fits(releases: int, budget_mb: float | None = None) -> bool:
     """Whether the target trials' second process fits: this process now (cohort and grid) plus
     one support's fit in each of the two processes (the worker shares the rest)."""
-    return resident_mb() + OTHERS_MB + 2 * TRIAL_FIT_MB_PER_M * releases / 1e6 <= budget_mb
+    used = resident_mb() + OTHERS_MB + 2 * TRIAL_FIT_MB_PER_M * releases / 1e6
+    return used <= (BUDGET_MB if budget_mb is None else budget_mb)
+
+
+def worker_fits(parent_mb: float, worker_mb: float, budget_mb: float | None = None) -> bool:
+    """Whether a forked worker for the report's sections fits at all: this process now, its
+    largest section (`parent_mb`), the worker's largest (`worker_mb`) and, in the worst case, a
+    private copy of everything this process holds now in the worker (a page either process
+    writes after the fork stops being shared: at 2.3 M releases the idle worker held 2.3 GB of
+    PSS beside the parent's sections, and the tree peaked at 9.0 GB; the 2-second series of
+    bench/scale.py, bench/README.md "Session 9")."""
+    used = 2 * resident_mb() + OTHERS_MB + parent_mb + worker_mb
+    return used <= (BUDGET_MB if budget_mb is None else budget_mb)
 
 
 PARENT, WORKER = 0, 1
 
 
 class Budget:
-    """The memory two processes (this one and a forked worker) share: each says what its
+    """The memory two processes (this one and a forked worker) share (a second guard: with
+    `worker_fits`' worst case the two largest sections always fit together): each says what its
     running section adds (`using`), and starts only when that fits beside what the other one
     runs (`free_mb`: the budget less what the report process holds; a section that does not
     fit beside anything runs alone). The worker gives way to a section this process waits to

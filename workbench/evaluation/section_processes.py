@@ -33,7 +33,14 @@ from typing import Any
 
 from workbench import console
 from workbench.evaluation import trial_processes
-from workbench.evaluation.memory import PARENT, WAIT_S, WORKER, Budget, transient_mb
+from workbench.evaluation.memory import (
+    PARENT,
+    WAIT_S,
+    WORKER,
+    Budget,
+    transient_mb,
+    worker_fits,
+)
 from workbench.evaluation.results import Note, guarded, record_warnings
 
 # Sections a worker may take, in the order it takes them (see `Section.movable`).
@@ -124,6 +131,11 @@ def run(
         return s.gated and (s.name in missing or (only is not None and s.name not in only))
 
     away = [s for s in plan if s.movable and not gated(s)] if beside else []
+    if away and not worker_fits(
+        max((transient_mb(s.name, size) for s in plan if s not in away), default=0.0),
+        max(transient_mb(s.name, size) for s in away),
+    ):  # no room for a second process beside this one's memory (the 2.3 M report)
+        away = []
     values: dict[str, Any] = {}
     outcomes: dict[str, Outcome] = {}
     failed: dict[str, str] = {}  # this run's missing reasons so far (merged in the plan's order)
