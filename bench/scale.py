@@ -20,6 +20,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import resource
 import shutil
 import subprocess
@@ -110,8 +111,18 @@ def _step(name: str, n: int, n_bootstrap: int, jobs: int) -> float:
         cache = folder.parent / f"cache_n{n}"  # empty: the report computes every analysis
         shutil.rmtree(cache, ignore_errors=True)
         env = {**os.environ, "WORKBENCH_CACHE_DIR": str(cache)}
-        subprocess.run([*cmd, "--out", str(folder.parent / f"report_n{n}")], check=True, env=env)
+        log = _report_log(n)  # the run log: its stage lines date the memory samples
+        with open(log, "w", encoding="utf-8") as err:
+            done = subprocess.run([*cmd, "--out", str(folder.parent / f"report_n{n}")], env=env,
+                                  stderr=err)  # fmt: skip
+        if done.returncode != 0:
+            sys.stderr.write(log.read_text(encoding="utf-8", errors="replace")[-4000:])
+            raise SystemExit(f"report failed ({done.returncode})")
     return time.perf_counter() - t
+
+
+def _report_log(n: int) -> Path:
+    return OUT / f"report_n{n}.log"
 
 
 def _target_trial(folder: Path, n_bootstrap: int, jobs: int) -> float:
@@ -155,20 +166,28 @@ def _run_child(name: str, n: int, n_bootstrap: int, jobs: int, timeout: float) -
         tail = (stderr.strip().splitlines() or ["?"])[-1]
         return {**row, "status": f"failed: {tail[:120]}", "wall_s": wall, **tree.peaks}
     result = json.loads(stdout.strip().splitlines()[-1])
-    return {**row, "status": "ok", "wall_s": wall, **result, **tree.peaks}
+    series = _stages_of(tree.series, _report_log(n)) if name == "report" else tree.series
+    path = OUT / f"memory_{name}_n{n}.json"  # the time series, beside results.json
+    path.write_text(json.dumps(series), encoding="utf-8")
+    return {**row, "status": "ok", "wall_s": wall, **result, **tree.peaks,
+            **_memory_story(series), "memory_series": path.name}  # fmt: skip
 
 
 class _TreeMemory:
     """Peak memory of a process and all its descendants together, sampled every second:
     `tree_rss_mb` (the sum of their RSS: shared pages counted in each process) and
     `tree_pss_mb` (the sum of their PSS: shared pages divided among the processes sharing
-    them, what the tree really occupies, e.g. a forked worker sharing its parent's data)."""
+    them, what the tree really occupies, e.g. a forked worker sharing its parent's data).
+    `series`: every sample (seconds since the start, time of day, tree RSS and PSS, each
+    process's PSS largest first), to tell which stage sets the peak (`_stages_of`)."""
 
     def __init__(self, pid: int, every: float = 1.0) -> None:
         import threading
 
         self.pid, self.every = pid, every
         self.peaks = {"tree_rss_mb": 0.0, "tree_pss_mb": 0.0}
+        self.series: list[dict] = []
+        self._t0 = time.time()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -192,15 +211,60 @@ class _TreeMemory:
                 procs = [root, *root.children(recursive=True)]
             except psutil.Error:
                 continue
-            rss = pss = 0
+            rss, each = 0, []
             for p in procs:
                 try:
                     m = p.memory_full_info()
                 except psutil.Error:
                     continue
-                rss, pss = rss + m.rss, pss + getattr(m, "pss", m.rss)
+                rss += m.rss
+                each.append(getattr(m, "pss", m.rss))
+            pss = sum(each)
             for key, value in (("tree_rss_mb", rss), ("tree_pss_mb", pss)):
                 self.peaks[key] = max(self.peaks[key], value / 2**20)
+            now = time.time()
+            self.series.append({
+                "t": round(now - self._t0, 1), "clock": time.strftime("%H:%M:%S", time.localtime(now)),
+                "rss_mb": round(rss / 2**20), "pss_mb": round(pss / 2**20),
+                "pss_each_mb": [round(x / 2**20) for x in sorted(each, reverse=True) if x > 2**26],
+            })  # fmt: skip
+
+
+_STAGE_LINE = re.compile(r"^(\d\d:\d\d:\d\d) (\w+) (…|done in|stopped after)")
+
+
+def _stages_of(series: list[dict], log: Path) -> list[dict]:
+    """Each sample with the stage the report's process was in (`stage`, from the report's run
+    log: `HH:MM:SS name …` starts a stage, `name done in` ends it; '' between stages)."""
+    try:
+        lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return series
+    events = []  # (clock, stage or '' when it ended)
+    for line in lines:
+        m = _STAGE_LINE.match(line)
+        if m and m.group(2) != "stages":
+            events.append((m.group(1), m.group(2) if m.group(3) == "…" else ""))
+    out, k, current = [], 0, ""
+    for sample in series:  # both in time order (a run within one day)
+        while k < len(events) and events[k][0] <= sample["clock"]:
+            current = events[k][1]
+            k += 1
+        out.append({**sample, "stage": current})
+    return out
+
+
+def _memory_story(series: list[dict]) -> dict:
+    """The peak of the tree's PSS with its stage, and each stage's largest tree PSS."""
+    if not series:
+        return {}
+    top = max(series, key=lambda s: s["pss_mb"])
+    by_stage: dict[str, int] = {}
+    for s in series:
+        name = s.get("stage") or "-"
+        by_stage[name] = max(by_stage.get(name, 0), s["pss_mb"])
+    return {"peak_pss_stage": top.get("stage", "?"), "peak_pss_at_s": top["t"],
+            "peak_pss_each_mb": top["pss_each_mb"], "stage_peak_pss_mb": by_stage}  # fmt: skip
 
 
 def _child(name: str, n: int, n_bootstrap: int, jobs: int) -> dict:

@@ -250,6 +250,32 @@ def stage(name: str) -> Iterator[None]:
             (display.stage_done if ok else display.stage_failed)(name, seconds)
 
 
+def add_stage(name: str, seconds: float, where: str = "") -> None:
+    """A stage run elsewhere (a second process, evaluation/section_processes.py): its seconds
+    into the open `timing()` block as if run here, its end on the console (`where` says where)."""
+    display, stages = _DISPLAY.get(), _STAGES.get()
+    if stages is not None:
+        stages[name] = round(stages.get(name, 0.0) + seconds, 3)
+    if display is not None:
+        display.line(f"{name} done in {seconds:.1f} s{where}")
+
+
+def order_stages(names: list[str]) -> None:
+    """Put the stages `names` of the open `timing()` block in this order, in the places they
+    hold (the others stay where they are): the order one process would have run them in."""
+    stages = _STAGES.get()
+    if not stages:
+        return
+    rank = {name: i for i, name in enumerate(names)}
+    items = list(stages.items())
+    slots = [i for i, (name, _) in enumerate(items) if name in rank]
+    ordered = sorted((items[i] for i in slots), key=lambda item: rank[item[0]])
+    for slot, item in zip(slots, ordered, strict=True):
+        items[slot] = item
+    stages.clear()
+    stages.update(items)
+
+
 def note(text: str) -> None:
     """A line of progress outside the stages (e.g. "analyses: cached"), if a console shows."""
     display = _DISPLAY.get()

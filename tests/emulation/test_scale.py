@@ -204,3 +204,21 @@ def test_grouped_block_by_block_is_group_to_the_last_bit(point, monkeypatch):
         for f in fields(want):
             np.testing.assert_array_equal(getattr(got, f.name), getattr(want, f.name))
         assert want.pair_weight.max() > 1.0  # weighted, not only counts
+
+
+def test_the_never_arms_weights_remade_on_demand_are_the_held_ones(grid, point, monkeypatch):
+    from workbench.emulation import arms, variance
+
+    monkeypatch.setattr(arms, "NEVER_ON_DEMAND_FROM", 0)  # as from 1 M releases
+    remade = estimate(grid, 6)
+    held, made = point.never.weights, remade.never.weights
+    assert held._raw is not None and made._raw is None  # no (n, K) array kept
+    np.testing.assert_array_equal(made.weights, held.weights)
+    np.testing.assert_array_equal(made.truncated, held.truncated)
+    rows = slice(100, 1000)  # a block the sandwich reads
+    np.testing.assert_array_equal(made.rows(rows), held.rows(rows))
+    assert made.cap == held.cap
+    np.testing.assert_array_equal(remade.never.hazards, point.never.hazards)
+    a, b = variance.sandwich_se(point, (12, 24, 36)), variance.sandwich_se(remade, (12, 24, 36))
+    np.testing.assert_array_equal(a["rd"], b["rd"])  # the same standard errors, bit for bit
+    assert np.all(a["rd"] > 1e-4)

@@ -20,6 +20,7 @@ import numpy as np
 from workbench.emulation import nuisance
 from workbench.emulation.grid import Clones, D, Grid, InfoDays, staff_end, truncate
 from workbench.emulation.outcome import fit_hazards, group
+from workbench.emulation.start_model import follow_stop
 from workbench.emulation.weights import (
     TRUNCATION_QUANTILE,
     ArmWeights,
@@ -28,6 +29,7 @@ from workbench.emulation.weights import (
     grace_end,
     month_start_probability,
     never_weights,
+    never_weights_rows,
     truncate_weights,
     within_weights_early,
     within_weights_from,
@@ -59,6 +61,13 @@ class Design:
     info: InfoDays  # (n, K) on demand: info[rows], np.asarray(info)
     data: np.ndarray
     at_risk: np.ndarray | None = None
+
+
+# From this many releases the fitted "never start" arm keeps its (n, K) weights (0.7 GB at 2.3 M
+# releases) only as the means to remake them a block of releases at a time (issue 23: the report
+# within 8 GB): the same numbers (tests/emulation/test_scale.py), about a third more of the
+# trials' CPU (27.0 -> 35.9 s at 230 k), so only where the memory matters.
+NEVER_ON_DEMAND_FROM = 1_000_000
 
 
 def _design(grid: Grid, clones: Clones, at_risk=None) -> Design:
@@ -109,7 +118,19 @@ def never_arm(grid: Grid, model: StartModel, freq, init=None, tol: float = 1e-10
     d = never_design(grid) if design is None else design
     raw = never_weights(grid, model, d.info)
     nu = _once(lambda: nuisance.pooled(grid, model, d.info))
-    return _fit_arm(d.clones, raw, freq, init, tol, nu, d.data)
+    arm = _fit_arm(d.clones, raw, freq, init, tol, nu, d.data)
+    del raw
+    if grid.n >= NEVER_ON_DEMAND_FROM and np.all(
+        freq == 1.0
+    ):  # keep no (n, K) array: remade a block at a time
+        stop = follow_stop(grid)
+
+        def remake(rows):
+            raw = never_weights_rows(grid, model, d.info[rows], rows, stop[rows])
+            return np.where(d.data[rows], raw, 0.0)
+
+        arm = dataclasses.replace(arm, weights=arm.weights.on_demand(remake, grid.n))
+    return arm
 
 
 def within_arm(grid: Grid, model: StartModel, grace: int, freq, init=None, tol=1e-10,

@@ -12,6 +12,7 @@ import pandas as pd
 from workbench import console
 from workbench.cohort.contract import AnalysisCohort, as_cohort
 from workbench.evaluation import models, trends
+from workbench.evaluation import section_processes as sections
 from workbench.evaluation.protect import protect
 from workbench.evaluation.results import (
     Counts,
@@ -24,76 +25,17 @@ from workbench.evaluation.results import (
     record_warnings,
 )
 from workbench.evaluation.retention import fit_retention, survival_callable
+from workbench.evaluation.scope import (  # noqa: F401 (the scope's rules, used from here too)
+    check_scope_rules,
+    record_keys,
+    scope_cohort,
+    scope_masks,
+)
 from workbench.evaluation.target_trial import run_target_trials
-from workbench.exceptions import EstimationError, ParameterError
+from workbench.exceptions import EstimationError
 from workbench.params.report import ReportParams
-from workbench.privacy import disclosure
 from workbench.retention import competing_ic
 from workbench.retention import summary as rs
-
-
-def scope_masks(table: pd.DataFrame, params: ReportParams) -> dict[str, pd.Series]:
-    """Each restriction of the report's scope (prefecture, facility, release period) as the
-    rows it keeps."""
-    masks = {}
-    for key, column in (("prefecture", "prefecture"), ("facility", "facility")):
-        value = getattr(params, key)
-        if value:
-            masks[key] = _scope_column(table, column, key).astype(str).eq(value)
-    if params.release_start:
-        masks["release_start"] = _scope_column(
-            table, "release_date", "release_start"
-        ) >= pd.Timestamp(params.release_start)
-    if params.release_end:
-        masks["release_end"] = _scope_column(table, "release_date", "release_end") <= pd.Timestamp(
-            params.release_end
-        )
-    return masks
-
-
-def scope_cohort(cohort: AnalysisCohort, params: ReportParams) -> AnalysisCohort:
-    """The cohort in the report's scope (prefecture, facility, release period)."""
-    table = cohort.table
-    keep = pd.Series(True, index=table.index)
-    for mask in scope_masks(table, params).values():
-        keep &= mask
-    return cohort.restrict(keep.to_numpy())
-
-
-def check_scope_rules(full: pd.DataFrame, scoped: pd.DataFrame, params: ReportParams) -> None:
-    """The scope rules against differencing (workbench/privacy/disclosure.py) on the unscoped and the
-    scoped cohort tables, for a scope large enough to show anything; an internal report is
-    exempt."""
-    if params.internal_use or len(scoped) < params.suppression_threshold:
-        return
-    masks = scope_masks(full, params)
-    if "release_date" in full.columns:
-        months = pd.to_datetime(full["release_date"]).dt.to_period("M")
-    else:  # a spec table without release dates: no period, so no edge months
-        months = pd.Series(pd.Period("2000-01", "M"), index=full.index)
-    disclosure.check_scope(
-        months,
-        masks,
-        params.suppression_threshold,
-        edges=[e for e in ("release_start", "release_end") if e in masks],
-    )
-
-
-def record_keys(table: pd.DataFrame) -> pd.Series:
-    """What keys the scope's record set (workbench/disclosure.scope_key): release ids, or a
-    hash of each row for a spec table without ids."""
-    if "release_id" in table.columns:
-        return table["release_id"]
-    return pd.util.hash_pandas_object(table, index=False)
-
-
-def _scope_column(table: pd.DataFrame, column: str, key: str) -> pd.Series:
-    if column not in table.columns:
-        raise ParameterError(
-            f"{key} limits the report to part of the data, but the data have no {column} column; "
-            f"remove {key} from the parameters"
-        )
-    return table[column]
 
 
 def cohort_counts(cohort: pd.DataFrame, n_visits: int | None) -> Counts:
@@ -148,27 +90,15 @@ def analyse_cohort(
         ) or {}  # fmt: skip
         coverage = step("coverage", prefecture_coverage, table)
         tiers = step("tiers", _tiers, table, fit.get("survival"))
-        regions = step("regions", _regions, table, fit, params)
-        # the ranking beside the funnel: none where the regional comparison is not made
-        ranking = None if regions is None else step("ranking", ranking_tables, table, params)
-        centres = facility_comparison(table, fit, params)
-        risk = step("risk", models.risk_factors, cohort)
-        effects = step("effects", models.support_effects, cohort, params, scheduler) or {}
-        trials = None
-        if "effects" not in missing:  # the target trials lead the effects section (#18)
-            shown = effects.get("table")
-            supports = None if shown is None else [str(c) for c in shown["code"]]
-            trials = step("target_trial", run_target_trials, cohort, params, scheduler, supports)
-        cif = None
-        if cohort.has_visits or table["event"].eq("death").any():
-            cif = step(
-                "competing", models.competing_risks, cohort, params.milestones,
-                n_bootstrap=params.n_bootstrap, seed=params.seed, n_jobs=params.n_jobs,
-                scheduler=scheduler,
-            )  # fmt: skip
-        trend = step("trend", trends.trend_results, cohort, params, scheduler)
-        check = step("projection_check", trends.projection_check, cohort, params, scheduler)
-        model_check = step("model_check", trends.model_check, cohort, params)
+    # the other sections: independent ones on both cores when that helps (section_processes)
+    got = sections.run(
+        _plan(cohort, fit, params, scheduler), missing, notes, only,
+        beside=sections.usable(params, scheduler), size=len(table),
+    )  # fmt: skip
+    regions, ranking, centres = got["regions"], got["ranking"], got["facilities"]
+    risk, effects, trials = got["risk"], got["effects"] or {}, got["target_trial"]
+    cif = got.get("competing")
+    trend, check, model_check = got["trend"], got["projection_check"], got["model_check"]
     raw = ReportResults(
         **_header(cohort, params),
         coverage=frame_or_none(coverage),
@@ -197,6 +127,38 @@ def analyse_cohort(
         target_trials=trials or None,
     )
     return protect(raw, record_keys(table), k, _arm_sizes(table, raw.arm_curves))
+
+
+def _plan(cohort: AnalysisCohort, fit: dict, params: ReportParams, scheduler: Any) -> list:
+    """The sections after the retention fit, in the order one process computes them
+    (`section_processes.Section`; the movable ones may go to a second process)."""
+    table, S = cohort.table, sections.Section
+    competing = cohort.has_visits or table["event"].eq("death").any()
+    return [
+        S("regions", _regions, (table, fit, params)),
+        # the ranking beside the funnel: none where the regional comparison is not made
+        S("ranking", ranking_tables, (table, params), movable=True,
+          when=lambda values, missing: values.get("regions") is not None),
+        S("facilities", facility_comparison, (table, fit, params), gated=False, guard=False,
+          staged=False),
+        S("risk", models.risk_factors, (cohort,), movable=True),
+        S("effects", models.support_effects, (cohort, params, scheduler)),
+        # the target trials lead the effects section (#18), for the effects table's supports
+        S("target_trial", run_target_trials, spread=True,
+          when=lambda values, missing: "effects" not in missing,
+          late=lambda values: (cohort, params, scheduler, _shown_supports(values["effects"]))),
+        *([S("competing", models.competing_risks, (cohort, params.milestones), movable=True,
+             kwargs=dict(n_bootstrap=params.n_bootstrap, seed=params.seed, n_jobs=params.n_jobs,
+                         scheduler=scheduler))] if competing else []),
+        S("trend", trends.trend_results, (cohort, params, scheduler), movable=True),
+        S("projection_check", trends.projection_check, (cohort, params, scheduler), movable=True),
+        S("model_check", trends.model_check, (cohort, params), movable=True),
+    ]  # fmt: skip
+
+
+def _shown_supports(effects: dict | None) -> list[str] | None:
+    shown = (effects or {}).get("table")
+    return None if shown is None else [str(c) for c in shown["code"]]
 
 
 def ranking_tables(cohort: pd.DataFrame, params: ReportParams) -> dict[str, pd.DataFrame]:

@@ -9,7 +9,9 @@ collector from writing to those objects' pages). Both processes take the next su
 shared counter; the worker sends each support's `TrialSummary` (plain tables with the caveats
 fit_one recorded) back through a queue. A support the worker did not deliver (it stopped, e.g.
 killed for memory) is fitted here. Which process fits a support does not change its numbers
-(tests/evaluation/test_trial_processes.py).
+(tests/evaluation/test_trial_processes.py). While another worker uses the second core (the
+report's independent sections, evaluation/section_processes.py, `second_core`), the worker is
+forked only once that core is free, asked before each support this process fits.
 """
 
 from __future__ import annotations
@@ -18,8 +20,12 @@ import gc
 import multiprocessing
 import queue
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
+
+from workbench.evaluation import memory
 
 
 def usable() -> bool:
@@ -45,23 +51,52 @@ def fit_supports(cohort: Any, chosen: list[str], params: Any, fit: Callable) -> 
     counter = ctx.Value("i", 0)
     results = ctx.Queue()
     done: dict[str, Any] = {}
-    gc.collect()
-    gc.freeze()  # the objects so far: never traversed again, their pages stay shared
+    free = _SECOND_CORE.get() or (lambda: True)
+    n = len(getattr(cohort, "table", ()))
+
+    def fits() -> bool:  # the two processes' fits within the memory budget (evaluation.memory)
+        return memory.trial_worker_fits(n)
+
+    worker = None
     try:
-        worker = ctx.Process(
-            target=_work, args=(cohort, chosen, params, fit, store, counter, results), daemon=True
-        )
-        worker.start()
-        while (k := _take(counter, len(chosen))) is not None:
+        while True:
+            if worker is None and counter.value < len(chosen) - 1 and free() and fits():
+                gc.collect()
+                gc.freeze()  # the objects so far: never traversed again, their pages stay shared
+                worker = ctx.Process(
+                    target=_work, args=(cohort, chosen, params, fit, store, counter, results),
+                    daemon=True,
+                )  # fmt: skip
+                worker.start()
+            if (k := _take(counter, len(chosen))) is None:
+                break
             done[chosen[k]] = fit(cohort, chosen[k], params, None, ahead=(None, store))
-        done.update(_collect(results, worker))
-        worker.join()
+        if worker is not None:
+            done.update(_collect(results, worker))
+            worker.join()
     finally:
-        gc.unfreeze()
+        if worker is not None:
+            gc.unfreeze()
     for code in chosen:  # what the worker did not deliver
         if code not in done:
             done[code] = fit(cohort, code, params, None, ahead=(None, store))
     return {code: done[code] for code in chosen}
+
+
+# Whether the second core is free for a trial worker (evaluation/section_processes.py: not
+# while its worker computes other sections); unset: free.
+_SECOND_CORE: ContextVar[Callable[[], bool] | None] = ContextVar("second_core", default=None)
+
+
+@contextmanager
+def second_core(free: Callable[[], bool] | None) -> Iterator[None]:
+    """Inside the block the trials fork their worker only once `free()` says the second core
+    is free (asked before each support this process fits); None: at once."""
+    token = _SECOND_CORE.set(free)
+    try:
+        yield
+    finally:
+        _SECOND_CORE.reset(token)
 
 
 def _take(counter: Any, n: int) -> int | None:

@@ -90,11 +90,16 @@ def _curve(drops: np.ndarray, masses: np.ndarray):
 
 
 def projection(
-    table: pd.DataFrame, fitter, years: int, staying_reps: Sequence[Survival] = ()
+    table: pd.DataFrame,
+    fitter,
+    years: int,
+    staying_reps: Sequence[Survival] = (),
+    staying: Survival | None = None,
 ) -> dict[str, float]:
     """Observed k-year count, its projection and 95 % interval (module doc) from a fitted
-    Turnbull curve with bootstrap replicates and `staying_reps`, replicates of G."""
-    staying = staying_in_tracking(table)
+    Turnbull curve with bootstrap replicates and `staying_reps`, replicates of G; `staying`:
+    `staying_in_tracking(table)` when already computed (one per table, not one per year)."""
+    staying = staying_in_tracking(table) if staying is None else staying
     observed, lower = pending_days(table, years)
     q = chances(lower, years, fitter.survival_at, staying)
     var = _variance([chances(lower, years, _curve(d, p), staying) for d, p in fitter.replicates()])
@@ -152,7 +157,8 @@ def current_projection(
     the backtest's 95 % interval (CURRENT_COLUMNS)."""
     fit = _fitter(table, n_bootstrap, seed, n_jobs, scheduler)
     reps = staying_replicates(table, n_bootstrap, seed)
-    rows = [{"years": int(k), **projection(table, fit, int(k), reps)} for k in years]
+    staying = staying_in_tracking(table)
+    rows = [{"years": int(k), **projection(table, fit, int(k), reps, staying)} for k in years]
     return pd.DataFrame(rows, columns=CURRENT_COLUMNS)
 
 
@@ -185,8 +191,9 @@ def backtest(
     rows = []
     staying_now = staying_in_tracking(late)
     reps = staying_replicates(early, n_bootstrap, seed)
+    staying_then = staying_in_tracking(early)
     for k in years:
-        p = projection(early, fit_then, int(k), reps)
+        p = projection(early, fit_then, int(k), reps, staying_then)
         seen, q = pending_chances(late, int(k), fit_now.survival_at, staying_now)
         rows.append(
             {

@@ -94,9 +94,9 @@ def region_effects(
     """The interval-censored PH model of relapse on `covariates` and `by` (module doc);
     `cumhaz` for the people of `population` (default: `cohort`)."""
     from workbench.risk.design import design_matrix
-    from workbench.risk.interval import IntervalCoxModel
+    from workbench.risk.interval import IntervalCoxModel, model_frame
 
-    data = cohort.assign(**{by: cohort[by].astype(str)})
+    data = model_frame(cohort, [*covariates, by], {by: cohort[by].astype(str)})
     codes = sorted(data[by].unique())
     present = adjustable(data, by, covariates)
     relapse = data["event"].eq("relapse")
@@ -291,7 +291,8 @@ def rank_regions(
     keep = n.index[(n >= threshold) & (o >= threshold) & ((n - o) >= threshold)]
     if len(keep) < 2:
         raise EstimationError("fewer than two regions are large enough to compare")
-    fx = region_effects(cohort[groups.isin(keep)], by, covariates, population=cohort)
+    ranked = cohort if len(keep) == len(n) else cohort[groups.isin(keep)]  # no copy of all
+    fx = region_effects(ranked, by, covariates, population=cohort)
     fit = shrink_effects(fx.log_hr, fx.cov, fx.observed, seed=seed).table
     level = standardised(fx.cumhaz, np.array([0.0]))[0]
     out = pd.DataFrame(

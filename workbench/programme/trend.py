@@ -194,7 +194,7 @@ class TrendTest:
 
     def fit(self, table: pd.DataFrame) -> TrendTest:
         """Fit on a cohort table with release_date and the (L, R] columns; returns self."""
-        from workbench.risk.interval import MONTHLY_CUTS, IntervalCoxModel
+        from workbench.risk.interval import MONTHLY_CUTS, IntervalCoxModel, model_frame
 
         if "release_date" not in table.columns:
             raise EstimationError("no_release_dates")
@@ -202,7 +202,8 @@ class TrendTest:
         span = (dates.max() - dates.min()).days / DAYS_PER_YEAR
         if span < 1:
             raise EstimationError("one_cohort")
-        data = table.assign(release_time=(dates - dates.min()).dt.days / DAYS_PER_YEAR)
+        years = (dates - dates.min()).dt.days / DAYS_PER_YEAR
+        data = model_frame(table, [*self.covariates, self.cluster or ""], {"release_time": years})
         covs = [c for c in self.covariates if c in data and data[c].nunique() > 1]
         model = IntervalCoxModel(
             ["release_time", *covs],

@@ -52,7 +52,8 @@ def design_matrix(
             cols[var] = s.astype(float).to_numpy()
             rows.append((var, var, None, None))
             continue
-        counts = s.astype(str).value_counts()
+        text = s.astype(str)  # once: comparing each level with the text is the cost
+        counts = text.value_counts()
         levels = sorted(counts.index)
         if len(levels) < 2:
             raise EstimationError(f"covariate {var} has a single level ({levels[0]}); drop it")
@@ -61,10 +62,11 @@ def design_matrix(
             raise ParameterError(
                 f"reference level {ref!r} of {var} is not one of {', '.join(levels)}"
             )
-        for lv in levels:
+        codes_ = pd.Categorical(text, categories=levels).codes  # every value is a level
+        for i, lv in enumerate(levels):
             if lv != ref:
                 name = f"{var}[{lv}]"
-                cols[name] = (s.astype(str) == lv).to_numpy(float)
+                cols[name] = (codes_ == i).astype(float)
                 rows.append((name, var, lv, ref))
     unknown = set(reference) - set(covariates)
     if unknown:

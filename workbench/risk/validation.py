@@ -91,27 +91,48 @@ def c_index(lower, upper, marker, tau: float = TRACKING_DAYS) -> tuple[float, fl
     if events.size == 0:
         return np.nan, 0.0
     _, rank = np.unique(m, return_inverse=True)
-    counts = np.zeros(rank.max() + 2)
+    rank = rank.ravel()
+    tree = np.zeros(rank.max() + 2)  # Fenwick tree of the counts of ranks seen, at rank + 1
+    seen = np.zeros(rank.max() + 1)  # the same counts, plain (for ties)
     by_key = np.argsort(-key, kind="mergesort")
     keys_sorted = key[by_key]
     r_vals, inverse = np.unique(up[events], return_inverse=True)
-    conc = ties = pairs = 0.0
+    by_group = events[np.argsort(inverse.ravel(), kind="stable")]
+    bounds = np.r_[0, np.cumsum(np.bincount(inverse.ravel(), minlength=r_vals.size))]
+    conc = ties = pairs = 0.0  # sums of whole numbers: exact in any order
     pos = 0
     for g in range(r_vals.size - 1, -1, -1):
-        r = r_vals[g]
-        end = int(np.searchsorted(-keys_sorted, -r, side="left"))  # keys > r
+        end = int(np.searchsorted(-keys_sorted, -r_vals[g], side="left"))  # keys > r
         if end > pos:
-            np.add.at(counts, rank[by_key[pos:end]] + 1, 1.0)
+            _fenwick_add(tree, rank[by_key[pos:end]] + 1)
+            np.add.at(seen, rank[by_key[pos:end]], 1.0)
             pos = end
-        cum = np.cumsum(counts)
-        mine = events[inverse == g]
-        ri = rank[mine] + 1
-        conc += float(np.sum(cum[ri - 1]))
-        ties += float(np.sum(counts[ri]))
-        pairs += float(cum[-1]) * mine.size
+        mine = by_group[bounds[g] : bounds[g + 1]]
+        conc += float(np.sum(_fenwick_prefix(tree, rank[mine])))  # lower ranks seen
+        ties += float(np.sum(seen[rank[mine]]))
+        pairs += float(pos) * mine.size
     if pairs == 0:
         return np.nan, 0.0
     return (conc + 0.5 * ties) / pairs, pairs
+
+
+def _fenwick_add(tree: np.ndarray, at: np.ndarray) -> None:
+    """Add 1 at each position `at` (1-based) of a Fenwick tree."""
+    at = np.asarray(at, np.int64)
+    while at.size:
+        np.add.at(tree, at, 1.0)
+        at = at + (at & -at)
+        at = at[at < tree.size]
+
+
+def _fenwick_prefix(tree: np.ndarray, upto: np.ndarray) -> np.ndarray:
+    """Sum of positions 1..upto (each of `upto`) of a Fenwick tree."""
+    at = np.asarray(upto, np.int64).copy()
+    out = np.zeros(at.size)
+    while np.any(at > 0):
+        out += tree[at]  # tree[0] stays 0
+        at -= at & -at
+    return out
 
 
 @dataclass(frozen=True)
@@ -171,8 +192,10 @@ class RiskModelCheck:
     def fit(self, table: pd.DataFrame) -> RiskModelCheck:
         """Cross-validated predictions and their check on a cohort table; returns self."""
         from workbench.programme.trend import data_cutoff
-        from workbench.risk.interval import IntervalCoxModel
+        from workbench.risk.interval import IntervalCoxModel, model_frame
 
+        # the columns read below: the folds' copies are of these, not the whole cohort table
+        table = model_frame(table, [*self.covariates, "release_date", "last_day"])
         days = [float(m) * DAYS_PER_MONTH for m in self.months]
         fold = _folds(table, self.folds, self.seed)
         risk = np.full((len(table), len(days)), np.nan)
