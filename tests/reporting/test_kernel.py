@@ -5,9 +5,12 @@ folder; a run with another environment gets a new kernel and the kept one is kil
 from __future__ import annotations
 
 import json
+import os
+import signal
 from pathlib import Path
 
 import nbformat
+import pytest
 
 from workbench.evaluation.analysis import FILE_HASHES_ENV
 from workbench.reporting.kernel import park, parked, remove_parked, take
@@ -74,3 +77,38 @@ def test_kept_kernel_is_killed_with_the_process(tmp_path):
     park(kernel)
     remove_parked()  # what the process runs at exit (atexit)
     assert parked() is None and not kernel.alive() and not kernel.sockets.exists()
+
+
+def test_ready_client_leaves_iopub_empty_and_reports_a_dead_kernel(tmp_path):
+    """`kernel.ready_client` (wait_for_ready without jupyter_client's closing 0.2 s of silence)
+    reads IOPub up to its kernel_info's idle status, so nothing of that request is left for the
+    notebook's first cell; a kernel that died makes the error `execute` retries on."""
+    from jupyter_core.utils import run_sync
+
+    from workbench.reporting.kernel import is_kernel_start_failure, ready_client
+
+    (tmp_path / "w").mkdir()
+    kernel = take(tmp_path / "w", (FILE_HASHES_ENV,))
+    kernel.start()
+    try:
+        kc = kernel.km.client()
+        assert isinstance(kc, ready_client())
+
+        async def ready_then_pending() -> list:
+            kc.start_channels()
+            await kc.wait_for_ready(timeout=120)
+            await kc.wait_for_ready(timeout=120)  # a second time: the first one left nothing
+            left = []
+            while await kc.iopub_channel.msg_ready():
+                left.append(await kc.iopub_channel.get_msg(timeout=1))
+            return left
+
+        assert run_sync(ready_then_pending)() == []
+        pid = kernel.km.provisioner.pid
+        os.kill(pid, signal.SIGKILL)
+        run_sync(kernel.km.provisioner.wait)()
+        with pytest.raises(RuntimeError) as err:
+            run_sync(kc.wait_for_ready)(timeout=30)
+        assert is_kernel_start_failure(err.value), err.value
+    finally:
+        kernel.remove()

@@ -55,7 +55,7 @@ def test_hessian_equals_the_segment_formula_and_the_pieces_block_is_its_part():
     assert d.derivatives_u(vals, w, hess=False)[1] is None
 
 
-def test_scores_sum_to_the_score_and_square_to_the_meat():
+def test_scores_sum_to_the_score_and_equal_the_masked_version():
     d, theta = _fitted()
     S = d.scores(theta + 0.05)
     grad, _ = d.derivatives(d.values(theta + 0.05), np.ones(d.n), hess=False)

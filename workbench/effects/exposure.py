@@ -60,17 +60,15 @@ def lag_to_contacts(starts: pd.DataFrame, contacts: pd.DataFrame) -> pd.DataFram
     table = table.dropna().sort_values("day", kind="stable")
     out = pd.DataFrame(index=starts.index, columns=starts.columns, dtype=float)
     ids = starts.index.astype(str)
+    # the ids as integer keys, hashed once (not once per support): the same matches
+    keys, _ = pd.factorize(np.concatenate([ids.to_numpy(object), table["release_id"].to_numpy()]))
+    table = pd.DataFrame({"key": keys[len(ids) :], "day": table["day"].to_numpy(float)})
     for col in starts.columns:
-        s = pd.DataFrame({"release_id": ids, "start": starts[col].to_numpy(float)})
+        s = pd.DataFrame({"key": keys[: len(ids)], "start": starts[col].to_numpy(float)})
         s["row"] = np.arange(len(s))
         known = s.dropna(subset=["start"]).sort_values("start", kind="stable")
         merged = pd.merge_asof(
-            known,
-            table,
-            left_on="start",
-            right_on="day",
-            by="release_id",
-            direction="forward",
+            known, table, left_on="start", right_on="day", by="key", direction="forward"
         )
         values = np.full(len(s), np.nan)
         values[merged["row"].to_numpy()] = merged["day"].to_numpy(float)

@@ -19,11 +19,10 @@ interval; with entry days spread inside one, the NPMLE puts such relapses just a
 earliest entries, where few are at risk (in the simulator the exposed arm's S(10 days) came out
 0.80 in one replicate; truth 0.996) and the RMST difference of the null support had SD 55 days
 against 18 with the window. The window costs a bias of about the relapse risk within it
-(~1 %), alike in both arms. With
-exact or right-censored times (dataset specs) from a weighted Cox model (lifelines, robust SE)
-and weighted Kaplan-Meier. From the curves: risk difference at `risk_day`, number needed to
-treat, RMST difference to `horizon_day` (release clock). Percentile bootstrap CIs refit the
-propensity model (Newton, warm-started) in every replicate.
+(~1 %), alike in both arms. With exact or right-censored times (dataset specs) from a weighted
+Cox model (lifelines, robust SE) and weighted Kaplan-Meier. From the curves: risk difference at
+`risk_day`, number needed to treat, RMST difference to `horizon_day` (release clock).
+Percentile bootstrap CIs refit the propensity model (Newton, warm-started) in every replicate.
 
 Weighting rule (issue 20): overlap weights by default (`estimand="overlap"`): with the logistic
 propensity model fitted by unpenalised maximum likelihood they balance the mean of every
@@ -178,7 +177,7 @@ class WeightedEffect:
         self.scheduler = scheduler  # where bootstrap replicates run (stats.bootstrap)
         self.alpha = alpha
 
-    def _table(self, cohort, starts, contacts):
+    def _table(self, cohort, starts, contacts, landmark=None):
         """(frame on the landmark clock with entry_day, exposure 0/1, landmark day)."""
         code = check_exposures([self.intervention])[0]
         if self.landmark_day is None:  # baseline 0/1 exposure column in the frame (specs)
@@ -190,7 +189,9 @@ class WeightedEffect:
                 "relapse-free at or after the landmark)."
             )
         cols = check_exposures(starts.columns) if self.co_interventions else [code]
-        frame = landmark_frame(cohort, starts[cols], contacts, self.landmark_day)
+        if landmark is None or not self.co_interventions:  # else the one every support shares
+            landmark = landmark_frame(cohort, starts[cols], contacts, self.landmark_day)
+        frame = landmark
         return frame, frame[f"exposed_{code}"].to_numpy(int), float(self.landmark_day)
 
     def _confounders(self, frame) -> list[str]:
@@ -202,10 +203,10 @@ class WeightedEffect:
         own = f"exposed_{self.intervention}"
         return conf + [c for c in frame.columns if c.startswith("exposed_") and c != own]
 
-    def _prepare(self, cohort, starts, contacts):
+    def _prepare(self, cohort, starts, contacts, landmark=None):
         """Landmark frame, arms and weights; `withheld_` says why there will be no estimate
         (too few in an arm: no weights either; too few exposed relapses: weights, balance)."""
-        frame, a, entry = self._table(cohort, starts, contacts)
+        frame, a, entry = self._table(cohort, starts, contacts, landmark)
         conf = self._confounders(frame)
         X = encode(frame, conf, levels=category_levels(frame, conf))
         self.n_exposed_, self.n_unexposed_ = int(a.sum()), int((1 - a).sum())
@@ -238,9 +239,10 @@ class WeightedEffect:
             return self.withheld_
         return self.result_.balance_statement()
 
-    def fit(self, cohort: pd.DataFrame, starts=None, contacts=None) -> WeightedEffect:
-        """`starts`/`contacts` (release_id, day of negative visits) for a landmark comparison."""
-        frame, a, entry = self._prepare(cohort, starts, contacts)
+    def fit(self, cohort: pd.DataFrame, starts=None, contacts=None, landmark=None):
+        """`starts`/`contacts` (release_id, day of negative visits) for a landmark comparison;
+        `landmark`: `landmark_frame` of all of `starts`' supports when made already. Returns self."""
+        frame, a, entry = self._prepare(cohort, starts, contacts, landmark)
         if self.withheld_ is not None:
             self.result_ = self.not_estimable_
             return self
@@ -340,10 +342,9 @@ class WeightedEffect:
 
     def _method(self, draws) -> tuple[Text, ...]:
         """ "landmark day 180, overlap weights (logistic), ..., bootstrap 200" as catalog parts."""
-        if exact_only(*self._lu()):
-            kind = [piece("cox_km")]
-        else:
-            kind = [piece("pwe"), piece("truncated_npmle_curves")]
+        lu = (self.frame_[c].to_numpy(float) for c in ("lower_day", "upper_day"))
+        exact = exact_only(*lu)
+        kind = [piece("cox_km")] if exact else [piece("pwe"), piece("truncated_npmle_curves")]
         if self.landmark_day is None:
             where = piece("baseline_exposure")
         else:
@@ -374,9 +375,6 @@ class WeightedEffect:
                     " days of the landmark count as relapse-free at it."
                 )
         return [n for n in notes if n]
-
-    def _lu(self):
-        return self.frame_["lower_day"].to_numpy(float), self.frame_["upper_day"].to_numpy(float)
 
     def summary(self) -> pd.DataFrame:
         """The comparison's one-row table, or the support's code, n_exposed and why not."""

@@ -76,6 +76,7 @@ def _weighted(
     conf=None,
     k=None,
     scheduler=None,
+    landmark=None,
 ):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -89,7 +90,7 @@ def _weighted(
             seed=seed,
             n_jobs=n_jobs,
             scheduler=scheduler,
-        ).fit(frame, starts, contacts)
+        ).fit(frame, starts, contacts, landmark)
     _name_the_support(caught, code)
     return we.result_
 
@@ -122,17 +123,32 @@ def _time_varying_table(
     )
     primary.fit(table, starts, contacts)
     rows = []
+    landmark = None  # the landmark table, the same for every support: made once
     for est in primary.estimates():
         row = {"code": est.intervention, "n_exposed": est.n_exposed, "hr": est.hazard_ratio}
         row["hr_lower"], row["hr_upper"] = est.ci
         res = NotEstimable("no_hazard_ratio")
         if np.isfinite(est.hazard_ratio):
+            landmark = (
+                _landmark(table, starts, contacts, landmark_day) if landmark is None else landmark
+            )
             res = _weighted(
                 est.intervention, table, starts, contacts, landmark_day, horizon, n_bootstrap, seed,
-                n_jobs, k=k, scheduler=scheduler,
+                n_jobs, k=k, scheduler=scheduler, landmark=landmark,
             )  # fmt: skip
         rows.append(_with_rmst(row, res, horizon, list(est.method_text)))
     return _with_evalues(_frame(rows), outcome_risk(table))
+
+
+def _landmark(table, starts, contacts, day):
+    """`landmark_frame` of every support (what each support's comparison builds with
+    co_interventions), or None when it cannot be made (each comparison then says why)."""
+    from workbench.effects.landmark import landmark_frame
+
+    try:
+        return landmark_frame(table, starts[check_exposures(starts.columns)], contacts, day)
+    except EstimationError:
+        return None
 
 
 def _check_estimable(cohort: pd.DataFrame) -> None:

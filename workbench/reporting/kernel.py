@@ -28,6 +28,7 @@ of their own (``$TMPDIR/wb-run-kernel-*``), its working directory follows the ru
 from __future__ import annotations
 
 import atexit
+import functools
 import json
 import logging
 import os
@@ -59,7 +60,8 @@ def ipc_kernel_manager(folder: Path) -> type:
     `folder/kernel-ipc-N` (transport "ipc") and whose connection file is `folder/kernel.json`.
     `folder` must be private (mkdtemp's 0700) and its path short (`SOCKET_PATH_MAX`). It keeps
     the clients it makes (`clients`), so their sockets can be closed when the kernel is
-    reused: nbclient closes them only for a kernel it started itself."""
+    reused: nbclient closes them only for a kernel it started itself. Its clients are
+    `ready_client()`'s."""
     from jupyter_client import AsyncKernelManager
 
     class IPCKernelManager(AsyncKernelManager):
@@ -68,6 +70,7 @@ def ipc_kernel_manager(folder: Path) -> type:
             kwargs.setdefault("ip", str(folder / "kernel-ipc"))
             kwargs.setdefault("connection_file", str(folder / "kernel.json"))
             super().__init__(**kwargs)
+            self.client_factory = ready_client()
             self.clients: list = []
 
         def client(self, **kwargs):
@@ -76,6 +79,77 @@ def ipc_kernel_manager(folder: Path) -> type:
             return kc
 
     return IPCKernelManager
+
+
+@functools.cache
+def ready_client() -> type:
+    """jupyter_client's AsyncKernelClient whose `wait_for_ready` does not end with 0.2 s of
+    silence: jupyter_client's, once the kernel has answered kernel_info and IOPub is seen to be
+    connected, reads IOPub until nothing arrives for 0.2 s — every notebook's start paid that
+    twice (our `kernel_state.fresh` request and nbclient's), 0.4 s of a warm report (issue 23).
+    This one reads IOPub up to the kernel's `idle` status for the kernel_info request it
+    answered, the last message that request makes (or, as before, until 0.2 s pass without
+    one). Otherwise as jupyter_client 8's: kernel_info every second until a reply, a dead
+    kernel or the timeout."""
+    from jupyter_client.asynchronous import AsyncKernelClient
+    from jupyter_client.client import KernelClient
+    from jupyter_client.manager import KernelManager
+
+    class ReadyClient(AsyncKernelClient):
+        async def wait_for_ready(self, timeout: float | None = None) -> None:
+            if not isinstance(self.parent, KernelManager):
+                return await KernelClient._async_wait_for_ready(self, timeout)
+            return await _wait_for_ready(self, timeout)
+
+    return ReadyClient
+
+
+async def _wait_for_ready(kc, timeout: float | None) -> None:
+    """`ready_client`'s wait: kernel_info until answered with IOPub connected, then IOPub up to
+    that request's `idle` status."""
+    deadline = time.time() + (float("inf") if timeout is None else timeout)
+    while True:
+        got = await _answered(kc)
+        if got is not None:
+            reply, seen = got
+            kc._handle_kernel_info_reply(reply)
+            break
+        if not await kc._async_is_alive():
+            raise RuntimeError("Kernel died before replying to kernel_info")  # as jupyter_client
+        if time.time() > deadline:
+            raise RuntimeError(f"Kernel didn't respond in {timeout:.0f} seconds")
+    request = reply["parent_header"].get("msg_id")
+    while seen is not None and not _idle_after(seen, request):
+        seen = await _next_iopub(kc)
+
+
+async def _answered(kc):
+    """kernel_info asked once: (its reply, a first IOPub message) or None."""
+    from jupyter_core.utils import ensure_async
+
+    kc.kernel_info()
+    try:
+        reply = await ensure_async(kc.shell_channel.get_msg(timeout=1))
+    except queue.Empty:
+        return None
+    if reply["msg_type"] != "kernel_info_reply":
+        return None
+    seen = await _next_iopub(kc)  # IOPub connected? else ask again
+    return None if seen is None else (reply, seen)
+
+
+async def _next_iopub(kc):
+    from jupyter_core.utils import ensure_async
+
+    try:
+        return await ensure_async(kc.iopub_channel.get_msg(timeout=0.2))
+    except queue.Empty:
+        return None
+
+
+def _idle_after(msg, request: str) -> bool:
+    return (msg["msg_type"] == "status" and msg["content"].get("execution_state") == "idle"
+            and msg["parent_header"].get("msg_id") == request)  # fmt: skip
 
 
 def socket_folder(workdir: Path) -> Path:

@@ -182,8 +182,8 @@ class IntervalCoxModel(ProportionalHazardsModel):
             x = X[c].to_numpy(float)
             on = x > 0.5 if set(np.unique(x)) <= {0.0, 1.0} else x > np.median(x)
             starts[f"late:{c}"] = np.where(on, float(self.ph_split_day), np.nan)
-        init = None  # warm start from the fit (same pieces), unless on a subsample
-        if len(X) == len(self.design_.X):
+        init = None  # warm start from the fit when the rows (a subsample too) keep its pieces
+        if _same_pieces(self.model_.cuts_, cuts, lower, upper, entry):
             init = np.r_[self.model_.params_.to_numpy(), np.zeros(len(starts))]
         model = PiecewiseExponentialPH(cuts, smooth=self.smooth).fit(
             lower, upper, X, pd.DataFrame(starts), entry=entry, weights=w, init=init
@@ -192,6 +192,16 @@ class IntervalCoxModel(ProportionalHazardsModel):
         b = model.params_[names].to_numpy()
         V = model.variance_matrix_.loc[names, names].to_numpy()
         return float(b @ np.linalg.solve(V, b)), len(names)
+
+
+def _same_pieces(fitted_cuts, cuts, lower, upper, entry) -> bool:
+    """Whether a fit to these rows has the fitted model's baseline pieces (the pieces that
+    start before the last day anyone who contributes is followed: `PiecewiseExponentialPH`)."""
+    active = np.isfinite(upper) | (lower > (0.0 if entry is None else entry))
+    if not active.any():
+        return False
+    end = np.where(np.isfinite(upper), upper, lower)[active].max()
+    return int(np.sum(np.asarray(cuts, float) < end)) == len(fitted_cuts) - 1
 
 
 __all__ = [
