@@ -253,3 +253,23 @@ def test_free_memory_is_given_back_before_a_fork():
     memory.release_free_memory()
     # each 8 kB hole holds at least one whole 4 kB page, given back: 10,000 pages, 39 MB
     assert memory.resident_mb() < before - 30
+
+
+def test_a_child_goes_on_only_where_a_copy_of_this_process_would_fit(monkeypatch):
+    from workbench.evaluation import memory
+
+    S = sections.Section
+    plan = [S("here", _pid_after, (1.0,)), *(S(name, _pid_after, (0.05,), movable=True)
+                                            for name in ("a", "b", "c"))]  # fmt: skip
+    with console.timing():
+        got = sections.run(plan, {}, [], beside=True, size=1_000)
+    # plenty of memory (the 230 k report): one child takes all three beside "here"
+    assert len({got["a"], got["b"], got["c"]}) == 1 and got["a"] != os.getpid()
+    # a child fits, a copy of this process does not (the 2.3 M report): one section a child
+    half = memory.resident_mb() / 2  # room for 10 MB sections, not for a copy of this process
+    _budget(monkeypatch, {"here": 10, "a": 10, "b": 10, "c": 10}, room_mb=half)
+    assert not memory.lasting_child_fits(10, 10)
+    with console.timing():
+        got = sections.run(plan, {}, [], beside=True, size=1_000_000)
+    # "a" beside "here" in a child; then "b" here beside a new child's "c"
+    assert got["b"] == os.getpid() and len({got["a"], got["b"], got["c"]}) == 3

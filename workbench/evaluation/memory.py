@@ -3,8 +3,9 @@
 
 Each analysis, while it runs, holds temporaries on top of what the report process keeps (the
 loaded data and the cohort): `TRANSIENT_MB_PER_M`, MB per million releases, measured on the
-idle 2.3 M report (the lead, main e60b2cf 2026-12-08 00:35–00:47 and 3d0b9ff 01:09–01:20 UTC, the larger of the two; a 2-second PSS series
-of every process: each stage's peak minus the tree's PSS when it started). Scaled by the
+idle 2.3 M report (the lead's runs of main e60b2cf, 2026-12-08 00:35–00:47 UTC, and 3d0b9ff,
+01:09–01:20: a 2-second PSS series of every process; each stage's peak minus the tree's PSS
+when it started, the larger of the two runs). Scaled by the
 cohort's size they decide, from the data's size and not from the machine's free memory, which
 section a fresh process may compute beside this one's (`child_fits`) and whether the target
 trials may use a second process (`trial_worker_fits`), so that the estimated peak stays within
@@ -84,3 +85,13 @@ def release_free_memory() -> None:
     except (OSError, AttributeError):  # not glibc
         return
     trim(ctypes.c_size_t(0))
+
+
+def lasting_child_fits(here_mb: float, child_mb: float, budget_mb: float | None = None) -> bool:
+    """Whether a child may live for several sections: this process now, its largest section
+    (`here_mb`), the child's largest (`child_mb`) and, in the worst case, a private copy of
+    everything this process holds now in the child (a page either process writes after the
+    fork stops being shared: at 2.3 M releases a lasting worker held 2.3 GB of PSS while idle,
+    and the tree peaked at 9.0 GB; bench/README.md "Session 9")."""
+    used = 2 * resident_mb() + OTHERS_MB + here_mb + child_mb
+    return used <= (BUDGET_MB if budget_mb is None else budget_mb)

@@ -31,6 +31,7 @@ import gc
 import multiprocessing
 import os
 import pickle
+import shutil
 import tempfile
 import time
 from collections import ChainMap
@@ -41,7 +42,13 @@ from typing import Any
 
 from workbench import console
 from workbench.evaluation import trial_processes
-from workbench.evaluation.memory import WAIT_S, child_fits, release_free_memory, transient_mb
+from workbench.evaluation.memory import (
+    WAIT_S,
+    child_fits,
+    lasting_child_fits,
+    release_free_memory,
+    transient_mb,
+)
 from workbench.evaluation.results import Note, guarded, record_warnings
 
 
@@ -140,7 +147,8 @@ def run(
     def pooled(s: Section) -> None:  # a pooled section computed here (its `when` at the merge)
         outcomes[s.name] = compute(s, values)
 
-    spare = Spare(pool, values, size, pooled) if pool else None
+    here_mb = max((transient_mb(s.name, size) for s in plan if s.name not in away), default=0)
+    spare = Spare(pool, values, size, pooled, here_mb) if pool else None
     try:
         with trial_processes.second_core(spare.idle if spare else None):
             for s in plan:
@@ -195,27 +203,55 @@ def merge(
 
 
 class Spare:
-    """The second core: the pooled sections not begun yet (largest first), each computed by a
-    fresh child process forked here (one at a time) or by this process (`pooled`)."""
+    """The second core: the pooled sections (largest first), each taken once (`taken`, shared
+    with the children) by a child process forked here (one at a time) or by this process
+    (`pooled`). Where even a private copy of this process would fit beside the two largest
+    sections (`memory.lasting_child_fits`: the 230 k report, not the 2.3 M one) a child goes on
+    taking the next pooled section until this process starts the target trials (`linger`);
+    otherwise it computes one section and ends."""
 
     def __init__(
-        self, pool: list[Section], values: dict, size: int, pooled: Callable[[Section], None]
-    ) -> None:
+        self, pool: list[Section], values: dict, size: int, pooled: Callable[[Section], None],
+        here_mb: float = 0.0,
+    ) -> None:  # fmt: skip
         self.values, self.size, self.pooled = values, size, pooled
-        self.pool = sorted(pool, key=lambda s: -self.mb(s))  # stable: the plan's order else
-        self.got: dict[str, Outcome] = {}
-        self.child: tuple[Section, Any, str] | None = None  # (section, process, result file)
+        self.sections = sorted(pool, key=lambda s: -self.mb(s))  # stable: the plan's order else
         self.ctx = multiprocessing.get_context("fork")
+        self.taken = self.ctx.Array("b", len(self.sections))  # 1: a process has begun it
+        self.halt = self.ctx.Value("b", 0)  # 1: a lingering child takes no further section
+        self.linger = lasting_child_fits(here_mb, max(map(self.mb, self.sections)))
+        self.got: dict[str, Outcome] = {}
+        self.child: tuple[Section, Any] | None = None  # (its first section, the process)
+        self.folder = tempfile.mkdtemp(prefix="workbench-sections-")
 
     def mb(self, s: Section) -> float:
         return transient_mb(s.name, self.size)
 
-    def fits(self, here: Section | None, child: Section) -> bool:
-        """Whether `child`'s section fits beside this process computing `here`."""
+    def fits(self, here: Section | None, child: Section | None) -> bool:
+        """Whether `child`'s section fits beside this process computing `here` (a lingering
+        child's sections fit beside anything)."""
+        if self.linger or child is None:
+            return True
         return child_fits(0.0 if here is None else self.mb(here), self.mb(child), self.size)
 
+    def left(self) -> bool:
+        with self.taken.get_lock():
+            return not all(self.taken)
+
+    def claim(self, here: Section | None) -> Section | None:
+        """Take the first pooled section not taken that fits beside `here` (None: none)."""
+        with self.taken.get_lock():
+            for i, s in enumerate(self.sections):
+                if not self.taken[i] and self.fits(here, s):
+                    self.taken[i] = 1
+                    return s
+        return None
+
+    def running(self) -> Section | None:
+        return None if self.child is None else self.child[0]
+
     def idle(self) -> bool:
-        """Whether no child runs (a finished one's outcome is read): the second core is free.
+        """Whether no child runs (a finished one's outcomes are read): the second core is free.
         Asked by the target trials before forking their own worker."""
         self.collect()
         return self.child is None
@@ -223,8 +259,11 @@ class Spare:
     def before(self, s: Section) -> None:
         """Before this process computes its own section `s`: while `s` does not fit beside the
         running child, compute a pooled section that does here (or wait for the child); then,
-        unless `s` spreads over both cores itself, fork a child for one that fits beside `s`."""
-        while not self.idle() and not self.fits(s, self.child[0]):
+        unless `s` spreads over both cores itself (a lingering child then stops after its
+        current section), fork a child for one that fits beside `s`."""
+        if s.spread:
+            self.halt.value = 1
+        while not self.idle() and not self.fits(s, self.running()):
             self._here_beside_child()
         if not s.spread:
             self.launch(s)
@@ -232,65 +271,78 @@ class Spare:
     def drain(self) -> None:
         """The rest of the pool: this process takes the largest that fits beside the running
         child (waiting while none does), with a child for one that fits beside it."""
-        while self.pool:
+        self.halt.value = 0
+        while self.left():
             if self.idle():
-                s = self.pool.pop(0)
-                self.launch(s)
-                self.pooled(s)
+                s = self.claim(None)
+                if s is not None:
+                    self.launch(s)
+                    self.pooled(s)
             else:
                 self._here_beside_child()
         self.wait()
 
     def _here_beside_child(self) -> None:
-        running = self.child[0]
-        s = next((t for t in self.pool if self.fits(t, running)), None)
+        s = self.claim(self.running())
         if s is None:
             time.sleep(WAIT_S)
-            return
-        self.pool.remove(s)
-        self.pooled(s)
+        else:
+            self.pooled(s)
 
     def launch(self, here: Section | None) -> None:
         """Fork a child for the first pooled section that fits beside `here` (none running)."""
         if not self.idle():
             return
-        s = next((t for t in self.pool if self.fits(here, t)), None)
+        s = self.claim(here)
         if s is None:
             return
-        fd, path = tempfile.mkstemp(prefix="workbench-section-", suffix=".pickle")
-        os.close(fd)
         gc.collect()
         release_free_memory()
         gc.freeze()  # the objects so far: never traversed again, their pages stay shared
-        process = self.ctx.Process(target=_child, args=(s, self.values, path), daemon=True)
+        process = self.ctx.Process(target=self._work, args=(s,), daemon=True)
         try:
             process.start()
         except OSError:  # no fork (e.g. no memory for the process table): computed here
             gc.unfreeze()
-            os.unlink(path)
+            self.pooled(s)
             return
-        self.pool.remove(s)
-        self.child = (s, process, path)
+        self.child = (s, process)
         console.note(f"in a second process: {s.name}")
 
+    def _work(self, s: Section) -> None:
+        """A child: section `s` (and, lingering, the next ones not taken), each `Outcome`
+        pickled into the folder. On an error it exits with a nonzero code: this process
+        computes what the child took and did not deliver (and meets the error)."""
+        from joblib import parallel_config
+
+        try:  # a bootstrap's replicates here run one after another (the same rows, see
+            # stats.bootstrap.run_replicates): the parent's joblib workers are not this
+            # process's to use, and both cores are busy already
+            with console.showing(None), console.timing(), parallel_config(backend="sequential"):
+                while s is not None:
+                    got = compute(s, self.values, here=False)
+                    with open(os.path.join(self.folder, s.name), "wb") as fh:
+                        pickle.dump(got, fh, protocol=pickle.HIGHEST_PROTOCOL)
+                    s = self.claim(None) if self.linger and not self.halt.value else None
+        except BaseException:  # any failure: the parent computes the section
+            os._exit(1)
+
     def collect(self, wait: bool = False) -> None:
-        """Read the child's outcome once it has ended (`wait`: wait for that)."""
-        if self.child is None:
+        """Read the child's outcomes once it has ended (`wait`: wait for that)."""
+        if self.child is None or (not wait and self.child[1].is_alive()):
             return
-        s, process, path = self.child
-        if not wait and process.is_alive():
-            return
-        process.join()
+        self.child[1].join()
         self.child = None
         gc.unfreeze()
-        try:
-            if process.exitcode == 0:
+        for s in self.sections:
+            path = os.path.join(self.folder, s.name)
+            if s.name in self.got or not os.path.exists(path):
+                continue  # read already, or not delivered: computed here (`run`)
+            try:
                 with open(path, "rb") as fh:
                     self.got[s.name] = pickle.load(fh)
-        except (OSError, EOFError, pickle.UnpicklingError):
-            pass  # not delivered: computed here (`run`)
-        finally:
-            os.unlink(path)
+            except (OSError, EOFError, pickle.UnpicklingError):
+                pass
 
     def wait(self) -> None:
         self.collect(wait=True)
@@ -300,19 +352,4 @@ class Spare:
         if self.child is not None and self.child[1].is_alive():
             self.child[1].terminate()
         self.wait()
-
-
-def _child(s: Section, values: dict, path: str) -> None:
-    """A child's one section: its `Outcome` pickled into `path`. On an error it exits with a
-    nonzero code, and this process computes the section itself (and meets the error)."""
-    from joblib import parallel_config
-
-    try:  # a bootstrap's replicates here run one after another (the same rows, see
-        # stats.bootstrap.run_replicates): the parent's joblib workers are not this process's
-        # to use, and both cores are busy already
-        with console.showing(None), console.timing(), parallel_config(backend="sequential"):
-            got = compute(s, values, here=False)
-        with open(path, "wb") as fh:
-            pickle.dump(got, fh, protocol=pickle.HIGHEST_PROTOCOL)
-    except BaseException:  # any failure: the parent computes the section
-        os._exit(1)
+        shutil.rmtree(self.folder, ignore_errors=True)
