@@ -1,21 +1,22 @@
 """The report's PDF laid out in two processes (issue 23: WeasyPrint's layout is one core's work,
 three quarters of a warm report).
 
-This process parses the page and builds WeasyPrint's box tree once (styles, and the figure and
-table numbers, which CSS counters fix when the boxes are built), then forks. Each process lays
-out one part of the body, split where a section starts (every section's heading starts a new
-page, so no page spans the split): this process the cover, the contents and the first sections
-(part A), the forked one the cover again (the named strings of every page's header come from
-it, and it keeps `@page :first` on the first page) and the last sections (part B). After the
-first pass B sends its page count and its anchors' pages; A puts B's section numbers into the
-contents page (`target-counter`) and makes that page again, then sends its page count, and both
-number their pages (`counter(page)`, `counter(pages)`) as the whole document's before making
-the margin boxes. A writes the whole document with B's pages present but empty
-(`pdf_layout.Elsewhere`: their anchors, links and bookmarks), so its outline, the contents'
-links and the named destinations are those of the one-process PDF; B writes its pages without
-its cover, and their contents and resources replace the empty pages' (pypdf). Each part embeds
-its own subset of each font, so a font used on both sides is embedded twice; every page shows
-the same pixels and text as the one-process PDF (tests/reporting/test_pdf_split.py).
+This process parses the page and forks. Each process lays out one part of the body, cut where
+a section starts (every section's heading starts a new page, so no page spans the cut), and
+computes styles and boxes for its own elements only (`_prune_a`, `_prune_b`): this process the
+cover, the contents and the first sections (part A), the forked one the cover again (the named
+strings of every page's header come from it, and it keeps `@page :first` on the first page) and
+the last sections (part B), its figure and table numbers continuing from A's (`counter-reset`).
+After the first pass B sends its page count and its anchors' pages; A puts B's section numbers
+into the contents page (`target-counter`; empty elements carry those anchors in A) and makes
+that page again, then sends its page count, and both number their pages (`counter(page)`,
+`counter(pages)`) as the whole document's before making the margin boxes. A writes the whole
+document with B's pages present but empty (`pdf_layout.Elsewhere`: their anchors, links and
+bookmarks), so its outline, the contents' links and the named destinations are those of the
+one-process PDF; B writes its pages without its cover, and their contents and resources replace
+the empty pages' (pypdf). Each part embeds its own subset of each font, so a font used on both
+sides is embedded twice (a larger file); every page shows the same pixels and text as the
+one-process PDF (tests/reporting/test_pdf_split.py; bench/pdf.py --check on the reports).
 
 `write` returns False, writing nothing, whenever the split cannot be used or fails (no section
 to split at, another WeasyPrint, the child dying, timing out or disagreeing); `render.write_pdf`
@@ -39,6 +40,7 @@ TIMEOUT_S = 20.0  # at least this long for the other part, or 4x what this part 
 MIN_WEIGHT = 0.25  # each part at least this share of the body: else one process is as quick
 LAYOUT_MB = 200  # what laying out a report's part adds to a process (measured: see bench/README)
 B_SHARE = 0.5  # the body's share laid out by the child (it has no contents page to redo)
+COUNTERS = {"figure": ("figure", "wb-figure"), "table": ("table", "wb-table")}  # report.css
 BATCH_ENV = "WORKBENCH_PARENT_PID"  # execute.PARENT_ENV: a batch worker (both cores busy)
 LAST: dict[str, Any] = {}  # how the last `write` went (bench, tests): split, pages, reason
 
@@ -82,14 +84,71 @@ def write(page: str, target: Path, base_url: str | None = None) -> bool:
 
 
 def _two_parts(page: str, base_url: str | None) -> bytes:
-    from weasyprint import DEFAULT_OPTIONS, HTML
+    from weasyprint import HTML
+
+    LAST.update(t0=time.perf_counter(), c0=time.process_time())
+    html = HTML(string=page, base_url=base_url)
+    body = html.etree_element.find("body")
+    cut = choose_cut(body)
+    if cut is None:
+        raise SplitFailed("no section to split at")
+    _mark("parsed")
+    with _Child(lambda channel: _part_b(channel, html, body, cut)) as child:
+        return _part_a(child, html, body, cut)
+
+
+def choose_cut(body: Any) -> int | None:
+    """The body's child (a section) where part B starts: the one nearest to leaving `B_SHARE`
+    of the body's weight (`_weight`) to B, at least `MIN_WEIGHT` on each side. None when the
+    body is not a report's (a cover first, then sections) or too short."""
+    kids = list(body) if body is not None else []
+    if len(kids) < 3 or not any(_has_class(e, "wb-cover") for e in kids[0].iter()):
+        return None
+    weights = [_weight(k) for k in kids]
+    total, best, cut = sum(weights), None, None
+    for at in range(2, len(kids)):
+        if not _opens_section(kids[at]):
+            continue
+        share = sum(weights[at:]) / total
+        if min(share, 1 - share) < MIN_WEIGHT:
+            continue
+        if best is None or abs(share - B_SHARE) < best:
+            best, cut = abs(share - B_SHARE), at
+    return cut
+
+
+def _has_class(element: Any, name: str) -> bool:
+    return name in (element.get("class") or "").split()
+
+
+def _opens_section(element: Any) -> bool:
+    """Whether the element's first descendants lead to a section's heading (an h2: report.css
+    starts a page there; part B checks it on its boxes, `_starts_page`)."""
+    while len(element):
+        element = element[0]
+        if element.tag == "h2":
+            return True
+    return False
+
+
+def _weight(element: Any) -> int:
+    """The layout work a body child makes, roughly: its text's characters and its elements."""
+    return sum(len(t) for t in element.itertext()) + 8 * sum(1 for _ in element.iter())
+
+
+def _build(html: Any) -> tuple[tuple, Any]:
+    """WeasyPrint's styles and box tree of `html`'s (pruned) elements, as `Document._render`
+    makes them: ((html, context, fonts, options), root box)."""
+    import cssselect2
+    from weasyprint import DEFAULT_OPTIONS
     from weasyprint.css.counters import CounterStyle
     from weasyprint.document import Document
     from weasyprint.formatting_structure.build import build_formatting_structure
     from weasyprint.text.fonts import FontConfiguration
 
-    LAST.update(t0=time.perf_counter(), c0=time.process_time())
-    html = HTML(string=page, base_url=base_url)
+    html.wrapper_element = cssselect2.ElementWrapper.from_html_root(
+        html.etree_element, content_language=None
+    )  # as HTML() makes it, from the pruned tree
     options = dict(DEFAULT_OPTIONS)
     fonts, counter_style = FontConfiguration(), CounterStyle()
     context = Document._build_layout_context(html, fonts, counter_style, {}, options)
@@ -97,55 +156,12 @@ def _two_parts(page: str, base_url: str | None) -> bytes:
         html.etree_element, context.style_for, context.get_image_from_uri, html.base_url,
         context.target_collector, counter_style, context.footnotes,
     )  # fmt: skip
-    parts = split_tree(root)
-    if parts is None:
-        raise SplitFailed("no section to split at")
-    root_a, root_b = parts
-    _mark("built")
-    build = (html, context, fonts, options)
-    with _Child(lambda channel: _part_b(channel, build, root_b)) as child:
-        return _part_a(child, build, root_a)
+    return (html, context, fonts, options), root
 
 
-def split_tree(root: Any) -> tuple[Any, Any] | None:
-    """Part A's and part B's root boxes: the body's children cut before the section nearest
-    to `B_SHARE` of the body's weight (`_weight`) from its end; B's keeps the cover without
-    the contents. None when no section can be cut at."""
-    body_at = next((i for i, c in enumerate(root.children) if c.element_tag == "body"), None)
-    if body_at is None:
-        return None
-    body = root.children[body_at]
-    kids = list(body.children)
-    if len(kids) < 3 or not _is_cover(kids[0]):
-        return None
-    weights = [_weight(k) for k in kids]
-    total, best, cut = sum(weights), None, None
-    for at in range(2, len(kids)):
-        if not _starts_page(kids[at]):
-            continue
-        share = sum(weights[at:]) / total
-        if min(share, 1 - share) < MIN_WEIGHT:
-            continue
-        if best is None or abs(share - B_SHARE) < best:
-            best, cut = abs(share - B_SHARE), at
-    if cut is None:
-        return None
-
-    def with_body(children: list) -> Any:
-        new = list(root.children)
-        new[body_at] = body.copy_with_children(children)
-        return root.copy_with_children(new)
-
-    return with_body(kids[:cut]), with_body([_without_contents(kids[0]), *kids[cut:]])
-
-
-def _classes(box: Any) -> list[str]:
-    element = getattr(box, "element", None)
-    return (element.get("class") or "").split() if element is not None else []
-
-
-def _is_cover(box: Any) -> bool:
-    return any("wb-cover" in _classes(b) for b in box.descendants())
+def _body_box(root: Any) -> tuple[int, Any]:
+    at = next(i for i, c in enumerate(root.children) if c.element_tag == "body")
+    return at, root.children[at]
 
 
 def _starts_page(box: Any) -> bool:
@@ -159,27 +175,49 @@ def _starts_page(box: Any) -> bool:
         box = children[0]
 
 
-def _without_contents(box: Any) -> Any:
-    """The cover's box without the contents (nav.wb-toc)."""
-    if not hasattr(box, "copy_with_children"):  # not a parent box
-        return box
-    kept = [_without_contents(c) for c in box.children if "wb-toc" not in _classes(c)]
-    return box.copy_with_children(kept)
+def _prune_a(body: Any, cut: int) -> None:
+    """Part A's elements: the cover, the contents and the sections before `cut`, and an empty
+    element for each anchor of the later sections that the contents point to (so that their
+    page numbers can be set: `target-counter`; they make no page: `_part_a` drops them)."""
+    from xml.etree.ElementTree import SubElement
+
+    kids = list(body)
+    wanted = {h[1:] for a in body.iter("a") if (h := a.get("href", "")).startswith("#")}
+    names = [e.get("id") for kid in kids[cut:] for e in kid.iter() if e.get("id") in wanted]
+    for kid in kids[cut:]:
+        body.remove(kid)
+    for name in names:
+        SubElement(body, "div", {"id": name})
 
 
-def _weight(box: Any) -> int:
-    """The layout work a body child makes, roughly: its text's characters and its boxes."""
-    n = 0
-    for b in box.descendants():
-        n += 8 + len(getattr(b, "text", "") or "")
-    return n
+def _prune_b(body: Any, cut: int) -> None:
+    """Part B's elements: the cover without the contents, and the sections from `cut`; the
+    figure and table numbers continue from part A's (`counter-reset` on the body)."""
+    kids = list(body)
+    counted = {
+        counter: sum(1 for kid in kids[1:cut] for e in kid.iter(tag) if _has_class(e, name))
+        for counter, (tag, name) in COUNTERS.items()
+    }
+    for kid in kids[1:cut]:
+        body.remove(kid)
+    for parent in list(kids[0].iter()):
+        for child in list(parent):
+            if _has_class(child, "wb-toc"):
+                parent.remove(child)
+    resets = " ".join(f"{counter} {n}" for counter, n in counted.items())
+    body.set("style", f"{body.get('style') or ''};counter-reset: {resets}".lstrip(";"))
 
 
-def _part_a(child: _Child, build: tuple, root: Any) -> bytes:
+def _part_a(child: _Channel, html: Any, body: Any, cut: int) -> bytes:
     """This process's part: lay out, learn B's pages, number, write the whole document with
     B's pages empty, and put B's pages in."""
     from workbench.reporting import pdf_layout
 
+    _prune_a(body, cut)
+    build, root = _build(html)
+    at, body_box = _body_box(root)
+    root.children[at] = body_box.copy_with_children(body_box.children[:cut])  # no stub pages
+    _mark("built")
     html, context, fonts, options = build
     t0 = time.perf_counter()
     known: dict = {}
@@ -226,13 +264,17 @@ def _mark(step: str) -> None:
     LAST.setdefault("cpu", {})[step] = round(time.process_time() - LAST["c0"], 3)
 
 
-def _part_b(channel: _Channel, build: tuple, root: Any) -> None:
+def _part_b(channel: _Channel, html: Any, body: Any, cut: int) -> None:
     """The forked process's part: lay out the cover and the last sections, tell A its pages
     and anchors, number its pages after A's, send its pages' description and PDF."""
     from workbench.reporting import pdf_layout
 
-    html, context, fonts, options = build
     cpu = time.process_time()
+    _prune_b(body, cut)
+    build, root = _build(html)
+    if not _starts_page(_body_box(root)[1].children[1]):
+        raise SplitFailed("part B's first section does not start a page")
+    html, context, fonts, options = build
     pages = pdf_layout.paginate(html, root, context)
     anchors = {
         name: item.cached_page_counter_values
