@@ -224,6 +224,8 @@ def _part_a(child: _Channel, html: Any, body: Any, cut: int) -> bytes:
 
     def with_b_anchors(pages: list) -> None:
         _mark("a_paginated")
+        import pypdf  # noqa: F401  (for `merge`: imported while B may still be at work)
+
         got = child.receive(max(TIMEOUT_S, 4 * (time.perf_counter() - t0)))
         _mark("b_paginated")
         known.update(got, k=len(pages))
