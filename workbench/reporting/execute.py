@@ -289,7 +289,7 @@ def _render(
         page = document(body, params.lang, title)
         (workdir / "report.html").write_text(page, encoding="utf-8")
     with console.stage("pdf"):
-        write_pdf(page, workdir / "report.pdf", base_url=str(workdir))
+        write_pdf(page, workdir / "report.pdf", base_url=str(workdir), jobs=params.n_jobs)
 
 
 def run_in(kernel: ReportKernel, params, target: Path, timeout, scheduler) -> nbformat.NotebookNode:
