@@ -158,6 +158,7 @@ def run(
                 with worker.budget.using(PARENT, mb) if worker else _nothing():
                     outcomes[s.name] = got = compute(s, values)
                 values[s.name] = got.value
+                console.offer(**{s.name: got.value})  # (the report draws figures ahead)
                 if got.missing is not None:
                     failed[s.name] = got.missing
             if worker is not None:  # then help the worker with what it has not begun
