@@ -25,16 +25,13 @@ then prints the PDF in one process as before.
 
 from __future__ import annotations
 
-import gc
-import json
 import os
-import select
-import signal
-import struct
 import time
 from io import BytesIO
 from pathlib import Path
 from typing import Any
+
+from workbench.reporting.pdf_child import Channel, Child, SplitFailed
 
 TIMEOUT_S = 20.0  # at least this long for the other part, or 4x what this part took
 MIN_WEIGHT = 0.25  # each part at least this share of the body: else one process is as quick
@@ -43,10 +40,6 @@ B_SHARE = 0.5  # the body's share laid out by the child (it has no contents page
 COUNTERS = {"figure": ("figure", "wb-figure"), "table": ("table", "wb-table")}  # report.css
 BATCH_ENV = "WORKBENCH_PARENT_PID"  # execute.PARENT_ENV: a batch worker (both cores busy)
 LAST: dict[str, Any] = {}  # how the last `write` went (bench, tests): split, pages, reason
-
-
-class SplitFailed(Exception):
-    """The two-process PDF could not be made (the one-process path prints it)."""
 
 
 def usable(jobs: int) -> bool:
@@ -93,7 +86,7 @@ def _two_parts(page: str, base_url: str | None) -> bytes:
     if cut is None:
         raise SplitFailed("no section to split at")
     _mark("parsed")
-    with _Child(lambda channel: _part_b(channel, html, body, cut)) as child:
+    with Child(lambda channel: _part_b(channel, html, body, cut)) as child:
         return _part_a(child, html, body, cut)
 
 
@@ -208,7 +201,7 @@ def _prune_b(body: Any, cut: int) -> None:
     body.set("style", f"{body.get('style') or ''};counter-reset: {resets}".lstrip(";"))
 
 
-def _part_a(child: _Channel, html: Any, body: Any, cut: int) -> bytes:
+def _part_a(child: Channel, html: Any, body: Any, cut: int) -> bytes:
     """This process's part: lay out, learn B's pages, number, write the whole document with
     B's pages empty, and put B's pages in."""
     from workbench.reporting import pdf_layout
@@ -266,7 +259,7 @@ def _mark(step: str) -> None:
     LAST.setdefault("cpu", {})[step] = round(time.process_time() - LAST["c0"], 3)
 
 
-def _part_b(channel: _Channel, html: Any, body: Any, cut: int) -> None:
+def _part_b(channel: Channel, html: Any, body: Any, cut: int) -> None:
     """The forked process's part: lay out the cover and the last sections, tell A its pages
     and anchors, number its pages after A's, send its pages' description and PDF."""
     from workbench.reporting import pdf_layout
@@ -332,90 +325,3 @@ def merge(a_pdf: bytes, b_pdf: bytes, k: int) -> bytes:
     buffer = BytesIO()
     out.write(buffer)
     return buffer.getvalue()
-
-
-class _Channel:
-    """Length-prefixed messages (JSON or bytes) over a pair of pipes."""
-
-    def __init__(self, read_fd: int, write_fd: int) -> None:
-        self.read_fd, self.write_fd = read_fd, write_fd
-
-    def send(self, message: dict) -> None:
-        self.send_bytes(json.dumps(message).encode())
-
-    def send_bytes(self, data: bytes) -> None:
-        view = memoryview(struct.pack("!Q", len(data)) + data)
-        while view:
-            view = view[os.write(self.write_fd, view) :]
-
-    def receive(self, timeout: float | None) -> dict:
-        message = json.loads(self.receive_bytes(timeout))
-        if "error" in message:
-            raise SplitFailed(f"part B failed: {message['error']}")
-        return message
-
-    def receive_bytes(self, timeout: float | None) -> bytes:
-        (size,) = struct.unpack("!Q", self._exactly(8, timeout))
-        return self._exactly(size, timeout)
-
-    def _exactly(self, n: int, timeout: float | None) -> bytes:
-        end = None if timeout is None else time.monotonic() + timeout
-        chunks, got = [], 0
-        while got < n:
-            wait = None if end is None else max(0.0, end - time.monotonic())
-            if not select.select([self.read_fd], [], [], wait)[0]:
-                raise SplitFailed("part B took too long")
-            chunk = os.read(self.read_fd, min(n - got, 1 << 20))
-            if not chunk:
-                raise SplitFailed("part B ended early")
-            chunks.append(chunk)
-            got += len(chunk)
-        return b"".join(chunks)
-
-
-class _Child:
-    """A forked process running `work(channel)`; this side talks to it through `self`.
-    On leaving, the child is waited for, or killed when this side failed."""
-
-    def __init__(self, work) -> None:
-        self.work = work
-
-    def __enter__(self) -> _Channel:
-        down_r, down_w = os.pipe()
-        up_r, up_w = os.pipe()
-        gc.freeze()  # the child's collections leave the parent's objects (and pages) alone
-        pid = os.fork()
-        if pid == 0:  # the child: never returns, never runs the parent's exit handlers
-            code = 1
-            channel = _Channel(down_r, up_w)
-            try:
-                os.close(down_w)
-                os.close(up_r)
-                signal.signal(signal.SIGINT, signal.SIG_DFL)
-                self.work(channel)
-                code = 0
-            except BaseException as err:  # reported to the parent, then exit
-                try:
-                    channel.send({"error": f"{type(err).__name__}: {err}"})
-                except BaseException:
-                    pass
-            finally:
-                os._exit(code)
-        gc.unfreeze()
-        os.close(down_r)
-        os.close(up_w)
-        self.pid = pid
-        self.channel = _Channel(up_r, down_w)
-        return self.channel
-
-    def __exit__(self, kind, value, tb) -> None:
-        if kind is not None:
-            try:
-                os.kill(self.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        os.close(self.channel.read_fd)
-        os.close(self.channel.write_fd)
-        _, status = os.waitpid(self.pid, 0)
-        if kind is None and status != 0:
-            raise SplitFailed(f"part B exited with status {status}")
