@@ -79,16 +79,22 @@ def test_figures_drawn_during_the_analyses_are_the_reports(tmp_path, monkeypatch
 
 
 def test_no_kernel_or_a_large_cohort_sends_nothing(tmp_path):
-    """Without a started kernel `drawing` listens to nothing; a cohort over MAX_RELEASES is
-    not keyed here (the scope key sorts every release id), so nothing is sent."""
+    """Without a started kernel, or for a scoped report, `drawing` listens to nothing; a cohort
+    over MAX_RELEASES is not keyed here (the scope key sorts every release id): nothing sent."""
     zh = ReportParams.from_mapping({"data": str(tmp_path), "name": "x", "lang": "zh"})
     with analysis_ahead.drawing(None, zh, tmp_path, ["zh"]):
-        console.offer(retention={})  # no listener: nothing happens
+        assert console._OFFERS.get() is None  # nobody listens
     kernel = Kernel()
 
     class Cohort:
         table = range(analysis_ahead.MAX_RELEASES + 1)
 
-    with analysis_ahead.drawing(kernel, zh, tmp_path, ["zh"]):
-        console.offer(cohort=Cohort(), retention={}, tiers=None)
+    listener = analysis_ahead.Listener(kernel, zh, tmp_path, ["zh"])
+    listener("cohort", Cohort())  # (a real cohort's header and key would be made here)
+    listener("retention", {})
+    listener("tiers", None)
+    assert listener.key is None
+    scoped = ReportParams.from_mapping({**zh.to_mapping(), "prefecture": "changsha"})
+    with analysis_ahead.drawing(kernel, scoped, tmp_path, ["zh"]):
+        assert console._OFFERS.get() is None  # nobody listens
     assert kernel.sent == []

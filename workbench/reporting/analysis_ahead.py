@@ -18,7 +18,8 @@ Only ever a cache fill, keyed by content (`figure_cache`): a figure whose inputs
 differ from the final results' has another key and the notebook draws it as before; an error or
 a lost job only means the notebook draws. The images are drawn from protected values like the
 report's and stored in the private cache only. Not done for a cohort over `MAX_RELEASES` (the
-scope key sorts every release id in this process: seconds at 2.3 M) or without a started kernel.
+scope key sorts every release id in this process: seconds at 2.3 M), for a scoped report (see
+`drawing`) or without a started kernel.
 """
 
 from __future__ import annotations
@@ -129,8 +130,12 @@ class Listener:
 @contextlib.contextmanager
 def drawing(kernel: Any, params: Any, folder: Path, langs: list[str]) -> Iterator[None]:
     """For the block (a report's analyses), the kernel draws the figures of each section as its
-    values are computed (see the module docstring); nothing without a started kernel."""
-    if kernel is None or getattr(kernel, "km", None) is None:
+    values are computed (see the module docstring); nothing without a started kernel, nor
+    for a scoped report (its sections read the province benchmark, which the kernel would
+    compute or wait for; as `figure_ahead.ahead`)."""
+    from workbench.reporting.benchmark import province_params
+
+    if kernel is None or getattr(kernel, "km", None) is None or province_params(params):
         yield
         return
     with console.offers_to(Listener(kernel, params, folder, langs)):
