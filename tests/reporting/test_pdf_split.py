@@ -170,6 +170,22 @@ def test_a_failing_second_process_gives_the_one_process_pdf(tmp_path, monkeypatc
     assert one["links"] == two["links"] and one["outline"] == two["outline"]
 
 
+def test_page_numbers_in_the_last_sections_text_keep_one_process(tmp_path, monkeypatch):
+    """Part B cannot number `counter(page)` in its content (its pages start at 1): such a page
+    is printed in one process, with the numbers right."""
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    monkeypatch.delenv(pdf_split.BATCH_ENV, raising=False)
+    late = '<style>.wb-here::after { content: counter(page) }</style><p class="wb-here"></p>'
+    page = small_report("en").replace("</body>", f'<div class="wb-output">{late}</div></body>')
+    two = pages_of(write_pdf(page, tmp_path / "two.pdf", jobs=2), tmp_path / "png_two")
+    assert pdf_split.LAST["split"] is False
+    assert pdf_split.LAST["reason"].endswith("page counters or cross-references in part B")
+    one = _one_process(tmp_path, page)
+    assert one["pixels"] == two["pixels"] and one["text"] == two["text"]
+    last = [line.strip() for line in two["text"][len(two["pixels"]) - 1].splitlines()]
+    assert str(len(two["pixels"])) in last  # the paragraph's page number: the last page's
+
+
 def test_one_process_with_one_job_or_in_a_batch_worker(monkeypatch):
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
     monkeypatch.delenv(pdf_split.BATCH_ENV, raising=False)

@@ -152,6 +152,17 @@ def _build(html: Any) -> tuple[tuple, Any]:
     return (html, context, fonts, options), root
 
 
+def _page_based(context: Any, part_b: bool) -> bool:
+    """Whether this part's content (not its margin boxes) uses page counters it cannot number
+    alone: in part A `counter(pages)` (its pages are the document's first, so `counter(page)`
+    and the contents' `target-counter` are right), in part B any page counter or
+    `target-counter` (it has neither A's pages nor A's anchors)."""
+    items = context.target_collector.counter_lookup_items.values()
+    if part_b:
+        return any(i.missing_counters or i.missing_target_counters for i in items)
+    return any("pages" in i.missing_counters for i in items)
+
+
 def _body_box(root: Any) -> tuple[int, Any]:
     at = next(i for i, c in enumerate(root.children) if c.element_tag == "body")
     return at, root.children[at]
@@ -212,6 +223,8 @@ def _part_a(child: Channel, html: Any, body: Any, cut: int) -> bytes:
     root.children[at] = body_box.copy_with_children(body_box.children[:cut])  # no stub pages
     _mark("built")
     html, context, fonts, options = build
+    if _page_based(context, part_b=False):
+        raise SplitFailed("counter(pages) in part A's content")
     t0 = time.perf_counter()
     known: dict = {}
 
@@ -267,9 +280,11 @@ def _part_b(channel: Channel, html: Any, body: Any, cut: int) -> None:
     cpu = time.process_time()
     _prune_b(body, cut)
     build, root = _build(html)
+    html, context, fonts, options = build
     if not _starts_page(_body_box(root)[1].children[1]):
         raise SplitFailed("part B's first section does not start a page")
-    html, context, fonts, options = build
+    if _page_based(context, part_b=True):
+        raise SplitFailed("page counters or cross-references in part B")
     pages = pdf_layout.paginate(html, root, context)
     anchors = {
         name: item.cached_page_counter_values
