@@ -35,7 +35,7 @@ from workbench.reporting.pdf_child import Channel, Child, SplitFailed
 
 TIMEOUT_S = 20.0  # at least this long for the other part, or 4x what this part took
 MIN_WEIGHT = 0.25  # each part at least this share of the body: else one process is as quick
-LAYOUT_MB = 200  # what laying out a report's part adds to a process (measured: see bench/README)
+LAYOUT_MB = 200  # a part's layout, at most (zh 23 k report: one process +128 MB, B's peak 209 MB)
 B_SHARE = 0.5  # the body's share laid out by the child (it has no contents page to redo)
 COUNTERS = {"figure": ("figure", "wb-figure"), "table": ("table", "wb-table")}  # report.css
 BATCH_ENV = "WORKBENCH_PARENT_PID"  # execute.PARENT_ENV: a batch worker (both cores busy)
