@@ -21,7 +21,13 @@ Two things, deliberately apart:
   so in exactly one line on stderr, the contract of every refusal; a quick success writes its
   lines when it ends.
 
-Both live in context variables, so the code that runs a stage does not need a console passed
+* **Values as they are computed** (`offer(name=value)`, `offers_to(listener)`): an analysis
+  offers each section's value when it has it; a listener opened around the analysis (the report:
+  `reporting/analysis_ahead`, which draws those sections' figures in the otherwise idle report
+  kernel) gets `listener(name, value)`; with none open, `offer` does nothing. A listener's error
+  never reaches the analysis.
+
+All live in context variables, so the code that runs a stage does not need a console passed
 to it, and a thread or worker process started inside a stage shows nothing (only the process
 and thread that opened the display print). Standard library only: importing this costs nothing.
 """
@@ -196,6 +202,9 @@ def progress_text(label: str, done: int, total: int, elapsed: float) -> str:
 _DISPLAY: ContextVar[Console | None] = ContextVar("workbench_console", default=None)
 _STAGES: ContextVar[dict[str, float] | None] = ContextVar("workbench_stages", default=None)
 _CURRENT: ContextVar[str | None] = ContextVar("workbench_stage", default=None)
+_OFFERS: ContextVar[Callable[[str, object], None] | None] = ContextVar(
+    "workbench_offers", default=None
+)
 
 
 @contextmanager
@@ -274,6 +283,29 @@ def order_stages(names: list[str]) -> None:
         items[slot] = item
     stages.clear()
     stages.update(items)
+
+
+@contextmanager
+def offers_to(listener: Callable[[str, object], None] | None) -> Iterator[None]:
+    """`listener(name, value)` for every value `offer`ed inside the block (None: nobody)."""
+    token = _OFFERS.set(listener)
+    try:
+        yield
+    finally:
+        _OFFERS.reset(token)
+
+
+def offer(**values: object) -> None:
+    """Sections' values as the run computes them, by name, to the open `offers_to` listener;
+    nothing when none listens. The listener must not change them; its errors are dropped."""
+    listener = _OFFERS.get()
+    if listener is None:
+        return
+    for name, value in values.items():
+        try:
+            listener(name, value)
+        except Exception:  # a listener only ever helps: the run goes on
+            pass
 
 
 def note(text: str) -> None:

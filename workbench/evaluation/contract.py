@@ -90,6 +90,7 @@ def analyse_cohort(
         ) or {}  # fmt: skip
         coverage = step("coverage", prefecture_coverage, table)
         tiers = step("tiers", _tiers, table, fit.get("survival"))
+    console.offer(cohort=cohort, retention=fit, tiers=tiers)  # the report draws figures ahead
     # the other sections: independent ones on both cores when that helps (section_processes)
     got = sections.run(
         _plan(cohort, fit, params, scheduler), missing, notes, only,
@@ -100,7 +101,7 @@ def analyse_cohort(
     cif = got.get("competing")
     trend, check, model_check = got["trend"], got["projection_check"], got["model_check"]
     raw = ReportResults(
-        **_header(cohort, params),
+        **results_header(cohort, params),
         coverage=frame_or_none(coverage),
         milestones=fit.get("milestones"),
         curve=fit.get("curve"),
@@ -237,7 +238,7 @@ def not_estimable(cohort: pd.DataFrame, received: Any, has_exposures: bool | Non
     return out
 
 
-def _header(cohort: AnalysisCohort, params: ReportParams) -> dict:
+def results_header(cohort: AnalysisCohort, params: ReportParams) -> dict:
     """The fields every report has: source, hashes, cut-off, period, counts, design."""
     cutoff = cohort.cutoff
     return {
@@ -262,7 +263,7 @@ def _too_few(cohort: AnalysisCohort, params: ReportParams) -> ReportResults:
     if cohort.has_visits:
         coverage = frame_or_none(guarded({}, "coverage", prefecture_coverage, cohort.table))
     return ReportResults(
-        **_header(cohort, params),
+        **results_header(cohort, params),
         coverage=coverage,
         repairs=cohort.repairs,
         missing=dict.fromkeys(ESTIMATES, "too_few"),

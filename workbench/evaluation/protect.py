@@ -33,11 +33,13 @@ _COVERAGE_CELL = {"lost": "n_censored.lost", "transferred": "n_censored.transfer
 
 
 def protect(
-    results: Any, record_ids: Iterable[object], k: int, arm_sizes: dict | None = None
-) -> Any:
+    results: Any, record_ids: Iterable[object], k: int, arm_sizes: dict | None = None,
+    key: bytes | None = None,
+) -> Any:  # fmt: skip
     """The publishable version of `results` (a ReportResults) for threshold `k`; `arm_sizes`
-    maps (arm, group) to its number of people, for a randomised cohort's arm curves."""
-    key = dc.scope_key(record_ids)
+    maps (arm, group) to its number of people, for a randomised cohort's arm curves; `key`:
+    `disclosure.scope_key(record_ids)` when the caller has it (`record_ids` then unused)."""
+    key = dc.scope_key(record_ids) if key is None else key
     n = results.counts.n_releases
     return dataclasses.replace(
         results,

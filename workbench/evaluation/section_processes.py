@@ -158,6 +158,7 @@ def run(
                     spare.before(s)
                 outcomes[s.name] = got = compute(s, values)
                 values[s.name] = got.value
+                console.offer(**{s.name: got.value})  # (the report draws figures ahead)
                 if got.missing is not None:
                     failed[s.name] = got.missing
             if spare is not None:

@@ -56,7 +56,7 @@ from workbench.exceptions import ReportError, WorkbenchError
 from workbench.fonts import require_fonts
 from workbench.i18n import LANGUAGES, t
 from workbench.params.report import RUN_OPTIONS, ReportParams
-from workbench.reporting import figure_ahead
+from workbench.reporting import analysis_ahead, figure_ahead
 from workbench.reporting import metrics as metrics_mod
 from workbench.reporting import provenance as prov
 from workbench.reporting.kernel import (  # noqa: F401 (bench, tests)
@@ -220,7 +220,9 @@ def _one(
     with console.timing() as stages:
         key = _key(params)
         if key not in analyses:  # our errors stop here, before any notebook
-            analyses[key] = analyse(params, scheduler=scheduler)
+            # the idle kernel draws each section's figures as soon as the section is computed
+            with analysis_ahead.drawing(kernel, params, workdir.parent, [params.lang, *others]):
+                analyses[key] = analyse(params, scheduler=scheduler)
         results = analyses[key]
         os.environ[FILE_HASHES_ENV] = file_hashes_json()  # the kernel re-reads no data file
         out.mkdir(parents=True, exist_ok=True)
@@ -273,8 +275,9 @@ def _render(
         if kernel is None:
             nb = execute(params, executed, workdir, timeout, scheduler)
         else:
-            # this core draws from the last figure, unless the kernel is still drawing them: a
-            # prewarm sent by the previous report (the kept kernel's, from the previous call)
+            # this core draws from the last figure, unless the kernel has drawn or is drawing
+            # them: during the analyses (`analysis_ahead`), or a prewarm sent by the previous
+            # report (the kept kernel's, from the previous call)
             ahead = figure_ahead.ahead if kernel.pending is None else _nothing
             with ahead(results, params):
                 nb = run_in(kernel, params, executed, timeout, scheduler)
@@ -286,7 +289,7 @@ def _render(
         page = document(body, params.lang, title)
         (workdir / "report.html").write_text(page, encoding="utf-8")
     with console.stage("pdf"):
-        write_pdf(page, workdir / "report.pdf", base_url=str(workdir))
+        write_pdf(page, workdir / "report.pdf", base_url=str(workdir), jobs=params.n_jobs)
 
 
 def run_in(kernel: ReportKernel, params, target: Path, timeout, scheduler) -> nbformat.NotebookNode:

@@ -12,6 +12,8 @@ HTML is thrown away. Two users:
   meet, one may be drawn by both). Only for a province report: a scoped report's sections read
   the province benchmark, which the kernel may be computing meanwhile.
 
+(`analysis_ahead` has the kernel draw them even earlier, while the analyses run.)
+
 Drawing ahead only ever fills the cache: a figure it has not drawn (an error, a stop) is drawn
 by the notebook itself, and a cached figure equals a freshly drawn one (tests/reporting/
 test_figure_cache.py).
@@ -25,31 +27,32 @@ import os
 import sys
 import threading
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from typing import Any
 
 from workbench.reporting import figure_cache
 
 
-def figure_sections(results: Any) -> list[Callable]:
-    """The notebook's sections that draw figures, in its order, under its own conditions."""
+def figure_sections(results: Any, names: Collection[str] | None = None) -> list[Callable]:
+    """The notebook's sections that draw figures, in its order, under its own conditions;
+    `names`: only these (retention, trend, tiers, check, effects, regions, ranking)."""
     from workbench.reporting import model_sections, ranking_section, sections, trend_sections
 
-    out: list[Callable] = []
+    out: list[tuple[str, Callable]] = []
     if results.milestones is not None:
-        out.append(sections.retention)
+        out.append(("retention", sections.retention))
     if results.trend is not None:
-        out.append(trend_sections.trend)
+        out.append(("trend", trend_sections.trend))
     if results.tiers is not None:
-        out.append(sections.tiers)
+        out.append(("tiers", sections.tiers))
     if results.projection_check is not None or results.model_check is not None:
-        out.append(trend_sections.check)
+        out.append(("check", trend_sections.check))
     if results.effects is not None:
-        out.append(model_sections.effects)
+        out.append(("effects", model_sections.effects))
     if results.regions is not None:
-        out.append(sections.regions)
-    out.append(ranking_section.ranking)
-    return out
+        out.append(("regions", sections.regions))
+    out.append(("ranking", ranking_section.ranking))
+    return [build for name, build in out if names is None or name in names]
 
 
 def pristine_rc(mpl) -> dict:
@@ -76,10 +79,13 @@ def fresh_matplotlib() -> Iterator[None]:
             dict.update(mpl.rcParams, saved if saved is not None else pristine_rc(mpl))
 
 
-def prewarm(results: Any, params: Any, langs: list[str]) -> int:
+def prewarm(
+    results: Any, params: Any, langs: list[str], names: Collection[str] | None = None
+) -> int:
     """Draw into the cache the figures of the report for `results` and `params` in each of
-    `langs`; returns how many were drawn. Silent: no output, no warnings (process-wide: for the
-    kernel, which has nothing else to do meanwhile)."""
+    `langs` (`names`: of these sections only, `figure_sections`); returns how many were drawn.
+    Silent: no output, no warnings (process-wide: for the kernel, which has nothing else to do
+    meanwhile)."""
     from workbench.params.report import ReportParams
 
     before = figure_cache.DRAWN["n"]
@@ -88,7 +94,7 @@ def prewarm(results: Any, params: Any, langs: list[str]) -> int:
             other = ReportParams.from_mapping({**params.to_mapping(), "lang": lang})
         except Exception:
             continue
-        for build in figure_sections(results):
+        for build in figure_sections(results, names):
             with _silent(), fresh_matplotlib(), contextlib.suppress(Exception):
                 build(results, other)
     return figure_cache.DRAWN["n"] - before

@@ -10,6 +10,8 @@ kernel that rendered the Chinese report (same output: tests/reporting/test_repor
 failed notebook the kernel is replaced (a cell's error may leave any state behind; a dead kernel
 cannot be reused). `close` kills the kernel (no shutdown request: see `execute`'s docstring).
 
+`submit(code)` runs code in the kernel silently after what it is doing (`analysis_ahead`: the
+figures of a cold report's sections drawn while the parent still computes the analyses).
 `prewarm(langs)` asks the kernel, right after a notebook, to draw that report's figures in the
 other language(s) into the figure cache (`kernel_state.prewarm`) and returns at once: the kernel
 draws on the second core while the parent prints the PDF. `settle` waits for it (before the
@@ -260,10 +262,19 @@ class ReportKernel:
         outside the history); returns at once."""
         if self.km is None or not langs:
             return
-        self.settle(0.0)
-        code = f"__import__({STATE!r}, fromlist=['prewarm']).prewarm({list(langs)!r})"
-        kc = self.km.client()
-        kc.start_channels()
+        self.submit(f"__import__({STATE!r}, fromlist=['prewarm']).prewarm({list(langs)!r})")
+
+    def submit(self, code: str) -> None:
+        """Run `code` in the kernel after what it is doing (silent, outside the history);
+        returns at once. `settle` waits for the last one submitted (the kernel runs them in
+        order)."""
+        if self.km is None:
+            return
+        if self.pending is not None:
+            kc = self.pending[0]
+        else:
+            kc = self.km.client()
+            kc.start_channels()
         self.pending = (kc, kc.execute(code, silent=True, store_history=False))
 
     def settle(self, timeout: float) -> bool:

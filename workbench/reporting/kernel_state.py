@@ -13,6 +13,9 @@ IPython's namespace and output history with its execution counter back at 1. A n
 runs as in a kernel that was just started: the test that proves it compares a report from a
 reused kernel with one from a fresh kernel (tests/reporting/test_report.py).
 
+`ahead(path)` (sent by the parent while it computes a report's analyses) draws the figures of the
+sections computed so far into the cache (`analysis_ahead.draw`).
+
 `prewarm(langs)` (sent by the parent after a notebook, while it prints the PDF) builds the
 notebook's figure sections for the same results in the other language(s), which draws their
 figures into the cache (`figure_ahead`); silent, matplotlib's settings restored afterwards.
@@ -78,3 +81,14 @@ def prewarm(langs: list[str], namespace: dict | None = None) -> int:
     if not isinstance(results, workbench.evaluation.results.ReportResults):
         return 0
     return figure_ahead.prewarm(results, params, langs)
+
+
+def ahead(path: str) -> int:
+    """Draw into the cache the figures of the sections in the job at `path`, sent while the
+    parent computes the analyses (`analysis_ahead`); how many were drawn. Best effort."""
+    from workbench.reporting import analysis_ahead
+
+    try:
+        return analysis_ahead.draw(path)
+    except Exception:
+        return 0

@@ -25,6 +25,7 @@ import nbformat
 from workbench.exceptions import ReportError
 from workbench.fonts import font_css
 from workbench.i18n import t
+from workbench.reporting import pdf_split
 
 TOC_MARK = "<!-- wb-toc -->"
 _H2 = re.compile(r'<h2 id="(sec-[\w-]+)">(.*?)</h2>', re.S)
@@ -101,11 +102,19 @@ def document(body: str, lang: str, title: str) -> str:
     )
 
 
-def write_pdf(page: str, target: Path, base_url: str | None = None) -> Path:
-    """Print the HTML page to an A4 PDF at `target`."""
+def write_pdf(page: str, target: Path, base_url: str | None = None, jobs: int = 1) -> Path:
+    """Print the HTML page to an A4 PDF at `target`. `jobs` >= 2 (the report's `n_jobs`):
+    laid out in two processes when `pdf_split.usable` (the same pages), else in this one."""
     import weasyprint
 
     _png_passthrough()
+    pdf_split.LAST.clear()
+    if pdf_split.usable(jobs):
+        try:
+            if pdf_split.write(page, target, base_url):
+                return target
+        except Exception as err:  # the one-process path below reports errors
+            pdf_split.LAST.update(split=False, reason=f"{type(err).__name__}: {err}")
     try:
         weasyprint.HTML(string=page, base_url=base_url).write_pdf(str(target))
     except Exception as err:  # WeasyPrint raises many types; name the step
