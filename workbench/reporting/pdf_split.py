@@ -49,7 +49,7 @@ def usable(jobs: int) -> bool:
     (`n_jobs` >= 2), the machine has them, this is not a batch worker (the batch's workers keep
     both cores busy), processes can be forked, WeasyPrint is the version `pdf_layout` follows,
     a forked copy of this process fits the report's memory budget (not at 2.3 M releases:
-    `memory.worker_fits`, its worst case a private copy of all this process holds), and a core
+    `memory.lasting_child_fits`, its worst case a private copy of all this process holds), and a core
     is free now (`free_core`: on a machine busy with other work two processes only add CPU)."""
     if (
         jobs < 2
@@ -64,7 +64,9 @@ def usable(jobs: int) -> bool:
     from workbench.evaluation import memory  # a report process has imported it already
     from workbench.reporting import pdf_layout
 
-    return weasyprint.__version__ == pdf_layout.VERSION and memory.worker_fits(LAYOUT_MB, LAYOUT_MB)
+    return weasyprint.__version__ == pdf_layout.VERSION and memory.lasting_child_fits(
+        LAYOUT_MB, LAYOUT_MB
+    )
 
 
 def free_core(looks: int = 3) -> bool:
