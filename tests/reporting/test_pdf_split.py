@@ -172,6 +172,17 @@ def test_a_failing_second_process_gives_the_one_process_pdf(tmp_path, monkeypatc
     assert one["links"] == two["links"] and one["outline"] == two["outline"]
 
 
+def test_a_failing_split_decision_gives_the_one_process_pdf(tmp_path, monkeypatch):
+    def broken(jobs):
+        raise AttributeError("module has no attribute 'worker_fits'")  # as a rename once did
+
+    monkeypatch.setattr(pdf_split, "usable", broken)
+    page = small_report("en")
+    two = pages_of(write_pdf(page, tmp_path / "two.pdf", jobs=2), tmp_path / "png_two")
+    assert pdf_split.LAST["split"] is False and "worker_fits" in pdf_split.LAST["reason"]
+    assert two["pixels"] == _one_process(tmp_path, page)["pixels"]
+
+
 def test_page_numbers_in_the_last_sections_text_keep_one_process(tmp_path, monkeypatch):
     """Part B cannot number `counter(page)` in its content (its pages start at 1): such a page
     is printed in one process, with the numbers right."""
