@@ -25,41 +25,38 @@ then prints the PDF in one process as before.
 
 from __future__ import annotations
 
-import gc
-import json
 import os
-import select
-import signal
-import struct
 import time
 from io import BytesIO
 from pathlib import Path
 from typing import Any
 
+from workbench.reporting.pdf_child import Channel, Child, SplitFailed
+
 TIMEOUT_S = 20.0  # at least this long for the other part, or 4x what this part took
 MIN_WEIGHT = 0.25  # each part at least this share of the body: else one process is as quick
-LAYOUT_MB = 200  # what laying out a report's part adds to a process (measured: see bench/README)
+LAYOUT_MB = 200  # a part's layout, at most (zh 23 k report: one process +128 MB, B's peak 209 MB)
 B_SHARE = 0.5  # the body's share laid out by the child (it has no contents page to redo)
 COUNTERS = {"figure": ("figure", "wb-figure"), "table": ("table", "wb-table")}  # report.css
+LOADAVG = "/proc/loadavg"
+CHECK_FREE_CORE = True  # bench/pdf.py --always-split turns it off (a loaded machine's CPU)
 BATCH_ENV = "WORKBENCH_PARENT_PID"  # execute.PARENT_ENV: a batch worker (both cores busy)
 LAST: dict[str, Any] = {}  # how the last `write` went (bench, tests): split, pages, reason
-
-
-class SplitFailed(Exception):
-    """The two-process PDF could not be made (the one-process path prints it)."""
 
 
 def usable(jobs: int) -> bool:
     """Whether a second process may lay out part of the PDF: the report may use two cores
     (`n_jobs` >= 2), the machine has them, this is not a batch worker (the batch's workers keep
     both cores busy), processes can be forked, WeasyPrint is the version `pdf_layout` follows,
-    and a forked copy of this process fits the report's memory budget (not at 2.3 M releases:
-    `memory.worker_fits`, its worst case a private copy of all this process holds)."""
+    a forked copy of this process fits the report's memory budget (not at 2.3 M releases:
+    `memory.lasting_child_fits`, its worst case a private copy of all this process holds), and a core
+    is free now (`free_core`: on a machine busy with other work two processes only add CPU)."""
     if (
         jobs < 2
         or (os.cpu_count() or 1) < 2
         or os.environ.get(BATCH_ENV)
         or not hasattr(os, "fork")
+        or (CHECK_FREE_CORE and not free_core())
     ):
         return False
     import weasyprint
@@ -67,7 +64,26 @@ def usable(jobs: int) -> bool:
     from workbench.evaluation import memory  # a report process has imported it already
     from workbench.reporting import pdf_layout
 
-    return weasyprint.__version__ == pdf_layout.VERSION and memory.worker_fits(LAYOUT_MB, LAYOUT_MB)
+    return weasyprint.__version__ == pdf_layout.VERSION and memory.lasting_child_fits(
+        LAYOUT_MB, LAYOUT_MB
+    )
+
+
+def free_core(looks: int = 3) -> bool:
+    """Whether fewer tasks are running than the machine has cores, besides this one: the
+    kernel's count of running tasks now (/proc/loadavg's fourth field, this process included),
+    in any of `looks` looks 5 ms apart; True where there is no /proc."""
+    cores = os.cpu_count() or 1
+    for look in range(looks):
+        try:
+            running = int(Path(LOADAVG).read_text().split()[3].split("/")[0])
+        except (OSError, ValueError, IndexError):
+            return True
+        if running < cores:
+            return True
+        if look + 1 < looks:
+            time.sleep(0.005)
+    return False
 
 
 def write(page: str, target: Path, base_url: str | None = None) -> bool:
@@ -93,7 +109,7 @@ def _two_parts(page: str, base_url: str | None) -> bytes:
     if cut is None:
         raise SplitFailed("no section to split at")
     _mark("parsed")
-    with _Child(lambda channel: _part_b(channel, html, body, cut)) as child:
+    with Child(lambda channel: _part_b(channel, html, body, cut)) as child:
         return _part_a(child, html, body, cut)
 
 
@@ -159,6 +175,17 @@ def _build(html: Any) -> tuple[tuple, Any]:
     return (html, context, fonts, options), root
 
 
+def _page_based(context: Any, part_b: bool) -> bool:
+    """Whether this part's content (not its margin boxes) uses page counters it cannot number
+    alone: in part A `counter(pages)` (its pages are the document's first, so `counter(page)`
+    and the contents' `target-counter` are right), in part B any page counter or
+    `target-counter` (it has neither A's pages nor A's anchors)."""
+    items = context.target_collector.counter_lookup_items.values()
+    if part_b:
+        return any(i.missing_counters or i.missing_target_counters for i in items)
+    return any("pages" in i.missing_counters for i in items)
+
+
 def _body_box(root: Any) -> tuple[int, Any]:
     at = next(i for i, c in enumerate(root.children) if c.element_tag == "body")
     return at, root.children[at]
@@ -208,7 +235,7 @@ def _prune_b(body: Any, cut: int) -> None:
     body.set("style", f"{body.get('style') or ''};counter-reset: {resets}".lstrip(";"))
 
 
-def _part_a(child: _Channel, html: Any, body: Any, cut: int) -> bytes:
+def _part_a(child: Channel, html: Any, body: Any, cut: int) -> bytes:
     """This process's part: lay out, learn B's pages, number, write the whole document with
     B's pages empty, and put B's pages in."""
     from workbench.reporting import pdf_layout
@@ -219,6 +246,8 @@ def _part_a(child: _Channel, html: Any, body: Any, cut: int) -> bytes:
     root.children[at] = body_box.copy_with_children(body_box.children[:cut])  # no stub pages
     _mark("built")
     html, context, fonts, options = build
+    if _page_based(context, part_b=False):
+        raise SplitFailed("counter(pages) in part A's content")
     t0 = time.perf_counter()
     known: dict = {}
 
@@ -266,7 +295,7 @@ def _mark(step: str) -> None:
     LAST.setdefault("cpu", {})[step] = round(time.process_time() - LAST["c0"], 3)
 
 
-def _part_b(channel: _Channel, html: Any, body: Any, cut: int) -> None:
+def _part_b(channel: Channel, html: Any, body: Any, cut: int) -> None:
     """The forked process's part: lay out the cover and the last sections, tell A its pages
     and anchors, number its pages after A's, send its pages' description and PDF."""
     from workbench.reporting import pdf_layout
@@ -274,9 +303,11 @@ def _part_b(channel: _Channel, html: Any, body: Any, cut: int) -> None:
     cpu = time.process_time()
     _prune_b(body, cut)
     build, root = _build(html)
+    html, context, fonts, options = build
     if not _starts_page(_body_box(root)[1].children[1]):
         raise SplitFailed("part B's first section does not start a page")
-    html, context, fonts, options = build
+    if _page_based(context, part_b=True):
+        raise SplitFailed("page counters or cross-references in part B")
     pages = pdf_layout.paginate(html, root, context)
     anchors = {
         name: item.cached_page_counter_values
@@ -332,90 +363,3 @@ def merge(a_pdf: bytes, b_pdf: bytes, k: int) -> bytes:
     buffer = BytesIO()
     out.write(buffer)
     return buffer.getvalue()
-
-
-class _Channel:
-    """Length-prefixed messages (JSON or bytes) over a pair of pipes."""
-
-    def __init__(self, read_fd: int, write_fd: int) -> None:
-        self.read_fd, self.write_fd = read_fd, write_fd
-
-    def send(self, message: dict) -> None:
-        self.send_bytes(json.dumps(message).encode())
-
-    def send_bytes(self, data: bytes) -> None:
-        view = memoryview(struct.pack("!Q", len(data)) + data)
-        while view:
-            view = view[os.write(self.write_fd, view) :]
-
-    def receive(self, timeout: float | None) -> dict:
-        message = json.loads(self.receive_bytes(timeout))
-        if "error" in message:
-            raise SplitFailed(f"part B failed: {message['error']}")
-        return message
-
-    def receive_bytes(self, timeout: float | None) -> bytes:
-        (size,) = struct.unpack("!Q", self._exactly(8, timeout))
-        return self._exactly(size, timeout)
-
-    def _exactly(self, n: int, timeout: float | None) -> bytes:
-        end = None if timeout is None else time.monotonic() + timeout
-        chunks, got = [], 0
-        while got < n:
-            wait = None if end is None else max(0.0, end - time.monotonic())
-            if not select.select([self.read_fd], [], [], wait)[0]:
-                raise SplitFailed("part B took too long")
-            chunk = os.read(self.read_fd, min(n - got, 1 << 20))
-            if not chunk:
-                raise SplitFailed("part B ended early")
-            chunks.append(chunk)
-            got += len(chunk)
-        return b"".join(chunks)
-
-
-class _Child:
-    """A forked process running `work(channel)`; this side talks to it through `self`.
-    On leaving, the child is waited for, or killed when this side failed."""
-
-    def __init__(self, work) -> None:
-        self.work = work
-
-    def __enter__(self) -> _Channel:
-        down_r, down_w = os.pipe()
-        up_r, up_w = os.pipe()
-        gc.freeze()  # the child's collections leave the parent's objects (and pages) alone
-        pid = os.fork()
-        if pid == 0:  # the child: never returns, never runs the parent's exit handlers
-            code = 1
-            channel = _Channel(down_r, up_w)
-            try:
-                os.close(down_w)
-                os.close(up_r)
-                signal.signal(signal.SIGINT, signal.SIG_DFL)
-                self.work(channel)
-                code = 0
-            except BaseException as err:  # reported to the parent, then exit
-                try:
-                    channel.send({"error": f"{type(err).__name__}: {err}"})
-                except BaseException:
-                    pass
-            finally:
-                os._exit(code)
-        gc.unfreeze()
-        os.close(down_r)
-        os.close(up_w)
-        self.pid = pid
-        self.channel = _Channel(up_r, down_w)
-        return self.channel
-
-    def __exit__(self, kind, value, tb) -> None:
-        if kind is not None:
-            try:
-                os.kill(self.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        os.close(self.channel.read_fd)
-        os.close(self.channel.write_fd)
-        _, status = os.waitpid(self.pid, 0)
-        if kind is None and status != 0:
-            raise SplitFailed(f"part B exited with status {status}")
