@@ -378,6 +378,11 @@ def _print_province(record: dict, n: int) -> None:
     rest = p["cold_s"] - p["cold_analyses_s"]
     print(f"| of which analyses (load, cohort, each analysis) | {p['cold_analyses_s']:.1f} |")
     print(f"| of which everything else | {rest:.1f} ({rest / fl:.1f}× floor) |")
+    st = p["cold_stages"]
+    outside = p["cold_s"] - sum(st.values())
+    print(f"| everything else: outside every stage {outside:.1f}, cache {st.get('cache', 0):.1f}, "
+          f"notebook {st.get('notebook', 0):.1f}, html {st.get('html', 0):.1f}, "
+          f"pdf {st.get('pdf', 0):.1f} |")  # fmt: skip
     print(
         f"| CPU s: floor {record['floor_cpu_s']:.1f}, cold {p['cold_cpu_s']:.1f}, "
         f"warm {p['warm_cpu_s']:.1f} ({p['warm_cpu_s'] / record['floor_cpu_s']:.1f}× floor) |"

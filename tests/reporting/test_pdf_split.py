@@ -122,6 +122,7 @@ def _one_process(tmp_path, page, name="one.pdf"):
 def test_two_processes_print_the_one_process_pages(tmp_path, lang, monkeypatch):
     monkeypatch.setattr(os, "cpu_count", lambda: 2)  # a one-core CI machine would not split
     monkeypatch.delenv(pdf_split.BATCH_ENV, raising=False)
+    monkeypatch.setattr(pdf_split, "CHECK_FREE_CORE", False)  # make test keeps both cores busy
     page = small_report(lang)
     one = _one_process(tmp_path, page)
     two = pages_of(write_pdf(page, tmp_path / "two.pdf", jobs=2), tmp_path / "png_two")
@@ -158,6 +159,7 @@ def _hang(channel, build, root):
 def test_a_failing_second_process_gives_the_one_process_pdf(tmp_path, monkeypatch, part_b):
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
     monkeypatch.delenv(pdf_split.BATCH_ENV, raising=False)
+    monkeypatch.setattr(pdf_split, "CHECK_FREE_CORE", False)  # make test keeps both cores busy
     monkeypatch.setattr(pdf_split, "_part_b", part_b)  # the forked child runs this
     monkeypatch.setattr(pdf_split, "TIMEOUT_S", 1.0)  # a hung child: given up after ~1-4 s
     page = small_report("en")
@@ -170,11 +172,23 @@ def test_a_failing_second_process_gives_the_one_process_pdf(tmp_path, monkeypatc
     assert one["links"] == two["links"] and one["outline"] == two["outline"]
 
 
+def test_a_failing_split_decision_gives_the_one_process_pdf(tmp_path, monkeypatch):
+    def broken(jobs):
+        raise AttributeError("module has no attribute 'worker_fits'")  # as a rename once did
+
+    monkeypatch.setattr(pdf_split, "usable", broken)
+    page = small_report("en")
+    two = pages_of(write_pdf(page, tmp_path / "two.pdf", jobs=2), tmp_path / "png_two")
+    assert pdf_split.LAST["split"] is False and "worker_fits" in pdf_split.LAST["reason"]
+    assert two["pixels"] == _one_process(tmp_path, page)["pixels"]
+
+
 def test_page_numbers_in_the_last_sections_text_keep_one_process(tmp_path, monkeypatch):
     """Part B cannot number `counter(page)` in its content (its pages start at 1): such a page
     is printed in one process, with the numbers right."""
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
     monkeypatch.delenv(pdf_split.BATCH_ENV, raising=False)
+    monkeypatch.setattr(pdf_split, "CHECK_FREE_CORE", False)  # make test keeps both cores busy
     late = '<style>.wb-here::after { content: counter(page) }</style><p class="wb-here"></p>'
     page = small_report("en").replace("</body>", f'<div class="wb-output">{late}</div></body>')
     two = pages_of(write_pdf(page, tmp_path / "two.pdf", jobs=2), tmp_path / "png_two")
@@ -186,9 +200,25 @@ def test_page_numbers_in_the_last_sections_text_keep_one_process(tmp_path, monke
     assert str(len(two["pixels"])) in last  # the paragraph's page number: the last page's
 
 
+def test_a_free_core_is_one_fewer_running_task_than_cores(tmp_path, monkeypatch):
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    loadavg = tmp_path / "loadavg"
+    monkeypatch.setattr(pdf_split, "LOADAVG", str(loadavg))
+    loadavg.write_text("3.10 2.50 2.00 1/200 12345\n")  # only this process runs
+    assert pdf_split.free_core()
+    loadavg.write_text("3.10 2.50 2.00 2/200 12345\n")  # and one other task
+    assert not pdf_split.free_core()
+    monkeypatch.delenv(pdf_split.BATCH_ENV, raising=False)
+    monkeypatch.setattr(pdf_split, "CHECK_FREE_CORE", True)
+    assert not pdf_split.usable(2)  # a busy machine: one process
+    loadavg.write_text("0.10 0.20 0.30 1/200 12345\n")
+    assert pdf_split.usable(2)
+
+
 def test_one_process_with_one_job_or_in_a_batch_worker(monkeypatch):
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
     monkeypatch.delenv(pdf_split.BATCH_ENV, raising=False)
+    monkeypatch.setattr(pdf_split, "CHECK_FREE_CORE", False)  # make test keeps both cores busy
     assert pdf_split.usable(2) and not pdf_split.usable(1)
     monkeypatch.setattr(os, "cpu_count", lambda: 1)
     assert not pdf_split.usable(2)

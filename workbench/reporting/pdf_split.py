@@ -38,6 +38,8 @@ MIN_WEIGHT = 0.25  # each part at least this share of the body: else one process
 LAYOUT_MB = 200  # a part's layout, at most (zh 23 k report: one process +128 MB, B's peak 209 MB)
 B_SHARE = 0.5  # the body's share laid out by the child (it has no contents page to redo)
 COUNTERS = {"figure": ("figure", "wb-figure"), "table": ("table", "wb-table")}  # report.css
+LOADAVG = "/proc/loadavg"
+CHECK_FREE_CORE = True  # bench/pdf.py --always-split turns it off (a loaded machine's CPU)
 BATCH_ENV = "WORKBENCH_PARENT_PID"  # execute.PARENT_ENV: a batch worker (both cores busy)
 LAST: dict[str, Any] = {}  # how the last `write` went (bench, tests): split, pages, reason
 
@@ -46,13 +48,15 @@ def usable(jobs: int) -> bool:
     """Whether a second process may lay out part of the PDF: the report may use two cores
     (`n_jobs` >= 2), the machine has them, this is not a batch worker (the batch's workers keep
     both cores busy), processes can be forked, WeasyPrint is the version `pdf_layout` follows,
-    and a forked copy of this process fits the report's memory budget (not at 2.3 M releases:
-    `memory.worker_fits`, its worst case a private copy of all this process holds)."""
+    a forked copy of this process fits the report's memory budget (not at 2.3 M releases:
+    `memory.lasting_child_fits`, its worst case a private copy of all this process holds), and a core
+    is free now (`free_core`: on a machine busy with other work two processes only add CPU)."""
     if (
         jobs < 2
         or (os.cpu_count() or 1) < 2
         or os.environ.get(BATCH_ENV)
         or not hasattr(os, "fork")
+        or (CHECK_FREE_CORE and not free_core())
     ):
         return False
     import weasyprint
@@ -60,7 +64,26 @@ def usable(jobs: int) -> bool:
     from workbench.evaluation import memory  # a report process has imported it already
     from workbench.reporting import pdf_layout
 
-    return weasyprint.__version__ == pdf_layout.VERSION and memory.worker_fits(LAYOUT_MB, LAYOUT_MB)
+    return weasyprint.__version__ == pdf_layout.VERSION and memory.lasting_child_fits(
+        LAYOUT_MB, LAYOUT_MB
+    )
+
+
+def free_core(looks: int = 3) -> bool:
+    """Whether fewer tasks are running than the machine has cores, besides this one: the
+    kernel's count of running tasks now (/proc/loadavg's fourth field, this process included),
+    in any of `looks` looks 5 ms apart; True where there is no /proc."""
+    cores = os.cpu_count() or 1
+    for look in range(looks):
+        try:
+            running = int(Path(LOADAVG).read_text().split()[3].split("/")[0])
+        except (OSError, ValueError, IndexError):
+            return True
+        if running < cores:
+            return True
+        if look + 1 < looks:
+            time.sleep(0.005)
+    return False
 
 
 def write(page: str, target: Path, base_url: str | None = None) -> bool:

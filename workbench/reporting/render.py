@@ -109,12 +109,11 @@ def write_pdf(page: str, target: Path, base_url: str | None = None, jobs: int = 
 
     _png_passthrough()
     pdf_split.LAST.clear()
-    if pdf_split.usable(jobs):
-        try:
-            if pdf_split.write(page, target, base_url):
-                return target
-        except Exception as err:  # the one-process path below reports errors
-            pdf_split.LAST.update(split=False, reason=f"{type(err).__name__}: {err}")
+    try:
+        if pdf_split.usable(jobs) and pdf_split.write(page, target, base_url):
+            return target
+    except Exception as err:  # the one-process path below prints it, or reports its error
+        pdf_split.LAST.update(split=False, reason=f"{type(err).__name__}: {err}")
     try:
         weasyprint.HTML(string=page, base_url=base_url).write_pdf(str(target))
     except Exception as err:  # WeasyPrint raises many types; name the step
