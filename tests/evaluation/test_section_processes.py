@@ -268,7 +268,7 @@ def test_a_child_goes_on_only_where_a_copy_of_this_process_would_fit(monkeypatch
     # a child fits, a copy of this process does not (the 2.3 M report): one section a child
     half = memory.resident_mb() / 2  # room for 10 MB sections, not for a copy of this process
     _budget(monkeypatch, {"here": 10, "a": 10, "b": 10, "c": 10}, room_mb=half)
-    assert not memory.worker_fits(10, 10)
+    assert not memory.lasting_child_fits(10, 10)
     with console.timing():
         got = sections.run(plan, {}, [], beside=True, size=1_000_000)
     # "a" beside "here" in a child; then "b" here beside a new child's "c"

@@ -87,7 +87,7 @@ def release_free_memory() -> None:
     trim(ctypes.c_size_t(0))
 
 
-def worker_fits(here_mb: float, child_mb: float, budget_mb: float | None = None) -> bool:
+def lasting_child_fits(here_mb: float, child_mb: float, budget_mb: float | None = None) -> bool:
     """Whether a forked process may live long (a section child for several sections, the
     PDF's second layout process): this process now, what it adds meanwhile (`here_mb`), what
     the other adds (`child_mb`) and, in the worst case, a private copy of

@@ -45,9 +45,9 @@ from workbench.evaluation import trial_processes
 from workbench.evaluation.memory import (
     WAIT_S,
     child_fits,
+    lasting_child_fits,
     release_free_memory,
     transient_mb,
-    worker_fits,
 )
 from workbench.evaluation.results import Note, guarded, record_warnings
 
@@ -207,7 +207,7 @@ class Spare:
     """The second core: the pooled sections (largest first), each taken once (`taken`, shared
     with the children) by a child process forked here (one at a time) or by this process
     (`pooled`). Where even a private copy of this process would fit beside the two largest
-    sections (`memory.worker_fits`: the 230 k report, not the 2.3 M one) a child goes on
+    sections (`memory.lasting_child_fits`: the 230 k report, not the 2.3 M one) a child goes on
     taking the next pooled section until this process starts the target trials (`linger`);
     otherwise it computes one section and ends."""
 
@@ -220,7 +220,7 @@ class Spare:
         self.ctx = multiprocessing.get_context("fork")
         self.taken = self.ctx.Array("b", len(self.sections))  # 1: a process has begun it
         self.halt = self.ctx.Value("b", 0)  # 1: a lingering child takes no further section
-        self.linger = worker_fits(here_mb, max(map(self.mb, self.sections)))
+        self.linger = lasting_child_fits(here_mb, max(map(self.mb, self.sections)))
         self.got: dict[str, Outcome] = {}
         self.child: tuple[Section, Any] | None = None  # (its first section, the process)
         self.folder = tempfile.mkdtemp(prefix="workbench-sections-")
