@@ -12,7 +12,9 @@ computes that one section and ends. A child lives for one section only: a forked
 this one's pages until either writes them, and a long-lived one ends up holding a private copy
 of most of them (at 2.3 M releases an idle worker held 2.3 GB, bench/README.md "Session 9");
 the allocator's free pages are given back before each fork (`memory.release_free_memory`) and
-the objects so far frozen (`gc.freeze`) so that few pages are written twice. Where this
+the objects so far frozen (`gc.freeze`) so that few pages are written twice. (Where even a
+private copy of this process fits beside the two largest sections, as at 230 k releases, a
+child goes on with the next pooled section until the target trials: `Spare.linger`.) Where this
 process's next section does not fit beside the running child, it computes a pooled section that
 does, or waits. The target trials use a second process of their own (`trial_processes`), forked
 once the child has ended; after them the rest of the pool is shared the same way.
