@@ -88,8 +88,9 @@ def release_free_memory() -> None:
 
 
 def lasting_child_fits(here_mb: float, child_mb: float, budget_mb: float | None = None) -> bool:
-    """Whether a child may live for several sections: this process now, its largest section
-    (`here_mb`), the child's largest (`child_mb`) and, in the worst case, a private copy of
+    """Whether a forked process may live long (a section child for several sections, the
+    PDF's second layout process): this process now, what it adds meanwhile (`here_mb`), what
+    the other adds (`child_mb`) and, in the worst case, a private copy of
     everything this process holds now in the child (a page either process writes after the
     fork stops being shared: at 2.3 M releases a lasting worker held 2.3 GB of PSS while idle,
     and the tree peaked at 9.0 GB; bench/README.md "Session 9")."""
