@@ -268,8 +268,9 @@ def _render(
     """The notebook, HTML and PDF stages into `workdir` (report.ipynb, .html, .pdf); the
     notebook in `kernel` while this process draws the figures from the last one backwards
     (`figure_ahead.ahead`), or in a fresh kernel of papermill's when None (the reference: it
-    draws its own). `others`: languages whose figures the kernel draws into the cache while
-    this process prints the PDF (`ReportKernel.prewarm`)."""
+    draws its own). `others`: languages whose figures the kernel draws into the cache once
+    this process has printed the PDF (`ReportKernel.prewarm`; a cold report's are mostly
+    drawn during its analyses already, `analysis_ahead`)."""
     executed = workdir / "report.ipynb"
     with console.stage("notebook"):
         if kernel is None:
@@ -281,7 +282,6 @@ def _render(
             ahead = figure_ahead.ahead if kernel.pending is None else _nothing
             with ahead(results, params):
                 nb = run_in(kernel, params, executed, timeout, scheduler)
-            kernel.prewarm(list(others))
         nb = mark_internal(executed, nb)
     with console.stage("html"):
         title = params.title or t("default_title", params.lang)
@@ -290,6 +290,8 @@ def _render(
         (workdir / "report.html").write_text(page, encoding="utf-8")
     with console.stage("pdf"):
         write_pdf(page, workdir / "report.pdf", base_url=str(workdir), jobs=params.n_jobs)
+    if kernel is not None:  # after the PDF: a busy kernel at its start keeps it in one process
+        kernel.prewarm(list(others))  # (`pdf_split.free_core`); the next notebook settles it
 
 
 def run_in(kernel: ReportKernel, params, target: Path, timeout, scheduler) -> nbformat.NotebookNode:

@@ -4,8 +4,8 @@ The notebook's figure sections (`figure_sections`, under the notebook's own cond
 built for given results and parameters, which draws their figures through `figure_cache`; the
 HTML is thrown away. Two users:
 
-- `prewarm` (in the report kernel, after a notebook, while the parent prints the PDF: see
-  `kernel_state.prewarm`): the same report in the other language(s), silent;
+- `prewarm` (in the report kernel, after a report's PDF, see `kernel_state.prewarm`): the same
+  report in the other language(s), silent;
 - `ahead` (in the parent, while the kernel runs the notebook): a thread builds the sections
   from the last backwards while the kernel's cells build them from the first, so the two cores
   share the drawing of a cold report's figures and each figure is drawn about once (where they

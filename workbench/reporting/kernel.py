@@ -12,9 +12,10 @@ cannot be reused). `close` kills the kernel (no shutdown request: see `execute`'
 
 `submit(code)` runs code in the kernel silently after what it is doing (`analysis_ahead`: the
 figures of a cold report's sections drawn while the parent still computes the analyses).
-`prewarm(langs)` asks the kernel, right after a notebook, to draw that report's figures in the
-other language(s) into the figure cache (`kernel_state.prewarm`) and returns at once: the kernel
-draws on the second core while the parent prints the PDF. `settle` waits for it (before the
+`prewarm(langs)` asks the kernel, after a report (its PDF printed: a kernel busy when the PDF
+starts keeps the PDF in one process, `pdf_split.free_core`), to draw that report's figures in
+the other language(s) into the figure cache (`kernel_state.prewarm`) and returns at once.
+`settle` waits for it (before the
 kernel is reused or killed); a prewarm still running after `PREWARM_WAIT` seconds is abandoned
 with its kernel (the figures not drawn yet are drawn by their own report).
 

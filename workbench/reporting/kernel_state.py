@@ -16,7 +16,7 @@ reused kernel with one from a fresh kernel (tests/reporting/test_report.py).
 `ahead(path)` (sent by the parent while it computes a report's analyses) draws the figures of the
 sections computed so far into the cache (`analysis_ahead.draw`).
 
-`prewarm(langs)` (sent by the parent after a notebook, while it prints the PDF) builds the
+`prewarm(langs)` (sent by the parent after a report's notebook and PDF) builds the
 notebook's figure sections for the same results in the other language(s), which draws their
 figures into the cache (`figure_ahead`); silent, matplotlib's settings restored afterwards.
 """
