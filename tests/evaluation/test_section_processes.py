@@ -273,3 +273,14 @@ def test_a_child_goes_on_only_where_a_copy_of_this_process_would_fit(monkeypatch
         got = sections.run(plan, {}, [], beside=True, size=1_000_000)
     # "a" beside "here" in a child; then "b" here beside a new child's "c"
     assert got["b"] == os.getpid() and len({got["a"], got["b"], got["c"]}) == 3
+
+
+def test_a_section_too_big_for_any_pair_is_computed_here_alone(monkeypatch):
+    # over the budget even alone (estimates are estimates): computed here, never waited for
+    _budget(monkeypatch, {"big": 5000, "small": 10}, room_mb=1000)
+    S = sections.Section
+    plan = [S("here", _pid_after, (0.1,)), S("big", _pid_after, (0.0,), movable=True),
+            S("small", _pid_after, (0.0,), movable=True)]  # fmt: skip
+    with console.timing():
+        got = sections.run(plan, {}, [], beside=True, size=1_000_000)
+    assert got["big"] == os.getpid() and got["here"] == os.getpid()

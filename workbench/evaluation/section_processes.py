@@ -232,8 +232,8 @@ class Spare:
 
     def fits(self, here: Section | None, child: Section | None) -> bool:
         """Whether `child`'s section fits beside this process computing `here` (a lingering
-        child's sections fit beside anything)."""
-        if self.linger or child is None:
+        child's sections fit beside anything; a section beside nothing always runs)."""
+        if self.linger or here is None or child is None:
             return True
         return child_fits(0.0 if here is None else self.mb(here), self.mb(child), self.size)
 
