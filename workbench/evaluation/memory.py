@@ -1,51 +1,42 @@
-"""How much memory the report's analyses add, and whether a second process fits beside them
-(issue 23: the 2.3 M-release report within 8 GB).
+"""How much memory the report's analyses add, and a budget two processes share (issue 23: the
+2.3 M-release report within 8 GB).
 
 Each analysis, while it runs, holds temporaries on top of what the report process keeps (the
 loaded data and the cohort): `TRANSIENT_MB_PER_M`, MB per million releases, measured on the
-idle 2.3 M report (the lead's runs of main e60b2cf, 2026-12-08 00:35–00:47 UTC, and 3d0b9ff,
-01:09–01:20: a 2-second PSS series of every process; each stage's peak minus the tree's PSS
-when it started, the larger of the two runs). Scaled by the
-cohort's size they decide, from the data's size and not from the machine's free memory, which
-section a fresh process may compute beside this one's (`child_fits`) and whether the target
-trials may use a second process (`trial_worker_fits`), so that the estimated peak stays within
-`BUDGET_MB`. A section without a figure counts as nothing.
-
-A forked process shares this one's pages until either writes them: a page written after the
-fork is then held twice. A process that lives for one section only (section_processes) writes
-few of them — `UNSHARED_MB_PER_M` allows for them — and `release_free_memory` first gives the
-allocator's free pages back to the system, so that reusing them later copies nothing.
+idle 2.3 M report (the lead, 2026-12-07 22:35–22:49 UTC, a 2-second PSS series of every
+process: each stage's peak minus the tree's PSS before it). Scaled by the cohort's size they
+decide, from the data's size and not from the machine's free memory, which sections may run
+at the same time in two processes (`Budget`) and whether the target trials may use a second
+process (`trial_worker_fits`), so that the estimated peak stays within `BUDGET_MB`.
+A section without a figure counts as nothing.
 """
 
 from __future__ import annotations
 
-import ctypes
 import os
+import time
+from contextlib import contextmanager
+from typing import Any
 
 BUDGET_MB = 8192  # issue 23: the 2.3 M-release report within 8 GB
 TRANSIENT_MB_PER_M = {
-    "regions": 910,
-    "ranking": 1680,  # 3.85 GB in scale10's 2.3 M run (after the trend: joblib's 2 workers)
-    "facilities": 420,  # after the regions (their Cox fit is reused)
-    "risk": 1390,
-    "effects": 1650,
+    "regions": 770,
+    "ranking": 2130,
+    "facilities": 810,
+    "risk": 1280,
+    "effects": 1500,
     "target_trial": 1460,  # one process: the grid and one support's fit
-    "competing": 100,
-    "trend": 1570,
-    "projection_check": 940,
-    "model_check": 770,
+    "competing": 330,
+    "trend": 1430,
+    "projection_check": 830,
+    "model_check": 680,
 }
 # a support's fit on top of the cohort and the grid, in each of the trials' two processes: 935
 # measured (the lead's run), less the "never" arm's weights now remade on demand from 1 M releases
 # (emulation/arms.py: 37 months x 8 bytes = 296 MB per million)
 TRIAL_FIT_MB_PER_M = 640
-# pages written by either process while a fresh child computes one section (held twice then),
-# with the estimates' error: 250 let the model check's child run beside the regions in the
-# lead's idle 2.3 M run of aefcaad (2026-12-08 02:46 UTC), and the tree peaked at 8,273 MB, over
-# the budget; doubled, that pair no longer starts and the estimate stays ~0.5 GB above it
-UNSHARED_MB_PER_M = 500
 OTHERS_MB = 300  # the rest of the report's processes (its kernel, started before the analyses)
-WAIT_S = 0.2  # how often a process waiting for another one looks again
+WAIT_S = 0.2  # how often a process waiting for memory looks again
 
 
 def transient_mb(section: str, releases: int) -> float:
@@ -70,32 +61,67 @@ def trial_worker_fits(releases: int, budget_mb: float | None = None) -> bool:
     return used <= (BUDGET_MB if budget_mb is None else budget_mb)
 
 
-def child_fits(
-    here_mb: float, child_mb: float, releases: int, budget_mb: float | None = None
-) -> bool:
-    """Whether a process forked now for one section (adding `child_mb`) fits beside this one
-    while it computes a section adding `here_mb`: this process now, both sections, the pages
-    either writes while the child lives (`UNSHARED_MB_PER_M`) and the report's other processes."""
-    used = resident_mb() + OTHERS_MB + here_mb + child_mb + UNSHARED_MB_PER_M * releases / 1e6
+def lasting_child_fits(parent_mb: float, worker_mb: float, budget_mb: float | None = None) -> bool:
+    """Whether a forked worker for the report's sections fits at all: this process now, its
+    largest section (`parent_mb`), the worker's largest (`worker_mb`) and, in the worst case, a
+    private copy of everything this process holds now in the worker (a page either process
+    writes after the fork stops being shared: at 2.3 M releases the idle worker held 2.3 GB of
+    PSS beside the parent's sections, and the tree peaked at 9.0 GB; the 2-second series of
+    bench/scale.py, bench/README.md "Session 9")."""
+    used = 2 * resident_mb() + OTHERS_MB + parent_mb + worker_mb
     return used <= (BUDGET_MB if budget_mb is None else budget_mb)
 
 
-def release_free_memory() -> None:
-    """Give the allocator's free pages back to the system (glibc's malloc_trim; nothing
-    elsewhere): a process forked next then shares no page this one reuses later."""
-    try:
-        trim = ctypes.CDLL(None).malloc_trim  # this process's C library
-    except (OSError, AttributeError):  # not glibc
-        return
-    trim(ctypes.c_size_t(0))
+PARENT, WORKER = 0, 1
 
 
-def lasting_child_fits(here_mb: float, child_mb: float, budget_mb: float | None = None) -> bool:
-    """Whether a forked process may live long (a section child for several sections, the
-    PDF's second layout process): this process now, what it adds meanwhile (`here_mb`), what
-    the other adds (`child_mb`) and, in the worst case, a private copy of
-    everything this process holds now in the child (a page either process writes after the
-    fork stops being shared: at 2.3 M releases a lasting worker held 2.3 GB of PSS while idle,
-    and the tree peaked at 9.0 GB; bench/README.md "Session 9")."""
-    used = 2 * resident_mb() + OTHERS_MB + here_mb + child_mb
-    return used <= (BUDGET_MB if budget_mb is None else budget_mb)
+class Budget:
+    """The memory two processes (this one and a forked worker) share (a second guard: with
+    `lasting_child_fits`' worst case the two largest sections always fit together): each says what its
+    running section adds (`using`), and starts only when that fits beside what the other one
+    runs (`free_mb`: the budget less what the report process holds; a section that does not
+    fit beside anything runs alone). The worker gives way to a section this process waits to
+    start (this process computes the effects and the trials, the longest path)."""
+
+    def __init__(self, ctx: Any, free_mb: float | None = None) -> None:
+        self.free_mb = BUDGET_MB - OTHERS_MB - resident_mb() if free_mb is None else free_mb
+        self.running = ctx.Array("d", 2)  # MB each process's running section adds (0: none)
+        self.waiting = ctx.Value("d", 0.0)  # MB of the section this process waits to start
+        self.worker_gone: Any = lambda: False  # set by the worker's owner (its process ended)
+
+    def fits(self, side: int, mb: float) -> bool:
+        if side == PARENT and self.worker_gone():  # it died holding its share: released
+            self.running[WORKER] = 0.0
+        other = self.running[1 - side]
+        if other and other + mb > self.free_mb:
+            return False
+        wanted = self.waiting.value if side == WORKER else 0.0
+        return not (wanted and wanted + mb > self.free_mb)
+
+    def try_start(self, side: int, mb: float) -> bool:
+        """Start a section adding `mb` if it fits now (then `stop` when it ends)."""
+        with self.running.get_lock():
+            if not self.fits(side, mb):
+                return False
+            self.running[side] = mb
+            return True
+
+    def stop(self, side: int) -> None:
+        with self.running.get_lock():
+            self.running[side] = 0.0
+
+    @contextmanager
+    def using(self, side: int, mb: float):
+        """Hold `mb` for the block, waiting until it fits."""
+        if side == PARENT:
+            self.waiting.value = mb
+        try:
+            while not self.try_start(side, mb):
+                time.sleep(WAIT_S)
+        finally:
+            if side == PARENT:
+                self.waiting.value = 0.0
+        try:
+            yield
+        finally:
+            self.stop(side)
