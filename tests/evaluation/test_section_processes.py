@@ -201,9 +201,8 @@ def test_two_sections_run_at_once_only_when_their_memory_fits(monkeypatch):
     # 1 M releases; the budget leaves 1,000 MB beside what this process holds: "big" (900 MB
     # each) never run at the same time as each other, "small" (50 MB) beside anything
     monkeypatch.setattr(memory, "BUDGET_MB", memory.resident_mb() + memory.OTHERS_MB + 1000)
-    monkeypatch.setattr(
-        sections, "lasting_child_fits", lambda *sizes: True
-    )  # the budget alone decides
+    # the budget alone decides
+    monkeypatch.setattr(sections, "lasting_child_fits", lambda *sizes: True)
     weights = {"big_here": 900, "big_away": 900, "small_away": 50, "small_here": 50}
     monkeypatch.setattr(memory, "TRANSIENT_MB_PER_M", weights)
     S = sections.Section

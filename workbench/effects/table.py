@@ -123,21 +123,23 @@ def _time_varying_table(
     )
     primary.fit(table, starts, contacts)
     rows = []
-    landmark = None  # the landmark table, the same for every support: made once
+    landmark = _UNMADE  # the landmark table, the same for every support: made once
     for est in primary.estimates():
         row = {"code": est.intervention, "n_exposed": est.n_exposed, "hr": est.hazard_ratio}
         row["hr_lower"], row["hr_upper"] = est.ci
         res = NotEstimable("no_hazard_ratio")
         if np.isfinite(est.hazard_ratio):
-            landmark = (
-                _landmark(table, starts, contacts, landmark_day) if landmark is None else landmark
-            )
+            if landmark is _UNMADE:  # (None when it cannot be made: each support says why)
+                landmark = _landmark(table, starts, contacts, landmark_day)
             res = _weighted(
                 est.intervention, table, starts, contacts, landmark_day, horizon, n_bootstrap, seed,
                 n_jobs, k=k, scheduler=scheduler, landmark=landmark,
             )  # fmt: skip
         rows.append(_with_rmst(row, res, horizon, list(est.method_text)))
     return _with_evalues(_frame(rows), outcome_risk(table))
+
+
+_UNMADE = object()
 
 
 def _landmark(table, starts, contacts, day):

@@ -77,9 +77,9 @@ PARENT, WORKER = 0, 1
 
 class Budget:
     """The memory two processes (this one and a forked worker) share (a second guard: with
-    `lasting_child_fits`' worst case the two largest sections always fit together): each says what its
-    running section adds (`using`), and starts only when that fits beside what the other one
-    runs (`free_mb`: the budget less what the report process holds; a section that does not
+    `lasting_child_fits`' worst case the two largest sections always fit together): each says
+    what its running section adds (`using`), and starts only when that fits beside what the other
+    one runs (`free_mb`: the budget less what the report process holds; a section that does not
     fit beside anything runs alone). The worker gives way to a section this process waits to
     start (this process computes the effects and the trials, the longest path)."""
 
